@@ -1,0 +1,28 @@
+package io.aegis.api;
+
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * What a {@link RecoveryAction} may know and use while recovering one service. Implemented by the engine.
+ */
+public interface RecoveryContext {
+
+    /** The failing service's name. */
+    String serviceName();
+
+    /** The service's runtime, when it has one; restart, rollback and isolate need it. */
+    Optional<RuntimeAdapter> runtime();
+
+    /** The check result that led to this recovery, when a check did (a process exit has none). */
+    Optional<CheckResult> lastResult();
+
+    /** Why recovery started, in words: {@code "3 failed checks: HTTP 503"} or {@code "process exited with 137"}. */
+    String cause();
+
+    /** 1 for the first recovery since the service was last healthy, 2 for the next, and so on. */
+    int attempt();
+
+    /** Hands an alert to the engine's notifiers; completes when every notifier has accepted or queued it. */
+    CompletionStage<Void> raiseAlert(Alert alert);
+}

@@ -1,0 +1,57 @@
+package io.aegis.api;
+
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Controls the workload of one service: a child process, a container, a Kubernetes deployment.
+ * Created per service by a {@link RuntimeAdapterFactory}.
+ *
+ * <p>Every method returns at once; the stage completes when the operation has finished (the process has
+ * started, the container has stopped) and completes exceptionally, with a message a person can act on,
+ * when it failed. The engine enforces a deadline on each call. When the workload ends unexpectedly the
+ * adapter tells the {@link WorkloadListener} given in its {@link RuntimeSpec}.
+ */
+public interface RuntimeAdapter extends AutoCloseable {
+
+    /** Starts the workload; completes when it runs. Starting a running workload does nothing. */
+    CompletionStage<Void> start();
+
+    /** Stops the workload gracefully (then forcibly after the configured grace period). */
+    CompletionStage<Void> stop();
+
+    /** Reports whether the workload runs. */
+    CompletionStage<WorkloadStatus> status();
+
+    /** Stops, then starts the workload. */
+    default CompletionStage<Void> restart() {
+        return stop().thenCompose(ignored -> start());
+    }
+
+    /** Goes back to the previous version; fails unless {@link RuntimeOperation#ROLLBACK} is supported. */
+    default CompletionStage<Void> rollback() {
+        return CompletableFuture.failedFuture(
+                new UnsupportedOperationException(getClass().getSimpleName() + " cannot roll back a workload"));
+    }
+
+    /** Takes the workload out of traffic; fails unless {@link RuntimeOperation#ISOLATE} is supported. */
+    default CompletionStage<Void> isolate() {
+        return CompletableFuture.failedFuture(
+                new UnsupportedOperationException(getClass().getSimpleName() + " cannot isolate a workload"));
+    }
+
+    /** The operations this adapter implements; by default start, stop and restart. */
+    default Set<RuntimeOperation> supportedOperations() {
+        return EnumSet.of(RuntimeOperation.START, RuntimeOperation.STOP, RuntimeOperation.RESTART);
+    }
+
+    /**
+     * Releases what the adapter holds. The engine calls {@link #stop()} first when the workload should not
+     * outlive it; {@code close} itself must not leave a child process behind.
+     */
+    @Override
+    default void close() {
+    }
+}

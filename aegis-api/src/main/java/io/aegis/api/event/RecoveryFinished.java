@@ -1,0 +1,25 @@
+package io.aegis.api.event;
+
+import io.aegis.api.ActionOutcome;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A recovery action ended.
+ *
+ * @param serviceName the service
+ * @param at when
+ * @param action the action's name
+ * @param attempt as in the matching {@link RecoveryStarted}
+ * @param outcome what it achieved
+ */
+public record RecoveryFinished(String serviceName, Instant at, String action, int attempt, ActionOutcome outcome)
+        implements ServiceEvent {
+    /** Validates the values. */
+    public RecoveryFinished {
+        Objects.requireNonNull(serviceName, "serviceName");
+        Objects.requireNonNull(at, "at");
+        Objects.requireNonNull(action, "action");
+        Objects.requireNonNull(outcome, "outcome");
+    }
+}

@@ -1,0 +1,24 @@
+package io.aegis.api.event;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A recovery action began.
+ *
+ * @param serviceName the service
+ * @param at when
+ * @param action the action's name ({@code restart})
+ * @param attempt 1 for the first recovery since the service was last healthy
+ * @param cause why recovery was needed
+ */
+public record RecoveryStarted(String serviceName, Instant at, String action, int attempt, String cause)
+        implements ServiceEvent {
+    /** Validates the values. */
+    public RecoveryStarted {
+        Objects.requireNonNull(serviceName, "serviceName");
+        Objects.requireNonNull(at, "at");
+        Objects.requireNonNull(action, "action");
+        Objects.requireNonNull(cause, "cause");
+    }
+}
