@@ -1,0 +1,181 @@
+package io.aegis.core;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How often the engine may try to recover one service: exponential backoff with jitter between
+ * recoveries, reset after the service has stayed healthy for a while, and a budget after which the engine
+ * gives up and marks the service FAILED.
+ *
+ * <p>Defaults follow kubelet's crash-loop backoff and Monit's restart limit, scaled for faster first
+ * recovery: the first recovery runs at once, the next after 1s, then 2s, 4s ... up to 5m; a service healthy
+ * for 10m starts again from the first step; more than 5 recoveries within 10m exhaust the budget.
+ *
+ * <p>In YAML, under a service's {@code actions:} block:
+ * <pre>
+ * actions:
+ *   onFailure: restart
+ *   backoff: {initial: 1s, multiplier: 2, max: 5m}
+ *   resetAfter: 10m
+ *   budget: {max: 5, window: 10m}
+ * </pre>
+ */
+public final class RecoveryPolicy {
+    /** Default delay before the second recovery. */
+    public static final Duration DEFAULT_BACKOFF_INITIAL = Duration.ofSeconds(1);
+    /** Default growth factor of the delay. */
+    public static final double DEFAULT_BACKOFF_MULTIPLIER = 2.0;
+    /** Default longest delay. */
+    public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofMinutes(5);
+    /** Default healthy time after which the backoff starts over. */
+    public static final Duration DEFAULT_RESET_AFTER = Duration.ofMinutes(10);
+    /** Default number of recoveries allowed within the budget window. */
+    public static final int DEFAULT_BUDGET_MAX = 5;
+    /** Default budget window. */
+    public static final Duration DEFAULT_BUDGET_WINDOW = Duration.ofMinutes(10);
+
+    private static final RecoveryPolicy DEFAULTS = custom().build();
+
+    private final Duration backoffInitial;
+    private final double backoffMultiplier;
+    private final Duration backoffMax;
+    private final Duration resetAfter;
+    private final int budgetMax;
+    private final Duration budgetWindow;
+
+    private RecoveryPolicy(Builder b) {
+        if (b.backoffMax.compareTo(b.backoffInitial) < 0) {
+            throw new IllegalArgumentException("backoff.max (" + b.backoffMax + ") must not be below backoff.initial ("
+                    + b.backoffInitial + ")");
+        }
+        this.backoffInitial = b.backoffInitial;
+        this.backoffMultiplier = b.backoffMultiplier;
+        this.backoffMax = b.backoffMax;
+        this.resetAfter = b.resetAfter;
+        this.budgetMax = b.budgetMax;
+        this.budgetWindow = b.budgetWindow;
+    }
+
+    /** The default policy. */
+    public static RecoveryPolicy ofDefaults() {
+        return DEFAULTS;
+    }
+
+    /** A builder starting from the defaults. */
+    public static Builder custom() {
+        return new Builder();
+    }
+
+    /** A builder starting from {@code base}. */
+    public static Builder from(RecoveryPolicy base) {
+        return new Builder().backoff(base.backoffInitial, base.backoffMultiplier, base.backoffMax)
+                .resetAfter(base.resetAfter).budget(base.budgetMax, base.budgetWindow);
+    }
+
+    /** Delay before the second recovery (the first runs at once). */
+    public Duration backoffInitial() {
+        return backoffInitial;
+    }
+
+    /** Growth factor of the delay from one recovery to the next. */
+    public double backoffMultiplier() {
+        return backoffMultiplier;
+    }
+
+    /** Longest delay between two recoveries. */
+    public Duration backoffMax() {
+        return backoffMax;
+    }
+
+    /** Healthy time after which the backoff and attempt count start over. */
+    public Duration resetAfter() {
+        return resetAfter;
+    }
+
+    /** Recoveries allowed within {@link #budgetWindow()}. */
+    public int budgetMax() {
+        return budgetMax;
+    }
+
+    /** The sliding window of the budget. */
+    public Duration budgetWindow() {
+        return budgetWindow;
+    }
+
+    @Override
+    public String toString() {
+        return "RecoveryPolicy{backoff=" + backoffInitial + "x" + backoffMultiplier + "..." + backoffMax + ", resetAfter="
+                + resetAfter + ", budget=" + budgetMax + "/" + budgetWindow + "}";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof RecoveryPolicy)) {
+            return false;
+        }
+        RecoveryPolicy other = (RecoveryPolicy) o;
+        return backoffInitial.equals(other.backoffInitial) && backoffMultiplier == other.backoffMultiplier
+                && backoffMax.equals(other.backoffMax) && resetAfter.equals(other.resetAfter)
+                && budgetMax == other.budgetMax && budgetWindow.equals(other.budgetWindow);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(backoffInitial, backoffMultiplier, backoffMax, resetAfter, budgetMax, budgetWindow);
+    }
+
+    /** Builds a {@link RecoveryPolicy}; each setter validates at once. */
+    public static final class Builder {
+        private Duration backoffInitial = DEFAULT_BACKOFF_INITIAL;
+        private double backoffMultiplier = DEFAULT_BACKOFF_MULTIPLIER;
+        private Duration backoffMax = DEFAULT_BACKOFF_MAX;
+        private Duration resetAfter = DEFAULT_RESET_AFTER;
+        private int budgetMax = DEFAULT_BUDGET_MAX;
+        private Duration budgetWindow = DEFAULT_BUDGET_WINDOW;
+
+        private Builder() {
+        }
+
+        /** Backoff between recoveries: first delay, growth factor (at least 1), cap. */
+        public Builder backoff(Duration initial, double multiplier, Duration max) {
+            if (initial.isNegative() || initial.isZero()) {
+                throw new IllegalArgumentException("backoff.initial must be positive, got " + initial);
+            }
+            if (multiplier < 1.0) {
+                throw new IllegalArgumentException("backoff.multiplier must be at least 1, got " + multiplier);
+            }
+            this.backoffInitial = initial;
+            this.backoffMultiplier = multiplier;
+            this.backoffMax = Objects.requireNonNull(max, "max");
+            return this;
+        }
+
+        /** Healthy time after which the backoff starts over. */
+        public Builder resetAfter(Duration resetAfter) {
+            if (resetAfter.isNegative() || resetAfter.isZero()) {
+                throw new IllegalArgumentException("resetAfter must be positive, got " + resetAfter);
+            }
+            this.resetAfter = resetAfter;
+            return this;
+        }
+
+        /** At most {@code max} recoveries within {@code window}. */
+        public Builder budget(int max, Duration window) {
+            if (max < 1) {
+                throw new IllegalArgumentException("budget.max must be at least 1, got " + max);
+            }
+            if (window.isNegative() || window.isZero()) {
+                throw new IllegalArgumentException("budget.window must be positive, got " + window);
+            }
+            this.budgetMax = max;
+            this.budgetWindow = window;
+            return this;
+        }
+
+        /** Builds the policy. */
+        public RecoveryPolicy build() {
+            return new RecoveryPolicy(this);
+        }
+    }
+}

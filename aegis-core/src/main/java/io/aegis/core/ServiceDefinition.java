@@ -1,0 +1,321 @@
+package io.aegis.core;
+
+import io.aegis.api.Settings;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One supervised service, as read from a {@code services:} entry or built in code: how to check it, how
+ * often, when it counts as failed, what to do then, and (optionally) the runtime that runs it.
+ *
+ * <pre>{@code
+ * ServiceDefinition api = ServiceDefinition.builder("api")
+ *         .check("http", "http://localhost:8080/health")
+ *         .interval(Duration.ofSeconds(5))
+ *         .onFailure("restart")
+ *         .runtime("process", Map.of("command", List.of("java", "-jar", "api.jar")))
+ *         .build();
+ * }</pre>
+ *
+ * <p>Immutable. Values are checked when set ({@link IllegalArgumentException} naming the field); settings a
+ * plugin reads (checker keys such as {@code method}, the {@code runtime:} block) are validated when the
+ * engine is built.
+ */
+public final class ServiceDefinition {
+    /** Default time between check cycles. */
+    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+    /** Default time one check attempt may take. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+    /** Default action when the service fails. */
+    public static final String DEFAULT_ON_FAILURE = "notify";
+
+    private final String name;
+    private final String checkType;
+    private final String endpoint;
+    private final Duration interval;
+    private final Duration timeout;
+    private final int retries;
+    private final int failureThreshold;
+    private final int successThreshold;
+    private final Duration initialDelay;
+    private final Duration startPeriod;
+    private final String onFailure;
+    private final RecoveryPolicy recoveryPolicy;
+    private final Map<String, String> metadata;
+    private final Settings settings;
+    private final Settings actionSettings;
+    private final Settings runtimeSettings;
+
+    private ServiceDefinition(Builder b) {
+        this.name = b.name;
+        this.checkType = requireText(b.checkType, "type");
+        this.endpoint = requireText(b.endpoint, "endpoint");
+        this.interval = b.interval;
+        this.timeout = b.timeout;
+        this.retries = b.retries;
+        this.failureThreshold = b.failureThreshold;
+        this.successThreshold = b.successThreshold;
+        this.initialDelay = b.initialDelay;
+        this.startPeriod = b.startPeriod;
+        this.onFailure = b.onFailure;
+        this.recoveryPolicy = b.recoveryPolicy;
+        this.metadata = Map.copyOf(b.metadata);
+        this.settings = b.settings != null ? b.settings : Settings.of("services[" + name + "]", b.checkerSettings);
+        this.actionSettings = b.actionSettings != null ? b.actionSettings
+                : Settings.of(this.settings.keyPath("actions"), Map.of("onFailure", onFailure));
+        this.runtimeSettings = b.runtimeSettings;
+    }
+
+    /** Starts a definition for the service called {@code name} (unique within an engine). */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** The service's unique name. */
+    public String name() {
+        return name;
+    }
+
+    /** The checker type ({@code http}, {@code tcp}, ...). */
+    public String checkType() {
+        return checkType;
+    }
+
+    /** What the checker probes: a URL, {@code host:port}, a script. */
+    public String endpoint() {
+        return endpoint;
+    }
+
+    /** Time between check cycles. */
+    public Duration interval() {
+        return interval;
+    }
+
+    /** Time one attempt may take. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** Extra attempts within one cycle before the cycle counts as failed. */
+    public int retries() {
+        return retries;
+    }
+
+    /** Consecutive failed cycles before the service is UNHEALTHY. */
+    public int failureThreshold() {
+        return failureThreshold;
+    }
+
+    /** Consecutive passed cycles before an unhealthy service is HEALTHY again. */
+    public int successThreshold() {
+        return successThreshold;
+    }
+
+    /** Delay before the first check. */
+    public Duration initialDelay() {
+        return initialDelay;
+    }
+
+    /** Grace period after (re)start during which failures do not count. */
+    public Duration startPeriod() {
+        return startPeriod;
+    }
+
+    /** The recovery action's name ({@code restart}, {@code notify}, {@code ignore}). */
+    public String onFailure() {
+        return onFailure;
+    }
+
+    /** Backoff between recoveries and the recovery budget. */
+    public RecoveryPolicy recoveryPolicy() {
+        return recoveryPolicy;
+    }
+
+    /** Free-form metadata strings. */
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    /** The whole service block; the checker reads its own keys from it. */
+    public Settings settings() {
+        return settings;
+    }
+
+    /** The {@code actions:} block, handed to the recovery action's factory. */
+    public Settings actionSettings() {
+        return actionSettings;
+    }
+
+    /** The {@code runtime:} block (with its {@code type}), when the service has a runtime. */
+    public Optional<Settings> runtimeSettings() {
+        return Optional.ofNullable(runtimeSettings);
+    }
+
+    /** The runtime type, when the service has a runtime. */
+    public Optional<String> runtimeType() {
+        return runtimeSettings().flatMap(runtime -> runtime.string("type"));
+    }
+
+    @Override
+    public String toString() {
+        return "ServiceDefinition{" + name + ", " + checkType + " " + endpoint + " every " + interval + ", onFailure="
+                + onFailure + runtimeType().map(type -> ", runtime=" + type).orElse("") + "}";
+    }
+
+    private static String requireText(String value, String field) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(field + " is required");
+        }
+        return value;
+    }
+
+    private static Duration positive(Duration value, String field) {
+        Objects.requireNonNull(value, field);
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(field + " must be positive, got " + value);
+        }
+        return value;
+    }
+
+    private static Duration notNegative(Duration value, String field) {
+        Objects.requireNonNull(value, field);
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(field + " must not be negative, got " + value);
+        }
+        return value;
+    }
+
+    private static int atLeast(int value, int min, String field) {
+        if (value < min) {
+            throw new IllegalArgumentException(field + " must be at least " + min + ", got " + value);
+        }
+        return value;
+    }
+
+    /** Builds a {@link ServiceDefinition}; every setter validates its value at once. */
+    public static final class Builder {
+        private final String name;
+        private String checkType;
+        private String endpoint;
+        private Duration interval = DEFAULT_INTERVAL;
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private int retries;
+        private int failureThreshold = 1;
+        private int successThreshold = 1;
+        private Duration initialDelay = Duration.ZERO;
+        private Duration startPeriod = Duration.ZERO;
+        private String onFailure = DEFAULT_ON_FAILURE;
+        private RecoveryPolicy recoveryPolicy = RecoveryPolicy.ofDefaults();
+        private Map<String, String> metadata = Map.of();
+        private final Map<String, Object> checkerSettings = new LinkedHashMap<>();
+        private Settings settings;
+        private Settings actionSettings;
+        private Settings runtimeSettings;
+
+        private Builder(String name) {
+            this.name = requireText(name, "name");
+        }
+
+        /** The checker type and what it probes. */
+        public Builder check(String type, String endpoint) {
+            this.checkType = requireText(type, "type");
+            this.endpoint = requireText(endpoint, "endpoint");
+            checkerSettings.put("type", type);
+            checkerSettings.put("endpoint", endpoint);
+            return this;
+        }
+
+        /** A checker-specific setting, such as {@code method} or {@code expect} for HTTP. */
+        public Builder checkerSetting(String key, Object value) {
+            checkerSettings.put(key, value);
+            return this;
+        }
+
+        /** Time between check cycles; default 10s. */
+        public Builder interval(Duration interval) {
+            this.interval = positive(interval, "interval");
+            return this;
+        }
+
+        /** Time one attempt may take; default 5s. */
+        public Builder timeout(Duration timeout) {
+            this.timeout = positive(timeout, "timeout");
+            return this;
+        }
+
+        /** Extra attempts within one cycle; default 0. */
+        public Builder retries(int retries) {
+            this.retries = atLeast(retries, 0, "retries");
+            return this;
+        }
+
+        /** Failed cycles in a row before UNHEALTHY; default 1. */
+        public Builder failureThreshold(int failureThreshold) {
+            this.failureThreshold = atLeast(failureThreshold, 1, "failureThreshold");
+            return this;
+        }
+
+        /** Passed cycles in a row before HEALTHY again; default 1. */
+        public Builder successThreshold(int successThreshold) {
+            this.successThreshold = atLeast(successThreshold, 1, "successThreshold");
+            return this;
+        }
+
+        /** Delay before the first check; default none. */
+        public Builder initialDelay(Duration initialDelay) {
+            this.initialDelay = notNegative(initialDelay, "initialDelay");
+            return this;
+        }
+
+        /** Grace period after (re)start in which failures do not count; default none. */
+        public Builder startPeriod(Duration startPeriod) {
+            this.startPeriod = notNegative(startPeriod, "startPeriod");
+            return this;
+        }
+
+        /** The recovery action's name; default {@code notify}. */
+        public Builder onFailure(String action) {
+            this.onFailure = requireText(action, "onFailure");
+            return this;
+        }
+
+        /** Backoff and budget of recoveries; default {@link RecoveryPolicy#ofDefaults()}. */
+        public Builder recoveryPolicy(RecoveryPolicy recoveryPolicy) {
+            this.recoveryPolicy = Objects.requireNonNull(recoveryPolicy, "recoveryPolicy");
+            return this;
+        }
+
+        /** Free-form metadata strings. */
+        public Builder metadata(Map<String, String> metadata) {
+            this.metadata = Map.copyOf(metadata);
+            return this;
+        }
+
+        /** The runtime that runs the service, with its settings (for {@code process}: {@code command}, ...). */
+        public Builder runtime(String type, Map<String, ?> runtimeSettings) {
+            Map<String, Object> values = new LinkedHashMap<>(runtimeSettings);
+            values.put("type", requireText(type, "runtime type"));
+            this.runtimeSettings = Settings.of("services[" + name + "].runtime", values);
+            return this;
+        }
+
+        /**
+         * Uses settings read from a configuration file as they are (with their key paths); for the
+         * configuration loader.
+         */
+        public Builder fromSettings(Settings service, Settings actions, Settings runtime) {
+            this.settings = service;
+            this.actionSettings = actions;
+            this.runtimeSettings = runtime;
+            return this;
+        }
+
+        /** Builds the definition; {@link #check} is required. */
+        public ServiceDefinition build() {
+            return new ServiceDefinition(this);
+        }
+    }
+}
