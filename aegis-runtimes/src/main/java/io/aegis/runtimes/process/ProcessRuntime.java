@@ -1,0 +1,248 @@
+package io.aegis.runtimes.process;
+
+import io.aegis.api.RuntimeAdapter;
+import io.aegis.api.WorkloadListener;
+import io.aegis.api.WorkloadStatus;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * Runs one service as a child process of the engine; created by {@link ProcessRuntimeFactory}.
+ *
+ * <p>Each start creates a new <em>run</em>: the process and whether its end was asked for. Only the current
+ * run's exit is reported to the {@link WorkloadListener}, and only when nobody asked for it, so neither a stop
+ * nor the old process of a restart looks like a crash.
+ *
+ * <p>Start, stop and restart are queued and run one after another in call order, so a stop called right
+ * after a start stops the process that start launches instead of racing it. {@link #status()} and
+ * {@link #close()} do not queue. State is guarded by one lock that is never held while waiting.
+ */
+final class ProcessRuntime implements RuntimeAdapter {
+
+    private static final System.Logger LOG = System.getLogger(ProcessRuntime.class.getName());
+
+    /** How the JDK words a failed exec: {@code error=2, No such file or directory}. */
+    private static final Pattern ERRNO_PREFIX = Pattern.compile("^error=\\d+,\\s*");
+
+    private final String serviceName;
+    private final ProcessRuntimeSettings settings;
+    private final WorkloadListener listener;
+    private final Executor blockingExecutor;
+
+    private final Object lock = new Object();
+    /** The last run started, or null before the first start. Guarded by {@link #lock}. */
+    private Run current;
+    /** The last queued operation; the next one starts when it ends. Guarded by {@link #lock}. */
+    private CompletableFuture<Void> lastOperation = CompletableFuture.completedFuture(null);
+    /** Guarded by {@link #lock}. */
+    private boolean closed;
+
+    ProcessRuntime(String serviceName, ProcessRuntimeSettings settings, WorkloadListener listener,
+            Executor blockingExecutor) {
+        this.serviceName = serviceName;
+        this.settings = settings;
+        this.listener = listener;
+        this.blockingExecutor = blockingExecutor;
+    }
+
+    /** One launched process and whether its end was requested. */
+    private static final class Run {
+        final Process process;
+        /** Guarded by the adapter's lock. */
+        boolean stopRequested;
+
+        Run(Process process) {
+            this.process = process;
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> start() {
+        return enqueue(this::startNow);
+    }
+
+    @Override
+    public CompletionStage<Void> stop() {
+        return enqueue(this::stopNow);
+    }
+
+    /** One queued operation, so nothing can slip in between its stop and its start. */
+    @Override
+    public CompletionStage<Void> restart() {
+        return enqueue(() -> stopNow().thenCompose(ignored -> startNow()));
+    }
+
+    @Override
+    public CompletionStage<WorkloadStatus> status() {
+        Run run;
+        boolean stopRequested;
+        synchronized (lock) {
+            run = current;
+            stopRequested = run != null && run.stopRequested;
+        }
+        if (run == null) {
+            return CompletableFuture.completedFuture(WorkloadStatus.stopped());
+        }
+        Process process = run.process;
+        if (process.isAlive()) {
+            return CompletableFuture.completedFuture(WorkloadStatus.running(process.pid()));
+        }
+        if (stopRequested) {
+            return CompletableFuture.completedFuture(WorkloadStatus.stopped());
+        }
+        return CompletableFuture.completedFuture(WorkloadStatus.exited(process.pid(), process.exitValue()));
+    }
+
+    /**
+     * Kills the process and its descendants at once if they still run (the engine normally stops them
+     * gracefully first), and refuses every later start.
+     */
+    @Override
+    public void close() {
+        Run run;
+        synchronized (lock) {
+            closed = true;
+            run = current;
+            if (run != null) {
+                run.stopRequested = true;
+            }
+        }
+        if (run != null && run.process.isAlive()) {
+            LOG.log(Level.WARNING, "{0}: killing pid {1} because its runtime is closed while it still runs",
+                    serviceName, run.process.pid());
+            new ProcessTree(run.process).killNow();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ProcessRuntime[" + serviceName + ": " + String.join(" ", settings.command()) + "]";
+    }
+
+    /** Runs {@code operation} after every operation queued before it, whether those succeeded or not. */
+    private CompletionStage<Void> enqueue(Supplier<CompletableFuture<Void>> operation) {
+        CompletableFuture<Void> result;
+        synchronized (lock) {
+            result = lastOperation.handle((ignored, failure) -> null).thenCompose(ignored -> operation.get());
+            lastOperation = result;
+        }
+        // A copy, so a caller that cancels or times out its stage cannot reorder the queue.
+        return result.copy();
+    }
+
+    private CompletableFuture<Void> startNow() {
+        synchronized (lock) {
+            if (closed) {
+                return CompletableFuture.failedFuture(closedError());
+            }
+            if (current != null && current.process.isAlive()) {
+                return CompletableFuture.completedFuture(null);
+            }
+        }
+        // fork/exec and opening the log file touch the disk: the engine's blocking pool is the place for that.
+        return CompletableFuture.runAsync(this::launch, blockingExecutor);
+    }
+
+    private void launch() {
+        ProcessBuilder builder = new ProcessBuilder(settings.command())
+                .redirectErrorStream(true)
+                // Appended by the operating system itself: no thread of ours copies output.
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.logFile().toFile()))
+                .redirectInput(ProcessBuilder.Redirect.PIPE);
+        settings.workingDirectory().ifPresent(dir -> builder.directory(dir.toFile()));
+        builder.environment().putAll(settings.environment());
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException | RuntimeException e) {
+            throw new CompletionException(new IOException(startFailure(e), e));
+        }
+        closeStandardInput(process);
+        Run run = new Run(process);
+        boolean closedMeanwhile;
+        synchronized (lock) {
+            closedMeanwhile = closed;
+            if (!closedMeanwhile) {
+                current = run;
+            }
+        }
+        if (closedMeanwhile) {
+            new ProcessTree(process).killNow();
+            throw new CompletionException(closedError());
+        }
+        // Registered after the run became current, so the check in exited() sees it.
+        process.onExit().thenRun(() -> exited(run));
+        LOG.log(Level.INFO, "{0}: started pid {1} ({2}), output appended to {3}",
+                serviceName, process.pid(), String.join(" ", settings.command()), settings.logFile());
+    }
+
+    private CompletableFuture<Void> stopNow() {
+        Run run;
+        synchronized (lock) {
+            run = current;
+            if (run == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            run.stopRequested = true;
+        }
+        Process process = run.process;
+        return new ProcessTree(process).terminate(settings.stopGracePeriod(), () -> LOG.log(Level.WARNING,
+                "{0}: pid {1} did not exit within {2} ms of SIGTERM; killing it and its descendants",
+                serviceName, process.pid(), settings.stopGracePeriod().toMillis()));
+    }
+
+    /** Called once per run when its process has ended; tells the listener unless the end was expected. */
+    private void exited(Run run) {
+        boolean unexpected;
+        synchronized (lock) {
+            unexpected = run == current && !run.stopRequested && !closed;
+        }
+        if (!unexpected) {
+            return;
+        }
+        WorkloadStatus status = WorkloadStatus.exited(run.process.pid(), run.process.exitValue());
+        LOG.log(Level.WARNING, "{0}: {1} unexpectedly", serviceName, status.description());
+        try {
+            listener.workloadExited(status);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, serviceName + ": the workload listener failed on " + status.description(), e);
+        }
+    }
+
+    /**
+     * Gives the process an empty standard input: it must never wait for the engine's. Closing our end of the
+     * pipe is the portable form of redirecting from /dev/null.
+     */
+    private static void closeStandardInput(Process process) {
+        try {
+            process.getOutputStream().close();
+        } catch (IOException e) {
+            // Nothing to do: the pipe is gone either way, which is all we wanted.
+        }
+    }
+
+    private String startFailure(Exception e) {
+        String what = "cannot start \"" + settings.command().get(0) + "\" for service \"" + serviceName + "\": ";
+        Throwable cause = e.getCause();
+        if (cause instanceof FileNotFoundException) {
+            // The JDK opens the log file before it executes anything; this is that failing.
+            return what + "cannot open its log file: " + cause.getMessage();
+        }
+        String reason = cause != null && cause.getMessage() != null
+                ? ERRNO_PREFIX.matcher(cause.getMessage()).replaceFirst("")
+                : String.valueOf(e.getMessage());
+        return what + reason + " (check " + settings.commandKeyPath()
+                + settings.workingDirectory().map(dir -> " and the working directory " + dir).orElse("") + ")";
+    }
+
+    private IllegalStateException closedError() {
+        return new IllegalStateException("cannot start service \"" + serviceName + "\": its process runtime is closed");
+    }
+}
