@@ -1,5 +1,6 @@
 package io.aegis.api;
 
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -22,6 +23,9 @@ public interface RecoveryContext {
 
     /** 1 for the first recovery since the service was last healthy, 2 for the next, and so on. */
     int attempt();
+
+    /** The engine's current time (use it for {@link Alert#startsAt()}; tests run on an injected clock). */
+    Instant now();
 
     /** Hands an alert to the engine's notifiers; completes when every notifier has accepted or queued it. */
     CompletionStage<Void> raiseAlert(Alert alert);

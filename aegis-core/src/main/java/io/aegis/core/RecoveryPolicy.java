@@ -19,6 +19,7 @@ import java.util.Objects;
  *   backoff: {initial: 1s, multiplier: 2, max: 5m}
  *   resetAfter: 10m
  *   budget: {max: 5, window: 10m}
+ *   verifyWithin: 30s
  * </pre>
  */
 public final class RecoveryPolicy {
@@ -35,6 +36,9 @@ public final class RecoveryPolicy {
     /** Default budget window. */
     public static final Duration DEFAULT_BUDGET_WINDOW = Duration.ofMinutes(10);
 
+    /** Default time a recovered service has to pass its checks before the recovery counts as failed. */
+    public static final Duration DEFAULT_VERIFY_WITHIN = Duration.ofSeconds(30);
+
     private static final RecoveryPolicy DEFAULTS = custom().build();
 
     private final Duration backoffInitial;
@@ -43,6 +47,7 @@ public final class RecoveryPolicy {
     private final Duration resetAfter;
     private final int budgetMax;
     private final Duration budgetWindow;
+    private final Duration verifyWithin;
 
     private RecoveryPolicy(Builder b) {
         if (b.backoffMax.compareTo(b.backoffInitial) < 0) {
@@ -55,6 +60,7 @@ public final class RecoveryPolicy {
         this.resetAfter = b.resetAfter;
         this.budgetMax = b.budgetMax;
         this.budgetWindow = b.budgetWindow;
+        this.verifyWithin = b.verifyWithin;
     }
 
     /** The default policy. */
@@ -70,7 +76,7 @@ public final class RecoveryPolicy {
     /** A builder starting from {@code base}. */
     public static Builder from(RecoveryPolicy base) {
         return new Builder().backoff(base.backoffInitial, base.backoffMultiplier, base.backoffMax)
-                .resetAfter(base.resetAfter).budget(base.budgetMax, base.budgetWindow);
+                .resetAfter(base.resetAfter).budget(base.budgetMax, base.budgetWindow).verifyWithin(base.verifyWithin);
     }
 
     /** Delay before the second recovery (the first runs at once). */
@@ -103,10 +109,18 @@ public final class RecoveryPolicy {
         return budgetWindow;
     }
 
+    /**
+     * How long a service that a recovery acted on (a restarted process) has to pass its checks; failing
+     * checks inside this window do not start another recovery, and missing it does.
+     */
+    public Duration verifyWithin() {
+        return verifyWithin;
+    }
+
     @Override
     public String toString() {
         return "RecoveryPolicy{backoff=" + backoffInitial + "x" + backoffMultiplier + "..." + backoffMax + ", resetAfter="
-                + resetAfter + ", budget=" + budgetMax + "/" + budgetWindow + "}";
+                + resetAfter + ", budget=" + budgetMax + "/" + budgetWindow + ", verifyWithin=" + verifyWithin + "}";
     }
 
     @Override
@@ -117,12 +131,14 @@ public final class RecoveryPolicy {
         RecoveryPolicy other = (RecoveryPolicy) o;
         return backoffInitial.equals(other.backoffInitial) && backoffMultiplier == other.backoffMultiplier
                 && backoffMax.equals(other.backoffMax) && resetAfter.equals(other.resetAfter)
-                && budgetMax == other.budgetMax && budgetWindow.equals(other.budgetWindow);
+                && budgetMax == other.budgetMax && budgetWindow.equals(other.budgetWindow)
+                && verifyWithin.equals(other.verifyWithin);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(backoffInitial, backoffMultiplier, backoffMax, resetAfter, budgetMax, budgetWindow);
+        return Objects.hash(backoffInitial, backoffMultiplier, backoffMax, resetAfter, budgetMax, budgetWindow,
+                verifyWithin);
     }
 
     /** Builds a {@link RecoveryPolicy}; each setter validates at once. */
@@ -133,6 +149,7 @@ public final class RecoveryPolicy {
         private Duration resetAfter = DEFAULT_RESET_AFTER;
         private int budgetMax = DEFAULT_BUDGET_MAX;
         private Duration budgetWindow = DEFAULT_BUDGET_WINDOW;
+        private Duration verifyWithin = DEFAULT_VERIFY_WITHIN;
 
         private Builder() {
         }
@@ -170,6 +187,15 @@ public final class RecoveryPolicy {
             }
             this.budgetMax = max;
             this.budgetWindow = window;
+            return this;
+        }
+
+        /** Time a recovered service has to pass its checks again. */
+        public Builder verifyWithin(Duration verifyWithin) {
+            if (verifyWithin.isNegative() || verifyWithin.isZero()) {
+                throw new IllegalArgumentException("verifyWithin must be positive, got " + verifyWithin);
+            }
+            this.verifyWithin = verifyWithin;
             return this;
         }
 
