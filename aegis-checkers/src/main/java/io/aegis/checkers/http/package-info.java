@@ -1,0 +1,4 @@
+/**
+ * The {@code type: http} health checker: {@link io.aegis.checkers.http.HttpCheckerFactory}.
+ */
+package io.aegis.checkers.http;
