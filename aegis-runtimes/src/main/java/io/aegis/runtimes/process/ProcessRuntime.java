@@ -1,5 +1,6 @@
 package io.aegis.runtimes.process;
 
+import io.aegis.api.Durations;
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.WorkloadListener;
 import io.aegis.api.WorkloadStatus;
@@ -116,7 +117,7 @@ final class ProcessRuntime implements RuntimeAdapter {
         }
         if (run != null && run.process.isAlive()) {
             LOG.log(Level.WARNING, "{0}: killing pid {1} because its runtime is closed while it still runs",
-                    serviceName, run.process.pid());
+                    serviceName, Long.toString(run.process.pid()));
             new ProcessTree(run.process).killNow();
         }
     }
@@ -180,7 +181,7 @@ final class ProcessRuntime implements RuntimeAdapter {
         // Registered after the run became current, so the check in exited() sees it.
         process.onExit().thenRun(() -> exited(run));
         LOG.log(Level.INFO, "{0}: started pid {1} ({2}), output appended to {3}",
-                serviceName, process.pid(), String.join(" ", settings.command()), settings.logFile());
+                serviceName, Long.toString(process.pid()), String.join(" ", settings.command()), settings.logFile());
     }
 
     private CompletableFuture<Void> stopNow() {
@@ -194,8 +195,8 @@ final class ProcessRuntime implements RuntimeAdapter {
         }
         Process process = run.process;
         return new ProcessTree(process).terminate(settings.stopGracePeriod(), () -> LOG.log(Level.WARNING,
-                "{0}: pid {1} did not exit within {2} ms of SIGTERM; killing it and its descendants",
-                serviceName, process.pid(), settings.stopGracePeriod().toMillis()));
+                "{0}: pid {1} did not exit within {2} of SIGTERM; killing it and its descendants",
+                serviceName, Long.toString(process.pid()), Durations.format(settings.stopGracePeriod())));
     }
 
     /** Called once per run when its process has ended; tells the listener unless the end was expected. */

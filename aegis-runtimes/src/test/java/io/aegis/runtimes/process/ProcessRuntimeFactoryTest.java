@@ -1,0 +1,181 @@
+package io.aegis.runtimes.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.aegis.api.ConfigException;
+import io.aegis.api.ConfigProblem;
+import io.aegis.api.RuntimeAdapter;
+import io.aegis.api.RuntimeAdapterFactory;
+import io.aegis.api.RuntimeSpec;
+import io.aegis.api.Settings;
+import io.aegis.api.WorkloadListener;
+import io.aegis.api.WorkloadStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProcessRuntimeFactoryTest {
+
+    private static final String PATH = "services[0].runtime";
+
+    @TempDir
+    Path tempDir;
+
+    private final ProcessRuntimeFactory factory = new ProcessRuntimeFactory();
+
+    @Test
+    void isFoundByServiceLoaderAsTypeProcess() {
+        assertThat(ServiceLoader.load(RuntimeAdapterFactory.class).stream().map(ServiceLoader.Provider::get))
+                .anySatisfy(found -> {
+                    assertThat(found).isInstanceOf(ProcessRuntimeFactory.class);
+                    assertThat(found.type()).isEqualTo("process");
+                });
+    }
+
+    @Test
+    void createStartsNothing() {
+        try (RuntimeAdapter adapter = factory.create(spec(Map.of("type", "process", "command", List.of("sleep", "60"))))) {
+            assertThat(adapter.status().toCompletableFuture().join()).isEqualTo(WorkloadStatus.stopped());
+        }
+    }
+
+    @Test
+    void missingCommandIsRejectedWithItsKeyPath() {
+        assertThatThrownBy(() -> factory.create(spec(Map.of("type", "process"))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("services[0].runtime.command: missing: expected the command to run,"
+                        + " as a list like [java, -jar, app.jar]");
+    }
+
+    @Test
+    void emptyCommandListIsRejected() {
+        assertProblems(Map.of("command", List.of()), new ConfigProblem(PATH + ".command",
+                "expected the command to run, as a list like [java, -jar, app.jar], found an empty list"));
+    }
+
+    @Test
+    void blankCommandStringIsRejected() {
+        assertProblems(Map.of("command", "  "), new ConfigProblem(PATH + ".command",
+                "expected the command to run, as a list like [java, -jar, app.jar], found an empty value"));
+    }
+
+    @Test
+    void commandAsAMappingIsRejected() {
+        assertProblems(Map.of("command", Map.of("java", "-jar")), new ConfigProblem(PATH + ".command",
+                "expected the command to run, as a list like [java, -jar, app.jar], found a mapping"));
+    }
+
+    @Test
+    void commandStringWithAnUnclosedQuoteIsRejected() {
+        assertProblems(Map.of("command", "java -jar \"my app.jar"), new ConfigProblem(PATH + ".command",
+                "the closing \" quote is missing in \"java -jar \"my app.jar\"; close it, or write the command as a list"));
+    }
+
+    @Test
+    void shellWithACommandListIsRejectedAtTheShellKey() {
+        assertProblems(Map.of("command", List.of("echo", "hi"), "shell", true), new ConfigProblem(PATH + ".shell",
+                "expected false when command is a list, because a list runs without a shell;"
+                        + " write command as one string to run it with /bin/sh -c"));
+    }
+
+    @Test
+    void workingDirThatDoesNotExistIsRejected() {
+        String missing = tempDir.resolve("nope").toString();
+        assertProblems(Map.of("command", "sleep 60", "workingDir", missing), new ConfigProblem(PATH + ".workingDir",
+                "expected an existing directory, found \"" + missing + "\", which does not exist"));
+    }
+
+    @Test
+    void workingDirThatIsAFileIsRejected() throws IOException {
+        String file = Files.createFile(tempDir.resolve("file")).toString();
+        assertProblems(Map.of("command", "sleep 60", "workingDir", file), new ConfigProblem(PATH + ".workingDir",
+                "expected an existing directory, found \"" + file + "\", which is not a directory"));
+    }
+
+    @Test
+    void logFileInADirectoryThatDoesNotExistIsRejected() {
+        Path missing = tempDir.resolve("nope");
+        String logFile = missing.resolve("app.log").toString();
+        assertProblems(Map.of("command", "sleep 60", "logFile", logFile), new ConfigProblem(PATH + ".logFile",
+                "expected a file in an existing directory, found \"" + logFile + "\", but the directory "
+                        + missing + " does not exist"));
+    }
+
+    @Test
+    void logFileThatIsADirectoryIsRejected() {
+        String dir = tempDir.toString();
+        assertProblems(Map.of("command", "sleep 60", "logFile", dir), new ConfigProblem(PATH + ".logFile",
+                "expected a file to append the process's output to, found \"" + dir + "\", which is a directory"));
+    }
+
+    @Test
+    void stopGracePeriodThatIsNotADurationIsRejected() {
+        assertProblems(Map.of("command", "sleep 60", "stopGracePeriod", "10 seconds"),
+                new ConfigProblem(PATH + ".stopGracePeriod",
+                        "expected a duration like 500ms, 5s, 1m or 1h, found \"10 seconds\""));
+    }
+
+    @Test
+    void environmentVariableNameWithAnEqualsSignIsRejected() {
+        assertProblems(Map.of("command", "sleep 60", "env", Map.of("A=B", "c")), new ConfigProblem(PATH + ".env",
+                "expected environment variable names without '=', found \"A=B\""));
+    }
+
+    @Test
+    void everyInvalidKeyIsReportedAtOnce() {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("shell", "maybe");
+        settings.put("workingDir", tempDir.resolve("nope").toString());
+        settings.put("stopGracePeriod", "10");
+        assertThatThrownBy(() -> factory.create(spec(settings)))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .extracting(ConfigProblem::keyPath)
+                        .containsExactly(PATH + ".shell", PATH + ".command", PATH + ".workingDir",
+                                PATH + ".stopGracePeriod"));
+    }
+
+    @Test
+    void defaultsAreAppliedWhenOnlyTheCommandIsGiven() {
+        ProcessRuntimeSettings settings =
+                ProcessRuntimeSettings.from("web/api", Settings.of(PATH, Map.of("command", List.of("java", "-jar", "app.jar"))));
+
+        assertThat(settings.command()).containsExactly("java", "-jar", "app.jar");
+        assertThat(settings.environment()).isEmpty();
+        assertThat(settings.workingDirectory()).isEmpty();
+        assertThat(settings.stopGracePeriod()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(settings.logFile()).isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "aegis-web_api.log"));
+    }
+
+    @Test
+    void commandStringIsSplitAndArgsAreAppended() {
+        ProcessRuntimeSettings settings = ProcessRuntimeSettings.from("web", Settings.of(PATH,
+                Map.of("command", "java -jar 'my app.jar'", "args", List.of("--port", 8080))));
+
+        assertThat(settings.command()).containsExactly("java", "-jar", "my app.jar", "--port", "8080");
+    }
+
+    @Test
+    void shellCommandRunsThroughShWithArgsQuoted() {
+        ProcessRuntimeSettings settings = ProcessRuntimeSettings.from("web", Settings.of(PATH,
+                Map.of("command", "exec java -jar app.jar", "shell", "true", "args", List.of("it's"))));
+
+        assertThat(settings.command()).containsExactly("/bin/sh", "-c", "exec java -jar app.jar 'it'\\''s'");
+    }
+
+    private void assertProblems(Map<String, ?> settings, ConfigProblem... expected) {
+        assertThatThrownBy(() -> factory.create(spec(settings)))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(expected));
+    }
+
+    private static RuntimeSpec spec(Map<String, ?> settings) {
+        return new RuntimeSpec("web", Settings.of(PATH, settings), WorkloadListener.NONE, Runnable::run);
+    }
+}

@@ -1,0 +1,374 @@
+package io.aegis.runtimes.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.aegis.api.RuntimeAdapter;
+import io.aegis.api.RuntimeSpec;
+import io.aegis.api.Settings;
+import io.aegis.api.WorkloadStatus;
+import io.aegis.runtimes.process.testapp.GracefulApp;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs real child processes: {@code sh} scripts and a small Java program from the test classes. */
+class ProcessRuntimeTest {
+
+    private static final Duration PROMPTLY = Duration.ofSeconds(10);
+
+    @TempDir
+    Path tempDir;
+
+    private final ExecutorService blockingExecutor = Executors.newCachedThreadPool();
+    private final List<WorkloadStatus> reportedExits = new CopyOnWriteArrayList<>();
+    private final List<RuntimeAdapter> adapters = new ArrayList<>();
+
+    @AfterEach
+    void closeEverything() {
+        adapters.forEach(RuntimeAdapter::close);
+        blockingExecutor.shutdownNow();
+    }
+
+    @Test
+    void startReportsRunningWithThePidOfALiveProcess() {
+        RuntimeAdapter runtime = runtime(Map.of("command", List.of("sleep", "60")));
+
+        join(runtime.start());
+
+        WorkloadStatus status = join(runtime.status());
+        assertThat(status.state()).isEqualTo(WorkloadStatus.State.RUNNING);
+        assertThat(ProcessHandle.of(status.pid().orElseThrow())).hasValueSatisfying(
+                process -> assertThat(process.isAlive()).as("process %d is alive", process.pid()).isTrue());
+    }
+
+    @Test
+    void startingARunningWorkloadKeepsItsProcess() {
+        RuntimeAdapter runtime = runtime(Map.of("command", List.of("sleep", "60")));
+        join(runtime.start());
+        long pid = pid(runtime);
+
+        join(runtime.start());
+
+        assertThat(join(runtime.status())).isEqualTo(WorkloadStatus.running(pid));
+    }
+
+    @Test
+    void statusIsStoppedBeforeTheFirstStartAndStopThenDoesNothing() {
+        RuntimeAdapter runtime = runtime(Map.of("command", List.of("sleep", "60")));
+
+        join(runtime.stop());
+
+        assertThat(join(runtime.status())).isEqualTo(WorkloadStatus.stopped());
+    }
+
+    @Test
+    void stopSendsSigtermSoTheProcessShutsDownGracefully() {
+        RuntimeAdapter runtime = runtime(Map.of(
+                "command", List.of(java(), "-Xshare:auto", "-cp", testClasses(), GracefulApp.class.getName()),
+                "stopGracePeriod", "1m",
+                "logFile", logFile().toString()));
+        join(runtime.start());
+        long pid = pid(runtime);
+        await().atMost(PROMPTLY).until(() -> log().contains(GracefulApp.READY));
+
+        // Far sooner than the grace period: only SIGTERM can have ended it, and its shutdown hook ran.
+        assertThat(runtime.stop().toCompletableFuture()).succeedsWithin(Duration.ofSeconds(20));
+
+        assertThat(log()).contains(GracefulApp.SHUTTING_DOWN);
+        assertThat(isRunning(pid)).isFalse();
+        assertThat(join(runtime.status())).isEqualTo(WorkloadStatus.stopped());
+    }
+
+    @Test
+    void stopKillsAProcessThatIgnoresSigtermOnceTheGracePeriodEnds() {
+        RuntimeAdapter runtime = runtime(Map.of(
+                "command", "trap '' TERM; echo ready; while true; do sleep 0.1; done",
+                "shell", true,
+                "stopGracePeriod", "300ms",
+                "logFile", logFile().toString()));
+        join(runtime.start());
+        long pid = pid(runtime);
+        await().atMost(PROMPTLY).until(() -> log().contains("ready"));
+
+        assertThat(runtime.stop().toCompletableFuture()).succeedsWithin(PROMPTLY);
+
+        assertThat(isRunning(pid)).isFalse();
+        assertThat(join(runtime.status())).isEqualTo(WorkloadStatus.stopped());
+    }
+
+    @Test
+    void stopAlsoKillsDescendantsThatIgnoreSigterm() {
+        // The background sleep inherits the ignored SIGTERM, so only SIGKILL ends it.
+        RuntimeAdapter runtime = runtime(Map.of(
+                "command", "trap '' TERM; sleep 61 & while true; do sleep 0.1; done",
+                "shell", true,
+                "stopGracePeriod", "300ms"));
+        join(runtime.start());
+        ProcessHandle root = ProcessHandle.of(pid(runtime)).orElseThrow();
+        ProcessHandle backgroundSleep = await().atMost(PROMPTLY).until(
+                () -> root.descendants().filter(p -> p.info().arguments().map(a -> List.of(a).contains("61")).orElse(false))
+                        .findFirst().orElse(null),
+                found -> found != null);
+
+        assertThat(runtime.stop().toCompletableFuture()).succeedsWithin(PROMPTLY);
+
+        assertThat(ProcessTree.isRunning(root)).as("the shell runs").isFalse();
+        assertThat(ProcessTree.isRunning(backgroundSleep)).as("its background sleep runs").isFalse();
+    }
+
+    @Test
+    void aProcessKilledFromOutsideIsReportedPromptlyWithItsExitCode() {
+        RuntimeAdapter runtime = runtime(Map.of("command", List.of("sleep", "60")));
+        join(runtime.start());
+        long pid = pid(runtime);
+
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+
+        await().atMost(PROMPTLY).until(() -> !reportedExits.isEmpty());
+        // Java reports death by signal N as exit code 128 + N, as a shell does.
+        assertThat(reportedExits).containsExactly(WorkloadStatus.exited(pid, 137));
+        assertThat(join(runtime.status())).isEqualTo(WorkloadStatus.exited(pid, 137));
+    }
+
+    @Test
+    void aProcessThatExitsOnItsOwnIsReportedWithItsExitCode() {
+        RuntimeAdapter runtime = runtime(Map.of("command", List.of("sh", "-c", "exit 3")));
+        join(runtime.start());
+        long pid = pid(runtime);
+
+        await().atMost(PROMPTLY).until(() -> !reportedExits.isEmpty());
+        assertThat(reportedExits).containsExactly(WorkloadStatus.exited(pid, 3));
+    }
+
+    @Test
+    void aRequestedStopIsNotReportedAsAnUnexpectedExit() {
+        RuntimeAdapter runtime = runtime(Map.of("command", List.of("sleep", "60")));
+        join(runtime.start());
+
+        join(runtime.stop());
+
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(reportedExits::isEmpty);
+    }
+
+    @Test
+    void startAfterACrashStartsANewProcess() {
+        RuntimeAdapter runtime = runtime(Map.of("command", List.of("sleep", "60")));
+        join(runtime.start());
+        long crashed = pid(runtime);
+        ProcessHandle.of(crashed).orElseThrow().destroyForcibly();
+        await().atMost(PROMPTLY).until(() -> !reportedExits.isEmpty());
+
+        join(runtime.start());
+
+        WorkloadStatus status = join(runtime.status());
+        assertThat(status.state()).isEqualTo(WorkloadStatus.State.RUNNING);
+        assertThat(status.pid()).isNotEqualTo(crashed);
+    }
+
+    @Test
+    void restartStartsANewProcessAndTheOldOneIsGone() {
+        RuntimeAdapter runtime = runtime(Map.of("command", List.of("sleep", "60")));
+        join(runtime.start());
+        long oldPid = pid(runtime);
+
+        join(runtime.restart());
+
+        long newPid = pid(runtime);
+        assertThat(newPid).isNotEqualTo(oldPid);
+        assertThat(isRunning(oldPid)).as("old process %d runs", oldPid).isFalse();
+        assertThat(isRunning(newPid)).as("new process %d runs", newPid).isTrue();
+    }
+
+    @Test
+    void restartDoesNotReportTheOldProcessExit() {
+        RuntimeAdapter runtime = runtime(Map.of("command", List.of("sleep", "60")));
+        join(runtime.start());
+
+        join(runtime.restart());
+
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(reportedExits::isEmpty);
+    }
+
+    @Test
+    void stopCalledRightAfterStartStopsTheProcessThatStartLaunched() {
+        RuntimeAdapter runtime = runtime(Map.of("command", List.of("sleep", "60")));
+
+        CompletableFuture<Void> started = runtime.start().toCompletableFuture();
+        CompletableFuture<Void> stopped = runtime.stop().toCompletableFuture();
+
+        assertThat(stopped).succeedsWithin(PROMPTLY);
+        assertThat(started).isCompleted();
+        assertThat(join(runtime.status())).isEqualTo(WorkloadStatus.stopped());
+    }
+
+    @Test
+    void theProcessGetsTheConfiguredEnvironmentOnTopOfTheEngines() {
+        RuntimeAdapter runtime = runtime(Map.of(
+                "command", "echo \"FOO=$FOO PATH inherited: ${PATH:+yes}\"",
+                "shell", true,
+                "env", Map.of("FOO", "bar"),
+                "logFile", logFile().toString()));
+
+        join(runtime.start());
+
+        await().atMost(PROMPTLY).until(() -> log().contains("FOO=bar PATH inherited: yes"));
+    }
+
+    @Test
+    void theProcessRunsInTheConfiguredWorkingDirectory() throws IOException {
+        Path workingDir = Files.createDirectory(tempDir.resolve("work")).toRealPath();
+        RuntimeAdapter runtime = runtime(Map.of(
+                "command", List.of("pwd"),
+                "workingDir", workingDir.toString(),
+                "logFile", logFile().toString()));
+
+        join(runtime.start());
+
+        await().atMost(PROMPTLY).until(() -> log().contains(workingDir.toString()));
+    }
+
+    @Test
+    void stdoutAndStderrAreAppendedToTheLogFile() throws IOException {
+        Files.writeString(logFile(), "an earlier line\n");
+        RuntimeAdapter runtime = runtime(Map.of(
+                "command", "echo to stdout; echo to stderr >&2",
+                "shell", true,
+                "logFile", logFile().toString()));
+
+        join(runtime.start());
+
+        await().atMost(PROMPTLY).until(() -> log().equals("an earlier line\nto stdout\nto stderr\n"));
+    }
+
+    @Test
+    void argsAreAppendedToTheCommandAsSeparateWords() {
+        RuntimeAdapter runtime = runtime(Map.of(
+                "command", List.of("sh", "-c", "printf '<%s>' \"$@\"", "sh"),
+                "args", List.of("a", "b c"),
+                "logFile", logFile().toString()));
+
+        join(runtime.start());
+
+        await().atMost(PROMPTLY).until(() -> log().equals("<a><b c>"));
+    }
+
+    @Test
+    void theProcessGetsAnEmptyStandardInput() {
+        RuntimeAdapter runtime = runtime(Map.of(
+                "command", "cat; echo stdin was empty",
+                "shell", true,
+                "logFile", logFile().toString()));
+
+        join(runtime.start());
+
+        await().atMost(PROMPTLY).until(() -> log().equals("stdin was empty\n"));
+    }
+
+    @Test
+    void startFailsWithAClearMessageWhenTheProgramDoesNotExist() {
+        RuntimeAdapter runtime = runtime(Map.of("command", List.of("aegis-no-such-program", "--flag")));
+
+        assertThat(runtime.start().toCompletableFuture())
+                .failsWithin(PROMPTLY)
+                .withThrowableThat()
+                .havingRootCause()
+                .withMessageContaining("No such file or directory");
+        assertThat(runtime.start().toCompletableFuture())
+                .failsWithin(PROMPTLY)
+                .withThrowableThat()
+                .withMessageContaining("cannot start \"aegis-no-such-program\" for service \"web\": "
+                        + "No such file or directory (check services[0].runtime.command)");
+        assertThat(join(runtime.status())).isEqualTo(WorkloadStatus.stopped());
+    }
+
+    @Test
+    void closeKillsTheProcessAndItsDescendants() {
+        RuntimeAdapter runtime = runtime(Map.of("command", List.of("sh", "-c", "sleep 62 & wait")));
+        join(runtime.start());
+        ProcessHandle root = ProcessHandle.of(pid(runtime)).orElseThrow();
+        ProcessHandle child = await().atMost(PROMPTLY)
+                .until(() -> root.children().findFirst().orElse(null), found -> found != null);
+
+        runtime.close();
+
+        await().atMost(PROMPTLY).until(() -> !ProcessTree.isRunning(root) && !ProcessTree.isRunning(child));
+        assertThat(reportedExits).isEmpty();
+    }
+
+    @Test
+    void startAfterCloseFails() {
+        RuntimeAdapter runtime = runtime(Map.of("command", List.of("sleep", "60")));
+
+        runtime.close();
+
+        assertThat(runtime.start().toCompletableFuture())
+                .failsWithin(PROMPTLY)
+                .withThrowableThat()
+                .withMessageContaining("cannot start service \"web\": its process runtime is closed");
+    }
+
+    private RuntimeAdapter runtime(Map<String, ?> runtimeSettings) {
+        Map<String, Object> settings = new HashMap<>(runtimeSettings);
+        settings.put("type", "process");
+        // Never the default under the shared temporary directory.
+        settings.putIfAbsent("logFile", logFile().toString());
+        RuntimeAdapter adapter = new ProcessRuntimeFactory().create(new RuntimeSpec(
+                "web", Settings.of("services[0].runtime", settings), reportedExits::add, blockingExecutor));
+        adapters.add(adapter);
+        return adapter;
+    }
+
+    private static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
+        return stage.toCompletableFuture().orTimeout(PROMPTLY.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join();
+    }
+
+    private static long pid(RuntimeAdapter runtime) {
+        WorkloadStatus status = join(runtime.status());
+        assertThat(status.state()).as("state of %s", runtime).isEqualTo(WorkloadStatus.State.RUNNING);
+        return status.pid().orElseThrow();
+    }
+
+    private static boolean isRunning(long pid) {
+        return ProcessHandle.of(pid).map(ProcessTree::isRunning).orElse(false);
+    }
+
+    private Path logFile() {
+        return tempDir.resolve("web.log");
+    }
+
+    private String log() {
+        try {
+            return Files.exists(logFile()) ? Files.readString(logFile()) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String java() {
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    private static String testClasses() {
+        try {
+            return Path.of(GracefulApp.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
