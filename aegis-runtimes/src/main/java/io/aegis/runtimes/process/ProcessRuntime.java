@@ -82,23 +82,20 @@ final class ProcessRuntime implements RuntimeAdapter {
 
     @Override
     public CompletionStage<WorkloadStatus> status() {
-        Run run;
-        boolean stopRequested;
+        WorkloadStatus status;
+        // Under the lock, so a stop requested as the process ends is never mistaken for a crash.
         synchronized (lock) {
-            run = current;
-            stopRequested = run != null && run.stopRequested;
+            if (current == null) {
+                status = WorkloadStatus.stopped();
+            } else if (current.process.isAlive()) {
+                status = WorkloadStatus.running(current.process.pid());
+            } else if (current.stopRequested) {
+                status = WorkloadStatus.stopped();
+            } else {
+                status = WorkloadStatus.exited(current.process.pid(), current.process.exitValue());
+            }
         }
-        if (run == null) {
-            return CompletableFuture.completedFuture(WorkloadStatus.stopped());
-        }
-        Process process = run.process;
-        if (process.isAlive()) {
-            return CompletableFuture.completedFuture(WorkloadStatus.running(process.pid()));
-        }
-        if (stopRequested) {
-            return CompletableFuture.completedFuture(WorkloadStatus.stopped());
-        }
-        return CompletableFuture.completedFuture(WorkloadStatus.exited(process.pid(), process.exitValue()));
+        return CompletableFuture.completedFuture(status);
     }
 
     /**
