@@ -9,7 +9,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -33,10 +35,12 @@ public final class MetricsServer implements AutoCloseable {
 
     private final HTTPServer server;
     private final ThreadPoolExecutor executor;
+    private final DaemonThreadFactory threads;
 
-    private MetricsServer(HTTPServer server, ThreadPoolExecutor executor) {
+    private MetricsServer(HTTPServer server, ThreadPoolExecutor executor, DaemonThreadFactory threads) {
         this.server = server;
         this.executor = executor;
+        this.threads = threads;
     }
 
     /**
@@ -56,8 +60,9 @@ public final class MetricsServer implements AutoCloseable {
             throw new IllegalArgumentException("metrics port must be between 0 and 65535, got " + port);
         }
         // Our own pool (rather than the exporter's default) so close() can wait for its threads to end.
+        DaemonThreadFactory threads = new DaemonThreadFactory();
         ThreadPoolExecutor executor = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(QUEUE_CAPACITY), new DaemonThreadFactory());
+                new ArrayBlockingQueue<>(QUEUE_CAPACITY), threads);
         executor.allowCoreThreadTimeOut(true);
         try {
             HTTPServer server = HTTPServer.builder()
@@ -66,7 +71,7 @@ public final class MetricsServer implements AutoCloseable {
                     .registry(registry)
                     .executorService(executor)
                     .buildAndStart();
-            return new MetricsServer(server, executor);
+            return new MetricsServer(server, executor, threads);
         } catch (BindException e) {
             executor.shutdownNow();
             if (port != 0 && hostIsBindable(host)) {
@@ -105,6 +110,8 @@ public final class MetricsServer implements AutoCloseable {
             if (!executor.awaitTermination(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 executor.shutdownNow();
             }
+            // A terminated pool's last worker may still be unwinding; join so that none outlives close().
+            threads.joinAll(TimeUnit.SECONDS.toMillis(CLOSE_TIMEOUT_SECONDS));
         } catch (InterruptedException e) {
             executor.shutdownNow();
             Thread.currentThread().interrupt();
@@ -133,12 +140,27 @@ public final class MetricsServer implements AutoCloseable {
     /** Daemon threads, so a forgotten server never keeps the JVM alive. */
     private static final class DaemonThreadFactory implements ThreadFactory {
         private final AtomicInteger count = new AtomicInteger();
+        private final Queue<Thread> created = new ConcurrentLinkedQueue<>();
 
         @Override
         public Thread newThread(Runnable task) {
             Thread thread = new Thread(task, THREAD_NAME_PREFIX + count.incrementAndGet());
             thread.setDaemon(true);
+            // Idle threads time out and are replaced, so forget the dead ones rather than collect them forever.
+            created.removeIf(old -> old.getState() == Thread.State.TERMINATED);
+            created.add(thread);
             return thread;
+        }
+
+        void joinAll(long timeoutMillis) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            for (Thread thread : created) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return;
+                }
+                thread.join(left);
+            }
         }
     }
 }
