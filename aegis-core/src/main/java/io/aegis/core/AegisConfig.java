@@ -1,0 +1,134 @@
+package io.aegis.core;
+
+import io.aegis.api.Settings;
+import io.aegis.core.internal.config.ConfigLoader;
+import io.aegis.core.internal.config.ConfigReport;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An Aegis configuration file, read and checked: the seed project's YAML schema ({@code global}, {@code services},
+ * {@code notifications}, {@code logs}, {@code anomaly_detection}) plus our extensions ({@code runtime:},
+ * {@code failureThreshold}, {@code actions.backoff} ...), with {@code ${VAR}} / {@code ${VAR:-default}} in values
+ * and {@code AEGIS_LOG_LEVEL}, {@code AEGIS_METRICS_ENABLED}, {@code AEGIS_METRICS_PORT} and
+ * {@code AEGIS_SERVICE_<NAME>_<FIELD>} overriding the file.
+ *
+ * <pre>{@code
+ * AegisConfig config = AegisConfig.load(Path.of("aegis.yaml"));
+ * try (Engine engine = Engine.builder().config(config).build()) { ... }
+ * }</pre>
+ *
+ * <p>Loading throws at once only when the file cannot be read or is not YAML. Every other mistake is kept, the
+ * value falls back to its default, and the engine reports all of them together (with the plugins' own) when it is
+ * built, each as {@code file:line:column: key.path: what was found and what was expected}.
+ */
+public final class AegisConfig {
+    private final ConfigLoader.LoadedConfig loaded;
+
+    private AegisConfig(ConfigLoader.LoadedConfig loaded) {
+        this.loaded = loaded;
+    }
+
+    /**
+     * Reads {@code file}, with the process environment for {@code ${VAR}} and overrides.
+     *
+     * @throws InvalidConfigurationException when the file cannot be read or is not YAML
+     */
+    public static AegisConfig load(Path file) {
+        return load(file, System.getenv());
+    }
+
+    /**
+     * Reads {@code file} with {@code env} as the environment.
+     *
+     * @throws InvalidConfigurationException when the file cannot be read or is not YAML
+     */
+    public static AegisConfig load(Path file, Map<String, String> env) {
+        String origin = file.toString();
+        String yaml;
+        try {
+            yaml = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw cannotRead(origin, "the file does not exist");
+        } catch (AccessDeniedException e) {
+            throw cannotRead(origin, "permission denied");
+        } catch (CharacterCodingException e) {
+            throw cannotRead(origin, "it is not UTF-8 text");
+        } catch (IOException e) {
+            throw cannotRead(origin, Files.isDirectory(file) ? "it is a directory" : String.valueOf(e.getMessage()));
+        }
+        return parse(yaml, origin, env);
+    }
+
+    /**
+     * Reads configuration text.
+     *
+     * @param origin the file name to use in messages
+     * @throws InvalidConfigurationException when the text is not YAML
+     */
+    public static AegisConfig parse(String yaml, String origin, Map<String, String> env) {
+        return new AegisConfig(ConfigLoader.load(yaml, origin, env));
+    }
+
+    private static InvalidConfigurationException cannotRead(String origin, String reason) {
+        return new InvalidConfigurationException(List.of(origin + ": cannot read the configuration file: " + reason));
+    }
+
+    /** The file name used in messages. */
+    public String origin() {
+        return loaded.origin();
+    }
+
+    /** {@code global.logLevel}: trace, debug, info (default), warn or error, in lower case. */
+    public String logLevel() {
+        return loaded.logLevel();
+    }
+
+    /** {@code global.metricsEnabled}, default true. */
+    public boolean metricsEnabled() {
+        return loaded.metricsEnabled();
+    }
+
+    /** {@code global.metricsPort}, default 9090; 0 picks a free port. */
+    public int metricsPort() {
+        return loaded.metricsPort();
+    }
+
+    /** The services, in file order; a service with a missing name, type or endpoint is left out. */
+    public List<ServiceDefinition> services() {
+        return loaded.services();
+    }
+
+    /** The {@code notifications:} block; empty when absent. */
+    public Settings notifications() {
+        return loaded.notifications();
+    }
+
+    /** The {@code logs:} block; empty when absent. */
+    public Settings logs() {
+        return loaded.logs();
+    }
+
+    /** The {@code anomaly_detection:} block; empty when absent. */
+    public Settings anomalyDetection() {
+        return loaded.anomalyDetection();
+    }
+
+    /** A new report holding every problem the loader found; the engine adds the plugins' problems to it. */
+    ConfigReport report() {
+        return loaded.report().copy();
+    }
+
+    @Override
+    public String toString() {
+        return "AegisConfig{" + origin() + ", logLevel=" + logLevel() + ", metrics=" + (metricsEnabled() ? metricsPort()
+                : "off") + ", services=" + services().stream().map(ServiceDefinition::name).toList() + "}";
+    }
+}

@@ -1,0 +1,456 @@
+package io.aegis.core.internal.config;
+
+import io.aegis.api.ConfigException;
+import io.aegis.api.ConfigProblem;
+import io.aegis.api.Durations;
+import io.aegis.api.Settings;
+import io.aegis.core.RecoveryPolicy;
+import io.aegis.core.ServiceDefinition;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Reads and validates an Aegis configuration file: the seed project's schema ({@code global}, {@code services},
+ * {@code notifications}, {@code logs}, {@code anomaly_detection}) plus our extensions, with {@code ${VAR}}
+ * substitution and {@code AEGIS_*} overrides.
+ *
+ * <p>Only a file that is not YAML at all stops the loader. Every other problem is collected in the
+ * {@link ConfigReport}, the value falls back to its default, and validation goes on, so a person sees every
+ * mistake at once. A service missing its name, type or endpoint is left out of the services.
+ *
+ * <p>Keys of a service block that the loader does not know may belong to its checker plugin ({@code method},
+ * {@code expect}); the engine reports them with {@link TrackingSettings#unknownKeys()} after the plugins have
+ * read theirs. Every other block is checked for unknown keys here.
+ *
+ * <p>No logger here on purpose: the CLI loads the configuration to learn the log level before logging is set up.
+ */
+public final class ConfigLoader {
+    /** The log levels {@code global.logLevel} accepts. */
+    public static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error");
+    /** Default of {@code global.logLevel}. */
+    public static final String DEFAULT_LOG_LEVEL = "info";
+    /** Default of {@code global.metricsPort}. */
+    public static final int DEFAULT_METRICS_PORT = 9090;
+
+    private static final List<String> SEVERITIES = List.of("INFO", "WARNING", "CRITICAL");
+    private static final List<String> THRESHOLD_KINDS = List.of("latency", "error_rate", "throughput");
+    private static final String DURATION_EXAMPLES = "like 500ms, 5s, 1m or 1h";
+
+    /** What the loader made of a file; {@code report} holds every problem it found. */
+    public record LoadedConfig(String origin, String logLevel, boolean metricsEnabled, int metricsPort,
+            List<ServiceDefinition> services, TrackingSettings notifications, TrackingSettings logs,
+            TrackingSettings anomalyDetection, ConfigReport report) {
+    }
+
+    private final List<ConfigProblem> problems = new ArrayList<>();
+    /** Every service name seen, valid service or not, so references to it are not reported twice. */
+    private final Map<String, String> serviceNames = new LinkedHashMap<>();
+
+    private ConfigLoader() {
+    }
+
+    /**
+     * Loads {@code yaml}.
+     *
+     * @param origin the file name to put in messages
+     * @param env the environment, for {@code ${VAR}} and {@code AEGIS_*} overrides
+     * @throws io.aegis.core.InvalidConfigurationException only when {@code yaml} is not YAML
+     */
+    public static LoadedConfig load(String yaml, String origin, Map<String, String> env) {
+        return new ConfigLoader().run(yaml, origin, env);
+    }
+
+    private LoadedConfig run(String yaml, String origin, Map<String, String> env) {
+        YamlDocument document = YamlReader.read(yaml, origin);
+        problems.addAll(document.problems());
+        Map<String, Object> tree;
+        if (document.root() == null) {
+            tree = new LinkedHashMap<>();
+        } else if (document.isMapping()) {
+            tree = asMutableMap(document.root());
+        } else {
+            problems.add(new ConfigProblem("", "expected a mapping with the keys global, services, notifications, logs"
+                    + " and anomaly_detection, found " + Settings.describe(document.root())));
+            tree = new LinkedHashMap<>();
+        }
+
+        List<ConfigProblem> substitutionProblems = new ArrayList<>();
+        EnvironmentSubstitution.apply(tree, env, substitutionProblems::add);
+        EnvironmentOverrides overrides = EnvironmentOverrides.apply(tree, env);
+        // a value replaced by an override no longer needs its ${VAR}
+        substitutionProblems.removeIf(problem -> overrides.sources().containsKey(problem.keyPath()));
+        problems.addAll(substitutionProblems);
+
+        TrackingSettings root = new TrackingSettings("", asMutableMap(freeze(tree)));
+        Optional<TrackingSettings> global = read(() -> root.trackedSection("global"), Optional.empty());
+        String logLevel = global.map(this::logLevel).orElse(DEFAULT_LOG_LEVEL);
+        boolean metricsEnabled = global.map(g -> read(() -> g.bool("metricsEnabled", true), true)).orElse(true);
+        int metricsPort = global.map(g -> read(() -> (int) g.integer("metricsPort", DEFAULT_METRICS_PORT, 0, 65535),
+                DEFAULT_METRICS_PORT)).orElse(DEFAULT_METRICS_PORT);
+        global.ifPresent(g -> problems.addAll(g.unknownKeys()));
+
+        List<ServiceDefinition> services = new ArrayList<>();
+        for (TrackingSettings service : root.trackedSections("services", problems::add)) {
+            service(service).ifPresent(services::add);
+        }
+
+        TrackingSettings notifications = section(root, "notifications");
+        notifications(notifications);
+        TrackingSettings logs = section(root, "logs");
+        logs(logs);
+        problems.addAll(logs.unknownKeys());
+        TrackingSettings anomalyDetection = section(root, "anomaly_detection");
+        anomalyDetection(anomalyDetection);
+        problems.addAll(anomalyDetection.unknownKeys());
+        problems.addAll(root.unknownKeysHere());
+
+        ConfigReport report = new ConfigReport(origin, document.locator(), overrides.sources());
+        overrides.problems().forEach(problem -> report.addEnvironmentProblem(problem.keyPath(), problem.message()));
+        report.addAll(problems);
+        return new LoadedConfig(origin, logLevel, metricsEnabled, metricsPort, List.copyOf(services), notifications,
+                logs, anomalyDetection, report);
+    }
+
+    private String logLevel(TrackingSettings global) {
+        Optional<String> level = read(() -> global.string("logLevel"), Optional.empty());
+        if (level.isEmpty()) {
+            return DEFAULT_LOG_LEVEL;
+        }
+        String normalized = level.get().trim().toLowerCase(Locale.ROOT);
+        if (!LOG_LEVELS.contains(normalized)) {
+            problem(global, "logLevel", "expected one of " + String.join(", ", LOG_LEVELS));
+            return DEFAULT_LOG_LEVEL;
+        }
+        return normalized;
+    }
+
+    // ---- services -------------------------------------------------------------------------------------------
+
+    private Optional<ServiceDefinition> service(TrackingSettings service) {
+        String name = read(() -> service.requireString("name", "a unique name for the service"), null);
+        String type = read(() -> service.requireString("type", "a checker type such as http, tcp, grpc or script"), null);
+        String endpoint = read(() -> service.requireString("endpoint", "what to check (a URL, host:port or script path)"),
+                null);
+        boolean duplicate = false;
+        if (name != null) {
+            String first = serviceNames.putIfAbsent(name, service.path());
+            if (first != null) {
+                duplicate = true;
+                problems.add(new ConfigProblem(service.keyPath("name"), "another service is already named \"" + name
+                        + "\" (" + first + "); names must be unique"));
+            }
+        }
+        Duration interval = positiveDuration(service, "interval", ServiceDefinition.DEFAULT_INTERVAL);
+        Duration timeout = positiveDuration(service, "timeout", ServiceDefinition.DEFAULT_TIMEOUT);
+        int retries = wholeNumber(service, "retries", 0, 0);
+        int failureThreshold = wholeNumber(service, "failureThreshold", 1, 1);
+        int successThreshold = wholeNumber(service, "successThreshold", 1, 1);
+        Duration initialDelay = read(() -> service.duration("initialDelay", Duration.ZERO), Duration.ZERO);
+        Duration startPeriod = read(() -> service.duration("startPeriod", Duration.ZERO), Duration.ZERO);
+        Map<String, String> metadata = read(() -> service.stringMap("metadata"), Map.of());
+
+        Optional<TrackingSettings> actions = read(() -> service.trackedSection("actions"), Optional.empty());
+        String onFailure = actions.map(this::onFailure).orElse(ServiceDefinition.DEFAULT_ON_FAILURE);
+        RecoveryPolicy policy = actions.map(this::recoveryPolicy).orElse(RecoveryPolicy.ofDefaults());
+        actions.ifPresent(a -> problems.addAll(a.unknownKeys()));
+
+        TrackingSettings runtime = runtime(service);
+
+        if (name == null || type == null || endpoint == null || duplicate) {
+            return Optional.empty();
+        }
+        try {
+            ServiceDefinition.Builder builder = ServiceDefinition.builder(name).check(type, endpoint);
+            set(service, "interval", () -> builder.interval(interval));
+            set(service, "timeout", () -> builder.timeout(timeout));
+            set(service, "retries", () -> builder.retries(retries));
+            set(service, "failureThreshold", () -> builder.failureThreshold(failureThreshold));
+            set(service, "successThreshold", () -> builder.successThreshold(successThreshold));
+            set(service, "initialDelay", () -> builder.initialDelay(initialDelay));
+            set(service, "startPeriod", () -> builder.startPeriod(startPeriod));
+            set(service, "actions.onFailure", () -> builder.onFailure(onFailure));
+            builder.recoveryPolicy(policy).metadata(metadata).fromSettings(service, actions.orElse(null), runtime);
+            return Optional.of(builder.build());
+        } catch (IllegalArgumentException e) {
+            problems.add(new ConfigProblem(service.path(), e.getMessage()));
+            return Optional.empty();
+        }
+    }
+
+    /** The {@code runtime:} block when it names its type; null otherwise. */
+    private TrackingSettings runtime(TrackingSettings service) {
+        Optional<TrackingSettings> runtime = read(() -> service.trackedSection("runtime"), Optional.empty());
+        if (runtime.isEmpty()) {
+            return null;
+        }
+        String type = read(() -> runtime.get().requireString("type", "a runtime type such as process or docker"), null);
+        if (type == null) {
+            runtime.get().allowAnyKeys(); // its keys cannot be checked without knowing its type
+            return null;
+        }
+        return runtime.get();
+    }
+
+    private String onFailure(TrackingSettings actions) {
+        return read(() -> actions.has("onFailure")
+                ? actions.requireString("onFailure", "the name of a recovery action such as restart or notify")
+                : ServiceDefinition.DEFAULT_ON_FAILURE, ServiceDefinition.DEFAULT_ON_FAILURE);
+    }
+
+    private RecoveryPolicy recoveryPolicy(TrackingSettings actions) {
+        RecoveryPolicy.Builder builder = RecoveryPolicy.custom();
+        read(() -> actions.trackedSection("backoff"), Optional.<TrackingSettings>empty()).ifPresent(backoff -> {
+            Duration initial = positiveDuration(backoff, "initial", RecoveryPolicy.DEFAULT_BACKOFF_INITIAL);
+            double multiplier = read(() -> backoff.number("multiplier"), Optional.<Double>empty())
+                    .orElse(RecoveryPolicy.DEFAULT_BACKOFF_MULTIPLIER);
+            if (multiplier < 1.0) {
+                problem(backoff, "multiplier", "expected a number of at least 1");
+                multiplier = RecoveryPolicy.DEFAULT_BACKOFF_MULTIPLIER;
+            }
+            // an unset cap grows with a large first delay instead of contradicting it
+            Duration defaultMax = initial.compareTo(RecoveryPolicy.DEFAULT_BACKOFF_MAX) > 0
+                    ? initial : RecoveryPolicy.DEFAULT_BACKOFF_MAX;
+            Duration max = positiveDuration(backoff, "max", defaultMax);
+            if (max.compareTo(initial) < 0) {
+                problem(backoff, "max", "expected a duration of at least backoff.initial ("
+                        + Durations.format(initial) + ")");
+                max = initial;
+            }
+            double finalMultiplier = multiplier;
+            Duration finalMax = max;
+            policyStep(actions, () -> builder.backoff(initial, finalMultiplier, finalMax));
+        });
+        Duration resetAfter = positiveDuration(actions, "resetAfter", RecoveryPolicy.DEFAULT_RESET_AFTER);
+        policyStep(actions, () -> builder.resetAfter(resetAfter));
+        read(() -> actions.trackedSection("budget"), Optional.<TrackingSettings>empty()).ifPresent(budget -> {
+            int max = wholeNumber(budget, "max", RecoveryPolicy.DEFAULT_BUDGET_MAX, 1);
+            Duration window = positiveDuration(budget, "window", RecoveryPolicy.DEFAULT_BUDGET_WINDOW);
+            policyStep(actions, () -> builder.budget(max, window));
+        });
+        RecoveryPolicy[] built = {RecoveryPolicy.ofDefaults()};
+        policyStep(actions, () -> built[0] = builder.build());
+        return built[0];
+    }
+
+    /** Turns the builder's "backoff.initial must be positive, got PT0S" into a problem at that key. */
+    private void policyStep(TrackingSettings actions, Runnable step) {
+        try {
+            step.run();
+        } catch (IllegalArgumentException e) {
+            String message = String.valueOf(e.getMessage());
+            int space = message.indexOf(' ');
+            String field = space < 0 ? "" : message.substring(0, space);
+            boolean known = List.of("backoff.initial", "backoff.multiplier", "backoff.max", "resetAfter", "budget.max",
+                    "budget.window").contains(field);
+            problems.add(known ? new ConfigProblem(actions.keyPath(field), message.substring(space + 1))
+                    : new ConfigProblem(actions.path(), message));
+        }
+    }
+
+    /** Runs a builder setter; its IllegalArgumentException becomes a problem at {@code key}. */
+    private void set(TrackingSettings service, String key, Runnable setter) {
+        try {
+            setter.run();
+        } catch (IllegalArgumentException e) {
+            problems.add(new ConfigProblem(service.keyPath(key), e.getMessage()));
+        }
+    }
+
+    // ---- notifications, logs, anomaly detection -------------------------------------------------------------
+
+    private void notifications(TrackingSettings notifications) {
+        for (String notifier : notifications.keys()) {
+            if (notifier.equals("webhook")) {
+                read(() -> notifications.trackedSection("webhook"), Optional.<TrackingSettings>empty())
+                        .ifPresent(this::webhook);
+                continue;
+            }
+            // other notifiers belong to plugins, which check their own keys
+            Object value = notifications.raw(notifier).orElse(null);
+            if (value != null && !(value instanceof Map)) {
+                problems.add(new ConfigProblem(notifications.keyPath(notifier), "expected a mapping with the settings of"
+                        + " notifier \"" + notifier + "\", found " + Settings.describe(value)));
+            }
+        }
+    }
+
+    private void webhook(TrackingSettings webhook) {
+        boolean enabled = read(() -> webhook.bool("enabled", true), true);
+        Optional<String> endpoint = read(() -> enabled
+                ? Optional.of(webhook.requireString("endpoint", "the URL to send alerts to (http:// or https://)"))
+                : webhook.string("endpoint"), Optional.empty());
+        endpoint.ifPresent(url -> {
+            if (!isHttpUrl(url)) {
+                problem(webhook, "endpoint", "expected an http:// or https:// URL");
+            }
+        });
+        read(() -> webhook.stringMap("headers"), Map.of());
+        positiveDuration(webhook, "timeout", Duration.ZERO);
+        problems.addAll(webhook.unknownKeys());
+    }
+
+    private static boolean isHttpUrl(String text) {
+        try {
+            URI uri = new URI(text.trim());
+            return uri.getScheme() != null && Set.of("http", "https").contains(uri.getScheme().toLowerCase(Locale.ROOT))
+                    && uri.getHost() != null;
+        } catch (URISyntaxException e) {
+            return false;
+        }
+    }
+
+    private void logs(TrackingSettings logs) {
+        read(() -> logs.bool("enabled", false), false);
+        positiveDuration(logs, "scan_interval", Duration.ZERO);
+        for (TrackingSettings file : logs.trackedSections("files", problems::add)) {
+            serviceReference(file);
+            read(() -> file.requireString("path", "the path of the service's log file"), null);
+        }
+        Set<String> patternNames = new LinkedHashSet<>();
+        for (TrackingSettings pattern : logs.trackedSections("patterns", problems::add)) {
+            String name = read(() -> pattern.requireString("name", "a name for the pattern"), null);
+            if (name != null && !patternNames.add(name)) {
+                problem(pattern, "name", "another pattern is already named \"" + name + "\"; names must be unique");
+            }
+            String regex = read(() -> pattern.requireString("pattern", "a regular expression to look for"), null);
+            if (regex != null) {
+                try {
+                    Pattern.compile(regex);
+                } catch (PatternSyntaxException e) {
+                    problems.add(new ConfigProblem(pattern.keyPath("pattern"), "expected a regular expression, found \""
+                            + regex + "\" (" + e.getDescription() + (e.getIndex() >= 0 ? " near index " + e.getIndex() : "")
+                            + ")"));
+                }
+            }
+            read(() -> pattern.string("severity"), Optional.<String>empty()).ifPresent(severity -> {
+                if (!SEVERITIES.contains(severity.trim().toUpperCase(Locale.ROOT))) {
+                    problem(pattern, "severity", "expected one of " + String.join(", ", SEVERITIES));
+                }
+            });
+            read(() -> pattern.string("description"), Optional.empty());
+        }
+    }
+
+    private void anomalyDetection(TrackingSettings anomaly) {
+        read(() -> anomaly.bool("enabled", false), false);
+        positiveDuration(anomaly, "detection_interval", Duration.ZERO);
+        wholeNumber(anomaly, "history_size", 1, 1);
+        read(() -> anomaly.trackedSection("thresholds"), Optional.<TrackingSettings>empty()).ifPresent(thresholds -> {
+            for (String kind : THRESHOLD_KINDS) {
+                for (TrackingSettings threshold : thresholds.trackedSections(kind, problems::add)) {
+                    serviceReference(threshold);
+                    thresholdValue(threshold, kind);
+                }
+            }
+        });
+    }
+
+    private void thresholdValue(TrackingSettings threshold, String kind) {
+        Optional<Double> value = read(() -> threshold.number("value"), Optional.empty());
+        if (value.isEmpty()) {
+            if (!threshold.has("value")) {
+                problems.add(new ConfigProblem(threshold.keyPath("value"), "missing: expected the threshold (a number)"));
+            }
+        } else if (kind.equals("error_rate") && (value.get() < 0 || value.get() > 1)) {
+            problem(threshold, "value", "expected a fraction from 0 to 1 (0.05 is 5%)");
+        } else if (value.get() < 0) {
+            problem(threshold, "value", "expected a number of at least 0");
+        }
+    }
+
+    /** Checks that {@code service:} names a service defined under {@code services:}. */
+    private void serviceReference(TrackingSettings block) {
+        String name = read(() -> block.requireString("service", "the name of a service defined under services"), null);
+        if (name == null || serviceNames.containsKey(name)) {
+            return;
+        }
+        String hint = KeySuggestions.closest(name, serviceNames.keySet()).map(s -> "; did you mean \"" + s + "\"?")
+                .orElseGet(() -> serviceNames.isEmpty() ? " (no services are defined)"
+                        : " (services: " + String.join(", ", serviceNames.keySet()) + ")");
+        problems.add(new ConfigProblem(block.keyPath("service"), "no service named \"" + name + "\"" + hint));
+    }
+
+    // ---- typed reads that collect problems instead of stopping -----------------------------------------------
+
+    private TrackingSettings section(TrackingSettings root, String key) {
+        return read(() -> root.trackedSection(key), Optional.<TrackingSettings>empty())
+                .orElseGet(() -> new TrackingSettings(key, Map.of()));
+    }
+
+    private <T> T read(Supplier<T> reader, T fallback) {
+        try {
+            return reader.get();
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+            return fallback;
+        }
+    }
+
+    /** A duration above zero; {@code fallback} when absent or wrong. */
+    private Duration positiveDuration(TrackingSettings settings, String key, Duration fallback) {
+        Optional<Duration> value = read(() -> settings.duration(key), Optional.empty());
+        if (value.isPresent() && value.get().isZero()) {
+            problem(settings, key, "expected a duration above zero " + DURATION_EXAMPLES);
+            return fallback;
+        }
+        return value.orElse(fallback);
+    }
+
+    /** A whole number of at least {@code min} that fits an int; {@code fallback} when absent or wrong. */
+    private int wholeNumber(TrackingSettings settings, String key, int fallback, int min) {
+        Optional<Long> value = read(() -> settings.integer(key), Optional.empty());
+        if (value.isEmpty()) {
+            return fallback;
+        }
+        if (value.get() < min) {
+            problem(settings, key, "expected a whole number of at least " + min);
+            return fallback;
+        }
+        if (value.get() > Integer.MAX_VALUE) {
+            problem(settings, key, "expected a whole number of at most " + Integer.MAX_VALUE);
+            return fallback;
+        }
+        return value.get().intValue();
+    }
+
+    /** A problem with the value at {@code key}: "{@code expected}, found {@code <the value>}". */
+    private void problem(TrackingSettings settings, String key, String expected) {
+        Object found = settings.raw(key).orElse(null);
+        problems.add(new ConfigProblem(settings.keyPath(key), expected + ", found " + Settings.describe(found)));
+    }
+
+    // ---- the tree -------------------------------------------------------------------------------------------
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asMutableMap(Object map) {
+        return (Map<String, Object>) map;
+    }
+
+    /** A deep, unmodifiable copy, so no plugin can change what another one reads. */
+    private static Object freeze(Object value) {
+        if (value instanceof Map) {
+            Map<String, Object> copy = new LinkedHashMap<>();
+            ((Map<?, ?>) value).forEach((k, v) -> copy.put(String.valueOf(k), freeze(v)));
+            return Collections.unmodifiableMap(copy);
+        }
+        if (value instanceof List) {
+            List<Object> copy = new ArrayList<>();
+            ((List<?>) value).forEach(item -> copy.add(freeze(item)));
+            return Collections.unmodifiableList(copy);
+        }
+        return value;
+    }
+}

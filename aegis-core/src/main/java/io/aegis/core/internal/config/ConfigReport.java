@@ -1,0 +1,134 @@
+package io.aegis.core.internal.config;
+
+import io.aegis.api.ConfigProblem;
+import io.aegis.core.InvalidConfigurationException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Every problem found in one configuration — by the loader and then by the engine and its plugins — so they
+ * can be reported together, each as one line that says where it is:
+ *
+ * <pre>
+ * aegis.yaml:7:15: services[0].interval: expected a duration like 500ms, 5s, 1m or 1h, found "5 seconds"
+ * environment: AEGIS_SERVICE_API_INTERVAL: expected a duration like 500ms, 5s, 1m or 1h, found "abc"
+ * services[api].runtime.command: missing: expected the command to run    (a service built in code)
+ * </pre>
+ *
+ * <p>A problem whose key path is not in the file (a missing key) points at the nearest parent that is. A
+ * problem whose key path holds a value set by an environment variable names the variable instead. Lines come
+ * out environment first, then by position in the file, then the rest in the order they were added; the same
+ * problem added twice is reported once.
+ */
+public final class ConfigReport {
+    private final String origin;
+    private final SourceLocator locator;
+    private final Map<String, String> environmentSources;
+    private final Set<Entry> entries = new LinkedHashSet<>();
+
+    private record Entry(ConfigProblem problem, boolean fromEnvironment) {
+    }
+
+    /** A report for a configuration built in code: problems are reported by key path only. */
+    public ConfigReport() {
+        this("", SourceLocator.none(), Map.of());
+    }
+
+    /**
+     * A report for a file.
+     *
+     * @param origin the file name to print
+     * @param locator where each key path is in the file
+     * @param environmentSources key path → name of the environment variable that set its value
+     */
+    public ConfigReport(String origin, SourceLocator locator, Map<String, String> environmentSources) {
+        this.origin = origin;
+        this.locator = locator;
+        this.environmentSources = Map.copyOf(environmentSources);
+    }
+
+    /** A new report with the same file, positions and problems; adding to one does not change the other. */
+    public synchronized ConfigReport copy() {
+        ConfigReport copy = new ConfigReport(origin, locator, environmentSources);
+        copy.entries.addAll(entries);
+        return copy;
+    }
+
+    /** Adds a problem with a key path such as {@code services[0].timeout}. */
+    public synchronized ConfigReport add(ConfigProblem problem) {
+        entries.add(new Entry(problem, false));
+        return this;
+    }
+
+    /** Adds problems with key paths. */
+    public synchronized ConfigReport addAll(Collection<ConfigProblem> problems) {
+        problems.forEach(this::add);
+        return this;
+    }
+
+    /** Adds a problem with an environment variable itself, such as one naming no service. */
+    public synchronized ConfigReport addEnvironmentProblem(String variable, String message) {
+        entries.add(new Entry(new ConfigProblem(variable, message), true));
+        return this;
+    }
+
+    /** Whether any problem was added. */
+    public synchronized boolean hasProblems() {
+        return !entries.isEmpty();
+    }
+
+    /** The problems as added (environment problems carry the variable's name as key path). */
+    public synchronized List<ConfigProblem> problems() {
+        return entries.stream().map(Entry::problem).toList();
+    }
+
+    /** One formatted line per problem, environment first, then by position in the file. */
+    public synchronized List<String> lines() {
+        List<Line> lines = new ArrayList<>();
+        int order = 0;
+        for (Entry entry : entries) {
+            lines.add(format(entry, order++));
+        }
+        lines.sort(Comparator.comparingInt(Line::group)
+                .thenComparing(Line::position, Comparator.nullsLast(Comparator.naturalOrder()))
+                .thenComparingInt(Line::order));
+        return lines.stream().map(Line::text).toList();
+    }
+
+    /** Throws an {@link InvalidConfigurationException} with every line when there is any problem. */
+    public void throwIfProblems() {
+        List<String> lines = lines();
+        if (!lines.isEmpty()) {
+            throw new InvalidConfigurationException(lines);
+        }
+    }
+
+    private record Line(int group, SourceLocator.Position position, int order, String text) {
+    }
+
+    private Line format(Entry entry, int order) {
+        ConfigProblem problem = entry.problem();
+        String variable = entry.fromEnvironment() ? problem.keyPath() : environmentSources.get(problem.keyPath());
+        if (variable != null) {
+            return new Line(0, null, order, "environment: " + variable + ": " + problem.message());
+        }
+        String pathAndMessage = problem.keyPath().isEmpty() ? problem.message() : problem.toString();
+        Optional<SourceLocator.Position> position = locator.locate(problem);
+        if (position.isPresent()) {
+            return new Line(1, position.get(), order, origin + ":" + position.get() + ": " + pathAndMessage);
+        }
+        boolean aboutTheWholeFile = problem.keyPath().isEmpty() && !origin.isEmpty();
+        return new Line(2, null, order, aboutTheWholeFile ? origin + ": " + pathAndMessage : pathAndMessage);
+    }
+
+    @Override
+    public synchronized String toString() {
+        return "ConfigReport" + lines();
+    }
+}
