@@ -1,0 +1,185 @@
+package io.aegis.cli;
+
+import io.aegis.core.AegisConfig;
+import io.aegis.core.Engine;
+import io.aegis.core.EngineStartException;
+import io.aegis.core.InvalidConfigurationException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code aegis} command: reads the configuration, sets up logging, runs the {@link Engine} until SIGINT
+ * or SIGTERM, then closes it and exits 0.
+ *
+ * <p>Deliberately thin: argument parsing, logging set-up and signal handling. Everything else (validation,
+ * checks, recovery, metrics) is the engine's job, so an application that embeds the engine gets the same
+ * behaviour.
+ */
+@Command(
+        name = "aegis",
+        mixinStandardHelpOptions = true,
+        versionProvider = AegisCommand.ManifestVersion.class,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = {
+            "Self-healing service orchestrator: checks the health of the services in",
+            "the configuration, restarts or reports the ones that fail, and exports",
+            "Prometheus metrics. Runs until SIGINT or SIGTERM, then stops the processes",
+            "it started and exits 0."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:stopped by SIGINT or SIGTERM; --validate found no error; --help; --version",
+            "1:could not start (for example the metrics port is in use)",
+            "2:invalid configuration or command line"},
+        footer = {
+            "",
+            "Environment: AEGIS_LOG_LEVEL, AEGIS_METRICS_ENABLED, AEGIS_METRICS_PORT,",
+            "AEGIS_SERVICE_<NAME>_<FIELD>; JAVA_OPTS and JAVA_HOME for the JVM.",
+            "Precedence: command-line flag > environment > YAML > default."})
+public final class AegisCommand implements Callable<Integer> {
+
+    /** Stopped cleanly, or nothing to report. */
+    static final int EXIT_OK = 0;
+    /** The engine could not start. */
+    static final int EXIT_START_FAILED = 1;
+    /** The configuration or the command line is invalid (picocli uses 2 for usage errors too). */
+    static final int EXIT_INVALID = 2;
+
+    @Option(names = "--config", paramLabel = "<path>", defaultValue = "aegis.yaml",
+            description = "The YAML configuration file (default: ${DEFAULT-VALUE} in the working directory).")
+    Path configFile;
+
+    @Option(names = "--log-level", paramLabel = "<level>",
+            description = "trace, debug, info, warn or error. Overrides AEGIS_LOG_LEVEL and global.logLevel"
+                    + " (default: info).")
+    String logLevel;
+
+    @Option(names = "--metrics-port", paramLabel = "<port>",
+            description = "Serve /metrics on this port; overrides AEGIS_METRICS_PORT and global.metricsPort."
+                    + " 0 picks a free port.")
+    Integer metricsPort;
+
+    @Option(names = "--validate",
+            description = "Check the configuration, print \"config OK: N services\" or every error, and exit"
+                    + " (0 valid, 2 invalid). Starts nothing.")
+    boolean validate;
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command and returns its exit code; {@link #main} exits with it. */
+    static int execute(String... args) {
+        return new CommandLine(new AegisCommand()).execute(args);
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        Optional<LogLevel> levelFlag = Optional.ofNullable(logLevel).map(this::parseLogLevel);
+        if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
+            throw new ParameterException(spec.commandLine(),
+                    "--metrics-port: expected a port from 0 to 65535, found " + metricsPort);
+        }
+        if (!Files.exists(configFile)) {
+            err.println("aegis: configuration file not found: " + configFile.toAbsolutePath()
+                    + " (pass --config=<path>)");
+            return EXIT_INVALID;
+        }
+
+        AegisConfig config;
+        try {
+            config = AegisConfig.load(configFile); // does not log, so it may run before logging is set up
+        } catch (InvalidConfigurationException e) {
+            err.println(e.getMessage());
+            return EXIT_INVALID;
+        }
+        // Before the first LoggerFactory call: slf4j-simple reads its settings once, when it starts.
+        LogLevel level = levelFlag.orElseGet(() -> LogLevel.fromConfig(config.logLevel()));
+        Logging.configure(level);
+        return validate ? validate(config, err) : run(config, err);
+    }
+
+    private LogLevel parseLogLevel(String value) {
+        return LogLevel.parse(value).orElseThrow(() -> new ParameterException(spec.commandLine(),
+                "--log-level: expected one of " + LogLevel.names() + ", found '" + value + "'"));
+    }
+
+    private int validate(AegisConfig config, PrintWriter err) {
+        try (Engine engine = builder(config).build()) {
+            spec.commandLine().getOut().println("config OK: " + count(config.services().size()) + " in "
+                    + configFile);
+            return EXIT_OK;
+        } catch (InvalidConfigurationException e) {
+            err.println(e.getMessage());
+            return EXIT_INVALID;
+        }
+    }
+
+    private int run(AegisConfig config, PrintWriter err) {
+        Logger log = LoggerFactory.getLogger(AegisCommand.class);
+        log.info("aegis {} with {}", ManifestVersion.version(), configFile);
+        Engine engine;
+        try {
+            engine = builder(config).build();
+        } catch (InvalidConfigurationException e) {
+            err.println(e.getMessage());
+            return EXIT_INVALID;
+        }
+        ShutdownSignal shutdown = ShutdownSignal.install(engine);
+        try {
+            engine.start(); // logs the metrics address and the number of services
+        } catch (EngineStartException e) {
+            engine.close();
+            shutdown.uninstall();
+            err.println("aegis: " + e.getMessage());
+            return EXIT_START_FAILED;
+        }
+        log.info("received {}, shutting down", shutdown.await());
+        engine.close(); // stops the child processes, each with its grace period
+        shutdown.uninstall();
+        return EXIT_OK;
+    }
+
+    private Engine.Builder builder(AegisConfig config) {
+        Engine.Builder builder = Engine.builder().config(config);
+        if (metricsPort != null) {
+            builder.metricsPort(metricsPort);
+        }
+        return builder;
+    }
+
+    private static String count(int services) {
+        return services + (services == 1 ? " service" : " services");
+    }
+
+    /** {@code --version}: the version the build wrote into the jar's manifest. */
+    static final class ManifestVersion implements IVersionProvider {
+        static String version() {
+            String version = AegisCommand.class.getPackage().getImplementationVersion();
+            return version != null ? version : "(development build)";
+        }
+
+        @Override
+        public String[] getVersion() {
+            return new String[] {
+                "aegis " + version(),
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
+        }
+    }
+}

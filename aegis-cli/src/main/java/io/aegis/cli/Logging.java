@@ -1,0 +1,39 @@
+package io.aegis.cli;
+
+/**
+ * Sets up slf4j-simple, the logging backend of the {@code aegis} command, through its system properties.
+ *
+ * <p>slf4j-simple reads them once, when the first logger is created, so {@link #configure} must run before
+ * anything calls {@code LoggerFactory} or {@code System.getLogger} (plugins log through the JDK's
+ * {@code System.Logger}, which slf4j-jdk-platform-logging sends to SLF4J as well).
+ */
+final class Logging {
+    private static final String PREFIX = "org.slf4j.simpleLogger.";
+
+    private Logging() {
+    }
+
+    /**
+     * One line per event on stderr: {@code 2025-01-31T10:15:30.123+01:00 [INFO] Engine - demo: ...}.
+     * Properties given with {@code -D} (in {@code JAVA_OPTS}) win, except the level, which follows the
+     * flag, the environment and the YAML.
+     */
+    static void configure(LogLevel level) {
+        System.setProperty(PREFIX + "defaultLogLevel", level.lowerCase());
+        setIfAbsent("logFile", "System.err");
+        setIfAbsent("showDateTime", "true");
+        setIfAbsent("dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+        setIfAbsent("levelInBrackets", "true");
+        setIfAbsent("showThreadName", "false");
+        setIfAbsent("showShortLogName", "true");
+        // The JDK's own HTTP server and client log every request at debug: keep that out of --log-level=debug.
+        setIfAbsent("log.com.sun.net.httpserver", "info");
+        setIfAbsent("log.jdk.internal.httpclient", "info");
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(PREFIX + key) == null) {
+            System.setProperty(PREFIX + key, value);
+        }
+    }
+}

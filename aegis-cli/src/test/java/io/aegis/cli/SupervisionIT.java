@@ -1,0 +1,146 @@
+package io.aegis.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.aegis.cli.AegisProcess.Result;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real {@code aegis} executable supervising the real demo service through the process runtime: it
+ * heals it, exports metrics about it, and stops it when aegis itself is stopped.
+ */
+@Timeout(120)
+class SupervisionIT {
+    private static final String DEMO = "demo-service.jar";
+    private static final Pattern ONE_RESTART = Pattern.compile(
+            "(?m)^aegis_service_restarts_total\\{[^}]*service=\"demo\"[^}]*} 1(\\.0)?$");
+
+    @TempDir
+    Path dir;
+
+    private int demoPort;
+    private int metricsPort;
+
+    @BeforeEach
+    void writeConfig() {
+        demoPort = Loopback.freePort();
+        metricsPort = Loopback.freePort();
+        TestConfigs.supervisedDemo(dir, demoPort, metricsPort);
+    }
+
+    @Test
+    void restartsTheDemoServiceAfterKillDashNineAndStopsItOnSigterm() {
+        try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
+            ProcessHandle first = awaitServing(aegis);
+
+            long killedAt = System.nanoTime();
+            first.destroyForcibly();
+            ProcessHandle second = patiently(aegis).until(() -> servingOtherThan(aegis, first), Optional::isPresent)
+                    .orElseThrow();
+            System.out.printf("kill -9 of the demo service to serving again: %d ms%n",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
+
+            patiently(aegis).untilAsserted(() -> assertThat(Loopback.body(metricsPort, "/metrics"))
+                    .containsPattern(ONE_RESTART));
+
+            aegis.terminate();
+            Result result = aegis.awaitExit(30);
+            assertThat(result.exitCode()).as("exit code after SIGTERM: %s", result).isZero();
+            assertThat(second.isAlive()).as("the demo service (pid %d) is stopped with aegis", second.pid())
+                    .isFalse();
+            assertThat(Loopback.refusesConnections(demoPort)).as("the demo port is released").isTrue();
+            assertThat(Loopback.refusesConnections(metricsPort)).as("the metrics port is released").isTrue();
+        }
+    }
+
+    @Test
+    void restartsTheDemoServiceWhenItsHealthCheckAnswers503() {
+        try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
+            ProcessHandle first = awaitServing(aegis);
+
+            assertThat(Loopback.post(demoPort, "/health/fail")).isPresent();
+            assertThat(Loopback.status(demoPort, "/health")).isEqualTo(503);
+
+            ProcessHandle second = patiently(aegis).until(() -> servingOtherThan(aegis, first), Optional::isPresent)
+                    .orElseThrow();
+            assertThat(first.isAlive()).as("the failing process was stopped").isFalse();
+            assertThat(Loopback.body(demoPort, "/health")).isEqualTo("{\"status\":\"UP\"}");
+            assertThat(second.pid()).isNotEqualTo(first.pid());
+        }
+    }
+
+    @Test
+    void metricsPassPromtoolCheckMetrics() throws IOException, InterruptedException {
+        Path promtool = promtool();
+        try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
+            awaitServing(aegis);
+            patiently(aegis).untilAsserted(() -> assertThat(Loopback.body(metricsPort, "/metrics"))
+                    .contains("aegis_health_checks_total{", "service=\"demo\""));
+
+            Path metrics = Files.writeString(dir.resolve("metrics.txt"), Loopback.body(metricsPort, "/metrics"));
+            Path report = dir.resolve("promtool.txt");
+            Process check = new ProcessBuilder(promtool.toString(), "check", "metrics")
+                    .redirectInput(metrics.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(report.toFile())
+                    .start();
+            assertThat(check.waitFor(30, TimeUnit.SECONDS)).as("promtool finished").isTrue();
+            assertThat(check.exitValue())
+                    .as("promtool check metrics:%n%s%n--- metrics ---%n%s", Files.readString(report),
+                            Files.readString(metrics))
+                    .isZero();
+        }
+    }
+
+    /** Waits until the demo service answers 200 on /health, and returns its process. */
+    private ProcessHandle awaitServing(AegisProcess aegis) {
+        return patiently(aegis).until(() -> servingOtherThan(aegis, null), Optional::isPresent).orElseThrow();
+    }
+
+    /** The demo process if it runs under aegis, is not {@code previous} and answers 200 on /health. */
+    private Optional<ProcessHandle> servingOtherThan(AegisProcess aegis, ProcessHandle previous) {
+        return aegis.descendant(DEMO)
+                .filter(demo -> previous == null || demo.pid() != previous.pid())
+                .filter(demo -> Loopback.status(demoPort, "/health") == 200);
+    }
+
+    /** Awaitility with a 30 s limit that fails at once, with aegis' output, if aegis exits meanwhile. */
+    private static ConditionFactory patiently(AegisProcess aegis) {
+        return await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .failFast(() -> assertThat(aegis.process().isAlive())
+                        .as(() -> "aegis is running; it exited with " + aegis.process().exitValue() + ":\n"
+                                + aegis.stderr())
+                        .isTrue());
+    }
+
+    /** promtool, from the prometheus package; CI installs it, a laptop may skip. */
+    private static Path promtool() {
+        Optional<Path> found = Optional.ofNullable(System.getenv("PATH")).stream()
+                .flatMap(path -> Pattern.compile(":").splitAsStream(path))
+                .map(entry -> Path.of(entry, "promtool"))
+                .filter(Files::isExecutable)
+                .findFirst();
+        if (found.isEmpty() && System.getenv("CI") != null) {
+            throw new AssertionError("promtool is not installed but CI is set: .ci/run must install the"
+                    + " prometheus package");
+        }
+        Assumptions.assumeTrue(found.isPresent(),
+                "promtool not found on PATH: install the prometheus package (apt-get install prometheus) to run"
+                        + " this check; CI does");
+        return found.orElseThrow();
+    }
+}
