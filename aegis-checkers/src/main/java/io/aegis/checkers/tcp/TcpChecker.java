@@ -1,0 +1,30 @@
+package io.aegis.checkers.tcp;
+
+import io.aegis.api.CheckContext;
+import io.aegis.api.CheckResult;
+import io.aegis.api.HealthChecker;
+import java.nio.channels.AsynchronousChannelGroup;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+
+/** Checks one service by opening a TCP connection; never blocks the caller. */
+final class TcpChecker implements HealthChecker {
+    private final TcpCheckConfig config;
+    private final AsynchronousChannelGroup group;
+    private final ScheduledExecutorService timer;
+    private final Executor blockingExecutor;
+
+    TcpChecker(TcpCheckConfig config, AsynchronousChannelGroup group, ScheduledExecutorService timer,
+            Executor blockingExecutor) {
+        this.config = config;
+        this.group = group;
+        this.timer = timer;
+        this.blockingExecutor = blockingExecutor;
+    }
+
+    @Override
+    public CompletionStage<CheckResult> check(CheckContext context) {
+        return new TcpProbe(config, group, context.timeout()).start(timer, blockingExecutor);
+    }
+}

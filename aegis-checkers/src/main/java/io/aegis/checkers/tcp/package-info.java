@@ -1,0 +1,4 @@
+/**
+ * The {@code type: tcp} health checker: {@link io.aegis.checkers.tcp.TcpCheckerFactory}.
+ */
+package io.aegis.checkers.tcp;

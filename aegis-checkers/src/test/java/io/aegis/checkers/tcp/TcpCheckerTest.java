@@ -1,0 +1,253 @@
+package io.aegis.checkers.tcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.aegis.api.CheckContext;
+import io.aegis.api.CheckResult;
+import io.aegis.api.CheckerSpec;
+import io.aegis.api.FailureReason;
+import io.aegis.api.HealthChecker;
+import io.aegis.api.HealthStatus;
+import io.aegis.api.Settings;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** The tcp checker against real TCP servers on loopback. */
+class TcpCheckerTest {
+    private static final Duration SHORT_TIMEOUT = Duration.ofMillis(300);
+
+    private final TcpCheckerFactory factory = new TcpCheckerFactory();
+    private LoopbackServer server;
+
+    @AfterEach
+    void stopEverything() throws IOException {
+        factory.close();
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void reportsHealthyWhenPortAcceptsConnections() throws Exception {
+        server = LoopbackServer.start(socket -> { });
+
+        CheckResult result = check(server.endpoint(), Map.of());
+
+        assertThat(result.status()).isEqualTo(HealthStatus.HEALTHY);
+        assertThat(result.message()).isEqualTo("connected to " + server.endpoint());
+        assertThat(result.failureReason()).isEmpty();
+    }
+
+    @Test
+    void closesTheConnectionAfterTheCheck() throws Exception {
+        CountDownLatch closedByClient = new CountDownLatch(1);
+        server = LoopbackServer.start(socket -> {
+            if (socket.getInputStream().read() == -1) {
+                closedByClient.countDown();
+            }
+        });
+
+        check(server.endpoint(), Map.of());
+
+        assertThat(closedByClient.await(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void reportsConnectFailureWhenNothingListens() throws Exception {
+        int freePort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            freePort = socket.getLocalPort();
+        }
+
+        CheckResult result = check("127.0.0.1:" + freePort, Map.of());
+
+        assertThat(result.status()).isEqualTo(HealthStatus.UNHEALTHY);
+        assertThat(result.failureReason()).contains(FailureReason.CONNECT);
+        assertThat(result.message()).startsWith("cannot connect to 127.0.0.1:" + freePort);
+    }
+
+    @Test
+    void sendsConfiguredTextWithEscapesUnderstood() throws Exception {
+        AtomicReference<String> received = new AtomicReference<>();
+        server = LoopbackServer.start(socket -> {
+            byte[] bytes = socket.getInputStream().readNBytes(6);
+            received.set(new String(bytes, StandardCharsets.UTF_8));
+        });
+
+        CheckResult result = check(server.endpoint(), Map.of("send", "PING\\r\\n"));
+
+        assertThat(result.status()).isEqualTo(HealthStatus.HEALTHY);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(received.get()).isEqualTo("PING\r\n"));
+    }
+
+    @Test
+    void reportsHealthyWhenAnswerMatchesExpectedBody() throws Exception {
+        server = LoopbackServer.start(answerEachLine("+PONG\r\n"));
+
+        CheckResult result = check(server.endpoint(), Map.of("send", "PING\n", "expect", Map.of("body", "^\\+PONG")));
+
+        assertThat(result.status()).isEqualTo(HealthStatus.HEALTHY);
+        assertThat(result.message()).isEqualTo("connected to " + server.endpoint());
+    }
+
+    @Test
+    void readsUntilTheAnswerMatchesAcrossSeveralWrites() throws Exception {
+        server = LoopbackServer.start(socket -> {
+            OutputStream out = socket.getOutputStream();
+            out.write("220 mail.example ".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            out.write("ESMTP ready\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            socket.getInputStream().read();
+        });
+
+        CheckResult result = check(server.endpoint(), Map.of("expect", Map.of("body", "220 .* ESMTP ready")));
+
+        assertThat(result.status()).isEqualTo(HealthStatus.HEALTHY);
+    }
+
+    @Test
+    void reportsBodyFailureWhenServerClosesBeforeAnswerMatches() throws Exception {
+        server = LoopbackServer.start(socket -> {
+            socket.getOutputStream().write("-ERR unknown command\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.close();
+        });
+
+        CheckResult result = check(server.endpoint(), Map.of("send", "PING\n", "expect", Map.of("body", "PONG")));
+
+        assertThat(result.status()).isEqualTo(HealthStatus.UNHEALTHY);
+        assertThat(result.failureReason()).contains(FailureReason.BODY);
+        assertThat(result.message()).isEqualTo("the connection closed before the answer matched /PONG/");
+    }
+
+    @Test
+    void reportsBodyFailureWhenAnswerExceedsReadLimitWithoutMatch() throws Exception {
+        server = LoopbackServer.start(socket -> {
+            socket.getOutputStream().write(new byte[TcpProbe.READ_LIMIT + 1]);
+            socket.getInputStream().read();
+        });
+
+        CheckResult result = check(server.endpoint(), Map.of("expect", Map.of("body", "PONG")));
+
+        assertThat(result.failureReason()).contains(FailureReason.BODY);
+        assertThat(result.message()).isEqualTo("the answer did not match /PONG/ in its first 64 KiB");
+    }
+
+    @Test
+    void reportsTimeoutWhenServerNeverAnswersTheExpectedBody() throws Exception {
+        server = LoopbackServer.start(socket -> socket.getInputStream().read());
+
+        CheckResult result = check(server.endpoint(), Map.of("send", "PING\n", "expect", Map.of("body", "PONG")),
+                SHORT_TIMEOUT);
+
+        assertThat(result.status()).isEqualTo(HealthStatus.UNHEALTHY);
+        assertThat(result.failureReason()).contains(FailureReason.TIMEOUT);
+        assertThat(result.latency()).isGreaterThanOrEqualTo(SHORT_TIMEOUT);
+        assertThat(result.message()).isEqualTo("no answer matching /PONG/ from " + server.endpoint() + " within 300ms");
+    }
+
+    @Test
+    void returnsBeforeTheServerAnswers() throws Exception {
+        server = LoopbackServer.start(socket -> socket.getInputStream().read());
+        HealthChecker checker = factory.create(spec(server.endpoint(), Map.of("expect", Map.of("body", "PONG")),
+                Duration.ofSeconds(30)));
+
+        CompletionStage<CheckResult> pending = checker.check(new CheckContext(1, Duration.ofSeconds(30)));
+
+        assertThat(pending.toCompletableFuture()).isNotDone();
+        pending.toCompletableFuture().cancel(false);
+    }
+
+    @Test
+    void reportsDnsFailureWhenHostDoesNotExist() throws Exception {
+        CheckResult result = check("does-not-exist.invalid:5432", Map.of());
+
+        assertThat(result.status()).isEqualTo(HealthStatus.UNHEALTHY);
+        assertThat(result.failureReason()).contains(FailureReason.DNS);
+        assertThat(result.message()).isEqualTo("cannot resolve host does-not-exist.invalid");
+    }
+
+    @Test
+    void resolvesHostNamesOnTheBlockingExecutor() throws Exception {
+        server = LoopbackServer.start(socket -> { });
+        AtomicInteger blockingTasks = new AtomicInteger();
+        CheckerSpec spec = CheckerSpec.builder("db", TcpCheckerFactory.TYPE, "localhost:" + server.port())
+                .settings(Settings.of("services[0]", Map.of()))
+                .blockingExecutor(task -> {
+                    blockingTasks.incrementAndGet();
+                    new Thread(task, "blocking-pool").start();
+                })
+                .build();
+
+        CheckResult result = await(factory.create(spec).check(new CheckContext(1, Duration.ofSeconds(5))));
+
+        assertThat(result.status()).isEqualTo(HealthStatus.HEALTHY);
+        assertThat(blockingTasks).hasValue(1);
+    }
+
+    @Test
+    void connectsToBracketedIpv6Literal() throws Exception {
+        InetAddress ipv6Loopback = InetAddress.getByName("::1");
+        try (ServerSocket ipv6Server = new ServerSocket()) {
+            try {
+                ipv6Server.bind(new InetSocketAddress(ipv6Loopback, 0));
+            } catch (IOException e) {
+                Assumptions.abort("this machine has no IPv6 loopback: " + e.getMessage());
+            }
+            assertThat(ipv6Loopback).isInstanceOf(Inet6Address.class);
+
+            CheckResult result = check("[::1]:" + ipv6Server.getLocalPort(), Map.of());
+
+            assertThat(result.status()).isEqualTo(HealthStatus.HEALTHY);
+            assertThat(result.message()).isEqualTo("connected to [::1]:" + ipv6Server.getLocalPort());
+        }
+    }
+
+    private static LoopbackServer.Behaviour answerEachLine(String answer) {
+        return socket -> {
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            in.readLine();
+            socket.getOutputStream().write(answer.getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            in.read();
+        };
+    }
+
+    private CheckResult check(String endpoint, Map<String, ?> settings) throws Exception {
+        return check(endpoint, settings, Duration.ofSeconds(5));
+    }
+
+    private CheckResult check(String endpoint, Map<String, ?> settings, Duration timeout) throws Exception {
+        HealthChecker checker = factory.create(spec(endpoint, settings, timeout));
+        return await(checker.check(new CheckContext(1, timeout)));
+    }
+
+    static CheckerSpec spec(String endpoint, Map<String, ?> settings, Duration timeout) {
+        return CheckerSpec.builder("db", TcpCheckerFactory.TYPE, endpoint)
+                .timeout(timeout)
+                .settings(Settings.of("services[0]", settings))
+                .build();
+    }
+
+    private static CheckResult await(CompletionStage<CheckResult> stage) throws Exception {
+        return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+}
