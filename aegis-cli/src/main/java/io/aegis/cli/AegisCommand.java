@@ -110,7 +110,8 @@ public final class AegisCommand implements Callable<Integer> {
             return EXIT_INVALID;
         }
         // Before the first LoggerFactory call: slf4j-simple reads its settings once, when it starts.
-        LogLevel level = levelFlag.orElseGet(() -> LogLevel.fromConfig(config.logLevel()));
+        // --validate prints its verdict; the engine's info lines would only be noise around it.
+        LogLevel level = levelFlag.orElseGet(() -> validate ? LogLevel.WARN : LogLevel.fromConfig(config.logLevel()));
         Logging.configure(level);
         return validate ? validate(config, err) : run(config, err);
     }
@@ -133,7 +134,6 @@ public final class AegisCommand implements Callable<Integer> {
 
     private int run(AegisConfig config, PrintWriter err) {
         Logger log = LoggerFactory.getLogger(AegisCommand.class);
-        log.info("aegis {} with {}", ManifestVersion.version(), configFile);
         Engine engine;
         try {
             engine = builder(config).build();
@@ -141,6 +141,7 @@ public final class AegisCommand implements Callable<Integer> {
             err.println(e.getMessage());
             return EXIT_INVALID;
         }
+        log.info("aegis {} with {}", ManifestVersion.version(), configFile);
         ShutdownSignal shutdown = ShutdownSignal.install(engine);
         try {
             engine.start(); // logs the metrics address and the number of services
