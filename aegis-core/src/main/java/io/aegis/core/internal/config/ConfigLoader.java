@@ -11,6 +11,7 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -116,6 +117,10 @@ public final class ConfigLoader {
         anomalyDetection(anomalyDetection);
         problems.addAll(anomalyDetection.unknownKeys());
         problems.addAll(root.unknownKeysHere());
+        // a value whose ${VAR} could not be resolved is absent: say why once, not again as "missing"
+        Set<String> unresolved = new HashSet<>();
+        substitutionProblems.forEach(problem -> unresolved.add(problem.keyPath()));
+        problems.removeIf(problem -> unresolved.contains(problem.keyPath()) && !substitutionProblems.contains(problem));
 
         ConfigReport report = new ConfigReport(origin, document.locator(), overrides.sources());
         overrides.problems().forEach(problem -> report.addEnvironmentProblem(problem.keyPath(), problem.message()));

@@ -53,7 +53,10 @@ final class EnvironmentSubstitution {
         }
     }
 
-    /** The text with every reference replaced; reports (and leaves as they are) references it cannot resolve. */
+    /**
+     * The text with every reference replaced; null when a reference cannot be resolved (reported), so the value
+     * counts as absent and is not reported a second time as, say, an empty duration.
+     */
     String substitute(String text, String path) {
         if (text.indexOf('$') < 0) {
             return text;
@@ -73,9 +76,13 @@ final class EnvironmentSubstitution {
                 if (end < 0) {
                     problems.accept(new ConfigProblem(path, "unclosed ${ in \"" + text
                             + "\"; write ${NAME} for a variable or $$ for a literal $"));
-                    return text;
+                    return null;
                 }
-                result.append(resolve(text.substring(i + 2, end), text, path));
+                String value = resolve(text.substring(i + 2, end), text, path);
+                if (value == null) {
+                    return null;
+                }
+                result.append(value);
                 i = end + 1;
             } else {
                 result.append(c);
@@ -91,7 +98,7 @@ final class EnvironmentSubstitution {
         if (!NAME.matcher(name).matches()) {
             problems.accept(new ConfigProblem(path, "expected an environment variable name in ${" + reference + "} of \""
                     + text + "\" (letters, digits and _; write $$ for a literal $)"));
-            return "";
+            return null;
         }
         String value = env.get(name);
         if (separator >= 0) {
@@ -100,7 +107,7 @@ final class EnvironmentSubstitution {
         if (value == null) {
             problems.accept(new ConfigProblem(path, "environment variable " + name
                     + " is not set (use ${" + name + ":-default} to give a default)"));
-            return "";
+            return null;
         }
         return value;
     }

@@ -1,0 +1,631 @@
+package io.aegis.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.aegis.api.ConfigProblem;
+import io.aegis.api.Settings;
+import io.aegis.core.internal.config.ConfigReport;
+import io.aegis.core.internal.config.TrackingSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AegisConfigTest {
+    private static final String API = """
+            services:
+              - name: api
+                type: http
+                endpoint: http://localhost:8080/health
+            """;
+
+    private static AegisConfig parse(String yaml) {
+        return parse(yaml, Map.of());
+    }
+
+    private static AegisConfig parse(String yaml, Map<String, String> env) {
+        return AegisConfig.parse(yaml, "aegis.yaml", env);
+    }
+
+    private static List<String> problems(String yaml) {
+        return parse(yaml).report().lines();
+    }
+
+    private static List<String> problems(String yaml, Map<String, String> env) {
+        return parse(yaml, env).report().lines();
+    }
+
+    private static String seedConfig() throws IOException {
+        try (InputStream in = AegisConfigTest.class.getResourceAsStream("seed-config.yaml")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    // ---- the seed project's example ------------------------------------------------------------------------
+
+    @Test
+    void loadsTheSeedProjectsExampleWithoutProblems() throws IOException {
+        AegisConfig config = parse(seedConfig());
+
+        assertThat(config.report().lines()).isEmpty();
+        assertThat(config.logLevel()).isEqualTo("info");
+        assertThat(config.metricsEnabled()).isTrue();
+        assertThat(config.metricsPort()).isEqualTo(9090);
+        assertThat(config.services()).extracting(ServiceDefinition::name).containsExactly("example-service",
+                "example-tcp-service", "example-grpc-service", "example-script-service");
+    }
+
+    @Test
+    void readsEverySeedServiceFieldAsWritten() throws IOException {
+        List<ServiceDefinition> services = parse(seedConfig()).services();
+
+        ServiceDefinition http = services.get(0);
+        assertThat(http.checkType()).isEqualTo("http");
+        assertThat(http.endpoint()).isEqualTo("http://localhost:8081/health");
+        assertThat(http.interval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(http.timeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(http.retries()).isEqualTo(3);
+        assertThat(http.onFailure()).isEqualTo("restart");
+        assertThat(http.metadata()).containsExactlyInAnyOrderEntriesOf(
+                Map.of("latency_threshold", "500", "error_rate_threshold", "0.05"));
+        ServiceDefinition script = services.get(3);
+        assertThat(script.checkType()).isEqualTo("script");
+        assertThat(script.timeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(script.onFailure()).isEqualTo("notify");
+        assertThat(script.metadata()).containsEntry("args", "-Service ExampleService -Timeout 5");
+        assertThat(services.get(2).metadata()).containsEntry("service", "health.v1.HealthService");
+    }
+
+    @Test
+    void keepsTheSeedsNotificationLogAndAnomalyBlocksForTheEngine() throws IOException {
+        AegisConfig config = parse(seedConfig());
+
+        Settings webhook = config.notifications().section("webhook").orElseThrow();
+        assertThat(webhook.path()).isEqualTo("notifications.webhook");
+        assertThat(webhook.string("endpoint")).contains("http://localhost:8080/webhook");
+        assertThat(webhook.stringMap("headers")).containsEntry("Authorization", "Bearer example-token");
+        assertThat(config.logs().duration("scan_interval")).contains(Duration.ofMinutes(1));
+        assertThat(config.logs().sections("patterns").get(0).string("pattern"))
+                .contains("(?i)(out of memory|java\\.lang\\.OutOfMemoryError)");
+        assertThat(config.anomalyDetection().integer("history_size")).contains(100L);
+        assertThat(config.anomalyDetection().section("thresholds").orElseThrow().sections("error_rate").get(0)
+                .number("value")).contains(0.05);
+    }
+
+    @Test
+    void seedServiceBlocksHaveNoUnknownKeysOnceLoaded() throws IOException {
+        AegisConfig config = parse(seedConfig());
+
+        for (ServiceDefinition service : config.services()) {
+            assertThat(((TrackingSettings) service.settings()).unknownKeys()).as(service.name()).isEmpty();
+        }
+    }
+
+    // ---- defaults -------------------------------------------------------------------------------------------
+
+    @Test
+    void usesDefaultsForEverythingLeftOut() {
+        AegisConfig config = parse(API);
+
+        assertThat(config.report().hasProblems()).isFalse();
+        assertThat(config.logLevel()).isEqualTo("info");
+        assertThat(config.metricsEnabled()).isTrue();
+        assertThat(config.metricsPort()).isEqualTo(9090);
+        ServiceDefinition api = config.services().get(0);
+        assertThat(api.interval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(api.timeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(api.retries()).isZero();
+        assertThat(api.failureThreshold()).isEqualTo(1);
+        assertThat(api.successThreshold()).isEqualTo(1);
+        assertThat(api.initialDelay()).isZero();
+        assertThat(api.startPeriod()).isZero();
+        assertThat(api.onFailure()).isEqualTo("notify");
+        assertThat(api.recoveryPolicy()).isEqualTo(RecoveryPolicy.ofDefaults());
+        assertThat(api.metadata()).isEmpty();
+        assertThat(api.runtimeSettings()).isEmpty();
+        assertThat(config.notifications().keys()).isEmpty();
+        assertThat(config.logs().keys()).isEmpty();
+        assertThat(config.anomalyDetection().keys()).isEmpty();
+    }
+
+    @Test
+    void anEmptyFileIsAConfigurationWithNothingInIt() {
+        AegisConfig config = parse("# nothing yet\n");
+
+        assertThat(config.report().hasProblems()).isFalse();
+        assertThat(config.services()).isEmpty();
+        assertThat(config.logLevel()).isEqualTo("info");
+    }
+
+    @Test
+    void readsOurExtensionsToTheServiceBlock() {
+        AegisConfig config = parse(API + """
+                    failureThreshold: 3
+                    successThreshold: 2
+                    initialDelay: 2s
+                    startPeriod: 1m30s
+                    actions:
+                      onFailure: restart
+                      backoff: {initial: 2s, multiplier: 3, max: 1m}
+                      resetAfter: 5m
+                      budget: {max: 3, window: 30m}
+                    runtime:
+                      type: process
+                      command: [java, -jar, api.jar]
+                """);
+
+        assertThat(config.report().lines()).isEmpty();
+        ServiceDefinition api = config.services().get(0);
+        assertThat(api.failureThreshold()).isEqualTo(3);
+        assertThat(api.successThreshold()).isEqualTo(2);
+        assertThat(api.initialDelay()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(api.startPeriod()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(api.onFailure()).isEqualTo("restart");
+        assertThat(api.recoveryPolicy()).isEqualTo(RecoveryPolicy.custom()
+                .backoff(Duration.ofSeconds(2), 3, Duration.ofMinutes(1)).resetAfter(Duration.ofMinutes(5))
+                .budget(3, Duration.ofMinutes(30)).build());
+        assertThat(api.runtimeType()).contains("process");
+        assertThat(api.runtimeSettings().orElseThrow().path()).isEqualTo("services[0].runtime");
+        assertThat(api.runtimeSettings().orElseThrow().stringList("command")).containsExactly("java", "-jar", "api.jar");
+        assertThat(api.actionSettings().path()).isEqualTo("services[0].actions");
+    }
+
+    @Test
+    void acceptsLogLevelInAnyCaseAndReturnsItInLowerCase() {
+        assertThat(parse("global: {logLevel: DEBUG}").logLevel()).isEqualTo("debug");
+    }
+
+    // ---- one test per kind of mistake, asserting the exact line ---------------------------------------------
+
+    @Test
+    void reportsABadDurationAtItsValue() {
+        assertThat(problems("""
+                global:
+                  logLevel: info
+                services:
+                  - name: api
+                    type: http
+                    endpoint: http://localhost:8080/health
+                    interval: 5 seconds
+                """)).containsExactly(
+                "aegis.yaml:7:15: services[0].interval: expected a duration like 500ms, 5s, 1m or 1h, found \"5 seconds\"");
+    }
+
+    @Test
+    void reportsAnUnknownKeyInActionsWithTheKeyItProbablyMeant() {
+        assertThat(problems(API + """
+                    actions:
+                      onFailur: restart
+                """)).containsExactly(
+                "aegis.yaml:6:7: services[0].actions.onFailur: unknown key \"onFailur\"; did you mean \"onFailure\"?");
+    }
+
+    @Test
+    void reportsAnUnknownTopLevelKeyWithTheKeyItProbablyMeant() {
+        assertThat(problems(API + "notification:\n  webhook: {enabled: false}\n")).containsExactly(
+                "aegis.yaml:5:1: notification: unknown key \"notification\"; did you mean \"notifications\"?");
+    }
+
+    @Test
+    void listsTheKnownKeysWhenNoneIsClose() {
+        assertThat(problems("global:\n  colour: blue\n")).containsExactly("aegis.yaml:2:3: global.colour: unknown key"
+                + " \"colour\"; expected one of: logLevel, metricsEnabled, metricsPort");
+    }
+
+    @Test
+    void leavesUnknownServiceKeysToTheEngineWhichAsksTrackingSettingsAfterThePluginsRead() {
+        AegisConfig config = parse("""
+                services:
+                  - name: api
+                    type: http
+                    endpoint: http://localhost:8080/health
+                    method: GET
+                    intervall: 5s
+                    metod: HEAD
+                """);
+        assertThat(config.report().lines()).isEmpty();
+
+        Settings service = config.services().get(0).settings();
+        service.string("method"); // what the http checker plugin reads
+        ConfigReport report = config.report();
+        report.addAll(((TrackingSettings) service).unknownKeys());
+
+        assertThat(report.lines()).containsExactly(
+                "aegis.yaml:6:5: services[0].intervall: unknown key \"intervall\"; did you mean \"interval\"?",
+                "aegis.yaml:7:5: services[0].metod: unknown key \"metod\"; did you mean \"method\"?");
+    }
+
+    @Test
+    void reportsAMissingEndpointAtTheServiceEntryAndLeavesTheServiceOut() {
+        AegisConfig config = parse("""
+                global: {logLevel: info}
+                services:
+                  - name: api
+                    type: http
+                  - name: web
+                    type: tcp
+                    endpoint: localhost:80
+                """);
+
+        assertThat(config.report().lines()).containsExactly(
+                "aegis.yaml:3:5: services[0].endpoint: missing: expected what to check (a URL, host:port or script path)");
+        assertThat(config.services()).extracting(ServiceDefinition::name).containsExactly("web");
+    }
+
+    @Test
+    void reportsAMissingNameAndType() {
+        assertThat(problems("services:\n  - endpoint: localhost:80\n")).containsExactly(
+                "aegis.yaml:2:5: services[0].name: missing: expected a unique name for the service",
+                "aegis.yaml:2:5: services[0].type: missing: expected a checker type such as http, tcp, grpc or script");
+    }
+
+    @Test
+    void reportsADuplicateServiceNameAtTheSecondOne() {
+        AegisConfig config = parse(API + """
+                  - name: api
+                    type: tcp
+                    endpoint: localhost:80
+                """);
+
+        assertThat(config.report().lines()).containsExactly(
+                "aegis.yaml:5:11: services[1].name: another service is already named \"api\" (services[0]); names must be unique");
+        assertThat(config.services()).hasSize(1);
+    }
+
+    @Test
+    void reportsNumbersOutOfRange() {
+        assertThat(problems(API + """
+                    retries: -1
+                    failureThreshold: 0
+                    successThreshold: two
+                global:
+                  metricsPort: 70000
+                """)).containsExactly(
+                "aegis.yaml:5:14: services[0].retries: expected a whole number of at least 0, found -1",
+                "aegis.yaml:6:23: services[0].failureThreshold: expected a whole number of at least 1, found 0",
+                "aegis.yaml:7:23: services[0].successThreshold: expected a whole number, found \"two\"",
+                "aegis.yaml:9:16: global.metricsPort: expected a whole number from 0 to 65535, found 70000");
+    }
+
+    @Test
+    void reportsAZeroIntervalAndABadLogLevel() {
+        assertThat(problems(API + "    interval: 0s\nglobal:\n  logLevel: verbose\n  metricsEnabled: maybe\n"))
+                .containsExactly(
+                "aegis.yaml:5:15: services[0].interval: expected a duration above zero like 500ms, 5s, 1m or 1h, found \"0s\"",
+                "aegis.yaml:7:13: global.logLevel: expected one of trace, debug, info, warn, error, found \"verbose\"",
+                "aegis.yaml:8:19: global.metricsEnabled: expected true or false, found \"maybe\"");
+    }
+
+    @Test
+    void fallsBackToDefaultsForValuesWithProblems() {
+        AegisConfig config = parse(API + "    interval: soon\n    retries: many\nglobal: {metricsPort: -1}\n");
+
+        assertThat(config.report().lines()).hasSize(3);
+        assertThat(config.services().get(0).interval()).isEqualTo(ServiceDefinition.DEFAULT_INTERVAL);
+        assertThat(config.services().get(0).retries()).isZero();
+        assertThat(config.metricsPort()).isEqualTo(9090);
+    }
+
+    @Test
+    void reportsRecoveryPolicyMistakesAtTheirKeys() {
+        assertThat(problems(API + """
+                    actions:
+                      backoff: {initial: 10s, multiplier: 0.5, max: 5s}
+                      budget:
+                        max: 0
+                        window: 0s
+                """)).containsExactly(
+                "aegis.yaml:6:43: services[0].actions.backoff.multiplier: expected a number of at least 1, found 0.5",
+                "aegis.yaml:6:53: services[0].actions.backoff.max: expected a duration of at least backoff.initial (10s),"
+                        + " found \"5s\"",
+                "aegis.yaml:8:14: services[0].actions.budget.max: expected a whole number of at least 1, found 0",
+                "aegis.yaml:9:17: services[0].actions.budget.window: expected a duration above zero like 500ms, 5s,"
+                        + " 1m or 1h, found \"0s\"");
+    }
+
+    @Test
+    void reportsARuntimeWithoutTypeAndKeepsTheServiceWithoutRuntime() {
+        AegisConfig config = parse(API + "    runtime:\n      command: [java, -jar, api.jar]\n");
+
+        assertThat(config.report().lines()).containsExactly(
+                "aegis.yaml:5:5: services[0].runtime.type: missing: expected a runtime type such as process or docker");
+        assertThat(config.services().get(0).runtimeSettings()).isEmpty();
+        assertThat(((TrackingSettings) config.services().get(0).settings()).unknownKeys()).isEmpty();
+    }
+
+    @Test
+    void reportsABlockOfTheWrongShape() {
+        assertThat(problems(API + "    actions: restart\n    metadata: [a, b]\n")).containsExactly(
+                "aegis.yaml:5:14: services[0].actions: expected a mapping, found \"restart\"",
+                "aegis.yaml:6:5: services[0].metadata: expected a mapping of names to values, found a list");
+    }
+
+    @Test
+    void reportsAServicesEntryThatIsNotAMappingAndKeepsTheOthers() {
+        AegisConfig config = parse(API + "  - just-a-name\n");
+
+        assertThat(config.report().lines()).containsExactly(
+                "aegis.yaml:5:5: services[1]: expected a mapping, found \"just-a-name\"");
+        assertThat(config.services()).hasSize(1);
+    }
+
+    @Test
+    void reportsWebhookMistakes() {
+        assertThat(problems("""
+                notifications:
+                  webhook:
+                    enabled: true
+                    endpoint: ftp://example.com/hook
+                    header: {X: y}
+                  alertmanager: {url: http://localhost:9093}
+                  log: yes please
+                """)).containsExactly(
+                "aegis.yaml:4:15: notifications.webhook.endpoint: expected an http:// or https:// URL, found"
+                        + " \"ftp://example.com/hook\"",
+                "aegis.yaml:5:5: notifications.webhook.header: unknown key \"header\"; did you mean \"headers\"?",
+                "aegis.yaml:7:8: notifications.log: expected a mapping with the settings of notifier \"log\", found"
+                        + " \"yes please\"");
+    }
+
+    @Test
+    void requiresTheWebhookEndpointOnlyWhenEnabled() {
+        assertThat(problems("notifications:\n  webhook: {enabled: false}\n")).isEmpty();
+        assertThat(problems("notifications:\n  webhook:\n    enabled: true\n")).containsExactly(
+                "aegis.yaml:2:3: notifications.webhook.endpoint: missing: expected the URL to send alerts to"
+                        + " (http:// or https://)");
+    }
+
+    @Test
+    void reportsLogAnalysisMistakes() {
+        assertThat(problems(API + """
+                logs:
+                  enabled: true
+                  scan_interval: often
+                  files:
+                    - service: apii
+                      path: /var/log/api.log
+                  patterns:
+                    - name: oom
+                      pattern: "(out of memory"
+                      severity: FATAL
+                    - pattern: x
+                      desciption: typo
+                """)).containsExactly(
+                "aegis.yaml:7:18: logs.scan_interval: expected a duration like 500ms, 5s, 1m or 1h, found \"often\"",
+                "aegis.yaml:9:16: logs.files[0].service: no service named \"apii\"; did you mean \"api\"?",
+                "aegis.yaml:13:16: logs.patterns[0].pattern: expected a regular expression, found \"(out of memory\""
+                        + " (Unclosed group near index 14)",
+                "aegis.yaml:14:17: logs.patterns[0].severity: expected one of INFO, WARNING, CRITICAL, found \"FATAL\"",
+                "aegis.yaml:15:7: logs.patterns[1].name: missing: expected a name for the pattern",
+                "aegis.yaml:16:7: logs.patterns[1].desciption: unknown key \"desciption\"; did you mean \"description\"?");
+    }
+
+    @Test
+    void reportsAnomalyDetectionMistakes() {
+        assertThat(problems(API + """
+                anomaly_detection:
+                  history_size: 0
+                  thresholds:
+                    error_rate:
+                      - {service: api, value: 5}
+                    latency:
+                      - {service: web, value: -1}
+                    throughput:
+                      - service: api
+                    saturation: []
+                """)).containsExactly(
+                "aegis.yaml:6:17: anomaly_detection.history_size: expected a whole number of at least 1, found 0",
+                "aegis.yaml:9:31: anomaly_detection.thresholds.error_rate[0].value: expected a fraction from 0 to 1"
+                        + " (0.05 is 5%), found 5",
+                "aegis.yaml:11:19: anomaly_detection.thresholds.latency[0].service: no service named \"web\""
+                        + " (services: api)",
+                "aegis.yaml:11:31: anomaly_detection.thresholds.latency[0].value: expected a number of at least 0,"
+                        + " found -1",
+                "aegis.yaml:13:9: anomaly_detection.thresholds.throughput[0].value: missing: expected the threshold"
+                        + " (a number)",
+                "aegis.yaml:14:5: anomaly_detection.thresholds.saturation: unknown key \"saturation\"; expected one of:"
+                        + " latency, error_rate, throughput");
+    }
+
+    @Test
+    void reportsEveryMistakeAtOnceSortedByLine() {
+        assertThat(problems("""
+                global:
+                  metricsPort: ninety
+                services:
+                  - name: api
+                    type: http
+                    endpoint: http://localhost:8080/health
+                    timeout: 5 seconds
+                    actions:
+                      onFailur: restart
+                """)).containsExactly(
+                "aegis.yaml:2:16: global.metricsPort: expected a whole number, found \"ninety\"",
+                "aegis.yaml:7:14: services[0].timeout: expected a duration like 500ms, 5s, 1m or 1h, found \"5 seconds\"",
+                "aegis.yaml:9:7: services[0].actions.onFailur: unknown key \"onFailur\"; did you mean \"onFailure\"?");
+    }
+
+    @Test
+    void reportsADuplicateKey() {
+        assertThat(problems(API + "    type: tcp\n")).containsExactly(
+                "aegis.yaml:5:5: services[0].type: duplicate key \"type\"; it is already set on line 3 (remove one of them)");
+    }
+
+    // ---- what cannot be loaded at all -----------------------------------------------------------------------
+
+    @Test
+    void throwsAtOnceWithFileLineAndColumnWhenTheTextIsNotYaml() {
+        assertThatThrownBy(() -> parse("services:\n  - name: api\n    type: http: tcp\n"))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessage("invalid configuration: 1 error\n"
+                        + "  aegis.yaml:3:15: not valid YAML: mapping values are not allowed here");
+    }
+
+    @Test
+    void throwsAtOnceWhenTheFileDoesNotExist(@TempDir Path dir) {
+        Path missing = dir.resolve("aegis.yaml");
+
+        assertThatThrownBy(() -> AegisConfig.load(missing, Map.of()))
+                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.errors())
+                        .containsExactly(missing + ": cannot read the configuration file: the file does not exist"));
+    }
+
+    @Test
+    void loadsAFileAndNamesItInMessages(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("aegis.yaml");
+        Files.writeString(file, API + "    retries: -2\n");
+
+        AegisConfig config = AegisConfig.load(file, Map.of());
+
+        assertThat(config.origin()).isEqualTo(file.toString());
+        assertThat(config.report().lines()).containsExactly(
+                file + ":5:14: services[0].retries: expected a whole number of at least 0, found -2");
+    }
+
+    @Test
+    void throwIfProblemsListsEveryLineUnderACount() {
+        ConfigReport report = parse(API + "    retries: -1\n    interval: x\n").report();
+
+        assertThatThrownBy(report::throwIfProblems).isInstanceOf(InvalidConfigurationException.class)
+                .hasMessage("invalid configuration: 2 errors\n"
+                        + "  aegis.yaml:5:14: services[0].retries: expected a whole number of at least 0, found -1\n"
+                        + "  aegis.yaml:6:15: services[0].interval: expected a duration like 500ms, 5s, 1m or 1h,"
+                        + " found \"x\"");
+    }
+
+    @Test
+    void eachReportIsANewCopyForTheEngineToAddTo() {
+        AegisConfig config = parse(API);
+        ConfigReport first = config.report();
+        first.add(new ConfigProblem("services[0].type", "unknown checker type \"htp\""));
+
+        assertThat(first.lines()).containsExactly("aegis.yaml:3:11: services[0].type: unknown checker type \"htp\"");
+        assertThat(config.report().hasProblems()).isFalse();
+    }
+
+    // ---- the environment ------------------------------------------------------------------------------------
+
+    @Test
+    void substitutesEnvironmentVariablesInValues() {
+        AegisConfig config = parse("""
+                services:
+                  - name: api
+                    type: http
+                    endpoint: http://${API_HOST}:${API_PORT:-8080}/health
+                    interval: ${API_INTERVAL:-5s}
+                notifications:
+                  webhook:
+                    endpoint: https://hooks.example.com/x
+                    headers: {Authorization: "Bearer ${TOKEN}", Cost: "$$5"}
+                """, Map.of("API_HOST", "10.0.0.7", "TOKEN", "s3cret"));
+
+        assertThat(config.report().lines()).isEmpty();
+        assertThat(config.services().get(0).endpoint()).isEqualTo("http://10.0.0.7:8080/health");
+        assertThat(config.services().get(0).interval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.notifications().section("webhook").orElseThrow().stringMap("headers"))
+                .containsEntry("Authorization", "Bearer s3cret").containsEntry("Cost", "$5");
+    }
+
+    @Test
+    void reportsAnUnsetVariableAtTheValueThatUsesIt() {
+        assertThat(problems(API + "    timeout: ${CHECK_TIMEOUT}\n")).containsExactly(
+                "aegis.yaml:5:14: services[0].timeout: environment variable CHECK_TIMEOUT is not set"
+                        + " (use ${CHECK_TIMEOUT:-default} to give a default)");
+    }
+
+    @Test
+    void reportsAnUnsetVariableInARequiredValueOnce() {
+        AegisConfig config = parse("""
+                services:
+                  - name: api
+                    type: http
+                    endpoint: http://${API_HOST}/health
+                """);
+
+        assertThat(config.report().lines()).containsExactly("aegis.yaml:4:15: services[0].endpoint: environment"
+                + " variable API_HOST is not set (use ${API_HOST:-default} to give a default)");
+        assertThat(config.services()).isEmpty();
+    }
+
+    @Test
+    void substitutedTextGoesThroughTheSameChecks() {
+        assertThat(problems("global:\n  metricsPort: ${PORT}\n", Map.of("PORT", "99999"))).containsExactly(
+                "aegis.yaml:2:16: global.metricsPort: expected a whole number from 0 to 65535, found 99999");
+        assertThat(parse("global:\n  metricsPort: ${PORT}\n", Map.of("PORT", "8081")).metricsPort()).isEqualTo(8081);
+    }
+
+    @Test
+    void environmentOverridesTheFile() {
+        AegisConfig config = parse("""
+                global:
+                  logLevel: info
+                services:
+                  - name: my-api.v2
+                    type: http
+                    endpoint: http://localhost:8080/health
+                    interval: 5s
+                """, Map.of("AEGIS_LOG_LEVEL", "debug", "AEGIS_METRICS_PORT", "9191", "AEGIS_METRICS_ENABLED", "false",
+                "AEGIS_SERVICE_MY_API_V2_INTERVAL", "1m", "AEGIS_SERVICE_MY_API_V2_FAILURE_THRESHOLD", "3",
+                "AEGIS_SERVICE_MY_API_V2_ON_FAILURE", "restart", "AEGIS_SERVICE_MY_API_V2_ENDPOINT", "http://api:80/",
+                "AEGIS_HOME", "/opt/aegis", "PATH", "/usr/bin"));
+
+        assertThat(config.report().lines()).isEmpty();
+        assertThat(config.logLevel()).isEqualTo("debug");
+        assertThat(config.metricsPort()).isEqualTo(9191);
+        assertThat(config.metricsEnabled()).isFalse();
+        ServiceDefinition api = config.services().get(0);
+        assertThat(api.interval()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(api.failureThreshold()).isEqualTo(3);
+        assertThat(api.onFailure()).isEqualTo("restart");
+        assertThat(api.endpoint()).isEqualTo("http://api:80/");
+    }
+
+    @Test
+    void environmentCanSupplyARequiredValueMissingFromTheFile() {
+        AegisConfig config = parse("services:\n  - name: api\n    type: http\n",
+                Map.of("AEGIS_SERVICE_API_ENDPOINT", "http://localhost/health"));
+
+        assertThat(config.report().lines()).isEmpty();
+        assertThat(config.services().get(0).endpoint()).isEqualTo("http://localhost/health");
+    }
+
+    @Test
+    void reportsABadOverrideAsTheEnvironmentsFault() {
+        assertThat(problems(API + "    interval: 5s\n", Map.of("AEGIS_SERVICE_API_INTERVAL", "abc",
+                "AEGIS_METRICS_PORT", "http"))).containsExactly(
+                "environment: AEGIS_METRICS_PORT: expected a whole number, found \"http\"",
+                "environment: AEGIS_SERVICE_API_INTERVAL: expected a duration like 500ms, 5s, 1m or 1h, found \"abc\"");
+    }
+
+    @Test
+    void reportsAnOverrideForAServiceThatDoesNotExist() {
+        assertThat(problems(API + "  - {name: web, type: tcp, endpoint: 'localhost:80'}\n",
+                Map.of("AEGIS_SERVICE_APII_INTERVAL", "5s"))).containsExactly(
+                "environment: AEGIS_SERVICE_APII_INTERVAL: no service named like \"APII\" (services: API, WEB)");
+    }
+
+    @Test
+    void reportsAnOverrideOfAnUnknownField() {
+        assertThat(problems(API, Map.of("AEGIS_SERVICE_API_INTERVALL", "5s"))).containsExactly(
+                "environment: AEGIS_SERVICE_API_INTERVALL: unknown field \"INTERVALL\" of service API; did you mean"
+                        + " INTERVAL? (fields: TYPE, ENDPOINT, INTERVAL, TIMEOUT, RETRIES, FAILURE_THRESHOLD,"
+                        + " SUCCESS_THRESHOLD, INITIAL_DELAY, START_PERIOD, ON_FAILURE)");
+    }
+
+    @Test
+    void matchesTheLongestServiceNameInAnOverride() {
+        AegisConfig config = parse(API + "  - {name: api_v2, type: tcp, endpoint: 'localhost:80'}\n",
+                Map.of("AEGIS_SERVICE_API_V2_TIMEOUT", "1s"));
+
+        assertThat(config.report().lines()).isEmpty();
+        assertThat(config.services().get(0).timeout()).isEqualTo(ServiceDefinition.DEFAULT_TIMEOUT);
+        assertThat(config.services().get(1).timeout()).isEqualTo(Duration.ofSeconds(1));
+    }
+}
