@@ -29,6 +29,12 @@ public final class ServiceDefinition {
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
     /** Default time one check attempt may take. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Default start period of a service that has a runtime: failing checks right after its workload was
+     * (re)started do not count for this long, because the program is still booting. A crash in that time is
+     * still seen at once, through the runtime's exit notification. Without a runtime the default is zero.
+     */
+    public static final Duration DEFAULT_START_PERIOD_WITH_RUNTIME = Duration.ofSeconds(30);
     /** Default action when the service fails. */
     public static final String DEFAULT_ON_FAILURE = "notify";
 
@@ -119,9 +125,15 @@ public final class ServiceDefinition {
         return initialDelay;
     }
 
-    /** Grace period after (re)start during which failures do not count. */
+    /**
+     * Grace period after a (re)start during which failing checks do not count; when not set,
+     * {@link #DEFAULT_START_PERIOD_WITH_RUNTIME} for a service with a runtime, else zero.
+     */
     public Duration startPeriod() {
-        return startPeriod;
+        if (startPeriod != null) {
+            return startPeriod;
+        }
+        return runtimeSettings == null ? Duration.ZERO : DEFAULT_START_PERIOD_WITH_RUNTIME;
     }
 
     /** The recovery action's name ({@code restart}, {@code notify}, {@code ignore}). */
@@ -206,7 +218,7 @@ public final class ServiceDefinition {
         private int failureThreshold = 1;
         private int successThreshold = 1;
         private Duration initialDelay = Duration.ZERO;
-        private Duration startPeriod = Duration.ZERO;
+        private Duration startPeriod;
         private String onFailure = DEFAULT_ON_FAILURE;
         private RecoveryPolicy recoveryPolicy = RecoveryPolicy.ofDefaults();
         private Map<String, String> metadata = Map.of();
@@ -270,7 +282,7 @@ public final class ServiceDefinition {
             return this;
         }
 
-        /** Grace period after (re)start in which failures do not count; default none. */
+        /** Grace period after a (re)start in which failing checks do not count; see {@link #startPeriod()}. */
         public Builder startPeriod(Duration startPeriod) {
             this.startPeriod = notNegative(startPeriod, "startPeriod");
             return this;

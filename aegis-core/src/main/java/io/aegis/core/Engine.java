@@ -1,0 +1,557 @@
+package io.aegis.core;
+
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import io.aegis.api.CheckerSpec;
+import io.aegis.api.ConfigException;
+import io.aegis.api.ConfigProblem;
+import io.aegis.api.HealthChecker;
+import io.aegis.api.HealthCheckerFactory;
+import io.aegis.api.Notifier;
+import io.aegis.api.NotifierFactory;
+import io.aegis.api.NotifierSpec;
+import io.aegis.api.RecoveryAction;
+import io.aegis.api.RecoveryActionFactory;
+import io.aegis.api.RuntimeAdapter;
+import io.aegis.api.RuntimeAdapterFactory;
+import io.aegis.api.RuntimeSpec;
+import io.aegis.api.Settings;
+import io.aegis.api.event.ServiceEvent;
+import io.aegis.core.internal.AlertDispatcher;
+import io.aegis.core.internal.Deadlines;
+import io.aegis.core.internal.EventBus;
+import io.aegis.core.internal.MonitorContext;
+import io.aegis.core.internal.PluginRegistry;
+import io.aegis.core.internal.ServiceMonitor;
+import io.aegis.core.internal.config.ConfigReport;
+import io.aegis.core.internal.config.KeySuggestions;
+import io.aegis.core.internal.config.TrackingSettings;
+import io.aegis.core.internal.metrics.EngineMetrics;
+import io.aegis.core.internal.metrics.MetricsServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Aegis engine: supervises a set of services, checks their health, recovers them, publishes events
+ * and serves Prometheus metrics.
+ *
+ * <pre>{@code
+ * try (Engine engine = Engine.builder().config(Path.of("aegis.yaml")).build()) {
+ *     engine.start();
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>{@link Builder#build()} loads the plugins, validates the whole configuration and reports every
+ * mistake at once ({@link InvalidConfigurationException}); {@link #start()} starts the workloads, the checks
+ * and the metrics server; {@link #close()} stops everything it started: checks, child processes (with their
+ * grace period), threads and ports. Thread-safe.
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Engine.class);
+    /** How long a runtime operation (start, stop, restart) or recovery action may take. */
+    static final Duration RUNTIME_DEADLINE = Duration.ofMinutes(2);
+
+    private final List<ServiceMonitor> monitors;
+    private final List<HealthChecker> checkers;
+    private final PluginRegistry plugins;
+    private final EventBus bus;
+    private final AlertDispatcher alerts;
+    private final ScheduledThreadPoolExecutor timer;
+    private final ExecutorService workers;
+    private final ExecutorService blockingPool;
+    private final PrometheusRegistry metricsRegistry;
+    private final boolean metricsEnabled;
+    private final String metricsHost;
+    private final int requestedMetricsPort;
+    private final Object lifecycle = new Object();
+    private volatile MetricsServer metricsServer;
+    private boolean started;
+    private boolean closed;
+
+    private Engine(Assembly assembly) {
+        this.monitors = List.copyOf(assembly.monitors);
+        this.checkers = List.copyOf(assembly.checkers);
+        this.plugins = assembly.plugins;
+        this.bus = assembly.bus;
+        this.alerts = assembly.alerts;
+        this.timer = assembly.timer;
+        this.workers = assembly.workers;
+        this.blockingPool = assembly.blockingPool;
+        this.metricsRegistry = assembly.metricsRegistry;
+        this.metricsEnabled = assembly.metricsEnabled;
+        this.metricsHost = assembly.metricsHost;
+        this.requestedMetricsPort = assembly.metricsPort;
+    }
+
+    /** Starts building an engine. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Starts the metrics server, the workloads and the checks. Returns at once; workloads start in the
+     * background.
+     *
+     * @throws EngineStartException when the metrics port cannot be bound (nothing is left running)
+     * @throws IllegalStateException when already started or closed
+     */
+    public Engine start() {
+        synchronized (lifecycle) {
+            if (closed || started) {
+                throw new IllegalStateException(closed ? "the engine is closed" : "the engine is already started");
+            }
+            if (metricsEnabled) {
+                try {
+                    metricsServer = MetricsServer.start(metricsHost, requestedMetricsPort, metricsRegistry);
+                } catch (RuntimeException e) {
+                    throw new EngineStartException(e.getMessage(), e);
+                }
+                log.info("serving metrics on http://{}:{}/metrics", metricsHost, metricsServer.port());
+            }
+            started = true;
+            log.info("supervising {} service(s)", monitors.size());
+            monitors.forEach(ServiceMonitor::start);
+            return this;
+        }
+    }
+
+    /** Subscribes to every event; returns a handle that unsubscribes. */
+    public AutoCloseable subscribe(Consumer<? super ServiceEvent> listener) {
+        return bus.subscribe(ServiceEvent.class, listener);
+    }
+
+    /** Subscribes to events of {@code type}, e.g. {@code StateChanged.class}; returns a handle that unsubscribes. */
+    public <E extends ServiceEvent> AutoCloseable subscribe(Class<E> type, Consumer<? super E> listener) {
+        return bus.subscribe(type, listener);
+    }
+
+    /** A snapshot of every service, in configuration order. */
+    public List<ServiceSnapshot> services() {
+        List<ServiceSnapshot> result = new ArrayList<>(monitors.size());
+        for (ServiceMonitor monitor : monitors) {
+            result.add(monitor.snapshot());
+        }
+        return result;
+    }
+
+    /** A snapshot of one service. */
+    public Optional<ServiceSnapshot> service(String name) {
+        return monitors.stream().filter(m -> m.name().equals(name)).findFirst().map(ServiceMonitor::snapshot);
+    }
+
+    /** The port the metrics server listens on, once started with metrics enabled. */
+    public OptionalInt metricsPort() {
+        MetricsServer server = metricsServer;
+        return server == null ? OptionalInt.empty() : OptionalInt.of(server.port());
+    }
+
+    /**
+     * Stops the checks, stops every workload (each with its grace period, all at once), closes every plugin,
+     * the metrics server and the engine's threads. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        log.info("shutting down");
+        CompletableFuture.allOf(monitors.stream().map(ServiceMonitor::stopMonitoring)
+                .toArray(CompletableFuture[]::new)).orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        stopWorkloads();
+        for (HealthChecker checker : checkers) {
+            closeQuietly(checker, "checker");
+        }
+        for (ServiceMonitor monitor : monitors) {
+            monitor.runtime().ifPresent(runtime -> closeQuietly(runtime, "runtime of " + monitor.name()));
+        }
+        alerts.close();
+        plugins.close();
+        MetricsServer server = metricsServer;
+        if (server != null) {
+            server.close();
+        }
+        timer.shutdownNow();
+        workers.shutdownNow();
+        blockingPool.shutdownNow();
+        try {
+            timer.awaitTermination(5, TimeUnit.SECONDS);
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("stopped");
+    }
+
+    private void stopWorkloads() {
+        List<CompletableFuture<Void>> stops = new ArrayList<>();
+        for (ServiceMonitor monitor : monitors) {
+            monitor.runtime().ifPresent(runtime -> stops.add(Deadlines.<Throwable>call(
+                    () -> runtime.stop().thenApply(stopped -> null), RUNTIME_DEADLINE, timer, error -> error,
+                    () -> new TimeoutException("did not stop within " + RUNTIME_DEADLINE.toSeconds() + "s"))
+                    .thenAccept(error -> {
+                        if (error != null) {
+                            log.error("{}: could not stop the workload: {}", monitor.name(), Deadlines.describe(error));
+                        } else {
+                            log.info("{}: workload stopped", monitor.name());
+                        }
+                    })));
+        }
+        CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).join();
+    }
+
+    private static void closeQuietly(AutoCloseable closeable, String what) {
+        try {
+            closeable.close();
+        } catch (Exception | LinkageError e) {
+            log.warn("{} failed to close", what, e);
+        }
+    }
+
+    /**
+     * Builds an {@link Engine} from a configuration file, services defined in code, or both.
+     */
+    public static final class Builder {
+        private AegisConfig config;
+        private final List<ServiceDefinition> services = new ArrayList<>();
+        private final List<Consumer<EventBus>> subscriptions = new ArrayList<>();
+        private Clock clock = Clock.systemUTC();
+        private ClassLoader classLoader;
+        private Boolean metricsEnabled;
+        private Integer metricsPort;
+        private String metricsHost = "0.0.0.0";
+
+        private Builder() {
+        }
+
+        /** Reads services and settings from a YAML file (and the process environment). */
+        public Builder config(Path file) {
+            this.config = AegisConfig.load(file);
+            return this;
+        }
+
+        /** Uses an already loaded configuration. */
+        public Builder config(AegisConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /** Adds a service defined in code (besides those of the configuration file, if any). */
+        public Builder service(ServiceDefinition service) {
+            services.add(Objects.requireNonNull(service, "service"));
+            return this;
+        }
+
+        /** Subscribes {@code listener} to every event from the start. */
+        public Builder listener(Consumer<? super ServiceEvent> listener) {
+            return listener(ServiceEvent.class, listener);
+        }
+
+        /** Subscribes {@code listener} to events of {@code type} from the start. */
+        public <E extends ServiceEvent> Builder listener(Class<E> type, Consumer<? super E> listener) {
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(listener, "listener");
+            subscriptions.add(bus -> bus.subscribe(type, listener));
+            return this;
+        }
+
+        /** The clock for events and recovery windows; default the system clock (tests inject their own). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Where to look for plugins; default the thread's context class loader. */
+        public Builder classLoader(ClassLoader classLoader) {
+            this.classLoader = classLoader;
+            return this;
+        }
+
+        /** Overrides {@code global.metricsEnabled}. */
+        public Builder metricsEnabled(boolean enabled) {
+            this.metricsEnabled = enabled;
+            return this;
+        }
+
+        /** Overrides {@code global.metricsPort}; 0 picks a free port (see {@link Engine#metricsPort()}). */
+        public Builder metricsPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("metricsPort must be 0-65535, got " + port);
+            }
+            this.metricsPort = port;
+            return this;
+        }
+
+        /** The address the metrics server binds; default all interfaces. */
+        public Builder metricsHost(String host) {
+            this.metricsHost = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /**
+         * Loads the plugins, creates every checker, runtime, action and notifier, and validates the whole
+         * configuration. Nothing runs yet.
+         *
+         * @throws InvalidConfigurationException listing every mistake, with file and line where known
+         */
+        public Engine build() {
+            ClassLoader loader = classLoader != null ? classLoader
+                    : Optional.ofNullable(Thread.currentThread().getContextClassLoader())
+                            .orElse(Engine.class.getClassLoader());
+            Assembly assembly = new Assembly(this, loader);
+            try {
+                assembly.assemble();
+                return new Engine(assembly);
+            } catch (RuntimeException | Error e) {
+                assembly.discard();
+                throw e;
+            }
+        }
+    }
+
+    /** Wires plugins and monitors together while building; discarded whole if anything is wrong. */
+    private static final class Assembly {
+        private final Builder builder;
+        private final ConfigReport report;
+        private final PluginRegistry plugins;
+        private final EventBus bus = new EventBus();
+        private final ScheduledThreadPoolExecutor timer;
+        private final ExecutorService workers;
+        private final ExecutorService blockingPool;
+        private final PrometheusRegistry metricsRegistry = new PrometheusRegistry();
+        private final List<ServiceMonitor> monitors = new ArrayList<>();
+        private final List<HealthChecker> checkers = new ArrayList<>();
+        private final List<RuntimeAdapter> runtimes = new ArrayList<>();
+        private final Map<String, Notifier> notifiers = new LinkedHashMap<>();
+        private AlertDispatcher alerts;
+        private final boolean metricsEnabled;
+        private final int metricsPort;
+        private final String metricsHost;
+
+        Assembly(Builder builder, ClassLoader loader) {
+            this.builder = builder;
+            this.report = builder.config != null ? builder.config.report() : new ConfigReport();
+            this.plugins = PluginRegistry.discover(loader);
+            this.metricsEnabled = builder.metricsEnabled != null ? builder.metricsEnabled
+                    : builder.config == null || builder.config.metricsEnabled();
+            this.metricsPort = builder.metricsPort != null ? builder.metricsPort
+                    : builder.config != null ? builder.config.metricsPort() : 9090;
+            this.metricsHost = builder.metricsHost;
+            this.timer = new ScheduledThreadPoolExecutor(1, daemonThreads("aegis-timer"));
+            this.timer.setRemoveOnCancelPolicy(true);
+            int cores = Runtime.getRuntime().availableProcessors();
+            this.workers = new ThreadPoolExecutor(Math.max(2, cores), Math.max(2, cores), 30, TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(), daemonThreads("aegis-worker-%d"));
+            ThreadPoolExecutor blocking = new ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(), daemonThreads("aegis-blocking-%d"));
+            blocking.allowCoreThreadTimeOut(true);
+            this.blockingPool = blocking;
+        }
+
+        void assemble() {
+            builder.subscriptions.forEach(subscribe -> subscribe.accept(bus));
+            createNotifiers();
+            this.alerts = new AlertDispatcher(notifiers, timer, builder.clock);
+            MonitorContext context = new MonitorContext(builder.clock, timer, workers, bus, alerts, RUNTIME_DEADLINE);
+            EngineMetrics metrics = metricsEnabled ? new EngineMetrics(metricsRegistry, builder.clock) : null;
+            if (metrics != null) {
+                EngineMetrics.registerJvmMetrics(metricsRegistry);
+                bus.subscribe(ServiceEvent.class, metrics::onEvent);
+            }
+            List<ServiceDefinition> all = new ArrayList<>();
+            if (builder.config != null) {
+                all.addAll(builder.config.services());
+            }
+            all.addAll(builder.services);
+            Map<String, ServiceDefinition> byName = new LinkedHashMap<>();
+            for (ServiceDefinition service : all) {
+                if (byName.putIfAbsent(service.name(), service) != null) {
+                    report.add(new ConfigProblem(service.settings().keyPath("name"),
+                            "a service named \"" + service.name() + "\" is already defined; names must be unique"));
+                    continue;
+                }
+                createMonitor(service, context);
+            }
+            report.throwIfProblems();
+            if (metrics != null) {
+                monitors.forEach(monitor -> metrics.serviceAdded(monitor.name()));
+            }
+        }
+
+        private void createMonitor(ServiceDefinition service, MonitorContext context) {
+            int problemsBefore = report.problems().size();
+            HealthChecker checker = createChecker(service);
+            AtomicReference<ServiceMonitor> monitorRef = new AtomicReference<>();
+            RuntimeAdapter runtime = createRuntime(service, monitorRef);
+            Optional<RecoveryActionFactory> actionFactory = plugins.action(service.onFailure());
+            RecoveryAction action = null;
+            if (actionFactory.isEmpty()) {
+                report.add(unknownType(service.actionSettings().keyPath("onFailure"), "recovery action",
+                        service.onFailure(), plugins.actionNames()));
+            } else {
+                if (actionFactory.get().requiresRuntime() && service.runtimeSettings().isEmpty()) {
+                    report.add(new ConfigProblem(service.actionSettings().keyPath("onFailure"), "\""
+                            + service.onFailure() + "\" needs a runtime to act on, and this service has none; add a"
+                            + " runtime: block to the service (for example runtime: {type: process, command: [java,"
+                            + " -jar, app.jar]}), or use onFailure: notify"));
+                }
+                action = createPlugin(() -> actionFactory.get().create(service.actionSettings()),
+                        service.actionSettings().keyPath("onFailure"), "recovery action " + service.onFailure());
+            }
+            checkUnknownKeys(service.settings());
+            checkUnknownKeys(service.actionSettings());
+            service.runtimeSettings().ifPresent(this::checkUnknownKeys);
+            if (report.problems().size() > problemsBefore || checker == null || action == null) {
+                return;
+            }
+            ServiceMonitor monitor = new ServiceMonitor(service, checker, runtime, action, service.onFailure(),
+                    actionFactory.get().requiresRuntime(), context);
+            monitorRef.set(monitor);
+            monitors.add(monitor);
+        }
+
+        private HealthChecker createChecker(ServiceDefinition service) {
+            Optional<HealthCheckerFactory> factory = plugins.checker(service.checkType());
+            if (factory.isEmpty()) {
+                report.add(unknownType(service.settings().keyPath("type"), "checker type", service.checkType(),
+                        plugins.checkerTypes()));
+                return null;
+            }
+            CheckerSpec spec = CheckerSpec.builder(service.name(), service.checkType(), service.endpoint())
+                    .interval(service.interval()).timeout(service.timeout()).settings(service.settings())
+                    .metadata(service.metadata()).blockingExecutor(blockingPool).build();
+            HealthChecker checker = createPlugin(() -> factory.get().create(spec), service.settings().keyPath("type"),
+                    "checker " + service.checkType());
+            if (checker != null) {
+                checkers.add(checker);
+            }
+            return checker;
+        }
+
+        private RuntimeAdapter createRuntime(ServiceDefinition service, AtomicReference<ServiceMonitor> monitor) {
+            if (service.runtimeSettings().isEmpty()) {
+                return null;
+            }
+            Settings settings = service.runtimeSettings().get();
+            Optional<String> type = service.runtimeType();
+            if (type.isEmpty()) {
+                report.add(new ConfigProblem(settings.keyPath("type"),
+                        "missing: expected the runtime type, one of " + String.join(", ", plugins.runtimeTypes())));
+                return null;
+            }
+            Optional<RuntimeAdapterFactory> factory = plugins.runtime(type.get());
+            if (factory.isEmpty()) {
+                report.add(unknownType(settings.keyPath("type"), "runtime type", type.get(), plugins.runtimeTypes()));
+                return null;
+            }
+            RuntimeSpec spec = new RuntimeSpec(service.name(), settings, status -> {
+                ServiceMonitor target = monitor.get();
+                if (target != null) {
+                    target.workloadExited(status);
+                }
+            }, blockingPool);
+            RuntimeAdapter runtime = createPlugin(() -> factory.get().create(spec), settings.keyPath("type"),
+                    "runtime " + type.get());
+            if (runtime != null) {
+                runtimes.add(runtime);
+            }
+            return runtime;
+        }
+
+        private void createNotifiers() {
+            if (builder.config == null) {
+                return;
+            }
+            Settings section = builder.config.notifications();
+            for (String name : section.keys()) {
+                Settings settings;
+                try {
+                    settings = section.section(name).orElseThrow();
+                } catch (ConfigException e) {
+                    report.addAll(e.problems());
+                    continue;
+                }
+                if (!settings.bool("enabled", true)) {
+                    continue;
+                }
+                String type = settings.string("type", name);
+                Optional<NotifierFactory> factory = plugins.notifier(type);
+                if (factory.isEmpty()) {
+                    report.add(unknownType(settings.path(), "notifier type", type, plugins.notifierTypes()));
+                    continue;
+                }
+                Notifier notifier = createPlugin(() -> factory.get().create(new NotifierSpec(name, settings,
+                        blockingPool)), settings.path(), "notifier " + type);
+                if (notifier != null) {
+                    notifiers.put(name, notifier);
+                }
+                checkUnknownKeys(settings);
+            }
+        }
+
+        private <T> T createPlugin(java.util.function.Supplier<T> create, String keyPath, String what) {
+            try {
+                T created = create.get();
+                if (created == null) {
+                    report.add(new ConfigProblem(keyPath, what + " returned nothing (a bug in the plugin)"));
+                }
+                return created;
+            } catch (ConfigException e) {
+                report.addAll(e.problems());
+            } catch (RuntimeException | LinkageError e) {
+                log.debug("{} failed to initialise", what, e);
+                report.add(new ConfigProblem(keyPath, what + " failed to initialise: " + Deadlines.describe(e)));
+            }
+            return null;
+        }
+
+        private void checkUnknownKeys(Settings settings) {
+            if (settings instanceof TrackingSettings) {
+                report.addAll(((TrackingSettings) settings).unknownKeys());
+            }
+        }
+
+        private static ConfigProblem unknownType(String keyPath, String what, String found, List<String> known) {
+            String suggestion = KeySuggestions.closest(found, known).map(s -> "; did you mean \"" + s + "\"?")
+                    .orElse("");
+            String installed = known.isEmpty() ? "none is installed" : "installed: " + String.join(", ", known);
+            return new ConfigProblem(keyPath, "unknown " + what + " \"" + found + "\" (" + installed + ")" + suggestion);
+        }
+
+        void discard() {
+            runtimes.forEach(runtime -> closeQuietly(runtime, "runtime"));
+            checkers.forEach(checker -> closeQuietly(checker, "checker"));
+            notifiers.values().forEach(notifier -> closeQuietly(notifier, "notifier"));
+            plugins.close();
+            timer.shutdownNow();
+            workers.shutdownNow();
+            blockingPool.shutdownNow();
+        }
+
+        private static java.util.concurrent.ThreadFactory daemonThreads(String nameFormat) {
+            return new ThreadFactoryBuilder().setNameFormat(nameFormat).setDaemon(true).build();
+        }
+    }
+}

@@ -1,0 +1,320 @@
+package io.aegis.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import io.aegis.api.ActionOutcome;
+import io.aegis.api.FailureReason;
+import io.aegis.api.HealthStatus;
+import io.aegis.api.ServiceState;
+import io.aegis.api.event.CheckCompleted;
+import io.aegis.api.event.RecoveryBudgetExhausted;
+import io.aegis.api.event.RecoveryFinished;
+import io.aegis.api.event.ServiceEvent;
+import io.aegis.api.event.StateChanged;
+import io.aegis.api.event.WorkloadExited;
+import io.aegis.core.testing.DemoServerMain;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole engine with the real plugins, real servers on loopback and real child processes. */
+class EngineTest {
+    private static final Duration AWAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path tempDir;
+
+    private HttpServer server;
+    private final AtomicInteger status = new AtomicInteger(200);
+    private final List<ServiceEvent> events = new CopyOnWriteArrayList<>();
+    private Engine engine;
+
+    @BeforeEach
+    void startServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        server.createContext("/health", exchange -> {
+            exchange.sendResponseHeaders(status.get(), -1);
+            exchange.close();
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stopAll() {
+        if (engine != null) {
+            engine.close();
+        }
+        server.stop(0);
+    }
+
+    private String healthUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/health";
+    }
+
+    private Engine.Builder builder() {
+        return Engine.builder().metricsEnabled(false).listener(events::add);
+    }
+
+    private <E extends ServiceEvent> List<E> eventsOf(Class<E> type) {
+        return events.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    @Test
+    void reportsHealthyThenUnhealthyWhenTheEndpointStartsFailing() {
+        engine = builder().service(ServiceDefinition.builder("api").check("http", healthUrl())
+                .interval(Duration.ofMillis(100)).timeout(Duration.ofSeconds(1)).onFailure("ignore").build())
+                .build().start();
+        await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.HEALTHY);
+
+        status.set(503);
+
+        await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.UNHEALTHY);
+        StateChanged down = eventsOf(StateChanged.class).stream().filter(e -> e.to() == ServiceState.UNHEALTHY)
+                .findFirst().orElseThrow();
+        assertThat(down.from()).isEqualTo(ServiceState.HEALTHY);
+        assertThat(down.cause()).contains("503");
+        assertThat(engine.service("api").orElseThrow().lastResult()).hasValueSatisfying(
+                result -> assertThat(result.failureReason()).contains(FailureReason.STATUS));
+    }
+
+    @Test
+    void notifyActionRunsOnceWhenTheServiceTurnsUnhealthyAndItsAlertResolves() {
+        engine = builder().service(ServiceDefinition.builder("api").check("http", healthUrl())
+                .interval(Duration.ofMillis(100)).onFailure("notify").build()).build().start();
+        await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.HEALTHY);
+
+        status.set(500);
+        await().atMost(AWAIT).until(() -> !eventsOf(RecoveryFinished.class).isEmpty());
+        status.set(200);
+        await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.HEALTHY);
+
+        assertThat(eventsOf(RecoveryFinished.class)).singleElement().satisfies(finished -> {
+            assertThat(finished.action()).isEqualTo("notify");
+            assertThat(finished.outcome().result()).isEqualTo(ActionOutcome.Result.SUCCEEDED);
+        });
+    }
+
+    @Test
+    void retriesWithinACycleBeforeCountingItFailed() {
+        engine = builder().service(ServiceDefinition.builder("api").check("http", healthUrl())
+                .interval(Duration.ofSeconds(5)).retries(2).onFailure("ignore").build()).build();
+        status.set(503);
+        engine.start();
+
+        await().atMost(AWAIT).until(() -> eventsOf(CheckCompleted.class).size() >= 3);
+        List<CheckCompleted> attempts = eventsOf(CheckCompleted.class).subList(0, 3);
+        assertThat(attempts).extracting(CheckCompleted::attempt).containsExactly(1, 2, 3);
+        assertThat(attempts).extracting(CheckCompleted::finalAttempt).containsExactly(false, false, true);
+    }
+
+    @Test
+    void aCheckerThatNeverAnswersBecomesATimeoutAndTheOtherServicesKeepRunning() {
+        engine = builder()
+                .service(ServiceDefinition.builder("stuck").check("test-hang", "nowhere")
+                        .interval(Duration.ofMillis(200)).timeout(Duration.ofMillis(100)).onFailure("ignore").build())
+                .service(ServiceDefinition.builder("api").check("http", healthUrl())
+                        .interval(Duration.ofMillis(100)).onFailure("ignore").build())
+                .build().start();
+
+        await().atMost(AWAIT).until(() -> engine.service("stuck").orElseThrow().state() == ServiceState.UNHEALTHY);
+        assertThat(engine.service("stuck").orElseThrow().lastResult()).hasValueSatisfying(result -> {
+            assertThat(result.status()).isEqualTo(HealthStatus.UNKNOWN);
+            assertThat(result.failureReason()).contains(FailureReason.TIMEOUT);
+        });
+        await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.HEALTHY);
+    }
+
+    @Test
+    void aCheckerThatThrowsIsReportedAsPluginError() {
+        engine = builder().service(ServiceDefinition.builder("bad").check("test-throw", "nowhere")
+                .interval(Duration.ofMillis(100)).onFailure("ignore").build()).build().start();
+
+        await().atMost(AWAIT).until(() -> engine.service("bad").orElseThrow().lastResult().isPresent());
+        assertThat(engine.service("bad").orElseThrow().lastResult().orElseThrow().message())
+                .isEqualTo("checker test-throw failed: boom");
+    }
+
+    @Test
+    void aListenerThatThrowsDoesNotStopOtherListeners() {
+        List<ServiceEvent> seen = new CopyOnWriteArrayList<>();
+        engine = Engine.builder().metricsEnabled(false)
+                .listener(event -> {
+                    throw new IllegalStateException("listener bug");
+                })
+                .listener(seen::add)
+                .service(ServiceDefinition.builder("api").check("http", healthUrl())
+                        .interval(Duration.ofMillis(100)).build())
+                .build().start();
+
+        await().atMost(AWAIT).until(() -> seen.stream().filter(CheckCompleted.class::isInstance).count() >= 3);
+    }
+
+    @Test
+    void restartsAKilledProcessAtOnceAndStopsItOnClose() throws IOException {
+        int port = freePort();
+        engine = builder().service(ServiceDefinition.builder("demo")
+                .check("http", "http://127.0.0.1:" + port + "/health")
+                .interval(Duration.ofMillis(200)).timeout(Duration.ofSeconds(1)).onFailure("restart")
+                .runtime("process", Map.of("command", javaCommand(DemoServerMain.class, String.valueOf(port)),
+                        "logFile", tempDir.resolve("demo.log").toString(), "stopGracePeriod", "2s"))
+                .build()).build().start();
+        await().atMost(AWAIT).until(() -> engine.service("demo").orElseThrow().state() == ServiceState.HEALTHY);
+        long firstPid = pidListeningOn(port);
+
+        ProcessHandle.of(firstPid).orElseThrow().destroyForcibly();
+
+        await().atMost(AWAIT).until(() -> eventsOf(RecoveryFinished.class).stream()
+                .anyMatch(e -> e.outcome().result() == ActionOutcome.Result.SUCCEEDED));
+        await().atMost(AWAIT).until(() -> engine.service("demo").orElseThrow().state() == ServiceState.HEALTHY);
+        assertThat(eventsOf(WorkloadExited.class)).singleElement()
+                .satisfies(exit -> assertThat(exit.status().pid()).hasValue(firstPid));
+        long secondPid = pidListeningOn(port);
+        assertThat(secondPid).isNotEqualTo(firstPid);
+
+        engine.close();
+
+        assertThat(ProcessHandle.of(secondPid).map(ProcessHandle::isAlive)).isNotEqualTo(Optional.of(true));
+        assertThat(portAcceptsConnections(port)).isFalse();
+    }
+
+    @Test
+    void givesUpAfterTheRecoveryBudgetAndMarksTheServiceFailed() throws IOException {
+        int port = freePort();
+        engine = builder().service(ServiceDefinition.builder("crashy")
+                .check("http", "http://127.0.0.1:" + port + "/health")
+                .interval(Duration.ofMillis(200)).onFailure("restart")
+                .recoveryPolicy(RecoveryPolicy.custom().backoff(Duration.ofMillis(10), 1.0, Duration.ofMillis(10))
+                        .budget(2, Duration.ofMinutes(10)).build())
+                .runtime("process", Map.of("command", List.of("sh", "-c", "exit 3"),
+                        "logFile", tempDir.resolve("crashy.log").toString()))
+                .build()).build().start();
+
+        await().atMost(AWAIT).until(() -> engine.service("crashy").orElseThrow().state() == ServiceState.FAILED);
+        assertThat(eventsOf(RecoveryBudgetExhausted.class)).singleElement()
+                .satisfies(e -> assertThat(e.recoveries()).isEqualTo(2));
+    }
+
+    @Test
+    void rejectsAnUnknownCheckerTypeAndSuggestsTheClosest() {
+        assertThatThrownBy(() -> builder().service(ServiceDefinition.builder("api").check("htp", healthUrl()).build())
+                .build())
+                .isInstanceOf(InvalidConfigurationException.class)
+                .satisfies(e -> assertThat(((InvalidConfigurationException) e).errors()).singleElement().asString()
+                        .startsWith("services[api].type: unknown checker type \"htp\" (installed: ")
+                        .contains("http, ").endsWith("; did you mean \"http\"?"));
+    }
+
+    @Test
+    void rejectsRestartWithoutARuntimeWithASentenceSayingWhatToAdd() throws IOException {
+        Path config = tempDir.resolve("aegis.yaml");
+        Files.writeString(config, String.join("\n",
+                "services:",
+                "  - name: api",
+                "    type: http",
+                "    endpoint: " + healthUrl(),
+                "    actions:",
+                "      onFailure: restart",
+                ""));
+
+        assertThatThrownBy(() -> builder().config(config).build())
+                .isInstanceOf(InvalidConfigurationException.class)
+                .satisfies(e -> assertThat(((InvalidConfigurationException) e).errors()).containsExactly(
+                        config + ":6:18: services[0].actions.onFailure: \"restart\" needs a runtime to act on, and this"
+                                + " service has none; add a runtime: block to the service (for example runtime: {type:"
+                                + " process, command: [java, -jar, app.jar]}), or use onFailure: notify"));
+    }
+
+    @Test
+    void reportsAnUnknownServiceKeyThatNoPluginReadsWithASuggestion() throws IOException {
+        Path config = tempDir.resolve("aegis.yaml");
+        Files.writeString(config, String.join("\n",
+                "services:",
+                "  - name: api",
+                "    type: http",
+                "    endpoint: " + healthUrl(),
+                "    methd: HEAD",
+                ""));
+
+        assertThatThrownBy(() -> builder().config(config).build())
+                .isInstanceOf(InvalidConfigurationException.class)
+                .satisfies(e -> assertThat(((InvalidConfigurationException) e).errors()).singleElement().asString()
+                        .startsWith(config + ":5:5: services[0].methd: unknown key \"methd\"; did you mean \"method\"?"));
+    }
+
+    @Test
+    void servesMetricsAndReleasesThePortOnClose() throws Exception {
+        engine = Engine.builder().metricsHost("127.0.0.1").metricsPort(0)
+                .service(ServiceDefinition.builder("api").check("http", healthUrl())
+                        .interval(Duration.ofMillis(100)).build())
+                .build().start();
+        int port = engine.metricsPort().orElseThrow();
+        await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.HEALTHY);
+
+        HttpResponse<String> metrics = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(metrics.body()).contains("aegis_service_status{service=\"api\"} 1.0")
+                .contains("jvm_memory_used_bytes");
+        engine.close();
+        assertThat(portAcceptsConnections(port)).isFalse();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static boolean portAcceptsConnections(int port) {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The live child started for {@code port}; reads /proc because ProcessHandle.Info drops long command lines. */
+    private static long pidListeningOn(int port) {
+        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+                .filter(p -> commandLine(p.pid()).contains(DemoServerMain.class.getName() + "\u0000" + port))
+                .mapToLong(ProcessHandle::pid).max().orElseThrow();
+    }
+
+    private static String commandLine(long pid) {
+        try {
+            return Files.readString(Path.of("/proc", String.valueOf(pid), "cmdline"));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static List<String> javaCommand(Class<?> main, String... args) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+                main.getName()));
+        command.addAll(List.of(args));
+        return command;
+    }
+}
