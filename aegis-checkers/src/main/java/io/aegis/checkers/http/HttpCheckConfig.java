@@ -51,6 +51,10 @@ final class HttpCheckConfig {
                 .orElse(Settings.empty(settings.keyPath("expect")));
         StatusCodes expectedStatus = StatusCodes.read(expect, "status", problems);
         Pattern expectedBody = problems.regex(expect, "body").orElse(null);
+        if (expectedBody != null && method.equals("HEAD")) {
+            problems.add(expect.keyPath("body"), "expected no body pattern with method HEAD, whose answer has no"
+                    + " body; use GET or remove expect.body");
+        }
 
         HttpRequest request = null;
         if (uri != null) {

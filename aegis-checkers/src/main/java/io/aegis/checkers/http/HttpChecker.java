@@ -40,24 +40,30 @@ final class HttpChecker implements HealthChecker {
         Duration timeout = HttpCheckConfig.positive(context.timeout());
         HttpRequest request = config.request(timeout);
         CompletableFuture<CheckResult> verdict = new CompletableFuture<>();
+        // The request timeout ends only the wait for the response headers; this deadline also ends a body
+        // that trickles in forever.
+        ScheduledFuture<?> deadline;
         try {
-            CompletableFuture<HttpResponse<BoundedBody>> exchange = client.sendAsync(request, bodyHandler);
-            // The request timeout ends only the wait for the response headers; this deadline also ends a body
-            // that trickles in forever.
-            ScheduledFuture<?> deadline = timer.schedule(() -> verdict.complete(timedOut(start, timeout)),
-                    timeout.toNanos(), TimeUnit.NANOSECONDS);
-            exchange.whenComplete((response, error) -> verdict.complete(
-                    error == null ? judge(response, start) : failed(error, start, timeout)));
-            // After a timeout, or when the engine cancels the verdict, abort the exchange so its connection
-            // is not left reading; on a finished exchange both calls do nothing.
-            verdict.whenComplete((result, error) -> {
-                deadline.cancel(false);
-                exchange.cancel(true);
-            });
-        } catch (RejectedExecutionException | IllegalStateException e) {
-            verdict.complete(CheckResult.unknown(FailureReason.PLUGIN_ERROR,
-                    "the http checker is closed: " + Failures.describe(e), since(start)));
+            deadline = timer.schedule(() -> verdict.complete(timedOut(start, timeout)), timeout.toNanos(),
+                    TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            verdict.complete(CheckResult.unknown(FailureReason.PLUGIN_ERROR, "the http checker is closed",
+                    since(start)));
+            return verdict;
         }
+        verdict.whenComplete((result, error) -> deadline.cancel(false));
+        CompletableFuture<HttpResponse<BoundedBody>> exchange;
+        try {
+            exchange = client.sendAsync(request, bodyHandler);
+        } catch (RuntimeException e) {
+            verdict.complete(failed(e, start, timeout));
+            return verdict;
+        }
+        exchange.whenComplete((response, error) -> verdict.complete(
+                error == null ? judge(response, start) : failed(error, start, timeout)));
+        // After a timeout, or when the engine cancels the verdict, abort the exchange so its connection is
+        // not left reading; on a finished exchange this does nothing.
+        verdict.whenComplete((result, error) -> exchange.cancel(true));
         return verdict;
     }
 

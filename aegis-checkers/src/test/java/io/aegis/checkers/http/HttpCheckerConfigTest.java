@@ -70,6 +70,13 @@ class HttpCheckerConfigTest {
     }
 
     @Test
+    void rejectsBodyRegexWithMethodHead() {
+        assertThat(problems("http://localhost/", Map.of("method", "HEAD", "expect", Map.of("body", "UP"))))
+                .containsExactly(new ConfigProblem("services[0].expect.body", "expected no body pattern with method"
+                        + " HEAD, whose answer has no body; use GET or remove expect.body"));
+    }
+
+    @Test
     void rejectsHeaderTheClientManagesItself() {
         assertThat(problems("http://localhost/", Map.of("headers", Map.of("Connection", "close"))))
                 .singleElement()
@@ -97,7 +104,7 @@ class HttpCheckerConfigTest {
     @Test
     void acceptsCompleteValidSettings() {
         assertThat(factory.create(HttpCheckerTest.spec("https://example.com:8443/health", Map.of(
-                "method", "HEAD",
+                "method", "PUT",
                 "headers", Map.of("Authorization", "Bearer x"),
                 "expect", Map.of("status", List.of("2xx", 301, "302-308"), "body", "UP")), Duration.ofSeconds(1))))
                 .isNotNull();
