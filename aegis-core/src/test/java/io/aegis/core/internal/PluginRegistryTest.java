@@ -1,0 +1,72 @@
+package io.aegis.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.aegis.core.testing.ImpostorHttpCheckerFactory;
+import java.io.IOException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PluginRegistryTest {
+    @TempDir
+    Path pluginDir;
+
+    private ClassLoader loaderWithExtraProviders(String... providerLines) throws IOException {
+        Path services = pluginDir.resolve("META-INF/services");
+        Files.createDirectories(services);
+        Files.writeString(services.resolve("io.aegis.api.HealthCheckerFactory"), String.join("\n", providerLines) + "\n");
+        return new URLClassLoader(new URL[] {pluginDir.toUri().toURL()}, getClass().getClassLoader());
+    }
+
+    @Test
+    void findsTheBundledPluginsOfEveryKind() {
+        try (PluginRegistry registry = PluginRegistry.discover(getClass().getClassLoader())) {
+            assertThat(registry.checkerTypes()).contains("http", "tcp");
+            assertThat(registry.runtimeTypes()).contains("process");
+            assertThat(registry.actionNames()).contains("restart", "notify", "ignore");
+            assertThat(registry.problems()).isEmpty();
+        }
+    }
+
+    @Test
+    void reportsABrokenProviderWithItsLocationAndKeepsTheOthers() throws IOException {
+        ClassLoader loader = loaderWithExtraProviders(ImpostorHttpCheckerFactory.Broken.class.getName());
+
+        try (PluginRegistry registry = PluginRegistry.discover(loader)) {
+            assertThat(registry.checkerTypes()).contains("http", "tcp").doesNotContain("broken");
+            assertThat(registry.problems()).singleElement().asString()
+                    .startsWith("skipping HealthCheckerFactory " + ImpostorHttpCheckerFactory.Broken.class.getName() + " from ")
+                    .contains("test-classes")
+                    .contains("missing native library");
+        }
+    }
+
+    @Test
+    void reportsAProviderClassThatDoesNotExist() throws IOException {
+        ClassLoader loader = loaderWithExtraProviders("com.example.NoSuchChecker");
+
+        try (PluginRegistry registry = PluginRegistry.discover(loader)) {
+            assertThat(registry.checkerTypes()).contains("http");
+            assertThat(registry.problems()).singleElement().asString()
+                    .startsWith("cannot load a HealthCheckerFactory provider: ")
+                    .contains("com.example.NoSuchChecker");
+        }
+    }
+
+    @Test
+    void keepsTheFirstOfTwoProvidersForOneTypeAndNamesBoth() throws IOException {
+        ClassLoader loader = loaderWithExtraProviders(ImpostorHttpCheckerFactory.class.getName());
+
+        try (PluginRegistry registry = PluginRegistry.discover(loader)) {
+            assertThat(registry.checker("http")).get().isNotInstanceOf(ImpostorHttpCheckerFactory.class);
+            assertThat(registry.problems()).singleElement().asString()
+                    .startsWith("two HealthCheckerFactory providers for type \"http\": using io.aegis.checkers.http.")
+                    .contains("aegis-checkers")
+                    .contains("ignoring " + ImpostorHttpCheckerFactory.class.getName() + " from ");
+        }
+    }
+}
