@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Where each key path of a YAML file is: the position of the key and of its value. Built by {@link YamlReader}
@@ -28,6 +29,7 @@ public final class SourceLocator {
     }
 
     private static final SourceLocator NONE = new SourceLocator();
+    private static final Pattern NAMED_INDEX = Pattern.compile("\\[(?![0-9]+])");
 
     private final Map<String, Position> keys = new HashMap<>();
     private final Map<String, Position> values = new HashMap<>();
@@ -67,7 +69,8 @@ public final class SourceLocator {
     /**
      * Where to point a person for {@code problem}: the key itself for a problem about the key (an unknown or
      * duplicate key) or about a whole block, the value for a problem about a single value; a path that is not in
-     * the file (a missing key) falls back to the nearest parent that is.
+     * the file (a missing key) falls back to the nearest parent that is (never the whole file); a path of a
+     * service built in code ({@code services[api].type}) has no position.
      */
     public Optional<Position> locate(ConfigProblem problem) {
         String path = problem.keyPath();
@@ -76,13 +79,21 @@ public final class SourceLocator {
             Position first = preferKey ? keys.get(path) : values.get(path);
             return Optional.ofNullable(first != null ? first : preferKey ? values.get(path) : keys.get(path));
         }
-        for (String parent = parent(path); parent != null; parent = parent(parent)) {
+        if (!isFilePath(path)) {
+            return Optional.empty();
+        }
+        for (String parent = parent(path); parent != null && !parent.isEmpty(); parent = parent(parent)) {
             Position position = keys.containsKey(parent) ? keys.get(parent) : values.get(parent);
             if (position != null) {
                 return Optional.of(position);
             }
         }
         return Optional.empty();
+    }
+
+    /** Services built in code have paths like {@code services[api]}: a name, not an index, so not in the file. */
+    private static boolean isFilePath(String path) {
+        return !NAMED_INDEX.matcher(path).find();
     }
 
     private static boolean isAboutTheKey(ConfigProblem problem) {

@@ -25,7 +25,9 @@ import java.util.Map;
  * {@code <<} merge keys are resolved.
  */
 final class YamlReader {
-    private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
+    // an empty plain value ("timeout:") is null, i.e. absent; a quoted "" stays an empty String
+    private static final YAMLFactory FACTORY = YAMLFactory.builder()
+            .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL).build();
     private static final String MERGE_KEY = "<<";
 
     private final SourceLocator locator = new SourceLocator();
