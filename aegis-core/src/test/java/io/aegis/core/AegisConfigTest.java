@@ -370,8 +370,16 @@ class AegisConfigTest {
                 "aegis.yaml:4:15: notifications.webhook.endpoint: expected an http:// or https:// URL, found"
                         + " \"ftp://example.com/hook\"",
                 "aegis.yaml:5:5: notifications.webhook.header: unknown key \"header\"; did you mean \"headers\"?",
-                "aegis.yaml:7:8: notifications.log: expected a mapping with the settings of notifier \"log\", found"
-                        + " \"yes please\"");
+                "aegis.yaml:7:8: notifications.log: expected a mapping with the settings of notifier \"log\""
+                        + " (log: {} for its defaults), found \"yes please\"");
+    }
+
+    @Test
+    void acceptsAnyNotifierBlockThatIsAMappingAndLeavesItsKeysToThePlugin() {
+        AegisConfig config = parse("notifications:\n  alertmanager: {url: http://am:9093, anything: 1}\n  log: {}\n");
+
+        assertThat(config.report().lines()).isEmpty();
+        assertThat(config.notifications().keys()).containsExactly("alertmanager", "log");
     }
 
     @Test

@@ -285,15 +285,17 @@ public final class ConfigLoader {
             }
             // other notifiers belong to plugins, which check their own keys
             Object value = notifications.raw(notifier).orElse(null);
-            if (value != null && !(value instanceof Map)) {
+            if (!(value instanceof Map)) {
                 problems.add(new ConfigProblem(notifications.keyPath(notifier), "expected a mapping with the settings of"
-                        + " notifier \"" + notifier + "\", found " + Settings.describe(value)));
+                        + " notifier \"" + notifier + "\" (" + notifier + ": {} for its defaults), found "
+                        + Settings.describe(value)));
             }
         }
     }
 
     private void webhook(TrackingSettings webhook) {
         boolean enabled = read(() -> webhook.bool("enabled", true), true);
+        read(() -> webhook.string("type"), Optional.empty()); // the engine lets a block name its notifier type
         Optional<String> endpoint = read(() -> enabled
                 ? Optional.of(webhook.requireString("endpoint", "the URL to send alerts to (http:// or https://)"))
                 : webhook.string("endpoint"), Optional.empty());
