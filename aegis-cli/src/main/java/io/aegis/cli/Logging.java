@@ -1,5 +1,7 @@
 package io.aegis.cli;
 
+import java.util.List;
+
 /**
  * Sets up slf4j-simple, the logging backend of the {@code aegis} command, through its system properties.
  *
@@ -9,6 +11,8 @@ package io.aegis.cli;
  */
 final class Logging {
     private static final String PREFIX = "org.slf4j.simpleLogger.";
+    /** Logger name prefixes of the JDK itself; slf4j-simple applies a level to every name below a prefix. */
+    private static final List<String> JDK_LOGGERS = List.of("java", "javax", "jdk", "sun", "com.sun");
 
     private Logging() {
     }
@@ -26,9 +30,12 @@ final class Logging {
         setIfAbsent("levelInBrackets", "true");
         setIfAbsent("showThreadName", "false");
         setIfAbsent("showShortLogName", "true");
-        // The JDK's own HTTP server and client log every request at debug: keep that out of --log-level=debug.
-        setIfAbsent("log.com.sun.net.httpserver", "info");
-        setIfAbsent("log.jdk.internal.httpclient", "info");
+        // The JDK logs through System.Logger too, and at debug it is a flood (every trusted CA certificate,
+        // every HTTP exchange): --log-level=debug and trace are about aegis, so the JDK stays at info or above.
+        String jdkLevel = (level.compareTo(LogLevel.INFO) < 0 ? LogLevel.INFO : level).lowerCase();
+        for (String jdkLogger : JDK_LOGGERS) {
+            setIfAbsent("log." + jdkLogger, jdkLevel);
+        }
     }
 
     private static void setIfAbsent(String key, String value) {
