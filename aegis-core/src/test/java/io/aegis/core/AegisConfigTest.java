@@ -48,6 +48,42 @@ class AegisConfigTest {
         }
     }
 
+    // ---- start period and recovery verification ------------------------------------------------------------
+
+    @Test
+    void aServiceWithARuntimeGetsAStartPeriodByDefaultAndOneWithoutDoesNot() {
+        AegisConfig config = parse("""
+                services:
+                  - name: managed
+                    type: http
+                    endpoint: http://localhost:8080/health
+                    runtime: {type: process, command: [sleep, "60"]}
+                  - name: watched
+                    type: http
+                    endpoint: http://localhost:8081/health
+                  - name: explicit
+                    type: http
+                    endpoint: http://localhost:8082/health
+                    startPeriod: 0s
+                    runtime: {type: process, command: [sleep, "60"]}
+                """);
+
+        assertThat(config.services()).extracting(ServiceDefinition::startPeriod)
+                .containsExactly(ServiceDefinition.DEFAULT_START_PERIOD_WITH_RUNTIME, Duration.ZERO, Duration.ZERO);
+    }
+
+    @Test
+    void readsTheRecoveryVerificationWindow() {
+        AegisConfig config = parse(API + """
+                    actions:
+                      onFailure: notify
+                      verifyWithin: 45s
+                """);
+
+        assertThat(config.report().lines()).isEmpty();
+        assertThat(config.services().get(0).recoveryPolicy().verifyWithin()).isEqualTo(Duration.ofSeconds(45));
+    }
+
     // ---- the seed project's example ------------------------------------------------------------------------
 
     @Test

@@ -164,7 +164,8 @@ public final class ConfigLoader {
         int failureThreshold = wholeNumber(service, "failureThreshold", 1, 1);
         int successThreshold = wholeNumber(service, "successThreshold", 1, 1);
         Duration initialDelay = read(() -> service.duration("initialDelay", Duration.ZERO), Duration.ZERO);
-        Duration startPeriod = read(() -> service.duration("startPeriod", Duration.ZERO), Duration.ZERO);
+        // unset means "the engine's default", which depends on whether the service has a runtime
+        Optional<Duration> startPeriod = read(() -> service.duration("startPeriod"), Optional.<Duration>empty());
         Map<String, String> metadata = read(() -> service.stringMap("metadata"), Map.of());
 
         Optional<TrackingSettings> actions = read(() -> service.trackedSection("actions"), Optional.empty());
@@ -185,7 +186,7 @@ public final class ConfigLoader {
             set(service, "failureThreshold", () -> builder.failureThreshold(failureThreshold));
             set(service, "successThreshold", () -> builder.successThreshold(successThreshold));
             set(service, "initialDelay", () -> builder.initialDelay(initialDelay));
-            set(service, "startPeriod", () -> builder.startPeriod(startPeriod));
+            startPeriod.ifPresent(period -> set(service, "startPeriod", () -> builder.startPeriod(period)));
             set(service, "actions.onFailure", () -> builder.onFailure(onFailure));
             builder.recoveryPolicy(policy).metadata(metadata).fromSettings(service, actions.orElse(null), runtime);
             return Optional.of(builder.build());
@@ -240,6 +241,8 @@ public final class ConfigLoader {
         });
         Duration resetAfter = positiveDuration(actions, "resetAfter", RecoveryPolicy.DEFAULT_RESET_AFTER);
         policyStep(actions, () -> builder.resetAfter(resetAfter));
+        Duration verifyWithin = positiveDuration(actions, "verifyWithin", RecoveryPolicy.DEFAULT_VERIFY_WITHIN);
+        policyStep(actions, () -> builder.verifyWithin(verifyWithin));
         read(() -> actions.trackedSection("budget"), Optional.<TrackingSettings>empty()).ifPresent(budget -> {
             int max = wholeNumber(budget, "max", RecoveryPolicy.DEFAULT_BUDGET_MAX, 1);
             Duration window = positiveDuration(budget, "window", RecoveryPolicy.DEFAULT_BUDGET_WINDOW);
@@ -259,7 +262,7 @@ public final class ConfigLoader {
             int space = message.indexOf(' ');
             String field = space < 0 ? "" : message.substring(0, space);
             boolean known = List.of("backoff.initial", "backoff.multiplier", "backoff.max", "resetAfter", "budget.max",
-                    "budget.window").contains(field);
+                    "budget.window", "verifyWithin").contains(field);
             problems.add(known ? new ConfigProblem(actions.keyPath(field), message.substring(space + 1))
                     : new ConfigProblem(actions.path(), message));
         }
