@@ -1,0 +1,26 @@
+package io.aegis.alerting.internal;
+
+import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Creates named daemon threads, so a notifier pool never keeps the JVM alive and shows up clearly in a
+ * thread dump ({@code aegis-webhook-1}).
+ */
+public final class DaemonThreadFactory implements ThreadFactory {
+    private final String prefix;
+    private final AtomicInteger counter = new AtomicInteger();
+
+    /** Creates a factory whose threads are called {@code prefix-1}, {@code prefix-2}, ... */
+    public DaemonThreadFactory(String prefix) {
+        this.prefix = Objects.requireNonNull(prefix, "prefix");
+    }
+
+    @Override
+    public Thread newThread(Runnable task) {
+        Thread thread = new Thread(task, prefix + "-" + counter.incrementAndGet());
+        thread.setDaemon(true);
+        return thread;
+    }
+}
