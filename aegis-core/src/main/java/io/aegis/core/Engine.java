@@ -70,6 +70,10 @@ public final class Engine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
     /** How long a runtime operation (start, stop, restart) or recovery action may take. */
     static final Duration RUNTIME_DEADLINE = Duration.ofMinutes(2);
+    /** How long a plugin factory's {@code create} may take while the engine is built. */
+    static final Duration CREATE_DEADLINE = Duration.ofSeconds(30);
+    /** How long closing the plugins may take at shutdown. */
+    static final Duration CLOSE_DEADLINE = Duration.ofSeconds(10);
 
     private final List<ServiceMonitor> monitors;
     private final List<HealthChecker> checkers;
@@ -181,14 +185,11 @@ public final class Engine implements AutoCloseable {
         CompletableFuture.allOf(monitors.stream().map(ServiceMonitor::stopMonitoring)
                 .toArray(CompletableFuture[]::new)).orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
         stopWorkloads();
-        for (HealthChecker checker : checkers) {
-            closeQuietly(checker, "checker");
-        }
-        for (ServiceMonitor monitor : monitors) {
-            monitor.runtime().ifPresent(runtime -> closeQuietly(runtime, "runtime of " + monitor.name()));
-        }
-        alerts.close();
-        plugins.close();
+        List<AutoCloseable> pluginObjects = new ArrayList<>(checkers);
+        monitors.forEach(monitor -> monitor.runtime().ifPresent(pluginObjects::add));
+        pluginObjects.add(alerts);
+        closeAll(pluginObjects, blockingPool);
+        closeAll(List.of(plugins), blockingPool);
         MetricsServer server = metricsServer;
         if (server != null) {
             server.close();
@@ -220,6 +221,26 @@ public final class Engine implements AutoCloseable {
                     })));
         }
         CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).join();
+    }
+
+    /**
+     * Closes plugin objects in parallel on {@code pool}, giving up waiting after {@link #CLOSE_DEADLINE}:
+     * a plugin whose close hangs must not keep the engine from shutting down.
+     */
+    private static void closeAll(List<? extends AutoCloseable> closeables, ExecutorService pool) {
+        CompletableFuture<?>[] closing = closeables.stream()
+                .map(closeable -> CompletableFuture.runAsync(() -> closeQuietly(closeable, closeable.getClass().getName()),
+                        pool))
+                .toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(closing).get(CLOSE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            log.warn("some plugins did not close within {}s; shutting down without them", CLOSE_DEADLINE.toSeconds());
+        } catch (java.util.concurrent.ExecutionException e) {
+            log.warn("closing plugins failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void closeQuietly(AutoCloseable closeable, String what) {
@@ -512,17 +533,29 @@ public final class Engine implements AutoCloseable {
         }
 
         private <T> T createPlugin(java.util.function.Supplier<T> create, String keyPath, String what) {
+            // On the blocking pool with a deadline: a plugin that hangs in create() must not hang build().
+            CompletableFuture<T> creating = CompletableFuture.supplyAsync(create, blockingPool);
             try {
-                T created = create.get();
+                T created = creating.get(CREATE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
                 if (created == null) {
                     report.add(new ConfigProblem(keyPath, what + " returned nothing (a bug in the plugin)"));
                 }
                 return created;
-            } catch (ConfigException e) {
-                report.addAll(e.problems());
-            } catch (RuntimeException | LinkageError e) {
-                log.debug("{} failed to initialise", what, e);
-                report.add(new ConfigProblem(keyPath, what + " failed to initialise: " + Deadlines.describe(e)));
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof ConfigException) {
+                    report.addAll(((ConfigException) cause).problems());
+                } else {
+                    log.debug("{} failed to initialise", what, cause);
+                    report.add(new ConfigProblem(keyPath, what + " failed to initialise: " + Deadlines.describe(cause)));
+                }
+            } catch (TimeoutException e) {
+                creating.cancel(true);
+                report.add(new ConfigProblem(keyPath, what + " did not finish initialising within "
+                        + CREATE_DEADLINE.toSeconds() + "s"));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                report.add(new ConfigProblem(keyPath, what + " was interrupted while initialising"));
             }
             return null;
         }
@@ -541,10 +574,11 @@ public final class Engine implements AutoCloseable {
         }
 
         void discard() {
-            runtimes.forEach(runtime -> closeQuietly(runtime, "runtime"));
-            checkers.forEach(checker -> closeQuietly(checker, "checker"));
-            notifiers.values().forEach(notifier -> closeQuietly(notifier, "notifier"));
-            plugins.close();
+            List<AutoCloseable> created = new ArrayList<>(runtimes);
+            created.addAll(checkers);
+            created.addAll(notifiers.values());
+            closeAll(created, blockingPool);
+            closeAll(List.of(plugins), blockingPool);
             timer.shutdownNow();
             workers.shutdownNow();
             blockingPool.shutdownNow();
