@@ -281,6 +281,24 @@ class EngineTest {
         assertThat(portAcceptsConnections(port)).isFalse();
     }
 
+    @Test
+    void leavesNoEngineThreadBehindAfterClose() {
+        engine = Engine.builder().metricsHost("127.0.0.1").metricsPort(0)
+                .service(ServiceDefinition.builder("api").check("http", healthUrl())
+                        .interval(Duration.ofMillis(100)).build())
+                .service(ServiceDefinition.builder("port").check("tcp", "127.0.0.1:" + server.getAddress().getPort())
+                        .interval(Duration.ofMillis(100)).build())
+                .build().start();
+        await().atMost(AWAIT).until(() -> engine.services().stream().allMatch(s -> s.state() == ServiceState.HEALTHY));
+
+        engine.close();
+
+        await().atMost(AWAIT).untilAsserted(() -> assertThat(Thread.getAllStackTraces().keySet())
+                .filteredOn(Thread::isAlive)
+                .extracting(Thread::getName)
+                .noneMatch(name -> name.startsWith("aegis-")));
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
