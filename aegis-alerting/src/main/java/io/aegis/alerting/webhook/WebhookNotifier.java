@@ -4,6 +4,7 @@ import io.aegis.api.Alert;
 import io.aegis.api.Durations;
 import io.aegis.api.Notifier;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -92,12 +93,19 @@ final class WebhookNotifier implements Notifier {
             timeout.initCause(cause);
             return timeout;
         }
-        return new IOException("cannot reach webhook " + config.endpoint() + ": " + describe(cause), cause);
+        String message = deepestMessage(cause);
+        if (cause instanceof ConnectException) {
+            // JDK 17 reports a refused connection as a ConnectException without a message
+            return new IOException("cannot connect to webhook " + config.endpoint()
+                    + (message == null ? "" : ": " + message), cause);
+        }
+        return new IOException("cannot reach webhook " + config.endpoint() + ": "
+                + (message == null ? cause.getClass().getSimpleName() : message), cause);
     }
 
-    /** The deepest message in the chain, which is the most concrete one ({@code Connection refused}). */
-    private static String describe(Throwable error) {
-        String message = error.getClass().getSimpleName();
+    /** The deepest message in the chain, which is the most concrete one ({@code Connection refused}); or null. */
+    private static String deepestMessage(Throwable error) {
+        String message = null;
         Throwable current = error;
         for (int depth = 0; current != null && depth < MAX_CAUSES; depth++, current = current.getCause()) {
             if (current.getMessage() != null && !current.getMessage().isBlank()) {
