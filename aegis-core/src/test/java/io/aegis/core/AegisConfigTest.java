@@ -393,20 +393,13 @@ class AegisConfigTest {
     }
 
     @Test
-    void reportsWebhookMistakes() {
+    void reportsANotifierBlockThatIsNotAMapping() {
         assertThat(problems("""
                 notifications:
-                  webhook:
-                    enabled: true
-                    endpoint: ftp://example.com/hook
-                    header: {X: y}
-                  alertmanager: {url: http://localhost:9093}
+                  webhook: {endpoint: http://localhost:8080/hook}
                   log: yes please
                 """)).containsExactly(
-                "aegis.yaml:4:15: notifications.webhook.endpoint: expected an http:// or https:// URL, found"
-                        + " \"ftp://example.com/hook\"",
-                "aegis.yaml:5:5: notifications.webhook.header: unknown key \"header\"; did you mean \"headers\"?",
-                "aegis.yaml:7:8: notifications.log: expected a mapping with the settings of notifier \"log\""
+                "aegis.yaml:3:8: notifications.log: expected a mapping with the settings of notifier \"log\""
                         + " (log: {} for its defaults), found \"yes please\"");
     }
 
@@ -416,14 +409,6 @@ class AegisConfigTest {
 
         assertThat(config.report().lines()).isEmpty();
         assertThat(config.notifications().keys()).containsExactly("alertmanager", "log");
-    }
-
-    @Test
-    void requiresTheWebhookEndpointOnlyWhenEnabled() {
-        assertThat(problems("notifications:\n  webhook: {enabled: false}\n")).isEmpty();
-        assertThat(problems("notifications:\n  webhook:\n    enabled: true\n")).containsExactly(
-                "aegis.yaml:2:3: notifications.webhook.endpoint: missing: expected the URL to send alerts to"
-                        + " (http:// or https://)");
     }
 
     @Test

@@ -263,6 +263,49 @@ class EngineTest {
     }
 
     @Test
+    void reportsNotifierMistakesOnceInThePluginsWordsWithTheirLines() throws IOException {
+        Path config = tempDir.resolve("aegis.yaml");
+        Files.writeString(config, String.join("\n",
+                "services:",
+                "  - name: api",
+                "    type: http",
+                "    endpoint: " + healthUrl(),
+                "notifications:",
+                "  webhook:",
+                "    enabled: true",
+                "    endpoint: ftp://example.com/hook",
+                "    header: {X: y}",
+                "  pager: {type: pagerduty}",
+                ""));
+
+        assertThatThrownBy(() -> builder().config(config).build())
+                .isInstanceOf(InvalidConfigurationException.class)
+                .satisfies(e -> assertThat(((InvalidConfigurationException) e).errors()).containsExactly(
+                        config + ":8:15: notifications.webhook.endpoint: expected an http:// or https:// URL, found"
+                                + " \"ftp://example.com/hook\"",
+                        config + ":9:5: notifications.webhook.header: unknown key \"header\"; did you mean \"headers\"?",
+                        config + ":10:3: notifications.pager: unknown notifier type \"pagerduty\" (installed: log,"
+                                + " webhook)"));
+    }
+
+    @Test
+    void skipsADisabledNotifierWithoutCheckingIt() throws IOException {
+        Path config = tempDir.resolve("aegis.yaml");
+        Files.writeString(config, String.join("\n",
+                "services:",
+                "  - name: api",
+                "    type: http",
+                "    endpoint: " + healthUrl(),
+                "notifications:",
+                "  webhook: {enabled: false}",
+                ""));
+
+        engine = builder().config(config).build();
+
+        assertThat(engine.services()).extracting(ServiceSnapshot::name).containsExactly("api");
+    }
+
+    @Test
     void servesMetricsAndReleasesThePortOnClose() throws Exception {
         engine = Engine.builder().metricsHost("127.0.0.1").metricsPort(0)
                 .service(ServiceDefinition.builder("api").check("http", healthUrl())

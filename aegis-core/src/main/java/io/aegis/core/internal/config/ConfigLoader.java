@@ -279,14 +279,12 @@ public final class ConfigLoader {
 
     // ---- notifications, logs, anomaly detection -------------------------------------------------------------
 
+    /**
+     * Notifiers are plugins that check their own keys when the engine creates them (so one mistake is
+     * reported once, in the plugin's words); here only the shape is checked.
+     */
     private void notifications(TrackingSettings notifications) {
         for (String notifier : notifications.keys()) {
-            if (notifier.equals("webhook")) {
-                read(() -> notifications.trackedSection("webhook"), Optional.<TrackingSettings>empty())
-                        .ifPresent(this::webhook);
-                continue;
-            }
-            // other notifiers belong to plugins, which check their own keys
             Object value = notifications.raw(notifier).orElse(null);
             if (!(value instanceof Map)) {
                 problems.add(new ConfigProblem(notifications.keyPath(notifier), "expected a mapping with the settings of"
@@ -294,22 +292,6 @@ public final class ConfigLoader {
                         + Settings.describe(value)));
             }
         }
-    }
-
-    private void webhook(TrackingSettings webhook) {
-        boolean enabled = read(() -> webhook.bool("enabled", true), true);
-        read(() -> webhook.string("type"), Optional.empty()); // the engine lets a block name its notifier type
-        Optional<String> endpoint = read(() -> enabled
-                ? Optional.of(webhook.requireString("endpoint", "the URL to send alerts to (http:// or https://)"))
-                : webhook.string("endpoint"), Optional.empty());
-        endpoint.ifPresent(url -> {
-            if (!isHttpUrl(url)) {
-                problem(webhook, "endpoint", "expected an http:// or https:// URL");
-            }
-        });
-        read(() -> webhook.stringMap("headers"), Map.of());
-        positiveDuration(webhook, "timeout", Duration.ZERO);
-        problems.addAll(webhook.unknownKeys());
     }
 
     private static boolean isHttpUrl(String text) {
