@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -51,14 +52,23 @@ final class AegisProcess implements AutoCloseable {
 
     /** Starts {@code aegis} with {@code args} in {@code dir}; its output goes to files in {@code dir}. */
     static AegisProcess start(Path dir, String... args) {
+        return start(dir, Map.of(), args);
+    }
+
+    /** Starts {@code aegis args} in {@code dir} with {@code env} added to its environment. */
+    static AegisProcess start(Path dir, Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>();
         command.add(executable().toString());
         command.addAll(List.of(args));
-        return start(dir, command);
+        return start(dir, env, command);
     }
 
     /** Starts {@code command} (an aegis launch) in {@code dir}; its output goes to files in {@code dir}. */
     static AegisProcess start(Path dir, List<String> command) {
+        return start(dir, Map.of(), command);
+    }
+
+    private static AegisProcess start(Path dir, Map<String, String> env, List<String> command) {
         try {
             Path stdout = Files.createTempFile(dir, "aegis-", ".out");
             Path stderr = Files.createTempFile(dir, "aegis-", ".err");
@@ -71,6 +81,7 @@ final class AegisProcess implements AutoCloseable {
             builder.environment().keySet().removeIf(name -> name.startsWith("AEGIS_"));
             builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
             builder.environment().put("JAVA_OPTS", JAVA_OPTS);
+            builder.environment().putAll(env);
             return new AegisProcess(builder.start(), stdout, stderr);
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + command, e);
@@ -79,7 +90,12 @@ final class AegisProcess implements AutoCloseable {
 
     /** Runs {@code aegis args} to its end (at most a minute) and returns what it did. */
     static Result run(Path dir, String... args) {
-        try (AegisProcess aegis = start(dir, args)) {
+        return run(dir, Map.of(), args);
+    }
+
+    /** Runs {@code aegis args} with {@code env} added to its environment, to its end (at most a minute). */
+    static Result run(Path dir, Map<String, String> env, String... args) {
+        try (AegisProcess aegis = start(dir, env, args)) {
             return aegis.awaitExit(60);
         }
     }
@@ -103,6 +119,19 @@ final class AegisProcess implements AutoCloseable {
     /** Sends SIGTERM ({@link Process#destroy} does on Unix). */
     void terminate() {
         process.destroy();
+    }
+
+    /** Sends SIGINT, as Ctrl-C in a terminal does. */
+    void interrupt() {
+        try {
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start();
+            assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -INT sent").isTrue();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while sending SIGINT", e);
+        }
     }
 
     /** Waits for the exit and returns the exit code and output; fails if it has not exited in time. */

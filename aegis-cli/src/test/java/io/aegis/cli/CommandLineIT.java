@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -154,6 +155,26 @@ class CommandLineIT {
                     .as("%s", result)
                     .singleElement().asString().contains(String.valueOf(port));
             assertThat(result.stderr()).as("%s", result).doesNotContain("\tat ", "Exception:");
+        }
+    }
+
+    @Test
+    void logLevelFlagWinsOverTheEnvironment() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0)) {
+            // A taken metrics port makes aegis log a few info lines and exit at once.
+            TestConfigs.tcpOnly(dir, taken.getLocalPort());
+
+            Result byDefault = AegisProcess.run(dir, "--config=tcp.yaml");
+            Result byEnvironment = AegisProcess.run(dir, Map.of("AEGIS_LOG_LEVEL", "warn"), "--config=tcp.yaml");
+            Result byFlag = AegisProcess.run(dir, Map.of("AEGIS_LOG_LEVEL", "warn"), "--config=tcp.yaml",
+                    "--log-level=info");
+
+            assertThat(byDefault.stderr()).as("info by default: %s", byDefault)
+                    .contains("[INFO] AegisCommand - aegis ");
+            assertThat(byEnvironment.stderr()).as("AEGIS_LOG_LEVEL=warn: %s", byEnvironment)
+                    .doesNotContain("[INFO]");
+            assertThat(byFlag.stderr()).as("--log-level=info over AEGIS_LOG_LEVEL=warn: %s", byFlag)
+                    .contains("[INFO] AegisCommand - aegis ");
         }
     }
 

@@ -83,6 +83,21 @@ class SupervisionIT {
     }
 
     @Test
+    void sigintStopsAegisAndItsServicesWithExitCodeZero() {
+        try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
+            ProcessHandle demo = awaitServing(aegis);
+
+            aegis.interrupt();
+            Result result = aegis.awaitExit(30);
+
+            assertThat(result.exitCode()).as("exit code after SIGINT: %s", result).isZero();
+            assertThat(result.stderr()).as("%s", result).contains("received SIGINT");
+            assertThat(demo.isAlive()).as("the demo service (pid %d) is stopped with aegis", demo.pid()).isFalse();
+            assertThat(Loopback.refusesConnections(demoPort)).as("the demo port is released").isTrue();
+        }
+    }
+
+    @Test
     void metricsPassPromtoolCheckMetrics() throws IOException, InterruptedException {
         Path promtool = promtool();
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
