@@ -134,7 +134,9 @@ public final class Engine implements AutoCloseable {
             }
             started = true;
             log.info("supervising {} service(s)", monitors.size());
-            monitors.forEach(ServiceMonitor::start);
+            // About a thousand first checks per second: instant for a few services, no herd for thousands.
+            Duration firstCheckSpread = Duration.ofMillis(monitors.size());
+            monitors.forEach(monitor -> monitor.start(firstCheckSpread));
             return this;
         }
     }
@@ -175,16 +177,20 @@ public final class Engine implements AutoCloseable {
      */
     @Override
     public void close() {
+        boolean wasStarted;
         synchronized (lifecycle) {
             if (closed) {
                 return;
             }
             closed = true;
+            wasStarted = started;
         }
-        log.info("shutting down");
-        CompletableFuture.allOf(monitors.stream().map(ServiceMonitor::stopMonitoring)
-                .toArray(CompletableFuture[]::new)).orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
-        stopWorkloads();
+        if (wasStarted) {
+            log.info("shutting down");
+            CompletableFuture.allOf(monitors.stream().map(ServiceMonitor::stopMonitoring)
+                    .toArray(CompletableFuture[]::new)).orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
+            stopWorkloads();
+        }
         List<AutoCloseable> pluginObjects = new ArrayList<>(checkers);
         monitors.forEach(monitor -> monitor.runtime().ifPresent(pluginObjects::add));
         pluginObjects.add(alerts);
@@ -203,7 +209,9 @@ public final class Engine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        log.info("stopped");
+        if (wasStarted) {
+            log.info("stopped");
+        }
     }
 
     private void stopWorkloads() {

@@ -44,7 +44,6 @@ public final class ServiceMonitor {
     private static final Logger log = LoggerFactory.getLogger(ServiceMonitor.class);
     private static final Duration FIRST_RETRY_DELAY = Duration.ofMillis(100);
     private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(2);
-    private static final Duration MAX_START_JITTER = Duration.ofSeconds(1);
 
     private final ServiceDefinition definition;
     private final String name;
@@ -102,14 +101,18 @@ public final class ServiceMonitor {
         return snapshot;
     }
 
-    /** Starts the workload (when there is a runtime) and the periodic checks. */
-    public void start() {
+    /**
+     * Starts the workload (when there is a runtime) and the periodic checks. The first check comes after
+     * {@code initialDelay} plus a random offset within {@code firstCheckSpread} (capped at the interval), so
+     * a large fleet does not check everything in the same instant, then every interval after that.
+     */
+    public void start(Duration firstCheckSpread) {
         serial.execute(() -> {
             if (runtime != null) {
                 startWorkload();
             }
             long jitterNanos = ThreadLocalRandom.current().nextLong(
-                    Math.max(1, Math.min(definition.interval().toNanos(), MAX_START_JITTER.toNanos())));
+                    Math.max(1, Math.min(definition.interval().toNanos(), firstCheckSpread.toNanos())));
             long firstNanos = definition.initialDelay().toNanos() + jitterNanos;
             ticks = context.timer().scheduleAtFixedRate(() -> serial.execute(this::beginCycle), firstNanos,
                     definition.interval().toNanos(), TimeUnit.NANOSECONDS);
