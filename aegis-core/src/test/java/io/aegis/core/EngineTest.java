@@ -227,15 +227,8 @@ class EngineTest {
 
     @Test
     void rejectsRestartWithoutARuntimeWithASentenceSayingWhatToAdd() throws IOException {
-        Path config = tempDir.resolve("aegis.yaml");
-        Files.writeString(config, String.join("\n",
-                "services:",
-                "  - name: api",
-                "    type: http",
-                "    endpoint: " + healthUrl(),
-                "    actions:",
-                "      onFailure: restart",
-                ""));
+        Path config = writeConfigWithApiService("    actions:",
+                "      onFailure: restart");
 
         assertThatThrownBy(() -> builder().config(config).build())
                 .isInstanceOf(InvalidConfigurationException.class)
@@ -247,14 +240,7 @@ class EngineTest {
 
     @Test
     void reportsAnUnknownServiceKeyThatNoPluginReadsWithASuggestion() throws IOException {
-        Path config = tempDir.resolve("aegis.yaml");
-        Files.writeString(config, String.join("\n",
-                "services:",
-                "  - name: api",
-                "    type: http",
-                "    endpoint: " + healthUrl(),
-                "    methd: HEAD",
-                ""));
+        Path config = writeConfigWithApiService("    methd: HEAD");
 
         assertThatThrownBy(() -> builder().config(config).build())
                 .isInstanceOf(InvalidConfigurationException.class)
@@ -264,19 +250,12 @@ class EngineTest {
 
     @Test
     void reportsNotifierMistakesOnceInThePluginsWordsWithTheirLines() throws IOException {
-        Path config = tempDir.resolve("aegis.yaml");
-        Files.writeString(config, String.join("\n",
-                "services:",
-                "  - name: api",
-                "    type: http",
-                "    endpoint: " + healthUrl(),
-                "notifications:",
+        Path config = writeConfigWithApiService("notifications:",
                 "  webhook:",
                 "    enabled: true",
                 "    endpoint: ftp://example.com/hook",
                 "    header: {X: y}",
-                "  pager: {type: pagerduty}",
-                ""));
+                "  pager: {type: pagerduty}");
 
         assertThatThrownBy(() -> builder().config(config).build())
                 .isInstanceOf(InvalidConfigurationException.class)
@@ -290,15 +269,8 @@ class EngineTest {
 
     @Test
     void skipsADisabledNotifierWithoutCheckingIt() throws IOException {
-        Path config = tempDir.resolve("aegis.yaml");
-        Files.writeString(config, String.join("\n",
-                "services:",
-                "  - name: api",
-                "    type: http",
-                "    endpoint: " + healthUrl(),
-                "notifications:",
-                "  webhook: {enabled: false}",
-                ""));
+        Path config = writeConfigWithApiService("notifications:",
+                "  webhook: {enabled: false}");
 
         engine = builder().config(config).build();
 
@@ -340,6 +312,16 @@ class EngineTest {
                 .filteredOn(Thread::isAlive)
                 .extracting(Thread::getName)
                 .noneMatch(name -> name.startsWith("aegis-")));
+    }
+
+    /** Writes aegis.yaml with one http service "api" on the test server, followed by {@code moreLines}. */
+    private Path writeConfigWithApiService(String... moreLines) throws IOException {
+        Path config = tempDir.resolve("aegis.yaml");
+        List<String> lines = new java.util.ArrayList<>(List.of("services:", "  - name: api", "    type: http",
+                "    endpoint: " + healthUrl()));
+        lines.addAll(List.of(moreLines));
+        Files.writeString(config, String.join("\n", lines) + "\n");
+        return config;
     }
 
     private static int freePort() throws IOException {
