@@ -7,7 +7,15 @@ import io.aegis.core.InvalidConfigurationException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +79,11 @@ public final class AegisCommand implements Callable<Integer> {
                     + " 0 picks a free port.")
     Integer metricsPort;
 
+    @Option(names = "--plugin-dir", paramLabel = "<dir>",
+            description = "Also load the plugins (checkers, runtimes, actions, notifiers) in the jars of this"
+                    + " directory; may be given more than once.")
+    List<Path> pluginDirs = new ArrayList<>();
+
     @Option(names = "--validate",
             description = "Check the configuration, print \"config OK: N services\" or every error, and exit"
                     + " (0 valid, 2 invalid). Starts nothing.")
@@ -100,6 +113,13 @@ public final class AegisCommand implements Callable<Integer> {
             err.println("aegis: configuration file not found: " + configFile.toAbsolutePath()
                     + " (pass --config=<path>)");
             return EXIT_INVALID;
+        }
+
+        for (Path dir : pluginDirs) {
+            if (!Files.isDirectory(dir)) {
+                err.println("aegis: plugin directory not found: " + dir.toAbsolutePath() + " (--plugin-dir)");
+                return EXIT_INVALID;
+            }
         }
 
         AegisConfig config;
@@ -159,10 +179,34 @@ public final class AegisCommand implements Callable<Integer> {
 
     private Engine.Builder builder(AegisConfig config) {
         Engine.Builder builder = Engine.builder().config(config);
+        if (!pluginDirs.isEmpty()) {
+            builder.classLoader(pluginClassLoader());
+        }
         if (metricsPort != null) {
             builder.metricsPort(metricsPort);
         }
         return builder;
+    }
+
+    /**
+     * A class loader over every jar in the plugin directories, in name order, whose parent holds the bundled
+     * plugins: the engine finds both through ServiceLoader, and reports a duplicate type naming both jars.
+     * It stays open for the life of the process, like the plugins loaded from it.
+     */
+    private ClassLoader pluginClassLoader() {
+        List<URL> jars = new ArrayList<>();
+        for (Path dir : pluginDirs) {
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path jar : files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().toList()) {
+                    jars.add(jar.toUri().toURL());
+                }
+            } catch (MalformedURLException e) {
+                throw new IllegalStateException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list plugin directory " + dir, e);
+            }
+        }
+        return new URLClassLoader("aegis-plugins", jars.toArray(URL[]::new), AegisCommand.class.getClassLoader());
     }
 
     private static String count(int services) {

@@ -45,6 +45,13 @@ final class AegisProcess implements AutoCloseable {
         return path;
     }
 
+    /** The example third-party plugin's jar ({@code -Daegis.plugin.jar}, set by failsafe). */
+    static Path customPluginJar() {
+        Path path = Path.of(requiredProperty("aegis.plugin.jar")).toAbsolutePath().normalize();
+        assertThat(path).as("the custom plugin's jar (built by examples/custom-plugin)").isRegularFile();
+        return path;
+    }
+
     /** The {@code java} of the JVM running the tests; aegis and the demo service run on it too. */
     static Path java() {
         return Path.of(System.getProperty("java.home"), "bin", "java");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.aegis.cli.AegisProcess.Result;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -140,6 +141,51 @@ class CommandLineIT {
         assertThat(result.exitCode()).as("%s", result).isZero();
         assertThat(result.stdout()).as("%s", result).contains("config OK: 1 service");
         assertThat(Loopback.refusesConnections(demoPort)).as("the demo service was not started").isTrue();
+    }
+
+    @Test
+    void pluginDirLoadsAThirdPartyCheckerWhoseKeysAreChecked() throws IOException {
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        Files.copy(AegisProcess.customPluginJar(), plugins.resolve("file-age.jar"));
+        Files.writeString(dir.resolve("heartbeat"), "alive");
+        TestConfigs.write(dir, "aegis.yaml", String.join("\n",
+                "services:",
+                "  - name: worker",
+                "    type: file-age",
+                "    endpoint: heartbeat",
+                "    maxAge: 30s",
+                ""));
+        TestConfigs.write(dir, "typo.yaml", String.join("\n",
+                "services:",
+                "  - name: worker",
+                "    type: file-age",
+                "    endpoint: heartbeat",
+                "    maxAg: 30s",
+                ""));
+
+        Result withoutPlugin = AegisProcess.run(dir, "--validate");
+        Result withPlugin = AegisProcess.run(dir, "--validate", "--plugin-dir=plugins");
+        Result typo = AegisProcess.run(dir, "--validate", "--plugin-dir=plugins", "--config=typo.yaml");
+
+        assertThat(withoutPlugin.exitCode()).as("%s", withoutPlugin).isEqualTo(2);
+        assertThat(withoutPlugin.stderr()).as("%s", withoutPlugin)
+                .contains("aegis.yaml:3:11: services[0].type: unknown checker type \"file-age\" (installed: ");
+        assertThat(withPlugin.exitCode()).as("%s", withPlugin).isZero();
+        assertThat(withPlugin.stdout()).contains("config OK: 1 service");
+        assertThat(typo.exitCode()).as("%s", typo).isEqualTo(2);
+        assertThat(typo.stderr()).as("%s", typo)
+                .contains("typo.yaml:5:5: services[0].maxAg: unknown key \"maxAg\"; did you mean \"maxAge\"?");
+    }
+
+    @Test
+    void aMissingPluginDirIsAnErrorThatSaysWhichOne() {
+        TestConfigs.write(dir, "aegis.yaml", "services: []\n");
+
+        Result result = AegisProcess.run(dir, "--validate", "--plugin-dir=no-such-dir");
+
+        assertThat(result.exitCode()).as("%s", result).isEqualTo(2);
+        assertThat(result.stderr()).as("%s", result).contains("aegis: plugin directory not found: ")
+                .contains("no-such-dir (--plugin-dir)");
     }
 
     @Test
