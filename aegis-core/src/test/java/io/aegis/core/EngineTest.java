@@ -116,6 +116,39 @@ class EngineTest {
     }
 
     @Test
+    void deliversTheAlertToTheWebhookRetryingUntilTheReceiverAcceptsAndThenResolvesIt() throws IOException {
+        List<String> received = new CopyOnWriteArrayList<>();
+        AtomicInteger receiverStatus = new AtomicInteger(500);
+        server.createContext("/hook", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int answer = receiverStatus.get();
+            if (answer == 200) {
+                received.add(body);
+            }
+            exchange.sendResponseHeaders(answer, -1);
+            exchange.close();
+        });
+        Path config = writeConfigWithApiService(
+                "    interval: 100ms",
+                "notifications:",
+                "  webhook:",
+                "    endpoint: http://127.0.0.1:" + server.getAddress().getPort() + "/hook");
+        engine = builder().config(config).build().start();
+        await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.HEALTHY);
+
+        status.set(503);
+        await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.UNHEALTHY);
+        receiverStatus.set(200);
+        await().atMost(AWAIT).until(() -> received.size() == 1);
+        status.set(200);
+
+        await().atMost(AWAIT).until(() -> received.size() == 2);
+        assertThat(received.get(0)).contains("\"status\":\"firing\"").contains("\"alertname\":\"ServiceUnhealthy\"")
+                .contains("\"service\":\"api\"");
+        assertThat(received.get(1)).contains("\"status\":\"resolved\"");
+    }
+
+    @Test
     void retriesWithinACycleBeforeCountingItFailed() {
         engine = builder().service(ServiceDefinition.builder("api").check("http", healthUrl())
                 .interval(Duration.ofSeconds(5)).retries(2).onFailure("ignore").build()).build();

@@ -30,6 +30,8 @@ public final class AlertDispatcher implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Clock clock;
     private final Map<String, Alert> firing = new ConcurrentHashMap<>();
+    /** The newest version of each alert per notifier: a retry of an older one (firing) must not overtake it. */
+    private final Map<String, Alert> newest = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** Creates a dispatcher over named notifiers; {@code timer} schedules retries and deadlines. */
@@ -72,10 +74,18 @@ public final class AlertDispatcher implements AutoCloseable {
     }
 
     private void deliverToAll(Alert alert) {
-        notifiers.forEach((name, notifier) -> deliver(name, notifier, alert, 1));
+        notifiers.forEach((name, notifier) -> {
+            newest.put(name + '\u0000' + key(alert), alert);
+            deliver(name, notifier, alert, 1);
+        });
     }
 
     private void deliver(String name, Notifier notifier, Alert alert, int attempt) {
+        if (attempt > 1 && newest.get(name + '\u0000' + key(alert)) != alert) {
+            log.debug("{}: dropping the retry of {} to {}: a newer state of the alert was sent since",
+                    alert.serviceName(), alert.name(), name);
+            return;
+        }
         if (closed) {
             log.error("{}: alert {} was not delivered to notifier {} before shutdown", alert.serviceName(), alert.name(),
                     name);
