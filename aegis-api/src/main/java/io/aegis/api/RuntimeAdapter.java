@@ -1,5 +1,6 @@
 package io.aegis.api;
 
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -40,6 +41,15 @@ public interface RuntimeAdapter extends AutoCloseable {
     default CompletionStage<Void> isolate() {
         return CompletableFuture.failedFuture(
                 new UnsupportedOperationException(getClass().getSimpleName() + " cannot isolate a workload"));
+    }
+
+    /**
+     * How long one operation (start, stop, restart) may take before the engine stops waiting and treats it
+     * as failed. By default two minutes; an adapter with a configurable stop grace period returns at least
+     * that period plus the time it needs to kill and start.
+     */
+    default Duration operationTimeout() {
+        return Duration.ofMinutes(2);
     }
 
     /** The operations this adapter implements; by default start, stop and restart. */

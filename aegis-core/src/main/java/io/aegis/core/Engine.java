@@ -68,8 +68,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Engine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
-    /** How long a runtime operation (start, stop, restart) or recovery action may take. */
-    static final Duration RUNTIME_DEADLINE = Duration.ofMinutes(2);
     /** How long a plugin factory's {@code create} may take while the engine is built. */
     static final Duration CREATE_DEADLINE = Duration.ofSeconds(30);
     /** How long closing the plugins may take at shutdown. */
@@ -83,6 +81,7 @@ public final class Engine implements AutoCloseable {
     private final ScheduledThreadPoolExecutor timer;
     private final ExecutorService workers;
     private final ExecutorService blockingPool;
+    private final ExecutorService pluginCalls;
     private final PrometheusRegistry metricsRegistry;
     private final boolean metricsEnabled;
     private final String metricsHost;
@@ -101,6 +100,7 @@ public final class Engine implements AutoCloseable {
         this.timer = assembly.timer;
         this.workers = assembly.workers;
         this.blockingPool = assembly.blockingPool;
+        this.pluginCalls = assembly.pluginCalls;
         this.metricsRegistry = assembly.metricsRegistry;
         this.metricsEnabled = assembly.metricsEnabled;
         this.metricsHost = assembly.metricsHost;
@@ -185,6 +185,9 @@ public final class Engine implements AutoCloseable {
             closed = true;
             wasStarted = started;
         }
+        // At once, before anything else: exits caused by the shutdown (a signal to the whole process group,
+        // as Ctrl-C sends) must not be taken for crashes and restarted.
+        monitors.forEach(ServiceMonitor::prepareToStop);
         if (wasStarted) {
             log.info("shutting down");
             CompletableFuture.allOf(monitors.stream().map(ServiceMonitor::stopMonitoring)
@@ -194,8 +197,8 @@ public final class Engine implements AutoCloseable {
         List<AutoCloseable> pluginObjects = new ArrayList<>(checkers);
         monitors.forEach(monitor -> monitor.runtime().ifPresent(pluginObjects::add));
         pluginObjects.add(alerts);
-        closeAll(pluginObjects, blockingPool);
-        closeAll(List.of(plugins), blockingPool);
+        closeAll(pluginObjects, pluginCalls);
+        closeAll(List.of(plugins), pluginCalls);
         MetricsServer server = metricsServer;
         if (server != null) {
             server.close();
@@ -203,6 +206,7 @@ public final class Engine implements AutoCloseable {
         timer.shutdownNow();
         workers.shutdownNow();
         blockingPool.shutdownNow();
+        pluginCalls.shutdownNow();
         try {
             timer.awaitTermination(5, TimeUnit.SECONDS);
             workers.awaitTermination(5, TimeUnit.SECONDS);
@@ -218,8 +222,9 @@ public final class Engine implements AutoCloseable {
         List<CompletableFuture<Void>> stops = new ArrayList<>();
         for (ServiceMonitor monitor : monitors) {
             monitor.runtime().ifPresent(runtime -> stops.add(Deadlines.<Throwable>call(
-                    () -> runtime.stop().thenApply(stopped -> null), RUNTIME_DEADLINE, timer, error -> error,
-                    () -> new TimeoutException("did not stop within " + RUNTIME_DEADLINE.toSeconds() + "s"))
+                    () -> runtime.stop().thenApply(stopped -> null), pluginCalls, monitor.runtimeDeadline(), timer,
+                    error -> error,
+                    () -> new TimeoutException("did not stop within " + monitor.runtimeDeadline().toSeconds() + "s"))
                     .thenAccept(error -> {
                         if (error != null) {
                             log.error("{}: could not stop the workload: {}", monitor.name(), Deadlines.describe(error));
@@ -369,6 +374,7 @@ public final class Engine implements AutoCloseable {
         private final ScheduledThreadPoolExecutor timer;
         private final ExecutorService workers;
         private final ExecutorService blockingPool;
+        private final ExecutorService pluginCalls;
         private final PrometheusRegistry metricsRegistry = new PrometheusRegistry();
         private final List<ServiceMonitor> monitors = new ArrayList<>();
         private final List<HealthChecker> checkers = new ArrayList<>();
@@ -397,13 +403,17 @@ public final class Engine implements AutoCloseable {
                     new LinkedBlockingQueue<>(), daemonThreads("aegis-blocking-%d"));
             blocking.allowCoreThreadTimeOut(true);
             this.blockingPool = blocking;
+            // Unbounded but idle-reaped: a well-behaved plugin returns at once, so a handful of threads serve
+            // every call; one that blocks holds a thread of its own (and at most one per service for checks).
+            this.pluginCalls = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+                    new java.util.concurrent.SynchronousQueue<>(), daemonThreads("aegis-plugin-%d"));
         }
 
         void assemble() {
             builder.subscriptions.forEach(subscribe -> subscribe.accept(bus));
             createNotifiers();
-            this.alerts = new AlertDispatcher(notifiers, timer, builder.clock);
-            MonitorContext context = new MonitorContext(builder.clock, timer, workers, bus, alerts, RUNTIME_DEADLINE);
+            this.alerts = new AlertDispatcher(notifiers, timer, pluginCalls, builder.clock);
+            MonitorContext context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, alerts);
             EngineMetrics metrics = metricsEnabled ? new EngineMetrics(metricsRegistry, builder.clock) : null;
             if (metrics != null) {
                 EngineMetrics.registerJvmMetrics(metricsRegistry);
@@ -542,7 +552,7 @@ public final class Engine implements AutoCloseable {
 
         private <T> T createPlugin(java.util.function.Supplier<T> create, String keyPath, String what) {
             // On the blocking pool with a deadline: a plugin that hangs in create() must not hang build().
-            CompletableFuture<T> creating = CompletableFuture.supplyAsync(create, blockingPool);
+            CompletableFuture<T> creating = CompletableFuture.supplyAsync(create, pluginCalls);
             try {
                 T created = creating.get(CREATE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
                 if (created == null) {
@@ -585,11 +595,12 @@ public final class Engine implements AutoCloseable {
             List<AutoCloseable> created = new ArrayList<>(runtimes);
             created.addAll(checkers);
             created.addAll(notifiers.values());
-            closeAll(created, blockingPool);
-            closeAll(List.of(plugins), blockingPool);
+            closeAll(created, pluginCalls);
+            closeAll(List.of(plugins), pluginCalls);
             timer.shutdownNow();
             workers.shutdownNow();
             blockingPool.shutdownNow();
+            pluginCalls.shutdownNow();
         }
 
         private static java.util.concurrent.ThreadFactory daemonThreads(String nameFormat) {

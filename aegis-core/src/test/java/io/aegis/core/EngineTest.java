@@ -12,10 +12,12 @@ import io.aegis.api.ServiceState;
 import io.aegis.api.event.CheckCompleted;
 import io.aegis.api.event.RecoveryBudgetExhausted;
 import io.aegis.api.event.RecoveryFinished;
+import io.aegis.api.event.RecoveryStarted;
 import io.aegis.api.event.ServiceEvent;
 import io.aegis.api.event.StateChanged;
 import io.aegis.api.event.WorkloadExited;
 import io.aegis.core.testing.DemoServerMain;
+import io.aegis.core.testing.HangingCheckerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -62,10 +64,12 @@ class EngineTest {
 
     @AfterEach
     void stopAll() {
+        HangingCheckerFactory.RELEASE.countDown();
         if (engine != null) {
             engine.close();
         }
         server.stop(0);
+        HangingCheckerFactory.RELEASE = new java.util.concurrent.CountDownLatch(1);
     }
 
     private String healthUrl() {
@@ -189,6 +193,68 @@ class EngineTest {
     }
 
     @Test
+    void checkersThatBlockTheirCallerDoNotStallTheOtherServices() {
+        Engine.Builder builder = builder();
+        for (int i = 0; i < 4; i++) { // more than the engine has worker threads
+            builder.service(ServiceDefinition.builder("blocked-" + i).check("test-block", "nowhere")
+                    .interval(Duration.ofMillis(100)).timeout(Duration.ofMillis(100)).onFailure("ignore").build());
+        }
+        engine = builder.service(ServiceDefinition.builder("api").check("http", healthUrl())
+                .interval(Duration.ofMillis(50)).onFailure("ignore").build()).build().start();
+
+        await().atMost(AWAIT).until(() -> eventsOf(CheckCompleted.class).stream()
+                .filter(e -> e.serviceName().equals("api")).count() >= 20);
+        await().atMost(AWAIT).until(() -> engine.service("blocked-0").orElseThrow().state() == ServiceState.UNHEALTHY);
+        assertThat(eventsOf(CheckCompleted.class)).filteredOn(e -> e.serviceName().equals("blocked-0")).first()
+                .satisfies(e -> assertThat(e.result().failureReason()).contains(FailureReason.TIMEOUT));
+        await().atMost(AWAIT).until(() -> eventsOf(CheckCompleted.class).stream()
+                .anyMatch(e -> e.serviceName().equals("blocked-0")
+                        && e.result().message().contains("still blocked in its previous call")));
+    }
+
+    @Test
+    void aCheckerThatThrowsAnErrorKeepsBeingCheckedAndDoesNotCountAsDown() {
+        engine = builder().service(ServiceDefinition.builder("buggy").check("test-error", "nowhere")
+                .interval(Duration.ofMillis(50)).onFailure("ignore").build()).build().start();
+
+        await().atMost(AWAIT).until(() -> eventsOf(CheckCompleted.class).size() >= 5);
+        assertThat(eventsOf(CheckCompleted.class)).allSatisfy(e -> {
+            assertThat(e.result().status()).isEqualTo(HealthStatus.UNKNOWN);
+            assertThat(e.result().message()).isEqualTo("checker test-error failed: bug in plugin");
+        });
+        assertThat(engine.service("buggy").orElseThrow().state()).isEqualTo(ServiceState.UNKNOWN);
+    }
+
+    @Test
+    void aListenerThatThrowsAnErrorDoesNotFreezeTheService() {
+        engine = builder().listener(CheckCompleted.class, event -> {
+            throw new AssertionError("listener bug");
+        }).service(ServiceDefinition.builder("api").check("http", healthUrl())
+                .interval(Duration.ofMillis(50)).onFailure("ignore").build()).build().start();
+
+        await().atMost(AWAIT).until(() -> eventsOf(CheckCompleted.class).size() >= 5);
+    }
+
+    @Test
+    void notifyRunsAtOnceOnEveryIncidentWithoutBackoffOrBudget() {
+        engine = builder().service(ServiceDefinition.builder("api").check("http", healthUrl())
+                .interval(Duration.ofMillis(50)).onFailure("notify")
+                .recoveryPolicy(RecoveryPolicy.custom().budget(1, Duration.ofHours(1)).build()).build())
+                .build().start();
+
+        for (int incident = 1; incident <= 3; incident++) {
+            await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.HEALTHY);
+            status.set(503);
+            int expected = incident;
+            await().atMost(AWAIT).until(() -> eventsOf(RecoveryFinished.class).size() == expected);
+            status.set(200);
+        }
+
+        assertThat(eventsOf(RecoveryBudgetExhausted.class)).isEmpty();
+        assertThat(engine.service("api").orElseThrow().state()).isNotEqualTo(ServiceState.FAILED);
+    }
+
+    @Test
     void aListenerThatThrowsDoesNotStopOtherListeners() {
         List<ServiceEvent> seen = new CopyOnWriteArrayList<>();
         engine = Engine.builder().metricsEnabled(false)
@@ -213,6 +279,7 @@ class EngineTest {
                         "logFile", tempDir.resolve("demo.log").toString(), "stopGracePeriod", "2s"))
                 .build()).build().start();
         await().atMost(AWAIT).until(() -> engine.service("demo").orElseThrow().state() == ServiceState.HEALTHY);
+        assertThat(eventsOf(RecoveryStarted.class)).as("no restart while the process was booting").isEmpty();
         long firstPid = pidListeningOn(port);
 
         ProcessHandle.of(firstPid).orElseThrow().destroyForcibly();

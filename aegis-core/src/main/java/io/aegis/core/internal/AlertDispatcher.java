@@ -28,16 +28,22 @@ public final class AlertDispatcher implements AutoCloseable {
 
     private final Map<String, Notifier> notifiers;
     private final ScheduledExecutorService timer;
+    private final java.util.concurrent.Executor pluginCalls;
     private final Clock clock;
     private final Map<String, Alert> firing = new ConcurrentHashMap<>();
     /** The newest version of each alert per notifier: a retry of an older one (firing) must not overtake it. */
     private final Map<String, Alert> newest = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    /** Creates a dispatcher over named notifiers; {@code timer} schedules retries and deadlines. */
-    public AlertDispatcher(Map<String, Notifier> notifiers, ScheduledExecutorService timer, Clock clock) {
+    /**
+     * Creates a dispatcher over named notifiers; {@code timer} schedules retries and deadlines (and never
+     * runs a notifier), {@code pluginCalls} is where notifiers are invoked.
+     */
+    public AlertDispatcher(Map<String, Notifier> notifiers, ScheduledExecutorService timer,
+            java.util.concurrent.Executor pluginCalls, Clock clock) {
         this.notifiers = Map.copyOf(notifiers);
         this.timer = timer;
+        this.pluginCalls = pluginCalls;
         this.clock = clock;
     }
 
@@ -91,7 +97,8 @@ public final class AlertDispatcher implements AutoCloseable {
                     name);
             return;
         }
-        Deadlines.<Throwable>call(() -> notifier.deliver(alert).thenApply(delivered -> null), DELIVERY_DEADLINE, timer,
+        Deadlines.<Throwable>call(() -> notifier.deliver(alert).thenApply(delivered -> null), pluginCalls,
+                DELIVERY_DEADLINE, timer,
                 error -> error,
                 () -> new TimeoutException("no answer within " + DELIVERY_DEADLINE.toSeconds() + "s"))
                 .thenAccept(error -> {
@@ -102,12 +109,20 @@ public final class AlertDispatcher implements AutoCloseable {
                         }
                         return;
                     }
+                    if (closed) {
+                        log.error("{}: alert {} was not delivered to {} before shutdown: {}", alert.serviceName(),
+                                alert.name(), name, Deadlines.describe(error));
+                        return;
+                    }
                     long delay = Math.min(MAX_RETRY.toMillis(), FIRST_RETRY.toMillis() << Math.min(attempt - 1, 20));
                     log.warn("{}: could not deliver alert {} to {} (attempt {}): {}; retrying in {}ms",
                             alert.serviceName(), alert.name(), name, attempt, Deadlines.describe(error),
                             delay);
-                    if (!closed) {
+                    try {
                         timer.schedule(() -> deliver(name, notifier, alert, attempt + 1), delay, TimeUnit.MILLISECONDS);
+                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                        log.error("{}: alert {} was not delivered to {} before shutdown", alert.serviceName(),
+                                alert.name(), name);
                     }
                 });
     }

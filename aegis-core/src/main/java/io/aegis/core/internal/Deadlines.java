@@ -3,53 +3,93 @@ package io.aegis.core.internal;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * Calls into plugins under a deadline the engine enforces itself: a plugin that throws, returns
- * {@code null} or never completes its stage cannot stall the caller.
+ * Calls into plugins under a deadline the engine enforces itself: a plugin that throws (anything, Errors
+ * included), returns {@code null}, blocks in the call, or never completes its stage cannot stall the caller.
  */
 public final class Deadlines {
     private Deadlines() {
     }
 
     /**
-     * Invokes {@code call} and returns a future that completes with its value, with
-     * {@code onFailure.apply(error)} when the call throws or its stage fails, or with {@code onTimeout.get()}
-     * when nothing arrives within {@code deadline}. The timer runs on {@code timer}, never blocking it.
+     * Invokes {@code call} on {@code invoker} and returns a future that completes with its value; with
+     * {@code onFailure.apply(error)} when the call throws or its stage fails; or with {@code onTimeout.get()}
+     * when nothing arrives within {@code deadline}, measured from now, so a call that blocks is covered too.
+     * On timeout the plugin's stage is cancelled (a checker may release its connection then). The deadline
+     * timer runs on {@code timer} and never runs plugin code. The value may be {@code null}: callers that
+     * need one check for it.
      */
     public static <T> CompletableFuture<T> call(Supplier<? extends CompletionStage<? extends T>> call,
-            Duration deadline, ScheduledExecutorService timer, Function<Throwable, T> onFailure,
+            Executor invoker, Duration deadline, ScheduledExecutorService timer, Function<Throwable, T> onFailure,
             Supplier<T> onTimeout) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        CompletionStage<? extends T> stage;
+        AtomicReference<CompletionStage<?>> pluginStage = new AtomicReference<>();
+        ScheduledFuture<?> timeout;
         try {
-            stage = call.get();
-            if (stage == null) {
-                throw new NullPointerException("the plugin returned no CompletionStage");
-            }
-        } catch (RuntimeException | LinkageError e) {
-            result.complete(onFailure.apply(e));
+            timeout = timer.schedule(() -> {
+                if (result.complete(onTimeout.get())) {
+                    cancel(pluginStage.get());
+                }
+            }, Math.max(1, deadline.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            result.complete(onFailure.apply(new IllegalStateException("the engine is shutting down", e)));
             return result;
         }
-        ScheduledFuture<?> timeout = timer.schedule(() -> {
-            if (!result.isDone()) {
-                result.complete(onTimeout.get());
+        Runnable invoke = () -> {
+            CompletionStage<? extends T> stage;
+            try {
+                stage = call.get();
+                if (stage == null) {
+                    throw new NullPointerException("the plugin returned no CompletionStage");
+                }
+            } catch (Throwable e) {
+                timeout.cancel(false);
+                result.complete(onFailure.apply(e));
+                rethrowIfFatal(e);
+                return;
             }
-        }, Math.max(1, deadline.toNanos()), TimeUnit.NANOSECONDS);
-        stage.whenComplete((value, error) -> {
+            pluginStage.set(stage);
+            if (result.isDone()) {
+                cancel(stage);
+            }
+            stage.whenComplete((value, error) -> {
+                timeout.cancel(false);
+                result.complete(error != null ? onFailure.apply(unwrap(error)) : value);
+            });
+        };
+        try {
+            invoker.execute(invoke);
+        } catch (RejectedExecutionException e) {
             timeout.cancel(false);
-            if (error != null) {
-                result.complete(onFailure.apply(unwrap(error)));
-            } else {
-                result.complete(value);
-            }
-        });
+            result.complete(onFailure.apply(new IllegalStateException("the engine is shutting down", e)));
+        }
         return result;
+    }
+
+    private static void cancel(CompletionStage<?> stage) {
+        if (stage instanceof Future) {
+            try {
+                ((Future<?>) stage).cancel(true);
+            } catch (RuntimeException ignored) {
+                // a stage that refuses to be cancelled is simply left to finish; its result is ignored
+            }
+        }
+    }
+
+    private static void rethrowIfFatal(Throwable e) {
+        if (e instanceof VirtualMachineError) {
+            throw (VirtualMachineError) e;
+        }
     }
 
     /** Strips the CompletionException/ExecutionException wrapping that async plumbing adds. */

@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Delivers service events to subscribers, synchronously on the publishing thread (the service's
- * serialized monitor), so each subscriber sees one service's events in order. A subscriber that throws is
+ * serialized monitor), so each subscriber sees one service's events in order; events of different services
+ * arrive concurrently from several threads, so subscribers must be thread-safe. A subscriber that throws is
  * logged once with its stack trace and never breaks delivery to the others; subscribers must be quick.
  */
 public final class EventBus {
@@ -34,7 +35,7 @@ public final class EventBus {
         }
     }
 
-    private void failed(Object listener, ServiceEvent event, RuntimeException e) {
+    private void failed(Object listener, ServiceEvent event, Throwable e) {
         if (listenersThatFailed.add(listener)) {
             log.warn("{}: event listener {} threw on {}; it keeps receiving events, further failures are logged at"
                     + " debug", event.serviceName(), listener, event.getClass().getSimpleName(), e);
@@ -58,7 +59,9 @@ public final class EventBus {
             }
             try {
                 listener.accept(type.cast(event));
-            } catch (RuntimeException e) {
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) { // an AssertionError in a listener must not stop the others or the engine
                 bus.failed(listener, event, e);
             }
         }

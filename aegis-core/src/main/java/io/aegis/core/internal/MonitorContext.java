@@ -1,7 +1,6 @@
 package io.aegis.core.internal;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -11,11 +10,11 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param clock the engine's clock
  * @param timer the single scheduler thread: ticks, deadlines, delays; never runs plugin code
  * @param workers the pool on which monitors run (each monitor serializes its own work on it)
+ * @param pluginCalls where plugin entry points are invoked, so a plugin that blocks in a call holds one of
+ *     its threads, never a worker or the timer
  * @param bus where events go
  * @param alerts where alerts go
- * @param runtimeDeadline how long a runtime operation (start, stop, restart) may take before the engine
- *     gives up waiting
  */
-public record MonitorContext(Clock clock, ScheduledExecutorService timer, Executor workers, EventBus bus,
-        AlertDispatcher alerts, Duration runtimeDeadline) {
+public record MonitorContext(Clock clock, ScheduledExecutorService timer, Executor workers, Executor pluginCalls,
+        EventBus bus, AlertDispatcher alerts) {
 }

@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class PluginRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PluginRegistry.class);
+    private static final int MAX_CONSECUTIVE_DISCOVERY_ERRORS = 100;
 
     private final Map<String, HealthCheckerFactory> checkers;
     private final Map<String, RuntimeAdapterFactory> runtimes;
@@ -112,7 +113,8 @@ public final class PluginRegistry implements AutoCloseable {
     private <F> Map<String, F> load(Class<F> spi, Function<F, String> typeOf, ClassLoader classLoader) {
         Map<String, F> found = new TreeMap<>();
         Iterator<ServiceLoader.Provider<F>> providers = ServiceLoader.load(spi, classLoader).stream().iterator();
-        while (true) {
+        int consecutiveErrors = 0;
+        while (consecutiveErrors < MAX_CONSECUTIVE_DISCOVERY_ERRORS) {
             ServiceLoader.Provider<F> provider;
             try {
                 if (!providers.hasNext()) {
@@ -121,8 +123,10 @@ public final class PluginRegistry implements AutoCloseable {
                 provider = providers.next();
             } catch (ServiceConfigurationError e) {
                 report("cannot load a " + spi.getSimpleName() + " provider: " + e.getMessage());
+                consecutiveErrors++; // an iterator that fails the same way forever must not hang discovery
                 continue;
             }
+            consecutiveErrors = 0;
             F factory;
             String type;
             try {

@@ -27,23 +27,30 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Supervises one service: runs its check cycles (with retries), feeds the results to its
  * {@link ServiceStateMachine}, reacts to workload exits, and drives recovery through its
- * {@link RecoveryTracker}. Everything a monitor does runs on its own sequential executor over the shared
- * worker pool, so its state needs no locks and its events are published in order. The shared timer thread
- * only enqueues work here; it never calls a plugin.
+ * {@link RecoveryTracker}.
+ *
+ * <p>Everything a monitor does runs on its own sequential executor over the shared worker pool, so its
+ * state needs no locks and its events are published in order. Plugin entry points are invoked on the
+ * plugin-call pool under {@link Deadlines}; the shared timer thread only enqueues work here.
  */
 public final class ServiceMonitor {
     private static final Logger log = LoggerFactory.getLogger(ServiceMonitor.class);
     private static final Duration FIRST_RETRY_DELAY = Duration.ofMillis(100);
     private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(2);
+    /** Recovery actions without a runtime (notify) still get a deadline. */
+    private static final Duration ACTION_DEADLINE = Duration.ofMinutes(2);
 
     private final ServiceDefinition definition;
     private final String name;
@@ -56,20 +63,31 @@ public final class ServiceMonitor {
     private final Executor serial;
     private final ServiceStateMachine stateMachine;
     private final RecoveryTracker tracker;
+    private final Duration checkDeadline;
+    private final Duration runtimeDeadline;
+    private final Duration actionDeadline;
+    /** Set (from any thread) as soon as shutdown begins, so exits caused by the shutdown are not crashes. */
+    private volatile boolean stopping;
+    /** Whether the checker is still inside a call of {@code check()} (not its stage): it must not block. */
+    private final AtomicBoolean checkCallInFlight = new AtomicBoolean();
 
     // Confined to the serial executor.
     private boolean cycleRunning;
+    private boolean recoveryPending;
     private boolean recoveryRunning;
     private boolean closed;
     private Instant cycleStartedAt = Instant.MIN;
     private Instant verifyUntil;
+    private WorkloadStatus exitDuringRecovery;
     private CheckResult lastFinalResult;
     private ScheduledFuture<?> ticks;
+    private ScheduledFuture<?> pendingRetry;
+    private ScheduledFuture<?> pendingRecovery;
 
     // Read by any thread (snapshots).
     private volatile ServiceSnapshot snapshot;
 
-    /** Creates the monitor; nothing runs until {@link #start()}. {@code runtime} may be null. */
+    /** Creates the monitor; nothing runs until {@link #start}. {@code runtime} may be null. */
     public ServiceMonitor(ServiceDefinition definition, HealthChecker checker, RuntimeAdapter runtime,
             RecoveryAction action, String actionName, boolean actionActsOnWorkload, MonitorContext context) {
         this.definition = definition;
@@ -83,6 +101,11 @@ public final class ServiceMonitor {
         this.serial = MoreExecutors.newSequentialExecutor(context.workers());
         this.stateMachine = new ServiceStateMachine(definition.failureThreshold(), definition.successThreshold());
         this.tracker = new RecoveryTracker(definition.recoveryPolicy());
+        // Slack so that a checker's own timeout verdict (more precise: TIMEOUT on connect or on read) wins.
+        Duration timeout = definition.timeout();
+        this.checkDeadline = timeout.plus(max(Duration.ofMillis(100), timeout.dividedBy(10)));
+        this.runtimeDeadline = runtime == null ? ACTION_DEADLINE : safeOperationTimeout(runtime);
+        this.actionDeadline = runtime == null ? ACTION_DEADLINE : runtimeDeadline.plus(Duration.ofSeconds(10));
         this.snapshot = new ServiceSnapshot(name, ServiceState.UNKNOWN, context.clock().instant(), Optional.empty(), 0);
     }
 
@@ -96,6 +119,11 @@ public final class ServiceMonitor {
         return Optional.ofNullable(runtime);
     }
 
+    /** How long the engine waits for an operation of this service's runtime. */
+    public Duration runtimeDeadline() {
+        return runtimeDeadline;
+    }
+
     /** The latest state, readable from any thread. */
     public ServiceSnapshot snapshot() {
         return snapshot;
@@ -107,31 +135,42 @@ public final class ServiceMonitor {
      * a large fleet does not check everything in the same instant, then every interval after that.
      */
     public void start(Duration firstCheckSpread) {
-        serial.execute(() -> {
+        runSerially(() -> {
             if (runtime != null) {
+                // The grace period starts now, not when the start completes: the first check may come first.
+                transition(stateMachine.started(now(), definition.startPeriod(), "starting the workload"));
                 startWorkload();
             }
             long jitterNanos = ThreadLocalRandom.current().nextLong(
                     Math.max(1, Math.min(definition.interval().toNanos(), firstCheckSpread.toNanos())));
             long firstNanos = definition.initialDelay().toNanos() + jitterNanos;
-            ticks = context.timer().scheduleAtFixedRate(() -> serial.execute(this::beginCycle), firstNanos,
+            ticks = context.timer().scheduleAtFixedRate(() -> runSerially(this::beginCycle), firstNanos,
                     definition.interval().toNanos(), TimeUnit.NANOSECONDS);
         });
     }
 
     /** Called by the runtime (any thread) when the workload ended without being asked to. */
     public void workloadExited(WorkloadStatus status) {
-        serial.execute(() -> onWorkloadExit(status));
+        runSerially(() -> onWorkloadExit(status));
+    }
+
+    /**
+     * Marks the service as shutting down at once (from the closing thread), so that workload exits caused by
+     * the shutdown itself (a signal sent to the whole process group) are not taken for crashes.
+     */
+    public void prepareToStop() {
+        stopping = true;
     }
 
     /** Stops the checks and recovery; completes when no more work will start. The engine stops the workload. */
     public CompletableFuture<Void> stopMonitoring() {
+        stopping = true;
         CompletableFuture<Void> done = new CompletableFuture<>();
-        serial.execute(() -> {
+        runSerially(() -> {
             closed = true;
-            if (ticks != null) {
-                ticks.cancel(false);
-            }
+            cancel(ticks);
+            cancel(pendingRetry);
+            cancel(pendingRecovery);
             transition(stateMachine.moveTo(ServiceState.STOPPED, "engine shutting down"));
             done.complete(null);
         });
@@ -141,32 +180,33 @@ public final class ServiceMonitor {
     // ---- workload ---------------------------------------------------------------------------------
 
     private void startWorkload() {
-        Deadlines.<Throwable>call(() -> runtime.start().thenApply(started -> null), context.runtimeDeadline(),
-                context.timer(), error -> error, () -> new java.util.concurrent.TimeoutException(
-                        "did not start within " + context.runtimeDeadline().toSeconds() + "s"))
-                .thenAcceptAsync(error -> {
+        Deadlines.<Throwable>call(() -> runtime.start().thenApply(started -> null), context.pluginCalls(),
+                runtimeDeadline, context.timer(), error -> error,
+                () -> new TimeoutException("did not start within " + runtimeDeadline.toSeconds() + "s"))
+                .thenAccept(error -> runSerially(() -> {
                     if (closed) {
                         return;
                     }
-                    Instant now = now();
                     if (error == null) {
                         log.info("{}: workload started", name);
-                        transition(stateMachine.started(now, definition.startPeriod(), "workload started"));
+                        transition(stateMachine.started(now(), definition.startPeriod(), "workload started"));
                     } else {
                         log.error("{}: could not start the workload: {}", name, Deadlines.describe(error));
                         transition(stateMachine.moveTo(ServiceState.UNHEALTHY,
                                 "could not start the workload: " + Deadlines.describe(error)));
                     }
-                }, serial);
+                }));
     }
 
     private void onWorkloadExit(WorkloadStatus status) {
         context.bus().publish(new WorkloadExited(name, now(), status));
-        if (closed) {
+        if (closed || stopping) {
             return;
         }
         log.warn("{}: workload exited unexpectedly ({})", name, status.description());
         if (recoveryRunning) {
+            // The freshly (re)started workload died before the action finished: act on it when it does.
+            exitDuringRecovery = status;
             return;
         }
         String cause = "workload exited: " + status.description();
@@ -190,16 +230,35 @@ public final class ServiceMonitor {
     }
 
     private void attempt(int number) {
+        pendingRetry = null;
+        if (closed) {
+            cycleRunning = false;
+            return;
+        }
+        if (!checkCallInFlight.compareAndSet(false, true)) {
+            // A previous call to check() has not returned: invoking it again would only pile up blocked threads.
+            attemptCompleted(number, CheckResult.unknown(FailureReason.PLUGIN_ERROR, "checker "
+                    + definition.checkType() + " is still blocked in its previous call (a checker must not block)",
+                    Duration.ZERO));
+            return;
+        }
         CheckContext checkContext = new CheckContext(number, definition.timeout());
-        Duration timeout = definition.timeout();
         long startNanos = System.nanoTime();
-        Deadlines.<CheckResult>call(() -> checker.check(checkContext), timeout, context.timer(),
+        Deadlines.<CheckResult>call(() -> {
+            try {
+                return checker.check(checkContext);
+            } finally {
+                checkCallInFlight.set(false);
+            }
+        }, context.pluginCalls(), checkDeadline, context.timer(),
                 error -> CheckResult.unknown(FailureReason.PLUGIN_ERROR,
                         "checker " + definition.checkType() + " failed: " + Deadlines.describe(error),
                         Duration.ofNanos(System.nanoTime() - startNanos)),
                 () -> CheckResult.unknown(FailureReason.TIMEOUT,
-                        "no verdict within " + timeout.toMillis() + "ms", timeout))
-                .thenAcceptAsync(result -> attemptCompleted(number, result), serial);
+                        "no verdict within " + definition.timeout().toMillis() + "ms", definition.timeout()))
+                .thenAccept(result -> runSerially(() -> attemptCompleted(number, result != null ? result
+                        : CheckResult.unknown(FailureReason.PLUGIN_ERROR, "checker " + definition.checkType()
+                                + " completed without a result", Duration.ofNanos(System.nanoTime() - startNanos)))));
     }
 
     private void attemptCompleted(int number, CheckResult result) {
@@ -211,29 +270,37 @@ public final class ServiceMonitor {
         Duration retryDelay = retryDelay(number);
         boolean retryFits = now.plus(retryDelay).isBefore(cycleStartedAt.plus(definition.interval()));
         boolean isFinal = result.isPassing() || number > definition.retries() || !retryFits;
+        if (isFinal) {
+            cycleRunning = false;
+            lastFinalResult = result;
+        }
         context.bus().publish(new CheckCompleted(name, now, result, number, isFinal));
         if (!isFinal) {
             log.debug("{}: attempt {} failed ({}), retrying in {}ms", name, number, result, retryDelay.toMillis());
-            context.timer().schedule(() -> serial.execute(() -> attempt(number + 1)), retryDelay.toNanos(),
-                    TimeUnit.NANOSECONDS);
+            pendingRetry = schedule(() -> attempt(number + 1), retryDelay);
             return;
         }
-        cycleRunning = false;
-        lastFinalResult = result;
         log.debug("{}: {}", name, result);
-        ServiceState before = stateMachine.state();
+        if (result.failureReason().filter(reason -> reason == FailureReason.PLUGIN_ERROR).isPresent()) {
+            // "Could not tell" is not "down" (like a Kubernetes probe error): no threshold moves.
+            log.warn("{}: check gave no verdict: {}", name, result.message());
+            updateSnapshot();
+            return;
+        }
         transition(stateMachine.cycleCompleted(result, now));
-        if (!result.isPassing() && before == ServiceState.RECOVERING && stateMachine.state() == ServiceState.RECOVERING
-                && !recoveryRunning && verifyUntil != null && now.isAfter(verifyUntil)) {
-            requestRecovery("still failing " + definition.recoveryPolicy().verifyWithin().toSeconds()
+        if (!result.isPassing() && stateMachine.state() == ServiceState.RECOVERING && !recoveryRunning
+                && !recoveryPending && verifyUntil != null && now.isAfter(verifyUntil)
+                && stateMachine.consecutiveFailures() >= definition.failureThreshold()) {
+            requestRecovery("not healthy " + definition.recoveryPolicy().verifyWithin().toSeconds()
                     + "s after recovery: " + ServiceStateMachine.describe(result));
         }
         updateSnapshot();
     }
 
-    /** Exponential backoff with full jitter between attempts of one cycle (100ms doubling, at most 2s). */
+    /** Exponential backoff with jitter between attempts of one cycle (100ms doubling, at most 2s). */
     private static Duration retryDelay(int attemptNumber) {
-        long ceiling = Math.min(MAX_RETRY_DELAY.toMillis(), FIRST_RETRY_DELAY.toMillis() << Math.min(attemptNumber - 1, 10));
+        long ceiling = Math.min(MAX_RETRY_DELAY.toMillis(),
+                FIRST_RETRY_DELAY.toMillis() << Math.min(attemptNumber - 1, 10));
         return Duration.ofMillis(ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1));
     }
 
@@ -261,6 +328,12 @@ public final class ServiceMonitor {
                 }
                 tracker.healthy(now);
                 verifyUntil = null;
+                if (recoveryPending) {
+                    // Healthy again while waiting out the backoff: nothing left to recover.
+                    cancel(pendingRecovery);
+                    recoveryPending = false;
+                    log.info("{}: recovered before its {} ran", name, actionName);
+                }
                 context.alerts().resolveAll(name);
                 break;
             case UNHEALTHY:
@@ -275,52 +348,62 @@ public final class ServiceMonitor {
     }
 
     private void requestRecovery(String cause) {
-        if (recoveryRunning || closed) {
+        if (recoveryRunning || recoveryPending || closed) {
+            return;
+        }
+        if (!actionActsOnWorkload) {
+            // notify and ignore change nothing, so backoff and budget have nothing to protect: act once now.
+            runRecovery(1, cause);
             return;
         }
         Instant now = now();
         RecoveryTracker.Decision decision = tracker.next(now);
         if (decision instanceof RecoveryTracker.Exhausted) {
             RecoveryTracker.Exhausted exhausted = (RecoveryTracker.Exhausted) decision;
-            transition(stateMachine.moveTo(ServiceState.FAILED, exhausted.recoveries() + " recoveries within "
-                    + exhausted.window().toMinutes() + "m did not help; giving up until a person acts"));
+            String window = humanDuration(exhausted.window());
             context.bus().publish(new RecoveryBudgetExhausted(name, now, exhausted.recoveries(), exhausted.window()));
+            transition(stateMachine.moveTo(ServiceState.FAILED, exhausted.recoveries() + " recoveries within "
+                    + window + " did not help; giving up until a person acts"));
             context.alerts().raise(Alert.builder("RecoveryBudgetExhausted", name).severity(Severity.CRITICAL)
-                    .summary(name + " failed " + exhausted.recoveries() + " recoveries within "
-                            + exhausted.window().toMinutes() + "m; last cause: " + cause)
+                    .summary(name + " failed " + exhausted.recoveries() + " recoveries within " + window
+                            + "; last cause: " + cause)
                     .startsAt(now).build());
             return;
         }
         RecoveryTracker.Proceed proceed = (RecoveryTracker.Proceed) decision;
-        recoveryRunning = true;
-        if (actionActsOnWorkload) {
-            transition(stateMachine.moveTo(ServiceState.RECOVERING, cause));
-        }
+        transition(stateMachine.moveTo(ServiceState.RECOVERING, cause));
         if (proceed.delay().isZero()) {
             runRecovery(proceed.attempt(), cause);
         } else {
-            log.info("{}: recovery {} in {}ms (backoff)", name, proceed.attempt(), proceed.delay().toMillis());
-            context.timer().schedule(() -> serial.execute(() -> runRecovery(proceed.attempt(), cause)),
-                    proceed.delay().toNanos(), TimeUnit.NANOSECONDS);
+            log.info("{}: {} {} in {}ms (backoff)", name, actionName, proceed.attempt(), proceed.delay().toMillis());
+            recoveryPending = true;
+            pendingRecovery = schedule(() -> {
+                if (recoveryPending) {
+                    recoveryPending = false;
+                    runRecovery(proceed.attempt(), cause);
+                }
+            }, proceed.delay());
         }
     }
 
     private void runRecovery(int attempt, String cause) {
+        pendingRecovery = null;
         if (closed) {
-            recoveryRunning = false;
             return;
         }
+        recoveryRunning = true;
+        exitDuringRecovery = null;
         context.bus().publish(new RecoveryStarted(name, now(), actionName, attempt, cause));
-        log.info("{}: {} (attempt {}): {}", name, actionName, attempt, cause);
+        log.info("{}: {}{}: {}", name, actionName, actionActsOnWorkload ? " (attempt " + attempt + ")" : "", cause);
         RecoveryContext recoveryContext = new Context(attempt, cause, lastFinalResult);
-        Deadlines.<ActionOutcome>call(() -> action.execute(recoveryContext), context.runtimeDeadline(), context.timer(),
-                error -> ActionOutcome.failed(actionName + " failed: " + Deadlines.describe(error)),
-                () -> ActionOutcome.failed(actionName + " did not finish within "
-                        + context.runtimeDeadline().toSeconds() + "s"))
-                .thenAcceptAsync(outcome -> recoveryFinished(attempt, cause, outcome), serial);
+        Deadlines.<ActionOutcome>call(() -> action.execute(recoveryContext), context.pluginCalls(), actionDeadline,
+                context.timer(), error -> ActionOutcome.failed(actionName + " failed: " + Deadlines.describe(error)),
+                () -> ActionOutcome.failed(actionName + " did not finish within " + humanDuration(actionDeadline)))
+                .thenAccept(outcome -> runSerially(() -> recoveryFinished(attempt, outcome != null ? outcome
+                        : ActionOutcome.failed(actionName + " completed without an outcome"))));
     }
 
-    private void recoveryFinished(int attempt, String cause, ActionOutcome outcome) {
+    private void recoveryFinished(int attempt, ActionOutcome outcome) {
         recoveryRunning = false;
         Instant now = now();
         context.bus().publish(new RecoveryFinished(name, now, actionName, attempt, outcome));
@@ -336,10 +419,51 @@ public final class ServiceMonitor {
         }
         log.info("{}: {} done: {}", name, actionName, outcome.message());
         if (actionActsOnWorkload) {
-            verifyUntil = now.plus(definition.recoveryPolicy().verifyWithin());
+            Duration verify = max(definition.recoveryPolicy().verifyWithin(), definition.startPeriod());
+            verifyUntil = now.plus(verify);
             stateMachine.started(now, definition.startPeriod(), actionName + " done");
+            if (exitDuringRecovery != null) {
+                WorkloadStatus exited = exitDuringRecovery;
+                exitDuringRecovery = null;
+                requestRecovery("workload exited right after " + actionName + ": " + exited.description());
+            }
         }
         updateSnapshot();
+    }
+
+    // ---- plumbing ---------------------------------------------------------------------------------
+
+    /** Runs {@code task} on this monitor's sequential executor; a task that throws is logged, never lost. */
+    private void runSerially(Runnable task) {
+        try {
+            serial.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException | LinkageError | AssertionError e) {
+                    log.error("{}: internal error; the service's monitor keeps running", name, e);
+                    cycleRunning = false;
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            if (!stopping) {
+                log.error("{}: the engine's workers refused a task", name, e);
+            }
+        }
+    }
+
+    /** Schedules {@code task} to run serially after {@code delay}; null when the engine is shutting down. */
+    private ScheduledFuture<?> schedule(Runnable task, Duration delay) {
+        try {
+            return context.timer().schedule(() -> runSerially(task), delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            return null;
+        }
+    }
+
+    private static void cancel(ScheduledFuture<?> future) {
+        if (future != null) {
+            future.cancel(false);
+        }
     }
 
     private void updateSnapshot() {
@@ -351,6 +475,23 @@ public final class ServiceMonitor {
 
     private Instant now() {
         return context.clock().instant();
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    private static Duration safeOperationTimeout(RuntimeAdapter runtime) {
+        try {
+            Duration timeout = runtime.operationTimeout();
+            return timeout == null || timeout.isNegative() || timeout.isZero() ? ACTION_DEADLINE : timeout;
+        } catch (RuntimeException e) {
+            return ACTION_DEADLINE;
+        }
+    }
+
+    private static String humanDuration(Duration duration) {
+        return io.aegis.api.Durations.format(duration);
     }
 
     /** What the recovery action sees. */

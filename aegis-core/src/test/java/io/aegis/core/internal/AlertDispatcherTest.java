@@ -49,7 +49,7 @@ class AlertDispatcherTest {
 
     @Test
     void retriesAFailedDeliveryUntilTheReceiverAcceptsIt() {
-        try (AlertDispatcher dispatcher = new AlertDispatcher(Map.of("hook", receiverFailingFirst(2)), timer,
+        try (AlertDispatcher dispatcher = new AlertDispatcher(Map.of("hook", receiverFailingFirst(2)), timer, Runnable::run,
                 Clock.fixed(T0, ZoneOffset.UTC))) {
             dispatcher.raise(firing());
 
@@ -60,7 +60,7 @@ class AlertDispatcherTest {
 
     @Test
     void aPendingRetryOfTheFiringAlertNeverOvertakesItsResolution() {
-        try (AlertDispatcher dispatcher = new AlertDispatcher(Map.of("hook", receiverFailingFirst(1)), timer,
+        try (AlertDispatcher dispatcher = new AlertDispatcher(Map.of("hook", receiverFailingFirst(1)), timer, Runnable::run,
                 Clock.fixed(T0.plusSeconds(60), ZoneOffset.UTC))) {
             dispatcher.raise(firing());
             dispatcher.resolveAll("api");

@@ -7,6 +7,7 @@ import io.aegis.api.WorkloadStatus;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -67,6 +68,13 @@ final class ProcessRuntime implements RuntimeAdapter {
     @Override
     public CompletionStage<Void> start() {
         return enqueue(this::startNow);
+    }
+
+    /** A restart may take the whole grace period, then the kill, then a new start: never cut that short. */
+    @Override
+    public Duration operationTimeout() {
+        Duration needed = settings.stopGracePeriod().plus(Duration.ofSeconds(30));
+        return needed.compareTo(Duration.ofMinutes(2)) > 0 ? needed : Duration.ofMinutes(2);
     }
 
     @Override
