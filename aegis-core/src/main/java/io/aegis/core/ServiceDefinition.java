@@ -50,6 +50,7 @@ public final class ServiceDefinition {
     private final Duration startPeriod;
     private final String onFailure;
     private final RecoveryPolicy recoveryPolicy;
+    private final RetryBackoff retryBackoff;
     private final Map<String, String> metadata;
     private final Settings settings;
     private final Settings actionSettings;
@@ -68,6 +69,7 @@ public final class ServiceDefinition {
         this.startPeriod = b.startPeriod;
         this.onFailure = b.onFailure;
         this.recoveryPolicy = b.recoveryPolicy;
+        this.retryBackoff = b.retryBackoff;
         this.metadata = Map.copyOf(b.metadata);
         this.settings = b.settings != null ? b.settings : Settings.of("services[" + name + "]", b.checkerSettings);
         this.actionSettings = b.actionSettings != null ? b.actionSettings
@@ -146,6 +148,11 @@ public final class ServiceDefinition {
         return recoveryPolicy;
     }
 
+    /** Spacing of the retries within one check cycle. */
+    public RetryBackoff retryBackoff() {
+        return retryBackoff;
+    }
+
     /** Free-form metadata strings. */
     public Map<String, String> metadata() {
         return metadata;
@@ -221,6 +228,7 @@ public final class ServiceDefinition {
         private Duration startPeriod;
         private String onFailure = DEFAULT_ON_FAILURE;
         private RecoveryPolicy recoveryPolicy = RecoveryPolicy.ofDefaults();
+        private RetryBackoff retryBackoff = RetryBackoff.ofDefaults();
         private Map<String, String> metadata = Map.of();
         private final Map<String, Object> checkerSettings = new LinkedHashMap<>();
         private Settings settings;
@@ -297,6 +305,12 @@ public final class ServiceDefinition {
         /** Backoff and budget of recoveries; default {@link RecoveryPolicy#ofDefaults()}. */
         public Builder recoveryPolicy(RecoveryPolicy recoveryPolicy) {
             this.recoveryPolicy = Objects.requireNonNull(recoveryPolicy, "recoveryPolicy");
+            return this;
+        }
+
+        /** Spacing of retries within a cycle; default {@link RetryBackoff#ofDefaults()}. */
+        public Builder retryBackoff(RetryBackoff retryBackoff) {
+            this.retryBackoff = Objects.requireNonNull(retryBackoff, "retryBackoff");
             return this;
         }
 

@@ -73,6 +73,34 @@ class AegisConfigTest {
     }
 
     @Test
+    void readsTheRetryBackoffAndDefaultsIt() {
+        AegisConfig config = parse(API + """
+                    retries: 3
+                    retryBackoff: {initial: 50ms, multiplier: 3, max: 1s}
+                  - name: web
+                    type: http
+                    endpoint: http://localhost:8081/health
+                """);
+
+        assertThat(config.report().lines()).isEmpty();
+        assertThat(config.services().get(0).retryBackoff())
+                .isEqualTo(RetryBackoff.of(Duration.ofMillis(50), 3.0, Duration.ofSeconds(1)));
+        assertThat(config.services().get(1).retryBackoff()).isEqualTo(RetryBackoff.ofDefaults());
+    }
+
+    @Test
+    void reportsRetryBackoffMistakesAtTheirKeys() {
+        assertThat(problems(API + """
+                    retryBackoff: {initial: 1s, multiplier: 0.5, max: 100ms, jitter: full}
+                """)).containsExactly(
+                "aegis.yaml:5:45: services[0].retryBackoff.multiplier: expected a number of at least 1, found 0.5",
+                "aegis.yaml:5:55: services[0].retryBackoff.max: expected a duration of at least retryBackoff.initial"
+                        + " (1s), found \"100ms\"",
+                "aegis.yaml:5:62: services[0].retryBackoff.jitter: unknown key \"jitter\"; expected one of: initial,"
+                        + " multiplier, max");
+    }
+
+    @Test
     void readsTheRecoveryVerificationWindow() {
         AegisConfig config = parse(API + """
                     actions:

@@ -153,6 +153,28 @@ class EngineTest {
     }
 
     @Test
+    void aFailureHealedByARetryDoesNotChangeTheState() {
+        AtomicInteger requests = new AtomicInteger();
+        server.createContext("/flaky", exchange -> {
+            // every odd request fails: the first attempt of each cycle, healed by its retry
+            exchange.sendResponseHeaders(requests.incrementAndGet() % 2 == 1 ? 503 : 200, -1);
+            exchange.close();
+        });
+        engine = builder().service(ServiceDefinition.builder("flaky")
+                .check("http", "http://127.0.0.1:" + server.getAddress().getPort() + "/flaky")
+                .interval(Duration.ofMillis(300)).retries(1).failureThreshold(1)
+                .retryBackoff(RetryBackoff.of(Duration.ofMillis(20), 2.0, Duration.ofMillis(50)))
+                .onFailure("ignore").build()).build().start();
+
+        await().atMost(AWAIT).until(() -> eventsOf(CheckCompleted.class).stream().filter(CheckCompleted::finalAttempt)
+                .count() >= 5);
+
+        assertThat(eventsOf(CheckCompleted.class)).filteredOn(e -> !e.finalAttempt()).hasSizeGreaterThanOrEqualTo(5)
+                .allSatisfy(e -> assertThat(e.result().status()).isEqualTo(HealthStatus.UNHEALTHY));
+        assertThat(eventsOf(StateChanged.class)).extracting(StateChanged::to).containsExactly(ServiceState.HEALTHY);
+    }
+
+    @Test
     void retriesWithinACycleBeforeCountingItFailed() {
         engine = builder().service(ServiceDefinition.builder("api").check("http", healthUrl())
                 .interval(Duration.ofSeconds(5)).retries(2).onFailure("ignore").build()).build();

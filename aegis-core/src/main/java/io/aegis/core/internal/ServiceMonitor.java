@@ -47,8 +47,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServiceMonitor {
     private static final Logger log = LoggerFactory.getLogger(ServiceMonitor.class);
-    private static final Duration FIRST_RETRY_DELAY = Duration.ofMillis(100);
-    private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(2);
     /** Recovery actions without a runtime (notify) still get a deadline. */
     private static final Duration ACTION_DEADLINE = Duration.ofMinutes(2);
 
@@ -63,6 +61,7 @@ public final class ServiceMonitor {
     private final Executor serial;
     private final ServiceStateMachine stateMachine;
     private final RecoveryTracker tracker;
+    private final RetryDelays retryDelays;
     private final Duration checkDeadline;
     private final Duration runtimeDeadline;
     private final Duration actionDeadline;
@@ -101,6 +100,7 @@ public final class ServiceMonitor {
         this.serial = MoreExecutors.newSequentialExecutor(context.workers());
         this.stateMachine = new ServiceStateMachine(definition.failureThreshold(), definition.successThreshold());
         this.tracker = new RecoveryTracker(definition.recoveryPolicy());
+        this.retryDelays = new RetryDelays(definition.retryBackoff(), () -> ThreadLocalRandom.current().nextDouble());
         // Slack so that a checker's own timeout verdict (more precise: TIMEOUT on connect or on read) wins.
         Duration timeout = definition.timeout();
         this.checkDeadline = timeout.plus(max(Duration.ofMillis(100), timeout.dividedBy(10)));
@@ -267,7 +267,7 @@ public final class ServiceMonitor {
             return;
         }
         Instant now = now();
-        Duration retryDelay = retryDelay(number);
+        Duration retryDelay = retryDelays.after(number);
         boolean retryFits = now.plus(retryDelay).isBefore(cycleStartedAt.plus(definition.interval()));
         boolean isFinal = result.isPassing() || number > definition.retries() || !retryFits;
         if (isFinal) {
@@ -295,13 +295,6 @@ public final class ServiceMonitor {
                     + "s after recovery: " + ServiceStateMachine.describe(result));
         }
         updateSnapshot();
-    }
-
-    /** Exponential backoff with jitter between attempts of one cycle (100ms doubling, at most 2s). */
-    private static Duration retryDelay(int attemptNumber) {
-        long ceiling = Math.min(MAX_RETRY_DELAY.toMillis(),
-                FIRST_RETRY_DELAY.toMillis() << Math.min(attemptNumber - 1, 10));
-        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1));
     }
 
     // ---- state changes and recovery ---------------------------------------------------------------

@@ -5,6 +5,7 @@ import io.aegis.api.ConfigProblem;
 import io.aegis.api.Durations;
 import io.aegis.api.Settings;
 import io.aegis.core.RecoveryPolicy;
+import io.aegis.core.RetryBackoff;
 import io.aegis.core.ServiceDefinition;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -168,6 +169,7 @@ public final class ConfigLoader {
         Optional<Duration> startPeriod = read(() -> service.duration("startPeriod"), Optional.<Duration>empty());
         Map<String, String> metadata = read(() -> service.stringMap("metadata"), Map.of());
 
+        RetryBackoff retryBackoff = retryBackoff(service);
         Optional<TrackingSettings> actions = read(() -> service.trackedSection("actions"), Optional.empty());
         String onFailure = actions.map(this::onFailure).orElse(ServiceDefinition.DEFAULT_ON_FAILURE);
         RecoveryPolicy policy = actions.map(this::recoveryPolicy).orElse(RecoveryPolicy.ofDefaults());
@@ -188,12 +190,37 @@ public final class ConfigLoader {
             set(service, "initialDelay", () -> builder.initialDelay(initialDelay));
             startPeriod.ifPresent(period -> set(service, "startPeriod", () -> builder.startPeriod(period)));
             set(service, "actions.onFailure", () -> builder.onFailure(onFailure));
-            builder.recoveryPolicy(policy).metadata(metadata).fromSettings(service, actions.orElse(null), runtime);
+            builder.recoveryPolicy(policy).retryBackoff(retryBackoff).metadata(metadata).fromSettings(service, actions.orElse(null), runtime);
             return Optional.of(builder.build());
         } catch (IllegalArgumentException e) {
             problems.add(new ConfigProblem(service.path(), e.getMessage()));
             return Optional.empty();
         }
+    }
+
+    /** The optional {@code retryBackoff: {initial, multiplier, max}} block; the defaults when absent or wrong. */
+    private RetryBackoff retryBackoff(TrackingSettings service) {
+        Optional<TrackingSettings> block = read(() -> service.trackedSection("retryBackoff"), Optional.empty());
+        if (block.isEmpty()) {
+            return RetryBackoff.ofDefaults();
+        }
+        TrackingSettings backoff = block.get();
+        Duration initial = positiveDuration(backoff, "initial", RetryBackoff.DEFAULT_INITIAL);
+        double multiplier = read(() -> backoff.number("multiplier"), Optional.<Double>empty())
+                .orElse(RetryBackoff.DEFAULT_MULTIPLIER);
+        if (multiplier < 1.0) {
+            problem(backoff, "multiplier", "expected a number of at least 1");
+            multiplier = RetryBackoff.DEFAULT_MULTIPLIER;
+        }
+        Duration defaultMax = initial.compareTo(RetryBackoff.DEFAULT_MAX) > 0 ? initial : RetryBackoff.DEFAULT_MAX;
+        Duration max = positiveDuration(backoff, "max", defaultMax);
+        if (max.compareTo(initial) < 0) {
+            problem(backoff, "max", "expected a duration of at least retryBackoff.initial ("
+                    + Durations.format(initial) + ")");
+            max = initial;
+        }
+        problems.addAll(backoff.unknownKeys());
+        return RetryBackoff.of(initial, multiplier, max);
     }
 
     /** The {@code runtime:} block when it names its type; null otherwise. */
