@@ -1,12 +1,15 @@
 package io.aegis.checkers.http;
 
 import io.aegis.api.CheckerSpec;
+import io.aegis.api.Durations;
 import io.aegis.api.Settings;
 import io.aegis.checkers.internal.ConfigProblems;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,14 +20,41 @@ import java.util.regex.Pattern;
 final class HttpCheckConfig {
     static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
+    private static final Pattern ANY_VALUE = Pattern.compile("");
+
+    // A header name is an RFC 9110 token; anything else can never be in an answer.
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
     private final HttpRequest request;
     private final StatusCodes expectedStatus;
     private final Pattern expectedBody;
+    private final List<String> bodyNotContains;
+    private final JsonConditions json;
+    private final Duration maxResponseTime;
+    private final Map<String, Pattern> requiredHeaders;
+    private final TlsSettings tls;
 
-    private HttpCheckConfig(HttpRequest request, StatusCodes expectedStatus, Pattern expectedBody) {
-        this.request = request;
-        this.expectedStatus = expectedStatus;
-        this.expectedBody = expectedBody;
+    private HttpCheckConfig(Builder built) {
+        this.request = built.request;
+        this.expectedStatus = built.expectedStatus;
+        this.expectedBody = built.expectedBody;
+        this.bodyNotContains = built.bodyNotContains;
+        this.json = built.json;
+        this.maxResponseTime = built.maxResponseTime;
+        this.requiredHeaders = built.requiredHeaders;
+        this.tls = built.tls;
+    }
+
+    /** The validated parts, gathered while reading so the constructor does not take eight arguments. */
+    private static final class Builder {
+        HttpRequest request;
+        StatusCodes expectedStatus;
+        Pattern expectedBody;
+        List<String> bodyNotContains;
+        JsonConditions json;
+        Duration maxResponseTime;
+        Map<String, Pattern> requiredHeaders;
+        TlsSettings tls;
     }
 
     /**
@@ -35,6 +65,7 @@ final class HttpCheckConfig {
     static HttpCheckConfig from(CheckerSpec spec) {
         Settings settings = spec.settings();
         ConfigProblems problems = new ConfigProblems();
+        Builder built = new Builder();
 
         URI uri = endpoint(spec.endpoint(), settings.keyPath("endpoint"), problems);
         String configuredMethod = problems.read(() -> settings.string("method", "GET")).orElse("GET");
@@ -49,14 +80,26 @@ final class HttpCheckConfig {
 
         Settings expect = problems.read(() -> settings.section("expect").orElse(null))
                 .orElse(Settings.empty(settings.keyPath("expect")));
-        StatusCodes expectedStatus = StatusCodes.read(expect, "status", problems);
-        Pattern expectedBody = problems.regex(expect, "body").orElse(null);
-        if (expectedBody != null && method.equals("HEAD")) {
+        built.expectedStatus = StatusCodes.read(expect, "status", problems);
+        built.expectedBody = problems.regex(expect, "body").orElse(null);
+        if (built.expectedBody != null && method.equals("HEAD")) {
             problems.add(expect.keyPath("body"), "expected no body pattern with method HEAD, whose answer has no"
                     + " body; use GET or remove expect.body");
         }
+        built.bodyNotContains = bodyNotContains(expect, "bodyNotContains", problems);
+        built.json = JsonConditions.read(expect, "json", problems);
+        if (method.equals("HEAD")) {
+            for (String key : List.of("bodyNotContains", "json")) {
+                if (expect.has(key)) {
+                    problems.add(expect.keyPath(key), "expected no body condition with method HEAD, whose answer"
+                            + " has no body; use GET or remove expect." + key);
+                }
+            }
+        }
+        built.maxResponseTime = maxResponseTime(expect, "maxResponseTime", spec.timeout(), problems);
+        built.requiredHeaders = requiredHeaders(expect, "headers", problems);
+        built.tls = TlsSettings.read(settings, problems);
 
-        HttpRequest request = null;
         if (uri != null) {
             HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
                     .timeout(positive(spec.timeout()))
@@ -64,10 +107,74 @@ final class HttpCheckConfig {
                             .orElseGet(HttpRequest.BodyPublishers::noBody));
             headers.forEach((name, value) -> header(builder, name, value, settings.keyPath("headers") + "." + name,
                     problems));
-            request = builder.build();
+            built.request = builder.build();
         }
         problems.throwIfAny();
-        return new HttpCheckConfig(request, expectedStatus, expectedBody);
+        return new HttpCheckConfig(built);
+    }
+
+    /** Texts that must not be in the body: one string or a list of them. */
+    private static List<String> bodyNotContains(Settings expect, String key, ConfigProblems problems) {
+        if (!expect.has(key)) {
+            return List.of();
+        }
+        boolean isList = expect.raw(key).orElseThrow() instanceof List;
+        List<String> texts = problems.read(() -> expect.stringList(key)).orElse(null);
+        if (texts == null) {
+            return List.of();
+        }
+        if (texts.isEmpty()) {
+            problems.add(expect.keyPath(key), "expected at least one text, found an empty list");
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            // an empty text is in every body, so the check could never pass
+            if (texts.get(i).isEmpty()) {
+                problems.add(expect.keyPath(isList ? key + "[" + i + "]" : key),
+                        "expected a text that must not appear in the body, found an empty value");
+            }
+        }
+        return texts;
+    }
+
+    /** The answer time above which a check is DEGRADED; null when there is no limit. */
+    private static Duration maxResponseTime(Settings expect, String key, Duration timeout, ConfigProblems problems) {
+        Duration limit = problems.read(() -> expect.duration(key).orElse(null)).orElse(null);
+        if (limit == null) {
+            return null;
+        }
+        String found = ", found \"" + expect.string(key).orElse("") + "\"";
+        if (limit.isZero()) {
+            problems.add(expect.keyPath(key), "expected a duration above zero like 500ms" + found);
+            return null;
+        }
+        if (limit.compareTo(timeout) >= 0) {
+            // the check times out (UNHEALTHY) before it could ever be slow (DEGRADED)
+            problems.add(expect.keyPath(key), "expected a limit below the check timeout ("
+                    + Durations.format(timeout) + "), which ends a slower answer first" + found);
+            return null;
+        }
+        return limit;
+    }
+
+    /** Response header name to the pattern one of its values must contain; empty pattern = only present. */
+    private static Map<String, Pattern> requiredHeaders(Settings expect, String key, ConfigProblems problems) {
+        Settings headers = problems.read(() -> expect.section(key).orElse(null)).orElse(null);
+        if (headers == null) {
+            return Map.of();
+        }
+        Map<String, Pattern> patterns = new LinkedHashMap<>();
+        for (String name : headers.keys()) {
+            if (!HEADER_NAME.matcher(name).matches()) {
+                problems.add(headers.keyPath(name), "expected a header name (letters, digits and -), found \""
+                        + name + "\"");
+            }
+            // "X-Version:" with no value (null in YAML) asks only that the header is there
+            Pattern pattern = headers.has(name) ? problems.regex(headers, name).orElse(null) : ANY_VALUE;
+            if (pattern != null) {
+                patterns.put(name, pattern);
+            }
+        }
+        return Collections.unmodifiableMap(patterns);
     }
 
     private static URI endpoint(String endpoint, String keyPath, ConfigProblems problems) {
@@ -134,5 +241,35 @@ final class HttpCheckConfig {
     /** The pattern the body must contain, or null when the body is not looked at. */
     Pattern expectedBody() {
         return expectedBody;
+    }
+
+    /** Texts the body must not contain; empty when there are none. */
+    List<String> bodyNotContains() {
+        return bodyNotContains;
+    }
+
+    /** The JSON pointer conditions, or null when there are none. */
+    JsonConditions json() {
+        return json;
+    }
+
+    /** Whether any condition looks at the body, so it is worth keeping. */
+    boolean readsBody() {
+        return expectedBody != null || !bodyNotContains.isEmpty() || json != null;
+    }
+
+    /** The answer time above which the check is DEGRADED, or null. */
+    Duration maxResponseTime() {
+        return maxResponseTime;
+    }
+
+    /** Response headers that must be present, each with a pattern one of its values must contain. */
+    Map<String, Pattern> requiredHeaders() {
+        return requiredHeaders;
+    }
+
+    /** The TLS settings; {@link TlsSettings#DEFAULT} without a {@code tls:} block. */
+    TlsSettings tls() {
+        return tls;
     }
 }

@@ -9,7 +9,16 @@ import io.aegis.checkers.internal.Failures;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
@@ -17,21 +26,35 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
-/** Checks one service over HTTP with the factory's shared client; never blocks the caller. */
+/**
+ * Checks one service over HTTP with the factory's client for its TLS settings; never blocks the caller.
+ *
+ * <p>An answer is judged in this order, and the first failure decides: status code, required headers
+ * (both {@link FailureReason#STATUS}, as both are the head of the answer), then the body conditions
+ * ({@link FailureReason#BODY}). An answer that passes them all may still be DEGRADED: slower than
+ * {@code expect.maxResponseTime} ({@link FailureReason#TIMEOUT}) or with a certificate that expires within
+ * {@code tls.certExpiryWarningDays} ({@link FailureReason#TLS}); both are reported when both apply.
+ */
 final class HttpChecker implements HealthChecker {
+    private static final Duration DAY = Duration.ofDays(1);
+
     private final HttpCheckConfig config;
     private final HttpClient client;
     private final ScheduledExecutorService timer;
+    private final Clock clock;
     private final HttpResponse.BodyHandler<BoundedBody> bodyHandler;
 
-    HttpChecker(HttpCheckConfig config, HttpClient client, ScheduledExecutorService timer) {
+    HttpChecker(HttpCheckConfig config, HttpClient client, ScheduledExecutorService timer, Clock clock) {
         this.config = config;
         this.client = client;
         this.timer = timer;
-        // the body is only worth keeping when a regex will look at it, which it does only after the status passed
-        Pattern expectedBody = config.expectedBody();
-        this.bodyHandler = BoundedBody.handler(status -> expectedBody != null && config.expectedStatus().contains(status));
+        this.clock = clock;
+        // the body is only worth keeping when a condition will look at it, which it does only after the status passed
+        boolean readsBody = config.readsBody();
+        this.bodyHandler = BoundedBody.handler(status -> readsBody && config.expectedStatus().contains(status));
     }
 
     @Override
@@ -74,13 +97,97 @@ final class HttpChecker implements HealthChecker {
             return CheckResult.unhealthy(FailureReason.STATUS,
                     "HTTP " + status + " (expected " + expectedStatus + ")", since(start));
         }
-        Pattern expectedBody = config.expectedBody();
-        if (expectedBody != null && !expectedBody.matcher(response.body().text()).find()) {
-            String where = response.body().truncated() ? " in its first " + BoundedBody.LIMIT / 1024 + " KiB" : "";
-            return CheckResult.unhealthy(FailureReason.BODY,
-                    "body did not match /" + expectedBody.pattern() + "/" + where, since(start));
+        String missingHeader = headerMismatch(response);
+        if (missingHeader != null) {
+            return CheckResult.unhealthy(FailureReason.STATUS, missingHeader, since(start));
         }
-        return CheckResult.healthy(since(start), "HTTP " + status);
+        String bodyMismatch = bodyMismatch(response.body());
+        if (bodyMismatch != null) {
+            return CheckResult.unhealthy(FailureReason.BODY, bodyMismatch, since(start));
+        }
+        Duration latency = since(start);
+        List<String> warnings = new ArrayList<>(2);
+        FailureReason warningReason = null;
+        Duration limit = config.maxResponseTime();
+        if (limit != null && latency.compareTo(limit) > 0) {
+            warnings.add("answered in " + latency.toMillis() + "ms (limit " + Durations.format(limit) + ")");
+            warningReason = FailureReason.TIMEOUT;
+        }
+        String expiry = certificateExpiry(response);
+        if (expiry != null) {
+            warnings.add(expiry);
+            warningReason = warningReason == null ? FailureReason.TLS : warningReason;
+        }
+        if (!warnings.isEmpty()) {
+            return CheckResult.degraded(warningReason, String.join("; ", warnings), latency);
+        }
+        return CheckResult.healthy(latency, "HTTP " + status);
+    }
+
+    /** Why the required headers are not all there, or null when they are. */
+    private String headerMismatch(HttpResponse<?> response) {
+        for (Map.Entry<String, Pattern> required : config.requiredHeaders().entrySet()) {
+            List<String> values = response.headers().allValues(required.getKey());
+            if (values.isEmpty()) {
+                return "header " + required.getKey() + " is missing";
+            }
+            Pattern pattern = required.getValue();
+            if (values.stream().noneMatch(value -> pattern.matcher(value).find())) {
+                return "header " + required.getKey() + " is " + values.stream().map(value -> "\"" + value + "\"")
+                        .collect(Collectors.joining(", ")) + ", expected /" + pattern.pattern() + "/";
+            }
+        }
+        return null;
+    }
+
+    /** Why the body does not meet the body conditions, or null when it does. */
+    private String bodyMismatch(BoundedBody body) {
+        String where = body.truncated() ? " in its first " + BoundedBody.LIMIT / 1024 + " KiB" : "";
+        Pattern expectedBody = config.expectedBody();
+        if (expectedBody != null && !expectedBody.matcher(body.text()).find()) {
+            return "body did not match /" + expectedBody.pattern() + "/" + where;
+        }
+        for (String forbidden : config.bodyNotContains()) {
+            if (body.text().contains(forbidden)) {
+                return "body contains \"" + forbidden + "\"";
+            }
+        }
+        return config.json() == null ? null : config.json().mismatch(body);
+    }
+
+    /**
+     * A warning when the server's certificate expires within the configured days, or null. Only the server's
+     * own (leaf) certificate is looked at: it is the one that is renewed, and normally expires first.
+     */
+    private String certificateExpiry(HttpResponse<?> response) {
+        int warningDays = config.tls().certExpiryWarningDays();
+        if (warningDays == 0 || response.sslSession().isEmpty()) {
+            return null;
+        }
+        Certificate[] chain;
+        try {
+            chain = response.sslSession().get().getPeerCertificates();
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
+        if (chain.length == 0 || !(chain[0] instanceof X509Certificate)) {
+            return null;
+        }
+        Instant notAfter = ((X509Certificate) chain[0]).getNotAfter().toInstant();
+        Instant now = clock.instant();
+        if (!notAfter.isBefore(now.plus(Duration.ofDays(warningDays)))) {
+            return null;
+        }
+        String host = config.request().uri().getHost();
+        LocalDate date = LocalDate.ofInstant(notAfter, ZoneOffset.UTC);
+        if (!notAfter.isAfter(now)) {
+            // reachable only with insecureSkipVerify: verification rejects an expired certificate
+            return "certificate for " + host + " expired on " + date;
+        }
+        // rounded up, so that a certificate valid for 5 days from now reads "5 days", not "4 days"
+        Duration left = Duration.between(now, notAfter);
+        long days = left.dividedBy(DAY) + (left.toNanos() % DAY.toNanos() == 0 ? 0 : 1);
+        return "certificate for " + host + " expires in " + days + (days == 1 ? " day" : " days") + " (" + date + ")";
     }
 
     private CheckResult failed(Throwable error, long start, Duration timeout) {

@@ -5,7 +5,10 @@ import io.aegis.api.HealthChecker;
 import io.aegis.api.HealthCheckerFactory;
 import io.aegis.checkers.internal.DaemonThreadFactory;
 import java.net.http.HttpClient;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 /**
@@ -21,14 +24,40 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * expect:
  *   status: [200, "200-299", "2xx"]    # accepted codes, ranges and classes; default 200-399
  *   body: '"status":\s*"UP"'           # optional Java regex that must be found in the first 64 KiB
+ *   bodyNotContains: [ERROR, "OUT_OF_SERVICE"]  # optional text(s) that must not be in the first 64 KiB
+ *   json:                              # optional JSON pointer -> value the JSON body must hold there
+ *     /status: UP                      #   compared as JSON values: "UP" is a string, 3 a number, true a boolean
+ *     /components/db/status: UP
+ *   headers:                           # optional response headers that must be present, each with a Java
+ *     Content-Type: application/json   #   regex one of its values must contain (empty: any value)
+ *   maxResponseTime: 500ms             # optional; a slower answer is DEGRADED, not UNHEALTHY
+ * tls:                                 # only used for https:// endpoints
+ *   insecureSkipVerify: false          # true: trust any certificate and host name (logged as a warning)
+ *   caFile: /etc/aegis/ca.pem          # optional PEM file; its certificates are the only ones trusted
+ *   certExpiryWarningDays: 14          # DEGRADED when the server certificate expires within N days; 0 = off
  * }</pre>
  *
  * <p>Redirects are not followed: a 3xx answer is judged by {@code expect.status} like any other (the
- * default range accepts it). TLS certificates are verified with the JVM's trust store.
+ * default range accepts it).
  *
- * <p>All checkers of one factory share one HTTP/1.1 client with keep-alive connections, created with the
- * first checker. Its two daemon threads run the client's work and the check deadlines; {@link #close()}
- * stops them.
+ * <p>Failure reasons: a wrong status or a missing or mismatching required header is
+ * {@link io.aegis.api.FailureReason#STATUS} (both are the head of the answer; {@code PROTOCOL} stays for a
+ * peer that does not speak HTTP); a body condition that fails is {@link io.aegis.api.FailureReason#BODY}. A
+ * slow answer is DEGRADED with {@link io.aegis.api.FailureReason#TIMEOUT}, an expiring certificate DEGRADED
+ * with {@link io.aegis.api.FailureReason#TLS}; DEGRADED counts as a passing check.
+ *
+ * <p>TLS: certificates are verified with the JVM's trust store, or, with {@code caFile}, with the
+ * certificates of that file <em>instead</em> (like {@code curl --cacert}): a private CA does not widen trust
+ * to every public one. Host names are verified in both cases. {@code insecureSkipVerify} turns off both the
+ * certificate and the host name check for that service's client only; the JVM-wide property
+ * {@code jdk.internal.httpclient.disableHostnameVerification} is neither needed nor set (see
+ * {@link TrustEveryServer} for why that works). One limit remains: a client's TLS settings are fixed when it
+ * is built, so a changed {@code caFile} is read again only when the checker is created again.
+ *
+ * <p>All checkers of one factory with the same TLS trust share one HTTP/1.1 client with keep-alive
+ * connections: one client for the JVM's trust store, one for skipped verification, one per distinct set of
+ * CA certificates. The clients are created with the first checker that needs them, and share two daemon
+ * threads that run the clients' work and the check deadlines; {@link #close()} stops them.
  */
 public final class HttpCheckerFactory implements HealthCheckerFactory {
     /** The {@code type:} this factory serves. */
@@ -42,13 +71,22 @@ public final class HttpCheckerFactory implements HealthCheckerFactory {
 
     private static final int THREADS = 2;
 
+    private final System.Logger log;
+    private final Clock clock;
     private final Object lock = new Object();
+    private final Map<TlsSettings.Trust, HttpClient> clients = new HashMap<>();
     private ScheduledThreadPoolExecutor executor;
-    private HttpClient client;
     private boolean closed;
 
     /** Creates the factory; it starts no thread until it creates its first checker. */
     public HttpCheckerFactory() {
+        this(System.getLogger(HttpCheckerFactory.class.getName()), Clock.systemUTC());
+    }
+
+    /** For tests: where warnings go, and the clock that certificate expiry is measured against. */
+    HttpCheckerFactory(System.Logger log, Clock clock) {
+        this.log = log;
+        this.clock = clock;
     }
 
     @Override
@@ -59,22 +97,44 @@ public final class HttpCheckerFactory implements HealthCheckerFactory {
     @Override
     public HealthChecker create(CheckerSpec spec) {
         HttpCheckConfig config = HttpCheckConfig.from(spec);
+        boolean https = config.request().uri().getScheme().equalsIgnoreCase("https");
+        // over plain http the trust settings mean nothing; sharing the default client keeps connections down
+        TlsSettings.Trust trust = https ? config.tls().trust() : TlsSettings.Trust.JVM_DEFAULT;
+        HttpChecker checker;
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("the http checker factory is closed");
             }
-            if (client == null) {
+            if (executor == null) {
                 executor = new ScheduledThreadPoolExecutor(THREADS, new DaemonThreadFactory("aegis-http"));
                 // a check that finishes early cancels its deadline; without this the queue would keep it
                 executor.setRemoveOnCancelPolicy(true);
-                client = HttpClient.newBuilder()
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .followRedirects(HttpClient.Redirect.NEVER)
-                        .connectTimeout(CONNECT_TIMEOUT)
-                        .executor(executor)
-                        .build();
             }
-            return new HttpChecker(config, client, executor);
+            HttpClient client = clients.computeIfAbsent(trust, this::newClient);
+            checker = new HttpChecker(config, client, executor, clock);
+        }
+        if (trust.skipVerify()) {
+            log.log(System.Logger.Level.WARNING, "{0}: tls.insecureSkipVerify is true: neither the certificate nor"
+                    + " the host name of {1} is verified, so anyone between Aegis and the service can answer in its"
+                    + " place; trust its CA with tls.caFile instead", spec.serviceName(), config.request().uri());
+        }
+        return checker;
+    }
+
+    private HttpClient newClient(TlsSettings.Trust trust) {
+        HttpClient.Builder builder = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(CONNECT_TIMEOUT)
+                .executor(executor);
+        trust.sslContext().ifPresent(builder::sslContext);
+        return builder.build();
+    }
+
+    /** How many clients this factory holds: one per distinct TLS trust in use. */
+    int clientCount() {
+        synchronized (lock) {
+            return clients.size();
         }
     }
 
@@ -87,7 +147,7 @@ public final class HttpCheckerFactory implements HealthCheckerFactory {
             }
             // java.net.http.HttpClient has no close() before Java 21; its selector thread ends once the
             // client is unreachable, which it is when the checkers and this factory are.
-            client = null;
+            clients.clear();
         }
     }
 }
