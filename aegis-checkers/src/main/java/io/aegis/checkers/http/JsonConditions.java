@@ -15,6 +15,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * {@code expect.json}: values the JSON body must hold at given JSON pointers (RFC 6901), such as
@@ -29,6 +30,10 @@ final class JsonConditions {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final ObjectReader READER = MAPPER.reader()
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private static final Pattern STRAY_TILDE = Pattern.compile("~(?![01])");
+    private static final String ESCAPES = "expected a JSON pointer (RFC 6901) that writes ~ as ~0 and a / inside a"
+            + " name as ~1";
 
     /** Pointer text (as configured, for messages) to pointer and expected value, in configuration order. */
     private final Map<String, Expectation> expectations;
@@ -81,11 +86,15 @@ final class JsonConditions {
                     + text + "\"");
             return null;
         }
+        // Jackson keeps a stray "~" literally; RFC 6901 allows only ~0 and ~1, and a stray one is a typo
+        if (STRAY_TILDE.matcher(text).find()) {
+            problems.add(keyPath, ESCAPES + ", found \"" + text + "\"");
+            return null;
+        }
         try {
             return JsonPointer.compile(text);
         } catch (IllegalArgumentException e) {
-            problems.add(keyPath, "expected a JSON pointer (RFC 6901; write ~0 for ~ and ~1 for /), found \""
-                    + text + "\" (" + e.getMessage() + ")");
+            problems.add(keyPath, ESCAPES + ", found \"" + text + "\" (" + e.getMessage() + ")");
             return null;
         }
     }
