@@ -51,8 +51,11 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * to every public one. Host names are verified in both cases. {@code insecureSkipVerify} turns off both the
  * certificate and the host name check for that service's client only; the JVM-wide property
  * {@code jdk.internal.httpclient.disableHostnameVerification} is neither needed nor set (see
- * {@link TrustEveryServer} for why that works). One limit remains: a client's TLS settings are fixed when it
- * is built, so a changed {@code caFile} is read again only when the checker is created again.
+ * {@link TrustEveryServer} for why that works). Limits: if something else in the JVM sets that property,
+ * host names go unchecked for every client, ours included, and nothing here can undo it; a client's trust is
+ * fixed when it is built, so a changed {@code caFile} is read again only when the checker is created again.
+ * The {@code tls:} block is validated for {@code http://} endpoints too (the same file may serve both
+ * schemes through {@code ${VAR}}), but has no effect there.
  *
  * <p>All checkers of one factory with the same TLS trust share one HTTP/1.1 client with keep-alive
  * connections: one client for the JVM's trust store, one for skipped verification, one per distinct set of
