@@ -27,12 +27,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 class FactoryLifecycleTest {
 
     @Test
-    void serviceLoaderFindsTheHttpAndTcpFactories() {
+    void serviceLoaderFindsEveryBundledCheckerFactory() {
         List<String> types = ServiceLoader.load(HealthCheckerFactory.class).stream()
                 .map(provider -> provider.get().type())
                 .collect(Collectors.toList());
 
-        assertThat(types).containsExactlyInAnyOrder("http", "tcp");
+        assertThat(types).containsExactlyInAnyOrder("http", "tcp", "grpc", "script");
     }
 
     static List<Arguments> factories() {
