@@ -32,6 +32,8 @@ final class GrpcChecker implements HealthChecker {
     private final ManagedChannel channel;
     private final HealthGrpc.HealthStub stub;
     private final HealthCheckRequest request;
+    // Set when a call ran out of time; the engine runs one check of a service at a time.
+    private volatile boolean timedOut;
 
     GrpcChecker(GrpcCheckConfig config, ManagedChannel channel) {
         this.config = config;
@@ -53,7 +55,13 @@ final class GrpcChecker implements HealthChecker {
         // After a failed connection attempt a channel waits out a growing backoff (up to two minutes) and fails
         // every call at once with the old error meanwhile, so a server that came back would still look down.
         // Going idle drops that state: this call starts a fresh attempt and waits for its outcome.
-        if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+        //
+        // After a timeout the connection may be dead without the OS knowing yet (a peer that vanished, a NAT
+        // entry that expired), and every call on it would wait out its deadline too; so the next check also
+        // starts afresh. (Not from the failed call's callback: then the call still counts as in use, and the
+        // channel leaves idle again at once.) Calls in flight on the channel finish either way.
+        if (timedOut || channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+            timedOut = false;
             channel.enterIdle();
         }
         CompletableFuture<CheckResult> verdict = new CompletableFuture<>();
@@ -65,7 +73,7 @@ final class GrpcChecker implements HealthChecker {
                     + " failed: " + Failures.describe(e), since(start)));
             return verdict;
         }
-        // When the engine stops waiting (it cancels the stage), stop the call too; after an answer it is a no-op.
+        // When the engine stops waiting (it cancels the stage), stop the call too.
         verdict.whenComplete((result, error) -> call.cancel());
         return verdict;
     }
@@ -96,6 +104,7 @@ final class GrpcChecker implements HealthChecker {
         GrpcTarget target = config.target();
         switch (status.getCode()) {
             case DEADLINE_EXCEEDED:
+                timedOut = true;
                 return CheckResult.unhealthy(FailureReason.TIMEOUT,
                         "no answer from " + target + " within " + Durations.format(timeout), since(start));
             case UNIMPLEMENTED:
@@ -149,6 +158,7 @@ final class GrpcChecker implements HealthChecker {
         private final long start;
         private final Duration timeout;
         private volatile ClientCallStreamObserver<HealthCheckRequest> requestStream;
+        private volatile boolean answered;
 
         Call(CompletableFuture<CheckResult> verdict, long start, Duration timeout) {
             this.verdict = verdict;
@@ -163,11 +173,13 @@ final class GrpcChecker implements HealthChecker {
 
         @Override
         public void onNext(HealthCheckResponse response) {
+            answered = true;
             verdict.complete(judge(response, start));
         }
 
         @Override
         public void onError(Throwable error) {
+            answered = true;
             verdict.complete(failed(error, start, timeout));
         }
 
@@ -176,9 +188,10 @@ final class GrpcChecker implements HealthChecker {
             // a unary call without an answer ends in onError, so the verdict is already in
         }
 
+        /** Cancels the call unless it has answered: cancelling after the answer would reset a finished stream. */
         void cancel() {
             ClientCallStreamObserver<HealthCheckRequest> stream = requestStream;
-            if (stream != null) {
+            if (stream != null && !answered) {
                 stream.cancel("the health check is over", null);
             }
         }

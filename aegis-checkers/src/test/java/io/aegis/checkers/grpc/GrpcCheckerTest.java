@@ -191,6 +191,21 @@ class GrpcCheckerTest {
     }
 
     @Test
+    void opensAFreshConnectionAfterATimeout() throws Exception {
+        silentServer = new SilentServer();
+        HealthChecker checker = factory.create(spec(silentServer.endpoint(), "", Map.of(), SHORT_TIMEOUT));
+
+        CheckResult first = await(checker.check(context(SHORT_TIMEOUT)));
+        CheckResult second = await(checker.check(context(SHORT_TIMEOUT)));
+
+        assertThat(first.failureReason()).contains(FailureReason.TIMEOUT);
+        assertThat(second.failureReason()).contains(FailureReason.TIMEOUT);
+        // a connection that swallowed one call is not trusted with the next
+        Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(silentServer.connections())
+                .isEqualTo(2));
+    }
+
+    @Test
     void returnsBeforeTheServerAnswers() throws Exception {
         silentServer = new SilentServer();
         HealthChecker checker = factory.create(spec(silentServer.endpoint(), "", Map.of(), Duration.ofSeconds(30)));

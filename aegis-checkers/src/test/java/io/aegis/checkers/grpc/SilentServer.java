@@ -27,6 +27,11 @@ final class SilentServer implements AutoCloseable {
         acceptor.start();
     }
 
+    /** How many connections were accepted. */
+    int connections() {
+        return connections.size();
+    }
+
     String endpoint() {
         return "127.0.0.1:" + serverSocket.getLocalPort();
     }

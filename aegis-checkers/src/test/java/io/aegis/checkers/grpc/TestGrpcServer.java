@@ -131,11 +131,17 @@ final class TestGrpcServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         server.shutdownNow();
-        server.awaitTermination(5, TimeUnit.SECONDS);
-        ioThreads.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
-        callThreads.shutdownNow();
-        callThreads.awaitTermination(5, TimeUnit.SECONDS);
+        try {
+            // the server needs its threads to close its connections, so they stop after it
+            server.awaitTermination(5, TimeUnit.SECONDS);
+            ioThreads.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            callThreads.shutdownNow();
+            ioThreads.awaitTermination(5, TimeUnit.SECONDS);
+            callThreads.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
