@@ -27,6 +27,12 @@ import io.grpc.ManagedChannel;
  * cannot be reached, does not answer in time or has no health service fails with the reason
  * {@code connect}, {@code timeout} or {@code protocol}.
  *
+ * <p>The unknown answers carry the reason {@code status}, not {@code plugin_error}: the server did answer the
+ * health protocol, and a name it does not know is usually a wrong {@code metadata.service} that should count
+ * as a failure and show up under its own metrics label, instead of passing as "no verdict" forever.
+ * {@code UNAUTHENTICATED} and {@code PERMISSION_DENIED} are unknown with {@code status} too (the headers are
+ * wrong; the service may be fine); any other gRPC error status is unhealthy with {@code status}.
+ *
  * <p>Checkers of the same server with the same TLS settings share one channel, kept open between checks.
  * The channels run on this factory's own daemon threads ({@code aegis-grpc-*}), started with the first
  * checker; {@link #close()} shuts the channels down, giving calls in flight a second, and stops the threads.

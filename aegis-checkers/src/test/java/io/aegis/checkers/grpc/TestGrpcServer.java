@@ -1,6 +1,7 @@
 package io.aegis.checkers.grpc;
 
 import io.grpc.Attributes;
+import io.grpc.BindableService;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Metadata;
 import io.grpc.Server;
@@ -43,7 +44,8 @@ final class TestGrpcServer implements AutoCloseable {
     private final AtomicInteger closedConnections = new AtomicInteger();
     private final List<Metadata> receivedHeaders = new CopyOnWriteArrayList<>();
 
-    private TestGrpcServer(int port, boolean withHealthService, KeyManager[] tlsKeys) throws IOException {
+    private TestGrpcServer(int port, boolean withHealthService, KeyManager[] tlsKeys, BindableService other)
+            throws IOException {
         health = withHealthService ? new HealthStatusManager() : null;
         ioThreads = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("test-grpc-server-io", true),
                 NioIoHandler.newFactory());
@@ -83,27 +85,35 @@ final class TestGrpcServer implements AutoCloseable {
         if (health != null) {
             builder.addService(health.getHealthService());
         }
+        if (other != null) {
+            builder.addService(other);
+        }
         server = builder.build().start();
     }
 
     /** A server with the health service, on a free port; the whole server starts as SERVING. */
     static TestGrpcServer withHealthService() throws IOException {
-        return new TestGrpcServer(0, true, null);
+        return new TestGrpcServer(0, true, null, null);
     }
 
     /** A server with the health service on {@code port}. */
     static TestGrpcServer withHealthServiceOn(int port) throws IOException {
-        return new TestGrpcServer(port, true, null);
+        return new TestGrpcServer(port, true, null, null);
     }
 
     /** A server with the health service that speaks TLS only, with the key and certificate {@code keys}. */
     static TestGrpcServer withHealthServiceOverTls(KeyManager[] keys) throws IOException {
-        return new TestGrpcServer(0, true, keys);
+        return new TestGrpcServer(0, true, keys, null);
     }
 
     /** A server with no service at all, so every call is UNIMPLEMENTED. */
     static TestGrpcServer withoutHealthService() throws IOException {
-        return new TestGrpcServer(0, false, null);
+        return new TestGrpcServer(0, false, null, null);
+    }
+
+    /** A server with {@code service} only, such as a health service of the test's own making. */
+    static TestGrpcServer with(BindableService service) throws IOException {
+        return new TestGrpcServer(0, false, null, service);
     }
 
     /** The health statuses the server reports; null for a server without the health service. */
