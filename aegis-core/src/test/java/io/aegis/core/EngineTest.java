@@ -235,6 +235,31 @@ class EngineTest {
     }
 
     @Test
+    void aHundredHangingScriptsDoNotStopTheHttpChecksOfOtherServices() throws IOException {
+        Path script = tempDir.resolve("hang.sh");
+        Files.writeString(script, "#!/bin/sh\nsleep 60\n");
+        script.toFile().setExecutable(true);
+        Engine.Builder builder = builder();
+        for (int i = 0; i < 100; i++) {
+            builder.service(ServiceDefinition.builder("script-" + i).check("script", script.toString())
+                    .interval(Duration.ofMillis(500)).timeout(Duration.ofMillis(300)).onFailure("ignore").build());
+        }
+        engine = builder.service(ServiceDefinition.builder("api").check("http", healthUrl())
+                .interval(Duration.ofMillis(100)).onFailure("ignore").build()).build().start();
+
+        await().atMost(AWAIT).until(() -> eventsOf(CheckCompleted.class).stream()
+                .filter(e -> e.serviceName().equals("api") && e.result().isPassing()).count() >= 20);
+        await().atMost(AWAIT).until(() -> eventsOf(CheckCompleted.class).stream()
+                .filter(e -> e.serviceName().startsWith("script-"))
+                .anyMatch(e -> e.result().failureReason().filter(r -> r == FailureReason.TIMEOUT).isPresent()));
+        engine.close();
+
+        await().atMost(AWAIT).untilAsserted(() -> assertThat(ProcessHandle.current().descendants()
+                .filter(ProcessHandle::isAlive).filter(p -> commandLine(p.pid()).startsWith("sleep"))
+                .map(ProcessHandle::pid)).isEmpty());
+    }
+
+    @Test
     void aCheckerThatThrowsAnErrorKeepsBeingCheckedAndDoesNotCountAsDown() {
         engine = builder().service(ServiceDefinition.builder("buggy").check("test-error", "nowhere")
                 .interval(Duration.ofMillis(50)).onFailure("ignore").build()).build().start();
