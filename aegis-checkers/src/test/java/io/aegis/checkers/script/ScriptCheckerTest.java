@@ -155,19 +155,6 @@ class ScriptCheckerTest {
     }
 
     @Test
-    void runsAPowerShellScriptWithPwshWhenInstalled() throws Exception {
-        Assumptions.assumeTrue(Shell.PWSH.find(System.getenv("PATH")).isPresent(),
-                "PowerShell (pwsh) is not installed here; its real run is not tested");
-        Path script = Scripts.plain(dir, "check.ps1", "param([string]$Service)\n"
-                + "Write-Output \"WARNING - $Service is slow\"\nexit 1");
-
-        CheckResult result = run(script, Map.of("shell", "powershell", "args", "-Service ExampleService"));
-
-        assertThat(result.status()).isEqualTo(HealthStatus.DEGRADED);
-        assertThat(result.message()).isEqualTo("WARNING - ExampleService is slow");
-    }
-
-    @Test
     void runsShellPowershellWithPwshWhenOnlyPwshIsOnThePath() throws Exception {
         // A stand-in pwsh that reports how it was called: the mapping is tested even where PowerShell is missing.
         Path bin = Files.createDirectory(dir.resolve("bin"));
