@@ -1,0 +1,235 @@
+package io.aegis.benchmarks;
+
+import io.aegis.api.event.CheckCompleted;
+import io.aegis.core.Engine;
+import io.aegis.core.ServiceDefinition;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The aegis process of the fleet scenario: embeds the real engine with N services (every one checked at
+ * {@code interval: 1s}) in a JVM of its own, so its CPU, heap and threads are aegis' alone. Prints one
+ * {@code WINDOW ...} line per measurement window and one {@code END ...} line, all {@code key=value}.
+ *
+ * <p>{@code java ... FleetAgent <services> <http|tcp> <portsFile> <warmupMs> <windows> <windowMs> <rawRequests>}
+ *
+ * <p>Scheduling lag: the timed checker stamps when the engine calls {@code check()}. The engine ticks each
+ * service at a fixed rate from a random phase we cannot see, so each service's phase is estimated as its
+ * earliest stamp modulo the interval (over warm-up and windows); lag = stamp - phase - k * interval. That is
+ * a lower bound of the true lag by the service's smallest lag, which is near zero on an idle timer.
+ */
+public final class FleetAgent {
+    private static final Duration INTERVAL = Duration.ofSeconds(1);
+    // Fixed-size arrays, written from the plugin-call threads: a benchmark-only recorder, never in the engine.
+    private static int[] startService = new int[0];
+    private static long[] startNanos = new long[0];
+    private static final AtomicInteger starts = new AtomicInteger();
+
+    private FleetAgent() {
+    }
+
+    /** Service {@code s123} is index 123. */
+    static int serviceIndex(String serviceName) {
+        try {
+            return Integer.parseInt(serviceName.substring(1));
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    static void recordStart(int service, long nanos) {
+        int slot = starts.getAndIncrement();
+        if (slot < startNanos.length && service >= 0) {
+            startService[slot] = service;
+            startNanos[slot] = nanos;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int services = Integer.parseInt(args[0]);
+        String type = args[1];
+        int[] ports = Arrays.stream(Files.readString(Path.of(args[2])).trim().split(","))
+                .mapToInt(Integer::parseInt).toArray();
+        long warmupMs = Long.parseLong(args[3]);
+        int windows = Integer.parseInt(args[4]);
+        long windowMs = Long.parseLong(args[5]);
+        int rawRequests = Integer.parseInt(args[6]);
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
+        double rawCpuMsPer1000 = "http".equals(type) ? rawHttp(ports, os, rawRequests) : rawTcp(ports, os, rawRequests);
+        long heapBefore = heapAfterGc();
+
+        long totalMs = warmupMs + windows * windowMs + 2000;
+        int capacity = (int) Math.min(50_000_000L, (long) services * (totalMs / 1000 + 2) * 2);
+        startService = new int[capacity];
+        startNanos = new long[capacity];
+
+        LongAdder completed = new LongAdder();
+        LongAdder failed = new LongAdder();
+        Engine.Builder builder = Engine.builder().metricsEnabled(true).metricsHost("127.0.0.1").metricsPort(0)
+                .listener(CheckCompleted.class, event -> {
+                    if (event.finalAttempt()) {
+                        completed.increment();
+                        if (!event.result().isPassing()) {
+                            failed.increment();
+                        }
+                    }
+                });
+        for (int i = 0; i < services; i++) {
+            int port = ports[i % ports.length];
+            String endpoint = "http".equals(type) ? "http://127.0.0.1:" + port + "/s/" + i : "127.0.0.1:" + port;
+            builder.service(ServiceDefinition.builder("s" + i).check("timed-" + type, endpoint).interval(INTERVAL)
+                    .timeout(Duration.ofSeconds(2)).build());
+        }
+        long buildStart = System.nanoTime();
+        try (Engine engine = builder.build()) {
+            long startedAt = System.nanoTime();
+            engine.start();
+            System.out.printf(Locale.ROOT, "BUILD build_ms=%d%n", (startedAt - buildStart) / 1_000_000);
+            Thread.sleep(warmupMs);
+            int firstMeasured = starts.get();
+            List<long[]> windowBounds = new ArrayList<>();
+            for (int w = 0; w < windows; w++) {
+                long c0 = completed.sum();
+                long f0 = failed.sum();
+                long cpu0 = os.getProcessCpuTime();
+                long t0 = System.nanoTime();
+                Thread.sleep(windowMs);
+                long t1 = System.nanoTime();
+                long cpu1 = os.getProcessCpuTime();
+                long checks = completed.sum() - c0;
+                double seconds = (t1 - t0) / 1e9;
+                windowBounds.add(new long[] {t0, t1});
+                System.out.printf(Locale.ROOT, "WINDOW checks_per_s=%.1f scheduled_per_s=%.1f failed=%d cpu_ms_per_1000=%.2f"
+                        + " threads=%d%n", checks / seconds, services / (double) INTERVAL.toSeconds(),
+                        failed.sum() - f0, checks == 0 ? Double.NaN : (cpu1 - cpu0) / 1e6 / checks * 1000,
+                        ManagementFactory.getThreadMXBean().getThreadCount());
+            }
+            long heapAfter = heapAfterGc();
+            int threads = ManagementFactory.getThreadMXBean().getThreadCount();
+            int peakThreads = ManagementFactory.getThreadMXBean().getPeakThreadCount();
+            int recorded = Math.min(starts.get(), startNanos.length);
+            printLag(services, recorded, firstMeasured, windowBounds);
+            System.out.printf(Locale.ROOT, "END heap_per_service_bytes=%.0f threads=%d peak_threads=%d"
+                    + " raw_cpu_ms_per_1000=%.2f dropped_stamps=%d%n", (heapAfter - heapBefore) / (double) services,
+                    threads, peakThreads, rawCpuMsPer1000, Math.max(0, starts.get() - startNanos.length));
+            System.out.flush();
+        }
+        System.exit(0);
+    }
+
+    private static void printLag(int services, int recorded, int firstMeasured, List<long[]> windowBounds) {
+        long interval = INTERVAL.toNanos();
+        long[] first = new long[services];
+        Arrays.fill(first, Long.MIN_VALUE);
+        long[] baseline = new long[services];
+        Arrays.fill(baseline, Long.MAX_VALUE);
+        long[] deviation = new long[recorded];
+        for (int i = 0; i < recorded; i++) {
+            int s = startService[i];
+            if (first[s] == Long.MIN_VALUE) {
+                first[s] = startNanos[i];
+            }
+            // distance from the service's first stamp's phase, in [-interval/2, interval/2)
+            long d = Math.floorMod(startNanos[i] - first[s] + interval / 2, interval) - interval / 2;
+            deviation[i] = d;
+            baseline[s] = Math.min(baseline[s], d);
+        }
+        for (long[] bounds : windowBounds) {
+            long[] lags = new long[recorded];
+            int n = 0;
+            for (int i = firstMeasured; i < recorded; i++) {
+                if (startNanos[i] >= bounds[0] && startNanos[i] < bounds[1]) {
+                    lags[n++] = deviation[i] - baseline[startService[i]];
+                }
+            }
+            long[] sorted = Arrays.copyOf(lags, n);
+            Arrays.sort(sorted);
+            System.out.printf(Locale.ROOT, "LAG p50_ms=%.2f p99_ms=%.2f max_ms=%.2f n=%d%n", pct(sorted, 50) / 1e6,
+                    pct(sorted, 99) / 1e6, n == 0 ? Double.NaN : sorted[n - 1] / 1e6, n);
+        }
+    }
+
+    private static double pct(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        int rank = (int) Math.ceil(p / 100 * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+
+    /** CPU per 1000 plain {@code HttpClient.sendAsync} GETs to the same server: the reference. */
+    private static double rawHttp(int[] ports, com.sun.management.OperatingSystemMXBean os, int requests)
+            throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        runRaw(requests / 3, i -> client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + ports[i % ports.length] + "/raw/" + i)).timeout(Duration.ofSeconds(2)).build(),
+                HttpResponse.BodyHandlers.discarding()));
+        long cpu0 = os.getProcessCpuTime();
+        runRaw(requests, i -> client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + ports[i % ports.length] + "/raw/" + i)).timeout(Duration.ofSeconds(2)).build(),
+                HttpResponse.BodyHandlers.discarding()));
+        return (os.getProcessCpuTime() - cpu0) / 1e6 / requests * 1000;
+    }
+
+    private interface Request {
+        CompletableFuture<?> send(int i);
+    }
+
+    private static void runRaw(int requests, Request request) throws InterruptedException {
+        Semaphore inFlight = new Semaphore(64);
+        for (int i = 0; i < requests; i++) {
+            inFlight.acquire();
+            try {
+                request.send(i).whenComplete((r, e) -> inFlight.release());
+            } catch (RuntimeException e) {
+                inFlight.release();
+            }
+        }
+        inFlight.acquire(64);
+    }
+
+    /** CPU per 1000 plain connect-and-close to the same server: the reference for TCP checks. */
+    private static double rawTcp(int[] ports, com.sun.management.OperatingSystemMXBean os, int requests) {
+        connectAndClose(ports, requests / 3);
+        long cpu0 = os.getProcessCpuTime();
+        connectAndClose(ports, requests);
+        return (os.getProcessCpuTime() - cpu0) / 1e6 / requests * 1000;
+    }
+
+    private static void connectAndClose(int[] ports, int count) {
+        for (int i = 0; i < count; i++) {
+            try (SocketChannel channel = SocketChannel.open(new InetSocketAddress("127.0.0.1", ports[i % ports.length]))) {
+                channel.finishConnect();
+            } catch (IOException e) {
+                // counted by nobody: the reference is the cost, not the success
+            }
+        }
+    }
+
+    private static long heapAfterGc() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+}

@@ -1,0 +1,168 @@
+package io.aegis.benchmarks;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.StringJoiner;
+
+/**
+ * The fleet's health endpoints: one process, one selector thread, many loopback ports, any path answers
+ * {@code 200 OK}. Cheaper per request than the JDK's HttpServer (no thread hand-off, no header map), so the
+ * fleet scenario measures aegis, not the server.
+ *
+ * <p>{@code java ... LoopbackServer <ports> [close] [maxSeconds]}: prints {@code PORTS p1,p2,...}, serves
+ * until its stdin closes (the driver ended) or {@code maxSeconds} pass. With {@code close} every response
+ * ends its connection, so every HTTP check opens a new one (as blackbox_exporter and kubelet probe).
+ */
+public final class LoopbackServer {
+    private static final byte[] KEEP = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nOK")
+            .getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CLOSE = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
+            + "Connection: close\r\n\r\nOK").getBytes(StandardCharsets.US_ASCII);
+
+    private LoopbackServer() {
+    }
+
+    /** Per connection: how far into "\r\n\r\n" the request bytes are, and output not yet written. */
+    private static final class Conn {
+        int matched;
+        ByteBuffer pending;
+        boolean closeAfterWrite;
+    }
+
+    public static void main(String[] args) throws IOException {
+        int ports = Integer.parseInt(args[0]);
+        boolean close = args.length > 1 && args[1].equals("close");
+        long maxSeconds = args.length > 2 ? Long.parseLong(args[2]) : 900;
+        long deadline = System.nanoTime() + maxSeconds * 1_000_000_000L;
+        Selector selector = Selector.open();
+        List<Integer> bound = new ArrayList<>();
+        for (int i = 0; i < ports; i++) {
+            ServerSocketChannel server = ServerSocketChannel.open();
+            server.bind(new InetSocketAddress("127.0.0.1", 0), 4096);
+            server.configureBlocking(false);
+            server.register(selector, SelectionKey.OP_ACCEPT);
+            bound.add(((InetSocketAddress) server.getLocalAddress()).getPort());
+        }
+        StringJoiner joined = new StringJoiner(",", "PORTS ", "");
+        bound.forEach(port -> joined.add(Integer.toString(port)));
+        System.out.println(joined);
+        System.out.flush();
+        Thread watchdog = new Thread(() -> {
+            try {
+                while (System.in.read() >= 0) {
+                    // the driver never writes; end of stream means it is gone
+                }
+            } catch (IOException e) {
+                // same
+            }
+            System.exit(0);
+        }, "stdin-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+
+        byte[] response = close ? CLOSE : KEEP;
+        long accepted = 0;
+        long served = 0;
+        long nextReport = System.nanoTime() + 5_000_000_000L;
+        ByteBuffer in = ByteBuffer.allocateDirect(64 * 1024);
+        while (System.nanoTime() < deadline) {
+            selector.select(1000);
+            if (System.nanoTime() > nextReport) {
+                // stderr goes to the scenario's log: how many connections the checks opened, how many requests
+                System.err.printf("accepted=%d served=%d%n", accepted, served);
+                nextReport += 5_000_000_000L;
+            }
+            Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
+            while (keys.hasNext()) {
+                SelectionKey key = keys.next();
+                keys.remove();
+                try {
+                    if (!key.isValid()) {
+                        continue;
+                    }
+                    if (key.isAcceptable()) {
+                        SocketChannel channel;
+                        while ((channel = ((ServerSocketChannel) key.channel()).accept()) != null) {
+                            accepted++;
+                            channel.configureBlocking(false);
+                            channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+                            channel.register(selector, SelectionKey.OP_READ, new Conn());
+                        }
+                        continue;
+                    }
+                    SocketChannel channel = (SocketChannel) key.channel();
+                    Conn conn = (Conn) key.attachment();
+                    if (key.isWritable()) {
+                        flush(key, channel, conn);
+                        continue;
+                    }
+                    in.clear();
+                    int n = channel.read(in);
+                    if (n < 0) {
+                        channel.close();
+                        continue;
+                    }
+                    in.flip();
+                    int requests = 0;
+                    while (in.hasRemaining()) {
+                        byte b = in.get();
+                        if ((conn.matched % 2 == 0 && b == '\r') || (conn.matched % 2 == 1 && b == '\n')) {
+                            conn.matched++;
+                            if (conn.matched == 4) {
+                                requests++;
+                                conn.matched = 0;
+                            }
+                        } else {
+                            conn.matched = b == '\r' ? 1 : 0;
+                        }
+                    }
+                    if (requests > 0) {
+                        if (close) {
+                            requests = 1;
+                        }
+                        served += requests;
+                        ByteBuffer out = ByteBuffer.allocate(response.length * requests);
+                        for (int i = 0; i < requests; i++) {
+                            out.put(response);
+                        }
+                        out.flip();
+                        conn.pending = out;
+                        conn.closeAfterWrite = close;
+                        flush(key, channel, conn);
+                    }
+                } catch (IOException e) {
+                    key.cancel();
+                    try {
+                        key.channel().close();
+                    } catch (IOException ignored) {
+                        // closing anyway
+                    }
+                }
+            }
+        }
+        System.exit(0);
+    }
+
+    private static void flush(SelectionKey key, SocketChannel channel, Conn conn) throws IOException {
+        channel.write(conn.pending);
+        if (conn.pending.hasRemaining()) {
+            key.interestOps(SelectionKey.OP_WRITE);
+            return;
+        }
+        conn.pending = null;
+        if (conn.closeAfterWrite) {
+            channel.close();
+        } else {
+            key.interestOps(SelectionKey.OP_READ);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.aegis.benchmarks;
+
+import io.aegis.api.CheckerSpec;
+import io.aegis.api.HealthChecker;
+import io.aegis.api.HealthCheckerFactory;
+import java.util.ServiceLoader;
+
+/**
+ * Checker types {@code timed-http} and {@code timed-tcp}: the bundled {@code http} / {@code tcp} checker,
+ * plus one {@link System#nanoTime()} stamp when the engine calls {@code check()}. That stamp is the
+ * "actual start" of the scheduling-lag figures of the fleet scenario; everything else is the real checker.
+ */
+public abstract class TimedCheckerFactory implements HealthCheckerFactory {
+    private final String delegateType;
+    private HealthCheckerFactory delegate;
+
+    TimedCheckerFactory(String delegateType) {
+        this.delegateType = delegateType;
+    }
+
+    @Override
+    public String type() {
+        return "timed-" + delegateType;
+    }
+
+    @Override
+    public synchronized HealthChecker create(CheckerSpec spec) {
+        if (delegate == null) {
+            delegate = ServiceLoader.load(HealthCheckerFactory.class, TimedCheckerFactory.class.getClassLoader())
+                    .stream().map(ServiceLoader.Provider::get).filter(f -> f.type().equals(delegateType)).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no " + delegateType + " checker on the class path"));
+        }
+        HealthChecker checker = delegate.create(CheckerSpec.builder(spec.serviceName(), delegateType, spec.endpoint())
+                .interval(spec.interval()).timeout(spec.timeout()).settings(spec.settings())
+                .metadata(spec.metadata()).blockingExecutor(spec.blockingExecutor()).build());
+        int index = FleetAgent.serviceIndex(spec.serviceName());
+        return new HealthChecker() {
+            @Override
+            public java.util.concurrent.CompletionStage<io.aegis.api.CheckResult> check(io.aegis.api.CheckContext c) {
+                FleetAgent.recordStart(index, System.nanoTime());
+                return checker.check(c);
+            }
+
+            @Override
+            public void close() {
+                checker.close();
+            }
+        };
+    }
+
+    @Override
+    public synchronized void close() {
+        if (delegate != null) {
+            delegate.close();
+        }
+    }
+
+    /** {@code timed-http}. */
+    public static final class Http extends TimedCheckerFactory {
+        public Http() {
+            super("http");
+        }
+    }
+
+    /** {@code timed-tcp}. */
+    public static final class Tcp extends TimedCheckerFactory {
+        public Tcp() {
+            super("tcp");
+        }
+    }
+}

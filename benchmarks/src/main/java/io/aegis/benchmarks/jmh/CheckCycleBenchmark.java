@@ -1,0 +1,122 @@
+package io.aegis.benchmarks.jmh;
+
+import io.aegis.api.ActionOutcome;
+import io.aegis.api.CheckResult;
+import io.aegis.api.HealthChecker;
+import io.aegis.api.event.CheckCompleted;
+import io.aegis.core.ServiceDefinition;
+import io.aegis.core.internal.AlertDispatcher;
+import io.aegis.core.internal.EventBus;
+import io.aegis.core.internal.MonitorContext;
+import io.aegis.core.internal.ServiceMonitor;
+import io.aegis.core.internal.metrics.EngineMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One check cycle through the engine's monitor path with a checker that answers at once: the timer's tick
+ * (invoked directly), the monitor's sequential executor, the plugin-call pool and deadline, the state
+ * machine, the event bus (and the Prometheus metrics listener with {@code metrics=true}), back to the caller
+ * through a {@link CheckCompleted} listener. The engine's own wiring (pools sized as {@code Engine} sizes
+ * them) over {@code io.aegis.core.internal} types: there is no public way to fire one tick on demand.
+ *
+ * <p>{@code java -cp benchmarks/target/benchmarks.jar org.openjdk.jmh.Main CheckCycleBenchmark}
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class CheckCycleBenchmark {
+    private static final CompletableFuture<CheckResult> HEALTHY =
+            CompletableFuture.completedFuture(CheckResult.healthy(Duration.ofNanos(1)));
+
+    @Param({"false", "true"})
+    public boolean metrics;
+
+    private ScheduledThreadPoolExecutor timer;
+    private ExecutorService workers;
+    private ExecutorService pluginCalls;
+    private ServiceMonitor monitor;
+    private volatile Runnable tick;
+    private volatile CountDownLatch completed;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        timer = new ScheduledThreadPoolExecutor(1) {
+            @Override
+            public ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay, long period,
+                    TimeUnit unit) {
+                tick = command; // the benchmark fires the ticks; the real schedule never comes due
+                return super.scheduleAtFixedRate(command, 1, 1, TimeUnit.DAYS);
+            }
+        };
+        timer.setRemoveOnCancelPolicy(true);
+        workers = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
+        pluginCalls = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>());
+        EventBus bus = new EventBus();
+        bus.subscribe(CheckCompleted.class, event -> completed.countDown());
+        Clock clock = Clock.systemUTC();
+        ServiceDefinition definition = ServiceDefinition.builder("bench").check("noop", "noop")
+                .interval(Duration.ofSeconds(1)).timeout(Duration.ofSeconds(1)).build();
+        if (metrics) {
+            EngineMetrics engineMetrics = new EngineMetrics(new PrometheusRegistry(), clock);
+            bus.subscribe(io.aegis.api.event.ServiceEvent.class, engineMetrics::onEvent);
+            engineMetrics.serviceAdded("bench");
+        }
+        HealthChecker checker = context -> HEALTHY;
+        monitor = new ServiceMonitor(definition, checker, null,
+                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("benchmark")), "notify", false,
+                new MonitorContext(clock, timer, workers, pluginCalls, bus,
+                        new AlertDispatcher(Map.of(), timer, pluginCalls, clock)));
+        monitor.start(Duration.ZERO);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (tick == null && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        if (tick == null) {
+            throw new IllegalStateException("the monitor never scheduled its ticks");
+        }
+    }
+
+    @Benchmark
+    public boolean checkCycle() throws InterruptedException {
+        CountDownLatch latch = new CountDownLatch(1);
+        completed = latch;
+        tick.run();
+        return latch.await(5, TimeUnit.SECONDS);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        monitor.stopMonitoring().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        timer.shutdownNow();
+        workers.shutdownNow();
+        pluginCalls.shutdownNow();
+    }
+}

@@ -1,0 +1,51 @@
+package io.aegis.benchmarks.peers;
+
+import io.aegis.benchmarks.DemoService;
+import io.aegis.benchmarks.Options;
+import io.aegis.benchmarks.Procs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** supervisord ({@code autorestart=true, startsecs=0}) keeping the demo service running; config in the work dir. */
+public final class Supervisord implements AutoCloseable {
+    private final Process process;
+
+    private Supervisord(Process process) {
+        this.process = process;
+    }
+
+    public static Supervisord start(Options options, Path binary, int port) throws Exception {
+        Path dir = Files.createDirectories(options.workDir().resolve("supervisord"));
+        Path config = dir.resolve("supervisord.conf");
+        Files.writeString(config, """
+                [supervisord]
+                nodaemon=true
+                logfile=%1$s/supervisord.log
+                pidfile=%1$s/supervisord.pid
+                childlogdir=%1$s
+                [program:demo]
+                command=%2$s
+                autorestart=true
+                startsecs=0
+                startretries=100000
+                stopwaitsecs=2
+                redirect_stderr=true
+                stdout_logfile=%1$s/demo.log
+                """.formatted(dir, String.join(" ", DemoService.command(options, port))));
+        Process process = new ProcessBuilder(binary.toString(), "-n", "-c", config.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("supervisord.out").toFile()).start();
+        return new Supervisord(process);
+    }
+
+    public ProcessHandle handle() {
+        return process.toHandle();
+    }
+
+    @Override
+    public void close() {
+        Procs.stop(process.toHandle(), Duration.ofSeconds(5));
+    }
+
+}
