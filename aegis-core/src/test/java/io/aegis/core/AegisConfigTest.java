@@ -48,6 +48,22 @@ class AegisConfigTest {
         }
     }
 
+    // ---- the README's reference example ----------------------------------------------------------------------
+
+    @Test
+    void theReadmesConfigurationReferenceLoadsWithoutProblems() throws IOException {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        int section = readme.indexOf("## Configuration");
+        int start = readme.indexOf("```yaml\n", section) + "```yaml\n".length();
+        String yaml = readme.substring(start, readme.indexOf("```", start));
+
+        AegisConfig config = parse(yaml, Map.of("API_TOKEN", "a", "TOKEN", "b"));
+
+        assertThat(config.report().lines()).isEmpty();
+        assertThat(config.services()).extracting(ServiceDefinition::checkType)
+                .containsExactly("http", "tcp", "grpc", "script");
+    }
+
     // ---- start period and recovery verification ------------------------------------------------------------
 
     @Test
