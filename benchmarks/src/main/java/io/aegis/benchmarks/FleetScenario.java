@@ -32,9 +32,9 @@ public final class FleetScenario implements Scenario {
     public Result run(Options options) throws Exception {
         Result result = new Result();
         List<Integer> sizes = options.smoke() ? List.of(20) : List.of(1_000, 10_000);
-        Duration warmup = options.duration(Duration.ofSeconds(3), Duration.ofMillis(500));
+        Duration warmup = options.duration(Duration.ofSeconds(2), Duration.ofMillis(500));
         int windows = options.size(3, 1);
-        Duration window = options.duration(Duration.ofSeconds(3), Duration.ofSeconds(1));
+        Duration window = options.duration(Duration.ofSeconds(2), Duration.ofSeconds(1));
         Optional<Path> blackbox = Procs.which("prometheus-blackbox-exporter").or(() -> Procs.which("blackbox_exporter"));
         for (int services : sizes) {
             int ports = Math.min(services, 1000);

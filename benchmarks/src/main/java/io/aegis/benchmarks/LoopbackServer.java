@@ -28,9 +28,6 @@ public final class LoopbackServer {
     private static final byte[] CLOSE = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
             + "Connection: close\r\n\r\nOK").getBytes(StandardCharsets.US_ASCII);
 
-    private LoopbackServer() {
-    }
-
     /** Per connection: how far into "\r\n\r\n" the request bytes are, and output not yet written. */
     private static final class Conn {
         int matched;
@@ -38,22 +35,59 @@ public final class LoopbackServer {
         boolean closeAfterWrite;
     }
 
-    public static void main(String[] args) throws IOException {
-        int ports = Integer.parseInt(args[0]);
-        boolean close = args.length > 1 && args[1].equals("close");
-        long maxSeconds = args.length > 2 ? Long.parseLong(args[2]) : 900;
-        long deadline = System.nanoTime() + maxSeconds * 1_000_000_000L;
-        Selector selector = Selector.open();
-        List<Integer> bound = new ArrayList<>();
-        for (int i = 0; i < ports; i++) {
+    private final Selector selector;
+    private final List<Integer> ports = new ArrayList<>();
+    private final boolean close;
+    private volatile boolean closed;
+
+    private LoopbackServer(int portCount, boolean close) throws IOException {
+        this.close = close;
+        this.selector = Selector.open();
+        for (int i = 0; i < portCount; i++) {
             ServerSocketChannel server = ServerSocketChannel.open();
             server.bind(new InetSocketAddress("127.0.0.1", 0), 4096);
             server.configureBlocking(false);
             server.register(selector, SelectionKey.OP_ACCEPT);
-            bound.add(((InetSocketAddress) server.getLocalAddress()).getPort());
+            ports.add(((InetSocketAddress) server.getLocalAddress()).getPort());
         }
+    }
+
+    /** Binds {@code portCount} loopback ports; {@link #serve} answers on them. */
+    public static LoopbackServer open(int portCount, boolean close) throws IOException {
+        return new LoopbackServer(portCount, close);
+    }
+
+    public List<Integer> ports() {
+        return ports;
+    }
+
+    /** Serves in a daemon thread (for in-JVM use: the JMH benchmarks); {@link #close} stops it. */
+    public LoopbackServer startInBackground() {
+        Thread thread = new Thread(() -> {
+            try {
+                serve(Long.MAX_VALUE);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, "loopback-server");
+        thread.setDaemon(true);
+        thread.start();
+        return this;
+    }
+
+    /** Stops serving and closes every socket. */
+    public void close() {
+        closed = true;
+        selector.wakeup();
+    }
+
+    public static void main(String[] args) throws IOException {
+        int portCount = Integer.parseInt(args[0]);
+        boolean close = args.length > 1 && args[1].equals("close");
+        long maxSeconds = args.length > 2 ? Long.parseLong(args[2]) : 900;
+        LoopbackServer server = open(portCount, close);
         StringJoiner joined = new StringJoiner(",", "PORTS ", "");
-        bound.forEach(port -> joined.add(Integer.toString(port)));
+        server.ports().forEach(port -> joined.add(Integer.toString(port)));
         System.out.println(joined);
         System.out.flush();
         Thread watchdog = new Thread(() -> {
@@ -68,13 +102,18 @@ public final class LoopbackServer {
         }, "stdin-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
+        server.serve(System.nanoTime() + maxSeconds * 1_000_000_000L);
+        System.exit(0);
+    }
 
+    /** Serves until {@link #close} or {@code deadlineNanos} (a {@link System#nanoTime()} value). */
+    public void serve(long deadlineNanos) throws IOException {
         byte[] response = close ? CLOSE : KEEP;
         long accepted = 0;
         long served = 0;
         long nextReport = System.nanoTime() + 5_000_000_000L;
         ByteBuffer in = ByteBuffer.allocateDirect(64 * 1024);
-        while (System.nanoTime() < deadline) {
+        while (!closed && System.nanoTime() - deadlineNanos < 0) {
             selector.select(1000);
             if (System.nanoTime() > nextReport) {
                 // stderr goes to the scenario's log: how many connections the checks opened, how many requests
@@ -149,7 +188,10 @@ public final class LoopbackServer {
                 }
             }
         }
-        System.exit(0);
+        for (SelectionKey key : selector.keys()) {
+            key.channel().close();
+        }
+        selector.close();
     }
 
     private static void flush(SelectionKey key, SocketChannel channel, Conn conn) throws IOException {

@@ -25,7 +25,7 @@ public final class RecoveryScenario implements Scenario {
         int kills = options.size(20, 2);
         int peerKills = options.size(10, 1);
         int fails = options.size(5, 1);
-        Duration settle = Duration.ofMillis(options.smoke() ? 300 : 1000);
+        Duration settle = Duration.ofMillis(options.smoke() ? 300 : 700);
 
         Stats demoStart = Stats.of(DemoService.startupSeconds(options, options.size(5, 1)));
         result.row("recovery: reference", "demo JVM start -> 200 s", demoStart.summary("s"), "", "");

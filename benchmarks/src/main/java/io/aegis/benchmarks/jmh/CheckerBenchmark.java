@@ -1,12 +1,12 @@
 package io.aegis.benchmarks.jmh;
 
-import com.sun.net.httpserver.HttpServer;
 import io.aegis.api.CheckContext;
 import io.aegis.api.CheckResult;
 import io.aegis.api.CheckerSpec;
 import io.aegis.api.HealthChecker;
 import io.aegis.api.HealthCheckerFactory;
 import io.aegis.api.Settings;
+import io.aegis.benchmarks.LoopbackServer;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,7 +33,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The bundled HTTP and TCP checkers against an in-JVM loopback server, one check at a time, beside the
+ * The bundled HTTP and TCP checkers against an in-JVM loopback server ({@link LoopbackServer}), one check at a time, beside the
  * same request made with the plain JDK client (and a plain connect): the difference is the checker's own
  * per-check overhead.
  *
@@ -48,8 +48,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class CheckerBenchmark {
     private static final CheckContext CONTEXT = new CheckContext(1, Duration.ofSeconds(2));
 
-    private HttpServer server;
-    private ExecutorService serverThreads;
+    private LoopbackServer server;
     private ExecutorService blocking;
     private HealthCheckerFactory httpFactory;
     private HealthCheckerFactory tcpFactory;
@@ -61,17 +60,10 @@ public class CheckerBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
-        serverThreads = Executors.newFixedThreadPool(2);
-        server.setExecutor(serverThreads);
-        server.createContext("/health", exchange -> {
-            byte[] body = "OK".getBytes();
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        server.start();
-        address = server.getAddress();
+        // the fleet scenario's server (one NIO thread, TCP_NODELAY, one write per response): the JDK's
+        // HttpServer writes headers and body apart and meets delayed ACKs, 40 ms a request
+        server = LoopbackServer.open(1, false).startInBackground();
+        address = new InetSocketAddress("127.0.0.1", server.ports().get(0));
         blocking = Executors.newCachedThreadPool();
         String url = "http://127.0.0.1:" + address.getPort() + "/health";
         httpFactory = factory("http");
@@ -121,8 +113,7 @@ public class CheckerBenchmark {
         tcp.close();
         httpFactory.close();
         tcpFactory.close();
-        server.stop(0);
-        serverThreads.shutdownNow();
+        server.close();
         blocking.shutdownNow();
     }
 }
