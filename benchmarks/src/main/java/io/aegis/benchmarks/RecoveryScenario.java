@@ -57,8 +57,9 @@ public final class RecoveryScenario implements Scenario {
                 monitKill = Stats.of(DemoService.killToServing(DemoService.byPidFile(peer.pidFile()), monitPort,
                         peerKills, settle));
                 if (!options.smoke()) {
-                    monitFail = Stats.of(DemoService.failToHealthy(monitPort, Math.min(fails, 3), settle,
-                            Duration.ofSeconds(10)));
+                    // past monit's 2 s start timeout, during which it does not test the port
+                    monitFail = Stats.of(DemoService.failToHealthy(monitPort, Math.min(fails, 3),
+                            Duration.ofMillis(2500), Duration.ofSeconds(10)));
                 }
             }
         }
@@ -88,7 +89,7 @@ public final class RecoveryScenario implements Scenario {
                 + " 200 on /health, polled every 2ms on new connections. 'minus demo start' subtracts the median"
                 + " start-up of the demo alone (reference row). aegis: " + kills + " kills; peers: " + peerKills
                 + " kills, monit 503: " + Math.min(fails, 3) + " rounds of at most 10 s. monit runs `if failed host 127.0.0.1"
-                + " port P protocol http request \"/health\" then restart` every 1 s cycle.");
+                + " port P protocol http request \"/health\" then restart` every 1 s cycle, start timeout 2 s.");
         return result;
     }
 

@@ -9,7 +9,8 @@ public final class Stats {
     private final double[] sorted;
 
     private Stats(double[] values) {
-        this.sorted = values.clone();
+        // a window without data reports NaN: leave it out rather than let it pose as a maximum
+        this.sorted = java.util.Arrays.stream(values).filter(v -> !Double.isNaN(v)).toArray();
         Arrays.sort(sorted);
     }
 

@@ -12,7 +12,8 @@ import java.util.Optional;
 /**
  * monit ({@code set daemon 1}, the shortest cycle it allows) keeping the demo service running and restarting
  * it when {@code /health} fails; in the foreground, config and state in the work dir. monit does not start
- * the demo as its child, so the demo writes its pid to a file monit and the scenario both read.
+ * the demo as its child, so the demo writes its pid to a file monit and the scenario both read. monit pauses
+ * connection tests while a started program is within its start timeout (default 30 s): 2 s here.
  */
 public final class Monit implements AutoCloseable {
     private final Process process;
@@ -36,7 +37,7 @@ public final class Monit implements AutoCloseable {
                 set idfile %1$s/monit.id
                 set statefile %1$s/monit.state
                 check process demo with pidfile %2$s
-                  start program = "/bin/sh -c '%3$s'"
+                  start program = "/bin/sh -c '%3$s'" with timeout 2 seconds
                   stop program = "/bin/sh -c 'kill $(cat %2$s)'"
                   if failed host 127.0.0.1 port %4$d protocol http request "/health" for 1 cycles then restart
                 """.formatted(dir, pidFile, start, port));
