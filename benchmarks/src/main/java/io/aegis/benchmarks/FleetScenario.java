@@ -112,6 +112,9 @@ public final class FleetScenario implements Scenario {
             Agent agent = new Agent();
             agent.services = services;
             List<String> jvm = new ArrayList<>(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+            if (options.smoke()) {
+                jvm.add("-XX:TieredStopAtLevel=1"); // the smoke run only proves the path works: start fast
+            }
             String extra = System.getProperty("aegis.bench.agentJvmArgs", "");
             if (!extra.isBlank()) {
                 jvm.addAll(List.of(extra.trim().split("\\s+")));
@@ -119,7 +122,7 @@ public final class FleetScenario implements Scenario {
             Path log = options.workDir().resolve("fleet-agent-" + services + "-" + type + ".log");
             Process process = Procs.start(Procs.javaCommand(options, jvm, FleetAgent.class, Integer.toString(services),
                     type, portsFile.toString(), Long.toString(warmup.toMillis()), Integer.toString(windows),
-                    Long.toString(window.toMillis()), Integer.toString(options.size(3000, 300))), log);
+                    Long.toString(window.toMillis()), Integer.toString(options.size(3000, 100))), log);
             long limit = warmup.toMillis() + windows * window.toMillis() + 60_000;
             try {
                 BufferedReader out = Procs.lines(process.getInputStream());

@@ -68,7 +68,9 @@ public final class RecoveryScenario implements Scenario {
                 + " s", peerColumn("supervisord", supervisord, supKill, aegisKill) + "; "
                 + peerColumn("monit", monit, monitKill, aegisKill));
 
-        for (Duration interval : List.of(Duration.ofSeconds(1), Duration.ofMillis(200))) {
+        List<Duration> intervals = options.smoke() ? List.of(Duration.ofMillis(200))
+                : List.of(Duration.ofSeconds(1), Duration.ofMillis(200));
+        for (Duration interval : intervals) {
             int failPort = Procs.freePort();
             Duration timeout = interval.toMillis() >= 1000 ? Duration.ofMillis(500) : Duration.ofMillis(150);
             Path config = AegisProcess.demoConfig(options, "recovery-503-" + interval.toMillis() + ".yaml", failPort,
