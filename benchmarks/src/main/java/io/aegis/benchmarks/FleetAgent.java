@@ -63,6 +63,12 @@ public final class FleetAgent {
     }
 
     public static void main(String[] args) throws Exception {
+        // As the aegis CLI does (AegisCommand.useAtLeastTwoCommonPoolThreads): on 2 cores the JDK HttpClient
+        // would otherwise start a thread per response. The benchmark measures aegis as shipped.
+        if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null
+                && Runtime.getRuntime().availableProcessors() <= 2) {
+            System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism", "2");
+        }
         int services = Integer.parseInt(args[0]);
         String type = args[1];
         int[] ports = Arrays.stream(Files.readString(Path.of(args[2])).trim().split(","))
