@@ -7,7 +7,18 @@ import io.aegis.api.HealthChecker;
 import io.aegis.api.HealthCheckerFactory;
 import io.aegis.api.Settings;
 import io.aegis.benchmarks.LoopbackServer;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,9 +44,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The bundled HTTP and TCP checkers against an in-JVM loopback server ({@link LoopbackServer}), one check at a time, beside the
- * same request made with the plain JDK client (and a plain connect): the difference is the checker's own
- * per-check overhead.
+ * The bundled checkers, one check at a time, each beside the same work done plainly: HTTP and TCP against an
+ * in-JVM loopback server ({@link LoopbackServer}) beside the plain JDK client and a plain connect; gRPC
+ * against an in-JVM grpc-java health server beside a plain blocking stub call; a script that exits 0
+ * beside a plain {@code ProcessBuilder} run of it. The difference is each checker's own per-check overhead.
  *
  * <p>{@code java -cp benchmarks/target/benchmarks.jar org.openjdk.jmh.Main CheckerBenchmark}
  */
@@ -57,6 +69,14 @@ public class CheckerBenchmark {
     private HttpClient plainClient;
     private HttpRequest plainRequest;
     private InetSocketAddress address;
+    private Server grpcServer;
+    private HealthCheckerFactory grpcFactory;
+    private HealthChecker grpc;
+    private ManagedChannel plainChannel;
+    private HealthGrpc.HealthBlockingStub plainStub;
+    private HealthCheckerFactory scriptFactory;
+    private HealthChecker script;
+    private Path scriptFile;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -72,6 +92,21 @@ public class CheckerBenchmark {
         tcp = tcpFactory.create(spec("tcp", "127.0.0.1:" + address.getPort()));
         plainClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         plainRequest = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build();
+
+        HealthStatusManager health = new HealthStatusManager();
+        health.setStatus("", ServingStatus.SERVING);
+        grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(health.getHealthService()).build().start();
+        grpcFactory = factory("grpc");
+        grpc = grpcFactory.create(spec("grpc", "127.0.0.1:" + grpcServer.getPort()));
+        plainChannel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
+        plainStub = HealthGrpc.newBlockingStub(plainChannel);
+
+        scriptFile = Files.createTempFile("aegis-bench-check", ".sh",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.writeString(scriptFile, "#!/bin/sh\necho OK\nexit 0\n");
+        scriptFactory = factory("script");
+        script = scriptFactory.create(spec("script", scriptFile.toString()));
     }
 
     private CheckerSpec spec(String type, String endpoint) {
@@ -107,8 +142,38 @@ public class CheckerBenchmark {
         }
     }
 
+    @Benchmark
+    public CheckResult grpcCheck() {
+        return grpc.check(CONTEXT).toCompletableFuture().join();
+    }
+
+    @Benchmark
+    public ServingStatus plainGrpcStub() {
+        return plainStub.withDeadlineAfter(2, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance())
+                .getStatus();
+    }
+
+    @Benchmark
+    public CheckResult scriptCheck() {
+        return script.check(CONTEXT).toCompletableFuture().join();
+    }
+
+    @Benchmark
+    public int plainProcess() throws Exception {
+        Process process = new ProcessBuilder(scriptFile.toString()).redirectErrorStream(true).start();
+        process.getInputStream().readAllBytes();
+        return process.waitFor();
+    }
+
     @TearDown(Level.Trial)
-    public void tearDown() {
+    public void tearDown() throws Exception {
+        grpc.close();
+        grpcFactory.close();
+        plainChannel.shutdownNow();
+        grpcServer.shutdownNow();
+        script.close();
+        scriptFactory.close();
+        Files.deleteIfExists(scriptFile);
         http.close();
         tcp.close();
         httpFactory.close();
