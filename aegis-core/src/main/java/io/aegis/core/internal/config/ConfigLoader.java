@@ -204,23 +204,36 @@ public final class ConfigLoader {
         if (block.isEmpty()) {
             return RetryBackoff.ofDefaults();
         }
-        TrackingSettings backoff = block.get();
-        Duration initial = positiveDuration(backoff, "initial", RetryBackoff.DEFAULT_INITIAL);
-        double multiplier = read(() -> backoff.number("multiplier"), Optional.<Double>empty())
-                .orElse(RetryBackoff.DEFAULT_MULTIPLIER);
+        Curve curve = curve(block.get(), "retryBackoff", RetryBackoff.DEFAULT_INITIAL, RetryBackoff.DEFAULT_MULTIPLIER,
+                RetryBackoff.DEFAULT_MAX);
+        problems.addAll(block.get().unknownKeys());
+        return RetryBackoff.of(curve.initial(), curve.multiplier(), curve.max());
+    }
+
+    /** An exponential curve as written in a {@code {initial, multiplier, max}} block. */
+    private record Curve(Duration initial, double multiplier, Duration max) {
+    }
+
+    /**
+     * Reads {@code initial}, {@code multiplier} and {@code max} of a backoff block; a value with a problem is
+     * reported at its key and replaced by something consistent, so the rest can still be checked.
+     */
+    private Curve curve(TrackingSettings block, String name, Duration defaultInitial, double defaultMultiplier,
+            Duration defaultMax) {
+        Duration initial = positiveDuration(block, "initial", defaultInitial);
+        double multiplier = read(() -> block.number("multiplier"), Optional.<Double>empty()).orElse(defaultMultiplier);
         if (multiplier < 1.0) {
-            problem(backoff, "multiplier", "expected a number of at least 1");
-            multiplier = RetryBackoff.DEFAULT_MULTIPLIER;
+            problem(block, "multiplier", "expected a number of at least 1");
+            multiplier = defaultMultiplier;
         }
-        Duration defaultMax = initial.compareTo(RetryBackoff.DEFAULT_MAX) > 0 ? initial : RetryBackoff.DEFAULT_MAX;
-        Duration max = positiveDuration(backoff, "max", defaultMax);
+        // an unset cap grows with a large first delay instead of contradicting it
+        Duration max = positiveDuration(block, "max", initial.compareTo(defaultMax) > 0 ? initial : defaultMax);
         if (max.compareTo(initial) < 0) {
-            problem(backoff, "max", "expected a duration of at least retryBackoff.initial ("
-                    + Durations.format(initial) + ")");
+            problem(block, "max", "expected a duration of at least " + name + ".initial (" + Durations.format(initial)
+                    + ")");
             max = initial;
         }
-        problems.addAll(backoff.unknownKeys());
-        return RetryBackoff.of(initial, multiplier, max);
+        return new Curve(initial, multiplier, max);
     }
 
     /** The {@code runtime:} block when it names its type; null otherwise. */
@@ -246,25 +259,9 @@ public final class ConfigLoader {
     private RecoveryPolicy recoveryPolicy(TrackingSettings actions) {
         RecoveryPolicy.Builder builder = RecoveryPolicy.custom();
         read(() -> actions.trackedSection("backoff"), Optional.<TrackingSettings>empty()).ifPresent(backoff -> {
-            Duration initial = positiveDuration(backoff, "initial", RecoveryPolicy.DEFAULT_BACKOFF_INITIAL);
-            double multiplier = read(() -> backoff.number("multiplier"), Optional.<Double>empty())
-                    .orElse(RecoveryPolicy.DEFAULT_BACKOFF_MULTIPLIER);
-            if (multiplier < 1.0) {
-                problem(backoff, "multiplier", "expected a number of at least 1");
-                multiplier = RecoveryPolicy.DEFAULT_BACKOFF_MULTIPLIER;
-            }
-            // an unset cap grows with a large first delay instead of contradicting it
-            Duration defaultMax = initial.compareTo(RecoveryPolicy.DEFAULT_BACKOFF_MAX) > 0
-                    ? initial : RecoveryPolicy.DEFAULT_BACKOFF_MAX;
-            Duration max = positiveDuration(backoff, "max", defaultMax);
-            if (max.compareTo(initial) < 0) {
-                problem(backoff, "max", "expected a duration of at least backoff.initial ("
-                        + Durations.format(initial) + ")");
-                max = initial;
-            }
-            double finalMultiplier = multiplier;
-            Duration finalMax = max;
-            policyStep(actions, () -> builder.backoff(initial, finalMultiplier, finalMax));
+            Curve curve = curve(backoff, "backoff", RecoveryPolicy.DEFAULT_BACKOFF_INITIAL,
+                    RecoveryPolicy.DEFAULT_BACKOFF_MULTIPLIER, RecoveryPolicy.DEFAULT_BACKOFF_MAX);
+            policyStep(actions, () -> builder.backoff(curve.initial(), curve.multiplier(), curve.max()));
         });
         Duration resetAfter = positiveDuration(actions, "resetAfter", RecoveryPolicy.DEFAULT_RESET_AFTER);
         policyStep(actions, () -> builder.resetAfter(resetAfter));
