@@ -53,7 +53,7 @@ import picocli.CommandLine.Spec;
             "2:invalid configuration or command line"},
         footer = {
             "",
-            "Environment: AEGIS_LOG_LEVEL, AEGIS_METRICS_ENABLED, AEGIS_METRICS_PORT,",
+            "Environment: AEGIS_LOG_LEVEL, AEGIS_METRICS_ENABLED, AEGIS_METRICS_PORT, AEGIS_METRICS_HOST,",
             "AEGIS_SERVICE_<NAME>_<FIELD>; JAVA_OPTS and JAVA_HOME for the JVM.",
             "Precedence: command-line flag > environment > YAML > default."})
 public final class AegisCommand implements Callable<Integer> {

@@ -96,6 +96,11 @@ public final class AegisConfig {
         return loaded.metricsEnabled();
     }
 
+    /** {@code global.metricsHost}, default 0.0.0.0 (every interface); 127.0.0.1 keeps metrics local. */
+    public String metricsHost() {
+        return loaded.metricsHost();
+    }
+
     /** {@code global.metricsPort}, default 9090; 0 picks a free port. */
     public int metricsPort() {
         return loaded.metricsPort();

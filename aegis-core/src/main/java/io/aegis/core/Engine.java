@@ -275,7 +275,7 @@ public final class Engine implements AutoCloseable {
         private ClassLoader classLoader;
         private Boolean metricsEnabled;
         private Integer metricsPort;
-        private String metricsHost = "0.0.0.0";
+        private String metricsHost;
 
         private Builder() {
         }
@@ -338,7 +338,7 @@ public final class Engine implements AutoCloseable {
             return this;
         }
 
-        /** The address the metrics server binds; default all interfaces. */
+        /** Overrides {@code global.metricsHost}, the address the metrics server binds; default all interfaces. */
         public Builder metricsHost(String host) {
             this.metricsHost = Objects.requireNonNull(host, "host");
             return this;
@@ -393,7 +393,8 @@ public final class Engine implements AutoCloseable {
                     : builder.config == null || builder.config.metricsEnabled();
             this.metricsPort = builder.metricsPort != null ? builder.metricsPort
                     : builder.config != null ? builder.config.metricsPort() : 9090;
-            this.metricsHost = builder.metricsHost;
+            this.metricsHost = builder.metricsHost != null ? builder.metricsHost
+                    : builder.config != null ? builder.config.metricsHost() : "0.0.0.0";
             this.timer = new ScheduledThreadPoolExecutor(1, daemonThreads("aegis-timer"));
             this.timer.setRemoveOnCancelPolicy(true);
             int cores = Runtime.getRuntime().availableProcessors();

@@ -64,6 +64,22 @@ class AegisConfigTest {
                 .containsExactly("http", "tcp", "grpc", "script");
     }
 
+    // ---- where metrics are served ----------------------------------------------------------------------------
+
+    @Test
+    void readsTheMetricsHostFromTheFileAndTheEnvironment() {
+        assertThat(parse(API).metricsHost()).isEqualTo("0.0.0.0");
+        assertThat(parse("global:\n  metricsHost: 127.0.0.1\n" + API).metricsHost()).isEqualTo("127.0.0.1");
+        assertThat(parse(API, Map.of("AEGIS_METRICS_HOST", "::1")).metricsHost()).isEqualTo("::1");
+    }
+
+    @Test
+    void rejectsAMetricsHostWithAPort() {
+        assertThat(problems("global:\n  metricsHost: 0.0.0.0:9090\n" + API)).containsExactly(
+                "aegis.yaml:2:16: global.metricsHost: expected an address to bind such as 127.0.0.1 or 0.0.0.0 (the"
+                        + " port goes in metricsPort), found \"0.0.0.0:9090\"");
+    }
+
     // ---- start period and recovery verification ------------------------------------------------------------
 
     @Test
@@ -296,7 +312,7 @@ class AegisConfigTest {
     @Test
     void listsTheKnownKeysWhenNoneIsClose() {
         assertThat(problems("global:\n  colour: blue\n")).containsExactly("aegis.yaml:2:3: global.colour: unknown key"
-                + " \"colour\"; expected one of: logLevel, metricsEnabled, metricsPort");
+                + " \"colour\"; expected one of: logLevel, metricsEnabled, metricsPort, metricsHost");
     }
 
     @Test

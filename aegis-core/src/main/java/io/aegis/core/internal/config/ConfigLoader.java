@@ -46,6 +46,8 @@ public final class ConfigLoader {
     public static final String DEFAULT_LOG_LEVEL = "info";
     /** Default of {@code global.metricsPort}. */
     public static final int DEFAULT_METRICS_PORT = 9090;
+    /** Default of {@code global.metricsHost}: every interface, like Prometheus exporters. */
+    public static final String DEFAULT_METRICS_HOST = "0.0.0.0";
 
     private static final List<String> SEVERITIES = List.of("INFO", "WARNING", "CRITICAL");
     private static final List<String> THRESHOLD_KINDS = List.of("latency", "error_rate", "throughput");
@@ -53,7 +55,7 @@ public final class ConfigLoader {
 
     /** What the loader made of a file; {@code report} holds every problem it found. */
     public record LoadedConfig(String origin, String logLevel, boolean metricsEnabled, int metricsPort,
-            List<ServiceDefinition> services, TrackingSettings notifications, TrackingSettings logs,
+            String metricsHost, List<ServiceDefinition> services, TrackingSettings notifications, TrackingSettings logs,
             TrackingSettings anomalyDetection, ConfigReport report) {
     }
 
@@ -102,6 +104,8 @@ public final class ConfigLoader {
         boolean metricsEnabled = global.map(g -> read(() -> g.bool("metricsEnabled", true), true)).orElse(true);
         int metricsPort = global.map(g -> read(() -> (int) g.integer("metricsPort", DEFAULT_METRICS_PORT, 0, 65535),
                 DEFAULT_METRICS_PORT)).orElse(DEFAULT_METRICS_PORT);
+        String metricsHost = global.map(g -> read(() -> metricsHost(g), DEFAULT_METRICS_HOST))
+                .orElse(DEFAULT_METRICS_HOST);
         global.ifPresent(g -> problems.addAll(g.unknownKeys()));
 
         List<ServiceDefinition> services = new ArrayList<>();
@@ -126,8 +130,20 @@ public final class ConfigLoader {
         ConfigReport report = new ConfigReport(origin, document.locator(), overrides.sources());
         overrides.problems().forEach(problem -> report.addEnvironmentProblem(problem.keyPath(), problem.message()));
         report.addAll(problems);
-        return new LoadedConfig(origin, logLevel, metricsEnabled, metricsPort, List.copyOf(services), notifications,
+        return new LoadedConfig(origin, logLevel, metricsEnabled, metricsPort, metricsHost, List.copyOf(services),
+                notifications,
                 logs, anomalyDetection, report);
+    }
+
+    /** {@code global.metricsHost}: an IP address or host name to bind, such as 127.0.0.1 to stay local. */
+    private String metricsHost(TrackingSettings global) {
+        String host = global.string("metricsHost", DEFAULT_METRICS_HOST).trim();
+        boolean hostAndPort = host.indexOf(':') >= 0 && host.indexOf(':') == host.lastIndexOf(':'); // not IPv6
+        if (host.isEmpty() || hostAndPort || host.chars().anyMatch(c -> Character.isWhitespace(c) || c == '/')) {
+            throw new io.aegis.api.ConfigException(global.keyPath("metricsHost"), "expected an address to bind such"
+                    + " as 127.0.0.1 or 0.0.0.0 (the port goes in metricsPort), found \"" + host + "\"");
+        }
+        return host;
     }
 
     private String logLevel(TrackingSettings global) {

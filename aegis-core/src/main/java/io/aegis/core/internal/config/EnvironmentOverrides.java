@@ -25,7 +25,8 @@ final class EnvironmentOverrides {
     private static final Map<String, String> GLOBALS = Map.of(
             "AEGIS_LOG_LEVEL", "logLevel",
             "AEGIS_METRICS_ENABLED", "metricsEnabled",
-            "AEGIS_METRICS_PORT", "metricsPort");
+            "AEGIS_METRICS_PORT", "metricsPort",
+            "AEGIS_METRICS_HOST", "metricsHost");
 
     /** FIELD → key path inside the service block, in the order they are listed to a person. */
     private static final Map<String, String> SERVICE_FIELDS = serviceFields();
