@@ -61,10 +61,10 @@ final class HttpChecker implements HealthChecker {
     public CompletionStage<CheckResult> check(CheckContext context) {
         long start = System.nanoTime();
         Duration timeout = HttpCheckConfig.positive(context.timeout());
-        HttpRequest request = config.request(timeout);
+        HttpRequest request = config.request();
         CompletableFuture<CheckResult> verdict = new CompletableFuture<>();
-        // The request timeout ends only the wait for the response headers; this deadline also ends a body
-        // that trickles in forever.
+        // The one deadline of the check: it ends the wait for the headers and for a body that trickles in
+        // forever, and cancels the exchange.
         ScheduledFuture<?> deadline;
         try {
             deadline = timer.schedule(() -> verdict.complete(timedOut(start, timeout)), timeout.toNanos(),

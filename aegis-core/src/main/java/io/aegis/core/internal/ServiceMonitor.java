@@ -63,6 +63,8 @@ public final class ServiceMonitor {
     private final RecoveryTracker tracker;
     private final RetryDelays retryDelays;
     private final Duration checkDeadline;
+    /** Immutable, and most cycles have only their first attempt: built once rather than per check. */
+    private final CheckContext firstAttempt;
     private final Duration runtimeDeadline;
     private final Duration actionDeadline;
     /** Set (from any thread) as soon as shutdown begins, so exits caused by the shutdown are not crashes. */
@@ -104,6 +106,7 @@ public final class ServiceMonitor {
         // Slack so that a checker's own timeout verdict (more precise: TIMEOUT on connect or on read) wins.
         Duration timeout = definition.timeout();
         this.checkDeadline = timeout.plus(max(Duration.ofMillis(100), timeout.dividedBy(10)));
+        this.firstAttempt = new CheckContext(1, timeout);
         this.runtimeDeadline = runtime == null ? ACTION_DEADLINE : safeOperationTimeout(runtime);
         this.actionDeadline = runtime == null ? ACTION_DEADLINE : runtimeDeadline.plus(Duration.ofSeconds(10));
         this.snapshot = new ServiceSnapshot(name, ServiceState.UNKNOWN, context.clock().instant(), Optional.empty(), 0);
@@ -242,7 +245,7 @@ public final class ServiceMonitor {
                     Duration.ZERO));
             return;
         }
-        CheckContext checkContext = new CheckContext(number, definition.timeout());
+        CheckContext checkContext = number == 1 ? firstAttempt : new CheckContext(number, definition.timeout());
         long startNanos = System.nanoTime();
         Deadlines.<CheckResult>call(() -> {
             try {
