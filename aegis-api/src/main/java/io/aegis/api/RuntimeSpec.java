@@ -1,5 +1,9 @@
 package io.aegis.api;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 
@@ -9,14 +13,41 @@ import java.util.concurrent.Executor;
  * @param serviceName the service's name
  * @param settings the service's {@code runtime:} block (its {@code type} key included)
  * @param listener to tell when the workload ends unexpectedly
- * @param blockingExecutor a bounded pool for blocking work (waiting for a process, calling a CLI)
+ * @param blockingExecutor a pool for the runtime's blocking work (launching and waiting for a process, calling a
+ *     CLI); it is the runtime's own, never shared with health checks, so a runtime operation never waits
+ *     behind them
+ * @param stateDirectory a directory private to this service (owner-only permissions, already created by the
+ *     engine) where the runtime keeps what must outlive the engine's process: what it started (so that the next
+ *     engine run can find and replace or adopt it) and, by default, the service's output. It is the same
+ *     directory in every run of the same configuration ({@code global.stateDir})
  */
-public record RuntimeSpec(String serviceName, Settings settings, WorkloadListener listener, Executor blockingExecutor) {
+public record RuntimeSpec(String serviceName, Settings settings, WorkloadListener listener, Executor blockingExecutor,
+        Path stateDirectory) {
     /** Validates the values. */
     public RuntimeSpec {
         Objects.requireNonNull(serviceName, "serviceName");
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(blockingExecutor, "blockingExecutor");
+        Objects.requireNonNull(stateDirectory, "stateDirectory");
+    }
+
+    /**
+     * A spec with a fresh private temporary state directory, for plugin tests and callers that keep no state
+     * across runs.
+     *
+     * @throws UncheckedIOException when the temporary directory cannot be created
+     */
+    public RuntimeSpec(String serviceName, Settings settings, WorkloadListener listener, Executor blockingExecutor) {
+        this(serviceName, settings, listener, blockingExecutor, newTemporaryDirectory());
+    }
+
+    private static Path newTemporaryDirectory() {
+        try {
+            // A random name, owner-only permissions on POSIX: safe in a shared temp directory.
+            return Files.createTempDirectory("aegis-runtime-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary state directory", e);
+        }
     }
 }

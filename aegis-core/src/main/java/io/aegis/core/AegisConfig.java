@@ -1,6 +1,7 @@
 package io.aegis.core;
 
 import io.aegis.api.Settings;
+import io.aegis.core.internal.StateDirectory;
 import io.aegis.core.internal.config.ConfigLoader;
 import io.aegis.core.internal.config.ConfigReport;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * An Aegis configuration file, read and checked: the seed project's YAML schema ({@code global}, {@code services},
@@ -31,9 +33,12 @@ import java.util.Map;
  */
 public final class AegisConfig {
     private final ConfigLoader.LoadedConfig loaded;
+    /** Where the engine keeps state: {@code global.stateDir}, else the file's default; empty for parsed text. */
+    private final Optional<Path> stateDir;
 
-    private AegisConfig(ConfigLoader.LoadedConfig loaded) {
+    private AegisConfig(ConfigLoader.LoadedConfig loaded, Optional<Path> stateDir) {
         this.loaded = loaded;
+        this.stateDir = stateDir;
     }
 
     /**
@@ -64,7 +69,11 @@ public final class AegisConfig {
         } catch (IOException e) {
             throw cannotRead(origin, Files.isDirectory(file) ? "it is a directory" : String.valueOf(e.getMessage()));
         }
-        return parse(yaml, origin, env);
+        ConfigLoader.LoadedConfig loaded = ConfigLoader.load(yaml, origin, env);
+        Path folder = file.toAbsolutePath().normalize().getParent();
+        Path stateDir = loaded.stateDir().map(dir -> folder.resolve(dir).normalize())
+                .orElseGet(() -> StateDirectory.defaultFor(file, env));
+        return new AegisConfig(loaded, Optional.of(stateDir));
     }
 
     /**
@@ -74,7 +83,8 @@ public final class AegisConfig {
      * @throws InvalidConfigurationException when the text is not YAML
      */
     public static AegisConfig parse(String yaml, String origin, Map<String, String> env) {
-        return new AegisConfig(ConfigLoader.load(yaml, origin, env));
+        ConfigLoader.LoadedConfig loaded = ConfigLoader.load(yaml, origin, env);
+        return new AegisConfig(loaded, loaded.stateDir().map(dir -> Path.of(dir).toAbsolutePath().normalize()));
     }
 
     private static InvalidConfigurationException cannotRead(String origin, String reason) {
@@ -104,6 +114,17 @@ public final class AegisConfig {
     /** {@code global.metricsPort}, default 9090; 0 picks a free port. */
     public int metricsPort() {
         return loaded.metricsPort();
+    }
+
+    /**
+     * Where the engine keeps what must outlive its process (what runtimes started, services' output by
+     * default): {@code global.stateDir} (or {@code AEGIS_STATE_DIR}), resolved against the file's folder;
+     * without it, for a file, {@code $XDG_STATE_HOME/aegis/<file name>-<hash of its path>} (or
+     * {@code ~/.local/state/aegis/...}). Empty for configuration text without {@code global.stateDir}: the
+     * engine then uses a private temporary directory.
+     */
+    public Optional<Path> stateDir() {
+        return stateDir;
     }
 
     /** The services, in file order; a service with a missing name, type or endpoint is left out. */

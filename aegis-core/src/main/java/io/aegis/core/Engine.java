@@ -22,6 +22,7 @@ import io.aegis.core.internal.EventBus;
 import io.aegis.core.internal.MonitorContext;
 import io.aegis.core.internal.PluginRegistry;
 import io.aegis.core.internal.ServiceMonitor;
+import io.aegis.core.internal.StateDirectory;
 import io.aegis.core.internal.config.ConfigReport;
 import io.aegis.core.internal.config.KeySuggestions;
 import io.aegis.core.internal.config.TrackingSettings;
@@ -83,6 +84,7 @@ public final class Engine implements AutoCloseable {
     private final ExecutorService blockingPool;
     private final ExecutorService pluginCalls;
     private final PrometheusRegistry metricsRegistry;
+    private final StateDirectory stateDirectory;
     private final boolean metricsEnabled;
     private final String metricsHost;
     private final int requestedMetricsPort;
@@ -102,6 +104,7 @@ public final class Engine implements AutoCloseable {
         this.blockingPool = assembly.blockingPool;
         this.pluginCalls = assembly.pluginCalls;
         this.metricsRegistry = assembly.metricsRegistry;
+        this.stateDirectory = assembly.stateDirectory;
         this.metricsEnabled = assembly.metricsEnabled;
         this.metricsHost = assembly.metricsHost;
         this.requestedMetricsPort = assembly.metricsPort;
@@ -116,7 +119,8 @@ public final class Engine implements AutoCloseable {
      * Starts the metrics server, the workloads and the checks. Returns at once; workloads start in the
      * background.
      *
-     * @throws EngineStartException when the metrics port cannot be bound (nothing is left running)
+     * @throws EngineStartException when the metrics port cannot be bound, or another engine uses the same state
+     *     directory (nothing is left running)
      * @throws IllegalStateException when already started or closed
      */
     public Engine start() {
@@ -124,10 +128,17 @@ public final class Engine implements AutoCloseable {
             if (closed || started) {
                 throw new IllegalStateException(closed ? "the engine is closed" : "the engine is already started");
             }
+            try {
+                // Before anything runs: two engines replacing each other's processes would be a restart storm.
+                stateDirectory.lock();
+            } catch (IllegalStateException e) {
+                throw new EngineStartException(e.getMessage(), e);
+            }
             if (metricsEnabled) {
                 try {
                     metricsServer = MetricsServer.start(metricsHost, requestedMetricsPort, metricsRegistry);
                 } catch (RuntimeException e) {
+                    stateDirectory.close();
                     throw new EngineStartException(e.getMessage(), e);
                 }
                 log.info("serving metrics on http://{}:{}/metrics", metricsHost, metricsServer.port());
@@ -207,6 +218,7 @@ public final class Engine implements AutoCloseable {
         workers.shutdownNow();
         blockingPool.shutdownNow();
         pluginCalls.shutdownNow();
+        stateDirectory.close();
         try {
             timer.awaitTermination(5, TimeUnit.SECONDS);
             workers.awaitTermination(5, TimeUnit.SECONDS);
@@ -276,6 +288,7 @@ public final class Engine implements AutoCloseable {
         private Boolean metricsEnabled;
         private Integer metricsPort;
         private String metricsHost;
+        private Path stateDirectory;
 
         private Builder() {
         }
@@ -345,6 +358,17 @@ public final class Engine implements AutoCloseable {
         }
 
         /**
+         * Overrides {@code global.stateDir}: where runtimes record what they started (so that the next engine
+         * using the same directory replaces what a killed one left running) and where services' output goes by
+         * default. Without it and without a configuration file, a private temporary directory deleted on close.
+         * One engine at a time may use a directory ({@link #start()} fails otherwise).
+         */
+        public Builder stateDirectory(Path directory) {
+            this.stateDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /**
          * Loads the plugins, creates every checker, runtime, action and notifier, and validates the whole
          * configuration. Nothing runs yet.
          *
@@ -376,6 +400,7 @@ public final class Engine implements AutoCloseable {
         private final ExecutorService blockingPool;
         private final ExecutorService pluginCalls;
         private final PrometheusRegistry metricsRegistry = new PrometheusRegistry();
+        private StateDirectory stateDirectory;
         private final List<ServiceMonitor> monitors = new ArrayList<>();
         private final List<HealthChecker> checkers = new ArrayList<>();
         private final List<RuntimeAdapter> runtimes = new ArrayList<>();
@@ -411,6 +436,14 @@ public final class Engine implements AutoCloseable {
         }
 
         void assemble() {
+            Optional<Path> stateDir = builder.stateDirectory != null ? Optional.of(builder.stateDirectory)
+                    : builder.config != null ? builder.config.stateDir() : Optional.empty();
+            try {
+                stateDirectory = stateDir.map(StateDirectory::open).orElseGet(StateDirectory::temporary);
+            } catch (IllegalStateException e) {
+                report.add(new ConfigProblem("global.stateDir", e.getMessage()));
+                report.throwIfProblems();
+            }
             builder.subscriptions.forEach(subscribe -> subscribe.accept(bus));
             createNotifiers();
             this.alerts = new AlertDispatcher(notifiers, timer, pluginCalls, builder.clock);
@@ -506,12 +539,19 @@ public final class Engine implements AutoCloseable {
                 report.add(unknownType(settings.keyPath("type"), "runtime type", type.get(), plugins.runtimeTypes()));
                 return null;
             }
+            Path serviceDirectory;
+            try {
+                serviceDirectory = stateDirectory.serviceDirectory(service.name());
+            } catch (IllegalStateException e) {
+                report.add(new ConfigProblem(settings.keyPath("type"), e.getMessage()));
+                return null;
+            }
             RuntimeSpec spec = new RuntimeSpec(service.name(), settings, status -> {
                 ServiceMonitor target = monitor.get();
                 if (target != null) {
                     target.workloadExited(status);
                 }
-            }, blockingPool);
+            }, blockingPool, serviceDirectory);
             RuntimeAdapter runtime = createPlugin(() -> factory.get().create(spec), settings.keyPath("type"),
                     "runtime " + type.get());
             if (runtime != null) {
@@ -602,6 +642,9 @@ public final class Engine implements AutoCloseable {
             workers.shutdownNow();
             blockingPool.shutdownNow();
             pluginCalls.shutdownNow();
+            if (stateDirectory != null) {
+                stateDirectory.close();
+            }
         }
 
         private static java.util.concurrent.ThreadFactory daemonThreads(String nameFormat) {

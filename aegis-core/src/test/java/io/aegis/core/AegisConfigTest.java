@@ -48,6 +48,31 @@ class AegisConfigTest {
         }
     }
 
+    // ---- global.stateDir -------------------------------------------------------------------------------------
+
+    @Test
+    void stateDirOfAFileIsResolvedAgainstItsFolderOrDefaultsToOnePerFile(@TempDir Path dir)
+            throws IOException {
+        Path file = Files.writeString(dir.resolve("aegis.yaml"), "global:\n  stateDir: run/state\n" + API);
+        assertThat(AegisConfig.load(file, Map.of()).stateDir()).contains(dir.resolve("run/state"));
+
+        Path plain = Files.writeString(dir.resolve("plain.yaml"), API);
+        Path xdg = dir.resolve("xdg");
+        assertThat(AegisConfig.load(plain, Map.of("XDG_STATE_HOME", xdg.toString())).stateDir()).hasValueSatisfying(
+                state -> assertThat(state.toString()).matches(java.util.regex.Pattern.quote(xdg + "/aegis/plain.yaml-")
+                        + "[0-9a-f]{8}"));
+        assertThat(AegisConfig.load(plain, Map.of("AEGIS_STATE_DIR", "/srv/aegis")).stateDir())
+                .contains(Path.of("/srv/aegis"));
+    }
+
+    @Test
+    void configurationTextHasNoStateDirUnlessItSetsOne() {
+        assertThat(parse(API).stateDir()).isEmpty();
+        assertThat(parse("global:\n  stateDir: /var/lib/aegis\n" + API).stateDir()).contains(Path.of("/var/lib/aegis"));
+        assertThat(problems("global:\n  stateDir: \"\"\n" + API)).singleElement().asString()
+                .contains("global.stateDir: expected a directory path");
+    }
+
     // ---- the README's reference example ----------------------------------------------------------------------
 
     @Test
@@ -312,7 +337,7 @@ class AegisConfigTest {
     @Test
     void listsTheKnownKeysWhenNoneIsClose() {
         assertThat(problems("global:\n  colour: blue\n")).containsExactly("aegis.yaml:2:3: global.colour: unknown key"
-                + " \"colour\"; expected one of: logLevel, metricsEnabled, metricsPort, metricsHost");
+                + " \"colour\"; expected one of: logLevel, metricsEnabled, metricsPort, metricsHost, stateDir");
     }
 
     @Test

@@ -85,6 +85,24 @@ class EngineTest {
     }
 
     @Test
+    void aSecondEngineOnTheSameStateDirectoryDoesNotStartAndLeavesTheFirstRunning() {
+        Path state = tempDir.resolve("state");
+        ServiceDefinition api = ServiceDefinition.builder("api").check("http", healthUrl())
+                .interval(Duration.ofMillis(100)).onFailure("ignore").build();
+        engine = builder().stateDirectory(state).service(api).build().start();
+        try (Engine second = builder().stateDirectory(state).service(api).build()) {
+            assertThatThrownBy(second::start).isInstanceOf(EngineStartException.class)
+                    .hasMessageContaining("another aegis (pid " + ProcessHandle.current().pid() + ") is already using"
+                            + " the state directory " + state);
+        }
+        await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.HEALTHY);
+        engine.close();
+        try (Engine third = builder().stateDirectory(state).service(api).build()) {
+            third.start();
+        }
+    }
+
+    @Test
     void reportsHealthyThenUnhealthyWhenTheEndpointStartsFailing() {
         engine = builder().service(ServiceDefinition.builder("api").check("http", healthUrl())
                 .interval(Duration.ofMillis(100)).timeout(Duration.ofSeconds(1)).onFailure("ignore").build())

@@ -55,8 +55,9 @@ public final class ConfigLoader {
 
     /** What the loader made of a file; {@code report} holds every problem it found. */
     public record LoadedConfig(String origin, String logLevel, boolean metricsEnabled, int metricsPort,
-            String metricsHost, List<ServiceDefinition> services, TrackingSettings notifications, TrackingSettings logs,
-            TrackingSettings anomalyDetection, ConfigReport report) {
+            String metricsHost, Optional<String> stateDir, List<ServiceDefinition> services,
+            TrackingSettings notifications, TrackingSettings logs, TrackingSettings anomalyDetection,
+            ConfigReport report) {
     }
 
     private final List<ConfigProblem> problems = new ArrayList<>();
@@ -106,6 +107,7 @@ public final class ConfigLoader {
                 DEFAULT_METRICS_PORT)).orElse(DEFAULT_METRICS_PORT);
         String metricsHost = global.map(g -> read(() -> metricsHost(g), DEFAULT_METRICS_HOST))
                 .orElse(DEFAULT_METRICS_HOST);
+        Optional<String> stateDir = global.flatMap(g -> read(() -> stateDir(g), Optional.empty()));
         global.ifPresent(g -> problems.addAll(g.unknownKeys()));
 
         List<ServiceDefinition> services = new ArrayList<>();
@@ -130,9 +132,18 @@ public final class ConfigLoader {
         ConfigReport report = new ConfigReport(origin, document.locator(), overrides.sources());
         overrides.problems().forEach(problem -> report.addEnvironmentProblem(problem.keyPath(), problem.message()));
         report.addAll(problems);
-        return new LoadedConfig(origin, logLevel, metricsEnabled, metricsPort, metricsHost, List.copyOf(services),
-                notifications,
-                logs, anomalyDetection, report);
+        return new LoadedConfig(origin, logLevel, metricsEnabled, metricsPort, metricsHost, stateDir,
+                List.copyOf(services), notifications, logs, anomalyDetection, report);
+    }
+
+    /** {@code global.stateDir}: a directory path; relative ones are resolved against the configuration's folder. */
+    private Optional<String> stateDir(TrackingSettings global) {
+        Optional<String> dir = global.string("stateDir").map(String::trim);
+        if (dir.isPresent() && (dir.get().isEmpty() || dir.get().indexOf('\0') >= 0)) {
+            throw new io.aegis.api.ConfigException(global.keyPath("stateDir"), "expected a directory path, such as"
+                    + " /var/lib/aegis, found \"" + dir.get() + "\"");
+        }
+        return dir;
     }
 
     /** {@code global.metricsHost}: an IP address or host name to bind, such as 127.0.0.1 to stay local. */

@@ -26,7 +26,8 @@ final class EnvironmentOverrides {
             "AEGIS_LOG_LEVEL", "logLevel",
             "AEGIS_METRICS_ENABLED", "metricsEnabled",
             "AEGIS_METRICS_PORT", "metricsPort",
-            "AEGIS_METRICS_HOST", "metricsHost");
+            "AEGIS_METRICS_HOST", "metricsHost",
+            "AEGIS_STATE_DIR", "stateDir");
 
     /** FIELD → key path inside the service block, in the order they are listed to a person. */
     private static final Map<String, String> SERVICE_FIELDS = serviceFields();
