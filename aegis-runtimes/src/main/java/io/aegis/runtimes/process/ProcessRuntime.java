@@ -7,11 +7,17 @@ import io.aegis.api.WorkloadStatus;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -25,6 +31,12 @@ import java.util.regex.Pattern;
  * <p>Start, stop and restart are queued and run one after another in call order, so a stop called right
  * after a start stops the process that start launches instead of racing it. {@link #status()} and
  * {@link #close()} do not queue. State is guarded by one lock that is never held while waiting.
+ *
+ * <p>Aegis owns the process tree (see {@link ServiceProcesses}): on Linux each process leads a session of its own
+ * ({@code setsid}), so a Ctrl-C to aegis' terminal never reaches it, and carries the service's marker; stop and
+ * kill take the whole group; when the process exits, what it left is stopped before the exit is reported (so a
+ * restart never meets an orphan on its port); and each start records the process in the state directory and
+ * first replaces what a killed aegis or the previous run left ({@link LeftoverProcesses}).
  */
 final class ProcessRuntime implements RuntimeAdapter {
 
@@ -37,6 +49,10 @@ final class ProcessRuntime implements RuntimeAdapter {
     private final ProcessRuntimeSettings settings;
     private final WorkloadListener listener;
     private final Executor blockingExecutor;
+    private final Path stateDirectory;
+    /** The {@code setsid} program, or null where processes cannot get sessions of their own. */
+    private final String setsid;
+    private final ServiceProcesses processes;
 
     private final Object lock = new Object();
     /** The last run started, or null before the first start. Guarded by {@link #lock}. */
@@ -45,23 +61,33 @@ final class ProcessRuntime implements RuntimeAdapter {
     private CompletableFuture<Void> lastOperation = CompletableFuture.completedFuture(null);
     /** Guarded by {@link #lock}. */
     private boolean closed;
+    /** Whether a start is under way (leftovers being replaced, process being launched). Guarded by {@link #lock}. */
+    private boolean launching;
+    /** Whether a process was launched before: the first launch replaces what a previous aegis left. */
+    private boolean launchedBefore;
 
     ProcessRuntime(String serviceName, ProcessRuntimeSettings settings, WorkloadListener listener,
-            Executor blockingExecutor) {
+            Executor blockingExecutor, Path stateDirectory, String setsid) {
         this.serviceName = serviceName;
         this.settings = settings;
         this.listener = listener;
         this.blockingExecutor = blockingExecutor;
+        this.stateDirectory = stateDirectory;
+        this.setsid = setsid;
+        this.processes = ServiceProcesses.forService(serviceName, stateDirectory);
     }
 
     /** One launched process and whether its end was requested. */
     private static final class Run {
         final Process process;
+        /** The session it leads, when it was started with {@code setsid}. */
+        final OptionalLong session;
         /** Guarded by the adapter's lock. */
         boolean stopRequested;
 
-        Run(Process process) {
+        Run(Process process, OptionalLong session) {
             this.process = process;
+            this.session = session;
         }
     }
 
@@ -93,7 +119,11 @@ final class ProcessRuntime implements RuntimeAdapter {
         WorkloadStatus status;
         // Under the lock, so a stop requested as the process ends is never mistaken for a crash.
         synchronized (lock) {
-            if (current == null) {
+            if (launching) {
+                // Neither running nor stopped yet: leftovers may still serve the service's endpoint meanwhile.
+                status = new WorkloadStatus(WorkloadStatus.State.UNKNOWN, OptionalLong.empty(), OptionalInt.empty(),
+                        "starting");
+            } else if (current == null) {
                 status = WorkloadStatus.stopped();
             } else if (current.process.isAlive()) {
                 status = WorkloadStatus.running(current.process.pid());
@@ -123,7 +153,7 @@ final class ProcessRuntime implements RuntimeAdapter {
         if (run != null && run.process.isAlive()) {
             LOG.log(Level.WARNING, "{0}: killing pid {1} because its runtime is closed while it still runs",
                     serviceName, Long.toString(run.process.pid()));
-            new ProcessTree(run.process).killNow();
+            tree(run).killNow();
         }
     }
 
@@ -151,19 +181,32 @@ final class ProcessRuntime implements RuntimeAdapter {
             if (current != null && current.process.isAlive()) {
                 return CompletableFuture.completedFuture(null);
             }
+            launching = true;
         }
         // fork/exec and opening the log file touch the disk: the engine's blocking pool is the place for that.
-        return CompletableFuture.runAsync(this::launch, blockingExecutor);
+        return CompletableFuture.runAsync(() -> {
+            try {
+                launch();
+            } finally {
+                synchronized (lock) {
+                    launching = false;
+                }
+            }
+        }, blockingExecutor);
     }
 
     private void launch() {
-        ProcessBuilder builder = new ProcessBuilder(settings.command())
+        LeftoverProcesses.stop(serviceName, stateDirectory, processes, settings.stopGracePeriod(), !launchedBefore);
+        launchedBefore = true;
+        List<String> command = sessionCommand();
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 // Appended by the operating system itself: no thread of ours copies output.
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.logFile().toFile()))
                 .redirectInput(ProcessBuilder.Redirect.PIPE);
         settings.workingDirectory().ifPresent(dir -> builder.directory(dir.toFile()));
         builder.environment().putAll(settings.environment());
+        builder.environment().put(ServiceProcesses.VARIABLE, processes.marker());
         Process process;
         try {
             process = builder.start();
@@ -171,7 +214,8 @@ final class ProcessRuntime implements RuntimeAdapter {
             throw new CompletionException(new IOException(startFailure(e), e));
         }
         closeStandardInput(process);
-        Run run = new Run(process);
+        // setsid execs the command in place (a child of the JVM is never a group leader): same pid.
+        Run run = new Run(process, command == settings.command() ? OptionalLong.empty() : OptionalLong.of(process.pid()));
         boolean closedMeanwhile;
         synchronized (lock) {
             closedMeanwhile = closed;
@@ -180,9 +224,10 @@ final class ProcessRuntime implements RuntimeAdapter {
             }
         }
         if (closedMeanwhile) {
-            new ProcessTree(process).killNow();
+            tree(run).killNow();
             throw new CompletionException(closedError());
         }
+        writeRecord(run);
         // Registered after the run became current, so the check in exited() sees it.
         process.onExit().thenRun(() -> exited(run));
         LOG.log(Level.INFO, "{0}: started pid {1} ({2}), output appended to {3}",
@@ -199,9 +244,10 @@ final class ProcessRuntime implements RuntimeAdapter {
             run.stopRequested = true;
         }
         Process process = run.process;
-        return new ProcessTree(process).terminate(settings.stopGracePeriod(), () -> LOG.log(Level.WARNING,
-                "{0}: pid {1} did not exit within {2} of SIGTERM; killing it and its descendants",
-                serviceName, Long.toString(process.pid()), Durations.format(settings.stopGracePeriod())));
+        return tree(run).terminate(settings.stopGracePeriod(), () -> LOG.log(Level.WARNING,
+                "{0}: pid {1} did not exit within {2} of SIGTERM; killing it and the rest of its process group",
+                serviceName, Long.toString(process.pid()), Durations.format(settings.stopGracePeriod())))
+                .thenRun(() -> deleteRecord(run));
     }
 
     /** Called once per run when its process has ended; tells the listener unless the end was expected. */
@@ -214,11 +260,102 @@ final class ProcessRuntime implements RuntimeAdapter {
             return;
         }
         WorkloadStatus status = WorkloadStatus.exited(run.process.pid(), run.process.exitValue());
+        List<ProcessHandle> left = tree(run).running();
+        if (!left.isEmpty()) {
+            stopWhatTheRunLeft(run, status, left);
+            return;
+        }
+        deleteRecord(run);
         LOG.log(Level.WARNING, "{0}: {1} unexpectedly", serviceName, status.description());
+        report(status);
+    }
+
+    /**
+     * The process exited and left others of its group running: a daemon that forked into the background, or
+     * children holding its port. Stops them (gracefully, the whole group) before the exit is reported, so that the
+     * restart it causes never runs next to them.
+     */
+    private void stopWhatTheRunLeft(Run run, WorkloadStatus exit, List<ProcessHandle> left) {
+        List<Long> pids = new ArrayList<>();
+        left.forEach(process -> pids.add(process.pid()));
+        String which = pids.size() == 1 ? "pid " + pids.get(0) : "pids " + pids;
+        String description = exit.exitCode().orElse(-1) == 0
+                ? exit.description() + " and left " + which + " running in the background: aegis supervises"
+                        + " processes that stay in the foreground, so it stops " + which + "; run the service"
+                        + " without daemonizing (e.g. nginx -g 'daemon off;')"
+                : exit.description() + " and left " + which + " of its process group running (they could hold its"
+                        + " port); stopping them before the restart";
+        WorkloadStatus status = new WorkloadStatus(exit.state(), exit.pid(), exit.exitCode(), description);
+        LOG.log(Level.WARNING, "{0}: {1}", serviceName, description);
+        tree(run).terminate(settings.stopGracePeriod(), () -> LOG.log(Level.WARNING,
+                "{0}: {1} did not exit within {2} of SIGTERM; killing", serviceName, which,
+                Durations.format(settings.stopGracePeriod())))
+                .whenComplete((ignored, failure) -> {
+                    if (failure != null) {
+                        LOG.log(Level.WARNING, "{0}: {1}", serviceName, failure.getMessage());
+                    } else {
+                        deleteRecord(run);
+                    }
+                    boolean stillUnexpected;
+                    synchronized (lock) {
+                        stillUnexpected = run == current && !run.stopRequested && !closed;
+                    }
+                    if (stillUnexpected) {
+                        report(status);
+                    }
+                });
+    }
+
+    private void report(WorkloadStatus status) {
         try {
             listener.workloadExited(status);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, serviceName + ": the workload listener failed on " + status.description(), e);
+        }
+    }
+
+    /** The run's process and everything of its service: its session and the processes with the marker. */
+    private ProcessTree tree(Run run) {
+        return new ProcessTree(run.process, () -> processes.find(run.session));
+    }
+
+    /**
+     * The command, run through {@code setsid} so the process leads a session (and process group) of its own.
+     * The program is looked up first, as the JDK would, so that a missing one still fails with the JDK's own
+     * error rather than as a process exiting with 127; when it cannot be found the command runs as it is.
+     */
+    private List<String> sessionCommand() {
+        List<String> command = settings.command();
+        if (setsid == null) {
+            return command;
+        }
+        Optional<Path> program = Executables.resolve(command.get(0), settings.workingDirectory());
+        if (program.isEmpty()) {
+            return command;
+        }
+        List<String> withSession = new ArrayList<>();
+        withSession.add(setsid);
+        withSession.add(program.get().toString());
+        withSession.addAll(command.subList(1, command.size()));
+        return withSession;
+    }
+
+    private void writeRecord(Run run) {
+        try {
+            ServiceProcessRecord.of(run.process.toHandle(), run.session, settings.command(), processes.marker())
+                    .write(stateDirectory);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "{0}: cannot record pid {1} in {2}: {3}; if aegis is killed, the next aegis will"
+                    + " find it by its {4} only", serviceName, Long.toString(run.process.pid()), stateDirectory,
+                    e.getMessage(), ServiceProcesses.VARIABLE);
+        }
+    }
+
+    private void deleteRecord(Run run) {
+        try {
+            ServiceProcessRecord.deleteIfFor(stateDirectory, run.process.pid());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "{0}: cannot delete the process record: {1}", serviceName, e.getMessage());
         }
     }
 

@@ -3,6 +3,11 @@ package io.aegis.runtimes.process;
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeAdapterFactory;
 import io.aegis.api.RuntimeSpec;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The {@code process} runtime: runs a service as a child process of the engine, sees it exit the moment it
@@ -39,6 +44,9 @@ public final class ProcessRuntimeFactory implements RuntimeAdapterFactory {
     /** The {@code runtime.type:} this factory serves. */
     public static final String TYPE = "process";
 
+    private static final System.Logger LOG = System.getLogger(ProcessRuntimeFactory.class.getName());
+    private static final Optional<String> SETSID = findSetsid();
+
     /** Needed by {@link java.util.ServiceLoader}. */
     public ProcessRuntimeFactory() {
     }
@@ -51,6 +59,29 @@ public final class ProcessRuntimeFactory implements RuntimeAdapterFactory {
     @Override
     public RuntimeAdapter create(RuntimeSpec spec) {
         ProcessRuntimeSettings settings = ProcessRuntimeSettings.from(spec.serviceName(), spec.settings());
-        return new ProcessRuntime(spec.serviceName(), settings, spec.listener(), spec.blockingExecutor());
+        return new ProcessRuntime(spec.serviceName(), settings, spec.listener(), spec.blockingExecutor(),
+                spec.stateDirectory(), SETSID.orElse(null));
+    }
+
+    /**
+     * {@code setsid} (util-linux) starts each service in a session and process group of its own, where /proc lets
+     * aegis find the whole group again; elsewhere services run in aegis' process group and only their
+     * descendants are found.
+     */
+    private static Optional<String> findSetsid() {
+        if (!ProcFs.available()) {
+            LOG.log(Level.DEBUG, "no /proc here: services run in the process group of aegis, and stopping a"
+                    + " service reaches only its descendants (no session, no search for what it left running)");
+            return Optional.empty();
+        }
+        Optional<String> found = Executables.resolve("setsid", Optional.empty())
+                .or(() -> Stream.of("/usr/bin/setsid", "/bin/setsid").map(Path::of).filter(Files::isExecutable)
+                        .findFirst())
+                .map(Path::toString);
+        if (found.isEmpty()) {
+            LOG.log(Level.WARNING, "setsid (util-linux) is not installed: services run in the process group of aegis,"
+                    + " so a Ctrl-C in its terminal reaches them too; install util-linux to give each its own");
+        }
+        return found;
     }
 }

@@ -1,9 +1,5 @@
 package io.aegis.runtimes.process;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -14,15 +10,21 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * A child process and its descendants, terminated together: SIGTERM to all, a grace period, then SIGKILL to
- * whatever is left. Nothing here blocks a thread; waiting is done with {@link Process#onExit()}, timeouts on
- * the returned futures and, for descendants, a short poll.
+ * A child process and everything else of its service, terminated together, like systemd's
+ * {@code KillMode=control-group}: SIGTERM to all, a grace period, then SIGKILL to whatever is left, and done only
+ * once nothing of it runs any more. Nothing here blocks a thread for long; waiting is done with
+ * {@link Process#onExit()}, timeouts on the returned futures and, for the others, a short poll.
  *
- * <p>Descendants are captured before the first signal because a process whose parent has died is re-parented
- * and no longer shows up in {@link ProcessHandle#descendants()}. A descendant forked in the instant between
- * that capture and the parent's death escapes; Java offers no process groups to close that gap.
+ * <p>The members are the root's descendants plus what {@code group} finds: on Linux the root's session and every
+ * process carrying the service's marker (see {@link ServiceProcesses}), which catches what was orphaned or
+ * escaped, also what was forked during the grace period. Descendants are captured before the first signal
+ * because a process whose parent has died is re-parented and no longer shows up in
+ * {@link ProcessHandle#descendants()}; without {@code /proc} (not Linux) that is all there is, and a descendant
+ * forked in the instant between that capture and the parent's death escapes.
  */
 final class ProcessTree {
 
@@ -30,27 +32,43 @@ final class ProcessTree {
     static final Duration KILL_TIMEOUT = Duration.ofSeconds(5);
 
     /**
-     * How often descendants are checked. Not our children, so {@code ProcessHandle.onExit()} would poll anyway,
+     * How often members are checked. Not our children, so {@code ProcessHandle.onExit()} would poll anyway,
      * starting at 300 ms, and would never complete for a zombie (see {@link #isRunning}).
      */
     private static final long POLL_MILLIS = 20;
 
+    /** The process aegis started, or null for what a previous aegis left (not our child). */
     private final Process root;
+    private final Supplier<List<ProcessHandle>> group;
 
+    /** {@code root} and its descendants only: where there is no {@code /proc} to find more. */
     ProcessTree(Process root) {
+        this(root, List::of);
+    }
+
+    /** {@code root}, its descendants and what {@code group} finds each time it is asked. */
+    ProcessTree(Process root, Supplier<List<ProcessHandle>> group) {
         this.root = root;
+        this.group = group;
+    }
+
+    /** Processes that are not our children (left by a previous aegis or run): what {@code group} finds. */
+    static ProcessTree leftovers(Supplier<List<ProcessHandle>> group) {
+        return new ProcessTree(null, group);
     }
 
     /**
-     * Sends SIGTERM to the process and its descendants, waits up to {@code gracePeriod} for all of them to
-     * exit, then sends SIGKILL to those left; completes when none runs any more, and exceptionally when a
-     * process survived SIGKILL for {@link #KILL_TIMEOUT}. {@code whenForced} runs if the grace period ran out.
+     * Sends SIGTERM to every member, waits up to {@code gracePeriod} for all of them to exit, then sends SIGKILL
+     * to those left; completes when none runs any more, and exceptionally when a process survived SIGKILL for
+     * {@link #KILL_TIMEOUT}. {@code whenForced} runs if the grace period ran out.
      */
     CompletableFuture<Void> terminate(Duration gracePeriod, Runnable whenForced) {
-        List<ProcessHandle> members = descendants();
-        root.destroy();
+        Set<ProcessHandle> members = members();
+        if (root != null) {
+            root.destroy();
+        }
         members.forEach(ProcessHandle::destroy);
-        return whenGone(members)
+        return whenGone(members, ProcessHandle::destroy)
                 .completeOnTimeout(false, gracePeriod.toNanos(), TimeUnit.NANOSECONDS)
                 // Async: the timeout completes the future on the JDK's single shared delay thread, kept free.
                 .thenComposeAsync(gone -> {
@@ -62,9 +80,14 @@ final class ProcessTree {
                 });
     }
 
-    /** Sends SIGKILL to the process and its descendants without waiting: the last resort of {@code close}. */
+    /** Sends SIGKILL to every member without waiting: the last resort of {@code close}. */
     void killNow() {
-        killForcibly(descendants());
+        killForcibly(members());
+    }
+
+    /** The members running now, the root excluded. */
+    List<ProcessHandle> running() {
+        return members().stream().filter(ProcessTree::isRunning).toList();
     }
 
     /**
@@ -73,47 +96,76 @@ final class ProcessTree {
      * good, and the JDK would count it as alive forever.
      */
     static boolean isRunning(ProcessHandle process) {
-        return process.isAlive() && !isZombie(process.pid());
+        return ProcFs.isRunning(process);
     }
 
-    private CompletableFuture<Void> killForcibly(List<ProcessHandle> captured) {
-        Set<ProcessHandle> members = new LinkedHashSet<>(captured);
-        members.addAll(descendants()); // children forked during the grace period
-        // The root goes first so that it forks nothing more while its descendants are killed.
-        root.destroyForcibly();
+    private CompletableFuture<Void> killForcibly(Set<ProcessHandle> captured) {
+        Set<ProcessHandle> members;
+        synchronized (captured) {
+            members = new LinkedHashSet<>(captured);
+        }
+        members.addAll(members()); // forked during the grace period
+        // The root goes first so that it forks nothing more while the others are killed.
+        if (root != null) {
+            root.destroyForcibly();
+        }
         members.forEach(ProcessHandle::destroyForcibly);
-        List<ProcessHandle> all = new ArrayList<>(members);
-        return whenGone(all)
+        return whenGone(members, ProcessHandle::destroyForcibly)
                 .orTimeout(KILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 .handle((gone, failure) -> {
                     if (failure instanceof TimeoutException) {
-                        throw new IllegalStateException(survivorsMessage(all));
+                        throw new IllegalStateException(survivorsMessage(members));
                     }
                     return null;
                 });
     }
 
-    /** Completes with {@code true} once the root has exited and none of {@code members} runs. */
-    private CompletableFuture<Boolean> whenGone(List<ProcessHandle> members) {
+    /**
+     * Completes with {@code true} once the root has exited, none of {@code members} runs and the group holds no
+     * other process; a process found in the group meanwhile gets {@code signal} and becomes a member.
+     */
+    private CompletableFuture<Boolean> whenGone(Set<ProcessHandle> members, Consumer<ProcessHandle> signal) {
         CompletableFuture<Boolean> gone = new CompletableFuture<>();
-        root.onExit().thenRun(() -> pollUntil(() -> members.stream().noneMatch(ProcessTree::isRunning), gone));
+        CompletableFuture<?> rootExit = root == null ? CompletableFuture.completedFuture(null) : root.onExit();
+        rootExit.thenRun(() -> pollUntil(() -> {
+            synchronized (members) {
+                if (members.stream().anyMatch(ProcessTree::isRunning)) {
+                    return false;
+                }
+                // Scanned only once the known members are gone: a scan of /proc costs more than a look at them.
+                List<ProcessHandle> newcomers = group.get().stream().filter(p -> !members.contains(p)).toList();
+                newcomers.forEach(signal);
+                members.addAll(newcomers);
+                return newcomers.isEmpty();
+            }
+        }, gone));
         return gone;
     }
 
-    private List<ProcessHandle> descendants() {
-        try {
-            return root.descendants().toList();
-        } catch (UnsupportedOperationException e) {
-            return List.of();
+    private Set<ProcessHandle> members() {
+        Set<ProcessHandle> members = new LinkedHashSet<>();
+        if (root != null) {
+            try {
+                root.descendants().forEach(members::add);
+            } catch (UnsupportedOperationException e) {
+                // only the group can help then
+            }
         }
+        members.addAll(group.get());
+        if (root != null) {
+            members.remove(root.toHandle());
+        }
+        return members;
     }
 
-    private String survivorsMessage(List<ProcessHandle> members) {
+    private String survivorsMessage(Set<ProcessHandle> members) {
         List<Long> survivors = new ArrayList<>();
-        if (root.isAlive()) {
+        if (root != null && root.isAlive()) {
             survivors.add(root.pid());
         }
-        members.stream().filter(ProcessTree::isRunning).map(ProcessHandle::pid).forEach(survivors::add);
+        synchronized (members) {
+            members.stream().filter(ProcessTree::isRunning).map(ProcessHandle::pid).forEach(survivors::add);
+        }
         return "process " + survivors + " still runs " + KILL_TIMEOUT.toSeconds()
                 + "s after SIGKILL (stuck in the kernel?); it may need to be killed by hand";
     }
@@ -129,17 +181,5 @@ final class ProcessTree {
         }
         Executor later = CompletableFuture.delayedExecutor(POLL_MILLIS, TimeUnit.MILLISECONDS);
         later.execute(() -> pollUntil(condition, done));
-    }
-
-    /** Linux only; elsewhere a zombie counts as running, which at worst makes a stop wait for its grace period. */
-    private static boolean isZombie(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
-            // Format "pid (comm) S ...": comm may itself hold ") ", so the state follows the last ')'.
-            int end = stat.lastIndexOf(')');
-            return end >= 0 && end + 2 < stat.length() && stat.charAt(end + 2) == 'Z';
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
     }
 }
