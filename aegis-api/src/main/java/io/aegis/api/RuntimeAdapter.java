@@ -23,7 +23,11 @@ public interface RuntimeAdapter extends AutoCloseable {
     /** Stops the workload gracefully (then forcibly after the configured grace period). */
     CompletionStage<Void> stop();
 
-    /** Reports whether the workload runs. */
+    /**
+     * Reports whether the workload runs. The engine asks after each passing check without waiting (a passing check
+     * while the workload has exited or is stopped means something else serves the endpoint), so a runtime that
+     * knows at once should return an already completed stage.
+     */
     CompletionStage<WorkloadStatus> status();
 
     /** Stops, then starts the workload. */

@@ -269,6 +269,8 @@ public final class ServiceMonitor {
             cycleRunning = false;
             return;
         }
+        // Passing is the service's own only while its workload runs (issue 7: an orphan served the port).
+        result = WorkloadPresence.check(result, runtime);
         Instant now = now();
         Duration retryDelay = retryDelays.after(number);
         boolean retryFits = now.plus(retryDelay).isBefore(cycleStartedAt.plus(definition.interval()));

@@ -1,0 +1,41 @@
+package io.aegis.core.internal;
+
+import io.aegis.api.CheckResult;
+import io.aegis.api.FailureReason;
+import io.aegis.api.RuntimeAdapter;
+import io.aegis.api.WorkloadStatus;
+
+/**
+ * A service with a runtime is healthy only while its workload runs: a check that passes while the runtime says
+ * the workload has exited or is stopped answers for someone else's process (an orphan of an earlier run,
+ * another copy started by hand, a leftover of a killed aegis), and calling that HEALTHY would hide the outage.
+ */
+final class WorkloadPresence {
+
+    private WorkloadPresence() {
+    }
+
+    /**
+     * {@code result}, or an UNHEALTHY {@link FailureReason#NOT_RUNNING} result saying that something else serves
+     * the endpoint when {@code result} passes but {@code runtime}'s workload has exited or is stopped. Asks the
+     * runtime without waiting: a status that is not ready at once (or fails) leaves the result as it is.
+     */
+    static CheckResult check(CheckResult result, RuntimeAdapter runtime) {
+        if (runtime == null || !result.isPassing()) {
+            return result;
+        }
+        WorkloadStatus status;
+        try {
+            status = runtime.status().toCompletableFuture().getNow(null);
+        } catch (RuntimeException e) {
+            return result;
+        }
+        if (status == null
+                || (status.state() != WorkloadStatus.State.EXITED && status.state() != WorkloadStatus.State.STOPPED)) {
+            return result;
+        }
+        return CheckResult.unhealthy(FailureReason.NOT_RUNNING, "the check passes but aegis' process for this service"
+                + " is not running (" + status.description() + "): something else serves the endpoint",
+                result.latency());
+    }
+}

@@ -1,0 +1,71 @@
+package io.aegis.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import io.aegis.api.CheckResult;
+import io.aegis.api.FailureReason;
+import io.aegis.api.ServiceState;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 7, defect 2: a passing check is the service's own only while aegis' process for it runs. */
+class WorkloadOwnershipTest {
+    private static final Duration AWAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path tempDir;
+
+    /** Someone else's server on the service's endpoint: it always answers 200. */
+    private HttpServer impostor;
+    private Engine engine;
+
+    @BeforeEach
+    void startImpostor() throws IOException {
+        impostor = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        impostor.createContext("/health", exchange -> {
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        impostor.start();
+    }
+
+    @AfterEach
+    void stopAll() {
+        if (engine != null) {
+            engine.close();
+        }
+        impostor.stop(0);
+    }
+
+    @Test
+    void aCheckThatPassesWhileTheWorkloadIsNotRunningIsUnhealthyAndSaysSomethingElseServesTheEndpoint() {
+        // The service's own process fails at once (as a copy does when the port is taken); nothing restarts it.
+        engine = Engine.builder().metricsEnabled(false).stateDirectory(tempDir.resolve("state"))
+                .service(ServiceDefinition.builder("api")
+                        .check("http", "http://127.0.0.1:" + impostor.getAddress().getPort() + "/health")
+                        .interval(Duration.ofMillis(100)).onFailure("ignore")
+                        .runtime("process", Map.of("command", List.of("sh", "-c", "exit 1"),
+                                "logFile", tempDir.resolve("api.log").toString()))
+                        .build())
+                .build().start();
+
+        await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().lastResult()
+                .flatMap(CheckResult::failureReason).filter(reason -> reason == FailureReason.NOT_RUNNING).isPresent());
+
+        ServiceSnapshot api = engine.service("api").orElseThrow();
+        assertThat(api.state()).isEqualTo(ServiceState.UNHEALTHY);
+        assertThat(api.lastResult().orElseThrow().message()).matches("the check passes but aegis' process for this"
+                + " service is not running \\(pid \\d+ exited with code 1\\): something else serves the endpoint");
+    }
+}
