@@ -88,6 +88,8 @@ final class AegisProcess implements AutoCloseable {
             builder.environment().keySet().removeIf(name -> name.startsWith("AEGIS_"));
             builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
             builder.environment().put("JAVA_OPTS", JAVA_OPTS);
+            // A config without global.stateDir keeps its state under the test's folder, never in the user's home.
+            builder.environment().put("XDG_STATE_HOME", dir.resolve("xdg-state").toAbsolutePath().toString());
             builder.environment().putAll(env);
             return new AegisProcess(builder.start(), stdout, stderr);
         } catch (IOException e) {

@@ -12,13 +12,15 @@ final class TestConfigs {
 
     /**
      * Supervises the demo service on {@code demoPort}: started through the process runtime, checked over HTTP
-     * every 500ms, restarted when it fails; metrics on {@code metricsPort}.
+     * every 500ms, restarted when it fails; metrics on {@code metricsPort}; state in {@code dir/state}, so that
+     * two aegis runs on this file share it and no test shares another's.
      */
     static Path supervisedDemo(Path dir, int demoPort, int metricsPort) {
         return write(dir, "aegis.yaml", """
                 global:
                   metricsEnabled: true
                   metricsPort: %d
+                  stateDir: state
                 services:
                   - name: demo
                     type: http
@@ -45,6 +47,7 @@ final class TestConfigs {
                 global:
                   metricsEnabled: true
                   metricsPort: %d
+                  stateDir: state
                 services:
                   - name: nothing-here
                     type: tcp

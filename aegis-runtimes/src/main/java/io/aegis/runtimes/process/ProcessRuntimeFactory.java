@@ -11,7 +11,10 @@ import java.util.stream.Stream;
 
 /**
  * The {@code process} runtime: runs a service as a child process of the engine, sees it exit the moment it
- * does, and stops it with SIGTERM, then SIGKILL after a grace period, descendants included.
+ * does, and stops it with SIGTERM, then SIGKILL after a grace period, with every process it started. On Linux
+ * each service leads a session and process group of its own ({@code setsid}), its processes carry
+ * {@code AEGIS_SERVICE_ID} in their environment, and what runs is recorded in the service's state directory so
+ * that the next engine replaces what a killed one left (see {@link ProcessRuntime}).
  *
  * <pre>{@code
  * runtime:
