@@ -270,7 +270,7 @@ public final class ServiceMonitor {
             return;
         }
         // Passing is the service's own only while its workload runs (issue 7: an orphan served the port).
-        result = WorkloadPresence.check(result, runtime);
+        result = WorkloadPresence.check(result, runtime, definition.endpoint());
         Instant now = now();
         Duration retryDelay = retryDelays.after(number);
         boolean retryFits = now.plus(retryDelay).isBefore(cycleStartedAt.plus(definition.interval()));

@@ -4,6 +4,7 @@ import io.aegis.api.CheckResult;
 import io.aegis.api.FailureReason;
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.WorkloadStatus;
+import java.util.List;
 
 /**
  * A service with a runtime is healthy only while its workload runs: a check that passes while the runtime says
@@ -18,9 +19,10 @@ final class WorkloadPresence {
     /**
      * {@code result}, or an UNHEALTHY {@link FailureReason#NOT_RUNNING} result saying that something else serves
      * the endpoint when {@code result} passes but {@code runtime}'s workload has exited or is stopped. Asks the
-     * runtime without waiting: a status that is not ready at once (or fails) leaves the result as it is.
+     * runtime without waiting: a status that is not ready at once (or fails) leaves the result as it is. On Linux
+     * the message names the process that listens on the {@code endpoint}'s port, when it is this user's.
      */
-    static CheckResult check(CheckResult result, RuntimeAdapter runtime) {
+    static CheckResult check(CheckResult result, RuntimeAdapter runtime, String endpoint) {
         if (runtime == null || !result.isPassing()) {
             return result;
         }
@@ -34,8 +36,13 @@ final class WorkloadPresence {
                 || (status.state() != WorkloadStatus.State.EXITED && status.state() != WorkloadStatus.State.STOPPED)) {
             return result;
         }
+        String listener = ListeningProcesses.port(endpoint).stream().mapToObj(port -> {
+            List<Long> pids = ListeningProcesses.on(port);
+            return pids.isEmpty() ? "" : " (" + (pids.size() == 1 ? "pid " + pids.get(0) : "pids " + pids)
+                    + " listens on port " + port + ")";
+        }).findFirst().orElse("");
         return CheckResult.unhealthy(FailureReason.NOT_RUNNING, "the check passes but aegis' process for this service"
-                + " is not running (" + status.description() + "): something else serves the endpoint",
+                + " is not running (" + status.description() + "): something else serves the endpoint" + listener,
                 result.latency());
     }
 }
