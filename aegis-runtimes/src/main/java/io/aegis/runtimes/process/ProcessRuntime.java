@@ -11,13 +11,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -214,8 +214,10 @@ final class ProcessRuntime implements RuntimeAdapter {
             throw new CompletionException(new IOException(startFailure(e), e));
         }
         closeStandardInput(process);
-        // setsid execs the command in place (a child of the JVM is never a group leader): same pid.
-        Run run = new Run(process, command == settings.command() ? OptionalLong.empty() : OptionalLong.of(process.pid()));
+        // setsid executes the command in place (a child of the JVM never leads a group, so it need not fork):
+        // the process keeps its pid, which is also its session's id.
+        boolean ownSession = !command.equals(settings.command());
+        Run run = new Run(process, ownSession ? OptionalLong.of(process.pid()) : OptionalLong.empty());
         boolean closedMeanwhile;
         synchronized (lock) {
             closedMeanwhile = closed;
