@@ -433,7 +433,7 @@ public final class ServiceMonitor {
             verifyUntil = now.plus(verify);
             if (outcome.result() == ActionOutcome.Result.SUCCEEDED) {
                 awaitingVerdict = new AwaitingVerdict(attempt, now);
-                if (stateMachine.state() != ServiceState.RECOVERING) {
+                if (stateMachine.state() == ServiceState.HEALTHY || stateMachine.state() == ServiceState.DEGRADED) {
                     // A check in flight during the action already passed enough to make it HEALTHY again.
                     concludeHealthy(now, "healthy when " + actionName + " ended");
                 }
