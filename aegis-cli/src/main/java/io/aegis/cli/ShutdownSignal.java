@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -15,8 +16,11 @@ import sun.misc.SignalHandler;
  * a container runtime, a test) should see 0 after a requested stop. So the handlers only release a latch:
  * the main thread, waiting in {@link #await}, then closes the engine (which stops the child processes with
  * their grace period) and returns normally. A shutdown hook stays as a safety net for the exits the handlers
- * do not cover (SIGHUP, {@code -Xrs}, {@code System.exit} from elsewhere); closing the engine twice is
- * harmless.
+ * do not cover ({@code -Xrs}, {@code System.exit} from elsewhere); closing the engine twice is harmless.
+ *
+ * <p>SIGHUP conventionally asks a daemon to reload its configuration. Aegis cannot reload yet, and the JVM's
+ * default (stop everything, exit 129) would turn a habitual {@code kill -HUP} into an outage, so SIGHUP is
+ * logged at WARN with what to do instead, and aegis keeps running.
  */
 final class ShutdownSignal {
     private static final List<String> SIGNALS = List.of("INT", "TERM");
@@ -44,6 +48,7 @@ final class ShutdownSignal {
                 // the engine, only the exit code is then the JVM's.
             }
         }
+        shutdown.keepRunningOnHangUp();
         Runtime.getRuntime().addShutdownHook(shutdown.safetyNet);
         return shutdown;
     }
@@ -51,6 +56,19 @@ final class ShutdownSignal {
     private void onSignal(Signal signal) {
         received.compareAndSet(null, "SIG" + signal.getName());
         stop.countDown();
+    }
+
+    private void keepRunningOnHangUp() {
+        Signal hangUp = new Signal("HUP");
+        try {
+            previous.add(Signal.handle(hangUp, signal -> LoggerFactory.getLogger(AegisCommand.class).warn(
+                    "received SIGHUP: aegis does not reload its configuration and keeps running with the one it"
+                            + " started with; to apply a changed configuration, restart aegis (SIGTERM, then"
+                            + " start it again)")));
+            installed.add(hangUp);
+        } catch (IllegalArgumentException e) {
+            // The JVM keeps SIGHUP for itself (-Xrs): it then stops aegis through the shutdown hook, as before.
+        }
     }
 
     /** Waits for SIGINT or SIGTERM and returns its name ({@code SIGTERM}). */

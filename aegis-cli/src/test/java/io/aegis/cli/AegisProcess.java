@@ -143,6 +143,19 @@ final class AegisProcess implements AutoCloseable {
         }
     }
 
+    /** Sends the signal {@code name} ({@code HUP}) with {@code kill}: ProcessHandle can only TERM or KILL. */
+    void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -%s sent", name).isTrue();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while sending SIG" + name, e);
+        }
+    }
+
     /** Waits for the exit and returns the exit code and output; fails if it has not exited in time. */
     Result awaitExit(int seconds) {
         try {

@@ -28,6 +28,9 @@ class SupervisionIT {
     private static final Pattern ONE_RESTART = Pattern.compile(
             "(?m)^aegis_service_restarts_total\\{[^}]*service=\"demo\"[^}]*} 1(\\.0)?$");
 
+    private static final Pattern HEALTHY_CHECKS = Pattern.compile(
+            "(?m)^aegis_health_checks_total\\{result=\"healthy\",service=\"demo\"} (\\S+)$");
+
     @TempDir
     Path dir;
 
@@ -95,6 +98,37 @@ class SupervisionIT {
             assertThat(demo.isAlive()).as("the demo service (pid %d) is stopped with aegis", demo.pid()).isFalse();
             assertThat(Loopback.refusesConnections(demoPort)).as("the demo port is released").isTrue();
         }
+    }
+
+    @Test
+    void sighupIsLoggedAsNoReloadWhileAegisKeepsSupervisingUntilSigterm() {
+        try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
+            ProcessHandle demo = awaitServing(aegis);
+            patiently(aegis).until(() -> healthyChecks() > 0);
+
+            aegis.signal("HUP");
+
+            patiently(aegis).untilAsserted(() -> assertThat(aegis.stderr()).containsPattern(
+                    "\\[WARN] AegisCommand - received SIGHUP: aegis does not reload its configuration and keeps"
+                            + " running .*; to apply a changed configuration, restart aegis"));
+            double checksAfterHangUp = healthyChecks();
+            // Still supervising: checks keep passing after the signal, against the same demo process.
+            patiently(aegis).until(() -> healthyChecks() > checksAfterHangUp);
+            assertThat(Loopback.body(metricsPort, "/metrics")).contains("aegis_service_status{service=\"demo\"} 1.0");
+            assertThat(aegis.descendant(DEMO).map(ProcessHandle::pid)).as("the demo service kept running")
+                    .contains(demo.pid());
+
+            aegis.terminate();
+            Result result = aegis.awaitExit(30);
+            assertThat(result.exitCode()).as("exit code after SIGHUP, then SIGTERM: %s", result).isZero();
+            assertThat(demo.isAlive()).as("the demo service (pid %d) is stopped with aegis", demo.pid()).isFalse();
+        }
+    }
+
+    /** aegis_health_checks_total{result="healthy",service="demo"}, 0 while it is not exported yet. */
+    private double healthyChecks() {
+        return HEALTHY_CHECKS.matcher(Loopback.body(metricsPort, "/metrics")).results()
+                .mapToDouble(match -> Double.parseDouble(match.group(1))).findFirst().orElse(0);
     }
 
     @Test

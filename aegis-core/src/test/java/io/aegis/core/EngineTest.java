@@ -2,6 +2,7 @@ package io.aegis.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
@@ -11,6 +12,7 @@ import io.aegis.api.HealthStatus;
 import io.aegis.api.ServiceState;
 import io.aegis.api.event.CheckCompleted;
 import io.aegis.api.event.RecoveryBudgetExhausted;
+import io.aegis.api.event.RecoveryConcluded;
 import io.aegis.api.event.RecoveryFinished;
 import io.aegis.api.event.RecoveryStarted;
 import io.aegis.api.event.ServiceEvent;
@@ -381,6 +383,91 @@ class EngineTest {
     }
 
     @Test
+    void aCrashLoopCountsEveryRestartAsNotHealthyAndNoneAsSucceeded() throws Exception {
+        int port = freePort();
+        engine = builder().metricsEnabled(true).metricsHost("127.0.0.1").metricsPort(0).service(ServiceDefinition.builder("crashy")
+                .check("http", "http://127.0.0.1:" + port + "/health")
+                .interval(Duration.ofMillis(200)).onFailure("restart")
+                .recoveryPolicy(RecoveryPolicy.custom().backoff(Duration.ofMillis(10), 1.0, Duration.ofMillis(10))
+                        .budget(3, Duration.ofMinutes(10)).build())
+                .runtime("process", Map.of("command", List.of("sh", "-c", "exit 3"),
+                        "logFile", tempDir.resolve("crashy.log").toString()))
+                .build()).build().start();
+
+        await().atMost(AWAIT).until(() -> engine.service("crashy").orElseThrow().state() == ServiceState.FAILED);
+
+        assertThat(scrape(engine.metricsPort().orElseThrow())).contains(
+                "aegis_recoveries_total{action=\"restart\",outcome=\"not_healthy\",service=\"crashy\"} 3.0",
+                "aegis_recoveries_total{action=\"restart\",outcome=\"succeeded\",service=\"crashy\"} 0.0",
+                "aegis_recoveries_total{action=\"restart\",outcome=\"failed\",service=\"crashy\"} 0.0",
+                "aegis_service_restarts_total{service=\"crashy\"} 3.0");
+        assertThat(eventsOf(RecoveryFinished.class)).as("the restarts themselves worked: a process was started")
+                .hasSize(3).allSatisfy(e -> assertThat(e.outcome().result()).isEqualTo(ActionOutcome.Result.SUCCEEDED));
+        assertThat(eventsOf(RecoveryConcluded.class)).extracting(RecoveryConcluded::attempt, RecoveryConcluded::outcome)
+                .containsExactly(tuple(1, RecoveryConcluded.Outcome.NOT_HEALTHY),
+                        tuple(2, RecoveryConcluded.Outcome.NOT_HEALTHY), tuple(3, RecoveryConcluded.Outcome.NOT_HEALTHY));
+    }
+
+    @Test
+    void aRestartCountsAsSucceededOnlyOnceTheServicePassedItsCheck() throws Exception {
+        int port = freePort();
+        engine = builder().metricsEnabled(true).metricsHost("127.0.0.1").metricsPort(0).service(ServiceDefinition.builder("demo")
+                .check("http", "http://127.0.0.1:" + port + "/health")
+                .interval(Duration.ofMillis(200)).timeout(Duration.ofSeconds(1)).onFailure("restart")
+                .runtime("process", Map.of("command", javaCommand(DemoServerMain.class, String.valueOf(port)),
+                        "logFile", tempDir.resolve("demo.log").toString(), "stopGracePeriod", "2s"))
+                .build()).build().start();
+        await().atMost(AWAIT).until(() -> engine.service("demo").orElseThrow().state() == ServiceState.HEALTHY);
+
+        ProcessHandle.of(pidListeningOn(port)).orElseThrow().destroyForcibly();
+        await().atMost(AWAIT).until(() -> !eventsOf(RecoveryConcluded.class).isEmpty());
+
+        assertThat(eventsOf(RecoveryConcluded.class)).singleElement().satisfies(concluded -> {
+            assertThat(concluded.outcome()).isEqualTo(RecoveryConcluded.Outcome.SUCCEEDED);
+            assertThat(concluded.detail()).contains("after restart");
+        });
+        // In order: the restart ended, then a check of the new process passed and made it HEALTHY, then the verdict.
+        int finished = events.indexOf(eventsOf(RecoveryFinished.class).get(0));
+        int passed = indexOfFirst(finished, e -> e instanceof CheckCompleted && ((CheckCompleted) e).finalAttempt()
+                && ((CheckCompleted) e).result().isPassing());
+        int healthy = indexOfFirst(finished, e -> e instanceof StateChanged && ((StateChanged) e).to() == ServiceState.HEALTHY);
+        int concluded = events.indexOf(eventsOf(RecoveryConcluded.class).get(0));
+        assertThat(List.of(finished, passed, healthy, concluded)).as("event order: %s", events).isSorted()
+                .doesNotHaveDuplicates().doesNotContain(-1);
+        assertThat(scrape(engine.metricsPort().orElseThrow())).contains(
+                "aegis_recoveries_total{action=\"restart\",outcome=\"succeeded\",service=\"demo\"} 1.0",
+                "aegis_recoveries_total{action=\"restart\",outcome=\"not_healthy\",service=\"demo\"} 0.0");
+    }
+
+    @Test
+    void aServiceHealthyOnlyAfterVerifyWithinCountsItsRestartAsNotHealthy() throws Exception {
+        SteppedClock clock = new SteppedClock();
+        status.set(503);
+        engine = builder().clock(clock).service(ServiceDefinition.builder("slow").check("http", healthUrl())
+                .interval(Duration.ofMillis(50)).failureThreshold(1000).onFailure("restart")
+                .recoveryPolicy(RecoveryPolicy.custom().verifyWithin(Duration.ofSeconds(30)).build())
+                .runtime("process", Map.of("command", List.of("sleep", "601"),
+                        "logFile", tempDir.resolve("slow.log").toString()))
+                .build()).build().start();
+        await().atMost(AWAIT).until(() -> ProcessHandle.current().descendants()
+                .anyMatch(p -> p.isAlive() && commandLine(p.pid()).equals("sleep\u0000601\u0000")));
+        ProcessHandle.current().descendants().filter(p -> commandLine(p.pid()).equals("sleep\u0000601\u0000"))
+                .forEach(ProcessHandle::destroyForcibly);
+        await().atMost(AWAIT).until(() -> !eventsOf(RecoveryFinished.class).isEmpty());
+
+        clock.advance(Duration.ofSeconds(31)); // past verifyWithin, and no check passed meanwhile
+        status.set(200);
+
+        await().atMost(AWAIT).until(() -> !eventsOf(RecoveryConcluded.class).isEmpty());
+        assertThat(eventsOf(RecoveryConcluded.class)).singleElement().satisfies(concluded -> {
+            assertThat(concluded.outcome()).isEqualTo(RecoveryConcluded.Outcome.NOT_HEALTHY);
+            assertThat(concluded.detail()).startsWith("healthy only 31s").contains(" after restart, later than"
+                    + " verifyWithin (30s): ");
+        });
+        assertThat(engine.service("slow").orElseThrow().state()).isEqualTo(ServiceState.HEALTHY);
+    }
+
+    @Test
     void rejectsAnUnknownCheckerTypeAndSuggestsTheClosest() {
         assertThatThrownBy(() -> builder().service(ServiceDefinition.builder("api").check("htp", healthUrl()).build())
                 .build())
@@ -477,6 +564,46 @@ class EngineTest {
                 .filteredOn(Thread::isAlive)
                 .extracting(Thread::getName)
                 .noneMatch(name -> name.startsWith("aegis-")));
+    }
+
+    /** The index of the first event after {@code from} that matches, or -1. */
+    private int indexOfFirst(int from, java.util.function.Predicate<ServiceEvent> matching) {
+        for (int i = from + 1; i < events.size(); i++) {
+            if (matching.test(events.get(i))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String scrape(int metricsPort) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** The system clock plus an offset the test moves forward: the engine's time jumps, nothing sleeps. */
+    private static final class SteppedClock extends java.time.Clock {
+        private volatile Duration offset = Duration.ZERO;
+
+        void advance(Duration step) {
+            offset = offset.plus(step);
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return java.time.Instant.now().plus(offset);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            throw new UnsupportedOperationException("a test clock has one zone");
+        }
     }
 
     /** Writes aegis.yaml with one http service "api" on the test server, followed by {@code moreLines}. */

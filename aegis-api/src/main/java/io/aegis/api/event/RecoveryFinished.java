@@ -5,7 +5,8 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A recovery action ended.
+ * A recovery action ended. Its {@code outcome} is what the action reported (a restart that started a new
+ * process succeeded), not whether the service is healthy again: that verdict is {@link RecoveryConcluded}.
  *
  * @param serviceName the service
  * @param at when

@@ -15,6 +15,7 @@ import io.aegis.api.Severity;
 import io.aegis.api.WorkloadStatus;
 import io.aegis.api.event.CheckCompleted;
 import io.aegis.api.event.RecoveryBudgetExhausted;
+import io.aegis.api.event.RecoveryConcluded;
 import io.aegis.api.event.RecoveryFinished;
 import io.aegis.api.event.RecoveryStarted;
 import io.aegis.api.event.StateChanged;
@@ -79,6 +80,8 @@ public final class ServiceMonitor {
     private boolean closed;
     private Instant cycleStartedAt = Instant.MIN;
     private Instant verifyUntil;
+    /** The recovery whose verdict waits for the service to be healthy again (RecoveryConcluded); or null. */
+    private AwaitingVerdict awaitingVerdict;
     private WorkloadStatus exitDuringRecovery;
     private CheckResult lastFinalResult;
     private ScheduledFuture<?> ticks;
@@ -325,6 +328,9 @@ public final class ServiceMonitor {
                     tracker.reset();
                 }
                 tracker.healthy(now);
+                if (awaitingVerdict != null) {
+                    concludeHealthy(now, t.cause());
+                }
                 verifyUntil = null;
                 if (recoveryPending) {
                     // Healthy again while waiting out the backoff: nothing left to recover.
@@ -348,6 +354,10 @@ public final class ServiceMonitor {
     private void requestRecovery(String cause) {
         if (recoveryRunning || recoveryPending || closed) {
             return;
+        }
+        if (awaitingVerdict != null) {
+            // Recovery is needed again before the service was healthy: the previous one did not bring it back.
+            conclude(awaitingVerdict.attempt(), RecoveryConcluded.Outcome.NOT_HEALTHY, cause);
         }
         if (!actionActsOnWorkload) {
             // notify and ignore change nothing, so backoff and budget have nothing to protect: act once now.
@@ -405,6 +415,10 @@ public final class ServiceMonitor {
         recoveryRunning = false;
         Instant now = now();
         context.bus().publish(new RecoveryFinished(name, now, actionName, attempt, outcome));
+        if (outcome.result() != ActionOutcome.Result.SUCCEEDED || !actionActsOnWorkload) {
+            // Nothing to verify: the action's own result is the verdict (notify changes nothing in the service).
+            conclude(attempt, verdictOf(outcome.result()), outcome.message());
+        }
         if (closed) {
             return;
         }
@@ -419,6 +433,13 @@ public final class ServiceMonitor {
         if (actionActsOnWorkload) {
             Duration verify = max(definition.recoveryPolicy().verifyWithin(), definition.startPeriod());
             verifyUntil = now.plus(verify);
+            if (outcome.result() == ActionOutcome.Result.SUCCEEDED) {
+                awaitingVerdict = new AwaitingVerdict(attempt, now);
+                if (stateMachine.state() == ServiceState.HEALTHY || stateMachine.state() == ServiceState.DEGRADED) {
+                    // A check in flight during the action already passed enough to make it HEALTHY again.
+                    concludeHealthy(now, "healthy when " + actionName + " ended");
+                }
+            }
             stateMachine.started(now, definition.startPeriod(), actionName + " done");
             if (exitDuringRecovery != null) {
                 WorkloadStatus exited = exitDuringRecovery;
@@ -427,6 +448,44 @@ public final class ServiceMonitor {
             }
         }
         updateSnapshot();
+    }
+
+    /** The service is healthy again: the recovery awaiting its verdict succeeded if that came in time. */
+    private void concludeHealthy(Instant now, String cause) {
+        AwaitingVerdict awaiting = awaitingVerdict;
+        String after = humanDuration(Duration.between(awaiting.actionDoneAt(), now));
+        if (now.isAfter(verifyUntil)) {
+            conclude(awaiting.attempt(), RecoveryConcluded.Outcome.NOT_HEALTHY, "healthy only " + after + " after "
+                    + actionName + ", later than verifyWithin (" + humanDuration(Duration.between(
+                            awaiting.actionDoneAt(), verifyUntil)) + "): " + cause);
+        } else {
+            conclude(awaiting.attempt(), RecoveryConcluded.Outcome.SUCCEEDED, "healthy " + after + " after "
+                    + actionName + ": " + cause);
+        }
+    }
+
+    /** Publishes the verdict on recovery {@code attempt} (aegis_recoveries_total counts these). */
+    private void conclude(int attempt, RecoveryConcluded.Outcome outcome, String detail) {
+        awaitingVerdict = null;
+        if (outcome == RecoveryConcluded.Outcome.NOT_HEALTHY) {
+            log.warn("{}: {} (attempt {}) did not make the service healthy: {}", name, actionName, attempt, detail);
+        }
+        context.bus().publish(new RecoveryConcluded(name, now(), actionName, attempt, outcome, detail));
+    }
+
+    private static RecoveryConcluded.Outcome verdictOf(ActionOutcome.Result result) {
+        switch (result) {
+            case SUCCEEDED:
+                return RecoveryConcluded.Outcome.SUCCEEDED;
+            case FAILED:
+                return RecoveryConcluded.Outcome.FAILED;
+            default:
+                return RecoveryConcluded.Outcome.SKIPPED;
+        }
+    }
+
+    /** A recovery action that succeeded, waiting for the service to prove it is healthy. */
+    private record AwaitingVerdict(int attempt, Instant actionDoneAt) {
     }
 
     // ---- plumbing ---------------------------------------------------------------------------------

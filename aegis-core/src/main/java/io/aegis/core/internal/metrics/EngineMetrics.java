@@ -7,6 +7,7 @@ import io.aegis.api.HealthStatus;
 import io.aegis.api.ServiceState;
 import io.aegis.api.event.CheckCompleted;
 import io.aegis.api.event.RecoveryBudgetExhausted;
+import io.aegis.api.event.RecoveryConcluded;
 import io.aegis.api.event.RecoveryFinished;
 import io.aegis.api.event.ServiceEvent;
 import io.aegis.api.event.StateChanged;
@@ -72,7 +73,7 @@ public final class EngineMetrics {
     private static final String[] STATUS_LABELS = lowerCaseNames(STATUSES);
     private static final ServiceState[] STATES = ServiceState.values();
     private static final String[] STATE_LABELS = lowerCaseNames(STATES);
-    private static final ActionOutcome.Result[] OUTCOMES = ActionOutcome.Result.values();
+    private static final RecoveryConcluded.Outcome[] OUTCOMES = RecoveryConcluded.Outcome.values();
     private static final String[] OUTCOME_LABELS = lowerCaseNames(OUTCOMES);
     private static final FailureReason[] REASONS = FailureReason.values();
 
@@ -132,13 +133,16 @@ public final class EngineMetrics {
                 .register(registry);
         serviceRestarts = Counter.builder()
                 .name("aegis_service_restarts_total")
-                .help("Restarts of the service that succeeded (recovery action restart with outcome succeeded).")
+                .help("Restarts of the service's workload that the restart action carried out, whether or not the"
+                        + " service was healthy after them (aegis_recoveries_total says that).")
                 .labelNames("service")
                 .withoutExemplars()
                 .register(registry);
         recoveries = Counter.builder()
                 .name("aegis_recoveries_total")
-                .help("Recovery actions that ended, by action and outcome (succeeded, failed, skipped).")
+                .help("Recoveries by action and verified outcome: succeeded (healthy again within verifyWithin),"
+                        + " not_healthy (the action ran but the service was not healthy in time, or exited again),"
+                        + " failed (the action failed), skipped (the action had nothing to do).")
                 .labelNames("service", "action", "outcome")
                 .withoutExemplars()
                 .register(registry);
@@ -278,12 +282,14 @@ public final class EngineMetrics {
                 series.stateChanged((StateChanged) event);
             } else if (event instanceof RecoveryFinished) {
                 series.recoveryFinished((RecoveryFinished) event);
+            } else if (event instanceof RecoveryConcluded) {
+                series.recoveryConcluded((RecoveryConcluded) event);
             } else if (event instanceof WorkloadExited) {
                 series.workloadExits.inc();
             } else if (event instanceof RecoveryBudgetExhausted) {
                 series.budgetExhausted.inc();
             }
-            // RecoveryStarted has no metric: aegis_recoveries_total counts actions when they end.
+            // RecoveryStarted has no metric: aegis_recoveries_total counts recoveries when their outcome is known.
         } catch (RuntimeException e) {
             if (failureLogged.compareAndSet(false, true)) {
                 LOG.warn("{}: could not update metrics for {}; further failures are logged at debug",
@@ -395,15 +401,17 @@ public final class EngineMetrics {
         }
 
         void recoveryFinished(RecoveryFinished event) {
-            ActionOutcome.Result outcome = event.outcome().result();
+            if (event.outcome().result() == ActionOutcome.Result.SUCCEEDED && RESTART_ACTION.equals(event.action())) {
+                restarts.inc();
+            }
+        }
+
+        void recoveryConcluded(RecoveryConcluded event) {
             CounterDataPoint[] byOutcome = recoveriesByAction.get(event.action());
             if (byOutcome == null) {
                 byOutcome = recoveriesByAction.computeIfAbsent(event.action(), this::recoveryDataPoints);
             }
-            byOutcome[outcome.ordinal()].inc();
-            if (outcome == ActionOutcome.Result.SUCCEEDED && RESTART_ACTION.equals(event.action())) {
-                restarts.inc();
-            }
+            byOutcome[event.outcome().ordinal()].inc();
         }
 
         double uptimeSeconds(long nowMillis) {

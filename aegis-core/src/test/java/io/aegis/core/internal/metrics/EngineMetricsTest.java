@@ -11,6 +11,7 @@ import io.aegis.api.ServiceState;
 import io.aegis.api.WorkloadStatus;
 import io.aegis.api.event.CheckCompleted;
 import io.aegis.api.event.RecoveryBudgetExhausted;
+import io.aegis.api.event.RecoveryConcluded;
 import io.aegis.api.event.RecoveryFinished;
 import io.aegis.api.event.RecoveryStarted;
 import io.aegis.api.event.StateChanged;
@@ -103,6 +104,8 @@ class EngineMetricsTest {
         metrics.onEvent(new RecoveryStarted("api", START, "restart", 1, "3 failed checks"));
         metrics.onEvent(new RecoveryFinished("api", START, "restart", 1, ActionOutcome.succeeded("restarted")));
         metrics.onEvent(new StateChanged("api", START, ServiceState.RECOVERING, ServiceState.HEALTHY, "check passed"));
+        metrics.onEvent(new RecoveryConcluded("api", START, "restart", 1, RecoveryConcluded.Outcome.SUCCEEDED,
+                "healthy 1s after restart"));
 
         Scrape scrape = Scrape.of(server);
 
@@ -121,6 +124,7 @@ class EngineMetricsTest {
                 "aegis_health_check_duration_seconds_bucket{service=\"api\",le=\"2.5\"} 4",
                 "aegis_health_check_duration_seconds_bucket{service=\"api\",le=\"+Inf\"} 4",
                 "aegis_recoveries_total{action=\"restart\",outcome=\"succeeded\",service=\"api\"} 1.0",
+                "aegis_recoveries_total{action=\"restart\",outcome=\"not_healthy\",service=\"api\"} 0.0",
                 "aegis_recoveries_total{action=\"restart\",outcome=\"failed\",service=\"api\"} 0.0",
                 "aegis_recoveries_total{action=\"restart\",outcome=\"skipped\",service=\"api\"} 0.0",
                 "aegis_service_restarts_total{service=\"api\"} 1.0",
@@ -180,7 +184,11 @@ class EngineMetricsTest {
         metrics.onEvent(new WorkloadExited("worker", START, exited));
         metrics.onEvent(new WorkloadExited("worker", START, exited));
         metrics.onEvent(new RecoveryFinished("worker", START, "restart", 1, ActionOutcome.failed("no runtime")));
+        metrics.onEvent(new RecoveryConcluded("worker", START, "restart", 1, RecoveryConcluded.Outcome.FAILED,
+                "no runtime"));
         metrics.onEvent(new RecoveryFinished("worker", START, "rollback", 2, ActionOutcome.skipped("no previous")));
+        metrics.onEvent(new RecoveryConcluded("worker", START, "rollback", 2, RecoveryConcluded.Outcome.SKIPPED,
+                "no previous"));
         metrics.onEvent(new RecoveryBudgetExhausted("worker", START, 5, Duration.ofMinutes(10)));
 
         Scrape scrape = Scrape.of(server);
@@ -192,6 +200,27 @@ class EngineMetricsTest {
                 "aegis_recoveries_total{action=\"rollback\",outcome=\"skipped\",service=\"worker\"} 1.0",
                 // A restart that failed is not a restart.
                 "aegis_service_restarts_total{service=\"worker\"} 0.0");
+    }
+
+    @Test
+    void countsARestartThatNeverMadeTheServiceHealthyAsARestartButNotAsASucceededRecovery() throws Exception {
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            metrics.onEvent(new RecoveryFinished("crashy", START, "restart", attempt, ActionOutcome.succeeded("restarted")));
+            metrics.onEvent(new RecoveryConcluded("crashy", START, "restart", attempt,
+                    RecoveryConcluded.Outcome.NOT_HEALTHY, "workload exited: exited with code 3"));
+        }
+
+        assertThat(Scrape.of(server).sampleLines()).contains(
+                "aegis_service_restarts_total{service=\"crashy\"} 3.0",
+                "aegis_recoveries_total{action=\"restart\",outcome=\"not_healthy\",service=\"crashy\"} 3.0",
+                "aegis_recoveries_total{action=\"restart\",outcome=\"succeeded\",service=\"crashy\"} 0.0");
+    }
+
+    @Test
+    void countsNoRecoveryOutcomeBeforeItIsConcluded() throws Exception {
+        metrics.onEvent(new RecoveryFinished("api", START, "restart", 1, ActionOutcome.succeeded("restarted")));
+
+        assertThat(Scrape.of(server).linesStartingWith("aegis_recoveries_total")).isEmpty();
     }
 
     @Test

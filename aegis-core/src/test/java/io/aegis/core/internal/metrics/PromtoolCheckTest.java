@@ -10,6 +10,7 @@ import io.aegis.api.ServiceState;
 import io.aegis.api.WorkloadStatus;
 import io.aegis.api.event.CheckCompleted;
 import io.aegis.api.event.RecoveryBudgetExhausted;
+import io.aegis.api.event.RecoveryConcluded;
 import io.aegis.api.event.RecoveryFinished;
 import io.aegis.api.event.StateChanged;
 import io.aegis.api.event.WorkloadExited;
@@ -78,6 +79,8 @@ class PromtoolCheckTest {
         metrics.onEvent(new StateChanged("api", NOW, ServiceState.STARTING, ServiceState.HEALTHY, "check passed"));
         metrics.onEvent(new StateChanged("db", NOW, ServiceState.HEALTHY, ServiceState.UNHEALTHY, "failed"));
         metrics.onEvent(new RecoveryFinished("db", NOW, "restart", 1, ActionOutcome.succeeded("restarted")));
+        metrics.onEvent(new RecoveryConcluded("db", NOW, "restart", 1, RecoveryConcluded.Outcome.NOT_HEALTHY,
+                "workload exited"));
         metrics.onEvent(new WorkloadExited("db", NOW, WorkloadStatus.exited(4242, 1)));
         metrics.onEvent(new RecoveryBudgetExhausted("db", NOW, 3, Duration.ofMinutes(5)));
     }
