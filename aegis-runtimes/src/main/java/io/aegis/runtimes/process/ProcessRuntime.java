@@ -37,6 +37,7 @@ final class ProcessRuntime implements RuntimeAdapter {
     private final ProcessRuntimeSettings settings;
     private final WorkloadListener listener;
     private final Executor blockingExecutor;
+    private final ServiceOutput output;
 
     private final Object lock = new Object();
     /** The last run started, or null before the first start. Guarded by {@link #lock}. */
@@ -52,6 +53,7 @@ final class ProcessRuntime implements RuntimeAdapter {
         this.settings = settings;
         this.listener = listener;
         this.blockingExecutor = blockingExecutor;
+        this.output = new ServiceOutput(serviceName, settings, LOG);
     }
 
     /** One launched process and whether its end was requested. */
@@ -125,6 +127,13 @@ final class ProcessRuntime implements RuntimeAdapter {
                     serviceName, Long.toString(run.process.pid()));
             new ProcessTree(run.process).killNow();
         }
+        output.close();
+    }
+
+    /** Closes the log file; the next output opens it again at its path (logrotate has renamed it). */
+    @Override
+    public void reopenLogs() {
+        output.reopen();
     }
 
     @Override
@@ -157,10 +166,11 @@ final class ProcessRuntime implements RuntimeAdapter {
     }
 
     private void launch() {
+        OutputPipe pipe = outputPipe();
         ProcessBuilder builder = new ProcessBuilder(settings.command())
                 .redirectErrorStream(true)
-                // Appended by the operating system itself: no thread of ours copies output.
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.logFile().toFile()))
+                // Copied to the log file by a pump of ours, which rotates it: appended by the OS, it grew unbounded.
+                .redirectOutput(pipe.redirect())
                 .redirectInput(ProcessBuilder.Redirect.PIPE);
         settings.workingDirectory().ifPresent(dir -> builder.directory(dir.toFile()));
         builder.environment().putAll(settings.environment());
@@ -168,8 +178,10 @@ final class ProcessRuntime implements RuntimeAdapter {
         try {
             process = builder.start();
         } catch (IOException | RuntimeException e) {
+            pipe.close();
             throw new CompletionException(new IOException(startFailure(e), e));
         }
+        output.pump(pipe, process);
         closeStandardInput(process);
         Run run = new Run(process);
         boolean closedMeanwhile;
@@ -185,7 +197,7 @@ final class ProcessRuntime implements RuntimeAdapter {
         }
         // Registered after the run became current, so the check in exited() sees it.
         process.onExit().thenRun(() -> exited(run));
-        LOG.log(Level.INFO, "{0}: started pid {1} ({2}), output appended to {3}",
+        LOG.log(Level.INFO, "{0}: started pid {1} ({2}), output to {3}",
                 serviceName, Long.toString(process.pid()), String.join(" ", settings.command()), settings.logFile());
     }
 
@@ -201,7 +213,9 @@ final class ProcessRuntime implements RuntimeAdapter {
         Process process = run.process;
         return new ProcessTree(process).terminate(settings.stopGracePeriod(), () -> LOG.log(Level.WARNING,
                 "{0}: pid {1} did not exit within {2} of SIGTERM; killing it and its descendants",
-                serviceName, Long.toString(process.pid()), Durations.format(settings.stopGracePeriod())));
+                serviceName, Long.toString(process.pid()), Durations.format(settings.stopGracePeriod())))
+                // Its last words (a shutdown message) are in the log file once the stop completes.
+                .thenCompose(stopped -> output.drained(process));
     }
 
     /** Called once per run when its process has ended; tells the listener unless the end was expected. */
@@ -219,6 +233,17 @@ final class ProcessRuntime implements RuntimeAdapter {
             listener.workloadExited(status);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, serviceName + ": the workload listener failed on " + status.description(), e);
+        }
+    }
+
+    /** A new pipe for the process's output, or the start fails saying why. */
+    private OutputPipe outputPipe() {
+        try {
+            return output.newPipe();
+        } catch (IOException | RuntimeException e) {
+            throw new CompletionException(new IOException("cannot start service \"" + serviceName
+                    + "\": cannot create the pipe for its output in " + settings.stateDirectory() + ": "
+                    + e.getMessage(), e));
         }
     }
 
