@@ -48,6 +48,12 @@ final class OutputPump implements Runnable {
         return finished;
     }
 
+    /** Waits up to {@code millis} for the pump's thread to end; returns whether it has. */
+    boolean join(long millis) throws InterruptedException {
+        thread.join(millis);
+        return !thread.isAlive();
+    }
+
     /** Ends the pump now, even if a writer still holds the pipe: closing the channel ends a blocked read. */
     void stop() {
         try {

@@ -8,9 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The output of one service: its rotating log file and a pump per process that still writes to it (usually
@@ -84,13 +82,13 @@ final class ServiceOutput implements AutoCloseable {
         for (OutputPump pump : running) {
             try {
                 // A closed channel ends the read at once; this only waits for the pump's last write.
-                pump.finished().get(DRAIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                if (!pump.join(DRAIN_TIMEOUT.toMillis())) {
+                    log.log(Logger.Level.WARNING, "{0}: its output pump did not end within {1} ms of being stopped",
+                            serviceName, Long.toString(DRAIN_TIMEOUT.toMillis()));
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
-            } catch (ExecutionException | TimeoutException e) {
-                log.log(Logger.Level.WARNING, "{0}: its output pump did not end within {1} ms of being stopped",
-                        serviceName, Long.toString(DRAIN_TIMEOUT.toMillis()));
             }
         }
         file.close();
