@@ -18,6 +18,7 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * A log file that rotates by size, the supervisord way: before a write would take {@code file} past
@@ -40,6 +41,12 @@ final class RotatingFile implements AutoCloseable {
     private static final OpenOption[] APPEND = {StandardOpenOption.CREATE, StandardOpenOption.WRITE,
             StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS};
 
+    /**
+     * After a failed write, output is dropped without trying for this long: a disk stays full for a while, and
+     * a fast writer would otherwise cost an open, a failed write and an exception per read.
+     */
+    static final long RETRY_PAUSE_NANOS = 100_000_000L;
+
     private final String serviceName;
     private final Path file;
     private final long maxSize;
@@ -47,6 +54,7 @@ final class RotatingFile implements AutoCloseable {
     private final Logger log;
     /** Output can hold secrets: a new file is readable by its owner only. Empty where POSIX is unknown. */
     private final FileAttribute<?>[] ownerOnly;
+    private final LongSupplier nanoTime;
 
     /** The open file, or null when it must be (re)opened before the next write. Guarded by this. */
     private FileChannel channel;
@@ -58,10 +66,17 @@ final class RotatingFile implements AutoCloseable {
     private long droppedInEpisode = -1;
     /** Guarded by this. */
     private long droppedTotal;
+    /** When, in {@link #nanoTime} units, writing is tried again after a failure. Guarded by this. */
+    private long retryAt;
     /** Backups that could not be kept; each reported once. Guarded by this. */
     private final Set<Path> reportedBackups = new HashSet<>();
 
     RotatingFile(String serviceName, Path file, long maxSize, int backups, Logger log) {
+        this(serviceName, file, maxSize, backups, log, System::nanoTime);
+    }
+
+    /** With the clock that times the pause after a failure ({@link System#nanoTime} outside tests). */
+    RotatingFile(String serviceName, Path file, long maxSize, int backups, Logger log, LongSupplier nanoTime) {
         if (maxSize < 0 || backups < 0) {
             throw new IllegalArgumentException("maxSize and backups must not be negative");
         }
@@ -70,6 +85,7 @@ final class RotatingFile implements AutoCloseable {
         this.maxSize = maxSize;
         this.backups = backups;
         this.log = log;
+        this.nanoTime = nanoTime;
         this.ownerOnly = file.getFileSystem().supportedFileAttributeViews().contains("posix")
                 ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
                 : new FileAttribute<?>[0];
@@ -86,6 +102,10 @@ final class RotatingFile implements AutoCloseable {
     synchronized void write(ByteBuffer bytes) {
         if (closed) {
             bytes.position(bytes.limit());
+            return;
+        }
+        if (droppedInEpisode >= 0 && nanoTime.getAsLong() - retryAt < 0) {
+            drop(bytes, null);
             return;
         }
         try {
@@ -212,6 +232,11 @@ final class RotatingFile implements AutoCloseable {
         int lost = bytes.remaining();
         bytes.position(bytes.limit());
         droppedTotal += lost;
+        if (e == null) { // pausing after a failure
+            droppedInEpisode += lost;
+            return;
+        }
+        retryAt = nanoTime.getAsLong() + RETRY_PAUSE_NANOS;
         if (droppedInEpisode < 0) {
             droppedInEpisode = 0;
             log.log(Level.WARNING, "{0}: cannot write its output to {1} ({2}); dropping output, without stopping"

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -21,6 +22,7 @@ class RotatingFileTest {
     Path dir;
 
     private final RecordingLogger log = new RecordingLogger();
+    private final AtomicLong clock = new AtomicLong();
     private RotatingFile file;
 
     @AfterEach
@@ -148,6 +150,45 @@ class RotatingFileTest {
     }
 
     @Test
+    void aBackupThatCannotBeReplacedDropsTheOlderOutputInsteadOfGrowingTheFile() throws IOException {
+        Path inTheWay = Files.createDirectory(dir.resolve("out.log.1"));
+        Files.writeString(inTheWay.resolve("not ours"), "keep me");
+        file = rotating(10, 3);
+
+        IntStream.range(0, 5).forEach(i -> write(Integer.toString(i).repeat(10)));
+
+        assertThat(read("out.log")).isEqualTo("4".repeat(10));
+        assertThat(Files.readString(inTheWay.resolve("not ours"))).isEqualTo("keep me");
+        assertThat(dir.resolve("out.log.2")).doesNotExist();
+        // One warning per thing in the way, though it is met twice per rotation (not moved, not replaced).
+        assertThat(log.lines).singleElement().asString().isEqualTo("WARNING web: cannot rotate its output through "
+                + inTheWay + ": it is not a regular file, so aegis leaves it alone; move it away");
+    }
+
+    @Test
+    void reopeningWhileAnotherThreadWritesLosesAndDuplicatesNothing() throws Exception {
+        file = rotating(0, 0);
+        int chunks = 20_000;
+        Thread writer = new Thread(() -> IntStream.range(0, chunks).forEach(i -> write("0123456789".repeat(10))));
+        writer.start();
+
+        for (int i = 0; writer.isAlive(); i++) {
+            if (Files.exists(dir.resolve("out.log"))) {
+                Files.move(dir.resolve("out.log"), dir.resolve("renamed-" + i));
+            }
+            file.reopen();
+        }
+        writer.join();
+
+        long total;
+        try (var files = Files.list(dir)) {
+            total = files.mapToLong(path -> path.toFile().length()).sum();
+        }
+        assertThat(total).isEqualTo(chunks * 100L);
+        assertThat(file.droppedBytes()).isZero();
+    }
+
+    @Test
     void aSymbolicLinkAtThePathIsNeverFollowed() throws IOException {
         Path target = Files.writeString(dir.resolve("precious"), "precious\n");
         Files.createSymbolicLink(dir.resolve("out.log"), target);
@@ -177,20 +218,22 @@ class RotatingFileTest {
     @Test
     void writeErrorsDropTheOutputAndAreLoggedOncePerEpisode() throws IOException {
         Path blocked = Files.createDirectory(dir.resolve("out.log"));
-        file = rotating(100, 3);
+        file = new RotatingFile("web", blocked, 100, 3, log, clock::get);
 
         IntStream.range(0, 5).forEach(i -> write("lost\n"));
         Files.delete(blocked);
+        write("also lost: writing is tried again only after a pause\n");
+        clock.addAndGet(RotatingFile.RETRY_PAUSE_NANOS);
         write("back\n");
         write("more\n");
 
-        assertThat(file.droppedBytes()).isEqualTo(25);
+        assertThat(file.droppedBytes()).isEqualTo(25 + 53);
         assertThat(read("out.log")).isEqualTo("back\nmore\n");
         assertThat(log.lines).hasSize(2);
         assertThat(log.lines.get(0)).startsWith("WARNING web: cannot write its output to " + blocked)
                 .contains("is a directory");
         assertThat(log.lines.get(1))
-                .isEqualTo("INFO web: writing its output to " + blocked + " again; 25 bytes were lost meanwhile");
+                .isEqualTo("INFO web: writing its output to " + blocked + " again; 78 bytes were lost meanwhile");
     }
 
     @Test
