@@ -62,6 +62,16 @@ public interface RuntimeAdapter extends AutoCloseable {
     }
 
     /**
+     * Reopens the log files the adapter writes a workload's output to, at their configured paths, creating
+     * them if they are gone: called after an external tool such as logrotate renamed them (the engine does
+     * it for every runtime when the {@code aegis} command receives SIGUSR1), so that new output goes to the
+     * new files. Returns promptly; nothing is lost. By default does nothing: for adapters that keep no log
+     * file open.
+     */
+    default void reopenLogs() {
+    }
+
+    /**
      * Releases what the adapter holds. The engine calls {@link #stop()} first when the workload should not
      * outlive it; {@code close} itself must not leave a child process behind.
      */

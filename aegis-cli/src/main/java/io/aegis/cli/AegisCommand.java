@@ -179,6 +179,7 @@ public final class AegisCommand implements Callable<Integer> {
         }
         log.info("aegis {} with {}", ManifestVersion.version(), configFile);
         ShutdownSignal shutdown = ShutdownSignal.install(engine);
+        LogReopenSignal.install(engine);
         try {
             engine.start(); // logs the metrics address and the number of services
         } catch (EngineStartException e) {

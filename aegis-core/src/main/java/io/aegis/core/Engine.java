@@ -176,6 +176,24 @@ public final class Engine implements AutoCloseable {
         return monitors.stream().filter(m -> m.name().equals(name)).findFirst().map(ServiceMonitor::snapshot);
     }
 
+    /**
+     * Asks every runtime to reopen its services' log files at their configured paths, for an external
+     * logrotate that has just renamed them ({@code aegis} calls this on SIGUSR1). A runtime that fails is
+     * logged and the others still reopen.
+     */
+    public void reopenLogs() {
+        for (ServiceMonitor monitor : monitors) {
+            monitor.runtime().ifPresent(runtime -> {
+                try {
+                    runtime.reopenLogs();
+                } catch (RuntimeException e) {
+                    log.warn("{}: could not reopen its log files: {}", monitor.name(), e.toString());
+                }
+            });
+        }
+        log.info("reopened the log files of every service");
+    }
+
     /** The port the metrics server listens on, once started with metrics enabled. */
     public OptionalInt metricsPort() {
         MetricsServer server = metricsServer;

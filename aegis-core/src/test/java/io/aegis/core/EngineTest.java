@@ -468,6 +468,21 @@ class EngineTest {
     }
 
     @Test
+    void reopenLogsMakesEveryRuntimeWriteToANewFileAfterAnExternalRename() throws IOException {
+        Path log = tempDir.resolve("chatty.log");
+        engine = builder().service(ServiceDefinition.builder("chatty").check("http", healthUrl())
+                .runtime("process", Map.of("command", List.of("sh", "-c", "while true; do echo tick; sleep 0.05; done"),
+                        "logFile", log.toString(), "logMaxSize", "0"))
+                .build()).build().start();
+        await().atMost(AWAIT).until(() -> Files.exists(log) && Files.size(log) > 0);
+        Files.move(log, tempDir.resolve("chatty.log.old")); // what logrotate does before it signals
+
+        engine.reopenLogs();
+
+        await().atMost(AWAIT).until(() -> Files.exists(log) && Files.readString(log).startsWith("tick\n"));
+    }
+
+    @Test
     void rejectsAnUnknownCheckerTypeAndSuggestsTheClosest() {
         assertThatThrownBy(() -> builder().service(ServiceDefinition.builder("api").check("htp", healthUrl()).build())
                 .build())

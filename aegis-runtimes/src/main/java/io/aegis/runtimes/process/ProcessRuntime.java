@@ -53,6 +53,7 @@ final class ProcessRuntime implements RuntimeAdapter {
     /** The {@code setsid} program, or null where processes cannot get sessions of their own. */
     private final String setsid;
     private final ServiceProcesses processes;
+    private final ServiceOutput output;
 
     private final Object lock = new Object();
     /** The last run started, or null before the first start. Guarded by {@link #lock}. */
@@ -75,6 +76,7 @@ final class ProcessRuntime implements RuntimeAdapter {
         this.stateDirectory = stateDirectory;
         this.setsid = setsid;
         this.processes = ServiceProcesses.forService(serviceName, stateDirectory);
+        this.output = new ServiceOutput(serviceName, settings, LOG);
     }
 
     /** One launched process and whether its end was requested. */
@@ -155,6 +157,13 @@ final class ProcessRuntime implements RuntimeAdapter {
                     serviceName, Long.toString(run.process.pid()));
             tree(run).killNow();
         }
+        output.close();
+    }
+
+    /** Closes the log file; the next output opens it again at its path (logrotate has renamed it). */
+    @Override
+    public void reopenLogs() {
+        output.reopen();
     }
 
     @Override
@@ -199,10 +208,11 @@ final class ProcessRuntime implements RuntimeAdapter {
         LeftoverProcesses.stop(serviceName, stateDirectory, processes, settings.stopGracePeriod(), !launchedBefore);
         launchedBefore = true;
         List<String> command = sessionCommand();
+        OutputPipe pipe = outputPipe();
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                // Appended by the operating system itself: no thread of ours copies output.
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.logFile().toFile()))
+                // Copied to the log file by a pump of ours, which rotates it: appended by the OS, it grew unbounded.
+                .redirectOutput(pipe.redirect())
                 .redirectInput(ProcessBuilder.Redirect.PIPE);
         settings.workingDirectory().ifPresent(dir -> builder.directory(dir.toFile()));
         builder.environment().putAll(settings.environment());
@@ -211,8 +221,10 @@ final class ProcessRuntime implements RuntimeAdapter {
         try {
             process = builder.start();
         } catch (IOException | RuntimeException e) {
+            pipe.close();
             throw new CompletionException(new IOException(startFailure(e), e));
         }
+        output.pump(pipe, process);
         closeStandardInput(process);
         // setsid executes the command in place (a child of the JVM never leads a group, so it need not fork):
         // the process keeps its pid, which is also its session's id.
@@ -232,7 +244,7 @@ final class ProcessRuntime implements RuntimeAdapter {
         writeRecord(run);
         // Registered after the run became current, so the check in exited() sees it.
         process.onExit().thenRun(() -> exited(run));
-        LOG.log(Level.INFO, "{0}: started pid {1} ({2}), output appended to {3}",
+        LOG.log(Level.INFO, "{0}: started pid {1} ({2}), output to {3}",
                 serviceName, Long.toString(process.pid()), String.join(" ", settings.command()), settings.logFile());
     }
 
@@ -249,6 +261,8 @@ final class ProcessRuntime implements RuntimeAdapter {
         return tree(run).terminate(settings.stopGracePeriod(), () -> LOG.log(Level.WARNING,
                 "{0}: pid {1} did not exit within {2} of SIGTERM; killing it and the rest of its process group",
                 serviceName, Long.toString(process.pid()), Durations.format(settings.stopGracePeriod())))
+                // Its last words (a shutdown message) are in the log file once the stop completes.
+                .thenCompose(stopped -> output.drained(process))
                 .thenRun(() -> deleteRecord(run));
     }
 
@@ -358,6 +372,17 @@ final class ProcessRuntime implements RuntimeAdapter {
             ServiceProcessRecord.deleteIfFor(stateDirectory, run.process.pid());
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.DEBUG, "{0}: cannot delete the process record: {1}", serviceName, e.getMessage());
+        }
+    }
+
+    /** A new pipe for the process's output, or the start fails saying why. */
+    private OutputPipe outputPipe() {
+        try {
+            return output.newPipe();
+        } catch (IOException | RuntimeException e) {
+            throw new CompletionException(new IOException("cannot start service \"" + serviceName
+                    + "\": cannot create the pipe for its output in " + settings.stateDirectory() + ": "
+                    + e.getMessage(), e));
         }
     }
 

@@ -23,7 +23,9 @@ import java.util.stream.Stream;
  *   args: [--port, "8080"]           # optional, appended to command
  *   env: {JAVA_OPTS: -Xmx256m}       # optional, added to the engine's environment
  *   workingDir: /srv/app             # optional, must exist; default: the engine's working directory
- *   logFile: /var/log/app.log        # optional; default: <java.io.tmpdir>/aegis-<service>.log
+ *   logFile: /var/log/app.log        # optional; default: output.log in the service's state directory
+ *   logMaxSize: 50MB                 # optional; rotate the log file past this size (0: never), default 50MB
+ *   logBackups: 10                   # optional; rotated files kept, logFile.1 ... .10 (0: truncate), default 10
  *   stopGracePeriod: 10s             # optional; time between SIGTERM and SIGKILL, default 10s
  *   shell: false                     # optional; true runs a string command with /bin/sh -c
  * }</pre>
@@ -35,8 +37,13 @@ import java.util.stream.Stream;
  *       and the {@code args} are appended to it, each quoted as one word. {@code shell: true} with a list is an
  *       error.</li>
  *   <li>{@code workingDir} and {@code logFile} may be relative: to the engine's working directory.</li>
- *   <li>stdout and stderr are both appended to {@code logFile} by the operating system; standard input is
- *       empty.</li>
+ *   <li>stdout and stderr both go through a pipe to {@code logFile}, which is rotated the supervisord way:
+ *       before it would pass {@code logMaxSize} it becomes {@code logFile.1}, {@code .1} becomes {@code .2} and
+ *       so on; the oldest beyond {@code logBackups} is dropped. Sizes take KB, MB, GB (powers of 1024, also
+ *       written KiB, MiB, GiB) or plain bytes. {@link io.aegis.api.RuntimeAdapter#reopenLogs()} reopens the file
+ *       at its path, for an external logrotate. The default file is in the service's private state directory;
+ *       a {@code logFile} that is a symbolic link is refused, and links are never followed. Standard input
+ *       is empty.</li>
  * </ul>
  *
  * <p>Settings are validated in {@link #create} and every invalid key is reported at once, by key path. Nothing
@@ -61,7 +68,8 @@ public final class ProcessRuntimeFactory implements RuntimeAdapterFactory {
 
     @Override
     public RuntimeAdapter create(RuntimeSpec spec) {
-        ProcessRuntimeSettings settings = ProcessRuntimeSettings.from(spec.serviceName(), spec.settings());
+        ProcessRuntimeSettings settings = ProcessRuntimeSettings.from(spec.serviceName(), spec.settings(),
+                spec.stateDirectory());
         return new ProcessRuntime(spec.serviceName(), settings, spec.listener(), spec.blockingExecutor(),
                 spec.stateDirectory(), SETSID.orElse(null));
     }

@@ -22,19 +22,38 @@ import java.util.Optional;
  * @param environment variables added to the engine's own environment
  * @param workingDirectory where the process runs; empty to run in the engine's working directory
  * @param logFile where stdout and stderr are appended
+ * @param logMaxSize the size in bytes past which {@code logFile} is rotated; 0 to never rotate it
+ * @param logBackups how many rotated files ({@code logFile.1} ... {@code logFile.<n>}) are kept; 0 to truncate
+ *     {@code logFile} in place
  * @param stopGracePeriod how long {@code stop} waits after SIGTERM before it kills
  * @param commandKeyPath the key path of {@code command}, for error messages at start
+ * @param stateDirectory the service's private state directory: the default log file and the output pipe
  */
 record ProcessRuntimeSettings(
         List<String> command,
         Map<String, String> environment,
         Optional<Path> workingDirectory,
         Path logFile,
+        long logMaxSize,
+        int logBackups,
         Duration stopGracePeriod,
-        String commandKeyPath) {
+        String commandKeyPath,
+        Path stateDirectory) {
 
     /** The grace period between SIGTERM and SIGKILL when {@code stopGracePeriod} is not set. */
     static final Duration DEFAULT_STOP_GRACE_PERIOD = Duration.ofSeconds(10);
+
+    /** The size past which the log file is rotated when {@code logMaxSize} is not set: supervisord's 50 MB. */
+    static final long DEFAULT_LOG_MAX_SIZE = 50L * 1024 * 1024;
+
+    /** How many rotated log files are kept when {@code logBackups} is not set: supervisord's 10. */
+    static final int DEFAULT_LOG_BACKUPS = 10;
+
+    /** The smallest {@code logMaxSize} but 0: anything smaller would rotate the file for almost every line. */
+    static final long MIN_LOG_MAX_SIZE = 1024;
+
+    /** Each rotation renames every backup: more than this is a typo, not a retention policy. */
+    static final int MAX_LOG_BACKUPS = 1000;
 
     /** The shell used for {@code shell: true}; POSIX only. */
     static final String SHELL = "/bin/sh";
@@ -49,35 +68,42 @@ record ProcessRuntimeSettings(
         Objects.requireNonNull(logFile, "logFile");
         Objects.requireNonNull(stopGracePeriod, "stopGracePeriod");
         Objects.requireNonNull(commandKeyPath, "commandKeyPath");
+        Objects.requireNonNull(stateDirectory, "stateDirectory");
     }
 
     /**
-     * Reads and validates the settings of service {@code serviceName}.
+     * Reads and validates the settings of service {@code serviceName}, whose private state directory is
+     * {@code stateDirectory}.
      *
      * @throws ConfigException naming every invalid key at once
      */
-    static ProcessRuntimeSettings from(String serviceName, Settings settings) {
+    static ProcessRuntimeSettings from(String serviceName, Settings settings, Path stateDirectory) {
         List<ConfigProblem> problems = new ArrayList<>();
         boolean shell = read(problems, () -> settings.bool("shell", false)).orElse(false);
         List<String> args = read(problems, () -> settings.stringList("args")).orElse(List.of());
         Optional<List<String>> command = read(problems, () -> command(settings, shell, args));
         Map<String, String> environment = read(problems, () -> environment(settings)).orElse(Map.of());
         Optional<Path> workingDirectory = read(problems, () -> workingDirectory(settings)).flatMap(dir -> dir);
-        Optional<Path> logFile = read(problems, () -> logFile(serviceName, settings));
+        Optional<Path> logFile = read(problems, () -> logFile(stateDirectory, settings));
+        Optional<Long> logMaxSize = read(problems, () -> logMaxSize(settings));
+        Optional<Long> logBackups = read(problems,
+                () -> settings.integer("logBackups", DEFAULT_LOG_BACKUPS, 0, MAX_LOG_BACKUPS));
         Optional<Duration> stopGracePeriod =
                 read(problems, () -> settings.duration("stopGracePeriod", DEFAULT_STOP_GRACE_PERIOD));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new ProcessRuntimeSettings(command.orElseThrow(), environment, workingDirectory, logFile.orElseThrow(),
-                stopGracePeriod.orElseThrow(), settings.keyPath("command"));
+                logMaxSize.orElseThrow(), logBackups.orElseThrow().intValue(), stopGracePeriod.orElseThrow(),
+                settings.keyPath("command"), stateDirectory);
     }
 
-    /** The default log file of a service: {@code <java.io.tmpdir>/aegis-<service>.log}. */
-    static Path defaultLogFile(String serviceName) {
-        // Service names come from YAML and could hold '/' or other characters a file name must not.
-        String safeName = serviceName.replaceAll("[^A-Za-z0-9._-]", "_");
-        return Path.of(System.getProperty("java.io.tmpdir"), "aegis-" + safeName + ".log").toAbsolutePath();
+    /**
+     * The default log file of a service: {@code output.log} in its private state directory, where nobody else
+     * can plant a link (a shared temporary directory would let anyone make aegis write elsewhere).
+     */
+    static Path defaultLogFile(Path stateDirectory) {
+        return stateDirectory.resolve("output.log");
     }
 
     private static List<String> command(Settings settings, boolean shell, List<String> args) {
@@ -147,13 +173,18 @@ record ProcessRuntimeSettings(
         return Optional.of(dir);
     }
 
-    private static Path logFile(String serviceName, Settings settings) {
+    private static Path logFile(Path stateDirectory, Settings settings) {
         String key = "logFile";
         if (!settings.has(key)) {
-            return defaultLogFile(serviceName);
+            return defaultLogFile(stateDirectory);
         }
         String text = settings.requireString(key, "a file to append the process's output to");
         Path file = path(settings, key, text);
+        if (Files.isSymbolicLink(file)) {
+            throw new ConfigException(settings.keyPath(key), "expected a file to append the process's output to,"
+                    + " found \"" + text + "\", which is a symbolic link; aegis does not follow links for log files"
+                    + " (a planted link could make it write elsewhere): give the path of the file itself");
+        }
         if (Files.isDirectory(file)) {
             throw new ConfigException(settings.keyPath(key),
                     "expected a file to append the process's output to, found \"" + text + "\", which is a directory");
@@ -164,6 +195,26 @@ record ProcessRuntimeSettings(
                     + text + "\", but the directory " + parent + " does not exist");
         }
         return file;
+    }
+
+    /**
+     * Reads {@code logMaxSize}: a whole number of bytes, optionally with a unit, KB, MB or GB (or KiB, MiB,
+     * GiB: both are powers of 1024, as in supervisord and logrotate), in any case; 0 means never rotate.
+     */
+    private static long logMaxSize(Settings settings) {
+        String key = "logMaxSize";
+        Optional<String> text = settings.string(key);
+        if (text.isEmpty()) {
+            return DEFAULT_LOG_MAX_SIZE;
+        }
+        long bytes = ByteSize.parse(text.get()).orElseThrow(() -> new ConfigException(settings.keyPath(key),
+                "expected a size like 50MB, 512KiB or 1048576 (bytes), or 0 to never rotate, found \""
+                        + text.get() + "\""));
+        if (bytes != 0 && bytes < MIN_LOG_MAX_SIZE) {
+            throw new ConfigException(settings.keyPath(key), "expected 0 (never rotate) or at least 1KiB, found \""
+                    + text.get() + "\", which would rotate the log file for almost every line");
+        }
+        return bytes;
     }
 
     /** Resolves a configured path against the engine's working directory, which is where it was started. */

@@ -145,19 +145,65 @@ class ProcessRuntimeFactoryTest {
     @Test
     void defaultsAreAppliedWhenOnlyTheCommandIsGiven() {
         ProcessRuntimeSettings settings =
-                ProcessRuntimeSettings.from("web/api", Settings.of(PATH, Map.of("command", List.of("java", "-jar", "app.jar"))));
+                ProcessRuntimeSettings.from("web/api", Settings.of(PATH, Map.of("command", List.of("java", "-jar", "app.jar"))),
+                        tempDir);
 
         assertThat(settings.command()).containsExactly("java", "-jar", "app.jar");
         assertThat(settings.environment()).isEmpty();
         assertThat(settings.workingDirectory()).isEmpty();
         assertThat(settings.stopGracePeriod()).isEqualTo(Duration.ofSeconds(10));
-        assertThat(settings.logFile()).isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "aegis-web_api.log"));
+        assertThat(settings.logFile()).isEqualTo(tempDir.resolve("output.log"));
+        assertThat(settings.logMaxSize()).isEqualTo(50L * 1024 * 1024);
+        assertThat(settings.logBackups()).isEqualTo(10);
+    }
+
+    @Test
+    void logMaxSizeTakesUnitsInPowersOf1024AndPlainBytes() {
+        assertThat(logMaxSize("50MB")).isEqualTo(50L * 1024 * 1024);
+        assertThat(logMaxSize("10KiB")).isEqualTo(10L * 1024);
+        assertThat(logMaxSize("10 kb")).isEqualTo(10L * 1024);
+        assertThat(logMaxSize("2GiB")).isEqualTo(2L * 1024 * 1024 * 1024);
+        assertThat(logMaxSize("3M")).isEqualTo(3L * 1024 * 1024);
+        assertThat(logMaxSize(4096)).isEqualTo(4096);
+        assertThat(logMaxSize("0")).isZero();
+    }
+
+    @Test
+    void logMaxSizeThatIsNotASizeIsRejected() {
+        assertProblems(Map.of("command", "sleep 60", "logMaxSize", "50 megs"), new ConfigProblem(PATH + ".logMaxSize",
+                "expected a size like 50MB, 512KiB or 1048576 (bytes), or 0 to never rotate, found \"50 megs\""));
+        assertProblems(Map.of("command", "sleep 60", "logMaxSize", "99999999999GB"), new ConfigProblem(
+                PATH + ".logMaxSize", "expected a size like 50MB, 512KiB or 1048576 (bytes), or 0 to never rotate,"
+                        + " found \"99999999999GB\""));
+    }
+
+    @Test
+    void logMaxSizeTooSmallToBeMeantIsRejected() {
+        assertProblems(Map.of("command", "sleep 60", "logMaxSize", "10"), new ConfigProblem(PATH + ".logMaxSize",
+                "expected 0 (never rotate) or at least 1KiB, found \"10\", which would rotate the log file for"
+                        + " almost every line"));
+    }
+
+    @Test
+    void logBackupsOutOfRangeIsRejected() {
+        assertProblems(Map.of("command", "sleep 60", "logBackups", -1), new ConfigProblem(PATH + ".logBackups",
+                "expected a whole number from 0 to 1000, found -1"));
+    }
+
+    @Test
+    void logFileThatIsASymbolicLinkIsRefused() throws IOException {
+        Path target = Files.createFile(tempDir.resolve("elsewhere"));
+        Path link = Files.createSymbolicLink(tempDir.resolve("app.log"), target);
+        assertProblems(Map.of("command", "sleep 60", "logFile", link.toString()), new ConfigProblem(PATH + ".logFile",
+                "expected a file to append the process's output to, found \"" + link + "\", which is a symbolic"
+                        + " link; aegis does not follow links for log files (a planted link could make it write"
+                        + " elsewhere): give the path of the file itself"));
     }
 
     @Test
     void commandStringIsSplitAndArgsAreAppended() {
         ProcessRuntimeSettings settings = ProcessRuntimeSettings.from("web", Settings.of(PATH,
-                Map.of("command", "java -jar 'my app.jar'", "args", List.of("--port", 8080))));
+                Map.of("command", "java -jar 'my app.jar'", "args", List.of("--port", 8080))), tempDir);
 
         assertThat(settings.command()).containsExactly("java", "-jar", "my app.jar", "--port", "8080");
     }
@@ -165,9 +211,14 @@ class ProcessRuntimeFactoryTest {
     @Test
     void shellCommandRunsThroughShWithArgsQuoted() {
         ProcessRuntimeSettings settings = ProcessRuntimeSettings.from("web", Settings.of(PATH,
-                Map.of("command", "exec java -jar app.jar", "shell", "true", "args", List.of("it's"))));
+                Map.of("command", "exec java -jar app.jar", "shell", "true", "args", List.of("it's"))), tempDir);
 
         assertThat(settings.command()).containsExactly("/bin/sh", "-c", "exec java -jar app.jar 'it'\\''s'");
+    }
+
+    private long logMaxSize(Object value) {
+        return ProcessRuntimeSettings.from("web", Settings.of(PATH, Map.of("command", "sleep 60", "logMaxSize", value)),
+                tempDir).logMaxSize();
     }
 
     private void assertProblems(Map<String, ?> settings, ConfigProblem... expected) {

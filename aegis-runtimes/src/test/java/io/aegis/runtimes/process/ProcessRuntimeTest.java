@@ -326,13 +326,128 @@ class ProcessRuntimeTest {
                 .withMessageContaining("cannot start service \"web\": its process runtime is closed");
     }
 
+    @Test
+    void theDefaultLogFileIsOutputLogInTheServicesStateDirectory() throws IOException {
+        Path stateDirectory = Files.createDirectory(tempDir.resolve("state"));
+        RuntimeAdapter runtime = runtimeWithoutLogFile(stateDirectory, Map.of("command", List.of("echo", "hello")));
+
+        join(runtime.start());
+
+        await().atMost(PROMPTLY).until(() -> read(stateDirectory.resolve("output.log")).equals("hello\n"));
+        try (var files = Files.list(stateDirectory)) {
+            assertThat(files).as("the named pipe is gone once the process holds it")
+                    .containsExactly(stateDirectory.resolve("output.log"));
+        }
+    }
+
+    @Test
+    void aFastWriterNeverTakesTheLogFilesPastTheirBounds() throws IOException {
+        Path stateDirectory = Files.createDirectory(tempDir.resolve("state"));
+        // 16 MB as fast as the pipe takes it, into files of at most 64 KiB of which 3 backups are kept.
+        RuntimeAdapter runtime = runtimeWithoutLogFile(stateDirectory, Map.of(
+                "command", List.of("head", "-c", "16000000", "/dev/zero"),
+                "logMaxSize", "64KiB",
+                "logBackups", 3));
+
+        join(runtime.start());
+        await().atMost(Duration.ofSeconds(60)).until(() -> !reportedExits.isEmpty());
+        join(runtime.stop()); // completes once the pump has written everything
+
+        assertThat(reportedExits).containsExactly(WorkloadStatus.exited(reportedExits.get(0).pid().orElseThrow(), 0));
+        long total = 0;
+        for (String name : List.of("output.log", "output.log.1", "output.log.2", "output.log.3")) {
+            long size = Files.size(stateDirectory.resolve(name));
+            assertThat(size).as("size of %s", name).isPositive().isLessThanOrEqualTo(64 * 1024);
+            total += size;
+        }
+        assertThat(total).isLessThanOrEqualTo(4 * 64 * 1024);
+        assertThat(stateDirectory.resolve("output.log.4")).doesNotExist();
+    }
+
+    @Test
+    void aProcessWritingToAFullDiskIsNeverBlockedByIt() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/full")), "/dev/full (Linux)");
+        // The OS appending to the file made the writer fail with ENOSPC; the pump drops and keeps draining.
+        RuntimeAdapter runtime = runtime(Map.of(
+                "command", List.of("head", "-c", "4000000", "/dev/zero"),
+                "logFile", "/dev/full"));
+
+        join(runtime.start());
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> !reportedExits.isEmpty());
+        assertThat(reportedExits.get(0).description()).endsWith("exited with code 0");
+    }
+
+    @Test
+    void reopenLogsStartsANewFileAfterAnExternalRename() throws IOException {
+        RuntimeAdapter runtime = runtime(Map.of(
+                "command", "while true; do echo tick; sleep 0.05; done",
+                "shell", true));
+        join(runtime.start());
+        await().atMost(PROMPTLY).until(() -> log().contains("tick"));
+        Path renamed = tempDir.resolve("web.log.rotated");
+        Files.move(logFile(), renamed); // what logrotate does before it signals aegis
+
+        runtime.reopenLogs();
+
+        await().atMost(PROMPTLY).until(() -> log().contains("tick"));
+        assertThat(read(renamed)).startsWith("tick\n");
+    }
+
+    @Test
+    void closeEndsTheOutputPumpEvenWhenAnEscapedDescendantKeepsThePipeOpen() {
+        // The subshell exits at once, so the sleep is re-parented and no longer a descendant, and it leaves the
+        // session and drops the service's marker: nothing finds it, and it keeps the pipe open.
+        RuntimeAdapter runtime = runtime(Map.of(
+                "command", "(env -u AEGIS_SERVICE_ID setsid sleep 63 & echo escaped $!); exec sleep 64",
+                "shell", true));
+        join(runtime.start());
+        await().atMost(PROMPTLY).until(() -> log().matches("(?s)escaped \\d+\n"));
+        long escaped = Long.parseLong(log().strip().substring("escaped ".length()));
+        try {
+            assertThat(outputPumps()).hasSize(1);
+            join(runtime.stop());
+            assertThat(ProcessHandle.of(escaped)).as("the escaped process still runs").isPresent();
+            assertThat(outputPumps()).as("the pump waits for the escaped writer").hasSize(1);
+
+            runtime.close();
+
+            assertThat(outputPumps()).isEmpty();
+        } finally {
+            ProcessHandle.of(escaped).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    private static List<Thread> outputPumps() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().equals("aegis-output-web") && thread.isAlive())
+                .toList();
+    }
+
+    private RuntimeAdapter runtimeWithoutLogFile(Path stateDirectory, Map<String, ?> runtimeSettings) {
+        Map<String, Object> settings = new HashMap<>(runtimeSettings);
+        settings.put("type", "process");
+        RuntimeAdapter adapter = new ProcessRuntimeFactory().create(new RuntimeSpec("web",
+                Settings.of("services[0].runtime", settings), reportedExits::add, blockingExecutor, stateDirectory));
+        adapters.add(adapter);
+        return adapter;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private RuntimeAdapter runtime(Map<String, ?> runtimeSettings) {
         Map<String, Object> settings = new HashMap<>(runtimeSettings);
         settings.put("type", "process");
-        // Never the default under the shared temporary directory.
+        // A file the test reads; the default is in the state directory.
         settings.putIfAbsent("logFile", logFile().toString());
-        RuntimeAdapter adapter = new ProcessRuntimeFactory().create(new RuntimeSpec(
-                "web", Settings.of("services[0].runtime", settings), reportedExits::add, blockingExecutor));
+        RuntimeAdapter adapter = new ProcessRuntimeFactory().create(new RuntimeSpec("web",
+                Settings.of("services[0].runtime", settings), reportedExits::add, blockingExecutor, tempDir));
         adapters.add(adapter);
         return adapter;
     }
