@@ -450,8 +450,8 @@ class EngineTest {
                         "logFile", tempDir.resolve("slow.log").toString()))
                 .build()).build().start();
         await().atMost(AWAIT).until(() -> ProcessHandle.current().descendants()
-                .anyMatch(p -> p.isAlive() && commandLine(p.pid()).equals("sleep\u0000601\u0000")));
-        ProcessHandle.current().descendants().filter(p -> commandLine(p.pid()).equals("sleep\u0000601\u0000"))
+                .anyMatch(p -> p.isAlive() && commandLine(p.pid()).endsWith("sleep\u0000601\u0000")));
+        ProcessHandle.current().descendants().filter(p -> commandLine(p.pid()).endsWith("sleep\u0000601\u0000"))
                 .forEach(ProcessHandle::destroyForcibly);
         await().atMost(AWAIT).until(() -> !eventsOf(RecoveryFinished.class).isEmpty());
 
