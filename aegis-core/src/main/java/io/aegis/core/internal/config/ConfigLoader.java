@@ -7,6 +7,7 @@ import io.aegis.api.Settings;
 import io.aegis.core.RecoveryPolicy;
 import io.aegis.core.RetryBackoff;
 import io.aegis.core.ServiceDefinition;
+import io.aegis.core.internal.BlockingChecks;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -56,7 +57,7 @@ public final class ConfigLoader {
     /** What the loader made of a file; {@code report} holds every problem it found. */
     public record LoadedConfig(String origin, String logLevel, boolean metricsEnabled, int metricsPort,
             String metricsHost, List<ServiceDefinition> services, TrackingSettings notifications, TrackingSettings logs,
-            TrackingSettings anomalyDetection, ConfigReport report) {
+            TrackingSettings anomalyDetection, ConfigReport report, int maxConcurrentBlockingChecks) {
     }
 
     private final List<ConfigProblem> problems = new ArrayList<>();
@@ -106,6 +107,8 @@ public final class ConfigLoader {
                 DEFAULT_METRICS_PORT)).orElse(DEFAULT_METRICS_PORT);
         String metricsHost = global.map(g -> read(() -> metricsHost(g), DEFAULT_METRICS_HOST))
                 .orElse(DEFAULT_METRICS_HOST);
+        int maxBlockingChecks = global.map(g -> read(() -> (int) g.integer("maxConcurrentBlockingChecks",
+                BlockingChecks.DEFAULT_LIMIT, 1, 1024), BlockingChecks.DEFAULT_LIMIT)).orElse(BlockingChecks.DEFAULT_LIMIT);
         global.ifPresent(g -> problems.addAll(g.unknownKeys()));
 
         List<ServiceDefinition> services = new ArrayList<>();
@@ -132,7 +135,7 @@ public final class ConfigLoader {
         report.addAll(problems);
         return new LoadedConfig(origin, logLevel, metricsEnabled, metricsPort, metricsHost, List.copyOf(services),
                 notifications,
-                logs, anomalyDetection, report);
+                logs, anomalyDetection, report, maxBlockingChecks);
     }
 
     /** {@code global.metricsHost}: an IP address or host name to bind, such as 127.0.0.1 to stay local. */
