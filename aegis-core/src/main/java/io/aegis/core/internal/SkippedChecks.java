@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,17 +45,19 @@ public final class SkippedChecks {
     private static final Logger log = LoggerFactory.getLogger(SkippedChecks.class);
 
     private final LongSupplier nanoTime;
+    private final Consumer<String> warn;
     private final Map<Reason, Window> windows = new EnumMap<>(Reason.class);
     private volatile BiConsumer<String, Reason> sink = (service, reason) -> { };
 
     /** Reports with the system's nano time. */
     public SkippedChecks() {
-        this(System::nanoTime);
+        this(System::nanoTime, log::warn);
     }
 
-    /** Reports with {@code nanoTime} as the time source (tests). */
-    SkippedChecks(LongSupplier nanoTime) {
+    /** Reports with {@code nanoTime} as the time source, logging through {@code warn} (tests). */
+    SkippedChecks(LongSupplier nanoTime, Consumer<String> warn) {
         this.nanoTime = nanoTime;
+        this.warn = warn;
         for (Reason reason : Reason.values()) {
             windows.put(reason, new Window());
         }
@@ -90,7 +93,7 @@ public final class SkippedChecks {
             window.count = 0;
             window.names.clear();
         }
-        log.warn(line);
+        warn.accept(line);
     }
 
     private static final class Window {
