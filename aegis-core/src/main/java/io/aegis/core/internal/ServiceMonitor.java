@@ -541,7 +541,7 @@ public final class ServiceMonitor {
         try {
             return checker.blocking();
         } catch (RuntimeException | LinkageError e) {
-            // a plugin built against an older aegis-api, or one that throws: treat it as non-blocking
+            // a plugin whose blocking() throws is checked like any other, without a permit
             return false;
         }
     }

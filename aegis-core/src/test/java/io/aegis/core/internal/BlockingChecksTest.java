@@ -37,7 +37,7 @@ class BlockingChecksTest {
         permit.call(() -> {
             checks.executor().execute(() -> {
                 started.countDown();
-                await(release);
+                awaitQuietly(release);
             });
             return null;
         });
@@ -74,7 +74,7 @@ class BlockingChecksTest {
         assertThat(other.get()).startsWith("shared");
     }
 
-    private static void await(CountDownLatch latch) {
+    private static void awaitQuietly(CountDownLatch latch) {
         try {
             latch.await();
         } catch (InterruptedException e) {
