@@ -121,6 +121,26 @@ class CheckCapacityTest {
     }
 
     @Test
+    void scriptsBeyondTheLimitWaitTheirTurnWithinTheTickInsteadOfStarving() throws Exception {
+        // One permit, four services ticking within the same millisecond: without a line, the first to tick
+        // would win every time and the other three would never be checked.
+        Path script = executable("quick.sh", "#!/bin/sh\nsleep 0.2\n");
+        Engine.Builder builder = builder().maxConcurrentBlockingChecks(1);
+        for (int i = 0; i < 4; i++) {
+            builder.service(ServiceDefinition.builder("script-" + i).check("script", script.toString())
+                    .interval(Duration.ofSeconds(3)).timeout(Duration.ofMillis(500)).onFailure("ignore").build());
+        }
+        engine = builder.build().start();
+
+        await().atMost(AWAIT).until(() -> java.util.stream.IntStream.range(0, 4)
+                .allMatch(i -> checksOf("script-" + i).size() >= 2));
+
+        assertThat(scriptChecks()).allSatisfy(e -> assertThat(e.result().status()).as(e.result().message())
+                .isEqualTo(HealthStatus.HEALTHY));
+        assertThat(skipped("no_capacity")).isZero();
+    }
+
+    @Test
     void retriesThatCannotFinishBeforeTheNextTickAreNotStartedAndNoTickIsSkipped() throws Exception {
         // The case: timeout 400ms, retries 5, interval 1s. A hanging check takes its whole deadline
         // (400 ms + 100 ms slack), so no retry can end before the next tick; before, every other tick was lost.

@@ -1,27 +1,31 @@
 package io.aegis.core.internal;
 
 import com.google.common.util.concurrent.MoreExecutors;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * The engine's limit on checks that block (scripts), and the threads they run on.
  *
- * <p>A monitor asks for a {@link Permit} before it starts a blocking check; with none free the tick is
- * skipped (never queued), so a check that runs has not waited and its timeout measures the check alone. The
- * pool has exactly as many threads as there are permits, and a permit goes back only when the check has its
- * verdict <em>and</em> the work it handed over has returned its thread (a killed script's reader may finish
- * after the verdict): so a granted check always finds a free thread. The work of one permit runs on one
- * thread at a time.
+ * <p>A monitor asks for a {@link Permit} before it starts a blocking check. With none free it may wait in
+ * line ({@link #request}), first come first served, so that services whose ticks come a little later are not
+ * starved by those that tick first; the monitor gives up (and skips the tick) when the check could no longer
+ * end before its next tick. Waiting is not part of the check: its timeout starts when it is granted a permit
+ * and starts. The pool has exactly as many threads as there are permits, and a permit goes back only when
+ * the check has its verdict <em>and</em> the work it handed over has returned its thread (a killed script's
+ * reader may finish after the verdict): so a granted check always finds a free thread. The work of one
+ * permit runs on one thread at a time.
  *
  * <p>Work reaches the permit's thread through {@link #executor()}, the {@code blockingExecutor} of every
  * checker: the engine marks the thread that calls {@code check()} of an admitted check, and what that call
@@ -36,7 +40,10 @@ public final class BlockingChecks implements AutoCloseable {
     static final int SHARED_THREADS = 16;
 
     private final int limit;
-    private final Semaphore permits;
+    /** Permits not held by anyone. Guarded by {@code this}. */
+    private int available;
+    /** Monitors waiting for a permit, oldest first. Guarded by {@code this}. */
+    private final Deque<Waiter> waiters = new ArrayDeque<>();
     private final ThreadPoolExecutor permitThreads;
     private final ThreadPoolExecutor sharedThreads;
     private final ThreadLocal<Permit> calling = new ThreadLocal<>();
@@ -52,7 +59,7 @@ public final class BlockingChecks implements AutoCloseable {
             throw new IllegalArgumentException("the limit of blocking checks must be at least 1, got " + limit);
         }
         this.limit = limit;
-        this.permits = new Semaphore(limit);
+        this.available = limit;
         this.permitThreads = new ThreadPoolExecutor(limit, limit, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 threads);
         permitThreads.allowCoreThreadTimeOut(true);
@@ -67,8 +74,8 @@ public final class BlockingChecks implements AutoCloseable {
     }
 
     /** How many permits are held right now (checks running, or their work still returning its thread). */
-    public int inUse() {
-        return limit - permits.availablePermits();
+    public synchronized int inUse() {
+        return limit - available;
     }
 
     /** The {@code blockingExecutor} for checkers' {@code CheckerSpec}. */
@@ -76,9 +83,59 @@ public final class BlockingChecks implements AutoCloseable {
         return executor;
     }
 
-    /** A permit for one blocking check, or empty when {@link #limit()} checks are running. Never waits. */
-    public Optional<Permit> tryAcquire() {
-        return permits.tryAcquire() ? Optional.of(new Permit()) : Optional.empty();
+    /**
+     * A permit for one blocking check, or empty when {@link #limit()} checks are running or others wait for
+     * one (they come first). Never waits.
+     */
+    public synchronized Optional<Permit> tryAcquire() {
+        if (available == 0 || !waiters.isEmpty()) {
+            return Optional.empty();
+        }
+        available--;
+        return Optional.of(new Permit());
+    }
+
+    /**
+     * Gets in line for a permit: {@code onGranted} receives it when one comes free, on the thread that frees
+     * it (so it must only hand the permit over, say to the monitor's executor). Call {@link #tryAcquire()}
+     * first; call {@link Waiter#cancel()} to leave the line.
+     */
+    public synchronized Waiter request(Consumer<Permit> onGranted) {
+        Waiter waiter = new Waiter(onGranted);
+        waiters.add(waiter);
+        return waiter;
+    }
+
+    /** A permit went back: to the first in line, else to the pool of free permits. */
+    private void released() {
+        Waiter next;
+        synchronized (this) {
+            next = waiters.poll();
+            if (next == null) {
+                available++;
+                return;
+            }
+        }
+        next.onGranted.accept(new Permit());
+    }
+
+    /** A place in line for a permit. */
+    public final class Waiter {
+        private final Consumer<Permit> onGranted;
+
+        private Waiter(Consumer<Permit> onGranted) {
+            this.onGranted = onGranted;
+        }
+
+        /**
+         * Leaves the line. Returns false when too late: the permit was granted, and {@code onGranted} has it
+         * (or is about to).
+         */
+        public boolean cancel() {
+            synchronized (BlockingChecks.this) {
+                return waiters.remove(this);
+            }
+        }
     }
 
     /** Stops both pools; work still running is interrupted. */
@@ -151,7 +208,7 @@ public final class BlockingChecks implements AutoCloseable {
 
         private void release() {
             if (holders.decrementAndGet() == 0) {
-                permits.release();
+                released();
             }
         }
     }

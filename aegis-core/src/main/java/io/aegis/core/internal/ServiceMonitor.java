@@ -84,6 +84,9 @@ public final class ServiceMonitor {
     private long nextTickNanos;
     /** The blocking-check permit of the attempt running or the retry scheduled; null for other checkers. */
     private BlockingChecks.Permit permit;
+    /** While the cycle waits in line for a permit: its place, and when it gives up. */
+    private BlockingChecks.Waiter waitingForPermit;
+    private ScheduledFuture<?> permitGiveUp;
     private Instant verifyUntil;
     private WorkloadStatus exitDuringRecovery;
     private CheckResult lastFinalResult;
@@ -188,6 +191,7 @@ public final class ServiceMonitor {
             cancel(pendingRetry);
             cancel(pendingRecovery);
             releasePermit();
+            stopWaitingForPermit();
             transition(stateMachine.moveTo(ServiceState.STOPPED, "engine shutting down"));
             done.complete(null);
         });
@@ -246,10 +250,9 @@ public final class ServiceMonitor {
             return;
         }
         if (blockingChecker) {
-            // Never queued: a check that waited for a thread would spend its timeout waiting.
             Optional<BlockingChecks.Permit> granted = context.blockingChecks().tryAcquire();
             if (granted.isEmpty()) {
-                context.skippedChecks().skipped(name, SkippedChecks.Reason.NO_CAPACITY);
+                waitForPermit(nextTick);
                 return;
             }
             permit = granted.get();
@@ -257,6 +260,57 @@ public final class ServiceMonitor {
         cycleRunning = true;
         nextTickNanos = nextTick;
         attempt(1);
+    }
+
+    /**
+     * Waits in line for a blocking-check permit, but only while the check could still end before the next
+     * tick; then the tick is skipped. The wait is not the check's: its timeout starts when it starts.
+     */
+    private void waitForPermit(long nextTick) {
+        long patienceNanos = nextTick - checkDeadline.toNanos() - System.nanoTime();
+        if (patienceNanos <= 0) {
+            context.skippedChecks().skipped(name, SkippedChecks.Reason.NO_CAPACITY);
+            return;
+        }
+        cycleRunning = true;
+        nextTickNanos = nextTick;
+        BlockingChecks.Waiter waiter = context.blockingChecks()
+                .request(granted -> runSerially(() -> permitGranted(granted)));
+        waitingForPermit = waiter;
+        permitGiveUp = schedule(() -> {
+            if (waitingForPermit == waiter && waiter.cancel()) {
+                waitingForPermit = null;
+                permitGiveUp = null;
+                cycleRunning = false;
+                context.skippedChecks().skipped(name, SkippedChecks.Reason.NO_CAPACITY);
+            }
+        }, Duration.ofNanos(patienceNanos));
+        if (permitGiveUp == null) {
+            stopWaitingForPermit();
+            cycleRunning = false;
+        }
+    }
+
+    private void permitGranted(BlockingChecks.Permit granted) {
+        if (closed || waitingForPermit == null) {
+            granted.checkEnded();
+            return;
+        }
+        waitingForPermit = null;
+        cancel(permitGiveUp);
+        permitGiveUp = null;
+        permit = granted;
+        attempt(1);
+    }
+
+    /** Leaves the line for a permit; one granted meanwhile is given back by {@link #permitGranted}. */
+    private void stopWaitingForPermit() {
+        if (waitingForPermit != null) {
+            waitingForPermit.cancel();
+            waitingForPermit = null;
+        }
+        cancel(permitGiveUp);
+        permitGiveUp = null;
     }
 
     private void attempt(int number) {

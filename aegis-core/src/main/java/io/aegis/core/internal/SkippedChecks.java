@@ -21,9 +21,9 @@ public final class SkippedChecks {
     public enum Reason {
         /** The service's previous check cycle (with its retries) was still running. */
         BUSY("busy", "its previous check was still running (the check takes longer than its interval)"),
-        /** No blocking-check permit was free. */
+        /** No blocking-check permit came free while the check could still end before the next tick. */
         NO_CAPACITY("no_capacity", "the limit of blocking checks running at once was reached"
-                + " (global.maxConcurrentBlockingChecks)");
+                + " (global.maxConcurrentBlockingChecks) and no place came free in time to end before the next tick");
 
         private final String label;
         private final String why;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +30,25 @@ class BlockingChecksTest {
 
         assertThat(checks.tryAcquire()).isEmpty();
         assertThat(checks.inUse()).isEqualTo(2);
+    }
+
+    @Test
+    void aFreedPermitGoesToTheFirstInLineAndNobodyJumpsTheLine() {
+        BlockingChecks.Permit first = checks.tryAcquire().orElseThrow();
+        BlockingChecks.Permit second = checks.tryAcquire().orElseThrow();
+        List<String> granted = new ArrayList<>();
+        BlockingChecks.Waiter early = checks.request(permit -> granted.add("early"));
+        BlockingChecks.Waiter late = checks.request(permit -> granted.add("late"));
+
+        first.checkEnded();
+
+        assertThat(granted).containsExactly("early");
+        assertThat(checks.tryAcquire()).as("a check that did not wait may not jump the line").isEmpty();
+        assertThat(early.cancel()).as("too late to leave: it has its permit").isFalse();
+        assertThat(late.cancel()).isTrue();
+        second.checkEnded();
+        assertThat(granted).containsExactly("early");
+        assertThat(checks.tryAcquire()).isPresent();
     }
 
     @Test
