@@ -73,7 +73,12 @@ public final class CheckerSpec {
         return metadata;
     }
 
-    /** A bounded pool for work that must block (running a script); never block the calling thread. */
+    /**
+     * A bounded pool for work that must block (running a script); never block the calling thread. For a
+     * checker that declares {@link HealthChecker#blocking()}, work handed over during {@code check()} runs
+     * on a thread reserved for that check; other work shares a pool that the engine keeps apart from the
+     * threads that start processes and deliver alerts.
+     */
     public Executor blockingExecutor() {
         return blockingExecutor;
     }

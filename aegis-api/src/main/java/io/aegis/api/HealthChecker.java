@@ -17,6 +17,23 @@ public interface HealthChecker extends AutoCloseable {
     /** Starts one check attempt; the stage completes with its verdict. */
     CompletionStage<CheckResult> check(CheckContext context);
 
+    /**
+     * Whether each check holds a thread for its whole duration (it runs a script and waits for it), rather
+     * than doing non-blocking I/O. Default {@code false}.
+     *
+     * <p>The engine limits how many such checks run at once across all services
+     * ({@code global.maxConcurrentBlockingChecks}) and gives each one it admits a thread of its own: work
+     * that {@link #check} hands to {@link CheckerSpec#blockingExecutor()} <em>during the call</em> starts at
+     * once, so the check's timeout measures the check, not a wait in a queue. A check that finds the limit
+     * reached waits its turn, but only while it could still end before its next tick; otherwise it is not
+     * started: the tick is skipped and counted, and no result is reported for it.
+     * Work handed to the executor from another thread (a callback) runs on the engine's shared pool for
+     * checker work instead.
+     */
+    default boolean blocking() {
+        return false;
+    }
+
     /** Releases what this checker holds (connections, channels). Called once, when the engine stops. */
     @Override
     default void close() {

@@ -127,6 +127,14 @@ public final class AegisConfig {
         return stateDir;
     }
 
+    /**
+     * {@code global.maxConcurrentBlockingChecks}: how many checks that block a thread (scripts) may run at
+     * once across all services, default 16; a tick that finds them all running is skipped and counted.
+     */
+    public int maxConcurrentBlockingChecks() {
+        return loaded.maxConcurrentBlockingChecks();
+    }
+
     /** The services, in file order; a service with a missing name, type or endpoint is left out. */
     public List<ServiceDefinition> services() {
         return loaded.services();

@@ -17,12 +17,15 @@ import io.aegis.api.RuntimeSpec;
 import io.aegis.api.Settings;
 import io.aegis.api.event.ServiceEvent;
 import io.aegis.core.internal.AlertDispatcher;
+import io.aegis.core.internal.BlockingChecks;
 import io.aegis.core.internal.Deadlines;
+import io.aegis.core.internal.EnginePools;
 import io.aegis.core.internal.EventBus;
 import io.aegis.core.internal.MonitorContext;
 import io.aegis.core.internal.PluginRegistry;
 import io.aegis.core.internal.ServiceMonitor;
 import io.aegis.core.internal.StateDirectory;
+import io.aegis.core.internal.SkippedChecks;
 import io.aegis.core.internal.config.ConfigReport;
 import io.aegis.core.internal.config.KeySuggestions;
 import io.aegis.core.internal.config.TrackingSettings;
@@ -81,7 +84,7 @@ public final class Engine implements AutoCloseable {
     private final AlertDispatcher alerts;
     private final ScheduledThreadPoolExecutor timer;
     private final ExecutorService workers;
-    private final ExecutorService blockingPool;
+    private final EnginePools pools;
     private final ExecutorService pluginCalls;
     private final PrometheusRegistry metricsRegistry;
     private final StateDirectory stateDirectory;
@@ -101,7 +104,7 @@ public final class Engine implements AutoCloseable {
         this.alerts = assembly.alerts;
         this.timer = assembly.timer;
         this.workers = assembly.workers;
-        this.blockingPool = assembly.blockingPool;
+        this.pools = assembly.pools;
         this.pluginCalls = assembly.pluginCalls;
         this.metricsRegistry = assembly.metricsRegistry;
         this.stateDirectory = assembly.stateDirectory;
@@ -234,7 +237,7 @@ public final class Engine implements AutoCloseable {
         }
         timer.shutdownNow();
         workers.shutdownNow();
-        blockingPool.shutdownNow();
+        pools.close();
         pluginCalls.shutdownNow();
         stateDirectory.close();
         try {
@@ -307,6 +310,7 @@ public final class Engine implements AutoCloseable {
         private Integer metricsPort;
         private String metricsHost;
         private Path stateDirectory;
+        private Integer maxConcurrentBlockingChecks;
 
         private Builder() {
         }
@@ -387,6 +391,18 @@ public final class Engine implements AutoCloseable {
         }
 
         /**
+         * Overrides {@code global.maxConcurrentBlockingChecks}: how many checks that block a thread (scripts)
+         * may run at once; a tick that finds them all running is skipped and counted.
+         */
+        public Builder maxConcurrentBlockingChecks(int limit) {
+            if (limit < 1) {
+                throw new IllegalArgumentException("maxConcurrentBlockingChecks must be at least 1, got " + limit);
+            }
+            this.maxConcurrentBlockingChecks = limit;
+            return this;
+        }
+
+        /**
          * Loads the plugins, creates every checker, runtime, action and notifier, and validates the whole
          * configuration. Nothing runs yet.
          *
@@ -415,7 +431,8 @@ public final class Engine implements AutoCloseable {
         private final EventBus bus = new EventBus();
         private final ScheduledThreadPoolExecutor timer;
         private final ExecutorService workers;
-        private final ExecutorService blockingPool;
+        private final EnginePools pools;
+        private final SkippedChecks skippedChecks = new SkippedChecks();
         private final ExecutorService pluginCalls;
         private final PrometheusRegistry metricsRegistry = new PrometheusRegistry();
         private StateDirectory stateDirectory;
@@ -443,10 +460,9 @@ public final class Engine implements AutoCloseable {
             int cores = Runtime.getRuntime().availableProcessors();
             this.workers = new ThreadPoolExecutor(Math.max(2, cores), Math.max(2, cores), 30, TimeUnit.SECONDS,
                     new LinkedBlockingQueue<>(), daemonThreads("aegis-worker-%d"));
-            ThreadPoolExecutor blocking = new ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS,
-                    new LinkedBlockingQueue<>(), daemonThreads("aegis-blocking-%d"));
-            blocking.allowCoreThreadTimeOut(true);
-            this.blockingPool = blocking;
+            this.pools = new EnginePools(builder.maxConcurrentBlockingChecks != null
+                    ? builder.maxConcurrentBlockingChecks
+                    : builder.config != null ? builder.config.maxConcurrentBlockingChecks() : BlockingChecks.DEFAULT_LIMIT);
             // Unbounded but idle-reaped: a well-behaved plugin returns at once, so a handful of threads serve
             // every call; one that blocks holds a thread of its own (and at most one per service for checks).
             this.pluginCalls = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
@@ -465,9 +481,11 @@ public final class Engine implements AutoCloseable {
             builder.subscriptions.forEach(subscribe -> subscribe.accept(bus));
             createNotifiers();
             this.alerts = new AlertDispatcher(notifiers, timer, pluginCalls, builder.clock);
-            MonitorContext context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, alerts);
+            MonitorContext context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, alerts,
+                    pools.blockingChecks(), skippedChecks);
             EngineMetrics metrics = metricsEnabled ? new EngineMetrics(metricsRegistry, builder.clock) : null;
             if (metrics != null) {
+                skippedChecks.countInto(metrics::checkSkipped);
                 EngineMetrics.registerJvmMetrics(metricsRegistry);
                 bus.subscribe(ServiceEvent.class, metrics::onEvent);
             }
@@ -532,7 +550,7 @@ public final class Engine implements AutoCloseable {
             }
             CheckerSpec spec = CheckerSpec.builder(service.name(), service.checkType(), service.endpoint())
                     .interval(service.interval()).timeout(service.timeout()).settings(service.settings())
-                    .metadata(service.metadata()).blockingExecutor(blockingPool).build();
+                    .metadata(service.metadata()).blockingExecutor(pools.blockingChecks().executor()).build();
             HealthChecker checker = createPlugin(() -> factory.get().create(spec), service.settings().keyPath("type"),
                     "checker " + service.checkType());
             if (checker != null) {
@@ -569,7 +587,7 @@ public final class Engine implements AutoCloseable {
                 if (target != null) {
                     target.workloadExited(status);
                 }
-            }, blockingPool, serviceDirectory);
+            }, pools.runtimeWork(), serviceDirectory);
             RuntimeAdapter runtime = createPlugin(() -> factory.get().create(spec), settings.keyPath("type"),
                     "runtime " + type.get());
             if (runtime != null) {
@@ -601,7 +619,7 @@ public final class Engine implements AutoCloseable {
                     continue;
                 }
                 Notifier notifier = createPlugin(() -> factory.get().create(new NotifierSpec(name, settings,
-                        blockingPool)), settings.path(), "notifier " + type);
+                        pools.notifierWork())), settings.path(), "notifier " + type);
                 if (notifier != null) {
                     notifiers.put(name, notifier);
                 }
@@ -658,7 +676,7 @@ public final class Engine implements AutoCloseable {
             closeAll(List.of(plugins), pluginCalls);
             timer.shutdownNow();
             workers.shutdownNow();
-            blockingPool.shutdownNow();
+            pools.close();
             pluginCalls.shutdownNow();
             if (stateDirectory != null) {
                 stateDirectory.close();

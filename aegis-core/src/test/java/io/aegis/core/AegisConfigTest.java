@@ -99,6 +99,15 @@ class AegisConfigTest {
     }
 
     @Test
+    void readsTheLimitOfBlockingChecksAndDefaultsIt() {
+        assertThat(parse(API).maxConcurrentBlockingChecks()).isEqualTo(16);
+        assertThat(parse("global:\n  maxConcurrentBlockingChecks: 4\n" + API).maxConcurrentBlockingChecks())
+                .isEqualTo(4);
+        assertThat(problems("global:\n  maxConcurrentBlockingChecks: 0\n" + API)).containsExactly(
+                "aegis.yaml:2:32: global.maxConcurrentBlockingChecks: expected a whole number from 1 to 1024, found 0");
+    }
+
+    @Test
     void rejectsAMetricsHostWithAPort() {
         assertThat(problems("global:\n  metricsHost: 0.0.0.0:9090\n" + API)).containsExactly(
                 "aegis.yaml:2:16: global.metricsHost: expected an address to bind such as 127.0.0.1 or 0.0.0.0 (the"
@@ -337,7 +346,8 @@ class AegisConfigTest {
     @Test
     void listsTheKnownKeysWhenNoneIsClose() {
         assertThat(problems("global:\n  colour: blue\n")).containsExactly("aegis.yaml:2:3: global.colour: unknown key"
-                + " \"colour\"; expected one of: logLevel, metricsEnabled, metricsPort, metricsHost, stateDir");
+                + " \"colour\"; expected one of: logLevel, metricsEnabled, metricsPort, metricsHost, stateDir,"
+                + " maxConcurrentBlockingChecks");
     }
 
     @Test

@@ -182,7 +182,7 @@ class EngineTest {
         });
         engine = builder().service(ServiceDefinition.builder("flaky")
                 .check("http", "http://127.0.0.1:" + server.getAddress().getPort() + "/flaky")
-                .interval(Duration.ofMillis(300)).retries(1).failureThreshold(1)
+                .interval(Duration.ofMillis(500)).timeout(Duration.ofMillis(100)).retries(1).failureThreshold(1)
                 .retryBackoff(RetryBackoff.of(Duration.ofMillis(20), 2.0, Duration.ofMillis(50)))
                 .onFailure("ignore").build()).build().start();
 
@@ -197,7 +197,8 @@ class EngineTest {
     @Test
     void retriesWithinACycleBeforeCountingItFailed() {
         engine = builder().service(ServiceDefinition.builder("api").check("http", healthUrl())
-                .interval(Duration.ofSeconds(5)).retries(2).onFailure("ignore").build()).build();
+                .interval(Duration.ofSeconds(5)).timeout(Duration.ofSeconds(1)).retries(2).onFailure("ignore").build())
+                .build();
         status.set(503);
         engine.start();
 

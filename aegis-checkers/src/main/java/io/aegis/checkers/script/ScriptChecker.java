@@ -50,6 +50,12 @@ final class ScriptChecker implements HealthChecker {
         return run.start(blockingExecutor);
     }
 
+    /** A run holds a thread while it starts the script and reads its output: the engine limits how many run. */
+    @Override
+    public boolean blocking() {
+        return true;
+    }
+
     @Override
     public void close() {
         for (ScriptRun run : List.copyOf(running)) {

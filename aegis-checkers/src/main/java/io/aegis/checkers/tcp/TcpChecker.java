@@ -13,18 +13,19 @@ final class TcpChecker implements HealthChecker {
     private final TcpCheckConfig config;
     private final AsynchronousChannelGroup group;
     private final ScheduledExecutorService timer;
-    private final Executor blockingExecutor;
+    private final Executor resolver;
 
+    /** @param resolver the factory's threads for DNS lookups */
     TcpChecker(TcpCheckConfig config, AsynchronousChannelGroup group, ScheduledExecutorService timer,
-            Executor blockingExecutor) {
+            Executor resolver) {
         this.config = config;
         this.group = group;
         this.timer = timer;
-        this.blockingExecutor = blockingExecutor;
+        this.resolver = resolver;
     }
 
     @Override
     public CompletionStage<CheckResult> check(CheckContext context) {
-        return new TcpProbe(config, group, context.timeout()).start(timer, blockingExecutor);
+        return new TcpProbe(config, group, context.timeout()).start(timer, resolver);
     }
 }

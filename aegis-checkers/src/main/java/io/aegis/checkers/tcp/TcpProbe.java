@@ -56,7 +56,7 @@ final class TcpProbe {
     }
 
     /** Starts the attempt; the returned future completes with its verdict. */
-    CompletableFuture<CheckResult> start(ScheduledExecutorService timer, Executor blockingExecutor) {
+    CompletableFuture<CheckResult> start(ScheduledExecutorService timer, Executor resolver) {
         try {
             ScheduledFuture<?> deadline = timer.schedule(() -> verdict.complete(timedOut()), timeout.toNanos(),
                     TimeUnit.NANOSECONDS);
@@ -72,19 +72,19 @@ final class TcpProbe {
         if (target.literal() != null) {
             connect(target.literal());
         } else {
-            resolve(target, blockingExecutor);
+            resolve(target, resolver);
         }
         return verdict;
     }
 
     /**
      * {@link InetAddress#getByName} blocks, and the JDK has no asynchronous resolver, so it runs on the
-     * engine's pool for blocking work. Resolving per attempt (rather than once) follows a service that moves;
+     * factory's resolver threads. Resolving per attempt (rather than once) follows a service that moves;
      * the JVM's own DNS cache keeps that cheap.
      */
-    private void resolve(HostPort target, Executor blockingExecutor) {
+    private void resolve(HostPort target, Executor resolver) {
         try {
-            blockingExecutor.execute(() -> {
+            resolver.execute(() -> {
                 if (verdict.isDone()) {
                     return;
                 }
@@ -99,7 +99,7 @@ final class TcpProbe {
             });
         } catch (RejectedExecutionException e) {
             verdict.complete(CheckResult.unknown(FailureReason.PLUGIN_ERROR,
-                    "the pool for blocking work refused the DNS lookup of " + target.host(), elapsed()));
+                    "the tcp checker is closed; no DNS lookup of " + target.host(), elapsed()));
         }
     }
 

@@ -14,7 +14,15 @@ import java.util.concurrent.ScheduledExecutorService;
  *     its threads, never a worker or the timer
  * @param bus where events go
  * @param alerts where alerts go
+ * @param blockingChecks the limit on checks that block (scripts) and their threads; null for no limit
+ * @param skippedChecks where ticks whose check did not run are counted and logged
  */
 public record MonitorContext(Clock clock, ScheduledExecutorService timer, Executor workers, Executor pluginCalls,
-        EventBus bus, AlertDispatcher alerts) {
+        EventBus bus, AlertDispatcher alerts, BlockingChecks blockingChecks, SkippedChecks skippedChecks) {
+
+    /** A context without a limit on blocking checks (benchmarks and tests of other things). */
+    public MonitorContext(Clock clock, ScheduledExecutorService timer, Executor workers, Executor pluginCalls,
+            EventBus bus, AlertDispatcher alerts) {
+        this(clock, timer, workers, pluginCalls, bus, alerts, null, new SkippedChecks());
+    }
 }

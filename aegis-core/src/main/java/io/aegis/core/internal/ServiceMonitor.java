@@ -34,6 +34,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,13 +73,21 @@ public final class ServiceMonitor {
     private volatile boolean stopping;
     /** Whether the checker is still inside a call of {@code check()} (not its stage): it must not block. */
     private final AtomicBoolean checkCallInFlight = new AtomicBoolean();
+    /** Whether each check holds a thread (a script): it then needs a permit of the engine's limit to start. */
+    private final boolean blockingChecker;
 
     // Confined to the serial executor.
     private boolean cycleRunning;
     private boolean recoveryPending;
     private boolean recoveryRunning;
     private boolean closed;
-    private Instant cycleStartedAt = Instant.MIN;
+    /** System.nanoTime() of the tick after the one that started the running cycle: retries end before it. */
+    private long nextTickNanos;
+    /** The blocking-check permit of the attempt running or the retry scheduled; null for other checkers. */
+    private BlockingChecks.Permit permit;
+    /** While the cycle waits in line for a permit: its place, and when it gives up. */
+    private BlockingChecks.Waiter waitingForPermit;
+    private ScheduledFuture<?> permitGiveUp;
     private Instant verifyUntil;
     /** The recovery whose verdict waits for the service to be healthy again (RecoveryConcluded); or null. */
     private AwaitingVerdict awaitingVerdict;
@@ -110,6 +119,7 @@ public final class ServiceMonitor {
         Duration timeout = definition.timeout();
         this.checkDeadline = timeout.plus(max(Duration.ofMillis(100), timeout.dividedBy(10)));
         this.firstAttempt = new CheckContext(1, timeout);
+        this.blockingChecker = context.blockingChecks() != null && declaresBlocking(checker);
         this.runtimeDeadline = runtime == null ? ACTION_DEADLINE : safeOperationTimeout(runtime);
         this.actionDeadline = runtime == null ? ACTION_DEADLINE : runtimeDeadline.plus(Duration.ofSeconds(10));
         this.snapshot = new ServiceSnapshot(name, ServiceState.UNKNOWN, context.clock().instant(), Optional.empty(), 0);
@@ -150,8 +160,14 @@ public final class ServiceMonitor {
             long jitterNanos = ThreadLocalRandom.current().nextLong(
                     Math.max(1, Math.min(definition.interval().toNanos(), firstCheckSpread.toNanos())));
             long firstNanos = definition.initialDelay().toNanos() + jitterNanos;
-            ticks = context.timer().scheduleAtFixedRate(() -> runSerially(this::beginCycle), firstNanos,
-                    definition.interval().toNanos(), TimeUnit.NANOSECONDS);
+            long intervalNanos = definition.interval().toNanos();
+            // When each tick is due (a fixed rate keeps to these times), so a cycle knows when the next comes.
+            long firstTickNanos = System.nanoTime() + firstNanos;
+            AtomicLong tickCount = new AtomicLong();
+            ticks = context.timer().scheduleAtFixedRate(() -> {
+                long dueNanos = firstTickNanos + tickCount.getAndIncrement() * intervalNanos;
+                runSerially(() -> beginCycle(dueNanos + intervalNanos));
+            }, firstNanos, intervalNanos, TimeUnit.NANOSECONDS);
         });
     }
 
@@ -177,6 +193,8 @@ public final class ServiceMonitor {
             cancel(ticks);
             cancel(pendingRetry);
             cancel(pendingRecovery);
+            releasePermit();
+            stopWaitingForPermit();
             transition(stateMachine.moveTo(ServiceState.STOPPED, "engine shutting down"));
             done.complete(null);
         });
@@ -226,18 +244,82 @@ public final class ServiceMonitor {
 
     // ---- check cycles -----------------------------------------------------------------------------
 
-    private void beginCycle() {
-        if (closed || cycleRunning || recoveryRunning) {
+    private void beginCycle(long nextTick) {
+        if (closed || recoveryRunning) {
+            return;
+        }
+        if (cycleRunning) {
+            context.skippedChecks().skipped(name, SkippedChecks.Reason.BUSY);
+            return;
+        }
+        if (blockingChecker) {
+            Optional<BlockingChecks.Permit> granted = context.blockingChecks().tryAcquire();
+            if (granted.isEmpty()) {
+                waitForPermit(nextTick);
+                return;
+            }
+            permit = granted.get();
+        }
+        cycleRunning = true;
+        nextTickNanos = nextTick;
+        attempt(1);
+    }
+
+    /**
+     * Waits in line for a blocking-check permit, but only while the check could still end before the next
+     * tick; then the tick is skipped. The wait is not the check's: its timeout starts when it starts.
+     */
+    private void waitForPermit(long nextTick) {
+        long patienceNanos = nextTick - checkDeadline.toNanos() - System.nanoTime();
+        if (patienceNanos <= 0) {
+            context.skippedChecks().skipped(name, SkippedChecks.Reason.NO_CAPACITY);
             return;
         }
         cycleRunning = true;
-        cycleStartedAt = now();
+        nextTickNanos = nextTick;
+        BlockingChecks.Waiter waiter = context.blockingChecks()
+                .request(granted -> runSerially(() -> permitGranted(granted)));
+        waitingForPermit = waiter;
+        permitGiveUp = schedule(() -> {
+            if (waitingForPermit == waiter && waiter.cancel()) {
+                waitingForPermit = null;
+                permitGiveUp = null;
+                cycleRunning = false;
+                context.skippedChecks().skipped(name, SkippedChecks.Reason.NO_CAPACITY);
+            }
+        }, Duration.ofNanos(patienceNanos));
+        if (permitGiveUp == null) {
+            stopWaitingForPermit();
+            cycleRunning = false;
+        }
+    }
+
+    private void permitGranted(BlockingChecks.Permit granted) {
+        if (closed || waitingForPermit == null) {
+            granted.checkEnded();
+            return;
+        }
+        waitingForPermit = null;
+        cancel(permitGiveUp);
+        permitGiveUp = null;
+        permit = granted;
         attempt(1);
+    }
+
+    /** Leaves the line for a permit; one granted meanwhile is given back by {@link #permitGranted}. */
+    private void stopWaitingForPermit() {
+        if (waitingForPermit != null) {
+            waitingForPermit.cancel();
+            waitingForPermit = null;
+        }
+        cancel(permitGiveUp);
+        permitGiveUp = null;
     }
 
     private void attempt(int number) {
         pendingRetry = null;
         if (closed) {
+            releasePermit();
             cycleRunning = false;
             return;
         }
@@ -250,9 +332,11 @@ public final class ServiceMonitor {
         }
         CheckContext checkContext = number == 1 ? firstAttempt : new CheckContext(number, definition.timeout());
         long startNanos = System.nanoTime();
+        BlockingChecks.Permit attemptPermit = permit;
         Deadlines.<CheckResult>call(() -> {
             try {
-                return checker.check(checkContext);
+                return attemptPermit == null ? checker.check(checkContext)
+                        : attemptPermit.call(() -> checker.check(checkContext));
             } finally {
                 checkCallInFlight.set(false);
             }
@@ -268,6 +352,7 @@ public final class ServiceMonitor {
     }
 
     private void attemptCompleted(int number, CheckResult result) {
+        releasePermit();
         if (closed) {
             cycleRunning = false;
             return;
@@ -276,8 +361,8 @@ public final class ServiceMonitor {
         result = WorkloadPresence.check(result, runtime, definition.endpoint());
         Instant now = now();
         Duration retryDelay = retryDelays.after(number);
-        boolean retryFits = now.plus(retryDelay).isBefore(cycleStartedAt.plus(definition.interval()));
-        boolean isFinal = result.isPassing() || number > definition.retries() || !retryFits;
+        boolean isFinal = result.isPassing() || number > definition.retries() || !retryFits(retryDelay)
+                || !reserveRetryPermit();
         if (isFinal) {
             cycleRunning = false;
             lastFinalResult = result;
@@ -286,6 +371,9 @@ public final class ServiceMonitor {
         if (!isFinal) {
             log.debug("{}: attempt {} failed ({}), retrying in {}ms", name, number, result, retryDelay.toMillis());
             pendingRetry = schedule(() -> attempt(number + 1), retryDelay);
+            if (pendingRetry == null) {
+                releasePermit();
+            }
             return;
         }
         log.debug("{}: {}", name, result);
@@ -303,6 +391,31 @@ public final class ServiceMonitor {
                     + "s after recovery: " + ServiceStateMachine.describe(result));
         }
         updateSnapshot();
+    }
+
+    /**
+     * Whether a retry started after {@code delay} ends before the next tick even if it takes its whole
+     * deadline (the timeout plus the engine's slack), so that a retry never makes the next tick skip.
+     */
+    private boolean retryFits(Duration delay) {
+        return System.nanoTime() + delay.toNanos() + checkDeadline.toNanos() - nextTickNanos < 0;
+    }
+
+    /** Takes the permit a retry of a blocking check needs now, so that it cannot be refused later. */
+    private boolean reserveRetryPermit() {
+        if (!blockingChecker) {
+            return true;
+        }
+        Optional<BlockingChecks.Permit> granted = context.blockingChecks().tryAcquire();
+        granted.ifPresent(held -> permit = held);
+        return granted.isPresent();
+    }
+
+    private void releasePermit() {
+        if (permit != null) {
+            permit.checkEnded();
+            permit = null;
+        }
     }
 
     // ---- state changes and recovery ---------------------------------------------------------------
@@ -499,6 +612,7 @@ public final class ServiceMonitor {
                 } catch (RuntimeException | LinkageError | AssertionError e) {
                     log.error("{}: internal error; the service's monitor keeps running", name, e);
                     cycleRunning = false;
+                    releasePermit();
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -536,6 +650,15 @@ public final class ServiceMonitor {
 
     private static Duration max(Duration a, Duration b) {
         return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    private static boolean declaresBlocking(HealthChecker checker) {
+        try {
+            return checker.blocking();
+        } catch (RuntimeException | LinkageError e) {
+            // a plugin whose blocking() throws is checked like any other, without a permit
+            return false;
+        }
     }
 
     private static Duration safeOperationTimeout(RuntimeAdapter runtime) {

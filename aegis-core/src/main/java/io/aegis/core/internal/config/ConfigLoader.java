@@ -7,6 +7,7 @@ import io.aegis.api.Settings;
 import io.aegis.core.RecoveryPolicy;
 import io.aegis.core.RetryBackoff;
 import io.aegis.core.ServiceDefinition;
+import io.aegis.core.internal.BlockingChecks;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -57,7 +58,7 @@ public final class ConfigLoader {
     public record LoadedConfig(String origin, String logLevel, boolean metricsEnabled, int metricsPort,
             String metricsHost, Optional<String> stateDir, List<ServiceDefinition> services,
             TrackingSettings notifications, TrackingSettings logs, TrackingSettings anomalyDetection,
-            ConfigReport report) {
+            ConfigReport report, int maxConcurrentBlockingChecks) {
     }
 
     private final List<ConfigProblem> problems = new ArrayList<>();
@@ -108,6 +109,8 @@ public final class ConfigLoader {
         String metricsHost = global.map(g -> read(() -> metricsHost(g), DEFAULT_METRICS_HOST))
                 .orElse(DEFAULT_METRICS_HOST);
         Optional<String> stateDir = global.flatMap(g -> read(() -> stateDir(g), Optional.empty()));
+        int maxBlockingChecks = global.map(g -> read(() -> (int) g.integer("maxConcurrentBlockingChecks",
+                BlockingChecks.DEFAULT_LIMIT, 1, 1024), BlockingChecks.DEFAULT_LIMIT)).orElse(BlockingChecks.DEFAULT_LIMIT);
         global.ifPresent(g -> problems.addAll(g.unknownKeys()));
 
         List<ServiceDefinition> services = new ArrayList<>();
@@ -133,7 +136,7 @@ public final class ConfigLoader {
         overrides.problems().forEach(problem -> report.addEnvironmentProblem(problem.keyPath(), problem.message()));
         report.addAll(problems);
         return new LoadedConfig(origin, logLevel, metricsEnabled, metricsPort, metricsHost, stateDir,
-                List.copyOf(services), notifications, logs, anomalyDetection, report);
+                List.copyOf(services), notifications, logs, anomalyDetection, report, maxBlockingChecks);
     }
 
     /** {@code global.stateDir}: a directory path; relative ones are resolved against the configuration's folder. */

@@ -12,6 +12,7 @@ import io.aegis.api.event.RecoveryFinished;
 import io.aegis.api.event.ServiceEvent;
 import io.aegis.api.event.StateChanged;
 import io.aegis.api.event.WorkloadExited;
+import io.aegis.core.internal.SkippedChecks;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
@@ -95,6 +96,7 @@ public final class EngineMetrics {
     private final Gauge lastHealthCheckTimestamp;
     private final Counter workloadExits;
     private final Counter budgetExhausted;
+    private final Counter checksSkipped;
 
     /**
      * Registers every aegis metric into {@code registry}. JVM and process metrics are separate: see
@@ -196,6 +198,13 @@ public final class EngineMetrics {
                 .labelNames("service")
                 .withoutExemplars()
                 .register(registry);
+        checksSkipped = Counter.builder()
+                .name("aegis_health_checks_skipped_total")
+                .help("Ticks whose check did not start, by reason: busy (the previous cycle was still running), "
+                        + "no_capacity (global.maxConcurrentBlockingChecks blocking checks were running).")
+                .labelNames("service", "reason")
+                .withoutExemplars()
+                .register(registry);
     }
 
     /**
@@ -261,6 +270,19 @@ public final class EngineMetrics {
         lastHealthCheckTimestamp.remove(serviceName);
         workloadExits.remove(serviceName);
         budgetExhausted.remove(serviceName);
+        checksSkipped.removeIf(labels -> serviceName.equals(labels.get(0)));
+    }
+
+    /**
+     * Counts a tick of {@code serviceName} whose check did not start. The series of a reason appears with its
+     * first skip (most services never skip). Never throws.
+     */
+    public void checkSkipped(String serviceName, SkippedChecks.Reason reason) {
+        try {
+            checksSkipped.labelValues(serviceName, reason.label()).inc();
+        } catch (RuntimeException e) {
+            LOG.debug("{}: could not count a skipped check", serviceName, e);
+        }
     }
 
     /**

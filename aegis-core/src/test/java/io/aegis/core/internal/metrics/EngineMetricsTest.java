@@ -16,6 +16,7 @@ import io.aegis.api.event.RecoveryFinished;
 import io.aegis.api.event.RecoveryStarted;
 import io.aegis.api.event.StateChanged;
 import io.aegis.api.event.WorkloadExited;
+import io.aegis.core.internal.SkippedChecks;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -221,6 +222,22 @@ class EngineMetricsTest {
         metrics.onEvent(new RecoveryFinished("api", START, "restart", 1, ActionOutcome.succeeded("restarted")));
 
         assertThat(Scrape.of(server).linesStartingWith("aegis_recoveries_total")).isEmpty();
+    }
+
+    @Test
+    void countsSkippedChecksByReasonOnceTheyHappen() throws Exception {
+        metrics.serviceAdded("script");
+        assertThat(Scrape.of(server).sampleLines()).noneMatch(line -> line.startsWith("aegis_health_checks_skipped"));
+
+        metrics.checkSkipped("script", SkippedChecks.Reason.NO_CAPACITY);
+        metrics.checkSkipped("script", SkippedChecks.Reason.NO_CAPACITY);
+        metrics.checkSkipped("script", SkippedChecks.Reason.BUSY);
+
+        assertThat(Scrape.of(server).sampleLines()).contains(
+                "aegis_health_checks_skipped_total{reason=\"no_capacity\",service=\"script\"} 2.0",
+                "aegis_health_checks_skipped_total{reason=\"busy\",service=\"script\"} 1.0");
+        metrics.serviceRemoved("script");
+        assertThat(Scrape.of(server).sampleLines()).noneMatch(line -> line.startsWith("aegis_health_checks_skipped"));
     }
 
     @Test

@@ -14,6 +14,7 @@ import io.aegis.api.event.RecoveryConcluded;
 import io.aegis.api.event.RecoveryFinished;
 import io.aegis.api.event.StateChanged;
 import io.aegis.api.event.WorkloadExited;
+import io.aegis.core.internal.SkippedChecks;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.File;
 import java.io.IOException;
@@ -83,6 +84,8 @@ class PromtoolCheckTest {
                 "workload exited"));
         metrics.onEvent(new WorkloadExited("db", NOW, WorkloadStatus.exited(4242, 1)));
         metrics.onEvent(new RecoveryBudgetExhausted("db", NOW, 3, Duration.ofMinutes(5)));
+        metrics.checkSkipped("api", SkippedChecks.Reason.BUSY);
+        metrics.checkSkipped("db", SkippedChecks.Reason.NO_CAPACITY);
     }
 
     /** promtool from the PATH; skips the test when it is missing, unless in CI, where that is a failure. */
