@@ -21,6 +21,7 @@ import io.aegis.core.internal.Deadlines;
 import io.aegis.core.internal.EventBus;
 import io.aegis.core.internal.MonitorContext;
 import io.aegis.core.internal.PluginRegistry;
+import io.aegis.core.internal.RedactingPlugins;
 import io.aegis.core.internal.ServiceMonitor;
 import io.aegis.core.internal.config.ConfigReport;
 import io.aegis.core.internal.config.KeySuggestions;
@@ -457,7 +458,8 @@ public final class Engine implements AutoCloseable {
                             + " runtime: block to the service (for example runtime: {type: process, command: [java,"
                             + " -jar, app.jar]}), or use onFailure: notify"));
                 }
-                action = createPlugin(() -> actionFactory.get().create(service.actionSettings()),
+                action = createPlugin(() -> RedactingPlugins.wrap(RecoveryAction.class,
+                        actionFactory.get().create(service.actionSettings()), report.redactor()),
                         service.actionSettings().keyPath("onFailure"), "recovery action " + service.onFailure());
             }
             checkUnknownKeys(service.settings());
@@ -482,7 +484,9 @@ public final class Engine implements AutoCloseable {
             CheckerSpec spec = CheckerSpec.builder(service.name(), service.checkType(), service.endpoint())
                     .interval(service.interval()).timeout(service.timeout()).settings(service.settings())
                     .metadata(service.metadata()).blockingExecutor(blockingPool).build();
-            HealthChecker checker = createPlugin(() -> factory.get().create(spec), service.settings().keyPath("type"),
+            // what the checker reports passes the redactor before the engine logs or publishes it
+            HealthChecker checker = createPlugin(() -> RedactingPlugins.wrap(HealthChecker.class,
+                    factory.get().create(spec), report.redactor()), service.settings().keyPath("type"),
                     "checker " + service.checkType());
             if (checker != null) {
                 checkers.add(checker);
@@ -542,8 +546,9 @@ public final class Engine implements AutoCloseable {
                     report.add(unknownType(settings.path(), "notifier type", type, plugins.notifierTypes()));
                     continue;
                 }
-                Notifier notifier = createPlugin(() -> factory.get().create(new NotifierSpec(name, settings,
-                        blockingPool)), settings.path(), "notifier " + type);
+                Notifier notifier = createPlugin(() -> RedactingPlugins.wrap(Notifier.class,
+                        factory.get().create(new NotifierSpec(name, settings, blockingPool)), report.redactor()),
+                        settings.path(), "notifier " + type);
                 if (notifier != null) {
                     notifiers.put(name, notifier);
                 }
