@@ -37,6 +37,7 @@ public final class UrlCredentials {
     private static final Pattern URL = Pattern.compile(
             "(?i)\\b([a-z][a-z0-9+.-]*://)([^\\s/?#\"'<>]*)([^\\s\"'<>]*)");
     private static final Pattern PARAMETER = Pattern.compile("([?&;#])([^=&;#?\\s\"'<>]+)=([^&;#\\s\"'<>]*)");
+    private static final String TRAILING_PUNCTUATION = ":.,)]";
     private static final List<String> CONTAINED = List.of("token", "secret", "passw", "pwd", "apikey", "credential",
             "signature", "auth", "session");
     private static final List<String> ENDINGS = List.of("key", "sig", "pass");
@@ -55,11 +56,14 @@ public final class UrlCredentials {
         Matcher url = URL.matcher(text);
         StringBuilder result = new StringBuilder(text.length());
         while (url.find()) {
-            String masked = url.group(1) + maskUserInfo(url.group(2)) + maskParameters(url.group(3));
+            String masked = url.group(1) + maskUserInfo(url.group(2)) + url.group(3);
             url.appendReplacement(result, Matcher.quoteReplacement(masked));
         }
         url.appendTail(result);
-        return result.toString();
+        // Parameters anywhere after the first URL, not only inside one: a URL that failed to parse because of a
+        // space ("http://local host/?token=x") still holds its credentials behind the space.
+        int first = result.indexOf("://");
+        return result.substring(0, first) + maskParameters(result.substring(first));
     }
 
     /** {@code uri} as text with its credentials masked. */
@@ -122,8 +126,15 @@ public final class UrlCredentials {
         Matcher parameter = PARAMETER.matcher(rest);
         StringBuilder result = new StringBuilder(rest.length());
         while (parameter.find()) {
-            String value = isCredentialName(parameter.group(2)) && !parameter.group(3).isEmpty() ? MASK
-                    : parameter.group(3);
+            String value = parameter.group(3);
+            if (isCredentialName(parameter.group(2))) {
+                // punctuation that ends a value in a message ("cannot get http://h/?token=x: refused") stays
+                int end = value.length();
+                while (end > 0 && TRAILING_PUNCTUATION.indexOf(value.charAt(end - 1)) >= 0) {
+                    end--;
+                }
+                value = end == 0 ? value : MASK + value.substring(end);
+            }
             parameter.appendReplacement(result,
                     Matcher.quoteReplacement(parameter.group(1) + parameter.group(2) + "=" + value));
         }
