@@ -9,6 +9,10 @@ import io.aegis.api.CheckResult;
 import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
 import io.aegis.api.Notifier;
+import io.aegis.api.RecoveryAction;
+import io.aegis.api.RecoveryContext;
+import io.aegis.api.RuntimeAdapter;
+import java.util.Optional;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -85,6 +89,55 @@ class RedactingPluginsTest {
                 .summary("api is unhealthy: cannot get http://h/" + SECRET).startsAt(Instant.EPOCH).build());
 
         assertThat(received.get().summary()).isEqualTo("api is unhealthy: cannot get http://h/***");
+    }
+
+    @Test
+    void anAlertARecoveryActionRaisesReachesTheEngineRedacted() {
+        AtomicReference<Alert> raised = new AtomicReference<>();
+        RecoveryContext engineSide = new RecoveryContext() {
+            @Override
+            public String serviceName() {
+                return "api";
+            }
+
+            @Override
+            public Optional<RuntimeAdapter> runtime() {
+                return Optional.empty();
+            }
+
+            @Override
+            public Optional<CheckResult> lastResult() {
+                return Optional.empty();
+            }
+
+            @Override
+            public String cause() {
+                return "down";
+            }
+
+            @Override
+            public int attempt() {
+                return 1;
+            }
+
+            @Override
+            public Instant now() {
+                return Instant.EPOCH;
+            }
+
+            @Override
+            public CompletionStage<Void> raiseAlert(Alert alert) {
+                raised.set(alert);
+                return CompletableFuture.completedFuture(null);
+            }
+        };
+        RecoveryAction action = context -> context.raiseAlert(Alert.builder("Custom", context.serviceName())
+                .summary("paging with key " + SECRET).startsAt(context.now()).build())
+                .thenApply(ignored -> io.aegis.api.ActionOutcome.succeeded("paged"));
+
+        RedactingPlugins.wrap(RecoveryAction.class, action, redactor).execute(engineSide);
+
+        assertThat(raised.get().summary()).isEqualTo("paging with key ***");
     }
 
     @Test
