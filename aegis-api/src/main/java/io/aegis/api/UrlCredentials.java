@@ -33,9 +33,10 @@ public final class UrlCredentials {
     /** What a masked credential reads as. */
     public static final String MASK = "***";
 
-    // scheme://authority, then the rest up to white space or a quote; the authority's user info ends at its last @
+    // scheme://authority, then the rest up to white space or a quote; the authority's user info ends at its last @.
+    // The scheme's length is bounded so that a long run of letters costs linear time, not quadratic.
     private static final Pattern URL = Pattern.compile(
-            "(?i)\\b([a-z][a-z0-9+.-]*://)([^\\s/?#\"'<>]*)([^\\s\"'<>]*)");
+            "(?i)\\b([a-z][a-z0-9+.-]{0,31}://)([^\\s/?#\"'<>]*)([^\\s\"'<>]*)");
     private static final Pattern PARAMETER = Pattern.compile("([?&;#])([^=&;#?\\s\"'<>]+)=([^&;#\\s\"'<>]*)");
     private static final String TRAILING_PUNCTUATION = ":.,)]";
     private static final List<String> CONTAINED = List.of("token", "secret", "passw", "pwd", "apikey", "credential",
