@@ -128,6 +128,15 @@ class SecretRedactionTest {
                 .message().doesNotContain("tok-part-one", "tok-part-two", "X-Injected", "\r");
     }
 
+    @Test
+    void aServiceDefinitionShowsItsEndpointWithoutCredentials() {
+        ServiceDefinition service = ServiceDefinition.builder("api")
+                .check("http", "https://alice:hunter22@api.example.com/health?api_key=k3y-value").build();
+
+        assertThat(service.toString()).contains("https://alice:***@api.example.com/health?api_key=***")
+                .doesNotContain("hunter22", "k3y-value");
+    }
+
     private static int closedPort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();

@@ -104,7 +104,10 @@ public final class ConfigReport {
         return !entries.isEmpty();
     }
 
-    /** The problems as added (environment problems carry the variable's name as key path). */
+    /**
+     * The problems as added (environment problems carry the variable's name as key path). Not redacted: for the
+     * engine's bookkeeping; what is shown to a person comes from {@link #lines()}.
+     */
     public synchronized List<ConfigProblem> problems() {
         return entries.stream().map(Entry::problem).toList();
     }
