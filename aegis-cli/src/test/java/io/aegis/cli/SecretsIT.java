@@ -29,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SecretsIT {
     private static final String PASSWORD = "pw-from-env-4711";
     private static final String QUERY_TOKEN = "token-in-file-0815";
+    /** In the path of a webhook URL: recognisable only as a value from ${VAR}. */
+    private static final String HOOK_SECRET = "hook-path-secret-42";
 
     @TempDir
     Path dir;
@@ -97,17 +99,25 @@ class SecretsIT {
                 notifications:
                   webhook:
                     endpoint: http://127.0.0.1:%d/hook
-                """.formatted(metricsPort, Loopback.freePort(), QUERY_TOKEN, receiver.getAddress().getPort()));
+                  pager:
+                    type: webhook
+                    endpoint: http://127.0.0.1:%d/hooks/${HOOK_SECRET}
+                """.formatted(metricsPort, Loopback.freePort(), QUERY_TOKEN, receiver.getAddress().getPort(),
+                Loopback.freePort()));
+        Map<String, String> env = Map.of("API_PASSWORD", PASSWORD, "HOOK_SECRET", HOOK_SECRET);
 
-        try (AegisProcess aegis = AegisProcess.start(dir, Map.of("API_PASSWORD", PASSWORD), "--config=aegis.yaml")) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> !payloads.isEmpty());
+        try (AegisProcess aegis = AegisProcess.start(dir, env, "--config=aegis.yaml")) {
+            // the failed delivery to the pager is logged with its URL: masked
+            await().atMost(Duration.ofSeconds(30)).until(() -> !payloads.isEmpty()
+                    && aegis.stderr().contains("/hooks/***"));
             String metrics = Loopback.body(metricsPort, "/metrics");
             aegis.terminate();
             Result result = aegis.awaitExit(30);
 
             assertThat(result.stderr()).as("%s", result).contains("WARN")
-                    .contains("http://127.0.0.1:").contains("/health?token=***&page=1");
-            assertThat(result.stdout() + result.stderr()).as("%s", result).doesNotContain(PASSWORD, QUERY_TOKEN);
+                    .contains("http://127.0.0.1:").contains("/health?token=***&page=1").contains("/hooks/***");
+            assertThat(result.stdout() + result.stderr()).as("%s", result)
+                    .doesNotContain(PASSWORD, QUERY_TOKEN, HOOK_SECRET);
             assertThat(payloads.get(0)).as("the webhook payload").contains("\"summary\":\"api is unhealthy: ")
                     .doesNotContain(PASSWORD, QUERY_TOKEN);
             assertThat(metrics).as("/metrics").contains("aegis_service_status").doesNotContain(PASSWORD, QUERY_TOKEN);

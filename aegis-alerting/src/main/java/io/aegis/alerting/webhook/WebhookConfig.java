@@ -92,9 +92,8 @@ final class WebhookConfig {
         try {
             uri = new URI(text.trim());
         } catch (URISyntaxException e) {
-            // the reason quotes the URL, so it is left out unless the URL holds no credential
-            throw new ConfigException(keyPath, "expected " + expected + ", found \"" + shown + "\""
-                    + (shown.equals(text) ? " (" + e.getReason() + ")" : ""));
+            throw new ConfigException(keyPath, "expected " + expected + ", found \"" + shown + "\" (" + e.getReason()
+                    + ")");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") || uri.isOpaque()) {

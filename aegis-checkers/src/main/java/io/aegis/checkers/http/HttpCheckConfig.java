@@ -192,10 +192,7 @@ final class HttpCheckConfig {
         try {
             uri = new URI(endpoint.trim());
         } catch (URISyntaxException e) {
-            // the reason quotes the URL, so it is left out unless the URL holds no credential
-            boolean quotesCredentials = !shown.equals(endpoint);
-            problems.add(keyPath, expected + ", found \"" + shown + "\""
-                    + (quotesCredentials ? "" : " (" + e.getReason() + ")"));
+            problems.add(keyPath, expected + ", found \"" + shown + "\" (" + e.getReason() + ")");
             return null;
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
