@@ -51,8 +51,9 @@ public final class UrlCredentials {
      * Works on a bare URL as well as on a message that quotes one.
      */
     public static String mask(String text) {
-        if (text == null || text.indexOf("://") < 0) {
-            return text;
+        int scheme = text == null ? -1 : text.indexOf("://");
+        if (scheme < 0 || text.indexOf('@', scheme) < 0 && text.indexOf('=', scheme) < 0) {
+            return text; // no URL, or one without user info or parameters: the common case, kept cheap
         }
         Matcher url = URL.matcher(text);
         StringBuilder result = new StringBuilder(text.length());
