@@ -23,6 +23,7 @@ import io.aegis.core.internal.EnginePools;
 import io.aegis.core.internal.EventBus;
 import io.aegis.core.internal.MonitorContext;
 import io.aegis.core.internal.PluginRegistry;
+import io.aegis.core.internal.RedactingPlugins;
 import io.aegis.core.internal.ServiceMonitor;
 import io.aegis.core.internal.StateDirectory;
 import io.aegis.core.internal.SkippedChecks;
@@ -526,7 +527,8 @@ public final class Engine implements AutoCloseable {
                             + " runtime: block to the service (for example runtime: {type: process, command: [java,"
                             + " -jar, app.jar]}), or use onFailure: notify"));
                 }
-                action = createPlugin(() -> actionFactory.get().create(service.actionSettings()),
+                action = createPlugin(() -> RedactingPlugins.wrap(RecoveryAction.class,
+                        actionFactory.get().create(service.actionSettings()), report.redactor()),
                         service.actionSettings().keyPath("onFailure"), "recovery action " + service.onFailure());
             }
             checkUnknownKeys(service.settings());
@@ -551,7 +553,9 @@ public final class Engine implements AutoCloseable {
             CheckerSpec spec = CheckerSpec.builder(service.name(), service.checkType(), service.endpoint())
                     .interval(service.interval()).timeout(service.timeout()).settings(service.settings())
                     .metadata(service.metadata()).blockingExecutor(pools.blockingChecks().executor()).build();
-            HealthChecker checker = createPlugin(() -> factory.get().create(spec), service.settings().keyPath("type"),
+            // what the checker reports passes the redactor before the engine logs or publishes it
+            HealthChecker checker = createPlugin(() -> RedactingPlugins.wrap(HealthChecker.class,
+                    factory.get().create(spec), report.redactor()), service.settings().keyPath("type"),
                     "checker " + service.checkType());
             if (checker != null) {
                 checkers.add(checker);
@@ -618,8 +622,9 @@ public final class Engine implements AutoCloseable {
                     report.add(unknownType(settings.path(), "notifier type", type, plugins.notifierTypes()));
                     continue;
                 }
-                Notifier notifier = createPlugin(() -> factory.get().create(new NotifierSpec(name, settings,
-                        pools.notifierWork())), settings.path(), "notifier " + type);
+                Notifier notifier = createPlugin(() -> RedactingPlugins.wrap(Notifier.class,
+                        factory.get().create(new NotifierSpec(name, settings, pools.notifierWork())), report.redactor()),
+                        settings.path(), "notifier " + type);
                 if (notifier != null) {
                     notifiers.put(name, notifier);
                 }

@@ -180,7 +180,8 @@ public final class ServiceDefinition {
 
     @Override
     public String toString() {
-        return "ServiceDefinition{" + name + ", " + checkType + " " + endpoint + " every " + interval + ", onFailure="
+        return "ServiceDefinition{" + name + ", " + checkType + " " + io.aegis.api.UrlCredentials.mask(endpoint)
+                + " every " + interval + ", onFailure="
                 + onFailure + runtimeType().map(type -> ", runtime=" + type).orElse("") + "}";
     }
 

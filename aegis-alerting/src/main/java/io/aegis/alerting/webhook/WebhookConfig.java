@@ -4,6 +4,7 @@ import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
 import io.aegis.api.Durations;
 import io.aegis.api.Settings;
+import io.aegis.api.UrlCredentials;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpRequest;
@@ -23,11 +24,13 @@ final class WebhookConfig {
     static final String JSON = "application/json";
 
     private final URI endpoint;
+    private final String shownEndpoint;
     private final Map<String, String> headers;
     private final Duration timeout;
 
     private WebhookConfig(URI endpoint, Map<String, String> headers, Duration timeout) {
         this.endpoint = endpoint;
+        this.shownEndpoint = endpoint == null ? "" : UrlCredentials.mask(endpoint);
         this.headers = headers;
         this.timeout = timeout;
     }
@@ -54,6 +57,17 @@ final class WebhookConfig {
         if (configured.keySet().stream().noneMatch(name -> name.equalsIgnoreCase("Content-Type"))) {
             headers.put("Content-Type", JSON);
         }
+        // user info in the URL stands for an Authorization header, which the HTTP client would not send
+        if (endpoint != null && endpoint.getRawUserInfo() != null) {
+            if (configured.keySet().stream().anyMatch("Authorization"::equalsIgnoreCase)) {
+                problems.add(new ConfigProblem(settings.keyPath("endpoint"), "the URL has credentials ("
+                        + UrlCredentials.mask(endpoint) + "), which are sent as an Authorization: Basic header, and"
+                        + " headers sets Authorization too; keep only one of them"));
+            } else {
+                headers.put("Authorization", UrlCredentials.basicAuthorization(endpoint).orElseThrow());
+            }
+            endpoint = UrlCredentials.withoutUserInfo(endpoint);
+        }
         configured.forEach((name, value) -> {
             String keyPath = settings.keyPath("headers") + "." + name;
             String problem = headerProblem(name, value);
@@ -73,20 +87,21 @@ final class WebhookConfig {
         String expected = "an http:// or https:// URL";
         String text = settings.requireString("endpoint", expected);
         String keyPath = settings.keyPath("endpoint");
+        String shown = UrlCredentials.mask(text); // a message must not carry the URL's credentials
         URI uri;
         try {
             uri = new URI(text.trim());
         } catch (URISyntaxException e) {
-            throw new ConfigException(keyPath, "expected " + expected + ", found \"" + text + "\" (" + e.getReason()
+            throw new ConfigException(keyPath, "expected " + expected + ", found \"" + shown + "\" (" + e.getReason()
                     + ")");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") || uri.isOpaque()) {
-            throw new ConfigException(keyPath, "expected " + expected + ", found \"" + text + "\"");
+            throw new ConfigException(keyPath, "expected " + expected + ", found \"" + shown + "\"");
         }
         if (uri.getHost() == null) {
             // java.net.URI rejects host names with underscores, and so does the HTTP client
-            throw new ConfigException(keyPath, "expected " + expected + " with a valid host name, found \"" + text
+            throw new ConfigException(keyPath, "expected " + expected + " with a valid host name, found \"" + shown
                     + "\"");
         }
         return uri;
@@ -94,6 +109,10 @@ final class WebhookConfig {
 
     /** What is wrong with a header, as the rest of a sentence; null when the HTTP client accepts it. */
     private static String headerProblem(String name, String value) {
+        String control = HeaderValues.controlCharacterProblem(value);
+        if (control != null) {
+            return control;
+        }
         try {
             HttpRequest.newBuilder().header(name, value);
             return null;
@@ -102,8 +121,10 @@ final class WebhookConfig {
             if (message.startsWith("restricted header name")) {
                 return "the HTTP client sets the header \"" + name + "\" itself; remove it";
             }
-            return "expected a valid HTTP header name and value, found \"" + name + ": " + value + "\" (" + message
-                    + ")";
+            // the value is never quoted: it is often a secret (Authorization: Bearer ${TOKEN})
+            return message.startsWith("invalid header name")
+                    ? "expected a header name (letters, digits and -), found \"" + name + "\""
+                    : HeaderValues.INVALID;
         }
     }
 
@@ -127,6 +148,11 @@ final class WebhookConfig {
 
     URI endpoint() {
         return endpoint;
+    }
+
+    /** The endpoint as messages show it: credentials in its query masked. */
+    String shownEndpoint() {
+        return shownEndpoint;
     }
 
     /** The headers sent with every request, Content-Type included. */

@@ -68,7 +68,7 @@ final class WebhookNotifier implements Notifier {
             } else if (response.statusCode() / 100 == 2) {
                 delivered.complete(null);
             } else {
-                delivered.completeExceptionally(new IOException("webhook " + config.endpoint() + " answered HTTP "
+                delivered.completeExceptionally(new IOException("webhook " + config.shownEndpoint() + " answered HTTP "
                         + response.statusCode()));
             }
         });
@@ -78,7 +78,7 @@ final class WebhookNotifier implements Notifier {
     }
 
     private HttpTimeoutException timedOut() {
-        return new HttpTimeoutException("webhook " + config.endpoint() + " did not answer within "
+        return new HttpTimeoutException("webhook " + config.shownEndpoint() + " did not answer within "
                 + Durations.format(config.timeout()));
     }
 
@@ -96,10 +96,10 @@ final class WebhookNotifier implements Notifier {
         String message = deepestMessage(cause);
         if (cause instanceof ConnectException) {
             // JDK 17 reports a refused connection as a ConnectException without a message
-            return new IOException("cannot connect to webhook " + config.endpoint()
+            return new IOException("cannot connect to webhook " + config.shownEndpoint()
                     + (message == null ? "" : ": " + message), cause);
         }
-        return new IOException("cannot reach webhook " + config.endpoint() + ": "
+        return new IOException("cannot reach webhook " + config.shownEndpoint() + ": "
                 + (message == null ? cause.getClass().getSimpleName() : message), cause);
     }
 
@@ -117,6 +117,6 @@ final class WebhookNotifier implements Notifier {
 
     @Override
     public String toString() {
-        return "webhook " + receiver + " -> " + config.endpoint();
+        return "webhook " + receiver + " -> " + config.shownEndpoint();
     }
 }

@@ -16,8 +16,9 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * notifications:
  *   webhook:
  *     enabled: true                              # the engine skips the notifier when false
- *     endpoint: "https://hooks.example.com/aegis" # required: an http:// or https:// URL
- *     headers:                                   # optional request headers
+ *     endpoint: "https://hooks.example.com/aegis" # required: an http:// or https:// URL; user:password@ in it
+ *                                                #   is sent as Authorization: Basic (an error with headers' one)
+ *     headers:                                   # optional request headers (no line breaks or control characters)
  *       Authorization: "Bearer ${WEBHOOK_TOKEN}"
  *       Content-Type: "application/json"         # the default
  *     timeout: 10s                               # how long one delivery may take; default 10s
@@ -37,7 +38,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  *
  * <p>A delivery succeeds on any 2xx answer. Any other answer, a connection failure or the timeout completes
  * the delivery exceptionally with one sentence ({@code webhook https://... answered HTTP 500}); the engine
- * retries with backoff, so the notifier does not. Redirects are not followed.
+ * retries with backoff, so the notifier does not. Redirects are not followed. Messages show the URL with its
+ * credentials masked ({@link io.aegis.api.UrlCredentials}).
  *
  * <p>All notifiers of one factory share one HTTP/1.1 client with keep-alive connections, created with the
  * first notifier. Its two daemon threads run the client's work and the delivery deadlines;

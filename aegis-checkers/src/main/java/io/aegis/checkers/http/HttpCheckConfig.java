@@ -3,6 +3,7 @@ package io.aegis.checkers.http;
 import io.aegis.api.CheckerSpec;
 import io.aegis.api.Durations;
 import io.aegis.api.Settings;
+import io.aegis.api.UrlCredentials;
 import io.aegis.checkers.internal.ConfigProblems;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -26,6 +27,7 @@ final class HttpCheckConfig {
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
     private final HttpRequest request;
+    private final String shownUri;
     private final StatusCodes expectedStatus;
     private final Pattern expectedBody;
     private final List<String> bodyNotContains;
@@ -36,6 +38,7 @@ final class HttpCheckConfig {
 
     private HttpCheckConfig(Builder built) {
         this.request = built.request;
+        this.shownUri = built.request == null ? "" : UrlCredentials.mask(built.request.uri());
         this.expectedStatus = built.expectedStatus;
         this.expectedBody = built.expectedBody;
         this.bodyNotContains = built.bodyNotContains;
@@ -76,6 +79,8 @@ final class HttpCheckConfig {
                     + configuredMethod + "\"");
         }
         Map<String, String> headers = problems.read(() -> settings.stringMap("headers")).orElse(Map.of());
+        Optional<String> basicAuthorization = uri == null ? Optional.empty() : basicAuthorization(uri, headers,
+                settings, problems);
         Optional<String> body = problems.read(() -> settings.string("body").orElse(null));
 
         Settings expect = problems.read(() -> settings.section("expect").orElse(null))
@@ -103,11 +108,13 @@ final class HttpCheckConfig {
         if (uri != null) {
             // No HttpRequest timeout: the checker's own deadline covers headers and body and cancels the
             // exchange; a second timer per request in the client's selector only cost CPU (JFR, 10k services).
-            HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
+            // the client ignores user info in the URL: it becomes the Authorization header it stands for
+            HttpRequest.Builder builder = HttpRequest.newBuilder(UrlCredentials.withoutUserInfo(uri))
                     .method(method, body.map(HttpRequest.BodyPublishers::ofString)
                             .orElseGet(HttpRequest.BodyPublishers::noBody));
             headers.forEach((name, value) -> header(builder, name, value, settings.keyPath("headers") + "." + name,
                     problems));
+            basicAuthorization.ifPresent(value -> builder.header("Authorization", value));
             built.request = builder.build();
         }
         problems.throwIfAny();
@@ -180,28 +187,50 @@ final class HttpCheckConfig {
 
     private static URI endpoint(String endpoint, String keyPath, ConfigProblems problems) {
         String expected = "expected an http:// or https:// URL";
+        String shown = UrlCredentials.mask(endpoint); // a message must not carry the URL's credentials
         URI uri;
         try {
             uri = new URI(endpoint.trim());
         } catch (URISyntaxException e) {
-            problems.add(keyPath, expected + ", found \"" + endpoint + "\" (" + e.getReason() + ")");
+            problems.add(keyPath, expected + ", found \"" + shown + "\" (" + e.getReason() + ")");
             return null;
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") || uri.isOpaque()) {
-            problems.add(keyPath, expected + ", found \"" + endpoint + "\"");
+            problems.add(keyPath, expected + ", found \"" + shown + "\"");
             return null;
         }
         if (uri.getHost() == null) {
             // java.net.URI rejects host names with underscores, and so does the HTTP client
-            problems.add(keyPath, expected + " with a valid host name, found \"" + endpoint + "\"");
+            problems.add(keyPath, expected + " with a valid host name, found \"" + shown + "\"");
             return null;
         }
         return uri;
     }
 
+    /**
+     * The Authorization header that the URL's user info ({@code https://user:pass@host/}) stands for, as curl
+     * sends it; a problem when {@code headers} sets Authorization too, as the two cannot both be meant.
+     */
+    private static Optional<String> basicAuthorization(URI uri, Map<String, String> headers, Settings settings,
+            ConfigProblems problems) {
+        Optional<String> authorization = UrlCredentials.basicAuthorization(uri);
+        if (authorization.isPresent() && headers.keySet().stream().anyMatch("Authorization"::equalsIgnoreCase)) {
+            problems.add(settings.keyPath("endpoint"), "the URL has credentials (" + UrlCredentials.mask(uri)
+                    + "), which are sent as an Authorization: Basic header, and headers sets Authorization too;"
+                    + " keep only one of them");
+            return Optional.empty();
+        }
+        return authorization;
+    }
+
     private static void header(HttpRequest.Builder builder, String name, String value, String keyPath,
             ConfigProblems problems) {
+        String control = HeaderValues.controlCharacterProblem(value);
+        if (control != null) {
+            problems.add(keyPath, control);
+            return;
+        }
         try {
             builder.header(name, value);
         } catch (IllegalArgumentException e) {
@@ -211,8 +240,10 @@ final class HttpCheckConfig {
                         + " (the JVM option -Djdk.httpclient.allowRestrictedHeaders="
                         + name.toLowerCase(Locale.ROOT) + " allows it)");
             } else {
-                problems.add(keyPath, "expected a valid HTTP header name and value, found \"" + name + ": " + value
-                        + "\" (" + message + ")");
+                // the value is never quoted: it is often a secret (Authorization: Bearer ${TOKEN})
+                problems.add(keyPath, message.startsWith("invalid header name")
+                        ? "expected a header name (letters, digits and -), found \"" + name + "\""
+                        : HeaderValues.INVALID);
             }
         }
     }
@@ -225,6 +256,11 @@ final class HttpCheckConfig {
     /** The request, built once and sent by every check; timeouts are the checker's deadline. */
     HttpRequest request() {
         return request;
+    }
+
+    /** The request's URL as messages show it: credentials in its query masked. */
+    String shownUri() {
+        return shownUri;
     }
 
     StatusCodes expectedStatus() {

@@ -192,7 +192,7 @@ final class HttpChecker implements HealthChecker {
 
     private CheckResult failed(Throwable error, long start, Duration timeout) {
         FailureReason reason = Failures.reasonOf(error);
-        String target = config.request().uri().toString();
+        String target = config.shownUri();
         switch (reason) {
             case TIMEOUT:
                 return timedOut(start, timeout);
@@ -213,7 +213,7 @@ final class HttpChecker implements HealthChecker {
 
     private CheckResult timedOut(long start, Duration timeout) {
         return CheckResult.unhealthy(FailureReason.TIMEOUT,
-                "no complete answer from " + config.request().uri() + " within " + Durations.format(timeout),
+                "no complete answer from " + config.shownUri() + " within " + Durations.format(timeout),
                 since(start));
     }
 

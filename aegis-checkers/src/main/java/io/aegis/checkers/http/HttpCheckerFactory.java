@@ -16,9 +16,11 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  *
  * <p>The service's configuration block is read for these keys:
  * <pre>{@code
- * endpoint: https://host:8443/health   # required: an http:// or https:// URL
+ * endpoint: https://host:8443/health   # required: an http:// or https:// URL; user:password@ in it is sent
+ *                                      #   as an Authorization: Basic header (an error if headers has one too)
  * method: GET                          # GET (default), HEAD, POST, PUT, PATCH, DELETE or OPTIONS
- * headers:                             # optional request headers
+ * headers:                             # optional request headers; a value with a line break or another control
+ *                                      #   character is an error that does not show the value
  *   Authorization: "Bearer ${TOKEN}"
  * body: '{"deep": true}'               # optional request body, sent as UTF-8
  * expect:
@@ -119,7 +121,7 @@ public final class HttpCheckerFactory implements HealthCheckerFactory {
         if (trust.skipVerify()) {
             log.log(System.Logger.Level.WARNING, "{0}: tls.insecureSkipVerify is true: neither the certificate nor"
                     + " the host name of {1} is verified, so anyone between Aegis and the service can answer in its"
-                    + " place; trust its CA with tls.caFile instead", spec.serviceName(), config.request().uri());
+                    + " place; trust its CA with tls.caFile instead", spec.serviceName(), config.shownUri());
         }
         return checker;
     }

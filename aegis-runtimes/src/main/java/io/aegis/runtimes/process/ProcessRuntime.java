@@ -192,7 +192,7 @@ final class ProcessRuntime implements RuntimeAdapter {
             }
             launching = true;
         }
-        // fork/exec and opening the log file touch the disk: the engine's blocking pool is the place for that.
+        // fork/exec, the named pipe and leftovers touch the disk and wait: the runtime's own pool is the place for that.
         return CompletableFuture.runAsync(() -> {
             try {
                 launch();

@@ -8,6 +8,7 @@ import io.aegis.core.RecoveryPolicy;
 import io.aegis.core.RetryBackoff;
 import io.aegis.core.ServiceDefinition;
 import io.aegis.core.internal.BlockingChecks;
+import io.aegis.core.internal.Redactor;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -94,7 +95,7 @@ public final class ConfigLoader {
         }
 
         List<ConfigProblem> substitutionProblems = new ArrayList<>();
-        EnvironmentSubstitution.apply(tree, env, substitutionProblems::add);
+        Set<String> fromEnvironment = EnvironmentSubstitution.apply(tree, env, substitutionProblems::add);
         EnvironmentOverrides overrides = EnvironmentOverrides.apply(tree, env);
         // a value replaced by an override no longer needs its ${VAR}
         substitutionProblems.removeIf(problem -> overrides.sources().containsKey(problem.keyPath()));
@@ -132,7 +133,8 @@ public final class ConfigLoader {
         substitutionProblems.forEach(problem -> unresolved.add(problem.keyPath()));
         problems.removeIf(problem -> unresolved.contains(problem.keyPath()) && !substitutionProblems.contains(problem));
 
-        ConfigReport report = new ConfigReport(origin, document.locator(), overrides.sources());
+        ConfigReport report = new ConfigReport(origin, document.locator(), overrides.sources(),
+                Redactor.of(fromEnvironment));
         overrides.problems().forEach(problem -> report.addEnvironmentProblem(problem.keyPath(), problem.message()));
         report.addAll(problems);
         return new LoadedConfig(origin, logLevel, metricsEnabled, metricsPort, metricsHost, stateDir,

@@ -2,6 +2,7 @@ package io.aegis.core.internal.config;
 
 import io.aegis.api.ConfigProblem;
 import io.aegis.core.InvalidConfigurationException;
+import io.aegis.core.internal.Redactor;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -25,11 +26,15 @@ import java.util.Set;
  * problem whose key path holds a value set by an environment variable names the variable instead. Lines come
  * out environment first, then by position in the file, then the rest in the order they were added; the same
  * problem added twice is reported once.
+ *
+ * <p>Every line goes through the report's {@link Redactor}: a value that came from {@code ${VAR}} or a URL
+ * credential is masked, whoever wrote the message (the loader, the engine or a plugin).
  */
 public final class ConfigReport {
     private final String origin;
     private final SourceLocator locator;
     private final Map<String, String> environmentSources;
+    private final Redactor redactor;
     private final Set<Entry> entries = new LinkedHashSet<>();
 
     private record Entry(ConfigProblem problem, boolean fromEnvironment) {
@@ -48,14 +53,30 @@ public final class ConfigReport {
      * @param environmentSources key path → name of the environment variable that set its value
      */
     public ConfigReport(String origin, SourceLocator locator, Map<String, String> environmentSources) {
+        this(origin, locator, environmentSources, Redactor.urlCredentialsOnly());
+    }
+
+    /**
+     * A report for a file whose lines are redacted by {@code redactor}.
+     *
+     * @param redactor masks the values that came from the environment, and URL credentials
+     */
+    public ConfigReport(String origin, SourceLocator locator, Map<String, String> environmentSources,
+            Redactor redactor) {
         this.origin = origin;
         this.locator = locator;
         this.environmentSources = Map.copyOf(environmentSources);
+        this.redactor = redactor;
+    }
+
+    /** What masks secrets in this configuration's messages; the engine applies it to what plugins report. */
+    public Redactor redactor() {
+        return redactor;
     }
 
     /** A new report with the same file, positions and problems; adding to one does not change the other. */
     public synchronized ConfigReport copy() {
-        ConfigReport copy = new ConfigReport(origin, locator, environmentSources);
+        ConfigReport copy = new ConfigReport(origin, locator, environmentSources, redactor);
         copy.entries.addAll(entries);
         return copy;
     }
@@ -83,7 +104,10 @@ public final class ConfigReport {
         return !entries.isEmpty();
     }
 
-    /** The problems as added (environment problems carry the variable's name as key path). */
+    /**
+     * The problems as added (environment problems carry the variable's name as key path). Not redacted: for the
+     * engine's bookkeeping; what is shown to a person comes from {@link #lines()}.
+     */
     public synchronized List<ConfigProblem> problems() {
         return entries.stream().map(Entry::problem).toList();
     }
@@ -98,7 +122,7 @@ public final class ConfigReport {
         lines.sort(Comparator.comparingInt(Line::group)
                 .thenComparing(Line::position, Comparator.nullsLast(Comparator.naturalOrder()))
                 .thenComparingInt(Line::order));
-        return lines.stream().map(Line::text).toList();
+        return lines.stream().map(line -> redactor.redact(line.text())).toList();
     }
 
     /** Throws an {@link InvalidConfigurationException} with every line when there is any problem. */

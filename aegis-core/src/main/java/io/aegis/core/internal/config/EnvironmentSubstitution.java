@@ -1,9 +1,11 @@
 package io.aegis.core.internal.config;
 
 import io.aegis.api.ConfigProblem;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.ListIterator;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -17,15 +19,22 @@ final class EnvironmentSubstitution {
 
     private final Map<String, String> env;
     private final Consumer<ConfigProblem> problems;
+    /** Every value taken from the environment (not a default from the file): secrets to mask in output. */
+    private final Set<String> substituted = new LinkedHashSet<>();
 
     private EnvironmentSubstitution(Map<String, String> env, Consumer<ConfigProblem> problems) {
         this.env = env;
         this.problems = problems;
     }
 
-    /** Substitutes in place in every String value below {@code root} (mutable maps and lists). */
-    static void apply(Object root, Map<String, String> env, Consumer<ConfigProblem> problems) {
-        new EnvironmentSubstitution(env, problems).walk(root, "");
+    /**
+     * Substitutes in place in every String value below {@code root} (mutable maps and lists); returns the values
+     * taken from the environment, which output must mask (a {@code :-default} is in the file, so it is not one).
+     */
+    static Set<String> apply(Object root, Map<String, String> env, Consumer<ConfigProblem> problems) {
+        EnvironmentSubstitution substitution = new EnvironmentSubstitution(env, problems);
+        substitution.walk(root, "");
+        return Set.copyOf(substitution.substituted);
     }
 
     @SuppressWarnings("unchecked")
@@ -101,14 +110,15 @@ final class EnvironmentSubstitution {
             return null;
         }
         String value = env.get(name);
-        if (separator >= 0) {
-            return value == null || value.isEmpty() ? reference.substring(separator + 2) : value;
+        if (separator >= 0 && (value == null || value.isEmpty())) {
+            return reference.substring(separator + 2);
         }
         if (value == null) {
             problems.accept(new ConfigProblem(path, "environment variable " + name
                     + " is not set (use ${" + name + ":-default} to give a default)"));
             return null;
         }
+        substituted.add(value);
         return value;
     }
 }

@@ -1,0 +1,126 @@
+package io.aegis.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import io.aegis.cli.AegisProcess.Result;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real {@code aegis} executable keeps secrets to itself: values that came from {@code ${VAR}} and URL
+ * credentials appear neither in {@code --validate} output, nor in its log, nor in what a webhook receives, nor in
+ * {@code /metrics}.
+ */
+@Timeout(90)
+class SecretsIT {
+    private static final String PASSWORD = "pw-from-env-4711";
+    private static final String QUERY_TOKEN = "token-in-file-0815";
+    /** In the path of a webhook URL: recognisable only as a value from ${VAR}. */
+    private static final String HOOK_SECRET = "hook-path-secret-42";
+
+    @TempDir
+    Path dir;
+
+    private HttpServer receiver;
+    private final List<String> payloads = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void startWebhookReceiver() throws IOException {
+        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        receiver.createContext("/hook", exchange -> {
+            payloads.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        receiver.start();
+    }
+
+    @AfterEach
+    void stopWebhookReceiver() {
+        receiver.stop(0);
+    }
+
+    @Test
+    void validateShowsNeitherAValueFromTheEnvironmentNorAHeaderValueWithALineBreak() {
+        TestConfigs.write(dir, "secrets.yaml", """
+                services:
+                  - name: api
+                    type: http
+                    endpoint: http://127.0.0.1:1/health
+                    headers:
+                      Authorization: "Bearer ${API_TOKEN}"
+                  - name: db
+                    type: http
+                    endpoint: http://127.0.0.1:1/health
+                    timeout: ${DB_TIMEOUT}
+                """);
+        Map<String, String> env = Map.of("API_TOKEN", "tok-part-one\r\nX-Injected: tok-part-two",
+                "DB_TIMEOUT", "timeout-secret-99");
+
+        Result result = AegisProcess.run(dir, env, "--config=secrets.yaml", "--validate");
+
+        assertThat(result.exitCode()).as("%s", result).isEqualTo(2);
+        assertThat(result.stderr()).as("%s", result)
+                .containsPattern("secrets\\.yaml:6:\\d+: services\\[0\\]\\.headers\\.Authorization: expected a header"
+                        + " value on one line, found a line break")
+                .containsPattern("secrets\\.yaml:10:\\d+: services\\[1\\]\\.timeout: .*found \"\\*\\*\\*\"");
+        assertThat(result.stdout() + result.stderr()).as("%s", result)
+                .doesNotContain("tok-part-one", "tok-part-two", "X-Injected", "timeout-secret-99", "\r");
+    }
+
+    @Test
+    void neitherTheLogNorTheWebhookNorMetricsShowTheCredentialsOfAnEndpoint() {
+        int metricsPort = Loopback.freePort();
+        TestConfigs.write(dir, "aegis.yaml", """
+                global:
+                  metricsPort: %d
+                services:
+                  - name: api
+                    type: http
+                    endpoint: http://alice:${API_PASSWORD}@127.0.0.1:%d/health?token=%s&page=1
+                    interval: 300ms
+                    timeout: 1s
+                    actions:
+                      onFailure: notify
+                notifications:
+                  webhook:
+                    endpoint: http://127.0.0.1:%d/hook
+                  pager:
+                    type: webhook
+                    endpoint: http://127.0.0.1:%d/hooks/${HOOK_SECRET}
+                """.formatted(metricsPort, Loopback.freePort(), QUERY_TOKEN, receiver.getAddress().getPort(),
+                Loopback.freePort()));
+        Map<String, String> env = Map.of("API_PASSWORD", PASSWORD, "HOOK_SECRET", HOOK_SECRET);
+
+        try (AegisProcess aegis = AegisProcess.start(dir, env, "--config=aegis.yaml")) {
+            // the failed delivery to the pager is logged with its URL: masked
+            await().atMost(Duration.ofSeconds(30)).until(() -> !payloads.isEmpty()
+                    && aegis.stderr().contains("/hooks/***"));
+            String metrics = Loopback.body(metricsPort, "/metrics");
+            aegis.terminate();
+            Result result = aegis.awaitExit(30);
+
+            assertThat(result.stderr()).as("%s", result).contains("WARN")
+                    .contains("http://127.0.0.1:").contains("/health?token=***&page=1").contains("/hooks/***");
+            assertThat(result.stdout() + result.stderr()).as("%s", result)
+                    .doesNotContain(PASSWORD, QUERY_TOKEN, HOOK_SECRET);
+            assertThat(payloads.get(0)).as("the webhook payload").contains("\"summary\":\"api is unhealthy: ")
+                    .doesNotContain(PASSWORD, QUERY_TOKEN);
+            assertThat(metrics).as("/metrics").contains("aegis_service_status").doesNotContain(PASSWORD, QUERY_TOKEN);
+        }
+    }
+}
