@@ -166,13 +166,18 @@ public final class ConfigLoader {
         String type = read(() -> service.requireString("type", "a checker type such as http, tcp, grpc or script"), null);
         String endpoint = read(() -> service.requireString("endpoint", "what to check (a URL, host:port or script path)"),
                 null);
-        boolean duplicate = false;
+        boolean leftOut = false;
+        if (name != null && !ServiceDefinition.isValidName(name)) {
+            problems.add(new ConfigProblem(service.keyPath("name"), "expected a service name of "
+                    + ServiceDefinition.NAME_RULE + ", found " + QuotedText.of(name)));
+            leftOut = true; // but still known to references below, which need no second error
+        }
         if (name != null) {
             String first = serviceNames.putIfAbsent(name, service.path());
             if (first != null) {
-                duplicate = true;
-                problems.add(new ConfigProblem(service.keyPath("name"), "another service is already named \"" + name
-                        + "\" (" + first + "); names must be unique"));
+                leftOut = true;
+                problems.add(new ConfigProblem(service.keyPath("name"), "another service is already named "
+                        + QuotedText.of(name) + " (" + first + "); names must be unique"));
             }
         }
         Duration interval = positiveDuration(service, "interval", ServiceDefinition.DEFAULT_INTERVAL);
@@ -193,7 +198,7 @@ public final class ConfigLoader {
 
         TrackingSettings runtime = runtime(service);
 
-        if (name == null || type == null || endpoint == null || duplicate) {
+        if (name == null || type == null || endpoint == null || leftOut) {
             return Optional.empty();
         }
         try {

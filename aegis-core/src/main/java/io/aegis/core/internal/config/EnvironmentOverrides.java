@@ -93,13 +93,17 @@ final class EnvironmentOverrides {
 
     private void applyService(Map<String, Object> root, String variable, String value) {
         String rest = variable.substring(SERVICE_PREFIX.length());
-        Map<String, Integer> services = servicesByVariableName(root);
+        Map<String, List<Integer>> services = servicesByVariableName(root);
         // the longest service name that fits wins: "API_V2_TIMEOUT" is service API_V2, not API with "V2_TIMEOUT"
         Optional<String> service = services.keySet().stream()
                 .filter(name -> rest.startsWith(name + "_") && SERVICE_FIELDS.containsKey(rest.substring(name.length() + 1)))
                 .max((a, b) -> Integer.compare(a.length(), b.length()));
+        if (service.isPresent() && services.get(service.get()).size() > 1) {
+            problems.add(new ConfigProblem(variable, ambiguous(root, services.get(service.get()), service.get())));
+            return;
+        }
         if (service.isPresent()) {
-            int index = services.get(service.get());
+            int index = services.get(service.get()).get(0);
             String key = SERVICE_FIELDS.get(rest.substring(service.get().length() + 1));
             Map<String, Object> block = asMap(((List<?>) root.get("services")).get(index));
             if (key.startsWith("actions.")) {
@@ -136,16 +140,35 @@ final class EnvironmentOverrides {
         problems.add(new ConfigProblem(variable, "no service named like \"" + guessedName + "\" (" + known + ")"));
     }
 
-    /** NAME → index in the services list, in file order; entries without a name are left out. */
-    private static Map<String, Integer> servicesByVariableName(Map<String, Object> root) {
-        Map<String, Integer> result = new LinkedHashMap<>();
+    /**
+     * "matches 2 services, "my-svc" (services[0]) and "my.svc" (services[1]), ...": set to either one, the variable
+     * would silently leave the other unchanged.
+     */
+    private static String ambiguous(Map<String, Object> root, List<Integer> indexes, String name) {
+        List<?> services = (List<?>) root.get("services");
+        List<String> matches = new ArrayList<>();
+        for (int index : indexes) {
+            Object serviceName = ((Map<?, ?>) services.get(index)).get("name");
+            matches.add(QuotedText.of(String.valueOf(serviceName)) + " (services[" + index + "])");
+        }
+        String listed = String.join(", ", matches.subList(0, matches.size() - 1)) + " and "
+                + matches.get(matches.size() - 1);
+        return "matches " + matches.size() + " services, " + listed + ", whose names " + (matches.size() == 2 ? "both" : "all")
+                + " become " + name
+                + " in a variable name; it was applied to none of them: rename the services so that they differ in"
+                + " more than punctuation";
+    }
+
+    /** NAME → indexes in the services list, in file order; entries without a name are left out. */
+    private static Map<String, List<Integer>> servicesByVariableName(Map<String, Object> root) {
+        Map<String, List<Integer>> result = new LinkedHashMap<>();
         if (root.get("services") instanceof List) {
             List<?> services = (List<?>) root.get("services");
             for (int i = 0; i < services.size(); i++) {
                 if (services.get(i) instanceof Map) {
                     Object name = ((Map<?, ?>) services.get(i)).get("name");
                     if (name instanceof String || name instanceof Number) {
-                        result.putIfAbsent(variableName(name.toString()), i);
+                        result.computeIfAbsent(variableName(name.toString()), k -> new ArrayList<>()).add(i);
                     }
                 }
             }
