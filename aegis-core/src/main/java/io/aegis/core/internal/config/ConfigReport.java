@@ -25,12 +25,16 @@ import java.util.Set;
  * problem whose key path holds a value set by an environment variable names the variable instead. Lines come
  * out environment first, then by position in the file, then the rest in the order they were added; the same
  * problem added twice is reported once.
+ *
+ * <p>Warnings are kept apart, in the same format: settings that are valid but probably not what was meant. They
+ * never make the configuration invalid.
  */
 public final class ConfigReport {
     private final String origin;
     private final SourceLocator locator;
     private final Map<String, String> environmentSources;
     private final Set<Entry> entries = new LinkedHashSet<>();
+    private final Set<Entry> warnings = new LinkedHashSet<>();
 
     private record Entry(ConfigProblem problem, boolean fromEnvironment) {
     }
@@ -57,6 +61,7 @@ public final class ConfigReport {
     public synchronized ConfigReport copy() {
         ConfigReport copy = new ConfigReport(origin, locator, environmentSources);
         copy.entries.addAll(entries);
+        copy.warnings.addAll(warnings);
         return copy;
     }
 
@@ -78,6 +83,17 @@ public final class ConfigReport {
         return this;
     }
 
+    /** Adds a warning with a key path: something valid that will not do what it seems to. */
+    public synchronized ConfigReport addWarning(ConfigProblem warning) {
+        warnings.add(new Entry(warning, false));
+        return this;
+    }
+
+    /** One formatted line per warning, ordered like {@link #lines()}. */
+    public synchronized List<String> warningLines() {
+        return format(warnings);
+    }
+
     /** Whether any problem was added. */
     public synchronized boolean hasProblems() {
         return !entries.isEmpty();
@@ -90,6 +106,10 @@ public final class ConfigReport {
 
     /** One formatted line per problem, environment first, then by position in the file. */
     public synchronized List<String> lines() {
+        return format(entries);
+    }
+
+    private List<String> format(Set<Entry> entries) {
         List<Line> lines = new ArrayList<>();
         int order = 0;
         for (Entry entry : entries) {
