@@ -147,6 +147,9 @@ public final class AegisCommand implements Callable<Integer> {
         // Before the first LoggerFactory call: slf4j-simple reads its settings once, when it starts.
         // --validate prints its verdict; the engine's info lines would only be noise around it.
         LogLevel level = levelFlag.orElseGet(() -> validate ? LogLevel.WARN : LogLevel.fromConfig(config.logLevel()));
+        if (validate) {
+            Logging.silence(Engine.CONFIG_LOGGER); // --validate prints the warnings itself, without log decoration
+        }
         Logging.configure(level);
         return validate ? validate(config, err) : run(config, err);
     }
@@ -158,8 +161,15 @@ public final class AegisCommand implements Callable<Integer> {
 
     private int validate(AegisConfig config, PrintWriter err) {
         try (Engine engine = builder(config).build()) {
+            if (engine.services().isEmpty()) {
+                err.println(nothingToSupervise().getMessage());
+                return EXIT_INVALID;
+            }
+            List<String> warnings = engine.configurationWarnings();
+            warnings.forEach(warning -> err.println("warning: " + warning));
             spec.commandLine().getOut().println("config OK: " + count(config.services().size()) + " in "
-                    + configFile);
+                    + configFile + (warnings.isEmpty() ? "" : ", " + warnings.size()
+                    + (warnings.size() == 1 ? " warning" : " warnings")));
             return EXIT_OK;
         } catch (InvalidConfigurationException e) {
             err.println(e.getMessage());
@@ -176,6 +186,11 @@ public final class AegisCommand implements Callable<Integer> {
             err.println(e.getMessage());
             return EXIT_INVALID;
         }
+        if (engine.services().isEmpty()) {
+            engine.close();
+            err.println(nothingToSupervise().getMessage());
+            return EXIT_INVALID;
+        }
         log.info("aegis {} with {}", ManifestVersion.version(), configFile);
         ShutdownSignal shutdown = ShutdownSignal.install(engine);
         try {
@@ -190,6 +205,17 @@ public final class AegisCommand implements Callable<Integer> {
         engine.close(); // stops the child processes, each with its grace period
         shutdown.uninstall();
         return EXIT_OK;
+    }
+
+    /**
+     * An aegis with no service would run and do nothing, which is never what was meant: the file is not the one
+     * intended, or its services are under the wrong key. (An embedding application may build an engine whose
+     * services are all defined in code; this rule is the command's.)
+     */
+    private InvalidConfigurationException nothingToSupervise() {
+        return new InvalidConfigurationException(List.of(configFile + ": no services are defined, so there is"
+                + " nothing to supervise; add at least one under services: (name, type and endpoint), see the"
+                + " Configuration section of the README"));
     }
 
     private Engine.Builder builder(AegisConfig config) {

@@ -232,12 +232,22 @@ class AegisConfigTest {
     }
 
     @Test
-    void anEmptyFileIsAConfigurationWithNothingInIt() {
-        AegisConfig config = parse("# nothing yet\n");
+    void anEmptyFileIsAnErrorThatSaysSo() {
+        for (String empty : List.of("", "\n\n", "# nothing yet\n", "---\n")) {
+            AegisConfig config = parse(empty);
 
-        assertThat(config.report().hasProblems()).isFalse();
-        assertThat(config.services()).isEmpty();
-        assertThat(config.logLevel()).isEqualTo("info");
+            assertThat(config.report().lines()).as("%s", empty).containsExactly("aegis.yaml: the configuration is"
+                    + " empty (nothing but blank lines and comments); expected at least a services: list, see the"
+                    + " Configuration section of the README");
+            assertThat(config.services()).isEmpty();
+            assertThat(config.logLevel()).isEqualTo("info");
+        }
+    }
+
+    @Test
+    void aFileWithoutServicesIsValidForAnEngineThatAddsServicesInCode() {
+        assertThat(problems("notifications:\n  log: {}\n")).isEmpty();
+        assertThat(problems("services: []\n")).isEmpty();
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.aegis.runtimes.process;
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeAdapterFactory;
 import io.aegis.api.RuntimeSpec;
+import java.util.Optional;
 
 /**
  * The {@code process} runtime: runs a service as a child process of the engine, sees it exit the moment it
@@ -31,8 +32,10 @@ import io.aegis.api.RuntimeSpec;
  *       empty.</li>
  * </ul>
  *
- * <p>Settings are validated in {@link #create} and every invalid key is reported at once, by key path. Nothing
- * is started until the engine calls {@code start}.
+ * <p>Settings are validated in {@link #create} and every invalid key is reported at once, by key path: the
+ * program must exist and be executable (found on the {@code PATH} when it has no {@code /}, else relative to
+ * {@code workingDir}), and a command string with shell syntax ({@code &&}, {@code |}, {@code >} ...) needs
+ * {@code shell: true}. Nothing is started until the engine calls {@code start}.
  */
 public final class ProcessRuntimeFactory implements RuntimeAdapterFactory {
 
@@ -50,7 +53,8 @@ public final class ProcessRuntimeFactory implements RuntimeAdapterFactory {
 
     @Override
     public RuntimeAdapter create(RuntimeSpec spec) {
-        ProcessRuntimeSettings settings = ProcessRuntimeSettings.from(spec.serviceName(), spec.settings());
+        ProcessRuntimeSettings settings = ProcessRuntimeSettings.from(spec.serviceName(), spec.settings(),
+                Optional.ofNullable(System.getenv("PATH")).orElse(""));
         return new ProcessRuntime(spec.serviceName(), settings, spec.listener(), spec.blockingExecutor());
     }
 }

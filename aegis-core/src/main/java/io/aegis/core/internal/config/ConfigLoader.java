@@ -82,6 +82,9 @@ public final class ConfigLoader {
         problems.addAll(document.problems());
         Map<String, Object> tree;
         if (document.root() == null) {
+            // almost certainly a mistake (the wrong file, or one truncated on its way), never a valid intent
+            problems.add(new ConfigProblem("", "the configuration is empty (nothing but blank lines and comments);"
+                    + " expected at least a services: list, see the Configuration section of the README"));
             tree = new LinkedHashMap<>();
         } else if (document.isMapping()) {
             tree = asMutableMap(document.root());
