@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.aegis.api.ConfigProblem;
 import io.aegis.api.Settings;
 import io.aegis.core.internal.config.ConfigReport;
+import io.aegis.core.internal.config.ServiceWarnings;
 import io.aegis.core.internal.config.TrackingSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -62,6 +63,8 @@ class AegisConfigTest {
         assertThat(config.report().lines()).isEmpty();
         assertThat(config.services()).extracting(ServiceDefinition::checkType)
                 .containsExactly("http", "tcp", "grpc", "script");
+        assertThat(config.services()).flatExtracting(ServiceWarnings::of).as("an example to copy warns about nothing")
+                .isEmpty();
     }
 
     // ---- where metrics are served ----------------------------------------------------------------------------
@@ -233,7 +236,7 @@ class AegisConfigTest {
 
     @Test
     void anEmptyFileIsAnErrorThatSaysSo() {
-        for (String empty : List.of("", "\n\n", "# nothing yet\n", "---\n")) {
+        for (String empty : List.of("", "\n\n", "# nothing yet\n")) {
             AegisConfig config = parse(empty);
 
             assertThat(config.report().lines()).as("%s", empty).containsExactly("aegis.yaml: the configuration is"
