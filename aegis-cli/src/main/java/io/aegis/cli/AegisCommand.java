@@ -85,8 +85,8 @@ public final class AegisCommand implements Callable<Integer> {
     List<Path> pluginDirs = new ArrayList<>();
 
     @Option(names = "--validate",
-            description = "Check the configuration, print \"config OK: N services\" or every error, and exit"
-                    + " (0 valid, 2 invalid). Starts nothing.")
+            description = "Check the configuration, print \"config OK: N services\" and any warnings, or every"
+                    + " error, and exit (0 valid, even with warnings; 2 invalid). Starts nothing.")
     boolean validate;
 
     @Spec
