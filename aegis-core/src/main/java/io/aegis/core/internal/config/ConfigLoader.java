@@ -71,7 +71,8 @@ public final class ConfigLoader {
      *
      * @param origin the file name to put in messages
      * @param env the environment, for {@code ${VAR}} and {@code AEGIS_*} overrides
-     * @throws io.aegis.core.InvalidConfigurationException only when {@code yaml} is not YAML
+     * @throws io.aegis.core.InvalidConfigurationException only when {@code yaml} is not YAML or is past one of
+     *     the reader's limits (size, nesting, aliases expanded)
      */
     public static LoadedConfig load(String yaml, String origin, Map<String, String> env) {
         return new ConfigLoader().run(yaml, origin, env);
@@ -420,7 +421,7 @@ public final class ConfigLoader {
         String hint = KeySuggestions.closest(name, serviceNames.keySet()).map(s -> "; did you mean \"" + s + "\"?")
                 .orElseGet(() -> serviceNames.isEmpty() ? " (no services are defined)"
                         : " (services: " + String.join(", ", serviceNames.keySet()) + ")");
-        problems.add(new ConfigProblem(block.keyPath("service"), "no service named \"" + name + "\"" + hint));
+        problems.add(new ConfigProblem(block.keyPath("service"), "no service named " + QuotedText.of(name) + hint));
     }
 
     // ---- typed reads that collect problems instead of stopping -----------------------------------------------

@@ -53,12 +53,15 @@ final class YamlReader {
     /** Anchor → how many values and how many levels it holds, expanded, to account for each alias of it. */
     private final Map<String, long[]> anchorSizes = new HashMap<>();
     private final String origin;
+    private final long maxValues;
     private long values;
     private int depth;
     private int deepest;
+    private boolean expandedAliases;
 
-    private YamlReader(String origin) {
+    private YamlReader(String origin, long maxValues) {
         this.origin = origin;
+        this.maxValues = maxValues;
     }
 
     private static LoaderOptions loaderOptions() {
@@ -74,13 +77,18 @@ final class YamlReader {
      *     parser's complaint in one sentence
      */
     static YamlDocument read(String yaml, String origin) {
+        return read(yaml, origin, MAX_VALUES);
+    }
+
+    /** {@link #read(String, String)} with another limit of values, for tests. */
+    static YamlDocument read(String yaml, String origin, long maxValues) {
         int length = yaml.codePointCount(0, yaml.length());
         if (length > MAX_CODE_POINTS) {
             throw new InvalidConfigurationException(List.of(origin + ": the configuration is too large: " + length
                     + " characters, and at most " + MAX_CODE_POINTS + " (3 MiB) are read; share repeated settings"
                     + " with an anchor and merge keys (<<: *defaults), or split the services between several aegis"));
         }
-        YamlReader reader = new YamlReader(origin);
+        YamlReader reader = new YamlReader(origin, maxValues);
         try (YAMLParser parser = (YAMLParser) FACTORY.createParser(yaml)) {
             JsonToken token = parser.nextToken();
             Object root = token == null ? null : reader.readValue(parser, "", token);
@@ -147,17 +155,24 @@ final class YamlReader {
     private void count(YAMLParser parser, long added, int levels) throws IOException {
         values += added;
         deepest = Math.max(deepest, depth + levels);
-        String alias = parser.isCurrentAlias() ? " (at alias *" + parser.getText() + ")" : "";
-        if (values > MAX_VALUES) {
-            throw new LimitExceeded(origin + ":" + position(parser) + ": not valid as a configuration: its aliases"
-                    + " expand to more than " + MAX_VALUES + " values" + alias + ", the most a configuration may hold;"
-                    + " this looks like an alias bomb (\"billion laughs\"): use fewer aliases of large blocks");
+        expandedAliases |= parser.isCurrentAlias();
+        if (values > maxValues) {
+            String where = origin + ":" + position(parser) + ": not valid as a configuration: ";
+            throw new LimitExceeded(expandedAliases
+                    ? where + "its aliases expand to more than " + maxValues + " values" + atAlias(parser) + ", the"
+                            + " most a configuration may hold; this looks like an alias bomb (\"billion laughs\"): use"
+                            + " fewer aliases of large blocks"
+                    : where + "it holds more than " + maxValues + " values, the most a configuration may hold");
         }
         if (depth + levels > MAX_DEPTH) {
             throw new LimitExceeded(origin + ":" + position(parser) + ": not valid as a configuration: values are"
-                    + " nested more than " + MAX_DEPTH + " levels deep" + alias + ", the most a configuration may"
-                    + " nest");
+                    + " nested more than " + MAX_DEPTH + " levels deep" + atAlias(parser) + ", the most a"
+                    + " configuration may nest");
         }
+    }
+
+    private static String atAlias(YAMLParser parser) throws IOException {
+        return parser.isCurrentAlias() ? " (at alias *" + parser.getText() + ")" : "";
     }
 
     /** A limit of {@link YamlReader} was reached: the message is the whole line to print. */

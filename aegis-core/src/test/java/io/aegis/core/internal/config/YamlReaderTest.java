@@ -143,6 +143,17 @@ class YamlReaderTest {
     }
 
     @Test
+    void stopsAFileWithMoreValuesThanTheLimitWithoutBlamingAliases() {
+        String yaml = "a: [" + "1, ".repeat(100) + "1]\n"; // 102 values with the list and the root
+
+        assertThatThrownBy(() -> YamlReader.read(yaml, "aegis.yaml", 100))
+                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.errors())
+                        .containsExactly("aegis.yaml:1:299: not valid as a configuration: it holds more than 100"
+                                + " values, the most a configuration may hold"));
+        assertThat(YamlReader.read(yaml, "aegis.yaml", 102).problems()).isEmpty();
+    }
+
+    @Test
     void readsManyAliasesOfASmallBlock() {
         StringBuilder yaml = new StringBuilder("defaults: &defaults {interval: 5s, timeout: 1s, retries: 2}\nservices:\n");
         for (int i = 0; i < 5000; i++) {
