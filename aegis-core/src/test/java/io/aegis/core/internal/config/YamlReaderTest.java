@@ -144,13 +144,13 @@ class YamlReaderTest {
 
     @Test
     void stopsAFileWithMoreValuesThanTheLimitWithoutBlamingAliases() {
-        String yaml = "a: [" + "1, ".repeat(100) + "1]\n"; // 102 values with the list and the root
+        String yaml = "a: [" + "1, ".repeat(100) + "1]\n"; // 103 values: the root, the list and 101 items
 
         assertThatThrownBy(() -> YamlReader.read(yaml, "aegis.yaml", 100))
                 .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.errors())
                         .containsExactly("aegis.yaml:1:299: not valid as a configuration: it holds more than 100"
                                 + " values, the most a configuration may hold"));
-        assertThat(YamlReader.read(yaml, "aegis.yaml", 102).problems()).isEmpty();
+        assertThat(YamlReader.read(yaml, "aegis.yaml", 103).problems()).isEmpty();
     }
 
     @Test
