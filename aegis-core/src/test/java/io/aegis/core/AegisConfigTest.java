@@ -770,6 +770,22 @@ class AegisConfigTest {
     }
 
     @Test
+    void saysABackoffMustBeAtLeastOneMillisecondSinceItCountsWholeMilliseconds() {
+        assertThat(problems(API + """
+                    retryBackoff: {initial: 500us}
+                    actions: {backoff: {initial: 0.5ms}}
+                """)).containsExactly(
+                "aegis.yaml:5:29: services[0].retryBackoff.initial: expected a duration of at least 1ms (backoff delays"
+                        + " are counted in whole milliseconds), found \"500us\"",
+                "aegis.yaml:6:34: services[0].actions.backoff.initial: expected a duration of at least 1ms (backoff"
+                        + " delays are counted in whole milliseconds), found \"0.5ms\"");
+        assertThatThrownBy(() -> RetryBackoff.of(Duration.ofNanos(500_000), 2, Duration.ofSeconds(1)))
+                .hasMessage("retryBackoff.initial must be at least 1ms, got PT0.0005S");
+        assertThatThrownBy(() -> RecoveryPolicy.custom().backoff(Duration.ofNanos(500_000), 2, Duration.ofSeconds(1)))
+                .hasMessage("backoff.initial must be at least 1ms, got PT0.0005S");
+    }
+
+    @Test
     void rejectsANegativeDurationSayingSo() {
         assertThat(problems(API + "    interval: -5s\n")).containsExactly("aegis.yaml:5:15: services[0].interval:"
                 + " expected a duration like 500ms, 5s, 1m or 1h, found \"-5s\" (a duration cannot be negative)");

@@ -246,6 +246,11 @@ public final class ConfigLoader {
     private Curve curve(TrackingSettings block, String name, Duration defaultInitial, double defaultMultiplier,
             Duration defaultMax) {
         Duration initial = positiveDuration(block, "initial", defaultInitial);
+        if (initial.compareTo(Duration.ofMillis(1)) < 0) {
+            problem(block, "initial", "expected a duration of at least 1ms (backoff delays are counted in whole"
+                    + " milliseconds)");
+            initial = defaultInitial;
+        }
         double multiplier = read(() -> block.number("multiplier"), Optional.<Double>empty()).orElse(defaultMultiplier);
         if (multiplier < 1.0) {
             problem(block, "multiplier", "expected a number of at least 1");
