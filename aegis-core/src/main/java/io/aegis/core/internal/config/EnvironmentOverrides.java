@@ -17,7 +17,8 @@ import java.util.TreeMap;
  *
  * <p>{@code NAME} is the service name upper-cased with every character that is not a letter or digit turned
  * into {@code _}; {@code FIELD} is the upper snake case of a key ({@code FAILURE_THRESHOLD}). Other variables,
- * including other {@code AEGIS_*} ones, are ignored.
+ * including other {@code AEGIS_*} ones, are ignored. A variable whose {@code NAME} fits several services
+ * ({@code my-svc} and {@code my.svc} are both {@code MY_SVC}) is an error naming them all, applied to none.
  */
 final class EnvironmentOverrides {
     static final String SERVICE_PREFIX = "AEGIS_SERVICE_";
