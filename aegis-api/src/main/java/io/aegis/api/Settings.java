@@ -148,9 +148,15 @@ public interface Settings {
         return bool(key).orElse(defaultValue);
     }
 
-    /** A duration such as {@code 500ms}, {@code 5s}, {@code 1m}; empty when absent. */
+    /**
+     * A duration such as {@code 500ms}, {@code 5s}, {@code 1m}, {@code 1h30m} (see {@link Durations#parse}); an
+     * unquoted {@code 0}, which YAML reads as a number, is zero, as in Go. Empty when absent.
+     */
     default Optional<Duration> duration(String key) {
         return raw(key).map(value -> {
+            if ((value instanceof Integer || value instanceof Long) && ((Number) value).longValue() == 0) {
+                return Duration.ZERO;
+            }
             if (!(value instanceof String)) {
                 throw invalid(key, "expected a duration like 500ms, 5s, 1m or 1h", value);
             }

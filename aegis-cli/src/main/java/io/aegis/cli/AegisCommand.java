@@ -86,8 +86,8 @@ public final class AegisCommand implements Callable<Integer> {
     List<Path> pluginDirs = new ArrayList<>();
 
     @Option(names = "--validate",
-            description = "Check the configuration, print \"config OK: N services\" or every error, and exit"
-                    + " (0 valid, 2 invalid). Starts nothing.")
+            description = "Check the configuration, print \"config OK: N services\" and any warnings, or every"
+                    + " error, and exit (0 valid, even with warnings; 2 invalid). Starts nothing.")
     boolean validate;
 
     @Spec
@@ -148,6 +148,9 @@ public final class AegisCommand implements Callable<Integer> {
         // Before the first LoggerFactory call: slf4j-simple reads its settings once, when it starts.
         // --validate prints its verdict; the engine's info lines would only be noise around it.
         LogLevel level = levelFlag.orElseGet(() -> validate ? LogLevel.WARN : LogLevel.fromConfig(config.logLevel()));
+        if (validate) {
+            Logging.silence(Engine.CONFIG_LOGGER); // --validate prints the warnings itself, without log decoration
+        }
         Logging.configure(level);
         return validate ? validate(config, err) : run(config, err);
     }
@@ -159,8 +162,15 @@ public final class AegisCommand implements Callable<Integer> {
 
     private int validate(AegisConfig config, PrintWriter err) {
         try (Engine engine = builder(config).build()) {
+            if (engine.services().isEmpty()) {
+                err.println(nothingToSupervise().getMessage());
+                return EXIT_INVALID;
+            }
+            List<String> warnings = engine.configurationWarnings();
+            warnings.forEach(warning -> err.println("warning: " + warning));
             spec.commandLine().getOut().println("config OK: " + count(config.services().size()) + " in "
-                    + configFile);
+                    + configFile + (warnings.isEmpty() ? "" : ", " + warnings.size()
+                    + (warnings.size() == 1 ? " warning" : " warnings")));
             return EXIT_OK;
         } catch (InvalidConfigurationException e) {
             err.println(e.getMessage());
@@ -175,6 +185,11 @@ public final class AegisCommand implements Callable<Integer> {
             engine = builder(config).build();
         } catch (InvalidConfigurationException e) {
             err.println(e.getMessage());
+            return EXIT_INVALID;
+        }
+        if (engine.services().isEmpty()) {
+            engine.close();
+            err.println(nothingToSupervise().getMessage());
             return EXIT_INVALID;
         }
         log.info("aegis {} with {}", ManifestVersion.version(), configFile);
@@ -192,6 +207,17 @@ public final class AegisCommand implements Callable<Integer> {
         engine.close(); // stops the child processes, each with its grace period
         shutdown.uninstall();
         return EXIT_OK;
+    }
+
+    /**
+     * An aegis with no service would run and do nothing, which is never what was meant: the file is not the one
+     * intended, or its services are under the wrong key. (An embedding application may build an engine whose
+     * services are all defined in code; this rule is the command's.)
+     */
+    private InvalidConfigurationException nothingToSupervise() {
+        return new InvalidConfigurationException(List.of(configFile + ": no services are defined, so there is"
+                + " nothing to supervise; add at least one under services: (name, type and endpoint), see the"
+                + " Configuration section of the README"));
     }
 
     private Engine.Builder builder(AegisConfig config) {

@@ -38,6 +38,11 @@ final class Logging {
         }
     }
 
+    /** Turns off the logger {@code name} and those below it, unless {@code JAVA_OPTS} set its level. */
+    static void silence(String name) {
+        setIfAbsent("log." + name, "off");
+    }
+
     private static void setIfAbsent(String key, String value) {
         if (System.getProperty(PREFIX + key) == null) {
             System.setProperty(PREFIX + key, value);

@@ -236,4 +236,113 @@ class CommandLineIT {
             assertThat(result.stderr()).as("%s", result).contains(String.valueOf(taken.getLocalPort()));
         }
     }
+
+    // ---- config parsing edges (issue 7, defect 8) ----------------------------------------------------------
+
+    @Test
+    void validateStopsAnAliasBombAtOnceWithTheLimit() {
+        StringBuilder yaml = new StringBuilder("lol0: &lol0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (int i = 1; i <= 9; i++) {
+            yaml.append("lol").append(i).append(": &lol").append(i).append(" [")
+                    .append(String.join(", ", java.util.Collections.nCopies(10, "*lol" + (i - 1)))).append("]\n");
+        }
+        TestConfigs.write(dir, "bomb.yaml", yaml.toString());
+
+        Result result = AegisProcess.run(dir, "--config=bomb.yaml", "--validate");
+
+        assertThat(result.exitCode()).as("%s", result).isEqualTo(2);
+        assertThat(result.stderr()).as("%s", result).isEqualTo("invalid configuration: 1 error\n  bomb.yaml:6:63: not"
+                + " valid as a configuration: its aliases expand to more than 1000000 values (at alias *lol4), the most"
+                + " a configuration may hold; this looks like an alias bomb (\"billion laughs\"): use fewer aliases of"
+                + " large blocks\n");
+    }
+
+    @Test
+    void validateReportsATabWhereItIs() {
+        TestConfigs.write(dir, "tab.yaml", "services:\n  - name: web\n    type: tcp\n\t  endpoint: 127.0.0.1:1\n");
+
+        Result result = AegisProcess.run(dir, "--config=tab.yaml", "--validate");
+
+        assertThat(result.exitCode()).as("%s", result).isEqualTo(2);
+        assertThat(result.stderr()).as("%s", result).isEqualTo("invalid configuration: 1 error\n  tab.yaml:4:1: not"
+                + " valid YAML: found a tab in the indentation; tabs cannot indent YAML; use spaces\n");
+    }
+
+    @Test
+    void validatePrintsWarningsAndStillExitsZero() {
+        TestConfigs.write(dir, "warn.yaml", """
+                services:
+                  - name: web
+                    type: tcp
+                    endpoint: 127.0.0.1:1
+                    interval: 1h30m
+                    timeout: 1.5s
+                  - name: slow
+                    type: tcp
+                    endpoint: 127.0.0.1:1
+                    interval: 2s
+                    timeout: 2s
+                """);
+
+        Result result = AegisProcess.run(dir, "--config=warn.yaml", "--validate");
+
+        assertThat(result.exitCode()).as("%s", result).isZero();
+        assertThat(result.stdout()).as("%s", result).isEqualTo("config OK: 2 services in warn.yaml, 1 warning\n");
+        assertThat(result.stderr()).as("%s", result).isEqualTo("warning: warn.yaml:11:14: services[1].timeout: timeout"
+                + " 2s is not shorter than interval 2s: a check that takes that long runs into the next tick, which is"
+                + " then skipped, so while the service is slow it is checked only every 4s; make timeout shorter than"
+                + " interval\n");
+    }
+
+    @Test
+    void anEmptyConfigAndOneWithoutServicesAreErrorsThatSaySo() {
+        TestConfigs.write(dir, "empty.yaml", "# TODO\n");
+        TestConfigs.write(dir, "none.yaml", "global:\n  metricsPort: 0\nservices: []\n");
+
+        Result empty = AegisProcess.run(dir, "--config=empty.yaml", "--validate");
+        Result none = AegisProcess.run(dir, "--config=none.yaml");
+
+        assertThat(empty.exitCode()).as("%s", empty).isEqualTo(2);
+        assertThat(empty.stderr()).as("%s", empty).isEqualTo("invalid configuration: 1 error\n  empty.yaml: the"
+                + " configuration is empty (nothing but blank lines and comments); expected at least a services: list,"
+                + " see the Configuration section of the README\n");
+        assertThat(none.exitCode()).as("%s", none).isEqualTo(2);
+        assertThat(none.stderr()).as("%s", none).isEqualTo("invalid configuration: 1 error\n  none.yaml: no services"
+                + " are defined, so there is nothing to supervise; add at least one under services: (name, type and"
+                + " endpoint), see the Configuration section of the README\n");
+    }
+
+    @Test
+    void validateChecksTheProcessCommandNamesAndTheEnvironment() {
+        TestConfigs.write(dir, "bad.yaml", """
+                services:
+                  - name: "web\\n2026-11-30T12:00:00Z [INFO] forged"
+                    type: tcp
+                    endpoint: 127.0.0.1:1
+                  - name: my-svc
+                    type: tcp
+                    endpoint: 127.0.0.1:1
+                    runtime: {type: process, command: [aegis-no-such-program]}
+                  - name: my.svc
+                    type: tcp
+                    endpoint: 127.0.0.1:1
+                    runtime: {type: process, command: "sleep 60 && echo done"}
+                """);
+
+        Result result = AegisProcess.run(dir, Map.of("AEGIS_SERVICE_MY_SVC_INTERVAL", "5s", "PATH", "/usr/bin:/bin"),
+                "--config=bad.yaml", "--validate");
+
+        assertThat(result.exitCode()).as("%s", result).isEqualTo(2);
+        assertThat(result.stderr()).as("%s", result).isEqualTo("invalid configuration: 4 errors\n"
+                + "  environment: AEGIS_SERVICE_MY_SVC_INTERVAL: matches 2 services, \"my-svc\" (services[1]) and"
+                + " \"my.svc\" (services[2]), whose names both become MY_SVC in a variable name; it was applied to none"
+                + " of them: rename the services so that they differ in more than punctuation\n"
+                + "  bad.yaml:2:11: services[0].name: expected a service name of 1 to 63 ASCII letters, digits, '.',"
+                + " '_' or '-', starting with a letter or digit, found \"web\\n2026-11-30T12:00:00Z [INFO] forged\"\n"
+                + "  bad.yaml:8:30: services[1].runtime.command: \"aegis-no-such-program\" is not on the PATH"
+                + " (/usr/bin:/bin); install it, or write its full path\n"
+                + "  bad.yaml:12:39: services[2].runtime.command: \"sleep 60 && echo done\" contains &&, which is passed"
+                + " to the program as arguments, not to a shell; set shell: true to run the command with /bin/sh -c, or"
+                + " write command as a list to pass it on literally\n");
+    }
 }

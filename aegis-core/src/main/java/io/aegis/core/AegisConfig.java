@@ -44,7 +44,8 @@ public final class AegisConfig {
     /**
      * Reads {@code file}, with the process environment for {@code ${VAR}} and overrides.
      *
-     * @throws InvalidConfigurationException when the file cannot be read or is not YAML
+     * @throws InvalidConfigurationException when the file cannot be read, is not YAML, or is past a limit (3 MiB,
+     *     100 levels of nesting, 1,000,000 values with aliases expanded)
      */
     public static AegisConfig load(Path file) {
         return load(file, System.getenv());
@@ -53,7 +54,8 @@ public final class AegisConfig {
     /**
      * Reads {@code file} with {@code env} as the environment.
      *
-     * @throws InvalidConfigurationException when the file cannot be read or is not YAML
+     * @throws InvalidConfigurationException when the file cannot be read, is not YAML, or is past a limit (3 MiB,
+     *     100 levels of nesting, 1,000,000 values with aliases expanded)
      */
     public static AegisConfig load(Path file, Map<String, String> env) {
         String origin = file.toString();
@@ -80,7 +82,7 @@ public final class AegisConfig {
      * Reads configuration text.
      *
      * @param origin the file name to use in messages
-     * @throws InvalidConfigurationException when the text is not YAML
+     * @throws InvalidConfigurationException when the text is not YAML or is past a limit (see {@link #load(Path)})
      */
     public static AegisConfig parse(String yaml, String origin, Map<String, String> env) {
         ConfigLoader.LoadedConfig loaded = ConfigLoader.load(yaml, origin, env);

@@ -29,6 +29,7 @@ import io.aegis.core.internal.StateDirectory;
 import io.aegis.core.internal.SkippedChecks;
 import io.aegis.core.internal.config.ConfigReport;
 import io.aegis.core.internal.config.KeySuggestions;
+import io.aegis.core.internal.config.ServiceWarnings;
 import io.aegis.core.internal.config.TrackingSettings;
 import io.aegis.core.internal.metrics.EngineMetrics;
 import io.aegis.core.internal.metrics.MetricsServer;
@@ -73,6 +74,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Engine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
+    /**
+     * The logger of configuration warnings ({@link #configurationWarnings()}), logged at WARN when the engine is
+     * built; its own name so that a tool printing them itself (such as {@code aegis --validate}) can turn it off.
+     */
+    public static final String CONFIG_LOGGER = "io.aegis.config";
     /** How long a plugin factory's {@code create} may take while the engine is built. */
     static final Duration CREATE_DEADLINE = Duration.ofSeconds(30);
     /** How long closing the plugins may take at shutdown. */
@@ -92,6 +98,7 @@ public final class Engine implements AutoCloseable {
     private final boolean metricsEnabled;
     private final String metricsHost;
     private final int requestedMetricsPort;
+    private final List<String> configurationWarnings;
     private final Object lifecycle = new Object();
     private volatile MetricsServer metricsServer;
     private boolean started;
@@ -112,11 +119,21 @@ public final class Engine implements AutoCloseable {
         this.metricsEnabled = assembly.metricsEnabled;
         this.metricsHost = assembly.metricsHost;
         this.requestedMetricsPort = assembly.metricsPort;
+        this.configurationWarnings = assembly.report.warningLines();
     }
 
     /** Starts building an engine. */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Settings that are valid but will probably not do what they seem to, one line each in the format of
+     * configuration errors ({@code aegis.yaml:7:14: services[0].timeout: timeout 5s is not shorter than interval
+     * 5s: ...}); also logged at WARN by logger {@link #CONFIG_LOGGER} when the engine is built.
+     */
+    public List<String> configurationWarnings() {
+        return configurationWarnings;
     }
 
     /**
@@ -503,8 +520,11 @@ public final class Engine implements AutoCloseable {
                     continue;
                 }
                 createMonitor(service, context);
+                ServiceWarnings.of(service).forEach(report::addWarning);
             }
             report.throwIfProblems();
+            Logger configLog = LoggerFactory.getLogger(CONFIG_LOGGER);
+            report.warningLines().forEach(line -> configLog.warn("{}", line));
             if (metrics != null) {
                 monitors.forEach(monitor -> metrics.serviceAdded(monitor.name()));
             }

@@ -156,8 +156,8 @@ public final class RecoveryPolicy {
 
         /** Backoff between recoveries: first delay, growth factor (at least 1), cap. */
         public Builder backoff(Duration initial, double multiplier, Duration max) {
-            if (initial.isNegative() || initial.isZero()) {
-                throw new IllegalArgumentException("backoff.initial must be positive, got " + initial);
+            if (initial.compareTo(Duration.ofMillis(1)) < 0) { // the delays are counted in whole milliseconds
+                throw new IllegalArgumentException("backoff.initial must be at least 1ms, got " + initial);
             }
             if (multiplier < 1.0) {
                 throw new IllegalArgumentException("backoff.multiplier must be at least 1, got " + multiplier);

@@ -38,14 +38,14 @@ public final class RetryBackoff {
     /**
      * A custom curve.
      *
-     * @throws IllegalArgumentException naming the field when initial is not positive, multiplier is below 1,
+     * @throws IllegalArgumentException naming the field when initial is under 1ms, multiplier is below 1,
      *     or max is below initial
      */
     public static RetryBackoff of(Duration initial, double multiplier, Duration max) {
         Objects.requireNonNull(initial, "initial");
         Objects.requireNonNull(max, "max");
-        if (initial.isNegative() || initial.isZero()) {
-            throw new IllegalArgumentException("retryBackoff.initial must be positive, got " + initial);
+        if (initial.compareTo(Duration.ofMillis(1)) < 0) { // the delays are counted in whole milliseconds
+            throw new IllegalArgumentException("retryBackoff.initial must be at least 1ms, got " + initial);
         }
         if (multiplier < 1.0) {
             throw new IllegalArgumentException("retryBackoff.multiplier must be at least 1, got " + multiplier);

@@ -1,11 +1,13 @@
 package io.aegis.core;
 
 import io.aegis.api.Settings;
+import io.aegis.core.internal.config.QuotedText;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * One supervised service, as read from a {@code services:} entry or built in code: how to check it, how
@@ -37,6 +39,15 @@ public final class ServiceDefinition {
     public static final Duration DEFAULT_START_PERIOD_WITH_RUNTIME = Duration.ofSeconds(30);
     /** Default action when the service fails. */
     public static final String DEFAULT_ON_FAILURE = "notify";
+    /**
+     * What a service name may be, as a phrase for messages. Names end up in log lines, metrics labels, file
+     * names and environment variable names ({@code AEGIS_SERVICE_<NAME>_...}), so they are kept to characters
+     * that are safe in all of them; a DNS label's length (63) is plenty.
+     */
+    public static final String NAME_RULE = "1 to 63 ASCII letters, digits, '.', '_' or '-', starting with a letter or"
+            + " digit";
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
     private final String name;
     private final String checkType;
@@ -77,9 +88,18 @@ public final class ServiceDefinition {
         this.runtimeSettings = b.runtimeSettings;
     }
 
-    /** Starts a definition for the service called {@code name} (unique within an engine). */
+    /**
+     * Starts a definition for the service called {@code name} (unique within an engine).
+     *
+     * @throws IllegalArgumentException when {@code name} does not follow {@link #NAME_RULE}
+     */
     public static Builder builder(String name) {
         return new Builder(name);
+    }
+
+    /** Whether {@code name} follows {@link #NAME_RULE}. */
+    public static boolean isValidName(String name) {
+        return name != null && NAME.matcher(name).matches();
     }
 
     /** The service's unique name. */
@@ -238,6 +258,10 @@ public final class ServiceDefinition {
 
         private Builder(String name) {
             this.name = requireText(name, "name");
+            if (!isValidName(name)) {
+                throw new IllegalArgumentException("name " + QuotedText.of(name) + " is not a valid service name: use "
+                        + NAME_RULE);
+            }
         }
 
         /** The checker type and what it probes. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.aegis.api.ConfigProblem;
 import io.aegis.api.Settings;
 import io.aegis.core.internal.config.ConfigReport;
+import io.aegis.core.internal.config.ServiceWarnings;
 import io.aegis.core.internal.config.TrackingSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -87,6 +88,8 @@ class AegisConfigTest {
         assertThat(config.report().lines()).isEmpty();
         assertThat(config.services()).extracting(ServiceDefinition::checkType)
                 .containsExactly("http", "tcp", "grpc", "script");
+        assertThat(config.services()).flatExtracting(ServiceWarnings::of).as("an example to copy warns about nothing")
+                .isEmpty();
     }
 
     // ---- where metrics are served ----------------------------------------------------------------------------
@@ -266,12 +269,22 @@ class AegisConfigTest {
     }
 
     @Test
-    void anEmptyFileIsAConfigurationWithNothingInIt() {
-        AegisConfig config = parse("# nothing yet\n");
+    void anEmptyFileIsAnErrorThatSaysSo() {
+        for (String empty : List.of("", "\n\n", "# nothing yet\n")) {
+            AegisConfig config = parse(empty);
 
-        assertThat(config.report().hasProblems()).isFalse();
-        assertThat(config.services()).isEmpty();
-        assertThat(config.logLevel()).isEqualTo("info");
+            assertThat(config.report().lines()).as("%s", empty).containsExactly("aegis.yaml: the configuration is"
+                    + " empty (nothing but blank lines and comments); expected at least a services: list, see the"
+                    + " Configuration section of the README");
+            assertThat(config.services()).isEmpty();
+            assertThat(config.logLevel()).isEqualTo("info");
+        }
+    }
+
+    @Test
+    void aFileWithoutServicesIsValidForAnEngineThatAddsServicesInCode() {
+        assertThat(problems("notifications:\n  log: {}\n")).isEmpty();
+        assertThat(problems("services: []\n")).isEmpty();
     }
 
     @Test
@@ -752,5 +765,109 @@ class AegisConfigTest {
         assertThat(config.report().lines()).isEmpty();
         assertThat(config.services().get(0).timeout()).isEqualTo(ServiceDefinition.DEFAULT_TIMEOUT);
         assertThat(config.services().get(1).timeout()).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void anOverrideMatchingTwoServicesIsAnErrorNamingBoth() {
+        AegisConfig config = parse("""
+                services:
+                  - {name: my-svc, type: tcp, endpoint: 'localhost:80'}
+                  - {name: my.svc, type: tcp, endpoint: 'localhost:81'}
+                """, Map.of("AEGIS_SERVICE_MY_SVC_INTERVAL", "1s"));
+
+        assertThat(config.report().lines()).containsExactly("environment: AEGIS_SERVICE_MY_SVC_INTERVAL: matches 2"
+                + " services, \"my-svc\" (services[0]) and \"my.svc\" (services[1]), whose names both become MY_SVC in"
+                + " a variable name; it was applied to none of them: rename the services so that they differ in more"
+                + " than punctuation");
+        assertThat(config.services()).extracting(ServiceDefinition::interval)
+                .containsOnly(ServiceDefinition.DEFAULT_INTERVAL);
+    }
+
+    // ---- durations as the original (Go) project wrote them -------------------------------------------------
+
+    @Test
+    void readsGoDurationsAndAnUnquotedZero() {
+        AegisConfig config = parse(API + """
+                    interval: 1m30.5s
+                    timeout: 1.5s
+                    initialDelay: 0
+                    retryBackoff: {initial: 300ms, max: 2h45m}
+                    actions: {resetAfter: 1h30m}
+                """);
+
+        assertThat(config.report().lines()).isEmpty();
+        ServiceDefinition api = config.services().get(0);
+        assertThat(api.interval()).isEqualTo(Duration.ofMillis(90_500));
+        assertThat(api.timeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(api.initialDelay()).isZero();
+        assertThat(api.retryBackoff().initial()).isEqualTo(Duration.ofMillis(300));
+        assertThat(api.retryBackoff().max()).isEqualTo(Duration.ofMinutes(165));
+        assertThat(api.recoveryPolicy().resetAfter()).isEqualTo(Duration.ofMinutes(90));
+    }
+
+    @Test
+    void saysABackoffMustBeAtLeastOneMillisecondSinceItCountsWholeMilliseconds() {
+        assertThat(problems(API + """
+                    retryBackoff: {initial: 500us}
+                    actions: {backoff: {initial: 0.5ms}}
+                """)).containsExactly(
+                "aegis.yaml:5:29: services[0].retryBackoff.initial: expected a duration of at least 1ms (backoff delays"
+                        + " are counted in whole milliseconds), found \"500us\"",
+                "aegis.yaml:6:34: services[0].actions.backoff.initial: expected a duration of at least 1ms (backoff"
+                        + " delays are counted in whole milliseconds), found \"0.5ms\"");
+        assertThatThrownBy(() -> RetryBackoff.of(Duration.ofNanos(500_000), 2, Duration.ofSeconds(1)))
+                .hasMessage("retryBackoff.initial must be at least 1ms, got PT0.0005S");
+        assertThatThrownBy(() -> RecoveryPolicy.custom().backoff(Duration.ofNanos(500_000), 2, Duration.ofSeconds(1)))
+                .hasMessage("backoff.initial must be at least 1ms, got PT0.0005S");
+    }
+
+    @Test
+    void rejectsANegativeDurationSayingSo() {
+        assertThat(problems(API + "    interval: -5s\n")).containsExactly("aegis.yaml:5:15: services[0].interval:"
+                + " expected a duration like 500ms, 5s, 1m or 1h, found \"-5s\" (a duration cannot be negative)");
+    }
+
+    // ---- service names -----------------------------------------------------------------------------------
+
+    @Test
+    void rejectsAServiceNameWithControlCharactersWithoutPrintingThem() {
+        List<String> problems = problems("""
+                services:
+                  - name: "api\\n2026-11-30T12:00:00Z [INFO] ServiceMonitor - db: UNHEALTHY -> HEALTHY"
+                    type: http
+                    endpoint: http://localhost:8080/health
+                """);
+
+        assertThat(problems).containsExactly("aegis.yaml:2:11: services[0].name: expected a service name of 1 to 63"
+                + " ASCII letters, digits, '.', '_' or '-', starting with a letter or digit, found"
+                + " \"api\\n2026-11-30T12:00:00Z [INFO] ServiceMonitor - db: UNHEALTHY -> HEALTHY\"");
+    }
+
+    @Test
+    void rejectsServiceNamesOutsideTheRule() {
+        for (String name : List.of("'my svc'", "-api", ".hidden", "api/v2", "\"caf\u00e9\"", "x".repeat(64))) {
+            assertThat(problems("services:\n  - {name: " + name + ", type: tcp, endpoint: 'localhost:80'}\n"))
+                    .as(name).singleElement().asString().contains("services[0].name: expected a service name of 1 to"
+                            + " 63 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit, found");
+        }
+    }
+
+    @Test
+    void acceptsTheSeedsAndTheExamplesServiceNames() {
+        for (String name : List.of("example-service", "example-tcp-service", "demo-port", "my-api.v2", "api_v2", "9lives",
+                "x".repeat(63))) {
+            assertThat(problems("services:\n  - {name: " + name + ", type: tcp, endpoint: 'localhost:80'}\n"))
+                    .as(name).isEmpty();
+        }
+    }
+
+    @Test
+    void aServiceDefinedInCodeFollowsTheSameNameRule() {
+        assertThatThrownBy(() -> ServiceDefinition.builder("api\r\nforged"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("name \"api\\r\\nforged\" is not a valid service name: use 1 to 63 ASCII letters, digits,"
+                        + " '.', '_' or '-', starting with a letter or digit");
+        assertThat(ServiceDefinition.builder("my-api.v2").check("tcp", "localhost:80").build().name())
+                .isEqualTo("my-api.v2");
     }
 }

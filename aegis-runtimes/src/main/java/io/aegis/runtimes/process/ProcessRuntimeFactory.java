@@ -46,8 +46,10 @@ import java.util.stream.Stream;
  *       is empty.</li>
  * </ul>
  *
- * <p>Settings are validated in {@link #create} and every invalid key is reported at once, by key path. Nothing
- * is started until the engine calls {@code start}.
+ * <p>Settings are validated in {@link #create} and every invalid key is reported at once, by key path: the
+ * program must exist and be executable (found on the {@code PATH} when it has no {@code /}, else relative to
+ * {@code workingDir}), and a command string with shell syntax ({@code &&}, {@code |}, {@code >} ...) needs
+ * {@code shell: true}. Nothing is started until the engine calls {@code start}.
  */
 public final class ProcessRuntimeFactory implements RuntimeAdapterFactory {
 
@@ -69,7 +71,7 @@ public final class ProcessRuntimeFactory implements RuntimeAdapterFactory {
     @Override
     public RuntimeAdapter create(RuntimeSpec spec) {
         ProcessRuntimeSettings settings = ProcessRuntimeSettings.from(spec.serviceName(), spec.settings(),
-                spec.stateDirectory());
+                spec.stateDirectory(), Optional.ofNullable(System.getenv("PATH")).orElse(""));
         return new ProcessRuntime(spec.serviceName(), settings, spec.listener(), spec.blockingExecutor(),
                 spec.stateDirectory(), SETSID.orElse(null));
     }

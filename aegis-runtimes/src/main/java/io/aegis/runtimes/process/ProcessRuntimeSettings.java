@@ -73,11 +73,24 @@ record ProcessRuntimeSettings(
 
     /**
      * Reads and validates the settings of service {@code serviceName}, whose private state directory is
-     * {@code stateDirectory}.
+     * {@code stateDirectory}, without looking for the program.
      *
      * @throws ConfigException naming every invalid key at once
      */
     static ProcessRuntimeSettings from(String serviceName, Settings settings, Path stateDirectory) {
+        return from(serviceName, settings, stateDirectory, null);
+    }
+
+    /**
+     * Reads and validates the settings of service {@code serviceName}, whose private state directory is
+     * {@code stateDirectory}, and checks that the program exists and is
+     * executable, looked up like the operating system will start it: on {@code searchPath} (aegis' own
+     * {@code PATH}, which is what the JDK searches, not the service's {@code env}) when it has no {@code /}, else
+     * relative to {@code workingDir}. A null {@code searchPath} skips that check.
+     *
+     * @throws ConfigException naming every invalid key at once
+     */
+    static ProcessRuntimeSettings from(String serviceName, Settings settings, Path stateDirectory, String searchPath) {
         List<ConfigProblem> problems = new ArrayList<>();
         boolean shell = read(problems, () -> settings.bool("shell", false)).orElse(false);
         List<String> args = read(problems, () -> settings.stringList("args")).orElse(List.of());
@@ -90,6 +103,11 @@ record ProcessRuntimeSettings(
                 () -> settings.integer("logBackups", DEFAULT_LOG_BACKUPS, 0, MAX_LOG_BACKUPS));
         Optional<Duration> stopGracePeriod =
                 read(problems, () -> settings.duration("stopGracePeriod", DEFAULT_STOP_GRACE_PERIOD));
+        // a workingDir that is wrong is reported as such; the program is then looked for only once it is right
+        if (searchPath != null && command.isPresent() && (workingDirectory.isPresent() || !settings.has("workingDir"))) {
+            command.flatMap(words -> programProblem(words.get(0), workingDirectory, searchPath, settings))
+                    .ifPresent(problems::add);
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -131,6 +149,13 @@ record ProcessRuntimeSettings(
         if (text.isBlank()) {
             throw new ConfigException(settings.keyPath(key), "expected " + EXPECTED_COMMAND + ", found an empty value");
         }
+        if (!shell) {
+            shellOperator(text).ifPresent(operator -> {
+                throw new ConfigException(settings.keyPath(key), "\"" + text + "\" contains " + operator + ", which is"
+                        + " passed to the program as arguments, not to a shell; set shell: true to run the command"
+                        + " with " + SHELL + " -c, or write command as a list to pass it on literally");
+            });
+        }
         if (shell) {
             StringBuilder script = new StringBuilder(text);
             // Quoted so that each extra argument reaches the program as one word, as it would without a shell.
@@ -142,6 +167,82 @@ record ProcessRuntimeSettings(
         } catch (IllegalArgumentException e) {
             throw new ConfigException(settings.keyPath(key), e.getMessage());
         }
+    }
+
+    /** The shell syntax in a command string, which only means something to a shell; empty when there is none. */
+    static Optional<String> shellOperator(String text) {
+        List<String> words;
+        try {
+            words = CommandLine.split(text);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty(); // reported as it is
+        }
+        for (String word : words) {
+            if (word.contains("$(")) {
+                return Optional.of("$(");
+            }
+            if (word.indexOf('`') >= 0) {
+                return Optional.of("`");
+            }
+            for (String operator : List.of("&&", "||", ";", "|", "2>", ">>", ">", "<", "&")) {
+                // a word that is an operator, starts with a redirection or ends a command ("cd /srv;")
+                boolean redirection = operator.contains(">") || operator.equals("<");
+                if (word.equals(operator) || redirection && word.startsWith(operator)
+                        || operator.equals(";") && word.endsWith(";")) {
+                    return Optional.of(operator);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Why {@code program} cannot be started, the way the JDK will look for it; empty when it can. */
+    private static Optional<ConfigProblem> programProblem(String program, Optional<Path> workingDirectory,
+            String searchPath, Settings settings) {
+        String keyPath = settings.keyPath("command");
+        if (program.indexOf('/') < 0) {
+            Path notExecutable = null;
+            for (String dir : searchPath.split(":", -1)) {
+                Path candidate;
+                try {
+                    candidate = workingDirectory.orElse(Path.of("")).resolve(dir.isEmpty() ? "." : dir).resolve(program);
+                } catch (InvalidPathException e) {
+                    continue;
+                }
+                if (Files.isRegularFile(candidate)) {
+                    if (Files.isExecutable(candidate)) {
+                        return Optional.empty();
+                    }
+                    notExecutable = notExecutable == null ? candidate : notExecutable;
+                }
+            }
+            if (notExecutable != null) {
+                return Optional.of(new ConfigProblem(keyPath, "\"" + program + "\" is found on the PATH only as "
+                        + notExecutable + ", which is not executable; chmod +x it, or write the full path of another"));
+            }
+            return Optional.of(new ConfigProblem(keyPath, "\"" + program + "\" is not on the PATH (" + searchPath
+                    + "); install it, or write its full path"));
+        }
+        Path file;
+        try {
+            file = workingDirectory.orElse(Path.of("")).resolve(program).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            return Optional.of(new ConfigProblem(keyPath, "expected a program, found \"" + program + "\": " + e.getReason()));
+        }
+        String where = file.toString().equals(program) ? ""
+                : " (" + file + (workingDirectory.isPresent() ? ", from workingDir" : "") + ")";
+        if (!Files.exists(file)) {
+            return Optional.of(new ConfigProblem(keyPath, "\"" + program + "\" does not exist" + where));
+        }
+        if (Files.isDirectory(file)) {
+            return Optional.of(new ConfigProblem(keyPath, "\"" + program + "\" is a directory" + where
+                    + "; expected the program to run"));
+        }
+        if (!Files.isExecutable(file)) {
+            return Optional.of(new ConfigProblem(keyPath, "\"" + program + "\" is not executable" + where
+                    + "; chmod +x it"));
+        }
+        return Optional.empty();
     }
 
     private static Map<String, String> environment(Settings settings) {

@@ -221,6 +221,77 @@ class ProcessRuntimeFactoryTest {
                 tempDir).logMaxSize();
     }
 
+    // ---- the program must exist and be executable, as the operating system will look for it ----------------
+
+    @Test
+    void aProgramThatIsNotOnThePathIsRejectedAtCreate() {
+        assertProblems(Map.of("command", List.of("aegis-no-such-program", "--flag")), new ConfigProblem(PATH + ".command",
+                "\"aegis-no-such-program\" is not on the PATH (" + System.getenv("PATH") + "); install it, or write"
+                        + " its full path"));
+    }
+
+    @Test
+    void aProgramOnThePathIsAccepted() {
+        try (RuntimeAdapter adapter = factory.create(spec(Map.of("command", "sleep 60")))) {
+            assertThat(adapter).isNotNull();
+        }
+    }
+
+    @Test
+    void aRelativeProgramIsLookedForInTheWorkingDir() throws IOException {
+        Path work = Files.createDirectories(tempDir.resolve("work/bin")).getParent().toRealPath();
+        Path app = Files.writeString(work.resolve("bin/app"), "#!/bin/sh\nsleep 60\n");
+        Map<String, Object> settings = Map.of("command", List.of("bin/app"), "workingDir", work.toString());
+
+        assertProblems(settings, new ConfigProblem(PATH + ".command", "\"bin/app\" is not executable (" + app
+                + ", from workingDir); chmod +x it"));
+        assertThat(app.toFile().setExecutable(true)).isTrue();
+        try (RuntimeAdapter adapter = factory.create(spec(settings))) {
+            assertThat(adapter).isNotNull();
+        }
+        assertProblems(Map.of("command", "./bin/missing --port 80", "workingDir", work.toString()), new ConfigProblem(
+                PATH + ".command", "\"./bin/missing\" does not exist (" + work.resolve("bin/missing")
+                        + ", from workingDir)"));
+        assertProblems(Map.of("command", List.of("bin"), "workingDir", work.toString()), new ConfigProblem(
+                PATH + ".command", "\"bin\" is not on the PATH (" + System.getenv("PATH") + "); install it, or write"
+                        + " its full path"));
+        assertProblems(Map.of("command", List.of("./bin"), "workingDir", work.toString()), new ConfigProblem(
+                PATH + ".command", "\"./bin\" is a directory (" + work.resolve("bin") + ", from workingDir); expected"
+                        + " the program to run"));
+    }
+
+    @Test
+    void anAbsoluteProgramThatDoesNotExistIsRejected() {
+        String missing = tempDir.resolve("no-such-app").toString();
+        assertProblems(Map.of("command", List.of(missing)), new ConfigProblem(PATH + ".command",
+                "\"" + missing + "\" does not exist"));
+    }
+
+    // ---- shell syntax without a shell -----------------------------------------------------------------------
+
+    @Test
+    void aCommandStringWithShellOperatorsAndNoShellGetsAHint() {
+        for (String[] command : new String[][] {{"make build && ./app", "&&"}, {"./app | tee out.log", "|"},
+                {"./app > out.log", ">"}, {"./app 2>&1", "2>"}, {"./app < in.txt", "<"}, {"cd /srv; ./app", ";"},
+                {"./app --at $(date)", "$("}, {"./app `date`", "`"}, {"./app || true", "||"}}) {
+            assertProblems(Map.of("command", command[0]), new ConfigProblem(PATH + ".command", "\"" + command[0]
+                    + "\" contains " + command[1] + ", which is passed to the program as arguments, not to a shell; set"
+                    + " shell: true to run the command with /bin/sh -c, or write command as a list to pass it on"
+                    + " literally"));
+        }
+    }
+
+    @Test
+    void shellOperatorsAreFineWithAShellOrQuotedOrInAList() {
+        assertThat(ProcessRuntimeSettings.shellOperator("grep -E 'a|b' file")).isEmpty();
+        assertThat(ProcessRuntimeSettings.shellOperator("java -jar app.jar --url=http://x/?a=1")).isEmpty();
+        try (RuntimeAdapter shell = factory.create(spec(Map.of("command", "sleep 60 && true", "shell", true)));
+                RuntimeAdapter list = factory.create(spec(Map.of("command", List.of("sleep", "60", "&&"))))) {
+            assertThat(shell).isNotNull();
+            assertThat(list).isNotNull();
+        }
+    }
+
     private void assertProblems(Map<String, ?> settings, ConfigProblem... expected) {
         assertThatThrownBy(() -> factory.create(spec(settings)))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(expected));

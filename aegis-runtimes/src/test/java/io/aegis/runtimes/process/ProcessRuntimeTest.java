@@ -284,8 +284,12 @@ class ProcessRuntimeTest {
     }
 
     @Test
-    void startFailsWithAClearMessageWhenTheProgramDoesNotExist() {
-        RuntimeAdapter runtime = runtime(Map.of("command", List.of("aegis-no-such-program", "--flag")));
+    void startFailsWithAClearMessageWhenTheProgramDoesNotExist() throws IOException {
+        // create() checks that the program exists: this one is removed after that, before start
+        Path program = Files.writeString(tempDir.resolve("aegis-no-such-program"), "#!/bin/sh\n");
+        program.toFile().setExecutable(true);
+        RuntimeAdapter runtime = runtime(Map.of("command", List.of(program.toString(), "--flag")));
+        Files.delete(program);
 
         assertThat(runtime.start().toCompletableFuture())
                 .failsWithin(PROMPTLY)
@@ -295,7 +299,7 @@ class ProcessRuntimeTest {
         assertThat(runtime.start().toCompletableFuture())
                 .failsWithin(PROMPTLY)
                 .withThrowableThat()
-                .withMessageContaining("cannot start \"aegis-no-such-program\" for service \"web\": "
+                .withMessageContaining("cannot start \"" + program + "\" for service \"web\": "
                         + "No such file or directory (check services[0].runtime.command)");
         assertThat(join(runtime.status())).isEqualTo(WorkloadStatus.stopped());
     }

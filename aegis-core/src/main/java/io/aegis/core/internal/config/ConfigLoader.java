@@ -74,7 +74,8 @@ public final class ConfigLoader {
      *
      * @param origin the file name to put in messages
      * @param env the environment, for {@code ${VAR}} and {@code AEGIS_*} overrides
-     * @throws io.aegis.core.InvalidConfigurationException only when {@code yaml} is not YAML
+     * @throws io.aegis.core.InvalidConfigurationException only when {@code yaml} is not YAML or is past one of
+     *     the reader's limits (size, nesting, aliases expanded)
      */
     public static LoadedConfig load(String yaml, String origin, Map<String, String> env) {
         return new ConfigLoader().run(yaml, origin, env);
@@ -85,6 +86,9 @@ public final class ConfigLoader {
         problems.addAll(document.problems());
         Map<String, Object> tree;
         if (document.root() == null) {
+            // almost certainly a mistake (the wrong file, or one truncated on its way), never a valid intent
+            problems.add(new ConfigProblem("", "the configuration is empty (nothing but blank lines and comments);"
+                    + " expected at least a services: list, see the Configuration section of the README"));
             tree = new LinkedHashMap<>();
         } else if (document.isMapping()) {
             tree = asMutableMap(document.root());
@@ -182,13 +186,18 @@ public final class ConfigLoader {
         String type = read(() -> service.requireString("type", "a checker type such as http, tcp, grpc or script"), null);
         String endpoint = read(() -> service.requireString("endpoint", "what to check (a URL, host:port or script path)"),
                 null);
-        boolean duplicate = false;
+        boolean leftOut = false;
+        if (name != null && !ServiceDefinition.isValidName(name)) {
+            problems.add(new ConfigProblem(service.keyPath("name"), "expected a service name of "
+                    + ServiceDefinition.NAME_RULE + ", found " + QuotedText.of(name)));
+            leftOut = true; // but still known to references below, which need no second error
+        }
         if (name != null) {
             String first = serviceNames.putIfAbsent(name, service.path());
             if (first != null) {
-                duplicate = true;
-                problems.add(new ConfigProblem(service.keyPath("name"), "another service is already named \"" + name
-                        + "\" (" + first + "); names must be unique"));
+                leftOut = true;
+                problems.add(new ConfigProblem(service.keyPath("name"), "another service is already named "
+                        + QuotedText.of(name) + " (" + first + "); names must be unique"));
             }
         }
         Duration interval = positiveDuration(service, "interval", ServiceDefinition.DEFAULT_INTERVAL);
@@ -209,7 +218,7 @@ public final class ConfigLoader {
 
         TrackingSettings runtime = runtime(service);
 
-        if (name == null || type == null || endpoint == null || duplicate) {
+        if (name == null || type == null || endpoint == null || leftOut) {
             return Optional.empty();
         }
         try {
@@ -253,6 +262,11 @@ public final class ConfigLoader {
     private Curve curve(TrackingSettings block, String name, Duration defaultInitial, double defaultMultiplier,
             Duration defaultMax) {
         Duration initial = positiveDuration(block, "initial", defaultInitial);
+        if (initial.compareTo(Duration.ofMillis(1)) < 0) {
+            problem(block, "initial", "expected a duration of at least 1ms (backoff delays are counted in whole"
+                    + " milliseconds)");
+            initial = defaultInitial;
+        }
         double multiplier = read(() -> block.number("multiplier"), Optional.<Double>empty()).orElse(defaultMultiplier);
         if (multiplier < 1.0) {
             problem(block, "multiplier", "expected a number of at least 1");
@@ -428,7 +442,7 @@ public final class ConfigLoader {
         String hint = KeySuggestions.closest(name, serviceNames.keySet()).map(s -> "; did you mean \"" + s + "\"?")
                 .orElseGet(() -> serviceNames.isEmpty() ? " (no services are defined)"
                         : " (services: " + String.join(", ", serviceNames.keySet()) + ")");
-        problems.add(new ConfigProblem(block.keyPath("service"), "no service named \"" + name + "\"" + hint));
+        problems.add(new ConfigProblem(block.keyPath("service"), "no service named " + QuotedText.of(name) + hint));
     }
 
     // ---- typed reads that collect problems instead of stopping -----------------------------------------------

@@ -29,6 +29,9 @@ import java.util.Set;
  *
  * <p>Every line goes through the report's {@link Redactor}: a value that came from {@code ${VAR}} or a URL
  * credential is masked, whoever wrote the message (the loader, the engine or a plugin).
+ *
+ * <p>Warnings are kept apart, in the same format: settings that are valid but probably not what was meant. They
+ * never make the configuration invalid.
  */
 public final class ConfigReport {
     private final String origin;
@@ -36,6 +39,7 @@ public final class ConfigReport {
     private final Map<String, String> environmentSources;
     private final Redactor redactor;
     private final Set<Entry> entries = new LinkedHashSet<>();
+    private final Set<Entry> warnings = new LinkedHashSet<>();
 
     private record Entry(ConfigProblem problem, boolean fromEnvironment) {
     }
@@ -78,6 +82,7 @@ public final class ConfigReport {
     public synchronized ConfigReport copy() {
         ConfigReport copy = new ConfigReport(origin, locator, environmentSources, redactor);
         copy.entries.addAll(entries);
+        copy.warnings.addAll(warnings);
         return copy;
     }
 
@@ -99,6 +104,17 @@ public final class ConfigReport {
         return this;
     }
 
+    /** Adds a warning with a key path: something valid that will not do what it seems to. */
+    public synchronized ConfigReport addWarning(ConfigProblem warning) {
+        warnings.add(new Entry(warning, false));
+        return this;
+    }
+
+    /** One formatted line per warning, ordered like {@link #lines()}. */
+    public synchronized List<String> warningLines() {
+        return format(warnings);
+    }
+
     /** Whether any problem was added. */
     public synchronized boolean hasProblems() {
         return !entries.isEmpty();
@@ -114,6 +130,10 @@ public final class ConfigReport {
 
     /** One formatted line per problem, environment first, then by position in the file. */
     public synchronized List<String> lines() {
+        return format(entries);
+    }
+
+    private List<String> format(Set<Entry> entries) {
         List<Line> lines = new ArrayList<>();
         int order = 0;
         for (Entry entry : entries) {

@@ -17,7 +17,8 @@ import java.util.TreeMap;
  *
  * <p>{@code NAME} is the service name upper-cased with every character that is not a letter or digit turned
  * into {@code _}; {@code FIELD} is the upper snake case of a key ({@code FAILURE_THRESHOLD}). Other variables,
- * including other {@code AEGIS_*} ones, are ignored.
+ * including other {@code AEGIS_*} ones, are ignored. A variable whose {@code NAME} fits several services
+ * ({@code my-svc} and {@code my.svc} are both {@code MY_SVC}) is an error naming them all, applied to none.
  */
 final class EnvironmentOverrides {
     static final String SERVICE_PREFIX = "AEGIS_SERVICE_";
@@ -94,13 +95,17 @@ final class EnvironmentOverrides {
 
     private void applyService(Map<String, Object> root, String variable, String value) {
         String rest = variable.substring(SERVICE_PREFIX.length());
-        Map<String, Integer> services = servicesByVariableName(root);
+        Map<String, List<Integer>> services = servicesByVariableName(root);
         // the longest service name that fits wins: "API_V2_TIMEOUT" is service API_V2, not API with "V2_TIMEOUT"
         Optional<String> service = services.keySet().stream()
                 .filter(name -> rest.startsWith(name + "_") && SERVICE_FIELDS.containsKey(rest.substring(name.length() + 1)))
                 .max((a, b) -> Integer.compare(a.length(), b.length()));
+        if (service.isPresent() && services.get(service.get()).size() > 1) {
+            problems.add(new ConfigProblem(variable, ambiguous(root, services.get(service.get()), service.get())));
+            return;
+        }
         if (service.isPresent()) {
-            int index = services.get(service.get());
+            int index = services.get(service.get()).get(0);
             String key = SERVICE_FIELDS.get(rest.substring(service.get().length() + 1));
             Map<String, Object> block = asMap(((List<?>) root.get("services")).get(index));
             if (key.startsWith("actions.")) {
@@ -137,16 +142,35 @@ final class EnvironmentOverrides {
         problems.add(new ConfigProblem(variable, "no service named like \"" + guessedName + "\" (" + known + ")"));
     }
 
-    /** NAME → index in the services list, in file order; entries without a name are left out. */
-    private static Map<String, Integer> servicesByVariableName(Map<String, Object> root) {
-        Map<String, Integer> result = new LinkedHashMap<>();
+    /**
+     * "matches 2 services, "my-svc" (services[0]) and "my.svc" (services[1]), ...": set to either one, the variable
+     * would silently leave the other unchanged.
+     */
+    private static String ambiguous(Map<String, Object> root, List<Integer> indexes, String name) {
+        List<?> services = (List<?>) root.get("services");
+        List<String> matches = new ArrayList<>();
+        for (int index : indexes) {
+            Object serviceName = ((Map<?, ?>) services.get(index)).get("name");
+            matches.add(QuotedText.of(String.valueOf(serviceName)) + " (services[" + index + "])");
+        }
+        String listed = String.join(", ", matches.subList(0, matches.size() - 1)) + " and "
+                + matches.get(matches.size() - 1);
+        return "matches " + matches.size() + " services, " + listed + ", whose names " + (matches.size() == 2 ? "both" : "all")
+                + " become " + name
+                + " in a variable name; it was applied to none of them: rename the services so that they differ in"
+                + " more than punctuation";
+    }
+
+    /** NAME → indexes in the services list, in file order; entries without a name are left out. */
+    private static Map<String, List<Integer>> servicesByVariableName(Map<String, Object> root) {
+        Map<String, List<Integer>> result = new LinkedHashMap<>();
         if (root.get("services") instanceof List) {
             List<?> services = (List<?>) root.get("services");
             for (int i = 0; i < services.size(); i++) {
                 if (services.get(i) instanceof Map) {
                     Object name = ((Map<?, ?>) services.get(i)).get("name");
                     if (name instanceof String || name instanceof Number) {
-                        result.putIfAbsent(variableName(name.toString()), i);
+                        result.computeIfAbsent(variableName(name.toString()), k -> new ArrayList<>()).add(i);
                     }
                 }
             }

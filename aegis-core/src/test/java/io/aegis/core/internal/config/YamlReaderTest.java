@@ -122,4 +122,97 @@ class YamlReaderTest {
                 .containsExactly("expected one YAML document, found another one starting on line 3; put everything"
                         + " in one document");
     }
+
+    /** {@code lol0} is a list of 10 strings and every next level 10 aliases of the one before: 10^10 values. */
+    static String billionLaughs(int levels) {
+        StringBuilder yaml = new StringBuilder("lol0: &lol0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (int i = 1; i <= levels; i++) {
+            yaml.append("lol").append(i).append(": &lol").append(i).append(" [")
+                    .append(String.join(", ", java.util.Collections.nCopies(10, "*lol" + (i - 1)))).append("]\n");
+        }
+        return yaml.toString();
+    }
+
+    @Test
+    void stopsAnAliasBombAtTheAliasThatExpandsPastTheLimit() {
+        assertThatThrownBy(() -> YamlReader.read(billionLaughs(9), "aegis.yaml"))
+                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.errors())
+                        .containsExactly("aegis.yaml:6:63: not valid as a configuration: its aliases expand to more"
+                                + " than 1000000 values (at alias *lol4), the most a configuration may hold; this looks"
+                                + " like an alias bomb (\"billion laughs\"): use fewer aliases of large blocks"));
+    }
+
+    @Test
+    void stopsAFileWithMoreValuesThanTheLimitWithoutBlamingAliases() {
+        String yaml = "a: [" + "1, ".repeat(100) + "1]\n"; // 103 values: the root, the list and 101 items
+
+        assertThatThrownBy(() -> YamlReader.read(yaml, "aegis.yaml", 100))
+                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.errors())
+                        .containsExactly("aegis.yaml:1:299: not valid as a configuration: it holds more than 100"
+                                + " values, the most a configuration may hold"));
+        assertThat(YamlReader.read(yaml, "aegis.yaml", 103).problems()).isEmpty();
+    }
+
+    @Test
+    void readsManyAliasesOfASmallBlock() {
+        StringBuilder yaml = new StringBuilder("defaults: &defaults {interval: 5s, timeout: 1s, retries: 2}\nservices:\n");
+        for (int i = 0; i < 5000; i++) {
+            yaml.append("  - {<<: *defaults, name: svc-").append(i).append("}\n");
+        }
+
+        assertThat(YamlReader.read(yaml.toString(), "aegis.yaml").problems()).isEmpty();
+    }
+
+    @Test
+    void stopsValuesNestedDeeperThanTheLimit() {
+        String yaml = "a: " + "[".repeat(150) + "]".repeat(150) + "\n";
+
+        assertThatThrownBy(() -> YamlReader.read(yaml, "aegis.yaml"))
+                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.errors())
+                        .containsExactly("aegis.yaml:1:103: not valid as a configuration: values are nested more than"
+                                + " 100 levels deep, the most a configuration may nest"));
+    }
+
+    @Test
+    void countsTheLevelsAnAliasStandsFor() {
+        StringBuilder yaml = new StringBuilder("l0: &l0 [x]\n");
+        for (int i = 1; i <= 150; i++) {
+            yaml.append("l").append(i).append(": &l").append(i).append(" [*l").append(i - 1).append("]\n");
+        }
+
+        assertThatThrownBy(() -> YamlReader.read(yaml.toString(), "aegis.yaml"))
+                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.errors())
+                        .singleElement().asString()
+                        .startsWith("aegis.yaml:100:")
+                        .contains("values are nested more than 100 levels deep (at alias *l98)"));
+    }
+
+    @Test
+    void refusesAFileLargerThan3MiBSayingTheLimit() {
+        String yaml = "a: \"" + "x".repeat(YamlReader.MAX_CODE_POINTS) + "\"\n";
+
+        assertThatThrownBy(() -> YamlReader.read(yaml, "aegis.yaml"))
+                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.errors())
+                        .containsExactly("aegis.yaml: the configuration is too large: 3145734 characters, and at most"
+                                + " 3145728 (3 MiB) are read; share repeated settings with an anchor and merge keys"
+                                + " (<<: *defaults), or split the services between several aegis"));
+    }
+
+    @Test
+    void reportsATabInTheIndentationWhereItIs() {
+        String message = ": not valid YAML: found a tab in the indentation; tabs cannot indent YAML; use spaces";
+
+        assertThatThrownBy(() -> YamlReader.read("services:\n  - name: a\n\ttype: http\n", "aegis.yaml"))
+                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.errors())
+                        .containsExactly("aegis.yaml:3:1" + message));
+        assertThatThrownBy(() -> YamlReader.read("services:\n  - name: a\n    type: http\n  \t  endpoint: x\n",
+                "aegis.yaml"))
+                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.errors())
+                        .containsExactly("aegis.yaml:4:3" + message));
+    }
+
+    @Test
+    void keepsTabsInsideValues() {
+        assertThat(read("a: \"x\\ty\"\nb: |\n  one\n  \ttwo\n").get("b")).isEqualTo("one\n\ttwo\n");
+    }
 }
