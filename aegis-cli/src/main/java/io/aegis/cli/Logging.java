@@ -1,13 +1,17 @@
 package io.aegis.cli;
 
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * Sets up slf4j-simple, the logging backend of the {@code aegis} command, through its system properties.
  *
  * <p>slf4j-simple reads them once, when the first logger is created, so {@link #configure} must run before
  * anything calls {@code LoggerFactory} or {@code System.getLogger} (plugins log through the JDK's
- * {@code System.Logger}, which slf4j-jdk-platform-logging sends to SLF4J as well).
+ * {@code System.Logger}, which slf4j-jdk-platform-logging sends to SLF4J as well). Libraries that log through
+ * {@code java.util.logging} reach SLF4J through jul-to-slf4j, so every line on stderr has one format.
  */
 final class Logging {
     private static final String PREFIX = "org.slf4j.simpleLogger.";
@@ -35,6 +39,34 @@ final class Logging {
         String jdkLevel = (level.compareTo(LogLevel.INFO) < 0 ? LogLevel.INFO : level).lowerCase();
         for (String jdkLogger : JDK_LOGGERS) {
             setIfAbsent("log." + jdkLogger, jdkLevel);
+        }
+        routeJavaUtilLogging(level.compareTo(LogLevel.INFO) < 0 ? LogLevel.INFO : level);
+    }
+
+    /**
+     * Sends {@code java.util.logging} to SLF4J instead of its own console handler, which printed multi-line
+     * records in another format ("SEVERE: ..." and a stack trace) on the same stderr. JUL filters by level
+     * before the bridge sees a record, so its root level is set too: records below it cost nothing.
+     */
+    static void routeJavaUtilLogging(LogLevel level) {
+        LogManager.getLogManager().reset();
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        java.util.logging.Logger.getLogger("").setLevel(julLevel(level));
+    }
+
+    static Level julLevel(LogLevel level) {
+        switch (level) {
+            case TRACE:
+                return Level.FINEST;
+            case DEBUG:
+                return Level.FINE;
+            case INFO:
+                return Level.INFO;
+            case WARN:
+                return Level.WARNING;
+            default:
+                return Level.SEVERE;
         }
     }
 

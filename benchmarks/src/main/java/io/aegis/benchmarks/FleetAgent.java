@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The aegis process of the fleet scenario: embeds the real engine with N services (every one checked at
  * {@code interval: 1s}) in a JVM of its own, so its CPU, heap and threads are aegis' alone. Prints one
- * {@code WINDOW ...} line per measurement window and one {@code END ...} line, all {@code key=value}.
+ * {@code WINDOW ...} line per measurement window, one {@code SCRAPE ...} line (the cost of {@code /metrics} at
+ * this many services, scraped while the checks run) and one {@code END ...} line, all {@code key=value}.
  *
  * <p>{@code java ... FleetAgent <services> <http|tcp> <portsFile> <warmupMs> <windows> <windowMs> <rawRequests>}
  *
@@ -77,6 +78,7 @@ public final class FleetAgent {
         int windows = Integer.parseInt(args[4]);
         long windowMs = Long.parseLong(args[5]);
         int rawRequests = Integer.parseInt(args[6]);
+        int scrapes = args.length > 7 ? Integer.parseInt(args[7]) : 5;
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
@@ -129,6 +131,8 @@ public final class FleetAgent {
                         failed.sum() - f0, checks == 0 ? Double.NaN : (cpu1 - cpu0) / 1e6 / checks * 1000,
                         ManagementFactory.getThreadMXBean().getThreadCount());
             }
+            int metricsPort = engine.metricsPort().orElseThrow();
+            printScrape(metricsPort, scrapes);
             long heapAfter = heapAfterGc();
             int threads = ManagementFactory.getThreadMXBean().getThreadCount();
             int peakThreads = ManagementFactory.getThreadMXBean().getPeakThreadCount();
@@ -172,6 +176,49 @@ public final class FleetAgent {
             System.out.printf(Locale.ROOT, "LAG p50_ms=%.2f p99_ms=%.2f max_ms=%.2f n=%d%n", pct(sorted, 50) / 1e6,
                     pct(sorted, 99) / 1e6, n == 0 ? Double.NaN : sorted[n - 1] / 1e6, n);
         }
+    }
+
+    /**
+     * Times {@code GET /metrics} as Prometheus sends it (gzip) and plain, one at a time, then four gzip
+     * scrapes at once (an HA pair of Prometheus servers plus two people): medians in ms, and sizes.
+     */
+    private static void printScrape(int port, int scrapes) throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        URI uri = URI.create("http://127.0.0.1:" + port + "/metrics");
+        HttpRequest gzip = HttpRequest.newBuilder(uri).header("Accept-Encoding", "gzip")
+                .timeout(Duration.ofSeconds(60)).build();
+        HttpRequest plain = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).build();
+        client.send(gzip, HttpResponse.BodyHandlers.ofByteArray()); // warm-up: class loading, JIT of the writer
+        long[] gzipNanos = new long[scrapes];
+        long[] plainNanos = new long[scrapes];
+        long[] concurrentNanos = new long[scrapes];
+        int gzipBytes = 0;
+        int plainBytes = 0;
+        for (int i = 0; i < scrapes; i++) {
+            long t0 = System.nanoTime();
+            gzipBytes = client.send(gzip, HttpResponse.BodyHandlers.ofByteArray()).body().length;
+            long t1 = System.nanoTime();
+            plainBytes = client.send(plain, HttpResponse.BodyHandlers.ofByteArray()).body().length;
+            long t2 = System.nanoTime();
+            List<CompletableFuture<HttpResponse<byte[]>>> four = new ArrayList<>();
+            for (int k = 0; k < 4; k++) {
+                four.add(client.sendAsync(gzip, HttpResponse.BodyHandlers.ofByteArray()));
+            }
+            four.forEach(CompletableFuture::join);
+            long t3 = System.nanoTime();
+            gzipNanos[i] = t1 - t0;
+            plainNanos[i] = t2 - t1;
+            concurrentNanos[i] = t3 - t2;
+        }
+        System.out.printf(Locale.ROOT, "SCRAPE gzip_ms=%.1f plain_ms=%.1f four_at_once_ms=%.1f gzip_kb=%.0f"
+                + " plain_kb=%.0f%n", median(gzipNanos) / 1e6, median(plainNanos) / 1e6,
+                median(concurrentNanos) / 1e6, gzipBytes / 1024.0, plainBytes / 1024.0);
+    }
+
+    private static double median(long[] values) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted.length == 0 ? Double.NaN : sorted[sorted.length / 2];
     }
 
     private static double pct(long[] sorted, double p) {

@@ -43,6 +43,7 @@ public final class FleetScenario implements Scenario {
                 http.report(result, "fleet " + services + " http keep-alive", null);
                 Agent tcp = Agent.run(options, services, "tcp", server.portsFile, warmup, windows, window);
                 tcp.report(result, "fleet " + services + " tcp connect", null);
+                tcp.reportScrape(result, "fleet " + services + " /metrics");
             }
             try (Server server = Server.start(options, ports, true)) {
                 Agent fresh = Agent.run(options, services, "http", server.portsFile, warmup, windows, window);
@@ -104,13 +105,16 @@ public final class FleetScenario implements Scenario {
     private static final class Agent {
         final List<Map<String, Double>> windows = new ArrayList<>();
         final List<Map<String, Double>> lags = new ArrayList<>();
+        Map<String, Double> scrape = Map.of();
         Map<String, Double> end = Map.of();
         int services;
+        int scrapes;
 
         static Agent run(Options options, int services, String type, Path portsFile, Duration warmup, int windows,
                 Duration window) throws IOException, InterruptedException {
             Agent agent = new Agent();
             agent.services = services;
+            agent.scrapes = options.size(3, 1);
             List<String> jvm = new ArrayList<>(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
             if (options.smoke()) {
                 jvm.add("-XX:TieredStopAtLevel=1"); // the smoke run only proves the path works: start fast
@@ -122,7 +126,8 @@ public final class FleetScenario implements Scenario {
             Path log = options.workDir().resolve("fleet-agent-" + services + "-" + type + ".log");
             Process process = Procs.start(Procs.javaCommand(options, jvm, FleetAgent.class, Integer.toString(services),
                     type, portsFile.toString(), Long.toString(warmup.toMillis()), Integer.toString(windows),
-                    Long.toString(window.toMillis()), Integer.toString(options.size(3000, 100))), log);
+                    Long.toString(window.toMillis()), Integer.toString(options.size(3000, 100)),
+                    Integer.toString(options.size(3, 1))), log);
             long limit = warmup.toMillis() + windows * window.toMillis() + 60_000;
             try {
                 BufferedReader out = Procs.lines(process.getInputStream());
@@ -133,6 +138,8 @@ public final class FleetScenario implements Scenario {
                         agent.windows.add(parse(line));
                     } else if (line.startsWith("LAG ")) {
                         agent.lags.add(parse(line));
+                    } else if (line.startsWith("SCRAPE ")) {
+                        agent.scrape = parse(line);
                     } else if (line.startsWith("END ")) {
                         agent.end = parse(line);
                         break;
@@ -157,6 +164,18 @@ public final class FleetScenario implements Scenario {
                 }
             }
             return values;
+        }
+
+        /** The cost of {@code GET /metrics} at this many services, taken while the checks ran. */
+        void reportScrape(Result result, String scenario) {
+            if (scrape.isEmpty()) {
+                result.row(scenario, "render + send ms", "no SCRAPE line", "", "");
+                return;
+            }
+            result.row(scenario, "render + send ms", Stats.num(scrape.get("gzip_ms")) + " ms gzip ("
+                    + Stats.num(scrape.get("gzip_kb")) + " KB), " + Stats.num(scrape.get("plain_ms")) + " ms plain ("
+                    + Stats.num(scrape.get("plain_kb")) + " KB); 4 gzip scrapes at once: "
+                    + Stats.num(scrape.get("four_at_once_ms")) + " ms", "median of " + scrapes + " scrapes", "");
         }
 
         Stats windowStat(String key) {

@@ -30,11 +30,18 @@ import io.prometheus.metrics.instrumentation.jvm.JvmNativeMemoryMetrics;
 import io.prometheus.metrics.instrumentation.jvm.JvmRuntimeInfoMetric;
 import io.prometheus.metrics.instrumentation.jvm.JvmThreadsMetrics;
 import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
+import io.prometheus.metrics.model.registry.Collector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -74,6 +81,10 @@ public final class EngineMetrics {
     private static final String[] STATUS_LABELS = lowerCaseNames(STATUSES);
     private static final ServiceState[] STATES = ServiceState.values();
     private static final String[] STATE_LABELS = lowerCaseNames(STATES);
+    /** State ordinals in the order of their labels: the order a snapshot sorts its data points into. */
+    private static final int[] STATES_BY_LABEL = java.util.stream.IntStream.range(0, STATES.length).boxed()
+            .sorted(Comparator.comparing(i -> STATE_LABELS[i])).mapToInt(Integer::intValue).toArray();
+    private static final String SERVICE_STATE = "aegis_service_state";
     private static final RecoveryConcluded.Outcome[] OUTCOMES = RecoveryConcluded.Outcome.values();
     private static final String[] OUTCOME_LABELS = lowerCaseNames(OUTCOMES);
     private static final FailureReason[] REASONS = FailureReason.values();
@@ -86,7 +97,6 @@ public final class EngineMetrics {
     private final AtomicBoolean failureLogged = new AtomicBoolean();
 
     private final Gauge serviceStatus;
-    private final Gauge serviceState;
     private final Counter serviceRestarts;
     private final Counter recoveries;
     private final Counter healthChecks;
@@ -117,12 +127,10 @@ public final class EngineMetrics {
                 .labelNames("service")
                 .withoutExemplars()
                 .register(registry);
-        serviceState = Gauge.builder()
-                .name("aegis_service_state")
-                .help("The service's current state, one-hot: 1 for the state it is in, 0 for the others.")
-                .labelNames("service", "state")
-                .withoutExemplars()
-                .register(registry);
+        // One-hot over every state: seven series per service, the largest family at ten thousand services. A
+        // collector of our own composes it from each service's cached labels in sorted order, rather than a
+        // Gauge rebuilding, validating and sorting 70,000 label sets per scrape (see ServiceStateCollector).
+        registry.register(new ServiceStateCollector());
         GaugeWithCallback.builder()
                 .name("aegis_service_uptime_seconds")
                 .unit(Unit.SECONDS)
@@ -256,9 +264,6 @@ public final class EngineMetrics {
             return;
         }
         serviceStatus.remove(serviceName);
-        for (String state : STATE_LABELS) {
-            serviceState.remove(serviceName, state);
-        }
         serviceRestarts.remove(serviceName);
         recoveries.removeIf(labels -> serviceName.equals(labels.get(0)));
         for (String status : STATUS_LABELS) {
@@ -349,11 +354,45 @@ public final class EngineMetrics {
         return instant.getEpochSecond() + instant.getNano() / 1e9;
     }
 
+    /**
+     * {@code aegis_service_state}, composed at scrape time from each service's current state and cached labels.
+     * Services go in name order and states in label order, the order the snapshot sorts data points into, so
+     * its sort is one pass; a scrape also reads each service's state once, so it never shows two states at 1.
+     */
+    private final class ServiceStateCollector implements Collector {
+        @Override
+        public MetricSnapshot collect() {
+            List<ServiceSeries> all = new ArrayList<>(services.values());
+            all.sort(Comparator.comparing(series -> series.name));
+            GaugeSnapshot.Builder snapshot = GaugeSnapshot.builder()
+                    .name(SERVICE_STATE)
+                    .help("The service's current state, one-hot: 1 for the state it is in, 0 for the others.");
+            for (ServiceSeries series : all) {
+                int current = series.state;
+                for (int i : STATES_BY_LABEL) {
+                    snapshot.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                            .labels(series.stateLabels[i])
+                            .value(i == current ? 1 : 0)
+                            .build());
+                }
+            }
+            return snapshot.build();
+        }
+
+        @Override
+        public String getPrometheusName() {
+            return SERVICE_STATE;
+        }
+    }
+
     /** The cached data points of one service, so that an event needs no label lookup. */
     private final class ServiceSeries {
         private final String name;
         private final GaugeDataPoint status;
-        private final GaugeDataPoint[] states = new GaugeDataPoint[STATES.length];
+        /** The {@code service, state} labels of each state, built once. */
+        private final Labels[] stateLabels = new Labels[STATES.length];
+        /** The ordinal of the current state; written by the service's one logical thread. */
+        private volatile int state = ServiceState.UNKNOWN.ordinal();
         private final CounterDataPoint restarts;
         private final CounterDataPoint[] checksByStatus = new CounterDataPoint[STATUSES.length];
         private final CounterDataPoint[] attemptsByStatus = new CounterDataPoint[STATUSES.length];
@@ -374,8 +413,7 @@ public final class EngineMetrics {
             status = serviceStatus.labelValues(name);
             status.set(0);
             for (int i = 0; i < STATES.length; i++) {
-                states[i] = serviceState.labelValues(name, STATE_LABELS[i]);
-                states[i].set(STATES[i] == ServiceState.UNKNOWN ? 1 : 0);
+                stateLabels[i] = Labels.of("service", name, "state", STATE_LABELS[i]);
             }
             restarts = serviceRestarts.labelValues(name);
             for (int i = 0; i < STATUSES.length; i++) {
@@ -407,9 +445,7 @@ public final class EngineMetrics {
         void stateChanged(StateChanged event) {
             ServiceState to = event.to();
             // Events of one service arrive in order from one logical thread, so these writes do not race.
-            for (int i = 0; i < STATES.length; i++) {
-                states[i].set(i == to.ordinal() ? 1 : 0);
-            }
+            state = to.ordinal();
             if (isUp(to)) {
                 status.set(1);
                 // HEALTHY <-> DEGRADED keeps the uptime running; only coming up from a down state resets it.
