@@ -1,17 +1,20 @@
 package io.aegis.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionFactory;
 
 /**
  * The real {@code aegis-cli/target/aegis} executable, started as a child process with its stdout and stderr in
@@ -141,6 +144,15 @@ final class AegisProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted while sending SIGINT", e);
         }
+    }
+
+    /** Awaitility with a 30 s limit that fails at once, with aegis' output, if aegis exits meanwhile. */
+    ConditionFactory patiently() {
+        return await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .failFast(() -> assertThat(process.isAlive())
+                        .as(() -> "aegis is running; it exited with " + process.exitValue() + ":\n" + stderr())
+                        .isTrue());
     }
 
     /** Sends the signal {@code name} ({@code HUP}) with {@code kill}: ProcessHandle can only TERM or KILL. */

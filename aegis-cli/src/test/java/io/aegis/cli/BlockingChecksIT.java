@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,10 +69,10 @@ class BlockingChecksIT {
         TestConfigs.write(dir, "aegis.yaml", yaml.toString());
 
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
-            ProcessHandle first = patiently(aegis).until(() -> serving(aegis, demoPort, null), Optional::isPresent)
+            ProcessHandle first = aegis.patiently().until(() -> serving(aegis, demoPort, null), Optional::isPresent)
                     .orElseThrow();
             // Every blocking-check thread holds a hanging script (16, as many as the old shared pool had).
-            patiently(aegis).until(() -> aegis.process().descendants().filter(ProcessHandle::isAlive)
+            aegis.patiently().until(() -> aegis.process().descendants().filter(ProcessHandle::isAlive)
                     .filter(p -> p.info().commandLine().orElse("").contains("sleep 60")).count() >= 16);
 
             long killedAt = System.nanoTime();
@@ -83,7 +82,7 @@ class BlockingChecksIT {
             System.out.printf("kill -9 of the demo service behind 32 hanging scripts to serving again: %d ms%n",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
 
-            patiently(aegis).untilAsserted(() -> assertThat(Loopback.body(metricsPort, "/metrics"))
+            aegis.patiently().untilAsserted(() -> assertThat(Loopback.body(metricsPort, "/metrics"))
                     .containsPattern(SKIPPED_NO_CAPACITY));
         }
     }
@@ -95,12 +94,4 @@ class BlockingChecksIT {
                 .filter(demo -> Loopback.status(port, "/health") == 200);
     }
 
-    private static ConditionFactory patiently(AegisProcess aegis) {
-        return await().atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(50))
-                .failFast(() -> assertThat(aegis.process().isAlive())
-                        .as(() -> "aegis is running; it exited with " + aegis.process().exitValue() + ":\n"
-                                + aegis.stderr())
-                        .isTrue());
-    }
 }

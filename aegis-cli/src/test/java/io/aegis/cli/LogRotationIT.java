@@ -1,16 +1,12 @@
 package io.aegis.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.aegis.cli.AegisProcess.Result;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,20 +53,20 @@ class LogRotationIT {
         Path chatty = dir.resolve("state/services/chatty");
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
             // About 170 KB/s into files of 16 KiB: rotated several times a second, only 2 backups kept.
-            patiently(aegis).until(() -> Files.exists(chatty.resolve("output.log.2")));
+            aegis.patiently().until(() -> Files.exists(chatty.resolve("output.log.2")));
             for (String name : new String[] {"output.log", "output.log.1", "output.log.2"}) {
                 assertThat(sizeOf(chatty.resolve(name))).as("size of %s", name).isLessThanOrEqualTo(MAX_SIZE);
             }
             assertThat(chatty.resolve("output.log.3")).doesNotExist();
 
             Path log = dir.resolve("app.log");
-            patiently(aegis).until(() -> read(log).contains("tick"));
+            aegis.patiently().until(() -> read(log).contains("tick"));
             Path rotated = dir.resolve("app.log.1");
             Files.move(log, rotated);
-            signal(aegis, "USR1");
+            aegis.signal("USR1");
 
-            patiently(aegis).until(() -> read(log).contains("tick"));
-            patiently(aegis).until(() -> aegis.stderr().contains("reopened the log files"));
+            aegis.patiently().until(() -> read(log).contains("tick"));
+            aegis.patiently().until(() -> aegis.stderr().contains("reopened the log files"));
 
             aegis.terminate();
             Result result = aegis.awaitExit(30);
@@ -95,25 +91,5 @@ class LogRotationIT {
         }
     }
 
-    private static void signal(AegisProcess aegis, String name) {
-        try {
-            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(aegis.pid())).inheritIO().start();
-            assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -%s sent", name).isTrue();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while sending SIG" + name, e);
-        }
-    }
 
-    /** Awaitility with a 30 s limit that fails at once, with aegis' output, if aegis exits meanwhile. */
-    private static ConditionFactory patiently(AegisProcess aegis) {
-        return await().atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(50))
-                .failFast(() -> assertThat(aegis.process().isAlive())
-                        .as(() -> "aegis is running; it exited with " + aegis.process().exitValue() + ":\n"
-                                + aegis.stderr())
-                        .isTrue());
-    }
 }

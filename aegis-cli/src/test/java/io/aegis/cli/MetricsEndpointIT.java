@@ -1,7 +1,6 @@
 package io.aegis.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.aegis.cli.AegisProcess.Result;
 import java.io.IOException;
@@ -12,11 +11,9 @@ import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +33,7 @@ class MetricsEndpointIT {
         int metricsPort = Loopback.freePort();
         TestConfigs.tcpOnly(dir, metricsPort);
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=tcp.yaml")) {
-            patiently(aegis).until(() -> Loopback.status(metricsPort, "/metrics") == 200);
+            aegis.patiently().until(() -> Loopback.status(metricsPort, "/metrics") == 200);
 
             for (int round = 0; round < 3; round++) {
                 // Reconnecting, as in the issue, kept the old server down: new slow sockets every round.
@@ -63,7 +60,7 @@ class MetricsEndpointIT {
         }
         TestConfigs.write(dir, "many.yaml", yaml.toString());
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=many.yaml")) {
-            patiently(aegis).until(() -> Loopback.status(metricsPort, "/metrics") == 200);
+            aegis.patiently().until(() -> Loopback.status(metricsPort, "/metrics") == 200);
 
             for (int i = 0; i < 5; i++) {
                 hangUpMidResponse(metricsPort);
@@ -110,13 +107,4 @@ class MetricsEndpointIT {
         return socket;
     }
 
-    /** Awaitility with a 30 s limit that fails at once, with aegis' output, if aegis exits meanwhile. */
-    private static ConditionFactory patiently(AegisProcess aegis) {
-        return await().atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(100))
-                .failFast(() -> assertThat(aegis.process().isAlive())
-                        .as(() -> "aegis is running; it exited with " + aegis.process().exitValue() + ":\n"
-                                + aegis.stderr())
-                        .isTrue());
-    }
 }

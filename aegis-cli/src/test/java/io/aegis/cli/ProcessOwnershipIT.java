@@ -1,16 +1,13 @@
 package io.aegis.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.aegis.cli.AegisProcess.Result;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -65,7 +62,7 @@ class ProcessOwnershipIT {
         assertThat(running(leftover)).as("what the killed aegis left").isTrue();
 
         try (AegisProcess second = AegisProcess.start(dir, "--config=aegis.yaml")) {
-            ProcessHandle fresh = patiently(second).until(() -> second.descendant(DEMO)
+            ProcessHandle fresh = second.patiently().until(() -> second.descendant(DEMO)
                     .filter(demo -> Loopback.status(demoPort, "/health") == 200), Optional::isPresent).orElseThrow();
             seen.add(fresh.pid());
 
@@ -109,7 +106,7 @@ class ProcessOwnershipIT {
     }
 
     private ProcessHandle awaitServing(AegisProcess aegis) {
-        return patiently(aegis).until(() -> aegis.descendant(DEMO)
+        return aegis.patiently().until(() -> aegis.descendant(DEMO)
                 .filter(demo -> Loopback.status(demoPort, "/health") == 200), Optional::isPresent).orElseThrow();
     }
 
@@ -126,12 +123,4 @@ class ProcessOwnershipIT {
         }
     }
 
-    private static ConditionFactory patiently(AegisProcess aegis) {
-        return await().atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(50))
-                .failFast(() -> assertThat(aegis.process().isAlive())
-                        .as(() -> "aegis is running; it exited with " + aegis.process().exitValue() + ":\n"
-                                + aegis.stderr())
-                        .isTrue());
-    }
 }

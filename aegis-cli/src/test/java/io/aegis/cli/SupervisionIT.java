@@ -1,17 +1,14 @@
 package io.aegis.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.aegis.cli.AegisProcess.Result;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,12 +48,12 @@ class SupervisionIT {
 
             long killedAt = System.nanoTime();
             first.destroyForcibly();
-            ProcessHandle second = patiently(aegis).until(() -> servingOtherThan(aegis, first), Optional::isPresent)
+            ProcessHandle second = aegis.patiently().until(() -> servingOtherThan(aegis, first), Optional::isPresent)
                     .orElseThrow();
             System.out.printf("kill -9 of the demo service to serving again: %d ms%n",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
 
-            patiently(aegis).untilAsserted(() -> assertThat(Loopback.body(metricsPort, "/metrics"))
+            aegis.patiently().untilAsserted(() -> assertThat(Loopback.body(metricsPort, "/metrics"))
                     .containsPattern(ONE_RESTART));
 
             aegis.terminate();
@@ -77,7 +74,7 @@ class SupervisionIT {
             assertThat(Loopback.post(demoPort, "/health/fail")).isPresent();
             assertThat(Loopback.status(demoPort, "/health")).isEqualTo(503);
 
-            ProcessHandle second = patiently(aegis).until(() -> servingOtherThan(aegis, first), Optional::isPresent)
+            ProcessHandle second = aegis.patiently().until(() -> servingOtherThan(aegis, first), Optional::isPresent)
                     .orElseThrow();
             assertThat(first.isAlive()).as("the failing process was stopped").isFalse();
             assertThat(Loopback.body(demoPort, "/health")).isEqualTo("{\"status\":\"UP\"}");
@@ -104,16 +101,16 @@ class SupervisionIT {
     void sighupIsLoggedAsNoReloadWhileAegisKeepsSupervisingUntilSigterm() {
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
             ProcessHandle demo = awaitServing(aegis);
-            patiently(aegis).until(() -> healthyChecks() > 0);
+            aegis.patiently().until(() -> healthyChecks() > 0);
 
             aegis.signal("HUP");
 
-            patiently(aegis).untilAsserted(() -> assertThat(aegis.stderr()).containsPattern(
+            aegis.patiently().untilAsserted(() -> assertThat(aegis.stderr()).containsPattern(
                     "\\[WARN] AegisCommand - received SIGHUP: aegis does not reload its configuration and keeps"
                             + " running .*; to apply a changed configuration, restart aegis"));
             double checksAfterHangUp = healthyChecks();
             // Still supervising: checks keep passing after the signal, against the same demo process.
-            patiently(aegis).until(() -> healthyChecks() > checksAfterHangUp);
+            aegis.patiently().until(() -> healthyChecks() > checksAfterHangUp);
             assertThat(Loopback.body(metricsPort, "/metrics")).contains("aegis_service_status{service=\"demo\"} 1.0");
             assertThat(aegis.descendant(DEMO).map(ProcessHandle::pid)).as("the demo service kept running")
                     .contains(demo.pid());
@@ -136,7 +133,7 @@ class SupervisionIT {
         Path promtool = promtool();
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
             awaitServing(aegis);
-            patiently(aegis).untilAsserted(() -> assertThat(Loopback.body(metricsPort, "/metrics"))
+            aegis.patiently().untilAsserted(() -> assertThat(Loopback.body(metricsPort, "/metrics"))
                     .contains("aegis_health_checks_total{", "service=\"demo\""));
 
             Path metrics = Files.writeString(dir.resolve("metrics.txt"), Loopback.body(metricsPort, "/metrics"));
@@ -156,7 +153,7 @@ class SupervisionIT {
 
     /** Waits until the demo service answers 200 on /health, and returns its process. */
     private ProcessHandle awaitServing(AegisProcess aegis) {
-        return patiently(aegis).until(() -> servingOtherThan(aegis, null), Optional::isPresent).orElseThrow();
+        return aegis.patiently().until(() -> servingOtherThan(aegis, null), Optional::isPresent).orElseThrow();
     }
 
     /** The demo process if it runs under aegis, is not {@code previous} and answers 200 on /health. */
@@ -166,15 +163,6 @@ class SupervisionIT {
                 .filter(demo -> Loopback.status(demoPort, "/health") == 200);
     }
 
-    /** Awaitility with a 30 s limit that fails at once, with aegis' output, if aegis exits meanwhile. */
-    private static ConditionFactory patiently(AegisProcess aegis) {
-        return await().atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(50))
-                .failFast(() -> assertThat(aegis.process().isAlive())
-                        .as(() -> "aegis is running; it exited with " + aegis.process().exitValue() + ":\n"
-                                + aegis.stderr())
-                        .isTrue());
-    }
 
     /** promtool, from the prometheus package; CI installs it, a laptop may skip. */
     private static Path promtool() {
