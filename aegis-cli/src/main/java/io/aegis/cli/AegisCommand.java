@@ -145,6 +145,9 @@ public final class AegisCommand implements Callable<Integer> {
             err.println(e.getMessage());
             return EXIT_INVALID;
         }
+        // Plugins log their own lines (a runtime its command line, with a password from ${VAR} in it): mask at
+        // the one place every line passes.
+        RedactingOutputStream.installOnStandardError(config::redact);
         // Before the first LoggerFactory call: slf4j-simple reads its settings once, when it starts.
         // --validate prints its verdict; the engine's info lines would only be noise around it.
         LogLevel level = levelFlag.orElseGet(() -> validate ? LogLevel.WARN : LogLevel.fromConfig(config.logLevel()));

@@ -55,6 +55,28 @@ class SecretsIT {
     }
 
     @Test
+    void aValueFromTheEnvironmentInAServiceCommandIsNotInTheLogThatThePluginWrites() {
+        TestConfigs.write(dir, "command.yaml", """
+                global:
+                  metricsEnabled: false
+                  stateDir: state
+                services:
+                  - name: app
+                    type: tcp
+                    endpoint: 127.0.0.1:1
+                    actions: {onFailure: restart}
+                    runtime:
+                      type: process
+                      command: [sh, -c, "sleep 30", app, "--password=${APP_PASSWORD}"]
+                """);
+        try (AegisProcess aegis = AegisProcess.start(dir, Map.of("APP_PASSWORD", PASSWORD), "--config=command.yaml")) {
+            // the process runtime logs the command it started, in its own words
+            aegis.patiently().until(() -> aegis.stderr().contains("app: started pid"));
+            assertThat(aegis.stderr()).contains("--password=***").doesNotContain(PASSWORD);
+        }
+    }
+
+    @Test
     void validateShowsNeitherAValueFromTheEnvironmentNorAHeaderValueWithALineBreak() {
         TestConfigs.write(dir, "secrets.yaml", """
                 services:

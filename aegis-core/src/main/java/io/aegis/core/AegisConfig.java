@@ -157,6 +157,16 @@ public final class AegisConfig {
         return loaded.anomalyDetection();
     }
 
+    /**
+     * {@code text} with every value that came from the environment through {@code ${VAR}} and every URL
+     * credential masked as {@code ***}: what the engine does to everything it shows. For an embedding
+     * application's own output, and for a log backend that should mask what plugins log themselves (the
+     * {@code aegis} command filters its stderr through it).
+     */
+    public String redact(String text) {
+        return loaded.report().redactor().redact(text);
+    }
+
     /** A new report holding every problem the loader found; the engine adds the plugins' problems to it. */
     ConfigReport report() {
         return loaded.report().copy();
