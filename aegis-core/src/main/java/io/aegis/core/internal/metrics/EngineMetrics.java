@@ -13,12 +13,8 @@ import io.aegis.api.event.ServiceEvent;
 import io.aegis.api.event.StateChanged;
 import io.aegis.api.event.WorkloadExited;
 import io.aegis.core.internal.SkippedChecks;
-import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
-import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
-import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmBufferPoolMetrics;
 import io.prometheus.metrics.instrumentation.jvm.JvmClassLoadingMetrics;
@@ -31,23 +27,42 @@ import io.prometheus.metrics.instrumentation.jvm.JvmRuntimeInfoMetric;
 import io.prometheus.metrics.instrumentation.jvm.JvmThreadsMetrics;
 import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
 import io.prometheus.metrics.model.registry.Collector;
+import io.prometheus.metrics.model.registry.MetricType;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.registry.PrometheusScrapeRequest;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Exemplars;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricMetadata;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,13 +96,23 @@ public final class EngineMetrics {
     private static final String[] STATUS_LABELS = lowerCaseNames(STATUSES);
     private static final ServiceState[] STATES = ServiceState.values();
     private static final String[] STATE_LABELS = lowerCaseNames(STATES);
-    /** State ordinals in the order of their labels: the order a snapshot sorts its data points into. */
-    private static final int[] STATES_BY_LABEL = java.util.stream.IntStream.range(0, STATES.length).boxed()
-            .sorted(Comparator.comparing(i -> STATE_LABELS[i])).mapToInt(Integer::intValue).toArray();
-    private static final String SERVICE_STATE = "aegis_service_state";
     private static final RecoveryConcluded.Outcome[] OUTCOMES = RecoveryConcluded.Outcome.values();
     private static final String[] OUTCOME_LABELS = lowerCaseNames(OUTCOMES);
     private static final FailureReason[] REASONS = FailureReason.values();
+    private static final String[] REASON_LABELS = Arrays.stream(REASONS).map(FailureReason::label)
+            .toArray(String[]::new);
+    private static final SkippedChecks.Reason[] SKIP_REASONS = SkippedChecks.Reason.values();
+    private static final String[] SKIP_REASON_LABELS = Arrays.stream(SKIP_REASONS)
+            .map(SkippedChecks.Reason::label).toArray(String[]::new);
+    // The ordinals of each enum in the order of their labels: the order a snapshot sorts its data points into.
+    private static final int[] STATES_BY_LABEL = byLabel(STATE_LABELS);
+    private static final int[] STATUSES_BY_LABEL = byLabel(STATUS_LABELS);
+    private static final int[] REASONS_BY_LABEL = byLabel(REASON_LABELS);
+    private static final int[] SKIP_REASONS_BY_LABEL = byLabel(SKIP_REASON_LABELS);
+    /** The classic buckets' upper bounds with the {@code +Inf} bucket, as a client_java histogram has them. */
+    private static final double[] UPPER_BOUNDS = java.util.stream.DoubleStream.concat(
+            Arrays.stream(CHECK_DURATION_BUCKETS), java.util.stream.DoubleStream.of(Double.POSITIVE_INFINITY))
+            .toArray();
 
     /** {@link ServiceSeries#healthySinceMillis} when the service is not healthy. */
     private static final long NOT_HEALTHY = Long.MIN_VALUE;
@@ -95,18 +120,6 @@ public final class EngineMetrics {
     private final Clock clock;
     private final ConcurrentMap<String, ServiceSeries> services = new ConcurrentHashMap<>();
     private final AtomicBoolean failureLogged = new AtomicBoolean();
-
-    private final Gauge serviceStatus;
-    private final Counter serviceRestarts;
-    private final Counter recoveries;
-    private final Counter healthChecks;
-    private final Counter healthCheckAttempts;
-    private final Counter healthCheckErrors;
-    private final Histogram healthCheckDuration;
-    private final Gauge lastHealthCheckTimestamp;
-    private final Counter workloadExits;
-    private final Counter budgetExhausted;
-    private final Counter checksSkipped;
 
     /**
      * Registers every aegis metric into {@code registry}. JVM and process metrics are separate: see
@@ -119,100 +132,7 @@ public final class EngineMetrics {
     public EngineMetrics(PrometheusRegistry registry, Clock clock) {
         Objects.requireNonNull(registry, "registry");
         this.clock = Objects.requireNonNull(clock, "clock");
-
-        // Exemplars are off: they are useful only with tracing, and they add work to every increment.
-        serviceStatus = Gauge.builder()
-                .name("aegis_service_status")
-                .help("Whether the service is up: 1 when it is HEALTHY or DEGRADED, 0 in every other state.")
-                .labelNames("service")
-                .withoutExemplars()
-                .register(registry);
-        // One-hot over every state: seven series per service, the largest family at ten thousand services. A
-        // collector of our own composes it from each service's cached labels in sorted order, rather than a
-        // Gauge rebuilding, validating and sorting 70,000 label sets per scrape (see ServiceStateCollector).
-        registry.register(new ServiceStateCollector());
-        GaugeWithCallback.builder()
-                .name("aegis_service_uptime_seconds")
-                .unit(Unit.SECONDS)
-                .help("Seconds since the service last became HEALTHY or DEGRADED; 0 while it is in any other state.")
-                .labelNames("service")
-                .callback(callback -> {
-                    long now = this.clock.millis();
-                    services.forEach((name, series) -> callback.call(series.uptimeSeconds(now), name));
-                })
-                .register(registry);
-        serviceRestarts = Counter.builder()
-                .name("aegis_service_restarts_total")
-                .help("Restarts of the service's workload that the restart action carried out, whether or not the"
-                        + " service was healthy after them (aegis_recoveries_total says that).")
-                .labelNames("service")
-                .withoutExemplars()
-                .register(registry);
-        recoveries = Counter.builder()
-                .name("aegis_recoveries_total")
-                .help("Recoveries by action and verified outcome: succeeded (healthy again within verifyWithin),"
-                        + " not_healthy (the action ran but the service was not healthy in time, or exited again),"
-                        + " failed (the action failed), skipped (the action had nothing to do).")
-                .labelNames("service", "action", "outcome")
-                .withoutExemplars()
-                .register(registry);
-        healthChecks = Counter.builder()
-                .name("aegis_health_checks_total")
-                .help("Health check cycles, by the result of the attempt that decided the cycle "
-                        + "(healthy, degraded, unhealthy, unknown).")
-                .labelNames("service", "result")
-                .withoutExemplars()
-                .register(registry);
-        healthCheckAttempts = Counter.builder()
-                .name("aegis_health_check_attempts_total")
-                .help("Health check attempts including retries, by result (healthy, degraded, unhealthy, unknown).")
-                .labelNames("service", "result")
-                .withoutExemplars()
-                .register(registry);
-        healthCheckErrors = Counter.builder()
-                .name("aegis_health_check_errors_total")
-                .help("Health check cycles that did not pass (unhealthy or unknown), by failure reason.")
-                .labelNames("service", "reason")
-                .withoutExemplars()
-                .register(registry);
-        // Classic buckets only: they are what the text format shows and what promtool checks, and a native
-        // histogram per service would cost far more memory at ten thousand services.
-        healthCheckDuration = Histogram.builder()
-                .name("aegis_health_check_duration_seconds")
-                .unit(Unit.SECONDS)
-                .help("Duration of health check attempts, retries included.")
-                .labelNames("service")
-                .classicOnly()
-                .classicUpperBounds(CHECK_DURATION_BUCKETS)
-                .withoutExemplars()
-                .register(registry);
-        lastHealthCheckTimestamp = Gauge.builder()
-                .name("aegis_last_health_check_timestamp_seconds")
-                .unit(Unit.SECONDS)
-                .help("Unix time in seconds when the last health check attempt of the service finished; 0 before "
-                        + "the first (named aegis_last_health_check_timestamp in the original project).")
-                .labelNames("service")
-                .withoutExemplars()
-                .register(registry);
-        workloadExits = Counter.builder()
-                .name("aegis_workload_exits_total")
-                .help("Times the service's workload ended without the engine asking (crashed or killed).")
-                .labelNames("service")
-                .withoutExemplars()
-                .register(registry);
-        budgetExhausted = Counter.builder()
-                .name("aegis_recovery_budget_exhausted_total")
-                .help("Times the service spent its recovery budget and was marked FAILED.")
-                .labelNames("service")
-                .withoutExemplars()
-                .register(registry);
-        checksSkipped = Counter.builder()
-                .name("aegis_health_checks_skipped_total")
-                .help("Ticks whose check did not start, by reason: busy (the previous cycle was still running), "
-                        + "no_capacity (global.maxConcurrentBlockingChecks blocking checks were running).")
-                .labelNames("service", "reason")
-                .withoutExemplars()
-                .register(registry);
+        registry.register(new ServiceFamilies());
     }
 
     /**
@@ -260,22 +180,8 @@ public final class EngineMetrics {
      */
     public void serviceRemoved(String serviceName) {
         Objects.requireNonNull(serviceName, "serviceName");
-        if (services.remove(serviceName) == null) {
-            return;
-        }
-        serviceStatus.remove(serviceName);
-        serviceRestarts.remove(serviceName);
-        recoveries.removeIf(labels -> serviceName.equals(labels.get(0)));
-        for (String status : STATUS_LABELS) {
-            healthChecks.remove(serviceName, status);
-            healthCheckAttempts.remove(serviceName, status);
-        }
-        healthCheckErrors.removeIf(labels -> serviceName.equals(labels.get(0)));
-        healthCheckDuration.remove(serviceName);
-        lastHealthCheckTimestamp.remove(serviceName);
-        workloadExits.remove(serviceName);
-        budgetExhausted.remove(serviceName);
-        checksSkipped.removeIf(labels -> serviceName.equals(labels.get(0)));
+        // The families are composed from this map at scrape time: a service that is not in it has no series.
+        services.remove(serviceName);
     }
 
     /**
@@ -284,7 +190,7 @@ public final class EngineMetrics {
      */
     public void checkSkipped(String serviceName, SkippedChecks.Reason reason) {
         try {
-            checksSkipped.labelValues(serviceName, reason.label()).inc();
+            series(serviceName).skipped(reason).increment();
         } catch (RuntimeException e) {
             LOG.debug("{}: could not count a skipped check", serviceName, e);
         }
@@ -312,9 +218,9 @@ public final class EngineMetrics {
             } else if (event instanceof RecoveryConcluded) {
                 series.recoveryConcluded((RecoveryConcluded) event);
             } else if (event instanceof WorkloadExited) {
-                series.workloadExits.inc();
+                series.workloadExits.increment();
             } else if (event instanceof RecoveryBudgetExhausted) {
-                series.budgetExhausted.inc();
+                series.budgetExhausted.increment();
             }
             // RecoveryStarted has no metric: aegis_recoveries_total counts recoveries when their outcome is known.
         } catch (RuntimeException e) {
@@ -354,90 +260,427 @@ public final class EngineMetrics {
         return instant.getEpochSecond() + instant.getNano() / 1e9;
     }
 
+    /** The indexes of {@code labels} in label order. */
+    private static int[] byLabel(String[] labels) {
+        return java.util.stream.IntStream.range(0, labels.length).boxed()
+                .sorted(Comparator.comparing(i -> labels[i])).mapToInt(Integer::intValue).toArray();
+    }
+
     /**
-     * {@code aegis_service_state}, composed at scrape time from each service's current state and cached labels.
-     * Services go in name order and states in label order, the order the snapshot sorts data points into, so
-     * its sort is one pass; a scrape also reads each service's state once, so it never shows two states at 1.
+     * Every per-service family, composed at scrape time from each service's counters and cached labels.
+     *
+     * <p>At ten thousand services a scrape is about 240,000 data points. As client_java {@code Counter}s,
+     * {@code Gauge}s and a {@code Histogram}, every scrape rebuilt, validated and sorted the label set of each
+     * of them from a hash map. Here each service holds its {@link Labels} (built once) and its values (plain
+     * atomics updated on the event path), services are sorted by name once per scrape, and every family's
+     * data points are handed over in the order the snapshot sorts them into, so its sort is one pass. The
+     * metadata comes from unregistered client_java metrics of the same definition as before, so names, help,
+     * units and types cannot drift from what the families were.
      */
-    private final class ServiceStateCollector implements Collector {
-        @Override
-        public MetricSnapshot collect() {
-            List<ServiceSeries> all = new ArrayList<>(services.values());
-            all.sort(Comparator.comparing(series -> series.name));
-            GaugeSnapshot.Builder snapshot = GaugeSnapshot.builder()
-                    .name(SERVICE_STATE)
-                    .help("The service's current state, one-hot: 1 for the state it is in, 0 for the others.");
-            for (ServiceSeries series : all) {
-                int current = series.state;
-                for (int i : STATES_BY_LABEL) {
-                    snapshot.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
-                            .labels(series.stateLabels[i])
-                            .value(i == current ? 1 : 0)
-                            .build());
-                }
-            }
-            return snapshot.build();
+    private final class ServiceFamilies implements MultiCollector {
+        private final Map<String, Collector> families = new LinkedHashMap<>();
+        private final MetricMetadata status;
+        private final MetricMetadata state;
+        private final MetricMetadata uptime;
+        private final MetricMetadata restarts;
+        private final MetricMetadata recoveries;
+        private final MetricMetadata checks;
+        private final MetricMetadata attempts;
+        private final MetricMetadata errors;
+        private final MetricMetadata duration;
+        private final MetricMetadata lastCheck;
+        private final MetricMetadata exits;
+        private final MetricMetadata budgetExhausted;
+        private final MetricMetadata skipped;
+
+        ServiceFamilies() {
+            // Exemplars are off: they are useful only with tracing, and they add work to every increment.
+            status = family(Gauge.builder()
+                    .name("aegis_service_status")
+                    .help("Whether the service is up: 1 when it is HEALTHY or DEGRADED, 0 in every other state.")
+                    .labelNames("service")
+                    .withoutExemplars()
+                    .build());
+            // One-hot over every state: nine series per service, the largest family at ten thousand services.
+            state = family(Gauge.builder()
+                    .name("aegis_service_state")
+                    .help("The service's current state, one-hot: 1 for the state it is in, 0 for the others.")
+                    .labelNames("service", "state")
+                    .withoutExemplars()
+                    .build());
+            uptime = family(Gauge.builder()
+                    .name("aegis_service_uptime_seconds")
+                    .unit(Unit.SECONDS)
+                    .help("Seconds since the service last became HEALTHY or DEGRADED; 0 while it is in any other"
+                            + " state.")
+                    .labelNames("service")
+                    .build());
+            restarts = family(Counter.builder()
+                    .name("aegis_service_restarts_total")
+                    .help("Restarts of the service's workload that the restart action carried out, whether or not"
+                            + " the service was healthy after them (aegis_recoveries_total says that).")
+                    .labelNames("service")
+                    .withoutExemplars()
+                    .build());
+            recoveries = family(Counter.builder()
+                    .name("aegis_recoveries_total")
+                    .help("Recoveries by action and verified outcome: succeeded (healthy again within verifyWithin),"
+                            + " not_healthy (the action ran but the service was not healthy in time, or exited"
+                            + " again), failed (the action failed), skipped (the action had nothing to do).")
+                    .labelNames("service", "action", "outcome")
+                    .withoutExemplars()
+                    .build());
+            checks = family(Counter.builder()
+                    .name("aegis_health_checks_total")
+                    .help("Health check cycles, by the result of the attempt that decided the cycle "
+                            + "(healthy, degraded, unhealthy, unknown).")
+                    .labelNames("service", "result")
+                    .withoutExemplars()
+                    .build());
+            attempts = family(Counter.builder()
+                    .name("aegis_health_check_attempts_total")
+                    .help("Health check attempts including retries, by result (healthy, degraded, unhealthy,"
+                            + " unknown).")
+                    .labelNames("service", "result")
+                    .withoutExemplars()
+                    .build());
+            errors = family(Counter.builder()
+                    .name("aegis_health_check_errors_total")
+                    .help("Health check cycles that did not pass (unhealthy or unknown), by failure reason.")
+                    .labelNames("service", "reason")
+                    .withoutExemplars()
+                    .build());
+            // Classic buckets only: they are what the text format shows and what promtool checks, and a native
+            // histogram per service would cost far more memory at ten thousand services.
+            duration = family(Histogram.builder()
+                    .name("aegis_health_check_duration_seconds")
+                    .unit(Unit.SECONDS)
+                    .help("Duration of health check attempts, retries included.")
+                    .labelNames("service")
+                    .classicOnly()
+                    .classicUpperBounds(CHECK_DURATION_BUCKETS)
+                    .withoutExemplars()
+                    .build());
+            lastCheck = family(Gauge.builder()
+                    .name("aegis_last_health_check_timestamp_seconds")
+                    .unit(Unit.SECONDS)
+                    .help("Unix time in seconds when the last health check attempt of the service finished; 0"
+                            + " before the first (named aegis_last_health_check_timestamp in the original"
+                            + " project).")
+                    .labelNames("service")
+                    .withoutExemplars()
+                    .build());
+            exits = family(Counter.builder()
+                    .name("aegis_workload_exits_total")
+                    .help("Times the service's workload ended without the engine asking (crashed or killed).")
+                    .labelNames("service")
+                    .withoutExemplars()
+                    .build());
+            budgetExhausted = family(Counter.builder()
+                    .name("aegis_recovery_budget_exhausted_total")
+                    .help("Times the service spent its recovery budget and was marked FAILED.")
+                    .labelNames("service")
+                    .withoutExemplars()
+                    .build());
+            skipped = family(Counter.builder()
+                    .name("aegis_health_checks_skipped_total")
+                    .help("Ticks whose check did not start, by reason: busy (the previous cycle was still running),"
+                            + " no_capacity (global.maxConcurrentBlockingChecks blocking checks were running).")
+                    .labelNames("service", "reason")
+                    .withoutExemplars()
+                    .build());
+        }
+
+        /** Keeps {@code definition} for its metadata, type and label names; it never holds data. */
+        private MetricMetadata family(Collector definition) {
+            MetricMetadata metadata = definition.getMetadata();
+            families.put(metadata.getPrometheusName(), definition);
+            return metadata;
         }
 
         @Override
-        public String getPrometheusName() {
-            return SERVICE_STATE;
+        public MetricSnapshots collect() {
+            return collect(name -> true);
+        }
+
+        @Override
+        public MetricSnapshots collect(PrometheusScrapeRequest scrapeRequest) {
+            return collect();
+        }
+
+        @Override
+        public MetricSnapshots collect(Predicate<String> includedNames, PrometheusScrapeRequest scrapeRequest) {
+            return collect(includedNames);
+        }
+
+        @Override
+        public MetricSnapshots collect(Predicate<String> includedNames) {
+            ServiceSeries[] all = services.values().toArray(new ServiceSeries[0]);
+            // The order of the service label; the one other label of a family sorts before it or after it.
+            Arrays.sort(all, Comparator.comparing(series -> series.name));
+            List<MetricSnapshot> snapshots = new ArrayList<>(families.size());
+            if (includedNames.test(status.getPrometheusName())) {
+                List<GaugeDataPointSnapshot> points = new ArrayList<>(all.length);
+                for (ServiceSeries series : all) {
+                    points.add(new GaugeDataPointSnapshot(isUp(STATES[series.state]) ? 1 : 0, series.labels, null));
+                }
+                snapshots.add(new GaugeSnapshot(status, points));
+            }
+            if (includedNames.test(state.getPrometheusName())) {
+                List<GaugeDataPointSnapshot> points = new ArrayList<>(all.length * STATES.length);
+                for (ServiceSeries series : all) {
+                    // Read once, so that a scrape never shows two states at 1.
+                    int current = series.state;
+                    for (int i : STATES_BY_LABEL) {
+                        points.add(new GaugeDataPointSnapshot(i == current ? 1 : 0, series.stateLabels[i], null));
+                    }
+                }
+                snapshots.add(new GaugeSnapshot(state, points));
+            }
+            if (includedNames.test(uptime.getPrometheusName())) {
+                long now = clock.millis();
+                List<GaugeDataPointSnapshot> points = new ArrayList<>(all.length);
+                for (ServiceSeries series : all) {
+                    points.add(new GaugeDataPointSnapshot(series.uptimeSeconds(now), series.labels, null));
+                }
+                snapshots.add(new GaugeSnapshot(uptime, points));
+            }
+            if (includedNames.test(lastCheck.getPrometheusName())) {
+                List<GaugeDataPointSnapshot> points = new ArrayList<>(all.length);
+                for (ServiceSeries series : all) {
+                    points.add(new GaugeDataPointSnapshot(series.lastCheckSeconds, series.labels, null));
+                }
+                snapshots.add(new GaugeSnapshot(lastCheck, points));
+            }
+            counterPerService(snapshots, includedNames, restarts, all, series -> series.restarts);
+            counterPerService(snapshots, includedNames, exits, all, series -> series.workloadExits);
+            counterPerService(snapshots, includedNames, budgetExhausted, all, series -> series.budgetExhausted);
+            counterPerStatus(snapshots, includedNames, checks, all, series -> series.checksByStatus);
+            counterPerStatus(snapshots, includedNames, attempts, all, series -> series.attemptsByStatus);
+            counterPerReason(snapshots, includedNames, errors, all, REASONS_BY_LABEL, series -> series.errorsByReason);
+            counterPerReason(snapshots, includedNames, skipped, all, SKIP_REASONS_BY_LABEL,
+                    series -> series.skippedByReason);
+            if (includedNames.test(recoveries.getPrometheusName())) {
+                // Few services ever recover, so this family is small: the snapshot sorts it.
+                List<CounterDataPointSnapshot> points = new ArrayList<>();
+                for (ServiceSeries series : all) {
+                    series.recoveriesByAction.values().forEach(cells -> cells.addTo(points));
+                }
+                snapshots.add(new CounterSnapshot(recoveries, points));
+            }
+            if (includedNames.test(duration.getPrometheusName())) {
+                List<HistogramDataPointSnapshot> points = new ArrayList<>(all.length);
+                for (ServiceSeries series : all) {
+                    points.add(series.checkDuration.snapshot(series.labels, series.createdMillis));
+                }
+                snapshots.add(new HistogramSnapshot(duration, points));
+            }
+            return new MetricSnapshots(snapshots);
+        }
+
+        private void counterPerService(List<MetricSnapshot> snapshots, Predicate<String> includedNames,
+                MetricMetadata metadata, ServiceSeries[] all, Function<ServiceSeries, LongAdder> counter) {
+            if (!includedNames.test(metadata.getPrometheusName())) {
+                return;
+            }
+            List<CounterDataPointSnapshot> points = new ArrayList<>(all.length);
+            for (ServiceSeries series : all) {
+                points.add(new CounterDataPointSnapshot(counter.apply(series).sum(), series.labels, null,
+                        series.createdMillis));
+            }
+            snapshots.add(new CounterSnapshot(metadata, points));
+        }
+
+        /** A {@code result, service} family: the result label sorts first, so results are the outer loop. */
+        private void counterPerStatus(List<MetricSnapshot> snapshots, Predicate<String> includedNames,
+                MetricMetadata metadata, ServiceSeries[] all, Function<ServiceSeries, LongAdder[]> counters) {
+            if (!includedNames.test(metadata.getPrometheusName())) {
+                return;
+            }
+            List<CounterDataPointSnapshot> points = new ArrayList<>(all.length * STATUSES.length);
+            for (int status : STATUSES_BY_LABEL) {
+                for (ServiceSeries series : all) {
+                    points.add(new CounterDataPointSnapshot(counters.apply(series)[status].sum(),
+                            series.resultLabels[status], null, series.createdMillis));
+                }
+            }
+            snapshots.add(new CounterSnapshot(metadata, points));
+        }
+
+        /** A {@code reason, service} family of series created on first use, reasons as the outer loop. */
+        private void counterPerReason(List<MetricSnapshot> snapshots, Predicate<String> includedNames,
+                MetricMetadata metadata, ServiceSeries[] all, int[] reasonsByLabel,
+                Function<ServiceSeries, AtomicReferenceArray<CounterCell>> cells) {
+            if (!includedNames.test(metadata.getPrometheusName())) {
+                return;
+            }
+            List<CounterDataPointSnapshot> points = new ArrayList<>();
+            for (int reason : reasonsByLabel) {
+                for (ServiceSeries series : all) {
+                    CounterCell cell = cells.apply(series).get(reason);
+                    if (cell != null) {
+                        points.add(cell.snapshot());
+                    }
+                }
+            }
+            snapshots.add(new CounterSnapshot(metadata, points));
+        }
+
+        @Override
+        public List<String> getPrometheusNames() {
+            return List.copyOf(families.keySet());
+        }
+
+        @Override
+        public MetricType getMetricType(String prometheusName) {
+            return definition(prometheusName).getMetricType();
+        }
+
+        @Override
+        public Set<String> getLabelNames(String prometheusName) {
+            return definition(prometheusName).getLabelNames();
+        }
+
+        @Override
+        public MetricMetadata getMetadata(String prometheusName) {
+            return definition(prometheusName).getMetadata();
+        }
+
+        private Collector definition(String prometheusName) {
+            Collector definition = families.get(prometheusName);
+            if (definition == null) {
+                throw new IllegalArgumentException("no aegis per-service family is named " + prometheusName);
+            }
+            return definition;
         }
     }
 
-    /** The cached data points of one service, so that an event needs no label lookup. */
-    private final class ServiceSeries {
+    /** A counter series created on first use, with the labels it was created for. */
+    private static final class CounterCell {
+        private final Labels labels;
+        private final LongAdder count = new LongAdder();
+        private final long createdMillis = System.currentTimeMillis();
+
+        CounterCell(Labels labels) {
+            this.labels = labels;
+        }
+
+        CounterDataPointSnapshot snapshot() {
+            return new CounterDataPointSnapshot(count.sum(), labels, null, createdMillis);
+        }
+    }
+
+    /** The {@code aegis_recoveries_total} series of one service and action, one per outcome. */
+    private static final class RecoveryCells {
+        private final Labels[] labels = new Labels[OUTCOMES.length];
+        private final LongAdder[] counts = new LongAdder[OUTCOMES.length];
+        private final long createdMillis = System.currentTimeMillis();
+
+        RecoveryCells(String service, String action) {
+            for (int i = 0; i < OUTCOMES.length; i++) {
+                labels[i] = Labels.of("service", service, "action", action, "outcome", OUTCOME_LABELS[i]);
+                counts[i] = new LongAdder();
+            }
+        }
+
+        void addTo(List<CounterDataPointSnapshot> points) {
+            for (int i = 0; i < OUTCOMES.length; i++) {
+                points.add(new CounterDataPointSnapshot(counts[i].sum(), labels[i], null, createdMillis));
+            }
+        }
+    }
+
+    /**
+     * The classic buckets of one service's check durations. One lock rather than an adder per bucket: the count
+     * (the sum of the buckets) and the sum of a snapshot then agree, as they did with client_java's histogram,
+     * and a service's checks are observed from its one logical thread, so the lock is all but never contended.
+     */
+    private static final class DurationBuckets {
+        /** Observations per bucket (not cumulative), the last the {@code +Inf} bucket. Guarded by {@code this}. */
+        private final long[] counts = new long[UPPER_BOUNDS.length];
+        /** Guarded by {@code this}. */
+        private double sum;
+
+        void observe(double seconds) {
+            int bucket = 0;
+            while (bucket < UPPER_BOUNDS.length - 1 && !(seconds <= UPPER_BOUNDS[bucket])) {
+                bucket++;
+            }
+            synchronized (this) {
+                counts[bucket]++;
+                sum += seconds;
+            }
+        }
+
+        HistogramDataPointSnapshot snapshot(Labels labels, long createdMillis) {
+            long[] copy;
+            double sumNow;
+            synchronized (this) {
+                copy = counts.clone();
+                sumNow = sum;
+            }
+            return new HistogramDataPointSnapshot(ClassicHistogramBuckets.of(UPPER_BOUNDS, copy), sumNow, labels,
+                    Exemplars.EMPTY, createdMillis);
+        }
+    }
+
+    /**
+     * The values and labels of one service. An event updates a few atomics and allocates nothing; the labels of
+     * every series are built once, here, in the form and order a snapshot needs.
+     */
+    private static final class ServiceSeries {
         private final String name;
-        private final GaugeDataPoint status;
-        /** The {@code service, state} labels of each state, built once. */
+        /** When the series were created (client_java's created timestamp, shown only where it is enabled). */
+        private final long createdMillis = System.currentTimeMillis();
+        /** {@code service}: the labels of every family with no other label. */
+        private final Labels labels;
+        /** The {@code service, state} labels of each state, by ordinal. */
         private final Labels[] stateLabels = new Labels[STATES.length];
+        /** The {@code result, service} labels of each health status, by ordinal. */
+        private final Labels[] resultLabels = new Labels[STATUSES.length];
         /** The ordinal of the current state; written by the service's one logical thread. */
         private volatile int state = ServiceState.UNKNOWN.ordinal();
-        private final CounterDataPoint restarts;
-        private final CounterDataPoint[] checksByStatus = new CounterDataPoint[STATUSES.length];
-        private final CounterDataPoint[] attemptsByStatus = new CounterDataPoint[STATUSES.length];
-        /** Filled on first use; a race fills a slot twice with the same data point, which is harmless. */
-        private final AtomicReferenceArray<CounterDataPoint> errorsByReason =
-                new AtomicReferenceArray<>(REASONS.length);
-        private final DistributionDataPoint checkDuration;
-        private final GaugeDataPoint lastCheckTimestamp;
-        private final CounterDataPoint workloadExits;
-        private final CounterDataPoint budgetExhausted;
-        /** Per action name, the data points by outcome; action names come from config and plugins. */
-        private final ConcurrentMap<String, CounterDataPoint[]> recoveriesByAction = new ConcurrentHashMap<>();
+        private final LongAdder restarts = new LongAdder();
+        private final LongAdder[] checksByStatus = adders(STATUSES.length);
+        private final LongAdder[] attemptsByStatus = adders(STATUSES.length);
+        /** Filled on first use. */
+        private final AtomicReferenceArray<CounterCell> errorsByReason = new AtomicReferenceArray<>(REASONS.length);
+        /** Filled on first use. */
+        private final AtomicReferenceArray<CounterCell> skippedByReason =
+                new AtomicReferenceArray<>(SKIP_REASONS.length);
+        private final DurationBuckets checkDuration = new DurationBuckets();
+        /** Unix seconds when the last check attempt finished, 0 before the first. */
+        private volatile double lastCheckSeconds;
+        private final LongAdder workloadExits = new LongAdder();
+        private final LongAdder budgetExhausted = new LongAdder();
+        /** Per action name; action names come from config and plugins. */
+        private final ConcurrentMap<String, RecoveryCells> recoveriesByAction = new ConcurrentHashMap<>();
         /** Epoch millis when the service last became HEALTHY or DEGRADED, or {@link #NOT_HEALTHY}. */
         private volatile long healthySinceMillis = NOT_HEALTHY;
 
         ServiceSeries(String name) {
             this.name = name;
-            status = serviceStatus.labelValues(name);
-            status.set(0);
+            labels = Labels.of("service", name);
             for (int i = 0; i < STATES.length; i++) {
                 stateLabels[i] = Labels.of("service", name, "state", STATE_LABELS[i]);
             }
-            restarts = serviceRestarts.labelValues(name);
             for (int i = 0; i < STATUSES.length; i++) {
-                checksByStatus[i] = healthChecks.labelValues(name, STATUS_LABELS[i]);
-                attemptsByStatus[i] = healthCheckAttempts.labelValues(name, STATUS_LABELS[i]);
+                resultLabels[i] = Labels.of("service", name, "result", STATUS_LABELS[i]);
             }
-            checkDuration = healthCheckDuration.labelValues(name);
-            lastCheckTimestamp = lastHealthCheckTimestamp.labelValues(name);
-            workloadExits = EngineMetrics.this.workloadExits.labelValues(name);
-            budgetExhausted = EngineMetrics.this.budgetExhausted.labelValues(name);
         }
 
         void checkCompleted(CheckCompleted event) {
             CheckResult result = event.result();
             int status = result.status().ordinal();
-            attemptsByStatus[status].inc();
+            attemptsByStatus[status].increment();
             checkDuration.observe(seconds(result.latency()));
-            lastCheckTimestamp.set(epochSeconds(event.at()));
+            lastCheckSeconds = epochSeconds(event.at());
             if (event.finalAttempt()) {
-                checksByStatus[status].inc();
+                checksByStatus[status].increment();
                 if (!result.isPassing()) {
                     // A result that does not pass always has a reason (CheckResult enforces it); the fallback
                     // only guards against a future change there.
-                    errors(result.failureReason().orElse(FailureReason.PLUGIN_ERROR)).inc();
+                    errors(result.failureReason().orElse(FailureReason.PLUGIN_ERROR)).increment();
                 }
             }
         }
@@ -447,29 +690,28 @@ public final class EngineMetrics {
             // Events of one service arrive in order from one logical thread, so these writes do not race.
             state = to.ordinal();
             if (isUp(to)) {
-                status.set(1);
                 // HEALTHY <-> DEGRADED keeps the uptime running; only coming up from a down state resets it.
                 if (!isUp(event.from()) || healthySinceMillis == NOT_HEALTHY) {
                     healthySinceMillis = event.at().toEpochMilli();
                 }
             } else {
-                status.set(0);
                 healthySinceMillis = NOT_HEALTHY;
             }
         }
 
         void recoveryFinished(RecoveryFinished event) {
             if (event.outcome().result() == ActionOutcome.Result.SUCCEEDED && RESTART_ACTION.equals(event.action())) {
-                restarts.inc();
+                restarts.increment();
             }
         }
 
         void recoveryConcluded(RecoveryConcluded event) {
-            CounterDataPoint[] byOutcome = recoveriesByAction.get(event.action());
-            if (byOutcome == null) {
-                byOutcome = recoveriesByAction.computeIfAbsent(event.action(), this::recoveryDataPoints);
+            // All outcomes of an action appear together, so a failure rate has a denominator at once.
+            RecoveryCells cells = recoveriesByAction.get(event.action());
+            if (cells == null) {
+                cells = recoveriesByAction.computeIfAbsent(event.action(), action -> new RecoveryCells(name, action));
             }
-            byOutcome[event.outcome().ordinal()].inc();
+            cells.counts[event.outcome().ordinal()].increment();
         }
 
         double uptimeSeconds(long nowMillis) {
@@ -480,23 +722,30 @@ public final class EngineMetrics {
             return Math.max(0, nowMillis - since) / 1000.0;
         }
 
-        private CounterDataPoint errors(FailureReason reason) {
-            CounterDataPoint dataPoint = errorsByReason.get(reason.ordinal());
-            if (dataPoint == null) {
-                // labelValues returns the one data point of these labels, so a racing thread stores the same.
-                dataPoint = healthCheckErrors.labelValues(name, reason.label());
-                errorsByReason.set(reason.ordinal(), dataPoint);
-            }
-            return dataPoint;
+        private LongAdder errors(FailureReason reason) {
+            return cell(errorsByReason, reason.ordinal(), "reason", reason.label());
         }
 
-        private CounterDataPoint[] recoveryDataPoints(String action) {
-            // All outcomes of an action appear together, so a failure rate has a denominator at once.
-            CounterDataPoint[] byOutcome = new CounterDataPoint[OUTCOMES.length];
-            for (int i = 0; i < OUTCOMES.length; i++) {
-                byOutcome[i] = recoveries.labelValues(name, action, OUTCOME_LABELS[i]);
+        LongAdder skipped(SkippedChecks.Reason reason) {
+            return cell(skippedByReason, reason.ordinal(), "reason", reason.label());
+        }
+
+        private LongAdder cell(AtomicReferenceArray<CounterCell> cells, int index, String labelName, String label) {
+            CounterCell cell = cells.get(index);
+            if (cell == null) {
+                // A racing thread may have stored one first: count into that one.
+                cells.compareAndSet(index, null, new CounterCell(Labels.of("service", name, labelName, label)));
+                cell = cells.get(index);
             }
-            return byOutcome;
+            return cell.count;
+        }
+
+        private static LongAdder[] adders(int n) {
+            LongAdder[] adders = new LongAdder[n];
+            for (int i = 0; i < n; i++) {
+                adders[i] = new LongAdder();
+            }
+            return adders;
         }
     }
 }
