@@ -2,6 +2,7 @@ package io.aegis.core.internal.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
 
 import io.aegis.api.ActionOutcome;
@@ -261,6 +262,58 @@ class EngineMetricsTest {
         List<String> lines = Scrape.of(server).sampleLines();
         assertThat(lines).noneMatch(line -> line.contains("service=\"old\""));
         assertThat(lines).contains("aegis_service_status{service=\"api\"} 0.0");
+    }
+
+    @Test
+    void removesTheSeriesOfEveryFamilyOfARemovedServiceAndStartsAgainFromZero() throws Exception {
+        metrics.serviceAdded("api");
+        WorkloadStatus exited = new WorkloadStatus(WorkloadStatus.State.EXITED, OptionalLong.of(7), OptionalInt.of(1),
+                "exited with 1");
+        metrics.onEvent(check("old", CheckResult.unhealthy(FailureReason.DNS, "no such host", Duration.ofMillis(5)),
+                1, true));
+        metrics.onEvent(new StateChanged("old", START, ServiceState.HEALTHY, ServiceState.UNHEALTHY, "down"));
+        metrics.onEvent(new RecoveryFinished("old", START, "restart", 1, ActionOutcome.succeeded("ok")));
+        metrics.onEvent(new RecoveryConcluded("old", START, "restart", 1, RecoveryConcluded.Outcome.SUCCEEDED, "ok"));
+        metrics.onEvent(new WorkloadExited("old", START, exited));
+        metrics.onEvent(new RecoveryBudgetExhausted("old", START, 1, Duration.ofMinutes(1)));
+        metrics.checkSkipped("old", SkippedChecks.Reason.BUSY);
+        List<String> before = Scrape.of(server).sampleLines();
+        // Every per-service family has a series of "old" before it goes.
+        for (String family : List.of("aegis_service_status{", "aegis_service_state{", "aegis_service_uptime_seconds{",
+                "aegis_service_restarts_total{", "aegis_recoveries_total{", "aegis_health_checks_total{",
+                "aegis_health_check_attempts_total{", "aegis_health_check_errors_total{",
+                "aegis_health_check_duration_seconds_bucket{", "aegis_last_health_check_timestamp_seconds{",
+                "aegis_workload_exits_total{", "aegis_recovery_budget_exhausted_total{",
+                "aegis_health_checks_skipped_total{")) {
+            assertThat(before).anyMatch(line -> line.startsWith(family) && line.contains("service=\"old\""));
+        }
+
+        metrics.serviceRemoved("old");
+
+        List<String> after = Scrape.of(server).sampleLines();
+        assertThat(after).noneMatch(line -> line.contains("service=\"old\""));
+        assertThat(after).contains("aegis_health_checks_total{result=\"unhealthy\",service=\"api\"} 0.0");
+        metrics.serviceAdded("old");
+        assertThat(Scrape.of(server).sampleLines()).contains(
+                "aegis_health_checks_total{result=\"unhealthy\",service=\"old\"} 0.0",
+                "aegis_service_state{service=\"old\",state=\"unknown\"} 1.0")
+                .noneMatch(line -> line.startsWith("aegis_health_check_errors_total"));
+    }
+
+    @Test
+    void scrapesOnlyTheFamiliesAScrapeAsksFor() {
+        metrics.serviceAdded("api");
+
+        List<String> names = new ArrayList<>();
+        registry.scrape(name -> name.equals("aegis_health_checks") || name.equals("aegis_service_state"))
+                .forEach(snapshot -> names.add(snapshot.getMetadata().getPrometheusName()));
+
+        assertThat(names).containsExactly("aegis_health_checks", "aegis_service_state");
+    }
+
+    @Test
+    void refusesASecondSetOfAegisMetricsInTheSameRegistry() {
+        assertThatThrownBy(() -> new EngineMetrics(registry, clock)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
