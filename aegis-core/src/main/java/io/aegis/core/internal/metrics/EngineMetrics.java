@@ -74,8 +74,10 @@ import org.slf4j.LoggerFactory;
  * {@link #serviceAdded(String)} for every configured service before its first check, and
  * {@link #onEvent(ServiceEvent)} for every event it publishes.
  *
- * <p>{@code onEvent} sits on the hot path of every check of every service, so the data points of each
- * service are looked up once and cached; an event costs one map lookup and a few atomic adds.
+ * <p>{@code onEvent} sits on the hot path of every check of every service, so each service's series are one
+ * object holding its labels (built once) and its values; an event costs one map lookup and a few atomic adds
+ * and allocates nothing once its series exist. A scrape composes the families from those objects (see
+ * {@code ServiceFamilies}).
  *
  * <p>Series whose label values are known up front (results, states) exist at 0 from
  * {@code serviceAdded} on, so that {@code rate()} and {@code increase()} see the first increment. Series
