@@ -39,7 +39,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * without the HTTP server: {@code collect} is the registry's snapshots, {@code text} adds client_java's
  * Prometheus text writer, {@code gzip} adds the fastest-level gzip the server applies once per render.
  * Every service has had checks, one in ten a failure reason and one in a hundred a recovery, so every
- * per-service family is there. {@code -prof gc} gives the allocation per render.
+ * per-service family is there. {@code -prof gc} gives the allocation per render. {@code checkEvent} is the
+ * other side: the metrics' cost of one final check attempt's event, cycling over the services.
  *
  * <p>{@code java -cp benchmarks/target/benchmarks.jar org.openjdk.jmh.Main MetricsRenderBenchmark -prof gc}
  */
@@ -56,13 +57,16 @@ public class MetricsRenderBenchmark {
     public int services;
 
     private PrometheusRegistry registry;
+    private EngineMetrics metrics;
+    private CheckCompleted[] checkEvents;
+    private int nextEvent;
     private ExpositionFormatWriter text;
     private int lastSize = 1 << 16;
 
     @Setup
     public void setUp() {
         registry = new PrometheusRegistry();
-        EngineMetrics metrics = new EngineMetrics(registry, Clock.fixed(AT.plusSeconds(60), java.time.ZoneOffset.UTC));
+        metrics = new EngineMetrics(registry, Clock.fixed(AT.plusSeconds(60), java.time.ZoneOffset.UTC));
         for (int i = 0; i < services; i++) {
             String name = String.format("svc-%05d", i);
             metrics.serviceAdded(name);
@@ -81,7 +85,20 @@ public class MetricsRenderBenchmark {
                         "healthy"));
             }
         }
+        checkEvents = new CheckCompleted[services];
+        for (int i = 0; i < services; i++) {
+            checkEvents[i] = new CheckCompleted(String.format("svc-%05d", i), AT.plusSeconds(9),
+                    CheckResult.healthy(Duration.ofMillis(3)), 1, true);
+        }
         text = ExpositionFormats.init().findWriter("text/plain; version=0.0.4");
+    }
+
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public void checkEvent() {
+        int i = nextEvent;
+        nextEvent = i + 1 == checkEvents.length ? 0 : i + 1;
+        metrics.onEvent(checkEvents[i]);
     }
 
     @Benchmark
