@@ -615,6 +615,22 @@ class AegisConfigTest {
     }
 
     @Test
+    void aFileFarPastTheSizeLimitFailsAfterReadingOnlyTheLimit(@TempDir Path dir) throws IOException {
+        // 3 GiB of NUL characters, sparse, so it costs no disk: read whole (as before) it was an OutOfMemoryError;
+        // /dev/zero, endless, filled the heap before failing.
+        Path file = dir.resolve("aegis.yaml");
+        try (java.io.RandomAccessFile sparse = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            sparse.setLength(3L << 30);
+        }
+
+        assertThatThrownBy(() -> AegisConfig.load(file, Map.of()))
+                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.errors())
+                        .containsExactly(file + ": the configuration is too large: more than 6291456 characters,"
+                                + " and at most 3145728 (3 MiB) are read; share repeated settings with an anchor and"
+                                + " merge keys (<<: *defaults), or split the services between several aegis"));
+    }
+
+    @Test
     void loadsAFileAndNamesItInMessages(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("aegis.yaml");
         Files.writeString(file, API + "    retries: -2\n");
