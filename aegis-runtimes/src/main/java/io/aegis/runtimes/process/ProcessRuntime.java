@@ -122,9 +122,11 @@ final class ProcessRuntime implements RuntimeAdapter {
         // Under the lock, so a stop requested as the process ends is never mistaken for a crash.
         synchronized (lock) {
             if (launching) {
-                // Neither running nor stopped yet: leftovers may still serve the service's endpoint meanwhile.
-                status = new WorkloadStatus(WorkloadStatus.State.UNKNOWN, OptionalLong.empty(), OptionalInt.empty(),
-                        "starting");
+                // Not running yet, and not UNKNOWN ("cannot tell"): leftovers of a killed aegis may serve the
+                // service's endpoint meanwhile (for the whole stopGracePeriod when they ignore SIGTERM), and a
+                // check that passes then must not call the service HEALTHY.
+                status = new WorkloadStatus(WorkloadStatus.State.STOPPED, OptionalLong.empty(), OptionalInt.empty(),
+                        "not started yet");
             } else if (current == null) {
                 status = WorkloadStatus.stopped();
             } else if (current.process.isAlive()) {
