@@ -838,6 +838,17 @@ class AegisConfigTest {
     }
 
     @Test
+    void anIntervalUnderOneMillisecondIsAnError() {
+        // interval: 1ns kept both cores busy and delayed another service's first check by 5 s.
+        assertThat(problems(API + "    interval: 1ns\n")).containsExactly("aegis.yaml:5:15: services[0].interval:"
+                + " expected a duration of at least 1ms (a faster tick keeps aegis' scheduler busy without pause and"
+                + " delays the checks of every other service), found \"1ns\"");
+        assertThat(problems(API + "    interval: 1ms\n")).isEmpty();
+        assertThatThrownBy(() -> ServiceDefinition.builder("api").interval(Duration.ofNanos(999_999)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("interval must be at least 1ms");
+    }
+
+    @Test
     void rejectsANegativeDurationSayingSo() {
         assertThat(problems(API + "    interval: -5s\n")).containsExactly("aegis.yaml:5:15: services[0].interval:"
                 + " expected a duration like 500ms, 5s, 1m or 1h, found \"-5s\" (a duration cannot be negative)");

@@ -233,7 +233,8 @@ public final class ConfigLoader {
                         + QuotedText.of(name) + " (" + first + "); names must be unique"));
             }
         }
-        Duration interval = positiveDuration(service, "interval", ServiceDefinition.DEFAULT_INTERVAL);
+        Duration interval = atLeastOneMillisecond(service,
+                positiveDuration(service, "interval", ServiceDefinition.DEFAULT_INTERVAL));
         Duration timeout = positiveDuration(service, "timeout", ServiceDefinition.DEFAULT_TIMEOUT);
         int retries = wholeNumber(service, "retries", 0, 0);
         int failureThreshold = wholeNumber(service, "failureThreshold", 1, 1);
@@ -502,6 +503,16 @@ public final class ConfigLoader {
             return fallback;
         }
         return value.orElse(fallback);
+    }
+
+    /** {@code interval}, or the default (with a problem) when it is under {@link ServiceDefinition#MIN_INTERVAL}. */
+    private Duration atLeastOneMillisecond(TrackingSettings service, Duration interval) {
+        if (interval.compareTo(ServiceDefinition.MIN_INTERVAL) >= 0) {
+            return interval;
+        }
+        problem(service, "interval", "expected a duration of at least 1ms (a faster tick keeps aegis' scheduler"
+                + " busy without pause and delays the checks of every other service)");
+        return ServiceDefinition.DEFAULT_INTERVAL;
     }
 
     /** A whole number of at least {@code min} that fits an int; {@code fallback} when absent or wrong. */
