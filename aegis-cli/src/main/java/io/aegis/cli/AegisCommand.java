@@ -152,6 +152,10 @@ public final class AegisCommand implements Callable<Integer> {
             Logging.silence(Engine.CONFIG_LOGGER); // --validate prints the warnings itself, without log decoration
         }
         Logging.configure(level);
+        if (System.getProperty("org.slf4j.simpleLogger.logFile", "System.err").equals("System.err")) {
+            // The log goes to System.err, which slf4j-simple looks up for every line: mask secrets on the way.
+            System.setErr(new RedactingPrintStream(System.err, config::redact));
+        }
         return validate ? validate(config, err) : run(config, err);
     }
 

@@ -83,6 +83,34 @@ class SecretsIT {
     }
 
     @Test
+    void theProcessRuntimesOwnLogLinesMaskACommandArgumentFromTheEnvironment() {
+        // The runtime logs "started pid N (<command>)" itself: that line carried the value of ${SVC_SECRET}.
+        TestConfigs.write(dir, "aegis.yaml", """
+                global:
+                  metricsEnabled: false
+                services:
+                  - name: worker
+                    type: tcp
+                    endpoint: 127.0.0.1:%d
+                    interval: 1s
+                    timeout: 500ms
+                    runtime:
+                      type: process
+                      command: [sh, -c, 'exec sleep 30', worker, "--token=${SVC_SECRET}"]
+                      stopGracePeriod: 1s
+                """.formatted(Loopback.freePort()));
+
+        try (AegisProcess aegis = AegisProcess.start(dir, Map.of("SVC_SECRET", PASSWORD), "--config=aegis.yaml")) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> aegis.stderr().contains("started pid"));
+            aegis.terminate();
+            Result result = aegis.awaitExit(30);
+
+            assertThat(result.stderr()).as("%s", result).contains("worker --token=***)");
+            assertThat(result.stdout() + result.stderr()).as("%s", result).doesNotContain(PASSWORD);
+        }
+    }
+
+    @Test
     void neitherTheLogNorTheWebhookNorMetricsShowTheCredentialsOfAnEndpoint() {
         int metricsPort = Loopback.freePort();
         TestConfigs.write(dir, "aegis.yaml", """

@@ -156,6 +156,15 @@ public final class AegisConfig {
         return loaded.anomalyDetection();
     }
 
+    /**
+     * {@code text} with this configuration's secrets masked as the engine masks them in what it shows: every value
+     * that came from an environment variable through {@code ${VAR}}, and URL credentials. For text the engine does
+     * not pass through itself, such as what plugins log on their own.
+     */
+    public String redact(String text) {
+        return loaded.report().redactor().redact(text);
+    }
+
     /** A new report holding every problem the loader found; the engine adds the plugins' problems to it. */
     ConfigReport report() {
         return loaded.report().copy();
