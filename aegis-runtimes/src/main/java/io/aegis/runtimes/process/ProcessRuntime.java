@@ -64,6 +64,12 @@ final class ProcessRuntime implements RuntimeAdapter {
     private boolean closed;
     /** Whether a start is under way (leftovers being replaced, process being launched). Guarded by {@link #lock}. */
     private boolean launching;
+    /**
+     * Stops called and not yet run. A start that finds one waiting behind it (aegis is shutting down while the
+     * start replaces leftovers) launches nothing: the process would only be stopped again, after a grace period.
+     * Guarded by {@link #lock}.
+     */
+    private int stopsQueued;
     /** Whether a process was launched before: the first launch replaces what a previous aegis left. */
     private boolean launchedBefore;
 
@@ -107,7 +113,15 @@ final class ProcessRuntime implements RuntimeAdapter {
 
     @Override
     public CompletionStage<Void> stop() {
-        return enqueue(this::stopNow);
+        synchronized (lock) {
+            stopsQueued++;
+        }
+        return enqueue(() -> {
+            synchronized (lock) {
+                stopsQueued--;
+            }
+            return stopNow();
+        });
     }
 
     /** One queued operation, so nothing can slip in between its stop and its start. */
@@ -209,6 +223,12 @@ final class ProcessRuntime implements RuntimeAdapter {
     private void launch() {
         LeftoverProcesses.stop(serviceName, stateDirectory, processes, settings.stopGracePeriod(), !launchedBefore);
         launchedBefore = true;
+        synchronized (lock) {
+            if (stopsQueued > 0) {
+                LOG.log(Level.INFO, "{0}: not starting it: a stop was asked for meanwhile", serviceName);
+                return;
+            }
+        }
         List<String> command = sessionCommand();
         OutputPipe pipe = outputPipe();
         ProcessBuilder builder = new ProcessBuilder(command)

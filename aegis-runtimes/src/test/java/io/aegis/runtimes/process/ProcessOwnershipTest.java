@@ -202,6 +202,28 @@ class ProcessOwnershipTest {
     }
 
     @Test
+    void aStopAskedForWhileLeftoversAreReplacedMeansNoFreshCopyIsStarted() throws IOException {
+        // aegis gets SIGTERM while its first start still waits for a leftover that ignores SIGTERM: it started a
+        // fresh copy after that, only to stop it again with a second grace period.
+        String command = "echo started >> starts.txt; trap '' TERM; while true; do sleep 0.1; done";
+        RuntimeAdapter killed = new ProcessRuntimeFactory().create(spec(Map.of("command", command, "shell", true,
+                "stopGracePeriod", "2s"), status -> { }));
+        join(killed.start());
+        long leftover = pid(killed);
+        await().atMost(PROMPTLY).until(() -> Files.exists(tempDir.resolve("starts.txt")));
+
+        RuntimeAdapter next = runtime(Map.of("command", command, "shell", true, "stopGracePeriod", "2s"));
+        CompletionStage<Void> started = next.start();
+        CompletionStage<Void> stopped = next.stop();
+        join(started);
+        join(stopped);
+
+        assertThat(isRunning(leftover)).isFalse();
+        assertThat(Files.readAllLines(tempDir.resolve("starts.txt"))).as("starts").hasSize(1);
+        assertThat(join(next.status()).state()).isEqualTo(WorkloadStatus.State.STOPPED);
+    }
+
+    @Test
     void aStaleRecordWhosePidWasReusedReplacesNothing() throws IOException {
         Process stranger = new ProcessBuilder("sleep", "66").start();
         seen.add(stranger.pid());
