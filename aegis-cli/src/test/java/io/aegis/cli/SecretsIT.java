@@ -55,28 +55,6 @@ class SecretsIT {
     }
 
     @Test
-    void aValueFromTheEnvironmentInAServiceCommandIsNotInTheLogThatThePluginWrites() {
-        TestConfigs.write(dir, "command.yaml", """
-                global:
-                  metricsEnabled: false
-                  stateDir: state
-                services:
-                  - name: app
-                    type: tcp
-                    endpoint: 127.0.0.1:1
-                    actions: {onFailure: restart}
-                    runtime:
-                      type: process
-                      command: [sh, -c, "sleep 30", app, "--password=${APP_PASSWORD}"]
-                """);
-        try (AegisProcess aegis = AegisProcess.start(dir, Map.of("APP_PASSWORD", PASSWORD), "--config=command.yaml")) {
-            // the process runtime logs the command it started, in its own words
-            aegis.patiently().until(() -> aegis.stderr().contains("app: started pid"));
-            assertThat(aegis.stderr()).contains("--password=***").doesNotContain(PASSWORD);
-        }
-    }
-
-    @Test
     void validateShowsNeitherAValueFromTheEnvironmentNorAHeaderValueWithALineBreak() {
         TestConfigs.write(dir, "secrets.yaml", """
                 services:
@@ -102,6 +80,34 @@ class SecretsIT {
                 .containsPattern("secrets\\.yaml:10:\\d+: services\\[1\\]\\.timeout: .*found \"\\*\\*\\*\"");
         assertThat(result.stdout() + result.stderr()).as("%s", result)
                 .doesNotContain("tok-part-one", "tok-part-two", "X-Injected", "timeout-secret-99", "\r");
+    }
+
+    @Test
+    void theProcessRuntimesOwnLogLinesMaskACommandArgumentFromTheEnvironment() {
+        // The runtime logs "started pid N (<command>)" itself: that line carried the value of ${SVC_SECRET}.
+        TestConfigs.write(dir, "aegis.yaml", """
+                global:
+                  metricsEnabled: false
+                services:
+                  - name: worker
+                    type: tcp
+                    endpoint: 127.0.0.1:%d
+                    interval: 1s
+                    timeout: 500ms
+                    runtime:
+                      type: process
+                      command: [sh, -c, 'exec sleep 30', worker, "--token=${SVC_SECRET}"]
+                      stopGracePeriod: 1s
+                """.formatted(Loopback.freePort()));
+
+        try (AegisProcess aegis = AegisProcess.start(dir, Map.of("SVC_SECRET", PASSWORD), "--config=aegis.yaml")) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> aegis.stderr().contains("started pid"));
+            aegis.terminate();
+            Result result = aegis.awaitExit(30);
+
+            assertThat(result.stderr()).as("%s", result).contains("worker --token=***)");
+            assertThat(result.stdout() + result.stderr()).as("%s", result).doesNotContain(PASSWORD);
+        }
     }
 
     @Test

@@ -6,7 +6,6 @@ import io.aegis.core.internal.config.ConfigLoader;
 import io.aegis.core.internal.config.ConfigReport;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -61,7 +60,7 @@ public final class AegisConfig {
         String origin = file.toString();
         String yaml;
         try {
-            yaml = Files.readString(file, StandardCharsets.UTF_8);
+            yaml = ConfigLoader.readFile(file);
         } catch (NoSuchFileException e) {
             throw cannotRead(origin, "the file does not exist");
         } catch (AccessDeniedException e) {

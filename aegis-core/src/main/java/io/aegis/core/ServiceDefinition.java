@@ -29,6 +29,8 @@ import java.util.regex.Pattern;
 public final class ServiceDefinition {
     /** Default time between check cycles. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+    /** The shortest time between check cycles. */
+    public static final Duration MIN_INTERVAL = Duration.ofMillis(1);
     /** Default time one check attempt may take. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
     /**
@@ -279,9 +281,17 @@ public final class ServiceDefinition {
             return this;
         }
 
-        /** Time between check cycles; default 10s. */
+        /**
+         * Time between check cycles; default 10s.
+         *
+         * @throws IllegalArgumentException when under {@link ServiceDefinition#MIN_INTERVAL}
+         */
         public Builder interval(Duration interval) {
-            this.interval = positive(interval, "interval");
+            if (positive(interval, "interval").compareTo(MIN_INTERVAL) < 0) {
+                throw new IllegalArgumentException("interval must be at least 1ms (a faster tick keeps the engine's"
+                        + " scheduler busy without pause and delays the checks of every other service), got " + interval);
+            }
+            this.interval = interval;
             return this;
         }
 

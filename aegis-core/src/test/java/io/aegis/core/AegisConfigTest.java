@@ -615,6 +615,22 @@ class AegisConfigTest {
     }
 
     @Test
+    void aFileFarPastTheSizeLimitFailsAfterReadingOnlyTheLimit(@TempDir Path dir) throws IOException {
+        // 3 GiB of NUL characters, sparse, so it costs no disk: read whole (as before) it was an OutOfMemoryError;
+        // /dev/zero, endless, filled the heap before failing.
+        Path file = dir.resolve("aegis.yaml");
+        try (java.io.RandomAccessFile sparse = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            sparse.setLength(3L << 30);
+        }
+
+        assertThatThrownBy(() -> AegisConfig.load(file, Map.of()))
+                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.errors())
+                        .containsExactly(file + ": the configuration is too large: more than 6291456 characters,"
+                                + " and at most 3145728 (3 MiB) are read; share repeated settings with an anchor and"
+                                + " merge keys (<<: *defaults), or split the services between several aegis"));
+    }
+
+    @Test
     void loadsAFileAndNamesItInMessages(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("aegis.yaml");
         Files.writeString(file, API + "    retries: -2\n");
@@ -819,6 +835,17 @@ class AegisConfigTest {
                 .hasMessage("retryBackoff.initial must be at least 1ms, got PT0.0005S");
         assertThatThrownBy(() -> RecoveryPolicy.custom().backoff(Duration.ofNanos(500_000), 2, Duration.ofSeconds(1)))
                 .hasMessage("backoff.initial must be at least 1ms, got PT0.0005S");
+    }
+
+    @Test
+    void anIntervalUnderOneMillisecondIsAnError() {
+        // interval: 1ns kept both cores busy and delayed another service's first check by 5 s.
+        assertThat(problems(API + "    interval: 1ns\n")).containsExactly("aegis.yaml:5:15: services[0].interval:"
+                + " expected a duration of at least 1ms (a faster tick keeps aegis' scheduler busy without pause and"
+                + " delays the checks of every other service), found \"1ns\"");
+        assertThat(problems(API + "    interval: 1ms\n")).isEmpty();
+        assertThatThrownBy(() -> ServiceDefinition.builder("api").interval(Duration.ofNanos(999_999)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("interval must be at least 1ms");
     }
 
     @Test

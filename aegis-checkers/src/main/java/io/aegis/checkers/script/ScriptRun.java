@@ -226,11 +226,12 @@ final class ScriptRun {
                 return;
             }
             wholeTree = exitCode == null;
-            if (!wholeTree && (outputEnded || !checker.ownSession())) {
+            if (!wholeTree && !checker.ownSession()) {
                 return;
             }
-            // Either the script still runs (deadline, cancel, close), or it exited and the verdict came after
-            // the grace while something it left running holds the output pipe, blocking the reader.
+            // Either the script still runs (deadline, cancel, close), or it exited and left something running in
+            // its session: holding the output pipe (blocking the reader), or not (a "sleep 300 >/dev/null &"
+            // left by every check piled up one process per tick and outlived aegis).
             killed = true;
             toKill = process;
         }

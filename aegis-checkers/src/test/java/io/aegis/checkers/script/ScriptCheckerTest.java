@@ -276,6 +276,20 @@ class ScriptCheckerTest {
     }
 
     @Test
+    void aProcessTheScriptLeftRunningIsKilledEvenWhenItDoesNotHoldTheOutput() throws Exception {
+        Assumptions.assumeTrue(factory.startsSessions(), "setsid is not installed here");
+        Path leaves = executable(dir, "leaves.sh", "sleep 60 >/dev/null 2>&1 & echo $! > \"$1\"\necho 'OK'");
+        Path leftoverPid = dir.resolve("leftover.pid");
+        HealthChecker leaving = factory.create(spec(leaves.toString(), Map.of("args", leftoverPid.toString()),
+                TIMEOUT, pool));
+
+        assertThat(check(leaving, TIMEOUT).status()).isEqualTo(HealthStatus.HEALTHY);
+
+        long leftover = pidIn(leftoverPid);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !isRunning(leftover));
+    }
+
+    @Test
     void neverStartsAScriptWhoseTimeoutPassedWhileItWaitedForAThread() throws Exception {
         ExecutorService oneThread = Executors.newSingleThreadExecutor();
         CountDownLatch release = new CountDownLatch(1);

@@ -64,6 +64,12 @@ final class ProcessRuntime implements RuntimeAdapter {
     private boolean closed;
     /** Whether a start is under way (leftovers being replaced, process being launched). Guarded by {@link #lock}. */
     private boolean launching;
+    /**
+     * Stops called and not yet run. A start that finds one waiting behind it (aegis is shutting down while the
+     * start replaces leftovers) launches nothing: the process would only be stopped again, after a grace period.
+     * Guarded by {@link #lock}.
+     */
+    private int stopsQueued;
     /** Whether a process was launched before: the first launch replaces what a previous aegis left. */
     private boolean launchedBefore;
 
@@ -107,7 +113,15 @@ final class ProcessRuntime implements RuntimeAdapter {
 
     @Override
     public CompletionStage<Void> stop() {
-        return enqueue(this::stopNow);
+        synchronized (lock) {
+            stopsQueued++;
+        }
+        return enqueue(() -> {
+            synchronized (lock) {
+                stopsQueued--;
+            }
+            return stopNow();
+        });
     }
 
     /** One queued operation, so nothing can slip in between its stop and its start. */
@@ -122,9 +136,11 @@ final class ProcessRuntime implements RuntimeAdapter {
         // Under the lock, so a stop requested as the process ends is never mistaken for a crash.
         synchronized (lock) {
             if (launching) {
-                // Neither running nor stopped yet: leftovers may still serve the service's endpoint meanwhile.
-                status = new WorkloadStatus(WorkloadStatus.State.UNKNOWN, OptionalLong.empty(), OptionalInt.empty(),
-                        "starting");
+                // Not running yet, and not UNKNOWN ("cannot tell"): leftovers of a killed aegis may serve the
+                // service's endpoint meanwhile (for the whole stopGracePeriod when they ignore SIGTERM), and a
+                // check that passes then must not call the service HEALTHY.
+                status = new WorkloadStatus(WorkloadStatus.State.STOPPED, OptionalLong.empty(), OptionalInt.empty(),
+                        "not started yet");
             } else if (current == null) {
                 status = WorkloadStatus.stopped();
             } else if (current.process.isAlive()) {
@@ -207,6 +223,12 @@ final class ProcessRuntime implements RuntimeAdapter {
     private void launch() {
         LeftoverProcesses.stop(serviceName, stateDirectory, processes, settings.stopGracePeriod(), !launchedBefore);
         launchedBefore = true;
+        synchronized (lock) {
+            if (stopsQueued > 0) {
+                LOG.log(Level.INFO, "{0}: not starting it: a stop was asked for meanwhile", serviceName);
+                return;
+            }
+        }
         List<String> command = sessionCommand();
         OutputPipe pipe = outputPipe();
         ProcessBuilder builder = new ProcessBuilder(command)

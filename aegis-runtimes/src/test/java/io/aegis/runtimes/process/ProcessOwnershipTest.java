@@ -179,6 +179,51 @@ class ProcessOwnershipTest {
     }
 
     @Test
+    void whileWhatAKilledAegisLeftIsBeingReplacedTheWorkloadIsNotRunning() throws IOException {
+        // A leftover that ignores SIGTERM holds on for the whole grace period: a check passing meanwhile answers
+        // for it, and the engine must be told that the service's own process is not running (it said UNKNOWN,
+        // and the engine called the service HEALTHY against the leftover).
+        String command = "trap '' TERM; while true; do sleep 0.1; done";
+        RuntimeAdapter killed = new ProcessRuntimeFactory().create(spec(Map.of("command", command, "shell", true,
+                "stopGracePeriod", "3s"), status -> { }));
+        join(killed.start());
+        long leftover = pid(killed);
+
+        RuntimeAdapter next = runtime(Map.of("command", command, "shell", true, "stopGracePeriod", "3s"));
+        CompletionStage<Void> started = next.start();
+        WorkloadStatus during = join(next.status());
+        boolean leftoverStillRan = isRunning(leftover);
+        join(started);
+
+        assertThat(leftoverStillRan).as("the leftover %d still ran when the status was taken", leftover).isTrue();
+        assertThat(during.state()).isEqualTo(WorkloadStatus.State.STOPPED);
+        assertThat(during.isRunning()).isFalse();
+        assertThat(isRunning(leftover)).isFalse();
+    }
+
+    @Test
+    void aStopAskedForWhileLeftoversAreReplacedMeansNoFreshCopyIsStarted() throws IOException {
+        // aegis gets SIGTERM while its first start still waits for a leftover that ignores SIGTERM: it started a
+        // fresh copy after that, only to stop it again with a second grace period.
+        String command = "echo started >> starts.txt; trap '' TERM; while true; do sleep 0.1; done";
+        RuntimeAdapter killed = new ProcessRuntimeFactory().create(spec(Map.of("command", command, "shell", true,
+                "stopGracePeriod", "2s"), status -> { }));
+        join(killed.start());
+        long leftover = pid(killed);
+        await().atMost(PROMPTLY).until(() -> Files.exists(tempDir.resolve("starts.txt")));
+
+        RuntimeAdapter next = runtime(Map.of("command", command, "shell", true, "stopGracePeriod", "2s"));
+        CompletionStage<Void> started = next.start();
+        CompletionStage<Void> stopped = next.stop();
+        join(started);
+        join(stopped);
+
+        assertThat(isRunning(leftover)).isFalse();
+        assertThat(Files.readAllLines(tempDir.resolve("starts.txt"))).as("starts").hasSize(1);
+        assertThat(join(next.status()).state()).isEqualTo(WorkloadStatus.State.STOPPED);
+    }
+
+    @Test
     void aStaleRecordWhosePidWasReusedReplacesNothing() throws IOException {
         Process stranger = new ProcessBuilder("sleep", "66").start();
         seen.add(stranger.pid());

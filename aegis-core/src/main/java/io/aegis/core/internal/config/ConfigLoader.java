@@ -9,8 +9,14 @@ import io.aegis.core.RetryBackoff;
 import io.aegis.core.ServiceDefinition;
 import io.aegis.core.internal.BlockingChecks;
 import io.aegis.core.internal.Redactor;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -67,6 +73,33 @@ public final class ConfigLoader {
     private final Map<String, String> serviceNames = new LinkedHashMap<>();
 
     private ConfigLoader() {
+    }
+
+    /**
+     * Reads a configuration file as UTF-8 text, but never more of it than a configuration may hold: a file past the
+     * size limit (a log written there by mistake, {@code /dev/zero}) fails after reading a few megabytes instead of
+     * filling the heap first.
+     *
+     * @throws io.aegis.core.InvalidConfigurationException when the file holds more than the limit
+     * @throws java.nio.charset.CharacterCodingException when it is not UTF-8
+     * @throws IOException when it cannot be read
+     */
+    public static String readFile(Path file) throws IOException {
+        // A code point takes one or two chars: more than twice the limit in chars is past it whatever the text.
+        int maxChars = 2 * YamlReader.MAX_CODE_POINTS;
+        char[] buffer = new char[8192];
+        StringBuilder text = new StringBuilder();
+        try (Reader reader = new InputStreamReader(Files.newInputStream(file),
+                StandardCharsets.UTF_8.newDecoder())) {
+            int read;
+            while ((read = reader.read(buffer)) >= 0) {
+                text.append(buffer, 0, read);
+                if (text.length() > maxChars) {
+                    throw YamlReader.tooLarge(file.toString(), "more than " + maxChars);
+                }
+            }
+        }
+        return text.toString();
     }
 
     /**
@@ -200,7 +233,8 @@ public final class ConfigLoader {
                         + QuotedText.of(name) + " (" + first + "); names must be unique"));
             }
         }
-        Duration interval = positiveDuration(service, "interval", ServiceDefinition.DEFAULT_INTERVAL);
+        Duration interval = atLeastOneMillisecond(service,
+                positiveDuration(service, "interval", ServiceDefinition.DEFAULT_INTERVAL));
         Duration timeout = positiveDuration(service, "timeout", ServiceDefinition.DEFAULT_TIMEOUT);
         int retries = wholeNumber(service, "retries", 0, 0);
         int failureThreshold = wholeNumber(service, "failureThreshold", 1, 1);
@@ -469,6 +503,16 @@ public final class ConfigLoader {
             return fallback;
         }
         return value.orElse(fallback);
+    }
+
+    /** {@code interval}, or the default (with a problem) when it is under {@link ServiceDefinition#MIN_INTERVAL}. */
+    private Duration atLeastOneMillisecond(TrackingSettings service, Duration interval) {
+        if (interval.compareTo(ServiceDefinition.MIN_INTERVAL) >= 0) {
+            return interval;
+        }
+        problem(service, "interval", "expected a duration of at least 1ms (a faster tick keeps aegis' scheduler"
+                + " busy without pause and delays the checks of every other service)");
+        return ServiceDefinition.DEFAULT_INTERVAL;
     }
 
     /** A whole number of at least {@code min} that fits an int; {@code fallback} when absent or wrong. */

@@ -80,13 +80,18 @@ final class YamlReader {
         return read(yaml, origin, MAX_VALUES);
     }
 
+    /** The error for a configuration of {@code characters} characters, past {@link #MAX_CODE_POINTS}. */
+    static InvalidConfigurationException tooLarge(String origin, String characters) {
+        return new InvalidConfigurationException(List.of(origin + ": the configuration is too large: " + characters
+                + " characters, and at most " + MAX_CODE_POINTS + " (3 MiB) are read; share repeated settings"
+                + " with an anchor and merge keys (<<: *defaults), or split the services between several aegis"));
+    }
+
     /** {@link #read(String, String)} with another limit of values, for tests. */
     static YamlDocument read(String yaml, String origin, long maxValues) {
         int length = yaml.codePointCount(0, yaml.length());
         if (length > MAX_CODE_POINTS) {
-            throw new InvalidConfigurationException(List.of(origin + ": the configuration is too large: " + length
-                    + " characters, and at most " + MAX_CODE_POINTS + " (3 MiB) are read; share repeated settings"
-                    + " with an anchor and merge keys (<<: *defaults), or split the services between several aegis"));
+            throw tooLarge(origin, Integer.toString(length));
         }
         YamlReader reader = new YamlReader(origin, maxValues);
         try (YAMLParser parser = (YAMLParser) FACTORY.createParser(yaml)) {
