@@ -17,6 +17,19 @@ public interface RuntimeAdapterFactory extends AutoCloseable {
      */
     RuntimeAdapter create(RuntimeSpec spec);
 
+    /**
+     * Stops what an earlier engine started, through an adapter of this type, for a service that is no longer
+     * configured (renamed or removed), so that it does not outlive the engine. Called once when the engine
+     * starts, before any workload starts, for every folder of the state directory that belongs to no configured
+     * service; each factory looks for its own records in it and ignores the rest. Must return once nothing it
+     * found runs (or give up and say why); the engine bounds the wait. By default nothing is done.
+     *
+     * @param serviceDirectory the state directory the earlier engine gave that service
+     *     ({@link RuntimeSpec#stateDirectory()})
+     */
+    default void stopLeftovers(java.nio.file.Path serviceDirectory) {
+    }
+
     /** Releases shared resources; called once when the engine stops, after every adapter is closed. */
     @Override
     default void close() {

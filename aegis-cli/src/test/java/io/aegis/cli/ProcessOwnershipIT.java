@@ -83,6 +83,33 @@ class ProcessOwnershipIT {
         }
     }
 
+    @Test
+    void aegisStartedAfterAKilledAegisStopsWhatItLeftForAServiceSinceRenamed() throws IOException {
+        long leftover;
+        long killedAegis;
+        try (AegisProcess first = AegisProcess.start(dir, "--config=aegis.yaml")) {
+            killedAegis = first.pid();
+            leftover = awaitServing(first).pid();
+            seen.add(leftover);
+            first.process().destroyForcibly(); // kill -9 aegis
+            first.awaitExit(30);
+        }
+        assertThat(running(leftover)).as("what the killed aegis left").isTrue();
+        Path config = dir.resolve("aegis.yaml");
+        Files.writeString(config, Files.readString(config).replace("name: demo\n", "name: demo-renamed\n"));
+
+        try (AegisProcess second = AegisProcess.start(dir, "--config=aegis.yaml")) {
+            second.patiently().until(() -> !running(leftover));
+            assertThat(second.stderr()).contains("demo: this service is no longer in the configuration, but what a"
+                    + " previous aegis (pid " + killedAegis + ") started for it still runs: [" + leftover);
+            ProcessHandle fresh = awaitServing(second);
+            seen.add(fresh.pid());
+            assertThat(demoCopies()).as("copies of the demo service on port %d", demoPort)
+                    .containsExactly(fresh.pid());
+            assertThat(dir.resolve("state/services/demo/process.properties")).as("the old record").doesNotExist();
+        }
+    }
+
     /** Every running process of the demo service on this test's port, whoever its parent. */
     private List<Long> demoCopies() {
         String marker = "--port=" + demoPort;

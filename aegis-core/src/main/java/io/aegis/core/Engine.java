@@ -83,6 +83,8 @@ public final class Engine implements AutoCloseable {
     static final Duration CREATE_DEADLINE = Duration.ofSeconds(30);
     /** How long closing the plugins may take at shutdown. */
     static final Duration CLOSE_DEADLINE = Duration.ofSeconds(10);
+    /** How long stopping what earlier runs left for services no longer configured may hold up the start. */
+    static final Duration LEFTOVER_DEADLINE = Duration.ofSeconds(60);
 
     private final List<ServiceMonitor> monitors;
     private final List<HealthChecker> checkers;
@@ -155,6 +157,7 @@ public final class Engine implements AutoCloseable {
             } catch (IllegalStateException e) {
                 throw new EngineStartException(e.getMessage(), e);
             }
+            stopLeftoversOfFormerServices();
             if (metricsEnabled) {
                 try {
                     metricsServer = MetricsServer.start(metricsHost, requestedMetricsPort, metricsRegistry);
@@ -170,6 +173,40 @@ public final class Engine implements AutoCloseable {
             Duration firstCheckSpread = Duration.ofMillis(monitors.size());
             monitors.forEach(monitor -> monitor.start(firstCheckSpread));
             return this;
+        }
+    }
+
+    /**
+     * Has every runtime stop what an earlier engine on this state directory started for services no longer
+     * configured (renamed or removed): nothing would ever stop them otherwise. Bounded: a runtime that hangs
+     * here delays the start by {@link #LEFTOVER_DEADLINE} at most.
+     */
+    private void stopLeftoversOfFormerServices() {
+        List<Path> former = stateDirectory.formerServiceDirectories(monitors.stream().map(ServiceMonitor::name)
+                .toList());
+        if (former.isEmpty()) {
+            return;
+        }
+        List<CompletableFuture<Void>> stops = new ArrayList<>();
+        for (String type : plugins.runtimeTypes()) {
+            plugins.runtime(type).ifPresent(factory -> former.forEach(directory -> stops.add(
+                    CompletableFuture.runAsync(() -> factory.stopLeftovers(directory), pluginCalls)
+                            .exceptionally(error -> {
+                                log.warn("runtime {} could not stop what was left in {}: {}", type, directory,
+                                        Deadlines.describe(error));
+                                return null;
+                            }))));
+        }
+        try {
+            CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new))
+                    .get(LEFTOVER_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("stopping what earlier runs left for services no longer configured took over {}s; going on",
+                    LEFTOVER_DEADLINE.toSeconds());
+        } catch (java.util.concurrent.ExecutionException e) {
+            log.warn("stopping what earlier runs left failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -509,7 +509,7 @@ public final class ServiceMonitor {
 
     private void runRecovery(int attempt, String cause) {
         pendingRecovery = null;
-        if (closed) {
+        if (closed || stopping) {
             return;
         }
         recoveryRunning = true;

@@ -21,11 +21,14 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.List;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -102,6 +105,24 @@ public final class StateDirectory implements AutoCloseable {
         Path directory = services.resolve(safeFileName(serviceName));
         createPrivateDirectory(directory);
         return directory;
+    }
+
+    /**
+     * The folders of {@code services/} that belong to none of {@code serviceNames}: what an earlier run left for
+     * services since renamed or removed. Links and files there are passed over.
+     */
+    public List<Path> formerServiceDirectories(Collection<String> serviceNames) {
+        Path services = path.resolve("services");
+        if (!Files.isDirectory(services, LinkOption.NOFOLLOW_LINKS)) {
+            return List.of();
+        }
+        Set<String> current = serviceNames.stream().map(StateDirectory::safeFileName).collect(Collectors.toSet());
+        try (Stream<Path> entries = Files.list(services)) {
+            return entries.filter(dir -> Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS))
+                    .filter(dir -> !current.contains(String.valueOf(dir.getFileName()))).sorted().toList();
+        } catch (IOException | UncheckedIOException e) {
+            return List.of();
+        }
     }
 
     /**

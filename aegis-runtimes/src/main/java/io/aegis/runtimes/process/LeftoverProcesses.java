@@ -70,6 +70,34 @@ final class LeftoverProcesses {
     }
 
     /**
+     * Stops what an earlier aegis left running for a service that is no longer configured (renamed or removed):
+     * nothing will replace it, and left alone it would hold its port and outlive every aegis after it.
+     */
+    static void stopFormerService(String formerName, Path serviceDirectory, ServiceProcessRecord record,
+            Duration grace) {
+        Supplier<List<ProcessHandle>> group = group(Optional.of(record), new ServiceProcesses(record.marker()));
+        List<ProcessHandle> found = group.get();
+        if (found.isEmpty()) {
+            return;
+        }
+        LOG.log(Level.WARNING, "{0}: this service is no longer in the configuration, but what a previous aegis (pid"
+                + " {1}) started for it still runs: {2}; stopping it (SIGTERM, SIGKILL after {3}), its output stays in"
+                + " {4}", formerName, Long.toString(record.aegisPid()), pids(found), Durations.format(grace),
+                serviceDirectory);
+        try {
+            ProcessTree.leftovers(group).terminate(grace, () -> LOG.log(Level.WARNING,
+                            "{0}: {1} did not exit within {2} of SIGTERM; killing", formerName, pids(found),
+                            Durations.format(grace)))
+                    .get(grace.plus(ProcessTree.KILL_TIMEOUT).plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(Level.ERROR, "{0}: cannot stop {1}, left by a previous aegis: {2}", formerName, pids(found),
+                    e instanceof ExecutionException ? e.getCause().getMessage() : "they did not exit");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
      * What belongs to the service: processes with its marker, the recorded process if it still is the same one
      * (same start time), and its session — unless the session id was reused (a new process with that pid leads
      * a new session: a pid in use as a session id is never handed out again while the session lives).

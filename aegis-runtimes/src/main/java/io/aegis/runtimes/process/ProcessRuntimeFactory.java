@@ -3,6 +3,7 @@ package io.aegis.runtimes.process;
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeAdapterFactory;
 import io.aegis.api.RuntimeSpec;
+import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,6 +75,33 @@ public final class ProcessRuntimeFactory implements RuntimeAdapterFactory {
                 spec.stateDirectory(), Optional.ofNullable(System.getenv("PATH")).orElse(""));
         return new ProcessRuntime(spec.serviceName(), settings, spec.listener(), spec.blockingExecutor(),
                 spec.stateDirectory(), SETSID.orElse(null));
+    }
+
+    /**
+     * Stops the processes an earlier aegis started for a service that is gone from the configuration (found by
+     * its record, its session and its marker), with the default grace period, and deletes the record; the
+     * folder and the service's old output stay.
+     */
+    @Override
+    public void stopLeftovers(Path serviceDirectory) {
+        Optional<ServiceProcessRecord> record;
+        try {
+            record = ServiceProcessRecord.read(serviceDirectory);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "ignoring {0}: {1}", serviceDirectory, e.getMessage());
+            return;
+        }
+        if (record.isEmpty()) {
+            return;
+        }
+        String formerName = String.valueOf(serviceDirectory.getFileName());
+        LeftoverProcesses.stopFormerService(formerName, serviceDirectory, record.get(),
+                ProcessRuntimeSettings.DEFAULT_STOP_GRACE_PERIOD);
+        try {
+            ServiceProcessRecord.deleteIfFor(serviceDirectory, record.get().pid());
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "cannot delete {0}: {1}", serviceDirectory, e.getMessage());
+        }
     }
 
     /**

@@ -179,6 +179,32 @@ class ProcessOwnershipTest {
     }
 
     @Test
+    void whatAKilledAegisLeftForAServiceNoLongerConfiguredIsStoppedAndItsRecordDeleted() throws IOException {
+        // A killed aegis left "web" running; the next one has no service "web" any more (renamed or removed).
+        RuntimeAdapter killed = new ProcessRuntimeFactory().create(spec(Map.of("command",
+                "(sleep 66 & echo $! > orphan.pid); while true; do sleep 0.1; done", "shell", true,
+                "stopGracePeriod", "2s"), status -> { }));
+        join(killed.start());
+        long leftover = pid(killed);
+        long orphan = pidFrom("orphan.pid");
+
+        new ProcessRuntimeFactory().stopLeftovers(stateDirectory);
+
+        assertThat(isRunning(leftover)).as("the leftover %d", leftover).isFalse();
+        assertThat(isRunning(orphan)).as("the leftover's orphan %d", orphan).isFalse();
+        assertThat(ServiceProcessRecord.read(stateDirectory)).isEmpty();
+    }
+
+    @Test
+    void stopLeftoversLeavesAFolderWithoutARecordAlone() throws IOException {
+        java.nio.file.Files.writeString(stateDirectory.resolve("output.log"), "old output\n");
+
+        new ProcessRuntimeFactory().stopLeftovers(stateDirectory);
+
+        assertThat(java.nio.file.Files.readString(stateDirectory.resolve("output.log"))).isEqualTo("old output\n");
+    }
+
+    @Test
     void whileWhatAKilledAegisLeftIsBeingReplacedTheWorkloadIsNotRunning() throws IOException {
         // A leftover that ignores SIGTERM holds on for the whole grace period: a check passing meanwhile answers
         // for it, and the engine must be told that the service's own process is not running (it said UNKNOWN,
