@@ -132,7 +132,9 @@ public final class FleetAgent {
                         ManagementFactory.getThreadMXBean().getThreadCount());
             }
             int metricsPort = engine.metricsPort().orElseThrow();
-            printScrape(metricsPort, scrapes);
+            if (scrapes > 0) {
+                printScrape(metricsPort, scrapes);
+            }
             long heapAfter = heapAfterGc();
             int threads = ManagementFactory.getThreadMXBean().getThreadCount();
             int peakThreads = ManagementFactory.getThreadMXBean().getPeakThreadCount();
