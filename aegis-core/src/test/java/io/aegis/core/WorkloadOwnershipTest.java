@@ -62,9 +62,10 @@ class WorkloadOwnershipTest {
 
         // Not HEALTHY once the start period is over: UNHEALTHY, because the passing check is not the service's.
         ServiceSnapshot api = await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow(),
+                // (the first checks may come before the process was even started: "not started yet")
                 snapshot -> snapshot.state() == ServiceState.UNHEALTHY && snapshot.lastResult()
-                        .flatMap(CheckResult::failureReason).filter(reason -> reason == FailureReason.NOT_RUNNING)
-                        .isPresent());
+                        .filter(result -> result.failureReason().filter(r -> r == FailureReason.NOT_RUNNING).isPresent())
+                        .filter(result -> result.message().contains("exited with code")).isPresent());
 
         assertThat(api.lastResult().orElseThrow().message()).matches("the check passes but aegis' process for this"
                 + " service is not running \\(pid \\d+ exited with code 1\\): something else serves the endpoint"
