@@ -1,5 +1,8 @@
 package io.aegis.core;
 
+import static io.aegis.core.testing.ChildProcesses.commandLine;
+import static io.aegis.core.testing.ChildProcesses.freePort;
+import static io.aegis.core.testing.ChildProcesses.javaCommand;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,6 +13,7 @@ import io.aegis.api.ServiceState;
 import io.aegis.api.event.CheckCompleted;
 import io.aegis.api.event.RecoveryFinished;
 import io.aegis.api.event.ServiceEvent;
+import io.aegis.core.testing.ChildProcesses;
 import io.aegis.core.testing.DemoServerMain;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -70,7 +74,7 @@ class CheckCapacityTest {
         await().atMost(AWAIT).until(() -> engine.service("demo").orElseThrow().state() == ServiceState.HEALTHY);
         // Every blocking-check thread is taken (the old single pool had 16 threads too) and more scripts wait.
         await().atMost(AWAIT).until(() -> runningSleeps() >= 16);
-        long firstPid = pidOf(port);
+        long firstPid = ChildProcesses.demoServerPid(port);
 
         ProcessHandle.of(firstPid).orElseThrow().destroyForcibly();
 
@@ -233,32 +237,7 @@ class CheckCapacityTest {
                 .filter(p -> commandLine(p.pid()).startsWith("sleep")).count();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 
-    /** The live child serving {@code port}; reads /proc because ProcessHandle.Info drops long command lines. */
-    private static long pidOf(int port) {
-        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
-                .filter(p -> commandLine(p.pid()).contains(DemoServerMain.class.getName() + "\u0000" + port))
-                .mapToLong(ProcessHandle::pid).max().orElseThrow();
-    }
 
-    private static String commandLine(long pid) {
-        try {
-            return Files.readString(Path.of("/proc", String.valueOf(pid), "cmdline"));
-        } catch (IOException e) {
-            return "";
-        }
-    }
 
-    private static List<String> javaCommand(Class<?> main, String... args) {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-                main.getName()));
-        command.addAll(List.of(args));
-        return command;
-    }
 }

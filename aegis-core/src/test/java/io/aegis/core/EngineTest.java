@@ -1,5 +1,8 @@
 package io.aegis.core;
 
+import static io.aegis.core.testing.ChildProcesses.commandLine;
+import static io.aegis.core.testing.ChildProcesses.freePort;
+import static io.aegis.core.testing.ChildProcesses.javaCommand;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
@@ -18,12 +21,12 @@ import io.aegis.api.event.RecoveryStarted;
 import io.aegis.api.event.ServiceEvent;
 import io.aegis.api.event.StateChanged;
 import io.aegis.api.event.WorkloadExited;
+import io.aegis.core.testing.ChildProcesses;
 import io.aegis.core.testing.DemoServerMain;
 import io.aegis.core.testing.HangingCheckerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -348,7 +351,7 @@ class EngineTest {
                 .build()).build().start();
         await().atMost(AWAIT).until(() -> engine.service("demo").orElseThrow().state() == ServiceState.HEALTHY);
         assertThat(eventsOf(RecoveryStarted.class)).as("no restart while the process was booting").isEmpty();
-        long firstPid = pidListeningOn(port);
+        long firstPid = ChildProcesses.demoServerPid(port);
 
         ProcessHandle.of(firstPid).orElseThrow().destroyForcibly();
 
@@ -357,7 +360,7 @@ class EngineTest {
         await().atMost(AWAIT).until(() -> engine.service("demo").orElseThrow().state() == ServiceState.HEALTHY);
         assertThat(eventsOf(WorkloadExited.class)).singleElement()
                 .satisfies(exit -> assertThat(exit.status().pid()).hasValue(firstPid));
-        long secondPid = pidListeningOn(port);
+        long secondPid = ChildProcesses.demoServerPid(port);
         assertThat(secondPid).isNotEqualTo(firstPid);
 
         engine.close();
@@ -420,7 +423,7 @@ class EngineTest {
                 .build()).build().start();
         await().atMost(AWAIT).until(() -> engine.service("demo").orElseThrow().state() == ServiceState.HEALTHY);
 
-        ProcessHandle.of(pidListeningOn(port)).orElseThrow().destroyForcibly();
+        ProcessHandle.of(ChildProcesses.demoServerPid(port)).orElseThrow().destroyForcibly();
         await().atMost(AWAIT).until(() -> !eventsOf(RecoveryConcluded.class).isEmpty());
 
         assertThat(eventsOf(RecoveryConcluded.class)).singleElement().satisfies(concluded -> {
@@ -632,11 +635,6 @@ class EngineTest {
         return config;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 
     private static boolean portAcceptsConnections(int port) {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -646,26 +644,6 @@ class EngineTest {
         }
     }
 
-    /** The live child started for {@code port}; reads /proc because ProcessHandle.Info drops long command lines. */
-    private static long pidListeningOn(int port) {
-        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
-                .filter(p -> commandLine(p.pid()).contains(DemoServerMain.class.getName() + "\u0000" + port))
-                .mapToLong(ProcessHandle::pid).max().orElseThrow();
-    }
 
-    private static String commandLine(long pid) {
-        try {
-            return Files.readString(Path.of("/proc", String.valueOf(pid), "cmdline"));
-        } catch (IOException e) {
-            return "";
-        }
-    }
 
-    private static List<String> javaCommand(Class<?> main, String... args) {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new java.util.ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-                main.getName()));
-        command.addAll(List.of(args));
-        return command;
-    }
 }
