@@ -34,29 +34,8 @@ class BlockingChecksIT {
         int metricsPort = Loopback.freePort();
         Path script = Files.writeString(dir.resolve("hang.sh"), "#!/bin/sh\nexec sleep 60\n");
         assertThat(script.toFile().setExecutable(true)).isTrue();
-        StringBuilder yaml = new StringBuilder("""
-                global:
-                  metricsEnabled: true
-                  metricsPort: %d
-                services:
-                  - name: demo
-                    type: http
-                    endpoint: http://127.0.0.1:%d/health
-                    interval: 500ms
-                    timeout: 1s
-                    startPeriod: 3s
-                    actions:
-                      onFailure: restart
-                      backoff:
-                        initial: 100ms
-                    runtime:
-                      type: process
-                      command: [%s, -Xmx64m, -XX:+UseSerialGC, -XX:TieredStopAtLevel=1, -jar, %s, --port=%d]
-                      stopGracePeriod: 5s
-                      logFile: %s
-                """.formatted(metricsPort, demoPort, TestConfigs.quote(AegisProcess.java().toString()),
-                TestConfigs.quote(AegisProcess.demoJar().toString()), demoPort,
-                TestConfigs.quote(dir.resolve("demo.log").toString())));
+        // The demo service of the other ITs, plus 32 scripts that hang.
+        StringBuilder yaml = new StringBuilder(Files.readString(TestConfigs.supervisedDemo(dir, demoPort, metricsPort)));
         for (int i = 0; i < 32; i++) {
             yaml.append("""
                       - name: script-%d
