@@ -113,7 +113,10 @@ final class LeftoverProcesses {
         }
         OptionalLong validSession = session;
         return () -> {
-            Set<ProcessHandle> all = new LinkedHashSet<>(processes.find(validSession));
+            // What the recorded run forked started after it, stale record (reused pid) or not.
+            long notBefore = record.flatMap(r -> r.startTicks().isPresent() ? Optional.of(r.startTicks().getAsLong())
+                    : Optional.empty()).orElse(0L);
+            Set<ProcessHandle> all = new LinkedHashSet<>(processes.find(validSession, notBefore));
             // Without /proc, the record is all there is: the recorded process and its descendants.
             record.flatMap(r -> ProcessHandle.of(r.pid()).filter(r::describes)).filter(ProcFs::isRunning)
                     .ifPresent(leader -> {

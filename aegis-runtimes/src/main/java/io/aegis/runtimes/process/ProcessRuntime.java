@@ -90,12 +90,15 @@ final class ProcessRuntime implements RuntimeAdapter {
         final Process process;
         /** The session it leads, when it was started with {@code setsid}. */
         final OptionalLong session;
+        /** When it started (ticks since boot; 0 where unknown): what it forks started later. */
+        final long startTicks;
         /** Guarded by the adapter's lock. */
         boolean stopRequested;
 
         Run(Process process, OptionalLong session) {
             this.process = process;
             this.session = session;
+            this.startTicks = ProcFs.stat(process.pid()).map(ProcFs.Stat::startTicks).orElse(0L);
         }
     }
 
@@ -354,7 +357,7 @@ final class ProcessRuntime implements RuntimeAdapter {
 
     /** The run's process and everything of its service: its session and the processes with the marker. */
     private ProcessTree tree(Run run) {
-        return new ProcessTree(run.process, () -> processes.find(run.session));
+        return new ProcessTree(run.process, () -> processes.find(run.session, run.startTicks));
     }
 
     /**

@@ -50,6 +50,16 @@ final class ServiceProcesses {
      * given) or carry this service's marker; empty where there is no {@code /proc}.
      */
     List<ProcessHandle> find(OptionalLong session) {
+        return find(session, 0);
+    }
+
+    /**
+     * As {@link #find(OptionalLong)}, reading the environment only of processes that started at or after
+     * {@code notBeforeTicks} (clock ticks since boot, as in /proc/<pid>/stat): everything a service ever forked
+     * started after the process it forked from, and reading every process' environment is what makes a scan
+     * cost (6–9 ms for 60 processes, ~100 ms for 1,000); the stat of each is cheap.
+     */
+    List<ProcessHandle> find(OptionalLong session, long notBeforeTicks) {
         List<ProcessHandle> found = new ArrayList<>();
         long self = ProcessHandle.current().pid();
         for (long pid : ProcFs.pids()) {
@@ -61,7 +71,7 @@ final class ServiceProcesses {
                 continue;
             }
             boolean member = (session.isPresent() && stat.session() == session.getAsLong())
-                    || ProcFs.hasEnvironmentEntry(pid, entry);
+                    || (stat.startTicks() >= notBeforeTicks && ProcFs.hasEnvironmentEntry(pid, entry));
             if (member) {
                 ProcessHandle.of(pid).ifPresent(found::add);
             }
