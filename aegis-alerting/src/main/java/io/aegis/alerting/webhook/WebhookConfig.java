@@ -3,6 +3,7 @@ package io.aegis.alerting.webhook;
 import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
 import io.aegis.api.Durations;
+import io.aegis.api.HeaderValues;
 import io.aegis.api.Settings;
 import io.aegis.api.UrlCredentials;
 import java.net.URI;

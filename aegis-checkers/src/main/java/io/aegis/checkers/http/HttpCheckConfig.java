@@ -2,6 +2,7 @@ package io.aegis.checkers.http;
 
 import io.aegis.api.CheckerSpec;
 import io.aegis.api.Durations;
+import io.aegis.api.HeaderValues;
 import io.aegis.api.Settings;
 import io.aegis.api.UrlCredentials;
 import io.aegis.checkers.internal.ConfigProblems;
