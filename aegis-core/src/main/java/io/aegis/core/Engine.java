@@ -537,7 +537,7 @@ public final class Engine implements AutoCloseable {
             createNotifiers();
             this.alerts = new AlertDispatcher(notifiers, timer, pluginCalls, builder.clock);
             MonitorContext context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, alerts,
-                    pools.blockingChecks(), skippedChecks);
+                    pools.blockingChecks(), skippedChecks, report.redactor());
             EngineMetrics metrics = metricsEnabled ? new EngineMetrics(metricsRegistry, builder.clock) : null;
             if (metrics != null) {
                 skippedChecks.countInto(metrics::checkSkipped);
@@ -611,8 +611,8 @@ public final class Engine implements AutoCloseable {
                     .interval(service.interval()).timeout(service.timeout()).settings(service.settings())
                     .metadata(service.metadata()).blockingExecutor(pools.blockingChecks().executor()).build();
             // what the checker reports passes the redactor before the engine logs or publishes it
-            HealthChecker checker = createPlugin(() -> RedactingPlugins.wrap(HealthChecker.class,
-                    factory.get().create(spec), report.redactor()), service.settings().keyPath("type"),
+            // Its results are redacted by the monitor, once per attempt: no wrapper on the check's hot path.
+            HealthChecker checker = createPlugin(() -> factory.get().create(spec), service.settings().keyPath("type"),
                     "checker " + service.checkType());
             if (checker != null) {
                 checkers.add(checker);

@@ -13,7 +13,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
 
 /**
- * Puts a {@link Redactor} between the engine and a plugin (checker, recovery action, notifier), so that what a
+ * Puts a {@link Redactor} between the engine and a plugin (recovery action, notifier), so that what a
  * plugin reports never carries a secret into the engine's logs, events, snapshots and alerts, and what the
  * engine hands a notifier never carries one out:
  * <ul>
@@ -26,7 +26,9 @@ import java.util.concurrent.Future;
  *       {@link Redactor.RedactedException}.
  * </ul>
  *
- * <p>A dynamic proxy rather than one wrapper class per SPI on purpose: every method, including {@code default}
+ * <p>Checkers are not wrapped: their results are redacted by the monitor once per attempt ({@link MonitorContext}),
+ * which keeps reflection and extra stages off the check's hot path. A dynamic proxy rather than one wrapper
+ * class per SPI on purpose: every method, including {@code default}
  * methods added to the SPI later (and ones this class does not know), still reaches the plugin's own
  * implementation. Cancelling a returned stage cancels the plugin's stage, as the engine's deadlines expect.
  */

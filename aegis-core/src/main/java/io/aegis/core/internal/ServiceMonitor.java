@@ -357,6 +357,8 @@ public final class ServiceMonitor {
             cycleRunning = false;
             return;
         }
+        // What the checker (or its failure) says may quote a secret: masked before anything logs or publishes it.
+        result = context.redactor().redact(result);
         // Passing is the service's own only while its workload runs (issue 7: an orphan served the port).
         result = WorkloadPresence.check(result, runtime, definition.endpoint());
         Instant now = now();
