@@ -2,7 +2,6 @@ package io.aegis.core;
 
 import static io.aegis.core.testing.ChildProcesses.commandLine;
 import static io.aegis.core.testing.ChildProcesses.freePort;
-import static io.aegis.core.testing.ChildProcesses.javaCommand;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,7 +13,6 @@ import io.aegis.api.event.CheckCompleted;
 import io.aegis.api.event.RecoveryFinished;
 import io.aegis.api.event.ServiceEvent;
 import io.aegis.core.testing.ChildProcesses;
-import io.aegis.core.testing.DemoServerMain;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -27,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -68,8 +65,7 @@ class CheckCapacityTest {
         engine = builder.service(ServiceDefinition.builder("demo")
                 .check("http", "http://127.0.0.1:" + port + "/health")
                 .interval(Duration.ofMillis(200)).timeout(Duration.ofSeconds(1)).onFailure("restart")
-                .runtime("process", Map.of("command", javaCommand(DemoServerMain.class, String.valueOf(port)),
-                        "logFile", tempDir.resolve("demo.log").toString(), "stopGracePeriod", "2s"))
+                .runtime("process", ChildProcesses.demoServerRuntime(port, tempDir.resolve("demo.log")))
                 .build()).build().start();
         await().atMost(AWAIT).until(() -> engine.service("demo").orElseThrow().state() == ServiceState.HEALTHY);
         // Every blocking-check thread is taken (the old single pool had 16 threads too) and more scripts wait.

@@ -2,7 +2,6 @@ package io.aegis.core;
 
 import static io.aegis.core.testing.ChildProcesses.commandLine;
 import static io.aegis.core.testing.ChildProcesses.freePort;
-import static io.aegis.core.testing.ChildProcesses.javaCommand;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
@@ -22,7 +21,6 @@ import io.aegis.api.event.ServiceEvent;
 import io.aegis.api.event.StateChanged;
 import io.aegis.api.event.WorkloadExited;
 import io.aegis.core.testing.ChildProcesses;
-import io.aegis.core.testing.DemoServerMain;
 import io.aegis.core.testing.HangingCheckerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -346,8 +344,7 @@ class EngineTest {
         engine = builder().service(ServiceDefinition.builder("demo")
                 .check("http", "http://127.0.0.1:" + port + "/health")
                 .interval(Duration.ofMillis(200)).timeout(Duration.ofSeconds(1)).onFailure("restart")
-                .runtime("process", Map.of("command", javaCommand(DemoServerMain.class, String.valueOf(port)),
-                        "logFile", tempDir.resolve("demo.log").toString(), "stopGracePeriod", "2s"))
+                .runtime("process", ChildProcesses.demoServerRuntime(port, tempDir.resolve("demo.log")))
                 .build()).build().start();
         await().atMost(AWAIT).until(() -> engine.service("demo").orElseThrow().state() == ServiceState.HEALTHY);
         assertThat(eventsOf(RecoveryStarted.class)).as("no restart while the process was booting").isEmpty();
@@ -372,14 +369,7 @@ class EngineTest {
     @Test
     void givesUpAfterTheRecoveryBudgetAndMarksTheServiceFailed() throws IOException {
         int port = freePort();
-        engine = builder().service(ServiceDefinition.builder("crashy")
-                .check("http", "http://127.0.0.1:" + port + "/health")
-                .interval(Duration.ofMillis(200)).onFailure("restart")
-                .recoveryPolicy(RecoveryPolicy.custom().backoff(Duration.ofMillis(10), 1.0, Duration.ofMillis(10))
-                        .budget(2, Duration.ofMinutes(10)).build())
-                .runtime("process", Map.of("command", List.of("sh", "-c", "exit 3"),
-                        "logFile", tempDir.resolve("crashy.log").toString()))
-                .build()).build().start();
+        engine = builder().service(crashLoop(port, 2)).build().start();
 
         await().atMost(AWAIT).until(() -> engine.service("crashy").orElseThrow().state() == ServiceState.FAILED);
         assertThat(eventsOf(RecoveryBudgetExhausted.class)).singleElement()
@@ -389,14 +379,8 @@ class EngineTest {
     @Test
     void aCrashLoopCountsEveryRestartAsNotHealthyAndNoneAsSucceeded() throws Exception {
         int port = freePort();
-        engine = builder().metricsEnabled(true).metricsHost("127.0.0.1").metricsPort(0).service(ServiceDefinition.builder("crashy")
-                .check("http", "http://127.0.0.1:" + port + "/health")
-                .interval(Duration.ofMillis(200)).onFailure("restart")
-                .recoveryPolicy(RecoveryPolicy.custom().backoff(Duration.ofMillis(10), 1.0, Duration.ofMillis(10))
-                        .budget(3, Duration.ofMinutes(10)).build())
-                .runtime("process", Map.of("command", List.of("sh", "-c", "exit 3"),
-                        "logFile", tempDir.resolve("crashy.log").toString()))
-                .build()).build().start();
+        engine = builder().metricsEnabled(true).metricsHost("127.0.0.1").metricsPort(0).service(crashLoop(port, 3))
+                .build().start();
 
         await().atMost(AWAIT).until(() -> engine.service("crashy").orElseThrow().state() == ServiceState.FAILED);
 
@@ -418,8 +402,7 @@ class EngineTest {
         engine = builder().metricsEnabled(true).metricsHost("127.0.0.1").metricsPort(0).service(ServiceDefinition.builder("demo")
                 .check("http", "http://127.0.0.1:" + port + "/health")
                 .interval(Duration.ofMillis(200)).timeout(Duration.ofSeconds(1)).onFailure("restart")
-                .runtime("process", Map.of("command", javaCommand(DemoServerMain.class, String.valueOf(port)),
-                        "logFile", tempDir.resolve("demo.log").toString(), "stopGracePeriod", "2s"))
+                .runtime("process", ChildProcesses.demoServerRuntime(port, tempDir.resolve("demo.log")))
                 .build()).build().start();
         await().atMost(AWAIT).until(() -> engine.service("demo").orElseThrow().state() == ServiceState.HEALTHY);
 
@@ -646,4 +629,16 @@ class EngineTest {
 
 
 
+
+    /** A service whose process exits with 3 at once on every start, restarted 10 ms later, within {@code budget}. */
+    private ServiceDefinition crashLoop(int port, int budget) {
+        return ServiceDefinition.builder("crashy")
+                .check("http", "http://127.0.0.1:" + port + "/health")
+                .interval(Duration.ofMillis(200)).onFailure("restart")
+                .recoveryPolicy(RecoveryPolicy.custom().backoff(Duration.ofMillis(10), 1.0, Duration.ofMillis(10))
+                        .budget(budget, Duration.ofMinutes(10)).build())
+                .runtime("process", Map.of("command", List.of("sh", "-c", "exit 3"),
+                        "logFile", tempDir.resolve("crashy.log").toString()))
+                .build();
+    }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Ports and child processes for the engine's tests: real ones, found through /proc. */
 public final class ChildProcesses {
@@ -30,6 +31,15 @@ public final class ChildProcesses {
                 main.getName()));
         command.addAll(List.of(args));
         return command;
+    }
+
+    /**
+     * The {@code runtime:} settings of a process service running {@link DemoServerMain} on {@code port}, its
+     * output in {@code logFile}, stopped with a 2 s grace period.
+     */
+    public static Map<String, Object> demoServerRuntime(int port, Path logFile) {
+        return Map.of("command", javaCommand(DemoServerMain.class, String.valueOf(port)), "logFile",
+                logFile.toString(), "stopGracePeriod", "2s");
     }
 
     /** The live child running {@link DemoServerMain} for {@code port} (the newest, if several). */
