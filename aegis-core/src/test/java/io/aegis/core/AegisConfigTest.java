@@ -871,6 +871,23 @@ class AegisConfigTest {
     }
 
     @Test
+    void aServiceWithABadNameIsStillCheckedSoEveryMistakeIsReportedAtOnce() {
+        AegisConfig config = parse("""
+                services:
+                  - name: "my svc"
+                    type: htp
+                    endpoint: http://localhost:8080/health
+                """);
+
+        assertThatThrownBy(() -> Engine.builder().config(config).metricsEnabled(false).build())
+                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.errors()).satisfiesExactly(
+                        name -> assertThat(name).startsWith("aegis.yaml:2:11: services[0].name: expected a service"
+                                + " name of"),
+                        type -> assertThat(type).startsWith("aegis.yaml:3:11: services[0].type: unknown checker type"
+                                + " \"htp\"")));
+    }
+
+    @Test
     void rejectsServiceNamesOutsideTheRule() {
         for (String name : List.of("'my svc'", "-api", ".hidden", "api/v2", "\"caf\u00e9\"", "x".repeat(64))) {
             assertThat(problems("services:\n  - {name: " + name + ", type: tcp, endpoint: 'localhost:80'}\n"))

@@ -220,10 +220,13 @@ public final class ConfigLoader {
         String endpoint = read(() -> service.requireString("endpoint", "what to check (a URL, host:port or script path)"),
                 null);
         boolean leftOut = false;
+        // A service whose only fault is its name is still checked under a stand-in name, so that the mistakes in
+        // the rest of it (an unknown type, a plugin's settings) are reported with it, all at once.
+        String checkedName = name;
         if (name != null && !ServiceDefinition.isValidName(name)) {
             problems.add(new ConfigProblem(service.keyPath("name"), "expected a service name of "
                     + ServiceDefinition.NAME_RULE + ", found " + QuotedText.of(name)));
-            leftOut = true; // but still known to references below, which need no second error
+            checkedName = "invalid-name-" + (serviceNames.size() + 1);
         }
         if (name != null) {
             String first = serviceNames.putIfAbsent(name, service.path());
@@ -256,7 +259,7 @@ public final class ConfigLoader {
             return Optional.empty();
         }
         try {
-            ServiceDefinition.Builder builder = ServiceDefinition.builder(name).check(type, endpoint);
+            ServiceDefinition.Builder builder = ServiceDefinition.builder(checkedName).check(type, endpoint);
             set(service, "interval", () -> builder.interval(interval));
             set(service, "timeout", () -> builder.timeout(timeout));
             set(service, "retries", () -> builder.retries(retries));
