@@ -15,7 +15,7 @@ import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeAdapterFactory;
 import io.aegis.api.RuntimeSpec;
 import io.aegis.api.Settings;
-import io.aegis.api.event.ServiceEvent;
+import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.internal.AlertDispatcher;
 import io.aegis.core.internal.BlockingChecks;
 import io.aegis.core.internal.Deadlines;

@@ -1,7 +1,7 @@
 package io.aegis.core;
 
 import io.aegis.api.CheckResult;
-import io.aegis.api.ServiceState;
+import io.aegis.core.ServiceState;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;

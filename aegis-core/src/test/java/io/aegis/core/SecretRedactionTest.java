@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
-import io.aegis.api.event.CheckCompleted;
-import io.aegis.api.event.ServiceEvent;
-import io.aegis.api.event.StateChanged;
+import io.aegis.core.event.CheckCompleted;
+import io.aegis.core.event.ServiceEvent;
+import io.aegis.core.event.StateChanged;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

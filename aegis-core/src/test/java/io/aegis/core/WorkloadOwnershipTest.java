@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.sun.net.httpserver.HttpServer;
 import io.aegis.api.CheckResult;
 import io.aegis.api.FailureReason;
-import io.aegis.api.ServiceState;
+import io.aegis.core.ServiceState;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

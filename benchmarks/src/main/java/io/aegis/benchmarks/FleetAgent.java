@@ -1,6 +1,6 @@
 package io.aegis.benchmarks;
 
-import io.aegis.api.event.CheckCompleted;
+import io.aegis.core.event.CheckCompleted;
 import io.aegis.core.Engine;
 import io.aegis.core.ServiceDefinition;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.aegis.core.internal;
 
-import io.aegis.api.event.ServiceEvent;
+import io.aegis.core.event.ServiceEvent;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

@@ -2,7 +2,7 @@ package io.aegis.core.internal;
 
 import io.aegis.api.CheckResult;
 import io.aegis.api.HealthStatus;
-import io.aegis.api.ServiceState;
+import io.aegis.core.ServiceState;
 import java.time.Instant;
 import java.util.Optional;
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.aegis.api.CheckResult;
 import io.aegis.api.FailureReason;
-import io.aegis.api.ServiceState;
+import io.aegis.core.ServiceState;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;

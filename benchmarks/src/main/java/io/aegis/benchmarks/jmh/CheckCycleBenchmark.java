@@ -3,7 +3,7 @@ package io.aegis.benchmarks.jmh;
 import io.aegis.api.ActionOutcome;
 import io.aegis.api.CheckResult;
 import io.aegis.api.HealthChecker;
-import io.aegis.api.event.CheckCompleted;
+import io.aegis.core.event.CheckCompleted;
 import io.aegis.core.ServiceDefinition;
 import io.aegis.core.internal.AlertDispatcher;
 import io.aegis.core.internal.EventBus;
@@ -86,7 +86,7 @@ public class CheckCycleBenchmark {
                 .interval(Duration.ofSeconds(1)).timeout(Duration.ofSeconds(1)).build();
         if (metrics) {
             EngineMetrics engineMetrics = new EngineMetrics(new PrometheusRegistry(), clock);
-            bus.subscribe(io.aegis.api.event.ServiceEvent.class, engineMetrics::onEvent);
+            bus.subscribe(io.aegis.core.event.ServiceEvent.class, engineMetrics::onEvent);
             engineMetrics.serviceAdded("bench");
         }
         HealthChecker checker = context -> HEALTHY;

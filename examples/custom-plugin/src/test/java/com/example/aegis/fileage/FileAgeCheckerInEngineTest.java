@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.aegis.api.ServiceState;
-import io.aegis.api.event.StateChanged;
+import io.aegis.core.ServiceState;
+import io.aegis.core.event.StateChanged;
 import io.aegis.core.AegisConfig;
 import io.aegis.core.Engine;
 import io.aegis.core.InvalidConfigurationException;

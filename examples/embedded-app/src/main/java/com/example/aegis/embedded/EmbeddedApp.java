@@ -2,8 +2,8 @@ package com.example.aegis.embedded;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.aegis.api.event.RecoveryFinished;
-import io.aegis.api.event.StateChanged;
+import io.aegis.core.event.RecoveryFinished;
+import io.aegis.core.event.StateChanged;
 import io.aegis.core.AegisConfig;
 import io.aegis.core.Engine;
 import io.aegis.core.ServiceDefinition;

@@ -1,4 +1,4 @@
-package io.aegis.api.event;
+package io.aegis.core.event;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /**
  * The service needed more recoveries than its budget allows; the engine stops recovering it and marks it
- * {@link io.aegis.api.ServiceState#FAILED}.
+ * {@link io.aegis.core.ServiceState#FAILED}.
  *
  * @param serviceName the service
  * @param at when

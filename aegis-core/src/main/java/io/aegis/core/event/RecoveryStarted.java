@@ -1,4 +1,4 @@
-package io.aegis.api.event;
+package io.aegis.core.event;
 
 import java.time.Instant;
 import java.util.Objects;

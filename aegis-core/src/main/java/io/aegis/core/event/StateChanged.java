@@ -1,6 +1,6 @@
-package io.aegis.api.event;
+package io.aegis.core.event;
 
-import io.aegis.api.ServiceState;
+import io.aegis.core.ServiceState;
 import java.time.Instant;
 import java.util.Objects;
 

@@ -1,4 +1,4 @@
-package io.aegis.api.event;
+package io.aegis.core.event;
 
 import io.aegis.api.ActionOutcome;
 import java.time.Instant;

@@ -3,4 +3,4 @@
  * recoveries and workload exits. Embedding applications subscribe to them; they are also what metrics
  * and alerting are built from.
  */
-package io.aegis.api.event;
+package io.aegis.core.event;

@@ -1,4 +1,4 @@
-package io.aegis.api;
+package io.aegis.core;
 
 /**
  * Where a supervised service stands, as tracked by the engine's per-service state machine.
