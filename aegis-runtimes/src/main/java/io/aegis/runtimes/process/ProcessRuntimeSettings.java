@@ -2,6 +2,7 @@ package io.aegis.runtimes.process;
 
 import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
+import io.aegis.api.Durations;
 import io.aegis.api.Settings;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -28,6 +29,13 @@ import java.util.Optional;
  * @param stopGracePeriod how long {@code stop} waits after SIGTERM before it kills
  * @param commandKeyPath the key path of {@code command}, for error messages at start
  * @param stateDirectory the service's private state directory: the default log file and the output pipe
+ * @param rollbackCommand {@code rollback.command}: the command line of the previous known-good release, run by
+ *     {@code rollback} in place of {@code command} (same {@code env} and {@code workingDir}, no {@code args});
+ *     empty when the service declares none, and then it cannot be rolled back
+ * @param isolateCommand {@code isolate.command}: the hook {@code isolate} runs (to drain the service from a load
+ *     balancer, say) while the service's process keeps running; empty to run none
+ * @param isolateTimeout {@code isolate.timeout}: how long the isolate hook may run before it is killed and the
+ *     isolation fails
  */
 record ProcessRuntimeSettings(
         List<String> command,
@@ -38,7 +46,23 @@ record ProcessRuntimeSettings(
         int logBackups,
         Duration stopGracePeriod,
         String commandKeyPath,
-        Path stateDirectory) {
+        Path stateDirectory,
+        Optional<ConfiguredCommand> rollbackCommand,
+        Optional<ConfiguredCommand> isolateCommand,
+        Duration isolateTimeout) {
+
+    /**
+     * A command line read from the configuration, and where: the key path that error messages name.
+     *
+     * @param words the program and its arguments, exactly as handed to the operating system
+     * @param keyPath the key it was read from, such as {@code services[0].runtime.rollback.command}
+     */
+    record ConfiguredCommand(List<String> words, String keyPath) {
+        ConfiguredCommand {
+            words = List.copyOf(words);
+            Objects.requireNonNull(keyPath, "keyPath");
+        }
+    }
 
     /** The grace period between SIGTERM and SIGKILL when {@code stopGracePeriod} is not set. */
     static final Duration DEFAULT_STOP_GRACE_PERIOD = Duration.ofSeconds(10);
@@ -55,6 +79,12 @@ record ProcessRuntimeSettings(
     /** Each rotation renames every backup: more than this is a typo, not a retention policy. */
     static final int MAX_LOG_BACKUPS = 1000;
 
+    /** How long the isolate hook may run when {@code isolate.timeout} is not set. */
+    static final Duration DEFAULT_ISOLATE_TIMEOUT = Duration.ofSeconds(30);
+
+    /** The longest {@code isolate.timeout}: a hook that needs longer is a job, not a step of a recovery. */
+    static final Duration MAX_ISOLATE_TIMEOUT = Duration.ofMinutes(10);
+
     /** The shell used for {@code shell: true}; POSIX only. */
     static final String SHELL = "/bin/sh";
 
@@ -69,6 +99,9 @@ record ProcessRuntimeSettings(
         Objects.requireNonNull(stopGracePeriod, "stopGracePeriod");
         Objects.requireNonNull(commandKeyPath, "commandKeyPath");
         Objects.requireNonNull(stateDirectory, "stateDirectory");
+        Objects.requireNonNull(rollbackCommand, "rollbackCommand");
+        Objects.requireNonNull(isolateCommand, "isolateCommand");
+        Objects.requireNonNull(isolateTimeout, "isolateTimeout");
     }
 
     /**
@@ -108,12 +141,47 @@ record ProcessRuntimeSettings(
             command.flatMap(words -> programProblem(words.get(0), workingDirectory, searchPath, settings))
                     .ifPresent(problems::add);
         }
+        String extraSearchPath = searchPath != null && (workingDirectory.isPresent() || !settings.has("workingDir"))
+                ? searchPath : null;
+        Optional<Settings> rollback = read(problems, () -> settings.section("rollback")).flatMap(section -> section);
+        Optional<ConfiguredCommand> rollbackCommand =
+                rollback.flatMap(section -> extraCommand(problems, section, workingDirectory, extraSearchPath));
+        Optional<Settings> isolate = read(problems, () -> settings.section("isolate")).flatMap(section -> section);
+        Optional<ConfiguredCommand> isolateCommand =
+                isolate.flatMap(section -> extraCommand(problems, section, workingDirectory, extraSearchPath));
+        Optional<Duration> isolateTimeout = read(problems, () -> isolate.map(ProcessRuntimeSettings::isolateTimeout)
+                .orElse(DEFAULT_ISOLATE_TIMEOUT));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new ProcessRuntimeSettings(command.orElseThrow(), environment, workingDirectory, logFile.orElseThrow(),
                 logMaxSize.orElseThrow(), logBackups.orElseThrow().intValue(), stopGracePeriod.orElseThrow(),
-                settings.keyPath("command"), stateDirectory);
+                settings.keyPath("command"), stateDirectory, rollbackCommand, isolateCommand, isolateTimeout.orElseThrow());
+    }
+
+    /**
+     * Reads the {@code command} (and {@code shell}) of a {@code rollback:} or {@code isolate:} block: the same forms
+     * as the service's own {@code command}, run in the same {@code workingDir} with the same {@code env}, and checked
+     * for the program the same way when {@code searchPath} is not null. Problems go to {@code problems}; empty then.
+     */
+    private static Optional<ConfiguredCommand> extraCommand(List<ConfigProblem> problems, Settings section,
+            Optional<Path> workingDirectory, String searchPath) {
+        boolean shell = read(problems, () -> section.bool("shell", false)).orElse(false);
+        Optional<List<String>> words = read(problems, () -> command(section, shell, List.of()));
+        if (searchPath != null) {
+            words.flatMap(w -> programProblem(w.get(0), workingDirectory, searchPath, section)).ifPresent(problems::add);
+        }
+        return words.map(w -> new ConfiguredCommand(w, section.keyPath("command")));
+    }
+
+    private static Duration isolateTimeout(Settings isolate) {
+        Duration timeout = isolate.duration("timeout", DEFAULT_ISOLATE_TIMEOUT);
+        if (timeout.isZero() || timeout.isNegative() || timeout.compareTo(MAX_ISOLATE_TIMEOUT) > 0) {
+            throw new ConfigException(isolate.keyPath("timeout"), "expected a duration from 1ms to "
+                    + Durations.format(MAX_ISOLATE_TIMEOUT) + " (how long the isolate hook may run), found \""
+                    + Durations.format(timeout) + "\"");
+        }
+        return timeout;
     }
 
     /**
