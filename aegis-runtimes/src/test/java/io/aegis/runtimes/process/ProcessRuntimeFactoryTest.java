@@ -292,6 +292,41 @@ class ProcessRuntimeFactoryTest {
         }
     }
 
+    @Test
+    void rollbackAndIsolateBlocksAreValidatedLikeCommandWithTheirKeyPaths() {
+        assertProblems(Map.of("command", List.of("sleep", "60"),
+                        "rollback", Map.of("command", List.of("/nonexistent/app-1.4")),
+                        "isolate", Map.of("command", List.of(), "timeout", "0s")),
+                new ConfigProblem(PATH + ".rollback.command", "\"/nonexistent/app-1.4\" does not exist"),
+                new ConfigProblem(PATH + ".isolate.command", "expected the command to run, as a list like"
+                        + " [java, -jar, app.jar], found an empty list"),
+                new ConfigProblem(PATH + ".isolate.timeout", "expected a duration from 1ms to 10m (how long the"
+                        + " isolate hook may run), found \"0s\""));
+    }
+
+    @Test
+    void aRollbackBlockWithoutCommandOrNotAMappingIsRejected() {
+        assertThatThrownBy(() -> factory.create(spec(Map.of("command", List.of("sleep", "60"), "rollback", Map.of()))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(PATH + ".rollback.command: missing: expected the command to run,"
+                        + " as a list like [java, -jar, app.jar]");
+        assertThatThrownBy(() -> factory.create(spec(Map.of("command", List.of("sleep", "60"),
+                        "rollback", List.of("sleep", "61")))))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .extracting(ConfigProblem::keyPath).containsExactly(PATH + ".rollback"));
+    }
+
+    @Test
+    void aRollbackOrIsolateProgramIsLookedForInTheWorkingDirectory() throws IOException {
+        Path app = Files.createDirectory(tempDir.resolve("releases"));
+        assertProblems(Map.of("command", List.of("sleep", "60"),
+                        "workingDir", app.toString(),
+                        "rollback", Map.of("command", "sleep 61 && true", "shell", true),
+                        "isolate", Map.of("command", List.of("./drain.sh"))),
+                new ConfigProblem(PATH + ".isolate.command",
+                        "\"./drain.sh\" does not exist (" + app.resolve("drain.sh") + ", from workingDir)"));
+    }
+
     private void assertProblems(Map<String, ?> settings, ConfigProblem... expected) {
         assertThatThrownBy(() -> factory.create(spec(settings)))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(expected));

@@ -82,17 +82,20 @@ class ProcessRuntimeRecoveryTest {
     void restartsAfterARollbackKeepRunningTheRollbackRelease() {
         RuntimeAdapter runtime = runtime(withRollback(Map.of()));
         join(runtime.start());
+        awaitInLog("release=current", 1);
         join(runtime.rollback());
         long rolledBackPid = pid(runtime);
+        awaitInLog("release=previous", 1);
 
         join(runtime.restart());
+        awaitInLog("release=previous", 2);
         join(runtime.stop());
         join(runtime.start());
 
         long pid = pid(runtime);
         assertThat(pid).isNotEqualTo(rolledBackPid);
         assertThat(commandLine(pid)).contains("62");
-        await().atMost(PROMPTLY).until(() -> occurrences(log(), "release=previous") == 3);
+        awaitInLog("release=previous", 3);
         assertThat(occurrences(log(), "release=current")).isEqualTo(1);
     }
 
@@ -283,6 +286,11 @@ class ProcessRuntimeRecoveryTest {
         }
         assertThat(pids).as("pids written to %s", file).isNotEmpty();
         return pids;
+    }
+
+    /** Waits until the service has printed {@code line} {@code times} times: each start of that release prints it. */
+    private void awaitInLog(String line, int times) {
+        await().atMost(PROMPTLY).until(() -> occurrences(log(), line) == times);
     }
 
     private static int occurrences(String text, String part) {
