@@ -29,6 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 class LadderIT {
     private static final String BAD_RELEASE = "2.0";
     private static final String GOOD_RELEASE = "1.9";
+    private static final String ROOT_OF_GOOD_RELEASE = "hello from demo-service version " + GOOD_RELEASE + "\n";
+    /** How long the whole ladder may take: a start, two restarts and a rollback, each verified. */
+    private static final Duration LADDER = Duration.ofSeconds(60);
 
     @TempDir
     Path dir;
@@ -61,10 +64,11 @@ class LadderIT {
         writeConfig(false, "");
 
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
-            aegis.patiently().untilAsserted(() -> assertThat(Loopback.body(metricsPort, "/metrics")).contains(
-                    "aegis_recoveries_total{action=\"rollback\",outcome=\"succeeded\",service=\"release\"} 1.0"));
+            // Each step takes up to startPeriod + verifyWithin; four JVM starts on a loaded machine.
+            aegis.patiently().atMost(LADDER).untilAsserted(() -> assertThat(Loopback.body(metricsPort, "/metrics"))
+                    .contains("aegis_recoveries_total{action=\"rollback\",outcome=\"succeeded\",service=\"release\"} 1.0"));
 
-            assertThat(Loopback.body(demoPort, "/")).isEqualTo("hello from demo-service version " + GOOD_RELEASE + "\n");
+            assertThat(Loopback.body(demoPort, "/")).isEqualTo(ROOT_OF_GOOD_RELEASE);
             assertThat(Loopback.get(demoPort, "/health")).hasValueSatisfying(health -> {
                 assertThat(health.statusCode()).isEqualTo(200);
                 assertThat(health.body()).contains("\"version\":\"" + GOOD_RELEASE + "\"");
@@ -93,7 +97,7 @@ class LadderIT {
                 """.formatted(TestConfigs.quote(drained.toString())));
 
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
-            aegis.patiently().untilAsserted(() -> assertThat(Loopback.body(metricsPort, "/metrics"))
+            aegis.patiently().atMost(LADDER).untilAsserted(() -> assertThat(Loopback.body(metricsPort, "/metrics"))
                     .contains("aegis_service_state{service=\"release\",state=\"isolated\"} 1.0"));
 
             // Once isolated nothing more happens: one critical alert, no further restart, however long one waits.
@@ -116,14 +120,14 @@ class LadderIT {
                 assertThat(demo.info().commandLine().orElse("")).contains("--version=" + GOOD_RELEASE);
             });
             assertThat(Loopback.status(demoPort, "/health")).isEqualTo(503);
-            assertThat(Loopback.body(demoPort, "/")).isEqualTo("hello from demo-service version " + GOOD_RELEASE + "\n");
+            assertThat(Loopback.body(demoPort, "/")).isEqualTo(ROOT_OF_GOOD_RELEASE);
         }
     }
 
     /**
      * The demo service as release {@value #BAD_RELEASE}, unhealthy from the start, with release {@value #GOOD_RELEASE}
-     * (unhealthy too when {@code rollbackUnhealthy}) to roll back to; checked every 200ms and escalated restart (twice),
-     * rollback, isolate; alerts to the test's webhook receiver. {@code moreRuntime} is added to the runtime block.
+     * (unhealthy too when {@code rollbackUnhealthy}) to roll back to; checked every 200ms and escalated: restart
+     * (twice), rollback, isolate; alerts to the test's webhook receiver. {@code moreRuntime} is added to the runtime block.
      */
     private void writeConfig(boolean rollbackUnhealthy, String moreRuntime) {
         String java = "%s, -Xmx64m, -XX:+UseSerialGC, -XX:TieredStopAtLevel=1, -Xshare:auto, -jar, %s, --port=%d"
@@ -140,11 +144,11 @@ class LadderIT {
                     endpoint: http://127.0.0.1:%d/health
                     interval: 200ms
                     timeout: 150ms
-                    startPeriod: 3s
+                    startPeriod: 2s
                     actions:
                       onFailure: [restart, rollback, isolate]
                       restart: {attempts: 2}
-                      verifyWithin: 4s
+                      verifyWithin: 3s
                       backoff: {initial: 10ms, multiplier: 1, max: 10ms}
                     runtime:
                       type: process
