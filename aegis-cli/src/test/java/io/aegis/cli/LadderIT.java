@@ -66,7 +66,8 @@ class LadderIT {
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
             // Each step takes up to startPeriod + verifyWithin; four JVM starts on a loaded machine.
             aegis.patiently().atMost(LADDER).untilAsserted(() -> assertThat(Loopback.body(metricsPort, "/metrics"))
-                    .contains("aegis_recoveries_total{action=\"rollback\",outcome=\"succeeded\",service=\"release\"} 1.0"));
+                    .contains("aegis_recoveries_total{action=\"rollback\",outcome=\"succeeded\","
+                            + "service=\"release\"} 1.0"));
 
             assertThat(Loopback.body(demoPort, "/")).isEqualTo(ROOT_OF_GOOD_RELEASE);
             assertThat(Loopback.get(demoPort, "/health")).hasValueSatisfying(health -> {
@@ -97,7 +98,8 @@ class LadderIT {
                 """.formatted(TestConfigs.quote(drained.toString())));
 
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
-            aegis.patiently().atMost(LADDER).untilAsserted(() -> assertThat(Loopback.body(metricsPort, "/metrics"))
+            aegis.patiently().atMost(LADDER)
+                    .untilAsserted(() -> assertThat(Loopback.body(metricsPort, "/metrics"))
                     .contains("aegis_service_state{service=\"release\",state=\"isolated\"} 1.0"));
 
             // Once isolated nothing more happens: one critical alert, no further restart, however long one waits.
