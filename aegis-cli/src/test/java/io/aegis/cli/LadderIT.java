@@ -129,7 +129,8 @@ class LadderIT {
     /**
      * The demo service as release {@value #BAD_RELEASE}, unhealthy from the start, with release {@value #GOOD_RELEASE}
      * (unhealthy too when {@code rollbackUnhealthy}) to roll back to; checked every 200ms and escalated: restart
-     * (twice), rollback, isolate; alerts to the test's webhook receiver. {@code moreRuntime} is added to the runtime block.
+     * (twice), rollback, isolate; alerts to the test's webhook receiver. {@code moreRuntime} is added to the runtime
+     * block.
      */
     private void writeConfig(boolean rollbackUnhealthy, String moreRuntime) {
         String java = "%s, -Xmx64m, -XX:+UseSerialGC, -XX:TieredStopAtLevel=1, -Xshare:auto, -jar, %s, --port=%d"
