@@ -108,6 +108,11 @@ final class ProcessRuntime implements RuntimeAdapter {
     private ProcessRuntimeSettings.ConfiguredCommand release;
     /** Whether {@link #release} is the rollback release already. Guarded by {@link #lock}. */
     private boolean rolledBack;
+    /**
+     * With {@code rollback.releases}: the release id this runtime repointed {@code current} to, or null. Guarded by
+     * {@link #lock}.
+     */
+    private String rolledBackToRelease;
     /** The isolate hook while it runs, for {@link #close()} to kill; null otherwise. Guarded by {@link #lock}. */
     private ProcessTree runningHook;
 
@@ -164,7 +169,7 @@ final class ProcessRuntime implements RuntimeAdapter {
     public Set<RuntimeOperation> supportedOperations() {
         Set<RuntimeOperation> operations = EnumSet.of(RuntimeOperation.START, RuntimeOperation.STOP,
                 RuntimeOperation.RESTART, RuntimeOperation.ISOLATE);
-        if (settings.rollbackCommand().isPresent()) {
+        if (settings.rollbackCommand().isPresent() || settings.rollbackReleases().isPresent()) {
             operations.add(RuntimeOperation.ROLLBACK);
         }
         return operations;
@@ -174,10 +179,21 @@ final class ProcessRuntime implements RuntimeAdapter {
      * Stops the process (gracefully, as a restart does) and starts {@code rollback.command} in its place; from then
      * on every start and restart runs that release, until the runtime is closed. Fails at once, changing nothing,
      * when the service declares no rollback release or already runs it (nothing older is known).
+     *
+     * <p>With {@code rollback.releases} instead, repoints {@code current} to the previous release (see
+     * {@link ReleaseLayout}) and restarts the service, which runs through that link; it fails, changing nothing, when
+     * no older release is there, or when {@code current} still points to the release this runtime rolled back to.
      */
     @Override
     public CompletionStage<Void> rollback() {
         return enqueue(() -> {
+            if (settings.rollbackReleases().isPresent()) {
+                ReleaseLayout layout = new ReleaseLayout(settings.rollbackReleases().get());
+                // Files first, on the runtime's pool: a layout that cannot be repointed must not cost a stop.
+                return CompletableFuture.runAsync(() -> repointCurrent(layout), blockingExecutor)
+                        .thenCompose(ignored -> stopNow())
+                        .thenCompose(ignored -> startNow());
+            }
             ProcessRuntimeSettings.ConfiguredCommand previous = settings.rollbackCommand().orElse(null);
             if (previous == null) {
                 return CompletableFuture.failedFuture(new UnsupportedOperationException("cannot roll back service \""
@@ -398,6 +414,33 @@ final class ProcessRuntime implements RuntimeAdapter {
                 .thenRun(() -> deleteRecord(run));
     }
 
+    /** Repoints the layout's {@code current} to the previous release, or throws saying why it cannot. */
+    private void repointCurrent(ReleaseLayout layout) {
+        String cannot = "cannot roll back service \"" + serviceName + "\"";
+        String from;
+        String to;
+        try {
+            from = layout.currentId();
+            synchronized (lock) {
+                if (from.equals(rolledBackToRelease)) {
+                    throw new IllegalStateException(cannot + " again: aegis already rolled it back to release " + from
+                            + " (" + layout.current() + " points to it) and rolls back once; deploy a fixed release,"
+                            + " or repoint the link by hand");
+                }
+            }
+            to = layout.repointToPrevious();
+        } catch (IOException e) {
+            throw new IllegalStateException(cannot + ": " + e.getMessage(), e);
+        } catch (ReleaseLayout.NoOlderRelease e) {
+            throw new IllegalStateException(cannot + ": " + e.getMessage());
+        }
+        synchronized (lock) {
+            rolledBackToRelease = to;
+        }
+        LOG.log(Level.WARNING, "{0}: rolling back from release {1} to its previous release {2} ({3} now points to it);"
+                + " restarting", serviceName, from, to, layout.current());
+    }
+
     private CompletableFuture<Void> isolateNow() {
         OptionalLong pid;
         synchronized (lock) {
@@ -506,7 +549,8 @@ final class ProcessRuntime implements RuntimeAdapter {
                     return cleanedUp
                             .handle((ignored, failure) -> null)
                             .thenCompose(ignored -> running.lastLine().copy()
-                                    .completeOnTimeout("", ServiceOutput.DRAIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+                                    .completeOnTimeout("", ServiceOutput.DRAIN_TIMEOUT.toMillis(),
+                                            TimeUnit.MILLISECONDS))
                             .thenCompose(lastLine -> hookOutcome(hook, running.process(), finished, lastLine));
                 })
                 .whenComplete((ignored, failure) -> {

@@ -32,6 +32,8 @@ import java.util.stream.Stream;
  *   rollback:                        # optional; without it the service cannot be rolled back
  *     command: [java, -jar, app-1.4.jar]  # the previous known-good release; same forms as command
  *     shell: false                   # optional, as above
+ *     # or, instead of command, a Capistrano-style layout the service runs through (command or workingDir under
+ *     # /srv/app/current): releases: /srv/app   # current -> releases/<id>
  *   isolate:                         # optional; a hook the isolate step runs, the process keeps running
  *     command: [/srv/lb/drain.sh]    # e.g. take the service out of a load balancer
  *     shell: false                   # optional, as above
@@ -56,7 +58,14 @@ import java.util.stream.Stream;
  *       {@code env} and {@code workingDir}; {@code args} are not appended); from then on every restart runs that
  *       release, until aegis is restarted. A second rollback fails: no older release is known.
  *       {@link io.aegis.api.RuntimeAdapter#supportedOperations()} includes {@code ROLLBACK} only when
- *       {@code rollback.command} is set, so a ladder with {@code rollback} is refused at load time otherwise.</li>
+ *       {@code rollback.command} or {@code rollback.releases} is set, so a ladder with {@code rollback} is refused
+ *       at load time otherwise.</li>
+ *   <li>{@code rollback.releases: <dir>} names a release layout, {@code <dir>/releases/<id>} and
+ *       {@code <dir>/current}, a symbolic link to the running release (see {@link ReleaseLayout}); the service must
+ *       run through {@code current}. {@code rollback} then atomically repoints {@code current} to the previous
+ *       release (the greatest id below the current one, ids sorted by name like Capistrano's timestamps) and
+ *       restarts the service; it rolls back once: a second rollback while {@code current} still points to the
+ *       release it rolled back to fails, as does one from the oldest release.</li>
  *   <li>{@code isolate} is always supported: it runs {@code isolate.command}, if set, with the service's
  *       {@code env} plus {@code AEGIS_SERVICE_NAME} and {@code AEGIS_SERVICE_PID} (empty when no process runs),
  *       logs each line it prints, and keeps the service's process running for a person to debug. The hook leads

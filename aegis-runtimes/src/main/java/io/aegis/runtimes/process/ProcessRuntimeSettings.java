@@ -31,7 +31,10 @@ import java.util.Optional;
  * @param stateDirectory the service's private state directory: the default log file and the output pipe
  * @param rollbackCommand {@code rollback.command}: the command line of the previous known-good release, run by
  *     {@code rollback} in place of {@code command} (same {@code env} and {@code workingDir}, no {@code args});
- *     empty when the service declares none, and then it cannot be rolled back
+ *     empty when the service declares none
+ * @param rollbackReleases {@code rollback.releases}: a release layout ({@code current -> releases/<id>}, see
+ *     {@link ReleaseLayout}) whose {@code current} link {@code rollback} repoints to the previous release; empty when
+ *     not set. A service declares this or {@code rollbackCommand}, or neither, and then it cannot be rolled back
  * @param isolateCommand {@code isolate.command}: the hook {@code isolate} runs (to drain the service from a load
  *     balancer, say) while the service's process keeps running; empty to run none
  * @param isolateTimeout {@code isolate.timeout}: how long the isolate hook may run before it is killed and the
@@ -48,6 +51,7 @@ record ProcessRuntimeSettings(
         String commandKeyPath,
         Path stateDirectory,
         Optional<ConfiguredCommand> rollbackCommand,
+        Optional<Path> rollbackReleases,
         Optional<ConfiguredCommand> isolateCommand,
         Duration isolateTimeout) {
 
@@ -100,6 +104,7 @@ record ProcessRuntimeSettings(
         Objects.requireNonNull(commandKeyPath, "commandKeyPath");
         Objects.requireNonNull(stateDirectory, "stateDirectory");
         Objects.requireNonNull(rollbackCommand, "rollbackCommand");
+        Objects.requireNonNull(rollbackReleases, "rollbackReleases");
         Objects.requireNonNull(isolateCommand, "isolateCommand");
         Objects.requireNonNull(isolateTimeout, "isolateTimeout");
     }
@@ -144,8 +149,11 @@ record ProcessRuntimeSettings(
         String extraSearchPath = searchPath != null && (workingDirectory.isPresent() || !settings.has("workingDir"))
                 ? searchPath : null;
         Optional<Settings> rollback = read(problems, () -> settings.section("rollback")).flatMap(section -> section);
-        Optional<ConfiguredCommand> rollbackCommand =
-                rollback.flatMap(section -> extraCommand(problems, section, workingDirectory, extraSearchPath));
+        boolean layout = rollback.filter(section -> section.has("releases")).isPresent();
+        Optional<ConfiguredCommand> rollbackCommand = rollback.filter(section -> !layout)
+                .flatMap(section -> extraCommand(problems, section, workingDirectory, extraSearchPath));
+        Optional<Path> rollbackReleases = rollback.filter(section -> layout).flatMap(section -> read(problems,
+                () -> releases(section, command.orElse(List.of()), workingDirectory)));
         Optional<Settings> isolate = read(problems, () -> settings.section("isolate")).flatMap(section -> section);
         Optional<ConfiguredCommand> isolateCommand =
                 isolate.flatMap(section -> extraCommand(problems, section, workingDirectory, extraSearchPath));
@@ -156,7 +164,8 @@ record ProcessRuntimeSettings(
         }
         return new ProcessRuntimeSettings(command.orElseThrow(), environment, workingDirectory, logFile.orElseThrow(),
                 logMaxSize.orElseThrow(), logBackups.orElseThrow().intValue(), stopGracePeriod.orElseThrow(),
-                settings.keyPath("command"), stateDirectory, rollbackCommand, isolateCommand, isolateTimeout.orElseThrow());
+                settings.keyPath("command"), stateDirectory, rollbackCommand, rollbackReleases, isolateCommand,
+                isolateTimeout.orElseThrow());
     }
 
     /**
@@ -169,9 +178,39 @@ record ProcessRuntimeSettings(
         boolean shell = read(problems, () -> section.bool("shell", false)).orElse(false);
         Optional<List<String>> words = read(problems, () -> command(section, shell, List.of()));
         if (searchPath != null) {
-            words.flatMap(w -> programProblem(w.get(0), workingDirectory, searchPath, section)).ifPresent(problems::add);
+            words.flatMap(w -> programProblem(w.get(0), workingDirectory, searchPath, section))
+                    .ifPresent(problems::add);
         }
         return words.map(w -> new ConfiguredCommand(w, section.keyPath("command")));
+    }
+
+    /**
+     * Reads {@code rollback.releases}, the folder of a release layout, which must be valid now and be what the
+     * service runs through: repointing its {@code current} link would change nothing otherwise.
+     */
+    private static Path releases(Settings rollback, List<String> command, Optional<Path> workingDirectory) {
+        String key = "releases";
+        if (rollback.has("command")) {
+            throw new ConfigException(rollback.keyPath(key), "expected either rollback.command (the previous release's"
+                    + " command line) or rollback.releases (a release layout), found both; keep one");
+        }
+        String text = rollback.requireString(key, "the folder that holds current and releases/<id>");
+        Path root = path(rollback, key, text);
+        ReleaseLayout.problem(root).ifPresent(problem -> {
+            throw new ConfigException(rollback.keyPath(key), problem);
+        });
+        Path current = root.resolve(ReleaseLayout.CURRENT);
+        boolean throughCurrent = workingDirectory.filter(dir -> dir.startsWith(current)).isPresent()
+                || command.stream().anyMatch(word -> word.contains(current.toString())
+                        || workingDirectory.filter(root::equals).isPresent()
+                                && (word.startsWith(ReleaseLayout.CURRENT + "/") || word.startsWith("./current/")));
+        if (!throughCurrent) {
+            throw new ConfigException(rollback.keyPath(key), "the service runs neither in nor from " + current
+                    + " (its command and workingDir do not mention it), so repointing that link would not change what"
+                    + " runs; start it from there, e.g. command: [" + current.resolve("bin/app") + "] or workingDir: "
+                    + current);
+        }
+        return root;
     }
 
     private static Duration isolateTimeout(Settings isolate) {

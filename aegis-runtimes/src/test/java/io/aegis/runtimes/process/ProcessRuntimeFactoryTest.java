@@ -327,6 +327,30 @@ class ProcessRuntimeFactoryTest {
                         "\"./drain.sh\" does not exist (" + app.resolve("drain.sh") + ", from workingDir)"));
     }
 
+    @Test
+    void aReleaseLayoutMustExistHaveACurrentLinkAndBeWhatTheServiceRunsThrough() throws IOException {
+        Path app = Files.createDirectories(tempDir.resolve("app"));
+        Files.createDirectories(app.resolve("releases/1"));
+        assertProblems(Map.of("command", List.of("sleep", "60"), "rollback", Map.of("releases", app.toString())),
+                new ConfigProblem(PATH + ".rollback.releases", "expected " + app.resolve("current") + " to be a symbolic"
+                        + " link to the running release in " + app.resolve("releases") + "/<id>, found nothing there"));
+
+        Files.createSymbolicLink(app.resolve("current"), Path.of("releases/1"));
+        assertProblems(Map.of("command", List.of("sleep", "60"), "rollback", Map.of("releases", app.toString())),
+                new ConfigProblem(PATH + ".rollback.releases", "the service runs neither in nor from "
+                        + app.resolve("current") + " (its command and workingDir do not mention it), so repointing"
+                        + " that link would not change what runs; start it from there, e.g. command: ["
+                        + app.resolve("current/bin/app") + "] or workingDir: " + app.resolve("current")));
+        assertProblems(Map.of("command", List.of("sleep", "60"),
+                        "rollback", Map.of("releases", app.toString(), "command", List.of("sleep", "61"))),
+                new ConfigProblem(PATH + ".rollback.releases", "expected either rollback.command (the previous"
+                        + " release's command line) or rollback.releases (a release layout), found both; keep one"));
+        try (RuntimeAdapter adapter = factory.create(spec(Map.of("command", List.of("sleep", "60"),
+                "workingDir", app.resolve("current").toString(), "rollback", Map.of("releases", app.toString()))))) {
+            assertThat(adapter.supportedOperations()).contains(io.aegis.api.RuntimeOperation.ROLLBACK);
+        }
+    }
+
     private void assertProblems(Map<String, ?> settings, ConfigProblem... expected) {
         assertThatThrownBy(() -> factory.create(spec(settings)))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(expected));

@@ -73,7 +73,7 @@ class ProcessRuntimeRecoveryTest {
         long rolledBackPid = pid(runtime);
         assertThat(rolledBackPid).isNotEqualTo(currentPid);
         assertThat(isRunning(currentPid)).as("the current release's process runs").isFalse();
-        assertThat(commandLine(rolledBackPid)).contains("62");
+        awaitRunning(rolledBackPid, "62");
         await().atMost(PROMPTLY).until(() -> log().contains("release=previous"));
         assertThat(reportedExits).as("the stop of a rollback is no crash").isEmpty();
     }
@@ -94,7 +94,7 @@ class ProcessRuntimeRecoveryTest {
 
         long pid = pid(runtime);
         assertThat(pid).isNotEqualTo(rolledBackPid);
-        assertThat(commandLine(pid)).contains("62");
+        awaitRunning(pid, "62");
         awaitInLog("release=previous", 3);
         assertThat(occurrences(log(), "release=current")).isEqualTo(1);
     }
@@ -126,6 +126,51 @@ class ProcessRuntimeRecoveryTest {
                 .isInstanceOf(UnsupportedOperationException.class)
                 .withMessageContaining("set runtime.rollback.command");
         assertThat(pid(runtime)).isEqualTo(pid);
+    }
+
+    @Test
+    void withAReleaseLayoutRollbackRepointsCurrentToThePreviousReleaseAndRestartsThroughIt() throws IOException {
+        Path app = releaseLayout("20260101", "20260102", "20260103");
+        RuntimeAdapter runtime = runtime(Map.of("command", List.of(app.resolve("current/run.sh").toString()),
+                "rollback", Map.of("releases", app.toString())));
+        join(runtime.start());
+        awaitInLog("release=20260103", 1);
+        long newestPid = pid(runtime);
+
+        join(runtime.rollback());
+
+        assertThat(Files.readSymbolicLink(app.resolve("current"))).isEqualTo(Path.of("releases/20260102"));
+        assertThat(isRunning(newestPid)).isFalse();
+        awaitInLog("release=20260102", 1);
+        join(runtime.restart());
+        awaitInLog("release=20260102", 2);
+        assertThat(runtime.supportedOperations()).contains(RuntimeOperation.ROLLBACK);
+        assertThat(reportedExits).isEmpty();
+    }
+
+    @Test
+    void withAReleaseLayoutASecondRollbackAndARollbackFromTheOldestReleaseFailAndChangeNothing() throws IOException {
+        Path app = releaseLayout("20260101", "20260102");
+        RuntimeAdapter runtime = runtime(Map.of("command", List.of(app.resolve("current/run.sh").toString()),
+                "rollback", Map.of("releases", app.toString())));
+        join(runtime.start());
+        join(runtime.rollback());
+        long pid = pid(runtime);
+
+        assertThat(runtime.rollback().toCompletableFuture()).failsWithin(PROMPTLY)
+                .withThrowableThat().havingRootCause()
+                .withMessage("cannot roll back service \"web\" again: aegis already rolled it back to release 20260101 ("
+                        + app.resolve("current") + " points to it) and rolls back once; deploy a fixed release, or"
+                        + " repoint the link by hand");
+        assertThat(pid(runtime)).isEqualTo(pid);
+
+        RuntimeAdapter fresh = runtime(Map.of("command", List.of(app.resolve("current/run.sh").toString()),
+                "rollback", Map.of("releases", app.toString())));
+        assertThat(fresh.rollback().toCompletableFuture()).failsWithin(PROMPTLY)
+                .withThrowableThat().havingRootCause()
+                .withMessage("cannot roll back service \"web\": no release in " + app.resolve("releases")
+                        + " is older than 20260101, the one " + app.resolve("current") + " points to");
+        assertThat(Files.readSymbolicLink(app.resolve("current"))).isEqualTo(Path.of("releases/20260101"));
     }
 
     @Test
@@ -239,6 +284,21 @@ class ProcessRuntimeRecoveryTest {
         assertThat(isolation).failsWithin(PROMPTLY);
     }
 
+    /**
+     * {@code app/releases/<id>/run.sh} for each id (each says which release it is, then waits) and {@code app/current}
+     * pointing to the last, relative as Capistrano writes it.
+     */
+    private Path releaseLayout(String... ids) throws IOException {
+        Path app = Files.createDirectories(tempDir.resolve("app"));
+        for (String id : ids) {
+            Path script = Files.createDirectories(app.resolve("releases").resolve(id)).resolve("run.sh");
+            Files.writeString(script, "#!/bin/sh\necho release=" + id + "\nexec sleep 67\n");
+            assertThat(script.toFile().setExecutable(true)).isTrue();
+        }
+        Files.createSymbolicLink(app.resolve("current"), Path.of("releases", ids[ids.length - 1]));
+        return app;
+    }
+
     private Map<String, Object> withRollback(Map<String, ?> more) {
         Map<String, Object> settings = new HashMap<>(more);
         settings.put("command", CURRENT_RELEASE);
@@ -270,6 +330,14 @@ class ProcessRuntimeRecoveryTest {
 
     private static boolean isRunning(long pid) {
         return ProcessHandle.of(pid).map(ProcessTree::isRunning).orElse(false);
+    }
+
+    /**
+     * Waits until process {@code pid} runs a command line containing {@code text}; it may be between two execs (setsid,
+     * sh, sleep) at first, when the kernel shows no arguments at all.
+     */
+    private static void awaitRunning(long pid, String text) {
+        await().atMost(PROMPTLY).untilAsserted(() -> assertThat(commandLine(pid)).contains(text));
     }
 
     /** The arguments of a process: its shell's script, or what the shell executed in its place (sleep 62). */
