@@ -2,6 +2,7 @@ package io.aegis.runtimes.process;
 
 import io.aegis.api.Durations;
 import io.aegis.api.RuntimeAdapter;
+import io.aegis.api.RuntimeOperation;
 import io.aegis.api.WorkloadListener;
 import io.aegis.api.WorkloadStatus;
 import java.io.FileNotFoundException;
@@ -9,8 +10,13 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -18,6 +24,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -37,10 +45,26 @@ import java.util.regex.Pattern;
  * kill take the whole group; when the process exits, what it left is stopped before the exit is reported (so a
  * restart never meets an orphan on its port); and each start records the process in the state directory and
  * first replaces what a killed aegis or the previous run left ({@link LeftoverProcesses}).
+ *
+ * <p>{@link #rollback()} stops the process and starts {@code rollback.command}, the previous known-good release, once:
+ * every later start and restart runs that release too, until this runtime is closed (aegis restarts, or the
+ * service is reconfigured). {@link #isolate()} runs the optional {@code isolate.command} hook and leaves the
+ * process running; the hook leads a session of its own and is killed, with what it started, when it overruns
+ * {@code isolate.timeout} or the runtime is closed.
  */
 final class ProcessRuntime implements RuntimeAdapter {
 
     private static final System.Logger LOG = System.getLogger(ProcessRuntime.class.getName());
+
+    /** Variables the isolate hook gets besides the service's {@code env}: which service, and its process. */
+    static final String HOOK_SERVICE_NAME = "AEGIS_SERVICE_NAME";
+    static final String HOOK_SERVICE_PID = "AEGIS_SERVICE_PID";
+
+    /** How long an isolate hook that overran, or what it left behind, gets between SIGTERM and SIGKILL. */
+    static final Duration HOOK_STOP_GRACE_PERIOD = Duration.ofSeconds(1);
+
+    /** The longest line of the hook's output quoted in a failure message; the rest is in the log. */
+    private static final int MAX_QUOTED_LINE = 300;
 
     /** How the JDK words a failed exec: {@code error=2, No such file or directory}. */
     private static final Pattern ERRNO_PREFIX = Pattern.compile("^error=\\d+,\\s*");
@@ -53,6 +77,11 @@ final class ProcessRuntime implements RuntimeAdapter {
     /** The {@code setsid} program, or null where processes cannot get sessions of their own. */
     private final String setsid;
     private final ServiceProcesses processes;
+    /**
+     * The isolate hook's processes: a marker of their own, so that stopping the service (or cleaning up after its
+     * crash) never takes a running hook for a leftover of the service, nor the reverse.
+     */
+    private final ServiceProcesses hookProcesses;
     private final ServiceOutput output;
 
     private final Object lock = new Object();
@@ -72,6 +101,20 @@ final class ProcessRuntime implements RuntimeAdapter {
     private int stopsQueued;
     /** Whether a process was launched before: the first launch replaces what a previous aegis left. */
     private boolean launchedBefore;
+    /**
+     * What a start runs: {@code command}, or {@code rollback.command} once {@link #rollback()} was called. Guarded by
+     * {@link #lock}.
+     */
+    private ProcessRuntimeSettings.ConfiguredCommand release;
+    /** Whether {@link #release} is the rollback release already. Guarded by {@link #lock}. */
+    private boolean rolledBack;
+    /**
+     * With {@code rollback.releases}: the release id this runtime repointed {@code current} to, or null. Guarded by
+     * {@link #lock}.
+     */
+    private String rolledBackToRelease;
+    /** The isolate hook while it runs, for {@link #close()} to kill; null otherwise. Guarded by {@link #lock}. */
+    private ProcessTree runningHook;
 
     ProcessRuntime(String serviceName, ProcessRuntimeSettings settings, WorkloadListener listener,
             Executor blockingExecutor, Path stateDirectory, String setsid) {
@@ -82,7 +125,9 @@ final class ProcessRuntime implements RuntimeAdapter {
         this.stateDirectory = stateDirectory;
         this.setsid = setsid;
         this.processes = ServiceProcesses.forService(serviceName, stateDirectory);
+        this.hookProcesses = new ServiceProcesses(processes.marker() + ":isolate-hook");
         this.output = new ServiceOutput(serviceName, settings, LOG);
+        this.release = new ProcessRuntimeSettings.ConfiguredCommand(settings.command(), settings.commandKeyPath());
     }
 
     /** One launched process and whether its end was requested. */
@@ -92,12 +137,15 @@ final class ProcessRuntime implements RuntimeAdapter {
         final OptionalLong session;
         /** When it started (ticks since boot; 0 where unknown): what it forks started later. */
         final long startTicks;
+        /** The command line it runs (the service's own or its rollback release). */
+        final List<String> command;
         /** Guarded by the adapter's lock. */
         boolean stopRequested;
 
-        Run(Process process, OptionalLong session) {
+        Run(Process process, OptionalLong session, List<String> command) {
             this.process = process;
             this.session = session;
+            this.command = command;
             this.startTicks = ProcFs.stat(process.pid()).map(ProcFs.Stat::startTicks).orElse(0L);
         }
     }
@@ -110,8 +158,71 @@ final class ProcessRuntime implements RuntimeAdapter {
     /** A restart may take the whole grace period, then the kill, then a new start: never cut that short. */
     @Override
     public Duration operationTimeout() {
-        Duration needed = settings.stopGracePeriod().plus(Duration.ofSeconds(30));
+        Duration longest = settings.stopGracePeriod().compareTo(settings.isolateTimeout()) > 0
+                ? settings.stopGracePeriod() : settings.isolateTimeout();
+        Duration needed = longest.plus(Duration.ofSeconds(30));
         return needed.compareTo(Duration.ofMinutes(2)) > 0 ? needed : Duration.ofMinutes(2);
+    }
+
+    /** Start, stop, restart and isolate always; rollback only when {@code rollback.command} is configured. */
+    @Override
+    public Set<RuntimeOperation> supportedOperations() {
+        Set<RuntimeOperation> operations = EnumSet.of(RuntimeOperation.START, RuntimeOperation.STOP,
+                RuntimeOperation.RESTART, RuntimeOperation.ISOLATE);
+        if (settings.rollbackCommand().isPresent() || settings.rollbackReleases().isPresent()) {
+            operations.add(RuntimeOperation.ROLLBACK);
+        }
+        return operations;
+    }
+
+    /**
+     * Stops the process (gracefully, as a restart does) and starts {@code rollback.command} in its place; from then
+     * on every start and restart runs that release, until the runtime is closed. Fails at once, changing nothing,
+     * when the service declares no rollback release or already runs it (nothing older is known).
+     *
+     * <p>With {@code rollback.releases} instead, repoints {@code current} to the previous release (see
+     * {@link ReleaseLayout}) and restarts the service, which runs through that link; it fails, changing nothing, when
+     * no older release is there, or when {@code current} still points to the release this runtime rolled back to.
+     */
+    @Override
+    public CompletionStage<Void> rollback() {
+        return enqueue(() -> {
+            if (settings.rollbackReleases().isPresent()) {
+                ReleaseLayout layout = new ReleaseLayout(settings.rollbackReleases().get());
+                // Files first, on the runtime's pool: a layout that cannot be repointed must not cost a stop.
+                return CompletableFuture.runAsync(() -> repointCurrent(layout), blockingExecutor)
+                        .thenCompose(ignored -> stopNow())
+                        .thenCompose(ignored -> startNow());
+            }
+            ProcessRuntimeSettings.ConfiguredCommand previous = settings.rollbackCommand().orElse(null);
+            if (previous == null) {
+                return CompletableFuture.failedFuture(new UnsupportedOperationException("cannot roll back service \""
+                        + serviceName + "\": it declares no previous release; set runtime.rollback.command to the"
+                        + " command line of its last known-good release"));
+            }
+            synchronized (lock) {
+                if (rolledBack) {
+                    return CompletableFuture.failedFuture(new IllegalStateException("cannot roll back service \""
+                            + serviceName + "\" again: it already runs its rollback release (" + previous.keyPath()
+                            + ": " + String.join(" ", previous.words()) + ") and no older release is known"));
+                }
+                rolledBack = true;
+                release = previous;
+            }
+            LOG.log(Level.WARNING, "{0}: rolling back to its previous release ({1}); restarts run it from now on",
+                    serviceName, String.join(" ", previous.words()));
+            return stopNow().thenCompose(ignored -> startNow());
+        });
+    }
+
+    /**
+     * Runs the {@code isolate.command} hook, if any, and leaves the process running for a person to look at; a crash
+     * of it is still reported. Fails, with the hook's exit code and last line of output, when the hook fails or
+     * overruns {@code isolate.timeout} (it is killed then, with everything it started).
+     */
+    @Override
+    public CompletionStage<Void> isolate() {
+        return enqueue(this::isolateNow);
     }
 
     @Override
@@ -164,12 +275,19 @@ final class ProcessRuntime implements RuntimeAdapter {
     @Override
     public void close() {
         Run run;
+        ProcessTree hook;
         synchronized (lock) {
             closed = true;
             run = current;
             if (run != null) {
                 run.stopRequested = true;
             }
+            hook = runningHook;
+        }
+        if (hook != null) {
+            LOG.log(Level.WARNING, "{0}: killing its isolate hook because its runtime is closed while it runs",
+                    serviceName);
+            hook.killNow();
         }
         if (run != null && run.process.isAlive()) {
             LOG.log(Level.WARNING, "{0}: killing pid {1} because its runtime is closed while it still runs",
@@ -187,7 +305,9 @@ final class ProcessRuntime implements RuntimeAdapter {
 
     @Override
     public String toString() {
-        return "ProcessRuntime[" + serviceName + ": " + String.join(" ", settings.command()) + "]";
+        synchronized (lock) {
+            return "ProcessRuntime[" + serviceName + ": " + String.join(" ", release.words()) + "]";
+        }
     }
 
     /** Runs {@code operation} after every operation queued before it, whether those succeeded or not. */
@@ -226,13 +346,15 @@ final class ProcessRuntime implements RuntimeAdapter {
     private void launch() {
         LeftoverProcesses.stop(serviceName, stateDirectory, processes, settings.stopGracePeriod(), !launchedBefore);
         launchedBefore = true;
+        ProcessRuntimeSettings.ConfiguredCommand configured;
         synchronized (lock) {
             if (stopsQueued > 0) {
                 LOG.log(Level.INFO, "{0}: not starting it: a stop was asked for meanwhile", serviceName);
                 return;
             }
+            configured = release;
         }
-        List<String> command = sessionCommand();
+        List<String> command = sessionCommand(configured.words());
         OutputPipe pipe = outputPipe();
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -247,14 +369,15 @@ final class ProcessRuntime implements RuntimeAdapter {
             process = builder.start();
         } catch (IOException | RuntimeException e) {
             pipe.close();
-            throw new CompletionException(new IOException(startFailure(e), e));
+            throw new CompletionException(new IOException(startFailure(configured, e), e));
         }
         output.pump(pipe, process);
         closeStandardInput(process);
         // setsid executes the command in place (a child of the JVM never leads a group, so it need not fork):
         // the process keeps its pid, which is also its session's id.
-        boolean ownSession = !command.equals(settings.command());
-        Run run = new Run(process, ownSession ? OptionalLong.of(process.pid()) : OptionalLong.empty());
+        boolean ownSession = !command.equals(configured.words());
+        Run run = new Run(process, ownSession ? OptionalLong.of(process.pid()) : OptionalLong.empty(),
+                configured.words());
         boolean closedMeanwhile;
         synchronized (lock) {
             closedMeanwhile = closed;
@@ -270,7 +393,7 @@ final class ProcessRuntime implements RuntimeAdapter {
         // Registered after the run became current, so the check in exited() sees it.
         process.onExit().thenRun(() -> exited(run));
         LOG.log(Level.INFO, "{0}: started pid {1} ({2}), output to {3}",
-                serviceName, Long.toString(process.pid()), String.join(" ", settings.command()), settings.logFile());
+                serviceName, Long.toString(process.pid()), String.join(" ", run.command), settings.logFile());
     }
 
     private CompletableFuture<Void> stopNow() {
@@ -289,6 +412,172 @@ final class ProcessRuntime implements RuntimeAdapter {
                 // Its last words (a shutdown message) are in the log file once the stop completes.
                 .thenCompose(stopped -> output.drained(process))
                 .thenRun(() -> deleteRecord(run));
+    }
+
+    /** Repoints the layout's {@code current} to the previous release, or throws saying why it cannot. */
+    private void repointCurrent(ReleaseLayout layout) {
+        String cannot = "cannot roll back service \"" + serviceName + "\"";
+        String from;
+        String to;
+        try {
+            from = layout.currentId();
+            synchronized (lock) {
+                if (from.equals(rolledBackToRelease)) {
+                    throw new IllegalStateException(cannot + " again: aegis already rolled it back to release " + from
+                            + " (" + layout.current() + " points to it) and rolls back once; deploy a fixed release,"
+                            + " or repoint the link by hand");
+                }
+            }
+            to = layout.repointToPrevious();
+        } catch (IOException e) {
+            throw new IllegalStateException(cannot + ": " + e.getMessage(), e);
+        } catch (ReleaseLayout.NoOlderRelease e) {
+            throw new IllegalStateException(cannot + ": " + e.getMessage());
+        }
+        synchronized (lock) {
+            rolledBackToRelease = to;
+        }
+        LOG.log(Level.WARNING, "{0}: rolling back from release {1} to its previous release {2} ({3} now points to it);"
+                + " restarting", serviceName, from, to, layout.current());
+    }
+
+    private CompletableFuture<Void> isolateNow() {
+        OptionalLong pid;
+        synchronized (lock) {
+            if (closed) {
+                return CompletableFuture.failedFuture(new IllegalStateException("cannot isolate service \""
+                        + serviceName + "\": its process runtime is closed"));
+            }
+            pid = current != null && current.process.isAlive() ? OptionalLong.of(current.process.pid())
+                    : OptionalLong.empty();
+        }
+        String which = pid.isPresent() ? "pid " + pid.getAsLong() + " keeps running" : "no process of it runs";
+        if (settings.isolateCommand().isEmpty()) {
+            LOG.log(Level.WARNING, "{0}: isolated: no runtime.isolate.command takes it out of traffic; {1}",
+                    serviceName, which);
+            return CompletableFuture.completedFuture(null);
+        }
+        ProcessRuntimeSettings.ConfiguredCommand hook = settings.isolateCommand().get();
+        return CompletableFuture.supplyAsync(() -> launchHook(hook, pid), blockingExecutor)
+                .thenCompose(launched -> awaitHook(hook, launched))
+                .thenRun(() -> LOG.log(Level.WARNING, "{0}: isolated: its isolate hook succeeded; {1}", serviceName,
+                        which));
+    }
+
+    /** A running isolate hook: its process tree and the last line it printed, once its output has ended. */
+    private record Hook(Process process, ProcessTree tree, CompletableFuture<String> lastLine) {
+    }
+
+    private Hook launchHook(ProcessRuntimeSettings.ConfiguredCommand hook, OptionalLong pid) {
+        List<String> command = sessionCommand(hook.words());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.PIPE);
+        settings.workingDirectory().ifPresent(dir -> builder.directory(dir.toFile()));
+        builder.environment().putAll(settings.environment());
+        builder.environment().put(HOOK_SERVICE_NAME, serviceName);
+        builder.environment().put(HOOK_SERVICE_PID, pid.isPresent() ? Long.toString(pid.getAsLong()) : "");
+        builder.environment().put(ServiceProcesses.VARIABLE, hookProcesses.marker());
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException | RuntimeException e) {
+            String reason = e.getCause() != null && e.getCause().getMessage() != null
+                    ? ERRNO_PREFIX.matcher(e.getCause().getMessage()).replaceFirst("") : String.valueOf(e.getMessage());
+            throw new CompletionException(new IOException("cannot run the isolate hook \"" + hook.words().get(0)
+                    + "\" of service \"" + serviceName + "\": " + reason + " (check " + hook.keyPath() + ")", e));
+        }
+        closeStandardInput(process);
+        OptionalLong session = command.equals(hook.words()) ? OptionalLong.empty() : OptionalLong.of(process.pid());
+        long startTicks = ProcFs.stat(process.pid()).map(ProcFs.Stat::startTicks).orElse(0L);
+        ProcessTree tree = new ProcessTree(process, () -> hookProcesses.find(session, startTicks));
+        boolean closedMeanwhile;
+        synchronized (lock) {
+            closedMeanwhile = closed;
+            if (!closedMeanwhile) {
+                runningHook = tree;
+            }
+        }
+        if (closedMeanwhile) {
+            tree.killNow();
+            throw new CompletionException(new IllegalStateException("cannot isolate service \"" + serviceName
+                    + "\": its process runtime is closed"));
+        }
+        LOG.log(Level.INFO, "{0}: running its isolate hook, pid {1} ({2})", serviceName,
+                Long.toString(process.pid()), String.join(" ", hook.words()));
+        CompletableFuture<String> lastLine = CompletableFuture.supplyAsync(() -> logHookOutput(process),
+                blockingExecutor);
+        return new Hook(process, tree, lastLine);
+    }
+
+    /** Logs each line the hook prints, service name first; returns the last line that is not blank, or "". */
+    private String logHookOutput(Process process) {
+        String last = "";
+        try (BufferedReader reader = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                LOG.log(Level.INFO, "{0}: isolate hook: {1}", serviceName, line);
+                if (!line.isBlank()) {
+                    last = line.strip();
+                }
+            }
+        } catch (IOException e) {
+            // The pipe closes when the hook is killed; what was read so far is what there is.
+        }
+        return last.length() > MAX_QUOTED_LINE ? last.substring(0, MAX_QUOTED_LINE) + "..." : last;
+    }
+
+    /**
+     * Waits for the hook up to {@code isolate.timeout}, kills it (and what it left running) when it overran, and
+     * completes exceptionally, quoting its exit code and last line of output, unless it exited with 0.
+     */
+    private CompletableFuture<Void> awaitHook(ProcessRuntimeSettings.ConfiguredCommand hook, Hook running) {
+        Duration timeout = settings.isolateTimeout();
+        return running.process().onExit().copy()
+                .orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                .handle((exited, failure) -> failure == null)
+                .thenCompose(finished -> {
+                    if (!finished) {
+                        LOG.log(Level.WARNING, "{0}: its isolate hook did not finish within {1}; killing it",
+                                serviceName, Durations.format(timeout));
+                    }
+                    // Also what a finished hook left in the background: nothing of it outlives the step.
+                    boolean anythingLeft = !finished || !running.tree().running().isEmpty();
+                    CompletableFuture<Void> cleanedUp = anythingLeft
+                            ? running.tree().terminate(HOOK_STOP_GRACE_PERIOD, () -> { })
+                            : CompletableFuture.completedFuture(null);
+                    return cleanedUp
+                            .handle((ignored, failure) -> null)
+                            .thenCompose(ignored -> running.lastLine().copy()
+                                    .completeOnTimeout("", ServiceOutput.DRAIN_TIMEOUT.toMillis(),
+                                            TimeUnit.MILLISECONDS))
+                            .thenCompose(lastLine -> hookOutcome(hook, running.process(), finished, lastLine));
+                })
+                .whenComplete((ignored, failure) -> {
+                    synchronized (lock) {
+                        if (runningHook == running.tree()) {
+                            runningHook = null;
+                        }
+                    }
+                });
+    }
+
+    private CompletableFuture<Void> hookOutcome(ProcessRuntimeSettings.ConfiguredCommand hook, Process process,
+            boolean finished, String lastLine) {
+        String said = lastLine.isEmpty() ? "; it printed nothing" : "; its last line of output: \"" + lastLine + "\"";
+        String what = "the isolate hook of service \"" + serviceName + "\" (" + hook.keyPath() + ": "
+                + String.join(" ", hook.words()) + ")";
+        if (!finished) {
+            return CompletableFuture.failedFuture(new TimeoutException(what + " did not finish within "
+                    + Durations.format(settings.isolateTimeout()) + " and was killed" + said
+                    + "; make it finish sooner or raise " + hook.keyPath().replaceFirst("command$", "timeout")));
+        }
+        int exitCode = process.exitValue();
+        if (exitCode != 0) {
+            return CompletableFuture.failedFuture(new IllegalStateException(what + " failed with exit code "
+                    + exitCode + said));
+        }
+        return CompletableFuture.completedFuture(null);
     }
 
     /** Called once per run when its process has ended; tells the listener unless the end was expected. */
@@ -365,8 +654,7 @@ final class ProcessRuntime implements RuntimeAdapter {
      * The program is looked up first, as the JDK would, so that a missing one still fails with the JDK's own
      * error rather than as a process exiting with 127; when it cannot be found the command runs as it is.
      */
-    private List<String> sessionCommand() {
-        List<String> command = settings.command();
+    private List<String> sessionCommand(List<String> command) {
         if (setsid == null) {
             return command;
         }
@@ -383,7 +671,7 @@ final class ProcessRuntime implements RuntimeAdapter {
 
     private void writeRecord(Run run) {
         try {
-            ServiceProcessRecord.of(run.process.toHandle(), run.session, settings.command(), processes.marker())
+            ServiceProcessRecord.of(run.process.toHandle(), run.session, run.command, processes.marker())
                     .write(stateDirectory);
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "{0}: cannot record pid {1} in {2}: {3}; if aegis is killed, the next aegis will"
@@ -423,8 +711,8 @@ final class ProcessRuntime implements RuntimeAdapter {
         }
     }
 
-    private String startFailure(Exception e) {
-        String what = "cannot start \"" + settings.command().get(0) + "\" for service \"" + serviceName + "\": ";
+    private String startFailure(ProcessRuntimeSettings.ConfiguredCommand configured, Exception e) {
+        String what = "cannot start \"" + configured.words().get(0) + "\" for service \"" + serviceName + "\": ";
         Throwable cause = e.getCause();
         if (cause instanceof FileNotFoundException) {
             // The JDK opens the log file before it executes anything; this is that failing.
@@ -433,7 +721,7 @@ final class ProcessRuntime implements RuntimeAdapter {
         String reason = cause != null && cause.getMessage() != null
                 ? ERRNO_PREFIX.matcher(cause.getMessage()).replaceFirst("")
                 : String.valueOf(e.getMessage());
-        return what + reason + " (check " + settings.commandKeyPath()
+        return what + reason + " (check " + configured.keyPath()
                 + settings.workingDirectory().map(dir -> " and the working directory " + dir).orElse("") + ")";
     }
 

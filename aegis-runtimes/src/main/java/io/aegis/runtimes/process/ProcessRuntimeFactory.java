@@ -29,6 +29,15 @@ import java.util.stream.Stream;
  *   logBackups: 10                   # optional; rotated files kept, logFile.1 ... .10 (0: truncate), default 10
  *   stopGracePeriod: 10s             # optional; time between SIGTERM and SIGKILL, default 10s
  *   shell: false                     # optional; true runs a string command with /bin/sh -c
+ *   rollback:                        # optional; without it the service cannot be rolled back
+ *     command: [java, -jar, app-1.4.jar]  # the previous known-good release; same forms as command
+ *     shell: false                   # optional, as above
+ *     # or, instead of command, a Capistrano-style layout the service runs through (command or workingDir under
+ *     # /srv/app/current): releases: /srv/app   # current -> releases/<id>
+ *   isolate:                         # optional; a hook the isolate step runs, the process keeps running
+ *     command: [/srv/lb/drain.sh]    # e.g. take the service out of a load balancer
+ *     shell: false                   # optional, as above
+ *     timeout: 30s                   # optional; the hook is killed and the step fails after it, default 30s
  * }</pre>
  *
  * <ul>
@@ -45,6 +54,23 @@ import java.util.stream.Stream;
  *       at its path, for an external logrotate. The default file is in the service's private state directory;
  *       a {@code logFile} that is a symbolic link is refused, and links are never followed. Standard input
  *       is empty.</li>
+ *   <li>{@code rollback} stops the process as a stop does and starts {@code rollback.command} (with the same
+ *       {@code env} and {@code workingDir}; {@code args} are not appended); from then on every restart runs that
+ *       release, until aegis is restarted. A second rollback fails: no older release is known.
+ *       {@link io.aegis.api.RuntimeAdapter#supportedOperations()} includes {@code ROLLBACK} only when
+ *       {@code rollback.command} or {@code rollback.releases} is set, so a ladder with {@code rollback} is refused
+ *       at load time otherwise.</li>
+ *   <li>{@code rollback.releases: <dir>} names a release layout, {@code <dir>/releases/<id>} and
+ *       {@code <dir>/current}, a symbolic link to the running release (see {@link ReleaseLayout}); the service must
+ *       run through {@code current}. {@code rollback} then atomically repoints {@code current} to the previous
+ *       release (the greatest id below the current one, ids sorted by name like Capistrano's timestamps) and
+ *       restarts the service; it rolls back once: a second rollback while {@code current} still points to the
+ *       release it rolled back to fails, as does one from the oldest release.</li>
+ *   <li>{@code isolate} is always supported: it runs {@code isolate.command}, if set, with the service's
+ *       {@code env} plus {@code AEGIS_SERVICE_NAME} and {@code AEGIS_SERVICE_PID} (empty when no process runs),
+ *       logs each line it prints, and keeps the service's process running for a person to debug. The hook leads
+ *       a session of its own; a non-zero exit fails the step with the exit code and the hook's last line, and a
+ *       hook still running after {@code isolate.timeout} is killed with what it started, failing the step.</li>
  * </ul>
  *
  * <p>Settings are validated in {@link #create} and every invalid key is reported at once, by key path: the

@@ -2,6 +2,7 @@ package io.aegis.runtimes.process;
 
 import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
+import io.aegis.api.Durations;
 import io.aegis.api.Settings;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -28,6 +29,16 @@ import java.util.Optional;
  * @param stopGracePeriod how long {@code stop} waits after SIGTERM before it kills
  * @param commandKeyPath the key path of {@code command}, for error messages at start
  * @param stateDirectory the service's private state directory: the default log file and the output pipe
+ * @param rollbackCommand {@code rollback.command}: the command line of the previous known-good release, run by
+ *     {@code rollback} in place of {@code command} (same {@code env} and {@code workingDir}, no {@code args});
+ *     empty when the service declares none
+ * @param rollbackReleases {@code rollback.releases}: a release layout ({@code current -> releases/<id>}, see
+ *     {@link ReleaseLayout}) whose {@code current} link {@code rollback} repoints to the previous release; empty when
+ *     not set. A service declares this or {@code rollbackCommand}, or neither, and then it cannot be rolled back
+ * @param isolateCommand {@code isolate.command}: the hook {@code isolate} runs (to drain the service from a load
+ *     balancer, say) while the service's process keeps running; empty to run none
+ * @param isolateTimeout {@code isolate.timeout}: how long the isolate hook may run before it is killed and the
+ *     isolation fails
  */
 record ProcessRuntimeSettings(
         List<String> command,
@@ -38,7 +49,24 @@ record ProcessRuntimeSettings(
         int logBackups,
         Duration stopGracePeriod,
         String commandKeyPath,
-        Path stateDirectory) {
+        Path stateDirectory,
+        Optional<ConfiguredCommand> rollbackCommand,
+        Optional<Path> rollbackReleases,
+        Optional<ConfiguredCommand> isolateCommand,
+        Duration isolateTimeout) {
+
+    /**
+     * A command line read from the configuration, and where: the key path that error messages name.
+     *
+     * @param words the program and its arguments, exactly as handed to the operating system
+     * @param keyPath the key it was read from, such as {@code services[0].runtime.rollback.command}
+     */
+    record ConfiguredCommand(List<String> words, String keyPath) {
+        ConfiguredCommand {
+            words = List.copyOf(words);
+            Objects.requireNonNull(keyPath, "keyPath");
+        }
+    }
 
     /** The grace period between SIGTERM and SIGKILL when {@code stopGracePeriod} is not set. */
     static final Duration DEFAULT_STOP_GRACE_PERIOD = Duration.ofSeconds(10);
@@ -55,6 +83,12 @@ record ProcessRuntimeSettings(
     /** Each rotation renames every backup: more than this is a typo, not a retention policy. */
     static final int MAX_LOG_BACKUPS = 1000;
 
+    /** How long the isolate hook may run when {@code isolate.timeout} is not set. */
+    static final Duration DEFAULT_ISOLATE_TIMEOUT = Duration.ofSeconds(30);
+
+    /** The longest {@code isolate.timeout}: a hook that needs longer is a job, not a step of a recovery. */
+    static final Duration MAX_ISOLATE_TIMEOUT = Duration.ofMinutes(10);
+
     /** The shell used for {@code shell: true}; POSIX only. */
     static final String SHELL = "/bin/sh";
 
@@ -69,6 +103,10 @@ record ProcessRuntimeSettings(
         Objects.requireNonNull(stopGracePeriod, "stopGracePeriod");
         Objects.requireNonNull(commandKeyPath, "commandKeyPath");
         Objects.requireNonNull(stateDirectory, "stateDirectory");
+        Objects.requireNonNull(rollbackCommand, "rollbackCommand");
+        Objects.requireNonNull(rollbackReleases, "rollbackReleases");
+        Objects.requireNonNull(isolateCommand, "isolateCommand");
+        Objects.requireNonNull(isolateTimeout, "isolateTimeout");
     }
 
     /**
@@ -108,12 +146,81 @@ record ProcessRuntimeSettings(
             command.flatMap(words -> programProblem(words.get(0), workingDirectory, searchPath, settings))
                     .ifPresent(problems::add);
         }
+        String extraSearchPath = searchPath != null && (workingDirectory.isPresent() || !settings.has("workingDir"))
+                ? searchPath : null;
+        Optional<Settings> rollback = read(problems, () -> settings.section("rollback")).flatMap(section -> section);
+        boolean layout = rollback.filter(section -> section.has("releases")).isPresent();
+        Optional<ConfiguredCommand> rollbackCommand = rollback.filter(section -> !layout)
+                .flatMap(section -> extraCommand(problems, section, workingDirectory, extraSearchPath));
+        Optional<Path> rollbackReleases = rollback.filter(section -> layout).flatMap(section -> read(problems,
+                () -> releases(section, command.orElse(List.of()), workingDirectory)));
+        Optional<Settings> isolate = read(problems, () -> settings.section("isolate")).flatMap(section -> section);
+        Optional<ConfiguredCommand> isolateCommand =
+                isolate.flatMap(section -> extraCommand(problems, section, workingDirectory, extraSearchPath));
+        Optional<Duration> isolateTimeout = read(problems, () -> isolate.map(ProcessRuntimeSettings::isolateTimeout)
+                .orElse(DEFAULT_ISOLATE_TIMEOUT));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new ProcessRuntimeSettings(command.orElseThrow(), environment, workingDirectory, logFile.orElseThrow(),
                 logMaxSize.orElseThrow(), logBackups.orElseThrow().intValue(), stopGracePeriod.orElseThrow(),
-                settings.keyPath("command"), stateDirectory);
+                settings.keyPath("command"), stateDirectory, rollbackCommand, rollbackReleases, isolateCommand,
+                isolateTimeout.orElseThrow());
+    }
+
+    /**
+     * Reads the {@code command} (and {@code shell}) of a {@code rollback:} or {@code isolate:} block: the same forms
+     * as the service's own {@code command}, run in the same {@code workingDir} with the same {@code env}, and checked
+     * for the program the same way when {@code searchPath} is not null. Problems go to {@code problems}; empty then.
+     */
+    private static Optional<ConfiguredCommand> extraCommand(List<ConfigProblem> problems, Settings section,
+            Optional<Path> workingDirectory, String searchPath) {
+        boolean shell = read(problems, () -> section.bool("shell", false)).orElse(false);
+        Optional<List<String>> words = read(problems, () -> command(section, shell, List.of()));
+        if (searchPath != null) {
+            words.flatMap(w -> programProblem(w.get(0), workingDirectory, searchPath, section))
+                    .ifPresent(problems::add);
+        }
+        return words.map(w -> new ConfiguredCommand(w, section.keyPath("command")));
+    }
+
+    /**
+     * Reads {@code rollback.releases}, the folder of a release layout, which must be valid now and be what the
+     * service runs through: repointing its {@code current} link would change nothing otherwise.
+     */
+    private static Path releases(Settings rollback, List<String> command, Optional<Path> workingDirectory) {
+        String key = "releases";
+        if (rollback.has("command")) {
+            throw new ConfigException(rollback.keyPath(key), "expected either rollback.command (the previous release's"
+                    + " command line) or rollback.releases (a release layout), found both; keep one");
+        }
+        String text = rollback.requireString(key, "the folder that holds current and releases/<id>");
+        Path root = path(rollback, key, text);
+        ReleaseLayout.problem(root).ifPresent(problem -> {
+            throw new ConfigException(rollback.keyPath(key), problem);
+        });
+        Path current = root.resolve(ReleaseLayout.CURRENT);
+        boolean throughCurrent = workingDirectory.filter(dir -> dir.startsWith(current)).isPresent()
+                || command.stream().anyMatch(word -> word.contains(current.toString())
+                        || workingDirectory.filter(root::equals).isPresent()
+                                && (word.startsWith(ReleaseLayout.CURRENT + "/") || word.startsWith("./current/")));
+        if (!throughCurrent) {
+            throw new ConfigException(rollback.keyPath(key), "the service runs neither in nor from " + current
+                    + " (its command and workingDir do not mention it), so repointing that link would not change what"
+                    + " runs; start it from there, e.g. command: [" + current.resolve("bin/app") + "] or workingDir: "
+                    + current);
+        }
+        return root;
+    }
+
+    private static Duration isolateTimeout(Settings isolate) {
+        Duration timeout = isolate.duration("timeout", DEFAULT_ISOLATE_TIMEOUT);
+        if (timeout.isZero() || timeout.isNegative() || timeout.compareTo(MAX_ISOLATE_TIMEOUT) > 0) {
+            throw new ConfigException(isolate.keyPath("timeout"), "expected a duration from 1ms to "
+                    + Durations.format(MAX_ISOLATE_TIMEOUT) + " (how long the isolate hook may run), found \""
+                    + Durations.format(timeout) + "\"");
+        }
+        return timeout;
     }
 
     /**

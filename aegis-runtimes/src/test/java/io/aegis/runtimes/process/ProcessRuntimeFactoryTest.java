@@ -292,6 +292,65 @@ class ProcessRuntimeFactoryTest {
         }
     }
 
+    @Test
+    void rollbackAndIsolateBlocksAreValidatedLikeCommandWithTheirKeyPaths() {
+        assertProblems(Map.of("command", List.of("sleep", "60"),
+                        "rollback", Map.of("command", List.of("/nonexistent/app-1.4")),
+                        "isolate", Map.of("command", List.of(), "timeout", "0s")),
+                new ConfigProblem(PATH + ".rollback.command", "\"/nonexistent/app-1.4\" does not exist"),
+                new ConfigProblem(PATH + ".isolate.command", "expected the command to run, as a list like"
+                        + " [java, -jar, app.jar], found an empty list"),
+                new ConfigProblem(PATH + ".isolate.timeout", "expected a duration from 1ms to 10m (how long the"
+                        + " isolate hook may run), found \"0s\""));
+    }
+
+    @Test
+    void aRollbackBlockWithoutCommandOrNotAMappingIsRejected() {
+        assertThatThrownBy(() -> factory.create(spec(Map.of("command", List.of("sleep", "60"), "rollback", Map.of()))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(PATH + ".rollback.command: missing: expected the command to run,"
+                        + " as a list like [java, -jar, app.jar]");
+        assertThatThrownBy(() -> factory.create(spec(Map.of("command", List.of("sleep", "60"),
+                        "rollback", List.of("sleep", "61")))))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .extracting(ConfigProblem::keyPath).containsExactly(PATH + ".rollback"));
+    }
+
+    @Test
+    void aRollbackOrIsolateProgramIsLookedForInTheWorkingDirectory() throws IOException {
+        Path app = Files.createDirectory(tempDir.resolve("releases"));
+        assertProblems(Map.of("command", List.of("sleep", "60"),
+                        "workingDir", app.toString(),
+                        "rollback", Map.of("command", "sleep 61 && true", "shell", true),
+                        "isolate", Map.of("command", List.of("./drain.sh"))),
+                new ConfigProblem(PATH + ".isolate.command",
+                        "\"./drain.sh\" does not exist (" + app.resolve("drain.sh") + ", from workingDir)"));
+    }
+
+    @Test
+    void aReleaseLayoutMustExistHaveACurrentLinkAndBeWhatTheServiceRunsThrough() throws IOException {
+        Path app = Files.createDirectories(tempDir.resolve("app"));
+        Files.createDirectories(app.resolve("releases/1"));
+        assertProblems(Map.of("command", List.of("sleep", "60"), "rollback", Map.of("releases", app.toString())),
+                new ConfigProblem(PATH + ".rollback.releases", "expected " + app.resolve("current") + " to be a symbolic"
+                        + " link to the running release in " + app.resolve("releases") + "/<id>, found nothing there"));
+
+        Files.createSymbolicLink(app.resolve("current"), Path.of("releases/1"));
+        assertProblems(Map.of("command", List.of("sleep", "60"), "rollback", Map.of("releases", app.toString())),
+                new ConfigProblem(PATH + ".rollback.releases", "the service runs neither in nor from "
+                        + app.resolve("current") + " (its command and workingDir do not mention it), so repointing"
+                        + " that link would not change what runs; start it from there, e.g. command: ["
+                        + app.resolve("current/bin/app") + "] or workingDir: " + app.resolve("current")));
+        assertProblems(Map.of("command", List.of("sleep", "60"),
+                        "rollback", Map.of("releases", app.toString(), "command", List.of("sleep", "61"))),
+                new ConfigProblem(PATH + ".rollback.releases", "expected either rollback.command (the previous"
+                        + " release's command line) or rollback.releases (a release layout), found both; keep one"));
+        try (RuntimeAdapter adapter = factory.create(spec(Map.of("command", List.of("sleep", "60"),
+                "workingDir", app.resolve("current").toString(), "rollback", Map.of("releases", app.toString()))))) {
+            assertThat(adapter.supportedOperations()).contains(io.aegis.api.RuntimeOperation.ROLLBACK);
+        }
+    }
+
     private void assertProblems(Map<String, ?> settings, ConfigProblem... expected) {
         assertThatThrownBy(() -> factory.create(spec(settings)))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(expected));

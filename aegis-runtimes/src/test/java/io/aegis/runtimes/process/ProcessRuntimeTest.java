@@ -338,10 +338,13 @@ class ProcessRuntimeTest {
         join(runtime.start());
 
         await().atMost(PROMPTLY).until(() -> read(stateDirectory.resolve("output.log")).equals("hello\n"));
-        try (var files = Files.list(stateDirectory)) {
-            assertThat(files).as("the named pipe is gone once the process holds it")
-                    .containsExactly(stateDirectory.resolve("output.log"));
-        }
+        // Awaited: the process record goes only once the exit of echo has been handled, which may come after its output.
+        await().atMost(PROMPTLY).untilAsserted(() -> {
+            try (var files = Files.list(stateDirectory)) {
+                assertThat(files).as("the named pipe is gone once the process holds it")
+                        .containsExactly(stateDirectory.resolve("output.log"));
+            }
+        });
     }
 
     @Test
