@@ -156,6 +156,16 @@ class FlappingAndDependsOnConfigTest {
     }
 
     @Test
+    void suggestsDependsOnForComposesSpellingAndFlappingForATypo() throws IOException {
+        String yaml = "services:\n" + service("api", "depends_on: [db]", "flaping: {threshold: 6, window: 10m}")
+                + service("db");
+
+        assertThat(engineErrors(yaml)).containsExactly(
+                "aegis.yaml:5:5: services[0].depends_on: unknown key \"depends_on\"; did you mean \"dependsOn\"?",
+                "aegis.yaml:6:5: services[0].flaping: unknown key \"flaping\"; did you mean \"flapping\"?");
+    }
+
+    @Test
     void anEngineWithValidDependenciesBuilds() throws IOException {
         String yaml = "services:\n" + service("api", "dependsOn: db", "flapping: {threshold: 6, window: 10m}")
                 + service("db");
