@@ -137,7 +137,7 @@ class FlappingAndDependsOnConfigTest {
                 "aegis.yaml:5:17: services[0].dependsOn[0]: no service named \"dbb\"; did you mean \"db\"?",
                 "aegis.yaml:5:22: services[0].dependsOn[1]: a service cannot depend on itself; remove \"api\" from its"
                         + " dependsOn",
-                "aegis.yaml:10:9: services[1].dependsOn[0]: dependsOn cycle: db → cache → db; each of these services"
+                "aegis.yaml:10:9: services[1].dependsOn[0]: dependsOn cycle: db -> cache -> db; each of these services"
                         + " would wait for the next to start: remove one of these dependencies");
     }
 
@@ -150,7 +150,7 @@ class FlappingAndDependsOnConfigTest {
                 .dependsOn("apii").build();
 
         assertThat(engineErrors(yaml, worker, lonely)).containsExactly(
-                "aegis.yaml:5:17: services[0].dependsOn[0]: dependsOn cycle: api → worker → api; each of these"
+                "aegis.yaml:5:17: services[0].dependsOn[0]: dependsOn cycle: api -> worker -> api; each of these"
                         + " services would wait for the next to start: remove one of these dependencies",
                 "services[lonely].dependsOn[0]: no service named \"apii\"; did you mean \"api\"?");
     }

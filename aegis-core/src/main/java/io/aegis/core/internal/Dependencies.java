@@ -103,7 +103,7 @@ public final class Dependencies {
     /**
      * Every mistake in the {@code dependsOn} lists of {@code services} (all services of one engine, from the file
      * and from code): a name that is no service (with a "did you mean"), a service that depends on itself, and
-     * each cycle, named in full ({@code dependsOn cycle: api → db → api}). Each problem is at the key path of the
+     * each cycle, named in full ({@code dependsOn cycle: api -> db -> api}). Each problem is at the key path of the
      * offending entry ({@code services[0].dependsOn[1]}), so a file's problems get their line and column.
      */
     public static List<ConfigProblem> problems(Collection<ServiceDefinition> services) {
@@ -128,7 +128,7 @@ public final class Dependencies {
         }
         for (List<String> cycle : cycles(graph)) {
             problems.add(new ConfigProblem(keyPath(byName.get(cycle.get(0)), cycle.get(1)), "dependsOn cycle: "
-                    + String.join(" → ", cycle) + "; each of these services would wait for the next to start: remove"
+                    + String.join(" -> ", cycle) + "; each of these services would wait for the next to start: remove"
                     + " one of these dependencies"));
         }
         return problems;

@@ -85,7 +85,7 @@ class DependenciesTest {
     @Test
     void reportsATwoServiceCycleNamingIt() {
         assertThat(problems(service("api", "db"), service("db", "api"))).containsExactly(
-                "services[api].dependsOn[0]: dependsOn cycle: api → db → api; each of these services would wait for"
+                "services[api].dependsOn[0]: dependsOn cycle: api -> db -> api; each of these services would wait for"
                         + " the next to start: remove one of these dependencies");
     }
 
@@ -94,7 +94,7 @@ class DependenciesTest {
         List<String> found = problems(service("web", "c"), service("a", "b"), service("b", "c"), service("c", "a"));
 
         assertThat(found).singleElement().asString()
-                .startsWith("services[a].dependsOn[0]: dependsOn cycle: a → b → c → a;");
+                .startsWith("services[a].dependsOn[0]: dependsOn cycle: a -> b -> c -> a;");
     }
 
     @Test
@@ -105,15 +105,15 @@ class DependenciesTest {
         assertThat(found).containsExactly(
                 "services[api].dependsOn[0]: a service cannot depend on itself; remove \"api\" from its dependsOn",
                 "services[api].dependsOn[1]: no service named \"cahce\"; did you mean \"cache\"?",
-                "services[db].dependsOn[0]: dependsOn cycle: db → worker → db; each of these services would wait for"
+                "services[db].dependsOn[0]: dependsOn cycle: db -> worker -> db; each of these services would wait for"
                         + " the next to start: remove one of these dependencies");
     }
 
     @Test
     void reportsTwoSeparateCyclesEach() {
         assertThat(problems(service("a", "b"), service("b", "a"), service("c", "d"), service("d", "c")))
-                .hasSize(2).anySatisfy(line -> assertThat(line).contains("a → b → a"))
-                .anySatisfy(line -> assertThat(line).contains("c → d → c"));
+                .hasSize(2).anySatisfy(line -> assertThat(line).contains("a -> b -> a"))
+                .anySatisfy(line -> assertThat(line).contains("c -> d -> c"));
     }
 
     @Test
@@ -125,7 +125,7 @@ class DependenciesTest {
         }
 
         assertThat(Dependencies.problems(chain)).singleElement().satisfies(problem -> assertThat(problem.message())
-                .startsWith("dependsOn cycle: s0 → s1 → s2 → ").contains(" → s19999 → s0;"));
+                .startsWith("dependsOn cycle: s0 -> s1 -> s2 -> ").contains(" -> s19999 -> s0;"));
     }
 
     @Test
