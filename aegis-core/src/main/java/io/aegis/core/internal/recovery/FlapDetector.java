@@ -2,6 +2,7 @@ package io.aegis.core.internal.recovery;
 
 import io.aegis.core.FlappingPolicy;
 import io.aegis.core.ServiceState;
+import io.aegis.core.event.StateChanged;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -80,6 +81,11 @@ public final class FlapDetector {
             return Transition.NONE;
         }
         return record(at);
+    }
+
+    /** Same as {@link #onStateChange(ServiceState, ServiceState, Instant)} for a published event. */
+    public Transition onStateChange(StateChanged event) {
+        return onStateChange(event.from(), event.to(), event.at());
     }
 
     /**

@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.aegis.core.FlappingPolicy;
+import io.aegis.core.event.StateChanged;
 import io.aegis.core.internal.recovery.FlapDetector.Transition;
 import java.time.Duration;
 import java.time.Instant;
@@ -177,6 +178,17 @@ class FlapDetectorTest {
 
         assertThat(fed.onStateChange(HEALTHY, UNHEALTHY, T0.plusSeconds(3))).isEqualTo(NONE);
         assertThat(fed.onStateChange(UNHEALTHY, RECOVERING, T0.plusSeconds(4))).isEqualTo(STARTED);
+    }
+
+    @Test
+    void takesPublishedEventsToo() {
+        FlapDetector fed = new FlapDetector(FlappingPolicy.of(1, WINDOW));
+
+        assertThat(fed.onStateChange(new StateChanged("api", T0, HEALTHY, UNHEALTHY, "down"))).isEqualTo(NONE);
+        assertThat(fed.onStateChange(new StateChanged("api", T0.plusSeconds(1), UNHEALTHY, FLAPPING, "flapping")))
+                .isEqualTo(NONE);
+        assertThat(fed.onStateChange(new StateChanged("api", T0.plusSeconds(2), UNHEALTHY, HEALTHY, "up")))
+                .isEqualTo(STARTED);
     }
 
     @Test
