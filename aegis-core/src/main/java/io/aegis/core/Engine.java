@@ -559,6 +559,8 @@ public final class Engine implements AutoCloseable {
                 createMonitor(service, context);
                 ServiceWarnings.of(service).forEach(report::addWarning);
             }
+            // needs every service, from the file and from code, to tell an unknown name from a defined one
+            report.addAll(io.aegis.core.internal.Dependencies.problems(byName.values()));
             report.throwIfProblems();
             Logger configLog = LoggerFactory.getLogger(CONFIG_LOGGER);
             report.warningLines().forEach(line -> configLog.warn("{}", line));

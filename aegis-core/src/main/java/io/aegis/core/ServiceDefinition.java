@@ -4,9 +4,12 @@ import io.aegis.api.Settings;
 import io.aegis.core.internal.config.QuotedText;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -68,6 +71,8 @@ public final class ServiceDefinition {
     private final Settings settings;
     private final Settings actionSettings;
     private final Settings runtimeSettings;
+    private final FlappingPolicy flapping;
+    private final List<String> dependsOn;
 
     private ServiceDefinition(Builder b) {
         this.name = b.name;
@@ -88,6 +93,8 @@ public final class ServiceDefinition {
         this.actionSettings = b.actionSettings != null ? b.actionSettings
                 : Settings.of(this.settings.keyPath("actions"), Map.of("onFailure", onFailure));
         this.runtimeSettings = b.runtimeSettings;
+        this.flapping = b.flapping;
+        this.dependsOn = b.dependsOn;
     }
 
     /**
@@ -200,6 +207,20 @@ public final class ServiceDefinition {
         return runtimeSettings().flatMap(runtime -> runtime.string("type"));
     }
 
+    /** When the service counts as FLAPPING; empty (the default) when it never does. */
+    public Optional<FlappingPolicy> flapping() {
+        return Optional.ofNullable(flapping);
+    }
+
+    /**
+     * The services this one depends on, by name, in the order given: while one of them is down, this service's
+     * failures are attributed to it, and its workload starts only after they have passed their first check.
+     * Names are checked against the engine's services (unknown names, itself, cycles) when the engine is built.
+     */
+    public List<String> dependsOn() {
+        return dependsOn;
+    }
+
     @Override
     public String toString() {
         return "ServiceDefinition{" + name + ", " + checkType + " " + io.aegis.api.UrlCredentials.mask(endpoint)
@@ -257,6 +278,8 @@ public final class ServiceDefinition {
         private Settings settings;
         private Settings actionSettings;
         private Settings runtimeSettings;
+        private FlappingPolicy flapping;
+        private List<String> dependsOn = List.of();
 
         private Builder(String name) {
             this.name = requireText(name, "name");
@@ -360,6 +383,49 @@ public final class ServiceDefinition {
             Map<String, Object> values = new LinkedHashMap<>(runtimeSettings);
             values.put("type", requireText(type, "runtime type"));
             this.runtimeSettings = Settings.of("services[" + name + "].runtime", values);
+            return this;
+        }
+
+        /**
+         * Marks the service FLAPPING when it changes state more than {@code threshold} times within
+         * {@code window}; see {@link FlappingPolicy}. Default: never.
+         *
+         * @throws IllegalArgumentException when {@code threshold} is under 1 or {@code window} under 1ms
+         */
+        public Builder flapping(int threshold, Duration window) {
+            return flapping(FlappingPolicy.of(threshold, window));
+        }
+
+        /** Like {@link #flapping(int, Duration)}; {@code null} turns flapping detection off again. */
+        public Builder flapping(FlappingPolicy policy) {
+            this.flapping = policy;
+            return this;
+        }
+
+        /**
+         * The services this one depends on, by name; see {@link ServiceDefinition#dependsOn()}. Replaces what was
+         * set before; none by default.
+         *
+         * @throws IllegalArgumentException when a name is not a valid service name or is given twice
+         */
+        public Builder dependsOn(String... names) {
+            return dependsOn(List.of(names));
+        }
+
+        /** Like {@link #dependsOn(String...)}. */
+        public Builder dependsOn(List<String> names) {
+            Set<String> seen = new LinkedHashSet<>();
+            for (String dependency : names) {
+                if (!isValidName(dependency)) {
+                    throw new IllegalArgumentException("dependsOn: " + QuotedText.of(dependency) + " is not a valid"
+                            + " service name: use " + NAME_RULE);
+                }
+                if (!seen.add(dependency)) {
+                    throw new IllegalArgumentException("dependsOn: " + QuotedText.of(dependency)
+                            + " is listed twice");
+                }
+            }
+            this.dependsOn = List.copyOf(seen);
             return this;
         }
 

@@ -6,6 +6,10 @@ package io.aegis.core;
  * <pre>
  * UNKNOWN → STARTING → HEALTHY ⇄ DEGRADED ⇄ UNHEALTHY → RECOVERING → HEALTHY
  *                                                     ↘ FAILED (restart budget spent: a person must act)
+ *
+ * any of HEALTHY, DEGRADED, UNHEALTHY, RECOVERING → FLAPPING (more than flapping.threshold changes within
+ *                                                  flapping.window)
+ * FLAPPING → the state its checks show (after a whole flapping.window without a change)
  * </pre>
  */
 public enum ServiceState {
@@ -21,6 +25,13 @@ public enum ServiceState {
     UNHEALTHY,
     /** A recovery action is running or waiting to be verified. */
     RECOVERING,
+    /**
+     * Changes state too often: more than its {@code flapping.threshold} times within {@code flapping.window}
+     * (see {@link FlappingPolicy}). One alert is raised on entering and resolved on leaving, not one per flap,
+     * and recovery escalates instead of restarting again. It is left only after a whole {@code flapping.window}
+     * without a change. Only services with a {@code flapping:} policy ever get here.
+     */
+    FLAPPING,
     /** Taken out of traffic by an isolate action. */
     ISOLATED,
     /** Recovery gave up (its budget is spent); the engine leaves the service alone until a person acts. */

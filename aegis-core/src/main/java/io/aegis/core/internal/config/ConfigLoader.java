@@ -4,6 +4,7 @@ import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
 import io.aegis.api.Durations;
 import io.aegis.api.Settings;
+import io.aegis.core.FlappingPolicy;
 import io.aegis.core.RecoveryPolicy;
 import io.aegis.core.RetryBackoff;
 import io.aegis.core.ServiceDefinition;
@@ -254,6 +255,8 @@ public final class ConfigLoader {
         actions.ifPresent(a -> problems.addAll(a.unknownKeys()));
 
         TrackingSettings runtime = runtime(service);
+        Optional<FlappingPolicy> flapping = flapping(service);
+        List<String> dependsOn = dependsOn(service);
 
         if (name == null || type == null || endpoint == null || leftOut) {
             return Optional.empty();
@@ -268,6 +271,8 @@ public final class ConfigLoader {
             set(service, "initialDelay", () -> builder.initialDelay(initialDelay));
             startPeriod.ifPresent(period -> set(service, "startPeriod", () -> builder.startPeriod(period)));
             set(service, "actions.onFailure", () -> builder.onFailure(onFailure));
+            flapping.ifPresent(builder::flapping);
+            set(service, "dependsOn", () -> builder.dependsOn(dependsOn));
             builder.recoveryPolicy(policy).retryBackoff(retryBackoff).metadata(metadata).fromSettings(service, actions.orElse(null), runtime);
             return Optional.of(builder.build());
         } catch (IllegalArgumentException e) {
@@ -317,6 +322,60 @@ public final class ConfigLoader {
             max = initial;
         }
         return new Curve(initial, multiplier, max);
+    }
+
+    /** The optional {@code flapping: {threshold, window}} block; both keys are required when it is there. */
+    private Optional<FlappingPolicy> flapping(TrackingSettings service) {
+        Optional<TrackingSettings> block = read(() -> service.trackedSection("flapping"), Optional.empty());
+        if (block.isEmpty()) {
+            return Optional.empty();
+        }
+        TrackingSettings flapping = block.get();
+        int threshold = wholeNumber(flapping, "threshold", 0, 1);
+        if (!flapping.has("threshold")) {
+            problems.add(new ConfigProblem(flapping.keyPath("threshold"), "missing: expected the most state changes"
+                    + " within the window that are not yet flapping (a whole number of at least 1, such as 6)"));
+        }
+        Duration window = positiveDuration(flapping, "window", null);
+        if (!flapping.has("window")) {
+            problems.add(new ConfigProblem(flapping.keyPath("window"), "missing: expected how far back state changes"
+                    + " count, and how long a flapping service must stay calm, as a duration " + DURATION_EXAMPLES));
+        } else if (window != null && window.compareTo(FlappingPolicy.MIN_WINDOW) < 0) {
+            problem(flapping, "window", "expected a duration of at least 1ms");
+            window = null;
+        }
+        problems.addAll(flapping.unknownKeys());
+        if (threshold < 1 || window == null) {
+            return Optional.empty();
+        }
+        return Optional.of(FlappingPolicy.of(threshold, window));
+    }
+
+    /**
+     * {@code dependsOn}: a list of service names, or one name. Names that are not service names and repeated
+     * names are reported here and left out; whether the names exist (and form no cycle) is checked by the engine,
+     * which also knows the services defined in code.
+     */
+    private List<String> dependsOn(TrackingSettings service) {
+        Object raw = service.raw("dependsOn").orElse(null);
+        if (raw == null) {
+            return List.of();
+        }
+        List<?> items = raw instanceof List ? (List<?>) raw : List.of(raw);
+        Map<String, String> names = new LinkedHashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            Object item = items.get(i);
+            String key = raw instanceof List ? "dependsOn[" + i + "]" : "dependsOn";
+            String text = item instanceof String || item instanceof Number ? item.toString() : null;
+            if (text == null || !ServiceDefinition.isValidName(text)) {
+                problems.add(new ConfigProblem(service.keyPath(key), "expected the name of a service defined under"
+                        + " services, found " + Settings.describe(item)));
+            } else if (names.putIfAbsent(text, key) != null) {
+                problems.add(new ConfigProblem(service.keyPath(key), QuotedText.of(text) + " is already listed at "
+                        + service.keyPath(names.get(text)) + "; list each dependency once"));
+            }
+        }
+        return List.copyOf(names.keySet());
     }
 
     /** The {@code runtime:} block when it names its type; null otherwise. */
