@@ -347,7 +347,8 @@ public final class ConfigLoader {
         }
         List<?> list = (List<?>) raw;
         if (list.isEmpty()) {
-            problem(actions, "onFailure", "expected at least one recovery action, such as [restart, notify]");
+            problems.add(new ConfigProblem(actions.keyPath("onFailure"), "expected at least one recovery action, such as"
+                    + " [restart, notify], found an empty list"));
             return fallback;
         }
         List<String> steps = new ArrayList<>();
