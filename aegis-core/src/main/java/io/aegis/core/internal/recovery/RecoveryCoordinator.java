@@ -383,9 +383,10 @@ public final class RecoveryCoordinator {
 
     private void finished(Ladder.Step step, int attempt, ActionOutcome outcome) {
         running = false;
-        releaseTicket();
         Instant now = now();
         context.bus().publish(new RecoveryFinished(name, now, step.name(), attempt, outcome));
+        // After the event: counted from events, recoveries in flight never exceed the fleet-wide limit.
+        releaseTicket();
         boolean verified = step.kind() == Ladder.Kind.REPEAT || step.kind() == Ladder.Kind.ONCE;
         if (outcome.result() != ActionOutcome.Result.SUCCEEDED || !verified) {
             // Nothing to verify: the action's own result is the verdict (notify changes nothing in the service).
