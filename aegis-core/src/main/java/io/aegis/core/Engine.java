@@ -93,7 +93,8 @@ public final class Engine implements AutoCloseable {
 
     private final ServiceSet monitors;
     private final RecoveryPermits recoveryPermits;
-    private final List<HealthChecker> checkers;
+    /** Kept to create the plugins of a service added while the engine runs. */
+    private final Assembly assembly;
     private final PluginRegistry plugins;
     private final EventBus bus;
     private final AlertDispatcher alerts;
@@ -116,7 +117,6 @@ public final class Engine implements AutoCloseable {
         this.monitors = new ServiceSet();
         assembly.monitors.forEach(monitors::add);
         this.recoveryPermits = assembly.recoveryPermits;
-        this.checkers = List.copyOf(assembly.checkers);
         this.plugins = assembly.plugins;
         this.bus = assembly.bus;
         this.alerts = assembly.alerts;
@@ -130,6 +130,7 @@ public final class Engine implements AutoCloseable {
         this.metricsHost = assembly.metricsHost;
         this.requestedMetricsPort = assembly.metricsPort;
         this.configurationWarnings = assembly.report.warningLines();
+        this.assembly = assembly;
     }
 
     /** Starts building an engine. */
@@ -336,6 +337,70 @@ public final class Engine implements AutoCloseable {
         return monitor.withCoordinator(coordinator -> coordinator.isolateNow(reason));
     }
 
+    // ---- the service set: one service at a time while the engine runs (the seam hot reload will use) ----------
+
+    /**
+     * Creates the plugins and monitor of one more service and, when the engine runs, starts it (its workload, then
+     * its checks). Not public API yet: hot reload will call it.
+     *
+     * @throws InvalidConfigurationException when the service is invalid (nothing is added)
+     * @throws IllegalArgumentException when a service of that name exists
+     * @throws IllegalStateException when the engine is closed
+     */
+    ServiceMonitor addService(ServiceDefinition service) {
+        synchronized (lifecycle) {
+            if (closed) {
+                throw new IllegalStateException("the engine is closed");
+            }
+            if (monitors.get(service.name()).isPresent()) {
+                throw new IllegalArgumentException("a service named \"" + service.name() + "\" is already supervised");
+            }
+            ServiceMonitor monitor = assembly.createOne(service);
+            monitors.add(monitor);
+            if (assembly.metrics != null) {
+                assembly.metrics.serviceAdded(monitor.name());
+            }
+            if (started) {
+                monitor.start(Duration.ZERO);
+            }
+            log.info("{}: added to the supervised services", monitor.name());
+            return monitor;
+        }
+    }
+
+    /**
+     * Stops supervising one service: its checks and recovery stop, its workload is stopped (with its grace period),
+     * its checker and runtime are closed and its metrics removed. Not public API yet: hot reload will call it.
+     *
+     * @throws IllegalArgumentException when there is no such service
+     */
+    CompletableFuture<Void> removeService(String name) {
+        ServiceMonitor monitor;
+        synchronized (lifecycle) {
+            monitor = monitors.remove(name).orElseThrow(() -> new IllegalArgumentException("no service named \""
+                    + name + "\"; the services are: " + String.join(", ", monitors.names())));
+        }
+        monitor.prepareToStop();
+        return monitor.stopMonitoring().thenCompose(stopped -> monitor.runtime().map(runtime -> Deadlines.<Throwable>call(
+                () -> runtime.stop().thenApply(done -> null), pluginCalls, monitor.runtimeDeadline(), timer,
+                error -> error, () -> new TimeoutException("did not stop within "
+                        + monitor.runtimeDeadline().toSeconds() + "s"))
+                .thenAccept(error -> {
+                    if (error != null) {
+                        log.error("{}: could not stop the workload: {}", name, Deadlines.describe(error));
+                    }
+                })).orElse(CompletableFuture.completedFuture(null)))
+                .thenRun(() -> {
+                    List<AutoCloseable> plugins = new ArrayList<>(List.of(monitor.checker()));
+                    monitor.runtime().ifPresent(plugins::add);
+                    closeAll(plugins, pluginCalls);
+                    if (assembly.metrics != null) {
+                        assembly.metrics.serviceRemoved(name);
+                    }
+                    log.info("{}: no longer supervised", name);
+                });
+    }
+
     /** The monitor of a service a person acts on; nothing is done unless everything about the call is right. */
     private ServiceMonitor controlled(String name, String reason) {
         Objects.requireNonNull(reason, "reason");
@@ -404,7 +469,8 @@ public final class Engine implements AutoCloseable {
                     .toArray(CompletableFuture[]::new)).orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
             stopWorkloads();
         }
-        List<AutoCloseable> pluginObjects = new ArrayList<>(checkers);
+        List<AutoCloseable> pluginObjects = new ArrayList<>();
+        monitors.forEach(monitor -> pluginObjects.add(monitor.checker()));
         monitors.forEach(monitor -> monitor.runtime().ifPresent(pluginObjects::add));
         pluginObjects.add(alerts);
         closeAll(pluginObjects, pluginCalls);
@@ -634,6 +700,8 @@ public final class Engine implements AutoCloseable {
         private final List<RuntimeAdapter> runtimes = new ArrayList<>();
         private final Map<String, Notifier> notifiers = new LinkedHashMap<>();
         private AlertDispatcher alerts;
+        private MonitorContext context;
+        private EngineMetrics metrics;
         private final boolean metricsEnabled;
         private final int metricsPort;
         private final String metricsHost;
@@ -677,9 +745,9 @@ public final class Engine implements AutoCloseable {
             builder.subscriptions.forEach(subscribe -> subscribe.accept(bus));
             createNotifiers();
             this.alerts = new AlertDispatcher(notifiers, timer, pluginCalls, builder.clock);
-            MonitorContext context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, alerts,
+            context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, alerts,
                     pools.blockingChecks(), skippedChecks, report.redactor(), Scheduler.over(timer), recoveryPermits);
-            EngineMetrics metrics = metricsEnabled ? new EngineMetrics(metricsRegistry, builder.clock) : null;
+            metrics = metricsEnabled ? new EngineMetrics(metricsRegistry, builder.clock) : null;
             if (metrics != null) {
                 skippedChecks.countInto(metrics::checkSkipped);
                 metrics.recoveriesWaiting(recoveryPermits::waiting);
@@ -793,6 +861,19 @@ public final class Engine implements AutoCloseable {
         private static String words(java.util.Set<RuntimeOperation> operations) {
             return operations.stream().map(op -> op.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '))
                     .collect(java.util.stream.Collectors.joining(", "));
+        }
+
+        /** Creates one service's plugins and monitor after the engine was built; its problems are thrown. */
+        ServiceMonitor createOne(ServiceDefinition service) {
+            int problemsBefore = report.problems().size();
+            int monitorsBefore = monitors.size();
+            createMonitor(service, context);
+            List<ConfigProblem> problems = report.problems().subList(problemsBefore, report.problems().size());
+            if (!problems.isEmpty() || monitors.size() == monitorsBefore) {
+                new ConfigReport().addAll(problems).throwIfProblems();
+                throw new IllegalStateException(service.name() + ": could not create its monitor");
+            }
+            return monitors.get(monitors.size() - 1);
         }
 
         private HealthChecker createChecker(ServiceDefinition service) {

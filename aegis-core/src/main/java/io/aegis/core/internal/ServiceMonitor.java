@@ -142,6 +142,11 @@ public final class ServiceMonitor {
         return snapshot;
     }
 
+    /** The service's checker (the engine closes it). */
+    public HealthChecker checker() {
+        return checker;
+    }
+
     /** The service's definition. */
     public ServiceDefinition definition() {
         return definition;
