@@ -407,7 +407,8 @@ public final class EngineMetrics {
                     .build());
             budgetExhausted = family(Counter.builder()
                     .name("aegis_recovery_budget_exhausted_total")
-                    .help("Times the service spent its recovery budget and was marked FAILED.")
+                    .help("Times the service spent its recovery budget: then FAILED, or the next step of its recovery"
+                            + " ladder.")
                     .labelNames("service")
                     .withoutExemplars()
                     .build());

@@ -594,6 +594,10 @@ public final class RecoveryCoordinator {
 
     /** Restarts the workload now, outside the ladder and its budget. */
     public CompletableFuture<Void> restartNow(String reason) {
+        if (running) {
+            return CompletableFuture.failedFuture(new IllegalStateException(name + ": a recovery action is running;"
+                    + " try again when it has ended"));
+        }
         operatorAction(OperatorAction.Kind.RESTART, reason);
         RuntimeAdapter runtime = target.runtime().orElseThrow();
         log.info("{}: restarting at a person's request ({})", name, reason);
