@@ -101,6 +101,13 @@ public final class RecoveryPermits {
             this.onGranted = onGranted;
         }
 
+        /** Whether the ticket still waits in line for a permit. */
+        public boolean waiting() {
+            synchronized (RecoveryPermits.this) {
+                return state == WAITING;
+            }
+        }
+
         /** Gives the permit back (or leaves the line); calling it again does nothing. */
         public void release() {
             RecoveryPermits.this.release(this);

@@ -219,6 +219,18 @@ public final class ServiceMonitor {
         });
     }
 
+    /**
+     * As {@link #start(Duration)}, once {@code after} completes (either way): the seam for starting a service only
+     * when its dependencies have passed their first check. Until then the service stays UNKNOWN, unchecked.
+     */
+    public void start(Duration firstCheckSpread, java.util.concurrent.CompletionStage<?> after) {
+        after.whenComplete((ignored, error) -> {
+            if (!stopping) {
+                start(firstCheckSpread);
+            }
+        });
+    }
+
     /** Called by the runtime (any thread) when the workload ended without being asked to. */
     public void workloadExited(WorkloadStatus status) {
         runSerially(() -> onWorkloadExit(status));

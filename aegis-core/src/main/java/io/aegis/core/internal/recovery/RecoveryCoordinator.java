@@ -87,6 +87,8 @@ public final class RecoveryCoordinator {
     private Instant healthySince;
     private Scheduler.Task incidentEnd;
     private boolean paused;
+    /** Why recovery is held back by another signal (a dependency down), or null; see {@link #inhibit}. */
+    private String inhibitedBy;
     private boolean isolated;
     private boolean closed;
 
@@ -219,7 +221,8 @@ public final class RecoveryCoordinator {
     // ---- the ladder --------------------------------------------------------------------------------
 
     private void recover(String cause) {
-        if (running || pending || closed || paused || isolated || target.state() == ServiceState.FAILED) {
+        if (running || pending || closed || paused || inhibitedBy != null || isolated
+                || target.state() == ServiceState.FAILED) {
             return;
         }
         if (awaiting != null) {
@@ -262,6 +265,12 @@ public final class RecoveryCoordinator {
     }
 
     private void repeat(Ladder.Step step, boolean last, String cause) {
+        if (incident.stopRepeating != null && incident.attemptsAtStep > 0) {
+            String why = incident.stopRepeating;
+            incident.stopRepeating = null;
+            giveUpOrEscalate(step, last, cause, why);
+            return;
+        }
         if (!last && incident.attemptsAtStep >= policy.restartAttempts()) {
             escalate(cause, incident.attemptsAtStep + " " + step.name() + (incident.attemptsAtStep == 1 ? "" : "s")
                     + " did not make the service healthy (restart.attempts: " + policy.restartAttempts() + ")");
@@ -349,8 +358,8 @@ public final class RecoveryCoordinator {
             return;
         }
         pending = true;
-        RecoveryPermits.Ticket[] mine = new RecoveryPermits.Ticket[1];
-        mine[0] = context.recoveryPermits().request(granted -> runSerially(() -> {
+        // The grant comes back through the serial executor, so it runs after this task, once ticket is set.
+        ticket = context.recoveryPermits().request(granted -> runSerially(() -> {
             if (ticket != granted || !pending || closed) {
                 granted.release();
                 return;
@@ -358,10 +367,9 @@ public final class RecoveryCoordinator {
             pending = false;
             execute(step, attempt, cause);
         }));
-        ticket = mine[0];
-        if (context.recoveryPermits().waiting() > 0 && ticket == mine[0]) {
-            log.debug("{}: {} waits for one of the {} recovery slots of the fleet", name, step.name(),
-                    context.recoveryPermits().limit());
+        if (ticket.waiting()) {
+            log.info("{}: {} waits for a free recovery slot (global.recovery.maxConcurrent: {}; {} waiting)", name,
+                    step.name(), context.recoveryPermits().limit(), context.recoveryPermits().waiting());
         }
     }
 
@@ -537,6 +545,51 @@ public final class RecoveryCoordinator {
         return ladder.step(incident == null ? 0 : incident.step).name();
     }
 
+    // ---- other signals (the seams for flapping and dependencies) ----------------------------------------------
+
+    /**
+     * Holds recovery back because the failure is attributed elsewhere (a dependency is down): no step runs and so
+     * no alert is raised while inhibited; checks and state changes go on. A waiting step is given up. Calling it
+     * again replaces the reason.
+     */
+    public void inhibit(String reason) {
+        if (inhibitedBy == null) {
+            log.info("{}: recovery held back: {}", name, reason);
+        }
+        inhibitedBy = reason;
+        cancelPending();
+    }
+
+    /** Ends {@link #inhibit}: the service is judged at once (recovered now if it is still down, checked now). */
+    public void lift(String reason) {
+        if (inhibitedBy == null) {
+            return;
+        }
+        inhibitedBy = null;
+        log.info("{}: recovery no longer held back: {}", name, reason);
+        reevaluate(reason);
+    }
+
+    /**
+     * The service keeps failing in a way restarting will not fix (it flaps): the current incident leaves its
+     * repeating step (restart) for the next step of the ladder at its next recovery, instead of restarting until
+     * the budget is spent; as the last step, the service is FAILED. Opens an incident when there is none.
+     */
+    public void stopRepeating(String reason) {
+        if (incident == null) {
+            incident = new Incident();
+        }
+        incident.stopRepeating = reason;
+    }
+
+    private void reevaluate(String why) {
+        ServiceState state = target.state();
+        if (state == ServiceState.UNHEALTHY || state == ServiceState.RECOVERING) {
+            recover("still " + state.name().toLowerCase(java.util.Locale.ROOT) + " (" + why + "): " + incidentCause());
+        }
+        target.checkNow();
+    }
+
     // ---- a person's actions ------------------------------------------------------------------------
 
     /** Maintenance: no recovery and no alerts until {@link #resume}; checks go on. */
@@ -553,12 +606,7 @@ public final class RecoveryCoordinator {
         operatorAction(OperatorAction.Kind.RESUME, reason);
         paused = false;
         log.info("{}: resumed ({}): supervised again", name, reason);
-        ServiceState state = target.state();
-        if (state == ServiceState.UNHEALTHY || state == ServiceState.RECOVERING) {
-            recover("still " + state.name().toLowerCase(java.util.Locale.ROOT) + " when maintenance ended: "
-                    + incidentCause());
-        }
-        target.checkNow();
+        reevaluate("maintenance ended");
     }
 
     /**
@@ -691,6 +739,8 @@ public final class RecoveryCoordinator {
         private int step;
         /** How often the current step ran in this incident. */
         private int attemptsAtStep;
+        /** Why the repeating step must not repeat again (flapping), or null. */
+        private String stopRepeating;
     }
 
     /** A step that succeeded, waiting for the service to prove it is healthy. */

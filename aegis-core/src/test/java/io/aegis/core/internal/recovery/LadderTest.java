@@ -266,6 +266,90 @@ class LadderTest {
         assertThat(permits.inFlight()).isZero();
     }
 
+    @Test
+    void aRecoveryHeldBackByAnotherSignalRunsNoStepAndIsJudgedAtOnceWhenLifted() {
+        monitor = start(policy(), "restart", "notify");
+        scheduler.advance(INTERVAL);
+        monitor.withCoordinator(coordinator -> {
+            coordinator.inhibit("dependency db is down");
+            return CompletableFuture.completedFuture(null);
+        });
+        runtime.badReleases.add("v2");
+
+        scheduler.advance(Duration.ofMinutes(5));
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.UNHEALTHY);
+        assertThat(runtime.restarts).isZero();
+        assertThat(alerts).isEmpty();
+
+        monitor.withCoordinator(coordinator -> {
+            coordinator.lift("db is healthy again");
+            return CompletableFuture.completedFuture(null);
+        });
+        scheduler.runDue();
+        assertThat(runtime.restarts).isEqualTo(1);
+    }
+
+    @Test
+    void aServiceToldToStopRepeatingLeavesRestartForTheNextStep() {
+        runtime.badReleases.add("v2");
+        monitor = start(policy().restartAttempts(10), "restart", "rollback");
+        assertThat(runtime.restarts).isEqualTo(1);
+
+        monitor.withCoordinator(coordinator -> {
+            coordinator.stopRepeating("flapping: 6 state changes within 1m");
+            return CompletableFuture.completedFuture(null);
+        });
+        scheduler.advance(Duration.ofMinutes(1));
+
+        assertThat(runtime.restarts).isEqualTo(1);
+        assertThat(runtime.rollbacks).isEqualTo(1);
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.HEALTHY);
+        await().untilAsserted(() -> assertThat(eventsOf(RecoveryEscalated.class)).singleElement()
+                .satisfies(e -> assertThat(e.reason()).isEqualTo("flapping: 6 state changes within 1m")));
+    }
+
+    @Test
+    void fleetPermitsAreGrantedInTheOrderAsked() {
+        RecoveryPermits permits = new RecoveryPermits(2);
+        List<String> granted = new CopyOnWriteArrayList<>();
+        List<RecoveryPermits.Ticket> tickets = new ArrayList<>();
+        for (String name : List.of("a", "b", "c", "d", "e")) {
+            tickets.add(permits.request(ticket -> granted.add(name)));
+        }
+        assertThat(granted).containsExactly("a", "b");
+        assertThat(permits.waiting()).isEqualTo(3);
+
+        tickets.get(3).release(); // d leaves the line
+        tickets.get(0).release();
+        tickets.get(1).release();
+
+        assertThat(granted).containsExactly("a", "b", "c", "e");
+        assertThat(permits.inFlight()).isEqualTo(2);
+        assertThat(permits.waiting()).isZero();
+    }
+
+    @Test
+    void aServiceStartedAfterAGateStartsNothingUntilItOpens() {
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        bus.subscribe(ServiceEvent.class, events::add);
+        ServiceDefinition definition = ServiceDefinition.builder("api").check("fake", "nowhere").interval(INTERVAL)
+                .startPeriod(Duration.ZERO).runtime("fake", Map.of()).build();
+        monitor = new ServiceMonitor(definition, runtime.checker(), runtime, new Ladder(List.of(new Ladder.Step(
+                "notify", new NotifyActionFactory().create(Settings.empty("actions")), Ladder.Kind.NOTICE))),
+                new MonitorContext(scheduler.clock(), alertTimer, DIRECT, DIRECT, bus, dispatcher, null,
+                        new SkippedChecks(), Redactor.urlCredentialsOnly(), scheduler, new RecoveryPermits(1)));
+
+        monitor.start(Duration.ZERO, gate);
+        scheduler.advance(Duration.ofMinutes(1));
+        assertThat(runtime.running).isFalse();
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.UNKNOWN);
+
+        gate.complete(null);
+        scheduler.advance(INTERVAL);
+        assertThat(runtime.running).isTrue();
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.HEALTHY);
+    }
+
     // ---- harness ------------------------------------------------------------------------------------
 
     private RecoveryPolicy.Builder policy() {
