@@ -90,6 +90,17 @@ class RecoveryLadderConfigTest {
     }
 
     @Test
+    void warnsThatAStepAfterIsolateNeverRuns() {
+        ServiceDefinition api = ServiceDefinition.builder("api").check("http", "http://localhost:8080/health")
+                .onFailure("restart", "isolate", "notify").build();
+
+        assertThat(io.aegis.core.internal.config.ServiceWarnings.of(api)).singleElement().satisfies(warning -> {
+            assertThat(warning.keyPath()).isEqualTo("services[api].actions.onFailure[2]");
+            assertThat(warning.message()).startsWith("\"notify\" comes after isolate and will never run");
+        });
+    }
+
+    @Test
     void aLadderDefinedInCodeIsCheckedTheSameWay() {
         ServiceDefinition api = ServiceDefinition.builder("api").check("http", "http://localhost:8080/health")
                 .onFailure("restart", "rollback").restartAttempts(4).runtime("test-basic", Map.of()).build();
