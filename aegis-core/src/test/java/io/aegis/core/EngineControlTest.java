@@ -163,9 +163,14 @@ class EngineControlTest {
         AtomicInteger inFlight = new AtomicInteger();
         AtomicInteger mostInFlight = new AtomicInteger();
         Engine.Builder builder = Engine.builder().metricsEnabled(false).maxConcurrentRecoveries(5)
-                .listener(RecoveryStarted.class, started -> mostInFlight.accumulateAndGet(inFlight.incrementAndGet(),
-                        Math::max))
-                .listener(RecoveryFinished.class, finished -> inFlight.decrementAndGet());
+                // One listener for both: events reach one subscriber in the order they were published.
+                .listener(event -> {
+                    if (event instanceof RecoveryStarted) {
+                        mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                    } else if (event instanceof RecoveryFinished) {
+                        inFlight.decrementAndGet();
+                    }
+                });
         for (int i = 0; i < 100; i++) {
             builder.service(ServiceDefinition.builder("svc-" + i).check("test-pass", "nowhere")
                     .interval(Duration.ofMillis(200)).startPeriod(Duration.ofSeconds(5)).onFailure("restart")
