@@ -1,5 +1,7 @@
 package io.aegis.api;
 
+import java.util.Set;
+
 /**
  * Creates the {@link RecoveryAction} named in {@code actions.onFailure}. Found by
  * {@link java.util.ServiceLoader} through {@code META-INF/services/io.aegis.api.RecoveryActionFactory};
@@ -13,6 +15,15 @@ public interface RecoveryActionFactory {
     /** Whether the action needs the service to have a {@code runtime:}; the engine rejects configs that lack one. */
     default boolean requiresRuntime() {
         return false;
+    }
+
+    /**
+     * The runtime operations the action calls, such as {@link RuntimeOperation#ROLLBACK}: the engine rejects, when
+     * it is built, a service whose runtime does not list them all in {@link RuntimeAdapter#supportedOperations()}
+     * (a step that cannot work is found at load time, not at the first incident). By default none.
+     */
+    default Set<RuntimeOperation> requiredOperations() {
+        return Set.of();
     }
 
     /**

@@ -136,6 +136,14 @@ public final class AegisConfig {
         return loaded.maxConcurrentBlockingChecks();
     }
 
+    /**
+     * {@code global.recovery.maxConcurrent}: how many recovery actions may run at once across all services, default
+     * 10; the others wait in the order their services failed.
+     */
+    public int maxConcurrentRecoveries() {
+        return loaded.maxConcurrentRecoveries();
+    }
+
     /** The services, in file order; a service with a missing name, type or endpoint is left out. */
     public List<ServiceDefinition> services() {
         return loaded.services();

@@ -13,6 +13,7 @@ import io.aegis.api.RecoveryAction;
 import io.aegis.api.RecoveryActionFactory;
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeAdapterFactory;
+import io.aegis.api.RuntimeOperation;
 import io.aegis.api.RuntimeSpec;
 import io.aegis.api.Settings;
 import io.aegis.core.event.ServiceEvent;
@@ -23,8 +24,12 @@ import io.aegis.core.internal.EnginePools;
 import io.aegis.core.internal.EventBus;
 import io.aegis.core.internal.MonitorContext;
 import io.aegis.core.internal.PluginRegistry;
+import io.aegis.core.internal.RecoveryPermits;
 import io.aegis.core.internal.RedactingPlugins;
+import io.aegis.core.internal.Scheduler;
 import io.aegis.core.internal.ServiceMonitor;
+import io.aegis.core.internal.ServiceSet;
+import io.aegis.core.internal.recovery.Ladder;
 import io.aegis.core.internal.StateDirectory;
 import io.aegis.core.internal.SkippedChecks;
 import io.aegis.core.internal.config.ConfigReport;
@@ -86,8 +91,10 @@ public final class Engine implements AutoCloseable {
     /** How long stopping what earlier runs left for services no longer configured may hold up the start. */
     static final Duration LEFTOVER_DEADLINE = Duration.ofSeconds(60);
 
-    private final List<ServiceMonitor> monitors;
-    private final List<HealthChecker> checkers;
+    private final ServiceSet monitors;
+    private final RecoveryPermits recoveryPermits;
+    /** Kept to create the plugins of a service added while the engine runs. */
+    private final Assembly assembly;
     private final PluginRegistry plugins;
     private final EventBus bus;
     private final AlertDispatcher alerts;
@@ -107,8 +114,9 @@ public final class Engine implements AutoCloseable {
     private boolean closed;
 
     private Engine(Assembly assembly) {
-        this.monitors = List.copyOf(assembly.monitors);
-        this.checkers = List.copyOf(assembly.checkers);
+        this.monitors = new ServiceSet();
+        assembly.monitors.forEach(monitors::add);
+        this.recoveryPermits = assembly.recoveryPermits;
         this.plugins = assembly.plugins;
         this.bus = assembly.bus;
         this.alerts = assembly.alerts;
@@ -122,6 +130,7 @@ public final class Engine implements AutoCloseable {
         this.metricsHost = assembly.metricsHost;
         this.requestedMetricsPort = assembly.metricsPort;
         this.configurationWarnings = assembly.report.warningLines();
+        this.assembly = assembly;
     }
 
     /** Starts building an engine. */
@@ -231,7 +240,186 @@ public final class Engine implements AutoCloseable {
 
     /** A snapshot of one service. */
     public Optional<ServiceSnapshot> service(String name) {
-        return monitors.stream().filter(m -> m.name().equals(name)).findFirst().map(ServiceMonitor::snapshot);
+        return monitors.get(name).map(ServiceMonitor::snapshot);
+    }
+
+    // ---- hands-on control ---------------------------------------------------------------------------------
+
+    /**
+     * Restarts the service's workload now, outside the recovery ladder and its budget (a person knows best), and
+     * logs it with {@code reason}. The returned stage completes when the workload has been restarted, or fails
+     * with a message saying why.
+     *
+     * @throws IllegalArgumentException when there is no such service or it has no runtime
+     * @throws IllegalStateException when the engine is not started or is closed
+     */
+    public CompletableFuture<Void> restart(String name, String reason) {
+        ServiceMonitor monitor = controlled(name, reason);
+        if (monitor.runtime().isEmpty()) {
+            throw new IllegalArgumentException("service \"" + name + "\" has no runtime to restart; only services with a"
+                    + " runtime: block can be restarted");
+        }
+        return monitor.withCoordinator(coordinator -> coordinator.restartNow(reason));
+    }
+
+    /** {@link #reset(String, String)} with the reason "reset through the engine API". */
+    public CompletableFuture<Void> reset(String name) {
+        return reset(name, "reset through the engine API");
+    }
+
+    /**
+     * Starts over with a service the engine gave up on (FAILED) or isolated (ISOLATED), or at any time: its
+     * incident, budget and backoff are cleared, its alerts resolved, its workload restarted when it has a runtime
+     * (a fresh start is how a workload taken out of traffic returns to it), and its checks go on from STARTING.
+     * The returned stage completes once the workload has been restarted (at once without a runtime).
+     *
+     * @throws IllegalArgumentException when there is no such service
+     * @throws IllegalStateException when the engine is not started or is closed
+     */
+    public CompletableFuture<Void> reset(String name, String reason) {
+        return controlled(name, reason).withCoordinator(coordinator -> coordinator.reset(reason));
+    }
+
+    /** {@link #pause(String, String)} with the reason "paused through the engine API". */
+    public CompletableFuture<Void> pause(String name) {
+        return pause(name, "paused through the engine API");
+    }
+
+    /**
+     * Maintenance: no recovery and no new alerts for the service until {@link #resume}; its checks go on, so its
+     * state stays true. The returned stage completes once the pause is in effect.
+     *
+     * @throws IllegalArgumentException when there is no such service
+     * @throws IllegalStateException when the engine is not started or is closed
+     */
+    public CompletableFuture<Void> pause(String name, String reason) {
+        return controlled(name, reason).withCoordinator(coordinator -> {
+            coordinator.pause(reason);
+            return CompletableFuture.completedFuture(null);
+        });
+    }
+
+    /** {@link #resume(String, String)} with the reason "resumed through the engine API". */
+    public CompletableFuture<Void> resume(String name) {
+        return resume(name, "resumed through the engine API");
+    }
+
+    /**
+     * Ends maintenance: the service is judged again at once (recovered if it is down, checked now). The returned
+     * stage completes once that has begun.
+     *
+     * @throws IllegalArgumentException when there is no such service
+     * @throws IllegalStateException when the engine is not started or is closed
+     */
+    public CompletableFuture<Void> resume(String name, String reason) {
+        return controlled(name, reason).withCoordinator(coordinator -> {
+            coordinator.resume(reason);
+            return CompletableFuture.completedFuture(null);
+        });
+    }
+
+    /**
+     * Takes the service's workload out of traffic through its runtime and keeps it running, for debugging; the
+     * service is ISOLATED and gets no automatic recovery until {@link #reset}. The returned stage completes once
+     * the runtime has isolated it, or fails saying why.
+     *
+     * @throws IllegalArgumentException when there is no such service, or its runtime cannot isolate
+     * @throws IllegalStateException when the engine is not started or is closed
+     */
+    public CompletableFuture<Void> isolate(String name, String reason) {
+        ServiceMonitor monitor = controlled(name, reason);
+        RuntimeAdapter runtime = monitor.runtime().orElseThrow(() -> new IllegalArgumentException("service \"" + name
+                + "\" has no runtime to isolate; only services with a runtime: block can be isolated"));
+        if (!supports(runtime, RuntimeOperation.ISOLATE)) {
+            throw new IllegalArgumentException("service \"" + name + "\": its runtime "
+                    + monitor.definition().runtimeType().orElse("?") + " cannot isolate a workload");
+        }
+        return monitor.withCoordinator(coordinator -> coordinator.isolateNow(reason));
+    }
+
+    // ---- the service set: one service at a time while the engine runs (the seam hot reload will use) ----------
+
+    /**
+     * Creates the plugins and monitor of one more service and, when the engine runs, starts it (its workload, then
+     * its checks). Not public API yet: hot reload will call it.
+     *
+     * @throws InvalidConfigurationException when the service is invalid (nothing is added)
+     * @throws IllegalArgumentException when a service of that name exists
+     * @throws IllegalStateException when the engine is closed
+     */
+    ServiceMonitor addService(ServiceDefinition service) {
+        synchronized (lifecycle) {
+            if (closed) {
+                throw new IllegalStateException("the engine is closed");
+            }
+            if (monitors.get(service.name()).isPresent()) {
+                throw new IllegalArgumentException("a service named \"" + service.name() + "\" is already supervised");
+            }
+            ServiceMonitor monitor = assembly.createOne(service);
+            monitors.add(monitor);
+            if (assembly.metrics != null) {
+                assembly.metrics.serviceAdded(monitor.name());
+            }
+            if (started) {
+                monitor.start(Duration.ZERO);
+            }
+            log.info("{}: added to the supervised services", monitor.name());
+            return monitor;
+        }
+    }
+
+    /**
+     * Stops supervising one service: its checks and recovery stop, its workload is stopped (with its grace period),
+     * its checker and runtime are closed and its metrics removed. Not public API yet: hot reload will call it.
+     *
+     * @throws IllegalArgumentException when there is no such service
+     */
+    CompletableFuture<Void> removeService(String name) {
+        ServiceMonitor monitor;
+        synchronized (lifecycle) {
+            monitor = monitors.remove(name).orElseThrow(() -> new IllegalArgumentException("no service named \""
+                    + name + "\"; the services are: " + String.join(", ", monitors.names())));
+        }
+        monitor.prepareToStop();
+        return monitor.stopMonitoring().thenCompose(stopped -> monitor.runtime().map(runtime -> Deadlines.<Throwable>call(
+                () -> runtime.stop().thenApply(done -> null), pluginCalls, monitor.runtimeDeadline(), timer,
+                error -> error, () -> new TimeoutException("did not stop within "
+                        + monitor.runtimeDeadline().toSeconds() + "s"))
+                .thenAccept(error -> {
+                    if (error != null) {
+                        log.error("{}: could not stop the workload: {}", name, Deadlines.describe(error));
+                    }
+                })).orElse(CompletableFuture.completedFuture(null)))
+                .thenRun(() -> {
+                    List<AutoCloseable> plugins = new ArrayList<>(List.of(monitor.checker()));
+                    monitor.runtime().ifPresent(plugins::add);
+                    closeAll(plugins, pluginCalls);
+                    if (assembly.metrics != null) {
+                        assembly.metrics.serviceRemoved(name);
+                    }
+                    log.info("{}: no longer supervised", name);
+                });
+    }
+
+    /** The monitor of a service a person acts on; nothing is done unless everything about the call is right. */
+    private ServiceMonitor controlled(String name, String reason) {
+        Objects.requireNonNull(reason, "reason");
+        synchronized (lifecycle) {
+            if (closed || !started) {
+                throw new IllegalStateException(closed ? "the engine is closed" : "the engine is not started yet");
+            }
+        }
+        return monitors.get(name).orElseThrow(() -> new IllegalArgumentException("no service named "
+                + (name == null ? "null" : "\"" + name + "\"") + "; the services are: "
+                + String.join(", ", monitors.names())));
+    }
+
+    private static boolean supports(RuntimeAdapter runtime, RuntimeOperation operation) {
+        try {
+            return runtime.supportedOperations().contains(operation);
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /**
@@ -281,7 +469,8 @@ public final class Engine implements AutoCloseable {
                     .toArray(CompletableFuture[]::new)).orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
             stopWorkloads();
         }
-        List<AutoCloseable> pluginObjects = new ArrayList<>(checkers);
+        List<AutoCloseable> pluginObjects = new ArrayList<>();
+        monitors.forEach(monitor -> pluginObjects.add(monitor.checker()));
         monitors.forEach(monitor -> monitor.runtime().ifPresent(pluginObjects::add));
         pluginObjects.add(alerts);
         closeAll(pluginObjects, pluginCalls);
@@ -366,6 +555,7 @@ public final class Engine implements AutoCloseable {
         private String metricsHost;
         private Path stateDirectory;
         private Integer maxConcurrentBlockingChecks;
+        private Integer maxConcurrentRecoveries;
 
         private Builder() {
         }
@@ -458,6 +648,19 @@ public final class Engine implements AutoCloseable {
         }
 
         /**
+         * Overrides {@code global.recovery.maxConcurrent}: how many recovery actions (restarts, rollbacks, isolations)
+         * may run at once across every service, default {@value RecoveryPermits#DEFAULT_LIMIT}; the others wait, in
+         * the order their services failed, without holding a thread (a restart storm must not become a fork bomb).
+         */
+        public Builder maxConcurrentRecoveries(int limit) {
+            if (limit < 1) {
+                throw new IllegalArgumentException("maxConcurrentRecoveries must be at least 1, got " + limit);
+            }
+            this.maxConcurrentRecoveries = limit;
+            return this;
+        }
+
+        /**
          * Loads the plugins, creates every checker, runtime, action and notifier, and validates the whole
          * configuration. Nothing runs yet.
          *
@@ -488,6 +691,7 @@ public final class Engine implements AutoCloseable {
         private final ExecutorService workers;
         private final EnginePools pools;
         private final SkippedChecks skippedChecks = new SkippedChecks();
+        private final RecoveryPermits recoveryPermits;
         private final ExecutorService pluginCalls;
         private final PrometheusRegistry metricsRegistry = new PrometheusRegistry();
         private StateDirectory stateDirectory;
@@ -496,6 +700,8 @@ public final class Engine implements AutoCloseable {
         private final List<RuntimeAdapter> runtimes = new ArrayList<>();
         private final Map<String, Notifier> notifiers = new LinkedHashMap<>();
         private AlertDispatcher alerts;
+        private MonitorContext context;
+        private EngineMetrics metrics;
         private final boolean metricsEnabled;
         private final int metricsPort;
         private final String metricsHost;
@@ -510,6 +716,9 @@ public final class Engine implements AutoCloseable {
                     : builder.config != null ? builder.config.metricsPort() : 9090;
             this.metricsHost = builder.metricsHost != null ? builder.metricsHost
                     : builder.config != null ? builder.config.metricsHost() : "0.0.0.0";
+            this.recoveryPermits = new RecoveryPermits(builder.maxConcurrentRecoveries != null
+                    ? builder.maxConcurrentRecoveries
+                    : builder.config != null ? builder.config.maxConcurrentRecoveries() : RecoveryPermits.DEFAULT_LIMIT);
             this.timer = new ScheduledThreadPoolExecutor(1, daemonThreads("aegis-timer"));
             this.timer.setRemoveOnCancelPolicy(true);
             int cores = Runtime.getRuntime().availableProcessors();
@@ -536,11 +745,12 @@ public final class Engine implements AutoCloseable {
             builder.subscriptions.forEach(subscribe -> subscribe.accept(bus));
             createNotifiers();
             this.alerts = new AlertDispatcher(notifiers, timer, pluginCalls, builder.clock);
-            MonitorContext context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, alerts,
-                    pools.blockingChecks(), skippedChecks, report.redactor());
-            EngineMetrics metrics = metricsEnabled ? new EngineMetrics(metricsRegistry, builder.clock) : null;
+            context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, alerts,
+                    pools.blockingChecks(), skippedChecks, report.redactor(), Scheduler.over(timer), recoveryPermits);
+            metrics = metricsEnabled ? new EngineMetrics(metricsRegistry, builder.clock) : null;
             if (metrics != null) {
                 skippedChecks.countInto(metrics::checkSkipped);
+                metrics.recoveriesWaiting(recoveryPermits::waiting);
                 EngineMetrics.registerJvmMetrics(metricsRegistry);
                 bus.subscribe(ServiceEvent.class, metrics::onEvent);
             }
@@ -574,32 +784,98 @@ public final class Engine implements AutoCloseable {
             HealthChecker checker = createChecker(service);
             AtomicReference<ServiceMonitor> monitorRef = new AtomicReference<>();
             RuntimeAdapter runtime = createRuntime(service, monitorRef);
-            Optional<RecoveryActionFactory> actionFactory = plugins.action(service.onFailure());
-            RecoveryAction action = null;
-            if (actionFactory.isEmpty()) {
-                report.add(unknownType(service.actionSettings().keyPath("onFailure"), "recovery action",
-                        service.onFailure(), plugins.actionNames()));
-            } else {
-                if (actionFactory.get().requiresRuntime() && service.runtimeSettings().isEmpty()) {
-                    report.add(new ConfigProblem(service.actionSettings().keyPath("onFailure"), "\""
-                            + service.onFailure() + "\" needs a runtime to act on, and this service has none; add a"
-                            + " runtime: block to the service (for example runtime: {type: process, command: [java,"
-                            + " -jar, app.jar]}), or use onFailure: notify"));
-                }
-                action = createPlugin(() -> RedactingPlugins.wrap(RecoveryAction.class,
-                        actionFactory.get().create(service.actionSettings()), report.redactor()),
-                        service.actionSettings().keyPath("onFailure"), "recovery action " + service.onFailure());
-            }
+            Ladder ladder = createLadder(service, runtime);
             checkUnknownKeys(service.settings());
             checkUnknownKeys(service.actionSettings());
             service.runtimeSettings().ifPresent(this::checkUnknownKeys);
-            if (report.problems().size() > problemsBefore || checker == null || action == null) {
+            if (report.problems().size() > problemsBefore || checker == null || ladder == null) {
                 return;
             }
-            ServiceMonitor monitor = new ServiceMonitor(service, checker, runtime, action, service.onFailure(),
-                    actionFactory.get().requiresRuntime(), context);
+            ServiceMonitor monitor = new ServiceMonitor(service, checker, runtime, ladder, context);
             monitorRef.set(monitor);
             monitors.add(monitor);
+        }
+
+        /**
+         * Creates one action per step of {@code actions.onFailure}; a step that needs a runtime the service lacks,
+         * or an operation its runtime does not support, is a configuration error found now rather than at the first
+         * incident. Null when a step could not be created.
+         */
+        private Ladder createLadder(ServiceDefinition service, RuntimeAdapter runtime) {
+            List<String> names = service.ladder();
+            List<Ladder.Step> steps = new ArrayList<>();
+            boolean complete = true;
+            for (int i = 0; i < names.size(); i++) {
+                String stepName = names.get(i);
+                String keyPath = service.actionSettings().keyPath("onFailure") + (names.size() == 1 ? "" : "[" + i + "]");
+                Optional<RecoveryActionFactory> factory = plugins.action(stepName);
+                if (factory.isEmpty()) {
+                    report.add(unknownType(keyPath, "recovery action", stepName, plugins.actionNames()));
+                    complete = false;
+                    continue;
+                }
+                if (factory.get().requiresRuntime() && service.runtimeSettings().isEmpty()) {
+                    report.add(new ConfigProblem(keyPath, "\"" + stepName + "\" needs a runtime to act on, and this"
+                            + " service has none; add a runtime: block to the service (for example runtime: {type:"
+                            + " process, command: [java, -jar, app.jar]}), or use onFailure: notify"));
+                } else if (runtime != null) {
+                    checkRuntimeSupports(service, runtime, stepName, factory.get(), keyPath);
+                }
+                RecoveryAction action = createPlugin(() -> RedactingPlugins.wrap(RecoveryAction.class,
+                        factory.get().create(service.actionSettings()), report.redactor()), keyPath,
+                        "recovery action " + stepName);
+                if (action == null) {
+                    complete = false;
+                } else {
+                    steps.add(new Ladder.Step(stepName, action, Ladder.kindOf(stepName,
+                            factory.get().requiresRuntime())));
+                }
+            }
+            return complete && !steps.isEmpty() ? new Ladder(steps) : null;
+        }
+
+        private void checkRuntimeSupports(ServiceDefinition service, RuntimeAdapter runtime, String stepName,
+                RecoveryActionFactory factory, String keyPath) {
+            java.util.Set<RuntimeOperation> supported;
+            java.util.Set<RuntimeOperation> missing;
+            try {
+                supported = java.util.EnumSet.noneOf(RuntimeOperation.class);
+                supported.addAll(runtime.supportedOperations());
+                missing = java.util.EnumSet.noneOf(RuntimeOperation.class);
+                missing.addAll(factory.requiredOperations());
+                missing.removeAll(supported);
+            } catch (RuntimeException e) {
+                report.add(new ConfigProblem(keyPath, "could not ask runtime " + service.runtimeType().orElse("?")
+                        + " which operations it supports: " + Deadlines.describe(e)));
+                return;
+            }
+            if (!missing.isEmpty()) {
+                String runtimeType = service.runtimeType().orElse("?");
+                report.add(new ConfigProblem(keyPath, "service \"" + service.name() + "\": step \"" + stepName
+                        + "\" needs the runtime to " + words(missing) + ", and runtime \"" + runtimeType
+                        + "\" cannot (it supports " + words(supported) + "); remove the step from onFailure, or use a"
+                        + " runtime that supports it"
+                        + (runtimeType.equals("process") ? " (the process runtime rolls back with runtime.rollback"
+                                + ".command and isolates with runtime.isolate.command)" : "")));
+            }
+        }
+
+        private static String words(java.util.Set<RuntimeOperation> operations) {
+            return operations.stream().map(op -> op.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '))
+                    .collect(java.util.stream.Collectors.joining(", "));
+        }
+
+        /** Creates one service's plugins and monitor after the engine was built; its problems are thrown. */
+        ServiceMonitor createOne(ServiceDefinition service) {
+            int problemsBefore = report.problems().size();
+            int monitorsBefore = monitors.size();
+            createMonitor(service, context);
+            List<ConfigProblem> problems = report.problems().subList(problemsBefore, report.problems().size());
+            if (!problems.isEmpty() || monitors.size() == monitorsBefore) {
+                new ConfigReport().addAll(problems).throwIfProblems();
+                throw new IllegalStateException(service.name() + ": could not create its monitor");
+            }
+            return monitors.get(monitors.size() - 1);
         }
 
         private HealthChecker createChecker(ServiceDefinition service) {

@@ -20,7 +20,11 @@ import java.util.Objects;
  *   resetAfter: 10m
  *   budget: {max: 5, window: 10m}
  *   verifyWithin: 30s
+ *   restart: {attempts: 3}
  * </pre>
+ *
+ * <p>With a ladder ({@code onFailure: [restart, rollback, isolate]}) the budget does not end in FAILED: when it
+ * is spent, or after {@code restart.attempts} restarts in one incident, the next step runs.
  */
 public final class RecoveryPolicy {
     /** Default delay before the second recovery. */
@@ -38,6 +42,11 @@ public final class RecoveryPolicy {
 
     /** Default time a recovered service has to pass its checks before the recovery counts as failed. */
     public static final Duration DEFAULT_VERIFY_WITHIN = Duration.ofSeconds(30);
+    /**
+     * Default number of restarts per incident before the ladder moves on to its next step
+     * ({@code actions.restart.attempts}); a restart that is the last step repeats until the budget is spent.
+     */
+    public static final int DEFAULT_RESTART_ATTEMPTS = 3;
 
     private static final RecoveryPolicy DEFAULTS = custom().build();
 
@@ -48,6 +57,7 @@ public final class RecoveryPolicy {
     private final int budgetMax;
     private final Duration budgetWindow;
     private final Duration verifyWithin;
+    private final int restartAttempts;
 
     private RecoveryPolicy(Builder b) {
         if (b.backoffMax.compareTo(b.backoffInitial) < 0) {
@@ -61,6 +71,7 @@ public final class RecoveryPolicy {
         this.budgetMax = b.budgetMax;
         this.budgetWindow = b.budgetWindow;
         this.verifyWithin = b.verifyWithin;
+        this.restartAttempts = b.restartAttempts;
     }
 
     /** The default policy. */
@@ -76,7 +87,8 @@ public final class RecoveryPolicy {
     /** A builder starting from {@code base}. */
     public static Builder from(RecoveryPolicy base) {
         return new Builder().backoff(base.backoffInitial, base.backoffMultiplier, base.backoffMax)
-                .resetAfter(base.resetAfter).budget(base.budgetMax, base.budgetWindow).verifyWithin(base.verifyWithin);
+                .resetAfter(base.resetAfter).budget(base.budgetMax, base.budgetWindow).verifyWithin(base.verifyWithin)
+                .restartAttempts(base.restartAttempts);
     }
 
     /** Delay before the second recovery (the first runs at once). */
@@ -117,10 +129,19 @@ public final class RecoveryPolicy {
         return verifyWithin;
     }
 
+    /**
+     * Restarts per incident before the ladder escalates to its next step ({@code actions.restart.attempts});
+     * not used when restart is the ladder's last step (it then repeats until the budget is spent).
+     */
+    public int restartAttempts() {
+        return restartAttempts;
+    }
+
     @Override
     public String toString() {
         return "RecoveryPolicy{backoff=" + backoffInitial + "x" + backoffMultiplier + "..." + backoffMax + ", resetAfter="
-                + resetAfter + ", budget=" + budgetMax + "/" + budgetWindow + ", verifyWithin=" + verifyWithin + "}";
+                + resetAfter + ", budget=" + budgetMax + "/" + budgetWindow + ", verifyWithin=" + verifyWithin
+                + ", restartAttempts=" + restartAttempts + "}";
     }
 
     @Override
@@ -132,13 +153,13 @@ public final class RecoveryPolicy {
         return backoffInitial.equals(other.backoffInitial) && backoffMultiplier == other.backoffMultiplier
                 && backoffMax.equals(other.backoffMax) && resetAfter.equals(other.resetAfter)
                 && budgetMax == other.budgetMax && budgetWindow.equals(other.budgetWindow)
-                && verifyWithin.equals(other.verifyWithin);
+                && verifyWithin.equals(other.verifyWithin) && restartAttempts == other.restartAttempts;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(backoffInitial, backoffMultiplier, backoffMax, resetAfter, budgetMax, budgetWindow,
-                verifyWithin);
+                verifyWithin, restartAttempts);
     }
 
     /** Builds a {@link RecoveryPolicy}; each setter validates at once. */
@@ -150,6 +171,7 @@ public final class RecoveryPolicy {
         private int budgetMax = DEFAULT_BUDGET_MAX;
         private Duration budgetWindow = DEFAULT_BUDGET_WINDOW;
         private Duration verifyWithin = DEFAULT_VERIFY_WITHIN;
+        private int restartAttempts = DEFAULT_RESTART_ATTEMPTS;
 
         private Builder() {
         }
@@ -196,6 +218,15 @@ public final class RecoveryPolicy {
                 throw new IllegalArgumentException("verifyWithin must be positive, got " + verifyWithin);
             }
             this.verifyWithin = verifyWithin;
+            return this;
+        }
+
+        /** Restarts per incident before the ladder escalates ({@code actions.restart.attempts}); at least 1. */
+        public Builder restartAttempts(int attempts) {
+            if (attempts < 1) {
+                throw new IllegalArgumentException("restart.attempts must be at least 1, got " + attempts);
+            }
+            this.restartAttempts = attempts;
             return this;
         }
 

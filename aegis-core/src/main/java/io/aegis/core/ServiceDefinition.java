@@ -64,7 +64,7 @@ public final class ServiceDefinition {
     private final int successThreshold;
     private final Duration initialDelay;
     private final Duration startPeriod;
-    private final String onFailure;
+    private final List<String> ladder;
     private final RecoveryPolicy recoveryPolicy;
     private final RetryBackoff retryBackoff;
     private final Map<String, String> metadata;
@@ -85,13 +85,15 @@ public final class ServiceDefinition {
         this.successThreshold = b.successThreshold;
         this.initialDelay = b.initialDelay;
         this.startPeriod = b.startPeriod;
-        this.onFailure = b.onFailure;
-        this.recoveryPolicy = b.recoveryPolicy;
+        this.ladder = b.ladder;
+        this.recoveryPolicy = b.restartAttempts == null ? b.recoveryPolicy
+                : RecoveryPolicy.from(b.recoveryPolicy).restartAttempts(b.restartAttempts).build();
         this.retryBackoff = b.retryBackoff;
         this.metadata = Map.copyOf(b.metadata);
         this.settings = b.settings != null ? b.settings : Settings.of("services[" + name + "]", b.checkerSettings);
         this.actionSettings = b.actionSettings != null ? b.actionSettings
-                : Settings.of(this.settings.keyPath("actions"), Map.of("onFailure", onFailure));
+                : Settings.of(this.settings.keyPath("actions"),
+                        Map.of("onFailure", ladder.size() == 1 ? ladder.get(0) : ladder));
         this.runtimeSettings = b.runtimeSettings;
         this.flapping = b.flapping;
         this.dependsOn = b.dependsOn;
@@ -167,9 +169,17 @@ public final class ServiceDefinition {
         return runtimeSettings == null ? Duration.ZERO : DEFAULT_START_PERIOD_WITH_RUNTIME;
     }
 
-    /** The recovery action's name ({@code restart}, {@code notify}, {@code ignore}). */
+    /** The first (for a single action, the only) step of {@link #ladder()}: {@code restart}, {@code notify}... */
     public String onFailure() {
-        return onFailure;
+        return ladder.get(0);
+    }
+
+    /**
+     * The recovery ladder ({@code actions.onFailure}, one name or a list): the recovery actions tried in turn, each
+     * verified before the next runs, such as {@code [restart, rollback, isolate, notify]}. Never empty.
+     */
+    public List<String> ladder() {
+        return ladder;
     }
 
     /** Backoff between recoveries and the recovery budget. */
@@ -225,7 +235,7 @@ public final class ServiceDefinition {
     public String toString() {
         return "ServiceDefinition{" + name + ", " + checkType + " " + io.aegis.api.UrlCredentials.mask(endpoint)
                 + " every " + interval + ", onFailure="
-                + onFailure + runtimeType().map(type -> ", runtime=" + type).orElse("") + "}";
+                + (ladder.size() == 1 ? ladder.get(0) : ladder) + runtimeType().map(type -> ", runtime=" + type).orElse("") + "}";
     }
 
     private static String requireText(String value, String field) {
@@ -270,7 +280,8 @@ public final class ServiceDefinition {
         private int successThreshold = 1;
         private Duration initialDelay = Duration.ZERO;
         private Duration startPeriod;
-        private String onFailure = DEFAULT_ON_FAILURE;
+        private List<String> ladder = List.of(DEFAULT_ON_FAILURE);
+        private Integer restartAttempts;
         private RecoveryPolicy recoveryPolicy = RecoveryPolicy.ofDefaults();
         private RetryBackoff retryBackoff = RetryBackoff.ofDefaults();
         private Map<String, String> metadata = Map.of();
@@ -356,7 +367,34 @@ public final class ServiceDefinition {
 
         /** The recovery action's name; default {@code notify}. */
         public Builder onFailure(String action) {
-            this.onFailure = requireText(action, "onFailure");
+            this.ladder = List.of(requireText(action, "onFailure"));
+            return this;
+        }
+
+        /** A recovery ladder: {@code onFailure("restart", "rollback", "isolate", "notify")}; see {@link #ladder()}. */
+        public Builder onFailure(String first, String... more) {
+            List<String> steps = new java.util.ArrayList<>();
+            steps.add(first);
+            steps.addAll(List.of(more));
+            return ladder(steps);
+        }
+
+        /** The recovery ladder, at least one action name; see {@link ServiceDefinition#ladder()}. */
+        public Builder ladder(List<String> steps) {
+            if (steps.isEmpty()) {
+                throw new IllegalArgumentException("onFailure must name at least one recovery action");
+            }
+            steps.forEach(step -> requireText(step, "onFailure"));
+            this.ladder = List.copyOf(steps);
+            return this;
+        }
+
+        /**
+         * Restarts per incident before the ladder escalates ({@code actions.restart.attempts}); overrides the
+         * value of {@link #recoveryPolicy}. Default {@link RecoveryPolicy#DEFAULT_RESTART_ATTEMPTS}.
+         */
+        public Builder restartAttempts(int attempts) {
+            this.restartAttempts = atLeast(attempts, 1, "restart.attempts");
             return this;
         }
 

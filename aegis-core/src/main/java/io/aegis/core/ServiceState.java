@@ -5,7 +5,8 @@ package io.aegis.core;
  *
  * <pre>
  * UNKNOWN → STARTING → HEALTHY ⇄ DEGRADED ⇄ UNHEALTHY → RECOVERING → HEALTHY
- *                                                     ↘ FAILED (restart budget spent: a person must act)
+ *                                                     ↘ FAILED (no step of the recovery ladder left: a person must act)
+ *                                                     ↘ ISOLATED (the ladder's isolate step, or a person: until reset)
  *
  * any of HEALTHY, DEGRADED, UNHEALTHY, RECOVERING → FLAPPING (more than flapping.threshold changes within
  *                                                  flapping.window)
@@ -32,9 +33,15 @@ public enum ServiceState {
      * without a change. Only services with a {@code flapping:} policy ever get here.
      */
     FLAPPING,
-    /** Taken out of traffic by an isolate action. */
+    /**
+     * Taken out of traffic by an isolate action, its workload kept running for debugging; no automatic recovery
+     * and passing checks do not end it: {@code Engine.reset} does.
+     */
     ISOLATED,
-    /** Recovery gave up (its budget is spent); the engine leaves the service alone until a person acts. */
+    /**
+     * Recovery gave up (the budget of its last step is spent, or no step of its ladder is left); the engine leaves
+     * the service alone until a person acts ({@code Engine.reset}) or it passes its checks again.
+     */
     FAILED,
     /** The engine has stopped supervising it (shutdown). */
     STOPPED

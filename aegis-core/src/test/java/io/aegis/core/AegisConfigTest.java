@@ -360,7 +360,7 @@ class AegisConfigTest {
     void listsTheKnownKeysWhenNoneIsClose() {
         assertThat(problems("global:\n  colour: blue\n")).containsExactly("aegis.yaml:2:3: global.colour: unknown key"
                 + " \"colour\"; expected one of: logLevel, metricsEnabled, metricsPort, metricsHost, stateDir,"
-                + " maxConcurrentBlockingChecks");
+                + " maxConcurrentBlockingChecks, recovery");
     }
 
     @Test

@@ -5,8 +5,9 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * The service needed more recoveries than its budget allows; the engine stops recovering it and marks it
- * {@link io.aegis.core.ServiceState#FAILED}.
+ * The service needed more recoveries than its budget allows. When its recovery ladder ({@code actions.onFailure})
+ * has a further step, that step runs next ({@link RecoveryEscalated}); otherwise the engine stops recovering it and
+ * marks it {@link io.aegis.core.ServiceState#FAILED}.
  *
  * @param serviceName the service
  * @param at when

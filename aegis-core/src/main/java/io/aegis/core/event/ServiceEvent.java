@@ -8,7 +8,8 @@ import java.time.Instant;
  */
 public sealed interface ServiceEvent
         permits StateChanged, CheckCompleted, RecoveryStarted, RecoveryFinished, WorkloadExited,
-        RecoveryBudgetExhausted, RecoveryConcluded {
+        RecoveryBudgetExhausted, RecoveryConcluded, RecoveryEscalated, ServiceIsolated, IncidentClosed,
+        OperatorAction {
 
     /** The service the event is about. */
     String serviceName();

@@ -7,8 +7,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -32,15 +30,22 @@ public final class Deadlines {
     public static <T> CompletableFuture<T> call(Supplier<? extends CompletionStage<? extends T>> call,
             Executor invoker, Duration deadline, ScheduledExecutorService timer, Function<Throwable, T> onFailure,
             Supplier<T> onTimeout) {
+        return call(call, invoker, deadline, Scheduler.over(timer), onFailure, onTimeout);
+    }
+
+    /** As {@link #call(Supplier, Executor, Duration, ScheduledExecutorService, Function, Supplier)}, timed by a {@link Scheduler}. */
+    public static <T> CompletableFuture<T> call(Supplier<? extends CompletionStage<? extends T>> call,
+            Executor invoker, Duration deadline, Scheduler timer, Function<Throwable, T> onFailure,
+            Supplier<T> onTimeout) {
         CompletableFuture<T> result = new CompletableFuture<>();
         AtomicReference<CompletionStage<?>> pluginStage = new AtomicReference<>();
-        ScheduledFuture<?> timeout;
+        Scheduler.Task timeout;
         try {
             timeout = timer.schedule(() -> {
                 if (result.complete(onTimeout.get())) {
                     cancel(pluginStage.get());
                 }
-            }, Math.max(1, deadline.toNanos()), TimeUnit.NANOSECONDS);
+            }, Duration.ofNanos(Math.max(1, deadline.toNanos())));
         } catch (RejectedExecutionException e) {
             result.complete(onFailure.apply(new IllegalStateException("the engine is shutting down", e)));
             return result;
@@ -53,7 +58,7 @@ public final class Deadlines {
                     throw new NullPointerException("the plugin returned no CompletionStage");
                 }
             } catch (Throwable e) {
-                timeout.cancel(false);
+                timeout.cancel();
                 result.complete(onFailure.apply(e));
                 rethrowIfFatal(e);
                 return;
@@ -63,14 +68,14 @@ public final class Deadlines {
                 cancel(stage);
             }
             stage.whenComplete((value, error) -> {
-                timeout.cancel(false);
+                timeout.cancel();
                 result.complete(error != null ? onFailure.apply(unwrap(error)) : value);
             });
         };
         try {
             invoker.execute(invoke);
         } catch (RejectedExecutionException e) {
-            timeout.cancel(false);
+            timeout.cancel();
             result.complete(onFailure.apply(new IllegalStateException("the engine is shutting down", e)));
         }
         return result;

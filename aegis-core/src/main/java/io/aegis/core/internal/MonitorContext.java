@@ -18,10 +18,21 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param skippedChecks where ticks whose check did not run are counted and logged
  * @param redactor masks secrets in every check result before the monitor logs or publishes it (one place for
  *     every checker, rather than a proxy around each checker's hot path)
+ * @param scheduler where monitors and recovery coordinators take their time and timers (virtual in tests); in
+ *     production {@link Scheduler#over} the {@code timer}
+ * @param recoveryPermits the fleet-wide limit on recovery actions in flight ({@code global.recovery.maxConcurrent})
  */
 public record MonitorContext(Clock clock, ScheduledExecutorService timer, Executor workers, Executor pluginCalls,
         EventBus bus, AlertDispatcher alerts, BlockingChecks blockingChecks, SkippedChecks skippedChecks,
-        Redactor redactor) {
+        Redactor redactor, Scheduler scheduler, RecoveryPermits recoveryPermits) {
+
+    /** A context timed by the {@code timer} thread, without a fleet-wide limit on recoveries. */
+    public MonitorContext(Clock clock, ScheduledExecutorService timer, Executor workers, Executor pluginCalls,
+            EventBus bus, AlertDispatcher alerts, BlockingChecks blockingChecks, SkippedChecks skippedChecks,
+            Redactor redactor) {
+        this(clock, timer, workers, pluginCalls, bus, alerts, blockingChecks, skippedChecks, redactor,
+                Scheduler.over(timer), new RecoveryPermits(Integer.MAX_VALUE));
+    }
 
     /** A context without a limit on blocking checks (benchmarks and tests of other things). */
     public MonitorContext(Clock clock, ScheduledExecutorService timer, Executor workers, Executor pluginCalls,

@@ -1,51 +1,46 @@
 package io.aegis.core.internal;
 
 import com.google.common.util.concurrent.MoreExecutors;
-import io.aegis.api.ActionOutcome;
-import io.aegis.api.Alert;
 import io.aegis.api.CheckContext;
 import io.aegis.api.CheckResult;
 import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
 import io.aegis.api.RecoveryAction;
-import io.aegis.api.RecoveryContext;
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.core.ServiceState;
-import io.aegis.api.Severity;
 import io.aegis.api.WorkloadStatus;
 import io.aegis.core.event.CheckCompleted;
-import io.aegis.core.event.RecoveryBudgetExhausted;
-import io.aegis.core.event.RecoveryConcluded;
-import io.aegis.core.event.RecoveryFinished;
-import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.StateChanged;
 import io.aegis.core.event.WorkloadExited;
 import io.aegis.core.ServiceDefinition;
 import io.aegis.core.ServiceSnapshot;
+import io.aegis.core.internal.recovery.Ladder;
+import io.aegis.core.internal.recovery.RecoveryCoordinator;
+import io.aegis.core.internal.recovery.RecoveryTarget;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Supervises one service: runs its check cycles (with retries), feeds the results to its
- * {@link ServiceStateMachine}, reacts to workload exits, and drives recovery through its
- * {@link RecoveryTracker}.
+ * Supervises one service: runs its check cycles (with retries, blocking-check permits, redaction), feeds the
+ * results to its {@link ServiceStateMachine}, and hands every state change, check cycle and workload exit to its
+ * {@link RecoveryCoordinator}, which owns recovery (incidents, the ladder, backoff, budget, verification) and acts
+ * back through the narrow {@link RecoveryTarget}.
  *
- * <p>Everything a monitor does runs on its own sequential executor over the shared worker pool, so its
- * state needs no locks and its events are published in order. Plugin entry points are invoked on the
- * plugin-call pool under {@link Deadlines}; the shared timer thread only enqueues work here.
+ * <p>Everything a monitor and its coordinator do runs on the monitor's sequential executor over the shared worker
+ * pool, so their state needs no locks and events are published in order. Plugin entry points are invoked on the
+ * plugin-call pool under {@link Deadlines}; the {@link Scheduler} only enqueues work here.
  */
 public final class ServiceMonitor {
     private static final Logger log = LoggerFactory.getLogger(ServiceMonitor.class);
@@ -56,19 +51,16 @@ public final class ServiceMonitor {
     private final String name;
     private final HealthChecker checker;
     private final RuntimeAdapter runtime;
-    private final RecoveryAction action;
-    private final String actionName;
-    private final boolean actionActsOnWorkload;
     private final MonitorContext context;
+    private final Scheduler scheduler;
     private final Executor serial;
     private final ServiceStateMachine stateMachine;
-    private final RecoveryTracker tracker;
+    private final RecoveryCoordinator coordinator;
     private final RetryDelays retryDelays;
     private final Duration checkDeadline;
     /** Immutable, and most cycles have only their first attempt: built once rather than per check. */
     private final CheckContext firstAttempt;
     private final Duration runtimeDeadline;
-    private final Duration actionDeadline;
     /** Set (from any thread) as soon as shutdown begins, so exits caused by the shutdown are not crashes. */
     private volatile boolean stopping;
     /** Whether the checker is still inside a call of {@code check()} (not its stage): it must not block. */
@@ -78,42 +70,45 @@ public final class ServiceMonitor {
 
     // Confined to the serial executor.
     private boolean cycleRunning;
-    private boolean recoveryPending;
-    private boolean recoveryRunning;
     private boolean closed;
-    /** System.nanoTime() of the tick after the one that started the running cycle: retries end before it. */
+    /** The scheduler's nanoTime() of the tick after the one that started the running cycle: retries end before it. */
     private long nextTickNanos;
     /** The blocking-check permit of the attempt running or the retry scheduled; null for other checkers. */
     private BlockingChecks.Permit permit;
     /** While the cycle waits in line for a permit: its place, and when it gives up. */
     private BlockingChecks.Waiter waitingForPermit;
-    private ScheduledFuture<?> permitGiveUp;
-    private Instant verifyUntil;
-    /** The recovery whose verdict waits for the service to be healthy again (RecoveryConcluded); or null. */
-    private AwaitingVerdict awaitingVerdict;
-    private WorkloadStatus exitDuringRecovery;
+    private Scheduler.Task permitGiveUp;
     private CheckResult lastFinalResult;
-    private ScheduledFuture<?> ticks;
-    private ScheduledFuture<?> pendingRetry;
-    private ScheduledFuture<?> pendingRecovery;
+    private Scheduler.Task ticks;
+    private Scheduler.Task pendingRetry;
 
     // Read by any thread (snapshots).
     private volatile ServiceSnapshot snapshot;
 
-    /** Creates the monitor; nothing runs until {@link #start}. {@code runtime} may be null. */
+    /** Creates a monitor whose recovery is the single action {@code action}; {@code runtime} may be null. */
     public ServiceMonitor(ServiceDefinition definition, HealthChecker checker, RuntimeAdapter runtime,
             RecoveryAction action, String actionName, boolean actionActsOnWorkload, MonitorContext context) {
+        this(definition, checker, runtime, new Ladder(List.of(new Ladder.Step(actionName, action,
+                Ladder.kindOf(actionName, actionActsOnWorkload)))), context);
+    }
+
+    /** Creates the monitor; nothing runs until {@link #start}. {@code runtime} may be null. */
+    public ServiceMonitor(ServiceDefinition definition, HealthChecker checker, RuntimeAdapter runtime, Ladder ladder,
+            MonitorContext context) {
+        this(definition, checker, runtime, ladder, context, RecoveryTracker::new);
+    }
+
+    /** As the public constructor, with the tracker made by {@code trackers} (tests make its backoff deterministic). */
+    public ServiceMonitor(ServiceDefinition definition, HealthChecker checker, RuntimeAdapter runtime, Ladder ladder,
+            MonitorContext context, Function<io.aegis.core.RecoveryPolicy, RecoveryTracker> trackers) {
         this.definition = definition;
         this.name = definition.name();
         this.checker = checker;
         this.runtime = runtime;
-        this.action = action;
-        this.actionName = actionName;
-        this.actionActsOnWorkload = actionActsOnWorkload;
         this.context = context;
+        this.scheduler = context.scheduler();
         this.serial = MoreExecutors.newSequentialExecutor(context.workers());
         this.stateMachine = new ServiceStateMachine(definition.failureThreshold(), definition.successThreshold());
-        this.tracker = new RecoveryTracker(definition.recoveryPolicy());
         this.retryDelays = new RetryDelays(definition.retryBackoff(), () -> ThreadLocalRandom.current().nextDouble());
         // Slack so that a checker's own timeout verdict (more precise: TIMEOUT on connect or on read) wins.
         Duration timeout = definition.timeout();
@@ -121,7 +116,9 @@ public final class ServiceMonitor {
         this.firstAttempt = new CheckContext(1, timeout);
         this.blockingChecker = context.blockingChecks() != null && declaresBlocking(checker);
         this.runtimeDeadline = runtime == null ? ACTION_DEADLINE : safeOperationTimeout(runtime);
-        this.actionDeadline = runtime == null ? ACTION_DEADLINE : runtimeDeadline.plus(Duration.ofSeconds(10));
+        Duration actionDeadline = runtime == null ? ACTION_DEADLINE : runtimeDeadline.plus(Duration.ofSeconds(10));
+        this.coordinator = new RecoveryCoordinator(definition, ladder, context, this::runSerially, new Target(),
+                trackers.apply(definition.recoveryPolicy()), runtimeDeadline, actionDeadline);
         this.snapshot = new ServiceSnapshot(name, ServiceState.UNKNOWN, context.clock().instant(), Optional.empty(), 0);
     }
 
@@ -145,6 +142,53 @@ public final class ServiceMonitor {
         return snapshot;
     }
 
+    /** The service's checker (the engine closes it). */
+    public HealthChecker checker() {
+        return checker;
+    }
+
+    /** The service's definition. */
+    public ServiceDefinition definition() {
+        return definition;
+    }
+
+    /**
+     * Runs {@code action} on the service's serial executor with its recovery coordinator (a person's pause,
+     * resume, reset...; later the wiring of flapping and dependencies); the future completes with its result.
+     */
+    public <T> CompletableFuture<T> withCoordinator(Function<RecoveryCoordinator, CompletableFuture<T>> action) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            serial.execute(() -> {
+                if (closed) {
+                    result.completeExceptionally(new IllegalStateException("the engine is shutting down"));
+                    return;
+                }
+                try {
+                    action.apply(coordinator).whenComplete((value, error) -> {
+                        if (error != null) {
+                            result.completeExceptionally(Deadlines.unwrap(error));
+                        } else {
+                            result.complete(value);
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                } finally {
+                    updateSnapshot();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new IllegalStateException("the engine is shutting down", e));
+        }
+        return result;
+    }
+
+    /** Runs a check cycle now (unless one is running), besides the periodic ones. */
+    public void checkNow() {
+        runSerially(() -> beginCycle(scheduler.nanoTime() + definition.interval().toNanos(), true));
+    }
+
     /**
      * Starts the workload (when there is a runtime) and the periodic checks. The first check comes after
      * {@code initialDelay} plus a random offset within {@code firstCheckSpread} (capped at the interval), so
@@ -162,12 +206,28 @@ public final class ServiceMonitor {
             long firstNanos = definition.initialDelay().toNanos() + jitterNanos;
             long intervalNanos = definition.interval().toNanos();
             // When each tick is due (a fixed rate keeps to these times), so a cycle knows when the next comes.
-            long firstTickNanos = System.nanoTime() + firstNanos;
+            long firstTickNanos = scheduler.nanoTime() + firstNanos;
             AtomicLong tickCount = new AtomicLong();
-            ticks = context.timer().scheduleAtFixedRate(() -> {
-                long dueNanos = firstTickNanos + tickCount.getAndIncrement() * intervalNanos;
-                runSerially(() -> beginCycle(dueNanos + intervalNanos));
-            }, firstNanos, intervalNanos, TimeUnit.NANOSECONDS);
+            try {
+                ticks = scheduler.scheduleAtFixedRate(() -> {
+                    long dueNanos = firstTickNanos + tickCount.getAndIncrement() * intervalNanos;
+                    runSerially(() -> beginCycle(dueNanos + intervalNanos, false));
+                }, Duration.ofNanos(firstNanos), Duration.ofNanos(intervalNanos));
+            } catch (RejectedExecutionException e) {
+                log.debug("{}: the engine shut down before the checks started", name);
+            }
+        });
+    }
+
+    /**
+     * As {@link #start(Duration)}, once {@code after} completes (either way): the seam for starting a service only
+     * when its dependencies have passed their first check. Until then the service stays UNKNOWN, unchecked.
+     */
+    public void start(Duration firstCheckSpread, java.util.concurrent.CompletionStage<?> after) {
+        after.whenComplete((ignored, error) -> {
+            if (!stopping) {
+                start(firstCheckSpread);
+            }
         });
     }
 
@@ -192,7 +252,7 @@ public final class ServiceMonitor {
             closed = true;
             cancel(ticks);
             cancel(pendingRetry);
-            cancel(pendingRecovery);
+            coordinator.close();
             releasePermit();
             stopWaitingForPermit();
             transition(stateMachine.moveTo(ServiceState.STOPPED, "engine shutting down"));
@@ -205,7 +265,7 @@ public final class ServiceMonitor {
 
     private void startWorkload() {
         Deadlines.<Throwable>call(() -> runtime.start().thenApply(started -> null), context.pluginCalls(),
-                runtimeDeadline, context.timer(), error -> error,
+                runtimeDeadline, scheduler, error -> error,
                 () -> new TimeoutException("did not start within " + runtimeDeadline.toSeconds() + "s"))
                 .thenAccept(error -> runSerially(() -> {
                     if (closed) {
@@ -228,28 +288,20 @@ public final class ServiceMonitor {
             return;
         }
         log.warn("{}: workload exited unexpectedly ({})", name, status.description());
-        if (recoveryRunning) {
-            // The freshly (re)started workload died before the action finished: act on it when it does.
-            exitDuringRecovery = status;
-            return;
-        }
-        String cause = "workload exited: " + status.description();
-        ServiceState state = stateMachine.state();
-        if (state == ServiceState.RECOVERING) {
-            requestRecovery(cause);
-        } else if (state != ServiceState.FAILED && state != ServiceState.UNHEALTHY) {
-            transition(stateMachine.moveTo(ServiceState.UNHEALTHY, cause));
-        }
+        coordinator.onWorkloadExit(status);
+        updateSnapshot();
     }
 
     // ---- check cycles -----------------------------------------------------------------------------
 
-    private void beginCycle(long nextTick) {
-        if (closed || recoveryRunning) {
+    private void beginCycle(long nextTick, boolean onDemand) {
+        if (closed || coordinator.actionRunning()) {
             return;
         }
         if (cycleRunning) {
-            context.skippedChecks().skipped(name, SkippedChecks.Reason.BUSY);
+            if (!onDemand) {
+                context.skippedChecks().skipped(name, SkippedChecks.Reason.BUSY);
+            }
             return;
         }
         if (blockingChecker) {
@@ -270,7 +322,7 @@ public final class ServiceMonitor {
      * tick; then the tick is skipped. The wait is not the check's: its timeout starts when it starts.
      */
     private void waitForPermit(long nextTick) {
-        long patienceNanos = nextTick - checkDeadline.toNanos() - System.nanoTime();
+        long patienceNanos = nextTick - checkDeadline.toNanos() - scheduler.nanoTime();
         if (patienceNanos <= 0) {
             context.skippedChecks().skipped(name, SkippedChecks.Reason.NO_CAPACITY);
             return;
@@ -331,7 +383,7 @@ public final class ServiceMonitor {
             return;
         }
         CheckContext checkContext = number == 1 ? firstAttempt : new CheckContext(number, definition.timeout());
-        long startNanos = System.nanoTime();
+        long startNanos = scheduler.nanoTime();
         BlockingChecks.Permit attemptPermit = permit;
         Deadlines.<CheckResult>call(() -> {
             try {
@@ -340,15 +392,15 @@ public final class ServiceMonitor {
             } finally {
                 checkCallInFlight.set(false);
             }
-        }, context.pluginCalls(), checkDeadline, context.timer(),
+        }, context.pluginCalls(), checkDeadline, scheduler,
                 error -> CheckResult.unknown(FailureReason.PLUGIN_ERROR,
                         "checker " + definition.checkType() + " failed: " + Deadlines.describe(error),
-                        Duration.ofNanos(System.nanoTime() - startNanos)),
+                        Duration.ofNanos(scheduler.nanoTime() - startNanos)),
                 () -> CheckResult.unknown(FailureReason.TIMEOUT,
                         "no verdict within " + definition.timeout().toMillis() + "ms", definition.timeout()))
                 .thenAccept(result -> runSerially(() -> attemptCompleted(number, result != null ? result
                         : CheckResult.unknown(FailureReason.PLUGIN_ERROR, "checker " + definition.checkType()
-                                + " completed without a result", Duration.ofNanos(System.nanoTime() - startNanos)))));
+                                + " completed without a result", Duration.ofNanos(scheduler.nanoTime() - startNanos)))));
     }
 
     private void attemptCompleted(int number, CheckResult result) {
@@ -386,12 +438,7 @@ public final class ServiceMonitor {
             return;
         }
         transition(stateMachine.cycleCompleted(result, now));
-        if (!result.isPassing() && stateMachine.state() == ServiceState.RECOVERING && !recoveryRunning
-                && !recoveryPending && verifyUntil != null && now.isAfter(verifyUntil)
-                && stateMachine.consecutiveFailures() >= definition.failureThreshold()) {
-            requestRecovery("not healthy " + definition.recoveryPolicy().verifyWithin().toSeconds()
-                    + "s after recovery: " + ServiceStateMachine.describe(result));
-        }
+        coordinator.onCycleCompleted(result, now);
         updateSnapshot();
     }
 
@@ -400,7 +447,7 @@ public final class ServiceMonitor {
      * deadline (the timeout plus the engine's slack), so that a retry never makes the next tick skip.
      */
     private boolean retryFits(Duration delay) {
-        return System.nanoTime() + delay.toNanos() + checkDeadline.toNanos() - nextTickNanos < 0;
+        return scheduler.nanoTime() + delay.toNanos() + checkDeadline.toNanos() - nextTickNanos < 0;
     }
 
     /** Takes the permit a retry of a blocking check needs now, so that it cannot be refused later. */
@@ -420,7 +467,7 @@ public final class ServiceMonitor {
         }
     }
 
-    // ---- state changes and recovery ---------------------------------------------------------------
+    // ---- state changes ----------------------------------------------------------------------------
 
     private void transition(Optional<ServiceStateMachine.Transition> maybe) {
         if (maybe.isEmpty()) {
@@ -429,178 +476,56 @@ public final class ServiceMonitor {
         }
         ServiceStateMachine.Transition t = maybe.get();
         Instant now = now();
-        if (t.to() == ServiceState.UNHEALTHY || t.to() == ServiceState.FAILED) {
+        if (t.to() == ServiceState.UNHEALTHY || t.to() == ServiceState.FAILED || t.to() == ServiceState.ISOLATED) {
             log.warn("{}: {} -> {} ({})", name, t.from(), t.to(), t.cause());
         } else {
             log.info("{}: {} -> {} ({})", name, t.from(), t.to(), t.cause());
         }
         updateSnapshot();
         context.bus().publish(new StateChanged(name, now, t.from(), t.to(), t.cause()));
-        switch (t.to()) {
-            case HEALTHY:
-            case DEGRADED:
-                if (t.from() == ServiceState.FAILED) {
-                    tracker.reset();
-                }
-                tracker.healthy(now);
-                if (awaitingVerdict != null) {
-                    concludeHealthy(now, t.cause());
-                }
-                verifyUntil = null;
-                if (recoveryPending) {
-                    // Healthy again while waiting out the backoff: nothing left to recover.
-                    cancel(pendingRecovery);
-                    recoveryPending = false;
-                    log.info("{}: recovered before its {} ran", name, actionName);
-                }
-                context.alerts().resolveAll(name);
-                break;
-            case UNHEALTHY:
-                tracker.unhealthy(now);
-                if (!closed) {
-                    requestRecovery(t.cause());
-                }
-                break;
-            default:
-                break;
+        if (t.to() != ServiceState.STOPPED) {
+            coordinator.onTransition(t);
+            updateSnapshot();
         }
     }
 
-    private void requestRecovery(String cause) {
-        if (recoveryRunning || recoveryPending || closed) {
-            return;
+    /** What the coordinator may do to this monitor; called on the serial executor. */
+    private final class Target implements RecoveryTarget {
+        @Override
+        public ServiceState state() {
+            return stateMachine.state();
         }
-        if (awaitingVerdict != null) {
-            // Recovery is needed again before the service was healthy: the previous one did not bring it back.
-            conclude(awaitingVerdict.attempt(), RecoveryConcluded.Outcome.NOT_HEALTHY, cause);
-        }
-        if (!actionActsOnWorkload) {
-            // notify and ignore change nothing, so backoff and budget have nothing to protect: act once now.
-            runRecovery(1, cause);
-            return;
-        }
-        Instant now = now();
-        RecoveryTracker.Decision decision = tracker.next(now);
-        if (decision instanceof RecoveryTracker.Exhausted) {
-            RecoveryTracker.Exhausted exhausted = (RecoveryTracker.Exhausted) decision;
-            String window = humanDuration(exhausted.window());
-            context.bus().publish(new RecoveryBudgetExhausted(name, now, exhausted.recoveries(), exhausted.window()));
-            transition(stateMachine.moveTo(ServiceState.FAILED, exhausted.recoveries() + " recoveries within "
-                    + window + " did not help; giving up until a person acts"));
-            context.alerts().raise(Alert.builder("RecoveryBudgetExhausted", name).severity(Severity.CRITICAL)
-                    .summary(name + " failed " + exhausted.recoveries() + " recoveries within " + window
-                            + "; last cause: " + cause)
-                    .startsAt(now).build());
-            return;
-        }
-        RecoveryTracker.Proceed proceed = (RecoveryTracker.Proceed) decision;
-        transition(stateMachine.moveTo(ServiceState.RECOVERING, cause));
-        if (proceed.delay().isZero()) {
-            runRecovery(proceed.attempt(), cause);
-        } else {
-            log.info("{}: {} {} in {}ms (backoff)", name, actionName, proceed.attempt(), proceed.delay().toMillis());
-            recoveryPending = true;
-            pendingRecovery = schedule(() -> {
-                if (recoveryPending) {
-                    recoveryPending = false;
-                    runRecovery(proceed.attempt(), cause);
-                }
-            }, proceed.delay());
-        }
-    }
 
-    private void runRecovery(int attempt, String cause) {
-        pendingRecovery = null;
-        if (closed || stopping) {
-            return;
+        @Override
+        public Optional<RuntimeAdapter> runtime() {
+            return Optional.ofNullable(runtime);
         }
-        recoveryRunning = true;
-        exitDuringRecovery = null;
-        context.bus().publish(new RecoveryStarted(name, now(), actionName, attempt, cause));
-        log.info("{}: {}{}: {}", name, actionName, actionActsOnWorkload ? " (attempt " + attempt + ")" : "", cause);
-        RecoveryContext recoveryContext = new Context(attempt, cause, lastFinalResult);
-        Deadlines.<ActionOutcome>call(() -> action.execute(recoveryContext), context.pluginCalls(), actionDeadline,
-                context.timer(), error -> ActionOutcome.failed(actionName + " failed: " + Deadlines.describe(error)),
-                () -> ActionOutcome.failed(actionName + " did not finish within " + humanDuration(actionDeadline)))
-                .thenAccept(outcome -> runSerially(() -> recoveryFinished(attempt, outcome != null ? outcome
-                        : ActionOutcome.failed(actionName + " completed without an outcome"))));
-    }
 
-    private void recoveryFinished(int attempt, ActionOutcome outcome) {
-        recoveryRunning = false;
-        Instant now = now();
-        context.bus().publish(new RecoveryFinished(name, now, actionName, attempt, outcome));
-        if (outcome.result() != ActionOutcome.Result.SUCCEEDED || !actionActsOnWorkload) {
-            // Nothing to verify: the action's own result is the verdict (notify changes nothing in the service).
-            conclude(attempt, verdictOf(outcome.result()), outcome.message());
+        @Override
+        public Optional<CheckResult> lastResult() {
+            return Optional.ofNullable(lastFinalResult);
         }
-        if (closed) {
-            return;
-        }
-        if (outcome.result() == ActionOutcome.Result.FAILED) {
-            log.warn("{}: {} failed: {}", name, actionName, outcome.message());
-            if (actionActsOnWorkload) {
-                requestRecovery(outcome.message());
-            }
-            return;
-        }
-        log.info("{}: {} done: {}", name, actionName, outcome.message());
-        if (actionActsOnWorkload) {
-            Duration verify = max(definition.recoveryPolicy().verifyWithin(), definition.startPeriod());
-            verifyUntil = now.plus(verify);
-            if (outcome.result() == ActionOutcome.Result.SUCCEEDED) {
-                awaitingVerdict = new AwaitingVerdict(attempt, now);
-                if (stateMachine.state() == ServiceState.HEALTHY || stateMachine.state() == ServiceState.DEGRADED) {
-                    // A check in flight during the action already passed enough to make it HEALTHY again.
-                    concludeHealthy(now, "healthy when " + actionName + " ended");
-                }
-            }
-            stateMachine.started(now, definition.startPeriod(), actionName + " done");
-            if (exitDuringRecovery != null) {
-                WorkloadStatus exited = exitDuringRecovery;
-                exitDuringRecovery = null;
-                requestRecovery("workload exited right after " + actionName + ": " + exited.description());
-            }
-        }
-        updateSnapshot();
-    }
 
-    /** The service is healthy again: the recovery awaiting its verdict succeeded if that came in time. */
-    private void concludeHealthy(Instant now, String cause) {
-        AwaitingVerdict awaiting = awaitingVerdict;
-        String after = humanDuration(Duration.between(awaiting.actionDoneAt(), now));
-        if (now.isAfter(verifyUntil)) {
-            conclude(awaiting.attempt(), RecoveryConcluded.Outcome.NOT_HEALTHY, "healthy only " + after + " after "
-                    + actionName + ", later than verifyWithin (" + humanDuration(Duration.between(
-                            awaiting.actionDoneAt(), verifyUntil)) + "): " + cause);
-        } else {
-            conclude(awaiting.attempt(), RecoveryConcluded.Outcome.SUCCEEDED, "healthy " + after + " after "
-                    + actionName + ": " + cause);
+        @Override
+        public int consecutiveFailures() {
+            return stateMachine.consecutiveFailures();
         }
-    }
 
-    /** Publishes the verdict on recovery {@code attempt} (aegis_recoveries_total counts these). */
-    private void conclude(int attempt, RecoveryConcluded.Outcome outcome, String detail) {
-        awaitingVerdict = null;
-        if (outcome == RecoveryConcluded.Outcome.NOT_HEALTHY) {
-            log.warn("{}: {} (attempt {}) did not make the service healthy: {}", name, actionName, attempt, detail);
+        @Override
+        public void moveTo(ServiceState state, String cause) {
+            transition(stateMachine.moveTo(state, cause));
         }
-        context.bus().publish(new RecoveryConcluded(name, now(), actionName, attempt, outcome, detail));
-    }
 
-    private static RecoveryConcluded.Outcome verdictOf(ActionOutcome.Result result) {
-        switch (result) {
-            case SUCCEEDED:
-                return RecoveryConcluded.Outcome.SUCCEEDED;
-            case FAILED:
-                return RecoveryConcluded.Outcome.FAILED;
-            default:
-                return RecoveryConcluded.Outcome.SKIPPED;
+        @Override
+        public void workloadRestarted(String cause) {
+            stateMachine.started(now(), definition.startPeriod(), cause);
+            updateSnapshot();
         }
-    }
 
-    /** A recovery action that succeeded, waiting for the service to prove it is healthy. */
-    private record AwaitingVerdict(int attempt, Instant actionDoneAt) {
+        @Override
+        public void checkNow() {
+            beginCycle(scheduler.nanoTime() + definition.interval().toNanos(), true);
+        }
     }
 
     // ---- plumbing ---------------------------------------------------------------------------------
@@ -625,17 +550,17 @@ public final class ServiceMonitor {
     }
 
     /** Schedules {@code task} to run serially after {@code delay}; null when the engine is shutting down. */
-    private ScheduledFuture<?> schedule(Runnable task, Duration delay) {
+    private Scheduler.Task schedule(Runnable task, Duration delay) {
         try {
-            return context.timer().schedule(() -> runSerially(task), delay.toNanos(), TimeUnit.NANOSECONDS);
+            return scheduler.schedule(() -> runSerially(task), delay);
         } catch (RejectedExecutionException e) {
             return null;
         }
     }
 
-    private static void cancel(ScheduledFuture<?> future) {
-        if (future != null) {
-            future.cancel(false);
+    private static void cancel(Scheduler.Task task) {
+        if (task != null) {
+            task.cancel();
         }
     }
 
@@ -643,7 +568,7 @@ public final class ServiceMonitor {
         ServiceSnapshot previous = snapshot;
         ServiceState state = stateMachine.state();
         Instant since = previous.state() == state ? previous.since() : now();
-        snapshot = new ServiceSnapshot(name, state, since, Optional.ofNullable(lastFinalResult), tracker.attempts());
+        snapshot = new ServiceSnapshot(name, state, since, Optional.ofNullable(lastFinalResult), coordinator.attempts());
     }
 
     private Instant now() {
@@ -669,58 +594,6 @@ public final class ServiceMonitor {
             return timeout == null || timeout.isNegative() || timeout.isZero() ? ACTION_DEADLINE : timeout;
         } catch (RuntimeException e) {
             return ACTION_DEADLINE;
-        }
-    }
-
-    private static String humanDuration(Duration duration) {
-        return io.aegis.api.Durations.format(duration);
-    }
-
-    /** What the recovery action sees. */
-    private final class Context implements RecoveryContext {
-        private final int attempt;
-        private final String cause;
-        private final CheckResult lastResult;
-
-        Context(int attempt, String cause, CheckResult lastResult) {
-            this.attempt = attempt;
-            this.cause = cause;
-            this.lastResult = lastResult;
-        }
-
-        @Override
-        public String serviceName() {
-            return name;
-        }
-
-        @Override
-        public Optional<RuntimeAdapter> runtime() {
-            return Optional.ofNullable(runtime);
-        }
-
-        @Override
-        public Optional<CheckResult> lastResult() {
-            return Optional.ofNullable(lastResult);
-        }
-
-        @Override
-        public String cause() {
-            return cause;
-        }
-
-        @Override
-        public int attempt() {
-            return attempt;
-        }
-
-        @Override
-        public Instant now() {
-            return context.clock().instant();
-        }
-
-        @Override
-        public CompletionStage<Void> raiseAlert(Alert alert) {
-            return context.alerts().raise(alert);
         }
     }
 }

@@ -79,6 +79,9 @@ public final class ServiceStateMachine {
                 case HEALTHY:
                 case DEGRADED:
                     return state == passing ? Optional.empty() : moveTo(passing, describe(result));
+                case ISOLATED:
+                    // Out of traffic until a person resets it, even if its checks pass (it may pass off-traffic).
+                    return Optional.empty();
                 default:
                     if (consecutiveSuccesses >= successThreshold) {
                         return moveTo(passing, countOf(consecutiveSuccesses, "passing check") + ": " + describe(result));
@@ -124,7 +127,8 @@ public final class ServiceStateMachine {
         return count + " " + what + (count == 1 ? "" : "s") + (count == 1 ? "" : " in a row");
     }
 
-    static String describe(CheckResult result) {
+    /** A check result in words, for causes and logs: {@code "status: HTTP 503"}. */
+    public static String describe(CheckResult result) {
         String reason = result.failureReason().map(r -> r.label() + ": ").orElse("");
         String message = result.message().isEmpty() ? result.status().name().toLowerCase(java.util.Locale.ROOT)
                 : result.message();

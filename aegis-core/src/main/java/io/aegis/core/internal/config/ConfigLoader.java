@@ -9,6 +9,7 @@ import io.aegis.core.RecoveryPolicy;
 import io.aegis.core.RetryBackoff;
 import io.aegis.core.ServiceDefinition;
 import io.aegis.core.internal.BlockingChecks;
+import io.aegis.core.internal.RecoveryPermits;
 import io.aegis.core.internal.Redactor;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -66,7 +67,7 @@ public final class ConfigLoader {
     public record LoadedConfig(String origin, String logLevel, boolean metricsEnabled, int metricsPort,
             String metricsHost, Optional<String> stateDir, List<ServiceDefinition> services,
             TrackingSettings notifications, TrackingSettings logs, TrackingSettings anomalyDetection,
-            ConfigReport report, int maxConcurrentBlockingChecks) {
+            ConfigReport report, int maxConcurrentBlockingChecks, int maxConcurrentRecoveries) {
     }
 
     private final List<ConfigProblem> problems = new ArrayList<>();
@@ -150,6 +151,7 @@ public final class ConfigLoader {
         Optional<String> stateDir = global.flatMap(g -> read(() -> stateDir(g), Optional.empty()));
         int maxBlockingChecks = global.map(g -> read(() -> (int) g.integer("maxConcurrentBlockingChecks",
                 BlockingChecks.DEFAULT_LIMIT, 1, 1024), BlockingChecks.DEFAULT_LIMIT)).orElse(BlockingChecks.DEFAULT_LIMIT);
+        int maxRecoveries = global.map(this::maxConcurrentRecoveries).orElse(RecoveryPermits.DEFAULT_LIMIT);
         global.ifPresent(g -> problems.addAll(g.unknownKeys()));
 
         List<ServiceDefinition> services = new ArrayList<>();
@@ -176,7 +178,7 @@ public final class ConfigLoader {
         overrides.problems().forEach(problem -> report.addEnvironmentProblem(problem.keyPath(), problem.message()));
         report.addAll(problems);
         return new LoadedConfig(origin, logLevel, metricsEnabled, metricsPort, metricsHost, stateDir,
-                List.copyOf(services), notifications, logs, anomalyDetection, report, maxBlockingChecks);
+                List.copyOf(services), notifications, logs, anomalyDetection, report, maxBlockingChecks, maxRecoveries);
     }
 
     /** {@code global.stateDir}: a directory path; relative ones are resolved against the configuration's folder. */
@@ -250,7 +252,7 @@ public final class ConfigLoader {
 
         RetryBackoff retryBackoff = retryBackoff(service);
         Optional<TrackingSettings> actions = read(() -> service.trackedSection("actions"), Optional.empty());
-        String onFailure = actions.map(this::onFailure).orElse(ServiceDefinition.DEFAULT_ON_FAILURE);
+        List<String> onFailure = actions.map(this::onFailure).orElse(List.of(ServiceDefinition.DEFAULT_ON_FAILURE));
         RecoveryPolicy policy = actions.map(this::recoveryPolicy).orElse(RecoveryPolicy.ofDefaults());
         actions.ifPresent(a -> problems.addAll(a.unknownKeys()));
 
@@ -270,7 +272,7 @@ public final class ConfigLoader {
             set(service, "successThreshold", () -> builder.successThreshold(successThreshold));
             set(service, "initialDelay", () -> builder.initialDelay(initialDelay));
             startPeriod.ifPresent(period -> set(service, "startPeriod", () -> builder.startPeriod(period)));
-            set(service, "actions.onFailure", () -> builder.onFailure(onFailure));
+            set(service, "actions.onFailure", () -> builder.ladder(onFailure));
             flapping.ifPresent(builder::flapping);
             set(service, "dependsOn", () -> builder.dependsOn(dependsOn));
             builder.recoveryPolicy(policy).retryBackoff(retryBackoff).metadata(metadata).fromSettings(service, actions.orElse(null), runtime);
@@ -392,10 +394,42 @@ public final class ConfigLoader {
         return runtime.get();
     }
 
-    private String onFailure(TrackingSettings actions) {
-        return read(() -> actions.has("onFailure")
-                ? actions.requireString("onFailure", "the name of a recovery action such as restart or notify")
-                : ServiceDefinition.DEFAULT_ON_FAILURE, ServiceDefinition.DEFAULT_ON_FAILURE);
+    /** {@code actions.onFailure}: one action's name, or a list of them (the recovery ladder). */
+    private List<String> onFailure(TrackingSettings actions) {
+        List<String> fallback = List.of(ServiceDefinition.DEFAULT_ON_FAILURE);
+        Object raw = actions.raw("onFailure").orElse(null);
+        if (!(raw instanceof List)) {
+            return List.of(read(() -> actions.has("onFailure")
+                    ? actions.requireString("onFailure", "the name of a recovery action such as restart or notify, or a"
+                            + " list of them such as [restart, rollback, isolate, notify]")
+                    : ServiceDefinition.DEFAULT_ON_FAILURE, ServiceDefinition.DEFAULT_ON_FAILURE));
+        }
+        List<?> list = (List<?>) raw;
+        if (list.isEmpty()) {
+            problems.add(new ConfigProblem(actions.keyPath("onFailure"), "expected at least one recovery action, such as"
+                    + " [restart, notify], found an empty list"));
+            return fallback;
+        }
+        List<String> steps = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            Object step = list.get(i);
+            if (!(step instanceof String) || ((String) step).isBlank()) {
+                problems.add(new ConfigProblem(actions.keyPath("onFailure") + "[" + i + "]", "expected the name of a"
+                        + " recovery action such as restart, rollback, isolate or notify, found " + Settings.describe(step)));
+                return fallback;
+            }
+            steps.add(((String) step).trim());
+        }
+        return steps;
+    }
+
+    /** {@code global.recovery: {maxConcurrent}}: recovery actions in flight at once across the fleet. */
+    private int maxConcurrentRecoveries(TrackingSettings global) {
+        Optional<TrackingSettings> recovery = read(() -> global.trackedSection("recovery"), Optional.empty());
+        if (recovery.isEmpty()) {
+            return RecoveryPermits.DEFAULT_LIMIT;
+        }
+        return wholeNumber(recovery.get(), "maxConcurrent", RecoveryPermits.DEFAULT_LIMIT, 1);
     }
 
     private RecoveryPolicy recoveryPolicy(TrackingSettings actions) {
@@ -414,6 +448,10 @@ public final class ConfigLoader {
             Duration window = positiveDuration(budget, "window", RecoveryPolicy.DEFAULT_BUDGET_WINDOW);
             policyStep(actions, () -> builder.budget(max, window));
         });
+        read(() -> actions.trackedSection("restart"), Optional.<TrackingSettings>empty()).ifPresent(restart -> {
+            int attempts = wholeNumber(restart, "attempts", RecoveryPolicy.DEFAULT_RESTART_ATTEMPTS, 1);
+            policyStep(actions, () -> builder.restartAttempts(attempts));
+        });
         RecoveryPolicy[] built = {RecoveryPolicy.ofDefaults()};
         policyStep(actions, () -> built[0] = builder.build());
         return built[0];
@@ -428,7 +466,7 @@ public final class ConfigLoader {
             int space = message.indexOf(' ');
             String field = space < 0 ? "" : message.substring(0, space);
             boolean known = List.of("backoff.initial", "backoff.multiplier", "backoff.max", "resetAfter", "budget.max",
-                    "budget.window", "verifyWithin").contains(field);
+                    "budget.window", "verifyWithin", "restart.attempts").contains(field);
             problems.add(known ? new ConfigProblem(actions.keyPath(field), message.substring(space + 1))
                     : new ConfigProblem(actions.path(), message));
         }

@@ -54,6 +54,13 @@ public final class ServiceWarnings {
                     + multiplier(backoff) + ", max " + Durations.format(backoff.max()) + "); the rest are not attempted, because a retry"
                     + " starts only if it can finish before the next tick: lower retries or timeout, or raise interval"));
         }
+        int isolate = service.ladder().indexOf("isolate");
+        if (isolate >= 0 && isolate < service.ladder().size() - 1) {
+            warnings.add(new ConfigProblem(service.actionSettings().keyPath("onFailure") + "[" + (isolate + 1) + "]",
+                    "\"" + service.ladder().get(isolate + 1) + "\" comes after isolate and will never run: isolate ends"
+                    + " automatic recovery (and raises a critical alert) until a person resets the service; put the"
+                    + " steps you want before isolate"));
+        }
         return warnings;
     }
 

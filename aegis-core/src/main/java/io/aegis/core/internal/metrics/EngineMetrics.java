@@ -6,15 +6,19 @@ import io.aegis.api.FailureReason;
 import io.aegis.api.HealthStatus;
 import io.aegis.core.ServiceState;
 import io.aegis.core.event.CheckCompleted;
+import io.aegis.core.event.IncidentClosed;
 import io.aegis.core.event.RecoveryBudgetExhausted;
 import io.aegis.core.event.RecoveryConcluded;
+import io.aegis.core.event.RecoveryEscalated;
 import io.aegis.core.event.RecoveryFinished;
+import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.event.StateChanged;
 import io.aegis.core.event.WorkloadExited;
 import io.aegis.core.internal.SkippedChecks;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmBufferPoolMetrics;
 import io.prometheus.metrics.instrumentation.jvm.JvmClassLoadingMetrics;
@@ -120,6 +124,7 @@ public final class EngineMetrics {
     private static final long NOT_HEALTHY = Long.MIN_VALUE;
 
     private final Clock clock;
+    private final PrometheusRegistry registry;
     private final ConcurrentMap<String, ServiceSeries> services = new ConcurrentHashMap<>();
     private final AtomicBoolean failureLogged = new AtomicBoolean();
 
@@ -134,7 +139,22 @@ public final class EngineMetrics {
     public EngineMetrics(PrometheusRegistry registry, Clock clock) {
         Objects.requireNonNull(registry, "registry");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.registry = registry;
         registry.register(new ServiceFamilies());
+    }
+
+    /**
+     * Registers {@code aegis_recoveries_waiting}: recovery actions waiting for one of the fleet's
+     * {@code global.recovery.maxConcurrent} slots, read from {@code waiting} at scrape time.
+     */
+    public void recoveriesWaiting(java.util.function.IntSupplier waiting) {
+        Objects.requireNonNull(waiting, "waiting");
+        GaugeWithCallback.builder()
+                .name("aegis_recoveries_waiting")
+                .help("Recovery actions waiting for a free slot of global.recovery.maxConcurrent, in the order their"
+                        + " services failed.")
+                .callback(callback -> callback.call(waiting.getAsInt()))
+                .register(registry);
     }
 
     /**
@@ -223,8 +243,14 @@ public final class EngineMetrics {
                 series.workloadExits.increment();
             } else if (event instanceof RecoveryBudgetExhausted) {
                 series.budgetExhausted.increment();
+            } else if (event instanceof RecoveryStarted) {
+                // aegis_recoveries_total counts recoveries when their outcome is known; this is the ladder's step.
+                series.ladderStep = ((RecoveryStarted) event).step();
+            } else if (event instanceof RecoveryEscalated) {
+                series.ladderStep = ((RecoveryEscalated) event).step();
+            } else if (event instanceof IncidentClosed) {
+                series.ladderStep = 0;
             }
-            // RecoveryStarted has no metric: aegis_recoveries_total counts recoveries when their outcome is known.
         } catch (RuntimeException e) {
             if (failureLogged.compareAndSet(false, true)) {
                 LOG.warn("{}: could not update metrics for {}; further failures are logged at debug",
@@ -294,6 +320,7 @@ public final class EngineMetrics {
         private final MetricMetadata exits;
         private final MetricMetadata budgetExhausted;
         private final MetricMetadata skipped;
+        private final MetricMetadata ladderStep;
 
         ServiceFamilies() {
             // Exemplars are off: they are useful only with tracing, and they add work to every increment.
@@ -380,7 +407,8 @@ public final class EngineMetrics {
                     .build());
             budgetExhausted = family(Counter.builder()
                     .name("aegis_recovery_budget_exhausted_total")
-                    .help("Times the service spent its recovery budget and was marked FAILED.")
+                    .help("Times the service spent its recovery budget: then FAILED, or the next step of its recovery"
+                            + " ladder.")
                     .labelNames("service")
                     .withoutExemplars()
                     .build());
@@ -389,6 +417,13 @@ public final class EngineMetrics {
                     .help("Ticks whose check did not start, by reason: busy (the previous cycle was still running),"
                             + " no_capacity (global.maxConcurrentBlockingChecks blocking checks were running).")
                     .labelNames("service", "reason")
+                    .withoutExemplars()
+                    .build());
+            ladderStep = family(Gauge.builder()
+                    .name("aegis_recovery_ladder_step")
+                    .help("The step of actions.onFailure the service's current incident has reached: 1 for the first"
+                            + " action, 2 for the second...; 0 when there is no incident (healthy for resetAfter).")
+                    .labelNames("service")
                     .withoutExemplars()
                     .build());
         }
@@ -453,6 +488,13 @@ public final class EngineMetrics {
                     points.add(new GaugeDataPointSnapshot(series.lastCheckSeconds, series.labels, null));
                 }
                 snapshots.add(new GaugeSnapshot(lastCheck, points));
+            }
+            if (includedNames.test(ladderStep.getPrometheusName())) {
+                List<GaugeDataPointSnapshot> points = new ArrayList<>(all.length);
+                for (ServiceSeries series : all) {
+                    points.add(new GaugeDataPointSnapshot(series.ladderStep, series.labels, null));
+                }
+                snapshots.add(new GaugeSnapshot(ladderStep, points));
             }
             counterPerService(snapshots, includedNames, restarts, all, series -> series.restarts);
             counterPerService(snapshots, includedNames, exits, all, series -> series.workloadExits);
@@ -651,6 +693,8 @@ public final class EngineMetrics {
         private final AtomicReferenceArray<CounterCell> skippedByReason =
                 new AtomicReferenceArray<>(SKIP_REASONS.length);
         private final DurationBuckets checkDuration = new DurationBuckets();
+        /** The current incident's ladder step from 1, 0 without an incident; written by the service's one thread. */
+        private volatile int ladderStep;
         /** Unix seconds when the last check attempt finished, 0 before the first. */
         private volatile double lastCheckSeconds;
         private final LongAdder workloadExits = new LongAdder();

@@ -5,7 +5,9 @@ import io.aegis.api.RecoveryAction;
 import io.aegis.api.RecoveryActionFactory;
 import io.aegis.api.RecoveryContext;
 import io.aegis.api.RuntimeAdapter;
+import io.aegis.api.RuntimeOperation;
 import io.aegis.api.Settings;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -20,6 +22,11 @@ public final class RestartActionFactory implements RecoveryActionFactory {
     @Override
     public boolean requiresRuntime() {
         return true;
+    }
+
+    @Override
+    public Set<RuntimeOperation> requiredOperations() {
+        return Set.of(RuntimeOperation.RESTART);
     }
 
     @Override

@@ -74,6 +74,7 @@ class EngineMetricsExpositionTest {
         metrics.onEvent(new RecoveryFinished("db", START, "restart", 1, ActionOutcome.succeeded("restarted")));
         metrics.onEvent(new RecoveryConcluded("db", START, "restart", 1, RecoveryConcluded.Outcome.NOT_HEALTHY,
                 "still down"));
+        metrics.onEvent(new io.aegis.core.event.RecoveryEscalated("db", START, "restart", "rollback", 2, "3 restarts"));
         metrics.onEvent(new RecoveryFinished("db", START, "rollback", 2, ActionOutcome.failed("no previous")));
         metrics.onEvent(new RecoveryConcluded("db", START, "rollback", 2, RecoveryConcluded.Outcome.FAILED,
                 "no previous"));

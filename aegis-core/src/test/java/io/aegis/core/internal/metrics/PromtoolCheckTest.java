@@ -86,6 +86,8 @@ class PromtoolCheckTest {
         metrics.onEvent(new RecoveryBudgetExhausted("db", NOW, 3, Duration.ofMinutes(5)));
         metrics.checkSkipped("api", SkippedChecks.Reason.BUSY);
         metrics.checkSkipped("db", SkippedChecks.Reason.NO_CAPACITY);
+        metrics.onEvent(new io.aegis.core.event.RecoveryStarted("db", NOW, "rollback", 1, "restarts did not help", 2));
+        metrics.recoveriesWaiting(() -> 3);
     }
 
     /** promtool from the PATH; skips the test when it is missing, unless in CI, where that is a failure. */

@@ -1,0 +1,64 @@
+package io.aegis.core.internal;
+
+import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Where everything in a monitor and its recovery coordinator that waits gets its time and its timers: ticks,
+ * retries, backoff, deadlines on plugin calls, the end of an incident. One seam, so that tests run all of it
+ * in virtual time (a test implementation with {@code advance(Duration)}, like OkHttp's TaskFaker or
+ * Reactor's VirtualTimeScheduler) instead of sleeping. Tasks run on the scheduler's thread and must only
+ * hand work on (to a monitor's serial executor): they never run plugin code.
+ */
+public interface Scheduler {
+
+    /** Monotonic time in nanoseconds, like {@link System#nanoTime()}: only differences mean anything. */
+    long nanoTime();
+
+    /**
+     * Runs {@code task} once after {@code delay}.
+     *
+     * @throws RejectedExecutionException when the scheduler is shut down
+     */
+    Task schedule(Runnable task, Duration delay);
+
+    /**
+     * Runs {@code task} first after {@code initialDelay}, then at a fixed rate of {@code period} (a late run
+     * does not shift the later ones).
+     *
+     * @throws RejectedExecutionException when the scheduler is shut down
+     */
+    Task scheduleAtFixedRate(Runnable task, Duration initialDelay, Duration period);
+
+    /** A scheduled task. */
+    interface Task {
+        /** Cancels the task if it has not run yet (or stops a periodic one); running it is not interrupted. */
+        void cancel();
+    }
+
+    /** The production scheduler: the engine's single timer thread and {@link System#nanoTime()}. */
+    static Scheduler over(ScheduledExecutorService timer) {
+        return new Scheduler() {
+            @Override
+            public long nanoTime() {
+                return System.nanoTime();
+            }
+
+            @Override
+            public Task schedule(Runnable task, Duration delay) {
+                ScheduledFuture<?> future = timer.schedule(task, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+                return () -> future.cancel(false);
+            }
+
+            @Override
+            public Task scheduleAtFixedRate(Runnable task, Duration initialDelay, Duration period) {
+                ScheduledFuture<?> future = timer.scheduleAtFixedRate(task, Math.max(0, initialDelay.toNanos()),
+                        period.toNanos(), TimeUnit.NANOSECONDS);
+                return () -> future.cancel(false);
+            }
+        };
+    }
+}

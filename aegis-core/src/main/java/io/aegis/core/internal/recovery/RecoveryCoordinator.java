@@ -1,0 +1,797 @@
+package io.aegis.core.internal.recovery;
+
+import io.aegis.api.ActionOutcome;
+import io.aegis.api.Alert;
+import io.aegis.api.CheckResult;
+import io.aegis.api.Durations;
+import io.aegis.api.RecoveryContext;
+import io.aegis.api.RuntimeAdapter;
+import io.aegis.api.Severity;
+import io.aegis.api.WorkloadStatus;
+import io.aegis.core.RecoveryPolicy;
+import io.aegis.core.ServiceDefinition;
+import io.aegis.core.ServiceState;
+import io.aegis.core.event.IncidentClosed;
+import io.aegis.core.event.OperatorAction;
+import io.aegis.core.event.RecoveryBudgetExhausted;
+import io.aegis.core.event.RecoveryConcluded;
+import io.aegis.core.event.RecoveryEscalated;
+import io.aegis.core.event.RecoveryFinished;
+import io.aegis.core.event.RecoveryStarted;
+import io.aegis.core.event.ServiceIsolated;
+import io.aegis.core.internal.Deadlines;
+import io.aegis.core.internal.MonitorContext;
+import io.aegis.core.internal.RecoveryPermits;
+import io.aegis.core.internal.RecoveryTracker;
+import io.aegis.core.internal.Scheduler;
+import io.aegis.core.internal.ServiceStateMachine;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides and runs the recovery of one service: incidents, the ladder ({@code actions.onFailure}), backoff,
+ * the budget, verification, the fleet-wide limit, isolation, and a person's pause, resume, reset, restart and
+ * isolate.
+ *
+ * <p>It reacts to the service's events ({@link #onTransition state changes}, {@link #onCycleCompleted check
+ * cycles}, {@link #onWorkloadExit workload exits}; later log matches and anomalies), handed to it in order on the
+ * service's serial executor, so it needs no locks and loses nothing; it acts back on the monitor through the
+ * narrow {@link RecoveryTarget}. Every method must be called on that executor.
+ *
+ * <p>An incident opens with the first recovery after the service was stably healthy and ends once it has stayed
+ * healthy for {@code resetAfter} (or a person resets it): a service that comes back briefly and fails again goes
+ * on up the ladder instead of starting over.
+ */
+public final class RecoveryCoordinator {
+    private static final Logger log = LoggerFactory.getLogger(RecoveryCoordinator.class);
+    /** The alert raised when the ladder moves on. */
+    public static final String ESCALATED_ALERT = "RecoveryEscalated";
+    /** The critical alert raised when the service is isolated. */
+    public static final String ISOLATED_ALERT = "ServiceIsolated";
+    /** The critical alert raised when recovery gives up (FAILED). */
+    public static final String BUDGET_ALERT = "RecoveryBudgetExhausted";
+    /** The critical alert raised when the ladder has no step left (FAILED). */
+    public static final String LADDER_EXHAUSTED_ALERT = "RecoveryLadderExhausted";
+
+    private final String name;
+    private final ServiceDefinition definition;
+    private final RecoveryPolicy policy;
+    private final Ladder ladder;
+    private final MonitorContext context;
+    private final Scheduler scheduler;
+    private final Executor serial;
+    private final RecoveryTarget target;
+    private final RecoveryTracker tracker;
+    private final Duration actionDeadline;
+    private final Duration runtimeDeadline;
+
+    // Confined to the serial executor.
+    private Incident incident;
+    /** Waiting for the backoff or for a fleet-wide permit. */
+    private boolean pending;
+    private Scheduler.Task pendingDelay;
+    /** The fleet-wide permit asked for (while pending) or held (while running). */
+    private RecoveryPermits.Ticket ticket;
+    private boolean running;
+    private AwaitingVerdict awaiting;
+    private Instant verifyUntil;
+    private WorkloadStatus exitDuringRecovery;
+    private Instant healthySince;
+    private Scheduler.Task incidentEnd;
+    private boolean paused;
+    /** Why recovery is held back by another signal (a dependency down), or null; see {@link #inhibit}. */
+    private String inhibitedBy;
+    private boolean isolated;
+    private boolean closed;
+
+    /**
+     * Creates the coordinator of one service.
+     *
+     * @param serial the service's serial executor: every callback of an asynchronous step comes back on it
+     * @param runtimeDeadline how long one runtime operation may take
+     * @param actionDeadline how long one recovery action may take
+     */
+    public RecoveryCoordinator(ServiceDefinition definition, Ladder ladder, MonitorContext context, Executor serial,
+            RecoveryTarget target, RecoveryTracker tracker, Duration runtimeDeadline, Duration actionDeadline) {
+        this.name = definition.name();
+        this.definition = definition;
+        this.policy = definition.recoveryPolicy();
+        this.ladder = ladder;
+        this.context = context;
+        this.scheduler = context.scheduler();
+        this.serial = serial;
+        this.target = target;
+        this.tracker = tracker;
+        this.runtimeDeadline = runtimeDeadline;
+        this.actionDeadline = actionDeadline;
+    }
+
+    /** The ladder. */
+    public Ladder ladder() {
+        return ladder;
+    }
+
+    /** Whether a recovery action is running now (the monitor skips its ticks meanwhile). */
+    public boolean actionRunning() {
+        return running;
+    }
+
+    /** Recoveries since the service was last stably healthy (for snapshots). */
+    public int attempts() {
+        return tracker.attempts();
+    }
+
+    /** The current ladder step, from 1; 0 when there is no incident (the {@code aegis_recovery_ladder_step} gauge). */
+    public int ladderStep() {
+        return incident == null ? 0 : incident.step + 1;
+    }
+
+    /** Whether a person paused the service (maintenance). */
+    public boolean paused() {
+        return paused;
+    }
+
+    // ---- events from the monitor -------------------------------------------------------------------
+
+    /** The service changed state (already published): a failure opens or continues an incident. */
+    public void onTransition(ServiceStateMachine.Transition t) {
+        Instant now = now();
+        switch (t.to()) {
+            case HEALTHY:
+            case DEGRADED:
+                if (t.from() == ServiceState.FAILED) {
+                    tracker.reset();
+                    closeIncident("healthy again after it had failed");
+                }
+                tracker.healthy(now);
+                if (healthySince == null) {
+                    healthySince = now;
+                    scheduleIncidentEnd();
+                }
+                if (awaiting != null) {
+                    concludeHealthy(now, t.cause());
+                }
+                verifyUntil = null;
+                if (pending) {
+                    // Healthy again while waiting out the backoff or for a permit: nothing left to recover.
+                    cancelPending();
+                    log.info("{}: recovered before its {} ran", name, currentStepName());
+                }
+                context.alerts().resolveAll(name);
+                break;
+            case UNHEALTHY:
+                tracker.unhealthy(now);
+                endIncidentIfHealthyLongEnough(now);
+                healthySince = null;
+                cancel(incidentEnd);
+                if (!closed) {
+                    recover(t.cause());
+                }
+                break;
+            default:
+                if (t.to() != ServiceState.RECOVERING) {
+                    healthySince = null;
+                    cancel(incidentEnd);
+                }
+                break;
+        }
+    }
+
+    /** A check cycle ended with {@code result} (after the state machine took it): verifies the last step. */
+    public void onCycleCompleted(CheckResult result, Instant now) {
+        if (!result.isPassing() && target.state() == ServiceState.RECOVERING && !running && !pending
+                && verifyUntil != null && now.isAfter(verifyUntil)
+                && target.consecutiveFailures() >= definition.failureThreshold()) {
+            recover("not healthy " + Durations.format(policy.verifyWithin()) + " after recovery: "
+                    + ServiceStateMachine.describe(result));
+        }
+    }
+
+    /** The workload ended without being asked to (the monitor has published and logged it). */
+    public void onWorkloadExit(WorkloadStatus status) {
+        if (running) {
+            // The freshly (re)started workload died before the action finished: act on it when it does.
+            exitDuringRecovery = status;
+            return;
+        }
+        String cause = "workload exited: " + status.description();
+        ServiceState state = target.state();
+        if (state == ServiceState.RECOVERING) {
+            recover(cause);
+        } else if (state != ServiceState.FAILED && state != ServiceState.UNHEALTHY && state != ServiceState.ISOLATED) {
+            target.moveTo(ServiceState.UNHEALTHY, cause);
+        }
+    }
+
+    /** The engine is shutting down: nothing new starts, waits are given up. */
+    public void close() {
+        closed = true;
+        cancelPending();
+        cancel(incidentEnd);
+    }
+
+    // ---- the ladder --------------------------------------------------------------------------------
+
+    private void recover(String cause) {
+        if (running || pending || closed || paused || inhibitedBy != null || isolated
+                || target.state() == ServiceState.FAILED) {
+            return;
+        }
+        if (awaiting != null) {
+            // Recovery is needed again before the service was healthy: the previous step did not bring it back.
+            conclude(awaiting.step(), awaiting.attempt(), RecoveryConcluded.Outcome.NOT_HEALTHY, cause);
+        }
+        if (incident == null) {
+            incident = new Incident();
+        }
+        runCurrentStep(cause);
+    }
+
+    private void runCurrentStep(String cause) {
+        Ladder.Step step = ladder.step(incident.step);
+        boolean last = ladder.isLast(incident.step);
+        switch (step.kind()) {
+            case NOTICE:
+                dispatch(step, ++incident.attemptsAtStep, cause);
+                return;
+            case ISOLATE:
+                if (incident.attemptsAtStep > 0) {
+                    giveUpOrEscalate(step, last, cause, "isolate failed");
+                    return;
+                }
+                dispatch(step, ++incident.attemptsAtStep, cause);
+                return;
+            case ONCE:
+                if (incident.attemptsAtStep > 0) {
+                    giveUpOrEscalate(step, last, cause, step.name() + " ran once in this incident and the service is"
+                            + " still not healthy");
+                    return;
+                }
+                incident.attemptsAtStep++;
+                target.moveTo(ServiceState.RECOVERING, cause);
+                dispatch(step, 1, cause);
+                return;
+            default:
+                repeat(step, last, cause);
+        }
+    }
+
+    private void repeat(Ladder.Step step, boolean last, String cause) {
+        if (incident.stopRepeating != null && incident.attemptsAtStep > 0) {
+            String why = incident.stopRepeating;
+            incident.stopRepeating = null;
+            giveUpOrEscalate(step, last, cause, why);
+            return;
+        }
+        if (!last && incident.attemptsAtStep >= policy.restartAttempts()) {
+            escalate(cause, incident.attemptsAtStep + " " + step.name() + (incident.attemptsAtStep == 1 ? "" : "s")
+                    + " did not make the service healthy (restart.attempts: " + policy.restartAttempts() + ")");
+            return;
+        }
+        Instant now = now();
+        RecoveryTracker.Decision decision = tracker.next(now);
+        if (decision instanceof RecoveryTracker.Exhausted exhausted) {
+            String window = Durations.format(exhausted.window());
+            context.bus().publish(new RecoveryBudgetExhausted(name, now, exhausted.recoveries(), exhausted.window()));
+            if (last) {
+                giveUp(BUDGET_ALERT, exhausted.recoveries() + " recoveries within " + window
+                        + " did not help; giving up until a person acts", name + " failed " + exhausted.recoveries()
+                        + " recoveries within " + window + "; last cause: " + cause);
+            } else {
+                escalate(cause, "the recovery budget is spent (" + exhausted.recoveries() + " recoveries within "
+                        + window + ")");
+            }
+            return;
+        }
+        RecoveryTracker.Proceed proceed = (RecoveryTracker.Proceed) decision;
+        incident.attemptsAtStep++;
+        target.moveTo(ServiceState.RECOVERING, cause);
+        if (proceed.delay().isZero()) {
+            dispatch(step, proceed.attempt(), cause);
+            return;
+        }
+        log.info("{}: {} {} in {}ms (backoff)", name, step.name(), proceed.attempt(), proceed.delay().toMillis());
+        pending = true;
+        pendingDelay = schedule(() -> {
+            if (pending && ticket == null) {
+                pending = false;
+                pendingDelay = null;
+                dispatch(step, proceed.attempt(), cause);
+            }
+        }, proceed.delay());
+        if (pendingDelay == null) {
+            pending = false;
+        }
+    }
+
+    private void giveUpOrEscalate(Ladder.Step step, boolean last, String cause, String why) {
+        if (last) {
+            giveUp(LADDER_EXHAUSTED_ALERT, "every step of the recovery ladder " + ladder + " ran (" + why
+                    + "); giving up until a person acts", name + " is still failing after every step of its"
+                    + " recovery ladder " + ladder + "; last cause: " + cause);
+        } else {
+            escalate(cause, why);
+        }
+    }
+
+    /** Moves on to the next step of the ladder, and runs it. */
+    private void escalate(String cause, String why) {
+        Ladder.Step from = ladder.step(incident.step);
+        incident.step++;
+        incident.attemptsAtStep = 0;
+        Ladder.Step to = ladder.step(incident.step);
+        verifyUntil = null;
+        Instant now = now();
+        log.warn("{}: escalating from {} to {} (step {} of {}): {}", name, from.name(), to.name(), incident.step + 1,
+                ladder.size(), why);
+        context.bus().publish(new RecoveryEscalated(name, now, from.name(), to.name(), incident.step + 1, why));
+        context.alerts().raise(Alert.builder(ESCALATED_ALERT, name).severity(Severity.WARNING)
+                .summary(name + ": " + from.name() + " did not help (" + why + "); trying " + to.name()
+                        + " next; cause: " + cause)
+                .startsAt(now).build());
+        runCurrentStep(cause);
+    }
+
+    /** Recovery ends in FAILED: no step is left. */
+    private void giveUp(String alertName, String stateCause, String summary) {
+        verifyUntil = null;
+        target.moveTo(ServiceState.FAILED, stateCause);
+        context.alerts().raise(Alert.builder(alertName, name).severity(Severity.CRITICAL).summary(summary)
+                .startsAt(now()).build());
+    }
+
+    /** Runs {@code step} once a fleet-wide permit is free (for steps that act on the workload). */
+    private void dispatch(Ladder.Step step, int attempt, String cause) {
+        if (closed) {
+            return;
+        }
+        if (!step.actsOnWorkload()) {
+            execute(step, attempt, cause);
+            return;
+        }
+        pending = true;
+        // The grant comes back through the serial executor, so it runs after this task, once ticket is set.
+        ticket = context.recoveryPermits().request(granted -> runSerially(() -> {
+            if (ticket != granted || !pending || closed) {
+                granted.release();
+                return;
+            }
+            pending = false;
+            execute(step, attempt, cause);
+        }));
+        if (ticket.waiting()) {
+            log.info("{}: {} waits for a free recovery slot (global.recovery.maxConcurrent: {}; {} waiting)", name,
+                    step.name(), context.recoveryPermits().limit(), context.recoveryPermits().waiting());
+        }
+    }
+
+    private void execute(Ladder.Step step, int attempt, String cause) {
+        running = true;
+        exitDuringRecovery = null;
+        int stepNumber = incident == null ? 1 : incident.step + 1;
+        context.bus().publish(new RecoveryStarted(name, now(), step.name(), attempt, cause, stepNumber));
+        log.info("{}: {}{}: {}", name, step.name(), step.kind() == Ladder.Kind.REPEAT ? " (attempt " + attempt + ")"
+                : "", cause);
+        RecoveryContext recoveryContext = new Context(attempt, cause, target.lastResult().orElse(null));
+        Deadlines.<ActionOutcome>call(() -> step.action().execute(recoveryContext), context.pluginCalls(),
+                actionDeadline, scheduler,
+                error -> ActionOutcome.failed(step.name() + " failed: " + Deadlines.describe(error)),
+                () -> ActionOutcome.failed(step.name() + " did not finish within " + Durations.format(actionDeadline)))
+                .thenAccept(outcome -> runSerially(() -> finished(step, attempt, outcome != null ? outcome
+                        : ActionOutcome.failed(step.name() + " completed without an outcome"))));
+    }
+
+    private void finished(Ladder.Step step, int attempt, ActionOutcome outcome) {
+        running = false;
+        Instant now = now();
+        context.bus().publish(new RecoveryFinished(name, now, step.name(), attempt, outcome));
+        // After the event: counted from events, recoveries in flight never exceed the fleet-wide limit.
+        releaseTicket();
+        boolean verified = step.kind() == Ladder.Kind.REPEAT || step.kind() == Ladder.Kind.ONCE;
+        if (outcome.result() != ActionOutcome.Result.SUCCEEDED || !verified) {
+            // Nothing to verify: the action's own result is the verdict (notify changes nothing in the service).
+            conclude(step.name(), attempt, verdictOf(outcome.result()), outcome.message());
+        }
+        if (closed) {
+            return;
+        }
+        if (outcome.result() == ActionOutcome.Result.FAILED) {
+            log.warn("{}: {} failed: {}", name, step.name(), outcome.message());
+            if (step.actsOnWorkload() && !paused) {
+                recover(outcome.message());
+            }
+            return;
+        }
+        log.info("{}: {} done: {}", name, step.name(), outcome.message());
+        if (step.kind() == Ladder.Kind.ISOLATE) {
+            if (outcome.result() == ActionOutcome.Result.SUCCEEDED) {
+                isolate("the recovery ladder " + ladder + " reached isolate; cause: " + incidentCause());
+            }
+            return;
+        }
+        if (!verified) {
+            afterNotice();
+            return;
+        }
+        Duration verify = max(policy.verifyWithin(), definition.startPeriod());
+        verifyUntil = now.plus(verify);
+        if (outcome.result() == ActionOutcome.Result.SUCCEEDED) {
+            awaiting = new AwaitingVerdict(step.name(), attempt, now);
+            if (target.state() == ServiceState.HEALTHY || target.state() == ServiceState.DEGRADED) {
+                // A check in flight during the action already passed enough to make it HEALTHY again.
+                concludeHealthy(now, "healthy when " + step.name() + " ended");
+            }
+        }
+        target.workloadRestarted(step.name() + " done");
+        if (exitDuringRecovery != null) {
+            WorkloadStatus exited = exitDuringRecovery;
+            exitDuringRecovery = null;
+            recover("workload exited right after " + step.name() + ": " + exited.description());
+        }
+    }
+
+    /** A notify (or ignore) step ran: the ladder moves on, or, at its end after an escalation, gives up. */
+    private void afterNotice() {
+        if (incident == null || target.state() == ServiceState.HEALTHY || target.state() == ServiceState.DEGRADED) {
+            return;
+        }
+        if (!ladder.isLast(incident.step)) {
+            escalate(incidentCause(), ladder.step(incident.step).name() + " done");
+        } else if (incident.step > 0 && target.state() == ServiceState.RECOVERING) {
+            // Earlier steps acted on the workload and did not help; the person notified now owns the service.
+            target.moveTo(ServiceState.FAILED, "every step of the recovery ladder " + ladder + " ran; giving up until"
+                    + " a person acts");
+        }
+    }
+
+    private void isolate(String reason) {
+        isolated = true;
+        cancelPending();
+        verifyUntil = null;
+        awaiting = null;
+        Instant now = now();
+        target.moveTo(ServiceState.ISOLATED, reason);
+        context.bus().publish(new ServiceIsolated(name, now, reason));
+        log.error("{}: isolated: its workload is out of traffic and still running; automatic recovery stopped until"
+                + " Engine.reset(\"{}\"): {}", name, name, reason);
+        context.alerts().raise(Alert.builder(ISOLATED_ALERT, name).severity(Severity.CRITICAL)
+                .summary(name + " is isolated (" + reason + "): its workload is out of traffic but still running, for"
+                        + " debugging, and Aegis will not recover it automatically. When it is fixed, bring it back"
+                        + " with Engine.reset(\"" + name + "\"), which restarts it under supervision.")
+                .startsAt(now).build());
+    }
+
+    // ---- verdicts ----------------------------------------------------------------------------------
+
+    /** The service is healthy again: the step awaiting its verdict succeeded if that came in time. */
+    private void concludeHealthy(Instant now, String cause) {
+        AwaitingVerdict verdict = awaiting;
+        String after = Durations.format(Duration.between(verdict.actionDoneAt(), now));
+        if (now.isAfter(verifyUntil)) {
+            conclude(verdict.step(), verdict.attempt(), RecoveryConcluded.Outcome.NOT_HEALTHY, "healthy only " + after
+                    + " after " + verdict.step() + ", later than verifyWithin (" + Durations.format(Duration.between(
+                            verdict.actionDoneAt(), verifyUntil)) + "): " + cause);
+        } else {
+            conclude(verdict.step(), verdict.attempt(), RecoveryConcluded.Outcome.SUCCEEDED, "healthy " + after
+                    + " after " + verdict.step() + ": " + cause);
+        }
+    }
+
+    /** Publishes the verdict on one step (aegis_recoveries_total counts these). */
+    private void conclude(String step, int attempt, RecoveryConcluded.Outcome outcome, String detail) {
+        awaiting = null;
+        if (outcome == RecoveryConcluded.Outcome.NOT_HEALTHY) {
+            log.warn("{}: {} (attempt {}) did not make the service healthy: {}", name, step, attempt, detail);
+        }
+        context.bus().publish(new RecoveryConcluded(name, now(), step, attempt, outcome, detail));
+    }
+
+    private static RecoveryConcluded.Outcome verdictOf(ActionOutcome.Result result) {
+        switch (result) {
+            case SUCCEEDED:
+                return RecoveryConcluded.Outcome.SUCCEEDED;
+            case FAILED:
+                return RecoveryConcluded.Outcome.FAILED;
+            default:
+                return RecoveryConcluded.Outcome.SKIPPED;
+        }
+    }
+
+    // ---- incidents ---------------------------------------------------------------------------------
+
+    private void scheduleIncidentEnd() {
+        cancel(incidentEnd);
+        if (incident == null) {
+            return;
+        }
+        incidentEnd = schedule(() -> {
+            incidentEnd = null;
+            if (healthySince != null && !running) {
+                closeIncident("healthy for " + Durations.format(policy.resetAfter()) + " (resetAfter)");
+            }
+        }, policy.resetAfter());
+    }
+
+    private void endIncidentIfHealthyLongEnough(Instant now) {
+        if (incident != null && healthySince != null
+                && !Duration.between(healthySince, now).minus(policy.resetAfter()).isNegative()) {
+            closeIncident("healthy for " + Durations.format(policy.resetAfter()) + " (resetAfter)");
+        }
+    }
+
+    private void closeIncident(String detail) {
+        if (incident == null) {
+            return;
+        }
+        int step = incident.step + 1;
+        incident = null;
+        log.info("{}: incident closed at ladder step {}: {}", name, step, detail);
+        context.bus().publish(new IncidentClosed(name, now(), step, detail));
+    }
+
+    private String incidentCause() {
+        return target.lastResult().map(ServiceStateMachine::describe).orElse("unhealthy");
+    }
+
+    private String currentStepName() {
+        return ladder.step(incident == null ? 0 : incident.step).name();
+    }
+
+    // ---- other signals (the seams for flapping and dependencies) ----------------------------------------------
+
+    /**
+     * Holds recovery back because the failure is attributed elsewhere (a dependency is down): no step runs and so
+     * no alert is raised while inhibited; checks and state changes go on. A waiting step is given up. Calling it
+     * again replaces the reason.
+     */
+    public void inhibit(String reason) {
+        if (inhibitedBy == null) {
+            log.info("{}: recovery held back: {}", name, reason);
+        }
+        inhibitedBy = reason;
+        cancelPending();
+    }
+
+    /** Ends {@link #inhibit}: the service is judged at once (recovered now if it is still down, checked now). */
+    public void lift(String reason) {
+        if (inhibitedBy == null) {
+            return;
+        }
+        inhibitedBy = null;
+        log.info("{}: recovery no longer held back: {}", name, reason);
+        reevaluate(reason);
+    }
+
+    /**
+     * The service keeps failing in a way restarting will not fix (it flaps): the current incident leaves its
+     * repeating step (restart) for the next step of the ladder at its next recovery, instead of restarting until
+     * the budget is spent; as the last step, the service is FAILED. Opens an incident when there is none.
+     */
+    public void stopRepeating(String reason) {
+        if (incident == null) {
+            incident = new Incident();
+        }
+        incident.stopRepeating = reason;
+    }
+
+    private void reevaluate(String why) {
+        ServiceState state = target.state();
+        if (state == ServiceState.UNHEALTHY || state == ServiceState.RECOVERING) {
+            recover("still " + state.name().toLowerCase(java.util.Locale.ROOT) + " (" + why + "): " + incidentCause());
+        }
+        target.checkNow();
+    }
+
+    // ---- a person's actions ------------------------------------------------------------------------
+
+    /** Maintenance: no recovery and no alerts until {@link #resume}; checks go on. */
+    public void pause(String reason) {
+        operatorAction(OperatorAction.Kind.PAUSE, reason);
+        paused = true;
+        cancelPending();
+        log.warn("{}: paused for maintenance ({}): no recovery and no alerts until resumed; checks go on", name,
+                reason);
+    }
+
+    /** Ends maintenance: the service is judged at once (recovered if it is down, checked now). */
+    public void resume(String reason) {
+        operatorAction(OperatorAction.Kind.RESUME, reason);
+        paused = false;
+        log.info("{}: resumed ({}): supervised again", name, reason);
+        reevaluate("maintenance ended");
+    }
+
+    /**
+     * Starts over (after FAILED or ISOLATED, or at any time): incident, budget and backoff cleared, the workload
+     * restarted when the service has a runtime, checks go on. Completes when the workload has been restarted.
+     */
+    public CompletableFuture<Void> reset(String reason) {
+        operatorAction(OperatorAction.Kind.RESET, reason);
+        cancelPending();
+        closeIncident("reset by a person: " + reason);
+        tracker.reset();
+        isolated = false;
+        awaiting = null;
+        verifyUntil = null;
+        exitDuringRecovery = null;
+        context.alerts().resolveAll(name);
+        log.info("{}: reset ({}): starting over under supervision", name, reason);
+        target.moveTo(ServiceState.STARTING, "reset by a person: " + reason);
+        target.workloadRestarted("reset");
+        Optional<RuntimeAdapter> runtime = target.runtime();
+        if (runtime.isEmpty()) {
+            target.checkNow();
+            return CompletableFuture.completedFuture(null);
+        }
+        return runtimeCall(() -> runtime.get().restart(), "restart").thenApply(ignored -> {
+            runSerially(() -> {
+                target.workloadRestarted("reset");
+                target.checkNow();
+            });
+            return null;
+        });
+    }
+
+    /** Restarts the workload now, outside the ladder and its budget. */
+    public CompletableFuture<Void> restartNow(String reason) {
+        if (running) {
+            return CompletableFuture.failedFuture(new IllegalStateException(name + ": a recovery action is running;"
+                    + " try again when it has ended"));
+        }
+        operatorAction(OperatorAction.Kind.RESTART, reason);
+        RuntimeAdapter runtime = target.runtime().orElseThrow();
+        log.info("{}: restarting at a person's request ({})", name, reason);
+        return runtimeCall(runtime::restart, "restart").thenApply(ignored -> {
+            runSerially(() -> target.workloadRestarted("restarted by a person"));
+            return null;
+        });
+    }
+
+    /** Isolates the service now: out of traffic, kept running, no automatic recovery until reset. */
+    public CompletableFuture<Void> isolateNow(String reason) {
+        operatorAction(OperatorAction.Kind.ISOLATE, reason);
+        cancelPending();
+        RuntimeAdapter runtime = target.runtime().orElseThrow();
+        return runtimeCall(runtime::isolate, "isolate").thenApply(ignored -> {
+            runSerially(() -> isolate("isolated by a person: " + reason));
+            return null;
+        });
+    }
+
+    private void operatorAction(OperatorAction.Kind kind, String reason) {
+        context.bus().publish(new OperatorAction(name, now(), kind, reason));
+    }
+
+    /** Calls the runtime under its deadline; the future fails with a message a person can act on. */
+    private CompletableFuture<Void> runtimeCall(java.util.function.Supplier<CompletionStage<Void>> call, String what) {
+        return Deadlines.<Throwable>call(() -> call.get().thenApply(done -> null), context.pluginCalls(),
+                runtimeDeadline, scheduler, error -> error,
+                () -> new TimeoutException(what + " did not finish within " + Durations.format(runtimeDeadline)))
+                .thenCompose(error -> {
+                    if (error == null) {
+                        return CompletableFuture.<Void>completedFuture(null);
+                    }
+                    log.error("{}: {} failed: {}", name, what, Deadlines.describe(error));
+                    return CompletableFuture.<Void>failedFuture(new IllegalStateException(name + ": " + what
+                            + " failed: " + Deadlines.describe(error), error));
+                });
+    }
+
+    // ---- plumbing ----------------------------------------------------------------------------------
+
+    private void cancelPending() {
+        pending = false;
+        cancel(pendingDelay);
+        pendingDelay = null;
+        if (!running) {
+            releaseTicket();
+        }
+    }
+
+    private void releaseTicket() {
+        if (ticket != null) {
+            ticket.release();
+            ticket = null;
+        }
+    }
+
+    private void runSerially(Runnable task) {
+        try {
+            serial.execute(task);
+        } catch (RejectedExecutionException e) {
+            log.debug("{}: the engine is shutting down; dropped a recovery callback", name);
+        }
+    }
+
+    private Scheduler.Task schedule(Runnable task, Duration delay) {
+        try {
+            return scheduler.schedule(() -> runSerially(task), delay);
+        } catch (RejectedExecutionException e) {
+            return null;
+        }
+    }
+
+    private static void cancel(Scheduler.Task task) {
+        if (task != null) {
+            task.cancel();
+        }
+    }
+
+    private Instant now() {
+        return context.clock().instant();
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /** What one incident has tried so far (the per-incident state; the policy is the {@link Ladder}). */
+    private static final class Incident {
+        /** The ladder step, from 0. */
+        private int step;
+        /** How often the current step ran in this incident. */
+        private int attemptsAtStep;
+        /** Why the repeating step must not repeat again (flapping), or null. */
+        private String stopRepeating;
+    }
+
+    /** A step that succeeded, waiting for the service to prove it is healthy. */
+    private record AwaitingVerdict(String step, int attempt, Instant actionDoneAt) {
+    }
+
+    /** What a recovery action sees. */
+    private final class Context implements RecoveryContext {
+        private final int attempt;
+        private final String cause;
+        private final CheckResult lastResult;
+
+        Context(int attempt, String cause, CheckResult lastResult) {
+            this.attempt = attempt;
+            this.cause = cause;
+            this.lastResult = lastResult;
+        }
+
+        @Override
+        public String serviceName() {
+            return name;
+        }
+
+        @Override
+        public Optional<RuntimeAdapter> runtime() {
+            return target.runtime();
+        }
+
+        @Override
+        public Optional<CheckResult> lastResult() {
+            return Optional.ofNullable(lastResult);
+        }
+
+        @Override
+        public String cause() {
+            return cause;
+        }
+
+        @Override
+        public int attempt() {
+            return attempt;
+        }
+
+        @Override
+        public Instant now() {
+            return context.clock().instant();
+        }
+
+        @Override
+        public CompletionStage<Void> raiseAlert(Alert alert) {
+            return context.alerts().raise(alert);
+        }
+    }
+}
