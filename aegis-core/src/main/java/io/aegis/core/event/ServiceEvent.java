@@ -8,7 +8,7 @@ import java.time.Instant;
  */
 public sealed interface ServiceEvent
         permits StateChanged, CheckCompleted, RecoveryStarted, RecoveryFinished, WorkloadExited,
-        RecoveryBudgetExhausted, RecoveryConcluded {
+        RecoveryBudgetExhausted, RecoveryConcluded, AlertFired, AlertResolved {
 
     /** The service the event is about. */
     String serviceName();

@@ -13,19 +13,19 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param pluginCalls where plugin entry points are invoked, so a plugin that blocks in a call holds one of
  *     its threads, never a worker or the timer
  * @param bus where events go
- * @param alerts where alerts go
+ * @param alerts where alerts are raised and resolved (published as events; delivered by a bus subscriber)
  * @param blockingChecks the limit on checks that block (scripts) and their threads; null for no limit
  * @param skippedChecks where ticks whose check did not run are counted and logged
  * @param redactor masks secrets in every check result before the monitor logs or publishes it (one place for
  *     every checker, rather than a proxy around each checker's hot path)
  */
 public record MonitorContext(Clock clock, ScheduledExecutorService timer, Executor workers, Executor pluginCalls,
-        EventBus bus, AlertDispatcher alerts, BlockingChecks blockingChecks, SkippedChecks skippedChecks,
+        EventBus bus, Alerts alerts, BlockingChecks blockingChecks, SkippedChecks skippedChecks,
         Redactor redactor) {
 
     /** A context without a limit on blocking checks (benchmarks and tests of other things). */
     public MonitorContext(Clock clock, ScheduledExecutorService timer, Executor workers, Executor pluginCalls,
-            EventBus bus, AlertDispatcher alerts) {
+            EventBus bus, Alerts alerts) {
         this(clock, timer, workers, pluginCalls, bus, alerts, null, new SkippedChecks(), Redactor.urlCredentialsOnly());
     }
 }
