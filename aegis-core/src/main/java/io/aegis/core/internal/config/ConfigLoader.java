@@ -268,7 +268,8 @@ public final class ConfigLoader {
             set(service, "initialDelay", () -> builder.initialDelay(initialDelay));
             startPeriod.ifPresent(period -> set(service, "startPeriod", () -> builder.startPeriod(period)));
             set(service, "actions.onFailure", () -> builder.onFailure(onFailure));
-            builder.recoveryPolicy(policy).retryBackoff(retryBackoff).metadata(metadata).fromSettings(service, actions.orElse(null), runtime);
+            builder.recoveryPolicy(policy).retryBackoff(retryBackoff).metadata(metadata);
+            ServiceDefinitionAccess.get().useSettings(builder, service, actions.orElse(null), runtime);
             return Optional.of(builder.build());
         } catch (IllegalArgumentException e) {
             problems.add(new ConfigProblem(service.path(), e.getMessage()));
