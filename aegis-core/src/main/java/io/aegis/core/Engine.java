@@ -18,6 +18,7 @@ import io.aegis.api.RuntimeSpec;
 import io.aegis.api.Settings;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.internal.AlertDispatcher;
+import io.aegis.core.internal.Alerts;
 import io.aegis.core.internal.BlockingChecks;
 import io.aegis.core.internal.Deadlines;
 import io.aegis.core.internal.EnginePools;
@@ -103,6 +104,7 @@ public final class Engine implements AutoCloseable {
     private final EnginePools pools;
     private final ExecutorService pluginCalls;
     private final PrometheusRegistry metricsRegistry;
+    private final EngineMetrics metrics;
     private final StateDirectory stateDirectory;
     private final boolean metricsEnabled;
     private final String metricsHost;
@@ -125,6 +127,7 @@ public final class Engine implements AutoCloseable {
         this.pools = assembly.pools;
         this.pluginCalls = assembly.pluginCalls;
         this.metricsRegistry = assembly.metricsRegistry;
+        this.metrics = assembly.metrics;
         this.stateDirectory = assembly.stateDirectory;
         this.metricsEnabled = assembly.metricsEnabled;
         this.metricsHost = assembly.metricsHost;
@@ -219,12 +222,21 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** Subscribes to every event; returns a handle that unsubscribes. */
+    /**
+     * Subscribes to every event; returns a handle that unsubscribes. Events are delivered asynchronously, one at a
+     * time and in order, from a queue of the listener's own (see {@link Builder#eventQueueCapacity(int)}): a slow
+     * listener delays only itself, and when its queue is full further events for it are dropped, counted in
+     * {@code aegis_events_dropped_total{subscriber}} and logged. A listener that throws is logged and keeps
+     * receiving.
+     */
     public AutoCloseable subscribe(Consumer<? super ServiceEvent> listener) {
         return bus.subscribe(ServiceEvent.class, listener);
     }
 
-    /** Subscribes to events of {@code type}, e.g. {@code StateChanged.class}; returns a handle that unsubscribes. */
+    /**
+     * Subscribes to events of {@code type}, e.g. {@code StateChanged.class} or {@code AlertFired.class}; returns a
+     * handle that unsubscribes. Delivered as {@link #subscribe(Consumer)} says.
+     */
     public <E extends ServiceEvent> AutoCloseable subscribe(Class<E> type, Consumer<? super E> listener) {
         return bus.subscribe(type, listener);
     }
@@ -447,8 +459,9 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Stops the checks, stops every workload (each with its grace period, all at once), closes every plugin,
-     * the metrics server and the engine's threads. Idempotent.
+     * Stops the checks, stops every workload (each with its grace period, all at once), delivers the events still
+     * queued for listeners (for up to 5 seconds), closes every plugin, the metrics server and the engine's threads,
+     * and takes the engine's metrics out of the registry. Idempotent.
      */
     @Override
     public void close() {
@@ -468,6 +481,12 @@ public final class Engine implements AutoCloseable {
             CompletableFuture.allOf(monitors.stream().map(ServiceMonitor::stopMonitoring)
                     .toArray(CompletableFuture[]::new)).orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
             stopWorkloads();
+        }
+        // What the monitors published last (alerts among it) reaches the listeners and the alert dispatcher before
+        // the dispatcher flushes; bounded, then the bus's threads end.
+        bus.close();
+        if (metrics != null) {
+            metrics.unregister(); // an embedder's registry may serve another engine later
         }
         List<AutoCloseable> pluginObjects = new ArrayList<>();
         monitors.forEach(monitor -> pluginObjects.add(monitor.checker()));
@@ -556,6 +575,8 @@ public final class Engine implements AutoCloseable {
         private Path stateDirectory;
         private Integer maxConcurrentBlockingChecks;
         private Integer maxConcurrentRecoveries;
+        private PrometheusRegistry metricsRegistry;
+        private int eventQueueCapacity = EventBus.DEFAULT_CAPACITY;
 
         private Builder() {
         }
@@ -578,7 +599,7 @@ public final class Engine implements AutoCloseable {
             return this;
         }
 
-        /** Subscribes {@code listener} to every event from the start. */
+        /** Subscribes {@code listener} to every event from the start, as {@link Engine#subscribe(Consumer)} does. */
         public Builder listener(Consumer<? super ServiceEvent> listener) {
             return listener(ServiceEvent.class, listener);
         }
@@ -661,6 +682,33 @@ public final class Engine implements AutoCloseable {
         }
 
         /**
+         * Registers the engine's metrics ({@code aegis_*}) into {@code registry}, the application's own, so that the
+         * application's {@code /metrics} serves them too; they are taken out of it when the engine closes. JVM and
+         * process metrics are left to the application. The engine's own metrics server then starts only when
+         * asked for explicitly ({@link #metricsEnabled(boolean) metricsEnabled(true)}, {@link #metricsPort(int)})
+         * or by a loaded configuration ({@code global.metricsEnabled}, true by default there); it serves this
+         * registry. One engine at a time per registry: {@link #build()} fails with an
+         * {@link IllegalStateException} while another open engine's metrics are in it.
+         */
+        public Builder metricsRegistry(PrometheusRegistry registry) {
+            this.metricsRegistry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * How many events may wait for each listener added with {@link #listener} or {@link Engine#subscribe}
+         * before further events for it are dropped (counted in {@code aegis_events_dropped_total{subscriber}} and
+         * logged); default 10,000. The engine's own subscribers (metrics, alert delivery) never drop events.
+         */
+        public Builder eventQueueCapacity(int capacity) {
+            if (capacity < 1) {
+                throw new IllegalArgumentException("eventQueueCapacity must be at least 1, got " + capacity);
+            }
+            this.eventQueueCapacity = capacity;
+            return this;
+        }
+
+        /**
          * Loads the plugins, creates every checker, runtime, action and notifier, and validates the whole
          * configuration. Nothing runs yet.
          *
@@ -686,14 +734,17 @@ public final class Engine implements AutoCloseable {
         private final Builder builder;
         private final ConfigReport report;
         private final PluginRegistry plugins;
-        private final EventBus bus = new EventBus();
+        private final EventBus bus;
         private final ScheduledThreadPoolExecutor timer;
         private final ExecutorService workers;
         private final EnginePools pools;
         private final SkippedChecks skippedChecks = new SkippedChecks();
         private final RecoveryPermits recoveryPermits;
         private final ExecutorService pluginCalls;
-        private final PrometheusRegistry metricsRegistry = new PrometheusRegistry();
+        private final PrometheusRegistry metricsRegistry;
+        /** Whether aegis metrics are collected: for the engine's own server, or into the embedder's registry. */
+        private final boolean collectMetrics;
+        private EngineMetrics metrics;
         private StateDirectory stateDirectory;
         private final List<ServiceMonitor> monitors = new ArrayList<>();
         private final List<HealthChecker> checkers = new ArrayList<>();
@@ -701,7 +752,6 @@ public final class Engine implements AutoCloseable {
         private final Map<String, Notifier> notifiers = new LinkedHashMap<>();
         private AlertDispatcher alerts;
         private MonitorContext context;
-        private EngineMetrics metrics;
         private final boolean metricsEnabled;
         private final int metricsPort;
         private final String metricsHost;
@@ -710,8 +760,13 @@ public final class Engine implements AutoCloseable {
             this.builder = builder;
             this.report = builder.config != null ? builder.config.report() : new ConfigReport();
             this.plugins = PluginRegistry.discover(loader);
+            this.bus = new EventBus(builder.eventQueueCapacity);
+            this.metricsRegistry = builder.metricsRegistry != null ? builder.metricsRegistry : new PrometheusRegistry();
+            // With the application's registry, the application serves the metrics: our server only when asked for.
             this.metricsEnabled = builder.metricsEnabled != null ? builder.metricsEnabled
-                    : builder.config == null || builder.config.metricsEnabled();
+                    : builder.config != null ? builder.config.metricsEnabled()
+                    : builder.metricsRegistry == null || builder.metricsPort != null;
+            this.collectMetrics = metricsEnabled || builder.metricsRegistry != null;
             this.metricsPort = builder.metricsPort != null ? builder.metricsPort
                     : builder.config != null ? builder.config.metricsPort() : 9090;
             this.metricsHost = builder.metricsHost != null ? builder.metricsHost
@@ -744,15 +799,16 @@ public final class Engine implements AutoCloseable {
             }
             builder.subscriptions.forEach(subscribe -> subscribe.accept(bus));
             createNotifiers();
-            this.alerts = new AlertDispatcher(notifiers, timer, pluginCalls, builder.clock);
-            context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, alerts,
+            this.alerts = new AlertDispatcher(notifiers, timer, pluginCalls);
+            bus.subscribeLossless("AlertDispatcher", ServiceEvent.class, alerts::onEvent);
+            context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, new Alerts(bus, builder.clock),
                     pools.blockingChecks(), skippedChecks, report.redactor(), Scheduler.over(timer), recoveryPermits);
-            metrics = metricsEnabled ? new EngineMetrics(metricsRegistry, builder.clock) : null;
-            if (metrics != null) {
+            if (collectMetrics) {
+                registerMetrics();
                 skippedChecks.countInto(metrics::checkSkipped);
+                metrics.countDroppedEvents(bus::droppedBySubscriber);
                 metrics.recoveriesWaiting(recoveryPermits::waiting);
-                EngineMetrics.registerJvmMetrics(metricsRegistry);
-                bus.subscribe(ServiceEvent.class, metrics::onEvent);
+                bus.subscribeLossless("EngineMetrics", ServiceEvent.class, metrics::onEvent);
             }
             List<ServiceDefinition> all = new ArrayList<>();
             if (builder.config != null) {
@@ -776,6 +832,20 @@ public final class Engine implements AutoCloseable {
             report.warningLines().forEach(line -> configLog.warn("{}", line));
             if (metrics != null) {
                 monitors.forEach(monitor -> metrics.serviceAdded(monitor.name()));
+            }
+        }
+
+        private void registerMetrics() {
+            try {
+                metrics = new EngineMetrics(metricsRegistry, builder.clock);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw new IllegalStateException("the metrics registry given to Engine.Builder.metricsRegistry already"
+                        + " holds aegis metrics (" + e.getMessage() + "): another engine registered there and is not"
+                        + " closed yet; give each engine its own registry, or close the other engine first", e);
+            }
+            if (builder.metricsRegistry == null) {
+                // The application owns its registry's JVM metrics (and may have registered them already).
+                EngineMetrics.registerJvmMetrics(metricsRegistry);
             }
         }
 
@@ -1014,6 +1084,10 @@ public final class Engine implements AutoCloseable {
             created.addAll(notifiers.values());
             closeAll(created, pluginCalls);
             closeAll(List.of(plugins), pluginCalls);
+            bus.close(Duration.ZERO);
+            if (metrics != null) {
+                metrics.unregister();
+            }
             timer.shutdownNow();
             workers.shutdownNow();
             pools.close();

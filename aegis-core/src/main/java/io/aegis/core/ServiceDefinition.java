@@ -2,6 +2,7 @@ package io.aegis.core;
 
 import io.aegis.api.Settings;
 import io.aegis.core.internal.config.QuotedText;
+import io.aegis.core.internal.config.ServiceDefinitionAccess;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -53,6 +54,11 @@ public final class ServiceDefinition {
             + " digit";
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+
+    static {
+        // The configuration loader's way in, kept out of the public API (see ServiceDefinitionAccess).
+        ServiceDefinitionAccess.register(Builder::useSettings);
+    }
 
     private final String name;
     private final String checkType;
@@ -468,10 +474,10 @@ public final class ServiceDefinition {
         }
 
         /**
-         * Uses settings read from a configuration file as they are (with their key paths); for the
-         * configuration loader.
+         * Uses settings read from a configuration file as they are (with their key paths); for the configuration
+         * loader only, through {@link ServiceDefinitionAccess}.
          */
-        public Builder fromSettings(Settings service, Settings actions, Settings runtime) {
+        private Builder useSettings(Settings service, Settings actions, Settings runtime) {
             this.settings = service;
             this.actionSettings = actions;
             this.runtimeSettings = runtime;

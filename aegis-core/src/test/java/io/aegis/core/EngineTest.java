@@ -249,8 +249,10 @@ class EngineTest {
         await().atMost(AWAIT).until(() -> eventsOf(CheckCompleted.class).stream()
                 .filter(e -> e.serviceName().equals("api")).count() >= 20);
         await().atMost(AWAIT).until(() -> engine.service("blocked-0").orElseThrow().state() == ServiceState.UNHEALTHY);
-        assertThat(eventsOf(CheckCompleted.class)).filteredOn(e -> e.serviceName().equals("blocked-0")).first()
-                .satisfies(e -> assertThat(e.result().failureReason()).contains(FailureReason.TIMEOUT));
+        // Listeners get events asynchronously: the state may be visible before the listener has the event.
+        await().atMost(AWAIT).untilAsserted(() -> assertThat(eventsOf(CheckCompleted.class))
+                .filteredOn(e -> e.serviceName().equals("blocked-0")).first()
+                .satisfies(e -> assertThat(e.result().failureReason()).contains(FailureReason.TIMEOUT)));
         await().atMost(AWAIT).until(() -> eventsOf(CheckCompleted.class).stream()
                 .anyMatch(e -> e.serviceName().equals("blocked-0")
                         && e.result().message().contains("still blocked in its previous call")));
@@ -372,8 +374,8 @@ class EngineTest {
         engine = builder().service(crashLoop(port, 2)).build().start();
 
         await().atMost(AWAIT).until(() -> engine.service("crashy").orElseThrow().state() == ServiceState.FAILED);
-        assertThat(eventsOf(RecoveryBudgetExhausted.class)).singleElement()
-                .satisfies(e -> assertThat(e.recoveries()).isEqualTo(2));
+        await().atMost(AWAIT).untilAsserted(() -> assertThat(eventsOf(RecoveryBudgetExhausted.class)).singleElement()
+                .satisfies(e -> assertThat(e.recoveries()).isEqualTo(2)));
     }
 
     @Test
@@ -383,12 +385,14 @@ class EngineTest {
                 .build().start();
 
         await().atMost(AWAIT).until(() -> engine.service("crashy").orElseThrow().state() == ServiceState.FAILED);
+        // Metrics and listeners get events asynchronously: wait for the verdict of the last restart to arrive.
+        await().atMost(AWAIT).until(() -> eventsOf(RecoveryConcluded.class).size() == 3);
 
-        assertThat(scrape(engine.metricsPort().orElseThrow())).contains(
+        await().atMost(AWAIT).untilAsserted(() -> assertThat(scrape(engine.metricsPort().orElseThrow())).contains(
                 "aegis_recoveries_total{action=\"restart\",outcome=\"not_healthy\",service=\"crashy\"} 3.0",
                 "aegis_recoveries_total{action=\"restart\",outcome=\"succeeded\",service=\"crashy\"} 0.0",
                 "aegis_recoveries_total{action=\"restart\",outcome=\"failed\",service=\"crashy\"} 0.0",
-                "aegis_service_restarts_total{service=\"crashy\"} 3.0");
+                "aegis_service_restarts_total{service=\"crashy\"} 3.0"));
         assertThat(eventsOf(RecoveryFinished.class)).as("the restarts themselves worked: a process was started")
                 .hasSize(3).allSatisfy(e -> assertThat(e.outcome().result()).isEqualTo(ActionOutcome.Result.SUCCEEDED));
         assertThat(eventsOf(RecoveryConcluded.class)).extracting(RecoveryConcluded::attempt, RecoveryConcluded::outcome)
@@ -421,9 +425,10 @@ class EngineTest {
         int concluded = events.indexOf(eventsOf(RecoveryConcluded.class).get(0));
         assertThat(List.of(finished, passed, healthy, concluded)).as("event order: %s", events).isSorted()
                 .doesNotHaveDuplicates().doesNotContain(-1);
-        assertThat(scrape(engine.metricsPort().orElseThrow())).contains(
+        // The metrics get the verdict asynchronously, as this test's listener did.
+        await().atMost(AWAIT).untilAsserted(() -> assertThat(scrape(engine.metricsPort().orElseThrow())).contains(
                 "aegis_recoveries_total{action=\"restart\",outcome=\"succeeded\",service=\"demo\"} 1.0",
-                "aegis_recoveries_total{action=\"restart\",outcome=\"not_healthy\",service=\"demo\"} 0.0");
+                "aegis_recoveries_total{action=\"restart\",outcome=\"not_healthy\",service=\"demo\"} 0.0"));
     }
 
     @Test
@@ -540,12 +545,11 @@ class EngineTest {
         int port = engine.metricsPort().orElseThrow();
         await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.HEALTHY);
 
-        HttpResponse<String> metrics = HttpClient.newHttpClient().send(
+        // The metrics see the state change asynchronously, just after the service's snapshot does.
+        await().atMost(AWAIT).untilAsserted(() -> assertThat(HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
-
-        assertThat(metrics.body()).contains("aegis_service_status{service=\"api\"} 1.0")
-                .contains("jvm_memory_used_bytes");
+                HttpResponse.BodyHandlers.ofString()).body()).contains("aegis_service_status{service=\"api\"} 1.0")
+                .contains("jvm_memory_used_bytes"));
         engine.close();
         assertThat(portAcceptsConnections(port)).isFalse();
     }

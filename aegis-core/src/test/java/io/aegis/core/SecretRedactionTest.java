@@ -75,6 +75,8 @@ class SecretRedactionTest {
 
         engine = Engine.builder().config(config).metricsEnabled(false).listener(events::add).build().start();
         await().atMost(AWAIT).until(() -> !payloads.isEmpty());
+        // Listeners get events asynchronously; the change to UNHEALTHY comes after the checks it reports on.
+        await().atMost(AWAIT).until(() -> events.stream().anyMatch(StateChanged.class::isInstance));
 
         assertThat(payloads.get(0)).as("the webhook payload").contains("\"summary\":\"api is unhealthy: ")
                 .contains("/hooks/***?token=***").doesNotContain(PATH_SECRET, QUERY_TOKEN);

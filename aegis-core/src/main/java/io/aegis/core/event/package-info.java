@@ -1,6 +1,6 @@
 /**
  * The typed, immutable events the engine publishes about services: state changes, check results,
- * recoveries and workload exits. Embedding applications subscribe to them; they are also what metrics
- * and alerting are built from.
+ * recoveries, workload exits, alerts firing and resolved. Embedding applications subscribe to them; they
+ * are also what metrics and alert delivery are built from.
  */
 package io.aegis.core.event;

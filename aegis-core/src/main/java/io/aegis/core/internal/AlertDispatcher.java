@@ -2,7 +2,9 @@ package io.aegis.core.internal;
 
 import io.aegis.api.Alert;
 import io.aegis.api.Notifier;
-import java.time.Clock;
+import io.aegis.core.event.AlertFired;
+import io.aegis.core.event.AlertResolved;
+import io.aegis.core.event.ServiceEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -23,8 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands alerts to every configured notifier, logs each one, remembers which alerts fire so they can be
- * resolved when the service is healthy again, and retries a failed delivery with exponential backoff
+ * Hands the alerts of {@link AlertFired} and {@link AlertResolved} events (see {@link Alerts}) to every
+ * configured notifier, and retries a failed delivery with exponential backoff
  * (1s doubling up to 5m) for as long as the engine runs: an alert is never dropped because a receiver was
  * briefly down. At shutdown, what is still pending gets one short last chance and is then logged, alert by
  * alert (there is no spool on disk yet).
@@ -40,8 +42,6 @@ public final class AlertDispatcher implements AutoCloseable {
     private final Map<String, Notifier> notifiers;
     private final ScheduledExecutorService timer;
     private final java.util.concurrent.Executor pluginCalls;
-    private final Clock clock;
-    private final Map<String, Alert> firing = new ConcurrentHashMap<>();
     /**
      * Per notifier and alert, the newest state not yet delivered: a retry of an older one (firing) must not
      * overtake it, and close() reports what is left here.
@@ -57,36 +57,29 @@ public final class AlertDispatcher implements AutoCloseable {
      * runs a notifier), {@code pluginCalls} is where notifiers are invoked.
      */
     public AlertDispatcher(Map<String, Notifier> notifiers, ScheduledExecutorService timer,
-            java.util.concurrent.Executor pluginCalls, Clock clock) {
-        this(notifiers, timer, pluginCalls, clock, FLUSH_DEADLINE);
+            java.util.concurrent.Executor pluginCalls) {
+        this(notifiers, timer, pluginCalls, FLUSH_DEADLINE);
     }
 
     /** As the public constructor, with the time {@link #close} may spend delivering what is pending. */
     AlertDispatcher(Map<String, Notifier> notifiers, ScheduledExecutorService timer,
-            java.util.concurrent.Executor pluginCalls, Clock clock, Duration flushDeadline) {
+            java.util.concurrent.Executor pluginCalls, Duration flushDeadline) {
         this.notifiers = Map.copyOf(notifiers);
         this.timer = timer;
         this.pluginCalls = pluginCalls;
-        this.clock = clock;
         this.flushDeadline = flushDeadline;
     }
 
-    /** Logs and delivers a firing alert; completes once it is queued for every notifier. */
-    public CompletableFuture<Void> raise(Alert alert) {
-        firing.put(key(alert), alert);
-        log.warn("{}: ALERT {} [{}] {}", alert.serviceName(), alert.name(), alert.severity().label(), alert.summary());
-        deliverToAll(alert);
-        return CompletableFuture.completedFuture(null);
-    }
-
-    /** Resolves every alert firing for {@code serviceName}: the service is healthy again. */
-    public void resolveAll(String serviceName) {
-        for (Alert alert : List.copyOf(firing.values())) {
-            if (alert.serviceName().equals(serviceName) && firing.remove(key(alert), alert)) {
-                Alert resolved = alert.resolve(clock.instant());
-                log.info("{}: RESOLVED {}", serviceName, alert.name());
-                deliverToAll(resolved);
-            }
+    /**
+     * Delivers the alert of an {@link AlertFired} or {@link AlertResolved} event to every notifier; other events
+     * are ignored. The engine subscribes it to its event bus (losslessly). Returns at once: notifiers are called
+     * on the plugin pool.
+     */
+    public void onEvent(ServiceEvent event) {
+        if (event instanceof AlertFired) {
+            deliverToAll(((AlertFired) event).alert());
+        } else if (event instanceof AlertResolved) {
+            deliverToAll(((AlertResolved) event).alert());
         }
     }
 

@@ -13,7 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param pluginCalls where plugin entry points are invoked, so a plugin that blocks in a call holds one of
  *     its threads, never a worker or the timer
  * @param bus where events go
- * @param alerts where alerts go
+ * @param alerts where alerts are raised and resolved (published as events; delivered by a bus subscriber)
  * @param blockingChecks the limit on checks that block (scripts) and their threads; null for no limit
  * @param skippedChecks where ticks whose check did not run are counted and logged
  * @param redactor masks secrets in every check result before the monitor logs or publishes it (one place for
@@ -23,12 +23,12 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param recoveryPermits the fleet-wide limit on recovery actions in flight ({@code global.recovery.maxConcurrent})
  */
 public record MonitorContext(Clock clock, ScheduledExecutorService timer, Executor workers, Executor pluginCalls,
-        EventBus bus, AlertDispatcher alerts, BlockingChecks blockingChecks, SkippedChecks skippedChecks,
+        EventBus bus, Alerts alerts, BlockingChecks blockingChecks, SkippedChecks skippedChecks,
         Redactor redactor, Scheduler scheduler, RecoveryPermits recoveryPermits) {
 
     /** A context timed by the {@code timer} thread, without a fleet-wide limit on recoveries. */
     public MonitorContext(Clock clock, ScheduledExecutorService timer, Executor workers, Executor pluginCalls,
-            EventBus bus, AlertDispatcher alerts, BlockingChecks blockingChecks, SkippedChecks skippedChecks,
+            EventBus bus, Alerts alerts, BlockingChecks blockingChecks, SkippedChecks skippedChecks,
             Redactor redactor) {
         this(clock, timer, workers, pluginCalls, bus, alerts, blockingChecks, skippedChecks, redactor,
                 Scheduler.over(timer), new RecoveryPermits(Integer.MAX_VALUE));
@@ -36,7 +36,7 @@ public record MonitorContext(Clock clock, ScheduledExecutorService timer, Execut
 
     /** A context without a limit on blocking checks (benchmarks and tests of other things). */
     public MonitorContext(Clock clock, ScheduledExecutorService timer, Executor workers, Executor pluginCalls,
-            EventBus bus, AlertDispatcher alerts) {
+            EventBus bus, Alerts alerts) {
         this(clock, timer, workers, pluginCalls, bus, alerts, null, new SkippedChecks(), Redactor.urlCredentialsOnly());
     }
 }

@@ -7,15 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import io.aegis.api.Alert;
 import io.aegis.api.Notifier;
 import io.aegis.api.Severity;
+import io.aegis.core.event.AlertFired;
+import io.aegis.core.event.AlertResolved;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -53,11 +53,16 @@ class AlertDispatcherTest {
         return Alert.builder("ServiceUnhealthy", "api").severity(Severity.CRITICAL).summary("down").startsAt(T0).build();
     }
 
+    /** What the engine's event bus hands the dispatcher when {@code alert} is raised (see AlertsTest for that). */
+    private static void raise(AlertDispatcher dispatcher, Alert alert) {
+        dispatcher.onEvent(AlertFired.of(alert));
+    }
+
     @Test
     void retriesAFailedDeliveryUntilTheReceiverAcceptsIt() {
-        try (AlertDispatcher dispatcher = new AlertDispatcher(Map.of("hook", receiverFailingFirst(2)), timer, Runnable::run,
-                Clock.fixed(T0, ZoneOffset.UTC))) {
-            dispatcher.raise(firing());
+        try (AlertDispatcher dispatcher = new AlertDispatcher(Map.of("hook", receiverFailingFirst(2)), timer,
+                Runnable::run)) {
+            raise(dispatcher, firing());
 
             await().atMost(Duration.ofSeconds(10)).until(() -> delivered.equals(List.of(Alert.State.FIRING)));
             assertThat(calls).hasValue(3);
@@ -66,10 +71,10 @@ class AlertDispatcherTest {
 
     @Test
     void aPendingRetryOfTheFiringAlertNeverOvertakesItsResolution() {
-        try (AlertDispatcher dispatcher = new AlertDispatcher(Map.of("hook", receiverFailingFirst(1)), timer, Runnable::run,
-                Clock.fixed(T0.plusSeconds(60), ZoneOffset.UTC))) {
-            dispatcher.raise(firing());
-            dispatcher.resolveAll("api");
+        try (AlertDispatcher dispatcher = new AlertDispatcher(Map.of("hook", receiverFailingFirst(1)), timer,
+                Runnable::run)) {
+            raise(dispatcher, firing());
+            dispatcher.onEvent(AlertResolved.of(firing().resolve(T0.plusSeconds(60))));
 
             // the firing alert's retry was due after 1s; it must have been dropped, not delivered late
             await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
@@ -80,10 +85,9 @@ class AlertDispatcherTest {
     @Test
     void closeLogsEachAlertItCouldNotDeliverWithItsNotifierAndLastError() {
         Notifier refusing = alert -> CompletableFuture.failedFuture(new IOException("connection refused"));
-        AlertDispatcher dispatcher = new AlertDispatcher(Map.of("hook", refusing), timer, Runnable::run,
-                Clock.fixed(T0, ZoneOffset.UTC));
-        dispatcher.raise(firing());
-        dispatcher.raise(Alert.builder("RecoveryBudgetExhausted", "db").severity(Severity.CRITICAL).summary("gave up")
+        AlertDispatcher dispatcher = new AlertDispatcher(Map.of("hook", refusing), timer, Runnable::run);
+        raise(dispatcher, firing());
+        raise(dispatcher, Alert.builder("RecoveryBudgetExhausted", "db").severity(Severity.CRITICAL).summary("gave up")
                 .startsAt(T0.plusSeconds(5)).build());
 
         String log = stderrDuring(dispatcher::close);
@@ -104,8 +108,8 @@ class AlertDispatcherTest {
     void closeWaitsForAHangingNotifierOnlyUntilTheFlushDeadlineThenReportsTheAlert() {
         CompletableFuture<Void> never = new CompletableFuture<>();
         AlertDispatcher dispatcher = new AlertDispatcher(Map.of("pager", alert -> never), timer, Runnable::run,
-                Clock.fixed(T0, ZoneOffset.UTC), Duration.ofMillis(200));
-        dispatcher.raise(firing());
+                Duration.ofMillis(200));
+        raise(dispatcher, firing());
 
         String log = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> stderrDuring(dispatcher::close),
                 "close() must not wait for the notifier's own 30s deadline");
@@ -118,9 +122,8 @@ class AlertDispatcherTest {
 
     @Test
     void closeDeliversAnAlertWaitingForItsRetryWhenTheReceiverIsBackAndReportsNothing() {
-        AlertDispatcher dispatcher = new AlertDispatcher(Map.of("hook", receiverFailingFirst(1)), timer, Runnable::run,
-                Clock.fixed(T0, ZoneOffset.UTC));
-        dispatcher.raise(firing()); // refused; the retry would come after 1s
+        AlertDispatcher dispatcher = new AlertDispatcher(Map.of("hook", receiverFailingFirst(1)), timer, Runnable::run);
+        raise(dispatcher, firing()); // refused; the retry would come after 1s
 
         String log = stderrDuring(dispatcher::close);
 

@@ -5,7 +5,7 @@ import io.aegis.api.CheckResult;
 import io.aegis.api.HealthChecker;
 import io.aegis.core.event.CheckCompleted;
 import io.aegis.core.ServiceDefinition;
-import io.aegis.core.internal.AlertDispatcher;
+import io.aegis.core.internal.Alerts;
 import io.aegis.core.internal.EventBus;
 import io.aegis.core.internal.MonitorContext;
 import io.aegis.core.internal.ServiceMonitor;
@@ -13,7 +13,6 @@ import io.aegis.core.internal.metrics.EngineMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -63,6 +62,7 @@ public class CheckCycleBenchmark {
     private ExecutorService workers;
     private ExecutorService pluginCalls;
     private ServiceMonitor monitor;
+    private EventBus bus;
     private volatile Runnable tick;
     private volatile CountDownLatch completed;
 
@@ -79,21 +79,20 @@ public class CheckCycleBenchmark {
         timer.setRemoveOnCancelPolicy(true);
         workers = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
         pluginCalls = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>());
-        EventBus bus = new EventBus();
+        bus = new EventBus();
         bus.subscribe(CheckCompleted.class, event -> completed.countDown());
         Clock clock = Clock.systemUTC();
         ServiceDefinition definition = ServiceDefinition.builder("bench").check("noop", "noop")
                 .interval(Duration.ofSeconds(1)).timeout(Duration.ofSeconds(1)).build();
         if (metrics) {
             EngineMetrics engineMetrics = new EngineMetrics(new PrometheusRegistry(), clock);
-            bus.subscribe(io.aegis.core.event.ServiceEvent.class, engineMetrics::onEvent);
+            bus.subscribeLossless("EngineMetrics", io.aegis.core.event.ServiceEvent.class, engineMetrics::onEvent);
             engineMetrics.serviceAdded("bench");
         }
         HealthChecker checker = context -> HEALTHY;
         monitor = new ServiceMonitor(definition, checker, null,
                 context -> CompletableFuture.completedFuture(ActionOutcome.skipped("benchmark")), "notify", false,
-                new MonitorContext(clock, timer, workers, pluginCalls, bus,
-                        new AlertDispatcher(Map.of(), timer, pluginCalls, clock)));
+                new MonitorContext(clock, timer, workers, pluginCalls, bus, new Alerts(bus, clock)));
         monitor.start(Duration.ZERO);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (tick == null && System.nanoTime() < deadline) {
@@ -115,6 +114,7 @@ public class CheckCycleBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         monitor.stopMonitoring().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        bus.close();
         timer.shutdownNow();
         workers.shutdownNow();
         pluginCalls.shutdownNow();

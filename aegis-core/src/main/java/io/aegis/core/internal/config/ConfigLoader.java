@@ -275,7 +275,8 @@ public final class ConfigLoader {
             set(service, "actions.onFailure", () -> builder.ladder(onFailure));
             flapping.ifPresent(builder::flapping);
             set(service, "dependsOn", () -> builder.dependsOn(dependsOn));
-            builder.recoveryPolicy(policy).retryBackoff(retryBackoff).metadata(metadata).fromSettings(service, actions.orElse(null), runtime);
+            builder.recoveryPolicy(policy).retryBackoff(retryBackoff).metadata(metadata);
+            ServiceDefinitionAccess.get().useSettings(builder, service, actions.orElse(null), runtime);
             return Optional.of(builder.build());
         } catch (IllegalArgumentException e) {
             problems.add(new ConfigProblem(service.path(), e.getMessage()));

@@ -67,6 +67,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,6 +128,8 @@ public final class EngineMetrics {
     private final PrometheusRegistry registry;
     private final ConcurrentMap<String, ServiceSeries> services = new ConcurrentHashMap<>();
     private final AtomicBoolean failureLogged = new AtomicBoolean();
+    private final ServiceFamilies serviceFamilies;
+    private final DroppedEvents droppedEvents = new DroppedEvents();
 
     /**
      * Registers every aegis metric into {@code registry}. JVM and process metrics are separate: see
@@ -134,13 +137,37 @@ public final class EngineMetrics {
      *
      * @param registry this engine's registry; must not already hold aegis metrics
      * @param clock the engine's clock, read at scrape time for {@code aegis_service_uptime_seconds}
-     * @throws IllegalArgumentException if {@code registry} already holds a metric of the same name
+     * @throws IllegalArgumentException if {@code registry} already holds a metric of the same name (nothing of
+     *     this engine's is left registered then)
      */
     public EngineMetrics(PrometheusRegistry registry, Clock clock) {
-        Objects.requireNonNull(registry, "registry");
+        this.registry = Objects.requireNonNull(registry, "registry");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.registry = registry;
-        registry.register(new ServiceFamilies());
+        this.serviceFamilies = new ServiceFamilies();
+        registry.register(serviceFamilies);
+        try {
+            registry.register(droppedEvents);
+        } catch (RuntimeException e) {
+            registry.unregister(serviceFamilies);
+            throw e;
+        }
+    }
+
+    /**
+     * Where {@code aegis_events_dropped_total{subscriber}} is read at scrape time: the event bus's count of
+     * events each bounded subscriber lost to a full queue.
+     */
+    public void countDroppedEvents(Supplier<Map<String, Long>> droppedBySubscriber) {
+        droppedEvents.source = Objects.requireNonNull(droppedBySubscriber, "droppedBySubscriber");
+    }
+
+    /**
+     * Takes this engine's metrics out of the registry they were registered into (the JVM metrics stay), so that
+     * a registry the embedding application owns can serve another engine later. Idempotent.
+     */
+    public void unregister() {
+        registry.unregister(serviceFamilies);
+        registry.unregister(droppedEvents);
     }
 
     /**
@@ -792,6 +819,45 @@ public final class EngineMetrics {
                 adders[i] = new LongAdder();
             }
             return adders;
+        }
+    }
+
+    /** {@code aegis_events_dropped_total{subscriber}}, read from the event bus at scrape time. */
+    private static final class DroppedEvents implements Collector {
+        private final MetricMetadata metadata = Counter.builder()
+                .name("aegis_events_dropped_total")
+                .help("Events a slow or blocked event listener did not get because its queue was full, by subscriber"
+                        + " (the listener's class, or the class that declared the lambda).")
+                .labelNames("subscriber")
+                .build().getMetadata();
+        private volatile Supplier<Map<String, Long>> source = Map::of;
+
+        @Override
+        public MetricSnapshot collect() {
+            List<CounterDataPointSnapshot> points = new ArrayList<>();
+            source.get().forEach((subscriber, count) -> points.add(new CounterDataPointSnapshot(count,
+                    Labels.of("subscriber", subscriber), null, 0)));
+            return new CounterSnapshot(metadata, points);
+        }
+
+        @Override
+        public String getPrometheusName() {
+            return metadata.getPrometheusName();
+        }
+
+        @Override
+        public MetricType getMetricType() {
+            return MetricType.COUNTER;
+        }
+
+        @Override
+        public Set<String> getLabelNames() {
+            return Set.of("subscriber");
+        }
+
+        @Override
+        public MetricMetadata getMetadata() {
+            return metadata;
         }
     }
 }

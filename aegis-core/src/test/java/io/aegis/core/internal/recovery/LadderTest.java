@@ -26,6 +26,8 @@ import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.event.ServiceIsolated;
 import io.aegis.core.internal.AlertDispatcher;
+import io.aegis.core.internal.Alerts;
+import com.google.common.util.concurrent.MoreExecutors;
 import io.aegis.core.internal.EventBus;
 import io.aegis.core.internal.MonitorContext;
 import io.aegis.core.internal.RecoveryPermits;
@@ -60,14 +62,19 @@ class LadderTest {
 
     private final VirtualScheduler scheduler = new VirtualScheduler(Instant.parse("2026-01-01T00:00:00Z"));
     private final ScheduledThreadPoolExecutor alertTimer = new ScheduledThreadPoolExecutor(1);
-    private final EventBus bus = new EventBus();
+    private final EventBus bus = EventBus.deliveringOn(MoreExecutors.newDirectExecutorService());
     private final List<ServiceEvent> events = new CopyOnWriteArrayList<>();
     private final List<Alert> alerts = new CopyOnWriteArrayList<>();
     private final FakeRuntime runtime = new FakeRuntime();
     private final AlertDispatcher dispatcher = new AlertDispatcher(Map.of("test", alert -> {
         alerts.add(alert);
         return CompletableFuture.completedFuture(null);
-    }), alertTimer, DIRECT, scheduler.clock());
+    }), alertTimer, DIRECT);
+    private final Alerts raised = new Alerts(bus, scheduler.clock());
+
+    {
+        bus.subscribeLossless("AlertDispatcher", ServiceEvent.class, dispatcher::onEvent);
+    }
     private ServiceMonitor monitor;
 
     @AfterEach
@@ -336,7 +343,7 @@ class LadderTest {
                 .startPeriod(Duration.ZERO).runtime("fake", Map.of()).build();
         monitor = new ServiceMonitor(definition, runtime.checker(), runtime, new Ladder(List.of(new Ladder.Step(
                 "notify", new NotifyActionFactory().create(Settings.empty("actions")), Ladder.Kind.NOTICE))),
-                new MonitorContext(scheduler.clock(), alertTimer, DIRECT, DIRECT, bus, dispatcher, null,
+                new MonitorContext(scheduler.clock(), alertTimer, DIRECT, DIRECT, bus, raised, null,
                         new SkippedChecks(), Redactor.urlCredentialsOnly(), scheduler, new RecoveryPermits(1)));
 
         monitor.start(Duration.ZERO, gate);
@@ -372,7 +379,7 @@ class LadderTest {
             steps.add(new Ladder.Step(name, factory.create(Settings.empty("actions")),
                     Ladder.kindOf(name, factory.requiresRuntime())));
         }
-        MonitorContext context = new MonitorContext(scheduler.clock(), alertTimer, DIRECT, DIRECT, bus, dispatcher,
+        MonitorContext context = new MonitorContext(scheduler.clock(), alertTimer, DIRECT, DIRECT, bus, raised,
                 null, new SkippedChecks(), Redactor.urlCredentialsOnly(), scheduler, permits);
         ServiceMonitor created = new ServiceMonitor(definition, runtime.checker(), runtime, new Ladder(steps), context);
         runtime.listener = created;

@@ -2,12 +2,15 @@ package com.example.aegis.embedded;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.aegis.core.event.AlertFired;
 import io.aegis.core.event.RecoveryFinished;
 import io.aegis.core.event.StateChanged;
 import io.aegis.core.AegisConfig;
 import io.aegis.core.Engine;
 import io.aegis.core.ServiceDefinition;
 import io.aegis.core.ServiceSnapshot;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -22,7 +25,8 @@ import java.util.function.Consumer;
 
 /**
  * An application that embeds the Aegis engine: it runs a tiny HTTP server standing in for "the app's dependency",
- * and supervises it with services defined in code, typed event listeners and Prometheus metrics.
+ * and supervises it with services defined in code, typed event listeners and Prometheus metrics: the engine's
+ * metrics go into the application's own registry, beside the application's metrics.
  *
  * <pre>
  * java com.example.aegis.embedded.EmbeddedApp [dependencyPort] [metricsPort] [aegis.yaml]
@@ -41,6 +45,10 @@ public final class EmbeddedApp implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final HttpServer dependency;
     private final Engine engine;
+    /** The application's own metrics; the engine registers its aegis_* metrics here too. */
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter healthRequests = Counter.builder().name("embedded_app_health_requests_total")
+            .help("Requests to the dependency's /health endpoint.").register(registry);
 
     private EmbeddedApp(int dependencyPort, int metricsPort, Path config, Consumer<String> out) throws IOException {
         dependency = HttpServer.create(new InetSocketAddress(dependencyPort), 0);
@@ -70,7 +78,10 @@ public final class EmbeddedApp implements AutoCloseable {
                     .listener(RecoveryFinished.class, event -> out.accept(
                             event.serviceName() + ": " + event.action() + " " + event.outcome().result() + " ("
                                     + event.outcome().message() + ")"))
-                    .metricsEnabled(true)
+                    .listener(AlertFired.class, event -> out.accept(          // what the notifiers get, too
+                            event.serviceName() + ": ALERT " + event.alert().name() + " " + event.alert().summary()))
+                    .metricsRegistry(registry)                 // aegis_* beside the application's metrics
+                    .metricsEnabled(true)                      // served by the engine here; an app may serve it itself
                     .metricsPort(metricsPort)
                     .build()                                   // every configuration mistake at once, or none
                     .start();                                  // e.g. EngineStartException: metrics port in use
@@ -139,6 +150,7 @@ public final class EmbeddedApp implements AutoCloseable {
     }
 
     private void health(HttpExchange exchange) throws IOException {
+        healthRequests.inc();
         String path = exchange.getRequestURI().getPath();
         if ("POST".equals(exchange.getRequestMethod()) && path.equals("/health/fail")) {
             dependencyHealthy.set(false);

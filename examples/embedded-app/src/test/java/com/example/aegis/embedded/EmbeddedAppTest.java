@@ -32,6 +32,7 @@ class EmbeddedAppTest {
             assertThat(lines).anySatisfy(line -> assertThat(line).startsWith("api: HEALTHY -> UNHEALTHY (")
                     .contains("503"));
             awaitLineStartingWith("api: notify SUCCEEDED (");
+            awaitLineStartingWith("api: ALERT ServiceUnhealthy ");
 
             post(app.dependencyPort(), "/health/recover");
 
@@ -47,7 +48,8 @@ class EmbeddedAppTest {
             String metrics = get(app.metricsPort(), "/metrics");
 
             assertThat(metrics).contains("aegis_service_status{service=\"api\"}")
-                    .contains("aegis_service_status{service=\"api-port\"}");
+                    .contains("aegis_service_status{service=\"api-port\"}")
+                    .contains("embedded_app_health_requests_total");
         }
     }
 

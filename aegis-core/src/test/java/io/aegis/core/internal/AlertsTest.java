@@ -1,0 +1,100 @@
+package io.aegis.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.aegis.api.Alert;
+import io.aegis.api.Notifier;
+import io.aegis.api.Severity;
+import io.aegis.core.event.AlertFired;
+import io.aegis.core.event.AlertResolved;
+import io.aegis.core.event.ServiceEvent;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Raising and resolving alerts publishes them as events; the dispatcher, a bus subscriber, delivers them. */
+class AlertsTest {
+    private static final Duration AWAIT = Duration.ofSeconds(10);
+    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final EventBus bus = new EventBus();
+    private final Alerts alerts = new Alerts(bus, Clock.fixed(T0.plusSeconds(60), ZoneOffset.UTC));
+    private final List<ServiceEvent> published = new CopyOnWriteArrayList<>();
+    private final List<Alert> delivered = new CopyOnWriteArrayList<>();
+    private final AlertDispatcher dispatcher = new AlertDispatcher(Map.of("hook", recordingNotifier()), timer,
+            Runnable::run);
+
+    private Notifier recordingNotifier() {
+        return alert -> {
+            delivered.add(alert);
+            return CompletableFuture.completedFuture(null);
+        };
+    }
+
+    @AfterEach
+    void stop() {
+        bus.close();
+        dispatcher.close();
+        timer.shutdownNow();
+    }
+
+    private static Alert firing(String name, String service) {
+        return Alert.builder(name, service).severity(Severity.CRITICAL).summary(service + " is down").startsAt(T0)
+                .build();
+    }
+
+    @Test
+    void aRaisedAlertReachesTheNotifiersThroughTheBusAndIsResolvedWhenItsServiceIsHealthy() {
+        bus.subscribeLossless("AlertDispatcher", ServiceEvent.class, dispatcher::onEvent);
+        bus.subscribe(ServiceEvent.class, published::add);
+
+        assertThat(alerts.raise(firing("ServiceUnhealthy", "api"))).isCompleted();
+        alerts.raise(firing("ServiceUnhealthy", "db"));
+        alerts.resolveAll("api");
+
+        await().atMost(AWAIT).until(() -> delivered.size() == 3 && published.size() == 3);
+        assertThat(delivered).extracting(Alert::serviceName, Alert::state).containsExactly(
+                org.assertj.core.api.Assertions.tuple("api", Alert.State.FIRING),
+                org.assertj.core.api.Assertions.tuple("db", Alert.State.FIRING),
+                org.assertj.core.api.Assertions.tuple("api", Alert.State.RESOLVED));
+        assertThat(published.get(0)).isEqualTo(AlertFired.of(firing("ServiceUnhealthy", "api")));
+        assertThat(published.get(2)).isInstanceOfSatisfying(AlertResolved.class, resolved -> {
+            assertThat(resolved.serviceName()).isEqualTo("api");
+            assertThat(resolved.at()).isEqualTo(T0.plusSeconds(60));
+            assertThat(resolved.alert().startsAt()).isEqualTo(T0);
+        });
+    }
+
+    @Test
+    void resolvingAServiceWithNothingFiringPublishesNothing() {
+        bus.subscribe(ServiceEvent.class, published::add);
+        alerts.raise(firing("ServiceUnhealthy", "api"));
+        alerts.resolveAll("api");
+
+        alerts.resolveAll("api");
+        alerts.resolveAll("db");
+
+        assertThat(bus.close(AWAIT)).isTrue();
+        assertThat(published).extracting(event -> event.getClass().getSimpleName())
+                .containsExactly("AlertFired", "AlertResolved");
+    }
+
+    @Test
+    void anAlertRaisedAfterTheBusClosedFailsInsteadOfVanishing() {
+        bus.close();
+
+        assertThat(alerts.raise(firing("ServiceUnhealthy", "api")).toCompletableFuture())
+                .isCompletedExceptionally();
+    }
+}
