@@ -130,6 +130,8 @@ public final class EngineMetrics {
     private final AtomicBoolean failureLogged = new AtomicBoolean();
     private final ServiceFamilies serviceFamilies;
     private final DroppedEvents droppedEvents = new DroppedEvents();
+    /** {@code aegis_recoveries_waiting}, once registered; taken out again by {@link #unregister()}. */
+    private GaugeWithCallback recoveriesWaiting;
 
     /**
      * Registers every aegis metric into {@code registry}. JVM and process metrics are separate: see
@@ -168,15 +170,20 @@ public final class EngineMetrics {
     public void unregister() {
         registry.unregister(serviceFamilies);
         registry.unregister(droppedEvents);
+        synchronized (this) {
+            if (recoveriesWaiting != null) {
+                registry.unregister(recoveriesWaiting);
+            }
+        }
     }
 
     /**
      * Registers {@code aegis_recoveries_waiting}: recovery actions waiting for one of the fleet's
      * {@code global.recovery.maxConcurrent} slots, read from {@code waiting} at scrape time.
      */
-    public void recoveriesWaiting(java.util.function.IntSupplier waiting) {
+    public synchronized void recoveriesWaiting(java.util.function.IntSupplier waiting) {
         Objects.requireNonNull(waiting, "waiting");
-        GaugeWithCallback.builder()
+        recoveriesWaiting = GaugeWithCallback.builder()
                 .name("aegis_recoveries_waiting")
                 .help("Recovery actions waiting for a free slot of global.recovery.maxConcurrent, in the order their"
                         + " services failed.")
