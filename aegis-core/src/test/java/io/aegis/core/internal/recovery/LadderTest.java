@@ -117,6 +117,30 @@ class LadderTest {
     }
 
     @Test
+    void theLateExitOfAProcessARestartReplacedDoesNotCountAgainstTheNewOne() {
+        monitor = start(policy(), "restart");
+        scheduler.advance(Duration.ofSeconds(3));
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.HEALTHY);
+
+        // Killed: a check notices before the process's exit is reported, and the restart begins.
+        CompletableFuture<Void> restartDone = new CompletableFuture<>();
+        runtime.heldRestart = restartDone;
+        runtime.running = false;
+        long killedPid = runtime.pid;
+        scheduler.advance(INTERVAL);
+        assertThat(runtime.restarts).isEqualTo(1);
+        // The killed process's exit arrives while the restart runs, then the restart starts a new process.
+        runtime.listener.workloadExited(WorkloadStatus.exited(killedPid, 137));
+        restartDone.complete(null);
+        scheduler.advance(Duration.ofSeconds(20));
+
+        assertThat(runtime.restarts).as("the old process's exit is not the new one's").isEqualTo(1);
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.HEALTHY);
+        assertThat(eventsOf(RecoveryConcluded.class)).extracting(RecoveryConcluded::outcome)
+                .containsExactly(RecoveryConcluded.Outcome.SUCCEEDED);
+    }
+
+    @Test
     void restartsWaitOutTheirBackoffInVirtualTime() {
         runtime.badReleases.add("v2");
         monitor = start(RecoveryPolicy.custom().verifyWithin(VERIFY).backoff(Duration.ofMinutes(5), 2.0,
@@ -417,6 +441,9 @@ class LadderTest {
         volatile int rollbacks;
         volatile int isolations;
         volatile ServiceMonitor listener;
+        volatile long pid = 42;
+        /** While set, a restart completes only when this does (and then runs a new pid). */
+        volatile CompletableFuture<Void> heldRestart;
 
         HealthChecker checker() {
             return context -> CompletableFuture.completedFuture(running && !badReleases.contains(release)
@@ -427,7 +454,7 @@ class LadderTest {
 
         void crash() {
             running = false;
-            listener.workloadExited(WorkloadStatus.exited(42, 1));
+            listener.workloadExited(WorkloadStatus.exited(pid, 1));
         }
 
         @Override
@@ -445,6 +472,13 @@ class LadderTest {
         @Override
         public CompletionStage<Void> restart() {
             restarts++;
+            CompletableFuture<Void> held = heldRestart;
+            if (held != null) {
+                return held.thenRun(() -> {
+                    pid++;
+                    running = true;
+                });
+            }
             running = true;
             return CompletableFuture.completedFuture(null);
         }
@@ -465,7 +499,7 @@ class LadderTest {
 
         @Override
         public CompletionStage<WorkloadStatus> status() {
-            return CompletableFuture.completedFuture(running ? WorkloadStatus.running(42) : WorkloadStatus.stopped());
+            return CompletableFuture.completedFuture(running ? WorkloadStatus.running(pid) : WorkloadStatus.stopped());
         }
 
         @Override
