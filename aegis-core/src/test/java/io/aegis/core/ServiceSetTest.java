@@ -46,7 +46,8 @@ class ServiceSetTest {
         await().atMost(AWAIT).until(() -> engine.service("second").map(s -> s.state() == ServiceState.HEALTHY)
                 .orElse(false));
         assertThat(engine.services()).extracting(ServiceSnapshot::name).containsExactly("first", "second");
-        assertThat(sleepers()).hasSize(2);
+        // each workload starts in the background: the first service's may still be launching
+        await().atMost(AWAIT).untilAsserted(() -> assertThat(sleepers()).hasSize(2));
 
         engine.removeService("first").get(30, TimeUnit.SECONDS);
 
