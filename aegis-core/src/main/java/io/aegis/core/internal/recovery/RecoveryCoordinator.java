@@ -384,8 +384,12 @@ public final class RecoveryCoordinator {
         exitDuringRecovery = null;
         int stepNumber = incident == null ? 1 : incident.step + 1;
         context.bus().publish(new RecoveryStarted(name, now(), step.name(), attempt, cause, stepNumber));
-        log.info("{}: {}{}: {}", name, step.name(), step.kind() == Ladder.Kind.REPEAT ? " (attempt " + attempt + ")"
-                : "", cause);
+        if (quietWhileFlapping(step)) {
+            log.debug("{}: {} while flapping: {}", name, step.name(), cause);
+        } else {
+            log.info("{}: {}{}: {}", name, step.name(), step.kind() == Ladder.Kind.REPEAT ? " (attempt " + attempt
+                    + ")" : "", cause);
+        }
         RecoveryContext recoveryContext = new Context(attempt, cause, target.lastResult().orElse(null));
         Deadlines.<ActionOutcome>call(() -> step.action().execute(recoveryContext), context.pluginCalls(),
                 actionDeadline, scheduler,
@@ -416,7 +420,11 @@ public final class RecoveryCoordinator {
             }
             return;
         }
-        log.info("{}: {} done: {}", name, step.name(), outcome.message());
+        if (quietWhileFlapping(step)) {
+            log.debug("{}: {} done while flapping (its alert held): {}", name, step.name(), outcome.message());
+        } else {
+            log.info("{}: {} done: {}", name, step.name(), outcome.message());
+        }
         if (step.kind() == Ladder.Kind.ISOLATE) {
             if (outcome.result() == ActionOutcome.Result.SUCCEEDED) {
                 isolate("the recovery ladder " + ladder + " reached isolate; cause: " + incidentCause());
@@ -623,6 +631,11 @@ public final class RecoveryCoordinator {
     /** Whether the service is flapping, as far as recovery is concerned. */
     public boolean flapping() {
         return flappingReason != null;
+    }
+
+    /** A notify step runs once per flap while flapping, its alert held: not a log line per flap at info. */
+    private boolean quietWhileFlapping(Ladder.Step step) {
+        return flappingReason != null && step.kind() == Ladder.Kind.NOTICE;
     }
 
     private void reevaluate(String why) {
