@@ -11,6 +11,7 @@ package io.aegis.core;
  * any of HEALTHY, DEGRADED, UNHEALTHY, RECOVERING → FLAPPING (more than flapping.threshold changes within
  *                                                  flapping.window)
  * FLAPPING → the state its checks show (after a whole flapping.window without a change)
+ * FLAPPING → FAILED, ISOLATED, STARTING (a reset), STOPPED (at once: those end the flapping)
  * </pre>
  */
 public enum ServiceState {

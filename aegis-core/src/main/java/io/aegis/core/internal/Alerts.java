@@ -52,6 +52,19 @@ public final class Alerts {
         }
     }
 
+    /**
+     * Resolves the one alert {@code alertName} of {@code serviceName}, if it fires: its condition ended while
+     * others (an escalation) still hold (a service stops flapping but is still down). A no-op otherwise.
+     */
+    public void resolve(String serviceName, String alertName) {
+        Alert alert = firing.get(serviceName + '\u0000' + alertName);
+        if (alert != null && firing.remove(key(alert), alert)) {
+            log.info("{}: RESOLVED {}", serviceName, alert.name());
+            Alert resolved = alert.resolve(clock.instant());
+            published(resolved, bus.publish(AlertResolved.of(resolved)));
+        }
+    }
+
     private static CompletableFuture<Void> published(Alert alert, boolean queued) {
         if (queued) {
             return CompletableFuture.completedFuture(null);

@@ -10,10 +10,10 @@ import io.aegis.api.RuntimeAdapter;
 import io.aegis.core.ServiceState;
 import io.aegis.api.WorkloadStatus;
 import io.aegis.core.event.CheckCompleted;
-import io.aegis.core.event.StateChanged;
 import io.aegis.core.event.WorkloadExited;
 import io.aegis.core.ServiceDefinition;
 import io.aegis.core.ServiceSnapshot;
+import io.aegis.core.internal.recovery.FlappingOverlay;
 import io.aegis.core.internal.recovery.Ladder;
 import io.aegis.core.internal.recovery.RecoveryCoordinator;
 import io.aegis.core.internal.recovery.RecoveryTarget;
@@ -56,6 +56,8 @@ public final class ServiceMonitor {
     private final Executor serial;
     private final ServiceStateMachine stateMachine;
     private final RecoveryCoordinator coordinator;
+    /** Publishes the state machine's changes, with FLAPPING laid over them while the service flaps. */
+    private final FlappingOverlay flapping;
     private final RetryDelays retryDelays;
     private final Duration checkDeadline;
     /** Immutable, and most cycles have only their first attempt: built once rather than per check. */
@@ -119,6 +121,8 @@ public final class ServiceMonitor {
         Duration actionDeadline = runtime == null ? ACTION_DEADLINE : runtimeDeadline.plus(Duration.ofSeconds(10));
         this.coordinator = new RecoveryCoordinator(definition, ladder, context, this::runSerially, new Target(),
                 trackers.apply(definition.recoveryPolicy()), runtimeDeadline, actionDeadline);
+        this.flapping = new FlappingOverlay(name, definition.flapping().orElse(null), context, this::runSerially,
+                coordinator, stateMachine::state, this::updateSnapshot);
         this.snapshot = new ServiceSnapshot(name, ServiceState.UNKNOWN, context.clock().instant(), Optional.empty(), 0);
     }
 
@@ -256,6 +260,7 @@ public final class ServiceMonitor {
             releasePermit();
             stopWaitingForPermit();
             transition(stateMachine.moveTo(ServiceState.STOPPED, "engine shutting down"));
+            flapping.close();
             done.complete(null);
         });
         return done;
@@ -476,13 +481,16 @@ public final class ServiceMonitor {
         }
         ServiceStateMachine.Transition t = maybe.get();
         Instant now = now();
-        if (t.to() == ServiceState.UNHEALTHY || t.to() == ServiceState.FAILED || t.to() == ServiceState.ISOLATED) {
+        if (flapping.hides(t)) {
+            log.debug("{}: {} -> {} while FLAPPING ({})", name, t.from(), t.to(), t.cause());
+        } else if (t.to() == ServiceState.UNHEALTHY || t.to() == ServiceState.FAILED
+                || t.to() == ServiceState.ISOLATED) {
             log.warn("{}: {} -> {} ({})", name, t.from(), t.to(), t.cause());
         } else {
             log.info("{}: {} -> {} ({})", name, t.from(), t.to(), t.cause());
         }
         updateSnapshot();
-        context.bus().publish(new StateChanged(name, now, t.from(), t.to(), t.cause()));
+        flapping.onTransition(t, now);
         if (t.to() != ServiceState.STOPPED) {
             coordinator.onTransition(t);
             updateSnapshot();
@@ -566,7 +574,7 @@ public final class ServiceMonitor {
 
     private void updateSnapshot() {
         ServiceSnapshot previous = snapshot;
-        ServiceState state = stateMachine.state();
+        ServiceState state = flapping.shown(stateMachine.state());
         Instant since = previous.state() == state ? previous.since() : now();
         snapshot = new ServiceSnapshot(name, state, since, Optional.ofNullable(lastFinalResult), coordinator.attempts());
     }

@@ -91,6 +91,23 @@ class AlertsTest {
     }
 
     @Test
+    void resolvingOneAlertByNameLeavesTheServicesOtherAlertsFiring() {
+        bus.subscribe(ServiceEvent.class, published::add);
+        alerts.raise(firing("ServiceFlapping", "api"));
+        alerts.raise(firing("RecoveryEscalated", "api"));
+
+        alerts.resolve("api", "ServiceFlapping");
+        alerts.resolve("api", "ServiceFlapping"); // no longer firing: nothing more
+        alerts.resolveAll("api");
+
+        assertThat(bus.close(AWAIT)).isTrue();
+        assertThat(published).extracting(event -> event.getClass().getSimpleName() + " "
+                + (event instanceof AlertFired fired ? fired.alert().name() : ((AlertResolved) event).alert().name()))
+                .containsExactly("AlertFired ServiceFlapping", "AlertFired RecoveryEscalated",
+                        "AlertResolved ServiceFlapping", "AlertResolved RecoveryEscalated");
+    }
+
+    @Test
     void anAlertRaisedAfterTheBusClosedFailsInsteadOfVanishing() {
         bus.close();
 

@@ -89,6 +89,8 @@ public final class RecoveryCoordinator {
     private boolean paused;
     /** Why recovery is held back by another signal (a dependency down), or null; see {@link #inhibit}. */
     private String inhibitedBy;
+    /** Why the service is FLAPPING (the monitor's overlay says so), or null; see {@link #flappingStarted}. */
+    private String flappingReason;
     private boolean isolated;
     private boolean closed;
 
@@ -165,7 +167,10 @@ public final class RecoveryCoordinator {
                     cancelPending();
                     log.info("{}: recovered before its {} ran", name, currentStepName());
                 }
-                context.alerts().resolveAll(name);
+                if (flappingReason == null) {
+                    // While flapping a healthy moment is no recovery: alerts stand until it is calm (flappingStopped).
+                    context.alerts().resolveAll(name);
+                }
                 break;
             case UNHEALTHY:
                 tracker.unhealthy(now);
@@ -231,6 +236,7 @@ public final class RecoveryCoordinator {
         }
         if (incident == null) {
             incident = new Incident();
+            incident.stopRepeating = flappingReason;
         }
         runCurrentStep(cause);
     }
@@ -378,8 +384,12 @@ public final class RecoveryCoordinator {
         exitDuringRecovery = null;
         int stepNumber = incident == null ? 1 : incident.step + 1;
         context.bus().publish(new RecoveryStarted(name, now(), step.name(), attempt, cause, stepNumber));
-        log.info("{}: {}{}: {}", name, step.name(), step.kind() == Ladder.Kind.REPEAT ? " (attempt " + attempt + ")"
-                : "", cause);
+        if (quietWhileFlapping(step)) {
+            log.debug("{}: {} while flapping: {}", name, step.name(), cause);
+        } else {
+            log.info("{}: {}{}: {}", name, step.name(), step.kind() == Ladder.Kind.REPEAT ? " (attempt " + attempt
+                    + ")" : "", cause);
+        }
         RecoveryContext recoveryContext = new Context(attempt, cause, target.lastResult().orElse(null));
         Deadlines.<ActionOutcome>call(() -> step.action().execute(recoveryContext), context.pluginCalls(),
                 actionDeadline, scheduler,
@@ -410,7 +420,11 @@ public final class RecoveryCoordinator {
             }
             return;
         }
-        log.info("{}: {} done: {}", name, step.name(), outcome.message());
+        if (quietWhileFlapping(step)) {
+            log.debug("{}: {} done while flapping (its alert held): {}", name, step.name(), outcome.message());
+        } else {
+            log.info("{}: {} done: {}", name, step.name(), outcome.message());
+        }
         if (step.kind() == Ladder.Kind.ISOLATE) {
             if (outcome.result() == ActionOutcome.Result.SUCCEEDED) {
                 isolate("the recovery ladder " + ladder + " reached isolate; cause: " + incidentCause());
@@ -539,14 +553,14 @@ public final class RecoveryCoordinator {
         }
         incidentEnd = schedule(() -> {
             incidentEnd = null;
-            if (healthySince != null && !running) {
+            if (healthySince != null && !running && flappingReason == null) {
                 closeIncident("healthy for " + Durations.format(policy.resetAfter()) + " (resetAfter)");
             }
         }, policy.resetAfter());
     }
 
     private void endIncidentIfHealthyLongEnough(Instant now) {
-        if (incident != null && healthySince != null
+        if (incident != null && healthySince != null && flappingReason == null
                 && !Duration.between(healthySince, now).minus(policy.resetAfter()).isNegative()) {
             closeIncident("healthy for " + Durations.format(policy.resetAfter()) + " (resetAfter)");
         }
@@ -605,6 +619,48 @@ public final class RecoveryCoordinator {
             incident = new Incident();
         }
         incident.stopRepeating = reason;
+    }
+
+    /**
+     * The service is FLAPPING (its monitor publishes it so and has raised the one flapping alert): until
+     * {@link #flappingStopped}, its repeating step does not repeat again ({@link #stopRepeating}, for this incident
+     * and one that opens meanwhile), its incident does not end after {@code resetAfter} (brief healthy moments are
+     * part of the flapping), and alerts are held: a healthy moment resolves nothing, and the alerts of actions
+     * (notify) are not raised, so a person gets one alert rather than one per flap. Escalations, isolation and
+     * giving up still raise theirs: they happen once per incident, not once per flap.
+     */
+    public void flappingStarted(String reason) {
+        flappingReason = reason;
+        if (incident != null) {
+            stopRepeating(reason);
+        }
+    }
+
+    /**
+     * Ends {@link #flappingStarted}: calm for a whole flapping window, or the service moved on (FAILED, ISOLATED,
+     * reset, shutdown). A healthy service's incident ends {@code resetAfter} from now.
+     */
+    public void flappingStopped() {
+        if (flappingReason == null) {
+            return;
+        }
+        flappingReason = null;
+        if (incident != null) {
+            incident.stopRepeating = null;
+        }
+        if (healthySince != null) {
+            scheduleIncidentEnd();
+        }
+    }
+
+    /** Whether the service is flapping, as far as recovery is concerned. */
+    public boolean flapping() {
+        return flappingReason != null;
+    }
+
+    /** A notify step runs once per flap while flapping, its alert held: not a log line per flap at info. */
+    private boolean quietWhileFlapping(Ladder.Step step) {
+        return flappingReason != null && step.kind() == Ladder.Kind.NOTICE;
     }
 
     private void reevaluate(String why) {
@@ -816,6 +872,11 @@ public final class RecoveryCoordinator {
 
         @Override
         public CompletionStage<Void> raiseAlert(Alert alert) {
+            if (flappingReason != null) {
+                // The flapping alert stands for this one: not one alert per flap.
+                log.debug("{}: alert {} held: the service is flapping ({})", name, alert.name(), flappingReason);
+                return CompletableFuture.completedFuture(null);
+            }
             return context.alerts().raise(alert);
         }
     }

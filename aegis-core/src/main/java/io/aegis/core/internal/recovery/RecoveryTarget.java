@@ -11,7 +11,7 @@ import java.util.Optional;
  */
 public interface RecoveryTarget {
 
-    /** The service's state now. */
+    /** The state machine's own state now (under FLAPPING, which is only published, the state it shows). */
     ServiceState state();
 
     /** The service's runtime, when it has one. */
