@@ -115,8 +115,9 @@ class EngineTest {
         status.set(503);
 
         await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.UNHEALTHY);
-        StateChanged down = eventsOf(StateChanged.class).stream().filter(e -> e.to() == ServiceState.UNHEALTHY)
-                .findFirst().orElseThrow();
+        // events reach listeners asynchronously: the snapshot may change a moment before the event arrives
+        StateChanged down = await().atMost(AWAIT).until(() -> eventsOf(StateChanged.class).stream()
+                .filter(e -> e.to() == ServiceState.UNHEALTHY).findFirst(), java.util.Optional::isPresent).orElseThrow();
         assertThat(down.from()).isEqualTo(ServiceState.HEALTHY);
         assertThat(down.cause()).contains("503");
         assertThat(engine.service("api").orElseThrow().lastResult()).hasValueSatisfying(
