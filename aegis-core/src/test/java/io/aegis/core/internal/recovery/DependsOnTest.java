@@ -166,6 +166,27 @@ class DependsOnTest {
     }
 
     @Test
+    void aDependentWhoseWorkloadExitsWhileItsDependencyIsDownIsRestartedOnlyWhenTheDependencyIsBack() {
+        start(Duration.ofSeconds(1), Duration.ofSeconds(1), defaults());
+        scheduler.advance(Duration.ofSeconds(1));
+        db.badReleases.add("v2");
+        db.crash();
+        scheduler.advance(Duration.ofSeconds(5));
+
+        api.crash(); // it exits when its database is gone
+        scheduler.advance(Duration.ofMinutes(1));
+        assertThat(api.restarts).as("restarting it now would only crash-loop").isZero();
+
+        db.badReleases.clear();
+        advanceUntil(() -> monitors.get("db").snapshot().state() == ServiceState.HEALTHY);
+        scheduler.advance(Duration.ofSeconds(1));
+
+        assertThat(api.restarts).isEqualTo(1);
+        assertThat(states()).containsEntry("api", ServiceState.HEALTHY);
+        assertThat(alerts).noneMatch(alert -> alert.serviceName().equals("api"));
+    }
+
+    @Test
     void theDependentsWorkloadStartsOnlyAfterItsDependencyPassedItsFirstCheck() {
         start(Duration.ofSeconds(1), Duration.ofSeconds(1), ServiceDefinition.builder("db")
                 .initialDelay(Duration.ofSeconds(5)).startPeriod(Duration.ZERO));
