@@ -160,7 +160,7 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Starts the metrics server, the workloads and the checks. Returns at once; workloads start in the
-     * background.
+     * background, a service with {@code dependsOn} once its dependencies have passed their first check.
      *
      * @throws EngineStartException when the metrics port cannot be bound, or another engine uses the same state
      *     directory (nothing is left running)

@@ -6,6 +6,7 @@ import io.aegis.core.ServiceState;
 import io.aegis.core.event.CheckCompleted;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.event.StateChanged;
+import io.aegis.core.internal.recovery.RecoveryCoordinator;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,10 +32,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Holding back.</b> Fed with every {@link StateChanged} (a lossless bus subscription), it keeps
  * {@link Dependencies} current and, for every service with dependencies, {@link
- * io.aegis.core.internal.recovery.RecoveryCoordinator#inhibit inhibits} its recovery while
+ * RecoveryCoordinator#inhibit inhibits} its recovery while
  * {@link Dependencies#downDependencyOf} names a down dependency ({@code "db is down"}), healthy or not, so that a
  * failure that comes later is held back from the first moment; it {@link
- * io.aegis.core.internal.recovery.RecoveryCoordinator#lift lifts} that when the chain is up again, which checks the
+ * RecoveryCoordinator#lift lifts} that when the chain is up again, which checks the
  * dependent at once and recovers it only if it still fails. The calls go through each monitor's serial executor,
  * in the order the events came.
  *
@@ -273,8 +275,7 @@ public final class DependencyAttribution {
                 .multipliedBy(dependency.failureThreshold());
     }
 
-    private void onCoordinator(String service, java.util.function.Consumer<
-            io.aegis.core.internal.recovery.RecoveryCoordinator> action) {
+    private void onCoordinator(String service, Consumer<RecoveryCoordinator> action) {
         monitors.apply(service).ifPresent(monitor -> monitor.withCoordinator(coordinator -> {
             action.accept(coordinator);
             return CompletableFuture.completedFuture(null);

@@ -195,8 +195,9 @@ public final class RecoveryCoordinator {
     /** A check cycle ended with {@code result} (after the state machine took it): verifies the last step. */
     public void onCycleCompleted(CheckResult result, Instant now) {
         if (recoverOnNextFailure && !result.isPassing() && (target.state() == ServiceState.UNHEALTHY
-                || target.state() == ServiceState.RECOVERING) && !running && !pending) {
-            // Its dependencies are up again and it still fails: the failure is its own now.
+                || target.state() == ServiceState.RECOVERING) && !running && !pending
+                && (verifyUntil == null || now.isAfter(verifyUntil))) {
+            // Its dependencies are up again and it still fails (after the last step had its time): its own failure.
             recoverOnNextFailure = false;
             recover("still failing with its dependencies up: " + ServiceStateMachine.describe(result));
             return;
