@@ -21,6 +21,8 @@ import io.aegis.core.internal.AlertDispatcher;
 import io.aegis.core.internal.Alerts;
 import io.aegis.core.internal.BlockingChecks;
 import io.aegis.core.internal.Deadlines;
+import io.aegis.core.internal.Dependencies;
+import io.aegis.core.internal.DependencyAttribution;
 import io.aegis.core.internal.EnginePools;
 import io.aegis.core.internal.EventBus;
 import io.aegis.core.internal.MonitorContext;
@@ -94,6 +96,8 @@ public final class Engine implements AutoCloseable {
 
     private final ServiceSet monitors;
     private final RecoveryPermits recoveryPermits;
+    /** dependsOn at work: holds dependents' recovery back while a dependency is down, and orders their start. */
+    private final DependencyAttribution dependencies;
     /** Kept to create the plugins of a service added while the engine runs. */
     private final Assembly assembly;
     private final PluginRegistry plugins;
@@ -118,6 +122,10 @@ public final class Engine implements AutoCloseable {
     private Engine(Assembly assembly) {
         this.monitors = new ServiceSet();
         assembly.monitors.forEach(monitors::add);
+        this.dependencies = new DependencyAttribution(assembly.dependencies, monitors::get, assembly.definitions,
+                assembly.context.scheduler(), assembly.builder.clock);
+        assembly.bus.subscribeLossless("Dependencies", ServiceEvent.class, dependencies::onEvent);
+        monitors.forEach(dependencies::attach);
         this.recoveryPermits = assembly.recoveryPermits;
         this.plugins = assembly.plugins;
         this.bus = assembly.bus;
@@ -152,7 +160,7 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Starts the metrics server, the workloads and the checks. Returns at once; workloads start in the
-     * background.
+     * background, a service with {@code dependsOn} once its dependencies have passed their first check.
      *
      * @throws EngineStartException when the metrics port cannot be bound, or another engine uses the same state
      *     directory (nothing is left running)
@@ -183,7 +191,9 @@ public final class Engine implements AutoCloseable {
             log.info("supervising {} service(s)", monitors.size());
             // About a thousand first checks per second: instant for a few services, no herd for thousands.
             Duration firstCheckSpread = Duration.ofMillis(monitors.size());
-            monitors.forEach(monitor -> monitor.start(firstCheckSpread));
+            // Compose's service_healthy: a dependent's workload and checks start once its dependencies have passed
+            // a check (or, bounded, when they take too long; see DependencyAttribution).
+            monitors.forEach(monitor -> monitor.start(firstCheckSpread, dependencies.startGate(monitor.name())));
             return this;
         }
     }
@@ -747,6 +757,9 @@ public final class Engine implements AutoCloseable {
         private EngineMetrics metrics;
         private StateDirectory stateDirectory;
         private final List<ServiceMonitor> monitors = new ArrayList<>();
+        /** Every service, from the file and from code, once validated. */
+        private List<ServiceDefinition> definitions = List.of();
+        private Dependencies dependencies;
         private final List<HealthChecker> checkers = new ArrayList<>();
         private final List<RuntimeAdapter> runtimes = new ArrayList<>();
         private final Map<String, Notifier> notifiers = new LinkedHashMap<>();
@@ -826,8 +839,10 @@ public final class Engine implements AutoCloseable {
                 ServiceWarnings.of(service).forEach(report::addWarning);
             }
             // needs every service, from the file and from code, to tell an unknown name from a defined one
-            report.addAll(io.aegis.core.internal.Dependencies.problems(byName.values()));
+            report.addAll(Dependencies.problems(byName.values()));
             report.throwIfProblems();
+            definitions = List.copyOf(byName.values());
+            dependencies = Dependencies.of(definitions);
             Logger configLog = LoggerFactory.getLogger(CONFIG_LOGGER);
             report.warningLines().forEach(line -> configLog.warn("{}", line));
             if (metrics != null) {

@@ -216,6 +216,20 @@ public final class Dependencies {
         }
     }
 
+    /** Whether {@code service} is down now (any state but HEALTHY or DEGRADED, or no state seen yet). */
+    public boolean isDown(String service) {
+        synchronized (lock) {
+            return !isUp(states.get(service));
+        }
+    }
+
+    /** The direct dependencies of {@code service} that have not been up once yet (its start waits for them). */
+    public List<String> notUpYet(String service) {
+        synchronized (lock) {
+            return startAfter(service).stream().filter(dependency -> !passedOnce.contains(dependency)).toList();
+        }
+    }
+
     /** Every service, each after all of its dependencies; otherwise in definition order. */
     public List<String> startOrder() {
         return startOrder;

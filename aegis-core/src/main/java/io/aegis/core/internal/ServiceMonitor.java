@@ -480,6 +480,12 @@ public final class ServiceMonitor {
             return;
         }
         ServiceStateMachine.Transition t = maybe.get();
+        Optional<String> heldBack = coordinator.heldBackBy();
+        if (t.to() == ServiceState.UNHEALTHY && heldBack.isPresent()) {
+            // The failure is attributed to a dependency: the cause says which, as people read it in the log.
+            t = new ServiceStateMachine.Transition(t.from(), t.to(), t.cause() + " (" + heldBack.get()
+                    + ": recovery held back)");
+        }
         Instant now = now();
         if (flapping.hides(t)) {
             log.debug("{}: {} -> {} while FLAPPING ({})", name, t.from(), t.to(), t.cause());

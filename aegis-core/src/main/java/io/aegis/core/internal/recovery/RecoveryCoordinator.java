@@ -91,6 +91,12 @@ public final class RecoveryCoordinator {
     private String inhibitedBy;
     /** Why the service is FLAPPING (the monitor's overlay says so), or null; see {@link #flappingStarted}. */
     private String flappingReason;
+    /** Asked before each recovery step whether the failure is a dependency's doing; null without dependsOn. */
+    private FailureAttribution attribution;
+    /** The question to {@link #attribution} being waited for (while pending), or null. */
+    private Object attributing;
+    /** Set when an inhibition is lifted: the next failing check (not only a new failure) recovers the service. */
+    private boolean recoverOnNextFailure;
     private boolean isolated;
     private boolean closed;
 
@@ -149,6 +155,7 @@ public final class RecoveryCoordinator {
         switch (t.to()) {
             case HEALTHY:
             case DEGRADED:
+                recoverOnNextFailure = false;
                 if (t.from() == ServiceState.FAILED) {
                     tracker.reset();
                     closeIncident("healthy again after it had failed");
@@ -192,6 +199,14 @@ public final class RecoveryCoordinator {
 
     /** A check cycle ended with {@code result} (after the state machine took it): verifies the last step. */
     public void onCycleCompleted(CheckResult result, Instant now) {
+        if (recoverOnNextFailure && !result.isPassing() && (target.state() == ServiceState.UNHEALTHY
+                || target.state() == ServiceState.RECOVERING) && !running && !pending
+                && (verifyUntil == null || now.isAfter(verifyUntil))) {
+            // Its dependencies are up again and it still fails (after the last step had its time): its own failure.
+            recoverOnNextFailure = false;
+            recover("still failing with its dependencies up: " + ServiceStateMachine.describe(result));
+            return;
+        }
         if (!result.isPassing() && target.state() == ServiceState.RECOVERING && !running && !pending
                 && verifyUntil != null && now.isAfter(verifyUntil)
                 && target.consecutiveFailures() >= definition.failureThreshold()) {
@@ -226,10 +241,19 @@ public final class RecoveryCoordinator {
     // ---- the ladder --------------------------------------------------------------------------------
 
     private void recover(String cause) {
+        recover(cause, attribution != null);
+    }
+
+    private void recover(String cause, boolean askAttribution) {
         if (running || pending || closed || paused || inhibitedBy != null || isolated
                 || target.state() == ServiceState.FAILED) {
             return;
         }
+        if (askAttribution) {
+            askAttribution(cause);
+            return;
+        }
+        recoverOnNextFailure = false;
         if (awaiting != null) {
             // Recovery is needed again before the service was healthy: the previous step did not bring it back.
             conclude(awaiting.step(), awaiting.attempt(), RecoveryConcluded.Outcome.NOT_HEALTHY, cause);
@@ -599,14 +623,65 @@ public final class RecoveryCoordinator {
         cancelPending();
     }
 
-    /** Ends {@link #inhibit}: the service is judged at once (recovered now if it is still down, checked now). */
+    /**
+     * Ends {@link #inhibit}: the service is checked at once, and recovered if that check (or a later one) still
+     * fails; one that passes needs no recovery (the failure was the dependency's).
+     */
     public void lift(String reason) {
         if (inhibitedBy == null) {
             return;
         }
         inhibitedBy = null;
         log.info("{}: recovery no longer held back: {}", name, reason);
-        reevaluate(reason);
+        ServiceState state = target.state();
+        recoverOnNextFailure = state == ServiceState.UNHEALTHY || state == ServiceState.RECOVERING;
+        target.checkNow();
+    }
+
+    /** Why recovery is held back now ({@link #inhibit}), if it is. */
+    public Optional<String> heldBackBy() {
+        return Optional.ofNullable(inhibitedBy);
+    }
+
+    /**
+     * From now on, asks {@code attribution} before each recovery step whether the failure is a dependency's doing:
+     * then no step runs (the dependency's own recovery is what helps), and the engine {@link #inhibit inhibits}
+     * this service until the dependency is up. Closes the race where this service's check fails before the
+     * dependency's own check has noticed that it is down.
+     */
+    public void attributeFailuresWith(FailureAttribution attribution) {
+        this.attribution = attribution;
+    }
+
+    /** Waits (as pending, without a thread) for the attribution's answer, then recovers or leaves it be. */
+    private void askAttribution(String cause) {
+        Object question = new Object();
+        attributing = question;
+        pending = true;
+        CompletionStage<Optional<String>> answer;
+        try {
+            answer = attribution.blame();
+        } catch (RuntimeException e) {
+            log.warn("{}: could not ask whether a dependency is to blame; recovering it", name, e);
+            answer = CompletableFuture.completedFuture(Optional.empty());
+        }
+        answer.whenComplete((blame, error) -> runSerially(() -> {
+            if (attributing != question || !pending || closed) {
+                return; // healthy again, held back, paused, reset or closed meanwhile
+            }
+            attributing = null;
+            pending = false;
+            if (blame != null && blame.isPresent()) {
+                // Not inhibited here: the engine does that, and lifts it, as the dependency goes down and up.
+                log.info("{}: not recovered: its failure is attributed to a dependency ({})", name, blame.get());
+                return;
+            }
+            if (error != null) {
+                log.warn("{}: could not tell whether a dependency is to blame ({}); recovering it", name,
+                        Deadlines.describe(error));
+            }
+            recover(cause, false);
+        }));
     }
 
     /**
@@ -770,6 +845,7 @@ public final class RecoveryCoordinator {
 
     private void cancelPending() {
         pending = false;
+        attributing = null;
         cancel(pendingDelay);
         pendingDelay = null;
         if (!running) {
