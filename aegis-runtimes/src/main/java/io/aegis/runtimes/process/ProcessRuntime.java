@@ -10,9 +10,6 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -510,20 +507,9 @@ final class ProcessRuntime implements RuntimeAdapter {
         return new Hook(process, tree, lastLine);
     }
 
-    /** Logs each line the hook prints, service name first; returns the last line that is not blank, or "". */
+    /** Logs what the hook prints, within bounds (see {@link HookOutput}); returns its last line that is not blank. */
     private String logHookOutput(Process process) {
-        String last = "";
-        try (BufferedReader reader = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                LOG.log(Level.INFO, "{0}: isolate hook: {1}", serviceName, line);
-                if (!line.isBlank()) {
-                    last = line.strip();
-                }
-            }
-        } catch (IOException e) {
-            // The pipe closes when the hook is killed; what was read so far is what there is.
-        }
+        String last = HookOutput.drain(process.getInputStream(), LOG, serviceName, "isolate hook");
         return last.length() > MAX_QUOTED_LINE ? last.substring(0, MAX_QUOTED_LINE) + "..." : last;
     }
 
