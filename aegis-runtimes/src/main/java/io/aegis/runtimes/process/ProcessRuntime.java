@@ -122,9 +122,14 @@ final class ProcessRuntime implements RuntimeAdapter {
         this.stateDirectory = stateDirectory;
         this.setsid = setsid;
         this.processes = ServiceProcesses.forService(serviceName, stateDirectory);
-        this.hookProcesses = new ServiceProcesses(processes.marker() + ":isolate-hook");
+        this.hookProcesses = hookProcesses(processes.marker());
         this.output = new ServiceOutput(serviceName, settings, LOG);
         this.release = new ProcessRuntimeSettings.ConfiguredCommand(settings.command(), settings.commandKeyPath());
+    }
+
+    /** The processes of the isolate hook of the service whose processes carry {@code serviceMarker}. */
+    static ServiceProcesses hookProcesses(String serviceMarker) {
+        return new ServiceProcesses(serviceMarker + ":isolate-hook");
     }
 
     /** One launched process and whether its end was requested. */
@@ -341,6 +346,16 @@ final class ProcessRuntime implements RuntimeAdapter {
     }
 
     private void launch() {
+        if (!launchedBefore) {
+            boolean hookRuns;
+            synchronized (lock) {
+                hookRuns = runningHook != null;
+            }
+            if (!hookRuns) {
+                // An aegis killed while the hook ran left it: it would run on unsupervised, past its timeout.
+                LeftoverProcesses.stopHooks(serviceName, hookProcesses, HOOK_STOP_GRACE_PERIOD);
+            }
+        }
         LeftoverProcesses.stop(serviceName, stateDirectory, processes, settings.stopGracePeriod(), !launchedBefore);
         launchedBefore = true;
         ProcessRuntimeSettings.ConfiguredCommand configured;

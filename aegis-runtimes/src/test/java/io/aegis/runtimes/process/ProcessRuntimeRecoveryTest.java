@@ -268,6 +268,25 @@ class ProcessRuntimeRecoveryTest {
     }
 
     @Test
+    void anIsolateHookLeftRunningByAKilledAegisIsStoppedWhenTheServiceFirstStarts() throws IOException {
+        ProcessBuilder leftoverHook = new ProcessBuilder("/bin/sh", "-c", "exec sleep 67");
+        leftoverHook.environment().put(ServiceProcesses.VARIABLE,
+                ProcessRuntime.hookProcesses(ServiceProcesses.forService("web", tempDir).marker()).marker());
+        Process hook = leftoverHook.start();
+        try {
+            RuntimeAdapter runtime = runtime(Map.of("command", CURRENT_RELEASE, "shell", true,
+                    "isolate", Map.of("command", List.of("true"))));
+
+            join(runtime.start());
+
+            assertThat(hook.onExit()).as("the leftover hook is stopped").succeedsWithin(PROMPTLY);
+            assertThat(isRunning(pid(runtime))).as("the service runs").isTrue();
+        } finally {
+            hook.destroyForcibly();
+        }
+    }
+
+    @Test
     void closeKillsAHookThatStillRuns() {
         Path pids = tempDir.resolve("hook-pids");
         RuntimeAdapter runtime = runtime(Map.of("command", CURRENT_RELEASE, "shell", true,
