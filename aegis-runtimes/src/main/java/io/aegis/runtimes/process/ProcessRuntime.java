@@ -110,6 +110,8 @@ final class ProcessRuntime implements RuntimeAdapter {
      * {@link #lock}.
      */
     private String rolledBackToRelease;
+    /** Whether {@link #stop()} killed the running isolate hook. Guarded by {@link #lock}. */
+    private boolean hookKilledByStop;
     /** The isolate hook while it runs, for {@link #close()} to kill; null otherwise. Guarded by {@link #lock}. */
     private ProcessTree runningHook;
 
@@ -229,8 +231,19 @@ final class ProcessRuntime implements RuntimeAdapter {
 
     @Override
     public CompletionStage<Void> stop() {
+        ProcessTree hook;
         synchronized (lock) {
             stopsQueued++;
+            hook = runningHook;
+            if (hook != null) {
+                hookKilledByStop = true;
+            }
+        }
+        if (hook != null) {
+            // The stop waits in line behind the isolate step: without this it waited for the hook's whole
+            // isolate.timeout, and a shutdown with it (a supervisor's SIGKILL then left the service running).
+            LOG.log(Level.WARNING, "{0}: killing its isolate hook because the service is being stopped", serviceName);
+            hook.killNow();
         }
         return enqueue(() -> {
             synchronized (lock) {
@@ -508,6 +521,7 @@ final class ProcessRuntime implements RuntimeAdapter {
             closedMeanwhile = closed;
             if (!closedMeanwhile) {
                 runningHook = tree;
+                hookKilledByStop = false;
             }
         }
         if (closedMeanwhile) {
@@ -574,6 +588,14 @@ final class ProcessRuntime implements RuntimeAdapter {
                     + "; make it finish sooner or raise " + hook.keyPath().replaceFirst("command$", "timeout")));
         }
         int exitCode = process.exitValue();
+        boolean killedByStop;
+        synchronized (lock) {
+            killedByStop = hookKilledByStop;
+        }
+        if (exitCode != 0 && killedByStop) {
+            return CompletableFuture.failedFuture(new IllegalStateException(what
+                    + " was killed because the service was stopped while it ran" + said));
+        }
         if (exitCode != 0) {
             return CompletableFuture.failedFuture(new IllegalStateException(what + " failed with exit code "
                     + exitCode + said));

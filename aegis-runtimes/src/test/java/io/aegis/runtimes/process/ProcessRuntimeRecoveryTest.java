@@ -268,6 +268,26 @@ class ProcessRuntimeRecoveryTest {
     }
 
     @Test
+    void stoppingTheServiceKillsAHookThatStillRunsRatherThanWaitForItsTimeout() {
+        Path pids = tempDir.resolve("hook-pids");
+        RuntimeAdapter runtime = runtime(Map.of("command", CURRENT_RELEASE, "shell", true,
+                "isolate", Map.of("command", "echo \"$$\" > '" + pids + "'; exec sleep 68", "shell", true,
+                        "timeout", "10m")));
+        join(runtime.start());
+        long pid = pid(runtime);
+        CompletableFuture<Void> isolating = runtime.isolate().toCompletableFuture();
+        await().atMost(PROMPTLY).until(() -> !pidsIn(pids).isEmpty());
+        long hook = pidsIn(pids).get(0);
+
+        join(runtime.stop());
+
+        assertThat(isRunning(hook)).as("the hook runs").isFalse();
+        assertThat(isRunning(pid)).as("the service runs").isFalse();
+        assertThat(isolating).failsWithin(PROMPTLY).withThrowableThat().havingRootCause()
+                .withMessageContaining("was killed because the service was stopped while it ran");
+    }
+
+    @Test
     void anIsolateHookLeftRunningByAKilledAegisIsStoppedWhenTheServiceFirstStarts() throws IOException {
         ProcessBuilder leftoverHook = new ProcessBuilder("/bin/sh", "-c", "exec sleep 67");
         leftoverHook.environment().put(ServiceProcesses.VARIABLE,
