@@ -99,7 +99,9 @@ final class LeftoverProcesses {
      */
     static void stopFormerService(String formerName, Path serviceDirectory, ServiceProcessRecord record,
             Duration grace) {
-        stopHooks(formerName, ProcessRuntime.hookProcesses(record.marker()), ProcessRuntime.HOOK_STOP_GRACE_PERIOD);
+        if (java.nio.file.Files.exists(serviceDirectory.resolve(ProcessRuntime.HOOK_MARK))) {
+            stopHooks(formerName, ProcessRuntime.hookProcesses(record.marker()), ProcessRuntime.HOOK_STOP_GRACE_PERIOD);
+        }
         Supplier<List<ProcessHandle>> group = group(Optional.of(record), new ServiceProcesses(record.marker()));
         List<ProcessHandle> found = group.get();
         if (found.isEmpty()) {

@@ -8,6 +8,7 @@ import io.aegis.api.WorkloadStatus;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -110,6 +111,9 @@ final class ProcessRuntime implements RuntimeAdapter {
      * {@link #lock}.
      */
     private String rolledBackToRelease;
+    /** A file in the state directory while an isolate hook runs: the next aegis looks for leftovers only then. */
+    static final String HOOK_MARK = "isolate-hook.running";
+
     /** Whether {@link #stop()} killed the running isolate hook. Guarded by {@link #lock}. */
     private boolean hookKilledByStop;
     /** The isolate hook while it runs, for {@link #close()} to kill; null otherwise. Guarded by {@link #lock}. */
@@ -127,6 +131,14 @@ final class ProcessRuntime implements RuntimeAdapter {
         this.hookProcesses = hookProcesses(processes.marker());
         this.output = new ServiceOutput(serviceName, settings, LOG);
         this.release = new ProcessRuntimeSettings.ConfiguredCommand(settings.command(), settings.commandKeyPath());
+    }
+
+    private void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "{0}: cannot delete {1}: {2}", serviceName, file, e.getMessage());
+        }
     }
 
     /** The processes of the isolate hook of the service whose processes carry {@code serviceMarker}. */
@@ -364,9 +376,12 @@ final class ProcessRuntime implements RuntimeAdapter {
             synchronized (lock) {
                 hookRuns = runningHook != null;
             }
-            if (!hookRuns) {
-                // An aegis killed while the hook ran left it: it would run on unsupervised, past its timeout.
+            // An aegis killed while the hook ran left it: it would run on unsupervised, past its timeout. The mark
+            // spares every start the cost of reading all processes' environment (it adds up over a large fleet).
+            Path mark = stateDirectory.resolve(HOOK_MARK);
+            if (!hookRuns && Files.exists(mark)) {
                 LeftoverProcesses.stopHooks(serviceName, hookProcesses, HOOK_STOP_GRACE_PERIOD);
+                deleteQuietly(mark);
             }
         }
         LeftoverProcesses.stop(serviceName, stateDirectory, processes, settings.stopGracePeriod(), !launchedBefore);
@@ -529,6 +544,11 @@ final class ProcessRuntime implements RuntimeAdapter {
             throw new CompletionException(new IllegalStateException("cannot isolate service \"" + serviceName
                     + "\": its process runtime is closed"));
         }
+        try {
+            Files.writeString(stateDirectory.resolve(HOOK_MARK), Long.toString(process.pid()));
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "{0}: cannot mark its isolate hook as running: {1}", serviceName, e.getMessage());
+        }
         LOG.log(Level.INFO, "{0}: running its isolate hook, pid {1} ({2})", serviceName,
                 Long.toString(process.pid()), String.join(" ", hook.words()));
         CompletableFuture<String> lastLine = CompletableFuture.supplyAsync(() -> logHookOutput(process),
@@ -574,6 +594,7 @@ final class ProcessRuntime implements RuntimeAdapter {
                             runningHook = null;
                         }
                     }
+                    deleteQuietly(stateDirectory.resolve(HOOK_MARK));
                 });
     }
 

@@ -187,6 +187,7 @@ class ProcessRuntimeRecoveryTest {
         join(runtime.isolate());
 
         assertThat(read(seen)).isEqualTo("web " + pid + " hello\n");
+        assertThat(tempDir.resolve(ProcessRuntime.HOOK_MARK)).as("no hook runs").doesNotExist();
         assertThat(pid(runtime)).as("the same process runs").isEqualTo(pid);
         assertThat(isRunning(pid)).isTrue();
     }
@@ -293,6 +294,7 @@ class ProcessRuntimeRecoveryTest {
         leftoverHook.environment().put(ServiceProcesses.VARIABLE,
                 ProcessRuntime.hookProcesses(ServiceProcesses.forService("web", tempDir).marker()).marker());
         Process hook = leftoverHook.start();
+        Files.writeString(tempDir.resolve(ProcessRuntime.HOOK_MARK), Long.toString(hook.pid()));
         try {
             RuntimeAdapter runtime = runtime(Map.of("command", CURRENT_RELEASE, "shell", true,
                     "isolate", Map.of("command", List.of("true"))));
@@ -300,6 +302,7 @@ class ProcessRuntimeRecoveryTest {
             join(runtime.start());
 
             assertThat(hook.onExit()).as("the leftover hook is stopped").succeedsWithin(PROMPTLY);
+            assertThat(tempDir.resolve(ProcessRuntime.HOOK_MARK)).doesNotExist();
             assertThat(isRunning(pid(runtime))).as("the service runs").isTrue();
         } finally {
             hook.destroyForcibly();
