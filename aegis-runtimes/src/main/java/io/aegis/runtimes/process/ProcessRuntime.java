@@ -501,7 +501,19 @@ final class ProcessRuntime implements RuntimeAdapter {
         return CompletableFuture.supplyAsync(() -> launchHook(hook, pid), blockingExecutor)
                 .thenCompose(launched -> awaitHook(hook, launched))
                 .thenRun(() -> LOG.log(Level.WARNING, "{0}: isolated: its isolate hook succeeded; {1}", serviceName,
-                        which));
+                        stillRunning(pid)));
+    }
+
+    /** What became of the process the hook was told about, once the hook is done: it may have ended meanwhile. */
+    private String stillRunning(OptionalLong pid) {
+        if (pid.isEmpty()) {
+            return "no process of it runs";
+        }
+        synchronized (lock) {
+            boolean same = current != null && current.process.pid() == pid.getAsLong() && current.process.isAlive();
+            return same ? "pid " + pid.getAsLong() + " keeps running"
+                    : "pid " + pid.getAsLong() + " ended while the hook ran; no process of it runs";
+        }
     }
 
     /** A running isolate hook: its process tree and the last line it printed, once its output has ended. */

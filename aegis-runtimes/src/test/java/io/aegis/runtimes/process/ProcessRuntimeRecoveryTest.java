@@ -221,6 +221,51 @@ class ProcessRuntimeRecoveryTest {
     }
 
     @Test
+    void aProcessThatEndsWhileTheHookRunsIsNotLoggedAsStillRunning() {
+        Path started = tempDir.resolve("hook-started");
+        Path proceed = tempDir.resolve("hook-may-end");
+        RuntimeAdapter runtime = runtime(Map.of("command", CURRENT_RELEASE, "shell", true,
+                "isolate", Map.of("command", "touch '" + started + "'; while [ ! -e '" + proceed + "' ]; do sleep 0.05;"
+                        + " done", "shell", true)));
+        join(runtime.start());
+        long pid = pid(runtime);
+        List<String> logged = new CopyOnWriteArrayList<>();
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(ProcessRuntime.class.getName());
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(new java.text.MessageFormat(record.getMessage()).format(record.getParameters()));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        jul.addHandler(handler);
+        try {
+            CompletableFuture<Void> isolating = runtime.isolate().toCompletableFuture();
+            await().atMost(PROMPTLY).until(() -> Files.exists(started));
+            ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+            await().atMost(PROMPTLY).until(() -> !reportedExits.isEmpty());
+            Files.writeString(proceed, "");
+
+            join(isolating);
+
+            assertThat(logged).filteredOn(line -> line.contains("isolated: its isolate hook succeeded")).singleElement()
+                    .isEqualTo("web: isolated: its isolate hook succeeded; pid " + pid
+                            + " ended while the hook ran; no process of it runs");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            jul.removeHandler(handler);
+        }
+    }
+
+    @Test
     void aFailingHookFailsTheStepQuotingItsExitCodeAndLastLine() {
         RuntimeAdapter runtime = runtime(Map.of("command", CURRENT_RELEASE, "shell", true,
                 "isolate", Map.of("command", "echo draining; echo 'load balancer unreachable' >&2; exit 3",
