@@ -149,6 +149,14 @@ class ProcessRuntimeRecoveryTest {
     }
 
     @Test
+    void numberedReleasesRollBackToTheNumberBeforeNotTheNameBefore() throws Exception {
+        Path app = releaseLayout("1", "2", "9", "10");
+
+        assertThat(new ReleaseLayout(app).repointToPrevious()).isEqualTo("9");
+        assertThat(Files.readSymbolicLink(app.resolve("current"))).isEqualTo(Path.of("releases", "9"));
+    }
+
+    @Test
     void withAReleaseLayoutASecondRollbackAndARollbackFromTheOldestReleaseFailAndChangeNothing() throws IOException {
         Path app = releaseLayout("20260101", "20260102");
         RuntimeAdapter runtime = runtime(Map.of("command", List.of(app.resolve("current/run.sh").toString()),
