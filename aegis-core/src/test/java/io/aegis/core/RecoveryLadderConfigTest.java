@@ -64,6 +64,20 @@ class RecoveryLadderConfigTest {
     }
 
     @Test
+    void reportsEveryStepThatIsNotANameAtOnce() {
+        assertThat(parse(SERVICE + "      onFailure: [restart, 7, \"\", notify, {x: 1}, null]\n").report().lines())
+                .containsExactly(
+                        "aegis.yaml:7:28: services[0].actions.onFailure[1]: expected the name of a recovery action such"
+                                + " as restart, rollback, isolate or notify, found 7",
+                        "aegis.yaml:7:31: services[0].actions.onFailure[2]: expected the name of a recovery action such"
+                                + " as restart, rollback, isolate or notify, found \"\"",
+                        "aegis.yaml:7:43: services[0].actions.onFailure[4]: expected the name of a recovery action such"
+                                + " as restart, rollback, isolate or notify, found a mapping",
+                        "aegis.yaml:7:51: services[0].actions.onFailure[5]: expected the name of a recovery action such"
+                                + " as restart, rollback, isolate or notify, found nothing");
+    }
+
+    @Test
     void readsTheFleetWideRecoveryLimitWithADefaultOfTen() {
         assertThat(parse(SERVICE + "      onFailure: restart\n").maxConcurrentRecoveries()).isEqualTo(10);
         assertThat(parse("global:\n  recovery: {maxConcurrent: 5}\n" + SERVICE + "      onFailure: restart\n")

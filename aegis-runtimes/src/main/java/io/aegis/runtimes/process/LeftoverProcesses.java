@@ -70,11 +70,38 @@ final class LeftoverProcesses {
     }
 
     /**
+     * Stops the isolate hooks of a service that a killed aegis left running (they carry the hook's marker): left
+     * alone, a hung hook would run forever, past its {@code isolate.timeout}. Logs one line; a hook that cannot be
+     * stopped is logged, never a reason not to start the service.
+     */
+    static void stopHooks(String serviceName, ServiceProcesses hooks, Duration grace) {
+        Supplier<List<ProcessHandle>> group = () -> hooks.find(OptionalLong.empty());
+        List<ProcessHandle> found = group.get();
+        if (found.isEmpty()) {
+            return;
+        }
+        LOG.log(Level.WARNING, "{0}: stopping its isolate hook {1}, left running by a previous aegis that ended while"
+                + " the hook ran (SIGTERM, SIGKILL after {2})", serviceName, pids(found), Durations.format(grace));
+        try {
+            ProcessTree.leftovers(group).terminate(grace, () -> { })
+                    .get(grace.plus(ProcessTree.KILL_TIMEOUT).plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(Level.ERROR, "{0}: cannot stop its isolate hook {1}, left by a previous aegis: {2}", serviceName,
+                    pids(found), e instanceof ExecutionException ? e.getCause().getMessage() : "it did not exit");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
      * Stops what an earlier aegis left running for a service that is no longer configured (renamed or removed):
      * nothing will replace it, and left alone it would hold its port and outlive every aegis after it.
      */
     static void stopFormerService(String formerName, Path serviceDirectory, ServiceProcessRecord record,
             Duration grace) {
+        if (java.nio.file.Files.exists(serviceDirectory.resolve(ProcessRuntime.HOOK_MARK))) {
+            stopHooks(formerName, ProcessRuntime.hookProcesses(record.marker()), ProcessRuntime.HOOK_STOP_GRACE_PERIOD);
+        }
         Supplier<List<ProcessHandle>> group = group(Optional.of(record), new ServiceProcesses(record.marker()));
         List<ProcessHandle> found = group.get();
         if (found.isEmpty()) {

@@ -8,11 +8,9 @@ import io.aegis.api.WorkloadStatus;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -113,6 +111,11 @@ final class ProcessRuntime implements RuntimeAdapter {
      * {@link #lock}.
      */
     private String rolledBackToRelease;
+    /** A file in the state directory while an isolate hook runs: the next aegis looks for leftovers only then. */
+    static final String HOOK_MARK = "isolate-hook.running";
+
+    /** Whether {@link #stop()} killed the running isolate hook. Guarded by {@link #lock}. */
+    private boolean hookKilledByStop;
     /** The isolate hook while it runs, for {@link #close()} to kill; null otherwise. Guarded by {@link #lock}. */
     private ProcessTree runningHook;
 
@@ -125,9 +128,22 @@ final class ProcessRuntime implements RuntimeAdapter {
         this.stateDirectory = stateDirectory;
         this.setsid = setsid;
         this.processes = ServiceProcesses.forService(serviceName, stateDirectory);
-        this.hookProcesses = new ServiceProcesses(processes.marker() + ":isolate-hook");
+        this.hookProcesses = hookProcesses(processes.marker());
         this.output = new ServiceOutput(serviceName, settings, LOG);
         this.release = new ProcessRuntimeSettings.ConfiguredCommand(settings.command(), settings.commandKeyPath());
+    }
+
+    private void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "{0}: cannot delete {1}: {2}", serviceName, file, e.getMessage());
+        }
+    }
+
+    /** The processes of the isolate hook of the service whose processes carry {@code serviceMarker}. */
+    static ServiceProcesses hookProcesses(String serviceMarker) {
+        return new ServiceProcesses(serviceMarker + ":isolate-hook");
     }
 
     /** One launched process and whether its end was requested. */
@@ -227,8 +243,19 @@ final class ProcessRuntime implements RuntimeAdapter {
 
     @Override
     public CompletionStage<Void> stop() {
+        ProcessTree hook;
         synchronized (lock) {
             stopsQueued++;
+            hook = runningHook;
+            if (hook != null) {
+                hookKilledByStop = true;
+            }
+        }
+        if (hook != null) {
+            // The stop waits in line behind the isolate step: without this it waited for the hook's whole
+            // isolate.timeout, and a shutdown with it (a supervisor's SIGKILL then left the service running).
+            LOG.log(Level.WARNING, "{0}: killing its isolate hook because the service is being stopped", serviceName);
+            hook.killNow();
         }
         return enqueue(() -> {
             synchronized (lock) {
@@ -344,6 +371,19 @@ final class ProcessRuntime implements RuntimeAdapter {
     }
 
     private void launch() {
+        if (!launchedBefore) {
+            boolean hookRuns;
+            synchronized (lock) {
+                hookRuns = runningHook != null;
+            }
+            // An aegis killed while the hook ran left it: it would run on unsupervised, past its timeout. The mark
+            // spares every start the cost of reading all processes' environment (it adds up over a large fleet).
+            Path mark = stateDirectory.resolve(HOOK_MARK);
+            if (!hookRuns && Files.exists(mark)) {
+                LeftoverProcesses.stopHooks(serviceName, hookProcesses, HOOK_STOP_GRACE_PERIOD);
+                deleteQuietly(mark);
+            }
+        }
         LeftoverProcesses.stop(serviceName, stateDirectory, processes, settings.stopGracePeriod(), !launchedBefore);
         launchedBefore = true;
         ProcessRuntimeSettings.ConfiguredCommand configured;
@@ -461,7 +501,19 @@ final class ProcessRuntime implements RuntimeAdapter {
         return CompletableFuture.supplyAsync(() -> launchHook(hook, pid), blockingExecutor)
                 .thenCompose(launched -> awaitHook(hook, launched))
                 .thenRun(() -> LOG.log(Level.WARNING, "{0}: isolated: its isolate hook succeeded; {1}", serviceName,
-                        which));
+                        stillRunning(pid)));
+    }
+
+    /** What became of the process the hook was told about, once the hook is done: it may have ended meanwhile. */
+    private String stillRunning(OptionalLong pid) {
+        if (pid.isEmpty()) {
+            return "no process of it runs";
+        }
+        synchronized (lock) {
+            boolean same = current != null && current.process.pid() == pid.getAsLong() && current.process.isAlive();
+            return same ? "pid " + pid.getAsLong() + " keeps running"
+                    : "pid " + pid.getAsLong() + " ended while the hook ran; no process of it runs";
+        }
     }
 
     /** A running isolate hook: its process tree and the last line it printed, once its output has ended. */
@@ -496,12 +548,18 @@ final class ProcessRuntime implements RuntimeAdapter {
             closedMeanwhile = closed;
             if (!closedMeanwhile) {
                 runningHook = tree;
+                hookKilledByStop = false;
             }
         }
         if (closedMeanwhile) {
             tree.killNow();
             throw new CompletionException(new IllegalStateException("cannot isolate service \"" + serviceName
                     + "\": its process runtime is closed"));
+        }
+        try {
+            Files.writeString(stateDirectory.resolve(HOOK_MARK), Long.toString(process.pid()));
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "{0}: cannot mark its isolate hook as running: {1}", serviceName, e.getMessage());
         }
         LOG.log(Level.INFO, "{0}: running its isolate hook, pid {1} ({2})", serviceName,
                 Long.toString(process.pid()), String.join(" ", hook.words()));
@@ -510,20 +568,9 @@ final class ProcessRuntime implements RuntimeAdapter {
         return new Hook(process, tree, lastLine);
     }
 
-    /** Logs each line the hook prints, service name first; returns the last line that is not blank, or "". */
+    /** Logs what the hook prints, within bounds (see {@link HookOutput}); returns its last line that is not blank. */
     private String logHookOutput(Process process) {
-        String last = "";
-        try (BufferedReader reader = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                LOG.log(Level.INFO, "{0}: isolate hook: {1}", serviceName, line);
-                if (!line.isBlank()) {
-                    last = line.strip();
-                }
-            }
-        } catch (IOException e) {
-            // The pipe closes when the hook is killed; what was read so far is what there is.
-        }
+        String last = HookOutput.drain(process.getInputStream(), LOG, serviceName, "isolate hook");
         return last.length() > MAX_QUOTED_LINE ? last.substring(0, MAX_QUOTED_LINE) + "..." : last;
     }
 
@@ -559,6 +606,7 @@ final class ProcessRuntime implements RuntimeAdapter {
                             runningHook = null;
                         }
                     }
+                    deleteQuietly(stateDirectory.resolve(HOOK_MARK));
                 });
     }
 
@@ -573,6 +621,14 @@ final class ProcessRuntime implements RuntimeAdapter {
                     + "; make it finish sooner or raise " + hook.keyPath().replaceFirst("command$", "timeout")));
         }
         int exitCode = process.exitValue();
+        boolean killedByStop;
+        synchronized (lock) {
+            killedByStop = hookKilledByStop;
+        }
+        if (exitCode != 0 && killedByStop) {
+            return CompletableFuture.failedFuture(new IllegalStateException(what
+                    + " was killed because the service was stopped while it ran" + said));
+        }
         if (exitCode != 0) {
             return CompletableFuture.failedFuture(new IllegalStateException(what + " failed with exit code "
                     + exitCode + said));

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -13,8 +14,9 @@ import java.util.stream.Stream;
  * A Capistrano-style release layout, {@code rollback.releases: <dir>}: every release in a folder of its own under
  * {@code <dir>/releases/<id>}, and {@code <dir>/current}, a symbolic link to the one that runs. The service runs
  * through {@code current} (its command or working directory is under it), so repointing the link changes what the
- * next start runs. Release ids sort by name (Capistrano's timestamps do): the previous release is the greatest id
- * below the current one. Deploy tools own the layout; aegis only ever repoints {@code current}, atomically.
+ * next start runs. Release ids sort by name (Capistrano's timestamps do), except that ids made of digits only sort
+ * as numbers (so that {@code 9} comes before {@code 10}): the previous release is the greatest id below the current
+ * one. Deploy tools own the layout; aegis only ever repoints {@code current}, atomically.
  */
 final class ReleaseLayout {
 
@@ -67,11 +69,29 @@ final class ReleaseLayout {
         return release.getFileName().toString();
     }
 
-    /** The release ids under {@code releases}, sorted by name. */
+    /**
+     * The order of release ids: by name, but numbers as numbers. Sorting {@code 1 ... 10} by name put {@code 10}
+     * right after {@code 1}, and a rollback from release 10 went back to release 1 rather than 9.
+     */
+    static final Comparator<String> ORDER = (a, b) -> {
+        if (isNumber(a) && isNumber(b)) {
+            String x = a.replaceFirst("^0+(?=.)", "");
+            String y = b.replaceFirst("^0+(?=.)", "");
+            int byLength = Integer.compare(x.length(), y.length());
+            return byLength != 0 ? byLength : x.compareTo(y);
+        }
+        return a.compareTo(b);
+    };
+
+    private static boolean isNumber(String id) {
+        return !id.isEmpty() && id.chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+
+    /** The release ids under {@code releases}, sorted by {@link #ORDER}. */
     List<String> releaseIds() throws IOException {
         try (Stream<Path> entries = Files.list(root.resolve(RELEASES))) {
             return entries.filter(Files::isDirectory).map(path -> path.getFileName().toString())
-                    .filter(id -> !id.startsWith(".")).sorted().toList();
+                    .filter(id -> !id.startsWith(".")).sorted(ORDER).toList();
         }
     }
 
@@ -84,7 +104,7 @@ final class ReleaseLayout {
      */
     String repointToPrevious() throws IOException, NoOlderRelease {
         String currentId = currentId();
-        Optional<String> previous = releaseIds().stream().filter(id -> id.compareTo(currentId) < 0)
+        Optional<String> previous = releaseIds().stream().filter(id -> ORDER.compare(id, currentId) < 0)
                 .reduce((first, second) -> second);
         if (previous.isEmpty()) {
             throw new NoOlderRelease("no release in " + root.resolve(RELEASES) + " is older than " + currentId

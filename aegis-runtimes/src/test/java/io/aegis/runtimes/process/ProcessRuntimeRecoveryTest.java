@@ -149,6 +149,14 @@ class ProcessRuntimeRecoveryTest {
     }
 
     @Test
+    void numberedReleasesRollBackToTheNumberBeforeNotTheNameBefore() throws Exception {
+        Path app = releaseLayout("1", "2", "9", "10");
+
+        assertThat(new ReleaseLayout(app).repointToPrevious()).isEqualTo("9");
+        assertThat(Files.readSymbolicLink(app.resolve("current"))).isEqualTo(Path.of("releases", "9"));
+    }
+
+    @Test
     void withAReleaseLayoutASecondRollbackAndARollbackFromTheOldestReleaseFailAndChangeNothing() throws IOException {
         Path app = releaseLayout("20260101", "20260102");
         RuntimeAdapter runtime = runtime(Map.of("command", List.of(app.resolve("current/run.sh").toString()),
@@ -187,6 +195,7 @@ class ProcessRuntimeRecoveryTest {
         join(runtime.isolate());
 
         assertThat(read(seen)).isEqualTo("web " + pid + " hello\n");
+        assertThat(tempDir.resolve(ProcessRuntime.HOOK_MARK)).as("no hook runs").doesNotExist();
         assertThat(pid(runtime)).as("the same process runs").isEqualTo(pid);
         assertThat(isRunning(pid)).isTrue();
     }
@@ -217,6 +226,51 @@ class ProcessRuntimeRecoveryTest {
             assertThat(exit.state()).isEqualTo(WorkloadStatus.State.EXITED);
             assertThat(exit.pid()).hasValue(pid);
         });
+    }
+
+    @Test
+    void aProcessThatEndsWhileTheHookRunsIsNotLoggedAsStillRunning() {
+        Path started = tempDir.resolve("hook-started");
+        Path proceed = tempDir.resolve("hook-may-end");
+        RuntimeAdapter runtime = runtime(Map.of("command", CURRENT_RELEASE, "shell", true,
+                "isolate", Map.of("command", "touch '" + started + "'; while [ ! -e '" + proceed + "' ]; do sleep 0.05;"
+                        + " done", "shell", true)));
+        join(runtime.start());
+        long pid = pid(runtime);
+        List<String> logged = new CopyOnWriteArrayList<>();
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(ProcessRuntime.class.getName());
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(new java.text.MessageFormat(record.getMessage()).format(record.getParameters()));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        jul.addHandler(handler);
+        try {
+            CompletableFuture<Void> isolating = runtime.isolate().toCompletableFuture();
+            await().atMost(PROMPTLY).until(() -> Files.exists(started));
+            ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+            await().atMost(PROMPTLY).until(() -> !reportedExits.isEmpty());
+            Files.writeString(proceed, "");
+
+            join(isolating);
+
+            assertThat(logged).filteredOn(line -> line.contains("isolated: its isolate hook succeeded")).singleElement()
+                    .isEqualTo("web: isolated: its isolate hook succeeded; pid " + pid
+                            + " ended while the hook ran; no process of it runs");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            jul.removeHandler(handler);
+        }
     }
 
     @Test
@@ -265,6 +319,47 @@ class ProcessRuntimeRecoveryTest {
 
         assertThat(pidsIn(pids)).singleElement().satisfies(
                 background -> assertThat(isRunning(background)).as("background pid %d runs", background).isFalse());
+    }
+
+    @Test
+    void stoppingTheServiceKillsAHookThatStillRunsRatherThanWaitForItsTimeout() {
+        Path pids = tempDir.resolve("hook-pids");
+        RuntimeAdapter runtime = runtime(Map.of("command", CURRENT_RELEASE, "shell", true,
+                "isolate", Map.of("command", "echo \"$$\" > '" + pids + "'; exec sleep 68", "shell", true,
+                        "timeout", "10m")));
+        join(runtime.start());
+        long pid = pid(runtime);
+        CompletableFuture<Void> isolating = runtime.isolate().toCompletableFuture();
+        await().atMost(PROMPTLY).until(() -> !pidsIn(pids).isEmpty());
+        long hook = pidsIn(pids).get(0);
+
+        join(runtime.stop());
+
+        assertThat(isRunning(hook)).as("the hook runs").isFalse();
+        assertThat(isRunning(pid)).as("the service runs").isFalse();
+        assertThat(isolating).failsWithin(PROMPTLY).withThrowableThat().havingRootCause()
+                .withMessageContaining("was killed because the service was stopped while it ran");
+    }
+
+    @Test
+    void anIsolateHookLeftRunningByAKilledAegisIsStoppedWhenTheServiceFirstStarts() throws IOException {
+        ProcessBuilder leftoverHook = new ProcessBuilder("/bin/sh", "-c", "exec sleep 67");
+        leftoverHook.environment().put(ServiceProcesses.VARIABLE,
+                ProcessRuntime.hookProcesses(ServiceProcesses.forService("web", tempDir).marker()).marker());
+        Process hook = leftoverHook.start();
+        Files.writeString(tempDir.resolve(ProcessRuntime.HOOK_MARK), Long.toString(hook.pid()));
+        try {
+            RuntimeAdapter runtime = runtime(Map.of("command", CURRENT_RELEASE, "shell", true,
+                    "isolate", Map.of("command", List.of("true"))));
+
+            join(runtime.start());
+
+            assertThat(hook.onExit()).as("the leftover hook is stopped").succeedsWithin(PROMPTLY);
+            assertThat(tempDir.resolve(ProcessRuntime.HOOK_MARK)).doesNotExist();
+            assertThat(isRunning(pid(runtime))).as("the service runs").isTrue();
+        } finally {
+            hook.destroyForcibly();
+        }
     }
 
     @Test

@@ -412,16 +412,19 @@ public final class ConfigLoader {
             return fallback;
         }
         List<String> steps = new ArrayList<>();
+        boolean valid = true;
         for (int i = 0; i < list.size(); i++) {
             Object step = list.get(i);
             if (!(step instanceof String) || ((String) step).isBlank()) {
+                // Every bad entry at once, not only the first.
                 problems.add(new ConfigProblem(actions.keyPath("onFailure") + "[" + i + "]", "expected the name of a"
                         + " recovery action such as restart, rollback, isolate or notify, found " + Settings.describe(step)));
-                return fallback;
+                valid = false;
+            } else {
+                steps.add(((String) step).trim());
             }
-            steps.add(((String) step).trim());
         }
-        return steps;
+        return valid ? steps : fallback;
     }
 
     /** {@code global.recovery: {maxConcurrent}}: recovery actions in flight at once across the fleet. */
