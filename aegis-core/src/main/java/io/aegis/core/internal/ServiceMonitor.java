@@ -72,6 +72,12 @@ public final class ServiceMonitor {
 
     // Confined to the serial executor.
     private boolean cycleRunning;
+    /**
+     * While the first start of the workload is in flight: no check runs, since there is nothing to check yet (a
+     * fleet of processes launching together can take longer than the start period, and a check failing before
+     * its process exists must not count against it).
+     */
+    private boolean workloadStarting;
     private boolean closed;
     /** The scheduler's nanoTime() of the tick after the one that started the running cycle: retries end before it. */
     private long nextTickNanos;
@@ -269,10 +275,12 @@ public final class ServiceMonitor {
     // ---- workload ---------------------------------------------------------------------------------
 
     private void startWorkload() {
+        workloadStarting = true;
         Deadlines.<Throwable>call(() -> runtime.start().thenApply(started -> null), context.pluginCalls(),
                 runtimeDeadline, scheduler, error -> error,
                 () -> new TimeoutException("did not start within " + runtimeDeadline.toSeconds() + "s"))
                 .thenAccept(error -> runSerially(() -> {
+                    workloadStarting = false;
                     if (closed) {
                         return;
                     }
@@ -300,7 +308,7 @@ public final class ServiceMonitor {
     // ---- check cycles -----------------------------------------------------------------------------
 
     private void beginCycle(long nextTick, boolean onDemand) {
-        if (closed || coordinator.actionRunning()) {
+        if (closed || coordinator.actionRunning() || workloadStarting) {
             return;
         }
         if (cycleRunning) {

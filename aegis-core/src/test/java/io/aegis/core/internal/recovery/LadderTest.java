@@ -17,6 +17,7 @@ import io.aegis.api.WorkloadStatus;
 import io.aegis.core.RecoveryPolicy;
 import io.aegis.core.ServiceDefinition;
 import io.aegis.core.ServiceState;
+import io.aegis.core.event.CheckCompleted;
 import io.aegis.core.event.IncidentClosed;
 import io.aegis.core.event.OperatorAction;
 import io.aegis.core.event.RecoveryBudgetExhausted;
@@ -138,6 +139,24 @@ class LadderTest {
         assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.HEALTHY);
         assertThat(eventsOf(RecoveryConcluded.class)).extracting(RecoveryConcluded::outcome)
                 .containsExactly(RecoveryConcluded.Outcome.SUCCEEDED);
+    }
+
+    @Test
+    void noCheckCountsAgainstAWorkloadWhoseFirstStartIsStillInFlight() {
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        runtime.heldStart = started;
+        // startPeriod is zero here: a check failing before the process exists would make it UNHEALTHY at once
+        monitor = start(policy(), "restart");
+        scheduler.advance(Duration.ofSeconds(30));
+
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.STARTING);
+        assertThat(runtime.restarts).isZero();
+        assertThat(eventsOf(CheckCompleted.class)).as("nothing to check before the workload exists").isEmpty();
+
+        started.complete(null);
+        scheduler.advance(Duration.ofSeconds(2));
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.HEALTHY);
+        assertThat(runtime.restarts).isZero();
     }
 
     @Test
@@ -442,6 +461,8 @@ class LadderTest {
         volatile int isolations;
         volatile ServiceMonitor listener;
         volatile long pid = 42;
+        /** While set, a start completes only when this does. */
+        volatile CompletableFuture<Void> heldStart;
         /** While set, a restart completes only when this does (and then runs a new pid). */
         volatile CompletableFuture<Void> heldRestart;
 
@@ -459,6 +480,10 @@ class LadderTest {
 
         @Override
         public CompletionStage<Void> start() {
+            CompletableFuture<Void> held = heldStart;
+            if (held != null) {
+                return held.thenRun(() -> running = true);
+            }
             running = true;
             return CompletableFuture.completedFuture(null);
         }
