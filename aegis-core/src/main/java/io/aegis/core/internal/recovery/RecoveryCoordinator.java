@@ -262,6 +262,7 @@ public final class RecoveryCoordinator {
             incident = new Incident();
             incident.stopRepeating = flappingReason;
         }
+        incident.lastCause = cause;
         runCurrentStep(cause);
     }
 
@@ -438,7 +439,9 @@ public final class RecoveryCoordinator {
             return;
         }
         if (outcome.result() == ActionOutcome.Result.FAILED) {
-            log.warn("{}: {} failed: {}", name, step.name(), outcome.message());
+            // Built-in actions say "restart failed: ..." themselves; a plugin's message may not name its step.
+            log.warn("{}: {}", name, outcome.message().startsWith(step.name()) ? outcome.message()
+                    : step.name() + " failed: " + outcome.message());
             if (step.actsOnWorkload() && !paused) {
                 recover(outcome.message());
             }
@@ -523,13 +526,37 @@ public final class RecoveryCoordinator {
         Instant now = now();
         target.moveTo(ServiceState.ISOLATED, reason);
         context.bus().publish(new ServiceIsolated(name, now, reason));
-        log.error("{}: isolated: its workload is out of traffic and still running; automatic recovery stopped until"
-                + " Engine.reset(\"{}\"): {}", name, name, reason);
+        String workload = workloadAfterIsolation();
+        log.error("{}: isolated: its workload is out of traffic and {}; automatic recovery stopped until"
+                + " Engine.reset(\"{}\"): {}", name, workload, name, reason);
         context.alerts().raise(Alert.builder(ISOLATED_ALERT, name).severity(Severity.CRITICAL)
-                .summary(name + " is isolated (" + reason + "): its workload is out of traffic but still running, for"
-                        + " debugging, and Aegis will not recover it automatically. When it is fixed, bring it back"
+                .summary(name + " is isolated (" + reason + "): its workload is out of traffic and " + workload
+                        + ", and Aegis will not recover it automatically. When it is fixed, bring it back"
                         + " with Engine.reset(\"" + name + "\"), which restarts it under supervision.")
                 .startsAt(now).build());
+    }
+
+    /**
+     * How the isolated workload is, in words: kept running for debugging, or (it crashed meanwhile) not running;
+     * only from an answer the runtime already has, since this runs on the service's serial executor.
+     */
+    private String workloadAfterIsolation() {
+        String kept = "kept running, for debugging";
+        try {
+            CompletableFuture<WorkloadStatus> status = target.runtime().map(runtime -> runtime.status()
+                    .toCompletableFuture()).orElse(null);
+            if (status == null || !status.isDone() || status.isCompletedExceptionally()) {
+                return kept;
+            }
+            WorkloadStatus now = status.getNow(null);
+            if (now == null || now.isRunning()) {
+                return kept;
+            }
+            return "NOT running (" + now.describe().orElse(now.state().name().toLowerCase(java.util.Locale.ROOT))
+                    + "; Engine.reset starts it again)";
+        } catch (RuntimeException e) {
+            return kept;
+        }
     }
 
     // ---- verdicts ----------------------------------------------------------------------------------
@@ -600,7 +627,14 @@ public final class RecoveryCoordinator {
         context.bus().publish(new IncidentClosed(name, now(), step, detail));
     }
 
+    /**
+     * Why the incident's latest step ran: a workload exit leaves no failed check behind, so the last check result
+     * alone may describe a passing check from before the crash.
+     */
     private String incidentCause() {
+        if (incident != null && incident.lastCause != null) {
+            return incident.lastCause;
+        }
         return target.lastResult().map(ServiceStateMachine::describe).orElse("unhealthy");
     }
 
@@ -813,6 +847,11 @@ public final class RecoveryCoordinator {
 
     /** Isolates the service now: out of traffic, kept running, no automatic recovery until reset. */
     public CompletableFuture<Void> isolateNow(String reason) {
+        if (isolated) {
+            // Already out of traffic: running the hook and raising the critical alert again would only add noise.
+            log.info("{}: already isolated; nothing to do ({})", name, reason);
+            return CompletableFuture.completedFuture(null);
+        }
         operatorAction(OperatorAction.Kind.ISOLATE, reason);
         cancelPending();
         RuntimeAdapter runtime = target.runtime().orElseThrow();
@@ -898,6 +937,8 @@ public final class RecoveryCoordinator {
         private int attemptsAtStep;
         /** Why the repeating step must not repeat again (flapping), or null. */
         private String stopRepeating;
+        /** The cause the latest step was asked to recover from. */
+        private String lastCause;
     }
 
     /** A step that succeeded, waiting for the service to prove it is healthy. */

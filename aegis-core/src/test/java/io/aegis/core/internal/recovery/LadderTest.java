@@ -160,6 +160,36 @@ class LadderTest {
     }
 
     @Test
+    void anIsolationAlertSaysSoWhenTheWorkloadIsNotRunningAndNamesTheCrashNotAnOldPassingCheck() {
+        monitor = start(policy(), "isolate");
+        scheduler.advance(Duration.ofSeconds(3));
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.HEALTHY);
+
+        runtime.crash();
+        scheduler.advance(Duration.ofSeconds(1));
+
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.ISOLATED);
+        assertThat(alerts).filteredOn(alert -> alert.name().equals(RecoveryCoordinator.ISOLATED_ALERT)).singleElement()
+                .satisfies(alert -> assertThat(alert.summary()).contains("NOT running").contains("exited with code 1")
+                        .doesNotContain("kept running").doesNotContain("cause: healthy"));
+    }
+
+    @Test
+    void isolatingAnIsolatedServiceAgainDoesNothing() {
+        monitor = start(policy(), "restart");
+        scheduler.advance(Duration.ofSeconds(3));
+
+        for (int i = 0; i < 3; i++) {
+            monitor.withCoordinator(coordinator -> coordinator.isolateNow("draining by hand"));
+            scheduler.advance(Duration.ofSeconds(1));
+        }
+
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.ISOLATED);
+        assertThat(runtime.isolations).isEqualTo(1);
+        assertThat(alerts).filteredOn(alert -> alert.name().equals(RecoveryCoordinator.ISOLATED_ALERT)).hasSize(1);
+    }
+
+    @Test
     void restartsWaitOutTheirBackoffInVirtualTime() {
         runtime.badReleases.add("v2");
         monitor = start(RecoveryPolicy.custom().verifyWithin(VERIFY).backoff(Duration.ofMinutes(5), 2.0,
@@ -192,7 +222,7 @@ class LadderTest {
             assertThat(alerts).filteredOn(alert -> alert.severity() == Severity.CRITICAL).singleElement()
                     .satisfies(alert -> {
                         assertThat(alert.name()).isEqualTo(RecoveryCoordinator.ISOLATED_ALERT);
-                        assertThat(alert.summary()).contains("out of traffic but still running")
+                        assertThat(alert.summary()).contains("out of traffic and kept running")
                                 .contains("Engine.reset(\"api\")");
                     });
             assertThat(eventsOf(ServiceIsolated.class)).hasSize(1);
