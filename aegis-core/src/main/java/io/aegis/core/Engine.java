@@ -890,9 +890,12 @@ public final class Engine implements AutoCloseable {
             List<String> names = service.ladder();
             List<Ladder.Step> steps = new ArrayList<>();
             boolean complete = true;
+            // onFailure: [restartt] is reported at the list's element (its line and column), onFailure: restartt at the key
+            boolean listed = names.size() > 1 || service.actionSettings().raw("onFailure")
+                    .filter(List.class::isInstance).isPresent();
             for (int i = 0; i < names.size(); i++) {
                 String stepName = names.get(i);
-                String keyPath = service.actionSettings().keyPath("onFailure") + (names.size() == 1 ? "" : "[" + i + "]");
+                String keyPath = service.actionSettings().keyPath("onFailure") + (listed ? "[" + i + "]" : "");
                 Optional<RecoveryActionFactory> factory = plugins.action(stepName);
                 if (factory.isEmpty()) {
                     report.add(unknownType(keyPath, "recovery action", stepName, plugins.actionNames()));

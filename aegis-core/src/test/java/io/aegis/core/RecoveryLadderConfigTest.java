@@ -88,6 +88,18 @@ class RecoveryLadderConfigTest {
     }
 
     @Test
+    void anUnknownActionInAOneElementListIsReportedAtTheElement() throws Exception {
+        Path file = tempDir.resolve("aegis.yaml");
+        Files.writeString(file, SERVICE + "      onFailure: [restartt]\n");
+
+        assertThatThrownBy(() -> Engine.builder().metricsEnabled(false).config(file).build())
+                .isInstanceOf(InvalidConfigurationException.class)
+                .satisfies(e -> assertThat(((InvalidConfigurationException) e).errors()).singleElement()
+                        .asString().startsWith(file + ":7:19: services[0].actions.onFailure[0]: unknown recovery action"
+                                + " \"restartt\"").contains("did you mean \"restart\"?"));
+    }
+
+    @Test
     void aStepTheRuntimeCannotDoIsAConfigErrorNamingServiceStepAndRuntime() throws Exception {
         Path file = tempDir.resolve("aegis.yaml");
         Files.writeString(file, SERVICE + "      onFailure: [restart, rollback, isolate]\n");
