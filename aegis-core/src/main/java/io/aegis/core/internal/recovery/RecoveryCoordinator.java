@@ -99,6 +99,14 @@ public final class RecoveryCoordinator {
     private boolean recoverOnNextFailure;
     private boolean isolated;
     private boolean closed;
+    /**
+     * Whether the current step was counted (attemptsAtStep) but has not started yet: it waits out its backoff or
+     * for a fleet-wide permit. A wait given up (healthy again, pause, hold-back, isolation) did not run the step,
+     * so it must not count as run: a rollback that never ran would otherwise be skipped for isolate.
+     */
+    private boolean stepQueued;
+    /** Incremented by a person's reset: a step that started before it does not act on the service after it. */
+    private int generation;
 
     /**
      * Creates the coordinator of one service.
@@ -208,8 +216,10 @@ public final class RecoveryCoordinator {
             return;
         }
         if (!result.isPassing() && target.state() == ServiceState.RECOVERING && !running && !pending
-                && verifyUntil != null && now.isAfter(verifyUntil)
-                && target.consecutiveFailures() >= definition.failureThreshold()) {
+                && verifyUntil != null && now.isAfter(verifyUntil)) {
+            // Still RECOVERING (successThreshold passing checks in a row never came) and verifyWithin is over: the
+            // step did not help. Waiting for failureThreshold failures in a row as well would never end for a
+            // service that fails every other check.
             recover("not healthy " + Durations.format(policy.verifyWithin()) + " after recovery: "
                     + ServiceStateMachine.describe(result));
         }
@@ -278,6 +288,7 @@ public final class RecoveryCoordinator {
                     giveUpOrEscalate(step, last, cause, "isolate failed");
                     return;
                 }
+                stepQueued = true;
                 dispatch(step, ++incident.attemptsAtStep, cause);
                 return;
             case ONCE:
@@ -287,6 +298,7 @@ public final class RecoveryCoordinator {
                     return;
                 }
                 incident.attemptsAtStep++;
+                stepQueued = true;
                 target.moveTo(ServiceState.RECOVERING, cause);
                 dispatch(step, 1, cause);
                 return;
@@ -324,6 +336,7 @@ public final class RecoveryCoordinator {
         }
         RecoveryTracker.Proceed proceed = (RecoveryTracker.Proceed) decision;
         incident.attemptsAtStep++;
+        stepQueued = true;
         target.moveTo(ServiceState.RECOVERING, cause);
         if (proceed.delay().isZero()) {
             dispatch(step, proceed.attempt(), cause);
@@ -406,7 +419,9 @@ public final class RecoveryCoordinator {
 
     private void execute(Ladder.Step step, int attempt, String cause) {
         running = true;
+        stepQueued = false;
         exitDuringRecovery = null;
+        int startedIn = generation;
         int stepNumber = incident == null ? 1 : incident.step + 1;
         context.bus().publish(new RecoveryStarted(name, now(), step.name(), attempt, cause, stepNumber));
         if (quietWhileFlapping(step)) {
@@ -420,11 +435,11 @@ public final class RecoveryCoordinator {
                 actionDeadline, scheduler,
                 error -> ActionOutcome.failed(step.name() + " failed: " + Deadlines.describe(error)),
                 () -> ActionOutcome.failed(step.name() + " did not finish within " + Durations.format(actionDeadline)))
-                .thenAccept(outcome -> runSerially(() -> finished(step, attempt, outcome != null ? outcome
+                .thenAccept(outcome -> runSerially(() -> finished(step, attempt, startedIn, outcome != null ? outcome
                         : ActionOutcome.failed(step.name() + " completed without an outcome"))));
     }
 
-    private void finished(Ladder.Step step, int attempt, ActionOutcome outcome) {
+    private void finished(Ladder.Step step, int attempt, int startedIn, ActionOutcome outcome) {
         running = false;
         Instant now = now();
         context.bus().publish(new RecoveryFinished(name, now, step.name(), attempt, outcome));
@@ -436,6 +451,13 @@ public final class RecoveryCoordinator {
             conclude(step.name(), attempt, verdictOf(outcome.result()), outcome.message());
         }
         if (closed) {
+            return;
+        }
+        if (startedIn != generation) {
+            // A person reset the service while this step ran: the reset started it over, the step's result is moot
+            // (an isolation that ends after the reset must not isolate the service again).
+            log.info("{}: {} ended after a reset; its outcome is not acted on: {}", name, step.name(),
+                    outcome.message());
             return;
         }
         if (outcome.result() == ActionOutcome.Result.FAILED) {
@@ -507,6 +529,10 @@ public final class RecoveryCoordinator {
     /** A notify (or ignore) step ran: the ladder moves on, or, at its end after an escalation, gives up. */
     private void afterNotice() {
         if (incident == null || target.state() == ServiceState.HEALTHY || target.state() == ServiceState.DEGRADED) {
+            return;
+        }
+        if (paused || isolated || inhibitedBy != null) {
+            // Paused, isolated or held back while the notice ran: no next step now (resume or lift judges it again).
             return;
         }
         if (!ladder.isLast(incident.step)) {
@@ -805,6 +831,7 @@ public final class RecoveryCoordinator {
      */
     public CompletableFuture<Void> reset(String reason) {
         operatorAction(OperatorAction.Kind.RESET, reason);
+        generation++;
         cancelPending();
         closeIncident("reset by a person: " + reason);
         tracker.reset();
@@ -855,8 +882,15 @@ public final class RecoveryCoordinator {
         operatorAction(OperatorAction.Kind.ISOLATE, reason);
         cancelPending();
         RuntimeAdapter runtime = target.runtime().orElseThrow();
+        int askedIn = generation;
         return runtimeCall(runtime::isolate, "isolate").thenApply(ignored -> {
-            runSerially(() -> isolate("isolated by a person: " + reason));
+            runSerially(() -> {
+                if (askedIn == generation && !closed) {
+                    isolate("isolated by a person: " + reason);
+                } else {
+                    log.info("{}: the isolation asked for ({}) ended after a reset; not isolating", name, reason);
+                }
+            });
             return null;
         });
     }
@@ -883,6 +917,10 @@ public final class RecoveryCoordinator {
     // ---- plumbing ----------------------------------------------------------------------------------
 
     private void cancelPending() {
+        if (stepQueued && !running && incident != null && incident.attemptsAtStep > 0) {
+            incident.attemptsAtStep--; // given up before it ran: it did not run
+        }
+        stepQueued = false;
         pending = false;
         attributing = null;
         cancel(pendingDelay);
