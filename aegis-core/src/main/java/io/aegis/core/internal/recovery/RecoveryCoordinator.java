@@ -458,6 +458,11 @@ public final class RecoveryCoordinator {
             // (an isolation that ends after the reset must not isolate the service again).
             log.info("{}: {} ended after a reset; its outcome is not acted on: {}", name, step.name(),
                     outcome.message());
+            if (verified && outcome.result() == ActionOutcome.Result.SUCCEEDED) {
+                // Every step that started gets its verdict (aegis_recoveries_total): not verified, the reset took over.
+                conclude(step.name(), attempt, RecoveryConcluded.Outcome.SKIPPED, "a person reset the service while "
+                        + step.name() + " ran");
+            }
             return;
         }
         if (outcome.result() == ActionOutcome.Result.FAILED) {
