@@ -105,6 +105,8 @@ public final class RecoveryCoordinator {
      * so it must not count as run: a rollback that never ran would otherwise be skipped for isolate.
      */
     private boolean stepQueued;
+    /** Whether that queued step also took a place in the budget ({@link RecoveryTracker#next}): restart does. */
+    private boolean queuedInBudget;
     /** Incremented by a person's reset: a step that started before it does not act on the service after it. */
     private int generation;
 
@@ -337,6 +339,7 @@ public final class RecoveryCoordinator {
         RecoveryTracker.Proceed proceed = (RecoveryTracker.Proceed) decision;
         incident.attemptsAtStep++;
         stepQueued = true;
+        queuedInBudget = true;
         target.moveTo(ServiceState.RECOVERING, cause);
         if (proceed.delay().isZero()) {
             dispatch(step, proceed.attempt(), cause);
@@ -420,6 +423,7 @@ public final class RecoveryCoordinator {
     private void execute(Ladder.Step step, int attempt, String cause) {
         running = true;
         stepQueued = false;
+        queuedInBudget = false;
         exitDuringRecovery = null;
         int startedIn = generation;
         int stepNumber = incident == null ? 1 : incident.step + 1;
@@ -922,10 +926,17 @@ public final class RecoveryCoordinator {
     // ---- plumbing ----------------------------------------------------------------------------------
 
     private void cancelPending() {
-        if (stepQueued && !running && incident != null && incident.attemptsAtStep > 0) {
-            incident.attemptsAtStep--; // given up before it ran: it did not run
+        if (stepQueued && !running) {
+            // Given up before it ran: it did not run, and must count neither as run nor against the budget.
+            if (incident != null && incident.attemptsAtStep > 0) {
+                incident.attemptsAtStep--;
+            }
+            if (queuedInBudget) {
+                tracker.notRun();
+            }
         }
         stepQueued = false;
+        queuedInBudget = false;
         pending = false;
         attributing = null;
         cancel(pendingDelay);

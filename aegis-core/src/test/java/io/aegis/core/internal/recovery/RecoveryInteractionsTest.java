@@ -148,6 +148,24 @@ class RecoveryInteractionsTest {
         assertThat(permits.inFlight()).isZero();
     }
 
+    @Test
+    void aRestartGivenUpWhileItWaitedForAPermitDoesNotSpendTheBudget() {
+        RecoveryPermits permits = new RecoveryPermits(1);
+        monitor = start(defaults(), policy().budget(1, Duration.ofHours(1)), permits, "restart");
+        scheduler.advance(INTERVAL);
+        RecoveryPermits.Ticket held = permits.request(granted -> { });
+        runtime.crash(); // the restart waits for the permit
+
+        control(coordinator -> coordinator.pause("looking at it"));
+        control(coordinator -> coordinator.resume("not my problem after all"));
+        held.release();
+        scheduler.advance(Duration.ofMinutes(1));
+
+        assertThat(runtime.restarts).as("the one restart the budget allows runs").isEqualTo(1);
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.HEALTHY);
+        assertThat(firing()).extracting(Alert::name).doesNotContain(RecoveryCoordinator.BUDGET_ALERT);
+    }
+
     // ---- verification ---------------------------------------------------------------------------------
 
     @Test
