@@ -83,6 +83,9 @@ public final class RecoveryCoordinator {
     private boolean running;
     private AwaitingVerdict awaiting;
     private Instant verifyUntil;
+    /** Failing checks since {@link #failuresCountedAfter} (the verifyUntil they were counted after) passed. */
+    private int failuresAfterVerify;
+    private Instant failuresCountedAfter;
     private WorkloadStatus exitDuringRecovery;
     private Instant healthySince;
     private Scheduler.Task incidentEnd;
@@ -218,13 +221,25 @@ public final class RecoveryCoordinator {
             return;
         }
         if (!result.isPassing() && target.state() == ServiceState.RECOVERING && !running && !pending
-                && verifyUntil != null && now.isAfter(verifyUntil)) {
-            // Still RECOVERING (successThreshold passing checks in a row never came) and verifyWithin is over: the
-            // step did not help. Waiting for failureThreshold failures in a row as well would never end for a
-            // service that fails every other check.
+                && verifyUntil != null && now.isAfter(verifyUntil) && failedAfterVerifyWithin()) {
             recover("not healthy " + Durations.format(policy.verifyWithin()) + " after recovery: "
                     + ServiceStateMachine.describe(result));
         }
+    }
+
+    /**
+     * Counts a failing check after {@code verifyUntil} (the service still RECOVERING): whether there were
+     * {@code failureThreshold} of them, in a row or not. In a row only, a service that fails every other check
+     * (never {@code successThreshold} passes in a row either) would stay RECOVERING forever, its ladder stalled.
+     */
+    private boolean failedAfterVerifyWithin() {
+        if (!verifyUntil.equals(failuresCountedAfter)) {
+            failuresCountedAfter = verifyUntil;
+            failuresAfterVerify = 0;
+        }
+        failuresAfterVerify++;
+        return failuresAfterVerify >= definition.failureThreshold()
+                || target.consecutiveFailures() >= definition.failureThreshold();
     }
 
     /** The workload ended without being asked to (the monitor has published and logged it). */
@@ -875,8 +890,24 @@ public final class RecoveryCoordinator {
         operatorAction(OperatorAction.Kind.RESTART, reason);
         RuntimeAdapter runtime = target.runtime().orElseThrow();
         log.info("{}: restarting at a person's request ({})", name, reason);
+        boolean standsForQueuedRestart = pending && stepQueued && incident != null
+                && ladder.step(incident.step).kind() == Ladder.Kind.REPEAT;
+        if (standsForQueuedRestart) {
+            // The ladder's restart waits (backoff or permit): this restart is that attempt, not one more after it.
+            log.info("{}: the restart asked for stands for the {} the ladder was waiting to run", name,
+                    ladder.step(incident.step).name());
+            stepQueued = false;
+            queuedInBudget = false;
+            cancelPending();
+            verifyUntil = now().plus(max(policy.verifyWithin(), definition.startPeriod()));
+        }
         return runtimeCall(runtime::restart, "restart").thenApply(ignored -> {
-            runSerially(() -> target.workloadRestarted("restarted by a person"));
+            runSerially(() -> {
+                target.workloadRestarted("restarted by a person");
+                if (standsForQueuedRestart && verifyUntil != null) {
+                    verifyUntil = now().plus(max(policy.verifyWithin(), definition.startPeriod()));
+                }
+            });
             return null;
         });
     }

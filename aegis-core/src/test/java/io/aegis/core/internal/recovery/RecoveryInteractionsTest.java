@@ -166,6 +166,28 @@ class RecoveryInteractionsTest {
         assertThat(firing()).extracting(Alert::name).doesNotContain(RecoveryCoordinator.BUDGET_ALERT);
     }
 
+    @Test
+    void aPersonsRestartWhileTheLaddersRestartWaitsForAPermitStandsForItAndIsVerified() {
+        RecoveryPermits permits = new RecoveryPermits(1);
+        monitor = start(defaults(), policy().restartAttempts(1), permits, "restart", "rollback");
+        scheduler.advance(INTERVAL);
+        RecoveryPermits.Ticket held = permits.request(granted -> { });
+        runtime.badReleases.add("v2");
+        scheduler.advance(INTERVAL); // fails: the ladder's restart waits for the permit
+
+        monitor.withCoordinator(coordinator -> coordinator.restartNow("restarting it by hand"));
+        scheduler.advance(INTERVAL);
+        assertThat(runtime.restarts).isEqualTo(1);
+        held.release();
+        scheduler.advance(Duration.ofMinutes(1));
+
+        assertThat(eventsOf(RecoveryStarted.class)).extracting(RecoveryStarted::action)
+                .as("not restarted twice; the person's restart did not help within verifyWithin: the next step")
+                .containsExactly("rollback");
+        assertThat(runtime.restarts).isEqualTo(1);
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.HEALTHY);
+    }
+
     // ---- verification ---------------------------------------------------------------------------------
 
     @Test
