@@ -82,6 +82,17 @@ public final class RecoveryTracker {
         return new Proceed(attempts, delayBefore(attempts));
     }
 
+    /**
+     * The recovery last allowed by {@link #next} did not run after all (given up while it waited for its backoff or
+     * a fleet-wide permit): it neither counts against the budget nor lengthens the backoff.
+     */
+    public void notRun() {
+        if (attempts > 0) {
+            attempts--;
+        }
+        recoveriesInWindow.pollLast();
+    }
+
     /** Recoveries since the service was last stably healthy. */
     public int attempts() {
         return attempts;

@@ -63,6 +63,10 @@ public final class FlappingOverlay {
     private boolean flapping;
     private Scheduler.Task calmCheck;
     private boolean closed;
+    /** Why the service flaps (the alert's words), while it does. */
+    private String flappingWhy;
+    /** Whether the flapping alert of this episode was raised (it is held while paused or held back). */
+    private boolean alertRaised;
 
     /**
      * The overlay of one service.
@@ -112,6 +116,7 @@ public final class FlappingOverlay {
         }
         FlapDetector.Transition verdict = detector.onStateChange(t.from(), t.to(), now);
         if (flapping) {
+            raiseUnlessHeld(now);
             if (verdict == FlapDetector.Transition.STOPPED) {
                 // The calm check did not run in time (the change came at the very instant): calm before this change.
                 calm(t.from(), now);
@@ -145,18 +150,39 @@ public final class FlappingOverlay {
         log.warn("{}: {} -> FLAPPING ({}); recovery escalates instead of repeating, and per-flap alerts are held"
                 + " until it has not changed state for {}", name, from, why, Durations.format(policy.window()));
         context.bus().publish(new StateChanged(name, now, from, ServiceState.FLAPPING, why));
-        context.alerts().raise(Alert.builder(ALERT_NAME, name).severity(Severity.CRITICAL)
-                .summary(name + " is flapping: it " + why + ". Automatic recovery moves on to the next step of its"
-                        + " ladder instead of repeating, and no further alert is raised per flap; this one resolves"
-                        + " once the service has not changed state for " + Durations.format(policy.window()) + ".")
-                .startsAt(now).build());
+        flappingWhy = why;
+        alertRaised = false;
+        raiseUnlessHeld(now);
         coordinator.flappingStarted("flapping: " + why);
         scheduleCalmCheck(now);
+    }
+
+    /**
+     * Raises the one flapping alert of this episode, unless alerts are held: a person paused the service
+     * (maintenance: no alerts) or its failures are a dependency's doing (its alerts are held back). Once that ends,
+     * the next change while it still flaps raises it.
+     */
+    private void raiseUnlessHeld(Instant now) {
+        if (alertRaised || flappingWhy == null) {
+            return;
+        }
+        if (coordinator.paused() || coordinator.heldBackBy().isPresent()) {
+            log.debug("{}: flapping alert held ({})", name, coordinator.paused() ? "paused"
+                    : coordinator.heldBackBy().get());
+            return;
+        }
+        alertRaised = true;
+        context.alerts().raise(Alert.builder(ALERT_NAME, name).severity(Severity.CRITICAL)
+                .summary(name + " is flapping: it " + flappingWhy + ". Automatic recovery moves on to the next step of"
+                        + " its ladder instead of repeating, and no further alert is raised per flap; this one resolves"
+                        + " once the service has not changed state for " + Durations.format(policy.window()) + ".")
+                .startsAt(now).build());
     }
 
     /** Calm for a whole window: the published state is the state machine's again. */
     private void calm(ServiceState state, Instant now) {
         flapping = false;
+        flappingWhy = null;
         cancelCalmCheck();
         String why = "no state change for " + Durations.format(policy.window());
         snapshot.run();
@@ -174,6 +200,7 @@ public final class FlappingOverlay {
     /** The service moved to a state that ends flapping at once (FAILED, ISOLATED, a reset, shutdown). */
     private void end(ServiceState to, String cause, Instant now) {
         flapping = false;
+        flappingWhy = null;
         cancelCalmCheck();
         detector = new FlapDetector(policy);
         if (to == ServiceState.FAILED || to == ServiceState.ISOLATED) {

@@ -83,6 +83,9 @@ public final class RecoveryCoordinator {
     private boolean running;
     private AwaitingVerdict awaiting;
     private Instant verifyUntil;
+    /** Failing checks since {@link #failuresCountedAfter} (the verifyUntil they were counted after) passed. */
+    private int failuresAfterVerify;
+    private Instant failuresCountedAfter;
     private WorkloadStatus exitDuringRecovery;
     private Instant healthySince;
     private Scheduler.Task incidentEnd;
@@ -99,6 +102,16 @@ public final class RecoveryCoordinator {
     private boolean recoverOnNextFailure;
     private boolean isolated;
     private boolean closed;
+    /**
+     * Whether the current step was counted (attemptsAtStep) but has not started yet: it waits out its backoff or
+     * for a fleet-wide permit. A wait given up (healthy again, pause, hold-back, isolation) did not run the step,
+     * so it must not count as run: a rollback that never ran would otherwise be skipped for isolate.
+     */
+    private boolean stepQueued;
+    /** Whether that queued step also took a place in the budget ({@link RecoveryTracker#next}): restart does. */
+    private boolean queuedInBudget;
+    /** Incremented by a person's reset: a step that started before it does not act on the service after it. */
+    private int generation;
 
     /**
      * Creates the coordinator of one service.
@@ -208,11 +221,25 @@ public final class RecoveryCoordinator {
             return;
         }
         if (!result.isPassing() && target.state() == ServiceState.RECOVERING && !running && !pending
-                && verifyUntil != null && now.isAfter(verifyUntil)
-                && target.consecutiveFailures() >= definition.failureThreshold()) {
+                && verifyUntil != null && now.isAfter(verifyUntil) && failedAfterVerifyWithin()) {
             recover("not healthy " + Durations.format(policy.verifyWithin()) + " after recovery: "
                     + ServiceStateMachine.describe(result));
         }
+    }
+
+    /**
+     * Counts a failing check after {@code verifyUntil} (the service still RECOVERING): whether there were
+     * {@code failureThreshold} of them, in a row or not. In a row only, a service that fails every other check
+     * (never {@code successThreshold} passes in a row either) would stay RECOVERING forever, its ladder stalled.
+     */
+    private boolean failedAfterVerifyWithin() {
+        if (!verifyUntil.equals(failuresCountedAfter)) {
+            failuresCountedAfter = verifyUntil;
+            failuresAfterVerify = 0;
+        }
+        failuresAfterVerify++;
+        return failuresAfterVerify >= definition.failureThreshold()
+                || target.consecutiveFailures() >= definition.failureThreshold();
     }
 
     /** The workload ended without being asked to (the monitor has published and logged it). */
@@ -278,6 +305,7 @@ public final class RecoveryCoordinator {
                     giveUpOrEscalate(step, last, cause, "isolate failed");
                     return;
                 }
+                stepQueued = true;
                 dispatch(step, ++incident.attemptsAtStep, cause);
                 return;
             case ONCE:
@@ -287,6 +315,7 @@ public final class RecoveryCoordinator {
                     return;
                 }
                 incident.attemptsAtStep++;
+                stepQueued = true;
                 target.moveTo(ServiceState.RECOVERING, cause);
                 dispatch(step, 1, cause);
                 return;
@@ -324,6 +353,8 @@ public final class RecoveryCoordinator {
         }
         RecoveryTracker.Proceed proceed = (RecoveryTracker.Proceed) decision;
         incident.attemptsAtStep++;
+        stepQueued = true;
+        queuedInBudget = true;
         target.moveTo(ServiceState.RECOVERING, cause);
         if (proceed.delay().isZero()) {
             dispatch(step, proceed.attempt(), cause);
@@ -406,7 +437,10 @@ public final class RecoveryCoordinator {
 
     private void execute(Ladder.Step step, int attempt, String cause) {
         running = true;
+        stepQueued = false;
+        queuedInBudget = false;
         exitDuringRecovery = null;
+        int startedIn = generation;
         int stepNumber = incident == null ? 1 : incident.step + 1;
         context.bus().publish(new RecoveryStarted(name, now(), step.name(), attempt, cause, stepNumber));
         if (quietWhileFlapping(step)) {
@@ -420,11 +454,11 @@ public final class RecoveryCoordinator {
                 actionDeadline, scheduler,
                 error -> ActionOutcome.failed(step.name() + " failed: " + Deadlines.describe(error)),
                 () -> ActionOutcome.failed(step.name() + " did not finish within " + Durations.format(actionDeadline)))
-                .thenAccept(outcome -> runSerially(() -> finished(step, attempt, outcome != null ? outcome
+                .thenAccept(outcome -> runSerially(() -> finished(step, attempt, startedIn, outcome != null ? outcome
                         : ActionOutcome.failed(step.name() + " completed without an outcome"))));
     }
 
-    private void finished(Ladder.Step step, int attempt, ActionOutcome outcome) {
+    private void finished(Ladder.Step step, int attempt, int startedIn, ActionOutcome outcome) {
         running = false;
         Instant now = now();
         context.bus().publish(new RecoveryFinished(name, now, step.name(), attempt, outcome));
@@ -436,6 +470,18 @@ public final class RecoveryCoordinator {
             conclude(step.name(), attempt, verdictOf(outcome.result()), outcome.message());
         }
         if (closed) {
+            return;
+        }
+        if (startedIn != generation) {
+            // A person reset the service while this step ran: the reset started it over, the step's result is moot
+            // (an isolation that ends after the reset must not isolate the service again).
+            log.info("{}: {} ended after a reset; its outcome is not acted on: {}", name, step.name(),
+                    outcome.message());
+            if (verified && outcome.result() == ActionOutcome.Result.SUCCEEDED) {
+                // Every step that started gets its verdict (aegis_recoveries_total): not verified, the reset took over.
+                conclude(step.name(), attempt, RecoveryConcluded.Outcome.SKIPPED, "a person reset the service while "
+                        + step.name() + " ran");
+            }
             return;
         }
         if (outcome.result() == ActionOutcome.Result.FAILED) {
@@ -507,6 +553,10 @@ public final class RecoveryCoordinator {
     /** A notify (or ignore) step ran: the ladder moves on, or, at its end after an escalation, gives up. */
     private void afterNotice() {
         if (incident == null || target.state() == ServiceState.HEALTHY || target.state() == ServiceState.DEGRADED) {
+            return;
+        }
+        if (paused || isolated || inhibitedBy != null) {
+            // Paused, isolated or held back while the notice ran: no next step now (resume or lift judges it again).
             return;
         }
         if (!ladder.isLast(incident.step)) {
@@ -805,6 +855,7 @@ public final class RecoveryCoordinator {
      */
     public CompletableFuture<Void> reset(String reason) {
         operatorAction(OperatorAction.Kind.RESET, reason);
+        generation++;
         cancelPending();
         closeIncident("reset by a person: " + reason);
         tracker.reset();
@@ -839,8 +890,24 @@ public final class RecoveryCoordinator {
         operatorAction(OperatorAction.Kind.RESTART, reason);
         RuntimeAdapter runtime = target.runtime().orElseThrow();
         log.info("{}: restarting at a person's request ({})", name, reason);
+        boolean standsForQueuedRestart = pending && stepQueued && incident != null
+                && ladder.step(incident.step).kind() == Ladder.Kind.REPEAT;
+        if (standsForQueuedRestart) {
+            // The ladder's restart waits (backoff or permit): this restart is that attempt, not one more after it.
+            log.info("{}: the restart asked for stands for the {} the ladder was waiting to run", name,
+                    ladder.step(incident.step).name());
+            stepQueued = false;
+            queuedInBudget = false;
+            cancelPending();
+            verifyUntil = now().plus(max(policy.verifyWithin(), definition.startPeriod()));
+        }
         return runtimeCall(runtime::restart, "restart").thenApply(ignored -> {
-            runSerially(() -> target.workloadRestarted("restarted by a person"));
+            runSerially(() -> {
+                target.workloadRestarted("restarted by a person");
+                if (standsForQueuedRestart && verifyUntil != null) {
+                    verifyUntil = now().plus(max(policy.verifyWithin(), definition.startPeriod()));
+                }
+            });
             return null;
         });
     }
@@ -855,8 +922,15 @@ public final class RecoveryCoordinator {
         operatorAction(OperatorAction.Kind.ISOLATE, reason);
         cancelPending();
         RuntimeAdapter runtime = target.runtime().orElseThrow();
+        int askedIn = generation;
         return runtimeCall(runtime::isolate, "isolate").thenApply(ignored -> {
-            runSerially(() -> isolate("isolated by a person: " + reason));
+            runSerially(() -> {
+                if (askedIn == generation && !closed) {
+                    isolate("isolated by a person: " + reason);
+                } else {
+                    log.info("{}: the isolation asked for ({}) ended after a reset; not isolating", name, reason);
+                }
+            });
             return null;
         });
     }
@@ -883,6 +957,17 @@ public final class RecoveryCoordinator {
     // ---- plumbing ----------------------------------------------------------------------------------
 
     private void cancelPending() {
+        if (stepQueued && !running) {
+            // Given up before it ran: it did not run, and must count neither as run nor against the budget.
+            if (incident != null && incident.attemptsAtStep > 0) {
+                incident.attemptsAtStep--;
+            }
+            if (queuedInBudget) {
+                tracker.notRun();
+            }
+        }
+        stepQueued = false;
+        queuedInBudget = false;
         pending = false;
         attributing = null;
         cancel(pendingDelay);

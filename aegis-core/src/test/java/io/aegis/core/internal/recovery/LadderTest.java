@@ -495,6 +495,8 @@ class LadderTest {
         volatile CompletableFuture<Void> heldStart;
         /** While set, a restart completes only when this does (and then runs a new pid). */
         volatile CompletableFuture<Void> heldRestart;
+        /** While set, an isolation completes only when this does. */
+        volatile CompletableFuture<Void> heldIsolate;
 
         HealthChecker checker() {
             return context -> CompletableFuture.completedFuture(running && !badReleases.contains(release)
@@ -549,7 +551,8 @@ class LadderTest {
         @Override
         public CompletionStage<Void> isolate() {
             isolations++;
-            return CompletableFuture.completedFuture(null);
+            CompletableFuture<Void> held = heldIsolate;
+            return held != null ? held : CompletableFuture.completedFuture(null);
         }
 
         @Override
