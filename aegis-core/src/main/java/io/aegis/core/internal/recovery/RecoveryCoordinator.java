@@ -81,6 +81,8 @@ public final class RecoveryCoordinator {
     /** The fleet-wide permit asked for (while pending) or held (while running). */
     private RecoveryPermits.Ticket ticket;
     private boolean running;
+    /** Whether the step running now acts on the workload (restart, rollback, isolate), not only notifies. */
+    private boolean runningOnWorkload;
     private AwaitingVerdict awaiting;
     private Instant verifyUntil;
     /** Failing checks since {@link #failuresCountedAfter} (the verifyUntil they were counted after) passed. */
@@ -437,6 +439,7 @@ public final class RecoveryCoordinator {
 
     private void execute(Ladder.Step step, int attempt, String cause) {
         running = true;
+        runningOnWorkload = step.actsOnWorkload();
         stepQueued = false;
         queuedInBudget = false;
         exitDuringRecovery = null;
@@ -460,6 +463,7 @@ public final class RecoveryCoordinator {
 
     private void finished(Ladder.Step step, int attempt, int startedIn, ActionOutcome outcome) {
         running = false;
+        runningOnWorkload = false;
         Instant now = now();
         context.bus().publish(new RecoveryFinished(name, now, step.name(), attempt, outcome));
         // After the event: counted from events, recoveries in flight never exceed the fleet-wide limit.
@@ -918,6 +922,11 @@ public final class RecoveryCoordinator {
             // Already out of traffic: running the hook and raising the critical alert again would only add noise.
             log.info("{}: already isolated; nothing to do ({})", name, reason);
             return CompletableFuture.completedFuture(null);
+        }
+        if (running && runningOnWorkload) {
+            // A restart or rollback in flight would bring the workload back into traffic right after the drain.
+            return CompletableFuture.failedFuture(new IllegalStateException(name + ": a recovery action is running;"
+                    + " try again when it has ended"));
         }
         operatorAction(OperatorAction.Kind.ISOLATE, reason);
         cancelPending();

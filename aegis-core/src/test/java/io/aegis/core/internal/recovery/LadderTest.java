@@ -1,6 +1,7 @@
 package io.aegis.core.internal.recovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
@@ -172,6 +173,27 @@ class LadderTest {
         assertThat(alerts).filteredOn(alert -> alert.name().equals(RecoveryCoordinator.ISOLATED_ALERT)).singleElement()
                 .satisfies(alert -> assertThat(alert.summary()).contains("NOT running").contains("exited with code 1")
                         .doesNotContain("kept running").doesNotContain("cause: healthy"));
+    }
+
+    @Test
+    void isolatingByHandWhileARestartRunsIsRefusedAndChangesNothing() {
+        monitor = start(policy(), "restart");
+        scheduler.advance(Duration.ofSeconds(3));
+        CompletableFuture<Void> restartDone = new CompletableFuture<>();
+        runtime.heldRestart = restartDone;
+        runtime.crash();
+        scheduler.advance(Duration.ofSeconds(1));
+        assertThat(runtime.restarts).isEqualTo(1);
+
+        CompletableFuture<Void> isolating = monitor.withCoordinator(coordinator -> coordinator.isolateNow("drain"));
+        scheduler.advance(Duration.ofSeconds(1));
+
+        assertThat(isolating).isCompletedExceptionally();
+        assertThatThrownBy(isolating::join).hasMessageContaining("a recovery action is running");
+        assertThat(runtime.isolations).isZero();
+        restartDone.complete(null);
+        scheduler.advance(Duration.ofSeconds(2));
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.HEALTHY);
     }
 
     @Test
