@@ -69,9 +69,7 @@ class DependsOnIT {
 
     /** db and api, both the demo service, checked every 200ms; api dependsOn db and is restarted, then notified. */
     private void writeConfig() {
-        String java = "%s, -Xmx64m, -XX:+UseSerialGC, -XX:TieredStopAtLevel=1, -Xshare:auto, -jar, %s"
-                .formatted(TestConfigs.quote(AegisProcess.java().toString()),
-                        TestConfigs.quote(AegisProcess.demoJar().toString()));
+        String java = TestConfigs.demoCommand();
         TestConfigs.write(dir, "aegis.yaml", """
                 global:
                   metricsPort: %d

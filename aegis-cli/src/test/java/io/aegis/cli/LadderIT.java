@@ -123,9 +123,7 @@ class LadderIT {
      * block.
      */
     private void writeConfig(boolean rollbackUnhealthy, String moreRuntime) {
-        String java = "%s, -Xmx64m, -XX:+UseSerialGC, -XX:TieredStopAtLevel=1, -Xshare:auto, -jar, %s, --port=%d"
-                .formatted(TestConfigs.quote(AegisProcess.java().toString()),
-                        TestConfigs.quote(AegisProcess.demoJar().toString()), demoPort);
+        String java = TestConfigs.demoCommand() + ", --port=" + demoPort;
         TestConfigs.write(dir, "aegis.yaml", """
                 global:
                   metricsPort: %d
