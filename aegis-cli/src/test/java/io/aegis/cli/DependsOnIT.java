@@ -2,14 +2,8 @@ package io.aegis.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,26 +23,21 @@ class DependsOnIT {
     private int dbPort;
     private int apiPort;
     private int metricsPort;
-    private HttpServer receiver;
-    private final List<String> payloads = new CopyOnWriteArrayList<>();
+    private WebhookReceiver receiver;
+    private List<String> payloads;
 
     @BeforeEach
-    void startWebhookReceiver() throws IOException {
+    void startWebhookReceiver() {
         dbPort = Loopback.freePort();
         apiPort = Loopback.freePort();
         metricsPort = Loopback.freePort();
-        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        receiver.createContext("/hook", exchange -> {
-            payloads.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        receiver.start();
+        receiver = WebhookReceiver.start();
+        payloads = receiver.payloads();
     }
 
     @AfterEach
     void stopWebhookReceiver() {
-        receiver.stop(0);
+        receiver.close();
     }
 
     @Test
@@ -80,9 +69,7 @@ class DependsOnIT {
 
     /** db and api, both the demo service, checked every 200ms; api dependsOn db and is restarted, then notified. */
     private void writeConfig() {
-        String java = "%s, -Xmx64m, -XX:+UseSerialGC, -XX:TieredStopAtLevel=1, -Xshare:auto, -jar, %s"
-                .formatted(TestConfigs.quote(AegisProcess.java().toString()),
-                        TestConfigs.quote(AegisProcess.demoJar().toString()));
+        String java = TestConfigs.demoCommand();
         TestConfigs.write(dir, "aegis.yaml", """
                 global:
                   metricsPort: %d
@@ -121,6 +108,6 @@ class DependsOnIT {
                     endpoint: http://127.0.0.1:%d/hook
                 """.formatted(metricsPort, dbPort, java, dbPort, TestConfigs.quote(dir.resolve("db.log").toString()),
                 dbPort, java, apiPort, TestConfigs.quote(dir.resolve("api.log").toString()),
-                receiver.getAddress().getPort()));
+                receiver.port()));
     }
 }

@@ -2,16 +2,11 @@ package io.aegis.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -38,25 +33,20 @@ class LadderIT {
 
     private int demoPort;
     private int metricsPort;
-    private HttpServer receiver;
-    private final List<String> payloads = new CopyOnWriteArrayList<>();
+    private WebhookReceiver receiver;
+    private List<String> payloads;
 
     @BeforeEach
-    void startWebhookReceiver() throws IOException {
+    void startWebhookReceiver() {
         demoPort = Loopback.freePort();
         metricsPort = Loopback.freePort();
-        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        receiver.createContext("/hook", exchange -> {
-            payloads.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        receiver.start();
+        receiver = WebhookReceiver.start();
+        payloads = receiver.payloads();
     }
 
     @AfterEach
     void stopWebhookReceiver() {
-        receiver.stop(0);
+        receiver.close();
     }
 
     @Test
@@ -133,9 +123,7 @@ class LadderIT {
      * block.
      */
     private void writeConfig(boolean rollbackUnhealthy, String moreRuntime) {
-        String java = "%s, -Xmx64m, -XX:+UseSerialGC, -XX:TieredStopAtLevel=1, -Xshare:auto, -jar, %s, --port=%d"
-                .formatted(TestConfigs.quote(AegisProcess.java().toString()),
-                        TestConfigs.quote(AegisProcess.demoJar().toString()), demoPort);
+        String java = TestConfigs.demoCommand() + ", --port=" + demoPort;
         TestConfigs.write(dir, "aegis.yaml", """
                 global:
                   metricsPort: %d
@@ -167,7 +155,7 @@ class LadderIT {
                 """.formatted(metricsPort, demoPort, java, BAD_RELEASE,
                 TestConfigs.quote(dir.resolve("release.log").toString()), java, GOOD_RELEASE,
                 rollbackUnhealthy ? ", --unhealthy" : "", moreRuntime.stripTrailing(),
-                receiver.getAddress().getPort()));
+                receiver.port()));
     }
 
     /** The webhook payloads of critical alerts that fire (resolved ones excluded). */

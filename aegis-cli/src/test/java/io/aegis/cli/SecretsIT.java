@@ -3,17 +3,11 @@ package io.aegis.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
 import io.aegis.cli.AegisProcess.Result;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,23 +29,18 @@ class SecretsIT {
     @TempDir
     Path dir;
 
-    private HttpServer receiver;
-    private final List<String> payloads = new CopyOnWriteArrayList<>();
+    private WebhookReceiver receiver;
+    private List<String> payloads;
 
     @BeforeEach
-    void startWebhookReceiver() throws IOException {
-        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        receiver.createContext("/hook", exchange -> {
-            payloads.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        receiver.start();
+    void startWebhookReceiver() {
+        receiver = WebhookReceiver.start();
+        payloads = receiver.payloads();
     }
 
     @AfterEach
     void stopWebhookReceiver() {
-        receiver.stop(0);
+        receiver.close();
     }
 
     @Test
@@ -130,7 +119,7 @@ class SecretsIT {
                   pager:
                     type: webhook
                     endpoint: http://127.0.0.1:%d/hooks/${HOOK_SECRET}
-                """.formatted(metricsPort, Loopback.freePort(), QUERY_TOKEN, receiver.getAddress().getPort(),
+                """.formatted(metricsPort, Loopback.freePort(), QUERY_TOKEN, receiver.port(),
                 Loopback.freePort()));
         Map<String, String> env = Map.of("API_PASSWORD", PASSWORD, "HOOK_SECRET", HOOK_SECRET);
 

@@ -59,6 +59,15 @@ final class TestConfigs {
                 """.formatted(metricsPort, Loopback.freePort()));
     }
 
+    /**
+     * The demo service's command as the items of a YAML flow sequence ({@code command: [<this>, --port=...]}): the
+     * test JVM's java running the demo jar, small and quick to start.
+     */
+    static String demoCommand() {
+        return "%s, -Xmx64m, -XX:+UseSerialGC, -XX:TieredStopAtLevel=1, -Xshare:auto, -jar, %s".formatted(
+                quote(AegisProcess.java().toString()), quote(AegisProcess.demoJar().toString()));
+    }
+
     static Path write(Path dir, String name, String yaml) {
         try {
             return Files.writeString(dir.resolve(name), yaml);

@@ -2,41 +2,28 @@ package io.aegis.core.internal.recovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.common.util.concurrent.MoreExecutors;
 import io.aegis.api.Alert;
 import io.aegis.api.CheckResult;
 import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
-import io.aegis.api.RecoveryActionFactory;
-import io.aegis.api.Settings;
 import io.aegis.core.RecoveryPolicy;
 import io.aegis.core.ServiceDefinition;
 import io.aegis.core.ServiceState;
 import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.event.StateChanged;
-import io.aegis.core.internal.AlertDispatcher;
-import io.aegis.core.internal.Alerts;
 import io.aegis.core.internal.Dependencies;
 import io.aegis.core.internal.DependencyAttribution;
-import io.aegis.core.internal.EventBus;
 import io.aegis.core.internal.MonitorContext;
-import io.aegis.core.internal.RecoveryPermits;
-import io.aegis.core.internal.Redactor;
 import io.aegis.core.internal.ServiceMonitor;
-import io.aegis.core.internal.SkippedChecks;
 import io.aegis.core.testing.VirtualScheduler;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -46,33 +33,21 @@ import org.junit.jupiter.api.Test;
  * {@link DependencyAttribution}, the bus delivering on the calling thread.
  */
 class DependsOnTest {
-    private static final Executor DIRECT = Runnable::run;
     private static final Duration VERIFY = Duration.ofSeconds(10);
 
-    private final VirtualScheduler scheduler = new VirtualScheduler(Instant.parse("2026-01-01T00:00:00Z"));
-    private final ScheduledThreadPoolExecutor alertTimer = new ScheduledThreadPoolExecutor(1);
-    private final EventBus bus = EventBus.deliveringOn(MoreExecutors.newDirectExecutorService());
-    private final List<ServiceEvent> events = new CopyOnWriteArrayList<>();
-    private final List<Alert> alerts = new CopyOnWriteArrayList<>();
-    private final AlertDispatcher dispatcher = new AlertDispatcher(Map.of("test", alert -> {
-        alerts.add(alert);
-        return CompletableFuture.completedFuture(null);
-    }), alertTimer, DIRECT);
+    private final RecoveryHarness harness = new RecoveryHarness();
+    private final VirtualScheduler scheduler = harness.scheduler;
+    private final List<ServiceEvent> events = harness.events;
+    private final List<Alert> alerts = harness.alerts;
     private final LadderTest.FakeRuntime db = new LadderTest.FakeRuntime();
     private final LadderTest.FakeRuntime api = new LadderTest.FakeRuntime();
     private final Map<String, ServiceMonitor> monitors = new HashMap<>();
     private DependencyAttribution attribution;
 
-    {
-        bus.subscribeLossless("AlertDispatcher", ServiceEvent.class, dispatcher::onEvent);
-        bus.subscribe(ServiceEvent.class, events::add);
-    }
-
     @AfterEach
     void stop() {
         monitors.values().forEach(ServiceMonitor::stopMonitoring);
-        dispatcher.close();
-        alertTimer.shutdownNow();
+        harness.close();
     }
 
     @Test
@@ -239,15 +214,15 @@ class DependsOnTest {
                 .interval(apiInterval).timeout(Duration.ofMillis(500)).startPeriod(Duration.ZERO)
                 .recoveryPolicy(policy).runtime("fake", Map.of()).onFailure("restart", "notify").dependsOn("db")
                 .build();
-        MonitorContext context = new MonitorContext(scheduler.clock(), alertTimer, DIRECT, DIRECT, bus,
-                new Alerts(bus, scheduler.clock()), null, new SkippedChecks(), Redactor.urlCredentialsOnly(), scheduler,
-                new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT));
+        MonitorContext context = harness.context();
         HealthChecker apiChecker = check -> db.running && !db.badReleases.contains(db.release)
                 ? api.checker().check(check)
                 : CompletableFuture.completedFuture(CheckResult.unhealthy(FailureReason.STATUS,
                         "503: cannot reach db", Duration.ofMillis(1)));
-        ServiceMonitor dbMonitor = new ServiceMonitor(dbDefinition, db.checker(), db, ladder(dbDefinition), context);
-        ServiceMonitor apiMonitor = new ServiceMonitor(apiDefinition, apiChecker, api, ladder(apiDefinition), context);
+        ServiceMonitor dbMonitor = new ServiceMonitor(dbDefinition, db.checker(), db, RecoveryHarness.ladder(dbDefinition.ladder()),
+                context);
+        ServiceMonitor apiMonitor = new ServiceMonitor(apiDefinition, apiChecker, api, RecoveryHarness.ladder(apiDefinition.ladder()),
+                context);
         db.listener = dbMonitor;
         api.listener = apiMonitor;
         monitors.put("db", dbMonitor);
@@ -255,23 +230,12 @@ class DependsOnTest {
         List<ServiceDefinition> definitions = List.of(dbDefinition, apiDefinition);
         attribution = new DependencyAttribution(Dependencies.of(definitions),
                 name -> Optional.ofNullable(monitors.get(name)), definitions, scheduler, scheduler.clock());
-        bus.subscribeLossless("Dependencies", ServiceEvent.class, attribution::onEvent);
+        harness.bus.subscribeLossless("Dependencies", ServiceEvent.class, attribution::onEvent);
         attribution.attach(dbMonitor);
         attribution.attach(apiMonitor);
         dbMonitor.start(Duration.ZERO, attribution.startGate("db"));
         apiMonitor.start(Duration.ZERO, attribution.startGate("api"));
         scheduler.runDue();
-    }
-
-    private static Ladder ladder(ServiceDefinition definition) {
-        List<Ladder.Step> steps = new ArrayList<>();
-        for (String name : definition.ladder()) {
-            RecoveryActionFactory factory = name.equals("restart") ? new RestartActionFactory()
-                    : new NotifyActionFactory();
-            steps.add(new Ladder.Step(name, factory.create(Settings.empty("actions")),
-                    Ladder.kindOf(name, factory.requiresRuntime())));
-        }
-        return new Ladder(steps);
     }
 
     /** Advances 100ms at a time until {@code condition} holds; returns the virtual time it first held. */

@@ -3,13 +3,10 @@ package io.aegis.core.internal.recovery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import com.google.common.util.concurrent.MoreExecutors;
 import io.aegis.api.Alert;
 import io.aegis.api.CheckResult;
 import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
-import io.aegis.api.RecoveryActionFactory;
-import io.aegis.api.Settings;
 import io.aegis.api.Severity;
 import io.aegis.core.FlappingPolicy;
 import io.aegis.core.RecoveryPolicy;
@@ -21,27 +18,15 @@ import io.aegis.core.event.RecoveryEscalated;
 import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.event.StateChanged;
-import io.aegis.core.internal.AlertDispatcher;
-import io.aegis.core.internal.Alerts;
-import io.aegis.core.internal.EventBus;
-import io.aegis.core.internal.MonitorContext;
-import io.aegis.core.internal.RecoveryPermits;
-import io.aegis.core.internal.Redactor;
 import io.aegis.core.internal.ServiceMonitor;
-import io.aegis.core.internal.SkippedChecks;
 import io.aegis.core.internal.metrics.EngineMetrics;
 import io.aegis.core.testing.VirtualScheduler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -56,19 +41,13 @@ class FlappingTest {
     private static final Duration INTERVAL = Duration.ofSeconds(1);
     private static final Duration WINDOW = Duration.ofMinutes(1);
     private static final FlappingPolicy FLAPPING = FlappingPolicy.of(6, WINDOW);
-    private static final Executor DIRECT = Runnable::run;
 
-    private final VirtualScheduler scheduler = new VirtualScheduler(Instant.parse("2026-01-01T00:00:00Z"));
-    private final ScheduledThreadPoolExecutor alertTimer = new ScheduledThreadPoolExecutor(1);
-    private final EventBus bus = EventBus.deliveringOn(MoreExecutors.newDirectExecutorService());
-    private final List<ServiceEvent> events = new CopyOnWriteArrayList<>();
+    private final RecoveryHarness harness = new RecoveryHarness();
+    private final VirtualScheduler scheduler = harness.scheduler;
+    private final List<ServiceEvent> events = harness.events;
     /** What the notifier received, firing and resolved. */
-    private final List<Alert> delivered = new CopyOnWriteArrayList<>();
+    private final List<Alert> delivered = harness.alerts;
     private final LadderTest.FakeRuntime runtime = new LadderTest.FakeRuntime();
-    private final AlertDispatcher dispatcher = new AlertDispatcher(Map.of("test", alert -> {
-        delivered.add(alert);
-        return CompletableFuture.completedFuture(null);
-    }), alertTimer, DIRECT);
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final EngineMetrics metrics = new EngineMetrics(registry, scheduler.clock());
     /** Fails every other check while true; passes every check once false. */
@@ -77,9 +56,7 @@ class FlappingTest {
     private ServiceMonitor monitor;
 
     {
-        bus.subscribeLossless("AlertDispatcher", ServiceEvent.class, dispatcher::onEvent);
-        bus.subscribe(ServiceEvent.class, events::add);
-        bus.subscribe(ServiceEvent.class, metrics::onEvent);
+        harness.bus.subscribe(ServiceEvent.class, metrics::onEvent);
         metrics.serviceAdded("api");
     }
 
@@ -88,8 +65,7 @@ class FlappingTest {
         if (monitor != null) {
             monitor.stopMonitoring();
         }
-        dispatcher.close();
-        alertTimer.shutdownNow();
+        harness.close();
         metrics.unregister();
     }
 
@@ -252,15 +228,16 @@ class FlappingTest {
                     : CheckResult.healthy(Duration.ofMillis(1)));
         };
         ServiceDefinition definition = definition(flapping, policy()).build();
-        return start(new ServiceMonitor(definition, checker, null, ladder(ladder), context()));
+        return start(new ServiceMonitor(definition, checker, null, RecoveryHarness.ladder(ladder),
+                harness.context()));
     }
 
     /** A service whose workload ({@link LadderTest.FakeRuntime}) passes its checks while it runs. */
     private ServiceMonitor startWithWorkload(FlappingPolicy flapping, RecoveryPolicy.Builder policy,
             String... ladder) {
         ServiceDefinition definition = definition(flapping, policy).runtime("fake", Map.of()).build();
-        ServiceMonitor created = new ServiceMonitor(definition, runtime.checker(), runtime, ladder(ladder),
-                context());
+        ServiceMonitor created = new ServiceMonitor(definition, runtime.checker(), runtime,
+                RecoveryHarness.ladder(ladder), harness.context());
         runtime.listener = created;
         return start(created);
     }
@@ -277,28 +254,8 @@ class FlappingTest {
                 .recoveryPolicy(policy.build()).flapping(flapping);
     }
 
-    private MonitorContext context() {
-        return new MonitorContext(scheduler.clock(), alertTimer, DIRECT, DIRECT, bus,
-                new Alerts(bus, scheduler.clock()), null, new SkippedChecks(), Redactor.urlCredentialsOnly(),
-                scheduler, new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT));
-    }
-
-    private static Ladder ladder(String... names) {
-        List<Ladder.Step> steps = new ArrayList<>();
-        for (String name : names) {
-            RecoveryActionFactory factory = switch (name) {
-                case "restart" -> new RestartActionFactory();
-                case "rollback" -> new RollbackActionFactory();
-                default -> new NotifyActionFactory();
-            };
-            steps.add(new Ladder.Step(name, factory.create(Settings.empty("actions")),
-                    Ladder.kindOf(name, factory.requiresRuntime())));
-        }
-        return new Ladder(steps);
-    }
-
     private List<Alert> firing() {
-        return delivered.stream().filter(alert -> alert.state() == Alert.State.FIRING).toList();
+        return harness.firing();
     }
 
     private List<Alert> resolved() {
@@ -306,7 +263,7 @@ class FlappingTest {
     }
 
     private <E extends ServiceEvent> List<E> eventsOf(Class<E> type) {
-        return events.stream().filter(type::isInstance).map(type::cast).toList();
+        return harness.eventsOf(type);
     }
 
     private static int indexOfChange(List<StateChanged> changes, ServiceState to) {

@@ -9,7 +9,6 @@ import io.aegis.api.Alert;
 import io.aegis.api.CheckResult;
 import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
-import io.aegis.api.RecoveryActionFactory;
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeOperation;
 import io.aegis.api.Settings;
@@ -27,18 +26,10 @@ import io.aegis.core.event.RecoveryEscalated;
 import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.event.ServiceIsolated;
-import io.aegis.core.internal.AlertDispatcher;
-import io.aegis.core.internal.Alerts;
-import com.google.common.util.concurrent.MoreExecutors;
-import io.aegis.core.internal.EventBus;
-import io.aegis.core.internal.MonitorContext;
 import io.aegis.core.internal.RecoveryPermits;
-import io.aegis.core.internal.Redactor;
 import io.aegis.core.internal.ServiceMonitor;
-import io.aegis.core.internal.SkippedChecks;
 import io.aegis.core.testing.VirtualScheduler;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -47,8 +38,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -60,23 +49,11 @@ import org.junit.jupiter.api.Test;
 class LadderTest {
     private static final Duration INTERVAL = Duration.ofSeconds(1);
     private static final Duration VERIFY = Duration.ofSeconds(10);
-    private static final Executor DIRECT = Runnable::run;
 
-    private final VirtualScheduler scheduler = new VirtualScheduler(Instant.parse("2026-01-01T00:00:00Z"));
-    private final ScheduledThreadPoolExecutor alertTimer = new ScheduledThreadPoolExecutor(1);
-    private final EventBus bus = EventBus.deliveringOn(MoreExecutors.newDirectExecutorService());
-    private final List<ServiceEvent> events = new CopyOnWriteArrayList<>();
-    private final List<Alert> alerts = new CopyOnWriteArrayList<>();
+    private final RecoveryHarness harness = new RecoveryHarness();
+    private final VirtualScheduler scheduler = harness.scheduler;
+    private final List<Alert> alerts = harness.alerts;
     private final FakeRuntime runtime = new FakeRuntime();
-    private final AlertDispatcher dispatcher = new AlertDispatcher(Map.of("test", alert -> {
-        alerts.add(alert);
-        return CompletableFuture.completedFuture(null);
-    }), alertTimer, DIRECT);
-    private final Alerts raised = new Alerts(bus, scheduler.clock());
-
-    {
-        bus.subscribeLossless("AlertDispatcher", ServiceEvent.class, dispatcher::onEvent);
-    }
     private ServiceMonitor monitor;
 
     @AfterEach
@@ -84,8 +61,7 @@ class LadderTest {
         if (monitor != null) {
             monitor.stopMonitoring();
         }
-        dispatcher.close();
-        alertTimer.shutdownNow();
+        harness.close();
     }
 
     @Test
@@ -433,13 +409,11 @@ class LadderTest {
     @Test
     void aServiceStartedAfterAGateStartsNothingUntilItOpens() {
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        bus.subscribe(ServiceEvent.class, events::add);
         ServiceDefinition definition = ServiceDefinition.builder("api").check("fake", "nowhere").interval(INTERVAL)
                 .startPeriod(Duration.ZERO).runtime("fake", Map.of()).build();
         monitor = new ServiceMonitor(definition, runtime.checker(), runtime, new Ladder(List.of(new Ladder.Step(
                 "notify", new NotifyActionFactory().create(Settings.empty("actions")), Ladder.Kind.NOTICE))),
-                new MonitorContext(scheduler.clock(), alertTimer, DIRECT, DIRECT, bus, raised, null,
-                        new SkippedChecks(), Redactor.urlCredentialsOnly(), scheduler, new RecoveryPermits(1)));
+                harness.context(new RecoveryPermits(1)));
 
         monitor.start(Duration.ZERO, gate);
         scheduler.advance(Duration.ofMinutes(1));
@@ -464,40 +438,19 @@ class LadderTest {
     }
 
     private ServiceMonitor start(RecoveryPolicy.Builder policy, RecoveryPermits permits, String... ladder) {
-        bus.subscribe(ServiceEvent.class, events::add);
         ServiceDefinition definition = ServiceDefinition.builder("api").check("fake", "nowhere").interval(INTERVAL)
                 .timeout(Duration.ofMillis(500)).startPeriod(Duration.ZERO).recoveryPolicy(policy.build())
                 .runtime("fake", Map.of()).build();
-        List<Ladder.Step> steps = new ArrayList<>();
-        for (String name : ladder) {
-            RecoveryActionFactory factory = factory(name);
-            steps.add(new Ladder.Step(name, factory.create(Settings.empty("actions")),
-                    Ladder.kindOf(name, factory.requiresRuntime())));
-        }
-        MonitorContext context = new MonitorContext(scheduler.clock(), alertTimer, DIRECT, DIRECT, bus, raised,
-                null, new SkippedChecks(), Redactor.urlCredentialsOnly(), scheduler, permits);
-        ServiceMonitor created = new ServiceMonitor(definition, runtime.checker(), runtime, new Ladder(steps), context);
+        ServiceMonitor created = new ServiceMonitor(definition, runtime.checker(), runtime,
+                RecoveryHarness.ladder(ladder), harness.context(permits));
         runtime.listener = created;
         created.start(Duration.ZERO);
         scheduler.runDue();
         return created;
     }
 
-    private static RecoveryActionFactory factory(String name) {
-        switch (name) {
-            case "restart":
-                return new RestartActionFactory();
-            case "rollback":
-                return new RollbackActionFactory();
-            case "isolate":
-                return new IsolateActionFactory();
-            default:
-                return new NotifyActionFactory();
-        }
-    }
-
     private <E extends ServiceEvent> List<E> eventsOf(Class<E> type) {
-        return events.stream().filter(type::isInstance).map(type::cast).toList();
+        return harness.eventsOf(type);
     }
 
     /**

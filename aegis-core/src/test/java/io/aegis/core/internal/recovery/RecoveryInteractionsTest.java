@@ -2,38 +2,25 @@ package io.aegis.core.internal.recovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.common.util.concurrent.MoreExecutors;
 import io.aegis.api.ActionOutcome;
 import io.aegis.api.Alert;
 import io.aegis.api.CheckResult;
 import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
-import io.aegis.api.RecoveryActionFactory;
-import io.aegis.api.Settings;
 import io.aegis.core.FlappingPolicy;
 import io.aegis.core.RecoveryPolicy;
 import io.aegis.core.ServiceDefinition;
 import io.aegis.core.ServiceState;
 import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.ServiceEvent;
-import io.aegis.core.internal.AlertDispatcher;
-import io.aegis.core.internal.Alerts;
-import io.aegis.core.internal.EventBus;
-import io.aegis.core.internal.MonitorContext;
 import io.aegis.core.internal.RecoveryPermits;
-import io.aegis.core.internal.Redactor;
 import io.aegis.core.internal.ServiceMonitor;
-import io.aegis.core.internal.SkippedChecks;
 import io.aegis.core.testing.VirtualScheduler;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -45,25 +32,12 @@ import org.junit.jupiter.api.Test;
 class RecoveryInteractionsTest {
     private static final Duration INTERVAL = Duration.ofSeconds(1);
     private static final Duration VERIFY = Duration.ofSeconds(10);
-    private static final Executor DIRECT = Runnable::run;
 
-    private final VirtualScheduler scheduler = new VirtualScheduler(Instant.parse("2026-01-01T00:00:00Z"));
-    private final ScheduledThreadPoolExecutor alertTimer = new ScheduledThreadPoolExecutor(1);
-    private final EventBus bus = EventBus.deliveringOn(MoreExecutors.newDirectExecutorService());
-    private final List<ServiceEvent> events = new CopyOnWriteArrayList<>();
-    private final List<Alert> alerts = new CopyOnWriteArrayList<>();
+    private final RecoveryHarness harness = new RecoveryHarness();
+    private final VirtualScheduler scheduler = harness.scheduler;
     private final LadderTest.FakeRuntime runtime = new LadderTest.FakeRuntime();
-    private final AlertDispatcher dispatcher = new AlertDispatcher(Map.of("test", alert -> {
-        alerts.add(alert);
-        return CompletableFuture.completedFuture(null);
-    }), alertTimer, DIRECT);
     /** The outcome of the "page" step (a notice that takes its time, like a slow webhook) while it runs. */
     private final CompletableFuture<ActionOutcome> page = new CompletableFuture<>();
-
-    {
-        bus.subscribeLossless("AlertDispatcher", ServiceEvent.class, dispatcher::onEvent);
-        bus.subscribe(ServiceEvent.class, events::add);
-    }
 
     private ServiceMonitor monitor;
 
@@ -72,8 +46,7 @@ class RecoveryInteractionsTest {
         if (monitor != null) {
             monitor.stopMonitoring();
         }
-        dispatcher.close();
-        alertTimer.shutdownNow();
+        harness.close();
     }
 
     // ---- a step in flight when a person acts ------------------------------------------------------------
@@ -272,7 +245,7 @@ class RecoveryInteractionsTest {
 
     private ServiceMonitor start(ServiceDefinition definition, HealthChecker checker, RecoveryPermits permits,
             String... ladder) {
-        ServiceMonitor created = new ServiceMonitor(definition, checker, runtime, ladder(ladder), context(permits));
+        ServiceMonitor created = new ServiceMonitor(definition, checker, runtime, ladder(ladder), harness.context(permits));
         runtime.listener = created;
         created.start(Duration.ZERO);
         scheduler.runDue();
@@ -289,15 +262,10 @@ class RecoveryInteractionsTest {
                 .timeout(Duration.ofMillis(500)).startPeriod(Duration.ZERO).failureThreshold(1).successThreshold(1)
                 .recoveryPolicy(policy().build()).flapping(FlappingPolicy.of(6, Duration.ofMinutes(1))).build();
         ServiceMonitor created = new ServiceMonitor(definition, checker, null, ladder("notify"),
-                context(new RecoveryPermits(10)));
+                harness.context(new RecoveryPermits(10)));
         created.start(Duration.ZERO);
         scheduler.runDue();
         return created;
-    }
-
-    private MonitorContext context(RecoveryPermits permits) {
-        return new MonitorContext(scheduler.clock(), alertTimer, DIRECT, DIRECT, bus, new Alerts(bus, scheduler.clock()),
-                null, new SkippedChecks(), Redactor.urlCredentialsOnly(), scheduler, permits);
     }
 
     private Ladder ladder(String... names) {
@@ -307,23 +275,16 @@ class RecoveryInteractionsTest {
                 steps.add(new Ladder.Step(name, context -> page, Ladder.Kind.NOTICE));
                 continue;
             }
-            RecoveryActionFactory factory = switch (name) {
-                case "restart" -> new RestartActionFactory();
-                case "rollback" -> new RollbackActionFactory();
-                case "isolate" -> new IsolateActionFactory();
-                default -> new NotifyActionFactory();
-            };
-            steps.add(new Ladder.Step(name, factory.create(Settings.empty("actions")),
-                    Ladder.kindOf(name, factory.requiresRuntime())));
+            steps.add(RecoveryHarness.step(name));
         }
         return new Ladder(steps);
     }
 
     private List<Alert> firing() {
-        return alerts.stream().filter(alert -> alert.state() == Alert.State.FIRING).toList();
+        return harness.firing();
     }
 
     private <E extends ServiceEvent> List<E> eventsOf(Class<E> type) {
-        return events.stream().filter(type::isInstance).map(type::cast).toList();
+        return harness.eventsOf(type);
     }
 }
