@@ -149,24 +149,30 @@ public final class DependencyAttribution {
     }
 
     private void onCheckCompleted(CheckCompleted completed) {
-        List<Verdict> passed = new ArrayList<>();
-        List<Verdict> again = new ArrayList<>();
+        // Every final check of every service comes here: nothing is allocated unless a question waits for it.
+        List<Verdict> passed = List.of();
+        boolean again = false;
         synchronized (lock) {
             for (Verdict verdict : waiting) {
                 if (!verdict.dependency.equals(completed.serviceName()) || completed.at().isBefore(verdict.askedAt)) {
                     continue;
                 }
                 if (completed.result().isPassing()) {
+                    if (passed.isEmpty()) {
+                        passed = new ArrayList<>();
+                    }
                     passed.add(verdict);
                 } else if (verdict.checksLeft-- > 1) {
-                    again.add(verdict);
+                    again = true;
                 }
                 // else: out of checks; its bound answers
             }
-            waiting.removeAll(passed);
+            if (!passed.isEmpty()) {
+                waiting.removeAll(passed);
+            }
         }
         passed.forEach(verdict -> verdict.answer(Optional.empty()));
-        if (!again.isEmpty()) {
+        if (again) {
             // Failing but not judged down yet (failureThreshold above 1): its next check now, not in an interval.
             monitors.apply(completed.serviceName()).ifPresent(ServiceMonitor::checkNow);
         }

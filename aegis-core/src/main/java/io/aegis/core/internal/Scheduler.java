@@ -1,6 +1,7 @@
 package io.aegis.core.internal;
 
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -32,6 +33,25 @@ public interface Scheduler {
      * @throws RejectedExecutionException when the scheduler is shut down
      */
     Task scheduleAtFixedRate(Runnable task, Duration initialDelay, Duration period);
+
+    /**
+     * Runs {@code task} on {@code executor} once after {@code delay} (the timer thread only hands it on); null
+     * instead of an exception when the scheduler is shut down, for callers that then have nothing left to wait for.
+     */
+    default Task scheduleOn(Executor executor, Runnable task, Duration delay) {
+        try {
+            return schedule(() -> executor.execute(task), delay);
+        } catch (RejectedExecutionException e) {
+            return null;
+        }
+    }
+
+    /** Cancels {@code task} when there is one (a {@link #scheduleOn} that was refused gives null). */
+    static void cancel(Task task) {
+        if (task != null) {
+            task.cancel();
+        }
+    }
 
     /** A scheduled task. */
     interface Task {

@@ -260,8 +260,8 @@ public final class ServiceMonitor {
         CompletableFuture<Void> done = new CompletableFuture<>();
         runSerially(() -> {
             closed = true;
-            cancel(ticks);
-            cancel(pendingRetry);
+            Scheduler.cancel(ticks);
+            Scheduler.cancel(pendingRetry);
             coordinator.close();
             releasePermit();
             stopWaitingForPermit();
@@ -365,7 +365,7 @@ public final class ServiceMonitor {
             return;
         }
         waitingForPermit = null;
-        cancel(permitGiveUp);
+        Scheduler.cancel(permitGiveUp);
         permitGiveUp = null;
         permit = granted;
         attempt(1);
@@ -377,7 +377,7 @@ public final class ServiceMonitor {
             waitingForPermit.cancel();
             waitingForPermit = null;
         }
-        cancel(permitGiveUp);
+        Scheduler.cancel(permitGiveUp);
         permitGiveUp = null;
     }
 
@@ -573,17 +573,7 @@ public final class ServiceMonitor {
 
     /** Schedules {@code task} to run serially after {@code delay}; null when the engine is shutting down. */
     private Scheduler.Task schedule(Runnable task, Duration delay) {
-        try {
-            return scheduler.schedule(() -> runSerially(task), delay);
-        } catch (RejectedExecutionException e) {
-            return null;
-        }
-    }
-
-    private static void cancel(Scheduler.Task task) {
-        if (task != null) {
-            task.cancel();
-        }
+        return scheduler.scheduleOn(this::runSerially, task, delay);
     }
 
     private void updateSnapshot() {

@@ -36,6 +36,6 @@ public final class NotifyActionFactory implements RecoveryActionFactory {
         return context.raiseAlert(alert).handle((ignored, failure) -> failure == null
                 ? ActionOutcome.succeeded("alert raised")
                 : ActionOutcome.failed("could not hand the alert to the notifiers: "
-                        + RestartActionFactory.messageOf(failure)));
+                        + RuntimeActionFactory.messageOf(failure)));
     }
 }

@@ -198,7 +198,7 @@ public final class RecoveryCoordinator {
                 tracker.unhealthy(now);
                 endIncidentIfHealthyLongEnough(now);
                 healthySince = null;
-                cancel(incidentEnd);
+                Scheduler.cancel(incidentEnd);
                 if (!closed) {
                     recover(t.cause());
                 }
@@ -206,7 +206,7 @@ public final class RecoveryCoordinator {
             default:
                 if (t.to() != ServiceState.RECOVERING) {
                     healthySince = null;
-                    cancel(incidentEnd);
+                    Scheduler.cancel(incidentEnd);
                 }
                 break;
         }
@@ -264,7 +264,7 @@ public final class RecoveryCoordinator {
     public void close() {
         closed = true;
         cancelPending();
-        cancel(incidentEnd);
+        Scheduler.cancel(incidentEnd);
     }
 
     // ---- the ladder --------------------------------------------------------------------------------
@@ -652,7 +652,7 @@ public final class RecoveryCoordinator {
     // ---- incidents ---------------------------------------------------------------------------------
 
     private void scheduleIncidentEnd() {
-        cancel(incidentEnd);
+        Scheduler.cancel(incidentEnd);
         if (incident == null) {
             return;
         }
@@ -979,7 +979,7 @@ public final class RecoveryCoordinator {
         queuedInBudget = false;
         pending = false;
         attributing = null;
-        cancel(pendingDelay);
+        Scheduler.cancel(pendingDelay);
         pendingDelay = null;
         if (!running) {
             releaseTicket();
@@ -1001,18 +1001,9 @@ public final class RecoveryCoordinator {
         }
     }
 
+    /** Schedules {@code task} to run serially after {@code delay}; null when the engine is shutting down. */
     private Scheduler.Task schedule(Runnable task, Duration delay) {
-        try {
-            return scheduler.schedule(() -> runSerially(task), delay);
-        } catch (RejectedExecutionException e) {
-            return null;
-        }
-    }
-
-    private static void cancel(Scheduler.Task task) {
-        if (task != null) {
-            task.cancel();
-        }
+        return scheduler.scheduleOn(this::runSerially, task, delay);
     }
 
     private Instant now() {
