@@ -14,6 +14,6 @@ public final class IsolateActionFactory extends RuntimeActionFactory {
 
     public IsolateActionFactory() {
         super(NAME, RuntimeOperation.ISOLATE, RuntimeAdapter::isolate, "isolate",
-                "taken out of traffic; the workload keeps running");
+                "taken out of traffic (the workload is not stopped)");
     }
 }
