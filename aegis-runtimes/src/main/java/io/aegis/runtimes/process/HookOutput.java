@@ -30,45 +30,61 @@ final class HookOutput {
      * stream fails (the pipe closes when the hook is killed).
      */
     static String drain(InputStream output, System.Logger log, String serviceName, String what) {
-        String last = "";
-        long lines = 0;
-        long unlogged = 0;
-        StringBuilder line = new StringBuilder();
-        boolean cut = false;
-        boolean pending = false;
+        Lines lines = new Lines(log, serviceName, what);
         try (Reader reader = new InputStreamReader(output, StandardCharsets.UTF_8)) {
             char[] buffer = new char[8192];
             for (int n = reader.read(buffer); n >= 0; n = reader.read(buffer)) {
                 for (int i = 0; i < n; i++) {
-                    char c = buffer[i];
-                    if (c == '\n') {
-                        String done = finish(line, cut);
-                        if (lines++ < MAX_LOGGED_LINES) {
-                            log.log(Level.INFO, "{0}: {1}: {2}", serviceName, what, done);
-                        } else {
-                            unlogged++;
-                        }
-                        if (!done.isBlank()) {
-                            last = done.strip();
-                        }
-                        line.setLength(0);
-                        cut = false;
-                        pending = false;
-                    } else {
-                        pending = true;
-                        if (line.length() < MAX_LINE_CHARS) {
-                            line.append(c);
-                        } else {
-                            cut = true;
-                        }
-                    }
+                    lines.accept(buffer[i]);
                 }
             }
         } catch (IOException e) {
             // The pipe closes when the hook is killed; what was read so far is what there is.
         }
-        if (pending) {
-            String done = finish(line, cut);
+        return lines.finish();
+    }
+
+    /** The lines read so far: logs each as it ends, keeps the last one that is not blank. */
+    private static final class Lines {
+        private final System.Logger log;
+        private final String serviceName;
+        private final String what;
+        private final StringBuilder line = new StringBuilder();
+        private boolean cut;
+        private String last = "";
+        private long lines;
+        private long unlogged;
+
+        Lines(System.Logger log, String serviceName, String what) {
+            this.log = log;
+            this.serviceName = serviceName;
+            this.what = what;
+        }
+
+        void accept(char c) {
+            if (c == '\n') {
+                endLine();
+            } else if (line.length() < MAX_LINE_CHARS) {
+                line.append(c);
+            } else {
+                cut = true;
+            }
+        }
+
+        /** Ends a last line without a newline, logs how many lines were not, and returns the last line. */
+        String finish() {
+            if (line.length() > 0 || cut) {
+                endLine();
+            }
+            if (unlogged > 0) {
+                log.log(Level.WARNING, "{0}: {1}: {2} more lines of output not logged (only the first {3} are)",
+                        serviceName, what, Long.toString(unlogged), Integer.toString(MAX_LOGGED_LINES));
+            }
+            return last;
+        }
+
+        private void endLine() {
+            String done = HookOutput.finish(line, cut);
             if (lines++ < MAX_LOGGED_LINES) {
                 log.log(Level.INFO, "{0}: {1}: {2}", serviceName, what, done);
             } else {
@@ -77,12 +93,9 @@ final class HookOutput {
             if (!done.isBlank()) {
                 last = done.strip();
             }
+            line.setLength(0);
+            cut = false;
         }
-        if (unlogged > 0) {
-            log.log(Level.WARNING, "{0}: {1}: {2} more lines of output not logged (only the first {3} are)",
-                    serviceName, what, Long.toString(unlogged), Integer.toString(MAX_LOGGED_LINES));
-        }
-        return last;
     }
 
     private static String finish(StringBuilder line, boolean cut) {

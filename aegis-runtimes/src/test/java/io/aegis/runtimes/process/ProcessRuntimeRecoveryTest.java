@@ -5,51 +5,27 @@ import static org.awaitility.Awaitility.await;
 
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeOperation;
-import io.aegis.api.RuntimeSpec;
-import io.aegis.api.Settings;
 import io.aegis.api.WorkloadStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Rollback and isolation of the process runtime, with real child processes ({@code sh} scripts). */
-class ProcessRuntimeRecoveryTest {
-
-    private static final Duration PROMPTLY = Duration.ofSeconds(10);
+class ProcessRuntimeRecoveryTest extends ProcessRuntimeTestBase {
 
     /** The release a service runs, and its previous one: each says which it is, then waits. */
     private static final String CURRENT_RELEASE = "echo release=current; exec sleep 61";
     private static final String PREVIOUS_RELEASE = "echo release=previous; exec sleep 62";
-
-    @TempDir
-    Path tempDir;
-
-    private final ExecutorService blockingExecutor = Executors.newCachedThreadPool();
-    private final List<WorkloadStatus> reportedExits = new CopyOnWriteArrayList<>();
-    private final List<RuntimeAdapter> adapters = new ArrayList<>();
-
-    @AfterEach
-    void closeEverything() {
-        adapters.forEach(RuntimeAdapter::close);
-        blockingExecutor.shutdownNow();
-    }
 
     @Test
     void rollbackIsSupportedOnlyWhenARollbackCommandIsConfigured() {
@@ -403,30 +379,6 @@ class ProcessRuntimeRecoveryTest {
         return settings;
     }
 
-    private RuntimeAdapter runtime(Map<String, ?> runtimeSettings) {
-        Map<String, Object> settings = new HashMap<>(runtimeSettings);
-        settings.put("type", "process");
-        settings.putIfAbsent("logFile", logFile().toString());
-        RuntimeAdapter adapter = new ProcessRuntimeFactory().create(new RuntimeSpec("web",
-                Settings.of("services[0].runtime", settings), reportedExits::add, blockingExecutor, tempDir));
-        adapters.add(adapter);
-        return adapter;
-    }
-
-    private static <T> T join(CompletionStage<T> stage) {
-        return stage.toCompletableFuture().orTimeout(PROMPTLY.toSeconds(), TimeUnit.SECONDS).join();
-    }
-
-    private static long pid(RuntimeAdapter runtime) {
-        WorkloadStatus status = join(runtime.status());
-        assertThat(status.state()).as("state of %s", runtime).isEqualTo(WorkloadStatus.State.RUNNING);
-        return status.pid().orElseThrow();
-    }
-
-    private static boolean isRunning(long pid) {
-        return ProcessHandle.of(pid).map(ProcessTree::isRunning).orElse(false);
-    }
-
     /**
      * Waits until process {@code pid} runs a command line containing {@code text}; it may be between two execs (setsid,
      * sh, sleep) at first, when the kernel shows no arguments at all.
@@ -460,19 +412,4 @@ class ProcessRuntimeRecoveryTest {
         return text.split(Pattern.quote(part), -1).length - 1;
     }
 
-    private Path logFile() {
-        return tempDir.resolve("web.log");
-    }
-
-    private String log() {
-        return read(logFile());
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file) : "";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -9,40 +9,18 @@ import io.aegis.api.Settings;
 import io.aegis.api.WorkloadStatus;
 import io.aegis.runtimes.process.testapp.GracefulApp;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Runs real child processes: {@code sh} scripts and a small Java program from the test classes. */
-class ProcessRuntimeTest {
-
-    private static final Duration PROMPTLY = Duration.ofSeconds(10);
-
-    @TempDir
-    Path tempDir;
-
-    private final ExecutorService blockingExecutor = Executors.newCachedThreadPool();
-    private final List<WorkloadStatus> reportedExits = new CopyOnWriteArrayList<>();
-    private final List<RuntimeAdapter> adapters = new ArrayList<>();
-
-    @AfterEach
-    void closeEverything() {
-        adapters.forEach(RuntimeAdapter::close);
-        blockingExecutor.shutdownNow();
-    }
+class ProcessRuntimeTest extends ProcessRuntimeTestBase {
 
     @Test
     void startReportsRunningWithThePidOfALiveProcess() {
@@ -438,51 +416,6 @@ class ProcessRuntimeTest {
                 Settings.of("services[0].runtime", settings), reportedExits::add, blockingExecutor, stateDirectory));
         adapters.add(adapter);
         return adapter;
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file) : "";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private RuntimeAdapter runtime(Map<String, ?> runtimeSettings) {
-        Map<String, Object> settings = new HashMap<>(runtimeSettings);
-        settings.put("type", "process");
-        // A file the test reads; the default is in the state directory.
-        settings.putIfAbsent("logFile", logFile().toString());
-        RuntimeAdapter adapter = new ProcessRuntimeFactory().create(new RuntimeSpec("web",
-                Settings.of("services[0].runtime", settings), reportedExits::add, blockingExecutor, tempDir));
-        adapters.add(adapter);
-        return adapter;
-    }
-
-    private static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
-        return stage.toCompletableFuture().orTimeout(PROMPTLY.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join();
-    }
-
-    private static long pid(RuntimeAdapter runtime) {
-        WorkloadStatus status = join(runtime.status());
-        assertThat(status.state()).as("state of %s", runtime).isEqualTo(WorkloadStatus.State.RUNNING);
-        return status.pid().orElseThrow();
-    }
-
-    private static boolean isRunning(long pid) {
-        return ProcessHandle.of(pid).map(ProcessTree::isRunning).orElse(false);
-    }
-
-    private Path logFile() {
-        return tempDir.resolve("web.log");
-    }
-
-    private String log() {
-        try {
-            return Files.exists(logFile()) ? Files.readString(logFile()) : "";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static String java() {
