@@ -323,6 +323,11 @@ class ProcessRuntimeRecoveryTest extends ProcessRuntimeTestBase {
         leftoverHook.environment().put(ServiceProcesses.VARIABLE,
                 ProcessRuntime.hookProcesses(ServiceProcesses.forService("web", tempDir).marker()).marker());
         Process hook = leftoverHook.start();
+        // Until the JDK's spawn helper has exec'd the command, /proc shows the helper's environment, without the
+        // marker: a scan in that instant would not find the "leftover" (a killed aegis's hook has long run).
+        Path environ = Path.of("/proc", Long.toString(hook.pid()), "environ");
+        await().atMost(PROMPTLY).until(() -> new String(Files.readAllBytes(environ), java.nio.charset.StandardCharsets.UTF_8)
+                .contains(ServiceProcesses.VARIABLE + "="));
         Files.writeString(tempDir.resolve(ProcessRuntime.HOOK_MARK), Long.toString(hook.pid()));
         try {
             RuntimeAdapter runtime = runtime(Map.of("command", CURRENT_RELEASE, "shell", true,
