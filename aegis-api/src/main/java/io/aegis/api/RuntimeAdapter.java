@@ -48,6 +48,27 @@ public interface RuntimeAdapter extends AutoCloseable {
     }
 
     /**
+     * Told by the engine after each check cycle that found the service healthy, on the service's own thread: the
+     * workload as it runs now serves correctly. A runtime that can {@link #rollback()} records the version running
+     * now (an image digest, a ReplicaSet revision, a job version) as the one a rollback goes back to, rather than
+     * whatever was deployed before. Must return at once and never throw: do any I/O on the runtime's own executor.
+     * By default does nothing.
+     */
+    default void workloadHealthy() {
+    }
+
+    /**
+     * Whether the workload keeps running when the engine stops or stops supervising the service: true where another
+     * system owns it (a Kubernetes Deployment, a Nomad job, a container aegis supervises but did not create), so
+     * that shutting aegis down never scales a production service to zero. The engine then never calls
+     * {@link #stop()} at shutdown or when the service is removed (it still may for a restart). By default false:
+     * what aegis started, aegis stops.
+     */
+    default boolean outlivesEngine() {
+        return false;
+    }
+
+    /**
      * How long one operation (start, stop, restart) may take before the engine stops waiting and treats it
      * as failed. By default two minutes; an adapter with a configurable stop grace period returns at least
      * that period plus the time it needs to kill and start.

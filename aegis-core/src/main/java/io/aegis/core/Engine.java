@@ -403,7 +403,8 @@ public final class Engine implements AutoCloseable {
                     + name + "\"; the services are: " + String.join(", ", monitors.names())));
         }
         monitor.prepareToStop();
-        return monitor.stopMonitoring().thenCompose(stopped -> monitor.runtime().map(runtime -> Deadlines.<Throwable>call(
+        return monitor.stopMonitoring().thenCompose(stopped -> monitor.runtime()
+                .filter(runtime -> !outlivesEngine(runtime)).map(runtime -> Deadlines.<Throwable>call(
                 () -> runtime.stop().thenApply(done -> null), pluginCalls, monitor.runtimeDeadline(), timer,
                 error -> error, () -> new TimeoutException("did not stop within "
                         + monitor.runtimeDeadline().toSeconds() + "s"))
@@ -527,7 +528,9 @@ public final class Engine implements AutoCloseable {
     private void stopWorkloads() {
         List<CompletableFuture<Void>> stops = new ArrayList<>();
         for (ServiceMonitor monitor : monitors) {
-            monitor.runtime().ifPresent(runtime -> stops.add(Deadlines.<Throwable>call(
+            // A Deployment, a Nomad job, a container aegis only supervises: not aegis' to stop when it exits.
+            monitor.runtime().filter(runtime -> !outlivesEngine(runtime)).ifPresent(runtime -> stops.add(
+                    Deadlines.<Throwable>call(
                     () -> runtime.stop().thenApply(stopped -> null), pluginCalls, monitor.runtimeDeadline(), timer,
                     error -> error,
                     () -> new TimeoutException("did not stop within " + monitor.runtimeDeadline().toSeconds() + "s"))
@@ -540,6 +543,17 @@ public final class Engine implements AutoCloseable {
                     })));
         }
         CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).join();
+    }
+
+    /** Whether {@code runtime}'s workload is not aegis' to stop; a plugin that throws here gets the default. */
+    private static boolean outlivesEngine(RuntimeAdapter runtime) {
+        try {
+            return runtime.outlivesEngine();
+        } catch (RuntimeException | LinkageError e) {
+            log.warn("{}.outlivesEngine() failed ({}); stopping its workload as the default says", runtime.getClass()
+                    .getName(), e.toString());
+            return false;
+        }
     }
 
     /**

@@ -1,6 +1,6 @@
 package io.aegis.alerting.webhook;
 
-import io.aegis.alerting.internal.DaemonThreadFactory;
+import io.aegis.plugin.support.DaemonThreadFactory;
 import io.aegis.api.Notifier;
 import io.aegis.api.NotifierFactory;
 import io.aegis.api.NotifierSpec;

@@ -1,6 +1,6 @@
 package io.aegis.checkers.grpc;
 
-import io.aegis.checkers.internal.DaemonThreadFactory;
+import io.aegis.plugin.support.DaemonThreadFactory;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;

@@ -3,7 +3,7 @@ package io.aegis.checkers.http;
 import io.aegis.api.CheckerSpec;
 import io.aegis.api.HealthChecker;
 import io.aegis.api.HealthCheckerFactory;
-import io.aegis.checkers.internal.DaemonThreadFactory;
+import io.aegis.plugin.support.DaemonThreadFactory;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;

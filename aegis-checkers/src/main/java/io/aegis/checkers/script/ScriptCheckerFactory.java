@@ -3,7 +3,7 @@ package io.aegis.checkers.script;
 import io.aegis.api.CheckerSpec;
 import io.aegis.api.HealthChecker;
 import io.aegis.api.HealthCheckerFactory;
-import io.aegis.checkers.internal.DaemonThreadFactory;
+import io.aegis.plugin.support.DaemonThreadFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

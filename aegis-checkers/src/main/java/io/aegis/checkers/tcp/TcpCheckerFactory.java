@@ -3,7 +3,7 @@ package io.aegis.checkers.tcp;
 import io.aegis.api.CheckerSpec;
 import io.aegis.api.HealthChecker;
 import io.aegis.api.HealthCheckerFactory;
-import io.aegis.checkers.internal.DaemonThreadFactory;
+import io.aegis.plugin.support.DaemonThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.AsynchronousChannelGroup;

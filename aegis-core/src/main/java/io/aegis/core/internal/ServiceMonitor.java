@@ -452,7 +452,21 @@ public final class ServiceMonitor {
         }
         transition(stateMachine.cycleCompleted(result, now));
         coordinator.onCycleCompleted(result, now);
+        if (runtime != null && stateMachine.state() == ServiceState.HEALTHY) {
+            tellRuntimeHealthy();
+        }
         updateSnapshot();
+    }
+
+    /** Lets the runtime record the version that runs now as known-good, the one a rollback goes back to. */
+    private void tellRuntimeHealthy() {
+        try {
+            runtime.workloadHealthy();
+        } catch (RuntimeException | LinkageError e) {
+            // A plugin's mistake must not end the check cycle; it only loses its rollback target.
+            log.warn("{}: runtime {} failed to record the healthy version: {}", name, definition.runtimeType().orElse("?"),
+                    e.toString());
+        }
     }
 
     /**

@@ -41,7 +41,7 @@ final class WorkloadPresence {
             return pids.isEmpty() ? "" : " (" + (pids.size() == 1 ? "pid " + pids.get(0) : "pids " + pids)
                     + " listens on port " + port + ")";
         }).findFirst().orElse("");
-        return CheckResult.unhealthy(FailureReason.NOT_RUNNING, "the check passes but aegis' process for this service"
+        return CheckResult.unhealthy(FailureReason.NOT_RUNNING, "the check passes but aegis' workload for this service"
                 + " is not running (" + status.description() + "): something else serves the endpoint" + listener,
                 result.latency());
     }

@@ -527,8 +527,7 @@ public final class RecoveryCoordinator {
             exitDuringRecovery = null;
             if (replacedSince(exited)) {
                 // The exit of the process this step replaced (killed before the step, reported while it ran).
-                log.debug("{}: ignoring the exit of pid {}, which {} replaced", name, exited.pid().getAsLong(),
-                        step.name());
+                log.debug("{}: ignoring the exit of {}, which {} replaced", name, exited.description(), step.name());
             } else {
                 recover("workload exited right after " + step.name() + ": " + exited.description());
             }
@@ -536,19 +535,18 @@ public final class RecoveryCoordinator {
     }
 
     /**
-     * Whether the workload that exited is not the one running now: a process killed just before a restart reports
-     * its exit while the restart runs, and that must not count against the process the restart started.
+     * Whether the workload that exited is not the one running now: a process (a container) killed just before a
+     * restart reports its exit while the restart runs, and that must not count against the one the restart started.
      */
     private boolean replacedSince(WorkloadStatus exited) {
-        if (exited.pid().isEmpty() || target.runtime().isEmpty()) {
+        if ((exited.pid().isEmpty() && exited.id().isEmpty()) || target.runtime().isEmpty()) {
             return false;
         }
         try {
             CompletableFuture<WorkloadStatus> status = target.runtime().get().status().toCompletableFuture();
             // Only an answer the runtime already has: this runs on the service's serial executor and must not wait.
             WorkloadStatus now = status.isDone() && !status.isCompletedExceptionally() ? status.getNow(null) : null;
-            return now != null && now.isRunning() && now.pid().isPresent()
-                    && now.pid().getAsLong() != exited.pid().getAsLong();
+            return now != null && now.isRunning() && now.isOtherWorkloadThan(exited);
         } catch (RuntimeException e) {
             return false;
         }

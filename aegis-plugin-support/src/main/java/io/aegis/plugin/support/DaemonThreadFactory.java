@@ -1,12 +1,12 @@
-package io.aegis.checkers.internal;
+package io.aegis.plugin.support;
 
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Creates named daemon threads, so a checker pool never keeps the JVM alive and shows up clearly in a
- * thread dump ({@code aegis-http-1}).
+ * Creates named daemon threads, so a plugin's pool never keeps the JVM alive and shows up clearly in a
+ * thread dump ({@code aegis-http-1}, {@code aegis-docker-events-1}).
  */
 public final class DaemonThreadFactory implements ThreadFactory {
     private final String prefix;
