@@ -32,8 +32,8 @@ final class GrpcChecker implements HealthChecker {
     private final ManagedChannel channel;
     private final HealthGrpc.HealthStub stub;
     private final HealthCheckRequest request;
-    // Set when a call ran out of time; the engine runs one check of a service at a time.
-    private volatile boolean timedOut;
+    // Set when a call ran out of time or could not get through; the engine runs one check of a service at a time.
+    private volatile boolean freshConnectionNeeded;
 
     GrpcChecker(GrpcCheckConfig config, ManagedChannel channel) {
         this.config = config;
@@ -60,8 +60,11 @@ final class GrpcChecker implements HealthChecker {
         // entry that expired), and every call on it would wait out its deadline too; so the next check also
         // starts afresh. (Not from the failed call's callback: then the call still counts as in use, and the
         // channel leaves idle again at once.) Calls in flight on the channel finish either way.
-        if (timedOut || channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
-            timedOut = false;
+        //
+        // The channel's own state is not enough after a refused connection: a reconnect attempt it began while the
+        // server was still down shows as CONNECTING, and the next call would fail with that attempt's outcome.
+        if (freshConnectionNeeded || channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+            freshConnectionNeeded = false;
             channel.enterIdle();
         }
         CompletableFuture<CheckResult> verdict = new CompletableFuture<>();
@@ -104,7 +107,7 @@ final class GrpcChecker implements HealthChecker {
         GrpcTarget target = config.target();
         switch (status.getCode()) {
             case DEADLINE_EXCEEDED:
-                timedOut = true;
+                freshConnectionNeeded = true;
                 return CheckResult.unhealthy(FailureReason.TIMEOUT,
                         "no answer from " + target + " within " + Durations.format(timeout), since(start));
             case UNIMPLEMENTED:
@@ -118,6 +121,7 @@ final class GrpcChecker implements HealthChecker {
                 return CheckResult.unknown(FailureReason.STATUS, "the server refused the health check with "
                         + describe(status) + " (are the configured headers right?)", since(start));
             case UNAVAILABLE:
+                freshConnectionNeeded = true;
                 return unavailable(status, target, start);
             default:
                 return CheckResult.unhealthy(FailureReason.STATUS,
