@@ -146,7 +146,7 @@ final class KubernetesRuntime implements RuntimeAdapter {
             int restore = parseReplicas(recorded);
             String patch = json(List.of(
                     op("replace", "/spec/replicas", restore),
-                    Map.of("op", "remove", "path", "/metadata/annotations/" + escape(REPLICAS_ANNOTATION))));
+                    remove("/metadata/annotations/" + escape(REPLICAS_ANNOTATION))));
             HasMetadata patched = patchTarget(PatchType.JSON, patch);
             LOG.info("{}: scaled {} back to {} replicas", service, what, restore);
             return awaitTarget(patched, t -> readyReplicas(t) >= restore,
@@ -253,7 +253,9 @@ final class KubernetesRuntime implements RuntimeAdapter {
             }
             Map<String, String> annotations = RolloutHistory.annotations(deployment, choice.replicaSet());
             String patch = json(List.of(op("replace", "/spec/template", template),
-                    op(deployment.getMetadata().getAnnotations() == null ? "add" : "replace", "/metadata/annotations",
+                    op(deployment.getMetadata().getAnnotations() == null
+                            || deployment.getMetadata().getAnnotations().isEmpty() ? "add" : "replace",
+                            "/metadata/annotations",
                             annotations)));
             HasMetadata patched = patchTarget(PatchType.JSON, patch);
             LOG.warn("{}: rolled {} back from revision {} to revision {} ({}, ReplicaSet {})", service, what,
@@ -707,7 +709,8 @@ final class KubernetesRuntime implements RuntimeAdapter {
 
     /** JSON patch operations that set annotations, creating the map when the object has none. */
     static List<Map<String, Object>> annotate(ObjectMeta meta, Map<String, String> annotations) {
-        if (meta.getAnnotations() == null) {
+        // fabric8 reads an absent map as an empty one; a JSON patch cannot add a key under a missing parent
+        if (meta.getAnnotations() == null || meta.getAnnotations().isEmpty()) {
             return List.of(op("add", "/metadata/annotations", new LinkedHashMap<>(annotations)));
         }
         List<Map<String, Object>> ops = new ArrayList<>();
@@ -720,6 +723,13 @@ final class KubernetesRuntime implements RuntimeAdapter {
         result.put("op", op);
         result.put("path", path);
         result.put("value", value);
+        return result;
+    }
+
+    static Map<String, Object> remove(String path) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("op", "remove");
+        result.put("path", path);
         return result;
     }
 

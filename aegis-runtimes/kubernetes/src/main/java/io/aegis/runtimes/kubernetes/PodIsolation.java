@@ -77,12 +77,9 @@ final class PodIsolation {
         plan.removed().forEach((key, value) -> {
             String path = "/metadata/labels/" + KubernetesRuntime.escape(key);
             ops.add(KubernetesRuntime.op("test", path, value));
-            Map<String, Object> remove = new LinkedHashMap<>();
-            remove.put("op", "remove");
-            remove.put("path", path);
-            ops.add(remove);
+            ops.add(KubernetesRuntime.remove(path));
         });
-        if (pod.getMetadata().getLabels() == null) {
+        if (pod.getMetadata().getLabels() == null || pod.getMetadata().getLabels().isEmpty()) {
             ops.add(KubernetesRuntime.op("add", "/metadata/labels", Map.of(PodHealth.ISOLATED_LABEL, "true")));
         } else {
             ops.add(KubernetesRuntime.op("add", "/metadata/labels/" + KubernetesRuntime.escape(PodHealth.ISOLATED_LABEL),
