@@ -21,11 +21,12 @@ final class ApiErrors {
      * The failure of {@code doing} (for example {@code "patch deployment shop/web"}) for service {@code service},
      * against the API server at {@code server}.
      *
+     * @param keys the key path of the service's {@code runtime:} block with a trailing dot, for what to check
      * @param resource the kind of object, plural, as RBAC names it ({@code deployments}, {@code pods})
      * @param namespace where the object lives
      */
-    static KubernetesOperationException describe(String service, String doing, String resource, String namespace,
-            String server, Throwable failure) {
+    static KubernetesOperationException describe(String service, String keys, String doing, String resource,
+            String namespace, String server, Throwable failure) {
         Throwable cause = unwrap(failure);
         if (cause instanceof KubernetesOperationException known) {
             return known;
@@ -38,8 +39,8 @@ final class ApiErrors {
                 case 401:
                     return new KubernetesOperationException("service " + service + ": the Kubernetes API server at "
                             + server + " rejected aegis' credentials when it tried to " + doing + " (401 Unauthorized: "
-                            + reason + "); renew the token or client certificate in the kubeconfig (runtime.kubeconfig,"
-                            + " runtime.context) or the service account aegis runs as");
+                            + reason + "); renew the token or client certificate in the kubeconfig (" + keys + "kubeconfig, "
+                            + keys + "context) or the service account aegis runs as");
                 case 403:
                     return new KubernetesOperationException("service " + service + ": the Kubernetes API server at "
                             + server + " refused to let aegis " + doing + " (403 Forbidden: " + reason + "); grant the"
@@ -52,33 +53,38 @@ final class ApiErrors {
                     return new KubernetesOperationException("service " + service + ": cannot " + doing + ": someone"
                             + " else changed it at the same time (409 Conflict: " + reason + "); the next attempt"
                             + " reads it again");
-                case 0:
-                    Throwable io = ioCause(kce);
-                    if (io != null) {
-                        return unreachable(service, doing, server, io);
-                    }
-                    break;
                 default:
                     break;
+            }
+            // no HTTP answer at all (fabric8 says -1 or 0): the server could not be reached
+            if (code <= 0 && ioCause(kce) != null) {
+                return unreachable(service, keys, doing, server, kce);
             }
             return new KubernetesOperationException("service " + service + ": cannot " + doing + " on the Kubernetes"
                     + " API server at " + server + " (" + (code > 0 ? "HTTP " + code + ": " : "") + reason + ")");
         }
         if (cause instanceof IOException) {
-            return unreachable(service, doing, server, cause);
+            return unreachable(service, keys, doing, server, cause);
         }
         return new KubernetesOperationException("service " + service + ": cannot " + doing + ": "
                 + firstLine(String.valueOf(cause.getMessage())));
     }
 
-    private static KubernetesOperationException unreachable(String service, String doing, String server,
-            Throwable io) {
-        String why = io instanceof ConnectException ? "connection refused"
-                : io instanceof UnknownHostException ? "unknown host " + io.getMessage()
-                : io instanceof HttpTimeoutException ? "no answer in time"
-                : firstLine(String.valueOf(io.getMessage()));
+    private static KubernetesOperationException unreachable(String service, String keys, String doing,
+            String server, Throwable failure) {
+        String why = null;
+        for (Throwable t = failure; t != null && why == null; t = t.getCause() == t ? null : t.getCause()) {
+            why = t instanceof ConnectException ? "connection refused"
+                    : t instanceof UnknownHostException ? "unknown host " + t.getMessage()
+                    : t instanceof HttpTimeoutException ? "no answer in time"
+                    : null;
+        }
+        if (why == null) {
+            Throwable io = ioCause(failure);
+            why = io == null || io.getMessage() == null ? "no connection" : firstLine(io.getMessage());
+        }
         return new KubernetesOperationException("service " + service + ": cannot reach the Kubernetes API server at "
-                + server + " to " + doing + " (" + why + "); check runtime.kubeconfig and runtime.context (or the"
+                + server + " to " + doing + " (" + why + "); check " + keys + "kubeconfig and " + keys + "context (or the"
                 + " in-cluster service account) and that the cluster is up");
     }
 

@@ -526,7 +526,7 @@ final class KubernetesRuntime implements RuntimeAdapter {
                     again.run();
                     LOG.debug("{}: watching {} again", service, what);
                 } catch (RuntimeException e) {
-                    LOG.warn("{}: {}", service, ApiErrors.describe(service, "watch " + what, resource(), namespace,
+                    LOG.warn("{}: {}", service, ApiErrors.describe(service, settings.keyPath(""), "watch " + what, resource(), namespace,
                             server, e).getMessage());
                     reconnect(again);
                 }
@@ -573,7 +573,7 @@ final class KubernetesRuntime implements RuntimeAdapter {
                     + service + ": " + doing.get() + " did not finish within " + settings.rolloutTimeout()
                     .toString().substring(2).toLowerCase(java.util.Locale.ROOT) + " (" + status.description()
                     + "); see kubectl rollout status " + settings.kind().kubectlName + "/" + settings.name() + " -n "
-                    + namespace + ", or raise runtime.rolloutTimeout")),
+                    + namespace + ", or raise " + settings.keyPath("rolloutTimeout"))),
                     settings.rolloutTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             future.completeExceptionally(new KubernetesOperationException("service " + service + ": aegis stopped"
@@ -768,7 +768,7 @@ final class KubernetesRuntime implements RuntimeAdapter {
                     });
                 } catch (RuntimeException e) {
                     LOG.debug("{}: cannot {}", service, doing, e);
-                    result.completeExceptionally(ApiErrors.describe(service, doing, resourceOf(e), namespace, server,
+                    result.completeExceptionally(ApiErrors.describe(service, settings.keyPath(""), doing, resourceOf(e), namespace, server,
                             e));
                 }
             });

@@ -42,6 +42,11 @@ record KubernetesSettings(
         String targetKeyPath,
         String namespaceKeyPath) {
 
+    /** The key path of {@code key} in this {@code runtime:} block, for messages. */
+    String keyPath(String key) {
+        return namespaceKeyPath.substring(0, namespaceKeyPath.length() - "namespace".length()) + key;
+    }
+
     /** The kind of workload a service is. */
     enum Kind {
         DEPLOYMENT("deployment", "deployment"),
