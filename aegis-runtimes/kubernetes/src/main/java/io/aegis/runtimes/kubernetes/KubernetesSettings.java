@@ -105,6 +105,10 @@ record KubernetesSettings(
         if (deployment.isPresent() && statefulSet.isPresent()) {
             problems.add(new ConfigProblem(settings.keyPath("statefulSet"), "expected either deployment or"
                     + " statefulSet, found both; keep the one aegis supervises"));
+            nameProblem(settings, Kind.DEPLOYMENT.key, deployment.get(), MAX_NAME, "the name of a Deployment")
+                    .ifPresent(problems::add);
+            nameProblem(settings, Kind.STATEFUL_SET.key, statefulSet.get(), MAX_NAME, "the name of a StatefulSet")
+                    .ifPresent(problems::add);
         } else if (deployment.isEmpty() && statefulSet.isEmpty()) {
             if (!settings.has("deployment") && !settings.has("statefulSet")) {
                 problems.add(new ConfigProblem(settings.keyPath("deployment"), "missing: expected the name of the"

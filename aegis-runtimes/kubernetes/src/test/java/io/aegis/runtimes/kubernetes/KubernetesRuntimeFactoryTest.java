@@ -73,7 +73,7 @@ class KubernetesRuntimeFactoryTest {
     @Test
     void everyInvalidKeyIsReportedAtOnce() {
         Map<String, Object> values = new LinkedHashMap<>();
-        values.put("deployment", "web");
+        values.put("deployment", "Web_1");
         values.put("statefulSet", "db");
         values.put("namespace", "Shop_1");
         values.put("kubeconfig", dir.resolve("nope").toString());
@@ -83,6 +83,9 @@ class KubernetesRuntimeFactoryTest {
                 e -> assertThat(problems(e)).containsExactly(
                         "services.web.runtime.statefulSet: expected either deployment or statefulSet, found both;"
                                 + " keep the one aegis supervises",
+                        "services.web.runtime.deployment: expected the name of a Deployment (lower-case letters,"
+                                + " digits, '-' and '.', at most 253 characters, as Kubernetes names are), found"
+                                + " \"Web_1\"",
                         "services.web.runtime.namespace: expected a namespace name (lower-case letters, digits, '-'"
                                 + " and '.', at most 63 characters, as Kubernetes names are), found \"Shop_1\"",
                         "services.web.runtime.kubeconfig: no readable kubeconfig file at " + dir.resolve("nope")
