@@ -39,7 +39,8 @@ final class ApiErrors {
                 case 401:
                     return new KubernetesOperationException("service " + service + ": the Kubernetes API server at "
                             + server + " rejected aegis' credentials when it tried to " + doing + " (401 Unauthorized: "
-                            + reason + "); renew the token or client certificate in the kubeconfig (" + keys + "kubeconfig, "
+                            + reason + "); renew the token or client certificate in the kubeconfig (" + keys
+                            + "kubeconfig, "
                             + keys + "context) or the service account aegis runs as");
                 case 403:
                     return new KubernetesOperationException("service " + service + ": the Kubernetes API server at "
@@ -84,7 +85,8 @@ final class ApiErrors {
             why = io == null || io.getMessage() == null ? "no connection" : firstLine(io.getMessage());
         }
         return new KubernetesOperationException("service " + service + ": cannot reach the Kubernetes API server at "
-                + server + " to " + doing + " (" + why + "); check " + keys + "kubeconfig and " + keys + "context (or the"
+                + server + " to " + doing + " (" + why + "); check " + keys + "kubeconfig and " + keys
+                + "context (or the"
                 + " in-cluster service account) and that the cluster is up");
     }
 

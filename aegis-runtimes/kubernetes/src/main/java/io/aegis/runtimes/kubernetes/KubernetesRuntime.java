@@ -16,7 +16,6 @@ import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
@@ -87,7 +86,7 @@ final class KubernetesRuntime implements RuntimeAdapter {
     private final List<Waiter> waiters = new CopyOnWriteArrayList<>();
     private volatile HasMetadata target;
     private volatile WorkloadStatus status;
-    private volatile Long lastHealthyRevision;
+    private volatile String lastHealthy;
     private volatile boolean closed;
     private Watch targetWatch;
     private Watch podWatch;
@@ -222,45 +221,56 @@ final class KubernetesRuntime implements RuntimeAdapter {
 
     /**
      * {@code kubectl rollout undo}, preferring the revision aegis last saw healthy (see {@link RolloutHistory}); waits
-     * for the rollout to finish. Deployments only.
+     * for the rollout to finish.
      */
     @Override
     public CompletionStage<Void> rollback() {
-        if (settings.kind() != Kind.DEPLOYMENT) {
-            return RuntimeAdapter.super.rollback();
-        }
-        Optional<Long> healthy = Optional.ofNullable(lastHealthyRevision);
+        String healthy = lastHealthy;
         return call("roll back " + what, () -> {
-            Deployment deployment = (Deployment) readTarget();
-            startWatching(deployment);
-            if (Boolean.TRUE.equals(deployment.getSpec().getPaused())) {
-                throw new KubernetesOperationException("service " + service + ": cannot roll back " + what + ": it"
-                        + " is paused; resume it first (kubectl rollout resume deployment/" + settings.name() + " -n "
-                        + namespace + ")");
+            HasMetadata current = readTarget();
+            startWatching(current);
+            List<RolloutHistory.Revision> history;
+            Predicate<RolloutHistory.Revision> wasHealthy;
+            PodTemplateSpec running;
+            if (current instanceof Deployment deployment) {
+                if (Boolean.TRUE.equals(deployment.getSpec().getPaused())) {
+                    throw new KubernetesOperationException("service " + service + ": cannot roll back " + what
+                            + ": it is paused; resume it first (kubectl rollout resume deployment/" + settings.name()
+                            + " -n " + namespace + ")");
+                }
+                history = RolloutHistory.owned(deployment, client.apps().replicaSets().inNamespace(namespace)
+                        .withLabelSelector(deployment.getSpec().getSelector()).list().getItems());
+                wasHealthy = r -> String.valueOf(r.number()).equals(healthy);
+                running = deployment.getSpec().getTemplate();
+            } else {
+                StatefulSet set = (StatefulSet) current;
+                history = RolloutHistory.owned(set, client.apps().controllerRevisions().inNamespace(namespace)
+                        .withLabelSelector(set.getSpec().getSelector()).list().getItems(),
+                        client.getKubernetesSerialization());
+                wasHealthy = r -> r.name().equals(healthy);
+                running = set.getSpec().getTemplate();
             }
-            List<ReplicaSet> all = client.apps().replicaSets().inNamespace(namespace)
-                    .withLabelSelector(deployment.getSpec().getSelector()).list().getItems();
-            List<ReplicaSet> owned = RolloutHistory.owned(deployment, all);
-            RolloutHistory.Choice choice = RolloutHistory.choose(owned, healthy).orElseThrow(() ->
+            RolloutHistory.Choice choice = RolloutHistory.choose(history, wasHealthy).orElseThrow(() ->
                     new KubernetesOperationException("service " + service + ": cannot roll back " + what + ": it has"
                             + " no earlier revision to go back to (revisions in its history: "
-                            + (owned.isEmpty() ? "none" : RolloutHistory.revisions(owned)) + ")"));
-            PodTemplateSpec template = RolloutHistory.templateWithoutHash(choice.replicaSet());
-            if (RolloutHistory.sameTemplate(deployment, template)) {
+                            + (history.isEmpty() ? "none" : RolloutHistory.revisions(history)) + ")"));
+            RolloutHistory.Revision target = choice.revision();
+            if (RolloutHistory.sameTemplate(running, target.template())) {
                 throw new KubernetesOperationException("service " + service + ": cannot roll back " + what + ": it"
-                        + " already runs the template of revision " + choice.revision() + " (" + choice.why()
+                        + " already runs the template of revision " + target.number() + " (" + choice.why()
                         + "), so a rollback would change nothing");
             }
-            Map<String, String> annotations = RolloutHistory.annotations(deployment, choice.replicaSet());
-            String patch = json(List.of(op("replace", "/spec/template", template),
-                    op(deployment.getMetadata().getAnnotations() == null
-                            || deployment.getMetadata().getAnnotations().isEmpty() ? "add" : "replace",
-                            "/metadata/annotations",
-                            annotations)));
-            HasMetadata patched = patchTarget(PatchType.JSON, patch);
-            LOG.warn("{}: rolled {} back from revision {} to revision {} ({}, ReplicaSet {})", service, what,
-                    RolloutHistory.revision(deployment.getMetadata()), choice.revision(), choice.why(),
-                    choice.replicaSet().getMetadata().getName());
+            List<Map<String, Object>> ops = new ArrayList<>();
+            ops.add(op("replace", "/spec/template", target.template()));
+            if (current instanceof Deployment deployment) {
+                boolean none = deployment.getMetadata().getAnnotations() == null
+                        || deployment.getMetadata().getAnnotations().isEmpty();
+                ops.add(op(none ? "add" : "replace", "/metadata/annotations",
+                        RolloutHistory.annotations(deployment, target)));
+            }
+            HasMetadata patched = patchTarget(PatchType.JSON, json(ops));
+            LOG.warn("{}: rolled {} back from revision {} to revision {} ({}, {})", service, what,
+                    history.get(0).number(), target.number(), choice.why(), target.name());
             return awaitTarget(patched, rolledOut(generation(patched)), () -> "roll back " + what);
         });
     }
@@ -308,25 +318,29 @@ final class KubernetesRuntime implements RuntimeAdapter {
         return CompletableFuture.completedFuture(status);
     }
 
-    /** Records the revision running now as the one a rollback goes back to; reads the watch's cache, no I/O. */
+    /**
+     * Records the revision running now (a Deployment's revision number, a StatefulSet's current ControllerRevision)
+     * as the one a rollback goes back to; reads the watch's cache, no I/O.
+     */
     @Override
     public void workloadHealthy() {
         HasMetadata current = target;
+        String running = null;
         if (current instanceof Deployment deployment) {
             long revision = RolloutHistory.revision(deployment.getMetadata());
-            if (revision > 0) {
-                Long before = lastHealthyRevision;
-                lastHealthyRevision = revision;
-                if (before == null || before != revision) {
-                    LOG.debug("{}: {} revision {} is healthy", service, what, revision);
-                }
-            }
+            running = revision > 0 ? String.valueOf(revision) : null;
+        } else if (current instanceof StatefulSet set && set.getStatus() != null) {
+            running = set.getStatus().getCurrentRevision();
+        }
+        if (running != null && !running.equals(lastHealthy)) {
+            lastHealthy = running;
+            LOG.debug("{}: {} revision {} is healthy", service, what, running);
         }
     }
 
     /** The revision {@link #workloadHealthy()} recorded last; for tests. */
-    Optional<Long> lastHealthyRevision() {
-        return Optional.ofNullable(lastHealthyRevision);
+    Optional<String> lastHealthy() {
+        return Optional.ofNullable(lastHealthy);
     }
 
     @Override
@@ -340,15 +354,10 @@ final class KubernetesRuntime implements RuntimeAdapter {
         return settings.rolloutTimeout().plusSeconds(30);
     }
 
-    /** Start, stop, restart and isolate; rollback for Deployments (StatefulSet history is not supported yet). */
+    /** All five. */
     @Override
     public Set<RuntimeOperation> supportedOperations() {
-        EnumSet<RuntimeOperation> operations = EnumSet.of(RuntimeOperation.START, RuntimeOperation.STOP,
-                RuntimeOperation.RESTART, RuntimeOperation.ISOLATE);
-        if (settings.kind() == Kind.DEPLOYMENT) {
-            operations.add(RuntimeOperation.ROLLBACK);
-        }
-        return operations;
+        return EnumSet.allOf(RuntimeOperation.class);
     }
 
     /** Closes the watches and the scheduler and fails what still waits; the shared client is the factory's. */
@@ -526,7 +535,8 @@ final class KubernetesRuntime implements RuntimeAdapter {
                     again.run();
                     LOG.debug("{}: watching {} again", service, what);
                 } catch (RuntimeException e) {
-                    LOG.warn("{}: {}", service, ApiErrors.describe(service, settings.keyPath(""), "watch " + what, resource(), namespace,
+                    LOG.warn("{}: {}", service, ApiErrors.describe(service, settings.keyPath(""), "watch " + what,
+                            resource(), namespace,
                             server, e).getMessage());
                     reconnect(again);
                 }
@@ -768,7 +778,8 @@ final class KubernetesRuntime implements RuntimeAdapter {
                     });
                 } catch (RuntimeException e) {
                     LOG.debug("{}: cannot {}", service, doing, e);
-                    result.completeExceptionally(ApiErrors.describe(service, settings.keyPath(""), doing, resourceOf(e), namespace, server,
+                    result.completeExceptionally(ApiErrors.describe(service, settings.keyPath(""), doing,
+                            resourceOf(e), namespace, server,
                             e));
                 }
             });

@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  *       on the pod template) and completes when the rollout has finished, as {@code kubectl rollout status} sees it;
  *       with {@code restart: auto}, when exactly one pod is bad (not ready, crash-looping, terminated) and the
  *       others are ready, it deletes that pod instead and completes when a replacement is ready.</li>
- *   <li>{@code rollback} is {@code kubectl rollout undo} (Deployments only), preferring the revision aegis last saw
- *       healthy.</li>
+ *   <li>{@code rollback} is {@code kubectl rollout undo}, preferring the revision aegis last saw healthy: a
+ *       Deployment's ReplicaSets, a StatefulSet's ControllerRevisions.</li>
  *   <li>{@code isolate} takes the worst pod out of its Services' selectors and labels it
  *       {@code aegis.io/isolated=true}; its ReplicaSet starts a replacement and the pod stays for debugging.</li>
  *   <li>Container terminations (crashes, OOM kills) come from a watch on the pods, at once.</li>

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -33,7 +34,8 @@ final class PodHealth {
 
     /** Whether aegis isolated this pod earlier. */
     static boolean isolated(Pod pod) {
-        return pod.getMetadata().getLabels() != null && "true".equals(pod.getMetadata().getLabels().get(ISOLATED_LABEL));
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        return labels != null && "true".equals(labels.get(ISOLATED_LABEL));
     }
 
     /** Why the pod is bad (failed, a container crash-looping or terminated, not ready), or empty when it is fine. */
@@ -42,7 +44,8 @@ final class PodHealth {
             return Optional.of("has no status yet");
         }
         if ("Failed".equals(pod.getStatus().getPhase())) {
-            return Optional.of("failed" + Optional.ofNullable(pod.getStatus().getReason()).map(r -> ": " + r).orElse(""));
+            String reason = pod.getStatus().getReason();
+            return Optional.of(reason == null ? "failed" : "failed: " + reason);
         }
         for (ContainerStatus container : containers(pod)) {
             if (container.getState() != null && container.getState().getWaiting() != null

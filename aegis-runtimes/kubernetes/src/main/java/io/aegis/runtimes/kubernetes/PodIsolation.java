@@ -55,7 +55,8 @@ final class PodIsolation {
         if (selecting.isEmpty()) {
             String key = workloadSelector.keySet().stream().filter(labels::containsKey).findFirst().orElse(null);
             if (key == null) {
-                return new Plan(Map.of(), "no Service selects it and it carries none of the workload's selector labels");
+                return new Plan(Map.of(), "no Service selects it and it carries none of the workload's selector"
+                        + " labels");
             }
             removed.put(key, labels.get(key));
             return new Plan(removed, "no Service selects it; out of its workload's selector");
@@ -82,8 +83,8 @@ final class PodIsolation {
         if (pod.getMetadata().getLabels() == null || pod.getMetadata().getLabels().isEmpty()) {
             ops.add(KubernetesRuntime.op("add", "/metadata/labels", Map.of(PodHealth.ISOLATED_LABEL, "true")));
         } else {
-            ops.add(KubernetesRuntime.op("add", "/metadata/labels/" + KubernetesRuntime.escape(PodHealth.ISOLATED_LABEL),
-                    "true"));
+            ops.add(KubernetesRuntime.op("add",
+                    "/metadata/labels/" + KubernetesRuntime.escape(PodHealth.ISOLATED_LABEL), "true"));
         }
         Map<String, String> annotations = new LinkedHashMap<>();
         annotations.put(KubernetesRuntime.ISOLATED_LABELS_ANNOTATION, plan.removed().entrySet().stream()

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Clock;
@@ -191,7 +192,7 @@ class KubernetesRuntimeTest {
         KubernetesRuntime runtime = (KubernetesRuntime) runtime(Map.of());
         done(runtime.start());
         runtime.workloadHealthy(); // revision 1 serves well
-        assertThat(runtime.lastHealthyRevision()).contains(1L);
+        assertThat(runtime.lastHealthy()).contains("1");
         // two bad releases later
         cluster.replicaSet(ns, deployment, "web-bbb", 2, "web:2", "bbb");
         cluster.replicaSet(ns, deployment, "web-ccc", 3, "web:3", "ccc");
@@ -222,6 +223,31 @@ class KubernetesRuntimeTest {
         assertThat(failure(runtime.rollback())).isEqualTo("service web: cannot roll back deployment " + ns
                 + "/web: it has no earlier revision to go back to (revisions in its history: 1)");
         assertThat(cluster.writes("PATCH")).isEmpty();
+    }
+
+    @Test
+    void aStatefulSetRollsBackToThePreviousControllerRevisionsTemplate() {
+        StatefulSet set = cluster.statefulSet(ns, 2, "db:3", "db-ccc");
+        cluster.controllerRevision(ns, set, "db-aaa", 1, "db:1");
+        cluster.controllerRevision(ns, set, "db-bbb", 2, "db:2");
+        cluster.controllerRevision(ns, set, "db-ccc", 3, "db:3");
+        RuntimeAdapter runtime = runtime(Map.of("statefulSet", "db"));
+        done(runtime.start());
+
+        CompletableFuture<Void> rollback = runtime.rollback().toCompletableFuture();
+        await().atMost(WAIT).until(() -> !cluster.writes("PATCH").isEmpty());
+        assertThat(cluster.writes("PATCH")).containsExactly("PATCH /apis/apps/v1/namespaces/" + ns
+                + "/statefulsets/db application/json-patch+json [{\"op\":\"replace\",\"path\":\"/spec/template\","
+                + "\"value\":{\"metadata\":{\"labels\":{\"app\":\"db\"}},\"spec\":{\"containers\":[{\"image\":"
+                + "\"db:2\",\"name\":\"db\"}]}}}]");
+        StatefulSet rolledBack = cluster.client.apps().statefulSets().inNamespace(ns).withName("db").get();
+        assertThat(rolledBack.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("db:2");
+        // the StatefulSet controller rolls it out
+        rolledBack.setStatus(new io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder().withReplicas(2)
+                .withReadyReplicas(2).withUpdatedReplicas(2).withCurrentRevision("db-bbb").withUpdateRevision("db-bbb")
+                .withObservedGeneration(rolledBack.getMetadata().getGeneration()).build());
+        cluster.client.apps().statefulSets().inNamespace(ns).resource(rolledBack).updateStatus();
+        assertThat(rollback).succeedsWithin(WAIT);
     }
 
     @Test

@@ -15,7 +15,11 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.ControllerRevisionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -90,6 +94,9 @@ final class MockCluster implements AutoCloseable {
         values.put("namespace", namespace);
         values.put("deployment", "web");
         values.putAll(extra);
+        if (extra.containsKey("statefulSet")) {
+            values.remove("deployment");
+        }
         KubernetesRuntimeFactory factory = new KubernetesRuntimeFactory(
                 settings -> new KubernetesRuntimeFactory.Connection(client, "default"), clock);
         return factory.create(new RuntimeSpec("web", Settings.of("services.web.runtime", values), listener, executor));
@@ -149,6 +156,35 @@ final class MockCluster implements AutoCloseable {
             builder.editMetadata().withOwnerReferences(reference).endMetadata();
         }
         client.apps().replicaSets().inNamespace(namespace).resource(builder.build()).create();
+    }
+
+    /** A StatefulSet {@code db} running {@code image}, its status all ready. */
+    StatefulSet statefulSet(String namespace, int replicas, String image, String currentRevision) {
+        StatefulSet created = client.apps().statefulSets().inNamespace(namespace).resource(new StatefulSetBuilder()
+                .withNewMetadata().withName("db").withNamespace(namespace).endMetadata()
+                .withNewSpec().withReplicas(replicas).withServiceName("db").withNewSelector()
+                .addToMatchLabels("app", "db").endSelector().withNewTemplate().withNewMetadata()
+                .addToLabels("app", "db").endMetadata().withNewSpec().addNewContainer().withName("db").withImage(image)
+                .endContainer().endSpec().endTemplate().endSpec().build()).create();
+        created.setStatus(new StatefulSetStatusBuilder().withReplicas(replicas).withReadyReplicas(replicas)
+                .withUpdatedReplicas(replicas).withCurrentRevision(currentRevision).withUpdateRevision(currentRevision)
+                .withObservedGeneration(created.getMetadata().getGeneration()).build());
+        return client.apps().statefulSets().inNamespace(namespace).resource(created).updateStatus();
+    }
+
+    /** A ControllerRevision of {@code owner} as the StatefulSet controller writes them: a strategic-merge patch. */
+    void controllerRevision(String namespace, StatefulSet owner, String name, long revision, String image) {
+        Map<String, Object> template = new LinkedHashMap<>();
+        template.put("metadata", Map.of("labels", Map.of("app", "db")));
+        template.put("spec", Map.of("containers", List.of(Map.of("name", "db", "image", image))));
+        template.put("$patch", "replace");
+        client.apps().controllerRevisions().inNamespace(namespace).resource(new ControllerRevisionBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace).addToLabels("app", "db")
+                .addToLabels("controller-revision-hash", name.substring(name.lastIndexOf('-') + 1))
+                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("StatefulSet")
+                        .withName("db").withUid(owner.getMetadata().getUid()).withController(true).build())
+                .endMetadata().withRevision(revision).withData(Map.of("spec", Map.of("template", template))).build())
+                .create();
     }
 
     Pod pod(String namespace, String name, PodStatus status) {
