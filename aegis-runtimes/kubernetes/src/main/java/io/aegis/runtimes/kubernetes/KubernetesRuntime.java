@@ -131,26 +131,27 @@ final class KubernetesRuntime implements RuntimeAdapter {
         return call("get " + what, () -> {
             HasMetadata current = readTarget();
             startWatching(current);
-            int replicas = desired(current);
-            if (replicas > 0) {
-                return CompletableFuture.<Void>completedFuture(null);
-            }
-            String recorded = annotation(current.getMetadata(), REPLICAS_ANNOTATION);
-            if (recorded == null) {
-                throw new KubernetesOperationException("service " + service + ": " + what + " is scaled to 0"
-                        + " replicas and aegis did not scale it down; scale it up yourself (kubectl scale "
-                        + settings.kind().kubectlName + "/" + settings.name() + " -n " + namespace + " --replicas=N)"
-                        + " if it should run");
-            }
-            int restore = parseReplicas(recorded);
-            String patch = json(List.of(
-                    op("replace", "/spec/replicas", restore),
-                    remove("/metadata/annotations/" + escape(REPLICAS_ANNOTATION))));
-            HasMetadata patched = patchTarget(PatchType.JSON, patch);
-            LOG.info("{}: scaled {} back to {} replicas", service, what, restore);
-            return awaitTarget(patched, t -> readyReplicas(t) >= restore,
-                    () -> "scale " + what + " back to " + restore + " replicas");
+            return desired(current) > 0 ? CompletableFuture.<Void>completedFuture(null) : scaleBack(current);
         });
+    }
+
+    /** Scales a target at zero replicas back to what {@link #stop()} recorded, and waits for them to be ready. */
+    private CompletableFuture<Void> scaleBack(HasMetadata current) {
+        String recorded = annotation(current.getMetadata(), REPLICAS_ANNOTATION);
+        if (recorded == null) {
+            throw new KubernetesOperationException("service " + service + ": " + what + " is scaled to 0"
+                    + " replicas and aegis did not scale it down; scale it up yourself (kubectl scale "
+                    + settings.kind().kubectlName + "/" + settings.name() + " -n " + namespace + " --replicas=N)"
+                    + " if it should run");
+        }
+        int restore = parseReplicas(recorded);
+        String patch = json(List.of(
+                op("replace", "/spec/replicas", restore),
+                remove("/metadata/annotations/" + escape(REPLICAS_ANNOTATION))));
+        HasMetadata patched = patchTarget(PatchType.JSON, patch);
+        LOG.info("{}: scaled {} back to {} replicas", service, what, restore);
+        return awaitTarget(patched, t -> readyReplicas(t) >= restore,
+                () -> "scale " + what + " back to " + restore + " replicas");
     }
 
     /** Scales the target to zero, recording its replicas in the {@value #REPLICAS_ANNOTATION} annotation. */
@@ -183,6 +184,10 @@ final class KubernetesRuntime implements RuntimeAdapter {
         return call("restart " + what, () -> {
             HasMetadata current = readTarget();
             startWatching(current);
+            if (desired(current) == 0) {
+                // stopped by aegis (Engine.stop, then a reset): a rollout of zero pods would start nothing
+                return scaleBack(current);
+            }
             if (settings.restart() == RestartMode.AUTO) {
                 List<Pod> candidates = candidatePods(current);
                 List<Pod> bad = candidates.stream().filter(p -> PodHealth.trouble(p).isPresent()).toList();

@@ -381,6 +381,36 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void restartOfADeploymentAegisScaledToZeroScalesItBackRatherThanRollingOutNothing() {
+        cluster.deployment(ns, 2, 2, "web:2");
+        cluster.client.apps().deployments().inNamespace(ns).withName("web").patch(PatchContext.of(PatchType.JSON),
+                "[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":0},{\"op\":\"add\",\"path\":"
+                        + "\"/metadata/annotations/aegis.io~1replicas\",\"value\":\"2\"}]");
+        cluster.deploymentStatus(ns, 0, 0, 0, 0);
+        cluster.writes.clear();
+        RuntimeAdapter runtime = runtime(Map.of());
+
+        CompletableFuture<Void> restart = runtime.restart().toCompletableFuture();
+        await().atMost(WAIT).until(() -> !cluster.writes("PATCH").isEmpty());
+        assertThat(cluster.writes("PATCH")).containsExactly("PATCH /apis/apps/v1/namespaces/" + ns + "/deployments/web"
+                + " application/json-patch+json [{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":2},"
+                + "{\"op\":\"remove\",\"path\":\"/metadata/annotations/aegis.io~1replicas\"}]");
+        cluster.deploymentStatus(ns, 2, 2, 2, 0);
+        assertThat(restart).succeedsWithin(WAIT);
+    }
+
+    @Test
+    void startLeavesADeploymentSomeoneElseScaledToZeroAndSaysHowToScaleIt() {
+        cluster.deployment(ns, 0, 2, "web:2");
+        RuntimeAdapter runtime = runtime(Map.of());
+
+        assertThat(failure(runtime.start())).isEqualTo("service web: deployment " + ns + "/web is scaled to 0"
+                + " replicas and aegis did not scale it down; scale it up yourself (kubectl scale deployment/web -n "
+                + ns + " --replicas=N) if it should run");
+        assertThat(cluster.writes("PATCH")).isEmpty();
+    }
+
+    @Test
     void aMissingDeploymentIsASentenceNamingTheKeysToCheck() {
         RuntimeAdapter runtime = runtime(Map.of());
 
