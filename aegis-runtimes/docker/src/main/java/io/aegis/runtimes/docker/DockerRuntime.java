@@ -54,6 +54,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     private static final Duration STREAM_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration PULL_TIMEOUT = Duration.ofMinutes(5);
     private static final String LAST_HEALTHY_TAG = "last-healthy";
+    private static final java.util.regex.Pattern CONTAINER_ID = java.util.regex.Pattern.compile("[0-9a-f]{12,64}");
 
     private final String serviceName;
     private final DockerRuntimeSettings settings;
@@ -366,7 +367,8 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             }
             boolean current = id.equals(containerId);
             boolean sameName = settings.containerReference().equals(attributes.get("name"))
-                    || !settings.createsContainer() && id.startsWith(settings.containerReference());
+                    || !settings.createsContainer() && CONTAINER_ID.matcher(settings.containerReference()).matches()
+                            && id.startsWith(settings.containerReference());
             if (!current && !sameName) {
                 return;
             }
@@ -528,11 +530,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
         synchronized (lock) {
             subscribed = true;
         }
-        try {
-            docker.pingCmd().exec();
-        } catch (RuntimeException e) {
-            throw DockerFailure.of(serviceName, engine.host(), "start container " + settings.containerReference(), e);
-        }
+        docker.pingCmd().exec(); // an unreachable engine is said as such, not as a stream that does not open
         stream = engine.subscribe(this);
         try {
             if (!stream.awaitConnected(STREAM_CONNECT_TIMEOUT)) {
@@ -577,14 +575,14 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             if (wanted.equals(container.getImageId()) && settings.configDigest().equals(digest)) {
                 if (Boolean.TRUE.equals(container.getState().getRunning())) {
                     refresh(id);
-                    remember(id);
+                    remember(id, container.getImageId());
                     LOG.info("{}: adopted its running container {} ({})", serviceName, settings.name(), describeRun());
                     return;
                 }
                 reconnectNetworks(id);
                 docker.startContainerCmd(id).exec();
                 refresh(id);
-                remember(id);
+                remember(id, container.getImageId());
                 LOG.info("{}: started its container {} ({})", serviceName, settings.name(), describeRun());
                 return;
             }
@@ -731,7 +729,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
         synchronized (lock) {
             isolatedFrom.clear(); // a new container is on its configured networks
         }
-        remember(id);
+        remember(id, image);
         try {
             docker.startContainerCmd(id).exec();
         } catch (RuntimeException e) {
@@ -739,8 +737,12 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
                     + " image " + shortId(image) + ")", e);
         }
         refresh(id);
-        LOG.info("{}: created and started container {} from image {} ({})", serviceName, settings.name(),
-                settings.image().orElse(image), describeRun());
+        String tagged = settings.image().orElseThrow();
+        synchronized (lock) {
+            tagged = image.equals(rolledBackTo) ? "its last healthy image" : tagged;
+        }
+        LOG.info("{}: created and started container {} from {} ({})", serviceName, settings.name(), tagged,
+                describeRun());
     }
 
     /** Stops (gracefully) and removes a container aegis created. */
@@ -831,11 +833,11 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     }
 
     /** Records the container aegis created (image mode), so the next aegis run finds it. */
-    private void remember(String id) {
+    private void remember(String id, String image) {
         ContainerRecord updated;
         synchronized (lock) {
             containerId = id;
-            updated = record.withContainer(id, imageId == null ? "" : imageId);
+            updated = record.withContainer(id, image);
             record = updated;
         }
         writeRecord(updated);
