@@ -661,9 +661,13 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             tag = reference.substring(colon + 1);
         }
         LOG.info("{}: pulling image {}", serviceName, reference);
+        QuietPull callback = new QuietPull();
         try {
-            boolean done = docker.pullImageCmd(repository).withTag(tag).exec(new PullImageResultCallback())
+            boolean done = docker.pullImageCmd(repository).withTag(tag).exec(callback)
                     .awaitCompletion(PULL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (callback.failure != null) {
+                throw callback.failure;
+            }
             if (!done) {
                 throw new DockerFailure("service \"" + serviceName + "\": pulling image " + reference + " took longer"
                         + " than " + PULL_TIMEOUT.toMinutes() + " minutes; pull it beforehand (docker pull " + reference
@@ -684,6 +688,25 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             throw new DockerFailure("service \"" + serviceName + "\": image " + reference + " is not on the Docker"
                     + " engine at " + engine.host() + " and pulling it failed: " + why + "; check the image name and"
                     + " the registry, or load the image onto the engine (docker pull, docker load)", e);
+        }
+    }
+
+    /**
+     * A pull's progress; a failure is kept for the caller rather than logged with its stack trace by docker-java
+     * (the caller turns it into one sentence).
+     */
+    private static final class QuietPull extends PullImageResultCallback {
+        volatile RuntimeException failure;
+
+        @Override
+        public void onError(Throwable throwable) {
+            failure = throwable instanceof RuntimeException ? (RuntimeException) throwable
+                    : new IllegalStateException(throwable.getMessage(), throwable);
+            try {
+                close();
+            } catch (IOException e) {
+                // closing a failed pull's stream: nothing left to release
+            }
         }
     }
 

@@ -67,6 +67,7 @@ final class DockerFixture implements AutoCloseable {
             if ("true".equalsIgnoreCase(System.getenv("CI"))) {
                 fail(message + " (CI=true: .ci/run starts one, so this is a failure)");
             }
+            System.err.println("SKIPPED: " + message); // surefire does not print a skipped class's reason
             assumeTrue(false, message);
         }
         if (!Files.isExecutable(BUSYBOX)) {

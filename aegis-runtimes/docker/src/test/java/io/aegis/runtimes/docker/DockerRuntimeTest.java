@@ -363,6 +363,18 @@ class DockerRuntimeTest {
     }
 
     @Test
+    void aMissingImageThatCannotBePulledIsASentenceWithTheRegistrysAnswer() {
+        String service = "nopull-" + fixture.runId;
+        Map<String, Object> settings = imageSettings("127.0.0.1:1/aegis-test/no-such-image:1", "nopull");
+        settings.put("pull", "missing");
+        RuntimeAdapter runtime = runtime(service, settings, new Recorder(), state);
+        assertThatThrownBy(() -> complete(runtime.start())).cause().hasMessageStartingWith("service \"" + service
+                + "\": image 127.0.0.1:1/aegis-test/no-such-image:1 is not on the Docker engine at " + fixture.host
+                + " and pulling it failed: ").hasMessageEndingWith("; check the image name and the registry, or load"
+                + " the image onto the engine (docker pull, docker load)");
+    }
+
+    @Test
     void anUnreachableSocketIsASentenceNamingTheServiceAndTheFix() {
         String service = "nosocket-" + fixture.runId;
         Map<String, Object> settings = imageSettings(repository + ":sleeper", "nosocket");
