@@ -532,6 +532,13 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
         }
         docker.pingCmd().exec(); // an unreachable engine is said as such, not as a stream that does not open
         stream = engine.subscribe(this);
+        synchronized (lock) {
+            if (closed) {
+                // closed while subscribing: close() may have missed the subscription
+                engine.unsubscribe(this);
+                throw new DockerFailure("service \"" + serviceName + "\": its docker runtime was closed");
+            }
+        }
         try {
             if (!stream.awaitConnected(STREAM_CONNECT_TIMEOUT)) {
                 throw new DockerFailure("service \"" + serviceName + "\": the Docker engine at " + engine.host()
