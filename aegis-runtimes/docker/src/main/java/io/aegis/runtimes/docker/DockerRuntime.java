@@ -844,8 +844,10 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             long started = parseTime(s.getStartedAt());
             if (!container.getId().equals(containerId) || started != runStartedNanos) {
                 oomInRun = false;
-                dockerHealth = null;
             }
+            // The inspection's verdict: a health_status event may have come before this inspection of a new run.
+            dockerHealth = s.getHealth() == null || s.getHealth().getStatus() == null
+                    || s.getHealth().getStatus().isBlank() ? null : s.getHealth().getStatus();
             containerId = container.getId();
             imageId = container.getImageId();
             runStartedNanos = started;
