@@ -4,6 +4,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
+import io.aegis.api.ConfigException;
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeAdapterFactory;
 import io.aegis.api.RuntimeSpec;
@@ -111,8 +112,20 @@ public final class DockerRuntimeFactory implements RuntimeAdapterFactory {
                 .filter(r -> r.host().equals(settings.host()) && r.service().equals(spec.serviceName()))
                 .orElse(new ContainerRecord(settings.host(), spec.serviceName(), Optional.empty(), Optional.empty(),
                         Optional.empty()));
-        return new DockerRuntime(spec.serviceName(), settings, engine(settings.host()), spec.listener(),
-                spec.blockingExecutor(), spec.stateDirectory(), record);
+        DockerEngine engine;
+        try {
+            engine = engine(settings.host());
+        } catch (IllegalStateException e) {
+            throw e; // closed
+        } catch (RuntimeException e) {
+            // docker-java parses the address when the client is built (an unknown scheme, a port that is no number)
+            throw new ConfigException(spec.settings().keyPath("host"), "expected the Docker engine's address,"
+                    + " unix:///path/to/docker.sock or tcp://host:port, found \"" + settings.host() + "\""
+                    + (spec.settings().has("host") ? "" : " (from DOCKER_HOST)") + ", which docker-java cannot use ("
+                    + DockerFailure.rootMessage(e) + ")");
+        }
+        return new DockerRuntime(spec.serviceName(), settings, engine, spec.listener(), spec.blockingExecutor(),
+                spec.stateDirectory(), record);
     }
 
     /**
