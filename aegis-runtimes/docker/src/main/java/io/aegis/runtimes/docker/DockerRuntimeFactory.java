@@ -68,7 +68,8 @@ import org.slf4j.LoggerFactory;
  *       image until the tag points to another image than it did at the rollback (a new deploy) or aegis is
  *       restarted. It fails, changing nothing, when no image was recorded or the recorded one is running.</li>
  *   <li><b>isolate</b> disconnects the container from every network it is on and keeps it running, so
- *       {@code docker exec} still works; the next start or restart connects it again. A container in network mode
+ *       {@code docker exec} still works; the next restart, or start of the stopped container, connects it again, also
+ *       in the next aegis run (the networks are recorded in the state directory). A container in network mode
  *       {@code host} (or {@code container:<id>}) cannot be disconnected: isolate fails with a sentence saying so
  *       and leaves it running, so the engine does not claim it is out of traffic (its recovery ladder then goes on
  *       or gives up, and no longer restarts it). A container on no network ({@code none}) is isolated already.</li>
@@ -110,8 +111,7 @@ public final class DockerRuntimeFactory implements RuntimeAdapterFactory {
                 System.getenv("DOCKER_HOST"));
         ContainerRecord record = readRecord(spec.stateDirectory())
                 .filter(r -> r.host().equals(settings.host()) && r.service().equals(spec.serviceName()))
-                .orElse(new ContainerRecord(settings.host(), spec.serviceName(), Optional.empty(), Optional.empty(),
-                        Optional.empty()));
+                .orElse(ContainerRecord.empty(settings.host(), spec.serviceName()));
         DockerEngine engine;
         try {
             engine = engine(settings.host());

@@ -365,9 +365,16 @@ class DockerRuntimeTest {
         assertThat(exec(id, "true")).as("docker exec still works").isZero();
         assertThat(complete(runtime.status()).isRunning()).isTrue();
 
-        complete(runtime.restart());
+        // aegis is restarted meanwhile: the next aegis adopts the isolated container, and its restart (a reset)
+        // connects it to its network again
+        runtime.close();
+        RuntimeAdapter next = runtime("isolated-" + fixture.runId, settings, new Recorder(), state);
+        complete(next.start());
+        assertThat(complete(next.status()).id()).contains(id);
+        complete(next.restart());
         assertThat(fixture.docker.inspectContainerCmd(id).exec().getNetworkSettings().getNetworks())
                 .as("a restart connects it again").containsKey(network);
+        assertThat(ContainerRecord.read(state).orElseThrow().isolatedFrom()).isEmpty();
     }
 
     @Test
