@@ -130,8 +130,8 @@ public final class DockerRuntimeFactory implements RuntimeAdapterFactory {
 
     /**
      * Removes the container an earlier aegis created for a service that is gone from the configuration (found by
-     * its record, checked by its {@code io.aegis.service} label), and its {@code last-healthy} tag. Containers
-     * aegis only supervised are never recorded, so never touched.
+     * its record, checked by its {@code io.aegis.service} label), and its {@code last-healthy} tag. A container
+     * aegis only supervised lacks that label and is never touched.
      */
     @Override
     public void stopLeftovers(Path serviceDirectory) {
