@@ -896,9 +896,6 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     private void recordHealthy(String image) {
         try {
             ContainerRecord updated;
-            synchronized (lock) {
-                updated = record.withLastHealthy(image);
-            }
             try {
                 // Tagged so that docker image prune keeps it even after the service's tag moved on.
                 docker.tagImageCmd(image, "aegis/" + repositoryName(), LAST_HEALTHY_TAG).exec();
@@ -993,6 +990,11 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     }
 
     private DockerFailure notFound() {
+        if (settings.createsContainer()) {
+            return new DockerFailure("service \"" + serviceName + "\": its container " + settings.name() + " is not on"
+                    + " the Docker engine at " + engine.host() + " (removed by someone?); restart the service and aegis"
+                    + " creates it again");
+        }
         return new DockerFailure("service \"" + serviceName + "\": container " + settings.containerReference()
                 + " is not on the Docker engine at " + engine.host() + "; create it first (docker create --name "
                 + settings.containerReference() + " ...), or let aegis run one with runtime.image");
