@@ -190,7 +190,7 @@ class DockerRuntimeTest {
     // ----------------------------------------------------------------------------------------------- exits
 
     @Test
-    void aContainerKilledFromOutsideIsReportedFromTheEventStreamWithinASecond() throws Exception {
+    void aContainerKilledFromOutsideIsReportedFromTheEventStreamAtOnce() throws Exception {
         Recorder exits = new Recorder();
         RuntimeAdapter runtime = runtime("killed-" + fixture.runId, imageSettings(repository + ":sleeper", "killed"),
                 exits, state);
@@ -203,7 +203,9 @@ class DockerRuntimeTest {
         long millis = TimeUnit.NANOSECONDS.toMillis(exits.lastAt - killedAt);
 
         System.out.println("docker runtime: kill -9 -> workloadExited in " + millis + " ms");
-        assertThat(millis).as("told within a second of the kill").isLessThan(1000);
+        // The runtime never polls, so being told at all proves the event stream; the bound only catches a stream
+        // that delivers late (about 0.1 s idle here, 0.5 s at load 13), with room for a loaded CI machine.
+        assertThat(millis).as("told from the event stream soon after the kill").isLessThan(3000);
         assertThat(exited.state()).isEqualTo(WorkloadStatus.State.EXITED);
         assertThat(exited.exitCode()).hasValue(137);
         assertThat(exited.pid()).isEqualTo(running.pid());
