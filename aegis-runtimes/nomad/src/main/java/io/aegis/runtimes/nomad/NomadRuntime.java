@@ -243,26 +243,30 @@ final class NomadRuntime implements RuntimeAdapter {
                 throw new NomadException(0, "Nomad " + settings.jobText() + " at " + settings.addressText()
                         + " has no running allocation to isolate");
             }
-            int deleted = 0;
+            Map<String, JsonNode> registrations = new java.util.LinkedHashMap<>();
             for (JsonNode allocation : targets) {
                 String id = allocation.path("ID").asText();
-                JsonNode services = api.get("/v1/allocation/" + NomadApi.segment(id) + "/services",
-                        "the read-job capability").body();
-                for (JsonNode service : services) {
-                    api.call("DELETE", "/v1/service/" + NomadApi.segment(service.path("ServiceName").asText()) + "/"
-                            + NomadApi.segment(service.path("ID").asText()), Map.of(), null,
-                            "the submit-job or delete-service-registration capability");
-                    deleted++;
-                }
-                LOG.log(Level.WARNING, "{0}: isolated allocation {1} of Nomad {2}: deleted its {3} service"
-                        + " registration(s); it keeps running until a person restarts or stops it", serviceName,
-                        AllocationExits.shortId(id), settings.jobText(), Integer.toString(services.size()));
+                registrations.put(id, api.get("/v1/allocation/" + NomadApi.segment(id) + "/services",
+                        "the read-job capability").body());
             }
-            if (deleted == 0) {
+            if (registrations.values().stream().allMatch(services -> services.size() == 0)) {
                 throw new NomadException(0, "Nomad " + settings.jobText() + " at " + settings.addressText()
                         + " has no service registered in Nomad's catalog for its running allocations, so aegis has"
                         + " nothing to take out of traffic; services with provider = \"consul\" live in Consul,"
                         + " which this runtime does not change");
+            }
+            for (Map.Entry<String, JsonNode> entry : registrations.entrySet()) {
+                for (JsonNode service : entry.getValue()) {
+                    api.call("DELETE", "/v1/service/" + NomadApi.segment(service.path("ServiceName").asText()) + "/"
+                            + NomadApi.segment(service.path("ID").asText()), Map.of(), null,
+                            "the submit-job or delete-service-registration capability");
+                }
+                if (entry.getValue().size() > 0) {
+                    LOG.log(Level.WARNING, "{0}: isolated allocation {1} of Nomad {2}: deleted its {3} service"
+                            + " registration(s); it keeps running until a person restarts or stops it", serviceName,
+                            AllocationExits.shortId(entry.getKey()), settings.jobText(),
+                            Integer.toString(entry.getValue().size()));
+                }
             }
             return null;
         });
