@@ -3,7 +3,6 @@ package io.aegis.runtimes.nomad;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aegis.api.WorkloadStatus;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -78,9 +77,7 @@ final class AllocationExits {
 
         String exitedTask = null;
         JsonNode exitEvent = null;
-        Iterator<Map.Entry<String, JsonNode>> tasks = allocation.path("TaskStates").fields();
-        while (tasks.hasNext()) {
-            Map.Entry<String, JsonNode> entry = tasks.next();
+        for (Map.Entry<String, JsonNode> entry : allocation.path("TaskStates").properties()) {
             if (task.isPresent() && !task.get().equals(entry.getKey())) {
                 continue;
             }

@@ -43,7 +43,10 @@ final class NomadRuntime implements RuntimeAdapter {
 
     private static final System.Logger LOG = System.getLogger(NomadRuntime.class.getName());
 
-    /** Marks in the state directory that aegis stopped the job, so that a later start (even by another run) may start it. */
+    /**
+     * Marks in the state directory that aegis stopped the job, so that a later start (even by another run of aegis)
+     * may start it again.
+     */
     static final String STOPPED_MARKER = "nomad-stopped-by-aegis";
 
     private final String serviceName;
@@ -97,27 +100,35 @@ final class NomadRuntime implements RuntimeAdapter {
     @Override
     public CompletionStage<Void> start() {
         return operation("start", () -> {
-            JsonNode job = readJob();
-            checkGroup(job);
-            if (job.path("Stop").asBoolean(false)) {
-                if (!stoppedByAegis()) {
-                    throw new NomadException(0, "Nomad " + settings.jobText() + " at " + settings.addressText()
-                            + " is stopped, and not by aegis, which starts again only a job it stopped; start it with"
-                            + " nomad job start " + settings.job());
+            long index = 0;
+            try {
+                JsonNode job = readJob();
+                checkGroup(job);
+                if (job.path("Stop").asBoolean(false)) {
+                    if (!stoppedByAegis()) {
+                        throw new NomadException(0, "Nomad " + settings.jobText() + " at " + settings.addressText()
+                                + " is stopped, and not by aegis, which starts again only a job it stopped; start it"
+                                + " with nomad job start " + settings.job());
+                    }
+                    ObjectNode running = ((ObjectNode) job).deepCopy();
+                    running.put("Stop", false);
+                    ObjectNode body = api.mapper().createObjectNode();
+                    body.set("Job", running);
+                    body.put("EnforceIndex", true);
+                    body.put("JobModifyIndex", job.path("JobModifyIndex").asLong());
+                    api.call("POST", jobPath(""), Map.of(), body, "the submit-job capability");
+                    LOG.log(Level.INFO, "{0}: registered Nomad {1} again (version {2}), which aegis had stopped",
+                            serviceName, settings.jobText(), job.path("Version").asText());
+                    markStopped(false);
+                } else {
+                    // someone started the job since aegis stopped it: from now on it is theirs again
+                    markStopped(false);
                 }
-                ObjectNode running = ((ObjectNode) job).deepCopy();
-                running.put("Stop", false);
-                ObjectNode body = api.mapper().createObjectNode();
-                body.set("Job", running);
-                body.put("EnforceIndex", true);
-                body.put("JobModifyIndex", job.path("JobModifyIndex").asLong());
-                api.call("POST", jobPath(""), Map.of(), body, "the submit-job capability");
-                LOG.log(Level.INFO, "{0}: registered Nomad {1} again (version {2}), which aegis had stopped",
-                        serviceName, settings.jobText(), job.path("Version").asText());
-                markStopped(false);
+                index = refreshNow().index().orElse(0);
+            } finally {
+                // also when Nomad cannot be read now: the stream retries until it can, so no exit is missed
+                stream.start(index);
             }
-            long index = refreshNow();
-            stream.start(index);
             return null;
         });
     }
@@ -312,8 +323,7 @@ final class NomadRuntime implements RuntimeAdapter {
      * proved itself until every allocation runs it.
      */
     private OptionalLong runningVersion() {
-        refreshNow();
-        return runningAllocations(allocations().body()).stream()
+        return runningAllocations(refreshNow().body()).stream()
                 .filter(a -> a.has("JobVersion")).mapToLong(a -> a.path("JobVersion").asLong()).min()
                 .stream().mapToObj(OptionalLong::of).findFirst().orElse(OptionalLong.empty());
     }
@@ -389,9 +399,9 @@ final class NomadRuntime implements RuntimeAdapter {
 
     /**
      * Reads the job and its allocations into the status cache (UNKNOWN when Nomad cannot be read); returns the
-     * allocation listing's index, where the event stream continues.
+     * allocation listing, whose index is where the event stream continues.
      */
-    private long refreshNow() {
+    private NomadApi.Answer refreshNow() {
         try {
             JsonNode job = readJob();
             NomadApi.Answer listing = allocations();
@@ -399,7 +409,7 @@ final class NomadRuntime implements RuntimeAdapter {
                 exits.baseline(allocation);
             }
             cached = summarize(job, listing.body());
-            return listing.index().orElse(0);
+            return listing;
         } catch (NomadException e) {
             cached = WorkloadStatus.unknown(e.getMessage()).withId(settings.job());
             throw e;

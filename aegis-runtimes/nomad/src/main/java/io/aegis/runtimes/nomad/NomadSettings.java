@@ -169,7 +169,8 @@ record NomadSettings(URI address, Optional<String> token, String namespace, Opti
         }
         if (!Files.isReadable(path) || Files.isDirectory(path)) {
             throw new ConfigException(settings.keyPath(key), "expected a readable PEM file of CA certificates, found \""
-                    + text.get() + "\"" + source + ", which " + (Files.exists(path) ? "cannot be read" : "does not exist"));
+                    + text.get() + "\"" + source + ", which "
+                    + (Files.exists(path) ? "cannot be read" : "does not exist"));
         }
         return Optional.of(path);
     }

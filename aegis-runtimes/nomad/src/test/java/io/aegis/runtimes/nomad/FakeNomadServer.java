@@ -139,7 +139,8 @@ final class FakeNomadServer implements AutoCloseable {
     ObjectNode allocation(String job, String id, String group, String clientStatus, long jobVersion) {
         ObjectNode alloc = MAPPER.createObjectNode();
         alloc.put("ID", id).put("EvalID", "5456bd7a-9fc0-c0dd-6131-cbee77f57577").put("Name", job + "." + group + "[0]")
-                .put("Namespace", current(job).path("Namespace").asText()).put("NodeID", "fb2170a8-257d-3c64-b14d-bc06cc94e34c")
+                .put("Namespace", current(job).path("Namespace").asText())
+                .put("NodeID", "fb2170a8-257d-3c64-b14d-bc06cc94e34c")
                 .put("JobID", job).put("JobType", "service").put("JobVersion", jobVersion).put("TaskGroup", group)
                 .put("DesiredStatus", "run").put("ClientStatus", clientStatus)
                 .put("ClientDescription", "Tasks are " + clientStatus).put("CreateIndex", 40).put("ModifyIndex", 42);
@@ -257,11 +258,12 @@ final class FakeNomadServer implements AutoCloseable {
             } else if (parts.length == 3 && write) {
                 JsonNode registration = request.json();
                 ObjectNode job = ((ObjectNode) registration.path("Job")).deepCopy();
+                long modifyIndex = list.get(0).path("JobModifyIndex").asLong();
                 if (registration.path("EnforceIndex").asBoolean()
-                        && registration.path("JobModifyIndex").asLong() != list.get(0).path("JobModifyIndex").asLong()) {
+                        && registration.path("JobModifyIndex").asLong() != modifyIndex) {
                     text(exchange, 500, "Enforcing job modify index " + registration.path("JobModifyIndex").asLong()
                             + ": job exists with conflicting job modify index: "
-                            + list.get(0).path("JobModifyIndex").asLong());
+                            + modifyIndex);
                     return;
                 }
                 job.put("Version", list.get(0).path("Version").asLong() + 1).put("Stable", false)
