@@ -67,6 +67,7 @@ final class NomadRuntime implements RuntimeAdapter {
     private volatile OptionalLong jobVersion = OptionalLong.empty();
     private volatile OptionalLong lastHealthyVersion = OptionalLong.empty();
     private volatile String lastExitedAllocation;
+    private final Set<String> exitedSinceRestart = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     NomadRuntime(String serviceName, NomadSettings settings, WorkloadListener listener, Executor blockingExecutor,
@@ -156,11 +157,22 @@ final class NomadRuntime implements RuntimeAdapter {
         });
     }
 
-    /** Restarts every running allocation of the job (group) in place, or only {@code task} in each of them. */
+    /**
+     * Restarts in place the running allocations that exited since the last restart (Nomad restarted their tasks, or
+     * they are still failing), or every running allocation of the job (group) when none did: one crashed instance
+     * of several is restarted alone. Only {@code task} in each, when set.
+     */
     @Override
     public CompletionStage<Void> restart() {
         return operation("restart", () -> {
             List<JsonNode> running = runningAllocations(allocations().body());
+            Set<String> exited = Set.copyOf(exitedSinceRestart);
+            List<JsonNode> crashed = running.stream().filter(a -> exited.contains(a.path("ID").asText()))
+                    .collect(Collectors.toList());
+            if (!crashed.isEmpty()) {
+                running = crashed;
+            }
+            exitedSinceRestart.removeAll(exited);
             if (running.isEmpty()) {
                 throw new NomadException(0, "Nomad " + settings.jobText() + " at " + settings.addressText()
                         + " has no running allocation to restart; Nomad reschedules failed allocations itself"
@@ -370,6 +382,7 @@ final class NomadRuntime implements RuntimeAdapter {
             Optional<WorkloadStatus> exit = exits.update(allocation, jobVersion);
             if (exit.isPresent()) {
                 lastExitedAllocation = allocation.path("ID").asText();
+                exitedSinceRestart.add(lastExitedAllocation);
                 LOG.log(Level.WARNING, "{0}: {1}", serviceName, exit.get().description());
                 listener.workloadExited(exit.get());
             }
