@@ -61,6 +61,8 @@ final class NomadEventStream implements AutoCloseable {
     private CompletableFuture<HttpResponse<Void>> exchange;
     private ScheduledFuture<?> watchdog;
     private String lastProblem;
+    /** Whether the current connection is open and delivering (a line, a heartbeat at least, came through it). */
+    private volatile boolean live;
 
     NomadEventStream(String serviceName, NomadApi api, HttpClient client, ScheduledExecutorService scheduler,
             Duration idleTimeout, Duration firstBackoff, Duration maxBackoff, FrameHandler handler) {
@@ -95,6 +97,14 @@ final class NomadEventStream implements AutoCloseable {
         return lastIndex;
     }
 
+    /**
+     * Whether the stream is open and has delivered something: while it is, every allocation change of the job
+     * arrives through it, so what was read from Nomad since the last event is still current.
+     */
+    boolean live() {
+        return live;
+    }
+
     /** Why the stream last failed, for status descriptions; null while it is fine. */
     synchronized String lastProblem() {
         return lastProblem;
@@ -103,6 +113,7 @@ final class NomadEventStream implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
+        live = false;
         generation++;
         if (watchdog != null) {
             watchdog.cancel(false);
@@ -116,6 +127,7 @@ final class NomadEventStream implements AutoCloseable {
             return;
         }
         int connection = ++generation;
+        live = false;
         framesThisConnection = 0;
         lastActivityNanos = System.nanoTime();
         Map<String, String> query = new LinkedHashMap<>();
@@ -143,6 +155,7 @@ final class NomadEventStream implements AutoCloseable {
 
     private synchronized void refused(int connection, int status, String body) {
         if (connection == generation) {
+            live = false;
             lastProblem = api.refusal("GET", "/v1/event/stream", status, body, "the read-job capability").getMessage();
         }
     }
@@ -151,6 +164,7 @@ final class NomadEventStream implements AutoCloseable {
         if (connection != generation || closed) {
             return;
         }
+        live = false;
         if (error != null) {
             Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                     ? error.getCause() : error;
@@ -170,6 +184,7 @@ final class NomadEventStream implements AutoCloseable {
                     + " opening it again from index {3}", serviceName, api.settings().addressText(),
                     idleTimeout.toSeconds(), Long.toString(lastIndex + 1));
             generation++;
+            live = false;
             abandonConnection();
             // counted from now, so the replacement gets a whole idle timeout before it is judged
             lastActivityNanos = System.nanoTime();
@@ -226,6 +241,7 @@ final class NomadEventStream implements AutoCloseable {
                 return;
             }
             lastActivityNanos = System.nanoTime();
+            live = true;
             if (line.isEmpty()) {
                 return;
             }

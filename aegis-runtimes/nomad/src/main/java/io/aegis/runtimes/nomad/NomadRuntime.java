@@ -69,6 +69,10 @@ final class NomadRuntime implements RuntimeAdapter {
     private volatile String lastExitedAllocation;
     private final Set<String> exitedSinceRestart = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    /** Counts the events of the job's allocations, so that a listing read since the last one is known current. */
+    private final java.util.concurrent.atomic.AtomicLong events = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long listingAsOfEvents = -1;
+    private volatile JsonNode lastListing;
 
     NomadRuntime(String serviceName, NomadSettings settings, WorkloadListener listener, Executor blockingExecutor,
             Path stateDirectory, ExecutorService httpExecutor, HttpClient client, ScheduledExecutorService scheduler,
@@ -325,6 +329,11 @@ final class NomadRuntime implements RuntimeAdapter {
         }
     }
 
+    /** Whether the event stream is open and delivering, for tests. */
+    boolean eventStreamLive() {
+        return stream.live();
+    }
+
     /** The version recorded as last healthy, for tests. */
     OptionalLong lastHealthyVersion() {
         return lastHealthyVersion;
@@ -335,7 +344,12 @@ final class NomadRuntime implements RuntimeAdapter {
      * proved itself until every allocation runs it.
      */
     private OptionalLong runningVersion() {
-        return runningAllocations(refreshNow().body()).stream()
+        JsonNode listing = lastListing;
+        // with the stream live and no event since the last listing, the listing is current: no need to ask Nomad
+        if (listing == null || !stream.live() || listingAsOfEvents != events.get()) {
+            listing = refreshNow().body();
+        }
+        return runningAllocations(listing).stream()
                 .filter(a -> a.has("JobVersion")).mapToLong(a -> a.path("JobVersion").asLong()).min()
                 .stream().mapToObj(OptionalLong::of).findFirst().orElse(OptionalLong.empty());
     }
@@ -376,6 +390,7 @@ final class NomadRuntime implements RuntimeAdapter {
                 continue;
             }
             ours = true;
+            this.events.incrementAndGet();
             if (closed) {
                 return;
             }
@@ -416,8 +431,11 @@ final class NomadRuntime implements RuntimeAdapter {
      */
     private NomadApi.Answer refreshNow() {
         try {
+            long asOf = events.get();
             JsonNode job = readJob();
             NomadApi.Answer listing = allocations();
+            lastListing = listing.body();
+            listingAsOfEvents = asOf;
             for (JsonNode allocation : listing.body()) {
                 exits.baseline(allocation);
             }

@@ -50,8 +50,9 @@ import javax.net.ssl.TrustManagerFactory;
  *       the start fails saying so.</li>
  *   <li>{@code stop} is {@code nomad job stop} without purge ({@code DELETE /v1/job/:id}); aegis records in the
  *       service's state directory that it stopped the job.</li>
- *   <li>{@code restart} restarts each running allocation of the job (group) in place:
- *       {@code POST /v1/client/allocation/:id/restart}, with {@code TaskName} when {@code task} is set. The token
+ *   <li>{@code restart} restarts in place the running allocations that crashed since the last restart, else every
+ *       running allocation of the job (group): {@code POST /v1/client/allocation/:id/restart}, with
+ *       {@code TaskName} when {@code task} is set. The token
  *       needs {@code alloc-lifecycle}.</li>
  *   <li>{@code rollback} is {@code POST /v1/job/:id/revert} to the job version aegis last saw healthy (the oldest
  *       version among the running allocations after a passing check cycle) when it is older than the current one,

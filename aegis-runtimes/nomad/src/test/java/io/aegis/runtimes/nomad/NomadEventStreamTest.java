@@ -191,6 +191,31 @@ class NomadEventStreamTest extends NomadTestSupport {
     }
 
     @Test
+    void whileTheStreamIsLiveTheHealthyVersionComesFromTheLastListingUntilAnEventArrives() throws Exception {
+        NomadRuntime runtime = (NomadRuntime) runtime(settings());
+        join(runtime.start());
+        FakeNomadServer.StreamConnection stream = nomad.nextStream();
+        await().atMost(Duration.ofSeconds(10)).until(runtime::eventStreamLive);
+        int listings = nomad.requests("GET", p -> p.endsWith("/allocations")).size();
+
+        runtime.workloadHealthy();
+        await().atMost(Duration.ofSeconds(10)).until(() -> runtime.lastHealthyVersion().isPresent());
+        assertThat(runtime.lastHealthyVersion()).hasValue(5);
+        assertThat(nomad.requests("GET", p -> p.endsWith("/allocations"))).as("no call to Nomad").hasSize(listings);
+
+        // a deployment moves both allocations of group api to version 6: events arrive, the listing is read again
+        nomad.deploy("web");
+        nomad.clearAllocations("web");
+        nomad.allocation("web", A1, "api", "running", 6);
+        nomad.allocation("web", A2, "api", "running", 6);
+        stream.frame(frame(200, allocation(A1, "web", "api", "running", "run")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            runtime.workloadHealthy();
+            return runtime.lastHealthyVersion().equals(java.util.OptionalLong.of(6));
+        });
+    }
+
+    @Test
     void closeEndsTheStreamAndTheRuntimesThreads() throws Exception {
         RuntimeAdapter runtime = runtime(settings());
         join(runtime.start());
