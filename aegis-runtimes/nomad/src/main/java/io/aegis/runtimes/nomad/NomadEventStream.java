@@ -61,6 +61,7 @@ final class NomadEventStream implements AutoCloseable {
     private CompletableFuture<HttpResponse<Void>> exchange;
     private ScheduledFuture<?> watchdog;
     private String lastProblem;
+    private String loggedProblem;
     /** Whether the current connection is open and delivering (a line, a heartbeat at least, came through it). */
     private volatile boolean live;
 
@@ -210,8 +211,11 @@ final class NomadEventStream implements AutoCloseable {
             return;
         }
         if (lastProblem != null && !delay.isZero()) {
-            LOG.log(Level.WARNING, "{0}: the Nomad event stream failed: {1}; retrying in {2} ms", serviceName,
-                    lastProblem, Long.toString(delay.toMillis()));
+            // a warning when the problem is new, not at every retry of the same one
+            LOG.log(lastProblem.equals(loggedProblem) ? Level.DEBUG : Level.WARNING,
+                    "{0}: the Nomad event stream failed: {1}; retrying in {2} ms, then less and less often",
+                    serviceName, lastProblem, Long.toString(delay.toMillis()));
+            loggedProblem = lastProblem;
         }
         int expected = generation;
         try {
@@ -261,7 +265,11 @@ final class NomadEventStream implements AutoCloseable {
             lastIndex = Math.max(lastIndex, index);
             framesThisConnection++;
             backoff = firstBackoff;
+            if (loggedProblem != null) {
+                LOG.log(Level.INFO, "{0}: the Nomad event stream works again", serviceName);
+            }
             lastProblem = null;
+            loggedProblem = null;
         }
         // outside the lock: the handler tells the engine, which must never wait for the stream's lock
         handler.events(frame.path("Index").asLong(0), frame.path("Events"));
