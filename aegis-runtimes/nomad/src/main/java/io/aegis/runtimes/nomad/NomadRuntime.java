@@ -23,11 +23,13 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -66,13 +68,15 @@ final class NomadRuntime implements RuntimeAdapter {
     private volatile WorkloadStatus cached = WorkloadStatus.unknown("not read from Nomad yet");
     private volatile OptionalLong jobVersion = OptionalLong.empty();
     private volatile OptionalLong lastHealthyVersion = OptionalLong.empty();
+    /** The allocation of the last exit reported: the one isolate takes out of traffic, if it still runs. */
     private volatile String lastExitedAllocation;
-    private final Set<String> exitedSinceRestart = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private volatile boolean closed;
+    /** Allocations whose exit was reported since the last restart: the ones the next restart restarts. */
+    private final Set<String> exitedSinceRestart = ConcurrentHashMap.newKeySet();
     /** Counts the events of the job's allocations, so that a listing read since the last one is known current. */
-    private final java.util.concurrent.atomic.AtomicLong events = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong allocationEvents = new AtomicLong();
     private volatile long listingAsOfEvents = -1;
     private volatile JsonNode lastListing;
+    private volatile boolean closed;
 
     NomadRuntime(String serviceName, NomadSettings settings, WorkloadListener listener, Executor blockingExecutor,
             Path stateDirectory, ExecutorService httpExecutor, HttpClient client, ScheduledExecutorService scheduler,
@@ -346,7 +350,7 @@ final class NomadRuntime implements RuntimeAdapter {
     private OptionalLong runningVersion() {
         JsonNode listing = lastListing;
         // with the stream live and no event since the last listing, the listing is current: no need to ask Nomad
-        if (listing == null || !stream.live() || listingAsOfEvents != events.get()) {
+        if (listing == null || !stream.live() || listingAsOfEvents != allocationEvents.get()) {
             listing = refreshNow().body();
         }
         return runningAllocations(listing).stream()
@@ -390,7 +394,7 @@ final class NomadRuntime implements RuntimeAdapter {
                 continue;
             }
             ours = true;
-            this.events.incrementAndGet();
+            allocationEvents.incrementAndGet();
             if (closed) {
                 return;
             }
@@ -431,7 +435,7 @@ final class NomadRuntime implements RuntimeAdapter {
      */
     private NomadApi.Answer refreshNow() {
         try {
-            long asOf = events.get();
+            long asOf = allocationEvents.get();
             JsonNode job = readJob();
             NomadApi.Answer listing = allocations();
             lastListing = listing.body();
