@@ -144,20 +144,6 @@ public record WorkloadStatus(State state, OptionalLong pid, OptionalInt exitCode
         return state == State.RUNNING;
     }
 
-    /**
-     * Whether this status and {@code other} are about different workloads, judged by the process id where both have
-     * one, else by the runtime's id; false when neither tells.
-     */
-    public boolean isOtherWorkloadThan(WorkloadStatus other) {
-        if (pid.isPresent() && other.pid.isPresent()) {
-            return pid.getAsLong() != other.pid.getAsLong();
-        }
-        if (id.isPresent() && other.id.isPresent()) {
-            return !id.get().equals(other.id.get());
-        }
-        return false;
-    }
-
     /** The description, or the state's name when there is none. */
     public Optional<String> describe() {
         return description.isEmpty() ? Optional.of(state.name()) : Optional.of(description);

@@ -45,18 +45,6 @@ class WorkloadStatusTest {
     }
 
     @Test
-    void twoStatusesAreAboutOtherWorkloadsByPidElseByIdElseNot() {
-        assertThat(WorkloadStatus.running(1).isOtherWorkloadThan(WorkloadStatus.exited(2, 0))).isTrue();
-        assertThat(WorkloadStatus.running(1).isOtherWorkloadThan(WorkloadStatus.exited(1, 0))).isFalse();
-        assertThat(WorkloadStatus.running("c").withId("new").isOtherWorkloadThan(
-                WorkloadStatus.exited("c").withId("old"))).isTrue();
-        assertThat(WorkloadStatus.running("c").withId("same").isOtherWorkloadThan(
-                WorkloadStatus.exited("c").withId("same"))).isFalse();
-        assertThat(WorkloadStatus.running("c").isOtherWorkloadThan(WorkloadStatus.exited("c").withId("old")))
-                .as("cannot tell").isFalse();
-    }
-
-    @Test
     void refusesNegativeInstanceCounts() {
         assertThatThrownBy(() -> WorkloadStatus.running("x").withInstances(-1, 0))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -539,14 +539,17 @@ public final class RecoveryCoordinator {
      * restart reports its exit while the restart runs, and that must not count against the one the restart started.
      */
     private boolean replacedSince(WorkloadStatus exited) {
-        if ((exited.pid().isEmpty() && exited.id().isEmpty()) || target.runtime().isEmpty()) {
+        // Only a process id tells one run from the next: a container keeps its id across a restart, and a pod's or an
+        // allocation's exit names the pod, not the Deployment or job the runtime's status is about.
+        if (exited.pid().isEmpty() || target.runtime().isEmpty()) {
             return false;
         }
         try {
             CompletableFuture<WorkloadStatus> status = target.runtime().get().status().toCompletableFuture();
             // Only an answer the runtime already has: this runs on the service's serial executor and must not wait.
             WorkloadStatus now = status.isDone() && !status.isCompletedExceptionally() ? status.getNow(null) : null;
-            return now != null && now.isRunning() && now.isOtherWorkloadThan(exited);
+            return now != null && now.isRunning() && now.pid().isPresent()
+                    && now.pid().getAsLong() != exited.pid().getAsLong();
         } catch (RuntimeException e) {
             return false;
         }
