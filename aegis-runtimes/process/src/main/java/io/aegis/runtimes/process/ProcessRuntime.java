@@ -5,6 +5,8 @@ import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeOperation;
 import io.aegis.api.WorkloadListener;
 import io.aegis.api.WorkloadStatus;
+import io.aegis.plugin.support.ProcFs;
+import io.aegis.plugin.support.ProcessTree;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -255,7 +257,7 @@ final class ProcessRuntime implements RuntimeAdapter {
             // The stop waits in line behind the isolate step: without this it waited for the hook's whole
             // isolate.timeout, and a shutdown with it (a supervisor's SIGKILL then left the service running).
             LOG.log(Level.WARNING, "{0}: killing its isolate hook because the service is being stopped", serviceName);
-            hook.killNow();
+            hook.kill();
         }
         return enqueue(() -> {
             synchronized (lock) {
@@ -314,12 +316,12 @@ final class ProcessRuntime implements RuntimeAdapter {
         if (hook != null) {
             LOG.log(Level.WARNING, "{0}: killing its isolate hook because its runtime is closed while it runs",
                     serviceName);
-            hook.killNow();
+            hook.kill();
         }
         if (run != null && run.process.isAlive()) {
             LOG.log(Level.WARNING, "{0}: killing pid {1} because its runtime is closed while it still runs",
                     serviceName, Long.toString(run.process.pid()));
-            tree(run).killNow();
+            tree(run).kill();
         }
         output.close();
     }
@@ -426,7 +428,7 @@ final class ProcessRuntime implements RuntimeAdapter {
             }
         }
         if (closedMeanwhile) {
-            tree(run).killNow();
+            tree(run).kill();
             throw new CompletionException(closedError());
         }
         writeRecord(run);
@@ -542,7 +544,7 @@ final class ProcessRuntime implements RuntimeAdapter {
         closeStandardInput(process);
         OptionalLong session = command.equals(hook.words()) ? OptionalLong.empty() : OptionalLong.of(process.pid());
         long startTicks = ProcFs.stat(process.pid()).map(ProcFs.Stat::startTicks).orElse(0L);
-        ProcessTree tree = new ProcessTree(process, () -> hookProcesses.find(session, startTicks));
+        ProcessTree tree = ProcessTree.of(process, () -> hookProcesses.find(session, startTicks));
         boolean closedMeanwhile;
         synchronized (lock) {
             closedMeanwhile = closed;
@@ -552,7 +554,7 @@ final class ProcessRuntime implements RuntimeAdapter {
             }
         }
         if (closedMeanwhile) {
-            tree.killNow();
+            tree.kill();
             throw new CompletionException(new IllegalStateException("cannot isolate service \"" + serviceName
                     + "\": its process runtime is closed"));
         }
@@ -702,7 +704,7 @@ final class ProcessRuntime implements RuntimeAdapter {
 
     /** The run's process and everything of its service: its session and the processes with the marker. */
     private ProcessTree tree(Run run) {
-        return new ProcessTree(run.process, () -> processes.find(run.session, run.startTicks));
+        return ProcessTree.of(run.process, () -> processes.find(run.session, run.startTicks));
     }
 
     /**

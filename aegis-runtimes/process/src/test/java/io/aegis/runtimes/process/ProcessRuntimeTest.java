@@ -7,6 +7,7 @@ import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeSpec;
 import io.aegis.api.Settings;
 import io.aegis.api.WorkloadStatus;
+import io.aegis.plugin.support.ProcFs;
 import io.aegis.runtimes.process.testapp.GracefulApp;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -105,8 +106,8 @@ class ProcessRuntimeTest extends ProcessRuntimeTestBase {
 
         assertThat(runtime.stop().toCompletableFuture()).succeedsWithin(PROMPTLY);
 
-        assertThat(ProcessTree.isRunning(root)).as("the shell runs").isFalse();
-        assertThat(ProcessTree.isRunning(backgroundSleep)).as("its background sleep runs").isFalse();
+        assertThat(ProcFs.isRunning(root)).as("the shell runs").isFalse();
+        assertThat(ProcFs.isRunning(backgroundSleep)).as("its background sleep runs").isFalse();
     }
 
     @Test
@@ -292,7 +293,7 @@ class ProcessRuntimeTest extends ProcessRuntimeTestBase {
 
         runtime.close();
 
-        await().atMost(PROMPTLY).until(() -> !ProcessTree.isRunning(root) && !ProcessTree.isRunning(child));
+        await().atMost(PROMPTLY).until(() -> !ProcFs.isRunning(root) && !ProcFs.isRunning(child));
         assertThat(reportedExits).isEmpty();
     }
 

@@ -1,11 +1,13 @@
-package io.aegis.runtimes.process;
+package io.aegis.plugin.support;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -19,21 +21,22 @@ import java.util.function.Supplier;
  * once nothing of it runs any more. Nothing here blocks a thread for long; waiting is done with
  * {@link Process#onExit()}, timeouts on the returned futures and, for the others, a short poll.
  *
- * <p>The members are the root's descendants plus what {@code group} finds: on Linux the root's session and every
- * process carrying the service's marker (see {@link ServiceProcesses}), which catches what was orphaned or
- * escaped, also what was forked during the grace period. Descendants are captured before the first signal
- * because a process whose parent has died is re-parented and no longer shows up in
- * {@link ProcessHandle#descendants()}; without {@code /proc} (not Linux) that is all there is, and a descendant
- * forked in the instant between that capture and the parent's death escapes.
+ * <p>The members are the root's descendants plus what {@code group} finds: on Linux typically the root's session
+ * ({@link ProcFs#sessionMembers}, when the root was started with {@code setsid}) or every process carrying a
+ * marker in its environment ({@link ProcFs#hasEnvironmentEntry}), which catches what was orphaned or escaped,
+ * also what was forked during the grace period. Descendants are captured before the first signal because a
+ * process whose parent has died is re-parented and no longer shows up in {@link ProcessHandle#descendants()};
+ * without {@code /proc} (not Linux) that is all there is, and a descendant forked in the instant between that
+ * capture and the parent's death escapes.
  */
-final class ProcessTree {
+public final class ProcessTree {
 
     /** How long to wait for processes to disappear after SIGKILL, which they cannot ignore. */
-    static final Duration KILL_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration KILL_TIMEOUT = Duration.ofSeconds(5);
 
     /**
      * How often members are checked. Not our children, so {@code ProcessHandle.onExit()} would poll anyway,
-     * starting at 300 ms, and would never complete for a zombie (see {@link #isRunning}).
+     * starting at 300 ms, and would never complete for a zombie (see {@link ProcFs#isRunning}).
      */
     private static final long POLL_MILLIS = 20;
 
@@ -41,28 +44,53 @@ final class ProcessTree {
     private final Process root;
     private final Supplier<List<ProcessHandle>> group;
 
-    /** {@code root} and its descendants only: where there is no {@code /proc} to find more. */
-    ProcessTree(Process root) {
-        this(root, List::of);
-    }
-
-    /** {@code root}, its descendants and what {@code group} finds each time it is asked. */
-    ProcessTree(Process root, Supplier<List<ProcessHandle>> group) {
+    private ProcessTree(Process root, Supplier<List<ProcessHandle>> group) {
         this.root = root;
         this.group = group;
     }
 
-    /** Processes that are not our children (left by a previous aegis or run): what {@code group} finds. */
-    static ProcessTree leftovers(Supplier<List<ProcessHandle>> group) {
-        return new ProcessTree(null, group);
+    /**
+     * The tree of a child process: {@code root} and its descendants only.
+     *
+     * @param root a process this JVM started
+     * @return its tree
+     */
+    public static ProcessTree of(Process root) {
+        return of(root, List::of);
+    }
+
+    /**
+     * The tree of a child process and what else belongs with it.
+     *
+     * @param root a process this JVM started
+     * @param group asked for the other members each time they are looked for (it may find new ones, forked
+     *     meanwhile), e.g. {@code () -> ProcFs.sessionMembers(root.pid())}; must not block for long
+     * @return the tree of {@code root}, its descendants and what {@code group} finds
+     */
+    public static ProcessTree of(Process root, Supplier<List<ProcessHandle>> group) {
+        return new ProcessTree(Objects.requireNonNull(root, "root"), Objects.requireNonNull(group, "group"));
+    }
+
+    /**
+     * Processes that are not this JVM's children, e.g. what a previous run left: only what {@code group} finds.
+     *
+     * @param group asked for the members each time they are looked for; must not block for long
+     * @return a tree without a root
+     */
+    public static ProcessTree leftovers(Supplier<List<ProcessHandle>> group) {
+        return new ProcessTree(null, Objects.requireNonNull(group, "group"));
     }
 
     /**
      * Sends SIGTERM to every member, waits up to {@code gracePeriod} for all of them to exit, then sends SIGKILL
-     * to those left; completes when none runs any more, and exceptionally when a process survived SIGKILL for
-     * {@link #KILL_TIMEOUT}. {@code whenForced} runs if the grace period ran out.
+     * to those left. Does not block.
+     *
+     * @param gracePeriod how long the members have to exit after SIGTERM
+     * @param whenForced runs if the grace period ran out, before SIGKILL (e.g. to log it)
+     * @return completes when none runs any more; exceptionally, with an {@link IllegalStateException} naming the
+     *     survivors, when a process survived SIGKILL for {@link #KILL_TIMEOUT}
      */
-    CompletableFuture<Void> terminate(Duration gracePeriod, Runnable whenForced) {
+    public CompletableFuture<Void> terminate(Duration gracePeriod, Runnable whenForced) {
         Set<ProcessHandle> members = members();
         if (root != null) {
             root.destroy();
@@ -80,23 +108,48 @@ final class ProcessTree {
                 });
     }
 
-    /** Sends SIGKILL to every member without waiting: the last resort of {@code close}. */
-    void killNow() {
-        killForcibly(members());
-    }
-
-    /** The members running now, the root excluded. */
-    List<ProcessHandle> running() {
-        return members().stream().filter(ProcessTree::isRunning).toList();
+    /**
+     * As {@link #terminate}, waiting on the calling thread until it is done: for a caller that may block, such as a
+     * plugin's blocking executor before it starts a replacement.
+     *
+     * @param gracePeriod how long the members have to exit after SIGTERM
+     * @param whenForced runs if the grace period ran out, before SIGKILL (e.g. to log it)
+     * @throws IllegalStateException naming the processes that still run {@link #KILL_TIMEOUT} after SIGKILL
+     * @throws InterruptedException when the calling thread is interrupted while it waits (the signals are sent)
+     */
+    public void terminateAndWait(Duration gracePeriod, Runnable whenForced) throws InterruptedException {
+        CompletableFuture<Void> done = terminate(gracePeriod, whenForced);
+        try {
+            // terminate() ends by itself within the grace period plus KILL_TIMEOUT; the margin is for a busy machine
+            done.get(gracePeriod.plus(KILL_TIMEOUT).plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IllegalStateException failure ? failure
+                    : new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("process " + running().stream().map(ProcessHandle::pid).toList()
+                    + " did not exit", e);
+        }
     }
 
     /**
-     * Returns whether a process runs. Unlike {@link ProcessHandle#isAlive()} this is false for a zombie: in a
-     * container whose PID 1 does not reap orphans (no {@code --init}), a killed descendant stays a zombie for
-     * good, and the JDK would count it as alive forever.
+     * Sends SIGKILL to every member at once, the root first so that it forks nothing more, and to what the group
+     * finds later until none runs. Does not block: the last resort of a {@code close}, or for a check that ran
+     * out of time.
+     *
+     * @return completes when none runs any more; exceptionally, naming the survivors, when a process survived
+     *     SIGKILL for {@link #KILL_TIMEOUT}
      */
-    static boolean isRunning(ProcessHandle process) {
-        return ProcFs.isRunning(process);
+    public CompletableFuture<Void> kill() {
+        return killForcibly(members());
+    }
+
+    /**
+     * Lists the members that run now.
+     *
+     * @return the running descendants and group members, the root excluded
+     */
+    public List<ProcessHandle> running() {
+        return members().stream().filter(ProcFs::isRunning).toList();
     }
 
     private CompletableFuture<Void> killForcibly(Set<ProcessHandle> captured) {
@@ -129,7 +182,7 @@ final class ProcessTree {
         CompletableFuture<?> rootExit = root == null ? CompletableFuture.completedFuture(null) : root.onExit();
         rootExit.thenRun(() -> pollUntil(() -> {
             synchronized (members) {
-                if (members.stream().anyMatch(ProcessTree::isRunning)) {
+                if (members.stream().anyMatch(ProcFs::isRunning)) {
                     return false;
                 }
                 // Scanned only once the known members are gone: a scan of /proc costs more than a look at them.
@@ -164,7 +217,7 @@ final class ProcessTree {
             survivors.add(root.pid());
         }
         synchronized (members) {
-            members.stream().filter(ProcessTree::isRunning).map(ProcessHandle::pid).forEach(survivors::add);
+            members.stream().filter(ProcFs::isRunning).map(ProcessHandle::pid).forEach(survivors::add);
         }
         return "process " + survivors + " still runs " + KILL_TIMEOUT.toSeconds()
                 + "s after SIGKILL (stuck in the kernel?); it may need to be killed by hand";
