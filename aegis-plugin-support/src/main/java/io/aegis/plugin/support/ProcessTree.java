@@ -18,7 +18,7 @@ import java.util.function.Supplier;
 /**
  * A child process and everything else of its service, terminated together, like systemd's
  * {@code KillMode=control-group}: SIGTERM to all, a grace period, then SIGKILL to whatever is left, and done only
- * once nothing of it runs any more. Nothing here blocks a thread for long; waiting is done with
+ * once nothing of it runs any more. Only {@link #terminateAndWait} blocks its caller; otherwise waiting is done with
  * {@link Process#onExit()}, timeouts on the returned futures and, for the others, a short poll.
  *
  * <p>The members are the root's descendants plus what {@code group} finds: on Linux typically the root's session
