@@ -120,8 +120,9 @@ class ProcessRuntimeTest extends ProcessRuntimeTestBase {
 
         await().atMost(PROMPTLY).until(() -> !reportedExits.isEmpty());
         // Java reports death by signal N as exit code 128 + N, as a shell does.
-        assertThat(reportedExits).containsExactly(WorkloadStatus.exited(pid, 137));
-        assertThat(join(runtime.status())).isEqualTo(WorkloadStatus.exited(pid, 137));
+        assertThat(reportedExits).containsExactly(WorkloadStatus.exited(pid, 137)
+                .withExitReason("killed by signal 9 (SIGKILL)"));
+        assertThat(join(runtime.status())).isEqualTo(reportedExits.get(0));
     }
 
     @Test
@@ -134,6 +135,7 @@ class ProcessRuntimeTest extends ProcessRuntimeTestBase {
         assertThat(reportedExits).singleElement().satisfies(exit -> {
             assertThat(exit.state()).isEqualTo(WorkloadStatus.State.EXITED);
             assertThat(exit.exitCode()).hasValue(3);
+            assertThat(exit.exitReason()).as("no signal killed it").isEmpty();
         });
         assertThat(join(runtime.status())).isEqualTo(reportedExits.get(0));
     }
