@@ -393,6 +393,10 @@ class ProcessRuntimeTest extends ProcessRuntimeTestBase {
         await().atMost(PROMPTLY).until(() -> log().matches("(?s)escaped \\d+\n"));
         long escaped = Long.parseLong(log().strip().substring("escaped ".length()));
         try {
+            // $! is printed at the fork, before env and setsid have run: until then stop() still finds it.
+            await().atMost(PROMPTLY).until(() -> ProcFs.stat(escaped).map(stat -> stat.session() == escaped)
+                    .orElse(false) && ProcessHandle.of(escaped).flatMap(p -> p.info().command())
+                    .filter(command -> command.endsWith("sleep")).isPresent());
             assertThat(outputPumps()).hasSize(1);
             join(runtime.stop());
             assertThat(ProcessHandle.of(escaped)).as("the escaped process still runs").isPresent();
