@@ -132,15 +132,23 @@ public final class ProcessTree {
     }
 
     /**
-     * Sends SIGKILL to every member at once, the root first so that it forks nothing more, and to what the group
-     * finds later until none runs. Does not block: the last resort of a {@code close}, or for a check that ran
-     * out of time.
-     *
-     * @return completes when none runs any more; exceptionally, naming the survivors, when a process survived
-     *     SIGKILL for {@link #KILL_TIMEOUT}
+     * Sends SIGKILL to every member at once and returns: the last resort of a {@code close}, or for a check that
+     * ran out of time. The descendants are listed before the root is killed (its death re-parents them), the root
+     * is killed first so that it forks nothing more, and the group is asked only then, so it also finds what was
+     * forked meanwhile. One look at the group, no waiting: a caller that kills hundreds of hung scripts a second
+     * must not pay for a scan of {@code /proc} again and again until they are gone.
      */
-    public CompletableFuture<Void> kill() {
-        return killForcibly(members());
+    public void kill() {
+        Set<ProcessHandle> members = new LinkedHashSet<>(descendants());
+        if (root != null) {
+            root.destroyForcibly();
+        }
+        members.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle member : group.get()) {
+            if (members.add(member)) {
+                member.destroyForcibly();
+            }
+        }
     }
 
     /**
@@ -196,19 +204,23 @@ public final class ProcessTree {
     }
 
     private Set<ProcessHandle> members() {
-        Set<ProcessHandle> members = new LinkedHashSet<>();
-        if (root != null) {
-            try {
-                root.descendants().forEach(members::add);
-            } catch (UnsupportedOperationException e) {
-                // only the group can help then
-            }
-        }
+        Set<ProcessHandle> members = new LinkedHashSet<>(descendants());
         members.addAll(group.get());
         if (root != null) {
             members.remove(root.toHandle());
         }
         return members;
+    }
+
+    private List<ProcessHandle> descendants() {
+        if (root == null) {
+            return List.of();
+        }
+        try {
+            return root.descendants().toList();
+        } catch (UnsupportedOperationException e) {
+            return List.of(); // only the group can help then
+        }
     }
 
     private String survivorsMessage(Set<ProcessHandle> members) {
