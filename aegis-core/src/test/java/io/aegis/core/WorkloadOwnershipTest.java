@@ -67,7 +67,7 @@ class WorkloadOwnershipTest {
                         .filter(result -> result.failureReason().filter(r -> r == FailureReason.NOT_RUNNING).isPresent())
                         .filter(result -> result.message().contains("exited with code")).isPresent());
 
-        assertThat(api.lastResult().orElseThrow().message()).matches("the check passes but aegis' process for this"
+        assertThat(api.lastResult().orElseThrow().message()).matches("the check passes but aegis' workload for this"
                 + " service is not running \\(pid \\d+ exited with code 1\\): something else serves the endpoint"
                 + (java.nio.file.Files.isDirectory(Path.of("/proc/self")) ? " \\(pid " + ProcessHandle.current().pid()
                         + " listens on port " + impostor.getAddress().getPort() + "\\)" : ""));
