@@ -4,6 +4,8 @@ import io.aegis.api.CheckContext;
 import io.aegis.api.CheckResult;
 import io.aegis.api.CheckerSpec;
 import io.aegis.api.HealthChecker;
+import io.aegis.plugin.support.ProcFs;
+import io.aegis.plugin.support.ProcessTree;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -67,9 +69,22 @@ final class ScriptChecker implements HealthChecker {
         return config;
     }
 
-    /** Whether scripts start in a session of their own, so that {@link ProcessTrees} can find all they start. */
+    /** Whether scripts start in a session of their own, so that {@link #tree} can find all they start. */
     boolean ownSession() {
         return ownSession;
+    }
+
+    /**
+     * A run's script and what it started: its descendants and, where it leads its own session, that session,
+     * which also holds what was orphaned.
+     */
+    ProcessTree tree(Process script) {
+        return ownSession ? ProcessTree.of(script, () -> ProcFs.sessionMembers(script.pid())) : ProcessTree.of(script);
+    }
+
+    /** What a script that exited left running in its session (it was started with {@code setsid}). */
+    static ProcessTree leftovers(long sessionId) {
+        return ProcessTree.leftovers(() -> ProcFs.sessionMembers(sessionId));
     }
 
     /** A builder for one run: a fresh one each time, since its environment map is mutable. */

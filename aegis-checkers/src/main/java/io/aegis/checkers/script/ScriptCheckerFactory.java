@@ -4,10 +4,9 @@ import io.aegis.api.CheckerSpec;
 import io.aegis.api.HealthChecker;
 import io.aegis.api.HealthCheckerFactory;
 import io.aegis.plugin.support.DaemonThreadFactory;
-import java.nio.file.Files;
+import io.aegis.plugin.support.ProcFs;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -116,12 +115,11 @@ public final class ScriptCheckerFactory implements HealthCheckerFactory {
     }
 
     /**
-     * {@code setsid} (util-linux) puts the script in a session of its own, which is how {@link ProcessTrees}
+     * {@code setsid} (util-linux) puts the script in a session of its own, which is how {@link ScriptChecker#tree}
      * finds every process it started even after they were orphaned. Only where /proc can tell sessions apart.
      */
     private static String findSetsid(String searchPath) {
-        boolean linux = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux");
-        if (!linux || !Files.isDirectory(Path.of("/proc/self"))) {
+        if (!ProcFs.available()) {
             return null;
         }
         return Shell.onPath("setsid", searchPath).map(Path::toString)

@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * <p>The verdict comes once the script has exited and its output has ended. A script may exit while a
  * process it left behind still holds the output pipe; then the verdict waits at most {@link #DRAIN_GRACE}
  * for the rest of the output, and those leftovers are killed so the reader is freed (where the session is
- * known, see {@link ProcessTrees}).
+ * known, see {@link ScriptChecker#tree}).
  */
 final class ScriptRun {
     /** How long output may still arrive after the script exited, from processes it left running. */
@@ -99,7 +99,7 @@ final class ScriptRun {
             return;
         }
         if (!adopt(started)) {
-            ProcessTrees.kill(started, checker.ownSession());
+            checker.tree(started).kill();
             return;
         }
         try {
@@ -235,8 +235,8 @@ final class ScriptRun {
             killed = true;
             toKill = process;
         }
-        Runnable kill = wholeTree ? () -> ProcessTrees.kill(toKill, checker.ownSession())
-                : () -> ProcessTrees.killSession(toKill.pid());
+        Runnable kill = wholeTree ? () -> checker.tree(toKill).kill()
+                : () -> ScriptChecker.leftovers(toKill.pid()).kill();
         try {
             killer.execute(kill);
         } catch (RejectedExecutionException e) {

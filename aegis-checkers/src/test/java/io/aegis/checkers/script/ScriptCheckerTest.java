@@ -215,7 +215,13 @@ class ScriptCheckerTest {
         CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(2, TimeUnit.SECONDS);
 
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
-        assertThat(results).allSatisfy(result ->
+        // On a machine too loaded to give a thread to a script within its 300ms, the designed verdict is "never
+        // started" (UNKNOWN, no failure counted); every script that did start must have timed out.
+        assertThat(results).allSatisfy(result -> assertThat(result.join()).satisfiesAnyOf(
+                r -> assertThat(r.failureReason()).contains(FailureReason.TIMEOUT),
+                r -> assertThat(r.message()).endsWith("(it never started: every thread of the pool for blocking"
+                        + " work was busy)")));
+        assertThat(results).as("scripts that timed out").anySatisfy(result ->
                 assertThat(result.join().failureReason()).contains(FailureReason.TIMEOUT));
         List<Long> pids = new ArrayList<>();
         for (int i = 0; i < 20; i++) {

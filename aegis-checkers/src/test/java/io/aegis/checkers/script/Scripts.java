@@ -5,6 +5,7 @@ import io.aegis.api.CheckResult;
 import io.aegis.api.CheckerSpec;
 import io.aegis.api.HealthChecker;
 import io.aegis.api.Settings;
+import io.aegis.plugin.support.ProcFs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,6 +61,6 @@ final class Scripts {
 
     /** Whether {@code pid} runs, a zombie counting as dead (this machine's PID 1 does not reap orphans). */
     static boolean isRunning(long pid) {
-        return ProcessHandle.of(pid).map(ProcessTrees::isRunning).orElse(false);
+        return ProcessHandle.of(pid).map(ProcFs::isRunning).orElse(false);
     }
 }

@@ -1,5 +1,6 @@
 package io.aegis.core.internal.metrics;
 
+import io.aegis.plugin.support.DaemonThreadFactory;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
@@ -8,6 +9,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -155,7 +157,7 @@ final class ExpositionRenderer implements AutoCloseable {
         executor.shutdownNow();
         try {
             executor.awaitTermination(5, TimeUnit.SECONDS);
-            threads.joinAll(TimeUnit.SECONDS.toMillis(5));
+            threads.joinAll(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

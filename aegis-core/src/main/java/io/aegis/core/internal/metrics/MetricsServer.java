@@ -122,7 +122,7 @@ public final class MetricsServer implements AutoCloseable {
         this.listener = listener;
         this.selector = selector;
         this.port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
-        this.renderer = new ExpositionRenderer(registry, THREAD_NAME_PREFIX + "render-");
+        this.renderer = new ExpositionRenderer(registry, THREAD_NAME_PREFIX + "render");
         this.selectorThread = new Thread(this::run, THREAD_NAME_PREFIX + "selector");
         selectorThread.setDaemon(true);
     }

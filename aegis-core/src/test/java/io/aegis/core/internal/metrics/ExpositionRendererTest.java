@@ -44,7 +44,7 @@ class ExpositionRendererTest {
 
     @Test
     void scrapesThatArriveDuringARenderShareTheNextOne() throws Exception {
-        try (ExpositionRenderer renderer = new ExpositionRenderer(registry, "test-render-")) {
+        try (ExpositionRenderer renderer = new ExpositionRenderer(registry, "test-render")) {
             CompletableFuture<ExpositionRenderer.Body> first = renderer.render(null, false, null);
             assertThat(firstRenderStarted.await(10, TimeUnit.SECONDS)).isTrue();
             List<CompletableFuture<ExpositionRenderer.Body>> later = new ArrayList<>();
@@ -66,7 +66,7 @@ class ExpositionRendererTest {
     @Test
     void aScrapeAfterARenderEndedGetsANewRender() throws Exception {
         releaseFirstRender.countDown();
-        try (ExpositionRenderer renderer = new ExpositionRenderer(registry, "test-render-")) {
+        try (ExpositionRenderer renderer = new ExpositionRenderer(registry, "test-render")) {
             assertThat(text(renderer.render(null, false, null).get(10, TimeUnit.SECONDS))).contains("render 1.0");
             assertThat(text(renderer.render(null, true, null).get(10, TimeUnit.SECONDS))).contains("render 2.0");
         }

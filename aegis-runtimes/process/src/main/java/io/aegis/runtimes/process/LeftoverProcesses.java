@@ -1,6 +1,8 @@
 package io.aegis.runtimes.process;
 
 import io.aegis.api.Durations;
+import io.aegis.plugin.support.ProcFs;
+import io.aegis.plugin.support.ProcessTree;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
@@ -11,9 +13,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -53,16 +52,10 @@ final class LeftoverProcesses {
         }
         LOG.log(Level.WARNING, "{0}: {1}", serviceName, describe(record, found, grace, firstStart));
         try {
-            ProcessTree.leftovers(group).terminate(grace, () -> LOG.log(Level.WARNING,
-                            "{0}: {1} did not exit within {2} of SIGTERM; killing", serviceName, pids(found),
-                            Durations.format(grace)))
-                    .get(grace.plus(ProcessTree.KILL_TIMEOUT).plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
+            ProcessTree.leftovers(group).terminateAndWait(grace, forcedWarning(serviceName, found, grace));
+        } catch (IllegalStateException e) {
             throw new IllegalStateException("cannot replace what still runs for service \"" + serviceName + "\": "
-                    + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("cannot replace what still runs for service \"" + serviceName + "\": "
-                    + pids(found) + " did not exit", e);
+                    + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while stopping " + pids(found), e);
@@ -83,11 +76,10 @@ final class LeftoverProcesses {
         LOG.log(Level.WARNING, "{0}: stopping its isolate hook {1}, left running by a previous aegis that ended while"
                 + " the hook ran (SIGTERM, SIGKILL after {2})", serviceName, pids(found), Durations.format(grace));
         try {
-            ProcessTree.leftovers(group).terminate(grace, () -> { })
-                    .get(grace.plus(ProcessTree.KILL_TIMEOUT).plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
+            ProcessTree.leftovers(group).terminateAndWait(grace, () -> { });
+        } catch (IllegalStateException e) {
             LOG.log(Level.ERROR, "{0}: cannot stop its isolate hook {1}, left by a previous aegis: {2}", serviceName,
-                    pids(found), e instanceof ExecutionException ? e.getCause().getMessage() : "it did not exit");
+                    pids(found), e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -112,13 +104,10 @@ final class LeftoverProcesses {
                 + " {4}", formerName, Long.toString(record.aegisPid()), pids(found), Durations.format(grace),
                 serviceDirectory);
         try {
-            ProcessTree.leftovers(group).terminate(grace, () -> LOG.log(Level.WARNING,
-                            "{0}: {1} did not exit within {2} of SIGTERM; killing", formerName, pids(found),
-                            Durations.format(grace)))
-                    .get(grace.plus(ProcessTree.KILL_TIMEOUT).plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
+            ProcessTree.leftovers(group).terminateAndWait(grace, forcedWarning(formerName, found, grace));
+        } catch (IllegalStateException e) {
             LOG.log(Level.ERROR, "{0}: cannot stop {1}, left by a previous aegis: {2}", formerName, pids(found),
-                    e instanceof ExecutionException ? e.getCause().getMessage() : "they did not exit");
+                    e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -168,6 +157,11 @@ final class LeftoverProcesses {
                     + " output belong to the aegis that started it";
         }
         return "the previous run left " + what + " running; " + stopping;
+    }
+
+    private static Runnable forcedWarning(String serviceName, List<ProcessHandle> found, Duration grace) {
+        return () -> LOG.log(Level.WARNING, "{0}: {1} did not exit within {2} of SIGTERM; killing", serviceName,
+                pids(found), Durations.format(grace));
     }
 
     private static List<Long> pids(List<ProcessHandle> processes) {

@@ -5,6 +5,8 @@ import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeOperation;
 import io.aegis.api.WorkloadListener;
 import io.aegis.api.WorkloadStatus;
+import io.aegis.plugin.support.ProcFs;
+import io.aegis.plugin.support.ProcessTree;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -155,13 +157,16 @@ final class ProcessRuntime implements RuntimeAdapter {
         final long startTicks;
         /** The command line it runs (the service's own or its rollback release). */
         final List<String> command;
+        /** With {@code rollback.releases}: the id of the release {@code current} pointed to when it started. */
+        final Optional<String> release;
         /** Guarded by the adapter's lock. */
         boolean stopRequested;
 
-        Run(Process process, OptionalLong session, List<String> command) {
+        Run(Process process, OptionalLong session, List<String> command, Optional<String> release) {
             this.process = process;
             this.session = session;
             this.command = command;
+            this.release = release;
             this.startTicks = ProcFs.stat(process.pid()).map(ProcFs.Stat::startTicks).orElse(0L);
         }
     }
@@ -255,7 +260,7 @@ final class ProcessRuntime implements RuntimeAdapter {
             // The stop waits in line behind the isolate step: without this it waited for the hook's whole
             // isolate.timeout, and a shutdown with it (a supervisor's SIGKILL then left the service running).
             LOG.log(Level.WARNING, "{0}: killing its isolate hook because the service is being stopped", serviceName);
-            hook.killNow();
+            hook.kill();
         }
         return enqueue(() -> {
             synchronized (lock) {
@@ -285,11 +290,11 @@ final class ProcessRuntime implements RuntimeAdapter {
             } else if (current == null) {
                 status = WorkloadStatus.stopped();
             } else if (current.process.isAlive()) {
-                status = WorkloadStatus.running(current.process.pid());
+                status = withRelease(WorkloadStatus.running(current.process.pid()), current);
             } else if (current.stopRequested) {
                 status = WorkloadStatus.stopped();
             } else {
-                status = WorkloadStatus.exited(current.process.pid(), current.process.exitValue());
+                status = exitStatus(current);
             }
         }
         return CompletableFuture.completedFuture(status);
@@ -314,12 +319,12 @@ final class ProcessRuntime implements RuntimeAdapter {
         if (hook != null) {
             LOG.log(Level.WARNING, "{0}: killing its isolate hook because its runtime is closed while it runs",
                     serviceName);
-            hook.killNow();
+            hook.kill();
         }
         if (run != null && run.process.isAlive()) {
             LOG.log(Level.WARNING, "{0}: killing pid {1} because its runtime is closed while it still runs",
                     serviceName, Long.toString(run.process.pid()));
-            tree(run).killNow();
+            tree(run).kill();
         }
         output.close();
     }
@@ -404,6 +409,8 @@ final class ProcessRuntime implements RuntimeAdapter {
         settings.workingDirectory().ifPresent(dir -> builder.directory(dir.toFile()));
         builder.environment().putAll(settings.environment());
         builder.environment().put(ServiceProcesses.VARIABLE, processes.marker());
+        // Read just before the start: a deploy that repoints current later is not what this process runs.
+        Optional<String> release = currentRelease();
         Process process;
         try {
             process = builder.start();
@@ -417,7 +424,7 @@ final class ProcessRuntime implements RuntimeAdapter {
         // the process keeps its pid, which is also its session's id.
         boolean ownSession = !command.equals(configured.words());
         Run run = new Run(process, ownSession ? OptionalLong.of(process.pid()) : OptionalLong.empty(),
-                configured.words());
+                configured.words(), release);
         boolean closedMeanwhile;
         synchronized (lock) {
             closedMeanwhile = closed;
@@ -426,7 +433,7 @@ final class ProcessRuntime implements RuntimeAdapter {
             }
         }
         if (closedMeanwhile) {
-            tree(run).killNow();
+            tree(run).kill();
             throw new CompletionException(closedError());
         }
         writeRecord(run);
@@ -542,7 +549,7 @@ final class ProcessRuntime implements RuntimeAdapter {
         closeStandardInput(process);
         OptionalLong session = command.equals(hook.words()) ? OptionalLong.empty() : OptionalLong.of(process.pid());
         long startTicks = ProcFs.stat(process.pid()).map(ProcFs.Stat::startTicks).orElse(0L);
-        ProcessTree tree = new ProcessTree(process, () -> hookProcesses.find(session, startTicks));
+        ProcessTree tree = ProcessTree.of(process, () -> hookProcesses.find(session, startTicks));
         boolean closedMeanwhile;
         synchronized (lock) {
             closedMeanwhile = closed;
@@ -552,7 +559,7 @@ final class ProcessRuntime implements RuntimeAdapter {
             }
         }
         if (closedMeanwhile) {
-            tree.killNow();
+            tree.kill();
             throw new CompletionException(new IllegalStateException("cannot isolate service \"" + serviceName
                     + "\": its process runtime is closed"));
         }
@@ -645,7 +652,7 @@ final class ProcessRuntime implements RuntimeAdapter {
         if (!unexpected) {
             return;
         }
-        WorkloadStatus status = WorkloadStatus.exited(run.process.pid(), run.process.exitValue());
+        WorkloadStatus status = exitStatus(run);
         List<ProcessHandle> left = tree(run).running();
         if (!left.isEmpty()) {
             stopWhatTheRunLeft(run, status, left);
@@ -671,7 +678,8 @@ final class ProcessRuntime implements RuntimeAdapter {
                         + " without daemonizing (e.g. nginx -g 'daemon off;')"
                 : exit.description() + " and left " + which + " of its process group running (they could hold its"
                         + " port); stopping them before the restart";
-        WorkloadStatus status = new WorkloadStatus(exit.state(), exit.pid(), exit.exitCode(), description);
+        WorkloadStatus status = new WorkloadStatus(exit.state(), exit.pid(), exit.exitCode(), description, exit.id(),
+                exit.desiredInstances(), exit.readyInstances(), exit.version(), exit.exitReason());
         LOG.log(Level.WARNING, "{0}: {1}", serviceName, description);
         tree(run).terminate(settings.stopGracePeriod(), () -> LOG.log(Level.WARNING,
                 "{0}: {1} did not exit within {2} of SIGTERM; killing", serviceName, which,
@@ -692,6 +700,55 @@ final class ProcessRuntime implements RuntimeAdapter {
                 });
     }
 
+    /** How the run's process ended: its exit code, the signal that killed it, the release it ran. */
+    private static WorkloadStatus exitStatus(Run run) {
+        int code = run.process.exitValue();
+        WorkloadStatus status = withRelease(WorkloadStatus.exited(run.process.pid(), code), run);
+        return signal(code).map(signal -> status.withExitReason("killed by signal " + signal)).orElse(status);
+    }
+
+    private static WorkloadStatus withRelease(WorkloadStatus status, Run run) {
+        return run.release.map(status::withVersion).orElse(status);
+    }
+
+    /**
+     * The signal that killed a process, from its exit code: on Unix the JDK reports death by signal N as 128 + N,
+     * as a shell does ({@code sh -c} reports its child's the same way). A program that exits with such a code by
+     * itself cannot be told apart; none of the usual ones does.
+     */
+    static Optional<String> signal(int exitCode) {
+        if (exitCode <= 128 || exitCode > 128 + 64 || System.getProperty("os.name", "").startsWith("Windows")) {
+            return Optional.empty();
+        }
+        int number = exitCode - 128;
+        String name = switch (number) {
+            case 1 -> " (SIGHUP)";
+            case 2 -> " (SIGINT)";
+            case 3 -> " (SIGQUIT)";
+            case 6 -> " (SIGABRT)";
+            case 9 -> " (SIGKILL)";
+            case 11 -> " (SIGSEGV)";
+            case 13 -> " (SIGPIPE)";
+            case 14 -> " (SIGALRM)";
+            case 15 -> " (SIGTERM)";
+            default -> "";
+        };
+        return Optional.of(number + name);
+    }
+
+    /** With {@code rollback.releases}: the id of the release {@code current} points to now; else empty. */
+    private Optional<String> currentRelease() {
+        if (settings.rollbackReleases().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new ReleaseLayout(settings.rollbackReleases().get()).currentId());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "{0}: cannot tell which release it runs: {1}", serviceName, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     private void report(WorkloadStatus status) {
         try {
             listener.workloadExited(status);
@@ -702,7 +759,7 @@ final class ProcessRuntime implements RuntimeAdapter {
 
     /** The run's process and everything of its service: its session and the processes with the marker. */
     private ProcessTree tree(Run run) {
-        return new ProcessTree(run.process, () -> processes.find(run.session, run.startTicks));
+        return ProcessTree.of(run.process, () -> processes.find(run.session, run.startTicks));
     }
 
     /**

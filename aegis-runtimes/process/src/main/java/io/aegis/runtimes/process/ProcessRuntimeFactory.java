@@ -3,6 +3,7 @@ package io.aegis.runtimes.process;
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeAdapterFactory;
 import io.aegis.api.RuntimeSpec;
+import io.aegis.plugin.support.ProcFs;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;

@@ -4,6 +4,7 @@ import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
 import io.aegis.api.Durations;
 import io.aegis.api.Settings;
+import io.aegis.plugin.support.ShellWords;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -266,13 +267,14 @@ record ProcessRuntimeSettings(
         if (shell) {
             StringBuilder script = new StringBuilder(text);
             // Quoted so that each extra argument reaches the program as one word, as it would without a shell.
-            args.forEach(arg -> script.append(' ').append(CommandLine.shellQuote(arg)));
+            args.forEach(arg -> script.append(' ').append(ShellWords.quote(arg)));
             return List.of(SHELL, "-c", script.toString());
         }
         try {
-            return concat(CommandLine.split(text), args);
+            return concat(ShellWords.split(text), args);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(settings.keyPath(key), e.getMessage());
+            throw new ConfigException(settings.keyPath(key), e.getMessage() + " in \"" + text
+                    + "\"; close it, or write the command as a list");
         }
     }
 
@@ -280,7 +282,7 @@ record ProcessRuntimeSettings(
     static Optional<String> shellOperator(String text) {
         List<String> words;
         try {
-            words = CommandLine.split(text);
+            words = ShellWords.split(text);
         } catch (IllegalArgumentException e) {
             return Optional.empty(); // reported as it is
         }

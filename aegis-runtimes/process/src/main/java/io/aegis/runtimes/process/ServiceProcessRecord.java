@@ -1,5 +1,6 @@
 package io.aegis.runtimes.process;
 
+import io.aegis.plugin.support.ProcFs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

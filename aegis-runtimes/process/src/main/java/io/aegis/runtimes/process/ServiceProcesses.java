@@ -1,5 +1,6 @@
 package io.aegis.runtimes.process;
 
+import io.aegis.plugin.support.ProcFs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;

@@ -7,6 +7,7 @@ import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeSpec;
 import io.aegis.api.Settings;
 import io.aegis.api.WorkloadStatus;
+import io.aegis.plugin.support.ProcFs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -144,7 +145,9 @@ class ProcessOwnershipTest {
         assertThat(record.command()).isEqualTo("sleep 64");
         assertThat(record.aegisPid()).isEqualTo(ProcessHandle.current().pid());
         assertThat(record.describes(ProcessHandle.of(pid).orElseThrow())).isTrue();
-        assertThat(ProcFs.hasEnvironmentEntry(pid, ServiceProcesses.VARIABLE + "=" + record.marker())).isTrue();
+        // Until the child has exec'd, /proc shows the JDK spawn helper's environment, without the marker.
+        await().atMost(PROMPTLY).untilAsserted(() -> assertThat(
+                ProcFs.hasEnvironmentEntry(pid, ServiceProcesses.VARIABLE + "=" + record.marker())).isTrue());
         assertThat(Files.getPosixFilePermissions(stateDirectory.resolve(ServiceProcessRecord.FILE_NAME)))
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
 

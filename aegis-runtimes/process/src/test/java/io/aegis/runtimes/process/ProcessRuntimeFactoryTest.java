@@ -76,7 +76,8 @@ class ProcessRuntimeFactoryTest {
     @Test
     void commandStringWithAnUnclosedQuoteIsRejected() {
         assertProblems(Map.of("command", "java -jar \"my app.jar"), new ConfigProblem(PATH + ".command",
-                "the closing \" quote is missing in \"java -jar \"my app.jar\"; close it, or write the command as a list"));
+                "the double quote at position 11 is not closed in \"java -jar \"my app.jar\"; close it, or write the command as a"
+                        + " list"));
     }
 
     @Test

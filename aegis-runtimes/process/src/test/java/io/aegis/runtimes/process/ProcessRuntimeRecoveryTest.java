@@ -112,12 +112,14 @@ class ProcessRuntimeRecoveryTest extends ProcessRuntimeTestBase {
         join(runtime.start());
         awaitInLog("release=20260103", 1);
         long newestPid = pid(runtime);
+        assertThat(join(runtime.status()).version()).as("version reported").contains("20260103");
 
         join(runtime.rollback());
 
         assertThat(Files.readSymbolicLink(app.resolve("current"))).isEqualTo(Path.of("releases/20260102"));
         assertThat(isRunning(newestPid)).isFalse();
         awaitInLog("release=20260102", 1);
+        assertThat(join(runtime.status()).version()).as("version reported").contains("20260102");
         join(runtime.restart());
         awaitInLog("release=20260102", 2);
         assertThat(runtime.supportedOperations()).contains(RuntimeOperation.ROLLBACK);

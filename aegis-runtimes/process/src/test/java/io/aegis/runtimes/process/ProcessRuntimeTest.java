@@ -7,6 +7,7 @@ import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeSpec;
 import io.aegis.api.Settings;
 import io.aegis.api.WorkloadStatus;
+import io.aegis.plugin.support.ProcFs;
 import io.aegis.runtimes.process.testapp.GracefulApp;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -105,8 +106,8 @@ class ProcessRuntimeTest extends ProcessRuntimeTestBase {
 
         assertThat(runtime.stop().toCompletableFuture()).succeedsWithin(PROMPTLY);
 
-        assertThat(ProcessTree.isRunning(root)).as("the shell runs").isFalse();
-        assertThat(ProcessTree.isRunning(backgroundSleep)).as("its background sleep runs").isFalse();
+        assertThat(ProcFs.isRunning(root)).as("the shell runs").isFalse();
+        assertThat(ProcFs.isRunning(backgroundSleep)).as("its background sleep runs").isFalse();
     }
 
     @Test
@@ -119,8 +120,9 @@ class ProcessRuntimeTest extends ProcessRuntimeTestBase {
 
         await().atMost(PROMPTLY).until(() -> !reportedExits.isEmpty());
         // Java reports death by signal N as exit code 128 + N, as a shell does.
-        assertThat(reportedExits).containsExactly(WorkloadStatus.exited(pid, 137));
-        assertThat(join(runtime.status())).isEqualTo(WorkloadStatus.exited(pid, 137));
+        assertThat(reportedExits).containsExactly(WorkloadStatus.exited(pid, 137)
+                .withExitReason("killed by signal 9 (SIGKILL)"));
+        assertThat(join(runtime.status())).isEqualTo(reportedExits.get(0));
     }
 
     @Test
@@ -133,6 +135,7 @@ class ProcessRuntimeTest extends ProcessRuntimeTestBase {
         assertThat(reportedExits).singleElement().satisfies(exit -> {
             assertThat(exit.state()).isEqualTo(WorkloadStatus.State.EXITED);
             assertThat(exit.exitCode()).hasValue(3);
+            assertThat(exit.exitReason()).as("no signal killed it").isEmpty();
         });
         assertThat(join(runtime.status())).isEqualTo(reportedExits.get(0));
     }
@@ -292,7 +295,7 @@ class ProcessRuntimeTest extends ProcessRuntimeTestBase {
 
         runtime.close();
 
-        await().atMost(PROMPTLY).until(() -> !ProcessTree.isRunning(root) && !ProcessTree.isRunning(child));
+        await().atMost(PROMPTLY).until(() -> !ProcFs.isRunning(root) && !ProcFs.isRunning(child));
         assertThat(reportedExits).isEmpty();
     }
 
@@ -390,6 +393,10 @@ class ProcessRuntimeTest extends ProcessRuntimeTestBase {
         await().atMost(PROMPTLY).until(() -> log().matches("(?s)escaped \\d+\n"));
         long escaped = Long.parseLong(log().strip().substring("escaped ".length()));
         try {
+            // $! is printed at the fork, before env and setsid have run: until then stop() still finds it.
+            await().atMost(PROMPTLY).until(() -> ProcFs.stat(escaped).map(stat -> stat.session() == escaped)
+                    .orElse(false) && ProcessHandle.of(escaped).flatMap(p -> p.info().command())
+                    .filter(command -> command.endsWith("sleep")).isPresent());
             assertThat(outputPumps()).hasSize(1);
             join(runtime.stop());
             assertThat(ProcessHandle.of(escaped)).as("the escaped process still runs").isPresent();

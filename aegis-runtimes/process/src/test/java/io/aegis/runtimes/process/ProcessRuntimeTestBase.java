@@ -6,6 +6,7 @@ import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeSpec;
 import io.aegis.api.Settings;
 import io.aegis.api.WorkloadStatus;
+import io.aegis.plugin.support.ProcFs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -66,7 +67,7 @@ abstract class ProcessRuntimeTestBase {
     }
 
     static boolean isRunning(long pid) {
-        return ProcessHandle.of(pid).map(ProcessTree::isRunning).orElse(false);
+        return ProcessHandle.of(pid).map(ProcFs::isRunning).orElse(false);
     }
 
     Path logFile() {

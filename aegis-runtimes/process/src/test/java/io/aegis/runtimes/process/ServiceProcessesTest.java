@@ -2,6 +2,7 @@ package io.aegis.runtimes.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.aegis.plugin.support.ProcFs;
 import java.io.IOException;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.AfterEach;
