@@ -6,6 +6,7 @@ import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
 import io.aegis.api.Durations;
 import io.aegis.api.Settings;
+import io.aegis.plugin.support.ShellWords;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -233,53 +234,14 @@ record DockerRuntimeSettings(
         return words;
     }
 
-    /**
-     * Splits a command string into words on whitespace, with {@code '...'} and {@code "..."} quoting (a backslash
-     * escapes the next character outside single quotes), the way {@code docker run} users write it; no shell runs.
-     */
+    /** Splits a command string into words by the one rule all of aegis uses ({@link ShellWords}); no shell runs. */
     static List<String> split(String text, String keyPath) {
-        List<String> words = new ArrayList<>();
-        StringBuilder word = new StringBuilder();
-        boolean inWord = false;
-        char quote = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (quote == '\'') {
-                if (c == '\'') {
-                    quote = 0;
-                } else {
-                    word.append(c);
-                }
-            } else if (c == '\\' && i + 1 < text.length()) {
-                word.append(text.charAt(++i));
-                inWord = true;
-            } else if (quote == '"') {
-                if (c == '"') {
-                    quote = 0;
-                } else {
-                    word.append(c);
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
-                inWord = true;
-            } else if (Character.isWhitespace(c)) {
-                if (inWord) {
-                    words.add(word.toString());
-                    word.setLength(0);
-                    inWord = false;
-                }
-            } else {
-                word.append(c);
-                inWord = true;
-            }
+        try {
+            return ShellWords.split(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(keyPath, e.getMessage() + " in \"" + text
+                    + "\"; close it, or write the command as a list");
         }
-        if (quote != 0) {
-            throw new ConfigException(keyPath, "the quote " + quote + " is never closed in \"" + text + "\"");
-        }
-        if (inWord) {
-            words.add(word.toString());
-        }
-        return List.copyOf(words);
     }
 
     private static Map<String, String> environment(Settings settings) {

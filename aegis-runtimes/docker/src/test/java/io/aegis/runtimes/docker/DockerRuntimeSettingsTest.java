@@ -128,7 +128,8 @@ class DockerRuntimeSettingsTest {
         assertThat(DockerRuntimeSettings.split("sh -c 'echo \"hi there\"' a\\ b", "k"))
                 .containsExactly("sh", "-c", "echo \"hi there\"", "a b");
         assertThatThrownBy(() -> DockerRuntimeSettings.split("sh -c 'oops", "k")).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("never closed");
+                .hasMessage("k: the single quote at position 7 is not closed in \"sh -c 'oops\"; close it, or write the"
+                        + " command as a list");
     }
 
     @Test
