@@ -43,6 +43,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -93,8 +94,12 @@ final class KubernetesRuntime implements RuntimeAdapter {
     private boolean watching;
     private Duration reconnectDelay = Duration.ofSeconds(1);
 
-    /** A rollout (or scale, or pod replacement) an operation waits for. */
-    private record Waiter(Predicate<HasMetadata> done, CompletableFuture<Void> future) {
+    /**
+     * A rollout (or scale, or pod replacement) an operation waits for: done, or failed when the cluster says it will
+     * not finish ({@code failure} gives why, else null).
+     */
+    private record Waiter(Predicate<HasMetadata> done, Function<HasMetadata, String> failure,
+            CompletableFuture<Void> future) {
     }
 
     KubernetesRuntime(String service, KubernetesSettings settings, KubernetesClient client, String namespace,
@@ -220,7 +225,7 @@ final class KubernetesRuntime implements RuntimeAdapter {
                 settings.kind() == Kind.DEPLOYMENT ? "ReplicaSet" : "StatefulSet");
         // A replacement is a new object (a new UID): a StatefulSet recreates the pod under the same name.
         return await(t -> pods.values().stream().anyMatch(p -> PodHealth.ready(p) && !PodHealth.terminating(p)
-                && !old.contains(p.getMetadata().getUid())),
+                && !old.contains(p.getMetadata().getUid())), t -> null,
                 () -> "replace pod " + namespace + "/" + pod + " of " + what);
     }
 
@@ -575,12 +580,13 @@ final class KubernetesRuntime implements RuntimeAdapter {
     private CompletableFuture<Void> awaitTarget(HasMetadata patched, Predicate<HasMetadata> done,
             Supplier<String> doing) {
         updateTarget(patched);
-        return await(done, doing);
+        return await(done, t -> stalled(t, doing), doing);
     }
 
-    private CompletableFuture<Void> await(Predicate<HasMetadata> done, Supplier<String> doing) {
+    private CompletableFuture<Void> await(Predicate<HasMetadata> done, Function<HasMetadata, String> gaveUp,
+            Supplier<String> doing) {
         CompletableFuture<Void> future = new CompletableFuture<>();
-        Waiter waiter = new Waiter(done, future);
+        Waiter waiter = new Waiter(done, gaveUp, future);
         waiters.add(waiter);
         future.whenComplete((ignored, failure) -> waiters.remove(waiter));
         try {
@@ -603,8 +609,35 @@ final class KubernetesRuntime implements RuntimeAdapter {
         for (Waiter waiter : waiters) {
             if (current != null && waiter.done().test(current)) {
                 waiter.future().complete(null);
+            } else if (current != null) {
+                String failure = waiter.failure().apply(current);
+                if (failure != null) {
+                    waiter.future().completeExceptionally(new KubernetesOperationException(failure));
+                }
             }
         }
+    }
+
+    /**
+     * Why the Deployment's rollout will not finish by itself: its controller, having seen the latest spec, marked it
+     * {@code Progressing=False} with reason {@code ProgressDeadlineExceeded} (kubectl rollout status fails on that
+     * too). Waiting out the rollout timeout would only delay the engine's next step. Null while it may still finish.
+     */
+    private String stalled(HasMetadata t, Supplier<String> doing) {
+        if (!(t instanceof Deployment d) || d.getStatus() == null || d.getStatus().getConditions() == null
+                || value(d.getStatus().getObservedGeneration()) < generation(d)) {
+            return null;
+        }
+        return d.getStatus().getConditions().stream()
+                .filter(c -> "Progressing".equals(c.getType()) && "ProgressDeadlineExceeded".equals(c.getReason()))
+                .findFirst()
+                .map(c -> "service " + service + ": " + doing.get() + " failed: Kubernetes gave up on the rollout,"
+                        + " which exceeded its progress deadline (spec.progressDeadlineSeconds"
+                        + (d.getSpec().getProgressDeadlineSeconds() == null ? "" : " = "
+                                + d.getSpec().getProgressDeadlineSeconds() + "s")
+                        + (c.getMessage() == null ? "" : "; " + c.getMessage()) + "); see kubectl describe pods -n "
+                        + namespace + " for the pods that do not become ready")
+                .orElse(null);
     }
 
     /** {@code kubectl rollout status}: the controller saw the change, and every replica is updated and available. */
@@ -613,7 +646,7 @@ final class KubernetesRuntime implements RuntimeAdapter {
             if (t instanceof Deployment d) {
                 var s = d.getStatus();
                 int replicas = desired(d);
-                return s != null && value(s.getObservedGeneration()) >= generation
+                return s != null && value(s.getObservedGeneration()) >= Math.max(generation, generation(d))
                         && value(s.getUpdatedReplicas()) >= replicas && value(s.getReplicas()) <= value(
                         s.getUpdatedReplicas()) && value(s.getAvailableReplicas()) >= value(s.getUpdatedReplicas());
             }

@@ -126,6 +126,47 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void aRolloutThatExceededItsProgressDeadlineFailsAtOnceWithASentenceRatherThanAtTheRolloutTimeout() {
+        cluster.deployment(ns, 2, 2, "web:2");
+        RuntimeAdapter runtime = runtime(Map.of("restart", "rollout", "rolloutTimeout", "1h"));
+        done(runtime.start());
+        CompletableFuture<Void> restart = runtime.restart().toCompletableFuture();
+        await().atMost(WAIT).until(() -> !cluster.writes("PATCH").isEmpty());
+
+        // the Deployment controller saw the new template and gave up on it: kubectl rollout status fails here
+        Deployment patched = cluster.client.apps().deployments().inNamespace(ns).withName("web").get();
+        patched.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(3)
+                .withReadyReplicas(2).withAvailableReplicas(2).withUpdatedReplicas(1)
+                .withObservedGeneration(MockCluster.generation(patched)).addNewCondition().withType("Progressing")
+                .withStatus("False").withReason("ProgressDeadlineExceeded")
+                .withMessage("ReplicaSet \"web-def\" has timed out progressing.").endCondition().build());
+        cluster.client.apps().deployments().inNamespace(ns).resource(patched).updateStatus();
+
+        assertThat(failure(restart)).isEqualTo("service web: restart deployment " + ns + "/web failed: Kubernetes"
+                + " gave up on the rollout, which exceeded its progress deadline (spec.progressDeadlineSeconds;"
+                + " ReplicaSet \"web-def\" has timed out progressing.); see kubectl describe pods -n " + ns
+                + " for the pods that do not become ready");
+    }
+
+    @Test
+    void aProgressDeadlineExceededBeforeTheControllerSawTheRestartDoesNotFailIt() {
+        cluster.deployment(ns, 2, 2, "web:2");
+        Deployment stale = cluster.client.apps().deployments().inNamespace(ns).withName("web").get();
+        stale.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(2)
+                .withReadyReplicas(2).withAvailableReplicas(2).withUpdatedReplicas(2)
+                .withObservedGeneration(MockCluster.generation(stale)).addNewCondition().withType("Progressing")
+                .withStatus("False").withReason("ProgressDeadlineExceeded").endCondition().build());
+        cluster.client.apps().deployments().inNamespace(ns).resource(stale).updateStatus();
+        RuntimeAdapter runtime = runtime(Map.of("restart", "rollout"));
+        done(runtime.start());
+
+        CompletableFuture<Void> restart = runtime.restart().toCompletableFuture();
+        await().atMost(WAIT).until(() -> !cluster.writes("PATCH").isEmpty());
+        cluster.rolledOut(ns, 2);
+        assertThat(restart).succeedsWithin(WAIT);
+    }
+
+    @Test
     void restartDeletesTheOneCrashLoopingPodWhenTheOthersAreReadyAndWaitsForItsReplacement() {
         cluster.deployment(ns, 3, 2, "web:2");
         cluster.pod(ns, "web-abc-1", MockCluster.ready(0));
