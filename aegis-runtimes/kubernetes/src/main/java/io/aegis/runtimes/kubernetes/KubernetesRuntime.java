@@ -650,13 +650,30 @@ final class KubernetesRuntime implements RuntimeAdapter {
                         && value(s.getUpdatedReplicas()) >= replicas && value(s.getReplicas()) <= value(
                         s.getUpdatedReplicas()) && value(s.getAvailableReplicas()) >= value(s.getUpdatedReplicas());
             }
-            StatefulSet set = (StatefulSet) t;
-            var s = set.getStatus();
-            int replicas = desired(set);
-            return s != null && value(s.getObservedGeneration()) >= generation
-                    && value(s.getUpdatedReplicas()) >= replicas && value(s.getReadyReplicas()) >= replicas
-                    && java.util.Objects.equals(s.getCurrentRevision(), s.getUpdateRevision());
+            return statefulSetRolledOut((StatefulSet) t, generation);
         };
+    }
+
+    /**
+     * kubectl's {@code StatefulSetStatusViewer}: the controller saw the change and every replica is ready; with a
+     * rolling update, the replicas from the partition up are updated (a partition keeps the ones below on the old
+     * revision on purpose, so waiting for all of them would never end), without one (as the mock stores it), the
+     * current revision is the update revision.
+     */
+    private static boolean statefulSetRolledOut(StatefulSet set, long generation) {
+        var s = set.getStatus();
+        int replicas = desired(set);
+        if (s == null || value(s.getObservedGeneration()) == 0
+                || value(s.getObservedGeneration()) < Math.max(generation, generation(set))
+                || value(s.getReadyReplicas()) < replicas) {
+            return false;
+        }
+        var strategy = set.getSpec().getUpdateStrategy();
+        if (strategy != null && strategy.getRollingUpdate() != null) {
+            int partition = value(strategy.getRollingUpdate().getPartition());
+            return value(s.getUpdatedReplicas()) >= replicas - partition;
+        }
+        return java.util.Objects.equals(s.getCurrentRevision(), s.getUpdateRevision());
     }
 
     // ---- reading and writing the target ------------------------------------------------------------

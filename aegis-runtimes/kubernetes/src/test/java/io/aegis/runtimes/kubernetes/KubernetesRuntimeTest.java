@@ -292,6 +292,26 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void aPartitionedStatefulSetHasRolledOutWhenThePodsFromThePartitionUpAreUpdatedAsKubectlJudgesIt() {
+        cluster.statefulSet(ns, 3, "db:1", "db-aaa");
+        // a canary: only db-2 takes a new template, db-0 and db-1 stay on the current revision on purpose
+        cluster.client.apps().statefulSets().inNamespace(ns).withName("db").patch(PatchContext.of(PatchType.JSON_MERGE),
+                "{\"spec\":{\"updateStrategy\":{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"partition\":2}}}}");
+        RuntimeAdapter runtime = runtime(Map.of("statefulSet", "db", "restart", "rollout"));
+        done(runtime.start());
+
+        CompletableFuture<Void> restart = runtime.restart().toCompletableFuture();
+        await().atMost(WAIT).until(() -> !cluster.writes("restartedAt").isEmpty());
+        StatefulSet patched = cluster.client.apps().statefulSets().inNamespace(ns).withName("db").get();
+        patched.setStatus(new io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder().withReplicas(3)
+                .withReadyReplicas(3).withUpdatedReplicas(1).withCurrentRevision("db-aaa").withUpdateRevision("db-bbb")
+                .withObservedGeneration(patched.getMetadata().getGeneration()).build());
+        cluster.client.apps().statefulSets().inNamespace(ns).resource(patched).updateStatus();
+
+        assertThat(restart).succeedsWithin(WAIT);
+    }
+
+    @Test
     void isolateTakesTheBadPodOutOfItsServiceAndMarksIt() {
         cluster.deployment(ns, 3, 2, "web:2");
         cluster.client.services().inNamespace(ns).resource(new ServiceBuilder().withNewMetadata().withName("web")
