@@ -198,6 +198,15 @@ final class KubernetesRuntime implements RuntimeAdapter {
                 List<Pod> bad = candidates.stream().filter(p -> PodHealth.trouble(p).isPresent()).toList();
                 long ready = candidates.stream().filter(PodHealth::ready).count();
                 if (bad.size() == 1 && ready >= 1 && ready == candidates.size() - 1) {
+                    Optional<String> unschedulable = PodHealth.unschedulable(bad.get(0));
+                    if (unschedulable.isPresent()) {
+                        // its replacement (or a rollout's new pods) would wait for a node just the same
+                        throw new KubernetesOperationException("service " + service + ": cannot restart " + what
+                                + ": its bad pod " + namespace + "/" + bad.get(0).getMetadata().getName()
+                                + " is Pending because no node can take it (" + unschedulable.get() + "); a new pod"
+                                + " would wait the same way, so free capacity in the cluster or lower the pod's"
+                                + " resource requests");
+                    }
                     return deleteBadPod(bad.get(0), candidates);
                 }
             }

@@ -186,6 +186,24 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void restartDoesNotDeleteTheOneBadPodWhenItIsPendingForWantOfANodeAndSaysWhy() {
+        cluster.deployment(ns, 3, 2, "web:2");
+        cluster.pod(ns, "web-abc-1", MockCluster.ready(0));
+        cluster.pod(ns, "web-abc-2", MockCluster.ready(0));
+        cluster.pod(ns, "web-abc-3", new PodStatusBuilder().withPhase("Pending").addNewCondition()
+                .withType("PodScheduled").withStatus("False").withReason("Unschedulable")
+                .withMessage("0/3 nodes are available: 3 Insufficient cpu.").endCondition().build());
+        RuntimeAdapter runtime = runtime(Map.of());
+        done(runtime.start());
+
+        assertThat(failure(runtime.restart())).isEqualTo("service web: cannot restart deployment " + ns + "/web: its"
+                + " bad pod " + ns + "/web-abc-3 is Pending because no node can take it (0/3 nodes are available:"
+                + " 3 Insufficient cpu.); a new pod would wait the same way, so free capacity in the cluster or lower"
+                + " the pod's resource requests");
+        assertThat(cluster.writes).isEmpty();
+    }
+
+    @Test
     void restartRollsOutWhenMoreThanOnePodIsBad() {
         cluster.deployment(ns, 2, 2, "web:2");
         cluster.pod(ns, "web-abc-1", MockCluster.crashLooping(1));
