@@ -215,6 +215,14 @@ final class KubernetesRuntime implements RuntimeAdapter {
                         + " paused; resume it first (kubectl rollout resume deployment/" + settings.name() + " -n "
                         + namespace + ")");
             }
+            if (onDelete(current)) {
+                // the StatefulSet controller gives a pod the new template only when the pod is deleted: the patch
+                // would restart nothing and the wait would last until the rollout timeout
+                throw new KubernetesOperationException("service " + service + ": cannot restart " + what + " by a"
+                        + " rollout: its spec.updateStrategy is OnDelete, so Kubernetes replaces a pod only when it"
+                        + " is deleted; delete its pods yourself (kubectl delete pod -n " + namespace + " <pod>) or"
+                        + " switch it to the RollingUpdate strategy");
+            }
             String at = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
             String patch = json(Map.of("spec", Map.of("template", Map.of("metadata",
                     Map.of("annotations", Map.of(RESTARTED_AT, at))))));
@@ -290,6 +298,11 @@ final class KubernetesRuntime implements RuntimeAdapter {
             HasMetadata patched = patchTarget(PatchType.JSON, json(ops));
             LOG.warn("{}: rolled {} back from revision {} to revision {} ({}, {})", service, what,
                     history.get(0).number(), target.number(), choice.why(), target.name());
+            if (onDelete(patched)) {
+                LOG.warn("{}: {} uses the OnDelete update strategy: its pods take the template of revision {} only"
+                        + " when they are deleted (kubectl delete pod -n {} <pod>)", service, what, target.number(),
+                        namespace);
+            }
             return awaitTarget(patched, rolledOut(generation(patched)), () -> "roll back " + what);
         });
     }
@@ -678,11 +691,20 @@ final class KubernetesRuntime implements RuntimeAdapter {
             return false;
         }
         var strategy = set.getSpec().getUpdateStrategy();
+        if (onDelete(set)) {
+            return true; // no rollout follows: the controller has recorded the new revision, pods take it when deleted
+        }
         if (strategy != null && strategy.getRollingUpdate() != null) {
             int partition = value(strategy.getRollingUpdate().getPartition());
             return value(s.getUpdatedReplicas()) >= replicas - partition;
         }
         return java.util.Objects.equals(s.getCurrentRevision(), s.getUpdateRevision());
+    }
+
+    /** Whether the target is a StatefulSet whose pods take a new template only when deleted. */
+    private static boolean onDelete(HasMetadata t) {
+        return t instanceof StatefulSet set && set.getSpec().getUpdateStrategy() != null
+                && "OnDelete".equals(set.getSpec().getUpdateStrategy().getType());
     }
 
     // ---- reading and writing the target ------------------------------------------------------------

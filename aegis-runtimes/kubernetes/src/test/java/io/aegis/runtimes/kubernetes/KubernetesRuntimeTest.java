@@ -330,6 +330,43 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void anOnDeleteStatefulSetIsNotRestartedByARolloutThatWouldReplaceNothing() {
+        cluster.statefulSet(ns, 2, "db:1", "db-aaa");
+        cluster.client.apps().statefulSets().inNamespace(ns).withName("db").patch(PatchContext.of(PatchType.JSON_MERGE),
+                "{\"spec\":{\"updateStrategy\":{\"type\":\"OnDelete\"}}}");
+        cluster.writes.clear();
+        RuntimeAdapter runtime = runtime(Map.of("statefulSet", "db", "restart", "rollout"));
+        done(runtime.start());
+
+        assertThat(failure(runtime.restart())).isEqualTo("service web: cannot restart statefulset " + ns + "/db by"
+                + " a rollout: its spec.updateStrategy is OnDelete, so Kubernetes replaces a pod only when it is"
+                + " deleted; delete its pods yourself (kubectl delete pod -n " + ns + " <pod>) or switch it to the"
+                + " RollingUpdate strategy");
+        assertThat(cluster.writes).isEmpty();
+    }
+
+    @Test
+    void anOnDeleteStatefulSetsRollbackIsDoneOnceTheControllerRecordedTheTemplate() {
+        StatefulSet set = cluster.statefulSet(ns, 2, "db:2", "db-bbb");
+        cluster.controllerRevision(ns, set, "db-aaa", 1, "db:1");
+        cluster.controllerRevision(ns, set, "db-bbb", 2, "db:2");
+        cluster.client.apps().statefulSets().inNamespace(ns).withName("db").patch(PatchContext.of(PatchType.JSON_MERGE),
+                "{\"spec\":{\"updateStrategy\":{\"type\":\"OnDelete\"}}}");
+        RuntimeAdapter runtime = runtime(Map.of("statefulSet", "db"));
+        done(runtime.start());
+
+        CompletableFuture<Void> rollback = runtime.rollback().toCompletableFuture();
+        await().atMost(WAIT).until(() -> !cluster.writes("/spec/template").isEmpty());
+        StatefulSet patched = cluster.client.apps().statefulSets().inNamespace(ns).withName("db").get();
+        // the controller records the new revision; no pod changes until someone deletes it
+        patched.setStatus(new io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder().withReplicas(2)
+                .withReadyReplicas(2).withUpdatedReplicas(0).withCurrentRevision("db-bbb").withUpdateRevision("db-aaa")
+                .withObservedGeneration(patched.getMetadata().getGeneration()).build());
+        cluster.client.apps().statefulSets().inNamespace(ns).resource(patched).updateStatus();
+        assertThat(rollback).succeedsWithin(WAIT);
+    }
+
+    @Test
     void isolateTakesTheBadPodOutOfItsServiceAndMarksIt() {
         cluster.deployment(ns, 3, 2, "web:2");
         cluster.client.services().inNamespace(ns).resource(new ServiceBuilder().withNewMetadata().withName("web")
