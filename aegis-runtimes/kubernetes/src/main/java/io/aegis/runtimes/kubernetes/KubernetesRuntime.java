@@ -351,13 +351,18 @@ final class KubernetesRuntime implements RuntimeAdapter {
     }
 
     /**
-     * Records the revision running now (a Deployment's revision number, a StatefulSet's current ControllerRevision)
-     * as the one a rollback goes back to; reads the watch's cache, no I/O.
+     * Records the revision running now (a Deployment's revision number once its rollout has finished, a
+     * StatefulSet's current ControllerRevision) as the one a rollback goes back to; reads the watch's cache, no I/O.
      */
     @Override
     public void workloadHealthy() {
         HasMetadata current = target;
         String running = null;
+        if (current instanceof Deployment deployment && !rolledOut(generation(deployment)).test(deployment)) {
+            // mid-rollout the Deployment already names the new revision while the old pods still serve (and pass
+            // the checks): that revision has not proven itself yet
+            return;
+        }
         if (current instanceof Deployment deployment) {
             long revision = RolloutHistory.revision(deployment.getMetadata());
             running = revision > 0 ? String.valueOf(revision) : null;

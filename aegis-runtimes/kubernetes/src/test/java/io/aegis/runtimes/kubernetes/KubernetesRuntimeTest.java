@@ -274,6 +274,34 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void aRevisionStillRollingOutIsNotRecordedHealthyThoughTheOldPodsPassTheChecks() {
+        Deployment deployment = cluster.deployment(ns, 3, 1, "web:1");
+        KubernetesRuntime runtime = (KubernetesRuntime) runtime(Map.of());
+        done(runtime.start());
+        runtime.workloadHealthy();
+        assertThat(runtime.lastHealthy()).contains("1");
+        // revision 2 is rolling out: one new pod so far, the checks still reach the two old ones
+        cluster.client.apps().deployments().inNamespace(ns).withName("web").patch(PatchContext.of(PatchType.JSON),
+                "[{\"op\":\"replace\",\"path\":\"/metadata/annotations/deployment.kubernetes.io~1revision\","
+                        + "\"value\":\"2\"},{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\","
+                        + "\"value\":\"web:2\"}]");
+        Deployment rolling = cluster.client.apps().deployments().inNamespace(ns).withName("web").get();
+        cluster.deploymentStatus(ns, 4, 3, 1, MockCluster.generation(rolling));
+        await().atMost(WAIT).until(() -> runtime.status().toCompletableFuture().join().version()
+                .equals(java.util.Optional.of("revision 2")) && runtime.status().toCompletableFuture().join()
+                .readyInstances().equals(java.util.OptionalInt.of(3)));
+
+        runtime.workloadHealthy();
+        assertThat(runtime.lastHealthy()).contains("1");
+
+        cluster.rolledOut(ns, 3);
+        await().atMost(WAIT).untilAsserted(() -> {
+            runtime.workloadHealthy();
+            assertThat(runtime.lastHealthy()).contains("2");
+        });
+    }
+
+    @Test
     void rollbackWithoutAnEarlierRevisionFailsWithASentence() {
         Deployment deployment = cluster.deployment(ns, 3, 1, "web:1");
         cluster.replicaSet(ns, deployment, "web-aaa", 1, "web:1", "aaa");
