@@ -267,7 +267,7 @@ final class KubernetesRuntime implements RuntimeAdapter {
                 }
                 history = RolloutHistory.owned(deployment, client.apps().replicaSets().inNamespace(namespace)
                         .withLabelSelector(deployment.getSpec().getSelector()).list().getItems());
-                wasHealthy = r -> String.valueOf(r.number()).equals(healthy);
+                wasHealthy = r -> RolloutHistory.wasRevision(r, healthy);
                 running = deployment.getSpec().getTemplate();
             } else {
                 StatefulSet set = (StatefulSet) current;

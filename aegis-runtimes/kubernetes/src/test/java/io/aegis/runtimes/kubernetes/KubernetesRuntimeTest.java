@@ -302,6 +302,37 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void rollbackFindsTheRevisionLastSeenHealthyInTheRevisionHistoryOfAReplicaSetThatWasRenumbered() {
+        Deployment deployment = cluster.deployment(ns, 3, 1, "web:1");
+        KubernetesRuntime runtime = (KubernetesRuntime) runtime(Map.of());
+        done(runtime.start());
+        runtime.workloadHealthy(); // revision 1 serves well
+        // revision 2 was bad and rolled back: web:1's ReplicaSet became revision 3 (history 1); then 4 and 5 came
+        cluster.replicaSet(ns, deployment, "web-aaa", 3, "web:1", "aaa");
+        cluster.client.apps().replicaSets().inNamespace(ns).withName("web-aaa").patch(
+                PatchContext.of(PatchType.JSON_MERGE),
+                "{\"metadata\":{\"annotations\":{\"deployment.kubernetes.io/revision-history\":\"1\"}}}");
+        cluster.replicaSet(ns, deployment, "web-bbb", 2, "web:2", "bbb");
+        cluster.replicaSet(ns, deployment, "web-ddd", 4, "web:4", "ddd");
+        cluster.replicaSet(ns, deployment, "web-eee", 5, "web:5", "eee");
+        cluster.client.apps().deployments().inNamespace(ns).withName("web").patch(PatchContext.of(PatchType.JSON),
+                "[{\"op\":\"replace\",\"path\":\"/metadata/annotations/deployment.kubernetes.io~1revision\","
+                        + "\"value\":\"5\"},{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\","
+                        + "\"value\":\"web:5\"}]");
+        await().atMost(WAIT).until(() -> runtime.status().toCompletableFuture().join().version()
+                .equals(java.util.Optional.of("revision 5")));
+        cluster.writes.clear();
+
+        CompletableFuture<Void> rollback = runtime.rollback().toCompletableFuture();
+        await().atMost(WAIT).until(() -> !cluster.writes("PATCH").isEmpty());
+        cluster.rolledOut(ns, 3);
+        assertThat(rollback).succeedsWithin(WAIT);
+
+        Deployment rolledBack = cluster.client.apps().deployments().inNamespace(ns).withName("web").get();
+        assertThat(rolledBack.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("web:1");
+    }
+
+    @Test
     void rollbackWithoutAnEarlierRevisionFailsWithASentence() {
         Deployment deployment = cluster.deployment(ns, 3, 1, "web:1");
         cluster.replicaSet(ns, deployment, "web-aaa", 1, "web:1", "aaa");
