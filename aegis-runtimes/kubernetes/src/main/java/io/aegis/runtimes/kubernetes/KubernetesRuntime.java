@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
@@ -33,6 +34,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -607,7 +609,8 @@ final class KubernetesRuntime implements RuntimeAdapter {
     private CompletableFuture<Void> awaitTarget(HasMetadata patched, Predicate<HasMetadata> done,
             Supplier<String> doing) {
         updateTarget(patched);
-        return await(done, t -> stalled(t, doing), doing);
+        DeploymentCondition before = deadlineExceeded(patched);
+        return await(done, t -> stalled(t, before, doing), doing);
     }
 
     private CompletableFuture<Void> await(Predicate<HasMetadata> done, Function<HasMetadata, String> gaveUp,
@@ -650,14 +653,16 @@ final class KubernetesRuntime implements RuntimeAdapter {
      * {@code Progressing=False} with reason {@code ProgressDeadlineExceeded} (kubectl rollout status fails on that
      * too). Waiting out the rollout timeout would only delay the engine's next step. Null while it may still finish.
      */
-    private String stalled(HasMetadata t, Supplier<String> doing) {
-        if (!(t instanceof Deployment d) || d.getStatus() == null || d.getStatus().getConditions() == null
-                || value(d.getStatus().getObservedGeneration()) < generation(d)) {
+    private String stalled(HasMetadata t, DeploymentCondition before, Supplier<String> doing) {
+        if (!(t instanceof Deployment d) || value(d.getStatus() == null ? null
+                : d.getStatus().getObservedGeneration()) < generation(d)) {
             return null;
         }
-        return d.getStatus().getConditions().stream()
-                .filter(c -> "Progressing".equals(c.getType()) && "ProgressDeadlineExceeded".equals(c.getReason()))
-                .findFirst()
+        // The condition the operation found is no verdict on it: the controller keeps a timed-out condition as it is
+        // (same times) until the new rollout makes progress, also in the sync that observes the new generation.
+        return Optional.ofNullable(deadlineExceeded(d))
+                .filter(c -> before == null || !Objects.equals(c.getLastUpdateTime(), before.getLastUpdateTime())
+                        || !Objects.equals(c.getLastTransitionTime(), before.getLastTransitionTime()))
                 .map(c -> "service " + service + ": " + doing.get() + " failed: Kubernetes gave up on the rollout,"
                         + " which exceeded its progress deadline (spec.progressDeadlineSeconds"
                         + (d.getSpec().getProgressDeadlineSeconds() == null ? "" : " = "
@@ -665,6 +670,16 @@ final class KubernetesRuntime implements RuntimeAdapter {
                         + (c.getMessage() == null ? "" : "; " + c.getMessage()) + "); see kubectl describe pods -n "
                         + namespace + " for the pods that do not become ready")
                 .orElse(null);
+    }
+
+    /** The Deployment's {@code Progressing} condition when its reason is {@code ProgressDeadlineExceeded}, else null. */
+    private static DeploymentCondition deadlineExceeded(HasMetadata t) {
+        if (!(t instanceof Deployment d) || d.getStatus() == null || d.getStatus().getConditions() == null) {
+            return null;
+        }
+        return d.getStatus().getConditions().stream()
+                .filter(c -> "Progressing".equals(c.getType()) && "ProgressDeadlineExceeded".equals(c.getReason()))
+                .findFirst().orElse(null);
     }
 
     /** {@code kubectl rollout status}: the controller saw the change, and every replica is updated and available. */

@@ -167,6 +167,41 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void aRollbackFromAReleaseThatHadExceededItsProgressDeadlineIsNotFailedByThatOldCondition() {
+        Deployment deployment = cluster.deployment(ns, 2, 2, "web:2");
+        cluster.replicaSet(ns, deployment, "web-aaa", 1, "web:1", "aaa");
+        cluster.replicaSet(ns, deployment, "web-bbb", 2, "web:2", "bbb");
+        // revision 2 never became ready: the controller timed it out long ago
+        io.fabric8.kubernetes.api.model.apps.DeploymentCondition timedOut =
+                new io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder().withType("Progressing")
+                        .withStatus("False").withReason("ProgressDeadlineExceeded")
+                        .withLastUpdateTime("2026-11-30T17:00:00Z").withLastTransitionTime("2026-11-30T17:00:00Z")
+                        .withMessage("ReplicaSet \"web-bbb\" has timed out progressing.").build();
+        Deployment stuck = cluster.client.apps().deployments().inNamespace(ns).withName("web").get();
+        stuck.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(2)
+                .withReadyReplicas(0).withAvailableReplicas(0).withUpdatedReplicas(2)
+                .withObservedGeneration(MockCluster.generation(stuck)).withConditions(timedOut).build());
+        cluster.client.apps().deployments().inNamespace(ns).resource(stuck).updateStatus();
+        RuntimeAdapter runtime = runtime(Map.of("rolloutTimeout", "1h"));
+        done(runtime.start());
+
+        CompletableFuture<Void> rollback = runtime.rollback().toCompletableFuture();
+        await().atMost(WAIT).until(() -> !cluster.writes("/spec/template").isEmpty());
+        // the sync that observes the rollback keeps the timed-out condition as it was (no progress made yet)
+        Deployment observed = cluster.client.apps().deployments().inNamespace(ns).withName("web").get();
+        observed.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(3)
+                .withReadyReplicas(1).withAvailableReplicas(1).withUpdatedReplicas(1)
+                .withObservedGeneration(MockCluster.generation(observed)).withConditions(timedOut).build());
+        cluster.client.apps().deployments().inNamespace(ns).resource(observed).updateStatus();
+        await().atMost(WAIT).until(() -> runtime.status().toCompletableFuture().join().readyInstances()
+                .equals(java.util.OptionalInt.of(1)));
+        assertThat(rollback).isNotDone();
+
+        cluster.rolledOut(ns, 2);
+        assertThat(rollback).succeedsWithin(WAIT);
+    }
+
+    @Test
     void restartDeletesTheOneCrashLoopingPodWhenTheOthersAreReadyAndWaitsForItsReplacement() {
         cluster.deployment(ns, 3, 2, "web:2");
         cluster.pod(ns, "web-abc-1", MockCluster.ready(0));
