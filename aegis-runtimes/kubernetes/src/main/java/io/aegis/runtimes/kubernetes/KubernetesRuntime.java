@@ -300,6 +300,9 @@ final class KubernetesRuntime implements RuntimeAdapter {
             HasMetadata patched = patchTarget(PatchType.JSON, json(ops));
             LOG.warn("{}: rolled {} back from revision {} to revision {} ({}, {})", service, what,
                     history.get(0).number(), target.number(), choice.why(), target.name());
+            if (patched instanceof StatefulSet) {
+                deleteBrokenPods(current, target.name());
+            }
             if (onDelete(patched)) {
                 LOG.warn("{}: {} uses the OnDelete update strategy: its pods take the template of revision {} only"
                         + " when they are deleted (kubectl delete pod -n {} <pod>)", service, what, target.number(),
@@ -307,6 +310,26 @@ final class KubernetesRuntime implements RuntimeAdapter {
             }
             return awaitTarget(patched, rolledOut(generation(patched)), () -> "roll back " + what);
         });
+    }
+
+    /**
+     * A StatefulSet's forced rollback (Kubernetes' StatefulSet documentation): the controller waits, forever, for a
+     * pod of the bad revision that never becomes ready before it moves on, so reverting the template alone would
+     * not finish. Deletes the pods that run another revision than {@code revision} and are in trouble; the
+     * controller recreates them from the reverted template. Healthy pods are left to the rolling update.
+     */
+    private void deleteBrokenPods(HasMetadata current, String revision) {
+        for (Pod pod : candidatePods(current)) {
+            Map<String, String> labels = pod.getMetadata().getLabels();
+            String runs = labels == null ? null : labels.get("controller-revision-hash");
+            Optional<String> trouble = PodHealth.trouble(pod);
+            if (runs != null && !runs.equals(revision) && trouble.isPresent()) {
+                client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).delete();
+                LOG.warn("{}: deleted pod {}/{} of revision {} ({}): a StatefulSet does not replace a broken pod by"
+                        + " itself after a rollback", service, namespace, pod.getMetadata().getName(), runs,
+                        trouble.get());
+            }
+        }
     }
 
     /**

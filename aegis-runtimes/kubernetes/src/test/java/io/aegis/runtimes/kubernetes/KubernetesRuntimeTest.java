@@ -461,6 +461,40 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void aStatefulSetRollbackDeletesThePodsOfTheBadRevisionThatAreBrokenAsAForcedRollbackNeeds() {
+        StatefulSet set = cluster.statefulSet(ns, 2, "db:3", "db-bbb");
+        cluster.controllerRevision(ns, set, "db-aaa", 1, "db:1");
+        cluster.controllerRevision(ns, set, "db-bbb", 2, "db:2");
+        cluster.controllerRevision(ns, set, "db-ccc", 3, "db:3");
+        // the rolling update to db-ccc replaced db-1 first, which crash-loops: the controller waits for it forever
+        statefulSetPod("db-0", "db-bbb", MockCluster.ready(0));
+        statefulSetPod("db-1", "db-ccc", MockCluster.crashLooping(6));
+        RuntimeAdapter runtime = runtime(Map.of("statefulSet", "db"));
+        done(runtime.start());
+
+        CompletableFuture<Void> rollback = runtime.rollback().toCompletableFuture();
+        await().atMost(WAIT).until(() -> !cluster.writes("DELETE").isEmpty());
+        assertThat(cluster.writes("DELETE")).containsExactly("DELETE /api/v1/namespaces/" + ns + "/pods/db-1");
+        assertThat(cluster.writes("/spec/template")).hasSize(1);
+        StatefulSet rolledBack = cluster.client.apps().statefulSets().inNamespace(ns).withName("db").get();
+        rolledBack.setStatus(new io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder().withReplicas(2)
+                .withReadyReplicas(2).withUpdatedReplicas(2).withCurrentRevision("db-bbb").withUpdateRevision("db-bbb")
+                .withObservedGeneration(rolledBack.getMetadata().getGeneration()).build());
+        cluster.client.apps().statefulSets().inNamespace(ns).resource(rolledBack).updateStatus();
+        assertThat(rollback).succeedsWithin(WAIT);
+        assertThat(exits).isEmpty();
+    }
+
+    private void statefulSetPod(String name, String revision, io.fabric8.kubernetes.api.model.PodStatus status) {
+        Pod pod = cluster.client.pods().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata().withName(name).withNamespace(ns).addToLabels("app", "db")
+                .addToLabels("controller-revision-hash", revision).endMetadata().withNewSpec().addNewContainer()
+                .withName("db").withImage("db").endContainer().endSpec().build()).create();
+        pod.setStatus(status);
+        cluster.client.pods().inNamespace(ns).resource(pod).updateStatus();
+    }
+
+    @Test
     void isolateTakesTheBadPodOutOfItsServiceAndMarksIt() {
         cluster.deployment(ns, 3, 2, "web:2");
         cluster.client.services().inNamespace(ns).resource(new ServiceBuilder().withNewMetadata().withName("web")
