@@ -343,9 +343,21 @@ final class KubernetesRuntime implements RuntimeAdapter {
         return call("isolate a pod of " + what, () -> {
             HasMetadata current = readTarget();
             startWatching(current);
-            List<Pod> candidates = candidatePods(current);
+            List<Pod> all = candidatePods(current);
+            // A pod no node can take serves no traffic, and its replacement would wait too; isolating a good pod
+            // instead would take capacity out of traffic for a replacement that cannot be scheduled either.
+            List<Pod> waiting = all.stream().filter(p -> PodHealth.unschedulable(p).isPresent()).toList();
+            List<Pod> candidates = all.stream().filter(p -> !waiting.contains(p)).toList();
             List<Pod> bad = candidates.stream().filter(p -> PodHealth.trouble(p).isPresent())
                     .sorted(PodHealth.WORST_FIRST).toList();
+            if (bad.isEmpty() && !waiting.isEmpty()) {
+                Pod pending = waiting.get(0);
+                throw new KubernetesOperationException("service " + service + ": cannot isolate a pod of " + what
+                        + ": its bad pod " + namespace + "/" + pending.getMetadata().getName() + " is Pending because"
+                        + " no node can take it (" + PodHealth.unschedulable(pending).orElseThrow() + "), so it"
+                        + " serves no traffic and a replacement would wait the same way; free capacity in the cluster"
+                        + " or lower the pod's resource requests");
+            }
             Pod pod = (bad.isEmpty() ? candidates.stream().sorted(PodHealth.WORST_FIRST).toList() : bad).stream()
                     .findFirst().orElseThrow(() -> new KubernetesOperationException("service " + service
                             + ": cannot isolate a pod of " + what + ": it has no running pod that is not isolated"

@@ -523,6 +523,26 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void isolateLeavesAPodThatNoNodeCanTakeAndTheGoodOnesAloneAndSaysWhy() {
+        cluster.deployment(ns, 3, 2, "web:2");
+        cluster.client.services().inNamespace(ns).resource(new ServiceBuilder().withNewMetadata().withName("web")
+                .endMetadata().withNewSpec().addToSelector("app", "web").endSpec().build()).create();
+        cluster.pod(ns, "web-abc-1", MockCluster.ready(3));
+        cluster.pod(ns, "web-abc-2", MockCluster.ready(0));
+        cluster.pod(ns, "web-abc-3", new PodStatusBuilder().withPhase("Pending").addNewCondition()
+                .withType("PodScheduled").withStatus("False").withReason("Unschedulable")
+                .withMessage("0/3 nodes are available: 3 Insufficient memory.").endCondition().build());
+        RuntimeAdapter runtime = runtime(Map.of());
+        done(runtime.start());
+
+        assertThat(failure(runtime.isolate())).isEqualTo("service web: cannot isolate a pod of deployment " + ns
+                + "/web: its bad pod " + ns + "/web-abc-3 is Pending because no node can take it (0/3 nodes are"
+                + " available: 3 Insufficient memory.), so it serves no traffic and a replacement would wait the same"
+                + " way; free capacity in the cluster or lower the pod's resource requests");
+        assertThat(cluster.writes).isEmpty();
+    }
+
+    @Test
     void aContainerTerminationIsReportedFromTheWatchAtOnce() throws Exception {
         cluster.deployment(ns, 2, 2, "web:2");
         cluster.pod(ns, "web-abc-1", MockCluster.ready(0));
