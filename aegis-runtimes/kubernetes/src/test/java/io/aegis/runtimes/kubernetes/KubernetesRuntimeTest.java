@@ -543,6 +543,30 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void isolateRemovesALabelWithASlashInItsKeyThroughItsEscapedJsonPointer() {
+        cluster.deployment(ns, 2, 2, "web:2");
+        cluster.client.services().inNamespace(ns).resource(new ServiceBuilder().withNewMetadata().withName("web")
+                .endMetadata().withNewSpec().addToSelector("app.kubernetes.io/name", "web").endSpec().build()).create();
+        cluster.pod(ns, "web-abc-1", MockCluster.ready(0));
+        cluster.pod(ns, "web-abc-2", MockCluster.crashLooping(2));
+        for (String pod : List.of("web-abc-1", "web-abc-2")) {
+            cluster.client.pods().inNamespace(ns).withName(pod).patch(PatchContext.of(PatchType.JSON_MERGE),
+                    "{\"metadata\":{\"labels\":{\"app.kubernetes.io/name\":\"web\"}}}");
+        }
+        RuntimeAdapter runtime = runtime(Map.of());
+        done(runtime.start());
+        cluster.writes.clear();
+
+        done(runtime.isolate());
+
+        assertThat(cluster.writes("PATCH")).singleElement().asString().contains("{\"op\":\"test\",\"path\":"
+                + "\"/metadata/labels/app.kubernetes.io~1name\",\"value\":\"web\"},{\"op\":\"remove\",\"path\":"
+                + "\"/metadata/labels/app.kubernetes.io~1name\"}");
+        assertThat(cluster.client.pods().inNamespace(ns).withName("web-abc-2").get().getMetadata().getLabels())
+                .isEqualTo(Map.of("app", "web", "pod-template-hash", "abc", "aegis.io/isolated", "true"));
+    }
+
+    @Test
     void aContainerTerminationIsReportedFromTheWatchAtOnce() throws Exception {
         cluster.deployment(ns, 2, 2, "web:2");
         cluster.pod(ns, "web-abc-1", MockCluster.ready(0));
