@@ -707,7 +707,7 @@ final class KubernetesRuntime implements RuntimeAdapter {
                 .orElse(null);
     }
 
-    /** The Deployment's {@code Progressing} condition when its reason is {@code ProgressDeadlineExceeded}, else null. */
+    /** The Deployment's {@code Progressing} condition if its reason is {@code ProgressDeadlineExceeded}, else null. */
     private static DeploymentCondition deadlineExceeded(HasMetadata t) {
         if (!(t instanceof Deployment d) || d.getStatus() == null || d.getStatus().getConditions() == null) {
             return null;
