@@ -54,8 +54,20 @@ final class ApiErrors {
                     return new KubernetesOperationException("service " + service + ": cannot " + doing + ": someone"
                             + " else changed it at the same time (409 Conflict: " + reason + "); the next attempt"
                             + " reads it again");
+                case 422:
+                    return new KubernetesOperationException("service " + service + ": the Kubernetes API server at "
+                            + server + " refused to let aegis " + doing + " as invalid (422 Unprocessable Entity: "
+                            + reason + "); the object no longer looks as aegis read it (or an admission policy"
+                            + " rejects the change): see kubectl get " + resource + " -n " + namespace
+                            + " -o yaml; the next attempt reads it again");
                 default:
                     break;
+            }
+            if (code == 429 || code >= 500) {
+                return new KubernetesOperationException("service " + service + ": the Kubernetes API server at "
+                        + server + " failed when aegis tried to " + doing + " (HTTP " + code + ": " + reason
+                        + "); it is overloaded or unhealthy, see kubectl get --raw /readyz?verbose; the next attempt"
+                        + " tries again");
             }
             // no HTTP answer at all (fabric8 says -1 or 0): the server could not be reached
             if (code <= 0 && ioCause(kce) != null) {

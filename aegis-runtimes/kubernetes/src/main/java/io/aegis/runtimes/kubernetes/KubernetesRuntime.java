@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
@@ -33,6 +34,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -43,6 +45,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -93,8 +96,12 @@ final class KubernetesRuntime implements RuntimeAdapter {
     private boolean watching;
     private Duration reconnectDelay = Duration.ofSeconds(1);
 
-    /** A rollout (or scale, or pod replacement) an operation waits for. */
-    private record Waiter(Predicate<HasMetadata> done, CompletableFuture<Void> future) {
+    /**
+     * A rollout (or scale, or pod replacement) an operation waits for: done, or failed when the cluster says it will
+     * not finish ({@code failure} gives why, else null).
+     */
+    private record Waiter(Predicate<HasMetadata> done, Function<HasMetadata, String> failure,
+            CompletableFuture<Void> future) {
     }
 
     KubernetesRuntime(String service, KubernetesSettings settings, KubernetesClient client, String namespace,
@@ -193,6 +200,15 @@ final class KubernetesRuntime implements RuntimeAdapter {
                 List<Pod> bad = candidates.stream().filter(p -> PodHealth.trouble(p).isPresent()).toList();
                 long ready = candidates.stream().filter(PodHealth::ready).count();
                 if (bad.size() == 1 && ready >= 1 && ready == candidates.size() - 1) {
+                    Optional<String> unschedulable = PodHealth.unschedulable(bad.get(0));
+                    if (unschedulable.isPresent()) {
+                        // its replacement (or a rollout's new pods) would wait for a node just the same
+                        throw new KubernetesOperationException("service " + service + ": cannot restart " + what
+                                + ": its bad pod " + namespace + "/" + bad.get(0).getMetadata().getName()
+                                + " is Pending because no node can take it (" + unschedulable.get() + "); a new pod"
+                                + " would wait the same way, so free capacity in the cluster or lower the pod's"
+                                + " resource requests");
+                    }
                     return deleteBadPod(bad.get(0), candidates);
                 }
             }
@@ -200,6 +216,14 @@ final class KubernetesRuntime implements RuntimeAdapter {
                 throw new KubernetesOperationException("service " + service + ": cannot restart " + what + ": it is"
                         + " paused; resume it first (kubectl rollout resume deployment/" + settings.name() + " -n "
                         + namespace + ")");
+            }
+            if (onDelete(current)) {
+                // the StatefulSet controller gives a pod the new template only when the pod is deleted: the patch
+                // would restart nothing and the wait would last until the rollout timeout
+                throw new KubernetesOperationException("service " + service + ": cannot restart " + what + " by a"
+                        + " rollout: its spec.updateStrategy is OnDelete, so Kubernetes replaces a pod only when it"
+                        + " is deleted; delete its pods yourself (kubectl delete pod -n " + namespace + " <pod>) or"
+                        + " switch it to the RollingUpdate strategy");
             }
             String at = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
             String patch = json(Map.of("spec", Map.of("template", Map.of("metadata",
@@ -220,7 +244,7 @@ final class KubernetesRuntime implements RuntimeAdapter {
                 settings.kind() == Kind.DEPLOYMENT ? "ReplicaSet" : "StatefulSet");
         // A replacement is a new object (a new UID): a StatefulSet recreates the pod under the same name.
         return await(t -> pods.values().stream().anyMatch(p -> PodHealth.ready(p) && !PodHealth.terminating(p)
-                && !old.contains(p.getMetadata().getUid())),
+                && !old.contains(p.getMetadata().getUid())), t -> null,
                 () -> "replace pod " + namespace + "/" + pod + " of " + what);
     }
 
@@ -245,7 +269,7 @@ final class KubernetesRuntime implements RuntimeAdapter {
                 }
                 history = RolloutHistory.owned(deployment, client.apps().replicaSets().inNamespace(namespace)
                         .withLabelSelector(deployment.getSpec().getSelector()).list().getItems());
-                wasHealthy = r -> String.valueOf(r.number()).equals(healthy);
+                wasHealthy = r -> RolloutHistory.wasRevision(r, healthy);
                 running = deployment.getSpec().getTemplate();
             } else {
                 StatefulSet set = (StatefulSet) current;
@@ -276,8 +300,36 @@ final class KubernetesRuntime implements RuntimeAdapter {
             HasMetadata patched = patchTarget(PatchType.JSON, json(ops));
             LOG.warn("{}: rolled {} back from revision {} to revision {} ({}, {})", service, what,
                     history.get(0).number(), target.number(), choice.why(), target.name());
+            if (patched instanceof StatefulSet) {
+                deleteBrokenPods(current, target.name());
+            }
+            if (onDelete(patched)) {
+                LOG.warn("{}: {} uses the OnDelete update strategy: its pods take the template of revision {} only"
+                        + " when they are deleted (kubectl delete pod -n {} <pod>)", service, what, target.number(),
+                        namespace);
+            }
             return awaitTarget(patched, rolledOut(generation(patched)), () -> "roll back " + what);
         });
+    }
+
+    /**
+     * A StatefulSet's forced rollback (Kubernetes' StatefulSet documentation): the controller waits, forever, for a
+     * pod of the bad revision that never becomes ready before it moves on, so reverting the template alone would
+     * not finish. Deletes the pods that run another revision than {@code revision} and are in trouble; the
+     * controller recreates them from the reverted template. Healthy pods are left to the rolling update.
+     */
+    private void deleteBrokenPods(HasMetadata current, String revision) {
+        for (Pod pod : candidatePods(current)) {
+            Map<String, String> labels = pod.getMetadata().getLabels();
+            String runs = labels == null ? null : labels.get("controller-revision-hash");
+            Optional<String> trouble = PodHealth.trouble(pod);
+            if (runs != null && !runs.equals(revision) && trouble.isPresent()) {
+                client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).delete();
+                LOG.warn("{}: deleted pod {}/{} of revision {} ({}): a StatefulSet does not replace a broken pod by"
+                        + " itself after a rollback", service, namespace, pod.getMetadata().getName(), runs,
+                        trouble.get());
+            }
+        }
     }
 
     /**
@@ -291,9 +343,21 @@ final class KubernetesRuntime implements RuntimeAdapter {
         return call("isolate a pod of " + what, () -> {
             HasMetadata current = readTarget();
             startWatching(current);
-            List<Pod> candidates = candidatePods(current);
+            List<Pod> all = candidatePods(current);
+            // A pod no node can take serves no traffic, and its replacement would wait too; isolating a good pod
+            // instead would take capacity out of traffic for a replacement that cannot be scheduled either.
+            List<Pod> waiting = all.stream().filter(p -> PodHealth.unschedulable(p).isPresent()).toList();
+            List<Pod> candidates = all.stream().filter(p -> !waiting.contains(p)).toList();
             List<Pod> bad = candidates.stream().filter(p -> PodHealth.trouble(p).isPresent())
                     .sorted(PodHealth.WORST_FIRST).toList();
+            if (bad.isEmpty() && !waiting.isEmpty()) {
+                Pod pending = waiting.get(0);
+                throw new KubernetesOperationException("service " + service + ": cannot isolate a pod of " + what
+                        + ": its bad pod " + namespace + "/" + pending.getMetadata().getName() + " is Pending because"
+                        + " no node can take it (" + PodHealth.unschedulable(pending).orElseThrow() + "), so it"
+                        + " serves no traffic and a replacement would wait the same way; free capacity in the cluster"
+                        + " or lower the pod's resource requests");
+            }
             Pod pod = (bad.isEmpty() ? candidates.stream().sorted(PodHealth.WORST_FIRST).toList() : bad).stream()
                     .findFirst().orElseThrow(() -> new KubernetesOperationException("service " + service
                             + ": cannot isolate a pod of " + what + ": it has no running pod that is not isolated"
@@ -324,13 +388,18 @@ final class KubernetesRuntime implements RuntimeAdapter {
     }
 
     /**
-     * Records the revision running now (a Deployment's revision number, a StatefulSet's current ControllerRevision)
-     * as the one a rollback goes back to; reads the watch's cache, no I/O.
+     * Records the revision running now (a Deployment's revision number once its rollout has finished, a
+     * StatefulSet's current ControllerRevision) as the one a rollback goes back to; reads the watch's cache, no I/O.
      */
     @Override
     public void workloadHealthy() {
         HasMetadata current = target;
         String running = null;
+        if (current instanceof Deployment deployment && !rolledOut(generation(deployment)).test(deployment)) {
+            // mid-rollout the Deployment already names the new revision while the old pods still serve (and pass
+            // the checks): that revision has not proven itself yet
+            return;
+        }
         if (current instanceof Deployment deployment) {
             long revision = RolloutHistory.revision(deployment.getMetadata());
             running = revision > 0 ? String.valueOf(revision) : null;
@@ -575,12 +644,14 @@ final class KubernetesRuntime implements RuntimeAdapter {
     private CompletableFuture<Void> awaitTarget(HasMetadata patched, Predicate<HasMetadata> done,
             Supplier<String> doing) {
         updateTarget(patched);
-        return await(done, doing);
+        DeploymentCondition before = deadlineExceeded(patched);
+        return await(done, t -> stalled(t, before, doing), doing);
     }
 
-    private CompletableFuture<Void> await(Predicate<HasMetadata> done, Supplier<String> doing) {
+    private CompletableFuture<Void> await(Predicate<HasMetadata> done, Function<HasMetadata, String> gaveUp,
+            Supplier<String> doing) {
         CompletableFuture<Void> future = new CompletableFuture<>();
-        Waiter waiter = new Waiter(done, future);
+        Waiter waiter = new Waiter(done, gaveUp, future);
         waiters.add(waiter);
         future.whenComplete((ignored, failure) -> waiters.remove(waiter));
         try {
@@ -603,8 +674,47 @@ final class KubernetesRuntime implements RuntimeAdapter {
         for (Waiter waiter : waiters) {
             if (current != null && waiter.done().test(current)) {
                 waiter.future().complete(null);
+            } else if (current != null) {
+                String failure = waiter.failure().apply(current);
+                if (failure != null) {
+                    waiter.future().completeExceptionally(new KubernetesOperationException(failure));
+                }
             }
         }
+    }
+
+    /**
+     * Why the Deployment's rollout will not finish by itself: its controller, having seen the latest spec, marked it
+     * {@code Progressing=False} with reason {@code ProgressDeadlineExceeded} (kubectl rollout status fails on that
+     * too). Waiting out the rollout timeout would only delay the engine's next step. Null while it may still finish.
+     */
+    private String stalled(HasMetadata t, DeploymentCondition before, Supplier<String> doing) {
+        if (!(t instanceof Deployment d) || value(d.getStatus() == null ? null
+                : d.getStatus().getObservedGeneration()) < generation(d)) {
+            return null;
+        }
+        // The condition the operation found is no verdict on it: the controller keeps a timed-out condition as it is
+        // (same times) until the new rollout makes progress, also in the sync that observes the new generation.
+        return Optional.ofNullable(deadlineExceeded(d))
+                .filter(c -> before == null || !Objects.equals(c.getLastUpdateTime(), before.getLastUpdateTime())
+                        || !Objects.equals(c.getLastTransitionTime(), before.getLastTransitionTime()))
+                .map(c -> "service " + service + ": " + doing.get() + " failed: Kubernetes gave up on the rollout,"
+                        + " which exceeded its progress deadline (spec.progressDeadlineSeconds"
+                        + (d.getSpec().getProgressDeadlineSeconds() == null ? "" : " = "
+                                + d.getSpec().getProgressDeadlineSeconds() + "s")
+                        + (c.getMessage() == null ? "" : "; " + c.getMessage()) + "); see kubectl describe pods -n "
+                        + namespace + " for the pods that do not become ready")
+                .orElse(null);
+    }
+
+    /** The Deployment's {@code Progressing} condition if its reason is {@code ProgressDeadlineExceeded}, else null. */
+    private static DeploymentCondition deadlineExceeded(HasMetadata t) {
+        if (!(t instanceof Deployment d) || d.getStatus() == null || d.getStatus().getConditions() == null) {
+            return null;
+        }
+        return d.getStatus().getConditions().stream()
+                .filter(c -> "Progressing".equals(c.getType()) && "ProgressDeadlineExceeded".equals(c.getReason()))
+                .findFirst().orElse(null);
     }
 
     /** {@code kubectl rollout status}: the controller saw the change, and every replica is updated and available. */
@@ -613,17 +723,43 @@ final class KubernetesRuntime implements RuntimeAdapter {
             if (t instanceof Deployment d) {
                 var s = d.getStatus();
                 int replicas = desired(d);
-                return s != null && value(s.getObservedGeneration()) >= generation
+                return s != null && value(s.getObservedGeneration()) >= Math.max(generation, generation(d))
                         && value(s.getUpdatedReplicas()) >= replicas && value(s.getReplicas()) <= value(
                         s.getUpdatedReplicas()) && value(s.getAvailableReplicas()) >= value(s.getUpdatedReplicas());
             }
-            StatefulSet set = (StatefulSet) t;
-            var s = set.getStatus();
-            int replicas = desired(set);
-            return s != null && value(s.getObservedGeneration()) >= generation
-                    && value(s.getUpdatedReplicas()) >= replicas && value(s.getReadyReplicas()) >= replicas
-                    && java.util.Objects.equals(s.getCurrentRevision(), s.getUpdateRevision());
+            return statefulSetRolledOut((StatefulSet) t, generation);
         };
+    }
+
+    /**
+     * kubectl's {@code StatefulSetStatusViewer}: the controller saw the change and every replica is ready; with a
+     * rolling update, the replicas from the partition up are updated (a partition keeps the ones below on the old
+     * revision on purpose, so waiting for all of them would never end), without one (as the mock stores it), the
+     * current revision is the update revision.
+     */
+    private static boolean statefulSetRolledOut(StatefulSet set, long generation) {
+        var s = set.getStatus();
+        int replicas = desired(set);
+        if (s == null || value(s.getObservedGeneration()) == 0
+                || value(s.getObservedGeneration()) < Math.max(generation, generation(set))
+                || value(s.getReadyReplicas()) < replicas) {
+            return false;
+        }
+        var strategy = set.getSpec().getUpdateStrategy();
+        if (onDelete(set)) {
+            return true; // no rollout follows: the controller has recorded the new revision, pods take it when deleted
+        }
+        if (strategy != null && strategy.getRollingUpdate() != null) {
+            int partition = value(strategy.getRollingUpdate().getPartition());
+            return value(s.getUpdatedReplicas()) >= replicas - partition;
+        }
+        return java.util.Objects.equals(s.getCurrentRevision(), s.getUpdateRevision());
+    }
+
+    /** Whether the target is a StatefulSet whose pods take a new template only when deleted. */
+    private static boolean onDelete(HasMetadata t) {
+        return t instanceof StatefulSet set && set.getSpec().getUpdateStrategy() != null
+                && "OnDelete".equals(set.getSpec().getUpdateStrategy().getType());
     }
 
     // ---- reading and writing the target ------------------------------------------------------------

@@ -126,7 +126,9 @@ public final class KubernetesRuntimeFactory implements RuntimeAdapterFactory {
                     : Config.autoConfigure(context);
         } catch (RuntimeException e) {
             throw new ConfigException(keyPath + "kubeconfig", "cannot read the kubeconfig"
-                    + settings.kubeconfig().map(p -> " " + p).orElse("") + ": " + e.getMessage());
+                    + settings.kubeconfig().map(p -> " " + p).orElse("") + " (" + summary(e) + "); fix it (kubectl"
+                    + " config view" + settings.kubeconfig().map(p -> " --kubeconfig " + p).orElse("")
+                    + " shows what is wrong) or give the file kubectl uses");
         }
         List<NamedContext> contexts = config.getContexts() == null ? List.of() : config.getContexts();
         if (context != null && !contexts.isEmpty() && contexts.stream().noneMatch(c -> context.equals(c.getName()))) {
@@ -137,6 +139,17 @@ public final class KubernetesRuntimeFactory implements RuntimeAdapterFactory {
         }
         config.setRequestRetryBackoffLimit(REQUEST_RETRIES);
         return config;
+    }
+
+    /**
+     * The parser's complaint on one line, without the lines it quotes from the file: a kubeconfig holds tokens and
+     * keys, which must not reach a log.
+     */
+    static String summary(Throwable failure) {
+        String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+        String text = message.lines().filter(line -> !line.startsWith("    ")).map(String::trim)
+                .filter(line -> !line.isEmpty() && !line.equals("^")).collect(Collectors.joining(" "));
+        return text.endsWith(":") ? text.substring(0, text.length() - 1) : text;
     }
 
     /** Closes the clients, and with them their connections and threads. */

@@ -61,6 +61,23 @@ final class PodHealth {
         return ready(pod) ? Optional.empty() : Optional.of("is not ready");
     }
 
+    /**
+     * Why the scheduler cannot place the pod ({@code PodScheduled=False}, reason {@code Unschedulable}: no node has the
+     * CPU, memory, ports or affinity it asks for), or empty when it is placed or may still be. A replacement would
+     * wait the same way, so deleting such a pod helps nothing.
+     */
+    static Optional<String> unschedulable(Pod pod) {
+        if (pod.getStatus() == null || !"Pending".equals(pod.getStatus().getPhase())
+                || pod.getStatus().getConditions() == null) {
+            return Optional.empty();
+        }
+        return pod.getStatus().getConditions().stream()
+                .filter(c -> "PodScheduled".equals(c.getType()) && "False".equals(c.getStatus())
+                        && "Unschedulable".equals(c.getReason()))
+                .findFirst()
+                .map(c -> c.getMessage() == null ? "Unschedulable" : c.getMessage());
+    }
+
     /** Whether the pod's Ready condition is True. */
     static boolean ready(Pod pod) {
         if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {

@@ -33,10 +33,11 @@ final class RolloutHistory {
 
     static final String REVISION = "deployment.kubernetes.io/revision";
     static final String HASH_LABEL = "pod-template-hash";
+    static final String REVISION_HISTORY = "deployment.kubernetes.io/revision-history";
 
     /** The Deployment annotations a rollback keeps (kubectl's {@code annotationsToSkip}). */
     private static final Set<String> KEPT = Set.of("kubectl.kubernetes.io/last-applied-configuration", REVISION,
-            "deployment.kubernetes.io/revision-history", "deployment.kubernetes.io/desired-replicas",
+            REVISION_HISTORY, "deployment.kubernetes.io/desired-replicas",
             "deployment.kubernetes.io/max-replicas", "deprecated.deployment.rollback.to");
 
     /**
@@ -73,6 +74,23 @@ final class RolloutHistory {
         } catch (NumberFormatException e) {
             return 0;
         }
+    }
+
+    /**
+     * Whether the ReplicaSet {@code revision} is, or once was, revision {@code number}: a rollback (or a redeploy of an
+     * earlier template) gives the old ReplicaSet the next revision number and keeps its earlier ones in
+     * {@code deployment.kubernetes.io/revision-history} ({@code "1,3"}).
+     */
+    static boolean wasRevision(Revision revision, String number) {
+        if (number == null) {
+            return false;
+        }
+        if (String.valueOf(revision.number()).equals(number)) {
+            return true;
+        }
+        String history = revision.annotations().get(REVISION_HISTORY);
+        return history != null && java.util.Arrays.stream(history.split(",")).map(String::trim)
+                .anyMatch(number::equals);
     }
 
     /** The ReplicaSets of {@code replicaSets} that {@code deployment} controls, newest first. */

@@ -106,6 +106,19 @@ class KubernetesRuntimeFactoryTest {
     }
 
     @Test
+    void aKubeconfigThatIsNoKubeconfigIsOneSentenceOfTheKubeconfigKey() throws IOException {
+        Path kubeconfig = dir.resolve("broken");
+        Files.writeString(kubeconfig, "users: [ {name: u, user: {token: s3cret-t0ken\n  - oops\n");
+        assertThatThrownBy(() -> create(Map.of("deployment", "web", "kubeconfig", kubeconfig.toString())))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(problems(e)).singleElement()
+                        .asString().startsWith("services.web.runtime.kubeconfig: cannot read the kubeconfig "
+                                + kubeconfig + " (while parsing a flow mapping")
+                        .endsWith("); fix it (kubectl config view --kubeconfig " + kubeconfig + " shows what is"
+                                + " wrong) or give the file kubectl uses")
+                        .doesNotContain("\n").doesNotContain("s3cret"));
+    }
+
+    @Test
     void theNamespaceDefaultsToTheContexts() throws IOException {
         RuntimeAdapter runtime = create(Map.of("deployment", "web", "kubeconfig",
                 kubeconfig("http://127.0.0.1:1").toString(), "context", "prod"));

@@ -126,6 +126,82 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void aRolloutThatExceededItsProgressDeadlineFailsAtOnceWithASentenceRatherThanAtTheRolloutTimeout() {
+        cluster.deployment(ns, 2, 2, "web:2");
+        RuntimeAdapter runtime = runtime(Map.of("restart", "rollout", "rolloutTimeout", "1h"));
+        done(runtime.start());
+        CompletableFuture<Void> restart = runtime.restart().toCompletableFuture();
+        await().atMost(WAIT).until(() -> !cluster.writes("PATCH").isEmpty());
+
+        // the Deployment controller saw the new template and gave up on it: kubectl rollout status fails here
+        Deployment patched = cluster.client.apps().deployments().inNamespace(ns).withName("web").get();
+        patched.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(3)
+                .withReadyReplicas(2).withAvailableReplicas(2).withUpdatedReplicas(1)
+                .withObservedGeneration(MockCluster.generation(patched)).addNewCondition().withType("Progressing")
+                .withStatus("False").withReason("ProgressDeadlineExceeded")
+                .withMessage("ReplicaSet \"web-def\" has timed out progressing.").endCondition().build());
+        cluster.client.apps().deployments().inNamespace(ns).resource(patched).updateStatus();
+
+        assertThat(failure(restart)).isEqualTo("service web: restart deployment " + ns + "/web failed: Kubernetes"
+                + " gave up on the rollout, which exceeded its progress deadline (spec.progressDeadlineSeconds;"
+                + " ReplicaSet \"web-def\" has timed out progressing.); see kubectl describe pods -n " + ns
+                + " for the pods that do not become ready");
+    }
+
+    @Test
+    void aProgressDeadlineExceededBeforeTheControllerSawTheRestartDoesNotFailIt() {
+        cluster.deployment(ns, 2, 2, "web:2");
+        Deployment stale = cluster.client.apps().deployments().inNamespace(ns).withName("web").get();
+        stale.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(2)
+                .withReadyReplicas(2).withAvailableReplicas(2).withUpdatedReplicas(2)
+                .withObservedGeneration(MockCluster.generation(stale)).addNewCondition().withType("Progressing")
+                .withStatus("False").withReason("ProgressDeadlineExceeded").endCondition().build());
+        cluster.client.apps().deployments().inNamespace(ns).resource(stale).updateStatus();
+        RuntimeAdapter runtime = runtime(Map.of("restart", "rollout"));
+        done(runtime.start());
+
+        CompletableFuture<Void> restart = runtime.restart().toCompletableFuture();
+        await().atMost(WAIT).until(() -> !cluster.writes("PATCH").isEmpty());
+        cluster.rolledOut(ns, 2);
+        assertThat(restart).succeedsWithin(WAIT);
+    }
+
+    @Test
+    void aRollbackFromAReleaseThatHadExceededItsProgressDeadlineIsNotFailedByThatOldCondition() {
+        Deployment deployment = cluster.deployment(ns, 2, 2, "web:2");
+        cluster.replicaSet(ns, deployment, "web-aaa", 1, "web:1", "aaa");
+        cluster.replicaSet(ns, deployment, "web-bbb", 2, "web:2", "bbb");
+        // revision 2 never became ready: the controller timed it out long ago
+        io.fabric8.kubernetes.api.model.apps.DeploymentCondition timedOut =
+                new io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder().withType("Progressing")
+                        .withStatus("False").withReason("ProgressDeadlineExceeded")
+                        .withLastUpdateTime("2026-11-30T17:00:00Z").withLastTransitionTime("2026-11-30T17:00:00Z")
+                        .withMessage("ReplicaSet \"web-bbb\" has timed out progressing.").build();
+        Deployment stuck = cluster.client.apps().deployments().inNamespace(ns).withName("web").get();
+        stuck.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(2)
+                .withReadyReplicas(0).withAvailableReplicas(0).withUpdatedReplicas(2)
+                .withObservedGeneration(MockCluster.generation(stuck)).withConditions(timedOut).build());
+        cluster.client.apps().deployments().inNamespace(ns).resource(stuck).updateStatus();
+        RuntimeAdapter runtime = runtime(Map.of("rolloutTimeout", "1h"));
+        done(runtime.start());
+
+        CompletableFuture<Void> rollback = runtime.rollback().toCompletableFuture();
+        await().atMost(WAIT).until(() -> !cluster.writes("/spec/template").isEmpty());
+        // the sync that observes the rollback keeps the timed-out condition as it was (no progress made yet)
+        Deployment observed = cluster.client.apps().deployments().inNamespace(ns).withName("web").get();
+        observed.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(3)
+                .withReadyReplicas(1).withAvailableReplicas(1).withUpdatedReplicas(1)
+                .withObservedGeneration(MockCluster.generation(observed)).withConditions(timedOut).build());
+        cluster.client.apps().deployments().inNamespace(ns).resource(observed).updateStatus();
+        await().atMost(WAIT).until(() -> runtime.status().toCompletableFuture().join().readyInstances()
+                .equals(java.util.OptionalInt.of(1)));
+        assertThat(rollback).isNotDone();
+
+        cluster.rolledOut(ns, 2);
+        assertThat(rollback).succeedsWithin(WAIT);
+    }
+
+    @Test
     void restartDeletesTheOneCrashLoopingPodWhenTheOthersAreReadyAndWaitsForItsReplacement() {
         cluster.deployment(ns, 3, 2, "web:2");
         cluster.pod(ns, "web-abc-1", MockCluster.ready(0));
@@ -142,6 +218,24 @@ class KubernetesRuntimeTest {
         cluster.pod(ns, "web-abc-4", MockCluster.ready(0));
         assertThat(restart).succeedsWithin(WAIT);
         assertThat(exits).isEmpty();
+    }
+
+    @Test
+    void restartDoesNotDeleteTheOneBadPodWhenItIsPendingForWantOfANodeAndSaysWhy() {
+        cluster.deployment(ns, 3, 2, "web:2");
+        cluster.pod(ns, "web-abc-1", MockCluster.ready(0));
+        cluster.pod(ns, "web-abc-2", MockCluster.ready(0));
+        cluster.pod(ns, "web-abc-3", new PodStatusBuilder().withPhase("Pending").addNewCondition()
+                .withType("PodScheduled").withStatus("False").withReason("Unschedulable")
+                .withMessage("0/3 nodes are available: 3 Insufficient cpu.").endCondition().build());
+        RuntimeAdapter runtime = runtime(Map.of());
+        done(runtime.start());
+
+        assertThat(failure(runtime.restart())).isEqualTo("service web: cannot restart deployment " + ns + "/web: its"
+                + " bad pod " + ns + "/web-abc-3 is Pending because no node can take it (0/3 nodes are available:"
+                + " 3 Insufficient cpu.); a new pod would wait the same way, so free capacity in the cluster or lower"
+                + " the pod's resource requests");
+        assertThat(cluster.writes).isEmpty();
     }
 
     @Test
@@ -215,6 +309,65 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void aRevisionStillRollingOutIsNotRecordedHealthyThoughTheOldPodsPassTheChecks() {
+        Deployment deployment = cluster.deployment(ns, 3, 1, "web:1");
+        KubernetesRuntime runtime = (KubernetesRuntime) runtime(Map.of());
+        done(runtime.start());
+        runtime.workloadHealthy();
+        assertThat(runtime.lastHealthy()).contains("1");
+        // revision 2 is rolling out: one new pod so far, the checks still reach the two old ones
+        cluster.client.apps().deployments().inNamespace(ns).withName("web").patch(PatchContext.of(PatchType.JSON),
+                "[{\"op\":\"replace\",\"path\":\"/metadata/annotations/deployment.kubernetes.io~1revision\","
+                        + "\"value\":\"2\"},{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\","
+                        + "\"value\":\"web:2\"}]");
+        Deployment rolling = cluster.client.apps().deployments().inNamespace(ns).withName("web").get();
+        cluster.deploymentStatus(ns, 4, 3, 1, MockCluster.generation(rolling));
+        await().atMost(WAIT).until(() -> runtime.status().toCompletableFuture().join().version()
+                .equals(java.util.Optional.of("revision 2")) && runtime.status().toCompletableFuture().join()
+                .readyInstances().equals(java.util.OptionalInt.of(3)));
+
+        runtime.workloadHealthy();
+        assertThat(runtime.lastHealthy()).contains("1");
+
+        cluster.rolledOut(ns, 3);
+        await().atMost(WAIT).untilAsserted(() -> {
+            runtime.workloadHealthy();
+            assertThat(runtime.lastHealthy()).contains("2");
+        });
+    }
+
+    @Test
+    void rollbackFindsTheRevisionLastSeenHealthyInTheRevisionHistoryOfAReplicaSetThatWasRenumbered() {
+        Deployment deployment = cluster.deployment(ns, 3, 1, "web:1");
+        KubernetesRuntime runtime = (KubernetesRuntime) runtime(Map.of());
+        done(runtime.start());
+        runtime.workloadHealthy(); // revision 1 serves well
+        // revision 2 was bad and rolled back: web:1's ReplicaSet became revision 3 (history 1); then 4 and 5 came
+        cluster.replicaSet(ns, deployment, "web-aaa", 3, "web:1", "aaa");
+        cluster.client.apps().replicaSets().inNamespace(ns).withName("web-aaa").patch(
+                PatchContext.of(PatchType.JSON_MERGE),
+                "{\"metadata\":{\"annotations\":{\"deployment.kubernetes.io/revision-history\":\"1\"}}}");
+        cluster.replicaSet(ns, deployment, "web-bbb", 2, "web:2", "bbb");
+        cluster.replicaSet(ns, deployment, "web-ddd", 4, "web:4", "ddd");
+        cluster.replicaSet(ns, deployment, "web-eee", 5, "web:5", "eee");
+        cluster.client.apps().deployments().inNamespace(ns).withName("web").patch(PatchContext.of(PatchType.JSON),
+                "[{\"op\":\"replace\",\"path\":\"/metadata/annotations/deployment.kubernetes.io~1revision\","
+                        + "\"value\":\"5\"},{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\","
+                        + "\"value\":\"web:5\"}]");
+        await().atMost(WAIT).until(() -> runtime.status().toCompletableFuture().join().version()
+                .equals(java.util.Optional.of("revision 5")));
+        cluster.writes.clear();
+
+        CompletableFuture<Void> rollback = runtime.rollback().toCompletableFuture();
+        await().atMost(WAIT).until(() -> !cluster.writes("PATCH").isEmpty());
+        cluster.rolledOut(ns, 3);
+        assertThat(rollback).succeedsWithin(WAIT);
+
+        Deployment rolledBack = cluster.client.apps().deployments().inNamespace(ns).withName("web").get();
+        assertThat(rolledBack.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("web:1");
+    }
+
+    @Test
     void rollbackWithoutAnEarlierRevisionFailsWithASentence() {
         Deployment deployment = cluster.deployment(ns, 3, 1, "web:1");
         cluster.replicaSet(ns, deployment, "web-aaa", 1, "web:1", "aaa");
@@ -251,6 +404,97 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void aPartitionedStatefulSetHasRolledOutWhenThePodsFromThePartitionUpAreUpdatedAsKubectlJudgesIt() {
+        cluster.statefulSet(ns, 3, "db:1", "db-aaa");
+        // a canary: only db-2 takes a new template, db-0 and db-1 stay on the current revision on purpose
+        cluster.client.apps().statefulSets().inNamespace(ns).withName("db").patch(PatchContext.of(PatchType.JSON_MERGE),
+                "{\"spec\":{\"updateStrategy\":{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"partition\":2}}}}");
+        RuntimeAdapter runtime = runtime(Map.of("statefulSet", "db", "restart", "rollout"));
+        done(runtime.start());
+
+        CompletableFuture<Void> restart = runtime.restart().toCompletableFuture();
+        await().atMost(WAIT).until(() -> !cluster.writes("restartedAt").isEmpty());
+        StatefulSet patched = cluster.client.apps().statefulSets().inNamespace(ns).withName("db").get();
+        patched.setStatus(new io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder().withReplicas(3)
+                .withReadyReplicas(3).withUpdatedReplicas(1).withCurrentRevision("db-aaa").withUpdateRevision("db-bbb")
+                .withObservedGeneration(patched.getMetadata().getGeneration()).build());
+        cluster.client.apps().statefulSets().inNamespace(ns).resource(patched).updateStatus();
+
+        assertThat(restart).succeedsWithin(WAIT);
+    }
+
+    @Test
+    void anOnDeleteStatefulSetIsNotRestartedByARolloutThatWouldReplaceNothing() {
+        cluster.statefulSet(ns, 2, "db:1", "db-aaa");
+        cluster.client.apps().statefulSets().inNamespace(ns).withName("db").patch(PatchContext.of(PatchType.JSON_MERGE),
+                "{\"spec\":{\"updateStrategy\":{\"type\":\"OnDelete\"}}}");
+        cluster.writes.clear();
+        RuntimeAdapter runtime = runtime(Map.of("statefulSet", "db", "restart", "rollout"));
+        done(runtime.start());
+
+        assertThat(failure(runtime.restart())).isEqualTo("service web: cannot restart statefulset " + ns + "/db by"
+                + " a rollout: its spec.updateStrategy is OnDelete, so Kubernetes replaces a pod only when it is"
+                + " deleted; delete its pods yourself (kubectl delete pod -n " + ns + " <pod>) or switch it to the"
+                + " RollingUpdate strategy");
+        assertThat(cluster.writes).isEmpty();
+    }
+
+    @Test
+    void anOnDeleteStatefulSetsRollbackIsDoneOnceTheControllerRecordedTheTemplate() {
+        StatefulSet set = cluster.statefulSet(ns, 2, "db:2", "db-bbb");
+        cluster.controllerRevision(ns, set, "db-aaa", 1, "db:1");
+        cluster.controllerRevision(ns, set, "db-bbb", 2, "db:2");
+        cluster.client.apps().statefulSets().inNamespace(ns).withName("db").patch(PatchContext.of(PatchType.JSON_MERGE),
+                "{\"spec\":{\"updateStrategy\":{\"type\":\"OnDelete\"}}}");
+        RuntimeAdapter runtime = runtime(Map.of("statefulSet", "db"));
+        done(runtime.start());
+
+        CompletableFuture<Void> rollback = runtime.rollback().toCompletableFuture();
+        await().atMost(WAIT).until(() -> !cluster.writes("/spec/template").isEmpty());
+        StatefulSet patched = cluster.client.apps().statefulSets().inNamespace(ns).withName("db").get();
+        // the controller records the new revision; no pod changes until someone deletes it
+        patched.setStatus(new io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder().withReplicas(2)
+                .withReadyReplicas(2).withUpdatedReplicas(0).withCurrentRevision("db-bbb").withUpdateRevision("db-aaa")
+                .withObservedGeneration(patched.getMetadata().getGeneration()).build());
+        cluster.client.apps().statefulSets().inNamespace(ns).resource(patched).updateStatus();
+        assertThat(rollback).succeedsWithin(WAIT);
+    }
+
+    @Test
+    void aStatefulSetRollbackDeletesThePodsOfTheBadRevisionThatAreBrokenAsAForcedRollbackNeeds() {
+        StatefulSet set = cluster.statefulSet(ns, 2, "db:3", "db-bbb");
+        cluster.controllerRevision(ns, set, "db-aaa", 1, "db:1");
+        cluster.controllerRevision(ns, set, "db-bbb", 2, "db:2");
+        cluster.controllerRevision(ns, set, "db-ccc", 3, "db:3");
+        // the rolling update to db-ccc replaced db-1 first, which crash-loops: the controller waits for it forever
+        statefulSetPod("db-0", "db-bbb", MockCluster.ready(0));
+        statefulSetPod("db-1", "db-ccc", MockCluster.crashLooping(6));
+        RuntimeAdapter runtime = runtime(Map.of("statefulSet", "db"));
+        done(runtime.start());
+
+        CompletableFuture<Void> rollback = runtime.rollback().toCompletableFuture();
+        await().atMost(WAIT).until(() -> !cluster.writes("DELETE").isEmpty());
+        assertThat(cluster.writes("DELETE")).containsExactly("DELETE /api/v1/namespaces/" + ns + "/pods/db-1");
+        assertThat(cluster.writes("/spec/template")).hasSize(1);
+        StatefulSet rolledBack = cluster.client.apps().statefulSets().inNamespace(ns).withName("db").get();
+        rolledBack.setStatus(new io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder().withReplicas(2)
+                .withReadyReplicas(2).withUpdatedReplicas(2).withCurrentRevision("db-bbb").withUpdateRevision("db-bbb")
+                .withObservedGeneration(rolledBack.getMetadata().getGeneration()).build());
+        cluster.client.apps().statefulSets().inNamespace(ns).resource(rolledBack).updateStatus();
+        assertThat(rollback).succeedsWithin(WAIT);
+        assertThat(exits).isEmpty();
+    }
+
+    private void statefulSetPod(String name, String revision, io.fabric8.kubernetes.api.model.PodStatus status) {
+        Pod pod = cluster.client.pods().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata().withName(name).withNamespace(ns).addToLabels("app", "db")
+                .addToLabels("controller-revision-hash", revision).endMetadata().withNewSpec().addNewContainer()
+                .withName("db").withImage("db").endContainer().endSpec().build()).create();
+        pod.setStatus(status);
+        cluster.client.pods().inNamespace(ns).resource(pod).updateStatus();
+    }
+
+    @Test
     void isolateTakesTheBadPodOutOfItsServiceAndMarksIt() {
         cluster.deployment(ns, 3, 2, "web:2");
         cluster.client.services().inNamespace(ns).resource(new ServiceBuilder().withNewMetadata().withName("web")
@@ -276,6 +520,50 @@ class KubernetesRuntimeTest {
         assertThat(cluster.writes("DELETE")).isEmpty();
         // the pod leaving the watched selector is no exit
         assertThat(exits).isEmpty();
+    }
+
+    @Test
+    void isolateLeavesAPodThatNoNodeCanTakeAndTheGoodOnesAloneAndSaysWhy() {
+        cluster.deployment(ns, 3, 2, "web:2");
+        cluster.client.services().inNamespace(ns).resource(new ServiceBuilder().withNewMetadata().withName("web")
+                .endMetadata().withNewSpec().addToSelector("app", "web").endSpec().build()).create();
+        cluster.pod(ns, "web-abc-1", MockCluster.ready(3));
+        cluster.pod(ns, "web-abc-2", MockCluster.ready(0));
+        cluster.pod(ns, "web-abc-3", new PodStatusBuilder().withPhase("Pending").addNewCondition()
+                .withType("PodScheduled").withStatus("False").withReason("Unschedulable")
+                .withMessage("0/3 nodes are available: 3 Insufficient memory.").endCondition().build());
+        RuntimeAdapter runtime = runtime(Map.of());
+        done(runtime.start());
+
+        assertThat(failure(runtime.isolate())).isEqualTo("service web: cannot isolate a pod of deployment " + ns
+                + "/web: its bad pod " + ns + "/web-abc-3 is Pending because no node can take it (0/3 nodes are"
+                + " available: 3 Insufficient memory.), so it serves no traffic and a replacement would wait the same"
+                + " way; free capacity in the cluster or lower the pod's resource requests");
+        assertThat(cluster.writes).isEmpty();
+    }
+
+    @Test
+    void isolateRemovesALabelWithASlashInItsKeyThroughItsEscapedJsonPointer() {
+        cluster.deployment(ns, 2, 2, "web:2");
+        cluster.client.services().inNamespace(ns).resource(new ServiceBuilder().withNewMetadata().withName("web")
+                .endMetadata().withNewSpec().addToSelector("app.kubernetes.io/name", "web").endSpec().build()).create();
+        cluster.pod(ns, "web-abc-1", MockCluster.ready(0));
+        cluster.pod(ns, "web-abc-2", MockCluster.crashLooping(2));
+        for (String pod : List.of("web-abc-1", "web-abc-2")) {
+            cluster.client.pods().inNamespace(ns).withName(pod).patch(PatchContext.of(PatchType.JSON_MERGE),
+                    "{\"metadata\":{\"labels\":{\"app.kubernetes.io/name\":\"web\"}}}");
+        }
+        RuntimeAdapter runtime = runtime(Map.of());
+        done(runtime.start());
+        cluster.writes.clear();
+
+        done(runtime.isolate());
+
+        assertThat(cluster.writes("PATCH")).singleElement().asString().contains("{\"op\":\"test\",\"path\":"
+                + "\"/metadata/labels/app.kubernetes.io~1name\",\"value\":\"web\"},{\"op\":\"remove\",\"path\":"
+                + "\"/metadata/labels/app.kubernetes.io~1name\"}");
+        assertThat(cluster.client.pods().inNamespace(ns).withName("web-abc-2").get().getMetadata().getLabels())
+                .isEqualTo(Map.of("app", "web", "pod-template-hash", "abc", "aegis.io/isolated", "true"));
     }
 
     @Test
