@@ -55,7 +55,7 @@ final class DockerEngine implements AutoCloseable {
         } catch (UncheckedIOException e) {
             problem = "the docker command could not be run (" + e.getCause().getMessage() + ")";
         }
-        requireOrSkip(problem == null, "no Docker engine answers at " + host + ": " + problem + ". Start dockerd"
+        requireOrSkip(problem == null, "no Docker engine answers at " + host + " (" + problem + "): start dockerd"
                 + " and export DOCKER_HOST (.ci/run does both) to run the Docker end-to-end tests");
         return engine;
     }

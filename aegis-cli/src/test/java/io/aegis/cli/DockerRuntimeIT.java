@@ -12,12 +12,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.opentest4j.TestAbortedException;
 
 /**
  * The real {@code aegis} executable supervising the demo service in containers of the real Docker engine at
@@ -52,11 +54,21 @@ class DockerRuntimeIT {
     private int metricsPort;
     private int demoPort;
 
+    /** Why this machine cannot run these tests (no engine, no busybox...), or null. */
+    private static String skipped;
+
     @BeforeAll
     static void buildImages() {
-        engine = DockerEngine.connectOrSkip();
-        Path cache = AegisProcess.executable().toAbsolutePath().getParent().resolve("docker-e2e");
-        Path rootfs = DemoImages.rootfsTar(cache, AegisProcess.demoJar());
+        Path rootfs;
+        try {
+            engine = DockerEngine.connectOrSkip();
+            Path cache = AegisProcess.executable().toAbsolutePath().getParent().resolve("docker-e2e");
+            rootfs = DemoImages.rootfsTar(cache, AegisProcess.demoJar());
+        } catch (TestAbortedException e) {
+            // reported by each test: a class skipped in @BeforeAll shows in Maven's report as no test at all
+            skipped = e.getMessage().replaceFirst("^Assumption failed: ", "");
+            return;
+        }
         String repository = engine.name("demo");
         goodReference = repository + ":" + GOOD_RELEASE;
         brokenReference = repository + ":" + BROKEN_RELEASE;
@@ -74,13 +86,16 @@ class DockerRuntimeIT {
 
     @BeforeEach
     void ports() {
+        Assumptions.assumeTrue(skipped == null, skipped);
         metricsPort = Loopback.freePort();
         demoPort = Loopback.freePort();
     }
 
     @AfterEach
     void removeContainers() {
-        engine.removeContainers();
+        if (engine != null) {
+            engine.removeContainers();
+        }
     }
 
     @Test
@@ -118,7 +133,7 @@ class DockerRuntimeIT {
             System.out.printf("docker: kill -9 of the container's process: exit seen by aegis within %d ms, serving"
                     + " again after %d ms%n", seenAfter, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
 
-            assertThat(aegis.stderr()).containsPattern("web: workload exited unexpectedly \\([^)]*137");
+            assertThat(aegis.stderr()).containsPattern("web: workload exited unexpectedly \\(.*137");
             aegis.patiently().untilAsserted(() -> assertThat(metrics())
                     .contains("aegis_service_restarts_total{service=\"web\"} 1.0",
                             "aegis_recoveries_total{action=\"restart\",outcome=\"succeeded\",service=\"web\"} 1.0"));
