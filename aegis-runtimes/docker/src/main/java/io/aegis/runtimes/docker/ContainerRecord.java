@@ -1,0 +1,87 @@
+package io.aegis.runtimes.docker;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * What the docker runtime keeps in a service's state directory so the next aegis run finds its container again
+ * (to adopt or replace it, or to remove it when the service is gone) and still knows the last healthy image.
+ *
+ * @param host the Docker engine the container lives on
+ * @param service the service's name, as in the container's {@code io.aegis.service} label
+ * @param containerId the container aegis created; empty before the first one
+ * @param imageId the image id ({@code sha256:...}) that container was created from; empty before the first one
+ * @param lastHealthy the image id that last ran while the service was healthy; empty until one did
+ */
+record ContainerRecord(String host, String service, Optional<String> containerId, Optional<String> imageId,
+        Optional<String> lastHealthy) {
+
+    /** The file's name in the state directory. */
+    static final String FILE = "docker-container.properties";
+
+    ContainerRecord withContainer(String id, String image) {
+        return new ContainerRecord(host, service, Optional.of(id), Optional.of(image), lastHealthy);
+    }
+
+    ContainerRecord withLastHealthy(String image) {
+        return new ContainerRecord(host, service, containerId, imageId, Optional.of(image));
+    }
+
+    ContainerRecord withoutContainer() {
+        return new ContainerRecord(host, service, Optional.empty(), Optional.empty(), lastHealthy);
+    }
+
+    /** Reads the record of {@code directory}; empty when there is none. */
+    static Optional<ContainerRecord> read(Path directory) throws IOException {
+        Properties properties = new Properties();
+        try (InputStream in = Files.newInputStream(directory.resolve(FILE))) {
+            properties.load(in);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        String host = properties.getProperty("host");
+        String service = properties.getProperty("service");
+        if (host == null || service == null) {
+            throw new IOException(directory.resolve(FILE) + " lacks host or service");
+        }
+        return Optional.of(new ContainerRecord(host, service, value(properties, "containerId"),
+                value(properties, "imageId"), value(properties, "lastHealthy")));
+    }
+
+    /** Writes the record atomically (a reader sees the old or the new one, never half). */
+    void write(Path directory) throws IOException {
+        Properties properties = new Properties();
+        properties.setProperty("host", host);
+        properties.setProperty("service", service);
+        containerId.ifPresent(v -> properties.setProperty("containerId", v));
+        imageId.ifPresent(v -> properties.setProperty("imageId", v));
+        lastHealthy.ifPresent(v -> properties.setProperty("lastHealthy", v));
+        Path temporary = directory.resolve(FILE + ".tmp");
+        try (OutputStream out = Files.newOutputStream(temporary)) {
+            properties.store(out, "written by the aegis docker runtime; do not edit");
+        }
+        try {
+            Files.move(temporary, directory.resolve(FILE), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temporary, directory.resolve(FILE), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Deletes the record of {@code directory}, if any. */
+    static void delete(Path directory) throws IOException {
+        Files.deleteIfExists(directory.resolve(FILE));
+    }
+
+    private static Optional<String> value(Properties properties, String key) {
+        return Optional.ofNullable(properties.getProperty(key)).filter(v -> !v.isBlank());
+    }
+}

@@ -1,0 +1,999 @@
+package io.aegis.runtimes.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.PullImageResultCallback;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.model.Event;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.RestartPolicy;
+import io.aegis.api.RuntimeAdapter;
+import io.aegis.api.RuntimeOperation;
+import io.aegis.api.WorkloadListener;
+import io.aegis.api.WorkloadStatus;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The container of one service on a Docker engine: runs it from an image (image mode) or supervises an existing one
+ * (container mode); see {@link DockerRuntimeFactory} for what each operation does.
+ *
+ * <p>Operations run one after another on the engine's blocking executor. What the container is doing is kept in a
+ * cache that the operations and the engine's event stream update, so {@link #status()} answers at once and a
+ * container that dies is reported from its {@code die} event. A death is reported once per run (a run is told apart
+ * by its start time in the engine's clock), and never when aegis caused it: while aegis stops, restarts or replaces
+ * the container, and after it stopped it.
+ */
+final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
+    private static final Logger LOG = LoggerFactory.getLogger(DockerRuntime.class);
+    private static final Duration STREAM_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration PULL_TIMEOUT = Duration.ofMinutes(5);
+    private static final String LAST_HEALTHY_TAG = "last-healthy";
+    private static final java.util.regex.Pattern CONTAINER_ID = java.util.regex.Pattern.compile("[0-9a-f]{12,64}");
+
+    private final String serviceName;
+    private final DockerRuntimeSettings settings;
+    private final DockerEngine engine;
+    private final DockerClient docker;
+    private final WorkloadListener listener;
+    private final Executor executor;
+    private final Path stateDirectory;
+    private final Object lock = new Object();
+
+    // Everything below is guarded by lock.
+    private CompletableFuture<Void> lastOperation = CompletableFuture.completedFuture(null);
+    private boolean closed;
+    private boolean subscribed;
+    /** The container of this service, once found or created. */
+    private String containerId;
+    /** The image id it runs. */
+    private String imageId;
+    private long pid;
+    /** When its current run started, in the engine's clock (epoch nanoseconds); 0 when unknown. */
+    private long runStartedNanos;
+    private WorkloadStatus.State state = WorkloadStatus.State.STOPPED;
+    private Integer exitCode;
+    private String exitReason;
+    private boolean oomInRun;
+    /** The run whose death was already reported. */
+    private long reportedRun = -1;
+    /** How many operations that stop or replace the container run now: its deaths meanwhile are aegis' doing. */
+    private int replacing;
+    /** Whether aegis stopped the container (and has not started it since). */
+    private boolean stoppedByAegis;
+    /** Docker's HEALTHCHECK verdict, when the image has one. */
+    private String dockerHealth;
+    private ContainerRecord record;
+    /** The last healthy image id being recorded now. */
+    private String healthyBeingRecorded;
+    /** After a rollback: the image id running instead of the tag, and what the tag pointed to then. */
+    private String rolledBackTo;
+    private String rolledBackFrom;
+    /** The networks isolate disconnected the container from; it is connected again at the next (re)start. */
+    private final List<String> isolatedFrom = new ArrayList<>();
+
+    DockerRuntime(String serviceName, DockerRuntimeSettings settings, DockerEngine engine, WorkloadListener listener,
+            Executor executor, Path stateDirectory, ContainerRecord record) {
+        this.serviceName = serviceName;
+        this.settings = settings;
+        this.engine = engine;
+        this.docker = engine.client();
+        this.listener = listener;
+        this.executor = executor;
+        this.stateDirectory = stateDirectory;
+        this.record = record;
+    }
+
+    // ---------------------------------------------------------------------------------------------- operations
+
+    @Override
+    public CompletionStage<Void> start() {
+        return enqueue("start", () -> {
+            synchronized (lock) {
+                stoppedByAegis = false;
+            }
+            ensureEventStream();
+            if (settings.createsContainer()) {
+                startFromImage(true);
+            } else {
+                startExisting();
+            }
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> stop() {
+        return enqueue("stop", () -> {
+            String id;
+            synchronized (lock) {
+                stoppedByAegis = true;
+                id = containerId;
+            }
+            if (id == null) {
+                return; // never started by this runtime: nothing of it runs
+            }
+            replacing(() -> {
+                try {
+                    docker.stopContainerCmd(id).withTimeout(settings.stopTimeout()).exec();
+                } catch (NotModifiedException | NotFoundException e) {
+                    // already stopped, or gone
+                }
+            });
+            refresh(id);
+            LOG.info("{}: stopped container {}", serviceName, settings.containerReference());
+        });
+    }
+
+    /**
+     * The Engine API's restart with the stop timeout; when the container is gone, a new one is created (image mode).
+     * After a rollback the rolled-back image keeps running until the configured tag points to another image.
+     */
+    @Override
+    public CompletionStage<Void> restart() {
+        return enqueue("restart", () -> {
+            synchronized (lock) {
+                stoppedByAegis = false;
+            }
+            ensureEventStream();
+            if (settings.createsContainer() && tagMovedSinceRollback()) {
+                startFromImage(false);
+                return;
+            }
+            Optional<InspectContainerResponse> container = findContainer();
+            if (container.isEmpty()) {
+                if (settings.createsContainer()) {
+                    LOG.warn("{}: its container {} is gone; creating it again", serviceName, settings.name());
+                    startFromImage(false);
+                    return;
+                }
+                throw notFound();
+            }
+            String id = container.get().getId();
+            reconnectNetworks(id);
+            replacing(() -> docker.restartContainerCmd(id).withTimeout(settings.stopTimeout()).exec());
+            refresh(id);
+            LOG.info("{}: restarted container {} ({})", serviceName, settings.containerReference(), describeRun());
+        });
+    }
+
+    /**
+     * Recreates the container from the last image id that ran while the service was healthy, with the same settings;
+     * fails, changing nothing, when none is recorded or it is the one running.
+     */
+    @Override
+    public CompletionStage<Void> rollback() {
+        if (!settings.createsContainer()) {
+            return RuntimeAdapter.super.rollback();
+        }
+        return enqueue("roll back", () -> {
+            String target;
+            String running;
+            synchronized (lock) {
+                target = record.lastHealthy().orElse(null);
+                running = imageId;
+            }
+            if (target == null) {
+                throw new DockerFailure("cannot roll back service \"" + serviceName + "\": no image has run healthy"
+                        + " under aegis yet (aegis records the running image id after each healthy check cycle), so"
+                        + " there is nothing known-good to go back to");
+            }
+            if (target.equals(running)) {
+                throw new DockerFailure("cannot roll back service \"" + serviceName + "\": it already runs its last"
+                        + " healthy image " + shortId(target) + " and no older healthy image is known");
+            }
+            try {
+                docker.inspectImageCmd(target).exec();
+            } catch (NotFoundException e) {
+                throw new DockerFailure("cannot roll back service \"" + serviceName + "\": its last healthy image "
+                        + target + " is no longer on the Docker engine at " + engine.host() + " (was aegis/"
+                        + repositoryName() + ":" + LAST_HEALTHY_TAG + " removed?)");
+            }
+            String tagNow = localImageId(settings.image().orElseThrow()).orElse(running);
+            synchronized (lock) {
+                rolledBackTo = target;
+                rolledBackFrom = tagNow;
+                stoppedByAegis = false;
+            }
+            LOG.warn("{}: rolling back from image {} to its last healthy image {}; restarts keep running it until {}"
+                    + " points to another image", serviceName, shortId(running), shortId(target),
+                    settings.image().orElseThrow());
+            ensureEventStream();
+            Optional<InspectContainerResponse> existing = findOwnContainer();
+            replacing(() -> existing.ifPresent(c -> remove(c.getId())));
+            create(target);
+        });
+    }
+
+    /**
+     * Disconnects the container from every network it is on and keeps it running ({@code docker exec} still works).
+     * A container that shares the host's (or another container's) network cannot be disconnected: that fails, with a
+     * sentence saying so, and the container keeps running.
+     */
+    @Override
+    public CompletionStage<Void> isolate() {
+        return enqueue("isolate", () -> {
+            InspectContainerResponse container = findContainer().orElseThrow(this::notFound);
+            String id = container.getId();
+            String mode = container.getHostConfig() == null ? null : container.getHostConfig().getNetworkMode();
+            if ("host".equals(mode) || mode != null && mode.startsWith("container:")) {
+                String what = "host".equals(mode) ? "network mode host" : "network mode " + mode;
+                throw new DockerFailure("cannot isolate service \"" + serviceName + "\": " + what + " cannot be"
+                        + " disconnected (Docker refuses it), so container " + settings.containerReference()
+                        + " still serves on " + ("host".equals(mode) ? "the host's network" : "that network")
+                        + "; it was kept running, and aegis no longer restarts it once its recovery gives up; run it on"
+                        + " a user-defined network (runtime.network) to make isolate possible, or stop it by hand");
+            }
+            Map<String, ContainerNetwork> networks = container.getNetworkSettings() == null ? Map.of()
+                    : Optional.ofNullable(container.getNetworkSettings().getNetworks()).orElse(Map.of());
+            List<String> left = new ArrayList<>();
+            for (String network : networks.keySet()) {
+                if (network.equals("none")) {
+                    continue;
+                }
+                try {
+                    docker.disconnectFromNetworkCmd().withNetworkId(network).withContainerId(id).exec();
+                    left.add(network);
+                } catch (RuntimeException e) {
+                    throw DockerFailure.of(serviceName, engine.host(), "disconnect container "
+                            + settings.containerReference() + " from network " + network + " (disconnected so far: "
+                            + left + ")", e);
+                }
+            }
+            synchronized (lock) {
+                isolatedFrom.addAll(left);
+            }
+            if (left.isEmpty()) {
+                LOG.warn("{}: isolated: container {} is on no network (network mode {}), so nothing reaches it;"
+                        + " kept running for docker exec", serviceName, settings.containerReference(), mode);
+            } else {
+                LOG.warn("{}: isolated: container {} disconnected from {}; kept running for docker exec",
+                        serviceName, settings.containerReference(), left);
+            }
+        });
+    }
+
+    @Override
+    public CompletionStage<WorkloadStatus> status() {
+        synchronized (lock) {
+            return CompletableFuture.completedFuture(statusNow());
+        }
+    }
+
+    /** Records the running image as the rollback target, once per image, without blocking the caller. */
+    @Override
+    public void workloadHealthy() {
+        if (!settings.createsContainer()) {
+            return;
+        }
+        String image;
+        synchronized (lock) {
+            if (closed || state != WorkloadStatus.State.RUNNING || imageId == null
+                    || record.lastHealthy().filter(imageId::equals).isPresent() || imageId.equals(healthyBeingRecorded)) {
+                return;
+            }
+            image = imageId;
+            healthyBeingRecorded = image;
+        }
+        try {
+            executor.execute(() -> recordHealthy(image));
+        } catch (RuntimeException e) {
+            synchronized (lock) {
+                healthyBeingRecorded = null;
+            }
+            LOG.debug("{}: cannot record the healthy image now: {}", serviceName, e.toString());
+        }
+    }
+
+    @Override
+    public boolean outlivesEngine() {
+        return !settings.createsContainer();
+    }
+
+    /** A restart or rollback may take the whole stop timeout, then a create and a start. */
+    @Override
+    public Duration operationTimeout() {
+        Duration needed = Duration.ofSeconds(2L * settings.stopTimeout()).plus(Duration.ofMinutes(1));
+        return needed.compareTo(Duration.ofMinutes(2)) > 0 ? needed : Duration.ofMinutes(2);
+    }
+
+    @Override
+    public Set<RuntimeOperation> supportedOperations() {
+        Set<RuntimeOperation> operations = EnumSet.of(RuntimeOperation.START, RuntimeOperation.STOP,
+                RuntimeOperation.RESTART, RuntimeOperation.ISOLATE);
+        if (settings.createsContainer()) {
+            operations.add(RuntimeOperation.ROLLBACK);
+        }
+        return operations;
+    }
+
+    /** Stops listening to the engine's events; the container is left as it is (the engine stops it first if due). */
+    @Override
+    public void close() {
+        boolean wasSubscribed;
+        synchronized (lock) {
+            closed = true;
+            wasSubscribed = subscribed;
+            subscribed = false;
+        }
+        if (wasSubscribed) {
+            engine.unsubscribe(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DockerRuntime[" + serviceName + ": " + settings.image().map(i -> "image " + i)
+                .orElse("container " + settings.containerReference()) + " on " + engine.host() + "]";
+    }
+
+    // ----------------------------------------------------------------------------------------------- events
+
+    @Override
+    public void onEvent(Event event) {
+        String id = event.getId();
+        Map<String, String> attributes = event.getActor() == null || event.getActor().getAttributes() == null
+                ? Map.of() : event.getActor().getAttributes();
+        String action = String.valueOf(event.getAction());
+        WorkloadStatus report = null;
+        boolean lookAgain = false;
+        synchronized (lock) {
+            if (closed || id == null) {
+                return;
+            }
+            boolean current = id.equals(containerId);
+            boolean sameName = settings.containerReference().equals(attributes.get("name"))
+                    || !settings.createsContainer() && CONTAINER_ID.matcher(settings.containerReference()).matches()
+                            && id.startsWith(settings.containerReference());
+            if (!current && !sameName) {
+                return;
+            }
+            if (action.equals("oom") && current) {
+                oomInRun = true;
+            } else if (action.equals("die") && current) {
+                report = died(event, attributes);
+            } else if (action.startsWith("health_status") && current) {
+                String health = action.substring(action.indexOf(':') + 1).trim();
+                if (!health.equals(dockerHealth)) {
+                    LOG.info("{}: Docker reports container {} {}", serviceName, settings.containerReference(), health);
+                }
+                dockerHealth = health;
+            } else if (action.equals("start") && replacing == 0) {
+                // Started by someone else (docker start, a deploy tool that recreated it under the same name).
+                lookAgain = !current || state != WorkloadStatus.State.RUNNING;
+            } else if (action.equals("destroy") && current && replacing == 0) {
+                LOG.warn("{}: container {} was removed by someone else", serviceName, settings.containerReference());
+            }
+        }
+        if (report != null) {
+            tell(report);
+        }
+        if (lookAgain) {
+            runQuietly("look at container " + settings.containerReference() + " again", () -> findContainer()
+                    .ifPresent(c -> refresh(c.getId())));
+        }
+    }
+
+    /** A die event of the current container; called with the lock held. Returns the status to report, if any. */
+    private WorkloadStatus died(Event event, Map<String, String> attributes) {
+        long nanos = event.getTimeNano() != null ? event.getTimeNano() : 0;
+        Integer code = parseInt(attributes.get("exitCode"));
+        if (replacing > 0 || stoppedByAegis) {
+            return null; // aegis' own doing; the operation looks at the container when it ends
+        }
+        if (nanos != 0 && runStartedNanos != 0 && nanos < runStartedNanos) {
+            return null; // the end of an earlier run, reported late
+        }
+        state = WorkloadStatus.State.EXITED;
+        exitCode = code;
+        exitReason = oomInRun ? "OOMKilled" : null;
+        if (reportedRun == runStartedNanos) {
+            return null;
+        }
+        reportedRun = runStartedNanos;
+        return statusNow();
+    }
+
+    /** The stream was away: look at the container again and report a death it missed. */
+    @Override
+    public void resync() {
+        synchronized (lock) {
+            if (closed || containerId == null) {
+                return;
+            }
+        }
+        runQuietly("look at container " + settings.containerReference() + " again after the event stream came back",
+                () -> {
+                    WorkloadStatus report = null;
+                    Optional<InspectContainerResponse> container = findContainer();
+                    synchronized (lock) {
+                        if (replacing > 0 || stoppedByAegis || state != WorkloadStatus.State.RUNNING) {
+                            return;
+                        }
+                        if (container.isEmpty() || !container.get().getId().equals(containerId)
+                                || !Boolean.TRUE.equals(container.get().getState().getRunning())) {
+                            if (container.isPresent() && container.get().getId().equals(containerId)) {
+                                InspectContainerResponse.ContainerState s = container.get().getState();
+                                exitCode = s.getExitCodeLong() == null ? null : s.getExitCodeLong().intValue();
+                                exitReason = Boolean.TRUE.equals(s.getOOMKilled()) ? "OOMKilled" : null;
+                            }
+                            state = WorkloadStatus.State.EXITED;
+                            if (reportedRun != runStartedNanos) {
+                                reportedRun = runStartedNanos;
+                                report = statusNow();
+                            }
+                        }
+                    }
+                    if (report != null) {
+                        tell(report);
+                    } else if (container.isPresent()) {
+                        refresh(container.get().getId());
+                    }
+                });
+    }
+
+    private void tell(WorkloadStatus status) {
+        LOG.warn("{}: container {} ended: {}", serviceName, settings.containerReference(), status.description());
+        try {
+            listener.workloadExited(status);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: the workload listener failed on {}", serviceName, status.description(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- machinery
+
+    private interface Step {
+        void run();
+    }
+
+    /** Runs {@code body} on the executor after every operation queued before it, whether those succeeded or not. */
+    private CompletionStage<Void> enqueue(String what, Step body) {
+        CompletableFuture<Void> result;
+        synchronized (lock) {
+            if (closed) {
+                return CompletableFuture.failedFuture(new DockerFailure("service \"" + serviceName + "\": cannot "
+                        + what + ": its docker runtime is closed"));
+            }
+            result = lastOperation.handle((ignored, failure) -> null).thenComposeAsync(ignored -> {
+                try {
+                    body.run();
+                    return CompletableFuture.<Void>completedFuture(null);
+                } catch (RuntimeException e) {
+                    DockerFailure failure = DockerFailure.of(serviceName, engine.host(), what + " container "
+                            + settings.containerReference(), e);
+                    LOG.debug("{}: {} failed", serviceName, what, failure);
+                    return CompletableFuture.<Void>failedFuture(failure);
+                }
+            }, executor);
+            lastOperation = result;
+        }
+        // A copy, so a caller that cancels or times out its stage cannot reorder the queue.
+        return result.copy();
+    }
+
+    private void runQuietly(String what, Step step) {
+        try {
+            executor.execute(() -> {
+                try {
+                    step.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("{}: cannot {}: {}", serviceName, what, DockerFailure.rootMessage(e));
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.debug("{}: not going to {}: {}", serviceName, what, e.toString());
+        }
+    }
+
+    /** Runs a step that stops or replaces the container: deaths meanwhile are aegis' doing. */
+    private void replacing(Step step) {
+        synchronized (lock) {
+            replacing++;
+        }
+        try {
+            step.run();
+        } finally {
+            synchronized (lock) {
+                replacing--;
+            }
+        }
+    }
+
+    /** Opens (or joins) the engine's event stream before anything is started, so no death can be missed. */
+    private void ensureEventStream() {
+        EventStream stream;
+        synchronized (lock) {
+            subscribed = true;
+        }
+        docker.pingCmd().exec(); // an unreachable engine is said as such, not as a stream that does not open
+        stream = engine.subscribe(this);
+        try {
+            if (!stream.awaitConnected(STREAM_CONNECT_TIMEOUT)) {
+                throw new DockerFailure("service \"" + serviceName + "\": the Docker engine at " + engine.host()
+                        + " did not open its event stream within " + STREAM_CONNECT_TIMEOUT.toSeconds() + " s, so"
+                        + " aegis would not see the container die; is dockerd overloaded?");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DockerFailure("service \"" + serviceName + "\": interrupted while connecting to the Docker"
+                    + " engine's event stream");
+        }
+    }
+
+    /** Container mode: starts the configured container unless it runs, then adopts it. */
+    private void startExisting() {
+        InspectContainerResponse container = findContainer().orElseThrow(this::notFound);
+        String id = container.getId();
+        if (Boolean.TRUE.equals(container.getState().getRunning())) {
+            refresh(id);
+            LOG.info("{}: supervising running container {} ({})", serviceName, settings.containerReference(),
+                    describeRun());
+            return;
+        }
+        reconnectNetworks(id);
+        docker.startContainerCmd(id).exec();
+        refresh(id);
+        LOG.info("{}: started container {} ({})", serviceName, settings.containerReference(), describeRun());
+    }
+
+    /**
+     * Image mode: finds the image (pulling as configured), then adopts the container aegis created earlier when it
+     * runs that image with the same settings, starts it when it stopped, or replaces it.
+     */
+    private void startFromImage(boolean atStart) {
+        String wanted = wantedImage(atStart);
+        Optional<InspectContainerResponse> existing = findOwnContainer();
+        if (existing.isPresent()) {
+            InspectContainerResponse container = existing.get();
+            String id = container.getId();
+            String digest = labels(container).get(DockerRuntimeSettings.CONFIG_LABEL);
+            if (wanted.equals(container.getImageId()) && settings.configDigest().equals(digest)) {
+                if (Boolean.TRUE.equals(container.getState().getRunning())) {
+                    refresh(id);
+                    remember(id, container.getImageId());
+                    LOG.info("{}: adopted its running container {} ({})", serviceName, settings.name(), describeRun());
+                    return;
+                }
+                reconnectNetworks(id);
+                docker.startContainerCmd(id).exec();
+                refresh(id);
+                remember(id, container.getImageId());
+                LOG.info("{}: started its container {} ({})", serviceName, settings.name(), describeRun());
+                return;
+            }
+            LOG.info("{}: replacing container {}: {}", serviceName, settings.name(),
+                    wanted.equals(container.getImageId()) ? "its settings changed"
+                            : "it runs image " + shortId(container.getImageId()) + ", not " + shortId(wanted));
+            replacing(() -> remove(id));
+        }
+        create(wanted);
+    }
+
+    /** The image id to run: the configured image (pulled as configured), or the rolled-back one. */
+    private String wantedImage(boolean atStart) {
+        String reference = settings.image().orElseThrow();
+        if (atStart && settings.pull() == DockerRuntimeSettings.Pull.ALWAYS) {
+            pull(reference);
+        }
+        Optional<String> id = localImageId(reference);
+        if (id.isEmpty()) {
+            if (settings.pull() == DockerRuntimeSettings.Pull.NEVER) {
+                throw new DockerFailure("service \"" + serviceName + "\": image " + reference + " is not on the Docker"
+                        + " engine at " + engine.host() + "; pull it or set pull: missing");
+            }
+            pull(reference);
+            id = localImageId(reference);
+            if (id.isEmpty()) {
+                throw new DockerFailure("service \"" + serviceName + "\": image " + reference + " was pulled but the"
+                        + " Docker engine at " + engine.host() + " does not have it; check the image name");
+            }
+        }
+        synchronized (lock) {
+            if (rolledBackTo != null) {
+                if (id.get().equals(rolledBackFrom)) {
+                    return rolledBackTo;
+                }
+                LOG.info("{}: {} points to image {} now, no longer to {}; running it instead of the rolled-back {}",
+                        serviceName, reference, shortId(id.get()), shortId(rolledBackFrom), shortId(rolledBackTo));
+                rolledBackTo = null;
+                rolledBackFrom = null;
+            }
+        }
+        return id.get();
+    }
+
+    /** Whether a rollback happened and the configured tag has moved since (a new image was deployed). */
+    private boolean tagMovedSinceRollback() {
+        String from;
+        synchronized (lock) {
+            from = rolledBackFrom;
+        }
+        if (from == null) {
+            return false;
+        }
+        return localImageId(settings.image().orElseThrow()).filter(id -> !id.equals(from)).isPresent();
+    }
+
+    private Optional<String> localImageId(String reference) {
+        try {
+            return Optional.ofNullable(docker.inspectImageCmd(reference).exec().getId());
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void pull(String reference) {
+        String repository = reference;
+        String tag = "latest";
+        int at = reference.indexOf('@');
+        int slash = reference.lastIndexOf('/');
+        int colon = reference.lastIndexOf(':');
+        if (at >= 0) {
+            repository = reference.substring(0, at);
+            tag = reference.substring(at + 1);
+        } else if (colon > slash) {
+            repository = reference.substring(0, colon);
+            tag = reference.substring(colon + 1);
+        }
+        LOG.info("{}: pulling image {}", serviceName, reference);
+        try {
+            boolean done = docker.pullImageCmd(repository).withTag(tag).exec(new PullImageResultCallback())
+                    .awaitCompletion(PULL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (!done) {
+                throw new DockerFailure("service \"" + serviceName + "\": pulling image " + reference + " took longer"
+                        + " than " + PULL_TIMEOUT.toMinutes() + " minutes; pull it beforehand (docker pull " + reference
+                        + ") or check the registry");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DockerFailure("service \"" + serviceName + "\": interrupted while pulling image " + reference);
+        } catch (DockerFailure e) {
+            throw e;
+        } catch (RuntimeException e) {
+            if (DockerFailure.isUnreachable(e) && !(e instanceof com.github.dockerjava.api.exception.DockerException)) {
+                throw DockerFailure.of(serviceName, engine.host(), "pull image " + reference, e);
+            }
+            String why = e instanceof com.github.dockerjava.api.exception.DockerException
+                    ? DockerFailure.engineMessage((com.github.dockerjava.api.exception.DockerException) e)
+                    : DockerFailure.rootMessage(e);
+            throw new DockerFailure("service \"" + serviceName + "\": image " + reference + " is not on the Docker"
+                    + " engine at " + engine.host() + " and pulling it failed: " + why + "; check the image name and"
+                    + " the registry, or load the image onto the engine (docker pull, docker load)", e);
+        }
+    }
+
+    /** Creates and starts the container from {@code image} (an id), and records it. */
+    private void create(String image) {
+        Map<String, String> labels = new LinkedHashMap<>(settings.labels());
+        labels.put(DockerRuntimeSettings.SERVICE_LABEL, serviceName);
+        labels.put(DockerRuntimeSettings.CONFIG_LABEL, settings.configDigest());
+        HostConfig host = HostConfig.newHostConfig().withRestartPolicy(RestartPolicy.noRestart());
+        settings.network().ifPresent(host::withNetworkMode);
+        if (settings.init()) {
+            host.withInit(true);
+        }
+        if (!settings.volumes().isEmpty()) {
+            host.withBinds(settings.volumes().stream().map(Bind::parse).toArray(Bind[]::new));
+        }
+        List<ExposedPort> exposed = new ArrayList<>();
+        if (!settings.ports().isEmpty()) {
+            PortBinding[] bindings = settings.ports().stream().map(PortBinding::parse).toArray(PortBinding[]::new);
+            host.withPortBindings(bindings);
+            for (PortBinding binding : bindings) {
+                exposed.add(binding.getExposedPort());
+            }
+        }
+        CreateContainerCmd command = docker.createContainerCmd(image).withName(settings.name()).withLabels(labels)
+                .withHostConfig(host).withStopTimeout(settings.stopTimeout());
+        if (!exposed.isEmpty()) {
+            command.withExposedPorts(exposed);
+        }
+        if (!settings.command().isEmpty()) {
+            command.withCmd(settings.command());
+        }
+        if (!settings.environment().isEmpty()) {
+            command.withEnv(settings.environment().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                    .toList());
+        }
+        String id;
+        try {
+            id = command.exec().getId();
+        } catch (ConflictException e) {
+            throw nameConflict();
+        }
+        synchronized (lock) {
+            isolatedFrom.clear(); // a new container is on its configured networks
+        }
+        remember(id, image);
+        try {
+            docker.startContainerCmd(id).exec();
+        } catch (RuntimeException e) {
+            throw DockerFailure.of(serviceName, engine.host(), "start container " + settings.name() + " (created from"
+                    + " image " + shortId(image) + ")", e);
+        }
+        refresh(id);
+        String tagged = settings.image().orElseThrow();
+        synchronized (lock) {
+            tagged = image.equals(rolledBackTo) ? "its last healthy image" : tagged;
+        }
+        LOG.info("{}: created and started container {} from {} ({})", serviceName, settings.name(), tagged,
+                describeRun());
+    }
+
+    /** Stops (gracefully) and removes a container aegis created. */
+    private void remove(String id) {
+        try {
+            docker.stopContainerCmd(id).withTimeout(settings.stopTimeout()).exec();
+        } catch (NotModifiedException | NotFoundException e) {
+            // already stopped, or gone
+        }
+        try {
+            // Anonymous volumes are kept: they may hold the only copy of the service's data.
+            docker.removeContainerCmd(id).withForce(true).exec();
+        } catch (NotFoundException e) {
+            // gone already
+        }
+    }
+
+    /** The container of this service: the one known, else the one recorded, else the one with its name. */
+    private Optional<InspectContainerResponse> findContainer() {
+        return settings.createsContainer() ? findOwnContainer() : inspect(settings.containerReference());
+    }
+
+    /**
+     * Image mode: the container aegis created for this service, by id (kept or recorded), else by name; a container
+     * with the name that aegis did not create for this service is a conflict a person must resolve.
+     */
+    private Optional<InspectContainerResponse> findOwnContainer() {
+        String known;
+        synchronized (lock) {
+            known = containerId != null ? containerId : record.containerId().orElse(null);
+        }
+        if (known != null) {
+            Optional<InspectContainerResponse> byId = inspect(known);
+            if (byId.isPresent()) {
+                return byId;
+            }
+        }
+        Optional<InspectContainerResponse> byName = inspect(settings.name());
+        if (byName.isPresent() && !serviceName.equals(labels(byName.get()).get(DockerRuntimeSettings.SERVICE_LABEL))) {
+            throw nameConflict();
+        }
+        return byName;
+    }
+
+    private Optional<InspectContainerResponse> inspect(String reference) {
+        try {
+            return Optional.of(docker.inspectContainerCmd(reference).exec());
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Reads the container's state into the cache. */
+    private void refresh(String id) {
+        InspectContainerResponse container;
+        try {
+            container = docker.inspectContainerCmd(id).exec();
+        } catch (NotFoundException e) {
+            synchronized (lock) {
+                if (id.equals(containerId)) {
+                    state = stoppedByAegis ? WorkloadStatus.State.STOPPED : WorkloadStatus.State.EXITED;
+                    exitReason = "container removed";
+                }
+            }
+            return;
+        }
+        InspectContainerResponse.ContainerState s = container.getState();
+        synchronized (lock) {
+            long started = parseTime(s.getStartedAt());
+            if (!container.getId().equals(containerId) || started != runStartedNanos) {
+                oomInRun = false;
+                dockerHealth = null;
+            }
+            containerId = container.getId();
+            imageId = container.getImageId();
+            runStartedNanos = started;
+            pid = s.getPidLong() == null ? 0 : s.getPidLong();
+            if (Boolean.TRUE.equals(s.getRunning())) {
+                state = WorkloadStatus.State.RUNNING;
+                exitCode = null;
+                exitReason = null;
+            } else {
+                state = stoppedByAegis ? WorkloadStatus.State.STOPPED : WorkloadStatus.State.EXITED;
+                exitCode = s.getExitCodeLong() == null ? null : s.getExitCodeLong().intValue();
+                exitReason = Boolean.TRUE.equals(s.getOOMKilled()) ? "OOMKilled" : null;
+            }
+        }
+    }
+
+    /** Records the container aegis created (image mode), so the next aegis run finds it. */
+    private void remember(String id, String image) {
+        ContainerRecord updated;
+        synchronized (lock) {
+            containerId = id;
+            updated = record.withContainer(id, image);
+            record = updated;
+        }
+        writeRecord(updated);
+    }
+
+    private void recordHealthy(String image) {
+        try {
+            ContainerRecord updated;
+            synchronized (lock) {
+                updated = record.withLastHealthy(image);
+            }
+            try {
+                // Tagged so that docker image prune keeps it even after the service's tag moved on.
+                docker.tagImageCmd(image, "aegis/" + repositoryName(), LAST_HEALTHY_TAG).exec();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: cannot tag its healthy image {} as aegis/{}:{}, so docker image prune may remove it: {}",
+                        serviceName, shortId(image), repositoryName(), LAST_HEALTHY_TAG, DockerFailure.rootMessage(e));
+            }
+            synchronized (lock) {
+                record = record.withLastHealthy(image);
+                updated = record;
+            }
+            writeRecord(updated);
+            LOG.info("{}: image {} ran healthy; it is the rollback target now", serviceName, shortId(image));
+        } finally {
+            synchronized (lock) {
+                if (image.equals(healthyBeingRecorded)) {
+                    healthyBeingRecorded = null;
+                }
+            }
+        }
+    }
+
+    private void writeRecord(ContainerRecord toWrite) {
+        try {
+            toWrite.write(stateDirectory);
+        } catch (IOException e) {
+            LOG.warn("{}: cannot write {} in {}: {}; the next aegis run may not find its container or last healthy"
+                    + " image", serviceName, ContainerRecord.FILE, stateDirectory, e.getMessage());
+        }
+    }
+
+    /** Connects a container that isolate disconnected to its networks again, before it is (re)started. */
+    private void reconnectNetworks(String id) {
+        List<String> networks;
+        synchronized (lock) {
+            networks = List.copyOf(isolatedFrom);
+            isolatedFrom.clear();
+        }
+        for (String network : networks) {
+            try {
+                docker.connectToNetworkCmd().withNetworkId(network).withContainerId(id).exec();
+                LOG.info("{}: connected container {} to network {} again", serviceName, settings.containerReference(),
+                        network);
+            } catch (RuntimeException e) {
+                LOG.warn("{}: cannot connect container {} to network {} again: {}", serviceName,
+                        settings.containerReference(), network, DockerFailure.rootMessage(e));
+            }
+        }
+    }
+
+    /** The status from the cache; called with the lock held. */
+    private WorkloadStatus statusNow() {
+        WorkloadStatus status;
+        String name = settings.containerReference();
+        switch (state) {
+            case RUNNING:
+                status = WorkloadStatus.running("container " + name + " (" + shortId(containerId) + ", image "
+                        + shortId(imageId) + (dockerHealth == null ? "" : ", " + dockerHealth) + ")");
+                if (pid > 0) {
+                    status = status.withPid(pid);
+                }
+                break;
+            case EXITED:
+                status = WorkloadStatus.exited("container " + name + " (" + shortId(containerId) + ") exited"
+                        + (exitCode == null ? "" : " with code " + exitCode) + (exitReason == null ? ""
+                        : " (" + exitReason + ")"));
+                if (pid > 0) {
+                    status = status.withPid(pid);
+                }
+                if (exitCode != null) {
+                    status = status.withExitCode(exitCode);
+                }
+                if (exitReason != null) {
+                    status = status.withExitReason(exitReason);
+                }
+                break;
+            default:
+                return WorkloadStatus.stopped();
+        }
+        status = status.withId(containerId);
+        return imageId == null ? status : status.withVersion(imageId);
+    }
+
+    private String describeRun() {
+        synchronized (lock) {
+            return "id " + shortId(containerId) + ", image " + shortId(imageId) + (pid > 0 ? ", pid " + pid : "");
+        }
+    }
+
+    private DockerFailure notFound() {
+        return new DockerFailure("service \"" + serviceName + "\": container " + settings.containerReference()
+                + " is not on the Docker engine at " + engine.host() + "; create it first (docker create --name "
+                + settings.containerReference() + " ...), or let aegis run one with runtime.image");
+    }
+
+    private DockerFailure nameConflict() {
+        String name = settings.name();
+        return new DockerFailure("service \"" + serviceName + "\": a container named " + name + " already exists on"
+                + " the Docker engine at " + engine.host() + " and aegis did not create it for this service (it lacks"
+                + " the label " + DockerRuntimeSettings.SERVICE_LABEL + "=" + serviceName + "); remove it (docker rm -f "
+                + name + "), set runtime.name to another name, or supervise it with runtime.container: " + name);
+    }
+
+    /** The repository aegis tags the last healthy image under: {@code aegis/<service>} in Docker's spelling. */
+    String repositoryName() {
+        return repositoryName(serviceName);
+    }
+
+    static String repositoryName(String serviceName) {
+        String name = serviceName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]+", "-")
+                .replaceAll("^[._-]+|[._-]+$", "");
+        return name.isEmpty() ? "service" : name;
+    }
+
+    private static Map<String, String> labels(InspectContainerResponse container) {
+        return container.getConfig() == null || container.getConfig().getLabels() == null ? new HashMap<>()
+                : container.getConfig().getLabels();
+    }
+
+    static String shortId(String id) {
+        if (id == null) {
+            return "?";
+        }
+        String hex = id.startsWith("sha256:") ? id.substring(7) : id;
+        return hex.length() > 12 ? hex.substring(0, 12) : hex;
+    }
+
+    private static Integer parseInt(String text) {
+        try {
+            return text == null ? null : Integer.valueOf(text.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** Docker's RFC 3339 time with nanoseconds, as epoch nanoseconds; 0 when absent or the zero time. */
+    static long parseTime(String text) {
+        if (text == null || text.isBlank() || text.startsWith("0001-")) {
+            return 0;
+        }
+        try {
+            Instant instant = Instant.parse(text);
+            return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
+        } catch (DateTimeParseException e) {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,361 @@
+package io.aegis.runtimes.docker;
+
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.PortBinding;
+import io.aegis.api.ConfigException;
+import io.aegis.api.ConfigProblem;
+import io.aegis.api.Durations;
+import io.aegis.api.Settings;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * The validated {@code runtime:} block of one service that runs as (or is) a Docker container; see
+ * {@link DockerRuntimeFactory} for the keys and their defaults.
+ *
+ * @param host the Docker engine's address, {@code unix:///...} or {@code tcp://host:port}
+ * @param container the existing container to supervise (name or id); empty in image mode
+ * @param image the image to run; empty in container mode
+ * @param name the container's name in image mode (default {@code aegis-<service>}); the configured container in
+ *     container mode
+ * @param command the command to run instead of the image's {@code CMD}; empty for the image's own
+ * @param environment variables set in the container
+ * @param ports port bindings as {@code docker run -p} takes them
+ * @param volumes bind mounts and volumes as {@code docker run -v} takes them
+ * @param network the network mode or user-defined network; empty for Docker's default
+ * @param pull when to pull the image
+ * @param stopTimeout seconds between SIGTERM and SIGKILL when aegis stops or restarts the container
+ * @param init whether Docker runs an init process as the container's PID 1 ({@code docker run --init})
+ * @param labels labels added to the container aegis creates
+ * @param keyPath the key path of the runtime block, for messages
+ */
+record DockerRuntimeSettings(
+        String host,
+        Optional<String> container,
+        Optional<String> image,
+        String name,
+        List<String> command,
+        Map<String, String> environment,
+        List<String> ports,
+        List<String> volumes,
+        Optional<String> network,
+        Pull pull,
+        int stopTimeout,
+        boolean init,
+        Map<String, String> labels,
+        String keyPath) {
+
+    /** When the image is pulled from its registry. */
+    enum Pull {
+        /** Only when the engine does not have the image. */
+        MISSING,
+        /** At every start, so a moved tag is picked up. */
+        ALWAYS,
+        /** Never: the image must be on the engine. */
+        NEVER
+    }
+
+    /** Where aegis looks for the Docker engine when neither {@code host} nor {@code DOCKER_HOST} says. */
+    static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
+
+    /** Docker's own default stop timeout. */
+    static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The longest {@code stopTimeout}: the client's response timeout is sized for it. */
+    static final Duration MAX_STOP_TIMEOUT = Duration.ofMinutes(5);
+
+    /** The label aegis puts on every container it creates: the service's name. */
+    static final String SERVICE_LABEL = "io.aegis.service";
+
+    /** The label holding a digest of the settings the container was created with, to see when to recreate it. */
+    static final String CONFIG_LABEL = "io.aegis.config";
+
+    private static final Pattern CONTAINER_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
+    private static final List<String> IMAGE_ONLY_KEYS =
+            List.of("name", "command", "env", "ports", "volumes", "network", "pull", "init", "labels");
+
+    DockerRuntimeSettings {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(container, "container");
+        Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(name, "name");
+        command = List.copyOf(command);
+        environment = Map.copyOf(environment);
+        ports = List.copyOf(ports);
+        volumes = List.copyOf(volumes);
+        Objects.requireNonNull(network, "network");
+        Objects.requireNonNull(pull, "pull");
+        labels = Map.copyOf(labels);
+        Objects.requireNonNull(keyPath, "keyPath");
+    }
+
+    /** Whether aegis runs the container itself (from {@code image}) rather than supervising an existing one. */
+    boolean createsContainer() {
+        return image.isPresent();
+    }
+
+    /** The container to look up: the configured one, or the name aegis gives the one it creates. */
+    String containerReference() {
+        return container.orElse(name);
+    }
+
+    /**
+     * A digest of everything the container is created with except the image: a container created with other
+     * settings is recreated at start, as {@code docker compose up} does.
+     */
+    String configDigest() {
+        String text = String.join("\u0000", List.of(name, String.join("\u0001", command),
+                new java.util.TreeMap<>(environment).toString(), String.join("\u0001", ports),
+                String.join("\u0001", volumes), network.orElse(""), String.valueOf(stopTimeout), String.valueOf(init),
+                new java.util.TreeMap<>(labels).toString()));
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    /**
+     * Reads and validates the settings of service {@code serviceName}, reporting every problem at once.
+     *
+     * @param dockerHostVariable the value of {@code DOCKER_HOST}, or null
+     * @throws ConfigException naming every invalid key
+     */
+    static DockerRuntimeSettings from(String serviceName, Settings settings, String dockerHostVariable) {
+        List<ConfigProblem> problems = new ArrayList<>();
+        String host = read(problems, () -> host(settings, dockerHostVariable)).orElse(DEFAULT_HOST);
+        Optional<String> container = read(problems, () -> optionalString(settings, "container",
+                "the name or id of an existing container")).flatMap(value -> value);
+        Optional<String> image = read(problems, () -> optionalString(settings, "image",
+                "an image such as example/web:1.4")).flatMap(value -> value);
+        if (container.isPresent() && image.isPresent()) {
+            problems.add(new ConfigProblem(settings.keyPath("image"), "expected either container (supervise an"
+                    + " existing container) or image (aegis runs one), found both; keep one"));
+        } else if (container.isEmpty() && image.isEmpty() && !settings.has("container") && !settings.has("image")) {
+            problems.add(new ConfigProblem(settings.keyPath("image"), "missing: expected image (an image aegis runs"
+                    + " a container from, such as example/web:1.4) or container (the name of an existing container"
+                    + " aegis supervises)"));
+        }
+        if (container.isPresent()) {
+            for (String key : IMAGE_ONLY_KEYS) {
+                if (settings.has(key)) {
+                    problems.add(new ConfigProblem(settings.keyPath(key), "applies only with image (a container aegis"
+                            + " creates); a supervised container keeps its own settings: remove " + key
+                            + ", or use image instead of container"));
+                }
+            }
+        }
+        String name = read(problems, () -> name(serviceName, settings)).orElse("aegis-service");
+        List<String> command = read(problems, () -> command(settings)).orElse(List.of());
+        Map<String, String> environment = read(problems, () -> environment(settings)).orElse(Map.of());
+        List<String> ports = read(problems, () -> checkedList(settings, "ports", "a port binding like"
+                + " 127.0.0.1:8080:8080 or 8080:80/tcp", PortBinding::parse)).orElse(List.of());
+        List<String> volumes = read(problems, () -> checkedList(settings, "volumes", "a mount like /srv/data:/data:ro"
+                + " or a-volume:/data", Bind::parse)).orElse(List.of());
+        Optional<String> network = read(problems, () -> optionalString(settings, "network",
+                "host, none, bridge or the name of a user-defined network")).flatMap(value -> value);
+        Pull pull = read(problems, () -> pull(settings)).orElse(Pull.MISSING);
+        int stopTimeout = read(problems, () -> stopTimeout(settings)).orElse(10);
+        boolean init = read(problems, () -> settings.bool("init", false)).orElse(false);
+        Map<String, String> labels = read(problems, () -> labels(settings)).orElse(Map.of());
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new DockerRuntimeSettings(host, container, image, container.orElse(name), command, environment, ports,
+                volumes, network, pull, stopTimeout, init, labels, settings.path());
+    }
+
+    /** The default container name of a service: {@code aegis-<service>}, with what Docker refuses replaced. */
+    static String defaultName(String serviceName) {
+        return "aegis-" + serviceName.replaceAll("[^a-zA-Z0-9_.-]", "-");
+    }
+
+    private static String host(Settings settings, String dockerHostVariable) {
+        String key = "host";
+        if (!settings.has(key)) {
+            return dockerHostVariable == null || dockerHostVariable.isBlank() ? DEFAULT_HOST : dockerHostVariable.trim();
+        }
+        String value = settings.requireString(key, "the Docker engine's address, such as unix:///var/run/docker.sock");
+        if (!value.startsWith("unix:///") && !value.startsWith("tcp://")) {
+            throw new ConfigException(settings.keyPath(key), "expected the Docker engine's address, unix:///path/to/"
+                    + "docker.sock or tcp://host:port, found \"" + value + "\"");
+        }
+        return value;
+    }
+
+    private static Optional<String> optionalString(Settings settings, String key, String whatItIs) {
+        if (!settings.has(key)) {
+            return Optional.empty();
+        }
+        return Optional.of(settings.requireString(key, whatItIs).trim());
+    }
+
+    private static String name(String serviceName, Settings settings) {
+        String key = "name";
+        if (!settings.has(key)) {
+            return defaultName(serviceName);
+        }
+        String value = settings.requireString(key, "a container name");
+        if (!CONTAINER_NAME.matcher(value).matches()) {
+            throw new ConfigException(settings.keyPath(key), "expected a container name of letters, digits, _, . and -"
+                    + " (at least two, starting with a letter or digit), found \"" + value + "\"");
+        }
+        return value;
+    }
+
+    private static List<String> command(Settings settings) {
+        String key = "command";
+        Optional<Object> raw = settings.raw(key);
+        if (raw.isEmpty()) {
+            return List.of();
+        }
+        String expected = "the command to run in the container, as a list like [java, -jar, /app/app.jar]";
+        if (raw.get() instanceof Map) {
+            throw settings.invalid(key, "expected " + expected, raw.get());
+        }
+        List<String> words = raw.get() instanceof List ? settings.stringList(key)
+                : split(settings.string(key).orElseThrow(), settings.keyPath(key));
+        if (words.isEmpty()) {
+            throw new ConfigException(settings.keyPath(key), "expected " + expected + ", found an empty value");
+        }
+        return words;
+    }
+
+    /**
+     * Splits a command string into words on whitespace, with {@code '...'} and {@code "..."} quoting (a backslash
+     * escapes the next character outside single quotes), the way {@code docker run} users write it; no shell runs.
+     */
+    static List<String> split(String text, String keyPath) {
+        List<String> words = new ArrayList<>();
+        StringBuilder word = new StringBuilder();
+        boolean inWord = false;
+        char quote = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (quote == '\'') {
+                if (c == '\'') {
+                    quote = 0;
+                } else {
+                    word.append(c);
+                }
+            } else if (c == '\\' && i + 1 < text.length()) {
+                word.append(text.charAt(++i));
+                inWord = true;
+            } else if (quote == '"') {
+                if (c == '"') {
+                    quote = 0;
+                } else {
+                    word.append(c);
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+                inWord = true;
+            } else if (Character.isWhitespace(c)) {
+                if (inWord) {
+                    words.add(word.toString());
+                    word.setLength(0);
+                    inWord = false;
+                }
+            } else {
+                word.append(c);
+                inWord = true;
+            }
+        }
+        if (quote != 0) {
+            throw new ConfigException(keyPath, "the quote " + quote + " is never closed in \"" + text + "\"");
+        }
+        if (inWord) {
+            words.add(word.toString());
+        }
+        return List.copyOf(words);
+    }
+
+    private static Map<String, String> environment(Settings settings) {
+        Map<String, String> environment = settings.stringMap("env");
+        for (String name : environment.keySet()) {
+            if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+                throw new ConfigException(settings.keyPath("env"),
+                        "expected environment variable names without '=', found \"" + name + "\"");
+            }
+        }
+        return environment;
+    }
+
+    private static Map<String, String> labels(Settings settings) {
+        Map<String, String> labels = settings.stringMap("labels");
+        for (String name : labels.keySet()) {
+            if (name.equals(SERVICE_LABEL) || name.equals(CONFIG_LABEL)) {
+                throw new ConfigException(settings.keyPath("labels") + "." + name, "is set by aegis itself (it marks"
+                        + " the containers aegis created); use another label name");
+            }
+        }
+        return labels;
+    }
+
+    private static List<String> checkedList(Settings settings, String key, String whatEachIs,
+            java.util.function.Function<String, ?> parser) {
+        List<String> values = settings.stringList(key);
+        List<ConfigProblem> problems = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            String value = values.get(i);
+            try {
+                parser.apply(value);
+            } catch (RuntimeException e) {
+                problems.add(new ConfigProblem(settings.keyPath(key) + "[" + i + "]",
+                        "expected " + whatEachIs + ", found \"" + value + "\""));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return values;
+    }
+
+    private static Pull pull(Settings settings) {
+        String key = "pull";
+        if (!settings.has(key)) {
+            return Pull.MISSING;
+        }
+        String value = settings.string(key).orElseThrow().trim();
+        try {
+            return Pull.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(settings.keyPath(key), "expected missing (pull only when the engine lacks the"
+                    + " image), always or never, found \"" + value + "\"");
+        }
+    }
+
+    private static int stopTimeout(Settings settings) {
+        String key = "stopTimeout";
+        Duration timeout = settings.duration(key, DEFAULT_STOP_TIMEOUT);
+        if (timeout.compareTo(MAX_STOP_TIMEOUT) > 0) {
+            throw new ConfigException(settings.keyPath(key), "expected a duration from 0s to "
+                    + Durations.format(MAX_STOP_TIMEOUT) + " (the time between SIGTERM and SIGKILL), found \""
+                    + Durations.format(timeout) + "\"");
+        }
+        // Docker counts whole seconds; a fraction is rounded up so the container never gets less than asked for.
+        long seconds = timeout.getSeconds() + (timeout.getNano() > 0 ? 1 : 0);
+        return (int) seconds;
+    }
+
+    private static <T> Optional<T> read(List<ConfigProblem> problems, Supplier<T> step) {
+        try {
+            return Optional.of(step.get());
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,497 @@
+package io.aegis.runtimes.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.Frame;
+import io.aegis.api.RuntimeAdapter;
+import io.aegis.api.RuntimeOperation;
+import io.aegis.api.RuntimeSpec;
+import io.aegis.api.Settings;
+import io.aegis.api.WorkloadListener;
+import io.aegis.api.WorkloadStatus;
+import io.aegis.plugin.support.DaemonThreadFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The docker runtime against a real Docker engine ({@code DOCKER_HOST}); see {@link DockerFixture} for the engine,
+ * the image and the clean-up. Containers run busybox {@code sleep} under {@code --init} with a one-second stop
+ * timeout, so they stop at once.
+ */
+class DockerRuntimeTest {
+    private static DockerFixture fixture;
+    private static ExecutorService pool;
+    private static String repository;
+    private static String sleeper;
+
+    private final List<RuntimeAdapter> runtimes = new ArrayList<>();
+    private DockerRuntimeFactory factory;
+
+    @TempDir
+    Path state;
+
+    @BeforeAll
+    static void connect() throws Exception {
+        fixture = DockerFixture.connect();
+        pool = Executors.newCachedThreadPool(new DaemonThreadFactory("test-docker-runtime"));
+        repository = "aegis-test-" + fixture.runId + "/app";
+        sleeper = fixture.importImage(repository, "sleeper", "[\"sleep\",\"3600\"]");
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        if (pool != null) {
+            pool.shutdownNow();
+        }
+        if (fixture != null) {
+            fixture.close();
+        }
+    }
+
+    @BeforeEach
+    void newFactory() {
+        factory = new DockerRuntimeFactory(Duration.ofMillis(300));
+    }
+
+    @AfterEach
+    void closeRuntimes() {
+        runtimes.forEach(RuntimeAdapter::close);
+        factory.close();
+    }
+
+    // -------------------------------------------------------------------------------------------- start
+
+    @Test
+    void startCreatesTheContainerLabelledAndRecordedThenANewAegisAdoptsIt() throws Exception {
+        String service = "adopt-" + fixture.runId;
+        RuntimeAdapter first = runtime(service, imageSettings(repository + ":sleeper", "adopt"), WorkloadListener.NONE,
+                state);
+        complete(first.start());
+        WorkloadStatus running = complete(first.status());
+        assertThat(running.isRunning()).isTrue();
+        assertThat(running.pid()).isPresent();
+        assertThat(running.version()).contains(sleeper);
+        InspectContainerResponse container = fixture.docker.inspectContainerCmd(running.id().orElseThrow()).exec();
+        assertThat(container.getName()).isEqualTo("/" + fixture.name("adopt"));
+        assertThat(container.getConfig().getLabels()).containsEntry("io.aegis.service", service);
+        assertThat(ContainerRecord.read(state).orElseThrow().containerId()).contains(container.getId());
+        first.close();
+
+        DockerRuntimeFactory second = new DockerRuntimeFactory(Duration.ofMillis(300));
+        try {
+            RuntimeAdapter again = second.create(spec(service, imageSettings(repository + ":sleeper", "adopt"),
+                    WorkloadListener.NONE, state));
+            complete(again.start());
+            WorkloadStatus adopted = complete(again.status());
+            assertThat(adopted.id()).as("the same container, adopted").isEqualTo(running.id());
+            assertThat(adopted.pid()).as("still the same process").isEqualTo(running.pid());
+            again.close();
+        } finally {
+            second.close();
+        }
+    }
+
+    @Test
+    void startReplacesItsContainerWhenTheTagNowPointsToAnotherImage() throws Exception {
+        String tag = "moving-" + fixture.runId;
+        String before = fixture.importImage(repository, tag, "[\"sleep\",\"3600\"]");
+        Map<String, Object> settings = imageSettings(repository + ":" + tag, "moving");
+        RuntimeAdapter first = runtime("moving-" + fixture.runId, settings, WorkloadListener.NONE, state);
+        complete(first.start());
+        String firstId = complete(first.status()).id().orElseThrow();
+        first.close();
+
+        String after = fixture.importImage(repository, tag, "[\"sleep\",\"3601\"]");
+        RuntimeAdapter second = runtime("moving-" + fixture.runId, settings, WorkloadListener.NONE, state);
+        complete(second.start());
+        WorkloadStatus status = complete(second.status());
+        assertThat(status.version()).contains(after).isNotEqualTo(Optional.of(before));
+        assertThat(status.id()).isNotEqualTo(Optional.of(firstId));
+        assertThat(fixture.docker.listContainersCmd().withShowAll(true).withIdFilter(List.of(firstId)).exec())
+                .as("the replaced container is removed").isEmpty();
+    }
+
+    @Test
+    void startOfASupervisedContainerStartsItAndTheEngineLeavesItRunning() throws Exception {
+        String name = fixture.name("existing");
+        fixture.docker.createContainerCmd(sleeper).withName(name).withLabels(fixture.labels())
+                .withHostConfig(com.github.dockerjava.api.model.HostConfig.newHostConfig().withInit(true)).exec();
+        Recorder exits = new Recorder();
+        RuntimeAdapter runtime = runtime("existing-" + fixture.runId, containerSettings(name), exits, state);
+        assertThat(runtime.outlivesEngine()).isTrue();
+        assertThat(runtime.supportedOperations()).doesNotContain(RuntimeOperation.ROLLBACK)
+                .contains(RuntimeOperation.ISOLATE, RuntimeOperation.RESTART);
+
+        complete(runtime.start());
+        WorkloadStatus status = complete(runtime.status());
+        assertThat(status.isRunning()).isTrue();
+        assertThat(fixture.docker.inspectContainerCmd(name).exec().getState().getRunning()).isTrue();
+
+        kill(status.pid().getAsLong());
+        WorkloadStatus exited = exits.next();
+        assertThat(exited.exitCode()).hasValue(137);
+        assertThat(exited.id()).isEqualTo(status.id());
+    }
+
+    // ----------------------------------------------------------------------------------------------- exits
+
+    @Test
+    void aContainerKilledFromOutsideIsReportedFromTheEventStreamWithinASecond() throws Exception {
+        Recorder exits = new Recorder();
+        RuntimeAdapter runtime = runtime("killed-" + fixture.runId, imageSettings(repository + ":sleeper", "killed"),
+                exits, state);
+        complete(runtime.start());
+        WorkloadStatus running = complete(runtime.status());
+
+        long killedAt = System.nanoTime();
+        kill(running.pid().getAsLong());
+        WorkloadStatus exited = exits.next();
+        long millis = TimeUnit.NANOSECONDS.toMillis(exits.lastAt - killedAt);
+
+        System.out.println("docker runtime: kill -9 -> workloadExited in " + millis + " ms");
+        assertThat(millis).as("told within a second of the kill").isLessThan(1000);
+        assertThat(exited.state()).isEqualTo(WorkloadStatus.State.EXITED);
+        assertThat(exited.exitCode()).hasValue(137);
+        assertThat(exited.pid()).isEqualTo(running.pid());
+        assertThat(exited.id()).isEqualTo(running.id());
+        assertThat(exited.version()).contains(sleeper);
+        assertThat(complete(runtime.status()).state()).isEqualTo(WorkloadStatus.State.EXITED);
+    }
+
+    @Test
+    void restartRunsTheContainerAgainWithoutReportingTheStopItCaused() throws Exception {
+        Recorder exits = new Recorder();
+        RuntimeAdapter runtime = runtime("restart-" + fixture.runId, imageSettings(repository + ":sleeper", "restart"),
+                exits, state);
+        complete(runtime.start());
+        WorkloadStatus before = complete(runtime.status());
+
+        complete(runtime.restart());
+        WorkloadStatus after = complete(runtime.status());
+        assertThat(after.isRunning()).isTrue();
+        assertThat(after.id()).as("the same container").isEqualTo(before.id());
+        assertThat(after.pid()).as("a new run").isNotEqualTo(before.pid());
+
+        // The next report is the kill below, not the death the restart caused.
+        kill(after.pid().getAsLong());
+        WorkloadStatus exited = exits.next();
+        assertThat(exited.pid()).isEqualTo(after.pid());
+        assertThat(exits.queue).isEmpty();
+    }
+
+    @Test
+    void restartCreatesTheContainerAgainWhenItIsGone() throws Exception {
+        RuntimeAdapter runtime = runtime("gone-" + fixture.runId, imageSettings(repository + ":sleeper", "gone"),
+                new Recorder(), state);
+        complete(runtime.start());
+        String id = complete(runtime.status()).id().orElseThrow();
+        fixture.docker.removeContainerCmd(id).withForce(true).exec();
+
+        complete(runtime.restart());
+        WorkloadStatus status = complete(runtime.status());
+        assertThat(status.isRunning()).isTrue();
+        assertThat(status.id()).isNotEqualTo(Optional.of(id));
+    }
+
+    @Test
+    void anOomBeforeTheDeathIsTheExitReason() throws Exception {
+        Recorder exits = new Recorder();
+        DockerRuntime runtime = (DockerRuntime) runtime("oom-" + fixture.runId,
+                imageSettings(repository + ":sleeper", "oom"), exits, state);
+        complete(runtime.start());
+        String id = complete(runtime.status()).id().orElseThrow();
+        long now = System.currentTimeMillis() * 1_000_000L + 1_000_000_000L;
+        // Docker's own sequence for a container the kernel OOM-killed: oom, then die with 137.
+        runtime.onEvent(event(id, "oom", now, Map.of()));
+        runtime.onEvent(event(id, "die", now + 1, Map.of("exitCode", "137")));
+
+        WorkloadStatus exited = exits.next();
+        assertThat(exited.exitReason()).contains("OOMKilled");
+        assertThat(exited.exitCode()).hasValue(137);
+    }
+
+    @Test
+    void aDeathWhileTheEventStreamIsAwayIsReportedOnceWhenItIsBack() throws Exception {
+        Recorder exits = new Recorder();
+        RuntimeAdapter runtime = runtime("stream-" + fixture.runId, imageSettings(repository + ":sleeper", "stream"),
+                exits, state);
+        complete(runtime.start());
+        WorkloadStatus running = complete(runtime.status());
+        EventStream stream = factory.engine(fixture.host).subscribe((DockerRuntime) runtime);
+
+        stream.dropConnection();
+        kill(running.pid().getAsLong());
+        WorkloadStatus exited = exits.next();
+        await().atMost(Duration.ofSeconds(10)).until(stream::isConnected);
+
+        assertThat(exited.exitCode()).hasValue(137);
+        assertThat(exited.id()).isEqualTo(running.id());
+        // Both the replayed die event and the inspection after the reconnection see it; the next report must be the
+        // death of the next run, not a second report of this one.
+        complete(runtime.restart());
+        WorkloadStatus next = complete(runtime.status());
+        kill(next.pid().getAsLong());
+        assertThat(exits.next().pid()).isEqualTo(next.pid());
+    }
+
+    // ---------------------------------------------------------------------------------------- rollback
+
+    @Test
+    void rollbackRecreatesTheContainerFromTheLastHealthyImageAfterTheTagMovedToABrokenOne() throws Exception {
+        String tag = "release-" + fixture.runId;
+        String service = "rollback-" + fixture.runId;
+        String good = fixture.importImage(repository, tag, "[\"sleep\",\"3600\"]");
+        Map<String, Object> settings = imageSettings(repository + ":" + tag, "rollback");
+        RuntimeAdapter runtime = runtime(service, settings, new Recorder(), state);
+        assertThat(runtime.supportedOperations()).contains(RuntimeOperation.ROLLBACK);
+        complete(runtime.start());
+        runtime.workloadHealthy();
+        await().atMost(Duration.ofSeconds(10)).until(() -> ContainerRecord.read(state).orElseThrow().lastHealthy()
+                .equals(Optional.of(good)));
+        assertThat(fixture.docker.inspectImageCmd("aegis/" + service + ":last-healthy").exec().getId()).isEqualTo(good);
+
+        // A broken release under the same tag; the service is started on it.
+        String broken = fixture.importImage(repository, tag, "[\"sleep\",\"3602\"]");
+        complete(runtime.stop());
+        complete(runtime.start());
+        assertThat(complete(runtime.status()).version()).contains(broken);
+
+        complete(runtime.rollback());
+        WorkloadStatus rolledBack = complete(runtime.status());
+        assertThat(rolledBack.isRunning()).isTrue();
+        assertThat(rolledBack.version()).contains(good);
+        assertThat(fixture.docker.inspectContainerCmd(rolledBack.id().orElseThrow()).exec().getImageId()).isEqualTo(good);
+
+        complete(runtime.restart());
+        assertThat(complete(runtime.status()).version()).as("restarts keep the rolled-back image").contains(good);
+
+        String fixed = fixture.importImage(repository, tag, "[\"sleep\",\"3603\"]");
+        complete(runtime.restart());
+        assertThat(complete(runtime.status()).version()).as("a new image under the tag ends the rollback")
+                .contains(fixed);
+    }
+
+    @Test
+    void rollbackFailsWithASentenceWhenNoImageRanHealthyOrTheLastHealthyOneRuns() throws Exception {
+        String service = "norollback-" + fixture.runId;
+        RuntimeAdapter runtime = runtime(service, imageSettings(repository + ":sleeper", "norollback"), new Recorder(),
+                state);
+        complete(runtime.start());
+        assertThatThrownBy(() -> complete(runtime.rollback())).hasCauseInstanceOf(DockerFailure.class)
+                .cause().hasMessage("cannot roll back service \"" + service + "\": no image has run healthy under aegis"
+                        + " yet (aegis records the running image id after each healthy check cycle), so there is"
+                        + " nothing known-good to go back to");
+
+        runtime.workloadHealthy();
+        await().atMost(Duration.ofSeconds(10)).until(() -> ContainerRecord.read(state).orElseThrow().lastHealthy()
+                .isPresent());
+        assertThatThrownBy(() -> complete(runtime.rollback())).cause()
+                .hasMessageContaining("it already runs its last healthy image " + DockerRuntime.shortId(sleeper));
+    }
+
+    // ----------------------------------------------------------------------------------------- isolate
+
+    @Test
+    void isolateDisconnectsTheContainerFromItsNetworksAndKeepsItRunningForDockerExec() throws Exception {
+        String network = fixture.name("internal");
+        fixture.createNetwork("internal", true);
+        Map<String, Object> settings = imageSettings(repository + ":sleeper", "isolated");
+        settings.put("network", network);
+        RuntimeAdapter runtime = runtime("isolated-" + fixture.runId, settings, new Recorder(), state);
+        complete(runtime.start());
+        String id = complete(runtime.status()).id().orElseThrow();
+        assertThat(fixture.docker.inspectContainerCmd(id).exec().getNetworkSettings().getNetworks())
+                .containsKey(network);
+
+        complete(runtime.isolate());
+
+        InspectContainerResponse after = fixture.docker.inspectContainerCmd(id).exec();
+        assertThat(after.getNetworkSettings().getNetworks()).isEmpty();
+        assertThat(after.getState().getRunning()).isTrue();
+        assertThat(exec(id, "true")).as("docker exec still works").isZero();
+        assertThat(complete(runtime.status()).isRunning()).isTrue();
+
+        complete(runtime.restart());
+        assertThat(fixture.docker.inspectContainerCmd(id).exec().getNetworkSettings().getNetworks())
+                .as("a restart connects it again").containsKey(network);
+    }
+
+    @Test
+    void isolateOfAHostNetworkContainerFailsSayingItCannotBeDisconnectedAndKeepsItRunning() throws Exception {
+        String service = "hostnet-" + fixture.runId;
+        Map<String, Object> settings = imageSettings(repository + ":sleeper", "hostnet");
+        settings.put("network", "host");
+        RuntimeAdapter runtime = runtime(service, settings, new Recorder(), state);
+        complete(runtime.start());
+
+        assertThatThrownBy(() -> complete(runtime.isolate())).cause().hasMessageStartingWith("cannot isolate service \""
+                + service + "\": network mode host cannot be disconnected").hasMessageContaining("kept running");
+        String id = complete(runtime.status()).id().orElseThrow();
+        assertThat(fixture.docker.inspectContainerCmd(id).exec().getState().getRunning()).isTrue();
+    }
+
+    // ------------------------------------------------------------------------------------- bad input
+
+    @Test
+    void aMissingImageWithPullNeverIsASentenceNamingTheServiceAndTheFix() {
+        String service = "noimage-" + fixture.runId;
+        RuntimeAdapter runtime = runtime(service, imageSettings("aegis-test/no-such-image:1", "noimage"),
+                new Recorder(), state);
+        assertThatThrownBy(() -> complete(runtime.start())).cause().hasMessage("service \"" + service + "\": image"
+                + " aegis-test/no-such-image:1 is not on the Docker engine at " + fixture.host
+                + "; pull it or set pull: missing");
+    }
+
+    @Test
+    void anUnreachableSocketIsASentenceNamingTheServiceAndTheFix() {
+        String service = "nosocket-" + fixture.runId;
+        Map<String, Object> settings = imageSettings(repository + ":sleeper", "nosocket");
+        String host = "unix://" + state.resolve("no-docker.sock");
+        settings.put("host", host);
+        RuntimeAdapter runtime = runtime(service, settings, new Recorder(), state);
+        assertThatThrownBy(() -> complete(runtime.start())).cause()
+                .hasMessageStartingWith("service \"" + service + "\": cannot reach the Docker engine at " + host)
+                .hasMessageEndingWith("; is dockerd running, and is DOCKER_HOST (or runtime.host) right?")
+                .hasMessageNotContaining("\tat ");
+    }
+
+    @Test
+    void aSupervisedContainerThatDoesNotExistIsASentence() {
+        String service = "nocontainer-" + fixture.runId;
+        RuntimeAdapter runtime = runtime(service, containerSettings(fixture.name("nosuch")), new Recorder(), state);
+        assertThatThrownBy(() -> complete(runtime.start())).cause().hasMessage("service \"" + service + "\": container "
+                + fixture.name("nosuch") + " is not on the Docker engine at " + fixture.host + "; create it first"
+                + " (docker create --name " + fixture.name("nosuch") + " ...), or let aegis run one with runtime.image");
+    }
+
+    @Test
+    void aContainerOfTheSameNameThatAegisDidNotCreateIsAConflictLeftAlone() throws Exception {
+        String name = fixture.name("taken");
+        String theirs = fixture.docker.createContainerCmd(sleeper).withName(name).withLabels(fixture.labels()).exec()
+                .getId();
+        String service = "taken-" + fixture.runId;
+        RuntimeAdapter runtime = runtime(service, imageSettings(repository + ":sleeper", "taken"), new Recorder(),
+                state);
+        assertThatThrownBy(() -> complete(runtime.start())).cause().hasMessageStartingWith("service \"" + service
+                + "\": a container named " + name + " already exists on the Docker engine at " + fixture.host
+                + " and aegis did not create it");
+        assertThat(fixture.docker.inspectContainerCmd(name).exec().getId()).isEqualTo(theirs);
+    }
+
+    // ----------------------------------------------------------------------------------------- leftovers
+
+    @Test
+    void stopLeftoversRemovesTheContainerOfAServiceNoLongerConfigured() throws Exception {
+        RuntimeAdapter runtime = runtime("leftover-" + fixture.runId, imageSettings(repository + ":sleeper",
+                "leftover"), new Recorder(), state);
+        complete(runtime.start());
+        String id = complete(runtime.status()).id().orElseThrow();
+        runtime.close();
+
+        DockerRuntimeFactory next = new DockerRuntimeFactory();
+        try {
+            next.stopLeftovers(state);
+        } finally {
+            next.close();
+        }
+        assertThat(fixture.docker.listContainersCmd().withShowAll(true).withIdFilter(List.of(id)).exec()).isEmpty();
+        assertThat(ContainerRecord.read(state)).isEmpty();
+    }
+
+    // ----------------------------------------------------------------------------------------- helpers
+
+    private Map<String, Object> imageSettings(String image, String name) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("type", "docker");
+        settings.put("host", fixture.host);
+        settings.put("image", image);
+        settings.put("name", fixture.name(name));
+        settings.put("pull", "never");
+        settings.put("init", true);
+        settings.put("stopTimeout", "1s");
+        settings.put("labels", fixture.labels());
+        return settings;
+    }
+
+    private Map<String, Object> containerSettings(String container) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("type", "docker");
+        settings.put("host", fixture.host);
+        settings.put("container", container);
+        settings.put("stopTimeout", "1s");
+        return settings;
+    }
+
+    private RuntimeAdapter runtime(String service, Map<String, Object> settings, WorkloadListener listener, Path dir) {
+        RuntimeAdapter runtime = factory.create(spec(service, settings, listener, dir));
+        runtimes.add(runtime);
+        return runtime;
+    }
+
+    private static RuntimeSpec spec(String service, Map<String, Object> settings, WorkloadListener listener,
+            Path dir) {
+        return new RuntimeSpec(service, Settings.of("services." + service + ".runtime", settings), listener, pool, dir);
+    }
+
+    private static <T> T complete(CompletionStage<T> stage) throws Exception {
+        return stage.toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
+
+    private static void kill(long pid) {
+        assertThat(ProcessHandle.of(pid)).as("the container's process " + pid).isPresent();
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+    }
+
+    private static long exec(String container, String... command) throws InterruptedException {
+        String exec = fixture.docker.execCreateCmd(container).withCmd(command).withAttachStdout(true)
+                .withAttachStderr(true).exec().getId();
+        fixture.docker.execStartCmd(exec).exec(new ResultCallback.Adapter<Frame>()).awaitCompletion(10,
+                TimeUnit.SECONDS);
+        return fixture.docker.inspectExecCmd(exec).exec().getExitCodeLong();
+    }
+
+    private static com.github.dockerjava.api.model.Event event(String id, String action, long timeNanos,
+            Map<String, String> attributes) {
+        return new com.github.dockerjava.api.model.Event(action, id, null, timeNanos / 1_000_000_000L)
+                .withAction(action).withTimenano(timeNanos)
+                .withEventActor(new com.github.dockerjava.api.model.EventActor().withId(id).withAttributes(attributes));
+    }
+
+    /** Records what the runtime reports, with when. */
+    private static final class Recorder implements WorkloadListener {
+        final LinkedBlockingQueue<WorkloadStatus> queue = new LinkedBlockingQueue<>();
+        volatile long lastAt;
+
+        @Override
+        public void workloadExited(WorkloadStatus status) {
+            lastAt = System.nanoTime();
+            queue.add(status);
+        }
+
+        WorkloadStatus next() throws InterruptedException {
+            WorkloadStatus status = queue.poll(10, TimeUnit.SECONDS);
+            assertThat(status).as("a workload exit reported within 10 s").isNotNull();
+            return status;
+        }
+    }
+}
