@@ -11,9 +11,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.assertj.core.api.AbstractStringAssert;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -125,7 +126,7 @@ class DockerRuntimeIT {
             assertThat(ProcessHandle.of(pid)).as("the container's process %d on this host", pid)
                     .hasValueSatisfying(process -> assertThat(process.destroyForcibly()).isTrue());
 
-            aegis.patiently().untilAsserted(() -> assertThat(metrics())
+            aegis.patiently().untilAsserted(() -> metricsOf(aegis)
                     .contains("aegis_workload_exits_total{service=\"web\"} 1.0"));
             long seenAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
             aegis.patiently().until(() -> Loopback.status(demoPort, "/health") == 200
@@ -134,7 +135,7 @@ class DockerRuntimeIT {
                     + " again after %d ms%n", seenAfter, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
 
             assertThat(aegis.stderr()).containsPattern("web: workload exited unexpectedly \\(.*137");
-            aegis.patiently().untilAsserted(() -> assertThat(metrics())
+            aegis.patiently().untilAsserted(() -> metricsOf(aegis)
                     .contains("aegis_service_restarts_total{service=\"web\"} 1.0",
                             "aegis_recoveries_total{action=\"restart\",outcome=\"succeeded\",service=\"web\"} 1.0"));
             // restarted through the engine: the same container, running again, from the same image
@@ -152,8 +153,8 @@ class DockerRuntimeIT {
                   - name: web
                     type: http
                     endpoint: http://127.0.0.1:%d/health
-                    interval: 200ms
-                    timeout: 500ms
+                    interval: 250ms
+                    timeout: 200ms
                     startPeriod: 3s
                     actions:
                       onFailure: [restart, rollback]
@@ -173,7 +174,7 @@ class DockerRuntimeIT {
             engine.docker("tag", brokenImage, live);
             engine.docker("rm", "-f", container);
 
-            aegis.patiently().atMost(LADDER).untilAsserted(() -> assertThat(metrics()).contains(
+            aegis.patiently().atMost(LADDER).untilAsserted(() -> metricsOf(aegis).contains(
                     "aegis_recoveries_total{action=\"rollback\",outcome=\"succeeded\",service=\"web\"} 1.0"));
 
             assertThat(engine.inspect(container, "{{.Image}} {{.State.Running}}")).isEqualTo(goodImage + " true");
@@ -183,7 +184,7 @@ class DockerRuntimeIT {
             });
             // the tag still names the broken release: the rollback went by image id, not by tag
             assertThat(engine.docker("image", "inspect", "-f", "{{.Id}}", live)).isEqualTo(brokenImage);
-            assertThat(metrics()).contains(
+            metricsOf(aegis).contains(
                     "aegis_recoveries_total{action=\"restart\",outcome=\"not_healthy\",service=\"web\"} 2.0",
                     "aegis_service_state{service=\"web\",state=\"healthy\"} 1.0");
         }
@@ -218,13 +219,13 @@ class DockerRuntimeIT {
                 dockerRuntime(brokenReference, container, network, port)));
 
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
-            aegis.patiently().atMost(LADDER).untilAsserted(() -> assertThat(metrics())
+            aegis.patiently().atMost(LADDER).untilAsserted(() -> metricsOf(aegis)
                     .contains("aegis_service_state{service=\"web\",state=\"isolated\"} 1.0"));
             String startedAt = engine.inspect(container, "{{.State.StartedAt}}");
 
             // isolated stays isolated: no more restarts, the same container process
             aegis.patiently().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
-                    .untilAsserted(() -> assertThat(metrics())
+                    .untilAsserted(() -> metricsOf(aegis)
                             .contains("aegis_service_restarts_total{service=\"web\"} 1.0",
                                     "aegis_service_state{service=\"web\",state=\"isolated\"} 1.0"));
             assertThat(engine.inspect(container, "{{.State.Running}} {{.State.StartedAt}} {{len .NetworkSettings"
@@ -248,8 +249,8 @@ class DockerRuntimeIT {
                   - name: web
                     type: http
                     endpoint: http://127.0.0.1:%d/health
-                    interval: 200ms
-                    timeout: 500ms
+                    interval: 250ms
+                    timeout: 200ms
                     startPeriod: 3s
                     actions:
                       onFailure: [restart, isolate]
@@ -261,12 +262,12 @@ class DockerRuntimeIT {
                 """.formatted(demoPort, dockerRuntime(brokenReference, container, "host", demoPort)));
 
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
-            aegis.patiently().atMost(LADDER).untilAsserted(() -> assertThat(metrics())
+            aegis.patiently().atMost(LADDER).untilAsserted(() -> metricsOf(aegis)
                     .containsPattern("aegis_service_state\\{service=\"web\",state=\"(isolated|failed)\"} 1.0"));
             String startedAt = engine.inspect(container, "{{.State.StartedAt}}");
 
             aegis.patiently().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
-                    .untilAsserted(() -> assertThat(metrics())
+                    .untilAsserted(() -> metricsOf(aegis)
                             .contains("aegis_service_restarts_total{service=\"web\"} 1.0"));
             assertThat(engine.inspect(container, "{{.State.Running}} {{.State.StartedAt}} {{.HostConfig.NetworkMode}}"))
                     .isEqualTo("true " + startedAt + " host");
@@ -334,7 +335,7 @@ class DockerRuntimeIT {
             assertThat(engine.exists(engine.name("no-image"))).as("no container made without its image").isFalse();
 
             // the process service is supervised all along: healthy, and restarted when killed
-            aegis.patiently().untilAsserted(() -> assertThat(metrics())
+            aegis.patiently().untilAsserted(() -> metricsOf(aegis)
                     .contains("aegis_service_state{service=\"demo\",state=\"healthy\"} 1.0"));
             ProcessHandle demo = aegis.descendant("demo-service.jar").orElseThrow();
             demo.destroyForcibly();
@@ -342,7 +343,7 @@ class DockerRuntimeIT {
                     .filter(next -> next.pid() != demo.pid())
                     .filter(next -> Loopback.status(demoPort, "/health") == 200)
                     .isPresent());
-            assertThat(metrics()).contains("aegis_service_restarts_total{service=\"demo\"} 1.0");
+            metricsOf(aegis).contains("aegis_service_restarts_total{service=\"demo\"} 1.0");
         }
     }
 
@@ -368,6 +369,11 @@ class DockerRuntimeIT {
                   stateDir: state
                 services:
                 %s""".formatted(metricsPort, services));
+    }
+
+    /** Assertions on /metrics that show aegis' log when they fail. */
+    private AbstractStringAssert<?> metricsOf(AegisProcess aegis) {
+        return assertThat(metrics()).as(() -> "/metrics of aegis, whose log is:\n" + aegis.stderr());
     }
 
     private String metrics() {
