@@ -532,6 +532,13 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
         }
         docker.pingCmd().exec(); // an unreachable engine is said as such, not as a stream that does not open
         stream = engine.subscribe(this);
+        synchronized (lock) {
+            if (closed) {
+                // closed while subscribing: close() may have missed the subscription
+                engine.unsubscribe(this);
+                throw new DockerFailure("service \"" + serviceName + "\": its docker runtime was closed");
+            }
+        }
         try {
             if (!stream.awaitConnected(STREAM_CONNECT_TIMEOUT)) {
                 throw new DockerFailure("service \"" + serviceName + "\": the Docker engine at " + engine.host()
@@ -661,9 +668,13 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             tag = reference.substring(colon + 1);
         }
         LOG.info("{}: pulling image {}", serviceName, reference);
+        QuietPull callback = new QuietPull();
         try {
-            boolean done = docker.pullImageCmd(repository).withTag(tag).exec(new PullImageResultCallback())
+            boolean done = docker.pullImageCmd(repository).withTag(tag).exec(callback)
                     .awaitCompletion(PULL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (callback.failure != null) {
+                throw callback.failure;
+            }
             if (!done) {
                 throw new DockerFailure("service \"" + serviceName + "\": pulling image " + reference + " took longer"
                         + " than " + PULL_TIMEOUT.toMinutes() + " minutes; pull it beforehand (docker pull " + reference
@@ -684,6 +695,25 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             throw new DockerFailure("service \"" + serviceName + "\": image " + reference + " is not on the Docker"
                     + " engine at " + engine.host() + " and pulling it failed: " + why + "; check the image name and"
                     + " the registry, or load the image onto the engine (docker pull, docker load)", e);
+        }
+    }
+
+    /**
+     * A pull's progress; a failure is kept for the caller rather than logged with its stack trace by docker-java
+     * (the caller turns it into one sentence).
+     */
+    private static final class QuietPull extends PullImageResultCallback {
+        volatile RuntimeException failure;
+
+        @Override
+        public void onError(Throwable throwable) {
+            failure = throwable instanceof RuntimeException ? (RuntimeException) throwable
+                    : new IllegalStateException(throwable.getMessage(), throwable);
+            try {
+                close();
+            } catch (IOException e) {
+                // closing a failed pull's stream: nothing left to release
+            }
         }
     }
 
@@ -814,8 +844,10 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             long started = parseTime(s.getStartedAt());
             if (!container.getId().equals(containerId) || started != runStartedNanos) {
                 oomInRun = false;
-                dockerHealth = null;
             }
+            // The inspection's verdict: a health_status event may have come before this inspection of a new run.
+            dockerHealth = s.getHealth() == null || s.getHealth().getStatus() == null
+                    || s.getHealth().getStatus().isBlank() ? null : s.getHealth().getStatus();
             containerId = container.getId();
             imageId = container.getImageId();
             runStartedNanos = started;

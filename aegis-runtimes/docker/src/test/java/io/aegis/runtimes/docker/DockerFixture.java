@@ -67,6 +67,7 @@ final class DockerFixture implements AutoCloseable {
             if ("true".equalsIgnoreCase(System.getenv("CI"))) {
                 fail(message + " (CI=true: .ci/run starts one, so this is a failure)");
             }
+            System.err.println("SKIPPED: " + message); // surefire does not print a skipped class's reason
             assumeTrue(false, message);
         }
         if (!Files.isExecutable(BUSYBOX)) {
@@ -92,15 +93,19 @@ final class DockerFixture implements AutoCloseable {
 
     /**
      * Imports the busybox rootfs as {@code repository:tag} with {@code cmd} (a JSON array) as its CMD and returns the
-     * image id; every import is a new image id, even with the same content.
+     * image id; every import is a new image id, even with the same content. {@code changes} are further Dockerfile
+     * instructions, as {@code docker import --change} takes them.
      */
-    String importImage(String repository, String tag, String cmd) throws IOException {
-        String path = "/images/create?fromSrc=-&repo=" + enc(repository) + "&tag=" + enc(tag)
+    String importImage(String repository, String tag, String cmd, String... changes) throws IOException {
+        StringBuilder path = new StringBuilder("/images/create?fromSrc=-&repo=" + enc(repository) + "&tag=" + enc(tag)
                 + "&changes=" + enc("CMD " + cmd) + "&changes=" + enc("ENV PATH=/bin")
-                + "&changes=" + enc("LABEL " + TEST_LABEL + "=" + runId);
+                + "&changes=" + enc("LABEL " + TEST_LABEL + "=" + runId));
+        for (String change : changes) {
+            path.append("&changes=").append(enc(change));
+        }
         try (InputStream in = new ByteArrayInputStream(rootfs());
                 DockerHttpClient.Response response = engine.http().execute(DockerHttpClient.Request.builder()
-                        .method(DockerHttpClient.Request.Method.POST).path(path)
+                        .method(DockerHttpClient.Request.Method.POST).path(path.toString())
                         .putHeader("Content-Type", "application/x-tar").body(in).build())) {
             String body = new String(response.getBody().readAllBytes(), StandardCharsets.UTF_8);
             Matcher matcher = IMPORTED.matcher(body);

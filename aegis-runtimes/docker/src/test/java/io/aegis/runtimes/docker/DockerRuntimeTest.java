@@ -153,6 +153,40 @@ class DockerRuntimeTest {
         assertThat(exited.id()).isEqualTo(status.id());
     }
 
+    @Test
+    void aSupervisedContainerRecreatedUnderTheSameNameIsFollowed() throws Exception {
+        String name = fixture.name("redeployed");
+        String first = fixture.docker.createContainerCmd(sleeper).withName(name).withLabels(fixture.labels())
+                .withHostConfig(com.github.dockerjava.api.model.HostConfig.newHostConfig().withInit(true)).exec()
+                .getId();
+        Recorder exits = new Recorder();
+        RuntimeAdapter runtime = runtime("redeployed-" + fixture.runId, containerSettings(name), exits, state);
+        complete(runtime.start());
+
+        // a deploy tool replaces it: the old one dies and is removed, a new one starts under the same name
+        fixture.docker.removeContainerCmd(first).withForce(true).exec();
+        assertThat(exits.next().id()).contains(first);
+        String second = fixture.docker.createContainerCmd(sleeper).withName(name).withLabels(fixture.labels())
+                .withHostConfig(com.github.dockerjava.api.model.HostConfig.newHostConfig().withInit(true)).exec()
+                .getId();
+        fixture.docker.startContainerCmd(second).exec();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> complete(runtime.status()).id().equals(Optional.of(second)));
+        assertThat(complete(runtime.status()).isRunning()).isTrue();
+    }
+
+    @Test
+    void dockersOwnHealthcheckVerdictShowsInTheStatus() throws Exception {
+        String image = fixture.importImage(repository, "checked", "[\"sleep\",\"3600\"]",
+                "HEALTHCHECK --interval=1s --timeout=1s CMD true");
+        RuntimeAdapter runtime = runtime("checked-" + fixture.runId, imageSettings(repository + ":checked", "checked"),
+                new Recorder(), state);
+        complete(runtime.start());
+        assertThat(complete(runtime.status()).version()).contains(image);
+        await().atMost(Duration.ofSeconds(10)).until(() -> complete(runtime.status()).description()
+                .endsWith(", healthy)"));
+    }
+
     // ----------------------------------------------------------------------------------------------- exits
 
     @Test
@@ -360,6 +394,18 @@ class DockerRuntimeTest {
         assertThatThrownBy(() -> complete(runtime.start())).cause().hasMessage("service \"" + service + "\": image"
                 + " aegis-test/no-such-image:1 is not on the Docker engine at " + fixture.host
                 + "; pull it or set pull: missing");
+    }
+
+    @Test
+    void aMissingImageThatCannotBePulledIsASentenceWithTheRegistrysAnswer() {
+        String service = "nopull-" + fixture.runId;
+        Map<String, Object> settings = imageSettings("127.0.0.1:1/aegis-test/no-such-image:1", "nopull");
+        settings.put("pull", "missing");
+        RuntimeAdapter runtime = runtime(service, settings, new Recorder(), state);
+        assertThatThrownBy(() -> complete(runtime.start())).cause().hasMessageStartingWith("service \"" + service
+                + "\": image 127.0.0.1:1/aegis-test/no-such-image:1 is not on the Docker engine at " + fixture.host
+                + " and pulling it failed: ").hasMessageEndingWith("; check the image name and the registry, or load"
+                + " the image onto the engine (docker pull, docker load)");
     }
 
     @Test
