@@ -155,11 +155,11 @@ class DockerRuntimeIT {
                     endpoint: http://127.0.0.1:%d/health
                     interval: 250ms
                     timeout: 200ms
-                    startPeriod: 3s
+                    startPeriod: 6s
                     actions:
                       onFailure: [restart, rollback]
                       restart: {attempts: 2}
-                      verifyWithin: 3s
+                      verifyWithin: 6s
                       backoff: {initial: 10ms, multiplier: 1, max: 10ms}
                     runtime:
                 %s
@@ -174,8 +174,14 @@ class DockerRuntimeIT {
             engine.docker("tag", brokenImage, live);
             engine.docker("rm", "-f", container);
 
-            aegis.patiently().atMost(LADDER).untilAsserted(() -> metricsOf(aegis).contains(
-                    "aegis_recoveries_total{action=\"rollback\",outcome=\"succeeded\",service=\"web\"} 1.0"));
+            aegis.patiently().atMost(LADDER).untilAsserted(() -> metricsOf(aegis).containsPattern(
+                    "aegis_recoveries_total\\{action=\"rollback\",outcome=\"\\w+\",service=\"web\"} 1.0"));
+            metricsOf(aegis).contains(
+                    "aegis_recoveries_total{action=\"rollback\",outcome=\"succeeded\",service=\"web\"} 1.0",
+                    // the restarts ran (the first one while the deploy tool's removal was still under way): the
+                    // broken release came up from the moved tag, twice, and was not healthy
+                    "aegis_recoveries_total{action=\"restart\",outcome=\"failed\",service=\"web\"} 0.0",
+                    "aegis_recoveries_total{action=\"restart\",outcome=\"not_healthy\",service=\"web\"} 2.0");
 
             assertThat(engine.inspect(container, "{{.Image}} {{.State.Running}}")).isEqualTo(goodImage + " true");
             assertThat(Loopback.get(demoPort, "/health")).hasValueSatisfying(health -> {
@@ -184,9 +190,8 @@ class DockerRuntimeIT {
             });
             // the tag still names the broken release: the rollback went by image id, not by tag
             assertThat(engine.docker("image", "inspect", "-f", "{{.Id}}", live)).isEqualTo(brokenImage);
-            metricsOf(aegis).contains(
-                    "aegis_recoveries_total{action=\"restart\",outcome=\"not_healthy\",service=\"web\"} 2.0",
-                    "aegis_service_state{service=\"web\",state=\"healthy\"} 1.0");
+            aegis.patiently().untilAsserted(() -> metricsOf(aegis)
+                    .contains("aegis_service_state{service=\"web\",state=\"healthy\"} 1.0"));
         }
     }
 
