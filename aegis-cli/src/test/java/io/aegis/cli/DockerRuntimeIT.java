@@ -141,6 +141,56 @@ class DockerRuntimeIT {
             // restarted through the engine: the same container, running again, from the same image
             assertThat(engine.inspect(container, "{{.Id}} {{.State.Running}} {{.Image}}"))
                     .isEqualTo(id + " true " + goodImage);
+
+            // aegis made this container, so it stops it when it stops
+            aegis.terminate();
+            AegisProcess.Result result = aegis.awaitExit(30);
+            assertThat(result.exitCode()).as("exit code after SIGTERM: %s", result).isZero();
+            assertThat(engine.inspect(container, "{{.State.Running}}")).isEqualTo("false");
+        }
+    }
+
+    @Test
+    void aContainerAegisDidNotCreateIsRestartedWhenKilledAndKeepsRunningWhenAegisStops() {
+        String container = engine.name("existing");
+        engine.docker("run", "-d", "--name", container, "--label", engine.label(), "--network", "host", goodImage,
+                "--port=" + demoPort);
+        writeConfig("""
+                  - name: web
+                    type: http
+                    endpoint: http://127.0.0.1:%d/health
+                    interval: 250ms
+                    timeout: 200ms
+                    startPeriod: 6s
+                    actions:
+                      onFailure: restart
+                      backoff: {initial: 10ms, multiplier: 1, max: 10ms}
+                    runtime:
+                      type: docker
+                      container: %s
+                      stopTimeout: 2s
+                """.formatted(demoPort, container));
+
+        try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
+            aegis.patiently().untilAsserted(() -> metricsOf(aegis)
+                    .contains("aegis_service_state{service=\"web\",state=\"healthy\"} 1.0"));
+            String id = engine.inspect(container, "{{.Id}}");
+            long pid = Long.parseLong(engine.inspect(container, "{{.State.Pid}}"));
+
+            assertThat(ProcessHandle.of(pid)).hasValueSatisfying(process -> assertThat(process.destroyForcibly()).isTrue());
+            aegis.patiently().untilAsserted(() -> metricsOf(aegis)
+                    .contains("aegis_workload_exits_total{service=\"web\"} 1.0",
+                            "aegis_service_restarts_total{service=\"web\"} 1.0"));
+            aegis.patiently().until(() -> Loopback.status(demoPort, "/health") == 200);
+            assertThat(engine.inspect(container, "{{.Id}} {{.State.Running}}")).isEqualTo(id + " true");
+            assertThat(engine.inspect(container, "{{.State.Pid}}")).isNotEqualTo(Long.toString(pid));
+
+            // not aegis' container: it is left running when aegis stops
+            aegis.terminate();
+            AegisProcess.Result result = aegis.awaitExit(30);
+            assertThat(result.exitCode()).as("exit code after SIGTERM: %s", result).isZero();
+            assertThat(engine.inspect(container, "{{.Id}} {{.State.Running}}")).isEqualTo(id + " true");
+            assertThat(Loopback.status(demoPort, "/health")).isEqualTo(200);
         }
     }
 
