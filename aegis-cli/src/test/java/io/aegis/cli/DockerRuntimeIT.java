@@ -177,7 +177,8 @@ class DockerRuntimeIT {
             String id = engine.inspect(container, "{{.Id}}");
             long pid = Long.parseLong(engine.inspect(container, "{{.State.Pid}}"));
 
-            assertThat(ProcessHandle.of(pid)).hasValueSatisfying(process -> assertThat(process.destroyForcibly()).isTrue());
+            assertThat(ProcessHandle.of(pid)).as("the container's process %d on this host", pid)
+                    .hasValueSatisfying(process -> assertThat(process.destroyForcibly()).isTrue());
             aegis.patiently().untilAsserted(() -> metricsOf(aegis)
                     .contains("aegis_workload_exits_total{service=\"web\"} 1.0",
                             "aegis_service_restarts_total{service=\"web\"} 1.0"));
