@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -20,23 +22,34 @@ import java.util.Properties;
  * @param containerId the container aegis created; empty before the first one
  * @param imageId the image id ({@code sha256:...}) that container was created from; empty before the first one
  * @param lastHealthy the image id that last ran while the service was healthy; empty until one did
+ * @param isolatedFrom the networks isolate disconnected the container from, to connect it again at the next
+ *     (re)start, also when that is done by the next aegis run
  */
 record ContainerRecord(String host, String service, Optional<String> containerId, Optional<String> imageId,
-        Optional<String> lastHealthy) {
+        Optional<String> lastHealthy, List<String> isolatedFrom) {
+
+    ContainerRecord {
+        isolatedFrom = List.copyOf(isolatedFrom);
+    }
+
+    /** A record of nothing yet. */
+    static ContainerRecord empty(String host, String service) {
+        return new ContainerRecord(host, service, Optional.empty(), Optional.empty(), Optional.empty(), List.of());
+    }
 
     /** The file's name in the state directory. */
     static final String FILE = "docker-container.properties";
 
     ContainerRecord withContainer(String id, String image) {
-        return new ContainerRecord(host, service, Optional.of(id), Optional.of(image), lastHealthy);
+        return new ContainerRecord(host, service, Optional.of(id), Optional.of(image), lastHealthy, isolatedFrom);
     }
 
     ContainerRecord withLastHealthy(String image) {
-        return new ContainerRecord(host, service, containerId, imageId, Optional.of(image));
+        return new ContainerRecord(host, service, containerId, imageId, Optional.of(image), isolatedFrom);
     }
 
-    ContainerRecord withoutContainer() {
-        return new ContainerRecord(host, service, Optional.empty(), Optional.empty(), lastHealthy);
+    ContainerRecord withIsolatedFrom(List<String> networks) {
+        return new ContainerRecord(host, service, containerId, imageId, lastHealthy, networks);
     }
 
     /** Reads the record of {@code directory}; empty when there is none. */
@@ -52,8 +65,10 @@ record ContainerRecord(String host, String service, Optional<String> containerId
         if (host == null || service == null) {
             throw new IOException(directory.resolve(FILE) + " lacks host or service");
         }
+        List<String> isolatedFrom = value(properties, "isolatedFrom").map(v -> Arrays.asList(v.split(",")))
+                .orElse(List.of());
         return Optional.of(new ContainerRecord(host, service, value(properties, "containerId"),
-                value(properties, "imageId"), value(properties, "lastHealthy")));
+                value(properties, "imageId"), value(properties, "lastHealthy"), isolatedFrom));
     }
 
     /** Writes the record atomically (a reader sees the old or the new one, never half). */
@@ -64,6 +79,9 @@ record ContainerRecord(String host, String service, Optional<String> containerId
         containerId.ifPresent(v -> properties.setProperty("containerId", v));
         imageId.ifPresent(v -> properties.setProperty("imageId", v));
         lastHealthy.ifPresent(v -> properties.setProperty("lastHealthy", v));
+        if (!isolatedFrom.isEmpty()) {
+            properties.setProperty("isolatedFrom", String.join(",", isolatedFrom)); // Docker allows no , in names
+        }
         Path temporary = directory.resolve(FILE + ".tmp");
         try (OutputStream out = Files.newOutputStream(temporary)) {
             properties.store(out, "written by the aegis docker runtime; do not edit");

@@ -107,6 +107,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
         this.executor = executor;
         this.stateDirectory = stateDirectory;
         this.record = record;
+        this.isolatedFrom.addAll(record.isolatedFrom());
     }
 
     // ---------------------------------------------------------------------------------------------- operations
@@ -266,7 +267,9 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             }
             synchronized (lock) {
                 isolatedFrom.addAll(left);
+                containerId = id;
             }
+            saveRecord();
             if (left.isEmpty()) {
                 LOG.warn("{}: isolated: container {} is on no network (network mode {}), so nothing reaches it;"
                         + " kept running for docker exec", serviceName, settings.containerReference(), mode);
@@ -866,11 +869,26 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
 
     /** Records the container aegis created (image mode), so the next aegis run finds it. */
     private void remember(String id, String image) {
-        ContainerRecord updated;
         synchronized (lock) {
             containerId = id;
-            updated = record.withContainer(id, image);
-            record = updated;
+            record = record.withContainer(id, image);
+        }
+        saveRecord();
+    }
+
+    /**
+     * Writes the record with the networks isolate left: in image mode always, in container mode while the container
+     * is isolated (so the next aegis run connects it again); a supervised container is never removed for its record,
+     * which names no container aegis created.
+     */
+    private void saveRecord() {
+        ContainerRecord updated;
+        synchronized (lock) {
+            record = record.withIsolatedFrom(isolatedFrom);
+            if (!settings.createsContainer() && containerId != null) {
+                record = record.withContainer(containerId, imageId == null ? "" : imageId);
+            }
+            updated = record;
         }
         writeRecord(updated);
     }
@@ -878,9 +896,6 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     private void recordHealthy(String image) {
         try {
             ContainerRecord updated;
-            synchronized (lock) {
-                updated = record.withLastHealthy(image);
-            }
             try {
                 // Tagged so that docker image prune keeps it even after the service's tag moved on.
                 docker.tagImageCmd(image, "aegis/" + repositoryName(), LAST_HEALTHY_TAG).exec();
@@ -919,6 +934,10 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             networks = List.copyOf(isolatedFrom);
             isolatedFrom.clear();
         }
+        if (networks.isEmpty()) {
+            return;
+        }
+        saveRecord();
         for (String network : networks) {
             try {
                 docker.connectToNetworkCmd().withNetworkId(network).withContainerId(id).exec();
@@ -971,6 +990,11 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     }
 
     private DockerFailure notFound() {
+        if (settings.createsContainer()) {
+            return new DockerFailure("service \"" + serviceName + "\": its container " + settings.name() + " is not on"
+                    + " the Docker engine at " + engine.host() + " (removed by someone?); restart the service and aegis"
+                    + " creates it again");
+        }
         return new DockerFailure("service \"" + serviceName + "\": container " + settings.containerReference()
                 + " is not on the Docker engine at " + engine.host() + "; create it first (docker create --name "
                 + settings.containerReference() + " ...), or let aegis run one with runtime.image");

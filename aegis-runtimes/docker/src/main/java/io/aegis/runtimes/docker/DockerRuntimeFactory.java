@@ -4,6 +4,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
+import io.aegis.api.ConfigException;
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeAdapterFactory;
 import io.aegis.api.RuntimeSpec;
@@ -67,7 +68,8 @@ import org.slf4j.LoggerFactory;
  *       image until the tag points to another image than it did at the rollback (a new deploy) or aegis is
  *       restarted. It fails, changing nothing, when no image was recorded or the recorded one is running.</li>
  *   <li><b>isolate</b> disconnects the container from every network it is on and keeps it running, so
- *       {@code docker exec} still works; the next start or restart connects it again. A container in network mode
+ *       {@code docker exec} still works; the next restart, or start of the stopped container, connects it again, also
+ *       in the next aegis run (the networks are recorded in the state directory). A container in network mode
  *       {@code host} (or {@code container:<id>}) cannot be disconnected: isolate fails with a sentence saying so
  *       and leaves it running, so the engine does not claim it is out of traffic (its recovery ladder then goes on
  *       or gives up, and no longer restarts it). A container on no network ({@code none}) is isolated already.</li>
@@ -109,16 +111,27 @@ public final class DockerRuntimeFactory implements RuntimeAdapterFactory {
                 System.getenv("DOCKER_HOST"));
         ContainerRecord record = readRecord(spec.stateDirectory())
                 .filter(r -> r.host().equals(settings.host()) && r.service().equals(spec.serviceName()))
-                .orElse(new ContainerRecord(settings.host(), spec.serviceName(), Optional.empty(), Optional.empty(),
-                        Optional.empty()));
-        return new DockerRuntime(spec.serviceName(), settings, engine(settings.host()), spec.listener(),
-                spec.blockingExecutor(), spec.stateDirectory(), record);
+                .orElse(ContainerRecord.empty(settings.host(), spec.serviceName()));
+        DockerEngine engine;
+        try {
+            engine = engine(settings.host());
+        } catch (IllegalStateException e) {
+            throw e; // closed
+        } catch (RuntimeException e) {
+            // docker-java parses the address when the client is built (an unknown scheme, a port that is no number)
+            throw new ConfigException(spec.settings().keyPath("host"), "expected the Docker engine's address,"
+                    + " unix:///path/to/docker.sock or tcp://host:port, found \"" + settings.host() + "\""
+                    + (spec.settings().has("host") ? "" : " (from DOCKER_HOST)") + ", which docker-java cannot use ("
+                    + DockerFailure.rootMessage(e) + ")");
+        }
+        return new DockerRuntime(spec.serviceName(), settings, engine, spec.listener(), spec.blockingExecutor(),
+                spec.stateDirectory(), record);
     }
 
     /**
      * Removes the container an earlier aegis created for a service that is gone from the configuration (found by
-     * its record, checked by its {@code io.aegis.service} label), and its {@code last-healthy} tag. Containers
-     * aegis only supervised are never recorded, so never touched.
+     * its record, checked by its {@code io.aegis.service} label), and its {@code last-healthy} tag. A container
+     * aegis only supervised lacks that label and is never touched.
      */
     @Override
     public void stopLeftovers(Path serviceDirectory) {

@@ -58,34 +58,54 @@ final class EventStream implements AutoCloseable {
         this.retryDelay = firstRetryDelay;
     }
 
-    /** Opens the stream unless it is open or being reopened. */
+    /**
+     * Opens the stream unless it is open; a broken stream waiting for its next attempt is reopened now, since a
+     * service needs it (to start or restart a container).
+     */
     void open() {
         synchronized (lock) {
-            if (closed || current != null) {
+            if (closed) {
                 return;
             }
-            connect(null);
+            if (current == null) {
+                connect(null);
+            } else if (current.ended.get()) {
+                connect(cursor.since(openedAtNanos - 1_000_000_000L)); // the scheduled attempt then does nothing
+            }
         }
     }
 
     /**
-     * Waits until the stream is connected, so that nothing a service does after it can be missed; false when it is
-     * not within {@code timeout}.
+     * Waits until the stream is connected (also through reconnections), so that nothing a service does after it can
+     * be missed; false when it is not within {@code timeout}.
      */
     boolean awaitConnected(Duration timeout) throws InterruptedException {
-        Connection connection;
+        long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (lock) {
-            connection = current;
+            while (!closed) {
+                if (connectedNow()) {
+                    return true;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+            return false;
         }
-        return connection != null && connection.started.await(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                && !connection.ended.get();
     }
 
     /** Whether the stream is connected now. */
     boolean isConnected() {
         synchronized (lock) {
-            return current != null && current.started.getCount() == 0 && !current.ended.get();
+            return connectedNow();
         }
+    }
+
+    /** Called with the lock held. */
+    private boolean connectedNow() {
+        return current != null && current.started.getCount() == 0 && !current.ended.get();
     }
 
     /** Drops the connection as a failing network or a restarted dockerd would; for tests of the reconnection. */
@@ -106,6 +126,7 @@ final class EventStream implements AutoCloseable {
             closed = true;
             connection = current;
             current = null;
+            lock.notifyAll();
         }
         if (connection != null) {
             connection.closeQuietly();
@@ -138,6 +159,7 @@ final class EventStream implements AutoCloseable {
             wasBroken = broken;
             broken = false;
             retryDelay = firstRetryDelay;
+            lock.notifyAll();
         }
         if (wasBroken) {
             LOG.info("the event stream of the Docker engine at {} is back; checking the containers again", host);
@@ -162,6 +184,7 @@ final class EventStream implements AutoCloseable {
                         failure == null ? "closed" : DockerFailure.rootMessage(failure));
             }
             broken = true;
+            lock.notifyAll();
             delay = retryDelay;
             retryDelay = retryDelay.multipliedBy(2).compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY
                     : retryDelay.multipliedBy(2);

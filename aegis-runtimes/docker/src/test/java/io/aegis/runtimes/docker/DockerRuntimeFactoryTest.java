@@ -3,6 +3,7 @@ package io.aegis.runtimes.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.aegis.api.ConfigException;
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeAdapterFactory;
 import io.aegis.api.RuntimeOperation;
@@ -68,6 +69,14 @@ class DockerRuntimeFactoryTest {
                 .hasMessage("service \"web\": cannot reach the Docker engine at " + host + " to start container"
                         + " aegis-web (No such file or directory); is dockerd running, and is DOCKER_HOST (or"
                         + " runtime.host) right?");
+    }
+
+    @Test
+    void anAddressDockerJavaCannotUseIsAConfigProblemOfHost() {
+        assertThatThrownBy(() -> create(Map.of("image", "example/web:1.4", "host", "tcp://127.0.0.1:notaport")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("services.web.runtime.host: expected the"
+                        + " Docker engine's address, unix:///path/to/docker.sock or tcp://host:port, found"
+                        + " \"tcp://127.0.0.1:notaport\", which docker-java cannot use (");
     }
 
     private RuntimeAdapter create(Map<String, Object> settings) {

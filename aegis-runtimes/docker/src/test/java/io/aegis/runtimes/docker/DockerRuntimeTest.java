@@ -288,6 +288,28 @@ class DockerRuntimeTest {
         assertThat(exits.next().pid()).isEqualTo(next.pid());
     }
 
+    @Test
+    void aRestartWhileTheEventStreamIsAwayReopensItAtOnceAndSucceeds() throws Exception {
+        DockerRuntimeFactory slowRetries = new DockerRuntimeFactory(Duration.ofMinutes(1));
+        try {
+            RuntimeAdapter runtime = slowRetries.create(spec("reopen-" + fixture.runId,
+                    imageSettings(repository + ":sleeper", "reopen"), new Recorder(), state));
+            runtimes.add(runtime);
+            complete(runtime.start());
+            EventStream stream = slowRetries.engine(fixture.host).subscribe((DockerRuntime) runtime);
+            stream.dropConnection();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !stream.isConnected());
+
+            // the next attempt is a minute away; the restart needs the stream now
+            complete(runtime.restart());
+            assertThat(stream.isConnected()).isTrue();
+            assertThat(complete(runtime.status()).isRunning()).isTrue();
+        } finally {
+            runtimes.forEach(RuntimeAdapter::close);
+            slowRetries.close();
+        }
+    }
+
     // ---------------------------------------------------------------------------------------- rollback
 
     @Test
@@ -365,9 +387,16 @@ class DockerRuntimeTest {
         assertThat(exec(id, "true")).as("docker exec still works").isZero();
         assertThat(complete(runtime.status()).isRunning()).isTrue();
 
-        complete(runtime.restart());
+        // aegis is restarted meanwhile: the next aegis adopts the isolated container, and its restart (a reset)
+        // connects it to its network again
+        runtime.close();
+        RuntimeAdapter next = runtime("isolated-" + fixture.runId, settings, new Recorder(), state);
+        complete(next.start());
+        assertThat(complete(next.status()).id()).contains(id);
+        complete(next.restart());
         assertThat(fixture.docker.inspectContainerCmd(id).exec().getNetworkSettings().getNetworks())
                 .as("a restart connects it again").containsKey(network);
+        assertThat(ContainerRecord.read(state).orElseThrow().isolatedFrom()).isEmpty();
     }
 
     @Test
