@@ -89,7 +89,8 @@ public final class DockerScenario implements Scenario {
         try {
             docker("run", "-d", "--name", peerContainer, "--label", label, "--restart", "always", "--network", "host",
                     image, "--port=" + peerPort);
-            try (AegisProcess aegis = AegisProcess.start(options, config, options.workDir().resolve("aegis-docker.log"))) {
+            Path log = options.workDir().resolve("aegis-docker.log");
+            try (AegisProcess aegis = AegisProcess.start(options, config, log)) {
                 long peerReady = Procs.awaitStatus(peerPort, "/health", 200, Duration.ofSeconds(60), 5);
                 long aegisReady = Procs.awaitStatus(aegisPort, "/health", 200, Duration.ofSeconds(60), 5);
                 if (peerReady < 0 || aegisReady < 0) {

@@ -37,8 +37,8 @@ public final class Driver {
             } else if (arg.startsWith("--repo=")) {
                 repo = Path.of(arg.substring(7)).toAbsolutePath();
             } else if (arg.equals("-h") || arg.equals("--help")) {
-                System.out.println("usage: run.sh [--smoke] [scenario...]; scenarios: " + names() + "; only when named: "
-                        + ON_REQUEST.stream().map(Scenario::name).toList());
+                System.out.println("usage: run.sh [--smoke] [scenario...]; scenarios: " + names()
+                        + "; only when named: " + ON_REQUEST.stream().map(Scenario::name).toList());
                 return;
             } else {
                 names.add(arg);
