@@ -2,6 +2,8 @@
 # Runs the aegis whole-system benchmarks and prints one table.
 #
 #   benchmarks/run.sh [scenario...]     scenarios: fleet, recovery, startup (default: all, under 5 minutes on 2 cores)
+#   benchmarks/run.sh docker            only when named: a container killed, under aegis vs `--restart always`
+#                                       (needs a Docker engine at $DOCKER_HOST and busybox-static; ~2.5 minutes)
 #   benchmarks/run.sh --smoke [...]     tiny sizes, one round (what `mvn verify` runs); the numbers mean nothing
 #
 # Builds what is missing (the aegis executable, the demo service, target/benchmarks.jar). Peers

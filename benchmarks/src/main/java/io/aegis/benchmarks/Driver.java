@@ -20,6 +20,9 @@ public final class Driver {
             new FleetScenario(),
             new RecoveryScenario(),
             new StartupScenario());
+    /** Scenarios that run only when named: they need a Docker engine and take minutes (not in --smoke). */
+    static final List<Scenario> ON_REQUEST = List.of(
+            new DockerScenario());
 
     private Driver() {
     }
@@ -34,7 +37,8 @@ public final class Driver {
             } else if (arg.startsWith("--repo=")) {
                 repo = Path.of(arg.substring(7)).toAbsolutePath();
             } else if (arg.equals("-h") || arg.equals("--help")) {
-                System.out.println("usage: run.sh [--smoke] [scenario...]; scenarios: " + names());
+                System.out.println("usage: run.sh [--smoke] [scenario...]; scenarios: " + names()
+                        + "; only when named: " + ON_REQUEST.stream().map(Scenario::name).toList());
                 return;
             } else {
                 names.add(arg);
@@ -54,11 +58,12 @@ public final class Driver {
     public static int run(Options options, List<String> names, PrintStream out) {
         Map<String, Scenario> byName = new LinkedHashMap<>();
         SCENARIOS.forEach(s -> byName.put(s.name(), s));
+        ON_REQUEST.forEach(s -> byName.put(s.name(), s));
         List<Scenario> chosen = new ArrayList<>();
         for (String name : names.isEmpty() ? names() : names) {
             Scenario scenario = byName.get(name);
             if (scenario == null) {
-                throw new IllegalArgumentException("unknown scenario \"" + name + "\"; known: " + names());
+                throw new IllegalArgumentException("unknown scenario \"" + name + "\"; known: " + byName.keySet());
             }
             chosen.add(scenario);
         }
