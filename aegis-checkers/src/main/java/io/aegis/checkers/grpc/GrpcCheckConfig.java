@@ -2,7 +2,7 @@ package io.aegis.checkers.grpc;
 
 import io.aegis.api.CheckerSpec;
 import io.aegis.api.Settings;
-import io.aegis.checkers.internal.ConfigProblems;
+import io.aegis.plugin.support.ConfigProblems;
 import io.grpc.Metadata;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -5,7 +5,7 @@ import io.aegis.api.Durations;
 import io.aegis.api.HeaderValues;
 import io.aegis.api.Settings;
 import io.aegis.api.UrlCredentials;
-import io.aegis.checkers.internal.ConfigProblems;
+import io.aegis.plugin.support.ConfigProblems;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpRequest;

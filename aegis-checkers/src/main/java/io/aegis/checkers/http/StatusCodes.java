@@ -1,7 +1,7 @@
 package io.aegis.checkers.http;
 
 import io.aegis.api.Settings;
-import io.aegis.checkers.internal.ConfigProblems;
+import io.aegis.plugin.support.ConfigProblems;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.aegis.checkers.http;
 
 import io.aegis.api.Settings;
-import io.aegis.checkers.internal.ConfigProblems;
+import io.aegis.plugin.support.ConfigProblems;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

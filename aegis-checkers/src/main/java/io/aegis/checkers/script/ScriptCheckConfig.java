@@ -1,7 +1,7 @@
 package io.aegis.checkers.script;
 
 import io.aegis.api.CheckerSpec;
-import io.aegis.checkers.internal.ConfigProblems;
+import io.aegis.plugin.support.ConfigProblems;
 import io.aegis.plugin.support.ShellWords;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;

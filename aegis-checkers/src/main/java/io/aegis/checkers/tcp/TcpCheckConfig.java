@@ -2,7 +2,7 @@ package io.aegis.checkers.tcp;
 
 import io.aegis.api.CheckerSpec;
 import io.aegis.api.Settings;
-import io.aegis.checkers.internal.ConfigProblems;
+import io.aegis.plugin.support.ConfigProblems;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 

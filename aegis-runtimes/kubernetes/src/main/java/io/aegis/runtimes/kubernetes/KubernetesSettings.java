@@ -3,16 +3,14 @@ package io.aegis.runtimes.kubernetes;
 import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
 import io.aegis.api.Settings;
+import io.aegis.plugin.support.ConfigProblems;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -97,9 +95,9 @@ record KubernetesSettings(
      * @throws ConfigException naming every invalid key at once
      */
     static KubernetesSettings from(Settings settings) {
-        List<ConfigProblem> problems = new ArrayList<>();
-        Optional<String> deployment = read(problems, () -> settings.string("deployment")).flatMap(v -> v);
-        Optional<String> statefulSet = read(problems, () -> settings.string("statefulSet")).flatMap(v -> v);
+        ConfigProblems problems = new ConfigProblems();
+        Optional<String> deployment = problems.read(() -> settings.string("deployment")).flatMap(v -> v);
+        Optional<String> statefulSet = problems.read(() -> settings.string("statefulSet")).flatMap(v -> v);
         Kind kind = null;
         String name = null;
         if (deployment.isPresent() && statefulSet.isPresent()) {
@@ -120,20 +118,18 @@ record KubernetesSettings(
             nameProblem(settings, kind.key, name, MAX_NAME, "the name of a " + (kind == Kind.DEPLOYMENT
                     ? "Deployment" : "StatefulSet")).ifPresent(problems::add);
         }
-        Optional<String> namespace = read(problems, () -> settings.string("namespace")).flatMap(v -> v);
+        Optional<String> namespace = problems.read(() -> settings.string("namespace")).flatMap(v -> v);
         namespace.flatMap(ns -> nameProblem(settings, "namespace", ns, MAX_NAMESPACE, "a namespace name"))
                 .ifPresent(problems::add);
-        Optional<Path> kubeconfig = read(problems, () -> kubeconfig(settings)).flatMap(v -> v);
-        Optional<String> context = read(problems, () -> settings.string("context")).flatMap(v -> v);
+        Optional<Path> kubeconfig = problems.read(() -> kubeconfig(settings)).flatMap(v -> v);
+        Optional<String> context = problems.read(() -> settings.string("context")).flatMap(v -> v);
         if (context.filter(String::isBlank).isPresent()) {
             problems.add(new ConfigProblem(settings.keyPath("context"), "expected a kubeconfig context name, found an"
                     + " empty value; remove the key to use the current context"));
         }
-        Optional<RestartMode> restart = read(problems, () -> restartMode(settings));
-        Optional<Duration> rolloutTimeout = read(problems, () -> rolloutTimeout(settings));
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
-        }
+        Optional<RestartMode> restart = problems.read(() -> restartMode(settings));
+        Optional<Duration> rolloutTimeout = problems.read(() -> rolloutTimeout(settings));
+        problems.throwIfAny();
         return new KubernetesSettings(kind, name, namespace, kubeconfig, context, restart.orElseThrow(),
                 rolloutTimeout.orElseThrow(), settings.keyPath(kind.key), settings.keyPath("namespace"));
     }
@@ -191,12 +187,4 @@ record KubernetesSettings(
         return timeout;
     }
 
-    private static <T> Optional<T> read(List<ConfigProblem> problems, Supplier<T> step) {
-        try {
-            return Optional.of(step.get());
-        } catch (ConfigException e) {
-            problems.addAll(e.problems());
-            return Optional.empty();
-        }
-    }
 }

@@ -3,17 +3,15 @@ package io.aegis.runtimes.nomad;
 import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
 import io.aegis.api.Settings;
+import io.aegis.plugin.support.ConfigProblems;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * The validated {@code runtime:} block of one service that is a Nomad job; see {@link NomadRuntimeFactory} for the
@@ -70,30 +68,28 @@ record NomadSettings(URI address, Optional<String> token, String namespace, Opti
      * @throws ConfigException naming every invalid key at once
      */
     static NomadSettings from(Settings settings, Map<String, String> environment) {
-        List<ConfigProblem> problems = new ArrayList<>();
-        Optional<URI> address = read(problems, () -> address(settings, environment));
-        Optional<String> token = read(problems, () -> optional(settings, "token", environment.get("NOMAD_TOKEN")))
+        ConfigProblems problems = new ConfigProblems();
+        Optional<URI> address = problems.read(() -> address(settings, environment));
+        Optional<String> token = problems.read(() -> optional(settings, "token", environment.get("NOMAD_TOKEN")))
                 .flatMap(value -> value);
-        Optional<String> namespace = read(problems, () -> namespace(settings, environment));
-        Optional<String> region = read(problems, () -> optional(settings, "region", environment.get("NOMAD_REGION")))
+        Optional<String> namespace = problems.read(() -> namespace(settings, environment));
+        Optional<String> region = problems.read(() -> optional(settings, "region", environment.get("NOMAD_REGION")))
                 .flatMap(value -> value);
-        Optional<String> job = read(problems, () -> name(settings, "job", "the ID of the Nomad job, like web"));
-        Optional<String> group = read(problems, () -> settings.has("group")
+        Optional<String> job = problems.read(() -> name(settings, "job", "the ID of the Nomad job, like web"));
+        Optional<String> group = problems.read(() -> settings.has("group")
                 ? Optional.of(name(settings, "group", "a task group of the job, or no group key for every group"))
                 : Optional.<String>empty()).flatMap(value -> value);
-        Optional<String> task = read(problems, () -> settings.has("task")
+        Optional<String> task = problems.read(() -> settings.has("task")
                 ? Optional.of(name(settings, "task", "a task of the job, or no task key for every task"))
                 : Optional.<String>empty()).flatMap(value -> value);
-        Optional<Path> caCert = read(problems, () -> caCert(settings, environment)).flatMap(value -> value);
+        Optional<Path> caCert = problems.read(() -> caCert(settings, environment)).flatMap(value -> value);
         address.ifPresent(uri -> {
             if (caCert.isPresent() && !"https".equals(uri.getScheme())) {
                 problems.add(new ConfigProblem(settings.keyPath("caCert"), "a CA certificate only applies to an https"
                         + " address, and the address is " + uri + "; use https:// or remove caCert"));
             }
         });
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
-        }
+        problems.throwIfAny();
         return new NomadSettings(address.orElseThrow(), token, namespace.orElseThrow(), region, job.orElseThrow(),
                 group, task, caCert, settings.path());
     }
@@ -175,12 +171,4 @@ record NomadSettings(URI address, Optional<String> token, String namespace, Opti
         return Optional.of(path);
     }
 
-    private static <T> Optional<T> read(List<ConfigProblem> problems, Supplier<T> step) {
-        try {
-            return Optional.of(step.get());
-        } catch (ConfigException e) {
-            problems.addAll(e.problems());
-            return Optional.empty();
-        }
-    }
 }

@@ -4,6 +4,7 @@ import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
 import io.aegis.api.Durations;
 import io.aegis.api.Settings;
+import io.aegis.plugin.support.ConfigProblems;
 import io.aegis.plugin.support.ShellWords;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -130,18 +131,17 @@ record ProcessRuntimeSettings(
      * @throws ConfigException naming every invalid key at once
      */
     static ProcessRuntimeSettings from(String serviceName, Settings settings, Path stateDirectory, String searchPath) {
-        List<ConfigProblem> problems = new ArrayList<>();
-        boolean shell = read(problems, () -> settings.bool("shell", false)).orElse(false);
-        List<String> args = read(problems, () -> settings.stringList("args")).orElse(List.of());
-        Optional<List<String>> command = read(problems, () -> command(settings, shell, args));
-        Map<String, String> environment = read(problems, () -> environment(settings)).orElse(Map.of());
-        Optional<Path> workingDirectory = read(problems, () -> workingDirectory(settings)).flatMap(dir -> dir);
-        Optional<Path> logFile = read(problems, () -> logFile(stateDirectory, settings));
-        Optional<Long> logMaxSize = read(problems, () -> logMaxSize(settings));
-        Optional<Long> logBackups = read(problems,
-                () -> settings.integer("logBackups", DEFAULT_LOG_BACKUPS, 0, MAX_LOG_BACKUPS));
+        ConfigProblems problems = new ConfigProblems();
+        boolean shell = problems.read(() -> settings.bool("shell", false)).orElse(false);
+        List<String> args = problems.read(() -> settings.stringList("args")).orElse(List.of());
+        Optional<List<String>> command = problems.read(() -> command(settings, shell, args));
+        Map<String, String> environment = problems.read(() -> environment(settings)).orElse(Map.of());
+        Optional<Path> workingDirectory = problems.read(() -> workingDirectory(settings)).flatMap(dir -> dir);
+        Optional<Path> logFile = problems.read(() -> logFile(stateDirectory, settings));
+        Optional<Long> logMaxSize = problems.read(() -> logMaxSize(settings));
+        Optional<Long> logBackups = problems.read(() -> settings.integer("logBackups", DEFAULT_LOG_BACKUPS, 0, MAX_LOG_BACKUPS));
         Optional<Duration> stopGracePeriod =
-                read(problems, () -> settings.duration("stopGracePeriod", DEFAULT_STOP_GRACE_PERIOD));
+                problems.read(() -> settings.duration("stopGracePeriod", DEFAULT_STOP_GRACE_PERIOD));
         // a workingDir that is wrong is reported as such; the program is then looked for only once it is right
         if (searchPath != null && command.isPresent() && (workingDirectory.isPresent() || !settings.has("workingDir"))) {
             command.flatMap(words -> programProblem(words.get(0), workingDirectory, searchPath, settings))
@@ -149,20 +149,17 @@ record ProcessRuntimeSettings(
         }
         String extraSearchPath = searchPath != null && (workingDirectory.isPresent() || !settings.has("workingDir"))
                 ? searchPath : null;
-        Optional<Settings> rollback = read(problems, () -> settings.section("rollback")).flatMap(section -> section);
+        Optional<Settings> rollback = problems.read(() -> settings.section("rollback")).flatMap(section -> section);
         boolean layout = rollback.filter(section -> section.has("releases")).isPresent();
         Optional<ConfiguredCommand> rollbackCommand = rollback.filter(section -> !layout)
                 .flatMap(section -> extraCommand(problems, section, workingDirectory, extraSearchPath));
-        Optional<Path> rollbackReleases = rollback.filter(section -> layout).flatMap(section -> read(problems,
-                () -> releases(section, command.orElse(List.of()), workingDirectory)));
-        Optional<Settings> isolate = read(problems, () -> settings.section("isolate")).flatMap(section -> section);
+        Optional<Path> rollbackReleases = rollback.filter(section -> layout).flatMap(section -> problems.read(() -> releases(section, command.orElse(List.of()), workingDirectory)));
+        Optional<Settings> isolate = problems.read(() -> settings.section("isolate")).flatMap(section -> section);
         Optional<ConfiguredCommand> isolateCommand =
                 isolate.flatMap(section -> extraCommand(problems, section, workingDirectory, extraSearchPath));
-        Optional<Duration> isolateTimeout = read(problems, () -> isolate.map(ProcessRuntimeSettings::isolateTimeout)
+        Optional<Duration> isolateTimeout = problems.read(() -> isolate.map(ProcessRuntimeSettings::isolateTimeout)
                 .orElse(DEFAULT_ISOLATE_TIMEOUT));
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
-        }
+        problems.throwIfAny();
         return new ProcessRuntimeSettings(command.orElseThrow(), environment, workingDirectory, logFile.orElseThrow(),
                 logMaxSize.orElseThrow(), logBackups.orElseThrow().intValue(), stopGracePeriod.orElseThrow(),
                 settings.keyPath("command"), stateDirectory, rollbackCommand, rollbackReleases, isolateCommand,
@@ -174,10 +171,10 @@ record ProcessRuntimeSettings(
      * as the service's own {@code command}, run in the same {@code workingDir} with the same {@code env}, and checked
      * for the program the same way when {@code searchPath} is not null. Problems go to {@code problems}; empty then.
      */
-    private static Optional<ConfiguredCommand> extraCommand(List<ConfigProblem> problems, Settings section,
+    private static Optional<ConfiguredCommand> extraCommand(ConfigProblems problems, Settings section,
             Optional<Path> workingDirectory, String searchPath) {
-        boolean shell = read(problems, () -> section.bool("shell", false)).orElse(false);
-        Optional<List<String>> words = read(problems, () -> command(section, shell, List.of()));
+        boolean shell = problems.read(() -> section.bool("shell", false)).orElse(false);
+        Optional<List<String>> words = problems.read(() -> command(section, shell, List.of()));
         if (searchPath != null) {
             words.flatMap(w -> programProblem(w.get(0), workingDirectory, searchPath, section))
                     .ifPresent(problems::add);
@@ -442,13 +439,4 @@ record ProcessRuntimeSettings(
         return all;
     }
 
-    /** Runs one validation step, recording its problems so every invalid key is reported in one go. */
-    private static <T> Optional<T> read(List<ConfigProblem> problems, java.util.function.Supplier<T> step) {
-        try {
-            return Optional.of(step.get());
-        } catch (ConfigException e) {
-            problems.addAll(e.problems());
-            return Optional.empty();
-        }
-    }
 }

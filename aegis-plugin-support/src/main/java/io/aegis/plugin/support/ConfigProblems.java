@@ -1,4 +1,4 @@
-package io.aegis.checkers.internal;
+package io.aegis.plugin.support;
 
 import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Collects every problem of one checker's settings, so that a person sees all of them at once instead of
- * fixing one key per restart.
+ * Collects every problem of one plugin's settings, so that a person sees all of them at once instead of
+ * fixing one key per restart: read each key through {@link #read}, then {@link #throwIfAny()}.
  */
 public final class ConfigProblems {
     private final List<ConfigProblem> problems = new ArrayList<>();
@@ -34,6 +34,11 @@ public final class ConfigProblems {
     /** Records one problem. */
     public void add(String keyPath, String message) {
         problems.add(new ConfigProblem(keyPath, message));
+    }
+
+    /** Records one problem. */
+    public void add(ConfigProblem problem) {
+        problems.add(problem);
     }
 
     /** Reads {@code key} as a Java regular expression; an invalid one is recorded and yields empty. */
