@@ -859,9 +859,9 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (left <= 0) {
                 throw new DockerFailure("service \"" + serviceName + "\": container " + settings.containerReference()
-                        + " (" + shortId(id) + ") was still being"
-                        + " removed by the Docker engine at " + engine.host() + " after " + REMOVAL_TIMEOUT.toSeconds()
-                        + " s; once it is gone (docker ps -a), restart the service");
+                        + " (" + shortId(id) + ") was still being removed by the Docker engine at " + engine.host()
+                        + " after " + REMOVAL_TIMEOUT.toSeconds() + " s; once it is gone (docker ps -a), restart the"
+                        + " service");
             }
             try {
                 synchronized (lock) {
