@@ -26,6 +26,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -53,6 +54,8 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     private static final Logger LOG = LoggerFactory.getLogger(DockerRuntime.class);
     private static final Duration STREAM_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration PULL_TIMEOUT = Duration.ofMinutes(5);
+    /** How long a container that Docker is removing (docker rm -f) may take to be gone. */
+    private static final Duration REMOVAL_TIMEOUT = Duration.ofSeconds(30);
     private static final String LAST_HEALTHY_TAG = "last-healthy";
     private static final java.util.regex.Pattern CONTAINER_ID = java.util.regex.Pattern.compile("[0-9a-f]{12,64}");
 
@@ -96,6 +99,8 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     private String rolledBackFrom;
     /** The networks isolate disconnected the container from; it is connected again at the next (re)start. */
     private final List<String> isolatedFrom = new ArrayList<>();
+    /** Containers aegis removed whose destroy event has not come yet: their death and removal are aegis' doing. */
+    private final Set<String> removedByAegis = new HashSet<>();
 
     DockerRuntime(String serviceName, DockerRuntimeSettings settings, DockerEngine engine, WorkloadListener listener,
             Executor executor, Path stateDirectory, ContainerRecord record) {
@@ -176,7 +181,14 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             }
             String id = container.get().getId();
             reconnectNetworks(id);
-            replacing(() -> docker.restartContainerCmd(id).withTimeout(settings.stopTimeout()).exec());
+            if (!restartUnlessRemoved(id)) {
+                if (settings.createsContainer()) {
+                    LOG.warn("{}: its container {} was removed; creating it again", serviceName, settings.name());
+                    startFromImage(false);
+                    return;
+                }
+                throw notFound();
+            }
             refresh(id);
             LOG.info("{}: restarted container {} ({})", serviceName, settings.containerReference(), describeRun());
         });
@@ -203,7 +215,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
                         + " under aegis yet (aegis records the running image id after each healthy check cycle), so"
                         + " there is nothing known-good to go back to");
             }
-            if (target.equals(running)) {
+            if (runsImage(target)) { // judged from the container itself: the cache may describe one that is gone
                 throw new DockerFailure("cannot roll back service \"" + serviceName + "\": it already runs its last"
                         + " healthy image " + shortId(target) + " and no older healthy image is known");
             }
@@ -375,6 +387,10 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             if (!current && !sameName) {
                 return;
             }
+            boolean ownRemoval = action.equals("destroy") && removedByAegis.remove(id);
+            if (action.equals("destroy")) {
+                lock.notifyAll(); // wakes a wait for this container's removal
+            }
             if (action.equals("oom") && current) {
                 oomInRun = true;
             } else if (action.equals("die") && current) {
@@ -388,7 +404,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             } else if (action.equals("start") && replacing == 0) {
                 // Started by someone else (docker start, a deploy tool that recreated it under the same name).
                 lookAgain = !current || state != WorkloadStatus.State.RUNNING;
-            } else if (action.equals("destroy") && current && replacing == 0) {
+            } else if (action.equals("destroy") && current && replacing == 0 && !ownRemoval) {
                 LOG.warn("{}: container {} was removed by someone else", serviceName, settings.containerReference());
             }
         }
@@ -405,7 +421,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     private WorkloadStatus died(Event event, Map<String, String> attributes) {
         long nanos = event.getTimeNano() != null ? event.getTimeNano() : 0;
         Integer code = parseInt(attributes.get("exitCode"));
-        if (replacing > 0 || stoppedByAegis) {
+        if (replacing > 0 || stoppedByAegis || removedByAegis.contains(event.getId())) {
             return null; // aegis' own doing; the operation looks at the container when it ends
         }
         if (nanos != 0 && runStartedNanos != 0 && nanos < runStartedNanos) {
@@ -785,17 +801,22 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
         } catch (NotModifiedException | NotFoundException e) {
             // already stopped, or gone
         }
+        synchronized (lock) {
+            removedByAegis.add(id); // its destroy event may come after this operation ended
+        }
         try {
             // Anonymous volumes are kept: they may hold the only copy of the service's data.
             docker.removeContainerCmd(id).withForce(true).exec();
         } catch (NotFoundException e) {
-            // gone already
+            synchronized (lock) {
+                removedByAegis.remove(id); // gone already: removed by someone else
+            }
         }
     }
 
     /** The container of this service: the one known, else the one recorded, else the one with its name. */
     private Optional<InspectContainerResponse> findContainer() {
-        return settings.createsContainer() ? findOwnContainer() : inspect(settings.containerReference());
+        return settings.createsContainer() ? findOwnContainer() : inspectUnlessRemoved(settings.containerReference());
     }
 
     /**
@@ -808,16 +829,83 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             known = containerId != null ? containerId : record.containerId().orElse(null);
         }
         if (known != null) {
-            Optional<InspectContainerResponse> byId = inspect(known);
+            Optional<InspectContainerResponse> byId = inspectUnlessRemoved(known);
             if (byId.isPresent()) {
                 return byId;
             }
         }
-        Optional<InspectContainerResponse> byName = inspect(settings.name());
+        Optional<InspectContainerResponse> byName = inspectUnlessRemoved(settings.name());
         if (byName.isPresent() && !serviceName.equals(labels(byName.get()).get(DockerRuntimeSettings.SERVICE_LABEL))) {
             throw nameConflict();
         }
         return byName;
+    }
+
+    /**
+     * The container, unless Docker is removing it ({@code docker rm -f}, a deploy tool): that one cannot be started
+     * again, so this waits, bounded, until it is gone and says empty. Its destroy event wakes the wait; an inspection
+     * every quarter second covers an event stream that is away.
+     */
+    private Optional<InspectContainerResponse> inspectUnlessRemoved(String reference) {
+        Optional<InspectContainerResponse> found = inspect(reference);
+        if (found.isEmpty() || !beingRemoved(found.get())) {
+            return found;
+        }
+        String id = found.get().getId();
+        LOG.info("{}: container {} ({}) is being removed; waiting until it is gone", serviceName,
+                settings.containerReference(), shortId(id));
+        long deadline = System.nanoTime() + REMOVAL_TIMEOUT.toNanos();
+        while (found.isPresent() && beingRemoved(found.get())) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                throw new DockerFailure("service \"" + serviceName + "\": container " + settings.containerReference()
+                        + " (" + shortId(id) + ") was still being removed by the Docker engine at " + engine.host()
+                        + " after " + REMOVAL_TIMEOUT.toSeconds() + " s; once it is gone (docker ps -a), restart the"
+                        + " service");
+            }
+            try {
+                synchronized (lock) {
+                    lock.wait(Math.min(left, 250));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DockerFailure("service \"" + serviceName + "\": interrupted while waiting for the removal of"
+                        + " container " + settings.containerReference());
+            }
+            found = inspect(id);
+        }
+        return found;
+    }
+
+    private static boolean beingRemoved(InspectContainerResponse container) {
+        return container.getState() != null && "removing".equals(container.getState().getStatus());
+    }
+
+    /**
+     * The Engine API's restart; false when the container turned out to be removed meanwhile (Docker refuses to start
+     * a container marked for removal), once it is gone.
+     */
+    private boolean restartUnlessRemoved(String id) {
+        try {
+            replacing(() -> docker.restartContainerCmd(id).withTimeout(settings.stopTimeout()).exec());
+            return true;
+        } catch (NotFoundException e) {
+            return false;
+        } catch (RuntimeException e) {
+            if (!String.valueOf(e.getMessage()).contains("marked for removal")) {
+                throw e;
+            }
+            if (inspectUnlessRemoved(id).isPresent()) {
+                throw e;
+            }
+            return false;
+        }
+    }
+
+    /** Whether a container of this service runs {@code image} (an id) now. */
+    private boolean runsImage(String image) {
+        return findOwnContainer().filter(c -> image.equals(c.getImageId()))
+                .filter(c -> c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning())).isPresent();
     }
 
     private Optional<InspectContainerResponse> inspect(String reference) {

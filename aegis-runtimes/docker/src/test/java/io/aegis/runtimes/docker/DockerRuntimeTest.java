@@ -14,6 +14,10 @@ import io.aegis.api.Settings;
 import io.aegis.api.WorkloadListener;
 import io.aegis.api.WorkloadStatus;
 import io.aegis.plugin.support.DaemonThreadFactory;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +25,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -250,6 +256,34 @@ class DockerRuntimeTest {
     }
 
     @Test
+    void aRestartWhileADeployToolRemovesTheContainerWaitsUntilItIsGoneAndCreatesItAgain() throws Exception {
+        Map<String, Object> settings = imageSettings(repository + ":sleeper", "removing");
+        // Many files in its writable layer: Docker takes a while to delete them after the container died, and a
+        // restart in that while meets a container "marked for removal" that Docker refuses to start.
+        settings.put("command", List.of("sh", "-c", "cd /tmp && busybox seq 40000 | busybox xargs busybox touch"
+                + " && : > /tmp/done && exec sleep 3600"));
+        Recorder exits = new Recorder();
+        RuntimeAdapter runtime = runtime("removing-" + fixture.runId, settings, exits, state);
+        complete(runtime.start());
+        String id = complete(runtime.status()).id().orElseThrow();
+        await().atMost(Duration.ofSeconds(60)).until(() -> exec(id, "cat", "/tmp/done") == 0);
+
+        CompletableFuture<Void> removal = CompletableFuture.runAsync(
+                () -> fixture.docker.removeContainerCmd(id).withForce(true).exec(), pool);
+        assertThat(exits.next().id()).as("the death the removal caused, reported").contains(id);
+        assertThat(fixture.docker.inspectContainerCmd(id).exec().getState().getStatus())
+                .as("the removal is still under way when the engine restarts the service").isEqualTo("removing");
+
+        complete(runtime.restart());
+        WorkloadStatus status = complete(runtime.status());
+        assertThat(status.isRunning()).isTrue();
+        assertThat(status.id()).isNotEqualTo(Optional.of(id));
+        assertThat(fixture.docker.inspectContainerCmd(fixture.name("removing")).exec().getId())
+                .isEqualTo(status.id().orElseThrow());
+        removal.get(60, TimeUnit.SECONDS);
+    }
+
+    @Test
     void anOomBeforeTheDeathIsTheExitReason() throws Exception {
         Recorder exits = new Recorder();
         DockerRuntime runtime = (DockerRuntime) runtime("oom-" + fixture.runId,
@@ -347,6 +381,77 @@ class DockerRuntimeTest {
         complete(runtime.restart());
         assertThat(complete(runtime.status()).version()).as("a new image under the tag ends the rollback")
                 .contains(fixed);
+    }
+
+    @Test
+    void rollbackCreatesTheContainerFromTheLastHealthyImageWhenItIsGone() throws Exception {
+        String tag = "gonerelease-" + fixture.runId;
+        String service = "gonerollback-" + fixture.runId;
+        String good = fixture.importImage(repository, tag, "[\"sleep\",\"3600\"]");
+        RuntimeAdapter runtime = runtime(service, imageSettings(repository + ":" + tag, "gonerollback"),
+                new Recorder(), state);
+        complete(runtime.start());
+        String id = complete(runtime.status()).id().orElseThrow();
+        runtime.workloadHealthy();
+        await().atMost(Duration.ofSeconds(10)).until(() -> ContainerRecord.read(state).orElseThrow().lastHealthy()
+                .equals(Optional.of(good)));
+
+        // a deploy tool moves the tag to a broken release and removes the container: nothing runs the good image
+        String broken = fixture.importImage(repository, tag, "[\"sleep\",\"3604\"]");
+        fixture.docker.removeContainerCmd(id).withForce(true).exec();
+
+        complete(runtime.rollback());
+        WorkloadStatus rolledBack = complete(runtime.status());
+        assertThat(rolledBack.isRunning()).isTrue();
+        assertThat(rolledBack.version()).contains(good);
+        assertThat(fixture.docker.inspectContainerCmd(fixture.name("gonerollback")).exec().getImageId())
+                .isEqualTo(good);
+        assertThat(fixture.docker.inspectImageCmd(repository + ":" + tag).exec().getId()).isEqualTo(broken);
+    }
+
+    @Test
+    void theRemovalOfItsOwnContainerIsNotReportedAsSomeoneElses() throws Exception {
+        String service = "ownremoval-" + fixture.runId;
+        // A last healthy image that Docker refuses to create a container from (no command): the rollback removes
+        // the running container, then fails, so that container stays the current one.
+        String noCommand = fixture.importImage(repository, "nocommand", "[]");
+        ContainerRecord.empty(fixture.host, service).withLastHealthy(noCommand).write(state);
+        RuntimeAdapter runtime = runtime(service, imageSettings(repository + ":sleeper", "ownremoval"), new Recorder(),
+                state);
+        // Its destroy event reaches the runtime only once the rollback has ended, as it can when the stream lags:
+        // only aegis' memory of its own removal then tells it apart from a deploy tool's.
+        CountDownLatch rollbackEnded = new CountDownLatch(1);
+        LinkedBlockingQueue<String> destroyed = new LinkedBlockingQueue<>();
+        DockerEngine engine = factory.engine(fixture.host);
+        DockerEngine.Subscriber before = subscriber(event -> {
+            if ("destroy".equals(event.getAction())) {
+                awaitQuietly(rollbackEnded);
+            }
+        });
+        DockerEngine.Subscriber after = subscriber(event -> {
+            if ("destroy".equals(event.getAction())) {
+                destroyed.add(event.getId());
+            }
+        });
+        engine.subscribe(before); // told each event before the runtime, which subscribes at its start
+        complete(runtime.start());
+        String id = complete(runtime.status()).id().orElseThrow();
+        engine.subscribe(after); // told each event after the runtime handled it
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream stderr = System.err;
+        System.setErr(new PrintStream(new TeeStream(stderr, log), true));
+        try {
+            assertThatThrownBy(() -> complete(runtime.rollback())).cause()
+                    .hasMessageContaining("No command specified");
+            rollbackEnded.countDown();
+            assertThat(destroyed.poll(10, TimeUnit.SECONDS)).as("its container's destroy event").isEqualTo(id);
+        } finally {
+            rollbackEnded.countDown();
+            System.setErr(stderr);
+            engine.unsubscribe(before);
+            engine.unsubscribe(after);
+        }
+        assertThat(log.toString()).contains("rolling back from image").doesNotContain("was removed by someone else");
     }
 
     @Test
@@ -552,6 +657,58 @@ class DockerRuntimeTest {
         return new com.github.dockerjava.api.model.Event(action, id, null, timeNanos / 1_000_000_000L)
                 .withAction(action).withTimenano(timeNanos)
                 .withEventActor(new com.github.dockerjava.api.model.EventActor().withId(id).withAttributes(attributes));
+    }
+
+    private static DockerEngine.Subscriber subscriber(
+            java.util.function.Consumer<com.github.dockerjava.api.model.Event> onEvent) {
+        return new DockerEngine.Subscriber() {
+            @Override
+            public void onEvent(com.github.dockerjava.api.model.Event event) {
+                onEvent.accept(event);
+            }
+
+            @Override
+            public void resync() {
+                // a test's subscriber has nothing to look at again
+            }
+        };
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Writes to two streams: what the runtime logs is still shown, and kept for a test to read. */
+    private static final class TeeStream extends OutputStream {
+        private final OutputStream first;
+        private final OutputStream second;
+
+        TeeStream(OutputStream first, OutputStream second) {
+            this.first = first;
+            this.second = second;
+        }
+
+        @Override
+        public synchronized void write(int b) throws IOException {
+            first.write(b);
+            second.write(b);
+        }
+
+        @Override
+        public synchronized void write(byte[] bytes, int offset, int length) throws IOException {
+            first.write(bytes, offset, length);
+            second.write(bytes, offset, length);
+        }
+
+        @Override
+        public synchronized void flush() throws IOException {
+            first.flush();
+            second.flush();
+        }
     }
 
     /** Records what the runtime reports, with when. */
