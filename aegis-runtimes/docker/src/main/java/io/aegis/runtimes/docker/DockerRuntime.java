@@ -53,6 +53,10 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     private static final Logger LOG = LoggerFactory.getLogger(DockerRuntime.class);
     private static final Duration STREAM_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration PULL_TIMEOUT = Duration.ofMinutes(5);
+    /** How long a start, restart or rollback waits for an engine that went away (dockerd restarting) to return. */
+    static final Duration ENGINE_RETURN_TIMEOUT = Duration.ofSeconds(60);
+    /** How soon an engine that answered an operation with an error must stop answering to count as going away. */
+    private static final Duration ENGINE_AWAY_WITHIN = Duration.ofSeconds(5);
     private static final String LAST_HEALTHY_TAG = "last-healthy";
     private static final java.util.regex.Pattern CONTAINER_ID = java.util.regex.Pattern.compile("[0-9a-f]{12,64}");
 
@@ -114,7 +118,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
 
     @Override
     public CompletionStage<Void> start() {
-        return enqueue("start", () -> {
+        return enqueue("start", true, () -> {
             synchronized (lock) {
                 stoppedByAegis = false;
             }
@@ -156,7 +160,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
      */
     @Override
     public CompletionStage<Void> restart() {
-        return enqueue("restart", () -> {
+        return enqueue("restart", true, () -> {
             synchronized (lock) {
                 stoppedByAegis = false;
             }
@@ -191,7 +195,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
         if (!settings.createsContainer()) {
             return RuntimeAdapter.super.rollback();
         }
-        return enqueue("roll back", () -> {
+        return enqueue("roll back", true, () -> {
             String target;
             String running;
             synchronized (lock) {
@@ -476,27 +480,87 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
 
     /** Runs {@code body} on the executor after every operation queued before it, whether those succeeded or not. */
     private CompletionStage<Void> enqueue(String what, Step body) {
+        return enqueue(what, false, body);
+    }
+
+    /**
+     * As {@link #enqueue(String, Step)}; with {@code waitForEngine}, a body that fails because the engine went away
+     * (dockerd restarting: it answers 500 while it shuts down, then not at all) is run again once the engine's event
+     * stream is back, for up to {@link #ENGINE_RETURN_TIMEOUT}: a restart of dockerd then costs the service one
+     * recovery step that waits, not every step of its ladder failing within a second.
+     */
+    private CompletionStage<Void> enqueue(String what, boolean waitForEngine, Step body) {
         CompletableFuture<Void> result;
         synchronized (lock) {
             if (closed) {
                 return CompletableFuture.failedFuture(new DockerFailure("service \"" + serviceName + "\": cannot "
                         + what + ": its docker runtime is closed"));
             }
-            result = lastOperation.handle((ignored, failure) -> null).thenComposeAsync(ignored -> {
-                try {
-                    body.run();
-                    return CompletableFuture.<Void>completedFuture(null);
-                } catch (RuntimeException e) {
-                    DockerFailure failure = DockerFailure.of(serviceName, engine.host(), what + " container "
-                            + settings.containerReference(), e);
-                    LOG.debug("{}: {} failed", serviceName, what, failure);
-                    return CompletableFuture.<Void>failedFuture(failure);
-                }
-            }, executor);
+            result = lastOperation.handle((ignored, failure) -> null).thenComposeAsync(ignored -> attempt(what, body,
+                    waitForEngine, System.nanoTime() + ENGINE_RETURN_TIMEOUT.toNanos()), executor);
             lastOperation = result;
         }
         // A copy, so a caller that cancels or times out its stage cannot reorder the queue.
         return result.copy();
+    }
+
+    private CompletableFuture<Void> attempt(String what, Step body, boolean waitForEngine, long deadline) {
+        try {
+            body.run();
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            DockerFailure failure = DockerFailure.of(serviceName, engine.host(), what + " container "
+                    + settings.containerReference(), e);
+            CompletableFuture<Void> back = waitForEngine ? engineBack(what, e, deadline) : null;
+            if (back == null) {
+                LOG.debug("{}: {} failed", serviceName, what, failure);
+                return CompletableFuture.failedFuture(failure);
+            }
+            return back.handle((ignored, notBack) -> notBack == null).thenComposeAsync(isBack -> {
+                if (!isBack) {
+                    LOG.debug("{}: {} failed; the Docker engine did not come back", serviceName, what, failure);
+                    return CompletableFuture.<Void>failedFuture(new DockerFailure(failure.getMessage() + " (the"
+                            + " engine went away and did not come back within " + ENGINE_RETURN_TIMEOUT.toSeconds()
+                            + " s)", failure));
+                }
+                LOG.info("{}: the Docker engine at {} is back; trying to {} again", serviceName, engine.host(), what);
+                return attempt(what, body, waitForEngine, deadline);
+            }, executor);
+        }
+    }
+
+    /**
+     * When {@code failure} looks like the engine going away (unreachable, or an error answer from a dockerd that
+     * then stops answering: a 500 while it shuts down) and it answered earlier in this run: a stage that completes
+     * once its event stream broke and connected again, failing after the deadline. Null when it is not that, so the
+     * failure is reported at once: a wrong address or a refusal is not waited out.
+     */
+    private CompletableFuture<Void> engineBack(String what, RuntimeException failure, long deadline) {
+        EventStream stream = engine.stream();
+        long left = deadline - System.nanoTime();
+        boolean serverError = false;
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof com.github.dockerjava.api.exception.DockerException
+                    && ((com.github.dockerjava.api.exception.DockerException) t).getHttpStatus() >= 500) {
+                serverError = true;
+            }
+        }
+        boolean connectionLost = DockerFailure.isUnreachable(failure);
+        if (stream == null || !stream.everConnected() || left <= 0 || !serverError && !connectionLost) {
+            return null;
+        }
+        LOG.warn("{}: cannot {} now ({}); if the Docker engine at {} is restarting, trying again once it is back"
+                + " (waiting at most {} s)", serviceName, what, DockerFailure.rootMessage(failure), engine.host(),
+                TimeUnit.NANOSECONDS.toSeconds(left));
+        // A dockerd that answered with an error but does not go away within a few seconds meant it.
+        long away = Math.min(left, ENGINE_AWAY_WITHIN.toNanos());
+        CompletableFuture<Void> wentDown = stream.whenDown().orTimeout(away, TimeUnit.NANOSECONDS);
+        if (connectionLost) {
+            // The stream stayed up: a connection the pool kept from before dockerd restarted, cut; try again.
+            wentDown = wentDown.exceptionally(stillUp -> null);
+        }
+        return wentDown.thenCompose(down -> stream.whenUp().orTimeout(Math.max(1, deadline - System.nanoTime()),
+                TimeUnit.NANOSECONDS));
     }
 
     private void runQuietly(String what, Step step) {

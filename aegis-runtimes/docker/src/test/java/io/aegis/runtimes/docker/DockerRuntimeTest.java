@@ -3,6 +3,7 @@ package io.aegis.runtimes.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
@@ -309,6 +310,36 @@ class DockerRuntimeTest {
         } finally {
             runtimes.forEach(RuntimeAdapter::close);
             slowRetries.close();
+        }
+    }
+
+    @Test
+    void aRestartWhileDockerdIsAwayWaitsForItToComeBackInsteadOfFailing(@TempDir Path proxyDirectory)
+            throws Exception {
+        // Seen with the aegis jar: dockerd stopping kills the containers, and every restart of the ladder failed
+        // within a second while it was away, leaving each service FAILED when dockerd came back.
+        assumeTrue(fixture.host.startsWith("unix://"), "the engine proxy needs a unix:// DOCKER_HOST, not "
+                + fixture.host);
+        try (EngineProxy engine = new EngineProxy(proxyDirectory, fixture.host)) {
+            Map<String, Object> settings = imageSettings(repository + ":sleeper", "away");
+            settings.put("host", engine.host());
+            Recorder exits = new Recorder();
+            RuntimeAdapter runtime = runtime("away-" + fixture.runId, settings, exits, state);
+            complete(runtime.start());
+            WorkloadStatus before = complete(runtime.status());
+            EventStream stream = factory.engine(engine.host()).subscribe((DockerRuntime) runtime);
+
+            engine.down();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !stream.isConnected());
+            java.util.concurrent.CompletableFuture<Void> restart = runtime.restart().toCompletableFuture();
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> !restart.isDone());
+            engine.up();
+
+            complete(restart);
+            WorkloadStatus after = complete(runtime.status());
+            assertThat(after.isRunning()).isTrue();
+            assertThat(after.pid()).as("a new run").isNotEqualTo(before.pid());
+            assertThat(exits.queue).as("the restart's own stop is not reported").isEmpty();
         }
     }
 
