@@ -190,10 +190,12 @@ final class EventStream implements AutoCloseable {
             broken = false;
             everConnected = true;
             retryDelay = firstRetryDelay;
-            up.complete(null);
+            // Replaced before completed: a waiter that the completion runs and that asks for the next change must get
+            // the new future. Completed with the lock held, so that isDone() says the state.
             if (down.isDone()) {
                 down = new CompletableFuture<>();
             }
+            up.complete(null);
             lock.notifyAll();
         }
         if (wasBroken) {
@@ -219,10 +221,10 @@ final class EventStream implements AutoCloseable {
                         failure == null ? "closed" : DockerFailure.rootMessage(failure));
             }
             broken = true;
-            down.complete(null);
             if (up.isDone()) {
-                up = new CompletableFuture<>();
+                up = new CompletableFuture<>(); // replaced before completed: see connected
             }
+            down.complete(null);
             lock.notifyAll();
             delay = retryDelay;
             retryDelay = retryDelay.multipliedBy(2).compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY

@@ -343,6 +343,30 @@ class DockerRuntimeTest {
         }
     }
 
+    @Test
+    void aWaiterForTheEngineToComeBackIsNotToldSoByTheBreakItself() throws Exception {
+        DockerRuntimeFactory slowRetries = new DockerRuntimeFactory(Duration.ofMinutes(1));
+        try {
+            RuntimeAdapter runtime = slowRetries.create(spec("back-" + fixture.runId,
+                    imageSettings(repository + ":sleeper", "back"), new Recorder(), state));
+            runtimes.add(runtime);
+            complete(runtime.start());
+            EventStream stream = slowRetries.engine(fixture.host).subscribe((DockerRuntime) runtime);
+            java.util.concurrent.CompletableFuture<Void> back = stream.whenDown().thenCompose(down -> stream.whenUp());
+
+            stream.dropConnection();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !stream.isConnected());
+            // the next attempt is a minute away: nothing is back
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> !back.isDone());
+            stream.open();
+            back.get(10, TimeUnit.SECONDS);
+            assertThat(stream.isConnected()).isTrue();
+        } finally {
+            runtimes.forEach(RuntimeAdapter::close);
+            slowRetries.close();
+        }
+    }
+
     // ---------------------------------------------------------------------------------------- rollback
 
     @Test
