@@ -546,8 +546,19 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             }
         }
         boolean connectionLost = DockerFailure.isUnreachable(failure);
-        if (stream == null || !stream.everConnected() || left <= 0 || !serverError && !connectionLost) {
+        if (left <= 0 || !serverError && !connectionLost) {
             return null;
+        }
+        if (stream == null || !stream.everConnected()) {
+            if (!connectionLost || what.equals("start")) {
+                return null; // the first start says at once that the engine does not answer (a wrong address?)
+            }
+            // Not reached yet in this run, e.g. aegis started before dockerd at boot: the start failed at once
+            // saying so; the recovery's restart waits for the engine to answer, as after a restart of dockerd.
+            LOG.warn("{}: cannot {}: the Docker engine at {} does not answer ({}); trying again once it does (waiting"
+                    + " at most {} s)", serviceName, what, engine.host(), DockerFailure.rootMessage(failure),
+                    TimeUnit.NANOSECONDS.toSeconds(left));
+            return engineAnswers(deadline);
         }
         LOG.warn("{}: cannot {} now ({}); if the Docker engine at {} is restarting, trying again once it is back"
                 + " (waiting at most {} s)", serviceName, what, DockerFailure.rootMessage(failure), engine.host(),
@@ -561,6 +572,20 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
         }
         return wentDown.thenCompose(down -> stream.whenUp().orTimeout(Math.max(1, deadline - System.nanoTime()),
                 TimeUnit.NANOSECONDS));
+    }
+
+    /** Completes once the engine answers a ping (asked every second on the executor), failing after the deadline. */
+    private CompletableFuture<Void> engineAnswers(long deadline) {
+        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS, executor))
+                .thenCompose(waited -> {
+                    try {
+                        docker.pingCmd().exec();
+                        return CompletableFuture.<Void>completedFuture(null);
+                    } catch (RuntimeException e) {
+                        return System.nanoTime() - deadline >= 0 ? CompletableFuture.<Void>failedFuture(e)
+                                : engineAnswers(deadline);
+                    }
+                });
     }
 
     private void runQuietly(String what, Step step) {

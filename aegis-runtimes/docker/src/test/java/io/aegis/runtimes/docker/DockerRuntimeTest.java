@@ -344,6 +344,28 @@ class DockerRuntimeTest {
     }
 
     @Test
+    void aStartBeforeDockerdIsUpFailsAtOnceThenTheRestartWaitsForIt(@TempDir Path proxyDirectory) throws Exception {
+        // Seen with the aegis jar started before dockerd (boot order): the start failed, then the whole ladder
+        // within 1.5 s, and the service stayed FAILED once dockerd was up.
+        assumeTrue(fixture.host.startsWith("unix://"), "the engine proxy needs a unix:// DOCKER_HOST, not "
+                + fixture.host);
+        try (EngineProxy engine = new EngineProxy(proxyDirectory, fixture.host)) {
+            engine.down();
+            Map<String, Object> settings = imageSettings(repository + ":sleeper", "late");
+            settings.put("host", engine.host());
+            RuntimeAdapter runtime = runtime("late-" + fixture.runId, settings, new Recorder(), state);
+            assertThatThrownBy(() -> complete(runtime.start())).hasMessageContaining("cannot reach the Docker engine");
+
+            java.util.concurrent.CompletableFuture<Void> restart = runtime.restart().toCompletableFuture();
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> !restart.isDone());
+            engine.up();
+
+            complete(restart);
+            assertThat(complete(runtime.status()).isRunning()).isTrue();
+        }
+    }
+
+    @Test
     void aWaiterForTheEngineToComeBackIsNotToldSoByTheBreakItself() throws Exception {
         DockerRuntimeFactory slowRetries = new DockerRuntimeFactory(Duration.ofMinutes(1));
         try {
