@@ -516,8 +516,14 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
                 LOG.debug("{}: {} failed", serviceName, what, failure);
                 return CompletableFuture.failedFuture(failure);
             }
-            return back.handle((ignored, notBack) -> notBack == null).thenComposeAsync(isBack -> {
-                if (!isBack) {
+            return back.handle((ignored, notBack) -> notBack).thenComposeAsync(notBack -> {
+                Throwable why = notBack instanceof java.util.concurrent.CompletionException && notBack.getCause() != null
+                        ? notBack.getCause() : notBack;
+                if (why instanceof EngineStayedUp) {
+                    LOG.debug("{}: {} failed", serviceName, what, failure);
+                    return CompletableFuture.<Void>failedFuture(failure); // it meant it
+                }
+                if (why != null) {
                     LOG.debug("{}: {} failed; the Docker engine did not come back", serviceName, what, failure);
                     return CompletableFuture.<Void>failedFuture(new DockerFailure(failure.getMessage() + " (the"
                             + " engine went away and did not come back within " + ENGINE_RETURN_TIMEOUT.toSeconds()
@@ -538,13 +544,10 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     private CompletableFuture<Void> engineBack(String what, RuntimeException failure, long deadline) {
         EventStream stream = engine.stream();
         long left = deadline - System.nanoTime();
-        boolean serverError = false;
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof com.github.dockerjava.api.exception.DockerException
-                    && ((com.github.dockerjava.api.exception.DockerException) t).getHttpStatus() >= 500) {
-                serverError = true;
-            }
-        }
+        // The engine's own error answer to the operation's call; one aegis already turned into a sentence (a pull
+        // the registry refused: HTTP 500 too) is final.
+        boolean serverError = failure instanceof com.github.dockerjava.api.exception.DockerException
+                && ((com.github.dockerjava.api.exception.DockerException) failure).getHttpStatus() >= 500;
         boolean connectionLost = DockerFailure.isUnreachable(failure);
         if (left <= 0 || !serverError && !connectionLost) {
             return null;
@@ -569,9 +572,22 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
         if (connectionLost) {
             // The stream stayed up: a connection the pool kept from before dockerd restarted, cut; try again.
             wentDown = wentDown.exceptionally(stillUp -> null);
+        } else {
+            wentDown = wentDown.exceptionally(stillUp -> {
+                throw new EngineStayedUp();
+            });
         }
         return wentDown.thenCompose(down -> stream.whenUp().orTimeout(Math.max(1, deadline - System.nanoTime()),
                 TimeUnit.NANOSECONDS));
+    }
+
+    /** The engine answered an operation with an error and did not go away: it meant it. */
+    private static final class EngineStayedUp extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        EngineStayedUp() {
+            super(null, null, false, false);
+        }
     }
 
     /** Completes once the engine answers a ping (asked every second on the executor), failing after the deadline. */
