@@ -180,7 +180,23 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             }
             String id = container.get().getId();
             reconnectNetworks(id);
-            replacing(() -> docker.restartContainerCmd(id).withTimeout(settings.stopTimeout()).exec());
+            try {
+                replacing(() -> docker.restartContainerCmd(id).withTimeout(settings.stopTimeout()).exec());
+            } catch (com.github.dockerjava.api.exception.InternalServerErrorException e) {
+                if (!settings.createsContainer() || !String.valueOf(e.getMessage()).contains("already exists")) {
+                    throw e;
+                }
+                // "task <id>: already exists": a restart of dockerd that raced with a restart of the container left
+                // containerd a task of it, and every start of that container fails so until containerd restarts; a
+                // new container (same settings, same image) does not have one.
+                String image = container.get().getImageId();
+                LOG.warn("{}: the Docker engine cannot start container {} again ({}); replacing it with a new one"
+                        + " from the same image {}", serviceName, settings.name(), DockerFailure.engineMessage(e),
+                        shortId(image));
+                replacing(() -> remove(id));
+                create(image);
+                return;
+            }
             refresh(id);
             LOG.info("{}: restarted container {} ({})", serviceName, settings.containerReference(), describeRun());
         });

@@ -366,6 +366,34 @@ class DockerRuntimeTest {
     }
 
     @Test
+    void aContainerTheEngineCannotRestartBecauseATaskOfItIsLeftIsReplacedFromTheSameImage(
+            @TempDir Path proxyDirectory) throws Exception {
+        // Seen with the aegis jar after dockerd restarts with 30 containers: "Cannot restart container X: task X:
+        // already exists" at every restart, until each service was FAILED; docker rm -f and a new container cure it.
+        assumeTrue(fixture.host.startsWith("unix://"), "the engine proxy needs a unix:// DOCKER_HOST, not "
+                + fixture.host);
+        try (EngineProxy engine = new EngineProxy(proxyDirectory, fixture.host)) {
+            Map<String, Object> settings = imageSettings(repository + ":sleeper", "task");
+            settings.put("host", engine.host());
+            Recorder exits = new Recorder();
+            RuntimeAdapter runtime = runtime("task-" + fixture.runId, settings, exits, state);
+            complete(runtime.start());
+            WorkloadStatus before = complete(runtime.status());
+
+            engine.failNext("/restart", "Cannot restart container " + before.id().orElseThrow() + ": task "
+                    + before.id().orElseThrow() + ": already exists");
+            complete(runtime.restart());
+
+            WorkloadStatus after = complete(runtime.status());
+            assertThat(after.isRunning()).isTrue();
+            assertThat(after.id()).as("a new container").isNotEqualTo(before.id());
+            assertThat(after.version()).as("from the same image").isEqualTo(before.version());
+            assertThat(ContainerRecord.read(state).orElseThrow().containerId()).isEqualTo(after.id());
+            assertThat(exits.queue).as("the replacement is not reported as a death").isEmpty();
+        }
+    }
+
+    @Test
     void aWaiterForTheEngineToComeBackIsNotToldSoByTheBreakItself() throws Exception {
         DockerRuntimeFactory slowRetries = new DockerRuntimeFactory(Duration.ofMinutes(1));
         try {

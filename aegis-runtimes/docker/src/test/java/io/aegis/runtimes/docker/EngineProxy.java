@@ -7,6 +7,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,7 +17,8 @@ import java.util.concurrent.Executors;
 
 /**
  * A Unix socket in front of the test's Docker engine that can be taken down and brought up again, as a dockerd that
- * restarts: down, the socket is gone and every connection through it (the event stream too) is cut.
+ * restarts: down, the socket is gone and every connection through it (the event stream too) is cut. It can also
+ * answer one request with an engine error, as a dockerd in a bad state does.
  */
 final class EngineProxy implements AutoCloseable {
     private final Path socket;
@@ -24,6 +26,9 @@ final class EngineProxy implements AutoCloseable {
     private final ExecutorService threads = Executors.newCachedThreadPool(new DaemonThreadFactory("test-engine-proxy"));
     private final List<SocketChannel> open = new CopyOnWriteArrayList<>();
     private volatile ServerSocketChannel server;
+    /** A canned answer for the next request whose request line contains {@code failing[0]}; null when none. */
+    private final java.util.concurrent.atomic.AtomicReference<String[]> failing =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     /** {@code dockerHost} must be a {@code unix://} address. */
     EngineProxy(Path directory, String dockerHost) throws IOException {
@@ -44,6 +49,14 @@ final class EngineProxy implements AutoCloseable {
         listening.bind(UnixDomainSocketAddress.of(socket));
         server = listening;
         threads.execute(() -> accept(listening));
+    }
+
+    /**
+     * Answers the next request whose request line contains {@code requestLinePart} with HTTP 500 and the engine's
+     * error body for {@code message}, instead of passing it on.
+     */
+    void failNext(String requestLinePart, String message) {
+        failing.set(new String[] {requestLinePart, message});
     }
 
     /** Stops listening, removes the socket and cuts every connection. */
@@ -67,19 +80,31 @@ final class EngineProxy implements AutoCloseable {
                 SocketChannel engine = SocketChannel.open(target);
                 open.add(client);
                 open.add(engine);
-                threads.execute(() -> pump(client, engine));
-                threads.execute(() -> pump(engine, client));
+                threads.execute(() -> pump(client, engine, true));
+                threads.execute(() -> pump(engine, client, false));
             } catch (IOException e) {
                 return; // closed by down()
             }
         }
     }
 
-    private void pump(SocketChannel from, SocketChannel to) {
+    private void pump(SocketChannel from, SocketChannel to, boolean requests) {
         ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
         try {
             while (from.read(buffer) >= 0) {
                 buffer.flip();
+                String[] failure = requests ? failing.get() : null;
+                if (failure != null && requestLine(buffer).contains(failure[0])
+                        && failing.compareAndSet(failure, null)) {
+                    // A request without a body arrives in one read: answered here, never passed on.
+                    byte[] body = ("{\"message\":\"" + failure[1] + "\"}\n").getBytes(StandardCharsets.UTF_8);
+                    byte[] head = ("HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+                            + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+                    from.write(ByteBuffer.wrap(head));
+                    from.write(ByteBuffer.wrap(body));
+                    buffer.clear();
+                    continue;
+                }
                 while (buffer.hasRemaining()) {
                     to.write(buffer);
                 }
@@ -93,6 +118,12 @@ final class EngineProxy implements AutoCloseable {
             open.remove(from);
             open.remove(to);
         }
+    }
+
+    private static String requestLine(ByteBuffer buffer) {
+        String start = new String(buffer.array(), 0, Math.min(buffer.limit(), 512), StandardCharsets.ISO_8859_1);
+        int end = start.indexOf('\r');
+        return end < 0 ? start : start.substring(0, end);
     }
 
     private static void closeQuietly(SocketChannel channel) {
