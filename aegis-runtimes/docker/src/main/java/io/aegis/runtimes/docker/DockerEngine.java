@@ -90,6 +90,13 @@ final class DockerEngine implements AutoCloseable {
         }
     }
 
+    /** The event stream while some service is subscribed; null otherwise. */
+    EventStream stream() {
+        synchronized (lock) {
+            return stream;
+        }
+    }
+
     /** Removes a subscriber; the stream closes with the last one. */
     void unsubscribe(Subscriber subscriber) {
         EventStream toClose = null;

@@ -46,7 +46,10 @@ final class DockerFailure extends RuntimeException {
                 + rootMessage(failure), failure);
     }
 
-    /** Whether the engine could not be reached at all: no socket, connection refused, connection dropped. */
+    /**
+     * Whether the engine could not be reached at all: no socket, connection refused, connection dropped or cut under
+     * a request.
+     */
     static boolean isUnreachable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof ConnectException || t instanceof SocketException
@@ -54,6 +57,14 @@ final class DockerFailure extends RuntimeException {
                 return true;
             }
             if (t instanceof IOException && t.getClass().getName().contains("HttpHostConnect")) {
+                return true;
+            }
+            // A connection cut under a request: the engine went away, or the pool kept it from before dockerd
+            // restarted (docker-java's unix socket says so with a plain IOException).
+            if (t instanceof IOException && (t.getClass().getSimpleName().equals("NoHttpResponseException")
+                    || t.getClass().getSimpleName().equals("ConnectionClosedException")
+                    || String.valueOf(t.getMessage()).startsWith("Broken pipe")
+                    || String.valueOf(t.getMessage()).startsWith("Connection reset"))) {
                 return true;
             }
             if (t.getCause() == t) {

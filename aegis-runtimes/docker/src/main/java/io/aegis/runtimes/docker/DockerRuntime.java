@@ -56,6 +56,10 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     private static final Duration PULL_TIMEOUT = Duration.ofMinutes(5);
     /** How long a container that Docker is removing (docker rm -f) may take to be gone. */
     private static final Duration REMOVAL_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a start, restart or rollback waits for an engine that went away (dockerd restarting) to return. */
+    static final Duration ENGINE_RETURN_TIMEOUT = Duration.ofSeconds(60);
+    /** How soon an engine that answered an operation with an error must stop answering to count as going away. */
+    private static final Duration ENGINE_AWAY_WITHIN = Duration.ofSeconds(5);
     private static final String LAST_HEALTHY_TAG = "last-healthy";
     private static final java.util.regex.Pattern CONTAINER_ID = java.util.regex.Pattern.compile("[0-9a-f]{12,64}");
 
@@ -119,7 +123,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
 
     @Override
     public CompletionStage<Void> start() {
-        return enqueue("start", () -> {
+        return enqueue("start", true, () -> {
             synchronized (lock) {
                 stoppedByAegis = false;
             }
@@ -161,7 +165,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
      */
     @Override
     public CompletionStage<Void> restart() {
-        return enqueue("restart", () -> {
+        return enqueue("restart", true, () -> {
             synchronized (lock) {
                 stoppedByAegis = false;
             }
@@ -181,7 +185,25 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             }
             String id = container.get().getId();
             reconnectNetworks(id);
-            if (!restartUnlessRemoved(id)) {
+            boolean restarted;
+            try {
+                restarted = restartUnlessRemoved(id);
+            } catch (com.github.dockerjava.api.exception.InternalServerErrorException e) {
+                if (!settings.createsContainer() || !String.valueOf(e.getMessage()).contains("already exists")) {
+                    throw e;
+                }
+                // "task <id>: already exists": a restart of dockerd that raced with a restart of the container left
+                // containerd a task of it, and every start of that container fails so until containerd restarts; a
+                // new container (same settings, same image) does not have one.
+                String image = container.get().getImageId();
+                LOG.warn("{}: the Docker engine cannot start container {} again ({}); replacing it with a new one"
+                        + " from the same image {}", serviceName, settings.name(), DockerFailure.engineMessage(e),
+                        shortId(image));
+                replacing(() -> remove(id));
+                create(image);
+                return;
+            }
+            if (!restarted) {
                 if (settings.createsContainer()) {
                     LOG.warn("{}: its container {} was removed; creating it again", serviceName, settings.name());
                     startFromImage(false);
@@ -203,7 +225,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
         if (!settings.createsContainer()) {
             return RuntimeAdapter.super.rollback();
         }
-        return enqueue("roll back", () -> {
+        return enqueue("roll back", true, () -> {
             String target;
             String running;
             synchronized (lock) {
@@ -492,27 +514,128 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
 
     /** Runs {@code body} on the executor after every operation queued before it, whether those succeeded or not. */
     private CompletionStage<Void> enqueue(String what, Step body) {
+        return enqueue(what, false, body);
+    }
+
+    /**
+     * As {@link #enqueue(String, Step)}; with {@code waitForEngine}, a body that fails because the engine went away
+     * (dockerd restarting: it answers 500 while it shuts down, then not at all) is run again once the engine's event
+     * stream is back, for up to {@link #ENGINE_RETURN_TIMEOUT}: a restart of dockerd then costs the service one
+     * recovery step that waits, not every step of its ladder failing within a second.
+     */
+    private CompletionStage<Void> enqueue(String what, boolean waitForEngine, Step body) {
         CompletableFuture<Void> result;
         synchronized (lock) {
             if (closed) {
                 return CompletableFuture.failedFuture(new DockerFailure("service \"" + serviceName + "\": cannot "
                         + what + ": its docker runtime is closed"));
             }
-            result = lastOperation.handle((ignored, failure) -> null).thenComposeAsync(ignored -> {
-                try {
-                    body.run();
-                    return CompletableFuture.<Void>completedFuture(null);
-                } catch (RuntimeException e) {
-                    DockerFailure failure = DockerFailure.of(serviceName, engine.host(), what + " container "
-                            + settings.containerReference(), e);
-                    LOG.debug("{}: {} failed", serviceName, what, failure);
-                    return CompletableFuture.<Void>failedFuture(failure);
-                }
-            }, executor);
+            result = lastOperation.handle((ignored, failure) -> null).thenComposeAsync(ignored -> attempt(what, body,
+                    waitForEngine, System.nanoTime() + ENGINE_RETURN_TIMEOUT.toNanos()), executor);
             lastOperation = result;
         }
         // A copy, so a caller that cancels or times out its stage cannot reorder the queue.
         return result.copy();
+    }
+
+    private CompletableFuture<Void> attempt(String what, Step body, boolean waitForEngine, long deadline) {
+        try {
+            body.run();
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            DockerFailure failure = DockerFailure.of(serviceName, engine.host(), what + " container "
+                    + settings.containerReference(), e);
+            CompletableFuture<Void> back = waitForEngine ? engineBack(what, e, deadline) : null;
+            if (back == null) {
+                LOG.debug("{}: {} failed", serviceName, what, failure);
+                return CompletableFuture.failedFuture(failure);
+            }
+            return back.handle((ignored, notBack) -> notBack).thenComposeAsync(notBack -> {
+                Throwable why = notBack instanceof java.util.concurrent.CompletionException && notBack.getCause() != null
+                        ? notBack.getCause() : notBack;
+                if (why instanceof EngineStayedUp) {
+                    LOG.debug("{}: {} failed", serviceName, what, failure);
+                    return CompletableFuture.<Void>failedFuture(failure); // it meant it
+                }
+                if (why != null) {
+                    LOG.debug("{}: {} failed; the Docker engine did not come back", serviceName, what, failure);
+                    return CompletableFuture.<Void>failedFuture(new DockerFailure(failure.getMessage() + " (the"
+                            + " engine went away and did not come back within " + ENGINE_RETURN_TIMEOUT.toSeconds()
+                            + " s)", failure));
+                }
+                LOG.info("{}: the Docker engine at {} is back; trying to {} again", serviceName, engine.host(), what);
+                return attempt(what, body, waitForEngine, deadline);
+            }, executor);
+        }
+    }
+
+    /**
+     * When {@code failure} looks like the engine going away (unreachable, or an error answer from a dockerd that
+     * then stops answering: a 500 while it shuts down) and it answered earlier in this run: a stage that completes
+     * once its event stream broke and connected again, failing after the deadline. Null when it is not that, so the
+     * failure is reported at once: a wrong address or a refusal is not waited out.
+     */
+    private CompletableFuture<Void> engineBack(String what, RuntimeException failure, long deadline) {
+        EventStream stream = engine.stream();
+        long left = deadline - System.nanoTime();
+        // The engine's own error answer to the operation's call; one aegis already turned into a sentence (a pull
+        // the registry refused: HTTP 500 too) is final.
+        boolean serverError = failure instanceof com.github.dockerjava.api.exception.DockerException
+                && ((com.github.dockerjava.api.exception.DockerException) failure).getHttpStatus() >= 500;
+        boolean connectionLost = DockerFailure.isUnreachable(failure);
+        if (left <= 0 || !serverError && !connectionLost) {
+            return null;
+        }
+        if (stream == null || !stream.everConnected()) {
+            if (!connectionLost || what.equals("start")) {
+                return null; // the first start says at once that the engine does not answer (a wrong address?)
+            }
+            // Not reached yet in this run, e.g. aegis started before dockerd at boot: the start failed at once
+            // saying so; the recovery's restart waits for the engine to answer, as after a restart of dockerd.
+            LOG.warn("{}: cannot {}: the Docker engine at {} does not answer ({}); trying again once it does (waiting"
+                    + " at most {} s)", serviceName, what, engine.host(), DockerFailure.rootMessage(failure),
+                    TimeUnit.NANOSECONDS.toSeconds(left));
+            return engineAnswers(deadline);
+        }
+        LOG.warn("{}: cannot {} now ({}); if the Docker engine at {} is restarting, trying again once it is back"
+                + " (waiting at most {} s)", serviceName, what, DockerFailure.rootMessage(failure), engine.host(),
+                TimeUnit.NANOSECONDS.toSeconds(left));
+        // A dockerd that answered with an error but does not go away within a few seconds meant it.
+        long away = Math.min(left, ENGINE_AWAY_WITHIN.toNanos());
+        CompletableFuture<Void> wentDown = stream.whenDown().orTimeout(away, TimeUnit.NANOSECONDS);
+        if (connectionLost) {
+            // The stream stayed up: a connection the pool kept from before dockerd restarted, cut; try again.
+            wentDown = wentDown.exceptionally(stillUp -> null);
+        } else {
+            wentDown = wentDown.exceptionally(stillUp -> {
+                throw new EngineStayedUp();
+            });
+        }
+        return wentDown.thenCompose(down -> stream.whenUp().orTimeout(Math.max(1, deadline - System.nanoTime()),
+                TimeUnit.NANOSECONDS));
+    }
+
+    /** The engine answered an operation with an error and did not go away: it meant it. */
+    private static final class EngineStayedUp extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        EngineStayedUp() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** Completes once the engine answers a ping (asked every second on the executor), failing after the deadline. */
+    private CompletableFuture<Void> engineAnswers(long deadline) {
+        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS, executor))
+                .thenCompose(waited -> {
+                    try {
+                        docker.pingCmd().exec();
+                        return CompletableFuture.<Void>completedFuture(null);
+                    } catch (RuntimeException e) {
+                        return System.nanoTime() - deadline >= 0 ? CompletableFuture.<Void>failedFuture(e)
+                                : engineAnswers(deadline);
+                    }
+                });
     }
 
     private void runQuietly(String what, Step step) {

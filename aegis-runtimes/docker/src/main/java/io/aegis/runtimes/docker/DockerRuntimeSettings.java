@@ -162,7 +162,8 @@ record DockerRuntimeSettings(
         List<String> command = read(problems, () -> command(settings)).orElse(List.of());
         Map<String, String> environment = read(problems, () -> environment(settings)).orElse(Map.of());
         List<String> ports = read(problems, () -> checkedList(settings, "ports", "a port binding like"
-                + " 127.0.0.1:8080:8080 or 8080:80/tcp", PortBinding::parse)).orElse(List.of());
+                + " 127.0.0.1:8080:8080 or 8080:80/tcp, ports from 1 to 65535", DockerRuntimeSettings::portBinding))
+                .orElse(List.of());
         List<String> volumes = read(problems, () -> checkedList(settings, "volumes", "a mount like /srv/data:/data:ro"
                 + " or a-volume:/data", Bind::parse)).orElse(List.of());
         Optional<String> network = read(problems, () -> optionalString(settings, "network",
@@ -283,6 +284,28 @@ record DockerRuntimeSettings(
             throw new ConfigException(problems);
         }
         return values;
+    }
+
+    /**
+     * A {@code docker run -p} binding whose ports are real ports: docker-java parses {@code 99999:1} happily and the
+     * engine refuses it only when the container is created.
+     */
+    private static PortBinding portBinding(String value) {
+        PortBinding binding = PortBinding.parse(value);
+        checkPort(binding.getExposedPort().getPort());
+        String hostPorts = binding.getBinding().getHostPortSpec();
+        if (hostPorts != null && !hostPorts.isEmpty()) {
+            for (String port : hostPorts.split("-", -1)) {
+                checkPort(Integer.parseInt(port));
+            }
+        }
+        return binding;
+    }
+
+    private static void checkPort(int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("no port: " + port);
+        }
     }
 
     private static Pull pull(Settings settings) {

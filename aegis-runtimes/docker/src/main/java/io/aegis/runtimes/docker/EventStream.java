@@ -7,6 +7,7 @@ import com.github.dockerjava.api.model.EventType;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +47,12 @@ final class EventStream implements AutoCloseable {
     private Duration retryDelay;
     private boolean broken;
     private long openedAtNanos;
+    /** Whether the stream was ever connected: the engine answered in this run. */
+    private boolean everConnected;
+    /** Completed while the stream is connected; a new one after each break. */
+    private CompletableFuture<Void> up = new CompletableFuture<>();
+    /** Completed while the stream is broken; a new one after each connection. */
+    private CompletableFuture<Void> down = new CompletableFuture<>();
 
     EventStream(DockerClient client, String host, ScheduledExecutorService scheduler, Consumer<Event> onEvent,
             Runnable reconnected, Duration firstRetryDelay) {
@@ -108,6 +115,27 @@ final class EventStream implements AutoCloseable {
         return current != null && current.started.getCount() == 0 && !current.ended.get();
     }
 
+    /** Whether the stream was connected at least once: then the engine answered in this run. */
+    boolean everConnected() {
+        synchronized (lock) {
+            return everConnected;
+        }
+    }
+
+    /** Completes when the stream is connected: at once while it is; failed when the stream is closed. */
+    CompletableFuture<Void> whenUp() {
+        synchronized (lock) {
+            return up.copy();
+        }
+    }
+
+    /** Completes when the stream is broken: at once while it is (the engine went away, or is restarting). */
+    CompletableFuture<Void> whenDown() {
+        synchronized (lock) {
+            return down.copy();
+        }
+    }
+
     /** Drops the connection as a failing network or a restarted dockerd would; for tests of the reconnection. */
     void dropConnection() {
         Connection connection;
@@ -127,6 +155,8 @@ final class EventStream implements AutoCloseable {
             connection = current;
             current = null;
             lock.notifyAll();
+            up.completeExceptionally(new IllegalStateException("the event stream of " + host + " is closed"));
+            down.completeExceptionally(new IllegalStateException("the event stream of " + host + " is closed"));
         }
         if (connection != null) {
             connection.closeQuietly();
@@ -158,7 +188,14 @@ final class EventStream implements AutoCloseable {
             }
             wasBroken = broken;
             broken = false;
+            everConnected = true;
             retryDelay = firstRetryDelay;
+            // Replaced before completed: a waiter that the completion runs and that asks for the next change must get
+            // the new future. Completed with the lock held, so that isDone() says the state.
+            if (down.isDone()) {
+                down = new CompletableFuture<>();
+            }
+            up.complete(null);
             lock.notifyAll();
         }
         if (wasBroken) {
@@ -184,6 +221,10 @@ final class EventStream implements AutoCloseable {
                         failure == null ? "closed" : DockerFailure.rootMessage(failure));
             }
             broken = true;
+            if (up.isDone()) {
+                up = new CompletableFuture<>(); // replaced before completed: see connected
+            }
+            down.complete(null);
             lock.notifyAll();
             delay = retryDelay;
             retryDelay = retryDelay.multipliedBy(2).compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY

@@ -95,6 +95,18 @@ class DockerRuntimeSettingsTest {
     }
 
     @Test
+    void aPortOutOfRangeIsAConfigurationMistakeNotAnEngineRefusalAtStart() {
+        // Seen with the aegis jar: ports: ["99999:1"] passed --validate; the start then failed with HTTP 400.
+        assertThatThrownBy(() -> read(Map.of("image", "x", "ports", List.of("8080:80", "99999:1", "8080:0",
+                "127.0.0.1:70000-70001:80/udp", "5")), null))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .extracting(ConfigProblem::keyPath)
+                        .containsExactly(PATH + ".ports[1]", PATH + ".ports[2]", PATH + ".ports[3]"))
+                .hasMessageContaining(PATH + ".ports[1]: expected a port binding like 127.0.0.1:8080:8080 or"
+                        + " 8080:80/tcp, ports from 1 to 65535, found \"99999:1\"");
+    }
+
+    @Test
     void aWrongValueSaysWhatWasExpected() {
         assertThatThrownBy(() -> read(Map.of("image", "x", "pull", "sometimes"), null)).hasMessage(PATH
                 + ".pull: expected missing (pull only when the engine lacks the image), always or never, found"

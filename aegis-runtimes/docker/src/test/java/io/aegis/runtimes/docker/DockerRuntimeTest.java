@@ -3,6 +3,7 @@ package io.aegis.runtimes.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
@@ -340,6 +341,110 @@ class DockerRuntimeTest {
             complete(runtime.restart());
             assertThat(stream.isConnected()).isTrue();
             assertThat(complete(runtime.status()).isRunning()).isTrue();
+        } finally {
+            runtimes.forEach(RuntimeAdapter::close);
+            slowRetries.close();
+        }
+    }
+
+    @Test
+    void aRestartWhileDockerdIsAwayWaitsForItToComeBackInsteadOfFailing(@TempDir Path proxyDirectory)
+            throws Exception {
+        // Seen with the aegis jar: dockerd stopping kills the containers, and every restart of the ladder failed
+        // within a second while it was away, leaving each service FAILED when dockerd came back.
+        assumeTrue(fixture.host.startsWith("unix://"), "the engine proxy needs a unix:// DOCKER_HOST, not "
+                + fixture.host);
+        try (EngineProxy engine = new EngineProxy(proxyDirectory, fixture.host)) {
+            Map<String, Object> settings = imageSettings(repository + ":sleeper", "away");
+            settings.put("host", engine.host());
+            Recorder exits = new Recorder();
+            RuntimeAdapter runtime = runtime("away-" + fixture.runId, settings, exits, state);
+            complete(runtime.start());
+            WorkloadStatus before = complete(runtime.status());
+            EventStream stream = factory.engine(engine.host()).subscribe((DockerRuntime) runtime);
+
+            engine.down();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !stream.isConnected());
+            java.util.concurrent.CompletableFuture<Void> restart = runtime.restart().toCompletableFuture();
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> !restart.isDone());
+            engine.up();
+
+            complete(restart);
+            WorkloadStatus after = complete(runtime.status());
+            assertThat(after.isRunning()).isTrue();
+            assertThat(after.pid()).as("a new run").isNotEqualTo(before.pid());
+            assertThat(exits.queue).as("the restart's own stop is not reported").isEmpty();
+        }
+    }
+
+    @Test
+    void aStartBeforeDockerdIsUpFailsAtOnceThenTheRestartWaitsForIt(@TempDir Path proxyDirectory) throws Exception {
+        // Seen with the aegis jar started before dockerd (boot order): the start failed, then the whole ladder
+        // within 1.5 s, and the service stayed FAILED once dockerd was up.
+        assumeTrue(fixture.host.startsWith("unix://"), "the engine proxy needs a unix:// DOCKER_HOST, not "
+                + fixture.host);
+        try (EngineProxy engine = new EngineProxy(proxyDirectory, fixture.host)) {
+            engine.down();
+            Map<String, Object> settings = imageSettings(repository + ":sleeper", "late");
+            settings.put("host", engine.host());
+            RuntimeAdapter runtime = runtime("late-" + fixture.runId, settings, new Recorder(), state);
+            assertThatThrownBy(() -> complete(runtime.start())).hasMessageContaining("cannot reach the Docker engine");
+
+            java.util.concurrent.CompletableFuture<Void> restart = runtime.restart().toCompletableFuture();
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> !restart.isDone());
+            engine.up();
+
+            complete(restart);
+            assertThat(complete(runtime.status()).isRunning()).isTrue();
+        }
+    }
+
+    @Test
+    void aContainerTheEngineCannotRestartBecauseATaskOfItIsLeftIsReplacedFromTheSameImage(
+            @TempDir Path proxyDirectory) throws Exception {
+        // Seen with the aegis jar after dockerd restarts with 30 containers: "Cannot restart container X: task X:
+        // already exists" at every restart, until each service was FAILED; docker rm -f and a new container cure it.
+        assumeTrue(fixture.host.startsWith("unix://"), "the engine proxy needs a unix:// DOCKER_HOST, not "
+                + fixture.host);
+        try (EngineProxy engine = new EngineProxy(proxyDirectory, fixture.host)) {
+            Map<String, Object> settings = imageSettings(repository + ":sleeper", "task");
+            settings.put("host", engine.host());
+            Recorder exits = new Recorder();
+            RuntimeAdapter runtime = runtime("task-" + fixture.runId, settings, exits, state);
+            complete(runtime.start());
+            WorkloadStatus before = complete(runtime.status());
+
+            engine.failNext("/restart", "Cannot restart container " + before.id().orElseThrow() + ": task "
+                    + before.id().orElseThrow() + ": already exists");
+            complete(runtime.restart());
+
+            WorkloadStatus after = complete(runtime.status());
+            assertThat(after.isRunning()).isTrue();
+            assertThat(after.id()).as("a new container").isNotEqualTo(before.id());
+            assertThat(after.version()).as("from the same image").isEqualTo(before.version());
+            assertThat(ContainerRecord.read(state).orElseThrow().containerId()).isEqualTo(after.id());
+            assertThat(exits.queue).as("the replacement is not reported as a death").isEmpty();
+        }
+    }
+
+    @Test
+    void aWaiterForTheEngineToComeBackIsNotToldSoByTheBreakItself() throws Exception {
+        DockerRuntimeFactory slowRetries = new DockerRuntimeFactory(Duration.ofMinutes(1));
+        try {
+            RuntimeAdapter runtime = slowRetries.create(spec("back-" + fixture.runId,
+                    imageSettings(repository + ":sleeper", "back"), new Recorder(), state));
+            runtimes.add(runtime);
+            complete(runtime.start());
+            EventStream stream = slowRetries.engine(fixture.host).subscribe((DockerRuntime) runtime);
+            java.util.concurrent.CompletableFuture<Void> back = stream.whenDown().thenCompose(down -> stream.whenUp());
+
+            stream.dropConnection();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !stream.isConnected());
+            // the next attempt is a minute away: nothing is back
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> !back.isDone());
+            stream.open();
+            back.get(10, TimeUnit.SECONDS);
+            assertThat(stream.isConnected()).isTrue();
         } finally {
             runtimes.forEach(RuntimeAdapter::close);
             slowRetries.close();
