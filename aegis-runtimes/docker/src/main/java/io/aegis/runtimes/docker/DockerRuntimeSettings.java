@@ -6,19 +6,18 @@ import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
 import io.aegis.api.Durations;
 import io.aegis.api.Settings;
+import io.aegis.plugin.support.ConfigProblems;
 import io.aegis.plugin.support.ShellWords;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -135,11 +134,11 @@ record DockerRuntimeSettings(
      * @throws ConfigException naming every invalid key
      */
     static DockerRuntimeSettings from(String serviceName, Settings settings, String dockerHostVariable) {
-        List<ConfigProblem> problems = new ArrayList<>();
-        String host = read(problems, () -> host(settings, dockerHostVariable)).orElse(DEFAULT_HOST);
-        Optional<String> container = read(problems, () -> optionalString(settings, "container",
+        ConfigProblems problems = new ConfigProblems();
+        String host = problems.read(() -> host(settings, dockerHostVariable)).orElse(DEFAULT_HOST);
+        Optional<String> container = problems.read(() -> optionalString(settings, "container",
                 "the name or id of an existing container")).flatMap(value -> value);
-        Optional<String> image = read(problems, () -> optionalString(settings, "image",
+        Optional<String> image = problems.read(() -> optionalString(settings, "image",
                 "an image such as example/web:1.4")).flatMap(value -> value);
         if (container.isPresent() && image.isPresent()) {
             problems.add(new ConfigProblem(settings.keyPath("image"), "expected either container (supervise an"
@@ -158,23 +157,21 @@ record DockerRuntimeSettings(
                 }
             }
         }
-        String name = read(problems, () -> name(serviceName, settings)).orElse("aegis-service");
-        List<String> command = read(problems, () -> command(settings)).orElse(List.of());
-        Map<String, String> environment = read(problems, () -> environment(settings)).orElse(Map.of());
-        List<String> ports = read(problems, () -> checkedList(settings, "ports", "a port binding like"
+        String name = problems.read(() -> name(serviceName, settings)).orElse("aegis-service");
+        List<String> command = problems.read(() -> command(settings)).orElse(List.of());
+        Map<String, String> environment = problems.read(() -> environment(settings)).orElse(Map.of());
+        List<String> ports = problems.read(() -> checkedList(settings, "ports", "a port binding like"
                 + " 127.0.0.1:8080:8080 or 8080:80/tcp, ports from 1 to 65535", DockerRuntimeSettings::portBinding))
                 .orElse(List.of());
-        List<String> volumes = read(problems, () -> checkedList(settings, "volumes", "a mount like /srv/data:/data:ro"
+        List<String> volumes = problems.read(() -> checkedList(settings, "volumes", "a mount like /srv/data:/data:ro"
                 + " or a-volume:/data", Bind::parse)).orElse(List.of());
-        Optional<String> network = read(problems, () -> optionalString(settings, "network",
+        Optional<String> network = problems.read(() -> optionalString(settings, "network",
                 "host, none, bridge or the name of a user-defined network")).flatMap(value -> value);
-        Pull pull = read(problems, () -> pull(settings)).orElse(Pull.MISSING);
-        int stopTimeout = read(problems, () -> stopTimeout(settings)).orElse(10);
-        boolean init = read(problems, () -> settings.bool("init", false)).orElse(false);
-        Map<String, String> labels = read(problems, () -> labels(settings)).orElse(Map.of());
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
-        }
+        Pull pull = problems.read(() -> pull(settings)).orElse(Pull.MISSING);
+        int stopTimeout = problems.read(() -> stopTimeout(settings)).orElse(10);
+        boolean init = problems.read(() -> settings.bool("init", false)).orElse(false);
+        Map<String, String> labels = problems.read(() -> labels(settings)).orElse(Map.of());
+        problems.throwIfAny();
         return new DockerRuntimeSettings(host, container, image, container.orElse(name), command, environment, ports,
                 volumes, network, pull, stopTimeout, init, labels, settings.path());
     }
@@ -270,7 +267,7 @@ record DockerRuntimeSettings(
     private static List<String> checkedList(Settings settings, String key, String whatEachIs,
             java.util.function.Function<String, ?> parser) {
         List<String> values = settings.stringList(key);
-        List<ConfigProblem> problems = new ArrayList<>();
+        ConfigProblems problems = new ConfigProblems();
         for (int i = 0; i < values.size(); i++) {
             String value = values.get(i);
             try {
@@ -280,9 +277,7 @@ record DockerRuntimeSettings(
                         "expected " + whatEachIs + ", found \"" + value + "\""));
             }
         }
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
-        }
+        problems.throwIfAny();
         return values;
     }
 
@@ -335,12 +330,4 @@ record DockerRuntimeSettings(
         return (int) seconds;
     }
 
-    private static <T> Optional<T> read(List<ConfigProblem> problems, Supplier<T> step) {
-        try {
-            return Optional.of(step.get());
-        } catch (ConfigException e) {
-            problems.addAll(e.problems());
-            return Optional.empty();
-        }
-    }
 }
