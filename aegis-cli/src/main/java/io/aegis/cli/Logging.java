@@ -15,6 +15,8 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
  */
 final class Logging {
     private static final String PREFIX = "org.slf4j.simpleLogger.";
+    private static final String DOCKER_HTTP_RETRY =
+            "com.github.dockerjava.zerodep.shaded.org.apache.hc.client5.http.impl.classic.HttpRequestRetryExec";
     /** Logger name prefixes of the JDK itself; slf4j-simple applies a level to every name below a prefix. */
     private static final List<String> JDK_LOGGERS = List.of("java", "javax", "jdk", "sun", "com.sun");
 
@@ -40,6 +42,9 @@ final class Logging {
         for (String jdkLogger : JDK_LOGGERS) {
             setIfAbsent("log." + jdkLogger, jdkLevel);
         }
+        // The Docker client's HTTP stack says at INFO that it re-sent a request after an I/O error, on every attempt
+        // while dockerd restarts or is missing; the docker runtime says what happened in a sentence of its own.
+        setIfAbsent("log." + DOCKER_HTTP_RETRY, "warn");
         routeJavaUtilLogging(level.compareTo(LogLevel.INFO) < 0 ? LogLevel.INFO : level);
     }
 

@@ -388,6 +388,7 @@ class DockerRuntimeIT {
             assertThat(noEngine).as("what to fix").containsAnyOf("DOCKER_HOST", "runtime.host");
             assertThat(noImage).as("what to fix").contains("pull");
             assertThat(log).as("no stack trace in:%n%s", log).doesNotContain("\tat ", "Exception:");
+            assertThat(log).as("the Docker client's own retry chatter is muted").doesNotContain("recoverable I/O");
             assertThat(engine.exists(engine.name("no-image"))).as("no container made without its image").isFalse();
 
             // the process service is supervised all along: healthy, and restarted when killed
