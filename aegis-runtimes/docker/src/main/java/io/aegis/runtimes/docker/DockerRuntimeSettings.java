@@ -7,6 +7,7 @@ import io.aegis.api.ConfigProblem;
 import io.aegis.api.Durations;
 import io.aegis.api.Settings;
 import io.aegis.plugin.support.ConfigProblems;
+import io.aegis.plugin.support.EnvironmentSettings;
 import io.aegis.plugin.support.ShellWords;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -159,7 +160,8 @@ record DockerRuntimeSettings(
         }
         String name = problems.read(() -> name(serviceName, settings)).orElse("aegis-service");
         List<String> command = problems.read(() -> command(settings)).orElse(List.of());
-        Map<String, String> environment = problems.read(() -> environment(settings)).orElse(Map.of());
+        Map<String, String> environment = problems.read(() -> EnvironmentSettings.read(settings, "env"))
+                .orElse(Map.of());
         List<String> ports = problems.read(() -> checkedList(settings, "ports", "a port binding like"
                 + " 127.0.0.1:8080:8080 or 8080:80/tcp, ports from 1 to 65535", DockerRuntimeSettings::portBinding))
                 .orElse(List.of());
@@ -242,16 +244,6 @@ record DockerRuntimeSettings(
         }
     }
 
-    private static Map<String, String> environment(Settings settings) {
-        Map<String, String> environment = settings.stringMap("env");
-        for (String name : environment.keySet()) {
-            if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
-                throw new ConfigException(settings.keyPath("env"),
-                        "expected environment variable names without '=', found \"" + name + "\"");
-            }
-        }
-        return environment;
-    }
 
     private static Map<String, String> labels(Settings settings) {
         Map<String, String> labels = settings.stringMap("labels");

@@ -5,6 +5,7 @@ import io.aegis.api.ConfigProblem;
 import io.aegis.api.Durations;
 import io.aegis.api.Settings;
 import io.aegis.plugin.support.ConfigProblems;
+import io.aegis.plugin.support.EnvironmentSettings;
 import io.aegis.plugin.support.ShellWords;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -135,7 +136,8 @@ record ProcessRuntimeSettings(
         boolean shell = problems.read(() -> settings.bool("shell", false)).orElse(false);
         List<String> args = problems.read(() -> settings.stringList("args")).orElse(List.of());
         Optional<List<String>> command = problems.read(() -> command(settings, shell, args));
-        Map<String, String> environment = problems.read(() -> environment(settings)).orElse(Map.of());
+        Map<String, String> environment = problems.read(() -> EnvironmentSettings.read(settings, "env"))
+                .orElse(Map.of());
         Optional<Path> workingDirectory = problems.read(() -> workingDirectory(settings)).flatMap(dir -> dir);
         Optional<Path> logFile = problems.read(() -> logFile(stateDirectory, settings));
         Optional<Long> logMaxSize = problems.read(() -> logMaxSize(settings));
@@ -351,16 +353,6 @@ record ProcessRuntimeSettings(
         return Optional.empty();
     }
 
-    private static Map<String, String> environment(Settings settings) {
-        Map<String, String> environment = settings.stringMap("env");
-        for (String name : environment.keySet()) {
-            if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
-                throw new ConfigException(settings.keyPath("env"),
-                        "expected environment variable names without '=', found \"" + name + "\"");
-            }
-        }
-        return environment;
-    }
 
     private static Optional<Path> workingDirectory(Settings settings) {
         String key = "workingDir";
