@@ -25,6 +25,8 @@ import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.RollableScalableResource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,6 +47,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -82,6 +85,7 @@ final class KubernetesRuntime implements RuntimeAdapter {
     private final ScheduledExecutorService scheduler;
     private final String server;
     private final String what;
+    private final Path stateDirectory;
 
     private final Object lock = new Object();
     private final ContainerTerminations terminations = new ContainerTerminations();
@@ -90,6 +94,9 @@ final class KubernetesRuntime implements RuntimeAdapter {
     private volatile HasMetadata target;
     private volatile WorkloadStatus status;
     private volatile String lastHealthy;
+    /** Whether {@link #lastHealthy} changed since it was last written to the state directory. */
+    private final AtomicBoolean lastHealthyUnsaved = new AtomicBoolean();
+    private final Object recordLock = new Object();
     private volatile boolean closed;
     private Watch targetWatch;
     private Watch podWatch;
@@ -104,8 +111,11 @@ final class KubernetesRuntime implements RuntimeAdapter {
             CompletableFuture<Void> future) {
     }
 
+    /**
+     * @param lastHealthy the revision an earlier aegis run saw healthy (from {@link HealthyRevision}), else null
+     */
     KubernetesRuntime(String service, KubernetesSettings settings, KubernetesClient client, String namespace,
-            WorkloadListener listener, Executor executor, Clock clock) {
+            WorkloadListener listener, Executor executor, Clock clock, Path stateDirectory, String lastHealthy) {
         this.service = service;
         this.settings = settings;
         this.client = client;
@@ -115,6 +125,8 @@ final class KubernetesRuntime implements RuntimeAdapter {
         this.clock = clock;
         this.server = String.valueOf(client.getMasterUrl());
         this.what = settings.kind().kubectlName + " " + namespace + "/" + settings.name();
+        this.stateDirectory = stateDirectory;
+        this.lastHealthy = lastHealthy;
         ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1,
                 new DaemonThreadFactory("aegis-k8s-" + service));
         pool.setRemoveOnCancelPolicy(true);
@@ -389,7 +401,8 @@ final class KubernetesRuntime implements RuntimeAdapter {
 
     /**
      * Records the revision running now (a Deployment's revision number once its rollout has finished, a
-     * StatefulSet's current ControllerRevision) as the one a rollback goes back to; reads the watch's cache, no I/O.
+     * StatefulSet's current ControllerRevision) as the one a rollback goes back to; reads the watch's cache, no I/O:
+     * a change is written to the state directory on the blocking executor, so that the next aegis run knows it too.
      */
     @Override
     public void workloadHealthy() {
@@ -409,6 +422,33 @@ final class KubernetesRuntime implements RuntimeAdapter {
         if (running != null && !running.equals(lastHealthy)) {
             lastHealthy = running;
             LOG.debug("{}: {} revision {} is healthy", service, what, running);
+            if (!closed && lastHealthyUnsaved.compareAndSet(false, true)) {
+                try {
+                    executor.execute(this::saveLastHealthy);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // shutting down: close() writes it
+                }
+            }
+        }
+    }
+
+    /**
+     * Writes the latest {@link #lastHealthy} (not the one that scheduled the write: writes may run out of order on the
+     * executor, and one write covers the changes made while it waited).
+     */
+    private void saveLastHealthy() {
+        synchronized (recordLock) {
+            if (!lastHealthyUnsaved.getAndSet(false)) {
+                return;
+            }
+            String revision = lastHealthy;
+            try {
+                new HealthyRevision(namespace, settings.kind().kubectlName, settings.name(), revision)
+                        .write(stateDirectory);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("{}: cannot write {} in {} ({}); the next aegis run will not know that {} revision {} was"
+                        + " healthy", service, HealthyRevision.FILE, stateDirectory, e.getMessage(), what, revision);
+            }
         }
     }
 
@@ -434,7 +474,10 @@ final class KubernetesRuntime implements RuntimeAdapter {
         return EnumSet.allOf(RuntimeOperation.class);
     }
 
-    /** Closes the watches and the scheduler and fails what still waits; the shared client is the factory's. */
+    /**
+     * Closes the watches and the scheduler and fails what still waits; the shared client is the factory's. Writes the
+     * last healthy revision if its write has not run yet (the executor may not run it any more).
+     */
     @Override
     public void close() {
         synchronized (lock) {
@@ -444,6 +487,7 @@ final class KubernetesRuntime implements RuntimeAdapter {
             targetWatch = null;
             podWatch = null;
         }
+        saveLastHealthy();
         scheduler.shutdownNow();
         for (Waiter waiter : waiters) {
             waiter.future().completeExceptionally(new KubernetesOperationException("service " + service

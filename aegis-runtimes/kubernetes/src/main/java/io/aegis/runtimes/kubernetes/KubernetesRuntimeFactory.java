@@ -9,11 +9,14 @@ import io.fabric8.kubernetes.api.model.NamedContext;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -44,7 +47,8 @@ import org.slf4j.LoggerFactory;
  *       with {@code restart: auto}, when exactly one pod is bad (not ready, crash-looping, terminated) and the
  *       others are ready, it deletes that pod instead and completes when a replacement is ready.</li>
  *   <li>{@code rollback} is {@code kubectl rollout undo}, preferring the revision aegis last saw healthy: a
- *       Deployment's ReplicaSets, a StatefulSet's ControllerRevisions.</li>
+ *       Deployment's ReplicaSets, a StatefulSet's ControllerRevisions. That revision is kept in the service's state
+ *       directory ({@value HealthyRevision#FILE}), so it survives a restart of aegis.</li>
  *   <li>{@code isolate} takes the worst pod out of its Services' selectors and labels it
  *       {@code aegis.io/isolated=true}; its ReplicaSet starts a replacement and the pod stays for debugging.</li>
  *   <li>Container terminations (crashes, OOM kills) come from a watch on the pods, at once.</li>
@@ -97,8 +101,39 @@ public final class KubernetesRuntimeFactory implements RuntimeAdapterFactory {
         KubernetesSettings settings = KubernetesSettings.from(spec.settings());
         Connection connection = connections.apply(settings);
         String namespace = settings.namespace().orElse(connection.defaultNamespace());
+        String lastHealthy = lastHealthy(spec, settings, namespace);
         return new KubernetesRuntime(spec.serviceName(), settings, connection.client(), namespace, spec.listener(),
-                spec.blockingExecutor(), clock);
+                spec.blockingExecutor(), clock, spec.stateDirectory(), lastHealthy);
+    }
+
+    /**
+     * The revision an earlier aegis run saw healthy, from the service's state directory; null when there is none, or
+     * (with a warning) when the record is unreadable or names another target: its revision means nothing for this one.
+     */
+    private static String lastHealthy(RuntimeSpec spec, KubernetesSettings settings, String namespace) {
+        Path file = spec.stateDirectory().resolve(HealthyRevision.FILE);
+        Optional<HealthyRevision> record;
+        try {
+            record = HealthyRevision.read(spec.stateDirectory());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: ignoring {}: {}; rollback goes to the previous revision until aegis sees one healthy",
+                    spec.serviceName(), file, e.getMessage());
+            return null;
+        }
+        if (record.isEmpty()) {
+            return null;
+        }
+        HealthyRevision found = record.get();
+        if (!found.names(namespace, settings.kind().kubectlName, settings.name())) {
+            LOG.warn("{}: ignoring {}: it records a healthy revision of {} {}/{}, not of the {} {}/{} the service runs"
+                    + " now; rollback goes to the previous revision until aegis sees one healthy", spec.serviceName(),
+                    file, found.kind(), found.namespace(), found.name(),
+                    settings.kind().kubectlName, namespace, settings.name());
+            return null;
+        }
+        LOG.debug("{}: {} {}/{} revision {} was healthy in an earlier aegis run", spec.serviceName(),
+                found.kind(), found.namespace(), found.name(), found.revision());
+        return found.revision();
     }
 
     private Connection connect(KubernetesSettings settings) {

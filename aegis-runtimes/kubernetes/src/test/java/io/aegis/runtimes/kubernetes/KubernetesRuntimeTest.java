@@ -34,6 +34,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The runtime against fabric8's protocol-faithful Kubernetes mock (CRUD mode, real HTTP and WebSocket watches on
@@ -84,6 +85,13 @@ class KubernetesRuntimeTest {
     private RuntimeAdapter runtime(String namespace, Map<String, Object> extra) {
         RuntimeAdapter runtime = cluster.runtime(namespace, extra, exits::add, executor,
                 Clock.fixed(NOW, ZoneOffset.UTC));
+        runtimes.add(runtime);
+        return runtime;
+    }
+
+    private KubernetesRuntime runtime(java.nio.file.Path stateDirectory, java.util.concurrent.Executor executor) {
+        KubernetesRuntime runtime = (KubernetesRuntime) cluster.runtime(ns, Map.of(), exits::add, executor,
+                Clock.fixed(NOW, ZoneOffset.UTC), stateDirectory);
         runtimes.add(runtime);
         return runtime;
     }
@@ -306,6 +314,77 @@ class KubernetesRuntimeTest {
         Deployment rolledBack = cluster.client.apps().deployments().inNamespace(ns).withName("web").get();
         assertThat(rolledBack.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("web:1");
         assertThat(rolledBack.getSpec().getTemplate().getMetadata().getLabels()).doesNotContainKey("pod-template-hash");
+    }
+
+    @Test
+    void theRevisionLastSeenHealthySurvivesARestartOfAegis(@TempDir java.nio.file.Path state) {
+        Deployment deployment = cluster.deployment(ns, 3, 1, "web:1");
+        cluster.replicaSet(ns, deployment, "web-aaa", 1, "web:1", "aaa");
+        KubernetesRuntime first = runtime(state, executor);
+        done(first.start());
+        first.workloadHealthy(); // revision 1 serves well
+        await().atMost(WAIT).until(() -> java.nio.file.Files.exists(state.resolve(HealthyRevision.FILE)));
+        first.close(); // aegis exits; the Deployment keeps running
+        // two bad releases while aegis is down
+        cluster.replicaSet(ns, deployment, "web-bbb", 2, "web:2", "bbb");
+        cluster.replicaSet(ns, deployment, "web-ccc", 3, "web:3", "ccc");
+        cluster.client.apps().deployments().inNamespace(ns).withName("web").patch(PatchContext.of(PatchType.JSON),
+                "[{\"op\":\"replace\",\"path\":\"/metadata/annotations/deployment.kubernetes.io~1revision\","
+                        + "\"value\":\"3\"},{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\","
+                        + "\"value\":\"web:3\"}]");
+
+        KubernetesRuntime second = runtime(state, executor); // the next aegis run, same state directory
+        assertThat(second.lastHealthy()).contains("1");
+        done(second.start());
+        cluster.writes.clear();
+        CompletableFuture<Void> rollback = second.rollback().toCompletableFuture();
+        await().atMost(WAIT).until(() -> !cluster.writes("PATCH").isEmpty());
+        cluster.rolledOut(ns, 3);
+        assertThat(rollback).succeedsWithin(WAIT);
+
+        // kubectl's previous revision would be web:2
+        Deployment rolledBack = cluster.client.apps().deployments().inNamespace(ns).withName("web").get();
+        assertThat(rolledBack.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("web:1");
+    }
+
+    @Test
+    void theHealthyRevisionIsWrittenOnTheRuntimesExecutorNotOnTheCaller(@TempDir java.nio.file.Path state)
+            throws Exception {
+        cluster.deployment(ns, 3, 1, "web:1");
+        BlockingQueue<Runnable> held = new LinkedBlockingQueue<>();
+        java.util.concurrent.atomic.AtomicBoolean hold = new java.util.concurrent.atomic.AtomicBoolean();
+        KubernetesRuntime runtime = runtime(state, task -> {
+            if (hold.get()) {
+                held.add(task);
+            } else {
+                executor.execute(task);
+            }
+        });
+        done(runtime.start());
+        hold.set(true);
+
+        runtime.workloadHealthy();
+        assertThat(runtime.lastHealthy()).contains("1");
+        assertThat(state.resolve(HealthyRevision.FILE)).doesNotExist();
+        assertThat(held).hasSize(1);
+        held.take().run();
+
+        assertThat(HealthyRevision.read(state)).contains(new HealthyRevision(ns, "deployment", "web", "1"));
+        assertThat(state.resolve(HealthyRevision.FILE + ".tmp")).doesNotExist();
+    }
+
+    @Test
+    void aRecordOfAnotherTargetOrAnUnreadableOneIsIgnored(@TempDir java.nio.file.Path state) throws Exception {
+        new HealthyRevision("elsewhere", "deployment", "web", "1").write(state);
+        assertThat(runtime(state, executor).lastHealthy()).isEmpty();
+        new HealthyRevision(ns, "statefulset", "web", "web-7c9d").write(state);
+        assertThat(runtime(state, executor).lastHealthy()).isEmpty();
+        java.nio.file.Files.writeString(state.resolve(HealthyRevision.FILE), "revision=\\u00zz\n");
+        assertThat(runtime(state, executor).lastHealthy()).isEmpty();
+        java.nio.file.Files.writeString(state.resolve(HealthyRevision.FILE), "revision=4\n");
+        assertThat(runtime(state, executor).lastHealthy()).isEmpty();
+        new HealthyRevision(ns, "deployment", "web", "4").write(state);
+        assertThat(runtime(state, executor).lastHealthy()).contains("4");
     }
 
     @Test

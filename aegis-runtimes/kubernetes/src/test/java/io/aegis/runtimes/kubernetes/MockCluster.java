@@ -89,6 +89,12 @@ final class MockCluster implements AutoCloseable {
 
     RuntimeAdapter runtime(String namespace, Map<String, Object> extra, WorkloadListener listener,
             java.util.concurrent.Executor executor, Clock clock) {
+        return runtime(namespace, extra, listener, executor, clock, null);
+    }
+
+    /** A runtime with {@code stateDirectory} as its service's state directory (null: a fresh temporary one). */
+    RuntimeAdapter runtime(String namespace, Map<String, Object> extra, WorkloadListener listener,
+            java.util.concurrent.Executor executor, Clock clock, java.nio.file.Path stateDirectory) {
         Map<String, Object> values = new LinkedHashMap<>();
         values.put("type", "kubernetes");
         values.put("namespace", namespace);
@@ -99,7 +105,9 @@ final class MockCluster implements AutoCloseable {
         }
         KubernetesRuntimeFactory factory = new KubernetesRuntimeFactory(
                 settings -> new KubernetesRuntimeFactory.Connection(client, "default"), clock);
-        return factory.create(new RuntimeSpec("web", Settings.of("services.web.runtime", values), listener, executor));
+        Settings settings = Settings.of("services.web.runtime", values);
+        return factory.create(stateDirectory == null ? new RuntimeSpec("web", settings, listener, executor)
+                : new RuntimeSpec("web", settings, listener, executor, stateDirectory));
     }
 
     static PodTemplateSpec template(String image, String hash) {
