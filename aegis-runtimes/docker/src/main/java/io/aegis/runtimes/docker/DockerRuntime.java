@@ -70,6 +70,8 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     private final WorkloadListener listener;
     private final Executor executor;
     private final Path stateDirectory;
+    /** The {@code runtime.isolate} hook; null when none is set. */
+    private final IsolateHookRun isolateHook;
     private final Object lock = new Object();
 
     // Everything below is guarded by lock.
@@ -117,6 +119,8 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
         this.stateDirectory = stateDirectory;
         this.record = record;
         this.isolatedFrom.addAll(record.isolatedFrom());
+        this.isolateHook = settings.isolateHook().map(hook -> new IsolateHookRun(serviceName, hook, executor))
+                .orElse(null);
     }
 
     // ---------------------------------------------------------------------------------------------- operations
@@ -265,9 +269,10 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     }
 
     /**
-     * Disconnects the container from every network it is on and keeps it running ({@code docker exec} still works).
-     * A container that shares the host's (or another container's) network cannot be disconnected: that fails, with a
-     * sentence saying so, and the container keeps running.
+     * Disconnects the container from every network it is on and keeps it running ({@code docker exec} still works),
+     * then runs the {@code runtime.isolate} hook if one is set. A container that shares the host's (or another
+     * container's) network cannot be disconnected: the hook alone isolates it then, and without one isolate fails,
+     * with a sentence saying so, and the container keeps running.
      */
     @Override
     public CompletionStage<Void> isolate() {
@@ -275,43 +280,71 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             InspectContainerResponse container = findContainer().orElseThrow(this::notFound);
             String id = container.getId();
             String mode = container.getHostConfig() == null ? null : container.getHostConfig().getNetworkMode();
-            if ("host".equals(mode) || mode != null && mode.startsWith("container:")) {
+            boolean shared = "host".equals(mode) || mode != null && mode.startsWith("container:");
+            if (shared && isolateHook == null) {
                 String what = "host".equals(mode) ? "network mode host" : "network mode " + mode;
                 throw new DockerFailure("cannot isolate service \"" + serviceName + "\": " + what + " cannot be"
                         + " disconnected (Docker refuses it), so container " + settings.containerReference()
                         + " still serves on " + ("host".equals(mode) ? "the host's network" : "that network")
-                        + "; it was kept running, and aegis no longer restarts it once its recovery gives up; run it on"
-                        + " a user-defined network (runtime.network) to make isolate possible, or stop it by hand");
+                        + "; it was kept running, and aegis no longer restarts it once its recovery gives up; set"
+                        + " runtime.isolate.command to a command that takes it out of traffic (e.g. drains it from a"
+                        + " load balancer), run it on a user-defined network (runtime.network) to make isolate"
+                        + " possible, or stop it by hand");
             }
-            Map<String, ContainerNetwork> networks = container.getNetworkSettings() == null ? Map.of()
-                    : Optional.ofNullable(container.getNetworkSettings().getNetworks()).orElse(Map.of());
-            List<String> left = new ArrayList<>();
-            for (String network : networks.keySet()) {
-                if (network.equals("none")) {
-                    continue;
-                }
+            List<String> left = shared ? List.of() : disconnect(container);
+            if (isolateHook != null) {
+                String name = container.getName() == null ? settings.containerReference()
+                        : container.getName().replaceFirst("^/", "");
                 try {
-                    docker.disconnectFromNetworkCmd().withNetworkId(network).withContainerId(id).exec();
-                    left.add(network);
-                } catch (RuntimeException e) {
-                    throw DockerFailure.of(serviceName, engine.host(), "disconnect container "
-                            + settings.containerReference() + " from network " + network + " (disconnected so far: "
-                            + left + ")", e);
+                    isolateHook.run(id, name);
+                } catch (DockerFailure e) {
+                    if (left.isEmpty()) {
+                        throw e;
+                    }
+                    throw new DockerFailure(e.getMessage() + "; it was disconnected from " + left + " already (a"
+                            + " restart connects it again)", e);
                 }
             }
-            synchronized (lock) {
-                isolatedFrom.addAll(left);
-                containerId = id;
-            }
-            saveRecord();
-            if (left.isEmpty()) {
-                LOG.warn("{}: isolated: container {} is on no network (network mode {}), so nothing reaches it;"
-                        + " kept running for docker exec", serviceName, settings.containerReference(), mode);
+            if (shared) {
+                LOG.warn("{}: isolated: network mode {} cannot be disconnected; isolated by {}; kept running for"
+                        + " docker exec", serviceName, mode, isolateHook.describe());
+            } else if (left.isEmpty()) {
+                LOG.warn("{}: isolated: container {} is on no network (network mode {}), so nothing reaches it{};"
+                        + " kept running for docker exec", serviceName, settings.containerReference(), mode,
+                        isolateHook == null ? "" : "; " + isolateHook.describe() + " ran");
             } else {
-                LOG.warn("{}: isolated: container {} disconnected from {}; kept running for docker exec",
-                        serviceName, settings.containerReference(), left);
+                LOG.warn("{}: isolated: container {} disconnected from {}{}; kept running for docker exec",
+                        serviceName, settings.containerReference(), left,
+                        isolateHook == null ? "" : "; " + isolateHook.describe() + " ran");
             }
         });
+    }
+
+    /** Disconnects the container from every network it is on and records them; returns their names. */
+    private List<String> disconnect(InspectContainerResponse container) {
+        String id = container.getId();
+        Map<String, ContainerNetwork> networks = container.getNetworkSettings() == null ? Map.of()
+                : Optional.ofNullable(container.getNetworkSettings().getNetworks()).orElse(Map.of());
+        List<String> left = new ArrayList<>();
+        for (String network : networks.keySet()) {
+            if (network.equals("none")) {
+                continue;
+            }
+            try {
+                docker.disconnectFromNetworkCmd().withNetworkId(network).withContainerId(id).exec();
+                left.add(network);
+            } catch (RuntimeException e) {
+                throw DockerFailure.of(serviceName, engine.host(), "disconnect container "
+                        + settings.containerReference() + " from network " + network + " (disconnected so far: "
+                        + left + ")", e);
+            }
+        }
+        synchronized (lock) {
+            isolatedFrom.addAll(left);
+            containerId = id;
+        }
+        saveRecord();
+        return left;
     }
 
     @Override
@@ -351,10 +384,16 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
         return !settings.createsContainer();
     }
 
-    /** A restart or rollback may take the whole stop timeout, then a create and a start. */
+    /**
+     * A restart or rollback may take the whole stop timeout, then a create and a start; an isolate the whole
+     * {@code isolate.timeout} of its hook.
+     */
     @Override
     public Duration operationTimeout() {
         Duration needed = Duration.ofSeconds(2L * settings.stopTimeout()).plus(Duration.ofMinutes(1));
+        if (isolateHook != null && isolateHook.longest().plus(Duration.ofMinutes(1)).compareTo(needed) > 0) {
+            needed = isolateHook.longest().plus(Duration.ofMinutes(1));
+        }
         return needed.compareTo(Duration.ofMinutes(2)) > 0 ? needed : Duration.ofMinutes(2);
     }
 
@@ -368,7 +407,10 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
         return operations;
     }
 
-    /** Stops listening to the engine's events; the container is left as it is (the engine stops it first if due). */
+    /**
+     * Stops listening to the engine's events and kills a running isolate hook; the container is left as it is (the
+     * engine stops it first if due).
+     */
     @Override
     public void close() {
         boolean wasSubscribed;
@@ -376,6 +418,9 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             closed = true;
             wasSubscribed = subscribed;
             subscribed = false;
+        }
+        if (isolateHook != null) {
+            isolateHook.close();
         }
         if (wasSubscribed) {
             engine.unsubscribe(this);

@@ -39,11 +39,14 @@ import org.slf4j.LoggerFactory;
  *   init: true                          # optional; docker run --init (a PID 1 that forwards signals), default false
  *   labels: {team: web}                 # optional; added to the container
  *   stopTimeout: 10s                    # optional; SIGTERM to SIGKILL for stop and restart, default 10s, at most 5m
+ *   isolate:                            # optional; a hook isolate runs on this machine (to drain a load balancer)
+ *     command: [/usr/local/bin/drain]   # a list, or one string split into words; the program must exist
+ *     timeout: 30s                      # optional; killed with all it started after this, default 30s, at most 10m
  * }</pre>
  *
  * <ul>
  *   <li>Exactly one of {@code container} and {@code image}. The keys after {@code image} apply only with it;
- *       {@code host} and {@code stopTimeout} apply to both. Every problem is reported at once, by key path.</li>
+ *       {@code host}, {@code stopTimeout} and {@code isolate} apply to both. Every problem is reported at once, by key path.</li>
  *   <li><b>start</b>, image mode: the image is looked up on the engine and pulled as {@code pull} says (never: a
  *       missing image is an error). The container aegis created earlier (recorded in the service's state directory,
  *       labelled {@code io.aegis.service=<service>}) is adopted when it runs the image the tag resolves to now with
@@ -69,10 +72,13 @@ import org.slf4j.LoggerFactory;
  *       restarted. It fails, changing nothing, when no image was recorded or the recorded one is running.</li>
  *   <li><b>isolate</b> disconnects the container from every network it is on and keeps it running, so
  *       {@code docker exec} still works; the next restart, or start of the stopped container, connects it again, also
- *       in the next aegis run (the networks are recorded in the state directory). A container in network mode
- *       {@code host} (or {@code container:<id>}) cannot be disconnected: isolate fails with a sentence saying so
- *       and leaves it running, so the engine does not claim it is out of traffic (its recovery ladder then goes on
- *       or gives up, and no longer restarts it). A container on no network ({@code none}) is isolated already.</li>
+ *       in the next aegis run (the networks are recorded in the state directory). Then it runs the optional
+ *       {@code isolate.command} hook ({@code isolate.timeout}, default 30s), as the process runtime does, with
+ *       {@code AEGIS_SERVICE}, {@code AEGIS_CONTAINER_ID} and {@code AEGIS_CONTAINER_NAME} set. A container in
+ *       network mode {@code host} (or {@code container:<id>}) cannot be disconnected: the hook alone isolates it;
+ *       without one isolate fails with a sentence saying so and leaves it running, so the engine does not claim it
+ *       is out of traffic (its recovery ladder then goes on or gives up, and no longer restarts it). A container on
+ *       no network ({@code none}) is isolated already.</li>
  *   <li>The engine does not stop a supervised container ({@code container:}) at exit or when the service is removed
  *       ({@link RuntimeAdapter#outlivesEngine()}); a container aegis created is stopped, and when its service is gone
  *       from the configuration the next aegis run removes it ({@link #stopLeftovers}).</li>

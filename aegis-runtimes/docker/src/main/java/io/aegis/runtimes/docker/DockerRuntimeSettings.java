@@ -10,6 +10,9 @@ import io.aegis.plugin.support.ConfigProblems;
 import io.aegis.plugin.support.EnvironmentSettings;
 import io.aegis.plugin.support.ShellWords;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -39,6 +42,8 @@ import java.util.regex.Pattern;
  * @param stopTimeout seconds between SIGTERM and SIGKILL when aegis stops or restarts the container
  * @param init whether Docker runs an init process as the container's PID 1 ({@code docker run --init})
  * @param labels labels added to the container aegis creates
+ * @param isolateHook {@code isolate.command} and {@code isolate.timeout}: the hook {@code isolate} runs (to drain
+ *     the container from a load balancer, say); empty when none is set
  * @param keyPath the key path of the runtime block, for messages
  */
 record DockerRuntimeSettings(
@@ -55,7 +60,24 @@ record DockerRuntimeSettings(
         int stopTimeout,
         boolean init,
         Map<String, String> labels,
+        Optional<IsolateHook> isolateHook,
         String keyPath) {
+
+    /**
+     * The {@code isolate:} block: a command run on the machine aegis runs on (not in the container), as the process
+     * runtime's {@code isolate} hook is.
+     *
+     * @param command the program and its arguments; no shell runs
+     * @param timeout how long it may run before it is killed, with everything it started
+     * @param keyPath the key path of {@code isolate.command}, for messages
+     */
+    record IsolateHook(List<String> command, Duration timeout, String keyPath) {
+        IsolateHook {
+            command = List.copyOf(command);
+            Objects.requireNonNull(timeout, "timeout");
+            Objects.requireNonNull(keyPath, "keyPath");
+        }
+    }
 
     /** When the image is pulled from its registry. */
     enum Pull {
@@ -72,6 +94,12 @@ record DockerRuntimeSettings(
 
     /** Docker's own default stop timeout. */
     static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
+
+    /** How long the isolate hook may run when {@code isolate.timeout} is not set (as in the process runtime). */
+    static final Duration DEFAULT_ISOLATE_TIMEOUT = Duration.ofSeconds(30);
+
+    /** The longest {@code isolate.timeout}: a hook that needs longer is a job, not a step of a recovery. */
+    static final Duration MAX_ISOLATE_TIMEOUT = Duration.ofMinutes(10);
 
     /** The longest {@code stopTimeout}: the client's response timeout is sized for it. */
     static final Duration MAX_STOP_TIMEOUT = Duration.ofMinutes(5);
@@ -98,6 +126,7 @@ record DockerRuntimeSettings(
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(pull, "pull");
         labels = Map.copyOf(labels);
+        Objects.requireNonNull(isolateHook, "isolateHook");
         Objects.requireNonNull(keyPath, "keyPath");
     }
 
@@ -135,6 +164,15 @@ record DockerRuntimeSettings(
      * @throws ConfigException naming every invalid key
      */
     static DockerRuntimeSettings from(String serviceName, Settings settings, String dockerHostVariable) {
+        return from(serviceName, settings, dockerHostVariable, System.getenv("PATH"));
+    }
+
+    /**
+     * As {@link #from(String, Settings, String)}, looking for the isolate hook's program on {@code searchPath} (a
+     * {@code PATH} value) when its name holds no {@code /}.
+     */
+    static DockerRuntimeSettings from(String serviceName, Settings settings, String dockerHostVariable,
+            String searchPath) {
         ConfigProblems problems = new ConfigProblems();
         String host = problems.read(() -> host(settings, dockerHostVariable)).orElse(DEFAULT_HOST);
         Optional<String> container = problems.read(() -> optionalString(settings, "container",
@@ -173,9 +211,11 @@ record DockerRuntimeSettings(
         int stopTimeout = problems.read(() -> stopTimeout(settings)).orElse(10);
         boolean init = problems.read(() -> settings.bool("init", false)).orElse(false);
         Map<String, String> labels = problems.read(() -> labels(settings)).orElse(Map.of());
+        Optional<IsolateHook> isolateHook = problems.read(() -> settings.section("isolate")).flatMap(section -> section)
+                .flatMap(section -> isolateHook(problems, section, searchPath));
         problems.throwIfAny();
         return new DockerRuntimeSettings(host, container, image, container.orElse(name), command, environment, ports,
-                volumes, network, pull, stopTimeout, init, labels, settings.path());
+                volumes, network, pull, stopTimeout, init, labels, isolateHook, settings.path());
     }
 
     /** The default container name of a service: {@code aegis-<service>}, with what Docker refuses replaced. */
@@ -244,6 +284,80 @@ record DockerRuntimeSettings(
         }
     }
 
+
+    /** Reads the {@code isolate:} block; its problems go to {@code problems}, and it is empty then. */
+    private static Optional<IsolateHook> isolateHook(ConfigProblems problems, Settings isolate, String searchPath) {
+        Optional<List<String>> command = problems.read(() -> hookCommand(isolate));
+        command.flatMap(words -> programProblem(words.get(0), isolate.keyPath("command"), searchPath))
+                .ifPresent(problems::add);
+        Optional<Duration> timeout = problems.read(() -> hookTimeout(isolate));
+        if (command.isEmpty() || timeout.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new IsolateHook(command.get(), timeout.get(), isolate.keyPath("command")));
+    }
+
+    private static List<String> hookCommand(Settings isolate) {
+        String key = "command";
+        String expected = "the command aegis runs on this machine to take the container out of traffic (to drain it"
+                + " from a load balancer, say), as a list like [/usr/local/bin/drain, web] or one string";
+        Object raw = isolate.raw(key)
+                .orElseThrow(() -> new ConfigException(isolate.keyPath(key), "missing: expected " + expected));
+        if (raw instanceof Map) {
+            throw isolate.invalid(key, "expected " + expected, raw);
+        }
+        List<String> words = raw instanceof List ? isolate.stringList(key)
+                : split(isolate.string(key).orElseThrow(), isolate.keyPath(key));
+        if (words.isEmpty() || words.get(0).isBlank()) {
+            throw new ConfigException(isolate.keyPath(key), "expected " + expected + ", found an empty value");
+        }
+        return words;
+    }
+
+    private static Duration hookTimeout(Settings isolate) {
+        Duration timeout = isolate.duration("timeout", DEFAULT_ISOLATE_TIMEOUT);
+        if (timeout.isZero() || timeout.isNegative() || timeout.compareTo(MAX_ISOLATE_TIMEOUT) > 0) {
+            throw new ConfigException(isolate.keyPath("timeout"), "expected a duration from 1ms to "
+                    + Durations.format(MAX_ISOLATE_TIMEOUT) + " (how long the isolate hook may run), found \""
+                    + Durations.format(timeout) + "\"");
+        }
+        return timeout;
+    }
+
+    /**
+     * Why the hook's program cannot be started, found the way the JDK looks for it (as given when it holds a
+     * {@code /}, else on {@code searchPath}); empty when it can. Said now rather than when a recovery needs it.
+     */
+    static Optional<ConfigProblem> programProblem(String program, String keyPath, String searchPath) {
+        if (program.indexOf('/') >= 0) {
+            Path file;
+            try {
+                file = Path.of(program).toAbsolutePath().normalize();
+            } catch (InvalidPathException e) {
+                return Optional.of(new ConfigProblem(keyPath, "expected a program, found \"" + program + "\": "
+                        + e.getReason()));
+            }
+            if (!Files.isRegularFile(file)) {
+                return Optional.of(new ConfigProblem(keyPath, "\"" + program + "\" " + (Files.isDirectory(file)
+                        ? "is a directory; expected the program to run" : "does not exist")));
+            }
+            return Files.isExecutable(file) ? Optional.empty()
+                    : Optional.of(new ConfigProblem(keyPath, "\"" + program + "\" is not executable; chmod +x it"));
+        }
+        String path = searchPath == null ? "" : searchPath;
+        for (String dir : path.split(":", -1)) {
+            try {
+                Path candidate = Path.of(dir.isEmpty() ? "." : dir).resolve(program);
+                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                    return Optional.empty();
+                }
+            } catch (InvalidPathException e) {
+                // not a directory the JDK would find it in either
+            }
+        }
+        return Optional.of(new ConfigProblem(keyPath, "\"" + program + "\" is not an executable on the PATH (" + path
+                + "); install it, or write its full path"));
+    }
 
     private static Map<String, String> labels(Settings settings) {
         Map<String, String> labels = settings.stringMap("labels");

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
 import io.aegis.api.Settings;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -155,6 +156,60 @@ class DockerRuntimeSettingsTest {
         String digest = read(Map.of("image", "a:1", "env", Map.of("K", "v")), null).configDigest();
         assertThat(read(Map.of("image", "a:2", "env", Map.of("K", "v")), null).configDigest()).isEqualTo(digest);
         assertThat(read(Map.of("image", "a:1", "env", Map.of("K", "w")), null).configDigest()).isNotEqualTo(digest);
+    }
+
+    // ---------------------------------------------------------------------------------------- isolate hook
+
+    @Test
+    void theIsolateHookIsReadAsTheProcessRuntimeReadsItsOwn() {
+        assertThat(read(Map.of("image", "x"), null).isolateHook()).isEmpty();
+        DockerRuntimeSettings list = read(Map.of("image", "x", "network", "host",
+                "isolate", Map.of("command", List.of("/bin/sh", "-c", "exit 0"), "timeout", "5s")), null);
+        assertThat(list.isolateHook()).hasValueSatisfying(hook -> {
+            assertThat(hook.command()).containsExactly("/bin/sh", "-c", "exit 0");
+            assertThat(hook.timeout()).isEqualTo(Duration.ofSeconds(5));
+            assertThat(hook.keyPath()).isEqualTo(PATH + ".isolate.command");
+        });
+        DockerRuntimeSettings string = read(Map.of("container", "web",
+                "isolate", Map.of("command", "sh -c 'echo drained'")), null);
+        assertThat(string.isolateHook()).hasValueSatisfying(hook -> {
+            assertThat(hook.command()).containsExactly("sh", "-c", "echo drained");
+            assertThat(hook.timeout()).isEqualTo(DockerRuntimeSettings.DEFAULT_ISOLATE_TIMEOUT);
+        });
+        assertThat(string.configDigest()).as("the hook does not change the container")
+                .isEqualTo(read(Map.of("container", "web"), null).configDigest());
+    }
+
+    @Test
+    void isolateHookMistakesAreReportedAtOnceByKeyPath() {
+        assertThatThrownBy(() -> read(Map.of("image", "x", "stopTimeout", "1h",
+                "isolate", Map.of("timeout", "0s")), null)).isInstanceOfSatisfying(ConfigException.class, e ->
+                        assertThat(e.problems()).extracting(ConfigProblem::keyPath).containsExactlyInAnyOrder(
+                                PATH + ".stopTimeout", PATH + ".isolate.command", PATH + ".isolate.timeout"))
+                .hasMessageContaining(PATH + ".isolate.command: missing: expected the command aegis runs on this"
+                        + " machine to take the container out of traffic")
+                .hasMessageContaining(PATH + ".isolate.timeout: expected a duration from 1ms to 10m (how long the"
+                        + " isolate hook may run), found \"0s\"");
+        assertThatThrownBy(() -> read(Map.of("image", "x", "isolate", Map.of("command", List.of(), "timeout", "11m")),
+                null)).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .extracting(ConfigProblem::keyPath)
+                        .containsExactly(PATH + ".isolate.command", PATH + ".isolate.timeout"));
+        assertThatThrownBy(() -> read(Map.of("image", "x", "isolate", "drain"), null))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith(PATH + ".isolate");
+    }
+
+    @Test
+    void theIsolateHooksProgramMustExist() {
+        assertThatThrownBy(() -> read(Map.of("image", "x", "isolate", Map.of("command", "/no/such/drain web")), null))
+                .hasMessage(PATH + ".isolate.command: \"/no/such/drain\" does not exist");
+        assertThatThrownBy(() -> DockerRuntimeSettings.from("web", Settings.of(PATH, Map.of("image", "x",
+                "isolate", Map.of("command", List.of("no-such-drain-program")))), null, "/bin:/usr/bin"))
+                .hasMessage(PATH + ".isolate.command: \"no-such-drain-program\" is not an executable on the PATH"
+                        + " (/bin:/usr/bin); install it, or write its full path");
+        assertThatThrownBy(() -> read(Map.of("image", "x", "isolate", Map.of("command", "/tmp")), null))
+                .hasMessage(PATH + ".isolate.command: \"/tmp\" is a directory; expected the program to run");
+        assertThat(DockerRuntimeSettings.from("web", Settings.of(PATH, Map.of("image", "x",
+                "isolate", Map.of("command", "sh -c true"))), null, "/no/such/dir:/bin").isolateHook()).isPresent();
     }
 
     private static DockerRuntimeSettings read(Map<String, ?> values, String dockerHost) {

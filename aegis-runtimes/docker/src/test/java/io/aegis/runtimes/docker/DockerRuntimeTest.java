@@ -15,10 +15,12 @@ import io.aegis.api.Settings;
 import io.aegis.api.WorkloadListener;
 import io.aegis.api.WorkloadStatus;
 import io.aegis.plugin.support.DaemonThreadFactory;
+import io.aegis.plugin.support.ProcFs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -620,9 +622,123 @@ class DockerRuntimeTest {
         complete(runtime.start());
 
         assertThatThrownBy(() -> complete(runtime.isolate())).cause().hasMessageStartingWith("cannot isolate service \""
-                + service + "\": network mode host cannot be disconnected").hasMessageContaining("kept running");
+                + service + "\": network mode host cannot be disconnected").hasMessageContaining("kept running")
+                .hasMessageContaining("set runtime.isolate.command to a command that takes it out of traffic");
         String id = complete(runtime.status()).id().orElseThrow();
         assertThat(fixture.docker.inspectContainerCmd(id).exec().getState().getRunning()).isTrue();
+    }
+
+    @Test
+    void isolateOfAHostNetworkContainerWithAHookRunsItWithTheContainersIdentityAndSucceeds(@TempDir Path hookDir)
+            throws Exception {
+        String service = "hosthook-" + fixture.runId;
+        Path seen = hookDir.resolve("env.txt");
+        Map<String, Object> settings = imageSettings(repository + ":sleeper", "hosthook");
+        settings.put("network", "host");
+        settings.put("isolate", Map.of("command", List.of("/bin/sh", "-c", "env > '" + seen + "'; echo drained")));
+        RuntimeAdapter runtime = runtime(service, settings, new Recorder(), state);
+        complete(runtime.start());
+        String id = complete(runtime.status()).id().orElseThrow();
+
+        complete(runtime.isolate());
+
+        assertThat(Files.readAllLines(seen)).contains("AEGIS_SERVICE=" + service, "AEGIS_CONTAINER_ID=" + id,
+                "AEGIS_CONTAINER_NAME=" + fixture.name("hosthook"));
+        InspectContainerResponse after = fixture.docker.inspectContainerCmd(id).exec();
+        assertThat(after.getState().getRunning()).isTrue();
+        assertThat(after.getHostConfig().getNetworkMode()).isEqualTo("host");
+        assertThat(exec(id, "true")).as("docker exec still works").isZero();
+        assertThat(complete(runtime.status()).isRunning()).isTrue();
+    }
+
+    @Test
+    void theHookAlsoRunsAfterTheContainerIsDisconnectedFromItsNetworks(@TempDir Path hookDir) throws Exception {
+        String network = fixture.name("hooknet");
+        fixture.createNetwork("hooknet", true);
+        Path seen = hookDir.resolve("name.txt");
+        Map<String, Object> settings = imageSettings(repository + ":sleeper", "nethook");
+        settings.put("network", network);
+        settings.put("isolate", Map.of("command", "/bin/sh -c 'echo \"$AEGIS_CONTAINER_NAME\" > " + seen + "'"));
+        RuntimeAdapter runtime = runtime("nethook-" + fixture.runId, settings, new Recorder(), state);
+        complete(runtime.start());
+        String id = complete(runtime.status()).id().orElseThrow();
+
+        complete(runtime.isolate());
+
+        assertThat(fixture.docker.inspectContainerCmd(id).exec().getNetworkSettings().getNetworks()).isEmpty();
+        assertThat(Files.readString(seen).strip()).isEqualTo(fixture.name("nethook"));
+    }
+
+    @Test
+    void aHookThatFailsFailsTheIsolateNamingItsExitCodeAndLastLine() throws Exception {
+        String service = "hookfail-" + fixture.runId;
+        Map<String, Object> settings = imageSettings(repository + ":sleeper", "hookfail");
+        settings.put("network", "host");
+        settings.put("isolate", Map.of("command", List.of("/bin/sh", "-c", "echo load balancer says no; exit 3")));
+        RuntimeAdapter runtime = runtime(service, settings, new Recorder(), state);
+        complete(runtime.start());
+
+        assertThatThrownBy(() -> complete(runtime.isolate())).cause().hasMessage("the isolate hook of service \""
+                + service + "\" (services." + service + ".runtime.isolate.command: /bin/sh -c echo load balancer says"
+                + " no; exit 3) failed with exit code 3; its last line of output: \"load balancer says no\"; the"
+                + " container was kept running");
+        String id = complete(runtime.status()).id().orElseThrow();
+        assertThat(fixture.docker.inspectContainerCmd(id).exec().getState().getRunning()).isTrue();
+    }
+
+    @Test
+    void aHookThatOverrunsItsTimeoutIsKilledWithWhatItStartedAndFailsTheIsolate(@TempDir Path hookDir)
+            throws Exception {
+        String service = "hookslow-" + fixture.runId;
+        Path pids = hookDir.resolve("pids.txt");
+        Map<String, Object> settings = imageSettings(repository + ":sleeper", "hookslow");
+        settings.put("network", "host");
+        settings.put("isolate", Map.of("timeout", "1s", "command", List.of("/bin/sh", "-c",
+                "sleep 60 & echo $$ $! > '" + pids + "'; wait")));
+        RuntimeAdapter runtime = runtime(service, settings, new Recorder(), state);
+        complete(runtime.start());
+
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> complete(runtime.isolate())).cause().hasMessage("the isolate hook of service \""
+                + service + "\" (services." + service + ".runtime.isolate.command: /bin/sh -c sleep 60 & echo $$ $! > '"
+                + pids + "'; wait) did not finish within 1s and was killed; it printed nothing; make it finish"
+                + " sooner or raise services." + service + ".runtime.isolate.timeout");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
+        assertThat(hookPids(pids)).hasSize(2).noneMatch(DockerRuntimeTest::running);
+        String id = complete(runtime.status()).id().orElseThrow();
+        assertThat(fixture.docker.inspectContainerCmd(id).exec().getState().getRunning()).isTrue();
+    }
+
+    @Test
+    void closeKillsARunningHookWithWhatItStarted(@TempDir Path hookDir) throws Exception {
+        String service = "hookclose-" + fixture.runId;
+        Path pids = hookDir.resolve("pids.txt");
+        Map<String, Object> settings = imageSettings(repository + ":sleeper", "hookclose");
+        settings.put("network", "host");
+        settings.put("isolate", Map.of("timeout", "5m", "command", List.of("/bin/sh", "-c",
+                "sleep 300 & echo $$ $! > '" + pids + ".tmp'; mv '" + pids + ".tmp' '" + pids + "'; wait")));
+        RuntimeAdapter runtime = runtime(service, settings, new Recorder(), state);
+        complete(runtime.start());
+        CompletableFuture<Void> isolate = runtime.isolate().toCompletableFuture();
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(pids));
+        List<Long> hook = hookPids(pids);
+        assertThat(hook).hasSize(2).allMatch(DockerRuntimeTest::running);
+
+        runtime.close();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> hook.stream().noneMatch(DockerRuntimeTest::running));
+        assertThatThrownBy(() -> isolate.get(30, TimeUnit.SECONDS)).cause()
+                .hasMessageContaining("was killed because its docker runtime was closed while it ran");
+    }
+
+    /** The pids a hook wrote to {@code file}. */
+    private static List<Long> hookPids(Path file) throws IOException {
+        return java.util.Arrays.stream(Files.readString(file).trim().split("\\s+")).map(Long::parseLong).toList();
+    }
+
+    /** Whether the process runs (a zombie does not: an orphan of the hook may wait for a reaper here). */
+    private static boolean running(long pid) {
+        return ProcessHandle.of(pid).filter(ProcFs::isRunning).isPresent();
     }
 
     // ------------------------------------------------------------------------------------- bad input
