@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -130,7 +129,7 @@ class SupervisionIT {
 
     @Test
     void metricsPassPromtoolCheckMetrics() throws IOException, InterruptedException {
-        Path promtool = promtool();
+        Path promtool = PrometheusAssets.promtool();
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
             awaitServing(aegis);
             aegis.patiently().untilAsserted(() -> assertThat(Loopback.body(metricsPort, "/metrics"))
@@ -161,23 +160,5 @@ class SupervisionIT {
         return aegis.descendant(DEMO)
                 .filter(demo -> previous == null || demo.pid() != previous.pid())
                 .filter(demo -> Loopback.status(demoPort, "/health") == 200);
-    }
-
-
-    /** promtool, from the prometheus package; CI installs it, a laptop may skip. */
-    private static Path promtool() {
-        Optional<Path> found = Optional.ofNullable(System.getenv("PATH")).stream()
-                .flatMap(path -> Pattern.compile(":").splitAsStream(path))
-                .map(entry -> Path.of(entry, "promtool"))
-                .filter(Files::isExecutable)
-                .findFirst();
-        if (found.isEmpty() && System.getenv("CI") != null) {
-            throw new AssertionError("promtool is not installed but CI is set: .ci/run must install the"
-                    + " prometheus package");
-        }
-        Assumptions.assumeTrue(found.isPresent(),
-                "promtool not found on PATH: install the prometheus package (apt-get install prometheus) to run"
-                        + " this check; CI does");
-        return found.orElseThrow();
     }
 }

@@ -1,13 +1,9 @@
 package io.aegis.runtimes.docker;
 
+import io.aegis.plugin.support.StateFiles;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -54,12 +50,11 @@ record ContainerRecord(String host, String service, Optional<String> containerId
 
     /** Reads the record of {@code directory}; empty when there is none. */
     static Optional<ContainerRecord> read(Path directory) throws IOException {
-        Properties properties = new Properties();
-        try (InputStream in = Files.newInputStream(directory.resolve(FILE))) {
-            properties.load(in);
-        } catch (NoSuchFileException e) {
+        Optional<Properties> read = StateFiles.readProperties(directory, FILE);
+        if (read.isEmpty()) {
             return Optional.empty();
         }
+        Properties properties = read.get();
         String host = properties.getProperty("host");
         String service = properties.getProperty("service");
         if (host == null || service == null) {
@@ -82,16 +77,7 @@ record ContainerRecord(String host, String service, Optional<String> containerId
         if (!isolatedFrom.isEmpty()) {
             properties.setProperty("isolatedFrom", String.join(",", isolatedFrom)); // Docker allows no , in names
         }
-        Path temporary = directory.resolve(FILE + ".tmp");
-        try (OutputStream out = Files.newOutputStream(temporary)) {
-            properties.store(out, "written by the aegis docker runtime; do not edit");
-        }
-        try {
-            Files.move(temporary, directory.resolve(FILE), StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temporary, directory.resolve(FILE), StandardCopyOption.REPLACE_EXISTING);
-        }
+        StateFiles.writeProperties(directory, FILE, properties, "written by the aegis docker runtime; do not edit");
     }
 
     /** Deletes the record of {@code directory}, if any. */

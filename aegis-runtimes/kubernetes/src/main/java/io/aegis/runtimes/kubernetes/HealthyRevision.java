@@ -1,13 +1,8 @@
 package io.aegis.runtimes.kubernetes;
 
+import io.aegis.plugin.support.StateFiles;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -33,14 +28,11 @@ record HealthyRevision(String namespace, String kind, String name, String revisi
 
     /** Reads the record of {@code directory}; empty when there is none. */
     static Optional<HealthyRevision> read(Path directory) throws IOException {
-        Properties properties = new Properties();
-        try (InputStream in = Files.newInputStream(directory.resolve(FILE))) {
-            properties.load(in);
-        } catch (NoSuchFileException e) {
+        Optional<Properties> read = StateFiles.readProperties(directory, FILE);
+        if (read.isEmpty()) {
             return Optional.empty();
-        } catch (IllegalArgumentException e) {
-            throw new IOException("it is not a properties file (" + e.getMessage() + ")", e); // a malformed \\u
         }
+        Properties properties = read.get();
         String namespace = value(properties, "namespace");
         String kind = value(properties, "kind");
         String name = value(properties, "name");
@@ -58,16 +50,7 @@ record HealthyRevision(String namespace, String kind, String name, String revisi
         properties.setProperty("kind", kind);
         properties.setProperty("name", name);
         properties.setProperty("revision", revision);
-        Path temporary = directory.resolve(FILE + ".tmp");
-        try (OutputStream out = Files.newOutputStream(temporary)) {
-            properties.store(out, "written by the aegis kubernetes runtime; do not edit");
-        }
-        try {
-            Files.move(temporary, directory.resolve(FILE), StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temporary, directory.resolve(FILE), StandardCopyOption.REPLACE_EXISTING);
-        }
+        StateFiles.writeProperties(directory, FILE, properties, "written by the aegis kubernetes runtime; do not edit");
     }
 
     private static String value(Properties properties, String key) {

@@ -1,17 +1,10 @@
 package io.aegis.runtimes.process;
 
+import io.aegis.plugin.support.StateFiles;
 import io.aegis.plugin.support.ProcFs;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -70,20 +63,8 @@ record ServiceProcessRecord(long pid, OptionalLong startTicks, Optional<Instant>
         properties.setProperty("command", command);
         properties.setProperty("aegisPid", Long.toString(aegisPid));
         properties.setProperty("marker", marker);
-        Path temporary = directory.resolve(FILE_NAME + ".tmp");
-        Files.deleteIfExists(temporary);
-        try (OutputStream out = Files.newOutputStream(Files.createFile(temporary,
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
-                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-            properties.store(out, "written by aegis: what runs for this service; do not edit");
-        } catch (UnsupportedOperationException e) {
-            // Not POSIX (Windows): the directory's own permissions protect the file.
-            try (OutputStream out = Files.newOutputStream(temporary)) {
-                properties.store(out, "written by aegis: what runs for this service; do not edit");
-            }
-        }
-        Files.move(temporary, directory.resolve(FILE_NAME), StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+        StateFiles.writeProperties(directory, FILE_NAME, properties,
+                "written by aegis: what runs for this service; do not edit");
     }
 
     /**
@@ -92,13 +73,11 @@ record ServiceProcessRecord(long pid, OptionalLong startTicks, Optional<Instant>
      * @throws IOException when it cannot be read or makes no sense (with a sentence)
      */
     static Optional<ServiceProcessRecord> read(Path directory) throws IOException {
-        Path file = directory.resolve(FILE_NAME);
-        Properties properties = new Properties();
-        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-            properties.load(new java.io.InputStreamReader(in, StandardCharsets.ISO_8859_1));
-        } catch (NoSuchFileException e) {
+        Optional<Properties> read = StateFiles.readProperties(directory, FILE_NAME);
+        if (read.isEmpty()) {
             return Optional.empty();
         }
+        Properties properties = read.get();
         try {
             return Optional.of(new ServiceProcessRecord(
                     Long.parseLong(required(properties, "pid")),
@@ -109,7 +88,7 @@ record ServiceProcessRecord(long pid, OptionalLong startTicks, Optional<Instant>
                     Long.parseLong(properties.getProperty("aegisPid", "0")),
                     required(properties, "marker")));
         } catch (RuntimeException e) {
-            throw new IOException("the process record " + file + " is damaged (" + e.getMessage() + ")", e);
+            throw new IOException("the process record " + directory.resolve(FILE_NAME) + " is damaged (" + e.getMessage() + ")", e);
         }
     }
 

@@ -1,0 +1,74 @@
+package io.aegis.plugin.support;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * Small records a runtime keeps in its service's state directory ({@link io.aegis.api.RuntimeSpec#stateDirectory()})
+ * so that the next run of aegis finds them: what it started, the version last seen healthy. Written so that a reader
+ * (or a crash) never sees half a file, owner-only, and never through a link someone planted.
+ */
+public final class StateFiles {
+
+    private StateFiles() {
+    }
+
+    /**
+     * Writes {@code properties} to {@code directory/fileName} atomically, replacing any earlier file: a temporary
+     * file (owner-only on POSIX) moved over the old one.
+     *
+     * @param comment the first line of the file, saying who wrote it
+     * @throws IOException when the directory cannot be written
+     */
+    public static void writeProperties(Path directory, String fileName, Properties properties, String comment)
+            throws IOException {
+        Path temporary = directory.resolve(fileName + ".tmp");
+        Files.deleteIfExists(temporary);
+        try (OutputStream out = Files.newOutputStream(Files.createFile(temporary,
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            properties.store(out, comment);
+        } catch (UnsupportedOperationException e) {
+            // Not POSIX (Windows): the state directory's own permissions protect the file.
+            try (OutputStream out = Files.newOutputStream(temporary)) {
+                properties.store(out, comment);
+            }
+        }
+        try {
+            Files.move(temporary, directory.resolve(fileName), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temporary, directory.resolve(fileName), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * Reads {@code directory/fileName} as properties, not following a link; empty when there is no such file.
+     *
+     * @throws IOException when it cannot be read or is no properties file (a malformed {@code \\u} escape)
+     */
+    public static Optional<Properties> readProperties(Path directory, String fileName) throws IOException {
+        Properties properties = new Properties();
+        try (InputStream in = Files.newInputStream(directory.resolve(fileName), LinkOption.NOFOLLOW_LINKS)) {
+            properties.load(new InputStreamReader(in, StandardCharsets.ISO_8859_1));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            throw new IOException("it is not a properties file (" + e.getMessage() + ")", e);
+        }
+        return Optional.of(properties);
+    }
+}
