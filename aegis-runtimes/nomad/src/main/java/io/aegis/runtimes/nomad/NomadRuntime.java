@@ -6,6 +6,8 @@ import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeOperation;
 import io.aegis.api.WorkloadListener;
 import io.aegis.api.WorkloadStatus;
+import io.aegis.plugin.support.StateFiles;
+import java.util.Properties;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.http.HttpClient;
@@ -50,6 +52,8 @@ final class NomadRuntime implements RuntimeAdapter {
      * may start it again.
      */
     static final String STOPPED_MARKER = "nomad-stopped-by-aegis";
+    /** The job version aegis last saw healthy, kept so that a rollback after aegis restarted still finds it. */
+    static final String HEALTHY_RECORD = "nomad-last-healthy.properties";
 
     private final String serviceName;
     private final NomadSettings settings;
@@ -93,6 +97,7 @@ final class NomadRuntime implements RuntimeAdapter {
         this.exits = new AllocationExits(settings);
         this.stream = new NomadEventStream(serviceName, api, client, scheduler, timings.streamIdleTimeout(),
                 timings.firstReconnectDelay(), timings.maxReconnectDelay(), this::events);
+        this.lastHealthyVersion = readHealthyVersion();
     }
 
     /** A Nomad job runs on without aegis: aegis never stops it when it exits or the service is removed. */
@@ -323,6 +328,7 @@ final class NomadRuntime implements RuntimeAdapter {
                         LOG.log(Level.DEBUG, "{0}: Nomad job version {1} is healthy", serviceName,
                                 Long.toString(version.getAsLong()));
                         lastHealthyVersion = version;
+                        writeHealthyVersion(version.getAsLong());
                     }
                 } catch (RuntimeException e) {
                     LOG.log(Level.DEBUG, "{0}: cannot read the healthy version: {1}", serviceName, e.getMessage());
@@ -548,6 +554,39 @@ final class NomadRuntime implements RuntimeAdapter {
         } catch (IOException e) {
             LOG.log(Level.WARNING, "{0}: cannot record in {1} that aegis stopped the Nomad job: {2}", serviceName,
                     marker, e.getMessage());
+        }
+    }
+
+    /** The recorded healthy version when the record is about this job at this agent; else none. */
+    private OptionalLong readHealthyVersion() {
+        try {
+            Optional<Properties> record = StateFiles.readProperties(stateDirectory, HEALTHY_RECORD);
+            if (record.isEmpty()) {
+                return OptionalLong.empty();
+            }
+            if (!markerText().equals(record.get().getProperty("job"))) {
+                LOG.log(Level.WARNING, "{0}: ignoring {1}: it is about another Nomad job ({2})", serviceName,
+                        stateDirectory.resolve(HEALTHY_RECORD), record.get().getProperty("job"));
+                return OptionalLong.empty();
+            }
+            return OptionalLong.of(Long.parseLong(record.get().getProperty("version", "")));
+        } catch (IOException | NumberFormatException e) {
+            LOG.log(Level.WARNING, "{0}: ignoring {1}: {2}", serviceName, stateDirectory.resolve(HEALTHY_RECORD),
+                    e.getMessage());
+            return OptionalLong.empty();
+        }
+    }
+
+    private void writeHealthyVersion(long version) {
+        Properties record = new Properties();
+        record.setProperty("job", markerText());
+        record.setProperty("version", Long.toString(version));
+        try {
+            StateFiles.writeProperties(stateDirectory, HEALTHY_RECORD, record,
+                    "written by the aegis nomad runtime: the job version last seen healthy; do not edit");
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "{0}: cannot record the healthy job version in {1}: {2}", serviceName,
+                    stateDirectory.resolve(HEALTHY_RECORD), e.getMessage());
         }
     }
 

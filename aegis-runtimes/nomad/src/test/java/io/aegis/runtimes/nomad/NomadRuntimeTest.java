@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeOperation;
 import io.aegis.api.WorkloadStatus;
+import java.nio.file.Files;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
@@ -181,6 +182,23 @@ class NomadRuntimeTest extends NomadTestSupport {
         join(runtime.rollback());
 
         assertThat(nomad.requests("POST", p -> p.endsWith("/revert")).get(0).json().toString())
+                .isEqualTo("{\"JobID\":\"web\",\"JobVersion\":3,\"EnforcePriorVersion\":5}");
+    }
+
+    @Test
+    void theVersionLastSeenHealthySurvivesARestartOfAegis() {
+        RuntimeAdapter before = runtime(settings());
+        replaceAllocations(3);
+        before.workloadHealthy();
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(stateDirectory.resolve(
+                NomadRuntime.HEALTHY_RECORD)));
+        before.close();
+
+        RuntimeAdapter after = runtime(settings());
+        join(after.rollback());
+
+        assertThat(nomad.requests("POST", p -> p.endsWith("/revert")).get(0).json().toString())
+                .as("the version the earlier aegis saw healthy, not the newest stable one (4)")
                 .isEqualTo("{\"JobID\":\"web\",\"JobVersion\":3,\"EnforcePriorVersion\":5}");
     }
 
