@@ -1,16 +1,22 @@
 package io.aegis.api;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * An immutable alert about one service, firing or resolved, as handed to {@link Notifier}s.
  *
- * <p>Shaped after Alertmanager's alerts: a name, labels that identify it, a summary for people, a start
- * and, once resolved, an end. Build it with {@link #builder(String, String)}.
+ * <p>Shaped after Alertmanager's alerts: a name, labels that identify it, annotations for people (a summary,
+ * a description, a runbook URL), a start and, once resolved, an end. Its identity is its {@linkplain #labelSet()
+ * label set} (alertname, service, severity and the extra labels), and {@link #fingerprint()} hashes it the way
+ * Alertmanager does, so the same alert has the same fingerprint in aegis and in Alertmanager. Build it with
+ * {@link #builder(String, String)}.
  */
 public final class Alert {
 
@@ -28,6 +34,7 @@ public final class Alert {
     private final State state;
     private final String summary;
     private final Map<String, String> labels;
+    private final Map<String, String> annotations;
     private final Instant startsAt;
     private final Instant endsAt;
 
@@ -37,7 +44,14 @@ public final class Alert {
         this.severity = Objects.requireNonNull(builder.severity, "severity");
         this.state = Objects.requireNonNull(builder.state, "state");
         this.summary = Objects.requireNonNull(builder.summary, "summary");
-        this.labels = Map.copyOf(builder.labels);
+        this.labels = Collections.unmodifiableMap(new TreeMap<>(builder.labels));
+        this.annotations = Collections.unmodifiableMap(new TreeMap<>(builder.annotations));
+        for (String reserved : new String[] {"alertname", "service", "severity"}) {
+            if (labels.containsKey(reserved)) {
+                throw new IllegalArgumentException("label " + reserved + " is set by the alert itself; it cannot be"
+                        + " an extra label");
+            }
+        }
         this.startsAt = Objects.requireNonNull(builder.startsAt, "startsAt");
         this.endsAt = builder.endsAt;
         if (state == State.RESOLVED && endsAt == null) {
@@ -75,9 +89,64 @@ public final class Alert {
         return summary;
     }
 
-    /** Extra identifying labels (besides name, service and severity). */
+    /** Extra identifying labels (besides name, service and severity), sorted by name. */
     public Map<String, String> labels() {
         return labels;
+    }
+
+    /**
+     * Every label that identifies the alert, sorted by name: {@code alertname}, {@code service}, {@code severity}
+     * and the {@linkplain #labels() extra labels}. Matchers (routes, silences, inhibition) and grouping use these.
+     */
+    public Map<String, String> labelSet() {
+        TreeMap<String, String> all = new TreeMap<>(labels);
+        all.put("alertname", name);
+        all.put("service", serviceName);
+        all.put("severity", severity.label());
+        return Collections.unmodifiableMap(all);
+    }
+
+    /**
+     * The alert's identity as 16 hex digits: FNV-1a 64 over its {@link #labelSet()}, names sorted, each name and
+     * value followed by a 0xFF byte, exactly as Prometheus and Alertmanager fingerprint a label set. Two alerts
+     * with the same labels are the same alert (one is a newer state of the other); firing again after a resolve
+     * is a new incident of it, told apart by {@link #startsAt()}.
+     */
+    public String fingerprint() {
+        long hash = 0xcbf29ce484222325L;
+        for (Map.Entry<String, String> label : labelSet().entrySet()) {
+            hash = fnv(hash, label.getKey());
+            hash = fnv(hash, label.getValue());
+        }
+        return String.format("%016x", hash);
+    }
+
+    private static long fnv(long hash, String text) {
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+            hash ^= b & 0xff;
+            hash *= 0x100000001b3L;
+        }
+        hash ^= 0xff; // Prometheus' separator byte
+        hash *= 0x100000001b3L;
+        return hash;
+    }
+
+    /**
+     * Text for people, sorted by name, besides the {@link #summary()}: {@code description}, {@code runbook_url}
+     * and any other annotation. Annotations do not identify the alert.
+     */
+    public Map<String, String> annotations() {
+        return annotations;
+    }
+
+    /** The {@code description} annotation: more detail than the summary, when there is any. */
+    public Optional<String> description() {
+        return Optional.ofNullable(annotations.get("description"));
+    }
+
+    /** The {@code runbook_url} annotation: where a person finds what to do, when there is one. */
+    public Optional<String> runbookUrl() {
+        return Optional.ofNullable(annotations.get("runbook_url"));
     }
 
     /** When the condition began. */
@@ -98,7 +167,7 @@ public final class Alert {
     /** A builder initialised with this alert's values. */
     public Builder toBuilder() {
         return new Builder(name, serviceName).severity(severity).state(state).summary(summary).labels(labels)
-                .startsAt(startsAt).endsAt(endsAt);
+                .annotations(annotations).startsAt(startsAt).endsAt(endsAt);
     }
 
     @Override
@@ -109,12 +178,13 @@ public final class Alert {
         Alert other = (Alert) o;
         return name.equals(other.name) && serviceName.equals(other.serviceName) && severity == other.severity
                 && state == other.state && summary.equals(other.summary) && labels.equals(other.labels)
+                && annotations.equals(other.annotations)
                 && startsAt.equals(other.startsAt) && Objects.equals(endsAt, other.endsAt);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, serviceName, severity, state, summary, labels, startsAt, endsAt);
+        return Objects.hash(name, serviceName, severity, state, summary, labels, annotations, startsAt, endsAt);
     }
 
     @Override
@@ -130,6 +200,7 @@ public final class Alert {
         private State state = State.FIRING;
         private String summary = "";
         private Map<String, String> labels = new LinkedHashMap<>();
+        private Map<String, String> annotations = new LinkedHashMap<>();
         private Instant startsAt;
         private Instant endsAt;
 
@@ -166,6 +237,28 @@ public final class Alert {
         public Builder label(String key, String value) {
             this.labels.put(key, value);
             return this;
+        }
+
+        /** Replaces the annotations (text for people besides the summary). */
+        public Builder annotations(Map<String, String> annotations) {
+            this.annotations = new LinkedHashMap<>(annotations);
+            return this;
+        }
+
+        /** Adds one annotation, such as {@code dashboard}. */
+        public Builder annotation(String key, String value) {
+            this.annotations.put(key, value);
+            return this;
+        }
+
+        /** Sets the {@code description} annotation. */
+        public Builder description(String description) {
+            return annotation("description", description);
+        }
+
+        /** Sets the {@code runbook_url} annotation. */
+        public Builder runbookUrl(String url) {
+            return annotation("runbook_url", url);
         }
 
         /** When the condition began; required. */

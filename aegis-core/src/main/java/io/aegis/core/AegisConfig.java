@@ -154,6 +154,14 @@ public final class AegisConfig {
         return loaded.notifications();
     }
 
+    /**
+     * The {@code alerting:} block (routes, grouping, silences, inhibition rules, threshold rules); empty when
+     * absent. The engine checks it when it is built.
+     */
+    public Settings alerting() {
+        return loaded.alerting();
+    }
+
     /** The {@code logs:} block; empty when absent. */
     public Settings logs() {
         return loaded.logs();

@@ -66,8 +66,8 @@ public final class ConfigLoader {
     /** What the loader made of a file; {@code report} holds every problem it found. */
     public record LoadedConfig(String origin, String logLevel, boolean metricsEnabled, int metricsPort,
             String metricsHost, Optional<String> stateDir, List<ServiceDefinition> services,
-            TrackingSettings notifications, TrackingSettings logs, TrackingSettings anomalyDetection,
-            ConfigReport report, int maxConcurrentBlockingChecks, int maxConcurrentRecoveries) {
+            TrackingSettings notifications, TrackingSettings alerting, TrackingSettings logs,
+            TrackingSettings anomalyDetection, ConfigReport report, int maxConcurrentBlockingChecks, int maxConcurrentRecoveries) {
     }
 
     private final List<ConfigProblem> problems = new ArrayList<>();
@@ -128,8 +128,8 @@ public final class ConfigLoader {
         } else if (document.isMapping()) {
             tree = asMutableMap(document.root());
         } else {
-            problems.add(new ConfigProblem("", "expected a mapping with the keys global, services, notifications, logs"
-                    + " and anomaly_detection, found " + Settings.describe(document.root())));
+            problems.add(new ConfigProblem("", "expected a mapping with the keys global, services, notifications,"
+                    + " alerting, logs and anomaly_detection, found " + Settings.describe(document.root())));
             tree = new LinkedHashMap<>();
         }
 
@@ -161,6 +161,9 @@ public final class ConfigLoader {
 
         TrackingSettings notifications = section(root, "notifications");
         notifications(notifications);
+        // Alert routing, silences, inhibition and rules: checked (unknown keys included) when the engine is built,
+        // against the notifiers and services it has; --validate builds one.
+        TrackingSettings alerting = section(root, "alerting");
         TrackingSettings logs = section(root, "logs");
         logs(logs);
         problems.addAll(logs.unknownKeys());
@@ -178,7 +181,7 @@ public final class ConfigLoader {
         overrides.problems().forEach(problem -> report.addEnvironmentProblem(problem.keyPath(), problem.message()));
         report.addAll(problems);
         return new LoadedConfig(origin, logLevel, metricsEnabled, metricsPort, metricsHost, stateDir,
-                List.copyOf(services), notifications, logs, anomalyDetection, report, maxBlockingChecks, maxRecoveries);
+                List.copyOf(services), notifications, alerting, logs, anomalyDetection, report, maxBlockingChecks, maxRecoveries);
     }
 
     /** {@code global.stateDir}: a directory path; relative ones are resolved against the configuration's folder. */
