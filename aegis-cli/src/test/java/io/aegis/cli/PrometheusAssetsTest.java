@@ -86,14 +86,22 @@ class PrometheusAssetsTest {
         assertThat(dashboard.path("uid").asText()).isNotBlank();
         Set<Integer> ids = new HashSet<>();
         List<String> types = new ArrayList<>();
+        List<String> rows = new ArrayList<>();
         for (JsonNode panel : dashboard.path("panels")) {
             assertThat(ids.add(panel.path("id").asInt())).as("panel ids are unique: %s", panel.path("id")).isTrue();
             types.add(panel.path("type").asText());
+            if ("row".equals(panel.path("type").asText())) {
+                // A row only heads the panels after it; expanded, so they stay top-level panels (and are checked).
+                assertThat(panel.path("collapsed").asBoolean()).as("row %s is collapsed", panel.path("title")).isFalse();
+                rows.add(panel.path("title").asText());
+                continue;
+            }
             assertThat(panel.path("datasource").path("uid").asText()).as("datasource of %s", panel.path("title"))
                     .isEqualTo("${DS_PROMETHEUS}");
             assertThat(panel.path("targets")).as("queries of %s", panel.path("title")).isNotEmpty();
         }
         assertThat(types).contains("state-timeline", "timeseries", "table");
+        assertThat(rows).contains("Alerts");
     }
 
     /** The query with Grafana's variables replaced by what they may expand to. */
