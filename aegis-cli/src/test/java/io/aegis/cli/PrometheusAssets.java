@@ -133,17 +133,30 @@ final class PrometheusAssets {
 
     /** promtool, from the prometheus package; CI installs it, a laptop may skip. */
     static Path promtool() {
+        return fromPrometheusPackage("promtool");
+    }
+
+    /** The Prometheus server, from the prometheus package; CI installs it, a laptop may skip. */
+    static Path prometheus() {
+        return fromPrometheusPackage("prometheus");
+    }
+
+    /**
+     * {@code name} on the PATH. Missing, the test is skipped with a message saying what to install, except when
+     * {@code CI} is set: then it fails, so that CI never passes by skipping.
+     */
+    private static Path fromPrometheusPackage(String name) {
         Optional<Path> found = Optional.ofNullable(System.getenv("PATH")).stream()
                 .flatMap(path -> Pattern.compile(":").splitAsStream(path))
-                .map(entry -> Path.of(entry, "promtool"))
+                .map(entry -> Path.of(entry, name))
                 .filter(Files::isExecutable)
                 .findFirst();
         if (found.isEmpty() && System.getenv("CI") != null) {
-            throw new AssertionError("promtool is not installed but CI is set: .ci/run must install the"
+            throw new AssertionError(name + " is not installed but CI is set: .ci/run must install the"
                     + " prometheus package");
         }
         Assumptions.assumeTrue(found.isPresent(),
-                "promtool not found on PATH: install the prometheus package (apt-get install prometheus) to run"
+                name + " not found on PATH: install the prometheus package (apt-get install prometheus) to run"
                         + " this check; CI does");
         return found.orElseThrow();
     }
