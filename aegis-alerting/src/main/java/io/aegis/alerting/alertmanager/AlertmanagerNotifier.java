@@ -66,9 +66,7 @@ final class AlertmanagerNotifier implements Notifier {
         }
         List<AlertmanagerConfig.Target> targets = config.targets();
         List<CompletableFuture<Throwable>> outcomes = new ArrayList<>();
-        for (int i = 0; i < targets.size(); i++) {
-            AlertmanagerConfig.Target target = targets.get(i);
-            AtomicBoolean wasFailing = failing.get(i);
+        for (AlertmanagerConfig.Target target : targets) {
             CompletableFuture<Void> sent;
             try {
                 sent = http.send(target.request(json, config.timeout()), config.timeout(),
@@ -76,23 +74,24 @@ final class AlertmanagerNotifier implements Notifier {
             } catch (RuntimeException e) {
                 sent = CompletableFuture.failedFuture(e);
             }
-            outcomes.add(sent.handle((ok, error) -> {
-                Throwable cause = unwrap(error);
-                track(target, wasFailing, cause);
-                return cause;
-            }));
+            outcomes.add(sent.handle((ok, error) -> unwrap(error)));
         }
         return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new))
                 .thenApply(all -> outcomes.stream().map(CompletableFuture::join).toList())
-                .thenCompose(errors -> errors.contains(null) ? CompletableFuture.completedFuture(null)
-                        : CompletableFuture.failedFuture(combined(errors)));
+                .thenCompose(errors -> {
+                    if (!errors.contains(null)) {
+                        // the delivery failed as a whole, and the engine logs that
+                        return CompletableFuture.failedFuture(combined(errors));
+                    }
+                    for (int i = 0; i < errors.size(); i++) {
+                        track(targets.get(i), failing.get(i), errors.get(i));
+                    }
+                    return CompletableFuture.completedFuture(null);
+                });
     }
 
     /** Logs when an Alertmanager starts failing while another takes the alerts, and when it is back. */
     private void track(AlertmanagerConfig.Target target, AtomicBoolean wasFailing, Throwable error) {
-        if (config.targets().size() < 2) {
-            return; // the failure is the delivery's own, which the engine logs
-        }
         if (error != null && !wasFailing.getAndSet(true)) {
             LOG.log(Level.WARNING, "notifier " + name + ": " + error.getMessage() + "; the other Alertmanagers"
                     + " still get the alerts, and this one gets them again with the next re-send once it is back");
