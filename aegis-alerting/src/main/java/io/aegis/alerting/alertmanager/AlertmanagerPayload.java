@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * Writes alerts as the body of Alertmanager's {@code POST /api/v2/alerts}: a JSON array of
@@ -23,6 +24,9 @@ final class AlertmanagerPayload {
     /** How many re-send intervals a firing alert stays valid without a re-send; Prometheus uses 4. */
     static final int FIRING_VALIDITY = 4;
 
+    private static final Pattern VALID_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
+    private static final Pattern INVALID_CHARACTER = Pattern.compile("[^a-zA-Z0-9_]");
+
     private AlertmanagerPayload() {
     }
 
@@ -32,15 +36,39 @@ final class AlertmanagerPayload {
         List<Object> items = new ArrayList<>();
         for (Alert alert : alerts) {
             Map<String, Object> item = new LinkedHashMap<>();
-            item.put("labels", alert.labelSet());
+            item.put("labels", validNames(alert.labelSet()));
             Map<String, String> annotations = new TreeMap<>(alert.annotations());
             annotations.put("summary", alert.summary());
-            item.put("annotations", annotations);
+            item.put("annotations", validNames(annotations));
             item.put("startsAt", time(alert.startsAt()));
             item.put("endsAt", time(alert.endsAt().orElse(firingUntil)));
             items.add(item);
         }
         return Json.write(items);
+    }
+
+    /**
+     * The map with every name Alertmanager would refuse made valid: it takes only Prometheus names
+     * ({@code [a-zA-Z_][a-zA-Z0-9_]*}) for labels and annotations, and refuses the whole request for one bad name
+     * (HTTP 400, "invalid label set"), which would lose every alert of it. So {@code app.kubernetes.io/name} is sent
+     * as {@code app_kubernetes_io_name}, as Prometheus' relabelling writes it; a name already valid wins a clash.
+     * Such an alert's fingerprint in Alertmanager is then that of the changed labels, not
+     * {@link Alert#fingerprint()}.
+     */
+    static Map<String, String> validNames(Map<String, String> values) {
+        Map<String, String> valid = new TreeMap<>();
+        values.forEach((name, value) -> {
+            if (VALID_NAME.matcher(name).matches()) {
+                valid.put(name, value);
+            }
+        });
+        values.forEach((name, value) -> valid.putIfAbsent(validName(name), value));
+        return valid;
+    }
+
+    static String validName(String name) {
+        String replaced = INVALID_CHARACTER.matcher(name).replaceAll("_");
+        return replaced.isEmpty() || Character.isDigit(replaced.charAt(0)) ? "_" + replaced : replaced;
     }
 
     private static String time(Instant instant) {

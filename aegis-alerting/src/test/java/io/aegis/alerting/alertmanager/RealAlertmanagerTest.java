@@ -151,6 +151,21 @@ class RealAlertmanagerTest {
     }
 
     @Test
+    void labelAndAnnotationNamesAlertmanagerWouldRefuseDoNotLoseTheAlert() throws Exception {
+        RealAlertmanager alertmanager = alertmanager("am", HOLD_CONFIG);
+        Alert alert = firing().toBuilder().label("app.kubernetes.io/name", "api")
+                .annotation("dashboard-url", "https://grafana.example.com/d/api").build();
+
+        deliver(notifier(List.of(alertmanager.url())), alert);
+
+        assertThat(alertmanager.alerts()).singleElement().satisfies(held -> {
+            assertThat(held.path("labels").path("app_kubernetes_io_name").asText()).isEqualTo("api");
+            assertThat(held.path("annotations").path("dashboard_url").asText())
+                    .isEqualTo("https://grafana.example.com/d/api");
+        });
+    }
+
+    @Test
     void bothAlertmanagersOfAnHaPairGetTheAlertAndItsResolve() throws Exception {
         RealAlertmanager first = alertmanager("am-1", HOLD_CONFIG);
         RealAlertmanager second = alertmanager("am-2", HOLD_CONFIG);
