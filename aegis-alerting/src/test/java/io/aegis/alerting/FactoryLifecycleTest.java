@@ -24,12 +24,12 @@ class FactoryLifecycleTest {
             Settings.of("notifications.webhook", Map.of("endpoint", "http://127.0.0.1:9/hook")), Runnable::run);
 
     @Test
-    void serviceLoaderFindsTheWebhookAndLogFactories() {
+    void serviceLoaderFindsTheWebhookAlertmanagerAndLogFactories() {
         List<String> types = ServiceLoader.load(NotifierFactory.class).stream()
                 .map(provider -> provider.get().type())
                 .collect(Collectors.toList());
 
-        assertThat(types).containsExactlyInAnyOrder("webhook", "log");
+        assertThat(types).containsExactlyInAnyOrder("webhook", "alertmanager", "log");
     }
 
     @Test

@@ -523,8 +523,8 @@ class EngineTest {
                         config + ":8:15: notifications.webhook.endpoint: expected an http:// or https:// URL, found"
                                 + " \"ftp://example.com/hook\"",
                         config + ":9:5: notifications.webhook.header: unknown key \"header\"; did you mean \"headers\"?",
-                        config + ":10:3: notifications.pager: unknown notifier type \"pagerduty\" (installed: log,"
-                                + " webhook)"));
+                        config + ":10:3: notifications.pager: unknown notifier type \"pagerduty\" (installed:"
+                                + " alertmanager, log, webhook)"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.aegis.alerting.log;
 
 import io.aegis.api.Alert;
+import io.aegis.api.Notification;
 import io.aegis.api.Notifier;
 import io.aegis.api.Severity;
 import java.lang.System.Logger.Level;
@@ -21,6 +22,22 @@ final class LogNotifier implements Notifier {
     public CompletionStage<Void> deliver(Alert alert) {
         try {
             logger.log(level(alert), line(alert));
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * One line per alert of the notification, in its order; a repeat (the same alerts again after the route's
+     * {@code repeatInterval}) is logged too, so a log reader sees that the alert still fires.
+     */
+    @Override
+    public CompletionStage<Void> deliver(Notification notification) {
+        try {
+            for (Alert alert : notification.alerts()) {
+                logger.log(level(alert), line(alert));
+            }
             return CompletableFuture.completedFuture(null);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);

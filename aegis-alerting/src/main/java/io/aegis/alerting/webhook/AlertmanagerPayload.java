@@ -2,9 +2,10 @@ package io.aegis.alerting.webhook;
 
 import io.aegis.alerting.internal.Json;
 import io.aegis.api.Alert;
-import java.nio.charset.StandardCharsets;
+import io.aegis.api.Notification;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -13,86 +14,69 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * Writes one alert as the JSON body Alertmanager's webhook receiver sends (version 4), so that anything
- * that understands Alertmanager webhooks understands ours.
+ * Writes a notification as the JSON body Alertmanager's webhook receiver sends (version 4), so that anything
+ * that understands Alertmanager webhooks (and its templates' fields) understands ours.
  *
- * <p>Each payload carries exactly one alert, so the common labels and annotations are that alert's own.
- * Label and annotation keys are sorted, as Go's JSON encoder sorts map keys.
+ * <p>Label and annotation keys are sorted, as Go's JSON encoder sorts map keys. Aegis has no URL per alert, so
+ * {@code generatorURL} and {@code externalURL} are empty strings, as Alertmanager sends them when unset.
  */
 final class AlertmanagerPayload {
     /** Go's zero time, which Alertmanager sends as {@code endsAt} of an alert that still fires. */
     static final String ZERO_TIME = "0001-01-01T00:00:00Z";
 
-    private static final long FNV_OFFSET = 0xcbf29ce484222325L;
-    private static final long FNV_PRIME = 0x100000001b3L;
-    private static final int SEPARATOR = 0xff;
-
     private AlertmanagerPayload() {
     }
 
-    /** The JSON body that tells receiver {@code receiver} about {@code alert}. */
+    /**
+     * The body that tells receiver {@code receiver} about one alert alone, grouped by alertname and service
+     * (what aegis sent before notifications were grouped).
+     */
     static String json(String receiver, Alert alert) {
-        SortedMap<String, String> labels = labels(alert);
-        SortedMap<String, String> annotations = new TreeMap<>(Map.of("summary", alert.summary()));
-        String status = alert.state().name().toLowerCase(Locale.ROOT);
-
-        Map<String, Object> item = new LinkedHashMap<>();
-        item.put("status", status);
-        item.put("labels", labels);
-        item.put("annotations", annotations);
-        item.put("startsAt", time(alert.startsAt()));
-        item.put("endsAt", alert.endsAt().map(AlertmanagerPayload::time).orElse(ZERO_TIME));
-        item.put("generatorURL", "");
-        item.put("fingerprint", fingerprint(labels));
-
         SortedMap<String, String> groupLabels = new TreeMap<>();
-        groupLabels.put("alertname", labels.get("alertname"));
-        groupLabels.put("service", labels.get("service"));
+        groupLabels.put("alertname", alert.name());
+        groupLabels.put("service", alert.serviceName());
+        Notification notification = new Notification(alert.fingerprint(), groupKey(groupLabels), groupLabels,
+                List.of(alert), false, alert.startsAt());
+        return json(receiver, notification);
+    }
 
+    /** The body that tells receiver {@code receiver} about every alert of {@code notification}. */
+    static String json(String receiver, Notification notification) {
+        List<Object> alerts = new ArrayList<>();
+        for (Alert alert : notification.alerts()) {
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("status", status(alert.state()));
+            item.put("labels", alert.labelSet());
+            item.put("annotations", annotations(alert));
+            item.put("startsAt", time(alert.startsAt()));
+            item.put("endsAt", alert.endsAt().map(AlertmanagerPayload::time).orElse(ZERO_TIME));
+            item.put("generatorURL", "");
+            item.put("fingerprint", alert.fingerprint());
+            alerts.add(item);
+        }
         Map<String, Object> payload = new LinkedHashMap<>();
         payload.put("version", "4");
-        payload.put("groupKey", groupKey(groupLabels));
+        payload.put("groupKey", notification.groupKey());
         payload.put("truncatedAlerts", 0);
-        payload.put("status", status);
+        payload.put("status", status(notification.status()));
         payload.put("receiver", receiver);
-        payload.put("groupLabels", groupLabels);
-        payload.put("commonLabels", labels);
-        payload.put("commonAnnotations", annotations);
+        payload.put("groupLabels", notification.groupLabels());
+        payload.put("commonLabels", notification.commonLabels());
+        payload.put("commonAnnotations", notification.commonAnnotations());
         payload.put("externalURL", "");
-        payload.put("alerts", List.of(item));
+        payload.put("alerts", alerts);
         return Json.write(payload);
     }
 
-    /** The alert's labels: its extra labels, then alertname, service and severity, which win a clash. */
-    static SortedMap<String, String> labels(Alert alert) {
-        SortedMap<String, String> labels = new TreeMap<>(alert.labels());
-        labels.put("alertname", alert.name());
-        labels.put("service", alert.serviceName());
-        labels.put("severity", alert.severity().label());
-        return labels;
+    /** The alert's annotations with its summary as {@code summary}, sorted by name. */
+    static SortedMap<String, String> annotations(Alert alert) {
+        SortedMap<String, String> annotations = new TreeMap<>(alert.annotations());
+        annotations.put("summary", alert.summary());
+        return annotations;
     }
 
-    /**
-     * Alertmanager's fingerprint of a label set (Prometheus {@code model.LabelSet.Fingerprint}): 64-bit
-     * FNV-1a over each name and value in name order, each followed by the byte 0xff, as 16 hex digits.
-     */
-    static String fingerprint(SortedMap<String, String> labels) {
-        long hash = FNV_OFFSET;
-        for (Map.Entry<String, String> label : labels.entrySet()) {
-            hash = add(hash, label.getKey());
-            hash = add(hash, label.getValue());
-        }
-        return String.format("%016x", hash);
-    }
-
-    private static long add(long hash, String text) {
-        long result = hash;
-        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
-            result ^= b & 0xff;
-            result *= FNV_PRIME;
-        }
-        result ^= SEPARATOR;
-        return result * FNV_PRIME;
+    static String status(Alert.State state) {
+        return state.name().toLowerCase(Locale.ROOT);
     }
 
     /** Alertmanager's group key for the root route: {@code {}:{alertname="X", service="y"}}. */
@@ -107,7 +91,7 @@ final class AlertmanagerPayload {
         return key.append('}').toString();
     }
 
-    private static String time(Instant instant) {
+    static String time(Instant instant) {
         return DateTimeFormatter.ISO_INSTANT.format(instant);
     }
 }

@@ -1,13 +1,13 @@
 package io.aegis.alerting.webhook;
 
+import io.aegis.alerting.internal.HttpSettings;
+import io.aegis.alerting.internal.Signatures;
 import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
 import io.aegis.api.Durations;
-import io.aegis.api.HeaderValues;
 import io.aegis.api.Settings;
 import io.aegis.api.UrlCredentials;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /** The validated settings of one webhook notifier. */
@@ -24,16 +25,32 @@ final class WebhookConfig {
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     static final String JSON = "application/json";
 
+    /** The header that carries the body's HMAC-SHA256 signature when {@code signingSecret} is set. */
+    static final String SIGNATURE_HEADER = "X-Aegis-Signature-256";
+
+    /** What a request's body looks like. */
+    enum Format {
+        /** Alertmanager's webhook payload (version 4): one request per notification. */
+        ALERTMANAGER,
+        /** aegis' own flat JSON object: one request per alert. */
+        AEGIS
+    }
+
     private final URI endpoint;
     private final String shownEndpoint;
     private final Map<String, String> headers;
     private final Duration timeout;
+    private final Format format;
+    private final String signingSecret;
 
-    private WebhookConfig(URI endpoint, Map<String, String> headers, Duration timeout) {
+    private WebhookConfig(URI endpoint, Map<String, String> headers, Duration timeout, Format format,
+            String signingSecret) {
         this.endpoint = endpoint;
         this.shownEndpoint = endpoint == null ? "" : UrlCredentials.mask(endpoint);
         this.headers = headers;
         this.timeout = timeout;
+        this.format = format;
+        this.signingSecret = signingSecret;
     }
 
     /**
@@ -54,6 +71,9 @@ final class WebhookConfig {
                     "expected a positive duration like 10s, found " + Durations.format(timeout)));
         }
 
+        Format format = read(problems, () -> format(settings), Format.ALERTMANAGER);
+        String signingSecret = read(problems, () -> signingSecret(settings), null);
+
         Map<String, String> headers = new LinkedHashMap<>();
         if (configured.keySet().stream().noneMatch(name -> name.equalsIgnoreCase("Content-Type"))) {
             headers.put("Content-Type", JSON);
@@ -71,7 +91,7 @@ final class WebhookConfig {
         }
         configured.forEach((name, value) -> {
             String keyPath = settings.keyPath("headers") + "." + name;
-            String problem = headerProblem(name, value);
+            String problem = HttpSettings.headerProblem(name, value);
             if (problem == null) {
                 headers.put(name, value);
             } else {
@@ -81,52 +101,37 @@ final class WebhookConfig {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new WebhookConfig(endpoint, Collections.unmodifiableMap(headers), timeout);
+        return new WebhookConfig(endpoint, Collections.unmodifiableMap(headers), timeout, format, signingSecret);
+    }
+
+    private static Format format(Settings settings) {
+        String text = settings.string("format", "alertmanager").trim();
+        switch (text.toLowerCase(Locale.ROOT)) {
+            case "alertmanager":
+                return Format.ALERTMANAGER;
+            case "aegis":
+                return Format.AEGIS;
+            default:
+                throw new ConfigException(settings.keyPath("format"), "expected alertmanager (Alertmanager's"
+                        + " webhook payload, one request per notification; the default) or aegis (one flat JSON"
+                        + " object per alert), found \"" + text + "\"");
+        }
+    }
+
+    private static String signingSecret(Settings settings) {
+        Optional<String> secret = settings.string("signingSecret");
+        if (secret.isPresent() && secret.get().isEmpty()) {
+            // the value itself is never quoted in a message
+            throw new ConfigException(settings.keyPath("signingSecret"), "the signing secret is empty; set it to"
+                    + " a long random string the receiver knows (for example \"${WEBHOOK_SIGNING_SECRET}\"), or"
+                    + " remove the key to send unsigned requests");
+        }
+        return secret.orElse(null);
     }
 
     private static URI endpoint(Settings settings) {
-        String expected = "an http:// or https:// URL";
-        String text = settings.requireString("endpoint", expected);
-        String keyPath = settings.keyPath("endpoint");
-        String shown = UrlCredentials.mask(text); // a message must not carry the URL's credentials
-        URI uri;
-        try {
-            uri = new URI(text.trim());
-        } catch (URISyntaxException e) {
-            throw new ConfigException(keyPath, "expected " + expected + ", found \"" + shown + "\" (" + e.getReason()
-                    + ")");
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https") || uri.isOpaque()) {
-            throw new ConfigException(keyPath, "expected " + expected + ", found \"" + shown + "\"");
-        }
-        if (uri.getHost() == null) {
-            // java.net.URI rejects host names with underscores, and so does the HTTP client
-            throw new ConfigException(keyPath, "expected " + expected + " with a valid host name, found \"" + shown
-                    + "\"");
-        }
-        return uri;
-    }
-
-    /** What is wrong with a header, as the rest of a sentence; null when the HTTP client accepts it. */
-    private static String headerProblem(String name, String value) {
-        String control = HeaderValues.controlCharacterProblem(value);
-        if (control != null) {
-            return control;
-        }
-        try {
-            HttpRequest.newBuilder().header(name, value);
-            return null;
-        } catch (IllegalArgumentException e) {
-            String message = e.getMessage() == null ? "" : e.getMessage();
-            if (message.startsWith("restricted header name")) {
-                return "the HTTP client sets the header \"" + name + "\" itself; remove it";
-            }
-            // the value is never quoted: it is often a secret (Authorization: Bearer ${TOKEN})
-            return message.startsWith("invalid header name")
-                    ? "expected a header name (letters, digits and -), found \"" + name + "\""
-                    : HeaderValues.INVALID;
-        }
+        return HttpSettings.httpUrl(settings.requireString("endpoint", "an http:// or https:// URL"),
+                settings.keyPath("endpoint"));
     }
 
     private static <T> T read(List<ConfigProblem> problems, Supplier<T> reader, T fallback) {
@@ -138,13 +143,40 @@ final class WebhookConfig {
         }
     }
 
-    /** The request that delivers {@code json}. */
+    /** The request that delivers {@code json}, signed when a signing secret is set. */
     HttpRequest request(String json) {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
         HttpRequest.Builder builder = HttpRequest.newBuilder(endpoint)
                 .timeout(timeout)
-                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8));
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(builder::header);
+        if (signingSecret != null) {
+            builder.header(SIGNATURE_HEADER, Signatures.sha256(signingSecret, body));
+        }
         return builder.build();
+    }
+
+    /** What must never appear in a message: every header value but Content-Type's, and the signing secret. */
+    List<String> secrets() {
+        List<String> secrets = new ArrayList<>();
+        headers.forEach((name, value) -> {
+            if (!name.equalsIgnoreCase("Content-Type")) {
+                secrets.add(value);
+                // a Bearer or Basic credential may come back without its scheme
+                int space = value.indexOf(' ');
+                if (space > 0 && space < value.length() - 1) {
+                    secrets.add(value.substring(space + 1).trim());
+                }
+            }
+        });
+        if (signingSecret != null) {
+            secrets.add(signingSecret);
+        }
+        return List.copyOf(secrets);
+    }
+
+    Format format() {
+        return format;
     }
 
     URI endpoint() {

@@ -3,6 +3,7 @@ package io.aegis.alerting.log;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.aegis.api.Alert;
+import io.aegis.api.Notification;
 import io.aegis.api.NotifierSpec;
 import io.aegis.api.Severity;
 import io.aegis.api.Settings;
@@ -62,6 +63,21 @@ class LogNotifierTest {
 
         assertThat(logger.lines).containsExactly(
                 "WARNING ALERT firing warning ServiceUnhealthy service=api: first\\r\\nsecond");
+    }
+
+    @Test
+    void logsEveryAlertOfANotificationInItsOrder() throws Exception {
+        Alert api = alert(Severity.CRITICAL).build();
+        Alert web = Alert.builder("ServiceUnhealthy", "web").summary("web is unhealthy: timeout").startsAt(START)
+                .build().resolve(START.plusSeconds(30));
+        Notification notification = new Notification("n-1", "{}:{alertname=\"ServiceUnhealthy\"}",
+                Map.of("alertname", "ServiceUnhealthy"), List.of(api, web), false, START.plusSeconds(30));
+
+        notifier.deliver(notification).toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+        assertThat(logger.lines).containsExactly(
+                "ERROR ALERT firing critical ServiceUnhealthy service=api: api is unhealthy: HTTP 503",
+                "INFO ALERT resolved warning ServiceUnhealthy service=web: web is unhealthy: timeout");
     }
 
     @Test

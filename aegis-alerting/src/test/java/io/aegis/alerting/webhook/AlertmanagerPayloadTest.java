@@ -3,10 +3,11 @@ package io.aegis.alerting.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.aegis.api.Alert;
+import io.aegis.api.Notification;
 import io.aegis.api.Severity;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class AlertmanagerPayloadTest {
@@ -22,30 +23,20 @@ class AlertmanagerPayloadTest {
                 .build();
     }
 
-    @Test
-    void fingerprintIsPrometheusLabelSetFingerprint() {
-        // the expected values are the ones prometheus/common's model tests assert for these label sets
-        assertThat(AlertmanagerPayload.fingerprint(new TreeMap<>()))
-                .isEqualTo(String.format("%016x", 0xcbf29ce484222325L));
-        assertThat(AlertmanagerPayload.fingerprint(
-                new TreeMap<>(Map.of("name", "garland, briggs", "fear", "love is not enough"))))
-                .isEqualTo(Long.toHexString(5799056148416392346L));
-        assertThat(AlertmanagerPayload.fingerprint(new TreeMap<>(Map.of("first-label", "first-label-value",
-                "second-label", "second-label-value", "third-label", "third-label-value"))))
-                .isEqualTo(Long.toUnsignedString(Long.parseUnsignedLong("13843036195897128121"), 16));
-    }
-
-    @Test
-    void fingerprintOfResolvedAlertEqualsThatOfFiringOne() {
-        Alert alert = firing();
-
-        assertThat(AlertmanagerPayload.fingerprint(AlertmanagerPayload.labels(alert.resolve(ENDS_AT))))
-                .isEqualTo(AlertmanagerPayload.fingerprint(AlertmanagerPayload.labels(alert)));
+    /** Two services' alerts grouped by alertname, as a route with {@code groupBy: [alertname]} sends them. */
+    static Notification group() {
+        Alert api = firing().toBuilder().description("3 checks failed").runbookUrl("https://runbooks/api").build();
+        Alert web = Alert.builder("ServiceUnhealthy", "web").severity(Severity.CRITICAL)
+                .summary("web is unhealthy: timeout").label("zone", "eu-1").description("3 checks failed")
+                .startsAt(STARTS_AT.plusSeconds(5)).build().resolve(ENDS_AT);
+        return new Notification("5f0c6c1e-1d7a-4f8e-9a43-0d1f2e3c4b5a",
+                "{}/{severity=\"critical\"}:{alertname=\"ServiceUnhealthy\"}", Map.of("alertname", "ServiceUnhealthy"),
+                List.of(api, web), false, ENDS_AT);
     }
 
     @Test
     void writesFiringAlertAsAlertmanagerWebhookPayload() {
-        String fingerprint = AlertmanagerPayload.fingerprint(AlertmanagerPayload.labels(firing()));
+        String fingerprint = firing().fingerprint();
 
         assertThat(AlertmanagerPayload.json("ops", firing())).isEqualTo("{\"version\":\"4\","
                 + "\"groupKey\":\"{}:{alertname=\\\"ServiceUnhealthy\\\", service=\\\"api\\\"}\","
@@ -73,10 +64,43 @@ class AlertmanagerPayloadTest {
     }
 
     @Test
-    void builtInLabelsWinOverExtraLabelsOfTheSameName() {
-        Alert alert = firing().toBuilder().label("service", "spoofed").label("severity", "info").build();
+    void writesAWholeNotificationAsOnePayloadWithItsGroupAndWhatItsAlertsShare() {
+        Notification group = group();
 
-        assertThat(AlertmanagerPayload.labels(alert)).containsEntry("service", "api")
-                .containsEntry("severity", "critical");
+        assertThat(AlertmanagerPayload.json("pager", group)).isEqualTo("{\"version\":\"4\","
+                + "\"groupKey\":\"{}/{severity=\\\"critical\\\"}:{alertname=\\\"ServiceUnhealthy\\\"}\","
+                + "\"truncatedAlerts\":0,\"status\":\"firing\",\"receiver\":\"pager\","
+                + "\"groupLabels\":{\"alertname\":\"ServiceUnhealthy\"},"
+                + "\"commonLabels\":{\"alertname\":\"ServiceUnhealthy\",\"severity\":\"critical\",\"zone\":\"eu-1\"},"
+                + "\"commonAnnotations\":{\"description\":\"3 checks failed\"},\"externalURL\":\"\","
+                + "\"alerts\":[{\"status\":\"firing\","
+                + "\"labels\":{\"alertname\":\"ServiceUnhealthy\",\"service\":\"api\",\"severity\":\"critical\","
+                + "\"zone\":\"eu-1\"},"
+                + "\"annotations\":{\"description\":\"3 checks failed\",\"runbook_url\":\"https://runbooks/api\","
+                + "\"summary\":\"api is unhealthy: HTTP 503\"},"
+                + "\"startsAt\":\"2024-05-01T12:00:00Z\",\"endsAt\":\"0001-01-01T00:00:00Z\",\"generatorURL\":\"\","
+                + "\"fingerprint\":\"" + group.alerts().get(0).fingerprint() + "\"},"
+                + "{\"status\":\"resolved\","
+                + "\"labels\":{\"alertname\":\"ServiceUnhealthy\",\"service\":\"web\",\"severity\":\"critical\","
+                + "\"zone\":\"eu-1\"},"
+                + "\"annotations\":{\"description\":\"3 checks failed\",\"summary\":\"web is unhealthy: timeout\"},"
+                + "\"startsAt\":\"2024-05-01T12:00:05Z\",\"endsAt\":\"2024-05-01T12:03:30.250Z\",\"generatorURL\":\"\","
+                + "\"fingerprint\":\"" + group.alerts().get(1).fingerprint() + "\"}]}");
+    }
+
+    @Test
+    void aNotificationWhoseAlertsAllResolvedIsResolved() {
+        Notification group = group();
+        Notification resolved = new Notification("n-2", group.groupKey(), group.groupLabels(),
+                List.of(group.alerts().get(0).resolve(ENDS_AT), group.alerts().get(1)), false, ENDS_AT);
+
+        assertThat(AlertmanagerPayload.json("pager", resolved)).contains(",\"status\":\"resolved\",\"receiver\"")
+                .doesNotContain("firing");
+    }
+
+    @Test
+    void fingerprintOfResolvedAlertEqualsThatOfFiringOne() {
+        assertThat(AlertmanagerPayload.json("ops", firing().resolve(ENDS_AT)))
+                .contains("\"fingerprint\":\"" + firing().fingerprint() + "\"");
     }
 }

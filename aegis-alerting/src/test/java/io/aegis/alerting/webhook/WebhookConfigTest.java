@@ -73,6 +73,28 @@ class WebhookConfigTest {
     }
 
     @Test
+    void formatIsAlertmanagerByDefaultAndAegisOnRequest() {
+        assertThat(WebhookConfig.from(settings(Map.of("endpoint", "http://h/x"))).format())
+                .isEqualTo(WebhookConfig.Format.ALERTMANAGER);
+        assertThat(WebhookConfig.from(settings(Map.of("endpoint", "http://h/x", "format", "aegis"))).format())
+                .isEqualTo(WebhookConfig.Format.AEGIS);
+    }
+
+    @Test
+    void rejectsAnUnknownFormat() {
+        assertThatThrownBy(() -> create(Map.of("endpoint", "http://h/x", "format", "slack")))
+                .hasMessage("notifications.webhook.format: expected alertmanager (Alertmanager's webhook payload, one"
+                        + " request per notification; the default) or aegis (one flat JSON object per alert), found"
+                        + " \"slack\"");
+    }
+
+    @Test
+    void rejectsAnEmptySigningSecret() {
+        assertThatThrownBy(() -> create(Map.of("endpoint", "http://h/x", "signingSecret", "")))
+                .hasMessageStartingWith("notifications.webhook.signingSecret: the signing secret is empty;");
+    }
+
+    @Test
     void reportsEveryProblemAtOnce() {
         assertThatThrownBy(() -> create(Map.of("endpoint", "x", "timeout", "soon", "enabled", "maybe",
                 "headers", "Authorization")))

@@ -2,10 +2,13 @@ package io.aegis.alerting.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.aegis.api.Alert;
+import io.aegis.api.DeliveryException;
+import io.aegis.api.Notification;
 import io.aegis.api.Notifier;
 import io.aegis.api.NotifierSpec;
 import io.aegis.api.Settings;
@@ -16,6 +19,11 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +34,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -77,6 +88,73 @@ class WebhookNotifierTest {
         assertThat(request.body()).startsWith("{\"version\":\"4\",\"groupKey\":")
                 .contains("\"status\":\"firing\",\"receiver\":\"ops\"")
                 .contains("\"endsAt\":\"0001-01-01T00:00:00Z\"");
+    }
+
+    @Test
+    void postsAWholeNotificationInOneRequest() throws Exception {
+        answer("/hook", 200);
+        Notification group = AlertmanagerPayloadTest.group();
+
+        notifier("pager", Map.of("endpoint", url("/hook"))).deliver(group).toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+
+        Received request = received.poll(5, TimeUnit.SECONDS);
+        assertThat(request.body()).isEqualTo(AlertmanagerPayload.json("pager", group));
+        assertThat(received).isEmpty();
+    }
+
+    @Test
+    void formatAegisPostsOneFlatObjectPerAlertInOrder() throws Exception {
+        answer("/hook", 200);
+        Notification group = AlertmanagerPayloadTest.group();
+
+        notifier("pager", Map.of("endpoint", url("/hook"), "format", "aegis")).deliver(group).toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+
+        assertThat(received.poll(5, TimeUnit.SECONDS).body()).isEqualTo(AegisPayload.json("pager", group, 0));
+        assertThat(received.poll(5, TimeUnit.SECONDS).body()).isEqualTo(AegisPayload.json("pager", group, 1));
+        assertThat(received).isEmpty();
+    }
+
+    @Test
+    void formatAegisStopsAtTheFirstAlertNotTakenSoTheWholeNotificationIsRetried() {
+        AtomicInteger requests = new AtomicInteger();
+        server.createContext("/hook", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(requests.incrementAndGet() == 1 ? 503 : 200, -1);
+            exchange.close();
+        });
+
+        Throwable thrown = catchThrowable(() -> notifier("pager", Map.of("endpoint", url("/hook"), "format", "aegis"))
+                .deliver(AlertmanagerPayloadTest.group()).toCompletableFuture().get(10, TimeUnit.SECONDS));
+
+        assertThat(thrown).cause().isInstanceOf(DeliveryException.class);
+        assertThat(requests).hasValue(1);
+    }
+
+    @Test
+    void signsTheExactBodyWithHmacSha256OfTheSigningSecret() throws Exception {
+        answer("/hook", 200);
+        Notifier notifier = notifier("ops", Map.of("endpoint", url("/hook"),
+                "signingSecret", "It's a Secret to Everybody"));
+
+        deliver(notifier, AlertmanagerPayloadTest.firing());
+
+        Received request = received.poll(5, TimeUnit.SECONDS);
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec("It's a Secret to Everybody".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        String expected = "sha256=" + HexFormat.of()
+                .formatHex(mac.doFinal(request.body().getBytes(StandardCharsets.UTF_8)));
+        assertThat(request.header("X-Aegis-Signature-256")).isEqualTo(expected);
+    }
+
+    @Test
+    void sendsNoSignatureWithoutASigningSecret() throws Exception {
+        answer("/hook", 200);
+
+        deliver(notifier("ops", Map.of("endpoint", url("/hook"))), AlertmanagerPayloadTest.firing());
+
+        assertThat(received.poll(5, TimeUnit.SECONDS).header("X-Aegis-Signature-256")).isNull();
     }
 
     @Test
@@ -143,27 +221,106 @@ class WebhookNotifierTest {
     }
 
     @Test
-    void failsWithTheStatusWhenTheWebhookAnswers500() {
+    void retriesLaterWhenTheWebhookAnswers500() {
         answer("/hook", 500);
         Notifier notifier = notifier("ops", Map.of("endpoint", url("/hook")));
 
-        assertThatThrownBy(() -> deliver(notifier, AlertmanagerPayloadTest.firing()))
-                .isInstanceOf(ExecutionException.class)
-                .cause().isInstanceOf(IOException.class)
-                .hasMessage("webhook " + url("/hook") + " answered HTTP 500");
+        DeliveryException failure = deliveryFailure(notifier, AlertmanagerPayloadTest.firing());
+
+        assertThat(failure.retryable()).isTrue();
+        assertThat(failure.retryAfter()).isEmpty();
+        assertThat(failure).hasMessage("webhook " + url("/hook") + " answered HTTP 500");
     }
 
     @Test
-    void failsWithTheStatusOnARedirect() {
+    void retriesLaterWhenTheWebhookAnswersARedirect() {
         server.createContext("/hook", exchange -> {
             exchange.getResponseHeaders().add("Location", url("/elsewhere"));
             exchange.sendResponseHeaders(302, -1);
             exchange.close();
         });
 
-        assertThatThrownBy(() -> deliver(notifier("ops", Map.of("endpoint", url("/hook"))),
-                AlertmanagerPayloadTest.firing()))
-                .cause().hasMessage("webhook " + url("/hook") + " answered HTTP 302");
+        DeliveryException failure = deliveryFailure(notifier("ops", Map.of("endpoint", url("/hook"))),
+                AlertmanagerPayloadTest.firing());
+
+        assertThat(failure.retryable()).isTrue();
+        assertThat(failure).hasMessageStartingWith("webhook " + url("/hook") + " answered HTTP 302 (a redirect");
+    }
+
+    @Test
+    void retriesAfterTheSecondsOfRetryAfterWhenRateLimited() {
+        answer("/hook", 429, Map.of("Retry-After", "30"), "slow down");
+
+        DeliveryException failure = deliveryFailure(notifier("ops", Map.of("endpoint", url("/hook"))),
+                AlertmanagerPayloadTest.firing());
+
+        assertThat(failure.retryable()).isTrue();
+        assertThat(failure.retryAfter()).contains(Duration.ofSeconds(30));
+        assertThat(failure).hasMessage("webhook " + url("/hook") + " answered HTTP 429: slow down (asked to retry"
+                + " after 30s)");
+    }
+
+    @Test
+    void retriesAtTheDateOfRetryAfterWhenUnavailable() {
+        Instant now = Instant.parse("2026-11-30T22:00:00Z");
+        WebhookNotifierFactory fixedClock = new WebhookNotifierFactory(Clock.fixed(now, ZoneOffset.UTC));
+        try {
+            answer("/hook", 503, Map.of("Retry-After", "Mon, 30 Nov 2026 22:02:30 GMT"), "");
+            Notifier notifier = fixedClock.create(new NotifierSpec("ops",
+                    Settings.of("notifications.ops", Map.of("endpoint", url("/hook"))), Runnable::run));
+
+            DeliveryException failure = deliveryFailure(notifier, AlertmanagerPayloadTest.firing());
+
+            assertThat(failure.retryable()).isTrue();
+            assertThat(failure.retryAfter()).contains(Duration.ofSeconds(150));
+        } finally {
+            fixedClock.close();
+        }
+    }
+
+    @Test
+    void retriesLaterWhenTheRequestTimedOutAtTheReceiver() {
+        answer("/hook", 408);
+
+        assertThat(deliveryFailure(notifier("ops", Map.of("endpoint", url("/hook"))), AlertmanagerPayloadTest.firing())
+                .retryable()).isTrue();
+    }
+
+    @Test
+    void rejectsForGoodOnAnotherClientErrorWithTheStartOfTheAnswer() {
+        String page = "{\"error\":\"unknown channel\"}\n" + "x".repeat(1000);
+        answer("/hook", 404, Map.of(), page);
+
+        DeliveryException failure = deliveryFailure(notifier("ops", Map.of("endpoint", url("/hook"))),
+                AlertmanagerPayloadTest.firing());
+
+        assertThat(failure.retryable()).isFalse();
+        assertThat(failure.getMessage())
+                .startsWith("webhook " + url("/hook") + " answered HTTP 404: {\"error\":\"unknown channel\"} xxx")
+                .contains("x…; the request is not retried")
+                .doesNotContain("\n")
+                .hasSizeLessThan(400);
+    }
+
+    @Test
+    void neverPutsAHeaderValueOrTheSigningSecretIntoAMessage() {
+        server.createContext("/hook", exchange -> {
+            // a receiver that echoes what it got, as some error pages do
+            String echo = "bad token " + exchange.getRequestHeaders().getFirst("Authorization") + " signed "
+                    + exchange.getRequestHeaders().getFirst("X-Aegis-Signature-256") + " secret s3cr3t-signing-key";
+            byte[] bytes = echo.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(401, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        Notifier notifier = notifier("ops", Map.of("endpoint", url("/hook"),
+                "headers", Map.of("Authorization", "Bearer tok-123456"), "signingSecret", "s3cr3t-signing-key"));
+
+        DeliveryException failure = deliveryFailure(notifier, AlertmanagerPayloadTest.firing());
+
+        assertThat(failure.retryable()).isFalse();
+        assertThat(failure.getMessage()).contains("answered HTTP 401: bad token *** signed sha256=")
+                .doesNotContain("tok-123456").doesNotContain("s3cr3t-signing-key");
     }
 
     @Test
@@ -211,11 +368,24 @@ class WebhookNotifierTest {
     }
 
     private void answer(String path, int status) {
+        answer(path, status, Map.of(), "");
+    }
+
+    private void answer(String path, int status, Map<String, String> headers, String body) {
         server.createContext(path, exchange -> {
             received.add(read(exchange));
-            exchange.sendResponseHeaders(status, -1);
+            headers.forEach(exchange.getResponseHeaders()::add);
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+            exchange.getResponseBody().write(bytes);
             exchange.close();
         });
+    }
+
+    private static DeliveryException deliveryFailure(Notifier notifier, Alert alert) {
+        Throwable thrown = catchThrowable(() -> deliver(notifier, alert));
+        assertThat(thrown).isInstanceOf(ExecutionException.class).cause().isInstanceOf(DeliveryException.class);
+        return (DeliveryException) thrown.getCause();
     }
 
     private static Received read(HttpExchange exchange) throws IOException {

@@ -3,6 +3,7 @@ package io.aegis.core.internal;
 import io.aegis.api.ActionOutcome;
 import io.aegis.api.Alert;
 import io.aegis.api.CheckResult;
+import io.aegis.api.Notification;
 import io.aegis.api.RecoveryContext;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -17,13 +18,14 @@ import java.util.concurrent.Future;
  * plugin reports never carries a secret into the engine's logs, events, snapshots and alerts, and what the
  * engine hands a notifier never carries one out:
  * <ul>
- *   <li>an {@link Alert} argument is redacted before the plugin sees it;
+ *   <li>an {@link Alert} argument, and every alert of a {@link Notification} argument, is redacted before the
+ *       plugin sees it;
  *   <li>a {@link RecoveryContext} argument is itself redacting, so an alert an action raises through it is
  *       redacted before the engine logs and delivers it;
  *   <li>a returned {@link CheckResult} or {@link ActionOutcome}, directly or in a {@link CompletionStage}, is
  *       redacted;
  *   <li>a failure, thrown or in the stage, whose message holds a secret becomes a
- *       {@link Redactor.RedactedException}.
+ *       {@link Redactor.RedactedException} (a {@link io.aegis.api.DeliveryException} stays one, of the same kind).
  * </ul>
  *
  * <p>Checkers are not wrapped: their results are redacted by the monitor once per attempt ({@link MonitorContext}),
@@ -61,6 +63,8 @@ public final class RedactingPlugins {
                 for (int i = 0; i < arguments.length; i++) {
                     if (arguments[i] instanceof Alert) {
                         arguments[i] = redactor.redact((Alert) arguments[i]);
+                    } else if (arguments[i] instanceof Notification) {
+                        arguments[i] = redactor.redact((Notification) arguments[i]);
                     } else if (arguments[i] instanceof RecoveryContext) {
                         arguments[i] = wrap(RecoveryContext.class, (RecoveryContext) arguments[i], redactor);
                     }

@@ -3,6 +3,8 @@ package io.aegis.core.internal;
 import io.aegis.api.ActionOutcome;
 import io.aegis.api.Alert;
 import io.aegis.api.CheckResult;
+import io.aegis.api.DeliveryException;
+import io.aegis.api.Notification;
 import io.aegis.api.UrlCredentials;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -106,15 +108,31 @@ public final class Redactor {
         return message.equals(outcome.message()) ? outcome : new ActionOutcome(outcome.result(), message);
     }
 
-    /** {@code alert} with its summary and label values redacted (names and the service name are kept). */
+    /**
+     * {@code alert} with its summary, label values and annotation values redacted (names and the service name are
+     * kept).
+     */
     public Alert redact(Alert alert) {
         String summary = redact(alert.summary());
         Map<String, String> labels = new LinkedHashMap<>();
         alert.labels().forEach((name, value) -> labels.put(name, redact(value)));
-        if (summary.equals(alert.summary()) && labels.equals(alert.labels())) {
+        Map<String, String> annotations = new LinkedHashMap<>();
+        alert.annotations().forEach((name, value) -> annotations.put(name, redact(value)));
+        if (summary.equals(alert.summary()) && labels.equals(alert.labels())
+                && annotations.equals(alert.annotations())) {
             return alert;
         }
-        return alert.toBuilder().summary(summary).labels(labels).build();
+        return alert.toBuilder().summary(summary).labels(labels).annotations(annotations).build();
+    }
+
+    /** {@code notification} with every alert {@linkplain #redact(Alert) redacted}. */
+    public Notification redact(Notification notification) {
+        List<Alert> alerts = notification.alerts().stream().map(this::redact).toList();
+        if (alerts.equals(notification.alerts())) {
+            return notification;
+        }
+        return new Notification(notification.id(), notification.groupKey(), notification.groupLabels(), alerts,
+                notification.repeat(), notification.createdAt());
     }
 
     /**
@@ -134,6 +152,13 @@ public final class Redactor {
         }
         if (!needed) {
             return error;
+        }
+        if (unwrapped instanceof DeliveryException) {
+            // the delivery machinery retries by its kind (retry later, after how long; or rejected): keep them
+            DeliveryException delivery = (DeliveryException) unwrapped;
+            String message = redact(delivery.getMessage());
+            return delivery.retryable() ? DeliveryException.retryLater(message, delivery.retryAfter().orElse(null))
+                    : DeliveryException.rejected(message);
         }
         return new RedactedException(unwrapped.getClass().getName(), redact(Deadlines.describe(unwrapped)));
     }

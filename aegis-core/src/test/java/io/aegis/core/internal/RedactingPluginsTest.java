@@ -2,12 +2,15 @@ package io.aegis.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.aegis.api.Alert;
 import io.aegis.api.CheckContext;
 import io.aegis.api.CheckResult;
+import io.aegis.api.DeliveryException;
 import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
+import io.aegis.api.Notification;
 import io.aegis.api.Notifier;
 import io.aegis.api.RecoveryAction;
 import io.aegis.api.RecoveryContext;
@@ -89,6 +92,50 @@ class RedactingPluginsTest {
                 .summary("api is unhealthy: cannot get http://h/" + SECRET).startsAt(Instant.EPOCH).build());
 
         assertThat(received.get().summary()).isEqualTo("api is unhealthy: cannot get http://h/***");
+    }
+
+    @Test
+    void aNotifierReceivesEveryAlertOfANotificationRedactedAnnotationsIncluded() {
+        AtomicReference<Notification> received = new AtomicReference<>();
+        Notifier notifier = new Notifier() {
+            @Override
+            public CompletionStage<Void> deliver(Alert alert) {
+                throw new AssertionError("the notification is delivered whole");
+            }
+
+            @Override
+            public CompletionStage<Void> deliver(Notification notification) {
+                received.set(notification);
+                return CompletableFuture.completedFuture(null);
+            }
+        };
+        Alert alert = Alert.builder("ServiceUnhealthy", "api").summary("cannot get http://h/" + SECRET)
+                .description("body: " + SECRET).startsAt(Instant.EPOCH).build();
+
+        RedactingPlugins.wrap(Notifier.class, notifier, redactor)
+                .deliver(Notification.of("n-1", alert, Instant.EPOCH));
+
+        assertThat(received.get().alerts()).singleElement().satisfies(delivered -> {
+            assertThat(delivered.summary()).isEqualTo("cannot get http://h/***");
+            assertThat(delivered.description()).contains("body: ***");
+        });
+        assertThat(received.get().id()).isEqualTo("n-1");
+    }
+
+    @Test
+    void aDeliveryFailureHoldingASecretKeepsItsKindAndWait() {
+        Notifier notifier = alert -> CompletableFuture.failedFuture(
+                DeliveryException.retryLater("hook answered HTTP 429: token " + SECRET, Duration.ofSeconds(30)));
+
+        Throwable failure = catchThrowable(() -> RedactingPlugins.wrap(Notifier.class, notifier, redactor)
+                .deliver(Alert.builder("ServiceUnhealthy", "api").startsAt(Instant.EPOCH).build())
+                .toCompletableFuture().join());
+
+        assertThat(failure).cause().isInstanceOfSatisfying(DeliveryException.class, delivery -> {
+            assertThat(delivery).hasMessage("hook answered HTTP 429: token ***");
+            assertThat(delivery.retryable()).isTrue();
+            assertThat(delivery.retryAfter()).contains(Duration.ofSeconds(30));
+        });
     }
 
     @Test
