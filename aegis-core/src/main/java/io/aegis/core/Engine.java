@@ -179,7 +179,6 @@ public final class Engine implements AutoCloseable {
                 throw new EngineStartException(e.getMessage(), e);
             }
             stopLeftoversOfFormerServices();
-            alerts.start(); // what an earlier run left in the spool goes out first
             if (metricsEnabled) {
                 try {
                     metricsServer = MetricsServer.start(metricsHost, requestedMetricsPort, metricsRegistry);
@@ -189,6 +188,7 @@ public final class Engine implements AutoCloseable {
                 }
                 log.info("serving metrics on http://{}:{}/metrics", metricsHost, metricsServer.port());
             }
+            alerts.start(); // what an earlier run left in the spool goes out before any new alert
             started = true;
             log.info("supervising {} service(s)", monitors.size());
             // About a thousand first checks per second: instant for a few services, no herd for thousands.

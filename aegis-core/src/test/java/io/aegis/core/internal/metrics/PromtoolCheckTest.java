@@ -70,6 +70,8 @@ class PromtoolCheckTest {
     }
 
     private static void everyKindOfEvent(EngineMetrics metrics) {
+        metrics.notifications(() -> java.util.List.of(
+                new io.aegis.core.internal.alerting.delivery.NotificationDelivery.NotifierCounts("pager", 3, 2, 1, 1, 4)));
         metrics.serviceAdded("api");
         metrics.serviceAdded("db");
         metrics.onEvent(new CheckCompleted("api", NOW, CheckResult.healthy(Duration.ofMillis(12)), 1, true));
