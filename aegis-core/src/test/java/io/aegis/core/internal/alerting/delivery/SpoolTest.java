@@ -154,7 +154,7 @@ class SpoolTest {
     @Test
     void theJournalIsCompactedOnceMostOfItIsAcknowledged() throws IOException {
         runWithReceiverUp();
-        for (int i = 0; i < 500; i++) {
+        for (int i = 0; i < 3 * Spool.COMPACT_AFTER; i++) {
             runs.get(0).enqueue("hook", firing("n" + i, "api"));
         }
 
