@@ -7,16 +7,21 @@ import io.aegis.api.Notifier;
 import io.aegis.core.internal.Deadlines;
 import io.aegis.core.internal.Scheduler;
 import io.aegis.core.internal.alerting.NotificationSink;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -24,6 +29,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -131,6 +137,7 @@ public final class NotificationDelivery implements NotificationSink, AutoCloseab
         for (Lane lane : lanes.values()) {
             lane.open(Spool.open(spoolDirectory.resolve(fileName(lane.name) + ".journal"), lane.name));
         }
+        reportJournalsOfFormerNotifiers();
         started = true;
         lanes.values().forEach(Lane::pump);
     }
@@ -189,6 +196,23 @@ public final class NotificationDelivery implements NotificationSink, AutoCloseab
             } catch (Exception e) {
                 log.warn("notifier {} failed to close", lane.name, e);
             }
+        }
+    }
+
+    /** A journal no configured notifier reads is left alone (the notifier may come back), but not silently. */
+    private void reportJournalsOfFormerNotifiers() {
+        Set<String> current = new HashSet<>();
+        lanes.keySet().forEach(name -> current.add(fileName(name) + ".journal"));
+        try (Stream<Path> files = Files.list(spoolDirectory)) {
+            files.filter(file -> file.getFileName().toString().endsWith(".journal"))
+                    .filter(file -> !current.contains(file.getFileName().toString()))
+                    .filter(file -> file.toFile().length() > 0)
+                    .sorted()
+                    .forEach(file -> log.warn("the notification spool {} belongs to no configured notifier: what"
+                            + " waits in it is not delivered (it is kept, for when the notifier is configured again;"
+                            + " delete it to drop it)", file));
+        } catch (IOException | UncheckedIOException e) {
+            // nothing to report: the directory cannot be listed (the lanes have said why)
         }
     }
 

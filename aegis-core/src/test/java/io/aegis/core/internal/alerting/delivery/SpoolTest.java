@@ -164,6 +164,21 @@ class SpoolTest {
     }
 
     @Test
+    void theJournalOfANotifierNoLongerConfiguredIsKeptAndReported() {
+        runWithReceiverDown().enqueue("hook", firing("n1", "api"));
+
+        String log = LogCapture.stderrDuring(() -> {
+            NotificationDelivery renamed = new NotificationDelivery(Map.of("pager",
+                    n -> CompletableFuture.completedFuture(null)), dir, false, scheduler, Runnable::run);
+            runs.add(renamed);
+            renamed.start();
+        });
+
+        assertThat(log).contains("the notification spool " + journal() + " belongs to no configured notifier");
+        assertThat(journal()).isNotEmptyFile();
+    }
+
+    @Test
     void theJournalIsReadableByItsOwnerOnly() throws IOException {
         runWithReceiverDown().enqueue("hook", firing("n1", "api"));
 
