@@ -17,7 +17,6 @@ import io.aegis.api.RuntimeOperation;
 import io.aegis.api.RuntimeSpec;
 import io.aegis.api.Settings;
 import io.aegis.core.event.ServiceEvent;
-import io.aegis.core.internal.AlertDispatcher;
 import io.aegis.core.internal.Alerts;
 import io.aegis.core.internal.BlockingChecks;
 import io.aegis.core.internal.Deadlines;
@@ -34,6 +33,8 @@ import io.aegis.core.internal.ServiceMonitor;
 import io.aegis.core.internal.ServiceSet;
 import io.aegis.core.internal.recovery.Ladder;
 import io.aegis.core.internal.StateDirectory;
+import io.aegis.core.internal.alerting.delivery.AlertNotifications;
+import io.aegis.core.internal.alerting.delivery.NotificationDelivery;
 import io.aegis.core.internal.SkippedChecks;
 import io.aegis.core.internal.config.ConfigReport;
 import io.aegis.core.internal.config.KeySuggestions;
@@ -102,7 +103,7 @@ public final class Engine implements AutoCloseable {
     private final Assembly assembly;
     private final PluginRegistry plugins;
     private final EventBus bus;
-    private final AlertDispatcher alerts;
+    private final NotificationDelivery alerts;
     private final ScheduledThreadPoolExecutor timer;
     private final ExecutorService workers;
     private final EnginePools pools;
@@ -187,6 +188,7 @@ public final class Engine implements AutoCloseable {
                 }
                 log.info("serving metrics on http://{}:{}/metrics", metricsHost, metricsServer.port());
             }
+            alerts.start(); // what an earlier run left in the spool goes out before any new alert
             started = true;
             log.info("supervising {} service(s)", monitors.size());
             // About a thousand first checks per second: instant for a few services, no herd for thousands.
@@ -493,8 +495,8 @@ public final class Engine implements AutoCloseable {
                     .toArray(CompletableFuture[]::new)).orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
             stopWorkloads();
         }
-        // What the monitors published last (alerts among it) reaches the listeners and the alert dispatcher before
-        // the dispatcher flushes; bounded, then the bus's threads end.
+        // What the monitors published last (alerts among it) reaches the listeners and the notification delivery
+        // before it flushes; bounded, then the bus's threads end.
         bus.close();
         if (metrics != null) {
             metrics.unregister(); // an embedder's registry may serve another engine later
@@ -777,7 +779,7 @@ public final class Engine implements AutoCloseable {
         private final List<HealthChecker> checkers = new ArrayList<>();
         private final List<RuntimeAdapter> runtimes = new ArrayList<>();
         private final Map<String, Notifier> notifiers = new LinkedHashMap<>();
-        private AlertDispatcher alerts;
+        private NotificationDelivery alerts;
         private MonitorContext context;
         private final boolean metricsEnabled;
         private final int metricsPort;
@@ -826,8 +828,10 @@ public final class Engine implements AutoCloseable {
             }
             builder.subscriptions.forEach(subscribe -> subscribe.accept(bus));
             createNotifiers();
-            this.alerts = new AlertDispatcher(notifiers, timer, pluginCalls);
-            bus.subscribeLossless("AlertDispatcher", ServiceEvent.class, alerts::onEvent);
+            this.alerts = new NotificationDelivery(notifiers, stateDirectory.path().resolve("alerts").resolve("spool"),
+                    stateDir.isEmpty(), Scheduler.over(timer), pluginCalls);
+            bus.subscribeLossless("AlertNotifications", ServiceEvent.class,
+                    new AlertNotifications(alerts, notifiers.keySet(), builder.clock)::onEvent);
             context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, new Alerts(bus, builder.clock),
                     pools.blockingChecks(), skippedChecks, report.redactor(), Scheduler.over(timer), recoveryPermits);
             if (collectMetrics) {
@@ -835,6 +839,7 @@ public final class Engine implements AutoCloseable {
                 skippedChecks.countInto(metrics::checkSkipped);
                 metrics.countDroppedEvents(bus::droppedBySubscriber);
                 metrics.recoveriesWaiting(recoveryPermits::waiting);
+                metrics.notifications(alerts::counts);
                 bus.subscribeLossless("EngineMetrics", ServiceEvent.class, metrics::onEvent);
             }
             List<ServiceDefinition> all = new ArrayList<>();

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Where monitors, recovery and actions raise and resolve alerts. An alert is logged, remembered while it
  * fires (so that {@link #resolveAll} can resolve it) and published on the event bus as {@link AlertFired} /
- * {@link AlertResolved}; the {@link AlertDispatcher}, a lossless subscriber, delivers it to the notifiers, and
+ * {@link AlertResolved}; a lossless subscriber hands it to the notification delivery, and
  * embedders see it like any other event. Thread-safe.
  */
 public final class Alerts {

@@ -9,6 +9,9 @@ import io.aegis.api.Severity;
 import io.aegis.core.event.AlertFired;
 import io.aegis.core.event.AlertResolved;
 import io.aegis.core.event.ServiceEvent;
+import io.aegis.core.internal.alerting.delivery.AlertNotifications;
+import io.aegis.core.internal.alerting.delivery.NotificationDelivery;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,8 +24,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** Raising and resolving alerts publishes them as events; the dispatcher, a bus subscriber, delivers them. */
+/** Raising and resolving alerts publishes them as events; the notification delivery, subscribed, delivers them. */
 class AlertsTest {
     private static final Duration AWAIT = Duration.ofSeconds(10);
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
@@ -32,8 +36,9 @@ class AlertsTest {
     private final Alerts alerts = new Alerts(bus, Clock.fixed(T0.plusSeconds(60), ZoneOffset.UTC));
     private final List<ServiceEvent> published = new CopyOnWriteArrayList<>();
     private final List<Alert> delivered = new CopyOnWriteArrayList<>();
-    private final AlertDispatcher dispatcher = new AlertDispatcher(Map.of("hook", recordingNotifier()), timer,
-            Runnable::run);
+    @TempDir
+    Path spool;
+    private NotificationDelivery delivery;
 
     private Notifier recordingNotifier() {
         return alert -> {
@@ -45,7 +50,9 @@ class AlertsTest {
     @AfterEach
     void stop() {
         bus.close();
-        dispatcher.close();
+        if (delivery != null) {
+            delivery.close();
+        }
         timer.shutdownNow();
     }
 
@@ -56,7 +63,11 @@ class AlertsTest {
 
     @Test
     void aRaisedAlertReachesTheNotifiersThroughTheBusAndIsResolvedWhenItsServiceIsHealthy() {
-        bus.subscribeLossless("AlertDispatcher", ServiceEvent.class, dispatcher::onEvent);
+        delivery = new NotificationDelivery(Map.of("hook", recordingNotifier()), spool, false, Scheduler.over(timer),
+                Runnable::run);
+        delivery.start();
+        bus.subscribeLossless("AlertNotifications", ServiceEvent.class,
+                new AlertNotifications(delivery, List.of("hook"), Clock.systemUTC())::onEvent);
         bus.subscribe(ServiceEvent.class, published::add);
 
         assertThat(alerts.raise(firing("ServiceUnhealthy", "api"))).isCompleted();

@@ -16,7 +16,9 @@ import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.event.StateChanged;
 import io.aegis.core.event.WorkloadExited;
 import io.aegis.core.internal.SkippedChecks;
+import io.aegis.core.internal.alerting.delivery.NotificationDelivery;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -132,6 +134,8 @@ public final class EngineMetrics {
     private final DroppedEvents droppedEvents = new DroppedEvents();
     /** {@code aegis_recoveries_waiting}, once registered; taken out again by {@link #unregister()}. */
     private GaugeWithCallback recoveriesWaiting;
+    /** The {@code aegis_notifications_*} families, once registered; taken out again by {@link #unregister()}. */
+    private final List<Collector> notificationFamilies = new ArrayList<>();
 
     /**
      * Registers every aegis metric into {@code registry}. JVM and process metrics are separate: see
@@ -174,6 +178,7 @@ public final class EngineMetrics {
             if (recoveriesWaiting != null) {
                 registry.unregister(recoveriesWaiting);
             }
+            notificationFamilies.forEach(registry::unregister);
         }
     }
 
@@ -189,6 +194,44 @@ public final class EngineMetrics {
                         + " services failed.")
                 .callback(callback -> callback.call(waiting.getAsInt()))
                 .register(registry);
+    }
+
+    /**
+     * Registers the notification delivery's metrics, per notifier, read from {@code counts} at scrape time:
+     * {@code aegis_notifications_sent_total}, {@code aegis_notifications_failed_total} (failed attempts),
+     * {@code aegis_notifications_dropped_total{reason="overflow"|"rejected"}} and the gauge
+     * {@code aegis_notifications_spooled} (waiting for delivery, on disk).
+     */
+    public synchronized void notifications(Supplier<List<NotificationDelivery.NotifierCounts>> counts) {
+        Objects.requireNonNull(counts, "counts");
+        notificationFamilies.add(CounterWithCallback.builder()
+                .name("aegis_notifications_sent_total")
+                .help("Notifications the notifier's receiver accepted.")
+                .labelNames("notifier")
+                .callback(callback -> counts.get().forEach(c -> callback.call(c.sent(), c.notifier())))
+                .register(registry));
+        notificationFamilies.add(CounterWithCallback.builder()
+                .name("aegis_notifications_failed_total")
+                .help("Delivery attempts that failed (each is retried with backoff, unless rejected).")
+                .labelNames("notifier")
+                .callback(callback -> counts.get().forEach(c -> callback.call(c.failed(), c.notifier())))
+                .register(registry));
+        notificationFamilies.add(CounterWithCallback.builder()
+                .name("aegis_notifications_dropped_total")
+                .help("Notifications given up: overflow (the notifier's queue was full) or rejected (the receiver"
+                        + " refused it as wrong, e.g. HTTP 400; not retried).")
+                .labelNames("notifier", "reason")
+                .callback(callback -> counts.get().forEach(c -> {
+                    callback.call(c.droppedOverflow(), c.notifier(), "overflow");
+                    callback.call(c.droppedRejected(), c.notifier(), "rejected");
+                }))
+                .register(registry));
+        notificationFamilies.add(GaugeWithCallback.builder()
+                .name("aegis_notifications_spooled")
+                .help("Notifications waiting for delivery to the notifier, kept in the on-disk spool.")
+                .labelNames("notifier")
+                .callback(callback -> counts.get().forEach(c -> callback.call(c.spooled(), c.notifier())))
+                .register(registry));
     }
 
     /**

@@ -15,6 +15,7 @@ import io.aegis.core.event.RecoveryFinished;
 import io.aegis.core.event.StateChanged;
 import io.aegis.core.event.WorkloadExited;
 import io.aegis.core.internal.SkippedChecks;
+import io.aegis.core.internal.alerting.delivery.NotificationDelivery.NotifierCounts;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.File;
 import java.io.IOException;
@@ -70,6 +71,7 @@ class PromtoolCheckTest {
     }
 
     private static void everyKindOfEvent(EngineMetrics metrics) {
+        metrics.notifications(() -> java.util.List.of(new NotifierCounts("pager", 3, 2, 1, 1, 4)));
         metrics.serviceAdded("api");
         metrics.serviceAdded("db");
         metrics.onEvent(new CheckCompleted("api", NOW, CheckResult.healthy(Duration.ofMillis(12)), 1, true));

@@ -4,8 +4,9 @@ import com.google.common.util.concurrent.MoreExecutors;
 import io.aegis.api.Alert;
 import io.aegis.api.RecoveryActionFactory;
 import io.aegis.api.Settings;
+import io.aegis.core.event.AlertFired;
+import io.aegis.core.event.AlertResolved;
 import io.aegis.core.event.ServiceEvent;
-import io.aegis.core.internal.AlertDispatcher;
 import io.aegis.core.internal.Alerts;
 import io.aegis.core.internal.EventBus;
 import io.aegis.core.internal.MonitorContext;
@@ -16,8 +17,6 @@ import io.aegis.core.testing.VirtualScheduler;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -25,7 +24,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 /**
  * The virtual-time setup the recovery tests share ({@link LadderTest}, {@link FlappingTest},
  * {@link RecoveryInteractionsTest}, {@link DependsOnTest}): a {@link VirtualScheduler}, a bus delivering on the
- * calling thread, an {@link AlertDispatcher} whose one notifier records what it receives in {@link #alerts}, every
+ * calling thread, the alerts of every AlertFired/AlertResolved event recorded in {@link #alerts}, every
  * event recorded in {@link #events}, and direct executors. {@link #close()} it after each test.
  */
 final class RecoveryHarness implements AutoCloseable {
@@ -38,15 +37,17 @@ final class RecoveryHarness implements AutoCloseable {
     final List<ServiceEvent> events = new CopyOnWriteArrayList<>();
     /** What the notifier received, firing and resolved. */
     final List<Alert> alerts = new CopyOnWriteArrayList<>();
-    final AlertDispatcher dispatcher = new AlertDispatcher(Map.of("test", alert -> {
-        alerts.add(alert);
-        return CompletableFuture.completedFuture(null);
-    }), alertTimer, DIRECT);
     /** The alerts the monitors raise, shared by every {@link #context}. */
     final Alerts raised = new Alerts(bus, scheduler.clock());
 
     RecoveryHarness() {
-        bus.subscribeLossless("AlertDispatcher", ServiceEvent.class, dispatcher::onEvent);
+        bus.subscribeLossless("AlertNotifications", ServiceEvent.class, event -> {
+            if (event instanceof AlertFired) {
+                alerts.add(((AlertFired) event).alert());
+            } else if (event instanceof AlertResolved) {
+                alerts.add(((AlertResolved) event).alert());
+            }
+        });
         bus.subscribe(ServiceEvent.class, events::add);
     }
 
@@ -97,7 +98,6 @@ final class RecoveryHarness implements AutoCloseable {
 
     @Override
     public void close() {
-        dispatcher.close();
         alertTimer.shutdownNow();
     }
 }

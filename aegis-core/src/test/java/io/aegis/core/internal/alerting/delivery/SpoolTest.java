@@ -1,0 +1,196 @@
+package io.aegis.core.internal.alerting.delivery;
+
+import static io.aegis.core.internal.alerting.delivery.NotificationDeliveryTest.firing;
+import static io.aegis.core.internal.alerting.delivery.NotificationDeliveryTest.resolved;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.aegis.api.Alert;
+import io.aegis.api.Notification;
+import io.aegis.api.Notifier;
+import io.aegis.core.testing.VirtualScheduler;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The spool on real files, crash-style: an aegis that is killed does not close anything, and may leave half a
+ * record at the end of the journal. Each "run" here is a new {@link NotificationDelivery} on the same directory;
+ * a killed run is simply never closed before the next one reads the files.
+ */
+class SpoolTest {
+    @TempDir
+    Path dir;
+
+    final VirtualScheduler scheduler = new VirtualScheduler(NotificationDeliveryTest.T0);
+    final List<NotificationDelivery> runs = new ArrayList<>();
+
+    @AfterEach
+    void closeRuns() {
+        runs.forEach(NotificationDelivery::close);
+    }
+
+    Path journal() {
+        return dir.resolve("hook.journal");
+    }
+
+    /** Starts a run whose receiver is down (nothing is ever delivered). */
+    NotificationDelivery runWithReceiverDown() {
+        return run(notification -> CompletableFuture.failedFuture(new IOException("connection refused")));
+    }
+
+    NotificationDelivery run(Notifier notifier) {
+        NotificationDelivery run = new NotificationDelivery(Map.of("hook", notifier), dir, false, scheduler,
+                Runnable::run);
+        runs.add(run);
+        run.start();
+        return run;
+    }
+
+    /** Starts a run whose receiver accepts everything, and returns the ids it received. */
+    List<String> runWithReceiverUp() {
+        List<String> received = new CopyOnWriteArrayList<>();
+        run(new Notifier() {
+            @Override
+            public CompletionStage<Void> deliver(Alert alert) {
+                throw new AssertionError("whole notifications expected");
+            }
+
+            @Override
+            public CompletionStage<Void> deliver(Notification notification) {
+                received.add(notification.id() + ":" + notification.status().name().toLowerCase());
+                return CompletableFuture.completedFuture(null);
+            }
+        });
+        return received;
+    }
+
+    @Test
+    void whatWasNotDeliveredWhenAegisWasKilledIsDeliveredAfterTheRestartInOrder() {
+        NotificationDelivery killed = runWithReceiverDown();
+        killed.enqueue("hook", firing("n1", "api"));
+        killed.enqueue("hook", firing("n2", "db"));
+        killed.enqueue("hook", resolved("n3", "api"));
+
+        List<String> received = runWithReceiverUp();
+
+        assertThat(received).containsExactly("n1:firing", "n2:firing", "n3:resolved");
+    }
+
+    @Test
+    void whatWasDeliveredIsNotDeliveredAgainAfterAKill() {
+        List<String> first = runWithReceiverUp();
+        runs.get(0).enqueue("hook", firing("n1", "api"));
+        runs.get(0).enqueue("hook", resolved("n2", "api"));
+        assertThat(first).hasSize(2);
+
+        assertThat(runWithReceiverUp()).isEmpty();
+    }
+
+    @Test
+    void aHalfWrittenRecordAtTheEndIsSkippedWithAWarningAndTheRestIsDelivered() throws IOException {
+        NotificationDelivery killed = runWithReceiverDown();
+        killed.enqueue("hook", firing("n1", "api"));
+        killed.enqueue("hook", resolved("n2", "api"));
+        // killed in the middle of writing a third record
+        byte[] third = Spool.line(io.aegis.core.internal.alerting.AlertJson.mapper().createObjectNode()
+                .put("seq", 3).set("notification", io.aegis.core.internal.alerting.AlertJson.toJson(
+                        firing("n3", "api"))));
+        Files.write(journal(), java.util.Arrays.copyOf(third, third.length / 2), StandardOpenOption.APPEND);
+
+        List<String> received = new ArrayList<>();
+        String log = LogCapture.stderrDuring(() -> received.addAll(runWithReceiverUpAndThenDown()));
+
+        assertThat(received).containsExactly("n1:firing", "n2:resolved");
+        assertThat(log).contains("hook: skipped the last record of the notification spool " + journal()
+                + ": it is incomplete (aegis stopped while writing it, e.g. killed)");
+        // what is written after the damaged tail is read whole by the next run
+        assertThat(runWithReceiverUp()).containsExactly("n4:firing");
+    }
+
+    /** A run that delivers what is spooled, then loses its receiver and is killed with n4 pending. */
+    private List<String> runWithReceiverUpAndThenDown() {
+        List<String> received = runWithReceiverUp();
+        NotificationDelivery run = runs.get(runs.size() - 1);
+        List<String> delivered = List.copyOf(received);
+        NotificationDelivery down = new NotificationDelivery(Map.of("hook",
+                n -> CompletableFuture.failedFuture(new IOException("down"))), dir, false, scheduler, Runnable::run);
+        run.close(); // this run ends cleanly; the next is killed with n4 pending
+        runs.add(down);
+        down.start();
+        down.enqueue("hook", firing("n4", "api"));
+        return delivered;
+    }
+
+    @Test
+    void aDamagedRecordInTheMiddleIsSkippedAndTheOthersAreDelivered() throws IOException {
+        NotificationDelivery killed = runWithReceiverDown();
+        killed.enqueue("hook", firing("n1", "api"));
+        killed.enqueue("hook", firing("n2", "db"));
+        killed.enqueue("hook", firing("n3", "web"));
+        List<String> lines = new ArrayList<>(Files.readAllLines(journal(), StandardCharsets.UTF_8));
+        lines.set(1, lines.get(1).replace("\"db\"", "\"dc\"")); // a flipped bit: the checksum no longer matches
+        Files.write(journal(), lines, StandardCharsets.UTF_8);
+
+        List<String> received = new ArrayList<>();
+        String log = LogCapture.stderrDuring(() -> received.addAll(runWithReceiverUp()));
+
+        assertThat(received).containsExactly("n1:firing", "n3:firing");
+        assertThat(log).contains("hook: skipped record 2 of the notification spool " + journal() + ": it is damaged");
+    }
+
+    @Test
+    void theJournalIsCompactedOnceMostOfItIsAcknowledged() throws IOException {
+        runWithReceiverUp();
+        for (int i = 0; i < 3 * Spool.COMPACT_AFTER; i++) {
+            runs.get(0).enqueue("hook", firing("n" + i, "api"));
+        }
+
+        assertThat(Files.readAllLines(journal())).as("records left in the journal").hasSizeLessThan(
+                2 * Spool.COMPACT_AFTER);
+        assertThat(Files.size(journal())).isLessThan(64 * 1024);
+    }
+
+    @Test
+    void theJournalOfANotifierNoLongerConfiguredIsKeptAndReported() {
+        runWithReceiverDown().enqueue("hook", firing("n1", "api"));
+
+        String log = LogCapture.stderrDuring(() -> {
+            NotificationDelivery renamed = new NotificationDelivery(Map.of("pager",
+                    n -> CompletableFuture.completedFuture(null)), dir, false, scheduler, Runnable::run);
+            runs.add(renamed);
+            renamed.start();
+        });
+
+        assertThat(log).contains("the notification spool " + journal() + " belongs to no configured notifier");
+        assertThat(journal()).isNotEmptyFile();
+    }
+
+    @Test
+    void theJournalIsReadableByItsOwnerOnly() throws IOException {
+        runWithReceiverDown().enqueue("hook", firing("n1", "api"));
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(journal()))).isEqualTo("rw-------");
+    }
+
+    @Test
+    void aRetryInVirtualTimeDoesNotWriteTheNotificationTwice() throws IOException {
+        NotificationDelivery run = runWithReceiverDown();
+        run.enqueue("hook", firing("n1", "api"));
+        scheduler.advance(Duration.ofMinutes(10));
+
+        assertThat(Files.readAllLines(journal())).hasSize(1);
+    }
+}
