@@ -256,7 +256,7 @@ public final class RuleExpression {
                                 " (p<N> is any percentile between 0 and 100, such as p99.9)");
                     }
                     function = Function.QUANTILE;
-                    quantile = percentile.get() / 100;
+                    quantile = new BigDecimal(lower.substring(1)).movePointLeft(2).doubleValue(); // 0.999, exactly
                 }
             }
             expect('(');
