@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * alert is resolved with {@link Alerts#resolveFingerprint}). A window without the samples a value needs (no check
  * in it) makes the condition false, as an absent series does in Prometheus.
  *
- * <p>The first evaluation of a pair whose condition is false also resolves its fingerprint, so that an alert
+ * <p>The first evaluation of a pair that finds its condition false also resolves its fingerprint, so that an alert
  * restored from the state directory after a restart resolves when the rule no longer holds.
  *
  * <p>Thread-safe: events arrive on the bus' thread, evaluation runs on the executor; each service's data is
@@ -146,9 +146,10 @@ public final class RuleEvaluator implements AutoCloseable {
                     log.info("{}: rule {} ({}) no longer holds; resolving", watched.name, rule.alert(),
                             rule.expression());
                     alerts.resolveFingerprint(state.firing);
-                } else if (!state.evaluated) {
+                } else if (!state.falseBefore) {
                     alerts.resolveFingerprint(rule.alertFor(watched.name, 0, now).fingerprint()); // restored, if any
                 }
+                state.falseBefore = true;
                 state.activeAt = null;
                 state.firing = null;
             } else {
@@ -165,7 +166,6 @@ public final class RuleEvaluator implements AutoCloseable {
                     alerts.raise(alert);
                 }
             }
-            state.evaluated = true;
         }
     }
 
@@ -214,7 +214,10 @@ public final class RuleEvaluator implements AutoCloseable {
         Instant activeAt;
         /** The fingerprint of the alert raised, while it fires. */
         String firing;
-        /** Whether it was evaluated before (the first false evaluation resolves a restored alert). */
-        boolean evaluated;
+        /**
+         * Whether the condition was false at an evaluation before: the first false evaluation also resolves an alert
+         * of the rule restored from an earlier run, which this evaluator did not raise.
+         */
+        boolean falseBefore;
     }
 }

@@ -209,6 +209,21 @@ class RuleEvaluatorTest {
     }
 
     @Test
+    void anAlertRestoredWhileTheConditionStillHeldResolvesWhenItStopsHolding() {
+        Alert restored = Alert.builder("Failing", "api").summary("failing").startsAt(T0.minusSeconds(600)).build();
+        alerts.raise(restored);
+        fired.clear();
+        evaluate(List.of(Map.of("alert", "Failing", "expr", "count(failed_checks[10s]) >= 3", "for", "1m")));
+        checks("api", Duration.ofSeconds(30), Duration.ofMillis(5), false);
+        assertThat(resolved).as("pending: the condition still holds").isEmpty();
+
+        checks("api", Duration.ofSeconds(20), Duration.ofMillis(5), true);
+
+        assertThat(resolved).singleElement().extracting(Alert::fingerprint).isEqualTo(restored.fingerprint());
+        assertThat(fired).isEmpty();
+    }
+
+    @Test
     void aRemovedServiceIsForgotten() {
         evaluate(List.of(Map.of("alert", "Slow", "expr", "max(check_latency[10s]) > 1s")));
         checks("api", Duration.ofSeconds(5), Duration.ofSeconds(2), true);
