@@ -2,10 +2,12 @@ package io.aegis.core.internal.alerting.rules;
 
 import io.aegis.api.ActionOutcome;
 import io.aegis.api.Alert;
+import io.aegis.core.ServiceState;
 import io.aegis.core.event.CheckCompleted;
 import io.aegis.core.event.RecoveryFinished;
 import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.ServiceEvent;
+import io.aegis.core.event.StateChanged;
 import io.aegis.core.internal.Alerts;
 import io.aegis.core.internal.Scheduler;
 import java.time.Clock;
@@ -88,6 +90,15 @@ public final class RuleEvaluator implements AutoCloseable {
                 long latency = Math.max(0, check.result().latency().toNanos());
                 boolean failed = !check.result().isPassing();
                 watched.windows.values().forEach(w -> w.check(at, latency, check.finalAttempt(), failed));
+            } else if (event instanceof StateChanged changed) {
+                long at = changed.at().toEpochMilli();
+                if (watched.state != null) {
+                    ServiceState was = watched.state;
+                    long since = watched.stateSince;
+                    watched.windows.values().forEach(w -> w.stayed(was, since, at));
+                }
+                watched.state = changed.to();
+                watched.stateSince = at;
             } else if (event instanceof RecoveryStarted started) {
                 long at = started.at().toEpochMilli();
                 watched.windows.values().forEach(w -> w.recovery(at));
@@ -134,7 +145,8 @@ public final class RuleEvaluator implements AutoCloseable {
     private void evaluate(Watched watched, Instant now) {
         Map<Duration, WindowAggregate> sums = new HashMap<>();
         synchronized (watched) {
-            watched.windows.forEach((window, data) -> sums.put(window, data.at(now.toEpochMilli())));
+            watched.windows.forEach((window, data) -> sums.put(window, data.at(now.toEpochMilli(), watched.state,
+                    watched.stateSince)));
         }
         for (int i = 0; i < watched.rules.size(); i++) {
             ThresholdRule rule = watched.rules.get(i);
@@ -193,18 +205,24 @@ public final class RuleEvaluator implements AutoCloseable {
         final RuleState[] states;
         /** One window per distinct window length of its rules. */
         final Map<Duration, SeriesWindow> windows = new LinkedHashMap<>();
+        /** The state it is in, since {@link #stateSince} (epoch ms); null until the first state change seen. */
+        ServiceState state;
+        long stateSince;
 
         Watched(String name, List<ThresholdRule> rules) {
             this.name = name;
             this.rules = List.copyOf(rules);
             this.states = new RuleState[rules.size()];
             Map<Duration, Boolean> histograms = new LinkedHashMap<>();
+            Map<Duration, Boolean> timePerState = new LinkedHashMap<>();
             for (int i = 0; i < rules.size(); i++) {
                 states[i] = new RuleState();
                 RuleExpression expression = rules.get(i).expression();
                 histograms.merge(expression.window(), expression.needsHistogram(), Boolean::logicalOr);
+                timePerState.merge(expression.window(), expression.needsStates(), Boolean::logicalOr);
             }
-            histograms.forEach((window, histogram) -> windows.put(window, new SeriesWindow(window, histogram)));
+            histograms.forEach((window, histogram) -> windows.put(window, new SeriesWindow(window, histogram,
+                    timePerState.get(window))));
         }
     }
 

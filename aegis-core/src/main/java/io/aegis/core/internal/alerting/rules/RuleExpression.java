@@ -1,6 +1,7 @@
 package io.aegis.core.internal.alerting.rules;
 
 import io.aegis.api.Durations;
+import io.aegis.core.ServiceState;
 import io.aegis.core.internal.config.KeySuggestions;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -20,8 +21,10 @@ import java.util.OptionalDouble;
  * function   = avg | min | max | p&lt;N&gt; (0 &lt; N &lt; 100: p50, p95, p99.9)  -- over check_latency
  *            | count                                           -- over checks, failed_checks, restarts, recoveries
  *            | failure_ratio                                   -- over checks
+ *            | time_in                                         -- over a state: time_in(unhealthy[1h]) &gt; 10m
  * comparison = &gt; | &gt;= | &lt; | &lt;= | == | !=
- * threshold  = a duration (500ms, 2s) for latencies; a number (3, 0.25) or a percentage (25%) otherwise
+ * threshold  = a duration (500ms, 2s) for latencies and time_in; a number (3, 0.25) or a percentage (25%)
+ *              otherwise
  * </pre>
  *
  * Latencies are compared as durations so that a threshold cannot silently be in the wrong unit. Immutable.
@@ -39,7 +42,9 @@ public final class RuleExpression {
         /** Restarts the restart action carried out (as {@code aegis_service_restarts_total} counts them). */
         RESTARTS("restarts"),
         /** Recovery actions started, whatever the action. */
-        RECOVERIES("recoveries");
+        RECOVERIES("recoveries"),
+        /** Time spent in one state ({@link RuleExpression#state()}), from {@code StateChanged}. */
+        STATE("state");
 
         final String text;
 
@@ -50,7 +55,7 @@ public final class RuleExpression {
 
     /** What is computed over the window. */
     enum Function {
-        AVG, MIN, MAX, QUANTILE, COUNT, FAILURE_RATIO
+        AVG, MIN, MAX, QUANTILE, COUNT, FAILURE_RATIO, TIME_IN
     }
 
     /** How the value is compared with the threshold. */
@@ -81,12 +86,17 @@ public final class RuleExpression {
     static final Duration MIN_WINDOW = Duration.ofSeconds(1);
 
     private static final List<String> FUNCTIONS = List.of("avg", "min", "max", "p50", "p90", "p95", "p99", "count",
-            "failure_ratio");
+            "failure_ratio", "time_in");
     private static final List<String> SERIES = List.of("check_latency", "checks", "failed_checks", "restarts",
             "recoveries");
 
+    private static final List<String> STATES = java.util.Arrays.stream(ServiceState.values())
+            .map(state -> state.name().toLowerCase(Locale.ROOT)).toList();
+
     private final String text;
     private final Function function;
+    /** For {@link Function#TIME_IN}: the state; null otherwise. */
+    private final ServiceState state;
     /** For {@link Function#QUANTILE}: 0 &lt; q &lt; 1. */
     private final double quantile;
     private final String functionText;
@@ -97,10 +107,11 @@ public final class RuleExpression {
     private final double threshold;
     private final String thresholdText;
 
-    private RuleExpression(String text, Function function, double quantile, String functionText, Series series,
-            Duration window, Comparison comparison, double threshold, String thresholdText) {
+    private RuleExpression(String text, Function function, ServiceState state, double quantile, String functionText,
+            Series series, Duration window, Comparison comparison, double threshold, String thresholdText) {
         this.text = text;
         this.function = function;
+        this.state = state;
         this.quantile = quantile;
         this.functionText = functionText;
         this.series = series;
@@ -137,6 +148,21 @@ public final class RuleExpression {
         return series;
     }
 
+    /** The state of {@code time_in}; null for other functions. */
+    ServiceState state() {
+        return state;
+    }
+
+    /** Whether the value needs time spent per state. */
+    boolean needsStates() {
+        return function == Function.TIME_IN;
+    }
+
+    /** Whether the value is a duration (in seconds), compared with and shown as one. */
+    private boolean isDuration() {
+        return function == Function.TIME_IN || (series == Series.CHECK_LATENCY && function != Function.COUNT);
+    }
+
     /** How far back the expression looks. */
     public Duration window() {
         return window;
@@ -169,8 +195,9 @@ public final class RuleExpression {
                 case FAILED_CHECKS -> data.failedChecks();
                 case RESTARTS -> data.restarts();
                 case RECOVERIES -> data.recoveries();
-                case CHECK_LATENCY -> data.latencyCount();
+                case CHECK_LATENCY, STATE -> data.latencyCount();
             });
+            case TIME_IN -> OptionalDouble.of(data.millisIn(state) / 1e3);
             case FAILURE_RATIO -> data.checks() == 0 ? OptionalDouble.empty()
                     : OptionalDouble.of((double) data.failedChecks() / data.checks());
             case AVG -> data.latencyCount() == 0 ? OptionalDouble.empty()
@@ -184,7 +211,7 @@ public final class RuleExpression {
 
     /** {@code value} for people: {@code 612ms} for a latency, {@code 25%} for a ratio, {@code 3} for a count. */
     String format(double value) {
-        if (series == Series.CHECK_LATENCY && function != Function.COUNT) {
+        if (isDuration()) {
             Duration duration = Duration.ofNanos(Math.round(value * 1e9));
             // to the millisecond above one: "1s250ms", not "1s250ms312us412ns"
             if (duration.compareTo(Duration.ofMillis(1)) >= 0) {
@@ -203,7 +230,8 @@ public final class RuleExpression {
 
     /** The aggregate part, such as {@code p95(check_latency[5m])}. */
     String aggregateText() {
-        return functionText + "(" + series.text + "[" + Durations.format(window) + "])";
+        String seriesText = state != null ? state.name().toLowerCase(Locale.ROOT) : series.text;
+        return functionText + "(" + seriesText + "[" + Durations.format(window) + "])";
     }
 
     @Override
@@ -249,6 +277,7 @@ public final class RuleExpression {
                 case "max" -> function = Function.MAX;
                 case "count" -> function = Function.COUNT;
                 case "failure_ratio" -> function = Function.FAILURE_RATIO;
+                case "time_in" -> function = Function.TIME_IN;
                 default -> {
                     Optional<Double> percentile = percentile(lower);
                     if (percentile.isEmpty()) {
@@ -263,8 +292,19 @@ public final class RuleExpression {
             int seriesAt = skipSpaces();
             String seriesText = word();
             Series series = null;
+            ServiceState state = null;
+            if (function == Function.TIME_IN) {
+                if (!STATES.contains(seriesText.toLowerCase(Locale.ROOT))) {
+                    if (seriesText.isEmpty()) {
+                        throw error(seriesAt, "a state (" + String.join(", ", STATES) + ")");
+                    }
+                    throw unknown(seriesAt, "state", seriesText, STATES, "");
+                }
+                state = ServiceState.valueOf(seriesText.toUpperCase(Locale.ROOT));
+                series = Series.STATE;
+            }
             for (Series candidate : Series.values()) {
-                if (candidate.text.equalsIgnoreCase(seriesText)) {
+                if (candidate != Series.STATE && candidate.text.equalsIgnoreCase(seriesText)) {
                     series = candidate;
                 }
             }
@@ -303,7 +343,7 @@ public final class RuleExpression {
                 throw error(thresholdAt, "a threshold " + thresholdExample(function, series));
             }
             double threshold = threshold(thresholdAt, thresholdText, function, series);
-            return new RuleExpression(text, function, quantile, lower, series, window, comparison, threshold,
+            return new RuleExpression(text, function, state, quantile, lower, series, window, comparison, threshold,
                     thresholdText);
         }
 
@@ -311,8 +351,9 @@ public final class RuleExpression {
             boolean latency = series == Series.CHECK_LATENCY;
             boolean ok = switch (function) {
                 case AVG, MIN, MAX, QUANTILE -> latency;
-                case COUNT -> !latency;
+                case COUNT -> !latency && series != Series.STATE;
                 case FAILURE_RATIO -> series == Series.CHECKS;
+                case TIME_IN -> series == Series.STATE;
             };
             if (ok) {
                 return;
@@ -321,6 +362,7 @@ public final class RuleExpression {
                 case AVG, MIN, MAX, QUANTILE -> "check_latency";
                 case COUNT -> "checks, failed_checks, restarts or recoveries";
                 case FAILURE_RATIO -> "checks (failure_ratio(checks[5m]) is failed checks / checks)";
+                case TIME_IN -> "a state";
             };
             throw new IllegalArgumentException(functionText + "() at column " + (functionAt + 1) + " of \"" + text
                     + "\" does not apply to " + series.text + ": it applies to " + fits);
@@ -328,15 +370,18 @@ public final class RuleExpression {
 
         private double threshold(int at, String found, Function function, Series series) {
             String where = " at column " + (at + 1) + " of \"" + text + "\"";
-            if (series == Series.CHECK_LATENCY && function != Function.COUNT) {
+            if (function == Function.TIME_IN || (series == Series.CHECK_LATENCY && function != Function.COUNT)) {
                 try {
                     if (!found.equals("0") && found.chars().allMatch(c -> Character.isDigit(c) || c == '.')) {
                         throw new IllegalArgumentException("a latency needs a unit");
                     }
                     return Durations.parse(found).toNanos() / 1e9;
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("expected a duration such as 500ms or 2s" + where
-                            + " (latencies compare with durations), found \"" + found + "\"");
+                    throw new IllegalArgumentException(function == Function.TIME_IN
+                            ? "expected a duration such as 10m" + where + " (time in a state compares with durations),"
+                                    + " found \"" + found + "\""
+                            : "expected a duration such as 500ms or 2s" + where + " (latencies compare with durations),"
+                                    + " found \"" + found + "\"");
                 }
             }
             boolean percent = found.endsWith("%");
@@ -372,7 +417,7 @@ public final class RuleExpression {
             if (function == Function.COUNT) {
                 return "a number such as 3";
             }
-            return "a duration such as 500ms";
+            return function == Function.TIME_IN ? "a duration such as 10m" : "a duration such as 500ms";
         }
 
         /** {@code p95} gives 95; empty when {@code word} is not p&lt;N&gt; with 0 &lt; N &lt; 100. */

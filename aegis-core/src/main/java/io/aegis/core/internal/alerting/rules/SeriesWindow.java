@@ -1,5 +1,7 @@
 package io.aegis.core.internal.alerting.rules;
 
+import io.aegis.core.ServiceState;
+
 /**
  * One service's events over one window length, in {@value #BUCKETS} time buckets of {@code window / BUCKETS} each
  * (plus the one filling now), reused round-robin: the memory is fixed when the window is created, whatever the
@@ -12,13 +14,41 @@ package io.aegis.core.internal.alerting.rules;
 final class SeriesWindow {
     static final int BUCKETS = 60;
 
+    private static final int STATES = ServiceState.values().length;
+
     private final long widthMillis;
     private final boolean histograms;
+    private final boolean states;
     private final Bucket[] slots = new Bucket[BUCKETS + 1];
 
     SeriesWindow(java.time.Duration window, boolean histograms) {
+        this(window, histograms, false);
+    }
+
+    /** A window, with a latency histogram per bucket when {@code histograms}, time per state when {@code states}. */
+    SeriesWindow(java.time.Duration window, boolean histograms, boolean states) {
         this.widthMillis = Math.max(1, (window.toMillis() + BUCKETS - 1) / BUCKETS);
         this.histograms = histograms;
+        this.states = states;
+    }
+
+    /**
+     * The service was in {@code state} from {@code fromMillis} to {@code toMillis}: spread over the buckets it
+     * covers (at most the window's, however long the stay).
+     */
+    void stayed(ServiceState state, long fromMillis, long toMillis) {
+        if (!states || toMillis <= fromMillis) {
+            return;
+        }
+        long from = Math.max(fromMillis, (Math.floorDiv(toMillis, widthMillis) - BUCKETS) * widthMillis);
+        for (long index = Math.floorDiv(from, widthMillis); index * widthMillis < toMillis; index++) {
+            long start = Math.max(from, index * widthMillis);
+            long end = Math.min(toMillis, (index + 1) * widthMillis);
+            Bucket bucket = bucket(start);
+            if (bucket != null && end > start) {
+                bucket.stateMillis[state.ordinal()] += end - start;
+            }
+        }
     }
 
     void check(long atMillis, long latencyNanos, boolean finalAttempt, boolean failed) {
@@ -41,6 +71,11 @@ final class SeriesWindow {
         }
     }
 
+    /** Whether it keeps time per state. */
+    boolean keepsStates() {
+        return states;
+    }
+
     void restart(long atMillis) {
         Bucket bucket = bucket(atMillis);
         if (bucket != null) {
@@ -57,12 +92,24 @@ final class SeriesWindow {
 
     /** The sums over the window ending at {@code nowMillis}. */
     WindowAggregate at(long nowMillis) {
+        return at(nowMillis, null, nowMillis);
+    }
+
+    /**
+     * The sums over the window ending at {@code nowMillis}, counting the service as in {@code current} (null when
+     * not known) since {@code sinceMillis}: the stay not yet ended by a state change.
+     */
+    WindowAggregate at(long nowMillis, ServiceState current, long sinceMillis) {
         long newest = Math.floorDiv(nowMillis, widthMillis);
-        Sum sum = new Sum(histograms);
+        Sum sum = new Sum(histograms, states);
         for (Bucket bucket : slots) {
             if (bucket != null && bucket.index <= newest && bucket.index >= newest - BUCKETS) {
                 sum.add(bucket);
             }
+        }
+        if (states && current != null) {
+            long windowStart = (newest - BUCKETS) * widthMillis;
+            sum.stateMillis[current.ordinal()] += Math.max(0, nowMillis - Math.max(sinceMillis, windowStart));
         }
         return sum;
     }
@@ -81,7 +128,7 @@ final class SeriesWindow {
         int slot = (int) Math.floorMod(index, (long) slots.length);
         Bucket bucket = slots[slot];
         if (bucket == null) {
-            bucket = new Bucket(histograms);
+            bucket = new Bucket(histograms, states);
             bucket.index = index;
             slots[slot] = bucket;
         } else if (bucket.index < index) {
@@ -103,9 +150,11 @@ final class SeriesWindow {
         long latencyMin = Long.MAX_VALUE;
         long latencyMax = Long.MIN_VALUE;
         final LatencyHistogram histogram;
+        final long[] stateMillis;
 
-        Bucket(boolean histogram) {
+        Bucket(boolean histogram, boolean states) {
             this.histogram = histogram ? new LatencyHistogram() : null;
+            this.stateMillis = states ? new long[STATES] : null;
         }
 
         void reset(long newIndex) {
@@ -121,6 +170,9 @@ final class SeriesWindow {
             if (histogram != null) {
                 histogram.clear();
             }
+            if (stateMillis != null) {
+                java.util.Arrays.fill(stateMillis, 0);
+            }
         }
     }
 
@@ -134,9 +186,11 @@ final class SeriesWindow {
         long latencyMin = Long.MAX_VALUE;
         long latencyMax = Long.MIN_VALUE;
         final long[] histogram;
+        final long[] stateMillis;
 
-        Sum(boolean histogram) {
+        Sum(boolean histogram, boolean states) {
             this.histogram = histogram ? new long[LatencyHistogram.BINS] : null;
+            this.stateMillis = states ? new long[STATES] : null;
         }
 
         void add(Bucket bucket) {
@@ -151,6 +205,16 @@ final class SeriesWindow {
             if (histogram != null && bucket.histogram != null) {
                 bucket.histogram.addTo(histogram);
             }
+            if (stateMillis != null && bucket.stateMillis != null) {
+                for (int i = 0; i < STATES; i++) {
+                    stateMillis[i] += bucket.stateMillis[i];
+                }
+            }
+        }
+
+        @Override
+        public long millisIn(ServiceState state) {
+            return stateMillis == null ? 0 : stateMillis[state.ordinal()];
         }
 
         @Override

@@ -19,6 +19,9 @@ interface WindowAggregate {
 
     long latencyMaxNanos();
 
+    /** Milliseconds spent in {@code state} within the window (0 unless the window keeps time per state). */
+    long millisIn(io.aegis.core.ServiceState state);
+
     /** The latency at quantile {@code q} (0 &lt; q &lt; 1), nearest rank, within the histogram's precision. */
     long latencyQuantileNanos(double q);
 }

@@ -10,11 +10,13 @@ import io.aegis.api.ConfigProblem;
 import io.aegis.api.FailureReason;
 import io.aegis.api.Settings;
 import io.aegis.api.Severity;
+import io.aegis.core.ServiceState;
 import io.aegis.core.event.AlertFired;
 import io.aegis.core.event.AlertResolved;
 import io.aegis.core.event.CheckCompleted;
 import io.aegis.core.event.RecoveryFinished;
 import io.aegis.core.event.RecoveryStarted;
+import io.aegis.core.event.StateChanged;
 import io.aegis.core.internal.Alerts;
 import io.aegis.core.internal.EventBus;
 import io.aegis.core.testing.VirtualScheduler;
@@ -165,6 +167,31 @@ class RuleEvaluatorTest {
 
         scheduler.advance(Duration.ofHours(1).plusMinutes(2));
         assertThat(resolved).extracting(Alert::name).containsExactlyInAnyOrder("RestartLoop", "Recovering");
+    }
+
+    @Test
+    void timeInAStateFiresWhenTheServiceWasDownLongEnoughInTheWindow() {
+        evaluate(List.of(Map.of("alert", "OftenDown", "expr", "time_in(unhealthy[10m]) >= 3m",
+                "annotations", Map.of("summary", "{{service}} was down {{value}} of the last 10m"))));
+        for (int i = 0; i < 2; i++) {
+            evaluator.onEvent(new StateChanged("api", scheduler.now(), ServiceState.HEALTHY, ServiceState.UNHEALTHY,
+                    "HTTP 503"));
+            scheduler.advance(Duration.ofSeconds(80));
+            evaluator.onEvent(new StateChanged("api", scheduler.now(), ServiceState.UNHEALTHY, ServiceState.HEALTHY,
+                    "HTTP 200"));
+            scheduler.advance(Duration.ofSeconds(60));
+        }
+        assertThat(fired).as("160s down so far").isEmpty();
+        evaluator.onEvent(new StateChanged("api", scheduler.now(), ServiceState.HEALTHY, ServiceState.UNHEALTHY,
+                "HTTP 503"));
+
+        scheduler.advance(Duration.ofSeconds(30)); // down again, and still: 160s + 20s at the evaluation at 300s
+
+        assertThat(fired).singleElement().extracting(Alert::summary).isEqualTo("api was down 3m of the last 10m");
+        evaluator.onEvent(new StateChanged("api", scheduler.now(), ServiceState.UNHEALTHY, ServiceState.HEALTHY,
+                "HTTP 200"));
+        scheduler.advance(Duration.ofMinutes(10));
+        assertThat(resolved).hasSize(1);
     }
 
     @Test

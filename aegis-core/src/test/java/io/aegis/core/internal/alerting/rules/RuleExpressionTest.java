@@ -34,6 +34,22 @@ class RuleExpressionTest {
         assertThat(RuleExpression.parse("failure_ratio(checks[5m]) > 25%").holds(0.26)).isTrue();
         assertThat(RuleExpression.parse("failure_ratio(checks[5m]) > 0.25").holds(0.25)).isFalse();
         assertThat(RuleExpression.parse("avg(check_latency[30s]) > 1.5s").holds(1.6)).isTrue();
+        RuleExpression down = RuleExpression.parse("time_in(unhealthy[1h]) > 10m");
+        assertThat(down.state()).isEqualTo(io.aegis.core.ServiceState.UNHEALTHY);
+        assertThat(down.holds(601)).isTrue();
+        assertThat(down).hasToString("time_in(unhealthy[1h]) > 10m");
+    }
+
+    @Test
+    void timeInNamesAState() {
+        assertThatThrownBy(() -> RuleExpression.parse("time_in(unhealty[1h]) > 10m"))
+                .hasMessage("unknown state \"unhealty\" at column 9 of \"time_in(unhealty[1h]) > 10m\"; did you mean"
+                        + " \"unhealthy\"? known states: unknown, starting, healthy, degraded, unhealthy, recovering,"
+                        + " flapping, isolated, failed, stopped");
+        assertThatThrownBy(() -> RuleExpression.parse("time_in(unhealthy[1h]) > 10"))
+                .hasMessageContaining("expected a duration such as 10m at column 26");
+        assertThatThrownBy(() -> RuleExpression.parse("count(unhealthy[1h]) > 10"))
+                .hasMessageStartingWith("unknown series \"unhealthy\"");
     }
 
     @Test

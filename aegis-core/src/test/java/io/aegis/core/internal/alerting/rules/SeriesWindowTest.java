@@ -3,6 +3,7 @@ package io.aegis.core.internal.alerting.rules;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.aegis.core.ServiceState;
 import java.time.Duration;
 import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
@@ -98,6 +99,26 @@ class SeriesWindowTest {
         assertThat(RuleExpression.parse("avg(check_latency[1m]) > 1s").value(w.at(T0))).isEmpty();
         assertThat(RuleExpression.parse("failure_ratio(checks[1m]) > 1%").value(w.at(T0))).isEmpty();
         assertThat(value("count(checks[1m]) < 1", w, T0)).isEqualTo(0);
+    }
+
+    @Test
+    void timeInAStateCountsFinishedStaysAndTheCurrentOneWithinTheWindow() {
+        SeriesWindow w = new SeriesWindow(Duration.ofMinutes(10), false, true);
+        w.stayed(ServiceState.UNHEALTHY, T0 - Duration.ofHours(2).toMillis(), T0 + 60_000); // mostly long ago
+        w.stayed(ServiceState.HEALTHY, T0 + 60_000, T0 + 120_000);
+        long now = T0 + Duration.ofMinutes(9).toMillis();
+
+        WindowAggregate data = w.at(now, ServiceState.UNHEALTHY, T0 + 120_000); // down again since 2m, still
+        assertThat(data.millisIn(ServiceState.UNHEALTHY)).as("from the window's start (T0-1m) to T0+1m, and the"
+                + " last seven minutes").isEqualTo(Duration.ofMinutes(9).toMillis());
+        assertThat(data.millisIn(ServiceState.HEALTHY)).isEqualTo(60_000);
+        assertThat(RuleExpression.parse("time_in(unhealthy[10m]) > 5m").value(data)).hasValue(540);
+        assertThat(RuleExpression.parse("time_in(unhealthy[10m]) > 5m").format(540)).isEqualTo("9m");
+
+        WindowAggregate later = w.at(now + Duration.ofMinutes(10).toMillis(), ServiceState.UNHEALTHY, T0 + 120_000);
+        assertThat(later.millisIn(ServiceState.UNHEALTHY)).as("the whole window, about; exact to a bucket")
+                .isBetween(Duration.ofMinutes(10).toMillis(), Duration.ofMinutes(10).plusSeconds(10).toMillis());
+        assertThat(later.millisIn(ServiceState.HEALTHY)).isZero();
     }
 
     @Test
