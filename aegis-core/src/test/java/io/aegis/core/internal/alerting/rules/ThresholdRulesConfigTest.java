@@ -96,6 +96,54 @@ class ThresholdRulesConfigTest {
     }
 
     @Test
+    void theReadmeExampleIsValid() {
+        try (Engine engine = Engine.builder().metricsEnabled(false).config(AegisConfig.parse("""
+                services:
+                  - name: api
+                    type: http
+                    endpoint: http://127.0.0.1:8080/health
+                    interval: 10s
+                    metadata: {team: web}
+                  - name: worker
+                    type: tcp
+                    endpoint: 127.0.0.1:9000
+                    metadata: {team: batch}
+
+                alerting:
+                  evaluationInterval: 15s            # how often every rule is evaluated (default 15s; 1s to 1h)
+                  rules:
+                    - alert: SlowChecks
+                      expr: p95(check_latency[5m]) > 500ms
+                      for: 2m                        # must hold this long before it fires (default 0: fire at once)
+                      severity: warning              # info, warning (default) or critical
+                      services: [api]                # default: every service
+                      labels: {team: web}            # extra labels (alertname, service and severity are set by aegis)
+                      annotations:
+                        summary: "{{service}} is slow: p95 {{value}} (threshold {{threshold}})"
+                        description: "p95 of the check latency over 5 minutes has been above 500ms for 2 minutes."
+                        runbook_url: https://runbooks.example.com/slow-checks
+                    - alert: SlowChecks              # the same alert with another threshold for other services
+                      expr: p95(check_latency[5m]) > 5s
+                      matchers: ['team=~"batch|etl"'] # services chosen by name and metadata, in Alertmanager matcher syntax
+                    - alert: FailingChecks
+                      expr: failure_ratio(checks[10m]) > 20%
+                      for: 5m
+                      severity: critical
+                    - alert: RestartLoop
+                      expr: count(restarts[1h]) > 3
+                      annotations:
+                        summary: "{{service}} was restarted {{value}} times in the last hour"
+                    - alert: ChecksStopped
+                      expr: count(checks[2m]) < 1    # no check result for 2 minutes: the service is paused or its checks hang
+                      for: 1m
+                    - alert: OftenDown
+                      expr: time_in(unhealthy[1h]) > 10m   # down, in several short incidents or one long one
+                """, "aegis.yaml", Map.of())).build()) {
+            assertThat(engine.configurationWarnings()).isEmpty();
+        }
+    }
+
+    @Test
     void readsAGoodRuleWithItsDefaults() {
         try (Engine engine = build("""
                 alerting:
