@@ -3,15 +3,18 @@ package io.aegis.core.internal.alerting.rules;
 /**
  * Latency counts in logarithmic bins, eight per doubling (each bin about 9% wide, so a quantile read from it is
  * within about 4.5% of the true value), from 1µs to about 1h20m; shorter and longer latencies share the first and
- * last bin. 256 ints whatever the number of samples: what keeps a window's memory independent of the check rate
- * (HdrHistogram and DDSketch trade precision for size the same way).
+ * last bin. At most 256 bins whatever the number of samples: what keeps a window's memory independent of the check
+ * rate (HdrHistogram and DDSketch trade precision for size the same way). Sparse: only the bins that were hit are
+ * kept (a service's latencies usually fill a dozen), so a bucket costs about a hundred bytes, not a kilobyte.
  */
 final class LatencyHistogram {
     static final int BINS = 256;
     private static final double BINS_PER_DOUBLING = 8;
     private static final double FIRST_NANOS = 1000;
 
-    private final int[] counts = new int[BINS];
+    private short[] bins = new short[8];
+    private int[] counts = new int[8];
+    private int size;
 
     static int bin(long nanos) {
         if (nanos < FIRST_NANOS) {
@@ -30,17 +33,36 @@ final class LatencyHistogram {
     }
 
     void record(long nanos) {
-        counts[bin(nanos)]++;
+        short bin = (short) bin(nanos);
+        for (int i = 0; i < size; i++) {
+            if (bins[i] == bin) {
+                counts[i]++;
+                return;
+            }
+        }
+        if (size == bins.length) {
+            bins = java.util.Arrays.copyOf(bins, Math.min(BINS, size * 2));
+            counts = java.util.Arrays.copyOf(counts, bins.length);
+        }
+        bins[size] = bin;
+        counts[size] = 1;
+        size++;
     }
 
+    /** Empties it, keeping its arrays for the next use of the bucket. */
     void clear() {
-        java.util.Arrays.fill(counts, 0);
+        size = 0;
     }
 
-    /** Adds this histogram's counts to {@code into}. */
+    /** How many bins it holds (for the memory test): at most {@link #BINS}. */
+    int capacity() {
+        return bins.length;
+    }
+
+    /** Adds this histogram's counts to {@code into}, indexed by bin. */
     void addTo(long[] into) {
-        for (int i = 0; i < BINS; i++) {
-            into[i] += counts[i];
+        for (int i = 0; i < size; i++) {
+            into[bins[i]] += counts[i];
         }
     }
 

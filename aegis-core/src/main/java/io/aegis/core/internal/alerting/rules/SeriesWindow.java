@@ -114,6 +114,15 @@ final class SeriesWindow {
         return sum;
     }
 
+    /** The histogram bins allocated over all buckets (for the memory test). */
+    int allocatedHistogramBins() {
+        int n = 0;
+        for (Bucket bucket : slots) {
+            n += bucket == null || bucket.histogram == null ? 0 : bucket.histogram.capacity();
+        }
+        return n;
+    }
+
     /** How many buckets exist (for the memory test): never more than {@code BUCKETS + 1}. */
     int allocatedBuckets() {
         int n = 0;

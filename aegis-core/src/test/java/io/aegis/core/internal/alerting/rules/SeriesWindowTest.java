@@ -134,6 +134,10 @@ class SeriesWindowTest {
         }
 
         assertThat(busy.allocatedBuckets()).isEqualTo(slow.allocatedBuckets()).isEqualTo(SeriesWindow.BUCKETS + 1);
+        assertThat(slow.allocatedHistogramBins()).as("one latency: the smallest histograms")
+                .isEqualTo(8 * (SeriesWindow.BUCKETS + 1));
+        assertThat(busy.allocatedHistogramBins()).as("latencies from 0 to 996ms: 81 bins at most in each bucket")
+                .isLessThanOrEqualTo(128 * (SeriesWindow.BUCKETS + 1));
         assertThat(value("count(checks[5m]) > 1", busy, T0 + hour)).isCloseTo(150_000, within(2_600.0));
     }
 }
