@@ -4,6 +4,7 @@ import io.aegis.api.ActionOutcome;
 import io.aegis.api.Alert;
 import io.aegis.core.ServiceState;
 import io.aegis.core.event.CheckCompleted;
+import io.aegis.core.event.OperatorAction;
 import io.aegis.core.event.RecoveryFinished;
 import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.ServiceEvent;
@@ -34,6 +35,9 @@ import org.slf4j.LoggerFactory;
  * {@code for:}) → firing ({@link Alerts#raise}), and back to inactive when the condition no longer holds (a firing
  * alert is resolved with {@link Alerts#resolveFingerprint}). A window without the samples a value needs (no check
  * in it) makes the condition false, as an absent series does in Prometheus.
+ *
+ * <p>While a person has paused the service ({@code Engine.pause}, maintenance) its rules raise no new alert; one
+ * whose condition still holds fires after {@code resume}.
  *
  * <p>The first evaluation of a pair that finds its condition false also resolves its fingerprint, so that an alert
  * restored from the state directory after a restart resolves when the rule no longer holds.
@@ -90,6 +94,9 @@ public final class RuleEvaluator implements AutoCloseable {
                 long latency = Math.max(0, check.result().latency().toNanos());
                 boolean failed = !check.result().isPassing();
                 watched.windows.values().forEach(w -> w.check(at, latency, check.finalAttempt(), failed));
+            } else if (event instanceof OperatorAction action && (action.kind() == OperatorAction.Kind.PAUSE
+                    || action.kind() == OperatorAction.Kind.RESUME)) {
+                watched.paused = action.kind() == OperatorAction.Kind.PAUSE;
             } else if (event instanceof StateChanged changed) {
                 long at = changed.at().toEpochMilli();
                 if (watched.state != null) {
@@ -144,7 +151,9 @@ public final class RuleEvaluator implements AutoCloseable {
 
     private void evaluate(Watched watched, Instant now) {
         Map<Duration, WindowAggregate> sums = new HashMap<>();
+        boolean paused;
         synchronized (watched) {
+            paused = watched.paused;
             watched.windows.forEach((window, data) -> sums.put(window, data.at(now.toEpochMilli(), watched.state,
                     watched.stateSince)));
         }
@@ -172,7 +181,8 @@ public final class RuleEvaluator implements AutoCloseable {
                                 rule.expression().format(value.getAsDouble()));
                     }
                 }
-                if (state.firing == null && !now.isBefore(state.activeAt.plus(rule.holdFor()))) {
+                // Paused for maintenance: no new alert (as the monitor raises none); it fires after resume if it holds.
+                if (state.firing == null && !paused && !now.isBefore(state.activeAt.plus(rule.holdFor()))) {
                     Alert alert = rule.alertFor(watched.name, value.getAsDouble(), state.activeAt);
                     state.firing = alert.fingerprint();
                     alerts.raise(alert);
@@ -205,6 +215,8 @@ public final class RuleEvaluator implements AutoCloseable {
         final RuleState[] states;
         /** One window per distinct window length of its rules. */
         final Map<Duration, SeriesWindow> windows = new LinkedHashMap<>();
+        /** Paused by a person ({@code Engine.pause}): maintenance, no new alert. */
+        boolean paused;
         /** The state it is in, since {@link #stateSince} (epoch ms); null until the first state change seen. */
         ServiceState state;
         long stateSince;

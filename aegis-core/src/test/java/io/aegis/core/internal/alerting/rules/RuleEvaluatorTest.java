@@ -14,6 +14,7 @@ import io.aegis.core.ServiceState;
 import io.aegis.core.event.AlertFired;
 import io.aegis.core.event.AlertResolved;
 import io.aegis.core.event.CheckCompleted;
+import io.aegis.core.event.OperatorAction;
 import io.aegis.core.event.RecoveryFinished;
 import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.StateChanged;
@@ -192,6 +193,20 @@ class RuleEvaluatorTest {
                 "HTTP 200"));
         scheduler.advance(Duration.ofMinutes(10));
         assertThat(resolved).hasSize(1);
+    }
+
+    @Test
+    void aPausedServiceRaisesNoNewAlertUntilItIsResumed() {
+        evaluate(List.of(Map.of("alert", "Failing", "expr", "count(failed_checks[10s]) >= 3")));
+        evaluator.onEvent(new OperatorAction("api", scheduler.now(), OperatorAction.Kind.PAUSE, "deploying"));
+        checks("api", Duration.ofSeconds(30), Duration.ofMillis(5), false);
+        assertThat(fired).isEmpty();
+
+        evaluator.onEvent(new OperatorAction("api", scheduler.now(), OperatorAction.Kind.RESUME, "deployed"));
+        checks("api", Duration.ofSeconds(10), Duration.ofMillis(5), false);
+
+        assertThat(fired).singleElement().extracting(Alert::startsAt).as("the condition held since the first"
+                + " evaluation").isEqualTo(T0.plusSeconds(10));
     }
 
     @Test
