@@ -31,6 +31,8 @@ import io.aegis.core.internal.RedactingPlugins;
 import io.aegis.core.internal.Scheduler;
 import io.aegis.core.internal.ServiceMonitor;
 import io.aegis.core.internal.ServiceSet;
+import io.aegis.core.internal.alerting.rules.RuleEvaluator;
+import io.aegis.core.internal.alerting.rules.RuleSet;
 import io.aegis.core.internal.recovery.Ladder;
 import io.aegis.core.internal.StateDirectory;
 import io.aegis.core.internal.alerting.delivery.AlertNotifications;
@@ -196,6 +198,7 @@ public final class Engine implements AutoCloseable {
             // Compose's service_healthy: a dependent's workload and checks start once its dependencies have passed
             // a check (or, bounded, when they take too long; see DependencyAttribution).
             monitors.forEach(monitor -> monitor.start(firstCheckSpread, dependencies.startGate(monitor.name())));
+            assembly.rules.start();
             return this;
         }
     }
@@ -381,6 +384,7 @@ public final class Engine implements AutoCloseable {
             }
             ServiceMonitor monitor = assembly.createOne(service);
             monitors.add(monitor);
+            assembly.rules.serviceAdded(monitor.name(), service.metadata());
             if (assembly.metrics != null) {
                 assembly.metrics.serviceAdded(monitor.name());
             }
@@ -404,6 +408,7 @@ public final class Engine implements AutoCloseable {
             monitor = monitors.remove(name).orElseThrow(() -> new IllegalArgumentException("no service named \""
                     + name + "\"; the services are: " + String.join(", ", monitors.names())));
         }
+        assembly.rules.serviceRemoved(name);
         monitor.prepareToStop();
         return monitor.stopMonitoring().thenCompose(stopped -> monitor.runtime()
                 .filter(runtime -> !outlivesEngine(runtime)).map(runtime -> Deadlines.<Throwable>call(
@@ -495,6 +500,7 @@ public final class Engine implements AutoCloseable {
                     .toArray(CompletableFuture[]::new)).orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
             stopWorkloads();
         }
+        assembly.rules.close();
         // What the monitors published last (alerts among it) reaches the listeners and the notification delivery
         // before it flushes; bounded, then the bus's threads end.
         bus.close();
@@ -780,6 +786,8 @@ public final class Engine implements AutoCloseable {
         private final List<RuntimeAdapter> runtimes = new ArrayList<>();
         private final Map<String, Notifier> notifiers = new LinkedHashMap<>();
         private NotificationDelivery alerts;
+        /** Threshold rules ({@code alerting.rules}); evaluates nothing when there are none. */
+        private RuleEvaluator rules;
         private MonitorContext context;
         private final boolean metricsEnabled;
         private final int metricsPort;
@@ -859,7 +867,14 @@ public final class Engine implements AutoCloseable {
             }
             // needs every service, from the file and from code, to tell an unknown name from a defined one
             report.addAll(Dependencies.problems(byName.values()));
+            RuleSet ruleSet = RuleSet.parse(builder.config != null ? builder.config.alerting()
+                    : Settings.empty("alerting"), metadataByService(byName.values()), report::add);
             report.throwIfProblems();
+            rules = new RuleEvaluator(ruleSet, context.alerts(), builder.clock, context.scheduler(), workers);
+            if (!ruleSet.isEmpty()) {
+                monitors.forEach(monitor -> rules.serviceAdded(monitor.name(), monitor.definition().metadata()));
+                bus.subscribeLossless("ThresholdRules", ServiceEvent.class, rules::onEvent);
+            }
             definitions = List.copyOf(byName.values());
             dependencies = Dependencies.of(definitions);
             Logger configLog = LoggerFactory.getLogger(CONFIG_LOGGER);
@@ -867,6 +882,12 @@ public final class Engine implements AutoCloseable {
             if (metrics != null) {
                 monitors.forEach(monitor -> metrics.serviceAdded(monitor.name()));
             }
+        }
+
+        private static Map<String, Map<String, String>> metadataByService(java.util.Collection<ServiceDefinition> all) {
+            Map<String, Map<String, String>> metadata = new LinkedHashMap<>();
+            all.forEach(service -> metadata.put(service.name(), service.metadata()));
+            return metadata;
         }
 
         private void registerMetrics() {

@@ -65,6 +65,20 @@ public final class Alerts {
         }
     }
 
+    /**
+     * Resolves the firing alert whose {@linkplain Alert#fingerprint() fingerprint} is {@code fingerprint}: a
+     * threshold rule's condition ended. A no-op when no such alert fires.
+     */
+    public void resolveFingerprint(String fingerprint) {
+        for (Alert alert : List.copyOf(firing.values())) {
+            if (alert.fingerprint().equals(fingerprint) && firing.remove(key(alert), alert)) {
+                log.info("{}: RESOLVED {}", alert.serviceName(), alert.name());
+                Alert resolved = alert.resolve(clock.instant());
+                published(resolved, bus.publish(AlertResolved.of(resolved)));
+            }
+        }
+    }
+
     private static CompletableFuture<Void> published(Alert alert, boolean queued) {
         if (queued) {
             return CompletableFuture.completedFuture(null);

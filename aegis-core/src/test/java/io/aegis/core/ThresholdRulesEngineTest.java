@@ -1,0 +1,107 @@
+package io.aegis.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import io.aegis.api.Alert;
+import io.aegis.api.Severity;
+import io.aegis.core.event.AlertFired;
+import io.aegis.core.event.AlertResolved;
+import io.aegis.core.event.ServiceEvent;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A threshold rule in a real engine, on the latencies of real checks of a real HTTP server on loopback. */
+class ThresholdRulesEngineTest {
+    private static final Duration AWAIT = Duration.ofSeconds(20);
+
+    private HttpServer server;
+    /** How long the service takes to answer. */
+    private final AtomicLong delayMillis = new AtomicLong();
+    private final List<ServiceEvent> events = new CopyOnWriteArrayList<>();
+    private Engine engine;
+
+    @BeforeEach
+    void startServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        server.createContext("/health", exchange -> {
+            try {
+                TimeUnit.MILLISECONDS.sleep(delayMillis.get()); // the service itself is slow: this is what is measured
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stopAll() {
+        if (engine != null) {
+            engine.close();
+        }
+        server.stop(0);
+    }
+
+    private <E extends ServiceEvent> List<Alert> alerts(Class<E> type, java.util.function.Function<E, Alert> alert) {
+        return events.stream().filter(type::isInstance).map(type::cast).map(alert).toList();
+    }
+
+    @Test
+    void aServiceThatGetsSlowFiresTheRulesAlertWhichResolvesWhenItIsFastAgain() {
+        String yaml = """
+                services:
+                  - name: api
+                    type: http
+                    endpoint: http://127.0.0.1:%d/health
+                    interval: 100ms
+                    timeout: 3s
+                alerting:
+                  evaluationInterval: 1s
+                  rules:
+                    - alert: SlowChecks
+                      expr: p95(check_latency[2s]) > 300ms
+                      severity: critical
+                      labels: {team: web}
+                      annotations:
+                        summary: "{{service}} is slow: p95 {{value}}"
+                        runbook_url: https://runbooks.example/slow
+                """.formatted(server.getAddress().getPort());
+        engine = Engine.builder().metricsEnabled(false).listener(events::add)
+                .config(AegisConfig.parse(yaml, "aegis.yaml", Map.of())).build().start();
+        await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.HEALTHY);
+        assertThat(alerts(AlertFired.class, AlertFired::alert)).as("fast: nothing fires").isEmpty();
+
+        delayMillis.set(500);
+
+        Alert fired = await().atMost(AWAIT).until(() -> alerts(AlertFired.class, AlertFired::alert), a -> !a.isEmpty())
+                .get(0);
+        assertThat(fired.name()).isEqualTo("SlowChecks");
+        assertThat(fired.serviceName()).isEqualTo("api");
+        assertThat(fired.severity()).isEqualTo(Severity.CRITICAL);
+        assertThat(fired.labelSet()).containsEntry("team", "web");
+        assertThat(fired.summary()).startsWith("api is slow: p95 ");
+        assertThat(fired.runbookUrl()).contains("https://runbooks.example/slow");
+
+        delayMillis.set(0);
+
+        Alert resolved = await().atMost(AWAIT).until(() -> alerts(AlertResolved.class, AlertResolved::alert),
+                a -> !a.isEmpty()).get(0);
+        assertThat(resolved.fingerprint()).isEqualTo(fired.fingerprint());
+        assertThat(resolved.endsAt()).isPresent();
+        assertThat(alerts(AlertFired.class, AlertFired::alert)).as("one incident, one alert").hasSize(1);
+    }
+}
