@@ -16,8 +16,10 @@ import io.aegis.api.RuntimeAdapterFactory;
 import io.aegis.api.RuntimeOperation;
 import io.aegis.api.RuntimeSpec;
 import io.aegis.api.Settings;
+import io.aegis.core.alerting.ActiveAlert;
+import io.aegis.core.alerting.Matcher;
+import io.aegis.core.alerting.Silence;
 import io.aegis.core.event.ServiceEvent;
-import io.aegis.core.internal.AlertDispatcher;
 import io.aegis.core.internal.Alerts;
 import io.aegis.core.internal.BlockingChecks;
 import io.aegis.core.internal.Deadlines;
@@ -34,6 +36,10 @@ import io.aegis.core.internal.ServiceMonitor;
 import io.aegis.core.internal.ServiceSet;
 import io.aegis.core.internal.recovery.Ladder;
 import io.aegis.core.internal.StateDirectory;
+import io.aegis.core.internal.alerting.AlertLifecycle;
+import io.aegis.core.internal.alerting.AlertStore;
+import io.aegis.core.internal.alerting.AlertingConfig;
+import io.aegis.core.internal.alerting.DirectDelivery;
 import io.aegis.core.internal.SkippedChecks;
 import io.aegis.core.internal.config.ConfigReport;
 import io.aegis.core.internal.config.KeySuggestions;
@@ -102,7 +108,8 @@ public final class Engine implements AutoCloseable {
     private final Assembly assembly;
     private final PluginRegistry plugins;
     private final EventBus bus;
-    private final AlertDispatcher alerts;
+    private final DirectDelivery alerts;
+    private final AlertLifecycle alertLifecycle;
     private final ScheduledThreadPoolExecutor timer;
     private final ExecutorService workers;
     private final EnginePools pools;
@@ -130,6 +137,7 @@ public final class Engine implements AutoCloseable {
         this.plugins = assembly.plugins;
         this.bus = assembly.bus;
         this.alerts = assembly.alerts;
+        this.alertLifecycle = assembly.alertLifecycle;
         this.timer = assembly.timer;
         this.workers = assembly.workers;
         this.pools = assembly.pools;
@@ -188,6 +196,9 @@ public final class Engine implements AutoCloseable {
                 log.info("serving metrics on http://{}:{}/metrics", metricsHost, metricsServer.port());
             }
             started = true;
+            alertLifecycle.start();
+            // Alerts kept by the last run for services no longer configured: nothing would ever resolve them.
+            assembly.context.alerts().resolveServicesOtherThan(monitors.names());
             log.info("supervising {} service(s)", monitors.size());
             // About a thousand first checks per second: instant for a few services, no herd for thousands.
             Duration firstCheckSpread = Duration.ofMillis(monitors.size());
@@ -403,6 +414,7 @@ public final class Engine implements AutoCloseable {
                     + name + "\"; the services are: " + String.join(", ", monitors.names())));
         }
         monitor.prepareToStop();
+        assembly.context.alerts().resolveService(name);
         return monitor.stopMonitoring().thenCompose(stopped -> monitor.runtime()
                 .filter(runtime -> !outlivesEngine(runtime)).map(runtime -> Deadlines.<Throwable>call(
                 () -> runtime.stop().thenApply(done -> null), pluginCalls, monitor.runtimeDeadline(), timer,
@@ -463,6 +475,54 @@ public final class Engine implements AutoCloseable {
         log.info("reopened the log files of every service");
     }
 
+    // ---- alerts and silences ------------------------------------------------------------------------------
+
+    /**
+     * The alerts firing now, oldest first, each with what mutes it: the active silences that match it and the firing
+     * alerts that inhibit it (inhibition rules, or an alert of a service it depends on). Muted alerts still fire;
+     * they are only not notified.
+     */
+    public List<ActiveAlert> alerts() {
+        return alertLifecycle.activeAlerts();
+    }
+
+    /**
+     * The silences that have not ended: those of {@code alerting.silences} (a weekly one with its current or next
+     * window) and those added with {@link #addSilence}.
+     */
+    public List<Silence> silences() {
+        return alertLifecycle.silences();
+    }
+
+    /**
+     * Silences the alerts whose labels match every one of {@code matchers} from {@code startsAt} to {@code endsAt}:
+     * they are not notified meanwhile (their groups notify what changed when it ends). Kept in the state directory
+     * across restarts until it ends. Returns the silence, with its id for {@link #expireSilence}.
+     *
+     * @throws IllegalArgumentException when there is no matcher, or the window is empty or over
+     */
+    public Silence addSilence(List<Matcher> matchers, java.time.Instant startsAt, java.time.Instant endsAt,
+            String createdBy, String comment) {
+        Objects.requireNonNull(matchers, "matchers");
+        if (matchers.isEmpty()) {
+            throw new IllegalArgumentException("a silence needs at least one matcher, such as service=\"db\"");
+        }
+        return alertLifecycle.addSilence(matchers, Objects.requireNonNull(startsAt, "startsAt"),
+                Objects.requireNonNull(endsAt, "endsAt"), Objects.requireNonNull(createdBy, "createdBy"),
+                Objects.requireNonNull(comment, "comment"));
+    }
+
+    /**
+     * Ends the silence {@code id} (added with {@link #addSilence}) now. Returns false when there is no such silence
+     * or it has ended already.
+     *
+     * @throws IllegalArgumentException for a silence of the configuration ({@code alerting.silences}): it ends
+     *     when it is removed there
+     */
+    public boolean expireSilence(String id) {
+        return alertLifecycle.expireSilence(id);
+    }
+
     /** The port the metrics server listens on, once started with metrics enabled. */
     public OptionalInt metricsPort() {
         MetricsServer server = metricsServer;
@@ -502,6 +562,7 @@ public final class Engine implements AutoCloseable {
         List<AutoCloseable> pluginObjects = new ArrayList<>();
         monitors.forEach(monitor -> pluginObjects.add(monitor.checker()));
         monitors.forEach(monitor -> monitor.runtime().ifPresent(pluginObjects::add));
+        alertLifecycle.close(); // flushes what is due now into the sink; the rest waits in the state directory
         pluginObjects.add(alerts);
         closeAll(pluginObjects, pluginCalls);
         closeAll(List.of(plugins), pluginCalls);
@@ -777,7 +838,11 @@ public final class Engine implements AutoCloseable {
         private final List<HealthChecker> checkers = new ArrayList<>();
         private final List<RuntimeAdapter> runtimes = new ArrayList<>();
         private final Map<String, Notifier> notifiers = new LinkedHashMap<>();
-        private AlertDispatcher alerts;
+        private DirectDelivery alerts;
+        private AlertLifecycle alertLifecycle;
+        private AlertingConfig alertingConfig;
+        /** Each supervised service's definition, for the metadata labels of its alerts. */
+        private final Map<String, ServiceDefinition> alertedServices = new java.util.concurrent.ConcurrentHashMap<>();
         private MonitorContext context;
         private final boolean metricsEnabled;
         private final int metricsPort;
@@ -826,9 +891,15 @@ public final class Engine implements AutoCloseable {
             }
             builder.subscriptions.forEach(subscribe -> subscribe.accept(bus));
             createNotifiers();
-            this.alerts = new AlertDispatcher(notifiers, timer, pluginCalls);
-            bus.subscribeLossless("AlertDispatcher", ServiceEvent.class, alerts::onEvent);
-            context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, new Alerts(bus, builder.clock),
+            List<ConfigProblem> alertingProblems = new ArrayList<>();
+            alertingConfig = builder.config == null ? AlertingConfig.defaults(List.copyOf(notifiers.keySet()))
+                    : AlertingConfig.parse(builder.config.alerting(), List.copyOf(builder.config.notifications().keys()),
+                            alertingProblems);
+            report.addAll(alertingProblems);
+            // TEMPORARY: hands notifications straight to the notifiers until NotificationDelivery (spool) is merged.
+            this.alerts = new DirectDelivery(notifiers, timer, pluginCalls);
+            Alerts alertsFront = new Alerts(bus, builder.clock, this::metadataLabels);
+            context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, alertsFront,
                     pools.blockingChecks(), skippedChecks, report.redactor(), Scheduler.over(timer), recoveryPermits);
             if (collectMetrics) {
                 registerMetrics();
@@ -857,10 +928,56 @@ public final class Engine implements AutoCloseable {
             report.throwIfProblems();
             definitions = List.copyOf(byName.values());
             dependencies = Dependencies.of(definitions);
+            createAlertLifecycle();
             Logger configLog = LoggerFactory.getLogger(CONFIG_LOGGER);
             report.warningLines().forEach(line -> configLog.warn("{}", line));
             if (metrics != null) {
                 monitors.forEach(monitor -> metrics.serviceAdded(monitor.name()));
+            }
+        }
+
+        /** The opted-in metadata ({@code alerting.metadataLabels}) of a service, as labels of its alerts. */
+        private Map<String, String> metadataLabels(String serviceName) {
+            ServiceDefinition service = alertedServices.get(serviceName);
+            if (service == null || alertingConfig == null || alertingConfig.metadataLabels().isEmpty()) {
+                return Map.of();
+            }
+            Map<String, String> labels = new LinkedHashMap<>();
+            alertingConfig.metadataLabels().forEach(key -> {
+                String value = service.metadata().get(key);
+                if (value != null && !value.isEmpty()) {
+                    labels.put(key, value);
+                }
+            });
+            return labels;
+        }
+
+        /** The lifecycle between Alerts and the notifiers; restores what the last run kept (nothing is sent yet). */
+        private void createAlertLifecycle() {
+            Map<String, Optional<Duration>> intervals = new LinkedHashMap<>();
+            notifiers.forEach((name, notifier) -> {
+                Optional<Duration> interval;
+                try {
+                    interval = notifier.resendInterval();
+                } catch (RuntimeException e) {
+                    log.warn("notifier {}: resendInterval() failed ({}); grouping its alerts as usual", name,
+                            e.toString());
+                    interval = Optional.empty();
+                }
+                intervals.put(name, interval == null ? Optional.empty() : interval);
+            });
+            Map<String, List<String>> dependsOn = new LinkedHashMap<>();
+            definitions.forEach(service -> dependsOn.put(service.name(), service.dependsOn()));
+            alertLifecycle = new AlertLifecycle(alertingConfig, intervals, dependsOn, alerts, context.scheduler(),
+                    builder.clock, new AlertStore(stateDirectory.path().resolve("alerts")),
+                    context.alerts()::standing);
+            List<AlertStore.Record> restored = alertLifecycle.restore();
+            context.alerts().restore(restored.stream().map(AlertStore.Record::alert).toList(), restored.stream()
+                    .filter(AlertStore.Record::standing).map(record -> record.alert().fingerprint())
+                    .collect(java.util.stream.Collectors.toSet()));
+            bus.subscribeLossless("AlertLifecycle", ServiceEvent.class, alertLifecycle::onEvent);
+            if (metrics != null) {
+                metrics.alertsFiring(alertLifecycle::firingCounts);
             }
         }
 
@@ -891,6 +1008,7 @@ public final class Engine implements AutoCloseable {
                 return;
             }
             ServiceMonitor monitor = new ServiceMonitor(service, checker, runtime, ladder, context);
+            alertedServices.put(service.name(), service);
             monitorRef.set(monitor);
             monitors.add(monitor);
         }

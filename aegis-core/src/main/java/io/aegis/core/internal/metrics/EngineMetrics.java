@@ -132,6 +132,8 @@ public final class EngineMetrics {
     private final DroppedEvents droppedEvents = new DroppedEvents();
     /** {@code aegis_recoveries_waiting}, once registered; taken out again by {@link #unregister()}. */
     private GaugeWithCallback recoveriesWaiting;
+    /** {@code aegis_alerts_firing}, once registered; taken out again by {@link #unregister()}. */
+    private GaugeWithCallback alertsFiring;
 
     /**
      * Registers every aegis metric into {@code registry}. JVM and process metrics are separate: see
@@ -174,6 +176,9 @@ public final class EngineMetrics {
             if (recoveriesWaiting != null) {
                 registry.unregister(recoveriesWaiting);
             }
+            if (alertsFiring != null) {
+                registry.unregister(alertsFiring);
+            }
         }
     }
 
@@ -188,6 +193,21 @@ public final class EngineMetrics {
                 .help("Recovery actions waiting for a free slot of global.recovery.maxConcurrent, in the order their"
                         + " services failed.")
                 .callback(callback -> callback.call(waiting.getAsInt()))
+                .register(registry);
+    }
+
+    /**
+     * Registers {@code aegis_alerts_firing{service,alertname,severity}}: the alerts firing now (silenced and
+     * inhibited ones too), read from {@code firing} (label values in that order, to a count) at scrape time.
+     */
+    public synchronized void alertsFiring(Supplier<Map<List<String>, Long>> firing) {
+        Objects.requireNonNull(firing, "firing");
+        alertsFiring = GaugeWithCallback.builder()
+                .name("aegis_alerts_firing")
+                .help("Alerts firing now, by service, alert name and severity; silenced and inhibited ones included.")
+                .labelNames("service", "alertname", "severity")
+                .callback(callback -> firing.get().forEach((labels, count) -> callback.call(count,
+                        labels.toArray(String[]::new))))
                 .register(registry);
     }
 
