@@ -112,8 +112,9 @@ public record Matcher(String name, Type type, String value) {
                 }
             }
             value = unquoted.toString();
-        } else if (value.startsWith("\"")) {
-            throw new IllegalArgumentException("\"" + text + "\": the value's closing quote is missing");
+        } else if (value.contains("\"")) {
+            throw new IllegalArgumentException("\"" + text + "\": a quote inside an unquoted value; quote the whole"
+                    + " value, as in name=\"value\"");
         }
         return new Matcher(name, type, value);
     }
