@@ -155,6 +155,7 @@ public final class AlertLifecycle implements AutoCloseable {
         // What the last run left: resolves still to send go out after groupWait like any change.
         groups.values().forEach(group -> dirty(group, clock.instant()));
         scheduleSilenceChange();
+        persist();
     }
 
     // ---- alerts ------------------------------------------------------------------------------------------
@@ -485,8 +486,9 @@ public final class AlertLifecycle implements AutoCloseable {
     // ---- state -------------------------------------------------------------------------------------------
 
     private void persist() {
-        if (store == null) {
-            return;
+        if (store == null || !started) {
+            return; // not started: an engine built only to validate, or one whose start failed (another aegis
+                    // may own the state directory): what the last run kept must stay as it is
         }
         Map<String, AlertStore.Record> records = new LinkedHashMap<>();
         for (Alert alert : firing.values()) {
