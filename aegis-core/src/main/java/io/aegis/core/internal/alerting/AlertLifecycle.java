@@ -294,10 +294,10 @@ public final class AlertLifecycle implements AutoCloseable {
                 && !now.isBefore(group.lastSent.plus(group.route.repeatInterval()));
         if (changed || repeat) {
             alerts.sort(Comparator.comparing(Alert::startsAt).thenComparing(Alert::fingerprint));
-            Notification notification = new Notification(UUID.randomUUID().toString(), group.key, group.labels,
-                    alerts, repeat, now);
             for (String notifier : groupNotifiers(group.route)) {
-                sink.enqueue(notifier, notification);
+                // One id per notifier: an id names one delivery, acknowledged by one receiver.
+                sink.enqueue(notifier, new Notification(UUID.randomUUID().toString(), group.key, group.labels,
+                        alerts, repeat, now));
             }
             group.lastSent = now;
             group.lastFlush = now;

@@ -77,8 +77,15 @@ public record AlertingConfig(List<String> metadataLabels, Route route, List<Sile
             List<String> equal = attempt(problems, () -> rule.stringList("equal")).orElse(List.of());
             inhibitRules.add(new InhibitRule(rule.path(), source, target, equal));
         }
-        if (section instanceof TrackingSettings) {
-            problems.addAll(((TrackingSettings) section).unknownKeys());
+        if (section instanceof TrackingSettings tracked) {
+            // Unknown keys of this section's own blocks; those under rules: are the threshold rules' to report.
+            problems.addAll(tracked.unknownKeysHere());
+            attempt(problems, () -> tracked.raw("route").filter(java.util.Map.class::isInstance)
+                    .flatMap(route -> tracked.trackedSection("route")))
+                    .flatMap(route -> route).ifPresent(route -> problems.addAll(route.unknownKeys()));
+            for (String key : List.of("silences", "inhibitRules")) {
+                tracked.trackedSections(key, problem -> { }).forEach(block -> problems.addAll(block.unknownKeys()));
+            }
         }
         return new AlertingConfig(metadataLabels, root, silences, inhibitRules);
     }
