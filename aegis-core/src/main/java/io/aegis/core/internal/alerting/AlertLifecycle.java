@@ -55,6 +55,7 @@ public final class AlertLifecycle implements AutoCloseable {
     private final Clock clock;
     private final AlertStore store;
     private final List<InhibitRule> inhibitRules;
+    private final Map<String, List<InhibitRule>> dependsOnRules;
     private final java.util.function.Predicate<String> standing;
 
     /** Every firing alert by fingerprint, muted ones included. */
@@ -89,10 +90,13 @@ public final class AlertLifecycle implements AutoCloseable {
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.store = store;
-        List<InhibitRule> rules = new ArrayList<>(config.inhibitRules());
-        dependsOn.forEach((dependent, dependencies) -> dependencies.forEach(dependency ->
-                rules.add(InhibitRule.dependsOn(dependent, dependency))));
-        this.inhibitRules = List.copyOf(rules);
+        // The implicit rules of dependsOn, by dependent: only the target's own apply (thousands of services would
+        // make a rule list checked for every alert quadratic).
+        Map<String, List<InhibitRule>> implicit = new LinkedHashMap<>();
+        dependsOn.forEach((dependent, dependencies) -> implicit.put(dependent, dependencies.stream()
+                .map(dependency -> InhibitRule.dependsOn(dependent, dependency)).toList()));
+        this.inhibitRules = List.copyOf(config.inhibitRules());
+        this.dependsOnRules = Map.copyOf(implicit);
         this.resendIntervals.keySet().forEach(name -> resend.put(name, new LinkedHashMap<>()));
     }
 
@@ -362,13 +366,18 @@ public final class AlertLifecycle implements AutoCloseable {
     private List<String> inhibitedBy(Alert alert) {
         Map<String, String> target = alert.labelSet();
         String fingerprint = alert.fingerprint();
+        List<InhibitRule> rules = new ArrayList<>(inhibitRules);
+        rules.addAll(dependsOnRules.getOrDefault(alert.serviceName(), List.of()));
+        if (rules.isEmpty()) {
+            return List.of();
+        }
         Set<String> sources = new java.util.LinkedHashSet<>();
         for (Alert source : firing.values()) {
             if (source.fingerprint().equals(fingerprint)) {
                 continue;
             }
             Map<String, String> labels = source.labelSet();
-            for (InhibitRule rule : inhibitRules) {
+            for (InhibitRule rule : rules) {
                 if (rule.inhibits(labels, target)) {
                     sources.add(source.fingerprint());
                     break;
