@@ -180,6 +180,7 @@ public final class AlertLifecycle implements AutoCloseable {
         Instant now = clock.instant();
         String fingerprint = alert.fingerprint();
         firing.put(fingerprint, alert);
+        Set<String> resendTo = new java.util.LinkedHashSet<>(); // once each, however many routes name it
         for (Route route : config.route().match(alert.labelSet())) {
             if (!groupNotifiers(route).isEmpty()) {
                 Group group = group(route, alert, now);
@@ -189,12 +190,16 @@ public final class AlertLifecycle implements AutoCloseable {
                 // The same incident (new annotations) keeps its notified state and goes with the next message.
                 group.entries.put(fingerprint, new Entry(alert, sameIncident && entry.notified));
             }
-            for (String notifier : resendNotifiers(route)) {
-                boolean muted = muted(alert, now);
-                resend.get(notifier).put(fingerprint, new ResendEntry(alert, !muted));
-                if (!muted) {
-                    sink.enqueue(notifier, Notification.of(UUID.randomUUID().toString(), alert, now));
-                }
+            resendTo.addAll(resendNotifiers(route));
+        }
+        boolean muted = !resendTo.isEmpty() && muted(alert, now);
+        for (String notifier : resendTo) {
+            ResendEntry previous = resend.get(notifier).get(fingerprint);
+            boolean sentBefore = previous != null && previous.sent && previous.alert.state() == Alert.State.FIRING
+                    && previous.alert.startsAt().equals(alert.startsAt());
+            resend.get(notifier).put(fingerprint, new ResendEntry(alert, sentBefore || !muted));
+            if (!muted) {
+                sink.enqueue(notifier, Notification.of(UUID.randomUUID().toString(), alert, now));
             }
         }
         allDirty(now);
