@@ -293,6 +293,28 @@ class AlertLifecycleTest {
     }
 
     @Test
+    void silencesApplyToAResendNotifierTooAndAResolveWhoseFiringWasNeverSentIsNotSent() {
+        LifecycleHarness h = new LifecycleHarness(T0, """
+                silences:
+                  - {matchers: [service=db], endsAt: 2026-06-01T10:05:00Z}
+                """, Map.of("am", Optional.of(Duration.ofMinutes(1))), Map.of(), null);
+        h.lifecycle.start();
+        Alert blip = h.fire(h.alert("ServiceUnhealthy", "db", Severity.CRITICAL));
+        h.advance(Duration.ofMinutes(2));
+        h.resolve(blip);
+        Alert longer = h.fire(h.alert("RecoveryEscalated", "db", Severity.WARNING));
+        h.advance(Duration.ofMinutes(2).plusSeconds(59));
+        assertThat(h.sent).as("silenced until 10:05").isEmpty();
+
+        h.advance(Duration.ofSeconds(1));
+
+        assertThat(h.sent).singleElement().satisfies(s -> {
+            assertThat(s.alerts()).containsExactly("RecoveryEscalated/db:firing");
+            assertThat(s.notification().alerts()).containsExactly(longer);
+        });
+    }
+
+    @Test
     void afterARestartAResolveOfAnAlertNotifiedBeforeIsSentAndTheFiringIsNotSentAgain(@TempDir Path state) {
         String yaml = "route: {groupWait: 10s, groupInterval: 1m}\n";
         LifecycleHarness first = new LifecycleHarness(T0, yaml, notifiers("hook"), Map.of(), state);
