@@ -36,6 +36,8 @@ class AlertShutdownIT {
                 notifications:
                   webhook:
                     endpoint: http://127.0.0.1:%d/hook
+                alerting:
+                  route: {groupWait: 0s, groupInterval: 0s}
                 """.formatted(metricsPort, Loopback.freePort(), deadWebhookPort));
 
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {

@@ -106,6 +106,8 @@ class DependsOnIT {
                 notifications:
                   webhook:
                     endpoint: http://127.0.0.1:%d/hook
+                alerting:
+                  route: {groupWait: 0s, groupInterval: 0s}
                 """.formatted(metricsPort, dbPort, java, dbPort, TestConfigs.quote(dir.resolve("db.log").toString()),
                 dbPort, java, apiPort, TestConfigs.quote(dir.resolve("api.log").toString()),
                 receiver.port()));

@@ -152,6 +152,8 @@ class LadderIT {
                 notifications:
                   webhook:
                     endpoint: http://127.0.0.1:%d/hook
+                alerting:
+                  route: {groupWait: 0s, groupInterval: 0s}
                 """.formatted(metricsPort, demoPort, java, BAD_RELEASE,
                 TestConfigs.quote(dir.resolve("release.log").toString()), java, GOOD_RELEASE,
                 rollbackUnhealthy ? ", --unhealthy" : "", moreRuntime.stripTrailing(),

@@ -119,6 +119,8 @@ class SecretsIT {
                   pager:
                     type: webhook
                     endpoint: http://127.0.0.1:%d/hooks/${HOOK_SECRET}
+                alerting:
+                  route: {groupWait: 0s, groupInterval: 0s}
                 """.formatted(metricsPort, Loopback.freePort(), QUERY_TOKEN, receiver.port(),
                 Loopback.freePort()));
         Map<String, String> env = Map.of("API_PASSWORD", PASSWORD, "HOOK_SECRET", HOOK_SECRET);

@@ -16,6 +16,9 @@ import io.aegis.api.RuntimeAdapterFactory;
 import io.aegis.api.RuntimeOperation;
 import io.aegis.api.RuntimeSpec;
 import io.aegis.api.Settings;
+import io.aegis.core.alerting.ActiveAlert;
+import io.aegis.core.alerting.Matcher;
+import io.aegis.core.alerting.Silence;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.internal.Alerts;
 import io.aegis.core.internal.BlockingChecks;
@@ -35,8 +38,10 @@ import io.aegis.core.internal.alerting.rules.RuleEvaluator;
 import io.aegis.core.internal.alerting.rules.RuleSet;
 import io.aegis.core.internal.recovery.Ladder;
 import io.aegis.core.internal.StateDirectory;
-import io.aegis.core.internal.alerting.delivery.AlertNotifications;
 import io.aegis.core.internal.alerting.delivery.NotificationDelivery;
+import io.aegis.core.internal.alerting.AlertLifecycle;
+import io.aegis.core.internal.alerting.AlertStore;
+import io.aegis.core.internal.alerting.AlertingConfig;
 import io.aegis.core.internal.SkippedChecks;
 import io.aegis.core.internal.config.ConfigReport;
 import io.aegis.core.internal.config.KeySuggestions;
@@ -106,6 +111,7 @@ public final class Engine implements AutoCloseable {
     private final PluginRegistry plugins;
     private final EventBus bus;
     private final NotificationDelivery alerts;
+    private final AlertLifecycle alertLifecycle;
     private final ScheduledThreadPoolExecutor timer;
     private final ExecutorService workers;
     private final EnginePools pools;
@@ -133,6 +139,7 @@ public final class Engine implements AutoCloseable {
         this.plugins = assembly.plugins;
         this.bus = assembly.bus;
         this.alerts = assembly.alerts;
+        this.alertLifecycle = assembly.alertLifecycle;
         this.timer = assembly.timer;
         this.workers = assembly.workers;
         this.pools = assembly.pools;
@@ -192,6 +199,9 @@ public final class Engine implements AutoCloseable {
             }
             alerts.start(); // what an earlier run left in the spool goes out before any new alert
             started = true;
+            alertLifecycle.start();
+            // Alerts kept by the last run for services no longer configured: nothing would ever resolve them.
+            assembly.context.alerts().resolveServicesOtherThan(monitors.names());
             log.info("supervising {} service(s)", monitors.size());
             // About a thousand first checks per second: instant for a few services, no herd for thousands.
             Duration firstCheckSpread = Duration.ofMillis(monitors.size());
@@ -410,6 +420,7 @@ public final class Engine implements AutoCloseable {
         }
         assembly.rules.serviceRemoved(name);
         monitor.prepareToStop();
+        assembly.context.alerts().resolveService(name);
         return monitor.stopMonitoring().thenCompose(stopped -> monitor.runtime()
                 .filter(runtime -> !outlivesEngine(runtime)).map(runtime -> Deadlines.<Throwable>call(
                 () -> runtime.stop().thenApply(done -> null), pluginCalls, monitor.runtimeDeadline(), timer,
@@ -470,6 +481,54 @@ public final class Engine implements AutoCloseable {
         log.info("reopened the log files of every service");
     }
 
+    // ---- alerts and silences ------------------------------------------------------------------------------
+
+    /**
+     * The alerts firing now, oldest first, each with what mutes it: the active silences that match it and the firing
+     * alerts that inhibit it (inhibition rules, or an alert of a service it depends on). Muted alerts still fire;
+     * they are only not notified.
+     */
+    public List<ActiveAlert> alerts() {
+        return alertLifecycle.activeAlerts();
+    }
+
+    /**
+     * The silences that have not ended: those of {@code alerting.silences} (a weekly one with its current or next
+     * window) and those added with {@link #addSilence}.
+     */
+    public List<Silence> silences() {
+        return alertLifecycle.silences();
+    }
+
+    /**
+     * Silences the alerts whose labels match every one of {@code matchers} from {@code startsAt} to {@code endsAt}:
+     * they are not notified meanwhile (their groups notify what changed when it ends). Kept in the state directory
+     * across restarts until it ends. Returns the silence, with its id for {@link #expireSilence}.
+     *
+     * @throws IllegalArgumentException when there is no matcher, or the window is empty or over
+     */
+    public Silence addSilence(List<Matcher> matchers, java.time.Instant startsAt, java.time.Instant endsAt,
+            String createdBy, String comment) {
+        Objects.requireNonNull(matchers, "matchers");
+        if (matchers.isEmpty()) {
+            throw new IllegalArgumentException("a silence needs at least one matcher, such as service=\"db\"");
+        }
+        return alertLifecycle.addSilence(matchers, Objects.requireNonNull(startsAt, "startsAt"),
+                Objects.requireNonNull(endsAt, "endsAt"), Objects.requireNonNull(createdBy, "createdBy"),
+                Objects.requireNonNull(comment, "comment"));
+    }
+
+    /**
+     * Ends the silence {@code id} (added with {@link #addSilence}) now. Returns false when there is no such silence
+     * or it has ended already.
+     *
+     * @throws IllegalArgumentException for a silence of the configuration ({@code alerting.silences}): it ends
+     *     when it is removed there
+     */
+    public boolean expireSilence(String id) {
+        return alertLifecycle.expireSilence(id);
+    }
+
     /** The port the metrics server listens on, once started with metrics enabled. */
     public OptionalInt metricsPort() {
         MetricsServer server = metricsServer;
@@ -510,6 +569,7 @@ public final class Engine implements AutoCloseable {
         List<AutoCloseable> pluginObjects = new ArrayList<>();
         monitors.forEach(monitor -> pluginObjects.add(monitor.checker()));
         monitors.forEach(monitor -> monitor.runtime().ifPresent(pluginObjects::add));
+        alertLifecycle.close(); // flushes what is due now into the sink; the rest waits in the state directory
         pluginObjects.add(alerts);
         closeAll(pluginObjects, pluginCalls);
         closeAll(List.of(plugins), pluginCalls);
@@ -788,6 +848,10 @@ public final class Engine implements AutoCloseable {
         private NotificationDelivery alerts;
         /** Threshold rules ({@code alerting.rules}); evaluates nothing when there are none. */
         private RuleEvaluator rules;
+        private AlertLifecycle alertLifecycle;
+        private AlertingConfig alertingConfig;
+        /** Each supervised service's definition, for the metadata labels of its alerts. */
+        private final Map<String, ServiceDefinition> alertedServices = new java.util.concurrent.ConcurrentHashMap<>();
         private MonitorContext context;
         private final boolean metricsEnabled;
         private final int metricsPort;
@@ -838,9 +902,13 @@ public final class Engine implements AutoCloseable {
             createNotifiers();
             this.alerts = new NotificationDelivery(notifiers, stateDirectory.path().resolve("alerts").resolve("spool"),
                     stateDir.isEmpty(), Scheduler.over(timer), pluginCalls);
-            bus.subscribeLossless("AlertNotifications", ServiceEvent.class,
-                    new AlertNotifications(alerts, notifiers.keySet(), builder.clock)::onEvent);
-            context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, new Alerts(bus, builder.clock),
+            List<ConfigProblem> alertingProblems = new ArrayList<>();
+            alertingConfig = builder.config == null ? AlertingConfig.defaults(List.copyOf(notifiers.keySet()))
+                    : AlertingConfig.parse(builder.config.alerting(), List.copyOf(builder.config.notifications().keys()),
+                            alertingProblems);
+            report.addAll(alertingProblems);
+            Alerts alertsFront = new Alerts(bus, builder.clock, this::metadataLabels);
+            context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, alertsFront,
                     pools.blockingChecks(), skippedChecks, report.redactor(), Scheduler.over(timer), recoveryPermits);
             if (collectMetrics) {
                 registerMetrics();
@@ -877,6 +945,7 @@ public final class Engine implements AutoCloseable {
             }
             definitions = List.copyOf(byName.values());
             dependencies = Dependencies.of(definitions);
+            createAlertLifecycle();
             Logger configLog = LoggerFactory.getLogger(CONFIG_LOGGER);
             report.warningLines().forEach(line -> configLog.warn("{}", line));
             if (metrics != null) {
@@ -888,6 +957,51 @@ public final class Engine implements AutoCloseable {
             Map<String, Map<String, String>> metadata = new LinkedHashMap<>();
             all.forEach(service -> metadata.put(service.name(), service.metadata()));
             return metadata;
+        }
+
+        /** The opted-in metadata ({@code alerting.metadataLabels}) of a service, as labels of its alerts. */
+        private Map<String, String> metadataLabels(String serviceName) {
+            ServiceDefinition service = alertedServices.get(serviceName);
+            if (service == null || alertingConfig == null || alertingConfig.metadataLabels().isEmpty()) {
+                return Map.of();
+            }
+            Map<String, String> labels = new LinkedHashMap<>();
+            alertingConfig.metadataLabels().forEach(key -> {
+                String value = service.metadata().get(key);
+                if (value != null && !value.isEmpty()) {
+                    labels.put(key, value);
+                }
+            });
+            return labels;
+        }
+
+        /** The lifecycle between Alerts and the notifiers; restores what the last run kept (nothing is sent yet). */
+        private void createAlertLifecycle() {
+            Map<String, Optional<Duration>> intervals = new LinkedHashMap<>();
+            notifiers.forEach((name, notifier) -> {
+                Optional<Duration> interval;
+                try {
+                    interval = notifier.resendInterval();
+                } catch (RuntimeException e) {
+                    log.warn("notifier {}: resendInterval() failed ({}); grouping its alerts as usual", name,
+                            e.toString());
+                    interval = Optional.empty();
+                }
+                intervals.put(name, interval == null ? Optional.empty() : interval);
+            });
+            Map<String, List<String>> dependsOn = new LinkedHashMap<>();
+            definitions.forEach(service -> dependsOn.put(service.name(), service.dependsOn()));
+            alertLifecycle = new AlertLifecycle(alertingConfig, intervals, dependsOn, alerts, context.scheduler(),
+                    builder.clock, new AlertStore(stateDirectory.path().resolve("alerts")),
+                    context.alerts()::standing);
+            List<AlertStore.Record> restored = alertLifecycle.restore();
+            context.alerts().restore(restored.stream().map(AlertStore.Record::alert).toList(), restored.stream()
+                    .filter(AlertStore.Record::standing).map(record -> record.alert().fingerprint())
+                    .collect(java.util.stream.Collectors.toSet()));
+            bus.subscribeLossless("AlertLifecycle", ServiceEvent.class, alertLifecycle::onEvent);
+            if (metrics != null) {
+                metrics.alertsFiring(alertLifecycle::firingCounts);
+            }
         }
 
         private void registerMetrics() {
@@ -917,6 +1031,7 @@ public final class Engine implements AutoCloseable {
                 return;
             }
             ServiceMonitor monitor = new ServiceMonitor(service, checker, runtime, ladder, context);
+            alertedServices.put(service.name(), service);
             monitorRef.set(monitor);
             monitors.add(monitor);
         }

@@ -158,7 +158,9 @@ class EngineTest {
                 "    interval: 100ms",
                 "notifications:",
                 "  webhook:",
-                "    endpoint: http://127.0.0.1:" + server.getAddress().getPort() + "/hook");
+                "    endpoint: http://127.0.0.1:" + server.getAddress().getPort() + "/hook",
+                "alerting:",
+                "  route: {groupWait: 0s, groupInterval: 0s}");
         engine = builder().config(config).build().start();
         await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.HEALTHY);
 

@@ -123,7 +123,7 @@ class EventDeliveryTest {
 
         // The engine's own subscribers never drop: the metrics kept counting every check.
         assertThat(scrape(engine)).doesNotContain("subscriber=\"EngineMetrics\"")
-                .doesNotContain("subscriber=\"AlertNotifications\"");
+                .doesNotContain("subscriber=\"AlertLifecycle\"");
         await().atMost(AWAIT).until(() -> scrape(engine).lines()
                 .anyMatch(line -> line.matches("aegis_health_checks_total\\{result=\"healthy\",service=\"api\"} "
                         + "([1-9][0-9]+)\\.0")));

@@ -70,6 +70,8 @@ class SecretRedactionTest {
                 notifications:
                   webhook:
                     endpoint: http://127.0.0.1:%d/hook
+                alerting:
+                  route: {groupWait: 0s, groupInterval: 0s}
                 """.formatted(closedPort(), QUERY_TOKEN, receiver.getAddress().getPort());
         AegisConfig config = AegisConfig.parse(yaml, "aegis.yaml", Map.of("PATH_SECRET", PATH_SECRET));
 

@@ -4,52 +4,141 @@ import io.aegis.api.Alert;
 import io.aegis.core.event.AlertFired;
 import io.aegis.core.event.AlertResolved;
 import java.time.Clock;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where monitors, recovery and actions raise and resolve alerts. An alert is logged, remembered while it
- * fires (so that {@link #resolveAll} can resolve it) and published on the event bus as {@link AlertFired} /
- * {@link AlertResolved}; a lossless subscriber hands it to the notification delivery, and
- * embedders see it like any other event. Thread-safe.
+ * Where monitors, recovery, actions and threshold rules raise and resolve alerts. An alert is known by its
+ * {@linkplain Alert#fingerprint() fingerprint}: raising one that already fires is no new alert (it keeps its start;
+ * only a change of its summary or annotations is published, as an update of the same incident). Each alert is
+ * logged, remembered while it fires and published on the event bus as {@link AlertFired} / {@link AlertResolved};
+ * the alert lifecycle, a lossless subscriber, notifies it, and embedders see it like any other event.
+ *
+ * <p>Alerts raised with {@link #raise} end with their service's health ({@link #resolveAll}); those raised with
+ * {@link #raiseStanding} (threshold rules) only through {@link #resolveFingerprint}. The service's opted-in
+ * metadata ({@code alerting.metadataLabels}) is copied onto its alerts as labels. Thread-safe.
  */
 public final class Alerts {
     private static final Logger log = LoggerFactory.getLogger(Alerts.class);
 
     private final EventBus bus;
     private final Clock clock;
-    private final Map<String, Alert> firing = new ConcurrentHashMap<>();
+    private final Function<String, Map<String, String>> metadataLabels;
+    /** The firing alerts by fingerprint. */
+    private final Map<String, Firing> firing = new LinkedHashMap<>();
 
-    /** Alerts published on {@code bus}, resolved at {@code clock}'s time. */
+    private record Firing(Alert alert, boolean standing) {
+    }
+
+    /** Alerts published on {@code bus}, resolved at {@code clock}'s time, without metadata labels. */
     public Alerts(EventBus bus, Clock clock) {
-        this.bus = bus;
-        this.clock = clock;
+        this(bus, clock, service -> Map.of());
     }
 
     /**
-     * Logs {@code alert} and publishes it; completes once it is queued for delivery to every notifier, or
-     * exceptionally when the engine has shut its event bus down.
+     * As {@link #Alerts(EventBus, Clock)}, with {@code metadataLabels} giving each service's labels to copy onto its
+     * alerts (a label the alert sets itself wins).
      */
-    public CompletionStage<Void> raise(Alert alert) {
-        firing.put(key(alert), alert);
-        log.warn("{}: ALERT {} [{}] {}", alert.serviceName(), alert.name(), alert.severity().label(), alert.summary());
-        return published(alert, bus.publish(AlertFired.of(alert)));
+    public Alerts(EventBus bus, Clock clock, Function<String, Map<String, String>> metadataLabels) {
+        this.bus = bus;
+        this.clock = clock;
+        this.metadataLabels = Objects.requireNonNull(metadataLabels, "metadataLabels");
     }
 
-    /** Resolves every alert firing for {@code serviceName}: the service is healthy again. */
-    public void resolveAll(String serviceName) {
-        for (Alert alert : List.copyOf(firing.values())) {
-            if (alert.serviceName().equals(serviceName) && firing.remove(key(alert), alert)) {
-                log.info("{}: RESOLVED {}", serviceName, alert.name());
-                Alert resolved = alert.resolve(clock.instant());
-                published(resolved, bus.publish(AlertResolved.of(resolved)));
+    /**
+     * Raises {@code alert}, which ends when its service is healthy again ({@link #resolveAll}); completes once it is
+     * queued for the lifecycle (at once for an alert that already fires unchanged), or exceptionally when the
+     * engine has shut its event bus down.
+     */
+    public CompletionStage<Void> raise(Alert alert) {
+        return raise(alert, false);
+    }
+
+    /**
+     * Raises {@code alert}, which ends only through {@link #resolveFingerprint} (a threshold rule: a service
+     * turning healthy does not end its condition).
+     */
+    public CompletionStage<Void> raiseStanding(Alert alert) {
+        return raise(alert, true);
+    }
+
+    private CompletionStage<Void> raise(Alert raised, boolean standing) {
+        Alert alert = withMetadata(raised);
+        String fingerprint = alert.fingerprint();
+        Alert published;
+        synchronized (firing) {
+            Firing current = firing.get(fingerprint);
+            if (current != null) {
+                Alert kept = current.alert();
+                if (kept.summary().equals(alert.summary()) && kept.annotations().equals(alert.annotations())) {
+                    return CompletableFuture.completedFuture(null); // it fires already: nothing new
+                }
+                alert = alert.toBuilder().startsAt(kept.startsAt()).build();
+            }
+            firing.put(fingerprint, new Firing(alert, standing || (current != null && current.standing())));
+            published = alert;
+            if (current == null) {
+                log.warn("{}: ALERT {} [{}] {}", alert.serviceName(), alert.name(), alert.severity().label(),
+                        alert.summary());
+            }
+            // Published under the lock: a resolve racing with the raise cannot overtake it on the bus.
+            return published(published, bus.publish(AlertFired.of(published)));
+        }
+    }
+
+    private Alert withMetadata(Alert alert) {
+        Map<String, String> extra = metadataLabels.apply(alert.serviceName());
+        if (extra == null || extra.isEmpty()) {
+            return alert;
+        }
+        Map<String, String> labels = new LinkedHashMap<>(extra);
+        labels.putAll(alert.labels());
+        return labels.equals(alert.labels()) ? alert : alert.toBuilder().labels(labels).build();
+    }
+
+    /**
+     * Takes back the alerts that fired when the last run ended, without publishing them (the lifecycle knows them
+     * already): they resolve as any other. {@code standing} are the fingerprints raised with {@link #raiseStanding}.
+     */
+    public void restore(Collection<Alert> alerts, Set<String> standing) {
+        synchronized (firing) {
+            for (Alert alert : alerts) {
+                firing.putIfAbsent(alert.fingerprint(), new Firing(alert, standing.contains(alert.fingerprint())));
             }
         }
+    }
+
+    /** Whether the alert raised with {@link #raiseStanding} fires (for the lifecycle's memory). */
+    public boolean standing(String fingerprint) {
+        synchronized (firing) {
+            Firing current = firing.get(fingerprint);
+            return current != null && current.standing();
+        }
+    }
+
+    /** Resolves every alert firing for {@code serviceName} except standing ones: the service is healthy again. */
+    public void resolveAll(String serviceName) {
+        resolveWhere(entry -> entry.alert().serviceName().equals(serviceName) && !entry.standing());
+    }
+
+    /** Resolves every alert of {@code serviceName}, standing ones too: it is no longer supervised. */
+    public void resolveService(String serviceName) {
+        resolveWhere(entry -> entry.alert().serviceName().equals(serviceName));
+    }
+
+    /** Resolves every alert of a service not in {@code serviceNames} (restored alerts of removed services). */
+    public void resolveServicesOtherThan(Collection<String> serviceNames) {
+        Set<String> names = Set.copyOf(serviceNames);
+        resolveWhere(entry -> !names.contains(entry.alert().serviceName()));
     }
 
     /**
@@ -57,24 +146,40 @@ public final class Alerts {
      * others (an escalation) still hold (a service stops flapping but is still down). A no-op otherwise.
      */
     public void resolve(String serviceName, String alertName) {
-        Alert alert = firing.get(serviceName + '\u0000' + alertName);
-        if (alert != null && firing.remove(key(alert), alert)) {
-            log.info("{}: RESOLVED {}", serviceName, alert.name());
-            Alert resolved = alert.resolve(clock.instant());
-            published(resolved, bus.publish(AlertResolved.of(resolved)));
+        resolveWhere(entry -> entry.alert().serviceName().equals(serviceName) && entry.alert().name().equals(alertName));
+    }
+
+    /**
+     * Resolves the alert with {@code fingerprint}; a no-op when it does not fire. A lookup, not a scan: threshold
+     * rules call it for every rule and service at each evaluation.
+     */
+    public void resolveFingerprint(String fingerprint) {
+        synchronized (firing) {
+            Firing entry = firing.get(fingerprint);
+            if (entry != null) {
+                resolveWhere(candidate -> candidate == entry);
+            }
         }
     }
 
     /**
-     * Resolves the firing alert whose {@linkplain Alert#fingerprint() fingerprint} is {@code fingerprint}: a
-     * threshold rule's condition ended. A no-op when no such alert fires.
+     * The fingerprint {@code alert} has once raised: with its service's opted-in metadata labels, which
+     * {@link #raise} adds. Threshold rules resolve by it.
      */
-    public void resolveFingerprint(String fingerprint) {
-        for (Alert alert : List.copyOf(firing.values())) {
-            if (alert.fingerprint().equals(fingerprint) && firing.remove(key(alert), alert)) {
-                log.info("{}: RESOLVED {}", alert.serviceName(), alert.name());
-                Alert resolved = alert.resolve(clock.instant());
-                published(resolved, bus.publish(AlertResolved.of(resolved)));
+    public String fingerprintOf(Alert alert) {
+        return withMetadata(alert).fingerprint();
+    }
+
+    private void resolveWhere(java.util.function.Predicate<Firing> which) {
+        synchronized (firing) {
+            for (Firing entry : List.copyOf(firing.values())) {
+                if (which.test(entry)) {
+                    Alert alert = entry.alert();
+                    firing.remove(alert.fingerprint());
+                    log.info("{}: RESOLVED {}", alert.serviceName(), alert.name());
+                    Alert resolved = alert.resolve(clock.instant());
+                    published(resolved, bus.publish(AlertResolved.of(resolved)));
+                }
             }
         }
     }
@@ -86,9 +191,5 @@ public final class Alerts {
         log.warn("{}: alert {} ({}) came after the engine stopped delivering events; no notifier gets it",
                 alert.serviceName(), alert.name(), alert.state().name().toLowerCase(java.util.Locale.ROOT));
         return CompletableFuture.failedFuture(new IllegalStateException("the engine is shutting down"));
-    }
-
-    private static String key(Alert alert) {
-        return alert.serviceName() + '\u0000' + alert.name();
     }
 }

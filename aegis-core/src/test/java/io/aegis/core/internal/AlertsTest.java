@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.aegis.api.Alert;
+import io.aegis.api.Notification;
 import io.aegis.api.Notifier;
 import io.aegis.api.Severity;
 import io.aegis.core.event.AlertFired;
 import io.aegis.core.event.AlertResolved;
 import io.aegis.core.event.ServiceEvent;
-import io.aegis.core.internal.alerting.delivery.AlertNotifications;
 import io.aegis.core.internal.alerting.delivery.NotificationDelivery;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -66,8 +66,14 @@ class AlertsTest {
         delivery = new NotificationDelivery(Map.of("hook", recordingNotifier()), spool, false, Scheduler.over(timer),
                 Runnable::run);
         delivery.start();
-        bus.subscribeLossless("AlertNotifications", ServiceEvent.class,
-                new AlertNotifications(delivery, List.of("hook"), Clock.systemUTC())::onEvent);
+        // What the engine's lifecycle does with groupWait and groupInterval 0s: each alert at once, alone.
+        bus.subscribeLossless("AlertLifecycle", ServiceEvent.class, event -> {
+            if (event instanceof AlertFired fired) {
+                delivery.enqueue("hook", Notification.of(java.util.UUID.randomUUID().toString(), fired.alert(), T0));
+            } else if (event instanceof AlertResolved resolved) {
+                delivery.enqueue("hook", Notification.of(java.util.UUID.randomUUID().toString(), resolved.alert(), T0));
+            }
+        });
         bus.subscribe(ServiceEvent.class, published::add);
 
         assertThat(alerts.raise(firing("ServiceUnhealthy", "api"))).isCompleted();

@@ -136,6 +136,8 @@ public final class EngineMetrics {
     private GaugeWithCallback recoveriesWaiting;
     /** The {@code aegis_notifications_*} families, once registered; taken out again by {@link #unregister()}. */
     private final List<Collector> notificationFamilies = new ArrayList<>();
+    /** {@code aegis_alerts_firing}, once registered; taken out again by {@link #unregister()}. */
+    private GaugeWithCallback alertsFiring;
 
     /**
      * Registers every aegis metric into {@code registry}. JVM and process metrics are separate: see
@@ -179,6 +181,9 @@ public final class EngineMetrics {
                 registry.unregister(recoveriesWaiting);
             }
             notificationFamilies.forEach(registry::unregister);
+            if (alertsFiring != null) {
+                registry.unregister(alertsFiring);
+            }
         }
     }
 
@@ -232,6 +237,21 @@ public final class EngineMetrics {
                 .labelNames("notifier")
                 .callback(callback -> counts.get().forEach(c -> callback.call(c.spooled(), c.notifier())))
                 .register(registry));
+    }
+
+    /**
+     * Registers {@code aegis_alerts_firing{service,alertname,severity}}: the alerts firing now (silenced and
+     * inhibited ones too), read from {@code firing} (label values in that order, to a count) at scrape time.
+     */
+    public synchronized void alertsFiring(Supplier<Map<List<String>, Long>> firing) {
+        Objects.requireNonNull(firing, "firing");
+        alertsFiring = GaugeWithCallback.builder()
+                .name("aegis_alerts_firing")
+                .help("Alerts firing now, by service, alert name and severity; silenced and inhibited ones included.")
+                .labelNames("service", "alertname", "severity")
+                .callback(callback -> firing.get().forEach((labels, count) -> callback.call(count,
+                        labels.toArray(String[]::new))))
+                .register(registry);
     }
 
     /**

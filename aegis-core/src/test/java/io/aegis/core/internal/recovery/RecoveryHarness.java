@@ -41,7 +41,7 @@ final class RecoveryHarness implements AutoCloseable {
     final Alerts raised = new Alerts(bus, scheduler.clock());
 
     RecoveryHarness() {
-        bus.subscribeLossless("AlertNotifications", ServiceEvent.class, event -> {
+        bus.subscribeLossless("AlertLifecycle", ServiceEvent.class, event -> {
             if (event instanceof AlertFired) {
                 alerts.add(((AlertFired) event).alert());
             } else if (event instanceof AlertResolved) {

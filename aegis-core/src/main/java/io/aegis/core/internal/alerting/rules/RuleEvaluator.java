@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * {@code evaluationInterval} (on the engine's {@link Scheduler}, so virtual time drives it in tests; the work
  * itself runs on {@code executor}, never on a plugin thread) it computes each rule for each service it watches and
  * moves the pair through Prometheus' states: inactive → pending (the condition holds, for less than
- * {@code for:}) → firing ({@link Alerts#raise}), and back to inactive when the condition no longer holds (a firing
+ * {@code for:}) → firing ({@link Alerts#raiseStanding}: a healthy check does not end it), and back to inactive when the condition no longer holds (a firing
  * alert is resolved with {@link Alerts#resolveFingerprint}). A window without the samples a value needs (no check
  * in it) makes the condition false, as an absent series does in Prometheus.
  *
@@ -168,7 +168,7 @@ public final class RuleEvaluator implements AutoCloseable {
                             rule.expression());
                     alerts.resolveFingerprint(state.firing);
                 } else if (!state.falseBefore) {
-                    alerts.resolveFingerprint(rule.alertFor(watched.name, 0, now).fingerprint()); // restored, if any
+                    alerts.resolveFingerprint(alerts.fingerprintOf(rule.alertFor(watched.name, 0, now))); // restored, if any
                 }
                 state.falseBefore = true;
                 state.activeAt = null;
@@ -184,8 +184,8 @@ public final class RuleEvaluator implements AutoCloseable {
                 // Paused for maintenance: no new alert (as the monitor raises none); it fires after resume if it holds.
                 if (state.firing == null && !paused && !now.isBefore(state.activeAt.plus(rule.holdFor()))) {
                     Alert alert = rule.alertFor(watched.name, value.getAsDouble(), state.activeAt);
-                    state.firing = alert.fingerprint();
-                    alerts.raise(alert);
+                    state.firing = alerts.fingerprintOf(alert);
+                    alerts.raiseStanding(alert);
                 }
             }
         }
