@@ -35,6 +35,9 @@ public final class Alert {
     private final String summary;
     private final Map<String, String> labels;
     private final Map<String, String> annotations;
+    /** Computed once: routing, grouping, silences and inhibition ask for them again and again. */
+    private final Map<String, String> labelSet;
+    private final String fingerprint;
     private final Instant startsAt;
     private final Instant endsAt;
 
@@ -52,6 +55,17 @@ public final class Alert {
                         + " an extra label");
             }
         }
+        TreeMap<String, String> all = new TreeMap<>(labels);
+        all.put("alertname", name);
+        all.put("service", serviceName);
+        all.put("severity", severity.label());
+        this.labelSet = Collections.unmodifiableMap(all);
+        long hash = 0xcbf29ce484222325L;
+        for (Map.Entry<String, String> label : labelSet.entrySet()) {
+            hash = fnv(hash, label.getKey());
+            hash = fnv(hash, label.getValue());
+        }
+        this.fingerprint = String.format("%016x", hash);
         this.startsAt = Objects.requireNonNull(builder.startsAt, "startsAt");
         this.endsAt = builder.endsAt;
         if (state == State.RESOLVED && endsAt == null) {
@@ -99,11 +113,7 @@ public final class Alert {
      * and the {@linkplain #labels() extra labels}. Matchers (routes, silences, inhibition) and grouping use these.
      */
     public Map<String, String> labelSet() {
-        TreeMap<String, String> all = new TreeMap<>(labels);
-        all.put("alertname", name);
-        all.put("service", serviceName);
-        all.put("severity", severity.label());
-        return Collections.unmodifiableMap(all);
+        return labelSet;
     }
 
     /**
@@ -113,12 +123,7 @@ public final class Alert {
      * is a new incident of it, told apart by {@link #startsAt()}.
      */
     public String fingerprint() {
-        long hash = 0xcbf29ce484222325L;
-        for (Map.Entry<String, String> label : labelSet().entrySet()) {
-            hash = fnv(hash, label.getKey());
-            hash = fnv(hash, label.getValue());
-        }
-        return String.format("%016x", hash);
+        return fingerprint;
     }
 
     private static long fnv(long hash, String text) {

@@ -23,7 +23,7 @@ class PrometheusAssetsIT {
         int metricsPort = Loopback.freePort();
         int demoPort = Loopback.freePort();
         // A healthy process service, and a TCP check of a port nothing listens on: it fails and is recovered
-        // (notify), so the series that exist only once a check failed or a recovery ran are there too.
+        // (notify), so the series that exist only once a check failed, a recovery ran or an alert fired are there too.
         TestConfigs.write(dir, "aegis.yaml", """
                 global:
                   metricsEnabled: true
@@ -49,6 +49,9 @@ class PrometheusAssetsIT {
                     timeout: 500ms
                     actions:
                       onFailure: notify
+                # a notifier, so that the aegis_notifications_* series exist (they are per notifier)
+                notifications:
+                  log: {}
                 """.formatted(metricsPort, demoPort, TestConfigs.demoCommand(), demoPort,
                 TestConfigs.quote(dir.resolve("demo.log").toString()), Loopback.freePort()));
         Set<String> inRules = PrometheusAssets.aegisNames(PrometheusAssets.ruleExpressions());
