@@ -1191,10 +1191,17 @@ public final class Engine implements AutoCloseable {
                     report.addAll(e.problems());
                     continue;
                 }
-                if (!settings.bool("enabled", true)) {
+                String type;
+                try {
+                    if (!settings.bool("enabled", true)) {
+                        continue;
+                    }
+                    type = settings.string("type", name);
+                } catch (ConfigException e) {
+                    // enabled: maybe, type: [a]: reported with the rest, not as a stack trace that hides them
+                    report.addAll(e.problems());
                     continue;
                 }
-                String type = settings.string("type", name);
                 Optional<NotifierFactory> factory = plugins.notifier(type);
                 if (factory.isEmpty()) {
                     report.add(unknownType(settings.path(), "notifier type", type, plugins.notifierTypes()));

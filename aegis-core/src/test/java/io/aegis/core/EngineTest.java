@@ -530,6 +530,23 @@ class EngineTest {
     }
 
     @Test
+    void aNotifierWhoseEnabledIsNoBooleanIsReportedWithTheOtherMistakesNotThrown() throws IOException {
+        Path config = writeConfigWithApiService("notifications:",
+                "  webhook: {endpoint: \"http://127.0.0.1:1/x\", enabled: maybe}",
+                "  log: {type: [log]}",
+                "alerting:",
+                "  route: {groupWait: soon}");
+
+        assertThatThrownBy(() -> builder().config(config).build())
+                .isInstanceOf(InvalidConfigurationException.class)
+                .satisfies(e -> assertThat(((InvalidConfigurationException) e).errors()).containsExactly(
+                        config + ":6:56: notifications.webhook.enabled: expected true or false, found \"maybe\"",
+                        config + ":7:9: notifications.log.type: expected a single value, found a list",
+                        config + ":9:22: alerting.route.groupWait: expected a duration like 500ms, 5s, 1m or 1h,"
+                                + " found \"soon\""));
+    }
+
+    @Test
     void skipsADisabledNotifierWithoutCheckingIt() throws IOException {
         Path config = writeConfigWithApiService("notifications:",
                 "  webhook: {enabled: false}");
