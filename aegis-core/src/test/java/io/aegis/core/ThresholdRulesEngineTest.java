@@ -12,6 +12,7 @@ import io.aegis.core.event.ServiceEvent;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A threshold rule in a real engine, on the latencies of real checks of a real HTTP server on loopback. */
 class ThresholdRulesEngineTest {
@@ -103,5 +105,41 @@ class ThresholdRulesEngineTest {
         assertThat(resolved.fingerprint()).isEqualTo(fired.fingerprint());
         assertThat(resolved.endsAt()).isPresent();
         assertThat(alerts(AlertFired.class, AlertFired::alert)).as("one incident, one alert").hasSize(1);
+    }
+
+    @Test
+    void aRuleAlertKeptByTheLastRunIsResolvedAtStartWhenNoRuleRaisesItAnyMore(@TempDir Path tempDir) {
+        Path state = tempDir.resolve("state");
+        String yaml = """
+                services:
+                  - name: api
+                    type: http
+                    endpoint: http://127.0.0.1:%d/health
+                    interval: 100ms
+                alerting:
+                  evaluationInterval: %s
+                  rules:
+                    - alert: %s
+                      expr: count(checks[2s]) >= 1
+                """;
+        int port = server.getAddress().getPort();
+        engine = Engine.builder().metricsEnabled(false).listener(events::add).stateDirectory(state)
+                .config(AegisConfig.parse(yaml.formatted(port, "1s", "ChecksSeen"), "aegis.yaml", Map.of())).build()
+                .start();
+        Alert fired = await().atMost(AWAIT).until(() -> alerts(AlertFired.class, AlertFired::alert), a -> !a.isEmpty())
+                .get(0);
+        engine.close();
+        events.clear();
+
+        // The rule renamed, and evaluated hourly: only the start can resolve what the last run left firing.
+        engine = Engine.builder().metricsEnabled(false).listener(events::add).stateDirectory(state)
+                .config(AegisConfig.parse(yaml.formatted(port, "1h", "ChecksObserved"), "aegis.yaml", Map.of()))
+                .build().start();
+
+        Alert resolved = await().atMost(AWAIT).until(() -> alerts(AlertResolved.class, AlertResolved::alert),
+                a -> !a.isEmpty()).get(0);
+        assertThat(resolved.fingerprint()).isEqualTo(fired.fingerprint());
+        assertThat(resolved.name()).isEqualTo("ChecksSeen");
+        assertThat(engine.alerts()).as("nothing fires any more").isEmpty();
     }
 }
