@@ -217,7 +217,9 @@ class RuleEvaluatorTest {
         evaluate(List.of(
                 Map.of("alert", "Slow", "expr", "max(check_latency[10s]) > 1s", "services", List.of("api")),
                 Map.of("alert", "SlowStorage", "expr", "avg(check_latency[10s]) > 1s", "matchers",
-                        List.of("team=~\"stor.*\""))));
+                        List.of("team=~\"stor.*\"")),
+                Map.of("alert", "SlowElsewhere", "expr", "max(check_latency[10s]) > 1s", "matchers",
+                        List.of("service!=db")))); // a matcher sees the service's name as label service
         checks("db", Duration.ofSeconds(10), Duration.ofSeconds(2), true);
 
         assertThat(fired).extracting(Alert::name, Alert::serviceName).containsExactly(
