@@ -12,21 +12,26 @@ import io.aegis.core.event.ServiceEvent;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A threshold rule in a real engine, on the latencies of real checks of a real HTTP server on loopback. */
 class ThresholdRulesEngineTest {
     private static final Duration AWAIT = Duration.ofSeconds(20);
 
     private HttpServer server;
+    private ExecutorService serverThreads;
     /** How long the service takes to answer. */
     private final AtomicLong delayMillis = new AtomicLong();
     private final List<ServiceEvent> events = new CopyOnWriteArrayList<>();
@@ -35,7 +40,8 @@ class ThresholdRulesEngineTest {
     @BeforeEach
     void startServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        serverThreads = Executors.newCachedThreadPool();
+        server.setExecutor(serverThreads);
         server.createContext("/health", exchange -> {
             try {
                 TimeUnit.MILLISECONDS.sleep(delayMillis.get()); // the service itself is slow: this is what is measured
@@ -54,10 +60,16 @@ class ThresholdRulesEngineTest {
             engine.close();
         }
         server.stop(0);
+        serverThreads.shutdownNow(); // HttpServer.stop leaves the executor it was given running
     }
 
     private <E extends ServiceEvent> List<Alert> alerts(Class<E> type, java.util.function.Function<E, Alert> alert) {
         return events.stream().filter(type::isInstance).map(type::cast).map(alert).toList();
+    }
+
+    private <E extends ServiceEvent> List<Alert> alerts(Class<E> type, java.util.function.Function<E, Alert> alert,
+            String name) {
+        return alerts(type, alert).stream().filter(a -> a.name().equals(name)).toList();
     }
 
     @Test
@@ -73,22 +85,27 @@ class ThresholdRulesEngineTest {
                   evaluationInterval: 1s
                   rules:
                     - alert: SlowChecks
-                      expr: p95(check_latency[2s]) > 300ms
+                      expr: p95(check_latency[2s]) > 400ms
                       severity: critical
                       labels: {team: web}
                       annotations:
                         summary: "{{service}} is slow: p95 {{value}}"
                         runbook_url: https://runbooks.example/slow
+                    # Evaluated after SlowChecks in the same pass: once it fires, SlowChecks was evaluated on a window
+                    # of fast checks only (for: 2s pushes the first, cold, checks out of the 2s window).
+                    - alert: Evaluated
+                      expr: count(checks[2s]) >= 1
+                      for: 2s
                 """.formatted(server.getAddress().getPort());
         engine = Engine.builder().metricsEnabled(false).listener(events::add)
                 .config(AegisConfig.parse(yaml, "aegis.yaml", Map.of())).build().start();
-        await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.HEALTHY);
-        assertThat(alerts(AlertFired.class, AlertFired::alert)).as("fast: nothing fires").isEmpty();
+        await().atMost(AWAIT).until(() -> alerts(AlertFired.class, AlertFired::alert, "Evaluated"), a -> !a.isEmpty());
+        assertThat(alerts(AlertFired.class, AlertFired::alert, "SlowChecks")).as("fast: nothing fires").isEmpty();
 
-        delayMillis.set(500);
+        delayMillis.set(800);
 
-        Alert fired = await().atMost(AWAIT).until(() -> alerts(AlertFired.class, AlertFired::alert), a -> !a.isEmpty())
-                .get(0);
+        Alert fired = await().atMost(AWAIT).until(() -> alerts(AlertFired.class, AlertFired::alert, "SlowChecks"),
+                a -> !a.isEmpty()).get(0);
         assertThat(fired.name()).isEqualTo("SlowChecks");
         assertThat(fired.serviceName()).isEqualTo("api");
         assertThat(fired.severity()).isEqualTo(Severity.CRITICAL);
@@ -98,10 +115,46 @@ class ThresholdRulesEngineTest {
 
         delayMillis.set(0);
 
+        Alert resolved = await().atMost(AWAIT).until(() -> alerts(AlertResolved.class, AlertResolved::alert,
+                "SlowChecks"), a -> !a.isEmpty()).get(0);
+        assertThat(resolved.fingerprint()).isEqualTo(fired.fingerprint());
+        assertThat(resolved.endsAt()).isPresent();
+        assertThat(alerts(AlertFired.class, AlertFired::alert, "SlowChecks")).as("one incident, one alert").hasSize(1);
+    }
+
+    @Test
+    void aRuleAlertKeptByTheLastRunIsResolvedAtStartWhenNoRuleRaisesItAnyMore(@TempDir Path tempDir) {
+        Path state = tempDir.resolve("state");
+        String yaml = """
+                services:
+                  - name: api
+                    type: http
+                    endpoint: http://127.0.0.1:%d/health
+                    interval: 100ms
+                alerting:
+                  evaluationInterval: %s
+                  rules:
+                    - alert: %s
+                      expr: count(checks[2s]) >= 1
+                """;
+        int port = server.getAddress().getPort();
+        engine = Engine.builder().metricsEnabled(false).listener(events::add).stateDirectory(state)
+                .config(AegisConfig.parse(yaml.formatted(port, "1s", "ChecksSeen"), "aegis.yaml", Map.of())).build()
+                .start();
+        Alert fired = await().atMost(AWAIT).until(() -> alerts(AlertFired.class, AlertFired::alert), a -> !a.isEmpty())
+                .get(0);
+        engine.close();
+        events.clear();
+
+        // The rule renamed, and evaluated hourly: only the start can resolve what the last run left firing.
+        engine = Engine.builder().metricsEnabled(false).listener(events::add).stateDirectory(state)
+                .config(AegisConfig.parse(yaml.formatted(port, "1h", "ChecksObserved"), "aegis.yaml", Map.of()))
+                .build().start();
+
         Alert resolved = await().atMost(AWAIT).until(() -> alerts(AlertResolved.class, AlertResolved::alert),
                 a -> !a.isEmpty()).get(0);
         assertThat(resolved.fingerprint()).isEqualTo(fired.fingerprint());
-        assertThat(resolved.endsAt()).isPresent();
-        assertThat(alerts(AlertFired.class, AlertFired::alert)).as("one incident, one alert").hasSize(1);
+        assertThat(resolved.name()).isEqualTo("ChecksSeen");
+        assertThat(engine.alerts()).as("nothing fires any more").isEmpty();
     }
 }

@@ -125,6 +125,14 @@ public final class Alerts {
         }
     }
 
+    /** The fingerprints of the standing alerts firing (threshold rules' own and restored ones). */
+    public Set<String> standingFingerprints() {
+        synchronized (firing) {
+            return firing.entrySet().stream().filter(entry -> entry.getValue().standing()).map(Map.Entry::getKey)
+                    .collect(java.util.stream.Collectors.toUnmodifiableSet());
+        }
+    }
+
     /** Resolves every alert firing for {@code serviceName} except standing ones: the service is healthy again. */
     public void resolveAll(String serviceName) {
         resolveWhere(entry -> entry.alert().serviceName().equals(serviceName) && !entry.standing());

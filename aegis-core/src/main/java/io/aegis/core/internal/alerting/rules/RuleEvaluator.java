@@ -16,10 +16,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -40,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * whose condition still holds fires after {@code resume}.
  *
  * <p>The first evaluation of a pair that finds its condition false also resolves its fingerprint, so that an alert
- * restored from the state directory after a restart resolves when the rule no longer holds.
+ * restored from the state directory after a restart resolves when the rule no longer holds; one that no configured
+ * rule raises any more (the rule removed or renamed, its labels changed, the service no longer matched) is resolved
+ * at {@link #start}.
  *
  * <p>Thread-safe: events arrive on the bus' thread, evaluation runs on the executor; each service's data is
  * guarded by its own lock, evaluations by the evaluator's.
@@ -118,8 +122,13 @@ public final class RuleEvaluator implements AutoCloseable {
         }
     }
 
-    /** Evaluates every {@code evaluationInterval} from now on; nothing when there are no rules. */
+    /**
+     * Resolves the restored standing alerts no configured rule can raise any more, then evaluates every
+     * {@code evaluationInterval} from now on (nothing when there are no rules). Called once the alerts kept by the
+     * last run are restored and every service at start is added.
+     */
     public void start() {
+        resolveRestoredAlertsNoRuleRaises();
         if (rules.isEmpty()) {
             return;
         }
@@ -134,6 +143,35 @@ public final class RuleEvaluator implements AutoCloseable {
             }, interval, interval);
         } catch (RejectedExecutionException e) {
             log.debug("rules not evaluated: the engine is shutting down");
+        }
+    }
+
+    /**
+     * A standing alert restored from the last run ends only when the rule that raised it finds its condition false;
+     * if no configured (rule, service) pair raises that fingerprint any more (the rule was removed or renamed, the
+     * service no longer matches it, its labels, severity or the service's metadata labels changed), nothing would
+     * ever resolve it: resolve it now. A fingerprint depends on the labels only, so the value and start given to
+     * the would-be alert do not matter.
+     */
+    private void resolveRestoredAlertsNoRuleRaises() {
+        Set<String> standing = alerts.standingFingerprints();
+        if (standing.isEmpty()) {
+            return;
+        }
+        Instant now = clock.instant();
+        Set<String> raisable = new HashSet<>();
+        for (Watched watched : services.values()) {
+            watched.rules.forEach(rule -> raisable.add(alerts.fingerprintOf(rule.alertFor(watched.name, 0, now))));
+        }
+        int resolved = 0;
+        for (String fingerprint : standing) {
+            if (!raisable.contains(fingerprint)) {
+                alerts.resolveFingerprint(fingerprint);
+                resolved++;
+            }
+        }
+        if (resolved > 0) {
+            log.info("resolved {} restored threshold-rule alert(s) that no configured rule raises any more", resolved);
         }
     }
 

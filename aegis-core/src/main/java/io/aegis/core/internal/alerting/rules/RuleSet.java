@@ -5,6 +5,7 @@ import io.aegis.api.ConfigProblem;
 import io.aegis.api.Durations;
 import io.aegis.api.Settings;
 import io.aegis.api.Severity;
+import io.aegis.core.alerting.Matcher;
 import io.aegis.core.internal.config.KeySuggestions;
 import io.aegis.core.internal.config.TrackingSettings;
 import java.time.Duration;
@@ -131,12 +132,12 @@ public record RuleSet(Duration evaluationInterval, List<ThresholdRule> rules) {
             }
             return Optional.<Set<String>>of(Set.copyOf(names));
         });
-        List<ServiceMatcher> matchers = read(counting, () -> {
+        List<Matcher> matchers = read(counting, () -> {
             List<String> texts = rule.stringList("matchers");
-            List<ServiceMatcher> parsed = new ArrayList<>();
+            List<Matcher> parsed = new ArrayList<>();
             for (int i = 0; i < texts.size(); i++) {
                 try {
-                    parsed.add(ServiceMatcher.parse(texts.get(i)));
+                    parsed.add(Matcher.parse(texts.get(i))); // as routes, silences and inhibition rules write them
                 } catch (IllegalArgumentException e) {
                     counting.accept(new ConfigProblem(rule.keyPath("matchers") + "[" + i + "]", e.getMessage()));
                 }

@@ -2,8 +2,10 @@ package io.aegis.core.internal.alerting.rules;
 
 import io.aegis.api.Alert;
 import io.aegis.api.Severity;
+import io.aegis.core.alerting.Matcher;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,19 +22,29 @@ import java.util.Set;
  * @param holdFor how long the condition must hold before the alert fires ({@code for:}; zero fires at once)
  * @param severity the alert's severity
  * @param services the services it watches when listed; empty = every service (matchers permitting)
- * @param matchers further conditions on the service's name and metadata; all must match
+ * @param matchers further conditions on the service's name ({@code service}) and metadata; all must match
  * @param labels extra labels of the alert
  * @param summary the summary template ({@code annotations.summary}), when given
  * @param annotations the other annotation templates
  */
 record ThresholdRule(String keyPath, String alert, RuleExpression expression, Duration holdFor, Severity severity,
-        Optional<Set<String>> services, List<ServiceMatcher> matchers, Map<String, String> labels,
+        Optional<Set<String>> services, List<Matcher> matchers, Map<String, String> labels,
         Optional<String> summary, Map<String, String> annotations) {
 
-    /** Whether the rule watches service {@code name}, which has {@code metadata}. */
+    /**
+     * Whether the rule watches service {@code name}, which has {@code metadata}: the matchers see the metadata as
+     * labels, and {@code service} as the service's name.
+     */
     boolean appliesTo(String name, Map<String, String> metadata) {
-        return services.map(listed -> listed.contains(name)).orElse(true)
-                && matchers.stream().allMatch(matcher -> matcher.matches(name, metadata));
+        if (!services.map(listed -> listed.contains(name)).orElse(true)) {
+            return false;
+        }
+        if (matchers.isEmpty()) {
+            return true;
+        }
+        Map<String, String> labels = new HashMap<>(metadata);
+        labels.put("service", name);
+        return Matcher.all(matchers, labels);
     }
 
     /** The firing alert for {@code service}, its condition true since {@code activeAt}, now at {@code value}. */

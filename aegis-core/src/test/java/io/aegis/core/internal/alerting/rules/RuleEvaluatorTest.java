@@ -40,7 +40,10 @@ class RuleEvaluatorTest {
 
     private final VirtualScheduler scheduler = new VirtualScheduler(T0);
     private final EventBus bus = EventBus.deliveringOn(MoreExecutors.newDirectExecutorService());
-    private final Alerts alerts = new Alerts(bus, scheduler.clock());
+    /** The opted-in metadata labels ({@code alerting.metadataLabels}) of each service, as the engine gives them. */
+    private final Map<String, Map<String, String>> metadataLabels = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Alerts alerts = new Alerts(bus, scheduler.clock(),
+            service -> metadataLabels.getOrDefault(service, Map.of()));
     private final List<Alert> fired = new CopyOnWriteArrayList<>();
     private final List<Alert> resolved = new CopyOnWriteArrayList<>();
     private RuleEvaluator evaluator;
@@ -214,7 +217,9 @@ class RuleEvaluatorTest {
         evaluate(List.of(
                 Map.of("alert", "Slow", "expr", "max(check_latency[10s]) > 1s", "services", List.of("api")),
                 Map.of("alert", "SlowStorage", "expr", "avg(check_latency[10s]) > 1s", "matchers",
-                        List.of("team=~\"stor.*\""))));
+                        List.of("team=~\"stor.*\"")),
+                Map.of("alert", "SlowElsewhere", "expr", "max(check_latency[10s]) > 1s", "matchers",
+                        List.of("service!=db")))); // a matcher sees the service's name as label service
         checks("db", Duration.ofSeconds(10), Duration.ofSeconds(2), true);
 
         assertThat(fired).extracting(Alert::name, Alert::serviceName).containsExactly(
@@ -263,6 +268,96 @@ class RuleEvaluatorTest {
 
         assertThat(resolved).singleElement().extracting(Alert::fingerprint).isEqualTo(restored.fingerprint());
         assertThat(fired).isEmpty();
+    }
+
+    /** Takes back {@code restored} as the last run's standing (threshold-rule) alerts, as the engine does. */
+    private void restoreStanding(Alert... restored) {
+        alerts.restore(List.of(restored), java.util.Arrays.stream(restored).map(Alert::fingerprint)
+                .collect(java.util.stream.Collectors.toSet()));
+    }
+
+    private static Alert.Builder restoredAlert(String name, String service) {
+        return Alert.builder(name, service).summary("kept by the last run").startsAt(T0.minusSeconds(3600));
+    }
+
+    @Test
+    void atStartARestoredAlertOfARemovedRuleIsResolvedAndOneARuleStillRaisesIsKept() {
+        Alert removed = restoredAlert("SlowChecks", "api").build();
+        Alert stillRaised = restoredAlert("Failing", "api").build();
+        Alert health = restoredAlert("ServiceUnhealthy", "db").build();
+        restoreStanding(removed, stillRaised);
+        alerts.restore(List.of(health), java.util.Set.of()); // a monitor's alert: its service's health ends it
+
+        evaluate(List.of(Map.of("alert", "Failing", "expr", "count(failed_checks[10s]) >= 3")));
+
+        assertThat(resolved).as("at start, before any evaluation").extracting(Alert::fingerprint)
+                .containsExactly(removed.fingerprint());
+    }
+
+    @Test
+    void atStartARestoredAlertOfARenamedRuleIsResolved() {
+        Alert renamed = restoredAlert("SlowCheck", "api").build();
+        restoreStanding(renamed);
+
+        evaluate(List.of(Map.of("alert", "SlowChecks", "expr", "p95(check_latency[1m]) > 500ms")));
+
+        assertThat(resolved).extracting(Alert::fingerprint).containsExactly(renamed.fingerprint());
+    }
+
+    @Test
+    void atStartARestoredAlertOfAServiceTheRuleNoLongerWatchesIsResolved() {
+        Alert listedBefore = restoredAlert("Slow", "db").build();
+        Alert matchedBefore = restoredAlert("SlowWeb", "db").build();
+        Alert stillMatched = restoredAlert("SlowWeb", "api").build();
+        restoreStanding(listedBefore, matchedBefore, stillMatched);
+
+        evaluate(List.of(Map.of("alert", "Slow", "expr", "max(check_latency[10s]) > 1s", "services", List.of("api")),
+                Map.of("alert", "SlowWeb", "expr", "max(check_latency[10s]) > 2s", "matchers", List.of("team=web"))));
+
+        assertThat(resolved).extracting(Alert::fingerprint)
+                .containsExactlyInAnyOrder(listedBefore.fingerprint(), matchedBefore.fingerprint());
+    }
+
+    @Test
+    void atStartARestoredAlertWhoseRuleChangedItsLabelsOrSeverityIsResolved() {
+        Alert oldLabels = restoredAlert("Slow", "api").labels(Map.of("team", "platform")).build();
+        Alert oldSeverity = restoredAlert("Failing", "api").severity(Severity.CRITICAL).build();
+        Alert unchanged = restoredAlert("Failing", "db").build();
+        restoreStanding(oldLabels, oldSeverity, unchanged);
+
+        evaluate(List.of(Map.of("alert", "Slow", "expr", "max(check_latency[10s]) > 1s", "labels",
+                        Map.of("team", "web")),
+                Map.of("alert", "Failing", "expr", "count(failed_checks[10s]) >= 3", "severity", "warning")));
+
+        assertThat(resolved).extracting(Alert::fingerprint)
+                .containsExactlyInAnyOrder(oldLabels.fingerprint(), oldSeverity.fingerprint());
+    }
+
+    @Test
+    void atStartARestoredAlertCarryingMetadataLabelsNoLongerOptedInIsResolved() {
+        // The last run had alerting.metadataLabels: [team]; this one copies tier only (db has no tier: no label).
+        metadataLabels.put("api", Map.of("tier", "gold"));
+        Alert withTeam = restoredAlert("Slow", "api").labels(Map.of("team", "web")).build();
+        Alert dbWithTeam = restoredAlert("Slow", "db").labels(Map.of("team", "storage")).build();
+        Alert withTier = restoredAlert("Failing", "api").labels(Map.of("tier", "gold")).build();
+        restoreStanding(withTeam, dbWithTeam, withTier);
+
+        evaluate(List.of(Map.of("alert", "Slow", "expr", "max(check_latency[10s]) > 1s"),
+                Map.of("alert", "Failing", "expr", "count(failed_checks[10s]) >= 3")));
+
+        assertThat(resolved).extracting(Alert::fingerprint)
+                .containsExactlyInAnyOrder(withTeam.fingerprint(), dbWithTeam.fingerprint());
+    }
+
+    @Test
+    void atStartWithNoRulesLeftEveryRestoredRuleAlertIsResolved() {
+        Alert restored = restoredAlert("Slow", "api").build();
+        restoreStanding(restored);
+
+        evaluate(List.of());
+
+        assertThat(resolved).extracting(Alert::fingerprint).containsExactly(restored.fingerprint());
+        assertThat(scheduler.pending()).as("nothing to evaluate").isZero();
     }
 
     @Test

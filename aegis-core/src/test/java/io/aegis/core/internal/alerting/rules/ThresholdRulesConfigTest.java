@@ -62,10 +62,10 @@ class ThresholdRulesConfigTest {
                         + " \"2 minutes\"",
                 "aegis.yaml:16:17: alerting.rules[0].severity: expected one of info, warning, critical, found \"urgent\"",
                 "aegis.yaml:17:23: alerting.rules[0].services[1]: unknown service \"dbb\"; did you mean \"db\"?",
-                "aegis.yaml:20:18: alerting.rules[1].matchers[0]: the regular expression of \"team=~\"(web\"\" is"
-                        + " invalid: Unclosed group (at index 4)",
-                "aegis.yaml:20:34: alerting.rules[1].matchers[1]: expected a matcher such as service=api,"
-                        + " team=~\"pay.*\" or tier!=batch (a label name, one of = != =~ !~, a value), found \"team\"",
+                // the same parser, and the same sentences, as route, silence and inhibition matchers
+                "aegis.yaml:20:18: alerting.rules[1].matchers[0]: \"(web\" is no regular expression: Unclosed group",
+                "aegis.yaml:20:34: alerting.rules[1].matchers[1]: \"team\" is no matcher; write it as name=value,"
+                        + " name!=value, name=~regex or name!~regex, for example severity=\"critical\"",
                 "aegis.yaml:21:25: alerting.rules[1].labels.service: label service is set by aegis (alertname from"
                         + " alert:, service from the service, severity from severity:); remove it from labels",
                 "aegis.yaml:22:84: alerting.rules[1].annotations.description: unknown placeholder {{ $labels.team }};"
