@@ -369,7 +369,7 @@ public final class NotificationDelivery implements NotificationSink, AutoCloseab
             if (droppedInBurst++ == 0) {
                 log.warn("{}: {} notifications are waiting for notifier {} (its receiver is down or slow): dropped the"
                         + " oldest{}, {}: {}; further drops are counted in aegis_notifications_dropped_total"
-                        + "{{notifier=\"{}\",reason=\"overflow\"}} and summed up when the queue drains",
+                        + "{notifier=\"{}\",reason=\"overflow\"} and summed up when the queue drains",
                         subject(dropped.notification), queueCapacity, name,
                         dropped.notification.repeat() ? " repeat" : "", describe(dropped.notification),
                         current != null && current.lastError != null ? "last error " + current.lastError
