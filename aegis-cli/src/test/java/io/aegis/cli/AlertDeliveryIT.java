@@ -34,7 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * hangs, or outlives a {@code kill -9} of aegis. A TCP check of a port the test opens and closes makes the alerts:
  * closed, {@code ServiceUnhealthy} fires; open again, it resolves. The receiver is down for seconds, not the
  * issue's minute: what a longer outage changes (the backoff's bound, at most 5 minutes) is tested in virtual time
- * in aegis-core (NotificationDeliveryTest).
+ * in aegis-core (NotificationDeliveryTest). The route has {@code groupWait} and {@code groupInterval} 0s: each change
+ * goes out at once as a notification of its own (with Alertmanager's defaults the first would wait 30s and changes
+ * within 5 minutes would be sent together), so the receiver sees one message per firing and per resolve.
  */
 @Timeout(120)
 class AlertDeliveryIT {
