@@ -17,11 +17,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,7 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * hangs, or outlives a {@code kill -9} of aegis. A TCP check of a port the test opens and closes makes the alerts:
  * closed, {@code ServiceUnhealthy} fires; open again, it resolves. The receiver is down for seconds, not the
  * issue's minute: what a longer outage changes (the backoff's bound, at most 5 minutes) is tested in virtual time
- * in aegis-core (NotificationDeliveryTest).
+ * in aegis-core (NotificationDeliveryTest). The route has {@code groupWait} and {@code groupInterval} 0s: each change
+ * goes out at once as a notification of its own (with Alertmanager's defaults the first would wait 30s and changes
+ * within 5 minutes would be sent together), so the receiver sees one message per firing and per resolve.
  */
 @Timeout(120)
 class AlertDeliveryIT {
@@ -78,6 +82,8 @@ class AlertDeliveryIT {
                   webhook:
                     endpoint: http://127.0.0.1:%d/hook
                     timeout: %s
+                alerting:
+                  route: {groupWait: 0s, groupInterval: 0s}
                 """.formatted(metricsPort, servicePort, receiverPort, webhookTimeout);
     }
 
@@ -89,20 +95,20 @@ class AlertDeliveryIT {
         TestConfigs.write(dir, "aegis.yaml", config(metricsPort, service.port, receiverPort));
 
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
-            aegis.patiently().until(() -> metric(metricsPort, "aegis_service_status\\{service=\"flappy\"}") == 1);
+            until(aegis, () -> metric(metricsPort, "aegis_service_status\\{service=\"flappy\"}") == 1);
             for (int incident = 1; incident <= 3; incident++) {
                 int count = incident;
                 service.close();
-                aegis.patiently().until(() -> occurrences(aegis.stderr(), "flappy: ALERT ServiceUnhealthy") == count);
+                until(aegis, () -> occurrences(aegis.stderr(), "flappy: ALERT ServiceUnhealthy") == count);
                 service.listen();
-                aegis.patiently().until(() -> occurrences(aegis.stderr(), "flappy: RESOLVED ServiceUnhealthy")
+                until(aegis, () -> occurrences(aegis.stderr(), "flappy: RESOLVED ServiceUnhealthy")
                         == count);
             }
-            aegis.patiently().until(() -> metric(metricsPort, SPOOLED) == 6);
+            until(aegis, () -> metric(metricsPort, SPOOLED) == 6);
 
             Receiver receiver = closeLater(Receiver.start(receiverPort, request -> 200));
 
-            aegis.patiently().until(() -> receiver.received.size() >= 6);
+            until(aegis, () -> receiver.received.size() >= 6);
             assertThat(receiver.received).extracting(Delivery::status).containsExactly("firing", "resolved", "firing",
                     "resolved", "firing", "resolved");
             for (int i = 0; i < 6; i += 2) {
@@ -111,7 +117,7 @@ class AlertDeliveryIT {
             }
             assertThat(receiver.received.stream().map(Delivery::startsAt).distinct()).as("three incidents")
                     .hasSize(3).isSorted();
-            aegis.patiently().until(() -> metric(metricsPort, SPOOLED) == 0);
+            until(aegis, () -> metric(metricsPort, SPOOLED) == 0);
             assertThat(metric(metricsPort, "aegis_notifications_sent_total\\{notifier=\"webhook\"}")).isEqualTo(6);
             assertThat(receiver.received).hasSize(6);
         }
@@ -127,7 +133,7 @@ class AlertDeliveryIT {
         TestConfigs.write(dir, "aegis.yaml", config(metricsPort, Loopback.freePort(), receiverPort));
 
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
-            aegis.patiently().until(() -> receiver.received.size() >= 2);
+            until(aegis, () -> receiver.received.size() >= 2);
 
             Duration gap = Duration.ofNanos(receiver.received.get(1).nanoTime() - receiver.received.get(0).nanoTime());
             assertThat(gap).as("the wait between the 429 and the retry").isGreaterThanOrEqualTo(
@@ -147,10 +153,10 @@ class AlertDeliveryIT {
         TestConfigs.write(dir, "aegis.yaml", config(metricsPort, service.port, receiver.port(), "30s"));
 
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
-            aegis.patiently().until(() -> metric(metricsPort, "aegis_service_status\\{service=\"flappy\"}") == 1);
+            until(aegis, () -> metric(metricsPort, "aegis_service_status\\{service=\"flappy\"}") == 1);
             // the first alert: from here on, one delivery hangs
             service.close();
-            aegis.patiently().until(() -> receiver.accepted.get() == 1);
+            until(aegis, () -> receiver.accepted.get() == 1);
             double threadsBefore = metric(metricsPort, "jvm_threads_current");
             double checksBefore = checks(metricsPort);
             long start = System.nanoTime();
@@ -159,10 +165,10 @@ class AlertDeliveryIT {
             for (int incident = 1; incident <= 10; incident++) {
                 int count = incident;
                 service.listen();
-                aegis.patiently().until(() -> occurrences(aegis.stderr(), "flappy: RESOLVED ServiceUnhealthy")
+                until(aegis, () -> occurrences(aegis.stderr(), "flappy: RESOLVED ServiceUnhealthy")
                         == count);
                 service.close();
-                aegis.patiently().until(() -> occurrences(aegis.stderr(), "flappy: ALERT ServiceUnhealthy")
+                until(aegis, () -> occurrences(aegis.stderr(), "flappy: ALERT ServiceUnhealthy")
                         == count + 1);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -185,11 +191,11 @@ class AlertDeliveryIT {
         TestConfigs.write(dir, "aegis.yaml", config(metricsPort, service.port, receiverPort));
 
         try (AegisProcess first = AegisProcess.start(dir, "--config=aegis.yaml")) {
-            first.patiently().until(() -> metric(metricsPort, "aegis_service_status\\{service=\"flappy\"}") == 1);
+            until(first, () -> metric(metricsPort, "aegis_service_status\\{service=\"flappy\"}") == 1);
             service.close();
-            first.patiently().until(() -> occurrences(first.stderr(), "flappy: ALERT ServiceUnhealthy") == 1);
+            until(first, () -> occurrences(first.stderr(), "flappy: ALERT ServiceUnhealthy") == 1);
             service.listen();
-            first.patiently().until(() -> metric(metricsPort, SPOOLED) == 2);
+            until(first, () -> metric(metricsPort, SPOOLED) == 2);
 
             first.process().destroyForcibly(); // kill -9
             first.awaitExit(10);
@@ -197,14 +203,26 @@ class AlertDeliveryIT {
         Receiver receiver = closeLater(Receiver.start(receiverPort, request -> 200));
 
         try (AegisProcess second = AegisProcess.start(dir, "--config=aegis.yaml")) {
-            second.patiently().until(() -> receiver.received.size() >= 2);
+            until(second, () -> receiver.received.size() >= 2);
 
             assertThat(receiver.received).extracting(Delivery::status).containsExactly("firing", "resolved");
             assertThat(receiver.received.get(1).startsAt()).isEqualTo(receiver.received.get(0).startsAt());
             assertThat(second.stderr()).contains("webhook: 2 notification(s) an earlier run could not deliver are"
                     + " delivered first, in order");
-            second.patiently().until(() -> metric(metricsPort, SPOOLED) == 0);
+            until(second, () -> metric(metricsPort, SPOOLED) == 0);
             assertThat(receiver.received).hasSize(2);
+        }
+    }
+
+    /**
+     * Waits up to 30 s for {@code condition}, failing at once if aegis exits; a timeout fails with aegis' output so
+     * far, which says where the alerts got stuck.
+     */
+    private static void until(AegisProcess aegis, Callable<Boolean> condition) {
+        try {
+            aegis.patiently().until(condition);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "\n--- aegis' stderr so far ---\n" + aegis.stderr(), e);
         }
     }
 

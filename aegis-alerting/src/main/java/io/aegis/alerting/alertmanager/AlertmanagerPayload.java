@@ -1,5 +1,6 @@
 package io.aegis.alerting.alertmanager;
 
+import io.aegis.alerting.internal.Annotations;
 import io.aegis.alerting.internal.Json;
 import io.aegis.api.Alert;
 import java.time.Instant;
@@ -37,9 +38,7 @@ final class AlertmanagerPayload {
         for (Alert alert : alerts) {
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("labels", validNames(alert.labelSet()));
-            Map<String, String> annotations = new TreeMap<>(alert.annotations());
-            annotations.put("summary", alert.summary());
-            item.put("annotations", validNames(annotations));
+            item.put("annotations", validNames(Annotations.withSummary(alert)));
             item.put("startsAt", time(alert.startsAt()));
             item.put("endsAt", time(alert.endsAt().orElse(firingUntil)));
             items.add(item);

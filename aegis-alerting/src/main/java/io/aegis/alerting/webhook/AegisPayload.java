@@ -33,14 +33,14 @@ final class AegisPayload {
         payload.put("version", VERSION);
         payload.put("id", notification.id() + "/" + index);
         payload.put("receiver", receiver);
-        payload.put("status", AlertmanagerPayload.status(alert.state()));
+        payload.put("status", WebhookPayload.status(alert.state()));
         payload.put("alertname", alert.name());
         payload.put("service", alert.serviceName());
         payload.put("severity", alert.severity().label());
         payload.put("summary", alert.summary());
         payload.put("fingerprint", alert.fingerprint());
-        payload.put("startsAt", AlertmanagerPayload.time(alert.startsAt()));
-        payload.put("endsAt", alert.endsAt().map(AlertmanagerPayload::time).orElse(null));
+        payload.put("startsAt", WebhookPayload.time(alert.startsAt()));
+        payload.put("endsAt", alert.endsAt().map(WebhookPayload::time).orElse(null));
         payload.put("labels", alert.labelSet());
         payload.put("annotations", alert.annotations());
         payload.put("groupKey", notification.groupKey());

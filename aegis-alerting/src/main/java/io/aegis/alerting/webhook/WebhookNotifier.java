@@ -26,10 +26,10 @@ final class WebhookNotifier implements Notifier {
         if (config.format() == WebhookConfig.Format.AEGIS) {
             // an id that tells this incident's firing from its resolve, and one incident from the next
             String id = alert.fingerprint() + "-" + alert.startsAt().toEpochMilli() + "-"
-                    + AlertmanagerPayload.status(alert.state());
+                    + WebhookPayload.status(alert.state());
             return deliver(Notification.of(id, alert, alert.startsAt()));
         }
-        return post(() -> AlertmanagerPayload.json(receiver, alert));
+        return post(() -> WebhookPayload.json(receiver, alert));
     }
 
     /**
@@ -40,7 +40,7 @@ final class WebhookNotifier implements Notifier {
     @Override
     public CompletionStage<Void> deliver(Notification notification) {
         if (config.format() == WebhookConfig.Format.ALERTMANAGER) {
-            return post(() -> AlertmanagerPayload.json(receiver, notification));
+            return post(() -> WebhookPayload.json(receiver, notification));
         }
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (int i = 0; i < notification.alerts().size(); i++) {

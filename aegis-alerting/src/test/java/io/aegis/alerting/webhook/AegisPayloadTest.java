@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class AegisPayloadTest {
     @Test
     void writesOneFlatObjectPerAlertWithAnIdStableAcrossRetries() {
-        Notification group = AlertmanagerPayloadTest.group();
+        Notification group = WebhookPayloadTest.group();
 
         assertThat(AegisPayload.json("pager", group, 0)).isEqualTo("{\"version\":\"1\","
                 + "\"id\":\"5f0c6c1e-1d7a-4f8e-9a43-0d1f2e3c4b5a/0\",\"receiver\":\"pager\",\"status\":\"firing\","
@@ -24,7 +24,7 @@ class AegisPayloadTest {
 
     @Test
     void aResolvedAlertCarriesItsEnd() {
-        Notification group = AlertmanagerPayloadTest.group();
+        Notification group = WebhookPayloadTest.group();
 
         assertThat(AegisPayload.json("pager", group, 1))
                 .contains("\"id\":\"5f0c6c1e-1d7a-4f8e-9a43-0d1f2e3c4b5a/1\"")

@@ -52,7 +52,7 @@ class WebhookCredentialsTest {
         Notifier notifier = notifier(Map.of("endpoint",
                 "http://alerts:s3cret@127.0.0.1:" + server.getAddress().getPort() + "/hook"));
 
-        notifier.deliver(AlertmanagerPayloadTest.firing()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        notifier.deliver(WebhookPayloadTest.firing()).toCompletableFuture().get(10, TimeUnit.SECONDS);
 
         assertThat(authorizations.poll(5, TimeUnit.SECONDS)).isEqualTo("Basic "
                 + Base64.getEncoder().encodeToString("alerts:s3cret".getBytes(StandardCharsets.UTF_8)));
@@ -88,7 +88,7 @@ class WebhookCredentialsTest {
         Notifier notifier = notifier(Map.of("endpoint",
                 "http://alerts:s3cret@127.0.0.1:" + closed + "/hook?token=qt0ken&team=sre"));
 
-        assertThatThrownBy(() -> notifier.deliver(AlertmanagerPayloadTest.firing()).toCompletableFuture()
+        assertThatThrownBy(() -> notifier.deliver(WebhookPayloadTest.firing()).toCompletableFuture()
                 .get(10, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class).cause()
                 .hasMessageContaining("webhook http://127.0.0.1:" + closed + "/hook?token=***&team=sre")

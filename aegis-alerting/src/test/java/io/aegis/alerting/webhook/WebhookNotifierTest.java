@@ -78,13 +78,13 @@ class WebhookNotifierTest {
         answer("/hook", 200);
         Notifier notifier = notifier("ops", Map.of("endpoint", url("/hook")));
 
-        deliver(notifier, AlertmanagerPayloadTest.firing());
+        deliver(notifier, WebhookPayloadTest.firing());
 
         Received request = received.poll(5, TimeUnit.SECONDS);
         assertThat(request).isNotNull();
         assertThat(request.method()).isEqualTo("POST");
         assertThat(request.path()).isEqualTo("/hook");
-        assertThat(request.body()).isEqualTo(AlertmanagerPayload.json("ops", AlertmanagerPayloadTest.firing()));
+        assertThat(request.body()).isEqualTo(WebhookPayload.json("ops", WebhookPayloadTest.firing()));
         assertThat(request.body()).startsWith("{\"version\":\"4\",\"groupKey\":")
                 .contains("\"status\":\"firing\",\"receiver\":\"ops\"")
                 .contains("\"endsAt\":\"0001-01-01T00:00:00Z\"");
@@ -93,20 +93,20 @@ class WebhookNotifierTest {
     @Test
     void postsAWholeNotificationInOneRequest() throws Exception {
         answer("/hook", 200);
-        Notification group = AlertmanagerPayloadTest.group();
+        Notification group = WebhookPayloadTest.group();
 
         notifier("pager", Map.of("endpoint", url("/hook"))).deliver(group).toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
 
         Received request = received.poll(5, TimeUnit.SECONDS);
-        assertThat(request.body()).isEqualTo(AlertmanagerPayload.json("pager", group));
+        assertThat(request.body()).isEqualTo(WebhookPayload.json("pager", group));
         assertThat(received).isEmpty();
     }
 
     @Test
     void formatAegisPostsOneFlatObjectPerAlertInOrder() throws Exception {
         answer("/hook", 200);
-        Notification group = AlertmanagerPayloadTest.group();
+        Notification group = WebhookPayloadTest.group();
 
         notifier("pager", Map.of("endpoint", url("/hook"), "format", "aegis")).deliver(group).toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
@@ -126,7 +126,7 @@ class WebhookNotifierTest {
         });
 
         Throwable thrown = catchThrowable(() -> notifier("pager", Map.of("endpoint", url("/hook"), "format", "aegis"))
-                .deliver(AlertmanagerPayloadTest.group()).toCompletableFuture().get(10, TimeUnit.SECONDS));
+                .deliver(WebhookPayloadTest.group()).toCompletableFuture().get(10, TimeUnit.SECONDS));
 
         assertThat(thrown).cause().isInstanceOf(DeliveryException.class);
         assertThat(requests).hasValue(1);
@@ -138,7 +138,7 @@ class WebhookNotifierTest {
         Notifier notifier = notifier("ops", Map.of("endpoint", url("/hook"),
                 "signingSecret", "It's a Secret to Everybody"));
 
-        deliver(notifier, AlertmanagerPayloadTest.firing());
+        deliver(notifier, WebhookPayloadTest.firing());
 
         Received request = received.poll(5, TimeUnit.SECONDS);
         Mac mac = Mac.getInstance("HmacSHA256");
@@ -152,7 +152,7 @@ class WebhookNotifierTest {
     void sendsNoSignatureWithoutASigningSecret() throws Exception {
         answer("/hook", 200);
 
-        deliver(notifier("ops", Map.of("endpoint", url("/hook"))), AlertmanagerPayloadTest.firing());
+        deliver(notifier("ops", Map.of("endpoint", url("/hook"))), WebhookPayloadTest.firing());
 
         assertThat(received.poll(5, TimeUnit.SECONDS).header("X-Aegis-Signature-256")).isNull();
     }
@@ -161,7 +161,7 @@ class WebhookNotifierTest {
     void completesOnAny2xxAnswer() throws Exception {
         answer("/hook", 204);
 
-        deliver(notifier("ops", Map.of("endpoint", url("/hook"))), AlertmanagerPayloadTest.firing());
+        deliver(notifier("ops", Map.of("endpoint", url("/hook"))), WebhookPayloadTest.firing());
 
         assertThat(received.poll(5, TimeUnit.SECONDS)).isNotNull();
     }
@@ -172,7 +172,7 @@ class WebhookNotifierTest {
         Notifier notifier = notifier("ops", Map.of("endpoint", url("/hook"),
                 "headers", Map.of("Authorization", "Bearer example-token", "X-Team", "sre")));
 
-        deliver(notifier, AlertmanagerPayloadTest.firing());
+        deliver(notifier, WebhookPayloadTest.firing());
 
         Received request = received.poll(5, TimeUnit.SECONDS);
         assertThat(request.header("Authorization")).isEqualTo("Bearer example-token");
@@ -186,7 +186,7 @@ class WebhookNotifierTest {
         Notifier notifier = notifier("ops", Map.of("endpoint", url("/hook"),
                 "headers", Map.of("content-type", "application/vnd.alerts+json; charset=utf-8")));
 
-        deliver(notifier, AlertmanagerPayloadTest.firing());
+        deliver(notifier, WebhookPayloadTest.firing());
 
         Received request = received.poll(5, TimeUnit.SECONDS);
         assertThat(request.headers().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase("Content-Type"))
@@ -198,7 +198,7 @@ class WebhookNotifierTest {
         answer("/hook", 200);
 
         deliver(notifier("ops", Map.of("endpoint", url("/hook"))),
-                AlertmanagerPayloadTest.firing().resolve(AlertmanagerPayloadTest.ENDS_AT));
+                WebhookPayloadTest.firing().resolve(WebhookPayloadTest.ENDS_AT));
 
         Received request = received.poll(5, TimeUnit.SECONDS);
         assertThat(request.body()).contains("\"status\":\"resolved\"")
@@ -209,7 +209,7 @@ class WebhookNotifierTest {
     @Test
     void escapesQuotesLineBreaksAndControlCharactersOfTheSummary() throws Exception {
         answer("/hook", 200);
-        Alert alert = AlertmanagerPayloadTest.firing().toBuilder()
+        Alert alert = WebhookPayloadTest.firing().toBuilder()
                 .summary("body was \"<h1>down</h1>\"\nat C:\\srv\u0007 ✓").build();
 
         deliver(notifier("ops", Map.of("endpoint", url("/hook"))), alert);
@@ -225,7 +225,7 @@ class WebhookNotifierTest {
         answer("/hook", 500);
         Notifier notifier = notifier("ops", Map.of("endpoint", url("/hook")));
 
-        DeliveryException failure = deliveryFailure(notifier, AlertmanagerPayloadTest.firing());
+        DeliveryException failure = deliveryFailure(notifier, WebhookPayloadTest.firing());
 
         assertThat(failure.retryable()).isTrue();
         assertThat(failure.retryAfter()).isEmpty();
@@ -241,7 +241,7 @@ class WebhookNotifierTest {
         });
 
         DeliveryException failure = deliveryFailure(notifier("ops", Map.of("endpoint", url("/hook"))),
-                AlertmanagerPayloadTest.firing());
+                WebhookPayloadTest.firing());
 
         assertThat(failure.retryable()).isTrue();
         assertThat(failure).hasMessageStartingWith("webhook " + url("/hook") + " answered HTTP 302 (a redirect");
@@ -252,7 +252,7 @@ class WebhookNotifierTest {
         answer("/hook", 429, Map.of("Retry-After", "30"), "slow down");
 
         DeliveryException failure = deliveryFailure(notifier("ops", Map.of("endpoint", url("/hook"))),
-                AlertmanagerPayloadTest.firing());
+                WebhookPayloadTest.firing());
 
         assertThat(failure.retryable()).isTrue();
         assertThat(failure.retryAfter()).contains(Duration.ofSeconds(30));
@@ -269,7 +269,7 @@ class WebhookNotifierTest {
             Notifier notifier = fixedClock.create(new NotifierSpec("ops",
                     Settings.of("notifications.ops", Map.of("endpoint", url("/hook"))), Runnable::run));
 
-            DeliveryException failure = deliveryFailure(notifier, AlertmanagerPayloadTest.firing());
+            DeliveryException failure = deliveryFailure(notifier, WebhookPayloadTest.firing());
 
             assertThat(failure.retryable()).isTrue();
             assertThat(failure.retryAfter()).contains(Duration.ofSeconds(150));
@@ -282,7 +282,7 @@ class WebhookNotifierTest {
     void retriesLaterWhenTheRequestTimedOutAtTheReceiver() {
         answer("/hook", 408);
 
-        assertThat(deliveryFailure(notifier("ops", Map.of("endpoint", url("/hook"))), AlertmanagerPayloadTest.firing())
+        assertThat(deliveryFailure(notifier("ops", Map.of("endpoint", url("/hook"))), WebhookPayloadTest.firing())
                 .retryable()).isTrue();
     }
 
@@ -292,7 +292,7 @@ class WebhookNotifierTest {
         answer("/hook", 404, Map.of(), page);
 
         DeliveryException failure = deliveryFailure(notifier("ops", Map.of("endpoint", url("/hook"))),
-                AlertmanagerPayloadTest.firing());
+                WebhookPayloadTest.firing());
 
         assertThat(failure.retryable()).isFalse();
         assertThat(failure.getMessage())
@@ -316,7 +316,7 @@ class WebhookNotifierTest {
         Notifier notifier = notifier("ops", Map.of("endpoint", url("/hook"),
                 "headers", Map.of("Authorization", "Bearer tok-123456"), "signingSecret", "s3cr3t-signing-key"));
 
-        DeliveryException failure = deliveryFailure(notifier, AlertmanagerPayloadTest.firing());
+        DeliveryException failure = deliveryFailure(notifier, WebhookPayloadTest.firing());
 
         assertThat(failure.retryable()).isFalse();
         assertThat(failure.getMessage()).contains("answered HTTP 401: bad token *** signed sha256=")
@@ -332,7 +332,7 @@ class WebhookNotifierTest {
         String endpoint = "http://127.0.0.1:" + closedPort + "/hook";
 
         assertThatThrownBy(() -> deliver(notifier("ops", Map.of("endpoint", endpoint)),
-                AlertmanagerPayloadTest.firing()))
+                WebhookPayloadTest.firing()))
                 .cause().isInstanceOf(IOException.class)
                 .hasMessageStartingWith("cannot connect to webhook " + endpoint)
                 .hasCauseInstanceOf(ConnectException.class);
@@ -346,7 +346,7 @@ class WebhookNotifierTest {
         });
         Notifier notifier = notifier("ops", Map.of("endpoint", url("/hook"), "timeout", "300ms"));
 
-        assertThatThrownBy(() -> deliver(notifier, AlertmanagerPayloadTest.firing()))
+        assertThatThrownBy(() -> deliver(notifier, WebhookPayloadTest.firing()))
                 .cause().isInstanceOf(HttpTimeoutException.class)
                 .hasMessage("webhook " + url("/hook") + " did not answer within 300ms");
     }
@@ -362,7 +362,7 @@ class WebhookNotifierTest {
         });
         Notifier notifier = notifier("ops", Map.of("endpoint", url("/hook"), "timeout", "300ms"));
 
-        assertThatThrownBy(() -> deliver(notifier, AlertmanagerPayloadTest.firing()))
+        assertThatThrownBy(() -> deliver(notifier, WebhookPayloadTest.firing()))
                 .cause().isInstanceOf(HttpTimeoutException.class)
                 .hasMessage("webhook " + url("/hook") + " did not answer within 300ms");
     }

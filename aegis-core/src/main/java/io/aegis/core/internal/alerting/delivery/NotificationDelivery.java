@@ -369,7 +369,7 @@ public final class NotificationDelivery implements NotificationSink, AutoCloseab
             if (droppedInBurst++ == 0) {
                 log.warn("{}: {} notifications are waiting for notifier {} (its receiver is down or slow): dropped the"
                         + " oldest{}, {}: {}; further drops are counted in aegis_notifications_dropped_total"
-                        + "{{notifier=\"{}\",reason=\"overflow\"}} and summed up when the queue drains",
+                        + "{notifier=\"{}\",reason=\"overflow\"} and summed up when the queue drains",
                         subject(dropped.notification), queueCapacity, name,
                         dropped.notification.repeat() ? " repeat" : "", describe(dropped.notification),
                         current != null && current.lastError != null ? "last error " + current.lastError
@@ -377,7 +377,12 @@ public final class NotificationDelivery implements NotificationSink, AutoCloseab
             }
         }
 
-        /** Starts the next attempt when none runs or waits; loops rather than recursing when attempts end at once. */
+        /**
+         * Starts the next attempt when none runs or waits; loops rather than recursing when attempts end at once.
+         * The pump stops ({@code pumping = false}) in the same locked step that finds nothing to do: a thread that
+         * queued work or ended an attempt and found the pump running is then sure the pump sees its change, rather
+         * than the work waiting, with nothing in flight, for the next enqueue.
+         */
         void pump() {
             synchronized (this) {
                 if (pumping) {
@@ -385,11 +390,14 @@ public final class NotificationDelivery implements NotificationSink, AutoCloseab
                 }
                 pumping = true;
             }
+            boolean stoppedPumping = false;
             try {
                 while (true) {
                     Item next;
                     synchronized (this) {
                         if (!started || closed || stopped || current != null || queue.isEmpty()) {
+                            pumping = false;
+                            stoppedPumping = true;
                             return;
                         }
                         next = queue.pollFirst();
@@ -399,8 +407,10 @@ public final class NotificationDelivery implements NotificationSink, AutoCloseab
                     attempt(next);
                 }
             } finally {
-                synchronized (this) {
-                    pumping = false;
+                if (!stoppedPumping) {
+                    synchronized (this) {
+                        pumping = false; // attempt() threw
+                    }
                 }
             }
         }

@@ -52,6 +52,7 @@ final class Spool implements AutoCloseable {
 
     private final Path file;
     private final String notifierName;
+    private final Channels channels;
     /** The records waiting for delivery, by sequence number, each as the line it is written as. */
     private final Map<Long, byte[]> waiting = new LinkedHashMap<>();
     private FileChannel channel;
@@ -59,11 +60,14 @@ final class Spool implements AutoCloseable {
     /** Records in the journal that compaction would leave out: acknowledgements and what they acknowledged. */
     private int deadRecords;
     private boolean failed;
+    /** Whether the journal may end in part of a record (a failed write that could not be cut off). */
+    private boolean partialTail;
     private boolean closed;
 
-    private Spool(Path file, String notifierName) {
+    private Spool(Path file, String notifierName, Channels channels) {
         this.file = file;
         this.notifierName = notifierName;
+        this.channels = channels;
     }
 
     /**
@@ -72,7 +76,12 @@ final class Spool implements AutoCloseable {
      * unreadable journal: it logs what it skipped and starts with what it could read.
      */
     static Spool open(Path file, String notifierName) {
-        Spool spool = new Spool(file, notifierName);
+        return open(file, notifierName, FileChannel::open);
+    }
+
+    /** As {@link #open(Path, String)}, opening the journal for writing with {@code channels} (tests fail writes). */
+    static Spool open(Path file, String notifierName, Channels channels) {
+        Spool spool = new Spool(file, notifierName, channels);
         spool.load();
         return spool;
     }
@@ -166,6 +175,9 @@ final class Spool implements AutoCloseable {
             }
             byte[] line = java.util.Arrays.copyOfRange(content, start, end + 1);
             start = end + 1;
+            if (line.length == 1) {
+                continue; // the line break that ended the part of a record a failed write left (see write)
+            }
             JsonNode record = parse(line);
             if (record == null) {
                 skipped++;
@@ -194,6 +206,9 @@ final class Spool implements AutoCloseable {
         }
         // Always rewrite: it drops what was acknowledged, and a damaged tail must not be appended to.
         compact();
+        if (channel == null && content.length > 0 && content[content.length - 1] != '\n') {
+            partialTail = true; // not rewritten: the next record must not be glued to the damaged tail
+        }
     }
 
     private void compact() {
@@ -213,9 +228,10 @@ final class Spool implements AutoCloseable {
             }
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             forceDirectory(file.getParent());
-            channel = FileChannel.open(file, Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND,
+            channel = channels.open(file, Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND,
                     LinkOption.NOFOLLOW_LINKS));
             deadRecords = 0;
+            partialTail = false;
             failed = false;
         } catch (IOException e) {
             reportFailure("rewrite", e);
@@ -226,12 +242,22 @@ final class Spool implements AutoCloseable {
         if (closed) {
             return; // a delivery that ended after shutdown: the record stays, and is delivered again (at least once)
         }
+        long end = -1;
         try {
             if (channel == null) {
-                channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                channel = channels.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS), ownerOnly("rw-------"));
             }
+            end = channel.size();
+            if (partialTail) {
+                // End the part of a record first: it is skipped as damaged at the next start, this one is not.
+                byte[] separated = new byte[line.length + 1];
+                separated[0] = '\n';
+                System.arraycopy(line, 0, separated, 1, line.length);
+                line = separated;
+            }
             writeFully(channel, line);
+            partialTail = false;
             if (force) {
                 channel.force(false);
             }
@@ -241,6 +267,23 @@ final class Spool implements AutoCloseable {
             }
         } catch (IOException e) {
             reportFailure("write to", e);
+            cutOff(end);
+        }
+    }
+
+    /**
+     * After a failed write: cuts the journal back to {@code end}, its length before the write, so that no part
+     * of the record stays there and the next record is not glued to it (the next start would skip both as one
+     * damaged line). When that fails too, the next write starts with a line break instead.
+     */
+    private void cutOff(long end) {
+        if (channel == null || end < 0) {
+            return; // not opened, or its length unknown: nothing was written
+        }
+        try {
+            channel.truncate(end);
+        } catch (IOException e) {
+            partialTail = true;
         }
     }
 
@@ -312,6 +355,13 @@ final class Spool implements AutoCloseable {
             }
         }
         return -1;
+    }
+
+    /** Opens the journal for writing: {@link FileChannel#open(Path, Set, FileAttribute[])}, or a test's stand-in. */
+    @FunctionalInterface
+    interface Channels {
+        FileChannel open(Path file, Set<? extends java.nio.file.OpenOption> options, FileAttribute<?>... attributes)
+                throws IOException;
     }
 
     /** A notification read back from the journal, with its sequence number there. */

@@ -284,6 +284,8 @@ class NotificationDeliveryTest {
         assertThat(counts(delivery).droppedOverflow()).isEqualTo(2);
         assertThat(log.lines().filter(line -> line.contains("dropped the oldest"))).as("logged once per burst")
                 .hasSize(1);
+        assertThat(log).contains("further drops are counted in"
+                + " aegis_notifications_dropped_total{notifier=\"hook\",reason=\"overflow\"} and summed up");
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.aegis.api.Notification;
 import io.aegis.api.Notifier;
 import io.aegis.core.testing.VirtualScheduler;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -176,6 +177,54 @@ class SpoolTest {
 
         assertThat(log).contains("the notification spool " + journal() + " belongs to no configured notifier");
         assertThat(journal()).isNotEmptyFile();
+    }
+
+    /** A spool whose journal channels are {@link FailingChannel}s; {@link #failing} is the one open now. */
+    Spool spoolWithFailingWrites() {
+        return Spool.open(journal(), "hook", (file, options, attributes) -> {
+            failing = new FailingChannel(FileChannel.open(file, options, attributes));
+            return failing;
+        });
+    }
+
+    FailingChannel failing;
+
+    /** The notification ids waiting in the journal, as the next start reads it. */
+    List<String> waitingAtTheNextStart() {
+        try (Spool next = Spool.open(journal(), "hook")) {
+            return next.waiting().stream().map(spooled -> spooled.notification().id()).toList();
+        }
+    }
+
+    @Test
+    void aWriteThatFailsHalfwayIsCutOffAndTheNextRecordIsWhole() {
+        Spool spool = spoolWithFailingWrites();
+        spool.append(firing("n1", "api"));
+        failing.failNextWrite = true; // the disk is full halfway through n2
+        String log = LogCapture.stderrDuring(() -> spool.append(resolved("n2", "api")));
+        spool.append(firing("n3", "db"));
+        spool.close();
+
+        assertThat(log).contains("hook: cannot write to the notification spool " + journal()
+                + " (java.io.IOException: No space left on device): notifications waiting for delivery are kept in"
+                + " memory only");
+        String next = LogCapture.stderrDuring(() -> assertThat(waitingAtTheNextStart()).containsExactly("n1", "n3"));
+        assertThat(next).doesNotContain("damaged").doesNotContain("incomplete");
+    }
+
+    @Test
+    void whenTheFailedWriteCannotBeCutOffTheNextRecordStartsOnALineOfItsOwn() {
+        Spool spool = spoolWithFailingWrites();
+        spool.append(firing("n1", "api"));
+        failing.failNextWrite = true;
+        failing.failTruncate = true;
+        LogCapture.stderrDuring(() -> spool.append(resolved("n2", "api")));
+        spool.append(firing("n3", "db"));
+        spool.close();
+
+        String next = LogCapture.stderrDuring(() -> assertThat(waitingAtTheNextStart()).containsExactly("n1", "n3"));
+        assertThat(next).contains("hook: skipped record 2 of the notification spool " + journal()
+                + ": it is damaged");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.aegis.alerting.webhook;
 
+import io.aegis.alerting.internal.Annotations;
 import io.aegis.alerting.internal.Json;
 import io.aegis.api.Alert;
 import io.aegis.api.Notification;
@@ -20,11 +21,11 @@ import java.util.TreeMap;
  * <p>Label and annotation keys are sorted, as Go's JSON encoder sorts map keys. Aegis has no URL per alert, so
  * {@code generatorURL} and {@code externalURL} are empty strings, as Alertmanager sends them when unset.
  */
-final class AlertmanagerPayload {
+final class WebhookPayload {
     /** Go's zero time, which Alertmanager sends as {@code endsAt} of an alert that still fires. */
     static final String ZERO_TIME = "0001-01-01T00:00:00Z";
 
-    private AlertmanagerPayload() {
+    private WebhookPayload() {
     }
 
     /**
@@ -47,9 +48,9 @@ final class AlertmanagerPayload {
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("status", status(alert.state()));
             item.put("labels", alert.labelSet());
-            item.put("annotations", annotations(alert));
+            item.put("annotations", Annotations.withSummary(alert));
             item.put("startsAt", time(alert.startsAt()));
-            item.put("endsAt", alert.endsAt().map(AlertmanagerPayload::time).orElse(ZERO_TIME));
+            item.put("endsAt", alert.endsAt().map(WebhookPayload::time).orElse(ZERO_TIME));
             item.put("generatorURL", "");
             item.put("fingerprint", alert.fingerprint());
             alerts.add(item);
@@ -66,13 +67,6 @@ final class AlertmanagerPayload {
         payload.put("externalURL", "");
         payload.put("alerts", alerts);
         return Json.write(payload);
-    }
-
-    /** The alert's annotations with its summary as {@code summary}, sorted by name. */
-    static SortedMap<String, String> annotations(Alert alert) {
-        SortedMap<String, String> annotations = new TreeMap<>(alert.annotations());
-        annotations.put("summary", alert.summary());
-        return annotations;
     }
 
     static String status(Alert.State state) {

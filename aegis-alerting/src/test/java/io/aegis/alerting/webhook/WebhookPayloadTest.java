@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class AlertmanagerPayloadTest {
+class WebhookPayloadTest {
     static final Instant STARTS_AT = Instant.parse("2024-05-01T12:00:00Z");
     static final Instant ENDS_AT = Instant.parse("2024-05-01T12:03:30.250Z");
 
@@ -38,7 +38,7 @@ class AlertmanagerPayloadTest {
     void writesFiringAlertAsAlertmanagerWebhookPayload() {
         String fingerprint = firing().fingerprint();
 
-        assertThat(AlertmanagerPayload.json("ops", firing())).isEqualTo("{\"version\":\"4\","
+        assertThat(WebhookPayload.json("ops", firing())).isEqualTo("{\"version\":\"4\","
                 + "\"groupKey\":\"{}:{alertname=\\\"ServiceUnhealthy\\\", service=\\\"api\\\"}\","
                 + "\"truncatedAlerts\":0,\"status\":\"firing\",\"receiver\":\"ops\","
                 + "\"groupLabels\":{\"alertname\":\"ServiceUnhealthy\",\"service\":\"api\"},"
@@ -56,7 +56,7 @@ class AlertmanagerPayloadTest {
 
     @Test
     void writesResolvedAlertWithItsEnd() {
-        String json = AlertmanagerPayload.json("ops", firing().resolve(ENDS_AT));
+        String json = WebhookPayload.json("ops", firing().resolve(ENDS_AT));
 
         assertThat(json).startsWith("{\"version\":\"4\",").contains("\"status\":\"resolved\",\"receiver\":\"ops\"")
                 .contains("\"startsAt\":\"2024-05-01T12:00:00Z\",\"endsAt\":\"2024-05-01T12:03:30.250Z\"")
@@ -67,7 +67,7 @@ class AlertmanagerPayloadTest {
     void writesAWholeNotificationAsOnePayloadWithItsGroupAndWhatItsAlertsShare() {
         Notification group = group();
 
-        assertThat(AlertmanagerPayload.json("pager", group)).isEqualTo("{\"version\":\"4\","
+        assertThat(WebhookPayload.json("pager", group)).isEqualTo("{\"version\":\"4\","
                 + "\"groupKey\":\"{}/{severity=\\\"critical\\\"}:{alertname=\\\"ServiceUnhealthy\\\"}\","
                 + "\"truncatedAlerts\":0,\"status\":\"firing\",\"receiver\":\"pager\","
                 + "\"groupLabels\":{\"alertname\":\"ServiceUnhealthy\"},"
@@ -94,13 +94,13 @@ class AlertmanagerPayloadTest {
         Notification resolved = new Notification("n-2", group.groupKey(), group.groupLabels(),
                 List.of(group.alerts().get(0).resolve(ENDS_AT), group.alerts().get(1)), false, ENDS_AT);
 
-        assertThat(AlertmanagerPayload.json("pager", resolved)).contains(",\"status\":\"resolved\",\"receiver\"")
+        assertThat(WebhookPayload.json("pager", resolved)).contains(",\"status\":\"resolved\",\"receiver\"")
                 .doesNotContain("firing");
     }
 
     @Test
     void fingerprintOfResolvedAlertEqualsThatOfFiringOne() {
-        assertThat(AlertmanagerPayload.json("ops", firing().resolve(ENDS_AT)))
+        assertThat(WebhookPayload.json("ops", firing().resolve(ENDS_AT)))
                 .contains("\"fingerprint\":\"" + firing().fingerprint() + "\"");
     }
 }
