@@ -151,7 +151,10 @@ public final class HttpPost {
         }
         try {
             Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-            return at.isAfter(now) ? Duration.between(now, at) : Duration.ZERO;
+            // whole milliseconds, rounded up: an HTTP date counts in seconds, and a wait of 5s526ms485us238ns
+            // only makes the log line harder to read
+            return at.isAfter(now) ? Duration.ofMillis(Duration.between(now, at).plusNanos(999_999).toMillis())
+                    : Duration.ZERO;
         } catch (DateTimeParseException e) {
             return null;
         }

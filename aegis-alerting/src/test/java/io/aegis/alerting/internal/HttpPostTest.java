@@ -24,6 +24,13 @@ class HttpPostTest {
     }
 
     @Test
+    void retryAfterAsAnHttpDateIsInWholeMillisecondsRoundedUp() {
+        Instant now = NOW.plusNanos(474_514_762); // the clock is finer than the date's seconds
+        assertThat(HttpPost.retryAfter(Optional.of("Mon, 30 Nov 2026 22:00:06 GMT"), now))
+                .isEqualTo(Duration.ofMillis(5_526));
+    }
+
+    @Test
     void retryAfterAtADateThatHasPassedIsNoWait() {
         assertThat(HttpPost.retryAfter(Optional.of("Mon, 30 Nov 2026 21:00:00 GMT"), NOW)).isEqualTo(Duration.ZERO);
     }

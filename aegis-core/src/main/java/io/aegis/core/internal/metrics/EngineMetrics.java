@@ -233,7 +233,8 @@ public final class EngineMetrics {
                 .register(registry));
         notificationFamilies.add(GaugeWithCallback.builder()
                 .name("aegis_notifications_spooled")
-                .help("Notifications waiting for delivery to the notifier, kept in the on-disk spool.")
+                .help("Notifications waiting for delivery to the notifier: in the on-disk spool (in memory only while the"
+                        + " spool cannot be written).")
                 .labelNames("notifier")
                 .callback(callback -> counts.get().forEach(c -> callback.call(c.spooled(), c.notifier())))
                 .register(registry));

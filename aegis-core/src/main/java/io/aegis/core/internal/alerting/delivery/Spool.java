@@ -242,6 +242,16 @@ final class Spool implements AutoCloseable {
         if (closed) {
             return; // a delivery that ended after shutdown: the record stays, and is delivered again (at least once)
         }
+        if (failed) {
+            // A write failed since the last that succeeded: the records written meanwhile are in memory only.
+            // Rewrite the whole backlog (this record included when it is one), not just this line.
+            compact();
+            if (!failed) {
+                log.info("{}: the notification spool {} is writable again; the {} notification(s) waiting for"
+                        + " delivery are on disk again", notifierName, file, waiting.size());
+            }
+            return;
+        }
         long end = -1;
         try {
             if (channel == null) {
@@ -260,10 +270,6 @@ final class Spool implements AutoCloseable {
             partialTail = false;
             if (force) {
                 channel.force(false);
-            }
-            if (failed) {
-                failed = false;
-                log.info("{}: the notification spool {} is writable again", notifierName, file);
             }
         } catch (IOException e) {
             reportFailure("write to", e);

@@ -208,12 +208,33 @@ class SpoolTest {
         assertThat(log).contains("hook: cannot write to the notification spool " + journal()
                 + " (java.io.IOException: No space left on device): notifications waiting for delivery are kept in"
                 + " memory only");
-        String next = LogCapture.stderrDuring(() -> assertThat(waitingAtTheNextStart()).containsExactly("n1", "n3"));
+        // n2 was never delivered: once the disk takes writes again, it is written with the rest of the backlog.
+        String next = LogCapture.stderrDuring(() -> assertThat(waitingAtTheNextStart())
+                .containsExactly("n1", "n2", "n3"));
         assertThat(next).doesNotContain("damaged").doesNotContain("incomplete");
     }
 
     @Test
-    void whenTheFailedWriteCannotBeCutOffTheNextRecordStartsOnALineOfItsOwn() {
+    void whatTheDiskRefusedIsWrittenOnceItTakesWritesAgainSoNothingWaitingIsLostAtTheNextStart() {
+        Spool spool = spoolWithFailingWrites();
+        spool.append(firing("n1", "api"));
+        failing.failNextWrite = true; // the disk is full: n2 is kept in memory only
+        String log = LogCapture.stderrDuring(() -> spool.append(resolved("n2", "api")));
+        // n1 is delivered meanwhile, from memory, and the disk takes writes again: its acknowledgement is the
+        // first write since, and it puts the whole backlog (n2) on disk
+        String recovered = LogCapture.stderrDuring(() -> spool.ack(1));
+        spool.append(firing("n3", "db"));
+        spool.close();
+
+        assertThat(log).contains("cannot write to the notification spool");
+        assertThat(recovered).contains("hook: the notification spool " + journal() + " is writable again; the 1"
+                + " notification(s) waiting for delivery are on disk again");
+        String next = LogCapture.stderrDuring(() -> assertThat(waitingAtTheNextStart()).containsExactly("n2", "n3"));
+        assertThat(next).doesNotContain("damaged").doesNotContain("incomplete");
+    }
+
+    @Test
+    void whenTheFailedWriteCannotBeCutOffTheNextWriteRewritesTheJournalWhole() {
         Spool spool = spoolWithFailingWrites();
         spool.append(firing("n1", "api"));
         failing.failNextWrite = true;
@@ -222,9 +243,10 @@ class SpoolTest {
         spool.append(firing("n3", "db"));
         spool.close();
 
-        String next = LogCapture.stderrDuring(() -> assertThat(waitingAtTheNextStart()).containsExactly("n1", "n3"));
-        assertThat(next).contains("hook: skipped record 2 of the notification spool " + journal()
-                + ": it is damaged");
+        // The next write rewrites the whole backlog (the failed write left the spool behind): no damaged line.
+        String next = LogCapture.stderrDuring(() -> assertThat(waitingAtTheNextStart())
+                .containsExactly("n1", "n2", "n3"));
+        assertThat(next).doesNotContain("damaged");
     }
 
     @Test
