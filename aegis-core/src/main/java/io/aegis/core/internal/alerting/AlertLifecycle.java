@@ -240,7 +240,9 @@ public final class AlertLifecycle implements AutoCloseable {
     private Group group(Route route, Alert alert, Instant now) {
         Map<String, String> labels = route.groupLabels(alert.labelSet());
         String key = route.groupKey(labels);
-        return groups.computeIfAbsent(key, k -> new Group(route, k, labels, now));
+        // Per route, as Alertmanager keeps them: two routes with the same matchers have the same key but each
+        // notifies its own notifiers.
+        return groups.computeIfAbsent(route.id() + " " + key, k -> new Group(route, key, labels, now));
     }
 
     private List<String> groupNotifiers(Route route) {
@@ -274,7 +276,7 @@ public final class AlertLifecycle implements AutoCloseable {
     }
 
     private synchronized void evaluateWhenDue(Group group, Instant at) {
-        if (closed || !at.equals(group.evaluateAt) || groups.get(group.key) != group) {
+        if (closed || !at.equals(group.evaluateAt) || groups.get(group.id()) != group) {
             return; // replaced by an earlier evaluation, or the group is gone
         }
         group.task = null;
@@ -317,7 +319,7 @@ public final class AlertLifecycle implements AutoCloseable {
         // A resolved alert is sent once (when its firing was) and forgotten.
         group.entries.values().removeIf(entry -> entry.alert.state() == Alert.State.RESOLVED);
         if (group.entries.isEmpty()) {
-            groups.remove(group.key);
+            groups.remove(group.id());
             return;
         }
         if (group.lastSent != null && group.entries.values().stream().anyMatch(entry -> entry.notified)) {
@@ -575,6 +577,11 @@ public final class AlertLifecycle implements AutoCloseable {
             this.key = key;
             this.labels = labels;
             this.createdAt = createdAt;
+        }
+
+        /** Its key in {@code groups}: the route's id and Alertmanager's group key. */
+        String id() {
+            return route.id() + " " + key;
         }
     }
 

@@ -130,6 +130,37 @@ class AlertLifecycleTest {
     }
 
     @Test
+    void twoRoutesWithTheSameMatchersKeepTheirOwnGroupsAndEachNotifiesItsNotifiers() {
+        LifecycleHarness h = harness("""
+                route:
+                  notifiers: [log]
+                  groupWait: 0s
+                  routes:
+                    - matchers: [severity=critical]
+                      notifiers: [pager]
+                      continue: true
+                    - matchers: [severity=critical]
+                      notifiers: [chat]
+                      continue: true
+                    - notifiers: [mail]
+                      continue: true
+                    - notifiers: [sms]
+                """, "pager", "chat", "mail", "sms", "log");
+        h.fire(h.alert("ServiceUnhealthy", "db", Severity.CRITICAL));
+        h.scheduler.runDue();
+
+        for (String notifier : List.of("pager", "chat", "mail", "sms")) {
+            assertThat(h.sentTo(notifier)).as(notifier).flatExtracting(Sent::alerts)
+                    .containsExactly("ServiceUnhealthy/db:firing");
+        }
+        assertThat(h.sentTo("log")).isEmpty();
+        assertThat(h.sentTo("pager").get(0).notification().groupKey()).as("Alertmanager's group key, route key first")
+                .isEqualTo("{}/{severity=\"critical\"}:{alertname=\"ServiceUnhealthy\", service=\"db\"}");
+        assertThat(h.sentTo("chat").get(0).notification().groupKey())
+                .isEqualTo(h.sentTo("pager").get(0).notification().groupKey());
+    }
+
+    @Test
     void aSilencedAlertIsNotSentNorItsResolveAndOneThatOutlivesItsSilenceIsSentWhenItEnds() {
         LifecycleHarness h = harness("""
                 route: {groupWait: 0s, groupInterval: 1m}
