@@ -395,6 +395,7 @@ public final class Engine implements AutoCloseable {
             ServiceMonitor monitor = assembly.createOne(service);
             monitors.add(monitor);
             assembly.rules.serviceAdded(monitor.name(), service.metadata());
+            alertLifecycle.serviceAdded(monitor.name(), service.dependsOn());
             if (assembly.metrics != null) {
                 assembly.metrics.serviceAdded(monitor.name());
             }
@@ -422,6 +423,7 @@ public final class Engine implements AutoCloseable {
         monitor.prepareToStop();
         assembly.context.alerts().resolveService(name);
         assembly.alertedServices.remove(name);
+        alertLifecycle.serviceRemoved(name);
         return monitor.stopMonitoring().thenCompose(stopped -> monitor.runtime()
                 .filter(runtime -> !outlivesEngine(runtime)).map(runtime -> Deadlines.<Throwable>call(
                 () -> runtime.stop().thenApply(done -> null), pluginCalls, monitor.runtimeDeadline(), timer,
@@ -998,7 +1000,9 @@ public final class Engine implements AutoCloseable {
             });
             Map<String, List<String>> dependsOn = new LinkedHashMap<>();
             definitions.forEach(service -> dependsOn.put(service.name(), service.dependsOn()));
-            alertLifecycle = new AlertLifecycle(alertingConfig, intervals, dependsOn, notificationDelivery, context.scheduler(),
+            // Its flushes, re-sends and writes on a serial executor of the workers, not on the timer thread.
+            alertLifecycle = new AlertLifecycle(alertingConfig, intervals, dependsOn, notificationDelivery,
+                    context.scheduler(), com.google.common.util.concurrent.MoreExecutors.newSequentialExecutor(workers),
                     builder.clock, new AlertStore(stateDirectory.path().resolve("alerts")),
                     context.alerts()::standing);
             List<AlertStore.Record> restored = alertLifecycle.restore();
