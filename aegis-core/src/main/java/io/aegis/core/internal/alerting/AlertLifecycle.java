@@ -189,9 +189,13 @@ public final class AlertLifecycle implements AutoCloseable {
         started = true;
         resendIntervals.forEach((name, interval) -> resendTasks.add(scheduler.scheduleAtFixedRate(
                 () -> onExecutor(() -> resendTick(name)), interval, interval)));
-        // What the last run left: resolves still to send go out after groupWait like any change.
+        // What the last run left: resolves still to send go out after groupWait like any change; what was
+        // notified is repeated after repeatInterval.
         Instant now = clock.instant();
-        groups.values().forEach(group -> dirty(group, now));
+        groups.values().forEach(group -> {
+            dirty(group, now);
+            scheduleRepeat(group, now);
+        });
         activeSilences = activeSilenceIds(now);
         scheduleSilenceChange();
         stateChanged();
@@ -449,11 +453,16 @@ public final class AlertLifecycle implements AutoCloseable {
             groups.remove(group.id());
             return changed || forgot;
         }
+        scheduleRepeat(group, now);
+        return changed || forgot;
+    }
+
+    /** A group that notified firing alerts is evaluated again when its repeat is due (unless sooner). */
+    private void scheduleRepeat(Group group, Instant now) {
         if (group.lastSent != null && group.entries.values().stream().anyMatch(entry -> entry.notified)) {
             Instant due = group.lastSent.plus(group.route.repeatInterval());
             evaluateAt(group, due.isBefore(now) ? now : due, now);
         }
-        return changed || forgot;
     }
 
     // ---- resend notifiers --------------------------------------------------------------------------------

@@ -377,6 +377,28 @@ class AlertLifecycleTest {
     }
 
     @Test
+    void afterARestartAnAlertNotifiedBeforeIsRepeatedAfterRepeatInterval(@TempDir Path state) {
+        String yaml = "route: {groupWait: 0s, groupInterval: 1m, repeatInterval: 1h}\n";
+        LifecycleHarness first = new LifecycleHarness(T0, yaml, notifiers("hook"), Map.of(), state);
+        first.lifecycle.start();
+        first.fire(first.alert("ServiceUnhealthy", "api", Severity.CRITICAL));
+        first.advance(Duration.ofSeconds(1));
+        assertThat(first.sent).hasSize(1);
+
+        LifecycleHarness second = new LifecycleHarness(T0.plusSeconds(60), yaml, notifiers("hook"), Map.of(), state);
+        second.lifecycle.restore();
+        second.lifecycle.start();
+        second.advance(Duration.ofMinutes(59));
+        assertThat(second.sent).isEmpty();
+        second.advance(Duration.ofMinutes(1));
+
+        assertThat(second.sent).singleElement().satisfies(s -> {
+            assertThat(s.alerts()).containsExactly("ServiceUnhealthy/api:firing");
+            assertThat(s.notification().repeat()).isTrue();
+        });
+    }
+
+    @Test
     void aResolveNotYetSentWhenAegisDiedIsSentAfterTheRestartAndRuntimeSilencesSurviveIt(@TempDir Path state) {
         String yaml = "route: {groupWait: 0s, groupInterval: 5m}\n";
         LifecycleHarness first = new LifecycleHarness(T0, yaml, notifiers("hook"), Map.of(), state);
