@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * and again after {@code repeatInterval} while it fires unchanged. A resolved alert is notified once (only when its
  * firing was) and forgotten. Notifiers with a {@linkplain io.aegis.api.Notifier#resendInterval() resend interval}
  * (Alertmanager, which groups by itself) get every change at once and every firing alert again each interval, in
- * notifications of at most {@value #RESEND_CHUNK} alerts.
+ * notifications of at most 64 alerts.
  *
  * <p>What fires, what was notified to which route or notifier, and the silences added at run time are kept in the
  * state directory, so that after a restart the resolve of an alert notified before is still sent. Changes are
@@ -252,7 +252,7 @@ public final class AlertLifecycle implements AutoCloseable {
         Instant now = clock.instant();
         String fingerprint = alert.fingerprint();
         Alert previous = addFiring(alert);
-        if (previous == null && standing.test(fingerprint)) {
+        if (standing.test(fingerprint)) {
             standingFiring.add(fingerprint);
         }
         Set<String> resendTo = new LinkedHashSet<>(); // once each, however many routes name it
@@ -263,8 +263,11 @@ public final class AlertLifecycle implements AutoCloseable {
                 boolean sameIncident = entry != null && entry.alert.state() == Alert.State.FIRING
                         && entry.alert.startsAt().equals(alert.startsAt());
                 // The same incident (new annotations) keeps its notified state and goes with the next message.
-                group.entries.put(fingerprint, new Entry(alert, sameIncident && entry.notified));
-                dirty(group, now);
+                boolean notified = sameIncident && entry.notified;
+                group.entries.put(fingerprint, new Entry(alert, notified));
+                if (!notified) {
+                    flushSoon(group, now); // without looking for unsent alerts in a large group: this one is
+                }
             }
             resendTo.addAll(resendNotifiers(route));
         }
@@ -386,9 +389,12 @@ public final class AlertLifecycle implements AutoCloseable {
      * after the last). A group with nothing unsent keeps its timer: its repeat is not pulled forward.
      */
     private void dirty(Group group, Instant now) {
-        if (!group.hasUnsent()) {
-            return;
+        if (group.hasUnsent()) {
+            flushSoon(group, now);
         }
+    }
+
+    private void flushSoon(Group group, Instant now) {
         Instant at = group.lastFlush == null ? group.createdAt.plus(group.route.groupWait())
                 : group.lastFlush.plus(group.route.groupInterval());
         evaluateAt(group, at.isBefore(now) ? now : at, now);
