@@ -891,10 +891,12 @@ public final class AlertLifecycle implements AutoCloseable {
         void add(Alert alert) {
             Map<String, String> labels = alert.labelSet();
             if (Matcher.all(rule.sourceMatchers(), labels)) {
-                sources.computeIfAbsent(equalValues(labels), k -> new LinkedHashMap<>()).put(alert.fingerprint(), alert);
+                sources.computeIfAbsent(equalValues(labels), k -> new LinkedHashMap<>())
+                        .put(alert.fingerprint(), alert);
             }
             if (Matcher.all(rule.targetMatchers(), labels)) {
-                targets.computeIfAbsent(equalValues(labels), k -> new LinkedHashMap<>()).put(alert.fingerprint(), alert);
+                targets.computeIfAbsent(equalValues(labels), k -> new LinkedHashMap<>())
+                        .put(alert.fingerprint(), alert);
             }
         }
 
