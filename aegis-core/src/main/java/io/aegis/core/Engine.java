@@ -110,7 +110,7 @@ public final class Engine implements AutoCloseable {
     private final Assembly assembly;
     private final PluginRegistry plugins;
     private final EventBus bus;
-    private final NotificationDelivery alerts;
+    private final NotificationDelivery notificationDelivery;
     private final AlertLifecycle alertLifecycle;
     private final ScheduledThreadPoolExecutor timer;
     private final ExecutorService workers;
@@ -138,7 +138,7 @@ public final class Engine implements AutoCloseable {
         this.recoveryPermits = assembly.recoveryPermits;
         this.plugins = assembly.plugins;
         this.bus = assembly.bus;
-        this.alerts = assembly.alerts;
+        this.notificationDelivery = assembly.notificationDelivery;
         this.alertLifecycle = assembly.alertLifecycle;
         this.timer = assembly.timer;
         this.workers = assembly.workers;
@@ -197,7 +197,7 @@ public final class Engine implements AutoCloseable {
                 }
                 log.info("serving metrics on http://{}:{}/metrics", metricsHost, metricsServer.port());
             }
-            alerts.start(); // what an earlier run left in the spool goes out before any new alert
+            notificationDelivery.start(); // what an earlier run left in the spool goes out before any new alert
             started = true;
             alertLifecycle.start();
             // Alerts kept by the last run for services no longer configured: nothing would ever resolve them.
@@ -395,6 +395,7 @@ public final class Engine implements AutoCloseable {
             ServiceMonitor monitor = assembly.createOne(service);
             monitors.add(monitor);
             assembly.rules.serviceAdded(monitor.name(), service.metadata());
+            alertLifecycle.serviceAdded(monitor.name(), service.dependsOn());
             if (assembly.metrics != null) {
                 assembly.metrics.serviceAdded(monitor.name());
             }
@@ -421,6 +422,8 @@ public final class Engine implements AutoCloseable {
         assembly.rules.serviceRemoved(name);
         monitor.prepareToStop();
         assembly.context.alerts().resolveService(name);
+        assembly.alertedServices.remove(name);
+        alertLifecycle.serviceRemoved(name);
         return monitor.stopMonitoring().thenCompose(stopped -> monitor.runtime()
                 .filter(runtime -> !outlivesEngine(runtime)).map(runtime -> Deadlines.<Throwable>call(
                 () -> runtime.stop().thenApply(done -> null), pluginCalls, monitor.runtimeDeadline(), timer,
@@ -569,8 +572,13 @@ public final class Engine implements AutoCloseable {
         List<AutoCloseable> pluginObjects = new ArrayList<>();
         monitors.forEach(monitor -> pluginObjects.add(monitor.checker()));
         monitors.forEach(monitor -> monitor.runtime().ifPresent(pluginObjects::add));
-        alertLifecycle.close(); // flushes what is due now into the sink; the rest waits in the state directory
-        pluginObjects.add(alerts);
+        try {
+            alertLifecycle.close(); // flushes what is due now into the sink; the rest waits in the state directory
+        } catch (RuntimeException e) {
+            // The plugins, threads and the state directory's lock must still be released.
+            log.error("closing the alert lifecycle failed; what it had not kept is lost", e);
+        }
+        pluginObjects.add(notificationDelivery);
         closeAll(pluginObjects, pluginCalls);
         closeAll(List.of(plugins), pluginCalls);
         MetricsServer server = metricsServer;
@@ -845,7 +853,7 @@ public final class Engine implements AutoCloseable {
         private final List<HealthChecker> checkers = new ArrayList<>();
         private final List<RuntimeAdapter> runtimes = new ArrayList<>();
         private final Map<String, Notifier> notifiers = new LinkedHashMap<>();
-        private NotificationDelivery alerts;
+        private NotificationDelivery notificationDelivery;
         /** Threshold rules ({@code alerting.rules}); evaluates nothing when there are none. */
         private RuleEvaluator rules;
         private AlertLifecycle alertLifecycle;
@@ -900,7 +908,8 @@ public final class Engine implements AutoCloseable {
             }
             builder.subscriptions.forEach(subscribe -> subscribe.accept(bus));
             createNotifiers();
-            this.alerts = new NotificationDelivery(notifiers, stateDirectory.path().resolve("alerts").resolve("spool"),
+            this.notificationDelivery = new NotificationDelivery(notifiers,
+                    stateDirectory.path().resolve("alerts").resolve("spool"),
                     stateDir.isEmpty(), Scheduler.over(timer), pluginCalls);
             List<ConfigProblem> alertingProblems = new ArrayList<>();
             alertingConfig = builder.config == null ? AlertingConfig.defaults(List.copyOf(notifiers.keySet()))
@@ -915,7 +924,7 @@ public final class Engine implements AutoCloseable {
                 skippedChecks.countInto(metrics::checkSkipped);
                 metrics.countDroppedEvents(bus::droppedBySubscriber);
                 metrics.recoveriesWaiting(recoveryPermits::waiting);
-                metrics.notifications(alerts::counts);
+                metrics.notifications(notificationDelivery::counts);
                 bus.subscribeLossless("EngineMetrics", ServiceEvent.class, metrics::onEvent);
             }
             List<ServiceDefinition> all = new ArrayList<>();
@@ -991,7 +1000,9 @@ public final class Engine implements AutoCloseable {
             });
             Map<String, List<String>> dependsOn = new LinkedHashMap<>();
             definitions.forEach(service -> dependsOn.put(service.name(), service.dependsOn()));
-            alertLifecycle = new AlertLifecycle(alertingConfig, intervals, dependsOn, alerts, context.scheduler(),
+            // Its flushes, re-sends and writes on a serial executor of the workers, not on the timer thread.
+            alertLifecycle = new AlertLifecycle(alertingConfig, intervals, dependsOn, notificationDelivery,
+                    context.scheduler(), com.google.common.util.concurrent.MoreExecutors.newSequentialExecutor(workers),
                     builder.clock, new AlertStore(stateDirectory.path().resolve("alerts")),
                     context.alerts()::standing);
             List<AlertStore.Record> restored = alertLifecycle.restore();

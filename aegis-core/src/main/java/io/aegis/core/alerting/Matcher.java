@@ -1,5 +1,6 @@
 package io.aegis.core.alerting;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -9,14 +10,16 @@ import java.util.regex.PatternSyntaxException;
  * A label matcher as Alertmanager writes it: {@code severity="critical"}, {@code team=~"pay.*"},
  * {@code service!=db}, {@code env!~"dev|test"} (quotes optional). Used by routes, silences and inhibition rules.
  * A label the alert lacks counts as the empty string, and a regular expression must match the whole value, as in
- * Alertmanager. Immutable.
- *
- * @param name the label name
- * @param type how the value is compared
- * @param value the value, or the regular expression for {@link Type#REGEX} and {@link Type#NOT_REGEX}
+ * Alertmanager. Immutable value: equal when name, type and value are.
  */
-public record Matcher(String name, Type type, String value) {
+public final class Matcher {
     private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
+
+    private final String name;
+    private final Type type;
+    private final String value;
+    /** The compiled regular expression of {@link Type#REGEX} and {@link Type#NOT_REGEX}; null for the others. */
+    private final Pattern pattern;
 
     /** How a matcher compares a label's value. */
     public enum Type {
@@ -42,26 +45,47 @@ public record Matcher(String name, Type type, String value) {
     }
 
     /**
-     * Validates the parts.
+     * A matcher of its parts.
      *
+     * @param name the label name
+     * @param type how the value is compared
+     * @param value the value, or the regular expression for {@link Type#REGEX} and {@link Type#NOT_REGEX}
      * @throws IllegalArgumentException when the name is no label name or the regular expression does not compile
      */
-    public Matcher {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(type, "type");
-        Objects.requireNonNull(value, "value");
+    public Matcher(String name, Type type, String value) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.type = Objects.requireNonNull(type, "type");
+        this.value = Objects.requireNonNull(value, "value");
         if (!LABEL_NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("\"" + name + "\" is no label name (letters, digits and _, not"
                     + " starting with a digit)");
         }
         if (type == Type.REGEX || type == Type.NOT_REGEX) {
             try {
-                Pattern.compile(value);
+                // Compiled once: routes, silences and inhibition rules match every alert change against it.
+                this.pattern = Pattern.compile(value);
             } catch (PatternSyntaxException e) {
                 throw new IllegalArgumentException("\"" + value + "\" is no regular expression: "
                         + e.getDescription());
             }
+        } else {
+            this.pattern = null;
         }
+    }
+
+    /** The label name. */
+    public String name() {
+        return name;
+    }
+
+    /** How the value is compared. */
+    public Type type() {
+        return type;
+    }
+
+    /** The value, or the regular expression for {@link Type#REGEX} and {@link Type#NOT_REGEX}. */
+    public String value() {
+        return value;
     }
 
     /** An equality matcher, {@code name="value"}. */
@@ -125,24 +149,30 @@ public record Matcher(String name, Type type, String value) {
         return switch (type) {
             case EQUAL -> actual.equals(value);
             case NOT_EQUAL -> !actual.equals(value);
-            case REGEX -> compiled().matcher(actual).matches();
-            case NOT_REGEX -> !compiled().matcher(actual).matches();
+            case REGEX -> pattern.matcher(actual).matches();
+            case NOT_REGEX -> !pattern.matcher(actual).matches();
         };
     }
 
-    private Pattern compiled() {
-        // Matching is rare (an alert's change, a flush): compiling each time keeps the record a plain value.
-        return Pattern.compile(value);
-    }
-
     /** Whether every matcher matches {@code labels} (true for no matchers). */
-    public static boolean all(java.util.List<Matcher> matchers, Map<String, String> labels) {
+    public static boolean all(List<Matcher> matchers, Map<String, String> labels) {
         for (Matcher matcher : matchers) {
             if (!matcher.matches(labels)) {
                 return false;
             }
         }
         return true;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Matcher that && name.equals(that.name) && type == that.type
+                && value.equals(that.value);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, type, value);
     }
 
     /** As Alertmanager prints it: {@code name="value"} with the operator. */

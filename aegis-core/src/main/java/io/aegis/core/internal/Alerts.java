@@ -35,6 +35,8 @@ public final class Alerts {
     private final Function<String, Map<String, String>> metadataLabels;
     /** The firing alerts by fingerprint. */
     private final Map<String, Firing> firing = new LinkedHashMap<>();
+    /** Every fingerprint ever raised standing: kept after its resolve, so the lifecycle asking late gets it right. */
+    private final Set<String> standingFingerprints = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private record Firing(Alert alert, boolean standing) {
     }
@@ -85,6 +87,9 @@ public final class Alerts {
                 alert = alert.toBuilder().startsAt(kept.startsAt()).build();
             }
             firing.put(fingerprint, new Firing(alert, standing || (current != null && current.standing())));
+            if (standing) {
+                standingFingerprints.add(fingerprint); // before it is published
+            }
             published = alert;
             if (current == null) {
                 log.warn("{}: ALERT {} [{}] {}", alert.serviceName(), alert.name(), alert.severity().label(),
@@ -114,15 +119,16 @@ public final class Alerts {
             for (Alert alert : alerts) {
                 firing.putIfAbsent(alert.fingerprint(), new Firing(alert, standing.contains(alert.fingerprint())));
             }
+            standingFingerprints.addAll(standing);
         }
     }
 
-    /** Whether the alert raised with {@link #raiseStanding} fires (for the lifecycle's memory). */
+    /**
+     * Whether the alert with {@code fingerprint} was raised with {@link #raiseStanding} (for the lifecycle's memory;
+     * still true after it resolved, as the lifecycle may learn of its firing only then).
+     */
     public boolean standing(String fingerprint) {
-        synchronized (firing) {
-            Firing current = firing.get(fingerprint);
-            return current != null && current.standing();
-        }
+        return standingFingerprints.contains(fingerprint);
     }
 
     /** The fingerprints of the standing alerts firing (threshold rules' own and restored ones). */

@@ -73,6 +73,8 @@ class AlertsByFingerprintTest {
         time.advance(Duration.ofMinutes(2));
         alerts.resolveFingerprint(rule.fingerprint());
         alerts.resolveFingerprint(rule.fingerprint());
+        assertThat(alerts.standing(rule.fingerprint())).as("still known as standing: the lifecycle may learn of its"
+                + " firing only after it resolved").isTrue();
 
         assertThat(events()).extracting(event -> event.getClass().getSimpleName() + " "
                 + (event instanceof AlertFired f ? f.alert().name() : ((AlertResolved) event).alert().name()))

@@ -34,6 +34,7 @@ public final class AlertStore {
 
     private final Path directory;
     private boolean writeFailureLogged;
+    private final java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
 
     /** A store in {@code directory} (created when first written). */
     public AlertStore(Path directory) {
@@ -86,6 +87,7 @@ public final class AlertStore {
 
     /** Replaces what is kept with {@code state}; a failure is logged (once until it works again), never thrown. */
     public void save(State state) {
+        writes.incrementAndGet();
         Properties properties = new Properties();
         for (Record record : state.alerts()) {
             ObjectNode node = AlertJson.mapper().createObjectNode();
@@ -111,6 +113,11 @@ public final class AlertStore {
                         directory.resolve(FILE), e.getMessage());
             }
         }
+    }
+
+    /** How many times the state was written (for the tests of the work a change costs). */
+    long writes() {
+        return writes.get();
     }
 
     private static ObjectNode json(Silence silence) {

@@ -130,6 +130,37 @@ class AlertLifecycleTest {
     }
 
     @Test
+    void twoRoutesWithTheSameMatchersKeepTheirOwnGroupsAndEachNotifiesItsNotifiers() {
+        LifecycleHarness h = harness("""
+                route:
+                  notifiers: [log]
+                  groupWait: 0s
+                  routes:
+                    - matchers: [severity=critical]
+                      notifiers: [pager]
+                      continue: true
+                    - matchers: [severity=critical]
+                      notifiers: [chat]
+                      continue: true
+                    - notifiers: [mail]
+                      continue: true
+                    - notifiers: [sms]
+                """, "pager", "chat", "mail", "sms", "log");
+        h.fire(h.alert("ServiceUnhealthy", "db", Severity.CRITICAL));
+        h.scheduler.runDue();
+
+        for (String notifier : List.of("pager", "chat", "mail", "sms")) {
+            assertThat(h.sentTo(notifier)).as(notifier).flatExtracting(Sent::alerts)
+                    .containsExactly("ServiceUnhealthy/db:firing");
+        }
+        assertThat(h.sentTo("log")).isEmpty();
+        assertThat(h.sentTo("pager").get(0).notification().groupKey()).as("Alertmanager's group key, route key first")
+                .isEqualTo("{}/{severity=\"critical\"}:{alertname=\"ServiceUnhealthy\", service=\"db\"}");
+        assertThat(h.sentTo("chat").get(0).notification().groupKey())
+                .isEqualTo(h.sentTo("pager").get(0).notification().groupKey());
+    }
+
+    @Test
     void aSilencedAlertIsNotSentNorItsResolveAndOneThatOutlivesItsSilenceIsSentWhenItEnds() {
         LifecycleHarness h = harness("""
                 route: {groupWait: 0s, groupInterval: 1m}
@@ -324,6 +355,7 @@ class AlertLifecycleTest {
         first.advance(Duration.ofSeconds(10));
         assertThat(first.sent).hasSize(1);
         Alert notYet = first.fire(first.alert("ServiceUnhealthy", "web", Severity.CRITICAL));
+        first.scheduler.runDue(); // the state is written at once, after the change, on the lifecycle's executor
         // aegis is killed here: no close(), nothing flushed.
 
         LifecycleHarness second = new LifecycleHarness(first.scheduler.now().plusSeconds(60), yaml,
@@ -345,6 +377,28 @@ class AlertLifecycleTest {
     }
 
     @Test
+    void afterARestartAnAlertNotifiedBeforeIsRepeatedAfterRepeatInterval(@TempDir Path state) {
+        String yaml = "route: {groupWait: 0s, groupInterval: 1m, repeatInterval: 1h}\n";
+        LifecycleHarness first = new LifecycleHarness(T0, yaml, notifiers("hook"), Map.of(), state);
+        first.lifecycle.start();
+        first.fire(first.alert("ServiceUnhealthy", "api", Severity.CRITICAL));
+        first.advance(Duration.ofSeconds(1));
+        assertThat(first.sent).hasSize(1);
+
+        LifecycleHarness second = new LifecycleHarness(T0.plusSeconds(60), yaml, notifiers("hook"), Map.of(), state);
+        second.lifecycle.restore();
+        second.lifecycle.start();
+        second.advance(Duration.ofMinutes(59));
+        assertThat(second.sent).isEmpty();
+        second.advance(Duration.ofMinutes(1));
+
+        assertThat(second.sent).singleElement().satisfies(s -> {
+            assertThat(s.alerts()).containsExactly("ServiceUnhealthy/api:firing");
+            assertThat(s.notification().repeat()).isTrue();
+        });
+    }
+
+    @Test
     void aResolveNotYetSentWhenAegisDiedIsSentAfterTheRestartAndRuntimeSilencesSurviveIt(@TempDir Path state) {
         String yaml = "route: {groupWait: 0s, groupInterval: 5m}\n";
         LifecycleHarness first = new LifecycleHarness(T0, yaml, notifiers("hook"), Map.of(), state);
@@ -354,6 +408,7 @@ class AlertLifecycleTest {
         first.resolve(alert); // waits for groupInterval; aegis dies before
         var silence = first.lifecycle.addSilence(List.of(Matcher.equal("service", "db")), T0, T0.plus(Duration.ofDays(1)),
                 "bob", "disk swap");
+        first.scheduler.runDue(); // the state is written at once, after the changes, on the lifecycle's executor
 
         LifecycleHarness second = new LifecycleHarness(T0.plusSeconds(30), yaml, notifiers("hook"), Map.of(), state);
         assertThat(second.lifecycle.restore()).as("nothing fires").isEmpty();
@@ -362,6 +417,62 @@ class AlertLifecycleTest {
 
         assertThat(second.sent).flatExtracting(Sent::alerts).containsExactly("ServiceUnhealthy/api:resolved");
         assertThat(second.lifecycle.silences()).extracting(s -> s.id()).containsExactly(silence.id());
+    }
+
+    @Test
+    void aServiceAddedAtRunTimeGetsTheInhibitionOfItsDependsOnAndLosesItWhenRemoved() {
+        LifecycleHarness h = harness("route: {groupWait: 0s, groupInterval: 1m}\n", "hook");
+        h.lifecycle.serviceAdded("api", List.of("db"));
+        h.fire(h.alert("ServiceUnhealthy", "db", Severity.CRITICAL));
+        h.fire(h.alert("ServiceUnhealthy", "api", Severity.CRITICAL));
+        h.scheduler.runDue();
+        assertThat(h.sent).flatExtracting(Sent::alerts).containsExactly("ServiceUnhealthy/db:firing");
+
+        h.lifecycle.serviceRemoved("api");
+        h.fire(h.alert("RecoveryEscalated", "api", Severity.WARNING));
+        h.advance(Duration.ofMinutes(1));
+
+        assertThat(h.sent).flatExtracting(Sent::alerts).contains("RecoveryEscalated/api:firing");
+    }
+
+    @Test
+    void aResendNotifierGetsItsReSendsInChunksOf64AlertsEachWithItsOwnGroupKey() {
+        LifecycleHarness h = new LifecycleHarness(T0, "", Map.of("am", Optional.of(Duration.ofMinutes(1))), Map.of(),
+                null);
+        h.lifecycle.start();
+        for (int i = 0; i < 130; i++) {
+            h.fire(h.alert("ServiceUnhealthy", "svc-" + i, Severity.CRITICAL));
+        }
+        h.sent.clear();
+
+        h.advance(Duration.ofMinutes(1));
+
+        assertThat(h.sent).extracting(s -> s.notification().alerts().size()).containsExactly(64, 64, 2);
+        assertThat(h.sent).allSatisfy(s -> assertThat(s.notification().repeat()).isTrue());
+        assertThat(h.sent).extracting(s -> s.notification().groupKey()).doesNotHaveDuplicates();
+        assertThat(h.sent).flatExtracting(s -> s.notification().alerts()).extracting(Alert::serviceName)
+                .doesNotHaveDuplicates().hasSize(130);
+    }
+
+    @Test
+    void whetherAnAlertIsStandingIsTakenWhenItFiresNotWhenTheStateIsWritten(@TempDir Path state) {
+        // Alerts answers for a firing alert only: by the time the state is written, the rule may have resolved it
+        // there while the lifecycle has yet to learn of it.
+        java.util.Set<String> standingNow = new java.util.HashSet<>();
+        LifecycleHarness first = new LifecycleHarness(new io.aegis.core.testing.VirtualScheduler(T0),
+                "route: {groupWait: 0s}\n", notifiers("hook"), Map.of(), state, standingNow::contains);
+        first.lifecycle.start();
+        Alert rule = first.alert("SlowChecks", "api", Severity.WARNING);
+        standingNow.add(rule.fingerprint());
+        first.fire(rule);
+        standingNow.clear();
+        first.scheduler.runDue();
+
+        LifecycleHarness second = new LifecycleHarness(T0.plusSeconds(60), "route: {groupWait: 0s}\n",
+                notifiers("hook"), Map.of(), state);
+
+        assertThat(second.lifecycle.restore()).singleElement().satisfies(record -> assertThat(record.standing())
+                .isTrue());
     }
 
     @Test

@@ -24,6 +24,7 @@ final class LifecycleHarness {
     final List<Sent> sent = new CopyOnWriteArrayList<>();
     final AlertLifecycle lifecycle;
     final AlertingConfig config;
+    final AlertStore store;
 
     record Sent(String notifier, Notification notification, Instant at) {
         List<String> alerts() {
@@ -39,15 +40,22 @@ final class LifecycleHarness {
 
     LifecycleHarness(VirtualScheduler scheduler, String alertingYaml, Map<String, Optional<Duration>> notifiers,
             Map<String, List<String>> dependsOn, Path stateDirectory) {
+        this(scheduler, alertingYaml, notifiers, dependsOn, stateDirectory, fp -> false);
+    }
+
+    LifecycleHarness(VirtualScheduler scheduler, String alertingYaml, Map<String, Optional<Duration>> notifiers,
+            Map<String, List<String>> dependsOn, Path stateDirectory, java.util.function.Predicate<String> standing) {
         this.scheduler = scheduler;
         List<ConfigProblem> problems = new ArrayList<>();
         this.config = AlertingConfig.parse(alerting(alertingYaml), List.copyOf(notifiers.keySet()), problems);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(problems.toString());
         }
+        this.store = stateDirectory == null ? null : new AlertStore(stateDirectory);
+        // A direct executor: the timers' work runs when virtual time reaches it, on the test's thread.
         this.lifecycle = new AlertLifecycle(config, notifiers, dependsOn,
                 (name, notification) -> sent.add(new Sent(name, notification, scheduler.now())), scheduler,
-                scheduler.clock(), stateDirectory == null ? null : new AlertStore(stateDirectory), fp -> false);
+                Runnable::run, scheduler.clock(), store, standing);
     }
 
     static io.aegis.api.Settings alerting(String alertingYaml) {
