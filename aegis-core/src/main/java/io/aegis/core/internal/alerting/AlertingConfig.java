@@ -127,6 +127,14 @@ public record AlertingConfig(List<String> metadataLabels, Route route, List<Sile
         List<String> groupBy = settings.has("groupBy")
                 ? attempt(problems, () -> settings.stringList("groupBy")).orElse(DEFAULT_GROUP_BY)
                 : parent == null ? DEFAULT_GROUP_BY : parent.groupBy();
+        for (int i = 0; settings.has("groupBy") && i < groupBy.size(); i++) {
+            String label = groupBy.get(i);
+            if (!label.equals("...") && !LABEL_NAME.matcher(label).matches()) {
+                problems.add(new ConfigProblem(settings.keyPath("groupBy") + "[" + i + "]", "expected a label name"
+                        + " such as service or alertname (letters, digits and _, not starting with a digit), or ..."
+                        + " for every label, found \"" + label + "\""));
+            }
+        }
         Duration groupWait = duration(settings, "groupWait", parent == null ? DEFAULT_GROUP_WAIT : parent.groupWait(),
                 Duration.ZERO, problems);
         Duration groupInterval = duration(settings, "groupInterval",

@@ -52,6 +52,7 @@ class AlertingConfigTest {
                 rules: []
                 route:
                   groupWait: soon
+                  groupBy: [service, 5, ...]
                   routes:
                     - matchers: ['severity=="x', 'team~pay']
                       notifiers: [pagr]
@@ -71,6 +72,7 @@ class AlertingConfigTest {
                 "alerting.metadataLabels[1]",
                 "alerting.metadataLabels[2]",
                 "alerting.route.groupWait",
+                "alerting.route.groupBy[1]",
                 "alerting.route.routes[0].matchers[0]",
                 "alerting.route.routes[0].matchers[1]",
                 "alerting.route.routes[0].notifiers[0]",
