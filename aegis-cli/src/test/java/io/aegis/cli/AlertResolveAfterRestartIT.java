@@ -74,10 +74,15 @@ class AlertResolveAfterRestartIT {
         try (ServerSocket healed = new ServerSocket()) {
             healed.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), servicePort));
             try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
-                aegis.patiently().until(() -> payloads.size() == 2);
+                aegis.patiently().until(() -> payloads.stream().anyMatch(p -> p.contains("\"status\":\"resolved\"")));
 
-                assertThat(payloads.get(1)).contains("\"status\":\"resolved\"").contains("ServiceUnhealthy")
-                        .contains("\"service\":\"db\"");
+                List<String> afterRestart = List.copyOf(payloads.subList(1, payloads.size()));
+                assertThat(afterRestart.get(afterRestart.size() - 1)).contains("\"status\":\"resolved\"")
+                        .contains("ServiceUnhealthy").contains("\"service\":\"db\"");
+                // Delivery is at least once: killed after the receiver took the firing but before aegis recorded
+                // that, the next start sends that same notification again, before the resolve. Nothing else.
+                assertThat(afterRestart.subList(0, afterRestart.size() - 1))
+                        .allSatisfy(again -> assertThat(again).isEqualTo(payloads.get(0)));
             }
         }
     }
