@@ -2,15 +2,13 @@ package io.aegis.alerting.internal;
 
 import io.aegis.api.DeliveryException;
 import io.aegis.api.Durations;
-import java.io.ByteArrayOutputStream;
+import io.aegis.plugin.support.BoundedBody;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,13 +16,10 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Collection;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -95,11 +90,10 @@ public final class HttpPost {
             return delivered;
         }
         delivered.whenComplete((result, error) -> deadline.cancel(false));
-        CompletableFuture<HttpResponse<String>> exchange;
+        CompletableFuture<HttpResponse<BoundedBody>> exchange;
         try {
-            exchange = client.sendAsync(request, info -> info.statusCode() / 100 == 2
-                    ? HttpResponse.BodySubscribers.replacing("")
-                    : new Excerpt(EXCERPT_CHARS * 4));
+            // only a refusal's body is read, and only its start: it goes into the message
+            exchange = client.sendAsync(request, BoundedBody.handler(EXCERPT_CHARS * 4, status -> status / 100 != 2));
         } catch (RuntimeException e) {
             delivered.completeExceptionally(e);
             return delivered;
@@ -118,10 +112,10 @@ public final class HttpPost {
         return delivered;
     }
 
-    private DeliveryException refused(HttpResponse<String> response, String destination,
+    private DeliveryException refused(HttpResponse<BoundedBody> response, String destination,
             Collection<String> secrets) {
         int status = response.statusCode();
-        String body = excerpt(response.body(), secrets);
+        String body = excerpt(response.body().text(), secrets);
         String answered = destination + " answered HTTP " + status + (body.isEmpty() ? "" : ": " + body);
         if (status == 429 || status == 408 || status / 100 == 5) {
             Duration retryAfter = retryAfter(response.headers().firstValue("Retry-After"), clock.instant());
@@ -209,62 +203,5 @@ public final class HttpPost {
             }
         }
         return message;
-    }
-
-    /**
-     * Keeps the first bytes of a body and stops reading there: an error page may be large, and only its start
-     * goes into the message.
-     */
-    private static final class Excerpt implements HttpResponse.BodySubscriber<String> {
-        private final int limit;
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        private final CompletableFuture<String> result = new CompletableFuture<>();
-        private Flow.Subscription subscription;
-
-        Excerpt(int limit) {
-            this.limit = limit;
-        }
-
-        @Override
-        public CompletionStage<String> getBody() {
-            return result;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            this.subscription = subscription;
-            subscription.request(1);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> buffers) {
-            for (ByteBuffer buffer : buffers) {
-                int take = Math.min(buffer.remaining(), limit - bytes.size());
-                byte[] chunk = new byte[take];
-                buffer.get(chunk);
-                bytes.write(chunk, 0, take);
-            }
-            if (bytes.size() >= limit) {
-                result.complete(text());
-                subscription.cancel();
-            } else {
-                subscription.request(1);
-            }
-        }
-
-        @Override
-        public void onError(Throwable error) {
-            // what arrived before the connection broke still says why the request was refused
-            result.complete(text());
-        }
-
-        @Override
-        public void onComplete() {
-            result.complete(text());
-        }
-
-        private String text() {
-            return bytes.toString(StandardCharsets.UTF_8);
-        }
     }
 }

@@ -6,6 +6,7 @@ import io.aegis.api.Durations;
 import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
 import io.aegis.checkers.internal.Failures;
+import io.aegis.plugin.support.BoundedBody;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

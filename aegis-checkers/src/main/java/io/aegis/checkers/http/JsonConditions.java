@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.aegis.api.Settings;
+import io.aegis.plugin.support.BoundedBody;
 import io.aegis.plugin.support.ConfigProblems;
 import java.math.BigDecimal;
 import java.math.BigInteger;

@@ -9,6 +9,7 @@ import io.aegis.api.CheckResult;
 import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
 import io.aegis.api.HealthStatus;
+import io.aegis.plugin.support.BoundedBody;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;

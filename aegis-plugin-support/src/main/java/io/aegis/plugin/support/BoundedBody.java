@@ -1,4 +1,4 @@
-package io.aegis.checkers.http;
+package io.aegis.plugin.support;
 
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodySubscriber;
@@ -15,18 +15,20 @@ import java.util.concurrent.Flow;
 import java.util.function.IntPredicate;
 
 /**
- * The start of a response body: at most {@link #LIMIT} bytes, as text.
+ * The start of a JDK {@code HttpClient} response body: at most a limit of bytes, as text.
  *
- * <p>A health endpoint that streams (or is misconfigured to serve a large file) must not cost more than
- * that: once the limit is reached the subscription is cancelled, which closes that one connection.
+ * <p>A health endpoint that streams (or is misconfigured to serve a large file), or a receiver's error page,
+ * must not cost more than that: once the limit is reached the subscription is cancelled, which closes that one
+ * connection. Shared by the plugins that read answers (the http checker, the webhook and alertmanager
+ * notifiers).
  *
  * @param text the body's first bytes, decoded with the response's charset (UTF-8 when it names none);
  *     empty when the body was only drained
- * @param truncated whether the body was longer than {@link #LIMIT}
+ * @param truncated whether the body was longer than the limit
  */
-record BoundedBody(String text, boolean truncated) {
-    /** The most bytes read from one response. */
-    static final int LIMIT = 64 * 1024;
+public record BoundedBody(String text, boolean truncated) {
+    /** The most bytes read from one response by {@link #handler(IntPredicate)}. */
+    public static final int LIMIT = 64 * 1024;
 
     private static final BoundedBody DRAINED = new BoundedBody("", false);
 
@@ -34,8 +36,16 @@ record BoundedBody(String text, boolean truncated) {
      * A body handler that keeps the text only when {@code capture} says the body will be looked at; other
      * bodies are drained (up to the limit), so the connection stays reusable.
      */
-    static HttpResponse.BodyHandler<BoundedBody> handler(IntPredicate capture) {
-        return info -> new Subscriber(capture.test(info.statusCode()) ? charsetOf(info) : null);
+    public static HttpResponse.BodyHandler<BoundedBody> handler(IntPredicate capture) {
+        return handler(LIMIT, capture);
+    }
+
+    /** As {@link #handler(IntPredicate)}, reading at most {@code limit} bytes. */
+    public static HttpResponse.BodyHandler<BoundedBody> handler(int limit, IntPredicate capture) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be positive, was " + limit);
+        }
+        return info -> new Subscriber(limit, capture.test(info.statusCode()) ? charsetOf(info) : null);
     }
 
     private static Charset charsetOf(ResponseInfo info) {
@@ -58,6 +68,7 @@ record BoundedBody(String text, boolean truncated) {
     /** Not thread-safe, and need not be: the client signals one subscriber serially (Flow rule 1.3). */
     private static final class Subscriber implements BodySubscriber<BoundedBody> {
         private final CompletableFuture<BoundedBody> body = new CompletableFuture<>();
+        private final int limit;
         private final Charset charset;
         private byte[] bytes = new byte[0];
         private int length;
@@ -65,7 +76,8 @@ record BoundedBody(String text, boolean truncated) {
         private Flow.Subscription subscription;
 
         /** {@code charset} null means drain without keeping the bytes. */
-        Subscriber(Charset charset) {
+        Subscriber(int limit, Charset charset) {
+            this.limit = limit;
             this.charset = charset;
         }
 
@@ -92,7 +104,7 @@ record BoundedBody(String text, boolean truncated) {
                 }
                 seen += size;
             }
-            if (seen >= LIMIT) {
+            if (seen >= limit) {
                 subscription.cancel();
                 body.complete(result(true));
             } else {
@@ -101,12 +113,12 @@ record BoundedBody(String text, boolean truncated) {
         }
 
         private void keep(ByteBuffer buffer) {
-            int take = Math.min(buffer.remaining(), LIMIT - length);
+            int take = Math.min(buffer.remaining(), limit - length);
             if (take <= 0) {
                 return;
             }
             if (length + take > bytes.length) {
-                bytes = Arrays.copyOf(bytes, Math.min(LIMIT, Math.max(length + take, bytes.length * 2)));
+                bytes = Arrays.copyOf(bytes, Math.min(limit, Math.max(length + take, bytes.length * 2)));
             }
             buffer.get(bytes, length, take);
             length += take;
