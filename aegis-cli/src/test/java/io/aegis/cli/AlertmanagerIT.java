@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.aegis.alerting.testing.RealAlertmanager;
 import io.aegis.api.Alert;
 import io.aegis.api.Severity;
 import io.aegis.cli.AegisProcess.Result;
@@ -44,7 +45,7 @@ class AlertmanagerIT {
 
     @BeforeAll
     static void alertmanagerIsInstalled() {
-        AlertmanagerProcess.binary();
+        RealAlertmanager.binary();
     }
 
     @AfterEach
@@ -65,7 +66,7 @@ class AlertmanagerIT {
         });
         receiver.start();
         toClose.add(() -> receiver.stop(0));
-        AlertmanagerProcess alertmanager = AlertmanagerProcess.start(dir.resolve("am"), """
+        RealAlertmanager alertmanager = RealAlertmanager.start(dir.resolve("am"), """
                 route:
                   receiver: oncall
                   group_by: [alertname, service]
@@ -161,10 +162,13 @@ class AlertmanagerIT {
         return alert.build().fingerprint();
     }
 
-    private static Optional<JsonNode> alertOf(AlertmanagerProcess alertmanager, String service) {
-        return alertmanager.alerts().stream()
-                .filter(alert -> service.equals(alert.path("labels").path("service").asText()))
-                .findFirst();
+    private static Optional<JsonNode> alertOf(RealAlertmanager alertmanager, String service) {
+        for (JsonNode alert : alertmanager.alerts()) {
+            if (service.equals(alert.path("labels").path("service").asText())) {
+                return Optional.of(alert);
+            }
+        }
+        return Optional.empty();
     }
 
     private static Optional<JsonNode> payload(List<JsonNode> received, String status) {
