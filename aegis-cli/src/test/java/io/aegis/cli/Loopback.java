@@ -1,10 +1,10 @@
 package io.aegis.cli;
 
+import io.aegis.alerting.testing.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,14 +22,9 @@ final class Loopback {
     private Loopback() {
     }
 
-    /** A port nothing listens on right now (bound once with port 0, then released). */
+    /** A port nothing listens on right now, below the kernel's ephemeral range (see {@link LoopbackPorts}). */
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return LoopbackPorts.free();
     }
 
     /** {@code GET http://127.0.0.1:port/path}; empty if nothing answered. */

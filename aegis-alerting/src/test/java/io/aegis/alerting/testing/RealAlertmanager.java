@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -74,7 +72,7 @@ public final class RealAlertmanager implements AutoCloseable {
         Files.writeString(configFile, config);
         Path log = dir.resolve("alertmanager.log");
         for (int attempt = 1; ; attempt++) {
-            int port = freePort();
+            int port = LoopbackPorts.free();
             Process process = new ProcessBuilder(binary.toString(),
                     "--config.file=" + configFile,
                     "--storage.path=" + dir.resolve("data"),
@@ -157,12 +155,6 @@ public final class RealAlertmanager implements AutoCloseable {
             return Files.readString(log, StandardCharsets.UTF_8);
         } catch (IOException e) {
             return "(no log: " + e.getMessage() + ")";
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 
