@@ -131,4 +131,35 @@ class AlertsTest {
         assertThat(alerts.raise(firing("ServiceUnhealthy", "api")).toCompletableFuture())
                 .isCompletedExceptionally();
     }
+
+    @Test
+    void aServiceResolvesOnlyItsOwnAlertsRestoredOrRaisedAndCanFireAgainAfterwards() {
+        List<Alert> resolvedAlerts = new CopyOnWriteArrayList<>();
+        bus.subscribeLossless("test", AlertResolved.class, resolved -> resolvedAlerts.add(resolved.alert()));
+        alerts.restore(List.of(firing("ServiceUnhealthy", "db")), java.util.Set.of());
+        alerts.raise(firing("ServiceUnhealthy", "api"));
+        alerts.raise(firing("RecoveryEscalated", "api"));
+        alerts.raiseStanding(firing("HighLatency", "api"));
+
+        alerts.resolveAll("api");
+        await().atMost(AWAIT).until(() -> resolvedAlerts.size() == 2);
+        assertThat(resolvedAlerts).extracting(Alert::serviceName, Alert::name).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("api", "ServiceUnhealthy"),
+                org.assertj.core.groups.Tuple.tuple("api", "RecoveryEscalated"));
+
+        alerts.resolveService("db");
+        await().atMost(AWAIT).until(() -> resolvedAlerts.size() == 3);
+        assertThat(resolvedAlerts.get(2).serviceName()).isEqualTo("db");
+
+        alerts.resolveService("api"); // the standing one goes with its service
+        await().atMost(AWAIT).until(() -> resolvedAlerts.size() == 4);
+        assertThat(resolvedAlerts.get(3).name()).isEqualTo("HighLatency");
+
+        alerts.raise(firing("ServiceUnhealthy", "api")); // resolved, so it fires anew
+        alerts.resolve("api", "ServiceUnhealthy");
+        await().atMost(AWAIT).until(() -> resolvedAlerts.size() == 5);
+        alerts.resolveService("api");
+        alerts.resolveService("db");
+        assertThat(alerts.standingFingerprints()).isEmpty();
+    }
 }
