@@ -175,6 +175,22 @@ class HttpConnectionPoolTest {
     }
 
     @Test
+    void readsAnHttp10BodyThatEndsWithTheConnection() throws Exception {
+        // python3 -m http.server and other HTTP/1.0 servers: no Content-Length, the body ends at the close
+        server = new RawServer((connection, request, in, out) -> {
+            write(out, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nstatus: UP");
+            return false;
+        });
+        HealthChecker checker = factory.create(spec("/health", Map.of("expect", Map.of("body", "UP$"))));
+
+        for (int i = 0; i < 3; i++) {
+            CheckResult result = check(checker);
+            assertThat(result.status()).as(result.message()).isEqualTo(HealthStatus.HEALTHY);
+        }
+        assertThat(server.accepted).hasValue(3);
+    }
+
+    @Test
     void waitsForNoBodyAfterAHeadAnswerAndKeepsItsConnection() throws Exception {
         server = new RawServer((connection, request, in, out) -> {
             // the length of the body a GET would get; a client that waited for it would time out
