@@ -50,7 +50,8 @@ final class HttpChecker implements HealthChecker {
     private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS");
 
     // "finishConnect(..) failed: Connection refused": the native transport's prefix says nothing to a user
-    private static final Pattern NATIVE_PREFIX = Pattern.compile("^\\w+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: (.*)$");
+    private static final Pattern NATIVE_PREFIX =
+            Pattern.compile("^\\w+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: (.*)$");
 
     private final HttpCheckConfig config;
     private final Origin origin;
@@ -61,6 +62,7 @@ final class HttpChecker implements HealthChecker {
     private final boolean idempotent;
     private final boolean readsBody;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile StatusText lastStatus;
 
     HttpChecker(HttpCheckConfig config, Origin origin, Clock clock, HttpCheckerFactory factory) {
         this.config = config;
@@ -181,7 +183,20 @@ final class HttpChecker implements HealthChecker {
         if (warnings != null) {
             return CheckResult.degraded(warningReason, String.join("; ", warnings), latency);
         }
-        return CheckResult.healthy(latency, "HTTP " + status);
+        return CheckResult.healthy(latency, statusText(status));
+    }
+
+    /** "HTTP 200", made once per status a checker sees rather than once per check. */
+    private String statusText(int status) {
+        StatusText last = lastStatus;
+        if (last == null || last.status() != status) {
+            last = new StatusText(status, "HTTP " + status);
+            lastStatus = last; // racy on purpose: each value is immutable and any of them is right
+        }
+        return last.text();
+    }
+
+    private record StatusText(int status, String text) {
     }
 
     /** Why the required headers are not all there, or null when they are. */

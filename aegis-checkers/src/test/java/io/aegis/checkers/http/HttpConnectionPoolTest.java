@@ -167,7 +167,8 @@ class HttpConnectionPoolTest {
                     + "5\r\n{\"sta\r\n9\r\ntus\":\"UP\"\r\n1\r\n}\r\n0\r\n\r\n");
             return true;
         });
-        HealthChecker checker = factory.create(spec("/health", Map.of("expect", Map.of("json", Map.of("/status", "UP")))));
+        HealthChecker checker = factory.create(spec("/health",
+                Map.of("expect", Map.of("json", Map.of("/status", "UP")))));
 
         assertThat(check(checker).status()).isEqualTo(HealthStatus.HEALTHY);
         assertThat(check(checker).status()).isEqualTo(HealthStatus.HEALTHY);
@@ -252,6 +253,21 @@ class HttpConnectionPoolTest {
         CheckResult result = check(factory.create(spec("/health", Map.of("expect", Map.of("body", "gr\u00fcn")))));
 
         assertThat(result.status()).as(result.message()).isEqualTo(HealthStatus.HEALTHY);
+    }
+
+    @Test
+    void saysConnectionRefusedInTheJdkClientsWordsOnEitherTransport() throws Exception {
+        int freePort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            freePort = socket.getLocalPort();
+        }
+        String endpoint = "http://127.0.0.1:" + freePort + "/health";
+
+        CheckResult result = check(factory.create(HttpCheckerTest.spec(endpoint, Map.of(), TIMEOUT)));
+
+        assertThat(result.failureReason()).contains(FailureReason.CONNECT);
+        // not the epoll transport's "finishConnect(..) failed: Connection refused"
+        assertThat(result.message()).isEqualTo("cannot get " + endpoint + ": Connection refused");
     }
 
     @Test
