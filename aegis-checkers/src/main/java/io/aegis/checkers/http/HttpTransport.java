@@ -1,12 +1,10 @@
 package io.aegis.checkers.http;
 
 import io.aegis.plugin.support.DaemonThreadFactory;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SingleThreadIoEventLoop;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -14,6 +12,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -29,20 +28,33 @@ final class HttpTransport {
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
 
     private final DaemonThreadFactory threads = new DaemonThreadFactory("aegis-http");
-    private final EventLoopGroup group;
-    private final Bootstrap base;
+    // Loops of our own rather than a MultiThreadIoEventLoopGroup: the group hangs a listener on each loop's
+    // termination, which Netty then runs on a thread of its own (globalEventExecutor) when the factory closes.
+    private final SingleThreadIoEventLoop[] loops;
+    private final AtomicInteger next = new AtomicInteger();
     private final boolean epoll;
 
     HttpTransport() {
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         epoll = epollAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        Class<? extends Channel> channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
-        group = new MultiThreadIoEventLoopGroup(loops, threads, io);
-        base = new Bootstrap()
-                .channel(channelType)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) HttpCheckerFactory.CONNECT_TIMEOUT.toMillis());
+        this.loops = new SingleThreadIoEventLoop[loops];
+        for (int i = 0; i < loops; i++) {
+            // a loop starts its thread with its first task
+            this.loops[i] = new SingleThreadIoEventLoop(null, threads, io);
+        }
+    }
+
+    /**
+     * A new, unregistered socket channel. Not Netty's {@code Bootstrap}: its resolver group hangs a listener
+     * on each loop's termination, which Netty runs on a thread of its own ({@code globalEventExecutor}) when
+     * the factory closes; the origin resolves names itself.
+     */
+    Channel newChannel() {
+        Channel channel = epoll ? new EpollSocketChannel() : new NioSocketChannel();
+        channel.config().setOption(ChannelOption.TCP_NODELAY, true);
+        channel.config().setConnectTimeoutMillis((int) HttpCheckerFactory.CONNECT_TIMEOUT.toMillis());
+        return channel;
     }
 
     private static boolean epollAvailable() {
@@ -61,14 +73,19 @@ final class HttpTransport {
 
     /** A new origin, bound to the next loop; {@code ssl} null means plain HTTP. */
     Origin origin(Origin.Key key, SSLContext ssl) {
-        return new Origin(key, group.next(), base, ssl);
+        return new Origin(key, loops[Math.floorMod(next.getAndIncrement(), loops.length)], this, ssl);
     }
 
     /** Closes every connection and ends the loops, waiting a bounded time for the threads to end. */
     void close() {
-        group.shutdownGracefully(0, CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)
-                .awaitUninterruptibly(CLOSE_WAIT.toMillis() + 1000);
+        for (SingleThreadIoEventLoop loop : loops) {
+            loop.shutdownGracefully(0, CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        }
         try {
+            long deadline = System.nanoTime() + CLOSE_WAIT.toNanos() + TimeUnit.SECONDS.toNanos(1);
+            for (SingleThreadIoEventLoop loop : loops) {
+                loop.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
             threads.joinAll(CLOSE_WAIT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

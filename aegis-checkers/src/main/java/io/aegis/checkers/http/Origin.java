@@ -1,15 +1,16 @@
 package io.aegis.checkers.http;
 
 import io.aegis.checkers.http.TlsSettings.Trust;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.NetUtil;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayDeque;
 import java.util.List;
 import javax.net.ssl.SNIHostName;
@@ -28,7 +29,8 @@ final class Origin {
 
     final Key key;
     final EventLoop loop;
-    private final Bootstrap bootstrap;
+    private final HttpTransport transport;
+    private final SSLContext ssl;
     private final InetSocketAddress address;
     // most recently used first: the freshest connection is the least likely to have been closed by the server
     private final ArrayDeque<Connection> idle = new ArrayDeque<>();
@@ -37,27 +39,15 @@ final class Origin {
     /** How many checkers use this origin; guarded by the factory's lock. */
     int users;
 
-    Origin(Key key, EventLoop loop, Bootstrap base, SSLContext ssl) {
+    Origin(Key key, EventLoop loop, HttpTransport transport, SSLContext ssl) {
         this.key = key;
         this.loop = loop;
+        this.transport = transport;
+        this.ssl = ssl;
         // an IP address needs no resolver; a name is resolved at each new connection (the JVM caches it)
         this.address = NetUtil.isValidIpV4Address(key.host()) || NetUtil.isValidIpV6Address(key.host())
                 ? new InetSocketAddress(NetUtil.createInetAddressFromIpAddressString(key.host()), key.port())
                 : InetSocketAddress.createUnresolved(key.host(), key.port());
-        this.bootstrap = base.clone(loop).handler(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel channel) {
-                ChannelPipeline pipeline = channel.pipeline();
-                if (ssl != null) {
-                    SslHandler tls = new SslHandler(engine(ssl));
-                    // the check's deadline covers the handshake; no second timer per connection
-                    tls.setHandshakeTimeoutMillis(0);
-                    pipeline.addLast(tls);
-                }
-                Connection connection = new Connection(Origin.this, channel);
-                pipeline.addLast(connection.decoder(), connection);
-            }
-        });
     }
 
     private SSLEngine engine(SSLContext ssl) {
@@ -98,9 +88,37 @@ final class Origin {
         }
     }
 
-    /** Starts a new connection on this origin's loop. */
+    /** Starts a new connection; called on this origin's loop. */
     ChannelFuture connect() {
-        return bootstrap.connect(address);
+        Channel channel = transport.newChannel();
+        ChannelPipeline pipeline = channel.pipeline();
+        if (ssl != null) {
+            SslHandler tls = new SslHandler(engine(ssl));
+            // the check's deadline covers the handshake; no second timer per connection
+            tls.setHandshakeTimeoutMillis(0);
+            pipeline.addLast(tls);
+        }
+        Connection connection = new Connection(this, channel);
+        pipeline.addLast(connection.decoder(), connection);
+        ChannelPromise connected = channel.newPromise();
+        // on the loop's own thread registering is done when register() returns
+        ChannelFuture registered = loop.register(channel);
+        if (!registered.isSuccess()) {
+            channel.unsafe().closeForcibly();
+            return connected.setFailure(registered.cause() == null
+                    ? new IllegalStateException("the connection could not be registered") : registered.cause());
+        }
+        InetSocketAddress target = address;
+        if (target.isUnresolved()) {
+            try {
+                // the JVM's resolver and cache, as the JDK client used; blocks this loop only on a cache miss
+                target = new InetSocketAddress(InetAddress.getByName(key.host()), key.port());
+            } catch (UnknownHostException e) {
+                channel.close();
+                return connected.setFailure(e);
+            }
+        }
+        return channel.connect(target, connected);
     }
 
     /** No checker uses this origin any more: close its idle connections, and the busy ones once they are done. */
