@@ -28,6 +28,7 @@ final class HttpCheckConfig {
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
     private final HttpRequest request;
+    private final String requestBody;
     private final String shownUri;
     private final StatusCodes expectedStatus;
     private final Pattern expectedBody;
@@ -39,6 +40,7 @@ final class HttpCheckConfig {
 
     private HttpCheckConfig(Builder built) {
         this.request = built.request;
+        this.requestBody = built.requestBody;
         this.shownUri = built.request == null ? "" : UrlCredentials.mask(built.request.uri());
         this.expectedStatus = built.expectedStatus;
         this.expectedBody = built.expectedBody;
@@ -52,6 +54,7 @@ final class HttpCheckConfig {
     /** The validated parts, gathered while reading so the constructor does not take eight arguments. */
     private static final class Builder {
         HttpRequest request;
+        String requestBody;
         StatusCodes expectedStatus;
         Pattern expectedBody;
         List<String> bodyNotContains;
@@ -93,7 +96,8 @@ final class HttpCheckConfig {
                     + " body; use GET or remove expect.body");
         }
         built.bodyNotContains = bodyNotContains(expect, "bodyNotContains", problems);
-        built.json = JsonConditions.read(expect, "json", problems);
+        // only a config with expect.json loads JsonConditions, and with it jackson-databind (start-up time)
+        built.json = expect.raw("json").isPresent() ? JsonConditions.read(expect, "json", problems) : null;
         if (method.equals("HEAD")) {
             for (String key : List.of("bodyNotContains", "json")) {
                 if (expect.has(key)) {
@@ -117,6 +121,7 @@ final class HttpCheckConfig {
                     problems));
             basicAuthorization.ifPresent(value -> builder.header("Authorization", value));
             built.request = builder.build();
+            built.requestBody = body.orElse(null);
         }
         problems.throwIfAny();
         return new HttpCheckConfig(built);
@@ -257,6 +262,11 @@ final class HttpCheckConfig {
     /** The request, built once and sent by every check; timeouts are the checker's deadline. */
     HttpRequest request() {
         return request;
+    }
+
+    /** The request body as configured (sent as UTF-8), or null when there is none. */
+    String requestBody() {
+        return requestBody;
     }
 
     /** The request's URL as messages show it: credentials in its query masked. */

@@ -7,9 +7,14 @@ import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
 import io.aegis.checkers.internal.Failures;
 import io.aegis.plugin.support.BoundedBody;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.ssl.NotSslRecordException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -20,18 +25,17 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
- * Checks one service over HTTP with the factory's client for its TLS settings; never blocks the caller.
+ * Checks one service over HTTP/1.1 on its origin's keep-alive connections; never blocks the caller.
  *
  * <p>An answer is judged in this order, and the first failure decides: status code, required headers
  * (both {@link FailureReason#STATUS}, as both are the head of the answer), then the body conditions
@@ -42,93 +46,163 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 final class HttpChecker implements HealthChecker {
     private static final Duration DAY = Duration.ofDays(1);
 
-    private final HttpCheckConfig config;
-    private final HttpClient client;
-    private final ScheduledExecutorService timer;
-    private final Clock clock;
-    private final HttpResponse.BodyHandler<BoundedBody> bodyHandler;
+    /** Methods that may be sent twice without harm (RFC 9110 9.2.2), so a failed reuse may be retried. */
+    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS");
 
-    HttpChecker(HttpCheckConfig config, HttpClient client, ScheduledExecutorService timer, Clock clock) {
+    // "finishConnect(..) failed: Connection refused": the native transport's prefix says nothing to a user
+    private static final Pattern NATIVE_PREFIX =
+            Pattern.compile("^\\w+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: (.*)$");
+
+    private final HttpCheckConfig config;
+    private final Origin origin;
+    private final Clock clock;
+    private final HttpCheckerFactory factory;
+    private final ByteBuf request;
+    private final boolean head;
+    private final boolean idempotent;
+    private final boolean readsBody;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile StatusText lastStatus;
+
+    HttpChecker(HttpCheckConfig config, Origin origin, Clock clock, HttpCheckerFactory factory) {
         this.config = config;
-        this.client = client;
-        this.timer = timer;
+        this.origin = origin;
         this.clock = clock;
+        this.factory = factory;
+        String method = config.request().method();
+        this.head = method.equals("HEAD");
+        this.idempotent = IDEMPOTENT.contains(method);
         // the body is only worth keeping when a condition will look at it, which it does only after the status passed
-        boolean readsBody = config.readsBody();
-        this.bodyHandler = BoundedBody.handler(status -> readsBody && config.expectedStatus().contains(status));
+        this.readsBody = config.readsBody();
+        byte[] encoded = encode(config);
+        // encoded once, off-heap, and sent by every check as a duplicate that shares the bytes
+        this.request = Unpooled.directBuffer(encoded.length).writeBytes(encoded).asReadOnly();
+    }
+
+    /** The request line, headers and body, as the bytes on the wire. */
+    static byte[] encode(HttpCheckConfig config) {
+        java.net.http.HttpRequest request = config.request();
+        URI uri = request.uri();
+        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        String target = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
+        boolean https = uri.getScheme().equalsIgnoreCase("https");
+        int port = uri.getPort();
+        String host = uri.getHost();
+        // as the JDK client: the port only when it is not the scheme's default
+        String hostHeader = port == -1 || port == (https ? 443 : 80) ? host : host + ":" + port;
+        StringBuilder head = new StringBuilder(256)
+                .append(request.method()).append(' ').append(target).append(" HTTP/1.1\r\n")
+                .append("Host: ").append(hostHeader).append("\r\n");
+        boolean userAgent = false;
+        for (Map.Entry<String, List<String>> header : request.headers().map().entrySet()) {
+            userAgent |= header.getKey().equalsIgnoreCase("User-Agent");
+            for (String value : header.getValue()) {
+                head.append(header.getKey()).append(": ").append(value).append("\r\n");
+            }
+        }
+        if (!userAgent) {
+            head.append("User-Agent: aegis\r\n");
+        }
+        byte[] body = config.requestBody() == null ? new byte[0]
+                : config.requestBody().getBytes(StandardCharsets.UTF_8);
+        String method = request.method();
+        if (body.length > 0 || method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) {
+            head.append("Content-Length: ").append(body.length).append("\r\n");
+        }
+        head.append("\r\n");
+        byte[] headBytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
+        byte[] all = new byte[headBytes.length + body.length];
+        System.arraycopy(headBytes, 0, all, 0, headBytes.length);
+        System.arraycopy(body, 0, all, headBytes.length, body.length);
+        return all;
     }
 
     @Override
     public CompletionStage<CheckResult> check(CheckContext context) {
-        long start = System.nanoTime();
-        Duration timeout = HttpCheckConfig.positive(context.timeout());
-        HttpRequest request = config.request();
-        CompletableFuture<CheckResult> verdict = new CompletableFuture<>();
-        // The one deadline of the check: it ends the wait for the headers and for a body that trickles in
-        // forever, and cancels the exchange.
-        ScheduledFuture<?> deadline;
-        try {
-            deadline = timer.schedule(() -> verdict.complete(timedOut(start, timeout)), timeout.toNanos(),
-                    TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            verdict.complete(CheckResult.unknown(FailureReason.PLUGIN_ERROR, "the http checker is closed",
-                    since(start)));
-            return verdict;
-        }
-        verdict.whenComplete((result, error) -> deadline.cancel(false));
-        CompletableFuture<HttpResponse<BoundedBody>> exchange;
-        try {
-            exchange = client.sendAsync(request, bodyHandler);
-        } catch (RuntimeException e) {
-            verdict.complete(failed(e, start, timeout));
-            return verdict;
-        }
-        exchange.whenComplete((response, error) -> verdict.complete(
-                error == null ? judge(response, start) : failed(error, start, timeout)));
-        // After a timeout, or when the engine cancels the verdict, abort the exchange so its connection is
-        // not left reading; on a finished exchange this does nothing.
-        verdict.whenComplete((result, error) -> exchange.cancel(true));
-        return verdict;
+        Exchange exchange = new Exchange(this, origin, System.nanoTime(), HttpCheckConfig.positive(context.timeout()));
+        exchange.submit();
+        return exchange;
     }
 
-    private CheckResult judge(HttpResponse<BoundedBody> response, long start) {
-        int status = response.statusCode();
+    /** This checker's request, for one more send. */
+    ByteBuf request() {
+        return request.retainedDuplicate();
+    }
+
+    boolean head() {
+        return head;
+    }
+
+    boolean idempotent() {
+        return idempotent;
+    }
+
+    /** Whether the body of an answer with this status is kept for the body conditions (else only counted). */
+    boolean keepsBody(int status) {
+        return readsBody && config.expectedStatus().contains(status);
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            request.release();
+            factory.release(origin);
+        }
+    }
+
+    CheckResult judge(HttpResponse response, BoundedBody body, SSLSession session, long start) {
+        int status = response.status().code();
         StatusCodes expectedStatus = config.expectedStatus();
         if (!expectedStatus.contains(status)) {
             return CheckResult.unhealthy(FailureReason.STATUS,
                     "HTTP " + status + " (expected " + expectedStatus + ")", since(start));
         }
-        String missingHeader = headerMismatch(response);
+        String missingHeader = headerMismatch(response.headers());
         if (missingHeader != null) {
             return CheckResult.unhealthy(FailureReason.STATUS, missingHeader, since(start));
         }
-        String bodyMismatch = bodyMismatch(response.body());
+        String bodyMismatch = bodyMismatch(body);
         if (bodyMismatch != null) {
             return CheckResult.unhealthy(FailureReason.BODY, bodyMismatch, since(start));
         }
         Duration latency = since(start);
-        List<String> warnings = new ArrayList<>(2);
+        List<String> warnings = null;
         FailureReason warningReason = null;
         Duration limit = config.maxResponseTime();
         if (limit != null && latency.compareTo(limit) > 0) {
+            warnings = new ArrayList<>(2);
             warnings.add("answered in " + latency.toMillis() + "ms (limit " + Durations.format(limit) + ")");
             warningReason = FailureReason.TIMEOUT;
         }
-        String expiry = certificateExpiry(response);
+        String expiry = certificateExpiry(session);
         if (expiry != null) {
+            warnings = warnings == null ? new ArrayList<>(1) : warnings;
             warnings.add(expiry);
             warningReason = warningReason == null ? FailureReason.TLS : warningReason;
         }
-        if (!warnings.isEmpty()) {
+        if (warnings != null) {
             return CheckResult.degraded(warningReason, String.join("; ", warnings), latency);
         }
-        return CheckResult.healthy(latency, "HTTP " + status);
+        return CheckResult.healthy(latency, statusText(status));
+    }
+
+    /** "HTTP 200", made once per status a checker sees rather than once per check. */
+    private String statusText(int status) {
+        StatusText last = lastStatus;
+        if (last == null || last.status() != status) {
+            last = new StatusText(status, "HTTP " + status);
+            lastStatus = last; // racy on purpose: each value is immutable and any of them is right
+        }
+        return last.text();
+    }
+
+    private record StatusText(int status, String text) {
     }
 
     /** Why the required headers are not all there, or null when they are. */
-    private String headerMismatch(HttpResponse<?> response) {
+    private String headerMismatch(HttpHeaders headers) {
         for (Map.Entry<String, Pattern> required : config.requiredHeaders().entrySet()) {
-            List<String> values = response.headers().allValues(required.getKey());
+            List<String> values = headers.getAll(required.getKey());
             if (values.isEmpty()) {
                 return "header " + required.getKey() + " is missing";
             }
@@ -160,14 +234,14 @@ final class HttpChecker implements HealthChecker {
      * A warning when the server's certificate expires within the configured days, or null. Only the server's
      * own (leaf) certificate is looked at: it is the one that is renewed, and normally expires first.
      */
-    private String certificateExpiry(HttpResponse<?> response) {
+    private String certificateExpiry(SSLSession session) {
         int warningDays = config.tls().certExpiryWarningDays();
-        if (warningDays == 0 || response.sslSession().isEmpty()) {
+        if (warningDays == 0 || session == null) {
             return null;
         }
         Certificate[] chain;
         try {
-            chain = response.sslSession().get().getPeerCertificates();
+            chain = session.getPeerCertificates();
         } catch (SSLPeerUnverifiedException e) {
             return null;
         }
@@ -191,8 +265,10 @@ final class HttpChecker implements HealthChecker {
         return "certificate for " + host + " expires in " + days + (days == 1 ? " day" : " days") + " (" + date + ")";
     }
 
-    private CheckResult failed(Throwable error, long start, Duration timeout) {
-        FailureReason reason = Failures.reasonOf(error);
+    CheckResult failed(Throwable error, long start, Duration timeout) {
+        // Netty's connect timeout is a ConnectException; the JDK client's was a timeout, and so it stays
+        FailureReason reason = has(error, ConnectTimeoutException.class) ? FailureReason.TIMEOUT
+                : Failures.reasonOf(error);
         String target = config.shownUri();
         switch (reason) {
             case TIMEOUT:
@@ -201,18 +277,44 @@ final class HttpChecker implements HealthChecker {
                 return CheckResult.unhealthy(reason, "cannot resolve host " + config.request().uri().getHost(),
                         since(start));
             case TLS:
-                return CheckResult.unhealthy(reason, "TLS with " + target + " failed: " + Failures.describe(error),
+                return CheckResult.unhealthy(reason, "TLS with " + target + " failed: " + describe(error),
                         since(start));
             case PLUGIN_ERROR:
                 return CheckResult.unknown(reason, "the http check of " + target + " failed: "
-                        + Failures.describe(error), since(start));
+                        + describe(error), since(start));
             default:
-                return CheckResult.unhealthy(reason, "cannot get " + target + ": " + Failures.describe(error),
+                return CheckResult.unhealthy(reason, "cannot get " + target + ": " + describe(error),
                         since(start));
         }
     }
 
-    private CheckResult timedOut(long start, Duration timeout) {
+    /** {@link Failures#describe}, in the JDK's words where Netty's say less to a user. */
+    private static String describe(Throwable error) {
+        if (has(error, NotSslRecordException.class)) {
+            // Netty's message is a hex dump of what came instead
+            return "Unsupported or unrecognized SSL message";
+        }
+        String text = Failures.describe(error);
+        Matcher prefixed = NATIVE_PREFIX.matcher(text);
+        return prefixed.matches() ? prefixed.group(1) : text;
+    }
+
+    private static boolean has(Throwable error, Class<? extends Throwable> type) {
+        Throwable current = error;
+        for (int depth = 0; current != null && depth < 32; depth++, current = current.getCause()) {
+            if (type.isInstance(current)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The verdict of a check started after the factory closed. */
+    CheckResult closed(long start) {
+        return CheckResult.unknown(FailureReason.PLUGIN_ERROR, "the http checker is closed", since(start));
+    }
+
+    CheckResult timedOut(long start, Duration timeout) {
         return CheckResult.unhealthy(FailureReason.TIMEOUT,
                 "no complete answer from " + config.shownUri() + " within " + Durations.format(timeout),
                 since(start));

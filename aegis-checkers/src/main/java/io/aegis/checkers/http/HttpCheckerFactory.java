@@ -3,13 +3,14 @@ package io.aegis.checkers.http;
 import io.aegis.api.CheckerSpec;
 import io.aegis.api.HealthChecker;
 import io.aegis.api.HealthCheckerFactory;
-import io.aegis.plugin.support.DaemonThreadFactory;
-import java.net.http.HttpClient;
+import java.net.URI;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import javax.net.ssl.SSLContext;
 
 /**
  * Creates {@code type: http} checkers, which send one request per check and judge the answer.
@@ -53,34 +54,38 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * to every public one. Host names are verified in both cases. {@code insecureSkipVerify} turns off both the
  * certificate and the host name check for that service's client only; the JVM-wide property
  * {@code jdk.internal.httpclient.disableHostnameVerification} is neither needed nor set (see
- * {@link TrustEveryServer} for why that works). Limits: if something else in the JVM sets that property,
- * host names go unchecked for every client, ours included, and nothing here can undo it; a client's trust is
- * fixed when it is built, so a changed {@code caFile} is read again only when the checker is created again.
+ * {@link TrustEveryServer} for why that works), and has no effect on this checker's client. Limit: a trust is
+ * fixed when its first checker is created, so a changed {@code caFile} is read again only when the checker is
+ * created again.
  * The {@code tls:} block is validated for {@code http://} endpoints too (the same file may serve both
  * schemes through {@code ${VAR}}), but has no effect there.
  *
- * <p>All checkers of one factory with the same TLS trust share one HTTP/1.1 client with keep-alive
- * connections: one client for the JVM's trust store, one for skipped verification, one per distinct set of
- * CA certificates. The clients are created with the first checker that needs them, and share two daemon
- * threads that run the clients' work and the check deadlines; {@link #close()} stops them.
+ * <p>All checkers of one factory share one HTTP/1.1 client built on Netty: one event loop per processor
+ * (daemon threads {@code aegis-http-N}, native epoll where it loads, NIO elsewhere), started with the first
+ * checker and stopped by {@link #close()}. Checkers of the same origin (scheme, host, port and TLS trust) share
+ * a pool of kept-alive connections, owned by one loop. A connection is used again only after a complete answer
+ * the server kept alive; a {@code Connection: close}, an error, a timeout or a cancelled check closes it. A
+ * kept-alive connection that the server closed meanwhile is retried once on a new one, for every method but
+ * POST and PATCH. The TLS context of a trust (the JVM's trust store, skipped verification, or one per distinct
+ * set of CA certificates) is built with the first https checker that needs it, so a configuration with only
+ * http:// endpoints never loads the JVM's trust store.
  */
 public final class HttpCheckerFactory implements HealthCheckerFactory {
     /** The {@code type:} this factory serves. */
     public static final String TYPE = "http";
 
     /**
-     * The client's connect timeout. Each request's own timeout (the check's) covers connecting too and is
-     * normally shorter; this only caps a connect when a check allows more than this.
+     * The client's connect timeout. Each check's own timeout covers connecting too and is normally shorter;
+     * this only caps a connect when a check allows more than this.
      */
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-
-    private static final int THREADS = 2;
 
     private final System.Logger log;
     private final Clock clock;
     private final Object lock = new Object();
-    private final Map<TlsSettings.Trust, HttpClient> clients = new HashMap<>();
-    private ScheduledThreadPoolExecutor executor;
+    private final Map<TlsSettings.Trust, SSLContext> tlsContexts = new HashMap<>();
+    private final Map<Origin.Key, Origin> origins = new HashMap<>();
+    private HttpTransport transport;
     private boolean closed;
 
     /** Creates the factory; it starts no thread until it creates its first checker. */
@@ -102,21 +107,32 @@ public final class HttpCheckerFactory implements HealthCheckerFactory {
     @Override
     public HealthChecker create(CheckerSpec spec) {
         HttpCheckConfig config = HttpCheckConfig.from(spec);
-        boolean https = config.request().uri().getScheme().equalsIgnoreCase("https");
-        // over plain http the trust settings mean nothing; sharing the default client keeps connections down
+        URI uri = config.request().uri();
+        boolean https = uri.getScheme().equalsIgnoreCase("https");
+        // over plain http the trust settings mean nothing; sharing the default origin keeps connections down
         TlsSettings.Trust trust = https ? config.tls().trust() : TlsSettings.Trust.JVM_DEFAULT;
+        String host = uri.getHost().toLowerCase(Locale.ROOT);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1); // an IPv6 address: the brackets belong to the URL only
+        }
+        int port = uri.getPort() != -1 ? uri.getPort() : https ? 443 : 80;
+        Origin.Key key = new Origin.Key(https, host, port, trust);
         HttpChecker checker;
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("the http checker factory is closed");
             }
-            if (executor == null) {
-                executor = new ScheduledThreadPoolExecutor(THREADS, new DaemonThreadFactory("aegis-http"));
-                // a check that finishes early cancels its deadline; without this the queue would keep it
-                executor.setRemoveOnCancelPolicy(true);
+            if (transport == null) {
+                transport = new HttpTransport();
             }
-            HttpClient client = clients.computeIfAbsent(trust, this::newClient);
-            checker = new HttpChecker(config, client, executor, clock);
+            Origin origin = origins.get(key);
+            if (origin == null) {
+                SSLContext tls = https ? tlsContexts.computeIfAbsent(trust, HttpCheckerFactory::tlsContext) : null;
+                origin = transport.origin(key, tls);
+                origins.put(key, origin);
+            }
+            origin.users++;
+            checker = new HttpChecker(config, origin, clock, this);
         }
         if (trust.skipVerify()) {
             log.log(System.Logger.Level.WARNING, "{0}: tls.insecureSkipVerify is true: neither the certificate nor"
@@ -126,33 +142,56 @@ public final class HttpCheckerFactory implements HealthCheckerFactory {
         return checker;
     }
 
-    private HttpClient newClient(TlsSettings.Trust trust) {
-        HttpClient.Builder builder = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(CONNECT_TIMEOUT)
-                .executor(executor);
-        trust.sslContext().ifPresent(builder::sslContext);
-        return builder.build();
+    private static SSLContext tlsContext(TlsSettings.Trust trust) {
+        return trust.sslContext().orElseGet(() -> {
+            try {
+                // loads the JVM's trust store: a quarter of a second, so only once an https checker needs it
+                return SSLContext.getDefault();
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("cannot set up TLS for the http checker: " + e.getMessage(), e);
+            }
+        });
     }
 
-    /** How many clients this factory holds: one per distinct TLS trust in use. */
-    int clientCount() {
+    /** A checker closed: when it was its origin's last one, the origin's idle connections are closed. */
+    void release(Origin origin) {
         synchronized (lock) {
-            return clients.size();
+            if (--origin.users == 0 && origins.remove(origin.key, origin)) {
+                origin.close();
+            }
         }
     }
 
+    /** How many TLS contexts this factory holds: one per distinct TLS trust in use by an https checker. */
+    int clientCount() {
+        synchronized (lock) {
+            return tlsContexts.size();
+        }
+    }
+
+    /** Whether the native epoll transport is in use; false before the first checker. */
+    boolean epoll() {
+        synchronized (lock) {
+            return transport != null && transport.epoll();
+        }
+    }
+
+    /**
+     * Closes every connection and stops the event loops, waiting up to a few seconds for their threads to end.
+     * Checks still running end with an error; checks started afterwards report that the checker is closed.
+     */
     @Override
     public void close() {
+        HttpTransport stopping;
         synchronized (lock) {
             closed = true;
-            if (executor != null) {
-                executor.shutdownNow();
-            }
-            // java.net.http.HttpClient has no close() before Java 21; its selector thread ends once the
-            // client is unreachable, which it is when the checkers and this factory are.
-            clients.clear();
+            stopping = transport;
+            transport = null;
+            origins.clear();
+            tlsContexts.clear();
+        }
+        if (stopping != null) {
+            stopping.close();
         }
     }
 }

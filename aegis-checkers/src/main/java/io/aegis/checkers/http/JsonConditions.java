@@ -27,10 +27,15 @@ import java.util.regex.Pattern;
  * matches the boolean only. A quoted YAML value ({@code "true"}) is a string.
  */
 final class JsonConditions {
-    // Immutable and thread-safe; rejects "{...} trailing junk", which is not one JSON document.
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final ObjectReader READER = MAPPER.reader()
-            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /**
+     * The mapper, built the first time a condition is read rather than when this class loads: an
+     * {@code ObjectMapper} costs tens of milliseconds of class loading at start-up.
+     */
+    private static final class Jackson {
+        // Immutable and thread-safe; rejects "{...} trailing junk", which is not one JSON document.
+        static final ObjectMapper MAPPER = new ObjectMapper();
+        static final ObjectReader READER = MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    }
 
     private static final Pattern STRAY_TILDE = Pattern.compile("~(?![01])");
     private static final String ESCAPES = "expected a JSON pointer (RFC 6901) that writes ~ as ~0 and a / inside a"
@@ -104,7 +109,7 @@ final class JsonConditions {
         if (value == null || value instanceof String || value instanceof Boolean || value instanceof Integer
                 || value instanceof Long || value instanceof BigInteger || value instanceof Double
                 || value instanceof Float || value instanceof BigDecimal || value instanceof Short) {
-            return MAPPER.valueToTree(value);
+            return Jackson.MAPPER.valueToTree(value);
         }
         problems.add(keyPath, "expected a single value (text, a number, true, false or null), found "
                 + Settings.describe(value));
@@ -121,7 +126,7 @@ final class JsonConditions {
         }
         JsonNode document;
         try {
-            document = READER.readTree(body.text());
+            document = Jackson.READER.readTree(body.text());
         } catch (JsonProcessingException e) {
             return "body is not JSON: " + firstLine(e.getOriginalMessage());
         }

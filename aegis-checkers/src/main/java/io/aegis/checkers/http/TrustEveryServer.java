@@ -8,15 +8,13 @@ import javax.net.ssl.X509ExtendedTrustManager;
 /**
  * Trusts every server certificate and every host name: {@code tls.insecureSkipVerify: true}.
  *
- * <p>It must be an {@link X509ExtendedTrustManager}, whose contract makes it responsible for the host name
- * (endpoint identification) check. {@code java.net.http.HttpClient} always sets the endpoint identification
- * algorithm {@code HTTPS} on its engines, overriding any {@code SSLParameters} it is given (a null algorithm
- * there is ignored); only the JVM-wide system property
- * {@code jdk.internal.httpclient.disableHostnameVerification}, read once when the client classes load, turns
- * that off, for every client. But the check itself is done by the trust manager: the JDK's own one does it,
- * and the JDK wraps a plain {@code X509TrustManager} in an adapter that does it too. An extended trust manager
- * is called as it is, so this one skips the host name check for its own client only, and every other client
- * in the JVM keeps verifying.
+ * <p>It is an {@link X509ExtendedTrustManager}, whose contract makes it responsible for the host name
+ * (endpoint identification) check: the JDK wraps a plain {@code X509TrustManager} in an adapter that checks
+ * host names whenever the engine asks for it, while an extended one is called as it is. The http checker's
+ * engines ask for {@code HTTPS} identification only when verification is on, so this is a second guard; and
+ * because the choice is per engine, every other TLS client in the JVM keeps verifying. The JVM-wide property
+ * {@code jdk.internal.httpclient.disableHostnameVerification} concerns only {@code java.net.http.HttpClient}
+ * and is neither needed nor set.
  */
 final class TrustEveryServer extends X509ExtendedTrustManager {
     private static final X509Certificate[] NONE = new X509Certificate[0];

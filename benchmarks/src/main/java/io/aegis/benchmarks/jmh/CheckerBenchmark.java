@@ -47,7 +47,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * The bundled checkers, one check at a time, each beside the same work done plainly: HTTP and TCP against an
  * in-JVM loopback server ({@link LoopbackServer}) beside the plain JDK client and a plain connect; gRPC
  * against an in-JVM grpc-java health server beside a plain blocking stub call; a script that exits 0
- * beside a plain {@code ProcessBuilder} run of it. The difference is each checker's own per-check overhead.
+ * beside a plain {@code ProcessBuilder} run of it. {@code httpCheckNewConnection} checks a server that closes
+ * each connection after its answer, so every check connects anew. The difference is each checker's own per-check overhead.
  *
  * <p>{@code java -cp benchmarks/target/benchmarks.jar org.openjdk.jmh.Main CheckerBenchmark}
  */
@@ -61,10 +62,12 @@ public class CheckerBenchmark {
     private static final CheckContext CONTEXT = new CheckContext(1, Duration.ofSeconds(2));
 
     private LoopbackServer server;
+    private LoopbackServer closingServer;
     private ExecutorService blocking;
     private HealthCheckerFactory httpFactory;
     private HealthCheckerFactory tcpFactory;
     private HealthChecker http;
+    private HealthChecker httpNewConnection;
     private HealthChecker tcp;
     private HttpClient plainClient;
     private HttpRequest plainRequest;
@@ -89,6 +92,10 @@ public class CheckerBenchmark {
         httpFactory = factory("http");
         tcpFactory = factory("tcp");
         http = httpFactory.create(spec("http", url));
+        // the same server closing each connection after its answer: a new connection per check
+        closingServer = LoopbackServer.open(1, true).startInBackground();
+        httpNewConnection = httpFactory.create(spec("http",
+                "http://127.0.0.1:" + closingServer.ports().get(0) + "/health"));
         tcp = tcpFactory.create(spec("tcp", "127.0.0.1:" + address.getPort()));
         plainClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         plainRequest = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build();
@@ -123,6 +130,11 @@ public class CheckerBenchmark {
     @Benchmark
     public CheckResult httpCheck() {
         return http.check(CONTEXT).toCompletableFuture().join();
+    }
+
+    @Benchmark
+    public CheckResult httpCheckNewConnection() {
+        return httpNewConnection.check(CONTEXT).toCompletableFuture().join();
     }
 
     @Benchmark
@@ -175,10 +187,12 @@ public class CheckerBenchmark {
         scriptFactory.close();
         Files.deleteIfExists(scriptFile);
         http.close();
+        httpNewConnection.close();
         tcp.close();
         httpFactory.close();
         tcpFactory.close();
         server.close();
+        closingServer.close();
         blocking.shutdownNow();
     }
 }

@@ -1,0 +1,275 @@
+package io.aegis.checkers.http;
+
+import io.aegis.api.CheckResult;
+import io.aegis.plugin.support.BoundedBody;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import java.net.ProtocolException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One check's request and answer, and its verdict: the stage {@link HttpChecker#check} returns is this object,
+ * so a check allocates no separate future, task or listener. Everything but {@link #cancel} runs on the
+ * origin's event loop, which also completes the verdict.
+ *
+ * <p>It is submitted to the loop as a task, and scheduled as its own deadline: the first {@link #run()}
+ * starts the exchange, a second one is the deadline firing.
+ */
+final class Exchange extends CompletableFuture<CheckResult> implements Runnable, ChannelFutureListener {
+    private static final BoundedBody DRAINED = new BoundedBody("", false);
+
+    private final HttpChecker checker;
+    private final Origin origin;
+    final long start;
+    final Duration timeout;
+    private boolean started;
+    private io.netty.util.concurrent.Future<?> deadline;
+    private ChannelFuture connecting;
+    private Connection connection;
+    private boolean reused;
+    private boolean retried;
+
+    // the answer so far
+    private HttpResponse head;
+    private boolean informational;
+    private Charset charset; // null: the body is not kept, only counted
+    private byte[] kept;
+    private int keptLength;
+    private long seen;
+
+    Exchange(HttpChecker checker, Origin origin, long start, Duration timeout) {
+        this.checker = checker;
+        this.origin = origin;
+        this.start = start;
+        this.timeout = timeout;
+    }
+
+    /** Submits the exchange to its loop; completes it at once when the factory is closed. */
+    void submit() {
+        try {
+            origin.loop.execute(this);
+        } catch (RejectedExecutionException e) {
+            complete(checker.closed(start));
+        }
+    }
+
+    @Override
+    public void run() {
+        if (!started) {
+            started = true;
+            begin();
+        } else {
+            expire();
+        }
+    }
+
+    private void begin() {
+        if (isDone()) {
+            return; // cancelled while queued
+        }
+        // the deadline counts from check(), so time spent queued for the loop counts too
+        long left = Math.max(1, timeout.toNanos() - (System.nanoTime() - start));
+        deadline = origin.loop.schedule(this, left, TimeUnit.NANOSECONDS);
+        Connection pooled = origin.poll();
+        if (pooled != null) {
+            send(pooled, true);
+        } else {
+            connect();
+        }
+    }
+
+    private void connect() {
+        connecting = origin.connect();
+        connecting.addListener(this);
+    }
+
+    /** The new connection is up, or failed. */
+    @Override
+    public void operationComplete(ChannelFuture future) {
+        connecting = null;
+        if (isDone()) {
+            future.channel().close();
+        } else if (!future.isSuccess()) {
+            fail(future.cause());
+        } else {
+            send((Connection) future.channel().pipeline().last(), false);
+        }
+    }
+
+    private void send(Connection to, boolean pooled) {
+        connection = to;
+        reused = pooled;
+        to.send(this, checker.request(), checker.head());
+    }
+
+    private void expire() {
+        if (complete(checker.timedOut(start, timeout))) {
+            abandon();
+        }
+    }
+
+    /** Cancelling the verdict (the engine does on its own timeout) closes the connection, on its loop. */
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        boolean cancelled = super.cancel(mayInterruptIfRunning);
+        if (cancelled) {
+            if (origin.loop.inEventLoop()) {
+                abandon();
+            } else {
+                try {
+                    origin.loop.execute(this::abandon);
+                } catch (RejectedExecutionException e) {
+                    // the factory is closed, and with it every connection
+                }
+            }
+        }
+        return cancelled;
+    }
+
+    /** The verdict is in without the answer: stop the timer and close whatever connection carried it. */
+    private void abandon() {
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+        if (connection != null) {
+            connection.abandon();
+            connection = null;
+        }
+        if (connecting != null) {
+            connecting.channel().close();
+        }
+    }
+
+    void onHead(Connection from, HttpResponse response) {
+        if (response.decoderResult().isFailure()) {
+            onProtocolError(from, response.decoderResult().cause());
+            return;
+        }
+        int status = response.status().code();
+        // 1xx (100 Continue, 103 Early Hints) come before the real answer; 101 would switch protocols
+        informational = response.status().codeClass() == HttpStatusClass.INFORMATIONAL && status != 101;
+        if (informational) {
+            return;
+        }
+        head = response;
+        if (checker.keepsBody(status)) {
+            charset = charsetOf(response.headers());
+        }
+    }
+
+    void onContent(Connection from, ByteBuf content, boolean last) {
+        if (informational) {
+            informational = !last;
+            return;
+        }
+        if (head == null) {
+            return;
+        }
+        int size = content.readableBytes();
+        if (charset != null) {
+            keep(content);
+        }
+        seen += size;
+        if (seen > BoundedBody.LIMIT) {
+            // no condition looks past the limit: stop here and close rather than read the rest
+            from.release(false);
+            finish(checker.judge(head, body(true), from.tlsSession(), start));
+        } else if (last) {
+            from.release(HttpUtil.isKeepAlive(head));
+            finish(checker.judge(head, body(false), from.tlsSession(), start));
+        }
+    }
+
+    private void keep(ByteBuf content) {
+        int take = Math.min(content.readableBytes(), BoundedBody.LIMIT - keptLength);
+        if (take <= 0) {
+            return;
+        }
+        if (kept == null) {
+            long length = HttpUtil.getContentLength(head, -1L);
+            kept = new byte[(int) Math.min(BoundedBody.LIMIT, length > 0 ? length : 1024)];
+        }
+        if (keptLength + take > kept.length) {
+            kept = Arrays.copyOf(kept, Math.min(BoundedBody.LIMIT, Math.max(keptLength + take, kept.length * 2)));
+        }
+        content.getBytes(content.readerIndex(), kept, keptLength, take);
+        keptLength += take;
+    }
+
+    private BoundedBody body(boolean truncated) {
+        if (charset == null) {
+            return DRAINED;
+        }
+        return new BoundedBody(kept == null ? "" : new String(kept, 0, keptLength, charset), truncated);
+    }
+
+    void onProtocolError(Connection from, Throwable cause) {
+        from.abandon();
+        connection = null;
+        String detail = cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage();
+        fail(new ProtocolException("the answer is not valid HTTP/1.1" + detail));
+    }
+
+    /** The connection failed or was closed before the answer was complete. */
+    void onConnectionFailed(Connection from, Throwable cause) {
+        connection = null;
+        if (isDone()) {
+            return;
+        }
+        // A kept-alive connection may have been closed by the server just as it was reused: try once more on a
+        // new one, when nothing of the answer came yet and asking twice cannot do harm (as the JDK client does).
+        if (reused && head == null && !informational && !retried && checker.idempotent()) {
+            retried = true;
+            reused = false;
+            connect();
+            return;
+        }
+        fail(cause);
+    }
+
+    private void fail(Throwable cause) {
+        finish(checker.failed(cause, start, timeout));
+    }
+
+    private void finish(CheckResult result) {
+        connection = null;
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+        complete(result);
+    }
+
+    /** The charset of {@code Content-Type}; UTF-8 when it names none or one this JVM does not know. */
+    static Charset charsetOf(HttpHeaders headers) {
+        String contentType = headers.get(HttpHeaderNames.CONTENT_TYPE);
+        if (contentType == null) {
+            return StandardCharsets.UTF_8;
+        }
+        for (String parameter : contentType.split(";")) {
+            String trimmed = parameter.trim();
+            if (trimmed.toLowerCase(Locale.ROOT).startsWith("charset=")) {
+                String name = trimmed.substring("charset=".length()).replace("\"", "").trim();
+                try {
+                    return Charset.forName(name);
+                } catch (IllegalArgumentException e) {
+                    // an unknown charset is the server's mistake; UTF-8 is the best guess for matching text
+                    return StandardCharsets.UTF_8;
+                }
+            }
+        }
+        return StandardCharsets.UTF_8;
+    }
+}

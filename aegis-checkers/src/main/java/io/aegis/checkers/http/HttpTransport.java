@@ -1,0 +1,94 @@
+package io.aegis.checkers.http;
+
+import io.aegis.plugin.support.DaemonThreadFactory;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.SingleThreadIoEventLoop;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The network side of one {@link HttpCheckerFactory}: one Netty event loop per core, on daemon threads called
+ * {@code aegis-http-N}, with the native epoll transport where it loads (Linux x86-64) and NIO elsewhere.
+ *
+ * <p>Every origin is bound to one loop for its whole life, so its keep-alive pool, its connections and the
+ * deadlines of its checks are only ever touched by that loop's thread: no locks, and no scan of anything
+ * larger than one origin's idle connections.
+ */
+final class HttpTransport {
+    /** How long {@link #close()} waits for the loops to end. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
+
+    private final DaemonThreadFactory threads = new DaemonThreadFactory("aegis-http");
+    // Loops of our own rather than a MultiThreadIoEventLoopGroup: the group hangs a listener on each loop's
+    // termination, which Netty then runs on a thread of its own (globalEventExecutor) when the factory closes.
+    private final SingleThreadIoEventLoop[] loops;
+    private final AtomicInteger next = new AtomicInteger();
+    private final boolean epoll;
+
+    HttpTransport() {
+        int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
+        epoll = epollAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.loops = new SingleThreadIoEventLoop[loops];
+        for (int i = 0; i < loops; i++) {
+            // a loop starts its thread with its first task
+            this.loops[i] = new SingleThreadIoEventLoop(null, threads, io);
+        }
+    }
+
+    /**
+     * A new, unregistered socket channel. Not Netty's {@code Bootstrap}: its resolver group hangs a listener
+     * on each loop's termination, which Netty runs on a thread of its own ({@code globalEventExecutor}) when
+     * the factory closes; the origin resolves names itself.
+     */
+    Channel newChannel() {
+        Channel channel = epoll ? new EpollSocketChannel() : new NioSocketChannel();
+        channel.config().setOption(ChannelOption.TCP_NODELAY, true);
+        channel.config().setConnectTimeoutMillis((int) HttpCheckerFactory.CONNECT_TIMEOUT.toMillis());
+        return channel;
+    }
+
+    private static boolean epollAvailable() {
+        try {
+            return Epoll.isAvailable();
+        } catch (LinkageError e) {
+            // the native jar is missing or was built for another platform: NIO works everywhere
+            return false;
+        }
+    }
+
+    /** Whether the native epoll transport is in use (rather than NIO). */
+    boolean epoll() {
+        return epoll;
+    }
+
+    /** A new origin, bound to the next loop; {@code ssl} null means plain HTTP. */
+    Origin origin(Origin.Key key, SSLContext ssl) {
+        return new Origin(key, loops[Math.floorMod(next.getAndIncrement(), loops.length)], this, ssl);
+    }
+
+    /** Closes every connection and ends the loops, waiting a bounded time for the threads to end. */
+    void close() {
+        for (SingleThreadIoEventLoop loop : loops) {
+            loop.shutdownGracefully(0, CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        try {
+            long deadline = System.nanoTime() + CLOSE_WAIT.toNanos() + TimeUnit.SECONDS.toNanos(1);
+            for (SingleThreadIoEventLoop loop : loops) {
+                loop.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+            threads.joinAll(CLOSE_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
