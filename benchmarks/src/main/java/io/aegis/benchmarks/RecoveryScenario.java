@@ -26,6 +26,14 @@ import java.util.function.Supplier;
  * supervisor has not reaped yet) — a floor under every figure.
  */
 public final class RecoveryScenario implements Scenario {
+    /**
+     * The health check of the kill rows. aegis sees a kill through the process' exit, not through a check; with a
+     * timeout of 150 ms, a loaded machine made checks of the healthy service time out and aegis restarted it in a
+     * loop, so no kill could be timed (seen at load average 25 on 2 cores).
+     */
+    private static final Duration KILL_CHECK_INTERVAL = Duration.ofSeconds(1);
+    private static final Duration KILL_CHECK_TIMEOUT = Duration.ofMillis(900);
+
     @Override
     public String name() {
         return "recovery";
@@ -45,8 +53,8 @@ public final class RecoveryScenario implements Scenario {
 
         Stats aegisKill;
         int port = Procs.freePort();
-        Path killConfig = AegisProcess.demoConfig(options, "recovery-kill.yaml", port, Duration.ofMillis(200),
-                Duration.ofMillis(150));
+        Path killConfig = AegisProcess.demoConfig(options, "recovery-kill.yaml", port, KILL_CHECK_INTERVAL,
+                KILL_CHECK_TIMEOUT);
         try (AegisProcess aegis = AegisProcess.start(options, killConfig, options.workDir().resolve("aegis-kill.log"))) {
             aegisKill = Stats.of(killToServing(DemoService.under(aegis.handle()), port, kills, settle));
         }
@@ -194,8 +202,8 @@ public final class RecoveryScenario implements Scenario {
 
     /** The demo's config for aegis ({@link AegisProcess#demoConfig}) with the Python service's command. */
     private static Path pythonConfig(Options options, int port, List<String> command) throws IOException {
-        Path demo = AegisProcess.demoConfig(options, "recovery-python.yaml", port, Duration.ofMillis(200),
-                Duration.ofMillis(150));
+        Path demo = AegisProcess.demoConfig(options, "recovery-python.yaml", port, KILL_CHECK_INTERVAL,
+                KILL_CHECK_TIMEOUT);
         String yaml = Files.readString(demo);
         String demoCommand = "command: [" + String.join(", ", DemoService.command(options, port)) + "]";
         if (!yaml.contains(demoCommand)) {
