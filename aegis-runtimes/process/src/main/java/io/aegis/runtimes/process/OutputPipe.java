@@ -7,6 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The pipe that carries one process's stdout and stderr to its {@link OutputPump}.
@@ -21,8 +24,18 @@ import java.nio.file.StandardOpenOption;
  * <p>The named pipe exists only during the launch, in the service's private state directory: it is opened
  * both ways first (so neither open blocks), handed to the process by the JDK as a file to append to, and
  * removed from the directory once the process holds it.
+ *
+ * <p>Creating a named pipe takes a {@code mkfifo} process (the JDK cannot), a fork and exec that cost a restart
+ * several milliseconds, more on a busy machine. So the first launch makes a <em>spare</em> with the same
+ * {@code mkfifo}, and {@link ServiceOutput} makes the next spare after each launch that used one: a restart after a
+ * crash only opens a pipe that is already there.
  */
 final class OutputPipe implements AutoCloseable {
+
+    /** The name of the pipe while a launch uses it, in the service's state directory. */
+    static final String NAME = ".output.fifo";
+    /** The name of the pipe made ahead for the next launch. */
+    static final String SPARE_NAME = ".output-spare.fifo";
 
     private final Path fifo;
     /** Keeps a writer on the pipe until the process holds its own, so that no open blocks. */
@@ -42,9 +55,53 @@ final class OutputPipe implements AutoCloseable {
      * @throws IOException with a sentence saying what failed
      */
     static OutputPipe create(Path directory) throws IOException {
-        Path fifo = directory.resolve(".output.fifo");
+        return create(directory, false);
+    }
+
+    /**
+     * As {@link #create(Path)}; with {@code withSpare}, the same {@code mkfifo} also makes the spare for the next
+     * launch ({@link #openSpare}).
+     */
+    static OutputPipe create(Path directory, boolean withSpare) throws IOException {
+        Path fifo = directory.resolve(NAME);
+        Path spare = directory.resolve(SPARE_NAME);
         Files.deleteIfExists(fifo); // left by an engine that died during a launch
-        mkfifo(fifo);
+        if (withSpare) {
+            Files.deleteIfExists(spare);
+            mkfifo(fifo, spare);
+        } else {
+            mkfifo(fifo);
+        }
+        return open(fifo);
+    }
+
+    /**
+     * The spare made by {@link #create(Path, boolean)} or {@link #makeSpare}, opened as the pipe of this launch.
+     *
+     * @throws IOException when it is gone or is not a named pipe (then it is removed)
+     */
+    static OutputPipe openSpare(Path directory) throws IOException {
+        Path spare = directory.resolve(SPARE_NAME);
+        if (!Files.readAttributes(spare, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
+            Files.deleteIfExists(spare);
+            throw new IOException(spare + " is not a named pipe");
+        }
+        return open(spare);
+    }
+
+    /** Makes the spare for the next launch, replacing any left there. */
+    static void makeSpare(Path directory) throws IOException {
+        Path spare = directory.resolve(SPARE_NAME);
+        Files.deleteIfExists(spare);
+        mkfifo(spare);
+    }
+
+    /** Removes the spare, if any: for a runtime that is closed. */
+    static void deleteSpare(Path directory) throws IOException {
+        Files.deleteIfExists(directory.resolve(SPARE_NAME));
+    }
+
+    private static OutputPipe open(Path fifo) throws IOException {
         FileChannel keepOpen = null;
         try {
             // Read-write first: on Linux and the BSDs that open never waits for the other end.
@@ -90,8 +147,13 @@ final class OutputPipe implements AutoCloseable {
         }
     }
 
-    private static void mkfifo(Path fifo) throws IOException {
-        Process mkfifo = new ProcessBuilder("mkfifo", "-m", "600", fifo.toString())
+    private static void mkfifo(Path... fifos) throws IOException {
+        List<String> command = new ArrayList<>(List.of("mkfifo", "-m", "600"));
+        for (Path fifo : fifos) {
+            command.add(fifo.toString());
+        }
+        Path fifo = fifos[0];
+        Process mkfifo = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();

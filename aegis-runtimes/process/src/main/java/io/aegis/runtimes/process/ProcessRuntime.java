@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -62,6 +63,9 @@ final class ProcessRuntime implements RuntimeAdapter {
 
     /** How long an isolate hook that overran, or what it left behind, gets between SIGTERM and SIGKILL. */
     static final Duration HOOK_STOP_GRACE_PERIOD = Duration.ofSeconds(1);
+
+    /** How long after a launch the spare output pipe for the next one is made (see {@link ServiceOutput}). */
+    static final Duration SPARE_PIPE_DELAY = Duration.ofSeconds(1);
 
     /** The longest line of the hook's output quoted in a failure message; the rest is in the log. */
     private static final int MAX_QUOTED_LINE = 300;
@@ -161,6 +165,12 @@ final class ProcessRuntime implements RuntimeAdapter {
         final Optional<String> release;
         /** Guarded by the adapter's lock. */
         boolean stopRequested;
+        /**
+         * Whether nothing of the run runs any more: its process has exited and what it left was looked for and is
+         * gone (or was stopped). A restart then needs neither to signal the run nor to look for leftovers again:
+         * a group with no process left cannot fork one. Guarded by the adapter's lock.
+         */
+        boolean treeGone;
 
         Run(Process process, OptionalLong session, List<String> command, Optional<String> release) {
             this.process = process;
@@ -342,6 +352,20 @@ final class ProcessRuntime implements RuntimeAdapter {
         }
     }
 
+    /** The service's processes, for tests. */
+    ServiceProcesses processes() {
+        return processes;
+    }
+
+    /** Runs {@code task} on the runtime's pool; on the calling thread when the pool is shut down (the engine closes). */
+    private void runBlocking(Runnable task) {
+        try {
+            blockingExecutor.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
+        }
+    }
+
     /** Runs {@code operation} after every operation queued before it, whether those succeeded or not. */
     private CompletionStage<Void> enqueue(Supplier<CompletableFuture<Void>> operation) {
         CompletableFuture<Void> result;
@@ -389,7 +413,16 @@ final class ProcessRuntime implements RuntimeAdapter {
                 deleteQuietly(mark);
             }
         }
-        LeftoverProcesses.stop(serviceName, stateDirectory, processes, settings.stopGracePeriod(), !launchedBefore);
+        boolean previousGone;
+        synchronized (lock) {
+            previousGone = current != null && current.treeGone;
+        }
+        // After the first launch, leftovers can only come from the previous run: none when it was seen to be gone
+        // (the usual restart, whether after a crash or a stop), which spares the restart a scan of /proc that reads
+        // every process' environment.
+        if (!launchedBefore || !previousGone) {
+            LeftoverProcesses.stop(serviceName, stateDirectory, processes, settings.stopGracePeriod(), !launchedBefore);
+        }
         launchedBefore = true;
         ProcessRuntimeSettings.ConfiguredCommand configured;
         synchronized (lock) {
@@ -437,28 +470,61 @@ final class ProcessRuntime implements RuntimeAdapter {
             throw new CompletionException(closedError());
         }
         writeRecord(run);
-        // Registered after the run became current, so the check in exited() sees it.
-        process.onExit().thenRun(() -> exited(run));
+        // Registered after the run became current, so the check in exited() sees it. On the runtime's pool: exited()
+        // reads /proc, which must not hold up the JDK's common pool (it completes every process' onExit).
+        process.onExit().thenRun(() -> runBlocking(() -> exited(run)));
+        // Off this launch's path: the pipe for the next one, so that a restart after a crash need not fork mkfifo.
+        // A second later: forked now, mkfifo would compete with the service's own start for the CPU.
+        CompletableFuture.delayedExecutor(SPARE_PIPE_DELAY.toMillis(), TimeUnit.MILLISECONDS)
+                .execute(() -> runBlocking(output::prepareSpare));
         LOG.log(Level.INFO, "{0}: started pid {1} ({2}), output to {3}",
                 serviceName, Long.toString(process.pid()), String.join(" ", run.command), settings.logFile());
     }
 
     private CompletableFuture<Void> stopNow() {
         Run run;
+        boolean gone;
         synchronized (lock) {
             run = current;
             if (run == null) {
                 return CompletableFuture.completedFuture(null);
             }
             run.stopRequested = true;
+            gone = run.treeGone;
         }
+        Process process = run.process;
+        if (gone) {
+            // The restart after a crash: exited() saw the process end and nothing of it left, so there is nothing to
+            // signal and no /proc to scan again; only its last output to wait for.
+            return output.drained(process).thenRun(() -> deleteRecord(run));
+        }
+        if (!process.isAlive()) {
+            // It crashed and a failed check asked for the restart before exited() had looked at what it left: one
+            // look, as exited() does, rather than the three of a tree's terminate.
+            return CompletableFuture.supplyAsync(() -> leftAfterExit(run), blockingExecutor)
+                    .thenCompose(left -> left.isEmpty() ? CompletableFuture.<Void>completedFuture(null)
+                            : terminate(run))
+                    .thenCompose(stopped -> {
+                        markTreeGone(run);
+                        return output.drained(process);
+                    })
+                    .thenRun(() -> deleteRecord(run));
+        }
+        return terminate(run)
+                // Its last words (a shutdown message) are in the log file once the stop completes.
+                .thenCompose(stopped -> {
+                    markTreeGone(run);
+                    return output.drained(process);
+                })
+                .thenRun(() -> deleteRecord(run));
+    }
+
+    /** SIGTERM to the run's process and everything of it, SIGKILL after the grace period; done when none runs. */
+    private CompletableFuture<Void> terminate(Run run) {
         Process process = run.process;
         return tree(run).terminate(settings.stopGracePeriod(), () -> LOG.log(Level.WARNING,
                 "{0}: pid {1} did not exit within {2} of SIGTERM; killing it and the rest of its process group",
-                serviceName, Long.toString(process.pid()), Durations.format(settings.stopGracePeriod())))
-                // Its last words (a shutdown message) are in the log file once the stop completes.
-                .thenCompose(stopped -> output.drained(process))
-                .thenRun(() -> deleteRecord(run));
+                serviceName, Long.toString(process.pid()), Durations.format(settings.stopGracePeriod())));
     }
 
     /** Repoints the layout's {@code current} to the previous release, or throws saying why it cannot. */
@@ -653,11 +719,12 @@ final class ProcessRuntime implements RuntimeAdapter {
             return;
         }
         WorkloadStatus status = exitStatus(run);
-        List<ProcessHandle> left = tree(run).running();
+        List<ProcessHandle> left = leftAfterExit(run);
         if (!left.isEmpty()) {
             stopWhatTheRunLeft(run, status, left);
             return;
         }
+        markTreeGone(run);
         deleteRecord(run);
         LOG.log(Level.WARNING, "{0}: {1} unexpectedly", serviceName, status.description());
         report(status);
@@ -688,6 +755,7 @@ final class ProcessRuntime implements RuntimeAdapter {
                     if (failure != null) {
                         LOG.log(Level.WARNING, "{0}: {1}", serviceName, failure.getMessage());
                     } else {
+                        markTreeGone(run);
                         deleteRecord(run);
                     }
                     boolean stillUnexpected;
@@ -698,6 +766,25 @@ final class ProcessRuntime implements RuntimeAdapter {
                         report(status);
                     }
                 });
+    }
+
+    /**
+     * What the run's process, which has exited, left running: on Linux one look at {@code /proc} for its session and
+     * its marker (the environment only of processes started after it). Its descendants need no separate look: they
+     * were re-parented when it was reaped, and they are in its session or carry the marker. Elsewhere, what the
+     * process tree finds.
+     */
+    private List<ProcessHandle> leftAfterExit(Run run) {
+        if (ProcFs.available()) {
+            return processes.find(run.session, run.startTicks);
+        }
+        return tree(run).running();
+    }
+
+    private void markTreeGone(Run run) {
+        synchronized (lock) {
+            run.treeGone = true;
+        }
     }
 
     /** How the run's process ended: its exit code, the signal that killed it, the release it ran. */

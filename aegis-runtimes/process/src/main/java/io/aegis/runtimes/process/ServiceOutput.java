@@ -28,6 +28,10 @@ final class ServiceOutput implements AutoCloseable {
     private final RotatingFile file;
     private final Logger log;
     private final Map<Process, OutputPump> pumps = new ConcurrentHashMap<>();
+    /** Whether a spare pipe waits in the state directory for the next launch. Guarded by {@code this}. */
+    private boolean spareReady;
+    /** Guarded by {@code this}. */
+    private boolean closed;
 
     ServiceOutput(String serviceName, ProcessRuntimeSettings settings, Logger log) {
         this.serviceName = serviceName;
@@ -36,9 +40,40 @@ final class ServiceOutput implements AutoCloseable {
         this.log = log;
     }
 
-    /** A pipe for the next process to write to. */
-    OutputPipe newPipe() throws IOException {
-        return OutputPipe.create(pipeDirectory);
+    /**
+     * A pipe for the next process to write to: the spare made ahead when there is one, else a new one (and a spare
+     * with it, in the same {@code mkfifo}).
+     */
+    synchronized OutputPipe newPipe() throws IOException {
+        if (spareReady) {
+            spareReady = false;
+            try {
+                return OutputPipe.openSpare(pipeDirectory);
+            } catch (IOException e) {
+                log.log(Logger.Level.DEBUG, "{0}: cannot use the spare output pipe, making a new one: {1}", serviceName,
+                        e.getMessage());
+            }
+        }
+        OutputPipe pipe = OutputPipe.create(pipeDirectory, !closed);
+        spareReady = !closed;
+        return pipe;
+    }
+
+    /**
+     * Makes the spare pipe for the next launch if the last one used it, off the launch's path: called after a
+     * launch, so that a restart after a crash does not wait for a {@code mkfifo}. A failure only costs that
+     * restart the {@code mkfifo} (and it reports the error, if it fails again).
+     */
+    synchronized void prepareSpare() {
+        if (spareReady || closed) {
+            return;
+        }
+        try {
+            OutputPipe.makeSpare(pipeDirectory);
+            spareReady = true;
+        } catch (IOException | RuntimeException e) {
+            log.log(Logger.Level.DEBUG, "{0}: cannot make a spare output pipe: {1}", serviceName, e.getMessage());
+        }
     }
 
     /** Starts copying what {@code process} writes to {@code pipe} into the log file. */
@@ -92,5 +127,16 @@ final class ServiceOutput implements AutoCloseable {
             }
         }
         file.close();
+        synchronized (this) {
+            closed = true;
+            if (spareReady) {
+                spareReady = false;
+                try {
+                    OutputPipe.deleteSpare(pipeDirectory);
+                } catch (IOException e) {
+                    // An empty named pipe in a private directory; the next aegis replaces it.
+                }
+            }
+        }
     }
 }

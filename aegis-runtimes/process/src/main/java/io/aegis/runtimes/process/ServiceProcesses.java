@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Finds every process of one service, the poor man's cgroup: each process aegis starts for the service leads a
@@ -26,6 +27,8 @@ final class ServiceProcesses {
 
     private final String marker;
     private final String entry;
+    /** How many times {@code /proc} was scanned for the service: what a restart costs, for tests to count. */
+    private final AtomicLong scans = new AtomicLong();
 
     /**
      * @param marker unique to one service of one state directory, so that two engines (each with its own state
@@ -61,6 +64,7 @@ final class ServiceProcesses {
      * cost (6–9 ms for 60 processes, ~100 ms for 1,000); the stat of each is cheap.
      */
     List<ProcessHandle> find(OptionalLong session, long notBeforeTicks) {
+        scans.incrementAndGet();
         List<ProcessHandle> found = new ArrayList<>();
         long self = ProcessHandle.current().pid();
         for (long pid : ProcFs.pids()) {
@@ -78,6 +82,11 @@ final class ServiceProcesses {
             }
         }
         return found;
+    }
+
+    /** How many times {@link #find} scanned {@code /proc} so far. */
+    long scans() {
+        return scans.get();
     }
 
     private static String hash(String text) {

@@ -308,7 +308,8 @@ class ProcessRuntimeRecoveryTest extends ProcessRuntimeTestBase {
         join(runtime.start());
         long pid = pid(runtime);
         CompletableFuture<Void> isolating = runtime.isolate().toCompletableFuture();
-        await().atMost(PROMPTLY).until(() -> !pidsIn(pids).isEmpty());
+        // The shell creates the file before echo writes to it: wait for the pid itself (pidsIn fails on an empty file).
+        await().atMost(PROMPTLY).until(() -> !read(pids).isBlank());
         long hook = pidsIn(pids).get(0);
 
         join(runtime.stop());

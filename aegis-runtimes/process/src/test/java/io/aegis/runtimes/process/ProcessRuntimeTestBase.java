@@ -35,7 +35,9 @@ abstract class ProcessRuntimeTestBase {
     @TempDir
     Path tempDir;
 
-    final ExecutorService blockingExecutor = Executors.newCachedThreadPool();
+    /** The runtime's pool; its threads are named {@value #BLOCKING_THREAD}, so a test can tell them apart. */
+    final ExecutorService blockingExecutor = Executors.newCachedThreadPool(task -> new Thread(task, BLOCKING_THREAD));
+    static final String BLOCKING_THREAD = "test-runtime-pool";
     final List<WorkloadStatus> reportedExits = new CopyOnWriteArrayList<>();
     final List<RuntimeAdapter> adapters = new ArrayList<>();
 
@@ -51,9 +53,16 @@ abstract class ProcessRuntimeTestBase {
         // A file the test reads; the default is in the state directory.
         settings.putIfAbsent("logFile", logFile().toString());
         RuntimeAdapter adapter = new ProcessRuntimeFactory().create(new RuntimeSpec("web",
-                Settings.of("services[0].runtime", settings), reportedExits::add, blockingExecutor, tempDir));
+                Settings.of("services[0].runtime", settings), status -> {
+                    onExit(status);
+                    reportedExits.add(status);
+                }, blockingExecutor, tempDir));
         adapters.add(adapter);
         return adapter;
+    }
+
+    /** Called with each exit the runtime reports, on the thread that reports it, before it is in reportedExits. */
+    void onExit(WorkloadStatus status) {
     }
 
     static <T> T join(CompletionStage<T> stage) {
