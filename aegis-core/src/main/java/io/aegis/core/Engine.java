@@ -944,7 +944,8 @@ public final class Engine implements AutoCloseable {
             report.addAll(alertingProblems);
             Alerts alertsFront = new Alerts(bus, builder.clock, this::metadataLabels);
             context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, alertsFront,
-                    pools.blockingChecks(), skippedChecks, report.redactor(), Scheduler.over(timer), recoveryPermits,
+                    pools.blockingChecks(), skippedChecks, report.redactor(), Scheduler.over(timer, pools.deadlines()),
+                    recoveryPermits,
                     checkLoad, collectMetrics ? service -> metrics.checkRecorder(service) : CheckMetrics.NONE);
             if (collectMetrics) {
                 registerMetrics();
