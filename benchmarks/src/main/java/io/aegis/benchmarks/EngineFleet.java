@@ -31,6 +31,10 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>{@code java -cp benchmarks/target/benchmarks.jar io.aegis.benchmarks.EngineFleet <services> <warmupMs>
  * <windows> <windowMs> [maxInFlightChecks]}
  *
+ * <p>Overload and recovery: with {@code -Daegis.bench.noopSpinMicros=N -Daegis.bench.recoverWindows=M}, after the
+ * windows the checker stops burning CPU (the load drops) and {@code M} more windows follow, printed as
+ * {@code RECOVER} lines.
+ *
  * <p>{@code timed-noop} also works under {@link FleetAgent} ({@code FleetAgent N noop <portsFile> ...}, any
  * port list): it stamps its starts for FleetAgent's lag figures as the other timed checkers do.
  */
@@ -104,6 +108,26 @@ public final class EngineFleet {
                         delta(counts0, counts1, "skipped:busy"), delta(counts0, counts1, "failed"),
                         ManagementFactory.getThreadMXBean().getThreadCount());
                 counts0 = counts1;
+            }
+            int recoverWindows = Integer.getInteger("aegis.bench.recoverWindows", 0);
+            if (recoverWindows > 0) {
+                NoopCheckerFactory.spinNanos = 0; // the load drops
+                for (int w = 0; w < recoverWindows; w++) {
+                    long c0 = calls.sum();
+                    long cpu0 = os.getProcessCpuTime();
+                    long t0 = System.nanoTime();
+                    Thread.sleep(windowMs);
+                    long t1 = System.nanoTime();
+                    long cpu1 = os.getProcessCpuTime();
+                    long checks = calls.sum() - c0;
+                    Map<String, Double> counts1 = counts(registry);
+                    System.out.printf(Locale.ROOT, "RECOVER checks_per_s=%.1f cpu_us_per_check=%.2f"
+                            + " skipped_overload=%.0f skipped_late=%.0f skipped_busy=%.0f failed=%.0f%n",
+                            checks / ((t1 - t0) / 1e9), checks == 0 ? Double.NaN : (cpu1 - cpu0) / 1e3 / checks,
+                            delta(counts0, counts1, "skipped:overload"), delta(counts0, counts1, "skipped:late"),
+                            delta(counts0, counts1, "skipped:busy"), delta(counts0, counts1, "failed"));
+                    counts0 = counts1;
+                }
             }
             printLag(services, Math.min(starts.get(), startNanos.length), firstMeasured, bounds);
             long heapAfter = heapAfterGc();
@@ -202,7 +226,7 @@ public final class EngineFleet {
     public static final class NoopCheckerFactory implements HealthCheckerFactory {
         private static final CompletableFuture<CheckResult> HEALTHY =
                 CompletableFuture.completedFuture(CheckResult.healthy(Duration.ofNanos(1)));
-        private static final long SPIN_NANOS = Long.getLong("aegis.bench.noopSpinMicros", 0) * 1000;
+        static volatile long spinNanos = Long.getLong("aegis.bench.noopSpinMicros", 0) * 1000;
 
         @Override
         public String type() {
@@ -218,8 +242,9 @@ public final class EngineFleet {
                     long now = System.nanoTime();
                     FleetAgent.recordStart(index, now);
                     record(index, now);
-                    if (SPIN_NANOS > 0) {
-                        while (System.nanoTime() - now < SPIN_NANOS) {
+                    long spin = spinNanos;
+                    if (spin > 0) {
+                        while (System.nanoTime() - now < spin) {
                             Thread.onSpinWait();
                         }
                     }
