@@ -221,12 +221,20 @@ public final class EngineFleet {
 
     /**
      * Checker type {@code timed-noop}: HEALTHY at once, without I/O; stamps its start for {@link FleetAgent} and
-     * {@link EngineFleet}. {@code -Daegis.bench.noopSpinMicros=N} burns N µs of CPU per check first.
+     * {@link EngineFleet}. With {@code -Daegis.bench.noopSpinMicros=N} each check instead burns N µs of CPU on one
+     * of two "event loop" threads and answers from there, as a non-blocking checker does: {@code check()} returns at
+     * once, and the checker's own threads are what a fleet too large for the CPU overloads.
      */
     public static final class NoopCheckerFactory implements HealthCheckerFactory {
         private static final CompletableFuture<CheckResult> HEALTHY =
                 CompletableFuture.completedFuture(CheckResult.healthy(Duration.ofNanos(1)));
         static volatile long spinNanos = Long.getLong("aegis.bench.noopSpinMicros", 0) * 1000;
+        private static final java.util.concurrent.ExecutorService LOOPS = java.util.concurrent.Executors
+                .newFixedThreadPool(2, runnable -> {
+                    Thread thread = new Thread(runnable, "noop-loop");
+                    thread.setDaemon(true);
+                    return thread;
+                });
 
         @Override
         public String type() {
@@ -243,12 +251,16 @@ public final class EngineFleet {
                     FleetAgent.recordStart(index, now);
                     record(index, now);
                     long spin = spinNanos;
-                    if (spin > 0) {
-                        while (System.nanoTime() - now < spin) {
+                    if (spin <= 0) {
+                        return HEALTHY;
+                    }
+                    return CompletableFuture.supplyAsync(() -> {
+                        long start = System.nanoTime();
+                        while (System.nanoTime() - start < spin) {
                             Thread.onSpinWait();
                         }
-                    }
-                    return HEALTHY;
+                        return CheckResult.healthy(Duration.ofNanos(System.nanoTime() - now));
+                    }, LOOPS);
                 }
             };
         }

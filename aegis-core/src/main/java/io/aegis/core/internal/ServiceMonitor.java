@@ -46,6 +46,8 @@ public final class ServiceMonitor {
     private static final Logger log = LoggerFactory.getLogger(ServiceMonitor.class);
     /** Recovery actions without a runtime (notify) still get a deadline. */
     private static final Duration ACTION_DEADLINE = Duration.ofMinutes(2);
+    /** A tick is shed as late only beyond half an interval and beyond this. */
+    private static final long MIN_LATE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
 
     private final ServiceDefinition definition;
     private final String name;
@@ -67,6 +69,13 @@ public final class ServiceMonitor {
     private volatile boolean stopping;
     /** Whether the checker is still inside a call of {@code check()} (not its stage): it must not block. */
     private final AtomicBoolean checkCallInFlight = new AtomicBoolean();
+    /** Whether a plugin-call thread is inside {@code check()} now (not merely asked to call it). */
+    private volatile boolean insideCheckCall;
+    /**
+     * Whether the last attempt's timeout was put down to the engine's starvation; if its call then turns out to be
+     * stuck in the checker, the next attempt counts that timeout after all (it was a plugin that blocks).
+     */
+    private boolean timeoutExcused;
     /** Whether each check holds a thread (a script): it then needs a permit of the engine's limit to start. */
     private final boolean blockingChecker;
     /** The in-flight slots of this service's checker type ({@code global.maxInFlightChecks}); null for blocking ones. */
@@ -356,14 +365,12 @@ public final class ServiceMonitor {
     /**
      * Whether the tick due one interval before {@code nextTick} reaches the monitor more than half an interval late:
      * the engine is behind (its CPU saturated, a long pause), and running this tick now would only add a check
-     * to the backlog of late ones; it is shed, counted and logged, and the next tick runs on time. Every tick's
-     * lateness also tells {@link CheckLoad} whether the engine is behind.
+     * to the backlog of late ones; it is shed, counted and logged, and the next tick runs on time.
      */
     private boolean tickIsLate(long nextTick) {
-        long now = scheduler.nanoTime();
-        long lateNanos = now - (nextTick - intervalNanos);
-        context.checkLoad().observe(lateNanos, now);
-        if (lateNanos > intervalNanos / 2) {
+        long lateNanos = scheduler.nanoTime() - (nextTick - intervalNanos);
+        // At least 100 ms: a 50 ms interval's tick 30 ms late on a busy box is jitter, not a backlog.
+        if (lateNanos > Math.max(intervalNanos / 2, MIN_LATE_NANOS)) {
             context.skippedChecks().skipped(name, SkippedChecks.Reason.LATE);
             return true;
         }
@@ -429,21 +436,32 @@ public final class ServiceMonitor {
             return;
         }
         if (!checkCallInFlight.compareAndSet(false, true)) {
+            if (timeoutExcused && insideCheckCall) {
+                // The timeout excused as starvation was a checker blocked in its call after all: it counts now.
+                timeoutExcused = false;
+                attemptCompleted(number, CheckResult.unknown(FailureReason.TIMEOUT, "no verdict within "
+                        + definition.timeout().toMillis() + "ms (checker " + definition.checkType()
+                        + " is still blocked in its call)", definition.timeout()));
+                return;
+            }
             // A previous call to check() has not returned: invoking it again would only pile up blocked threads.
             attemptCompleted(number, CheckResult.unknown(FailureReason.PLUGIN_ERROR, "checker "
                     + definition.checkType() + " is still blocked in its previous call (a checker must not block)",
                     Duration.ZERO));
             return;
         }
+        timeoutExcused = false;
         CheckContext checkContext = number == 1 ? firstAttempt : new CheckContext(number, definition.timeout());
         long startNanos = scheduler.nanoTime();
         attemptStartNanos = startNanos;
         BlockingChecks.Permit attemptPermit = permit;
         Deadlines.<CheckResult>call(() -> {
+            insideCheckCall = true;
             try {
                 return attemptPermit == null ? checker.check(checkContext)
                         : attemptPermit.call(() -> checker.check(checkContext));
             } finally {
+                insideCheckCall = false;
                 checkCallInFlight.set(false);
             }
         }, context.pluginCalls(), checkDeadline, scheduler,
@@ -464,6 +482,7 @@ public final class ServiceMonitor {
             return;
         }
         if (timedOutWhileBehind(result)) {
+            timeoutExcused = true;
             // The engine (or the checker's threads) starved: the timeout says nothing about the service. Counted as
             // a shed tick, not a failure, and not retried (a retry would only add load); the next tick checks again.
             endCycle();
@@ -525,20 +544,20 @@ public final class ServiceMonitor {
     }
 
     /**
-     * Whether {@code result} is a timeout that the engine's own starvation explains: the verdict reached the monitor
-     * more than {@link CheckLoad#BEHIND_TOLERANCE_NANOS} after the attempt's deadline (the deadline timer or this
-     * monitor's thread ran late), or the engine was seen behind (a tick of any service that late) while the attempt
-     * ran. Kubernetes, Monit and Gatus users expect a probe that timed out because the prober was starved not to
-     * count against the service. A timeout on time, in an engine that keeps up, is a failure as before.
+     * Whether {@code result} is a timeout that the engine's own starvation explains: its verdict reached the monitor
+     * more than {@link CheckLoad#BEHIND_TOLERANCE_NANOS} after the attempt's deadline (the engine's deadline timer,
+     * or this monitor's thread, ran that late: the engine's CPU is saturated), unless the checker is still inside its
+     * {@code check()} call (a plugin that blocks: a failure as before; a call not even started yet is starvation too).
+     * Kubernetes, Monit and
+     * Gatus users expect a probe that timed out because the prober was starved not to count against the service. A
+     * timeout whose verdict comes on time is a failure as before.
      */
     private boolean timedOutWhileBehind(CheckResult result) {
-        if (result.failureReason().orElse(null) != FailureReason.TIMEOUT) {
+        if (result.failureReason().orElse(null) != FailureReason.TIMEOUT || insideCheckCall) {
             return false;
         }
-        long now = scheduler.nanoTime();
-        long overdueNanos = now - attemptStartNanos - checkDeadline.toNanos();
-        context.checkLoad().observe(overdueNanos, now);
-        return overdueNanos > CheckLoad.BEHIND_TOLERANCE_NANOS || context.checkLoad().behindSince(attemptStartNanos);
+        long overdueNanos = scheduler.nanoTime() - attemptStartNanos - checkDeadline.toNanos();
+        return overdueNanos > CheckLoad.BEHIND_TOLERANCE_NANOS;
     }
 
     /**

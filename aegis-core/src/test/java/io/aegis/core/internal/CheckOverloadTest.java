@@ -21,8 +21,10 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -47,6 +49,8 @@ class CheckOverloadTest {
     private final Queue<Runnable> workerQueue = new ArrayDeque<>();
     private final Executor queuedWorkers = workerQueue::add;
     private final List<ServiceMonitor> monitors = new ArrayList<>();
+    /** Lets the checkers that block go when the test ends. */
+    private final CountDownLatch release = new CountDownLatch(1);
 
     CheckOverloadTest() {
         skippedChecks.countInto((service, reason) -> skipped.computeIfAbsent(reason, r -> new AtomicInteger())
@@ -55,6 +59,7 @@ class CheckOverloadTest {
 
     @AfterEach
     void stop() {
+        release.countDown();
         monitors.forEach(ServiceMonitor::stopMonitoring);
         runWorkers();
         unusedTimer.shutdownNow();
@@ -144,7 +149,7 @@ class CheckOverloadTest {
         assertThat(checker.pending).hasSize(1);
 
         // The engine's deadline (300 ms + 100 ms slack) fires on the timer, but its verdict waits for a worker
-        // until 900 ms: the monitor learns of the timeout 500 ms after it was due.
+        // until 900 ms: the monitor learns of the timeout 500 ms after it was due (the tolerance is 250 ms).
         scheduler.advance(Duration.ofMillis(900));
         runWorkers();
 
@@ -175,23 +180,103 @@ class CheckOverloadTest {
     }
 
     @Test
-    void aTimeoutWhileAnotherServiceSawTheEngineBehindIsASkippedTickNotAFailure() {
-        CheckLoad load = new CheckLoad(0);
-        ControlledChecker hanging = new ControlledChecker();
-        hanging.hang = true;
-        ServiceMonitor timedOut = monitor("hangs", Duration.ofMillis(300), 1, hanging, DIRECT, load);
-        timedOut.start(Duration.ZERO);
-        // Another service's monitor runs on starved workers: its ticks come late, so the engine is behind.
-        monitor("other", Duration.ofMillis(300), 1, new ControlledChecker(), queuedWorkers, load).start(Duration.ZERO);
+    void aTimeoutOfACheckerStillBlockedInItsCallIsAFailureEvenWhenItsVerdictCameLate() throws InterruptedException {
+        // check() blocks its plugin-call thread (a real one) until the test ends: a plugin that blocks, not starvation.
+        CountDownLatch entered = new CountDownLatch(1);
+        HealthChecker blocking = context -> {
+            entered.countDown();
+            awaitUninterruptibly(release);
+            return CompletableFuture.completedFuture(CheckResult.healthy(Duration.ZERO));
+        };
+        ServiceMonitor monitor = new ServiceMonitor(definition("svc", Duration.ofMillis(300), 1), blocking, null,
+                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false,
+                new MonitorContext(scheduler.clock(), unusedTimer, queuedWorkers, task -> new Thread(task).start(), bus,
+                        new Alerts(bus, scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(),
+                        scheduler, new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), new CheckLoad(4),
+                        CheckMetrics.NONE));
+        monitors.add(monitor);
+        monitor.start(Duration.ZERO);
         runWorkers();
         scheduler.runDue();
-        scheduler.advance(Duration.ofMillis(200));
-        runWorkers(); // "other"'s first tick, 200 ms late
+        runWorkers();
+        assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
 
-        scheduler.advance(Duration.ofMillis(300)); // "hangs" times out at 400 ms, on time
+        scheduler.advance(Duration.ofMillis(900));
+        runWorkers();
 
-        assertThat(timedOut.snapshot().state()).isEqualTo(ServiceState.UNKNOWN);
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.UNHEALTHY);
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isZero();
+    }
+
+    @Test
+    void aTimeoutOfACallItsStarvedThreadHadNotEvenStartedIsASkippedTick() {
+        // The plugin-call thread never gets to run the call: starved, like the workers.
+        Queue<Runnable> neverRun = new ArrayDeque<>();
+        ServiceMonitor monitor = new ServiceMonitor(definition("svc", Duration.ofMillis(300), 1),
+                new ControlledChecker(), null,
+                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false,
+                new MonitorContext(scheduler.clock(), unusedTimer, queuedWorkers, neverRun::add, bus,
+                        new Alerts(bus, scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(),
+                        scheduler, new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), new CheckLoad(4),
+                        CheckMetrics.NONE));
+        monitors.add(monitor);
+        monitor.start(Duration.ZERO);
+        runWorkers();
+        scheduler.runDue();
+        runWorkers();
+
+        scheduler.advance(Duration.ofMillis(900));
+        runWorkers();
+
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.UNKNOWN);
         assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isEqualTo(1);
+    }
+
+    @Test
+    void aTimeoutExcusedAsStarvationCountsAfterAllWhenTheCallThenTurnsOutBlockedInTheChecker()
+            throws InterruptedException {
+        Queue<Runnable> pluginCalls = new ArrayDeque<>();
+        CountDownLatch entered = new CountDownLatch(1);
+        HealthChecker blocking = context -> {
+            entered.countDown();
+            awaitUninterruptibly(release);
+            return CompletableFuture.completedFuture(CheckResult.healthy(Duration.ZERO));
+        };
+        ServiceMonitor monitor = new ServiceMonitor(definition("svc", Duration.ofMillis(300), 1), blocking, null,
+                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false,
+                new MonitorContext(scheduler.clock(), unusedTimer, queuedWorkers, pluginCalls::add, bus,
+                        new Alerts(bus, scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(),
+                        scheduler, new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), new CheckLoad(4),
+                        CheckMetrics.NONE));
+        monitors.add(monitor);
+        monitor.start(Duration.ZERO);
+        runWorkers();
+        scheduler.runDue();
+        runWorkers();
+        scheduler.advance(Duration.ofMillis(900));
+        runWorkers();
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).as("excused: the call had not even started").isEqualTo(1);
+
+        // The starved thread finally makes the call, and the checker blocks in it.
+        new Thread(pluginCalls.poll()).start();
+        assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+        scheduler.advance(Duration.ofMillis(100));
+        runWorkers();
+
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.UNHEALTHY);
+        assertThat(monitor.snapshot().lastResult()).hasValueSatisfying(result -> assertThat(result.message())
+                .contains("still blocked in its call"));
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        while (true) {
+            try {
+                latch.await();
+                return;
+            } catch (InterruptedException e) {
+                // keep blocking, as a checker that ignores interrupts does
+            }
+        }
     }
 
     @Test
