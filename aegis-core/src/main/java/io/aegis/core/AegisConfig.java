@@ -137,6 +137,15 @@ public final class AegisConfig {
     }
 
     /**
+     * {@code global.maxInFlightChecks} (or {@code AEGIS_MAX_IN_FLIGHT_CHECKS}): how many checks of one checker type
+     * may be in flight at once, default 4096, 0 for no cap; a tick that finds the cap reached is skipped and counted
+     * ({@code aegis_health_checks_skipped_total{reason="overload"}}).
+     */
+    public int maxInFlightChecks() {
+        return loaded.maxInFlightChecks();
+    }
+
+    /**
      * {@code global.recovery.maxConcurrent}: how many recovery actions may run at once across all services, default
      * 10; the others wait in the order their services failed.
      */

@@ -20,8 +20,11 @@ import io.aegis.core.alerting.ActiveAlert;
 import io.aegis.core.alerting.Matcher;
 import io.aegis.core.alerting.Silence;
 import io.aegis.core.event.ServiceEvent;
+import io.aegis.core.event.CheckCompleted;
 import io.aegis.core.internal.Alerts;
 import io.aegis.core.internal.BlockingChecks;
+import io.aegis.core.internal.CheckLoad;
+import io.aegis.core.internal.CheckMetrics;
 import io.aegis.core.internal.Deadlines;
 import io.aegis.core.internal.Dependencies;
 import io.aegis.core.internal.DependencyAttribution;
@@ -133,7 +136,13 @@ public final class Engine implements AutoCloseable {
         assembly.monitors.forEach(monitors::add);
         this.dependencies = new DependencyAttribution(assembly.dependencies, monitors::get, assembly.definitions,
                 assembly.context.scheduler(), assembly.builder.clock);
-        assembly.bus.subscribeLossless("Dependencies", ServiceEvent.class, dependencies::onEvent);
+        if (assembly.definitions.stream().allMatch(service -> service.dependsOn().isEmpty())) {
+            // Without dependencies it never uses a check's event: none is built per check for it.
+            assembly.bus.subscribeLossless("Dependencies", ServiceEvent.class, CheckCompleted.class,
+                    dependencies::onEvent);
+        } else {
+            assembly.bus.subscribeLossless("Dependencies", ServiceEvent.class, dependencies::onEvent);
+        }
         monitors.forEach(dependencies::attach);
         this.recoveryPermits = assembly.recoveryPermits;
         this.plugins = assembly.plugins;
@@ -675,6 +684,7 @@ public final class Engine implements AutoCloseable {
         private Path stateDirectory;
         private Integer maxConcurrentBlockingChecks;
         private Integer maxConcurrentRecoveries;
+        private Integer maxInFlightChecks;
         private PrometheusRegistry metricsRegistry;
         private int eventQueueCapacity = EventBus.DEFAULT_CAPACITY;
 
@@ -769,6 +779,19 @@ public final class Engine implements AutoCloseable {
         }
 
         /**
+         * Overrides {@code global.maxInFlightChecks}: how many checks of one checker type (http, tcp...) may be in
+         * flight at once, default {@value CheckLoad#DEFAULT_MAX_IN_FLIGHT}; 0 for no cap. A tick that finds the cap
+         * reached is skipped and counted ({@code aegis_health_checks_skipped_total{reason="overload"}}).
+         */
+        public Builder maxInFlightChecks(int limit) {
+            if (limit < 0) {
+                throw new IllegalArgumentException("maxInFlightChecks must be 0 (no cap) or more, got " + limit);
+            }
+            this.maxInFlightChecks = limit;
+            return this;
+        }
+
+        /**
          * Overrides {@code global.recovery.maxConcurrent}: how many recovery actions (restarts, rollbacks, isolations)
          * may run at once across every service, default {@value RecoveryPermits#DEFAULT_LIMIT}; the others wait, in
          * the order their services failed, without holding a thread (a restart storm must not become a fork bomb).
@@ -840,6 +863,7 @@ public final class Engine implements AutoCloseable {
         private final EnginePools pools;
         private final SkippedChecks skippedChecks = new SkippedChecks();
         private final RecoveryPermits recoveryPermits;
+        private final CheckLoad checkLoad;
         private final ExecutorService pluginCalls;
         private final PrometheusRegistry metricsRegistry;
         /** Whether aegis metrics are collected: for the engine's own server, or into the embedder's registry. */
@@ -883,6 +907,8 @@ public final class Engine implements AutoCloseable {
             this.recoveryPermits = new RecoveryPermits(builder.maxConcurrentRecoveries != null
                     ? builder.maxConcurrentRecoveries
                     : builder.config != null ? builder.config.maxConcurrentRecoveries() : RecoveryPermits.DEFAULT_LIMIT);
+            this.checkLoad = new CheckLoad(builder.maxInFlightChecks != null ? builder.maxInFlightChecks
+                    : builder.config != null ? builder.config.maxInFlightChecks() : CheckLoad.DEFAULT_MAX_IN_FLIGHT);
             this.timer = new ScheduledThreadPoolExecutor(1, daemonThreads("aegis-timer"));
             this.timer.setRemoveOnCancelPolicy(true);
             int cores = Runtime.getRuntime().availableProcessors();
@@ -918,14 +944,17 @@ public final class Engine implements AutoCloseable {
             report.addAll(alertingProblems);
             Alerts alertsFront = new Alerts(bus, builder.clock, this::metadataLabels);
             context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, alertsFront,
-                    pools.blockingChecks(), skippedChecks, report.redactor(), Scheduler.over(timer), recoveryPermits);
+                    pools.blockingChecks(), skippedChecks, report.redactor(), Scheduler.over(timer, pools.deadlines()),
+                    recoveryPermits,
+                    checkLoad, collectMetrics ? service -> metrics.checkRecorder(service) : CheckMetrics.NONE);
             if (collectMetrics) {
                 registerMetrics();
                 skippedChecks.countInto(metrics::checkSkipped);
                 metrics.countDroppedEvents(bus::droppedBySubscriber);
                 metrics.recoveriesWaiting(recoveryPermits::waiting);
                 metrics.notifications(notificationDelivery::counts);
-                bus.subscribeLossless("EngineMetrics", ServiceEvent.class, metrics::onEvent);
+                // Check attempts are counted by the monitors directly (checkRecorder): no event per check for this.
+                bus.subscribeLossless("EngineMetrics", ServiceEvent.class, CheckCompleted.class, metrics::onEvent);
             }
             List<ServiceDefinition> all = new ArrayList<>();
             if (builder.config != null) {
@@ -1009,7 +1038,7 @@ public final class Engine implements AutoCloseable {
             context.alerts().restore(restored.stream().map(AlertStore.Record::alert).toList(), restored.stream()
                     .filter(AlertStore.Record::standing).map(record -> record.alert().fingerprint())
                     .collect(java.util.stream.Collectors.toSet()));
-            bus.subscribeLossless("AlertLifecycle", ServiceEvent.class, alertLifecycle::onEvent);
+            bus.subscribeLossless("AlertLifecycle", ServiceEvent.class, CheckCompleted.class, alertLifecycle::onEvent);
             if (metrics != null) {
                 metrics.alertsFiring(alertLifecycle::firingCounts);
             }

@@ -111,6 +111,16 @@ class AegisConfigTest {
     }
 
     @Test
+    void readsTheCapOfChecksInFlightFromTheFileAndTheEnvironmentAndDefaultsIt() {
+        assertThat(parse(API).maxInFlightChecks()).isEqualTo(4096);
+        assertThat(parse("global:\n  maxInFlightChecks: 500\n" + API).maxInFlightChecks()).isEqualTo(500);
+        assertThat(parse("global:\n  maxInFlightChecks: 0\n" + API).maxInFlightChecks()).as("no cap").isZero();
+        assertThat(parse(API, Map.of("AEGIS_MAX_IN_FLIGHT_CHECKS", "2000")).maxInFlightChecks()).isEqualTo(2000);
+        assertThat(problems("global:\n  maxInFlightChecks: -1\n" + API)).containsExactly(
+                "aegis.yaml:2:22: global.maxInFlightChecks: expected a whole number from 0 to 1000000, found -1");
+    }
+
+    @Test
     void rejectsAMetricsHostWithAPort() {
         assertThat(problems("global:\n  metricsHost: 0.0.0.0:9090\n" + API)).containsExactly(
                 "aegis.yaml:2:16: global.metricsHost: expected an address to bind such as 127.0.0.1 or 0.0.0.0 (the"
@@ -360,7 +370,7 @@ class AegisConfigTest {
     void listsTheKnownKeysWhenNoneIsClose() {
         assertThat(problems("global:\n  colour: blue\n")).containsExactly("aegis.yaml:2:3: global.colour: unknown key"
                 + " \"colour\"; expected one of: logLevel, metricsEnabled, metricsPort, metricsHost, stateDir,"
-                + " maxConcurrentBlockingChecks, recovery");
+                + " maxConcurrentBlockingChecks, maxInFlightChecks, recovery");
     }
 
     @Test

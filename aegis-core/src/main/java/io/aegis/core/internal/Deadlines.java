@@ -41,7 +41,7 @@ public final class Deadlines {
         AtomicReference<CompletionStage<?>> pluginStage = new AtomicReference<>();
         Scheduler.Task timeout;
         try {
-            timeout = timer.schedule(() -> {
+            timeout = timer.deadline(() -> {
                 if (result.complete(onTimeout.get())) {
                     cancel(pluginStage.get());
                 }

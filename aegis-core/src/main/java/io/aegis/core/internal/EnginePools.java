@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>{@link #runtimeWork()}: runtimes' blocking work (launching a process, calling a CLI);
  *   <li>{@link #notifierWork()}: notifiers' blocking work;
- *   <li>{@link #blockingChecks()}: checkers' blocking work, with the limit on blocking checks (scripts).
+ *   <li>{@link #blockingChecks()}: checkers' blocking work, with the limit on blocking checks (scripts);
+ *   <li>{@link #deadlines()}: the timer wheel of the deadlines on plugin calls (one per check).
  * </ul>
  * Every pool is bounded, starts its threads on demand and lets idle ones go after 30 s.
  */
@@ -27,6 +28,7 @@ public final class EnginePools implements AutoCloseable {
     private final ThreadPoolExecutor runtimeWork;
     private final ThreadPoolExecutor notifierWork;
     private final BlockingChecks blockingChecks;
+    private final TimerWheel deadlines;
 
     /** @param maxConcurrentBlockingChecks {@code global.maxConcurrentBlockingChecks}, at least 1 */
     public EnginePools(int maxConcurrentBlockingChecks) {
@@ -34,6 +36,12 @@ public final class EnginePools implements AutoCloseable {
                 daemonThreads("aegis-check-shared-%d"));
         this.runtimeWork = pool(RUNTIME_THREADS, "aegis-runtime-%d");
         this.notifierWork = pool(NOTIFIER_THREADS, "aegis-notifier-%d");
+        this.deadlines = new TimerWheel("aegis-deadlines");
+    }
+
+    /** The timer of the deadlines on plugin calls (see {@link Scheduler#deadline}). */
+    public TimerWheel deadlines() {
+        return deadlines;
     }
 
     /** The {@code blockingExecutor} of runtimes. */
@@ -57,6 +65,7 @@ public final class EnginePools implements AutoCloseable {
         blockingChecks.close();
         runtimeWork.shutdownNow();
         notifierWork.shutdownNow();
+        deadlines.close();
     }
 
     private static ThreadPoolExecutor pool(int threads, String nameFormat) {

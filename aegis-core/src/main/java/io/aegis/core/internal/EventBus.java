@@ -115,7 +115,7 @@ public final class EventBus implements AutoCloseable {
      * listeners the engine does not own.
      */
     public <E extends ServiceEvent> AutoCloseable subscribe(Class<E> type, Consumer<? super E> listener) {
-        return add(new Subscription<>(nameOf(listener), type, listener, capacity));
+        return add(new Subscription<>(nameOf(listener), type, null, listener, capacity));
     }
 
     /**
@@ -124,7 +124,32 @@ public final class EventBus implements AutoCloseable {
      */
     public <E extends ServiceEvent> AutoCloseable subscribeLossless(String name, Class<E> type,
             Consumer<? super E> listener) {
-        return add(new Subscription<>(Objects.requireNonNull(name, "name"), type, listener, Integer.MAX_VALUE));
+        return add(new Subscription<>(Objects.requireNonNull(name, "name"), type, null, listener, Integer.MAX_VALUE));
+    }
+
+    /**
+     * As {@link #subscribeLossless(String, Class, Consumer)}, but events of type {@code except} are not delivered:
+     * for the engine's subscribers that have no use for them (the alert lifecycle and the check events of every
+     * check), so that publishing such an event costs nothing when nobody else wants it (see {@link #wants}).
+     */
+    public <E extends ServiceEvent> AutoCloseable subscribeLossless(String name, Class<E> type,
+            Class<? extends ServiceEvent> except, Consumer<? super E> listener) {
+        return add(new Subscription<>(Objects.requireNonNull(name, "name"), type,
+                Objects.requireNonNull(except, "except"), listener, Integer.MAX_VALUE));
+    }
+
+    /**
+     * Whether an event of {@code eventType} would reach any subscriber now: a publisher of an event per check
+     * asks first, and builds no event when nobody listens to it.
+     */
+    public boolean wants(Class<? extends ServiceEvent> eventType) {
+        for (Subscription<?> subscription : subscriptions) {
+            if (subscription.type.isAssignableFrom(eventType)
+                    && (subscription.except == null || !subscription.except.isAssignableFrom(eventType))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private AutoCloseable add(Subscription<?> subscription) {
@@ -239,6 +264,8 @@ public final class EventBus implements AutoCloseable {
     private final class Subscription<E extends ServiceEvent> {
         private final String name;
         private final Class<E> type;
+        /** Events of this type are not delivered; null for none. */
+        private final Class<? extends ServiceEvent> except;
         private final Consumer<? super E> listener;
         private final int capacity;
         private final Queue<ServiceEvent> queue = new ConcurrentLinkedQueue<>();
@@ -252,15 +279,17 @@ public final class EventBus implements AutoCloseable {
         private long lastWarn;
         private boolean warnedOnce;
 
-        Subscription(String name, Class<E> type, Consumer<? super E> listener, int capacity) {
+        Subscription(String name, Class<E> type, Class<? extends ServiceEvent> except, Consumer<? super E> listener,
+                int capacity) {
             this.name = name;
             this.type = type;
+            this.except = except;
             this.listener = listener;
             this.capacity = capacity;
         }
 
         void offer(ServiceEvent event) {
-            if (!type.isInstance(event) || cancelled) {
+            if (!type.isInstance(event) || cancelled || (except != null && except.isInstance(event))) {
                 return;
             }
             if (size.incrementAndGet() > capacity) {

@@ -21,10 +21,23 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param scheduler where monitors and recovery coordinators take their time and timers (virtual in tests); in
  *     production {@link Scheduler#over} the {@code timer}
  * @param recoveryPermits the fleet-wide limit on recovery actions in flight ({@code global.recovery.maxConcurrent})
+ * @param checkLoad the cap on checks in flight per checker type ({@code global.maxInFlightChecks}) and the record of
+ *     when the engine was behind
+ * @param checkMetrics where each check attempt is counted directly (the engine's metrics), rather than through a
+ *     {@code CheckCompleted} event per check; {@link CheckMetrics#NONE} without metrics
  */
 public record MonitorContext(Clock clock, ScheduledExecutorService timer, Executor workers, Executor pluginCalls,
         EventBus bus, Alerts alerts, BlockingChecks blockingChecks, SkippedChecks skippedChecks,
-        Redactor redactor, Scheduler scheduler, RecoveryPermits recoveryPermits) {
+        Redactor redactor, Scheduler scheduler, RecoveryPermits recoveryPermits, CheckLoad checkLoad,
+        CheckMetrics checkMetrics) {
+
+    /** A context without a cap on checks in flight, counting checks through events only (tests of other things). */
+    public MonitorContext(Clock clock, ScheduledExecutorService timer, Executor workers, Executor pluginCalls,
+            EventBus bus, Alerts alerts, BlockingChecks blockingChecks, SkippedChecks skippedChecks,
+            Redactor redactor, Scheduler scheduler, RecoveryPermits recoveryPermits) {
+        this(clock, timer, workers, pluginCalls, bus, alerts, blockingChecks, skippedChecks, redactor, scheduler,
+                recoveryPermits, new CheckLoad(0), CheckMetrics.NONE);
+    }
 
     /** A context timed by the {@code timer} thread, without a fleet-wide limit on recoveries. */
     public MonitorContext(Clock clock, ScheduledExecutorService timer, Executor workers, Executor pluginCalls,

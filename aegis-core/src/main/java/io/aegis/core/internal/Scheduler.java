@@ -35,6 +35,17 @@ public interface Scheduler {
     Task scheduleAtFixedRate(Runnable task, Duration initialDelay, Duration period);
 
     /**
+     * Runs {@code task} once after about {@code delay}: for deadlines, which are almost always cancelled before they
+     * fire and may fire a few milliseconds late. The production scheduler keeps them on a {@link TimerWheel}, off
+     * the priority queue of the ticks; by default the same as {@link #schedule}.
+     *
+     * @throws RejectedExecutionException when the scheduler is shut down
+     */
+    default Task deadline(Runnable task, Duration delay) {
+        return schedule(task, delay);
+    }
+
+    /**
      * Runs {@code task} on {@code executor} once after {@code delay} (the timer thread only hands it on); null
      * instead of an exception when the scheduler is shut down, for callers that then have nothing left to wait for.
      */
@@ -61,7 +72,20 @@ public interface Scheduler {
 
     /** The production scheduler: the engine's single timer thread and {@link System#nanoTime()}. */
     static Scheduler over(ScheduledExecutorService timer) {
+        return over(timer, null);
+    }
+
+    /**
+     * As {@link #over(ScheduledExecutorService)}, with {@link #deadline deadlines} on {@code deadlines} (null: on the
+     * timer thread too).
+     */
+    static Scheduler over(ScheduledExecutorService timer, TimerWheel deadlines) {
         return new Scheduler() {
+            @Override
+            public Task deadline(Runnable task, Duration delay) {
+                return deadlines == null ? schedule(task, delay) : deadlines.schedule(task, delay.toNanos());
+            }
+
             @Override
             public long nanoTime() {
                 return System.nanoTime();

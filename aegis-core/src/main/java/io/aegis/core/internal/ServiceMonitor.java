@@ -46,6 +46,8 @@ public final class ServiceMonitor {
     private static final Logger log = LoggerFactory.getLogger(ServiceMonitor.class);
     /** Recovery actions without a runtime (notify) still get a deadline. */
     private static final Duration ACTION_DEADLINE = Duration.ofMinutes(2);
+    /** A tick is shed as late only beyond half an interval and beyond this. */
+    private static final long MIN_LATE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
 
     private final ServiceDefinition definition;
     private final String name;
@@ -67,8 +69,20 @@ public final class ServiceMonitor {
     private volatile boolean stopping;
     /** Whether the checker is still inside a call of {@code check()} (not its stage): it must not block. */
     private final AtomicBoolean checkCallInFlight = new AtomicBoolean();
+    /** Whether a plugin-call thread is inside {@code check()} now (not merely asked to call it). */
+    private volatile boolean insideCheckCall;
+    /**
+     * Whether the last attempt's timeout was put down to the engine's starvation; if its call then turns out to be
+     * stuck in the checker, the next attempt counts that timeout after all (it was a plugin that blocks).
+     */
+    private boolean timeoutExcused;
     /** Whether each check holds a thread (a script): it then needs a permit of the engine's limit to start. */
     private final boolean blockingChecker;
+    /** The in-flight slots of this service's checker type ({@code global.maxInFlightChecks}); null for blocking ones. */
+    private final CheckLoad.Slots inFlightSlots;
+    private final long intervalNanos;
+    /** Where each attempt is counted directly (the engine's metrics), without an event per check. */
+    private final CheckMetrics.Recorder checkMetrics;
 
     // Confined to the serial executor.
     private boolean cycleRunning;
@@ -81,6 +95,10 @@ public final class ServiceMonitor {
     private boolean closed;
     /** The scheduler's nanoTime() of the tick after the one that started the running cycle: retries end before it. */
     private long nextTickNanos;
+    /** Whether the running cycle holds one of {@link #inFlightSlots}. */
+    private boolean holdsSlot;
+    /** The scheduler's nanoTime() when the running attempt was handed to the checker. */
+    private long attemptStartNanos;
     /** The blocking-check permit of the attempt running or the retry scheduled; null for other checkers. */
     private BlockingChecks.Permit permit;
     /** While the cycle waits in line for a permit: its place, and when it gives up. */
@@ -123,6 +141,9 @@ public final class ServiceMonitor {
         this.checkDeadline = timeout.plus(max(Duration.ofMillis(100), timeout.dividedBy(10)));
         this.firstAttempt = new CheckContext(1, timeout);
         this.blockingChecker = context.blockingChecks() != null && declaresBlocking(checker);
+        this.inFlightSlots = blockingChecker ? null : context.checkLoad().slotsFor(definition.checkType());
+        this.intervalNanos = definition.interval().toNanos();
+        this.checkMetrics = context.checkMetrics().forService(name);
         this.runtimeDeadline = runtime == null ? ACTION_DEADLINE : safeOperationTimeout(runtime);
         Duration actionDeadline = runtime == null ? ACTION_DEADLINE : runtimeDeadline.plus(Duration.ofSeconds(10));
         this.coordinator = new RecoveryCoordinator(definition, ladder, context, this::runSerially, new Target(),
@@ -264,6 +285,7 @@ public final class ServiceMonitor {
             Scheduler.cancel(pendingRetry);
             coordinator.close();
             releasePermit();
+            releaseSlot();
             stopWaitingForPermit();
             transition(stateMachine.moveTo(ServiceState.STOPPED, "engine shutting down"));
             flapping.close();
@@ -311,11 +333,21 @@ public final class ServiceMonitor {
         if (closed || coordinator.actionRunning() || workloadStarting) {
             return;
         }
+        if (!onDemand && tickIsLate(nextTick)) {
+            return;
+        }
         if (cycleRunning) {
             if (!onDemand) {
                 context.skippedChecks().skipped(name, SkippedChecks.Reason.BUSY);
             }
             return;
+        }
+        if (inFlightSlots != null) {
+            if (!inFlightSlots.tryAcquire()) {
+                context.skippedChecks().skipped(name, SkippedChecks.Reason.OVERLOAD);
+                return;
+            }
+            holdsSlot = true;
         }
         if (blockingChecker) {
             Optional<BlockingChecks.Permit> granted = context.blockingChecks().tryAcquire();
@@ -328,6 +360,21 @@ public final class ServiceMonitor {
         cycleRunning = true;
         nextTickNanos = nextTick;
         attempt(1);
+    }
+
+    /**
+     * Whether the tick due one interval before {@code nextTick} reaches the monitor more than half an interval late:
+     * the engine is behind (its CPU saturated, a long pause), and running this tick now would only add a check
+     * to the backlog of late ones; it is shed, counted and logged, and the next tick runs on time.
+     */
+    private boolean tickIsLate(long nextTick) {
+        long lateNanos = scheduler.nanoTime() - (nextTick - intervalNanos);
+        // At least 100 ms: a 50 ms interval's tick 30 ms late on a busy box is jitter, not a backlog.
+        if (lateNanos > Math.max(intervalNanos / 2, MIN_LATE_NANOS)) {
+            context.skippedChecks().skipped(name, SkippedChecks.Reason.LATE);
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -385,24 +432,36 @@ public final class ServiceMonitor {
         pendingRetry = null;
         if (closed) {
             releasePermit();
-            cycleRunning = false;
+            endCycle();
             return;
         }
         if (!checkCallInFlight.compareAndSet(false, true)) {
+            if (timeoutExcused && insideCheckCall) {
+                // The timeout excused as starvation was a checker blocked in its call after all: it counts now.
+                timeoutExcused = false;
+                attemptCompleted(number, CheckResult.unknown(FailureReason.TIMEOUT, "no verdict within "
+                        + definition.timeout().toMillis() + "ms (checker " + definition.checkType()
+                        + " is still blocked in its call)", definition.timeout()));
+                return;
+            }
             // A previous call to check() has not returned: invoking it again would only pile up blocked threads.
             attemptCompleted(number, CheckResult.unknown(FailureReason.PLUGIN_ERROR, "checker "
                     + definition.checkType() + " is still blocked in its previous call (a checker must not block)",
                     Duration.ZERO));
             return;
         }
+        timeoutExcused = false;
         CheckContext checkContext = number == 1 ? firstAttempt : new CheckContext(number, definition.timeout());
         long startNanos = scheduler.nanoTime();
+        attemptStartNanos = startNanos;
         BlockingChecks.Permit attemptPermit = permit;
         Deadlines.<CheckResult>call(() -> {
+            insideCheckCall = true;
             try {
                 return attemptPermit == null ? checker.check(checkContext)
                         : attemptPermit.call(() -> checker.check(checkContext));
             } finally {
+                insideCheckCall = false;
                 checkCallInFlight.set(false);
             }
         }, context.pluginCalls(), checkDeadline, scheduler,
@@ -419,7 +478,18 @@ public final class ServiceMonitor {
     private void attemptCompleted(int number, CheckResult result) {
         releasePermit();
         if (closed) {
-            cycleRunning = false;
+            endCycle();
+            return;
+        }
+        if (timedOutWhileBehind(result)) {
+            timeoutExcused = true;
+            // The engine (or the checker's threads) starved: the timeout says nothing about the service. Counted as
+            // a shed tick, not a failure, and not retried (a retry would only add load); the next tick checks again.
+            endCycle();
+            context.skippedChecks().skipped(name, SkippedChecks.Reason.OVERLOAD);
+            log.debug("{}: check timed out while aegis was behind; not counted as a failure ({})", name,
+                    result.message());
+            updateSnapshot();
             return;
         }
         // What the checker (or its failure) says may quote a secret: masked before anything logs or publishes it.
@@ -427,19 +497,23 @@ public final class ServiceMonitor {
         // Passing is the service's own only while its workload runs (issue 7: an orphan served the port).
         result = WorkloadPresence.check(result, runtime, definition.endpoint());
         Instant now = now();
-        Duration retryDelay = retryDelays.after(number);
-        boolean isFinal = result.isPassing() || number > definition.retries() || !retryFits(retryDelay)
-                || !reserveRetryPermit();
+        // Most attempts pass: the retry delay (a stream in resilience4j's IntervalFunction) only when one may follow.
+        Duration retryDelay = result.isPassing() || number > definition.retries() ? null : retryDelays.after(number);
+        boolean isFinal = retryDelay == null || !retryFits(retryDelay) || !reserveRetryPermit();
         if (isFinal) {
-            cycleRunning = false;
+            endCycle();
             lastFinalResult = result;
         }
-        context.bus().publish(new CheckCompleted(name, now, result, number, isFinal));
+        checkMetrics.checkCompleted(result, now, isFinal);
+        if (context.bus().wants(CheckCompleted.class)) {
+            context.bus().publish(new CheckCompleted(name, now, result, number, isFinal));
+        }
         if (!isFinal) {
             log.debug("{}: attempt {} failed ({}), retrying in {}ms", name, number, result, retryDelay.toMillis());
             pendingRetry = schedule(() -> attempt(number + 1), retryDelay);
             if (pendingRetry == null) {
                 releasePermit();
+                endCycle();
             }
             return;
         }
@@ -470,6 +544,23 @@ public final class ServiceMonitor {
     }
 
     /**
+     * Whether {@code result} is a timeout that the engine's own starvation explains: its verdict reached the monitor
+     * more than {@link CheckLoad#BEHIND_TOLERANCE_NANOS} after the attempt's deadline (the engine's deadline timer,
+     * or this monitor's thread, ran that late: the engine's CPU is saturated), unless the checker is still inside its
+     * {@code check()} call (a plugin that blocks: a failure as before; a call not even started yet is starvation too).
+     * Kubernetes, Monit and
+     * Gatus users expect a probe that timed out because the prober was starved not to count against the service. A
+     * timeout whose verdict comes on time is a failure as before.
+     */
+    private boolean timedOutWhileBehind(CheckResult result) {
+        if (result.failureReason().orElse(null) != FailureReason.TIMEOUT || insideCheckCall) {
+            return false;
+        }
+        long overdueNanos = scheduler.nanoTime() - attemptStartNanos - checkDeadline.toNanos();
+        return overdueNanos > CheckLoad.BEHIND_TOLERANCE_NANOS;
+    }
+
+    /**
      * Whether a retry started after {@code delay} ends before the next tick even if it takes its whole
      * deadline (the timeout plus the engine's slack), so that a retry never makes the next tick skip.
      */
@@ -485,6 +576,19 @@ public final class ServiceMonitor {
         Optional<BlockingChecks.Permit> granted = context.blockingChecks().tryAcquire();
         granted.ifPresent(held -> permit = held);
         return granted.isPresent();
+    }
+
+    /** The check cycle is over: its in-flight slot goes back. */
+    private void endCycle() {
+        cycleRunning = false;
+        releaseSlot();
+    }
+
+    private void releaseSlot() {
+        if (holdsSlot) {
+            holdsSlot = false;
+            inFlightSlots.release();
+        }
     }
 
     private void releasePermit() {
@@ -574,7 +678,7 @@ public final class ServiceMonitor {
                     task.run();
                 } catch (RuntimeException | LinkageError | AssertionError e) {
                     log.error("{}: internal error; the service's monitor keeps running", name, e);
-                    cycleRunning = false;
+                    endCycle();
                     releasePermit();
                 }
             });

@@ -23,7 +23,17 @@ public final class SkippedChecks {
         BUSY("busy", "its previous check was still running (the check takes longer than its interval)"),
         /** No blocking-check permit came free while the check could still end before the next tick. */
         NO_CAPACITY("no_capacity", "the limit of blocking checks running at once was reached"
-                + " (global.maxConcurrentBlockingChecks) and no place came free in time to end before the next tick");
+                + " (global.maxConcurrentBlockingChecks) and no place came free in time to end before the next tick"),
+        /**
+         * The checks of its checker type in flight had reached {@code global.maxInFlightChecks}; or its check timed
+         * out while the engine itself was behind, so the timeout says nothing about the service.
+         */
+        OVERLOAD("overload", "aegis is overloaded: the checks of its checker type in flight reached"
+                + " global.maxInFlightChecks, or a check timed out while aegis itself was behind (its CPU saturated), which"
+                + " says nothing about the service; such ticks are shed instead of piling up or counting as failures"),
+        /** The tick came more than half an interval late (the engine was behind): shed, rather than run as a backlog. */
+        LATE("late", "aegis was behind: the tick came more than half an interval after its time, so it was shed"
+                + " instead of running a backlog of checks (the next tick runs on time)");
 
         private final String label;
         private final String why;
@@ -33,7 +43,7 @@ public final class SkippedChecks {
             this.why = why;
         }
 
-        /** The metric label: {@code busy} or {@code no_capacity}. */
+        /** The metric label: {@code busy}, {@code no_capacity}, {@code overload} or {@code late}. */
         public String label() {
             return label;
         }

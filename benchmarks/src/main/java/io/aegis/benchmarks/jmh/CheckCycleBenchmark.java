@@ -5,16 +5,25 @@ import io.aegis.api.CheckResult;
 import io.aegis.api.HealthChecker;
 import io.aegis.core.event.CheckCompleted;
 import io.aegis.core.ServiceDefinition;
+import io.aegis.core.ServiceSnapshot;
+import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.internal.Alerts;
+import io.aegis.core.internal.BlockingChecks;
+import io.aegis.core.internal.CheckLoad;
+import io.aegis.core.internal.CheckMetrics;
+import io.aegis.core.internal.EnginePools;
 import io.aegis.core.internal.EventBus;
 import io.aegis.core.internal.MonitorContext;
+import io.aegis.core.internal.RecoveryPermits;
+import io.aegis.core.internal.Redactor;
+import io.aegis.core.internal.Scheduler;
 import io.aegis.core.internal.ServiceMonitor;
+import io.aegis.core.internal.SkippedChecks;
 import io.aegis.core.internal.metrics.EngineMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
@@ -39,9 +48,11 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One check cycle through the engine's monitor path with a checker that answers at once: the timer's tick
  * (invoked directly), the monitor's sequential executor, the plugin-call pool and deadline, the state
- * machine, the event bus (and the Prometheus metrics listener with {@code metrics=true}), back to the caller
- * through a {@link CheckCompleted} listener. The engine's own wiring (pools sized as {@code Engine} sizes
- * them) over {@code io.aegis.core.internal} types: there is no public way to fire one tick on demand.
+ * machine, the metrics with {@code metrics=true} (wired as {@code Engine} wires them), and a {@link CheckCompleted}
+ * listener on the event bus with {@code listener=true}. The cycle's end is seen by the caller spinning on the
+ * monitor's snapshot, which every cycle replaces, so that no listener is needed to see it. The engine's own wiring
+ * (pools sized as {@code Engine} sizes them) over {@code io.aegis.core.internal} types: there is no public way to
+ * fire one tick on demand.
  *
  * <p>{@code java -cp benchmarks/target/benchmarks.jar org.openjdk.jmh.Main CheckCycleBenchmark}
  */
@@ -58,13 +69,16 @@ public class CheckCycleBenchmark {
     @Param({"false", "true"})
     public boolean metrics;
 
+    @Param({"false", "true"})
+    public boolean listener;
+
     private ScheduledThreadPoolExecutor timer;
     private ExecutorService workers;
     private ExecutorService pluginCalls;
     private ServiceMonitor monitor;
     private EventBus bus;
+    private EnginePools pools;
     private volatile Runnable tick;
-    private volatile CountDownLatch completed;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -80,19 +94,27 @@ public class CheckCycleBenchmark {
         workers = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
         pluginCalls = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>());
         bus = new EventBus();
-        bus.subscribe(CheckCompleted.class, event -> completed.countDown());
+        if (listener) {
+            bus.subscribe(CheckCompleted.class, event -> { });
+        }
+        pools = new EnginePools(BlockingChecks.DEFAULT_LIMIT);
         Clock clock = Clock.systemUTC();
         ServiceDefinition definition = ServiceDefinition.builder("bench").check("noop", "noop")
                 .interval(Duration.ofSeconds(1)).timeout(Duration.ofSeconds(1)).build();
+        CheckMetrics checkMetrics = CheckMetrics.NONE;
         if (metrics) {
             EngineMetrics engineMetrics = new EngineMetrics(new PrometheusRegistry(), clock);
-            bus.subscribeLossless("EngineMetrics", io.aegis.core.event.ServiceEvent.class, engineMetrics::onEvent);
+            bus.subscribeLossless("EngineMetrics", ServiceEvent.class, CheckCompleted.class, engineMetrics::onEvent);
             engineMetrics.serviceAdded("bench");
+            checkMetrics = engineMetrics::checkRecorder;
         }
         HealthChecker checker = context -> HEALTHY;
         monitor = new ServiceMonitor(definition, checker, null,
                 context -> CompletableFuture.completedFuture(ActionOutcome.skipped("benchmark")), "notify", false,
-                new MonitorContext(clock, timer, workers, pluginCalls, bus, new Alerts(bus, clock)));
+                new MonitorContext(clock, timer, workers, pluginCalls, bus, new Alerts(bus, clock), null,
+                        new SkippedChecks(), Redactor.urlCredentialsOnly(), Scheduler.over(timer, pools.deadlines()),
+                        new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), new CheckLoad(CheckLoad.DEFAULT_MAX_IN_FLIGHT),
+                        checkMetrics));
         monitor.start(Duration.ZERO);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (tick == null && System.nanoTime() < deadline) {
@@ -104,17 +126,24 @@ public class CheckCycleBenchmark {
     }
 
     @Benchmark
-    public boolean checkCycle() throws InterruptedException {
-        CountDownLatch latch = new CountDownLatch(1);
-        completed = latch;
+    public boolean checkCycle() {
+        ServiceSnapshot before = monitor.snapshot();
         tick.run();
-        return latch.await(5, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (monitor.snapshot() == before) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+        return true;
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
         monitor.stopMonitoring().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
         bus.close();
+        pools.close();
         timer.shutdownNow();
         workers.shutdownNow();
         pluginCalls.shutdownNow();

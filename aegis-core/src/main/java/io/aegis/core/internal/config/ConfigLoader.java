@@ -9,6 +9,7 @@ import io.aegis.core.RecoveryPolicy;
 import io.aegis.core.RetryBackoff;
 import io.aegis.core.ServiceDefinition;
 import io.aegis.core.internal.BlockingChecks;
+import io.aegis.core.internal.CheckLoad;
 import io.aegis.core.internal.RecoveryPermits;
 import io.aegis.core.internal.Redactor;
 import java.io.IOException;
@@ -67,7 +68,8 @@ public final class ConfigLoader {
     public record LoadedConfig(String origin, String logLevel, boolean metricsEnabled, int metricsPort,
             String metricsHost, Optional<String> stateDir, List<ServiceDefinition> services,
             TrackingSettings notifications, TrackingSettings alerting, TrackingSettings logs,
-            TrackingSettings anomalyDetection, ConfigReport report, int maxConcurrentBlockingChecks, int maxConcurrentRecoveries) {
+            TrackingSettings anomalyDetection, ConfigReport report, int maxConcurrentBlockingChecks, int maxConcurrentRecoveries,
+            int maxInFlightChecks) {
     }
 
     private final List<ConfigProblem> problems = new ArrayList<>();
@@ -151,6 +153,9 @@ public final class ConfigLoader {
         Optional<String> stateDir = global.flatMap(g -> read(() -> stateDir(g), Optional.empty()));
         int maxBlockingChecks = global.map(g -> read(() -> (int) g.integer("maxConcurrentBlockingChecks",
                 BlockingChecks.DEFAULT_LIMIT, 1, 1024), BlockingChecks.DEFAULT_LIMIT)).orElse(BlockingChecks.DEFAULT_LIMIT);
+        int maxInFlightChecks = global.map(g -> read(() -> (int) g.integer("maxInFlightChecks",
+                CheckLoad.DEFAULT_MAX_IN_FLIGHT, 0, 1_000_000), CheckLoad.DEFAULT_MAX_IN_FLIGHT))
+                .orElse(CheckLoad.DEFAULT_MAX_IN_FLIGHT);
         int maxRecoveries = global.map(this::maxConcurrentRecoveries).orElse(RecoveryPermits.DEFAULT_LIMIT);
         global.ifPresent(g -> problems.addAll(g.unknownKeys()));
 
@@ -181,7 +186,8 @@ public final class ConfigLoader {
         overrides.problems().forEach(problem -> report.addEnvironmentProblem(problem.keyPath(), problem.message()));
         report.addAll(problems);
         return new LoadedConfig(origin, logLevel, metricsEnabled, metricsPort, metricsHost, stateDir,
-                List.copyOf(services), notifications, alerting, logs, anomalyDetection, report, maxBlockingChecks, maxRecoveries);
+                List.copyOf(services), notifications, alerting, logs, anomalyDetection, report, maxBlockingChecks, maxRecoveries,
+                maxInFlightChecks);
     }
 
     /** {@code global.stateDir}: a directory path; relative ones are resolved against the configuration's folder. */

@@ -28,7 +28,8 @@ final class EnvironmentOverrides {
             "AEGIS_METRICS_ENABLED", "metricsEnabled",
             "AEGIS_METRICS_PORT", "metricsPort",
             "AEGIS_METRICS_HOST", "metricsHost",
-            "AEGIS_STATE_DIR", "stateDir");
+            "AEGIS_STATE_DIR", "stateDir",
+            "AEGIS_MAX_IN_FLIGHT_CHECKS", "maxInFlightChecks");
 
     /** FIELD → key path inside the service block, in the order they are listed to a person. */
     private static final Map<String, String> SERVICE_FIELDS = serviceFields();

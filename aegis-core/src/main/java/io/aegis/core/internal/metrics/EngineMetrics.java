@@ -305,6 +305,28 @@ public final class EngineMetrics {
     }
 
     /**
+     * The recorder through which the monitor of {@code serviceName} counts each check attempt directly, in place of
+     * a {@link CheckCompleted} event per check through {@link #onEvent} (the engine then subscribes this instance
+     * to every event but those). It counts into the service's series as they are now: a service removed by
+     * {@link #serviceRemoved} must not record through it any more. Never throws.
+     */
+    public io.aegis.core.internal.CheckMetrics.Recorder checkRecorder(String serviceName) {
+        ServiceSeries series = series(Objects.requireNonNull(serviceName, "serviceName"));
+        return (result, at, finalAttempt) -> {
+            try {
+                series.checkCompleted(result, at, finalAttempt);
+            } catch (RuntimeException e) {
+                if (failureLogged.compareAndSet(false, true)) {
+                    LOG.warn("{}: could not update metrics for a check; further failures are logged at debug",
+                            serviceName, e);
+                } else {
+                    LOG.debug("{}: could not update metrics for a check", serviceName, e);
+                }
+            }
+        };
+    }
+
+    /**
      * Counts a tick of {@code serviceName} whose check did not start. The series of a reason appears with its
      * first skip (most services never skip). Never throws.
      */
@@ -814,12 +836,15 @@ public final class EngineMetrics {
         }
 
         void checkCompleted(CheckCompleted event) {
-            CheckResult result = event.result();
+            checkCompleted(event.result(), event.at(), event.finalAttempt());
+        }
+
+        void checkCompleted(CheckResult result, Instant at, boolean finalAttempt) {
             int status = result.status().ordinal();
             attemptsByStatus[status].increment();
             checkDuration.observe(seconds(result.latency()));
-            lastCheckSeconds = epochSeconds(event.at());
-            if (event.finalAttempt()) {
+            lastCheckSeconds = epochSeconds(at);
+            if (finalAttempt) {
                 checksByStatus[status].increment();
                 if (!result.isPassing()) {
                     // A result that does not pass always has a reason (CheckResult enforces it); the fallback

@@ -1,0 +1,361 @@
+package io.aegis.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.common.util.concurrent.MoreExecutors;
+import io.aegis.api.ActionOutcome;
+import io.aegis.api.CheckResult;
+import io.aegis.api.HealthChecker;
+import io.aegis.core.ServiceDefinition;
+import io.aegis.core.ServiceState;
+import io.aegis.core.event.CheckCompleted;
+import io.aegis.core.event.ServiceEvent;
+import io.aegis.core.testing.VirtualScheduler;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 11: under overload the engine degrades gracefully, in virtual time. Checks in flight per checker type are
+ * capped ({@code global.maxInFlightChecks}), late ticks are shed rather than run as a backlog, a timeout that the
+ * engine's own starvation explains is a skipped tick and not a failure, and all of it recovers by itself.
+ * "Starved" is played by a worker pool that the test drains only when it says so.
+ */
+class CheckOverloadTest {
+    private static final Executor DIRECT = Runnable::run;
+    private static final Duration INTERVAL = Duration.ofSeconds(1);
+
+    private final VirtualScheduler scheduler = new VirtualScheduler(Instant.parse("2026-01-01T00:00:00Z"));
+    private final ScheduledThreadPoolExecutor unusedTimer = new ScheduledThreadPoolExecutor(1);
+    private final EventBus bus = EventBus.deliveringOn(MoreExecutors.newDirectExecutorService());
+    private final List<String> warnings = new CopyOnWriteArrayList<>();
+    private final SkippedChecks skippedChecks = new SkippedChecks(scheduler::nanoTime, warnings::add);
+    private final Map<SkippedChecks.Reason, AtomicInteger> skipped = new ConcurrentHashMap<>();
+    /** The engine's workers, run only by {@link #runWorkers()}: while they wait, the engine is "starved". */
+    private final Queue<Runnable> workerQueue = new ArrayDeque<>();
+    private final Executor queuedWorkers = workerQueue::add;
+    private final List<ServiceMonitor> monitors = new ArrayList<>();
+    /** Lets the checkers that block go when the test ends. */
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    CheckOverloadTest() {
+        skippedChecks.countInto((service, reason) -> skipped.computeIfAbsent(reason, r -> new AtomicInteger())
+                .incrementAndGet());
+    }
+
+    @AfterEach
+    void stop() {
+        release.countDown();
+        monitors.forEach(ServiceMonitor::stopMonitoring);
+        runWorkers();
+        unusedTimer.shutdownNow();
+    }
+
+    @Test
+    void aTickBeyondTheCapOfChecksInFlightIsSkippedAsOverloadAndTheSlotsComeBackWhenTheChecksEnd() {
+        CheckLoad load = new CheckLoad(2);
+        ControlledChecker checker = new ControlledChecker();
+        checker.hang = true;
+        for (int i = 0; i < 3; i++) {
+            monitor("svc-" + i, Duration.ofSeconds(5), 3, checker, DIRECT, load).start(Duration.ZERO);
+        }
+
+        scheduler.runDue();
+
+        assertThat(checker.pending).as("checks called").hasSize(2);
+        assertThat(load.inFlight("controlled")).isEqualTo(2);
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isEqualTo(1);
+        assertThat(warnings).singleElement().asString().contains("global.maxInFlightChecks")
+                .contains("aegis_health_checks_skipped_total{reason=\"overload\"}");
+
+        // The load drops: the hung checks answer, and the checker answers at once from now on.
+        checker.hang = false;
+        checker.pending.forEach(future -> future.complete(CheckResult.healthy(Duration.ofMillis(1))));
+        assertThat(load.inFlight("controlled")).as("slots given back").isZero();
+        scheduler.advance(INTERVAL);
+
+        assertThat(checker.calls.get()).as("every service checked on the next tick").isEqualTo(2 + 3);
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isEqualTo(1);
+        assertThat(load.inFlight("controlled")).isZero();
+        assertThat(monitors).allSatisfy(m -> assertThat(m.snapshot().state()).isEqualTo(ServiceState.HEALTHY));
+    }
+
+    @Test
+    void withoutACapEveryTickRuns() {
+        CheckLoad load = new CheckLoad(0);
+        ControlledChecker checker = new ControlledChecker();
+        checker.hang = true;
+        for (int i = 0; i < 3; i++) {
+            monitor("svc-" + i, Duration.ofSeconds(5), 3, checker, DIRECT, load).start(Duration.ZERO);
+        }
+
+        scheduler.runDue();
+
+        assertThat(checker.pending).hasSize(3);
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isZero();
+    }
+
+    @Test
+    void ticksThatComeMoreThanHalfAnIntervalLateAreShedNotRunAsABacklog() {
+        ControlledChecker checker = new ControlledChecker();
+        monitor("svc", Duration.ofMillis(500), 3, checker, queuedWorkers, new CheckLoad(2)).start(Duration.ZERO);
+        runWorkers();
+        scheduler.runDue();
+        runWorkers();
+        assertThat(checker.calls.get()).isEqualTo(1);
+
+        // The workers are starved for three intervals: three ticks wait in line, two of them long overdue.
+        scheduler.advance(INTERVAL.multipliedBy(3));
+        runWorkers();
+
+        assertThat(checker.calls.get()).as("only the tick that is on time runs").isEqualTo(2);
+        assertThat(skips(SkippedChecks.Reason.LATE)).isEqualTo(2);
+        assertThat(warnings).anySatisfy(line -> assertThat(line).contains("more than half an interval")
+                .contains("reason=\"late\""));
+
+        // Once the workers keep up again, every tick runs on time.
+        for (int i = 0; i < 3; i++) {
+            scheduler.advance(INTERVAL);
+            runWorkers();
+        }
+        assertThat(checker.calls.get()).isEqualTo(5);
+        assertThat(skips(SkippedChecks.Reason.LATE)).isEqualTo(2);
+    }
+
+    @Test
+    void aTimeoutWhoseVerdictReachedAStarvedMonitorLateIsASkippedTickNotAFailure() {
+        ControlledChecker checker = new ControlledChecker();
+        checker.hang = true;
+        CheckLoad load = new CheckLoad(4);
+        ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, checker, queuedWorkers, load);
+        monitor.start(Duration.ZERO);
+        runWorkers();
+        scheduler.runDue();
+        runWorkers();
+        assertThat(checker.pending).hasSize(1);
+
+        // The engine's deadline (300 ms + 100 ms slack) fires on the timer, but its verdict waits for a worker
+        // until 900 ms: the monitor learns of the timeout 500 ms after it was due (the tolerance is 250 ms).
+        scheduler.advance(Duration.ofMillis(900));
+        runWorkers();
+
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isEqualTo(1);
+        assertThat(monitor.snapshot().state()).as("one failure would make it UNHEALTHY (failureThreshold 1)")
+                .isEqualTo(ServiceState.UNKNOWN);
+        assertThat(load.inFlight("controlled")).isZero();
+
+        // Recovers by itself: the next tick on time checks again, and its verdict counts.
+        checker.hang = false;
+        scheduler.advance(Duration.ofMillis(100));
+        runWorkers();
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.HEALTHY);
+    }
+
+    @Test
+    void aTimeoutOnTimeInAnEngineThatKeepsUpIsStillAFailure() {
+        ControlledChecker checker = new ControlledChecker();
+        checker.hang = true;
+        ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, checker, DIRECT, new CheckLoad(4));
+        monitor.start(Duration.ZERO);
+        scheduler.runDue();
+
+        scheduler.advance(Duration.ofMillis(900));
+
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.UNHEALTHY);
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isZero();
+    }
+
+    @Test
+    void aTimeoutOfACheckerStillBlockedInItsCallIsAFailureEvenWhenItsVerdictCameLate() throws InterruptedException {
+        // check() blocks its plugin-call thread (a real one) until the test ends: a plugin that blocks, not starvation.
+        CountDownLatch entered = new CountDownLatch(1);
+        HealthChecker blocking = context -> {
+            entered.countDown();
+            awaitUninterruptibly(release);
+            return CompletableFuture.completedFuture(CheckResult.healthy(Duration.ZERO));
+        };
+        ServiceMonitor monitor = new ServiceMonitor(definition("svc", Duration.ofMillis(300), 1), blocking, null,
+                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false,
+                new MonitorContext(scheduler.clock(), unusedTimer, queuedWorkers, task -> new Thread(task).start(), bus,
+                        new Alerts(bus, scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(),
+                        scheduler, new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), new CheckLoad(4),
+                        CheckMetrics.NONE));
+        monitors.add(monitor);
+        monitor.start(Duration.ZERO);
+        runWorkers();
+        scheduler.runDue();
+        runWorkers();
+        assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+
+        scheduler.advance(Duration.ofMillis(900));
+        runWorkers();
+
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.UNHEALTHY);
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isZero();
+    }
+
+    @Test
+    void aTimeoutOfACallItsStarvedThreadHadNotEvenStartedIsASkippedTick() {
+        // The plugin-call thread never gets to run the call: starved, like the workers.
+        Queue<Runnable> neverRun = new ArrayDeque<>();
+        ServiceMonitor monitor = new ServiceMonitor(definition("svc", Duration.ofMillis(300), 1),
+                new ControlledChecker(), null,
+                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false,
+                new MonitorContext(scheduler.clock(), unusedTimer, queuedWorkers, neverRun::add, bus,
+                        new Alerts(bus, scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(),
+                        scheduler, new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), new CheckLoad(4),
+                        CheckMetrics.NONE));
+        monitors.add(monitor);
+        monitor.start(Duration.ZERO);
+        runWorkers();
+        scheduler.runDue();
+        runWorkers();
+
+        scheduler.advance(Duration.ofMillis(900));
+        runWorkers();
+
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.UNKNOWN);
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isEqualTo(1);
+    }
+
+    @Test
+    void aTimeoutExcusedAsStarvationCountsAfterAllWhenTheCallThenTurnsOutBlockedInTheChecker()
+            throws InterruptedException {
+        Queue<Runnable> pluginCalls = new ArrayDeque<>();
+        CountDownLatch entered = new CountDownLatch(1);
+        HealthChecker blocking = context -> {
+            entered.countDown();
+            awaitUninterruptibly(release);
+            return CompletableFuture.completedFuture(CheckResult.healthy(Duration.ZERO));
+        };
+        ServiceMonitor monitor = new ServiceMonitor(definition("svc", Duration.ofMillis(300), 1), blocking, null,
+                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false,
+                new MonitorContext(scheduler.clock(), unusedTimer, queuedWorkers, pluginCalls::add, bus,
+                        new Alerts(bus, scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(),
+                        scheduler, new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), new CheckLoad(4),
+                        CheckMetrics.NONE));
+        monitors.add(monitor);
+        monitor.start(Duration.ZERO);
+        runWorkers();
+        scheduler.runDue();
+        runWorkers();
+        scheduler.advance(Duration.ofMillis(900));
+        runWorkers();
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).as("excused: the call had not even started").isEqualTo(1);
+
+        // The starved thread finally makes the call, and the checker blocks in it.
+        new Thread(pluginCalls.poll()).start();
+        assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+        scheduler.advance(Duration.ofMillis(100));
+        runWorkers();
+
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.UNHEALTHY);
+        assertThat(monitor.snapshot().lastResult()).hasValueSatisfying(result -> assertThat(result.message())
+                .contains("still blocked in its call"));
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        while (true) {
+            try {
+                latch.await();
+                return;
+            } catch (InterruptedException e) {
+                // keep blocking, as a checker that ignores interrupts does
+            }
+        }
+    }
+
+    @Test
+    void noCheckEventIsBuiltWhenNobodyListensToThemButTheMetricsStillCountEveryCheck() {
+        List<ServiceEvent> others = new CopyOnWriteArrayList<>();
+        bus.subscribeLossless("not-checks", ServiceEvent.class, CheckCompleted.class, others::add);
+        List<CheckResult> counted = new CopyOnWriteArrayList<>();
+        CheckMetrics metrics = service -> (result, at, finalAttempt) -> counted.add(result);
+        ControlledChecker checker = new ControlledChecker();
+        ServiceMonitor monitor = new ServiceMonitor(definition("svc", Duration.ofMillis(300), 1), checker, null,
+                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false,
+                context(DIRECT, new CheckLoad(0), metrics));
+        monitors.add(monitor);
+        monitor.start(Duration.ZERO);
+
+        scheduler.runDue();
+        scheduler.advance(INTERVAL);
+
+        assertThat(bus.wants(CheckCompleted.class)).isFalse();
+        assertThat(counted).hasSize(2);
+        assertThat(others).isNotEmpty().noneMatch(CheckCompleted.class::isInstance);
+
+        List<CheckCompleted> checks = new CopyOnWriteArrayList<>();
+        bus.subscribe(CheckCompleted.class, checks::add);
+        scheduler.advance(INTERVAL);
+        assertThat(bus.wants(CheckCompleted.class)).isTrue();
+        assertThat(checks).hasSize(1);
+        assertThat(counted).hasSize(3);
+    }
+
+    // ---- plumbing ---------------------------------------------------------------------------------
+
+    private ServiceMonitor monitor(String name, Duration timeout, int failureThreshold, HealthChecker checker,
+            Executor workers, CheckLoad load) {
+        ServiceMonitor monitor = new ServiceMonitor(definition(name, timeout, failureThreshold), checker, null,
+                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false,
+                context(workers, load, CheckMetrics.NONE));
+        monitors.add(monitor);
+        return monitor;
+    }
+
+    private static ServiceDefinition definition(String name, Duration timeout, int failureThreshold) {
+        return ServiceDefinition.builder(name).check("controlled", "controlled").interval(INTERVAL).timeout(timeout)
+                .failureThreshold(failureThreshold).build();
+    }
+
+    private MonitorContext context(Executor workers, CheckLoad load, CheckMetrics metrics) {
+        return new MonitorContext(scheduler.clock(), unusedTimer, workers, DIRECT, bus, new Alerts(bus,
+                scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(), scheduler,
+                new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), load, metrics);
+    }
+
+    private void runWorkers() {
+        Runnable task;
+        while ((task = workerQueue.poll()) != null) {
+            task.run();
+        }
+    }
+
+    private int skips(SkippedChecks.Reason reason) {
+        AtomicInteger count = skipped.get(reason);
+        return count == null ? 0 : count.get();
+    }
+
+    /** Answers HEALTHY at once, or (while {@link #hang}) returns a stage only the test completes. */
+    private static final class ControlledChecker implements HealthChecker {
+        final AtomicInteger calls = new AtomicInteger();
+        final List<CompletableFuture<CheckResult>> pending = new CopyOnWriteArrayList<>();
+        volatile boolean hang;
+
+        @Override
+        public CompletableFuture<CheckResult> check(io.aegis.api.CheckContext context) {
+            calls.incrementAndGet();
+            if (hang) {
+                CompletableFuture<CheckResult> future = new CompletableFuture<>();
+                pending.add(future);
+                return future;
+            }
+            return CompletableFuture.completedFuture(CheckResult.healthy(Duration.ofMillis(1)));
+        }
+    }
+}
