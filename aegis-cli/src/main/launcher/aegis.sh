@@ -1,4 +1,61 @@
 #!/bin/sh
 # aegis: this file is a shell stub followed by a jar; the JVM reads the jar and ignores the stub.
-# JAVA_OPTS passes JVM options (-Xmx64m ...); JAVA_HOME picks the JVM, else `java` on the PATH.
-exec "${JAVA_HOME:+$JAVA_HOME/bin/}java" $JAVA_OPTS -jar "$0" "$@"
+# JAVA_HOME picks the JVM, else `java` on the PATH. JAVA_OPTS passes JVM options (-Xmx64m ...); they come after
+# the stub's own (-XX:+UseSerialGC, the class-data-sharing archive), so they override them.
+# Class-data sharing: on JDK 17 an archive of aegis' classes is bound to this JVM build and to this file (path, size,
+# mtime), so it is made here, not at build time. When there is none, a plain start also runs `aegis --cds-train`
+# once in the background (niced, ~5 s, then exits), which writes it into
+# ${AEGIS_CDS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/aegis/cds}/<key>.jsa; later starts map it. An archive that
+# does not fit is ignored quietly. AEGIS_CDS=off: neither. No writable cache directory: no archive, nothing else.
+java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+case $0 in
+  /*) jar=$0 ;;
+  *) jar=$PWD/${0#./} ;; # the archive records the jar's path as given: always the same absolute one
+esac
+archive=
+if [ "$AEGIS_CDS" != off ]; then
+  if [ -n "$AEGIS_CDS_DIR" ]; then cds=$AEGIS_CDS_DIR
+  elif [ -n "$XDG_CACHE_HOME" ]; then cds=$XDG_CACHE_HOME/aegis/cds
+  elif [ -n "$HOME" ]; then cds=$HOME/.cache/aegis/cds
+  else cds=
+  fi
+  if [ -n "$cds" ]; then
+    if [ -n "$JAVA_HOME" ]; then jhome=$JAVA_HOME
+    else jhome=$(readlink -f "$(command -v java)" 2>/dev/null) && jhome=${jhome%/bin/java}
+    fi
+    # The key: this JVM (its home, and its modules file, replaced by an update) and this file (path, size, mtime).
+    sum=$(printf '%s\n' "$jhome" "$jar" "$(ls -lLn "$jar" "$jhome/lib/modules" 2>/dev/null)" | cksum)
+    key=aegis-${sum%% *}-${sum##* }
+    archive=$cds/$key.jsa
+    # Newer than the file (not one left from a rebuild in the same minute), and writable by its owner only.
+    if [ -z "$(find "$archive" -newer "$jar" ! -perm -020 ! -perm -002 2>/dev/null)" ]; then
+      train=yes
+      for arg; do
+        case $arg in -h|--help|-V|--version|--validate|--cds-train) train= ;; esac
+      done
+      if [ -n "$train" ] && [ ! -e "$cds/$key.failed" ] && mkdir -p "$cds" 2>/dev/null && [ -w "$cds" ]; then
+        tmp=$cds/$key.$$.tmp
+        (
+          trap 'rm -f "$tmp"' EXIT
+          trap 'exit 143' HUP TERM
+          nice -n 19 "$java" -XX:+UseSerialGC "-XX:ArchiveClassesAtExit=$tmp" -Xlog:cds=off -Xlog:cds+dynamic=off \
+            $JAVA_OPTS -jar "$jar" --cds-train
+          status=$?
+          if [ "$status" = 0 ] && [ -s "$tmp" ]; then
+            mv -f "$tmp" "$archive" # atomic: a start maps a whole archive or none, even with two trainings
+            # Archives of former versions go after 30 days (one still in use is simply made again), and what a
+            # training killed with SIGKILL left after a day.
+            find "$cds" \( -name 'aegis-*.tmp' -mtime +0 -o -name 'aegis-*' ! -name "$key.*" -mtime +30 \) \
+              -exec rm -f {} + 2>/dev/null
+          elif [ "$status" -lt 128 ]; then
+            : > "$cds/$key.failed" # this JVM cannot make one (no base archive...): do not try at every start
+          fi
+        ) </dev/null >/dev/null 2>&1 &
+      fi
+      archive=
+    fi
+  fi
+fi
+exec "$java" -XX:+UseSerialGC \
+  ${archive:+"-XX:SharedArchiveFile=$archive"} ${archive:+-Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off} \
+  $JAVA_OPTS -jar "$jar" "$@"

@@ -55,7 +55,8 @@ import picocli.CommandLine.Spec;
         footer = {
             "",
             "Environment: AEGIS_LOG_LEVEL, AEGIS_METRICS_ENABLED, AEGIS_METRICS_PORT, AEGIS_METRICS_HOST,",
-            "AEGIS_SERVICE_<NAME>_<FIELD>; JAVA_OPTS and JAVA_HOME for the JVM.",
+            "AEGIS_SERVICE_<NAME>_<FIELD>; JAVA_OPTS and JAVA_HOME for the JVM; AEGIS_CDS=off and",
+            "AEGIS_CDS_DIR for the launcher's class-data-sharing archive (faster starts).",
             "Precedence: command-line flag > environment > YAML > default."})
 public final class AegisCommand implements Callable<Integer> {
 
