@@ -4,14 +4,38 @@
 # the stub's own (-XX:+UseSerialGC, the class-data-sharing archive), so they override them.
 # Class-data sharing: on JDK 17 an archive of aegis' classes is bound to this JVM build and to this file (path, size,
 # mtime), so it is made here, not at build time. When there is none, a plain start also runs `aegis --cds-train`
-# once in the background (niced, ~5 s, then exits), which writes it into
-# ${AEGIS_CDS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/aegis/cds}/<key>.jsa; later starts map it. An archive that
-# does not fit is ignored quietly. AEGIS_CDS=off: neither. No writable cache directory: no archive, nothing else.
+# once in the background (niced, a few seconds, then it exits), which writes it into
+# ${AEGIS_CDS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/aegis/cds}/<key>.jsa; later starts map it. `aegis --cds-train`
+# run by hand (an image build, a package's post-install) makes it in the foreground. An archive that does not fit
+# is ignored quietly. AEGIS_CDS=off: neither. No writable cache directory: no archive, and nothing else changes.
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 case $0 in
   /*) jar=$0 ;;
   *) jar=$PWD/${0#./} ;; # the archive records the jar's path as given: always the same absolute one
 esac
+
+# Makes the archive: a training start under -XX:ArchiveClassesAtExit, then an atomic rename (two trainings at once
+# each rename a whole archive; a start maps a whole one or none). Exit status 0 when the archive is in place.
+train() {
+  tmp=$cds/$key.$$.tmp
+  trap 'rm -f "$tmp"' EXIT
+  trap 'exit 143' HUP INT TERM
+  $nice "$java" -XX:+UseSerialGC "-XX:ArchiveClassesAtExit=$tmp" -Xlog:cds=off -Xlog:cds+dynamic=off \
+    $JAVA_OPTS -jar "$jar" --cds-train
+  status=$?
+  if [ "$status" = 0 ] && [ -s "$tmp" ] && mv -f "$tmp" "$archive"; then
+    # Archives of former versions go after 30 days (one still in use is simply made again), and what a training
+    # killed by SIGKILL left after a day.
+    find "$cds" \( -name 'aegis-*.tmp' -mtime +0 -o -name 'aegis-*' ! -name "$key.*" -mtime +30 \) \
+      -exec rm -f {} + 2>/dev/null
+    return 0
+  fi
+  if [ "$status" -lt 128 ]; then
+    : > "$cds/$key.failed" # this JVM cannot make one (no base archive...): do not try again at every start
+  fi
+  return 1
+}
+
 archive=
 if [ "$AEGIS_CDS" != off ]; then
   if [ -n "$AEGIS_CDS_DIR" ]; then cds=$AEGIS_CDS_DIR
@@ -27,30 +51,23 @@ if [ "$AEGIS_CDS" != off ]; then
     sum=$(printf '%s\n' "$jhome" "$jar" "$(ls -lLn "$jar" "$jhome/lib/modules" 2>/dev/null)" | cksum)
     key=aegis-${sum%% *}-${sum##* }
     archive=$cds/$key.jsa
+    if [ "$*" = --cds-train ]; then
+      mkdir -p "$cds" || exit 1
+      rm -f "$cds/$key.failed"
+      nice=
+      if train; then echo "aegis: class-data-sharing archive written: $archive" >&2; exit 0; fi
+      echo "aegis: could not write a class-data-sharing archive into $cds" >&2
+      exit 1
+    fi
     # Newer than the file (not one left from a rebuild in the same minute), and writable by its owner only.
     if [ -z "$(find "$archive" -newer "$jar" ! -perm -020 ! -perm -002 2>/dev/null)" ]; then
-      train=yes
+      plain=yes
       for arg; do
-        case $arg in -h|--help|-V|--version|--validate|--cds-train) train= ;; esac
+        case $arg in -h|--help|-V|--version|--validate) plain= ;; esac
       done
-      if [ -n "$train" ] && [ ! -e "$cds/$key.failed" ] && mkdir -p "$cds" 2>/dev/null && [ -w "$cds" ]; then
-        tmp=$cds/$key.$$.tmp
-        (
-          trap 'rm -f "$tmp"' EXIT
-          trap 'exit 143' HUP TERM
-          nice -n 19 "$java" -XX:+UseSerialGC "-XX:ArchiveClassesAtExit=$tmp" -Xlog:cds=off -Xlog:cds+dynamic=off \
-            $JAVA_OPTS -jar "$jar" --cds-train
-          status=$?
-          if [ "$status" = 0 ] && [ -s "$tmp" ]; then
-            mv -f "$tmp" "$archive" # atomic: a start maps a whole archive or none, even with two trainings
-            # Archives of former versions go after 30 days (one still in use is simply made again), and what a
-            # training killed with SIGKILL left after a day.
-            find "$cds" \( -name 'aegis-*.tmp' -mtime +0 -o -name 'aegis-*' ! -name "$key.*" -mtime +30 \) \
-              -exec rm -f {} + 2>/dev/null
-          elif [ "$status" -lt 128 ]; then
-            : > "$cds/$key.failed" # this JVM cannot make one (no base archive...): do not try at every start
-          fi
-        ) </dev/null >/dev/null 2>&1 &
+      if [ -n "$plain" ] && [ ! -e "$cds/$key.failed" ] && mkdir -p "$cds" 2>/dev/null && [ -w "$cds" ]; then
+        nice="nice -n 19"
+        (train) </dev/null >/dev/null 2>&1 &
       fi
       archive=
     fi
