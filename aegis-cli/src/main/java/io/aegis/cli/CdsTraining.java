@@ -85,8 +85,9 @@ final class CdsTraining implements AutoCloseable {
         long deadline = System.nanoTime() + FIRST_CHECK_TIMEOUT_MS * 1_000_000;
         while (engine.service(SERVICE).flatMap(ServiceSnapshot::lastResult).isEmpty()) {
             if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("aegis --cds-train: no check within " + FIRST_CHECK_TIMEOUT_MS
-                        + " ms");
+                // The archive is still worth having (everything up to the first request is in it).
+                System.err.println("aegis --cds-train: no check within " + FIRST_CHECK_TIMEOUT_MS + " ms; stopping");
+                return;
             }
             try {
                 Thread.sleep(10); // a one-off run with nothing to wake it: polling is the simple way
