@@ -8,6 +8,7 @@
 # ${AEGIS_CDS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/aegis/cds}/<key>.jsa; later starts map it. `aegis --cds-train`
 # run by hand (an image build, a package's post-install) makes it in the foreground. An archive that does not fit
 # is ignored quietly. AEGIS_CDS=off: neither. No writable cache directory: no archive, and nothing else changes.
+# AEGIS_CDS_NICE: the background training's niceness (default 19; the tests use 0 on a loaded machine).
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 case $0 in
   /*) jar=$0 ;;
@@ -66,7 +67,7 @@ if [ "$AEGIS_CDS" != off ]; then
         case $arg in -h|--help|-V|--version|--validate) plain= ;; esac
       done
       if [ -n "$plain" ] && [ ! -e "$cds/$key.failed" ] && mkdir -p "$cds" 2>/dev/null && [ -w "$cds" ]; then
-        nice="nice -n 19"
+        nice="nice -n ${AEGIS_CDS_NICE:-19}" # lowest priority: the start it runs beside comes first
         (train) </dev/null >/dev/null 2>&1 &
       fi
       archive=
