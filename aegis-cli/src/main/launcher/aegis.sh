@@ -1,7 +1,8 @@
 #!/bin/sh
 # aegis: this file is a shell stub followed by a jar; the JVM reads the jar and ignores the stub.
 # JAVA_HOME picks the JVM, else `java` on the PATH. JAVA_OPTS passes JVM options (-Xmx64m ...); they come after
-# the stub's own (-XX:+UseSerialGC, the class-data-sharing archive), so they override them.
+# the stub's own (the class-data-sharing archive), so they override them; -XX:+UseSerialGC is added only when
+# JAVA_OPTS (or JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS) chooses no collector.
 # Class-data sharing: on JDK 17 an archive of aegis' classes is bound to this JVM build and to this file (path, size,
 # mtime), so it is made here, not at build time. When there is none, a plain start also runs `aegis --cds-train`
 # once in the background (niced, a few seconds, then it exits), which writes it into
@@ -21,7 +22,7 @@ train() {
   tmp=$cds/$key.$$.tmp
   trap 'rm -f "$tmp"' EXIT
   trap 'exit 143' HUP INT TERM
-  $nice "$java" -XX:+UseSerialGC "-XX:ArchiveClassesAtExit=$tmp" -Xlog:cds=off -Xlog:cds+dynamic=off \
+  $nice "$java" $gc "-XX:ArchiveClassesAtExit=$tmp" -Xlog:cds=off -Xlog:cds+dynamic=off \
     $JAVA_OPTS -jar "$jar" --cds-train
   status=$?
   if [ "$status" = 0 ] && [ -s "$tmp" ] && mv -f "$tmp" "$archive"; then
@@ -36,6 +37,13 @@ train() {
   fi
   return 1
 }
+
+# SerialGC (a small-heap daemon: no G1 threads competing for the cores at start) unless the user chose a collector:
+# the JVM refuses two, so "JAVA_OPTS after ours" cannot override this one.
+case "$JAVA_OPTS $JAVA_TOOL_OPTIONS $JDK_JAVA_OPTIONS" in
+  *-XX:+Use*GC*) gc= ;;
+  *) gc=-XX:+UseSerialGC ;;
+esac
 
 archive=
 if [ "$AEGIS_CDS" != off ]; then
@@ -74,6 +82,6 @@ if [ "$AEGIS_CDS" != off ]; then
     fi
   fi
 fi
-exec "$java" -XX:+UseSerialGC \
+exec "$java" $gc \
   ${archive:+"-XX:SharedArchiveFile=$archive"} ${archive:+-Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off} \
   $JAVA_OPTS -jar "$jar" "$@"

@@ -112,6 +112,16 @@ class StartupIT {
         }
     }
 
+    @Test
+    void aCollectorChosenInJavaOptsReplacesTheLaunchersSerialGc() {
+        // The JVM refuses two collectors ("Conflicting collector combinations"): the stub must leave its own out.
+        Result result = AegisProcess.run(dir, Map.of("JAVA_OPTS", "-Xmx128m -XX:+UseG1GC -Xlog:gc:stderr"),
+                "--version");
+
+        assertThat(result.exitCode()).as("%s", result).isZero();
+        assertThat(result.stderr()).as("%s", result).contains("Using G1");
+    }
+
     private static List<Path> files(Path dir, String suffix) throws IOException {
         if (!Files.isDirectory(dir)) {
             return List.of();
