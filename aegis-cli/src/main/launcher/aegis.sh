@@ -1,4 +1,87 @@
 #!/bin/sh
 # aegis: this file is a shell stub followed by a jar; the JVM reads the jar and ignores the stub.
-# JAVA_OPTS passes JVM options (-Xmx64m ...); JAVA_HOME picks the JVM, else `java` on the PATH.
-exec "${JAVA_HOME:+$JAVA_HOME/bin/}java" $JAVA_OPTS -jar "$0" "$@"
+# JAVA_HOME picks the JVM, else `java` on the PATH. JAVA_OPTS passes JVM options (-Xmx64m ...); they come after
+# the stub's own (the class-data-sharing archive), so they override them; -XX:+UseSerialGC is added only when
+# JAVA_OPTS (or JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS) chooses no collector.
+# Class-data sharing: on JDK 17 an archive of aegis' classes is bound to this JVM build and to this file (path, size,
+# mtime), so it is made here, not at build time. When there is none, a plain start also runs `aegis --cds-train`
+# once in the background (niced, a few seconds, then it exits), which writes it into
+# ${AEGIS_CDS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/aegis/cds}/<key>.jsa; later starts map it. `aegis --cds-train`
+# run by hand (an image build, a package's post-install) makes it in the foreground. An archive that does not fit
+# is ignored quietly. AEGIS_CDS=off: neither. No writable cache directory: no archive, and nothing else changes.
+# AEGIS_CDS_NICE: the background training's niceness (default 19; the tests use 0 on a loaded machine).
+java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+case $0 in
+  /*) jar=$0 ;;
+  *) jar=$PWD/${0#./} ;; # the archive records the jar's path as given: always the same absolute one
+esac
+
+# Makes the archive: a training start under -XX:ArchiveClassesAtExit, then an atomic rename (two trainings at once
+# each rename a whole archive; a start maps a whole one or none). Exit status 0 when the archive is in place.
+train() {
+  tmp=$cds/$key.$$.tmp
+  trap 'rm -f "$tmp"' EXIT
+  trap 'exit 143' HUP INT TERM
+  $nice "$java" $gc "-XX:ArchiveClassesAtExit=$tmp" -Xlog:cds=off -Xlog:cds+dynamic=off \
+    $JAVA_OPTS -jar "$jar" --cds-train
+  status=$?
+  if [ "$status" = 0 ] && [ -s "$tmp" ] && mv -f "$tmp" "$archive"; then
+    # Archives of former versions go after 30 days (one still in use is simply made again), and what a training
+    # killed by SIGKILL left after a day.
+    find "$cds" \( -name 'aegis-*.tmp' -mtime +0 -o -name 'aegis-*' ! -name "$key.*" -mtime +30 \) \
+      -exec rm -f {} + 2>/dev/null
+    return 0
+  fi
+  if [ "$status" -lt 128 ]; then
+    : > "$cds/$key.failed" # this JVM cannot make one (no base archive...): do not try again at every start
+  fi
+  return 1
+}
+
+# SerialGC (a small-heap daemon: no G1 threads competing for the cores at start) unless the user chose a collector:
+# the JVM refuses two, so "JAVA_OPTS after ours" cannot override this one.
+case "$JAVA_OPTS $JAVA_TOOL_OPTIONS $JDK_JAVA_OPTIONS" in
+  *-XX:+Use*GC*) gc= ;;
+  *) gc=-XX:+UseSerialGC ;;
+esac
+
+archive=
+if [ "$AEGIS_CDS" != off ]; then
+  if [ -n "$AEGIS_CDS_DIR" ]; then cds=$AEGIS_CDS_DIR
+  elif [ -n "$XDG_CACHE_HOME" ]; then cds=$XDG_CACHE_HOME/aegis/cds
+  elif [ -n "$HOME" ]; then cds=$HOME/.cache/aegis/cds
+  else cds=
+  fi
+  if [ -n "$cds" ]; then
+    if [ -n "$JAVA_HOME" ]; then jhome=$JAVA_HOME
+    else jhome=$(readlink -f "$(command -v java)" 2>/dev/null) && jhome=${jhome%/bin/java}
+    fi
+    # The key: this JVM (its home, and its modules file, replaced by an update) and this file (path, size, mtime).
+    sum=$(printf '%s\n' "$jhome" "$jar" "$(ls -lLn "$jar" "$jhome/lib/modules" 2>/dev/null)" | cksum)
+    key=aegis-${sum%% *}-${sum##* }
+    archive=$cds/$key.jsa
+    if [ "$*" = --cds-train ]; then
+      mkdir -p "$cds" || exit 1
+      rm -f "$cds/$key.failed"
+      nice=
+      if train; then echo "aegis: class-data-sharing archive written: $archive" >&2; exit 0; fi
+      echo "aegis: could not write a class-data-sharing archive into $cds" >&2
+      exit 1
+    fi
+    # Newer than the file (not one left from a rebuild in the same minute), and writable by its owner only.
+    if [ -z "$(find "$archive" -newer "$jar" ! -perm -020 ! -perm -002 2>/dev/null)" ]; then
+      plain=yes
+      for arg; do
+        case $arg in -h|--help|-V|--version|--validate) plain= ;; esac
+      done
+      if [ -n "$plain" ] && [ ! -e "$cds/$key.failed" ] && mkdir -p "$cds" 2>/dev/null && [ -w "$cds" ]; then
+        nice="nice -n ${AEGIS_CDS_NICE:-19}" # lowest priority: the start it runs beside comes first
+        (train) </dev/null >/dev/null 2>&1 &
+      fi
+      archive=
+    fi
+  fi
+fi
+exec "$java" $gc \
+  ${archive:+"-XX:SharedArchiveFile=$archive"} ${archive:+-Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off} \
+  $JAVA_OPTS -jar "$jar" "$@"

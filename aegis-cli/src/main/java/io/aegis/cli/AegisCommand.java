@@ -55,7 +55,8 @@ import picocli.CommandLine.Spec;
         footer = {
             "",
             "Environment: AEGIS_LOG_LEVEL, AEGIS_METRICS_ENABLED, AEGIS_METRICS_PORT, AEGIS_METRICS_HOST,",
-            "AEGIS_SERVICE_<NAME>_<FIELD>; JAVA_OPTS and JAVA_HOME for the JVM.",
+            "AEGIS_SERVICE_<NAME>_<FIELD>; JAVA_OPTS and JAVA_HOME for the JVM; AEGIS_CDS=off and",
+            "AEGIS_CDS_DIR for the launcher's class-data-sharing archive (faster starts).",
             "Precedence: command-line flag > environment > YAML > default."})
 public final class AegisCommand implements Callable<Integer> {
 
@@ -114,12 +115,37 @@ public final class AegisCommand implements Callable<Integer> {
 
     /** Runs the command and returns its exit code; {@link #main} exits with it. */
     static int execute(String... args) {
-        return new CommandLine(new AegisCommand()).execute(args);
+        if (args.length == 1 && args[0].equals(CdsTraining.OPTION)) {
+            return CdsTraining.run(); // the launcher's class-data-sharing training run
+        }
+        AegisCommand plain = FastCommandLine.parse(args); // a plain start, without picocli's ~0.1 s
+        return plain != null ? plain.callWithoutPicocli(args) : new CommandLine(new AegisCommand()).execute(args);
+    }
+
+    /** Standard error when picocli did not parse the command line (it is then {@code spec}'s). */
+    private PrintWriter plainErr;
+    /** Set for {@code --cds-train}: the run stops after the first check instead of waiting for a signal. */
+    CdsTraining training;
+
+    /** {@link #call} as picocli's {@code execute} would run it, for a command line {@link FastCommandLine} read. */
+    int callWithoutPicocli(String[] args) {
+        plainErr = FastCommandLine.standardError();
+        try {
+            return call();
+        } catch (Exception e) {
+            // Rare (a plugin directory that cannot be listed...): picocli reports it as it does for any command,
+            // with the same text and exit code.
+            CommandLine commandLine = new CommandLine(new AegisCommand()).setErr(plainErr);
+            commandLine.setExecutionStrategy(parsed -> {
+                throw new CommandLine.ExecutionException(commandLine, e.toString(), e);
+            });
+            return commandLine.execute(args);
+        }
     }
 
     @Override
     public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter err = spec != null ? spec.commandLine().getErr() : plainErr;
         Optional<LogLevel> levelFlag = Optional.ofNullable(logLevel).map(this::parseLogLevel);
         if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
             throw new ParameterException(spec.commandLine(),
@@ -206,7 +232,11 @@ public final class AegisCommand implements Callable<Integer> {
             err.println("aegis: " + e.getMessage());
             return EXIT_START_FAILED;
         }
-        log.info("received {}, shutting down", shutdown.await());
+        if (training != null) {
+            training.exercise(engine); // the first check and a scrape, then stop as on a signal
+        } else {
+            log.info("received {}, shutting down", shutdown.await());
+        }
         engine.close(); // stops the child processes, each with its grace period
         shutdown.uninstall();
         return EXIT_OK;

@@ -23,6 +23,8 @@ import org.awaitility.core.ConditionFactory;
 final class AegisProcess implements AutoCloseable {
     /** The JVM options of aegis under test: a small heap, and fast start-up over peak speed. */
     static final String JAVA_OPTS = "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+    /** As a value in the {@code env} of {@link #start(Path, Map, String...)}: the variable is removed. */
+    static final String UNSET = "(unset by the test)";
 
     private final Process process;
     private final Path stdout;
@@ -93,7 +95,12 @@ final class AegisProcess implements AutoCloseable {
             builder.environment().put("JAVA_OPTS", JAVA_OPTS);
             // A config without global.stateDir keeps its state under the test's folder, never in the user's home.
             builder.environment().put("XDG_STATE_HOME", dir.resolve("xdg-state").toAbsolutePath().toString());
+            // No class-data-sharing archive, and above all none in the real ~/.cache (CI runs the suite as root on a
+            // clean machine): StartupIT turns it on, with its cache in the test's folder.
+            builder.environment().put("AEGIS_CDS", "off");
+            builder.environment().put("AEGIS_CDS_DIR", dir.resolve("cds").toAbsolutePath().toString());
             builder.environment().putAll(env);
+            builder.environment().values().removeIf(UNSET::equals);
             return new AegisProcess(builder.start(), stdout, stderr);
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + command, e);

@@ -1053,8 +1053,9 @@ public final class Engine implements AutoCloseable {
                         + " closed yet; give each engine its own registry, or close the other engine first", e);
             }
             if (builder.metricsRegistry == null) {
-                // The application owns its registry's JVM metrics (and may have registered them already).
-                EngineMetrics.registerJvmMetrics(metricsRegistry);
+                // The application owns its registry's JVM metrics (and may have registered them already). Off the
+                // start path: a scrape waits for them, so they are never missing from one.
+                EngineMetrics.registerJvmMetricsInBackground(metricsRegistry);
             }
         }
 

@@ -2,18 +2,28 @@ package io.aegis.benchmarks;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
- * Start-up: from starting the {@code aegis} process to its first completed check (the log line of the
- * service's first transition to HEALTHY), median of 10, with metrics on as by default. The reference is the
- * demo service's own start-up (a JDK-only HTTP server) in the same run.
+ * Start-up: from starting the {@code aegis} executable (its launcher stub, as users run it) to its first completed
+ * check (the log line of the service's first transition to HEALTHY), median of 10, with metrics on as by default.
+ * The reference is the demo service's own start-up (a JDK-only HTTP server) in the same run.
+ *
+ * <p>The launcher's class-data-sharing archive is made before timing: one untimed start that waits for the
+ * launcher's background training run to finish (its cache is in the work directory, never in the user's). Set
+ * {@code AEGIS_CDS=off} in the environment to time it without. {@code AEGIS_BENCH_STARTUP_BASELINE=<executable>}
+ * times another executable too (an older build), alternated with this one start by start, so that both see the
+ * same load: the ratio is then the figure to trust on a busy machine.
  */
 public final class StartupScenario implements Scenario {
     @Override
@@ -32,7 +42,12 @@ public final class StartupScenario implements Scenario {
             exchange.close();
         });
         target.start();
-        List<Double> seconds = new ArrayList<>();
+        Map<String, Path> executables = new LinkedHashMap<>();
+        executables.put("aegis", options.aegisExecutable());
+        Optional.ofNullable(System.getenv("AEGIS_BENCH_STARTUP_BASELINE")).filter(path -> !path.isBlank())
+                .ifPresent(path -> executables.put("baseline", Path.of(path).toAbsolutePath()));
+        Map<String, List<Double>> seconds = new LinkedHashMap<>();
+        Path cache = options.workDir().resolve("startup-cds");
         try {
             Path config = options.workDir().resolve("startup.yaml");
             Files.writeString(config, """
@@ -46,31 +61,80 @@ public final class StartupScenario implements Scenario {
                         endpoint: http://127.0.0.1:%d/health
                         interval: 1s
                     """.formatted(target.getAddress().getPort()));
+            for (Map.Entry<String, Path> executable : executables.entrySet()) {
+                warmUp(executable.getValue(), config, cache);
+                seconds.put(executable.getKey(), new ArrayList<>());
+            }
             for (int i = 0; i < runs; i++) {
-                long t0 = System.nanoTime();
-                Process process = new ProcessBuilder(Procs.java(), "-jar", options.aegisExecutable().toString(),
-                        "--config=" + config).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                try {
-                    BufferedReader log = Procs.lines(process.getErrorStream());
-                    Optional<String> healthy = Procs.awaitLine(log, line -> line.contains("-> HEALTHY"),
-                            Duration.ofSeconds(30));
-                    if (healthy.isPresent()) {
-                        seconds.add((System.nanoTime() - t0) / 1e9);
-                    }
-                } finally {
-                    Procs.stop(process.toHandle(), Duration.ofSeconds(10));
+                for (Map.Entry<String, Path> executable : executables.entrySet()) {
+                    start(executable.getValue(), config, cache, false)
+                            .ifPresent(s -> seconds.get(executable.getKey()).add(s));
                 }
             }
         } finally {
             target.stop(0);
         }
-        Stats aegis = Stats.of(seconds);
+        Stats aegis = Stats.of(seconds.get("aegis"));
         Stats demo = Stats.of(DemoService.startupSeconds(options, options.size(5, 1)));
-        return new Result()
+        boolean cds = !"off".equals(System.getenv("AEGIS_CDS"));
+        Result result = new Result()
                 .row("startup", "aegis start -> 1st check s", aegis.summary("s"),
                         "vs demo start " + Stats.ratio(aegis.median(), demo.median()) + " (demo " + demo.summary("s")
-                                + ")", "n/a (no peer in the issue)")
-                .note("startup: 'java -jar aegis' with one HTTP service and metrics on port 0; time to the log line"
-                        + " of its first HEALTHY transition. Reference: the demo service's own JVM start to 200.");
+                                + ")", "n/a (no peer in the issue)");
+        if (seconds.containsKey("baseline")) {
+            Stats baseline = Stats.of(seconds.get("baseline"));
+            result.row("startup", "baseline start -> 1st check s", baseline.summary("s"),
+                    "aegis/baseline " + Stats.ratio(aegis.median(), baseline.median()) + " (min "
+                            + Stats.ratio(aegis.min(), baseline.min()) + "), alternated",
+                    executables.get("baseline").toString());
+        }
+        return result.note("startup: the aegis executable with one HTTP service and metrics on port 0; time to the"
+                + " log line of its first HEALTHY transition. " + (cds ? "Class-data-sharing archive made by an"
+                + " untimed first start (the launcher's background training) before timing." : "AEGIS_CDS=off: no"
+                + " class-data-sharing archive.") + " Reference: the demo service's own JVM start to 200.");
+    }
+
+    /**
+     * One untimed start; when the launcher trains a class-data-sharing archive in the background, waits (up to
+     * 3 minutes) for it to finish, as the second start of an installation would find it.
+     */
+    private static void warmUp(Path executable, Path config, Path cache) throws IOException, InterruptedException {
+        start(executable, config, cache, true);
+    }
+
+    /** Seconds from exec to the first HEALTHY line, if it came within 30 s. */
+    private static Optional<Double> start(Path executable, Path config, Path cache, boolean awaitTraining)
+            throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(executable.toString(), "--config=" + config)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("AEGIS_CDS_DIR", cache.toString());
+        long t0 = System.nanoTime();
+        Process process = builder.start();
+        try {
+            BufferedReader log = Procs.lines(process.getErrorStream());
+            Optional<String> healthy = Procs.awaitLine(log, line -> line.contains("-> HEALTHY"),
+                    Duration.ofSeconds(30));
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            if (awaitTraining) {
+                long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+                while (System.nanoTime() < deadline && (Procs.descendant(process.toHandle(), "--cds-train").isPresent()
+                        || temporaryFiles(cache))) {
+                    Procs.sleep(Duration.ofMillis(200));
+                }
+            }
+            return healthy.map(line -> elapsed);
+        } finally {
+            Procs.stop(process.toHandle(), Duration.ofSeconds(10));
+        }
+    }
+
+    private static boolean temporaryFiles(Path cache) throws IOException {
+        if (!Files.isDirectory(cache)) {
+            return false;
+        }
+        try (Stream<Path> files = Files.list(cache)) {
+            return files.anyMatch(file -> file.getFileName().toString().endsWith(".tmp"));
+        }
     }
 }

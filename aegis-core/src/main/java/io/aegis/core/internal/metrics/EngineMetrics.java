@@ -281,6 +281,82 @@ public final class EngineMetrics {
     }
 
     /**
+     * {@link #registerJvmMetrics} off the caller's path: the collectors are created on a short-lived daemon thread
+     * ({@code aegis-jvm-metrics}), because creating them loads ~400 classes and sets up JMX, about a fifth of
+     * aegis' start-up. They go into a registry of their own that {@code registry} scrapes through one collector,
+     * and a scrape that comes before they are ready waits for them (for at most 10 seconds), so {@code jvm_*} and
+     * {@code process_*} are in every scrape, the first one included, and never missing from one.
+     *
+     * @param registry the registry to fill; call once per registry
+     */
+    public static void registerJvmMetricsInBackground(PrometheusRegistry registry) {
+        registerJvmMetricsInBackground(registry, task -> {
+            Thread thread = new Thread(task, "aegis-jvm-metrics");
+            thread.setDaemon(true);
+            thread.start();
+        });
+    }
+
+    /** As {@link #registerJvmMetricsInBackground(PrometheusRegistry)}, registering on {@code executor}. */
+    static void registerJvmMetricsInBackground(PrometheusRegistry registry, java.util.concurrent.Executor executor) {
+        Objects.requireNonNull(registry, "registry");
+        JvmMetricsWhenReady jvm = new JvmMetricsWhenReady();
+        registry.register(jvm);
+        executor.execute(jvm::register);
+    }
+
+    /** The JVM and process metrics, scraped once they are registered. */
+    private static final class JvmMetricsWhenReady implements MultiCollector {
+        private static final long WAIT_SECONDS = 10;
+        private final PrometheusRegistry jvm = new PrometheusRegistry();
+        private final java.util.concurrent.CountDownLatch registered = new java.util.concurrent.CountDownLatch(1);
+
+        void register() {
+            try {
+                registerJvmMetrics(jvm);
+            } catch (RuntimeException | Error e) {
+                // Whatever was registered is still served; the rest is missing, so say why once.
+                LOG.warn("metrics: registering the JVM metrics failed; some jvm_* and process_* metrics are missing",
+                        e);
+            } finally {
+                registered.countDown();
+            }
+        }
+
+        private PrometheusRegistry ready() {
+            try {
+                if (!registered.await(WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                    LOG.warn("metrics: the JVM metrics are not registered after {} s; this scrape has what is"
+                            + " ready", WAIT_SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return jvm;
+        }
+
+        @Override
+        public MetricSnapshots collect() {
+            return ready().scrape();
+        }
+
+        @Override
+        public MetricSnapshots collect(PrometheusScrapeRequest request) {
+            return ready().scrape(request);
+        }
+
+        @Override
+        public MetricSnapshots collect(Predicate<String> includedNames) {
+            return ready().scrape(includedNames);
+        }
+
+        @Override
+        public MetricSnapshots collect(Predicate<String> includedNames, PrometheusScrapeRequest request) {
+            return ready().scrape(includedNames, request);
+        }
+    }
+
+    /**
      * Creates the series of a service at 0, so they are there before its first check. Calling it again
      * for the same service changes nothing.
      *

@@ -1,0 +1,159 @@
+package io.aegis.cli;
+
+import io.aegis.core.Engine;
+import io.aegis.core.ServiceSnapshot;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * {@code aegis --cds-train} (hidden): what the launcher runs, once, in the background under
+ * {@code -XX:ArchiveClassesAtExit} to make the class-data-sharing archive later starts map instead of loading
+ * and verifying ~3,500 classes one by one.
+ *
+ * <p>It goes through a real start on the same code path as {@code aegis --config=<file>}: a sample configuration
+ * with one {@code http} service and metrics on, checked against a loopback server of its own until the first
+ * check passes, one scrape of {@code /metrics}; then it stops and exits 0. Everything it creates (a temporary
+ * directory with the configuration and the state, a loopback port) is gone when it returns.
+ */
+final class CdsTraining implements AutoCloseable {
+    /** The hidden option; the launcher passes it alone. */
+    static final String OPTION = "--cds-train";
+    private static final String SERVICE = "cds-training";
+    private static final long FIRST_CHECK_TIMEOUT_MS = 30_000;
+
+    private final Path directory;
+    private final ServerSocket server;
+    private final Thread responder;
+
+    private CdsTraining() throws IOException {
+        directory = Files.createTempDirectory("aegis-cds-train-");
+        server = new ServerSocket();
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        responder = new Thread(this::respond, "aegis-cds-train-http");
+        responder.setDaemon(true);
+        responder.start();
+    }
+
+    /** Runs the training start; returns the exit code. */
+    static int run() {
+        try (CdsTraining training = new CdsTraining()) {
+            Path config = training.writeConfig();
+            String[] args = {"--config=" + config};
+            AegisCommand command = FastCommandLine.parse(args);
+            command.training = training;
+            return command.callWithoutPicocli(args);
+        } catch (IOException e) {
+            throw new UncheckedIOException("aegis --cds-train: " + e.getMessage(), e);
+        }
+    }
+
+    private Path writeConfig() throws IOException {
+        String host = InetAddress.getLoopbackAddress().getHostAddress();
+        return Files.writeString(directory.resolve("aegis.yaml"), """
+                global:
+                  logLevel: info
+                  metricsEnabled: true
+                  metricsHost: %s
+                  metricsPort: 0
+                  stateDir: %s
+                services:
+                  - name: %s
+                    type: http
+                    endpoint: http://%s:%d/health
+                    interval: 10s
+                    timeout: 5s
+                """.formatted(host, quote(directory.resolve("state").toString()), SERVICE, host,
+                server.getLocalPort()));
+    }
+
+    /**
+     * Called by the command once the engine is started: waits for the first check (the timeout is generous, so
+     * that on a busy machine it is a passing one, as in a real start), then scrapes once.
+     */
+    void exercise(Engine engine) {
+        long deadline = System.nanoTime() + FIRST_CHECK_TIMEOUT_MS * 1_000_000;
+        while (engine.service(SERVICE).flatMap(ServiceSnapshot::lastResult).isEmpty()) {
+            if (System.nanoTime() - deadline > 0) {
+                // The archive is still worth having (everything up to the first request is in it).
+                System.err.println("aegis --cds-train: no check within " + FIRST_CHECK_TIMEOUT_MS + " ms; stopping");
+                return;
+            }
+            try {
+                Thread.sleep(10); // a one-off run with nothing to wake it: polling is the simple way
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        engine.metricsPort().ifPresent(this::scrape);
+    }
+
+    private void scrape(int port) {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            socket.getInputStream().readAllBytes();
+        } catch (IOException e) {
+            // only warms the archive: a failed scrape leaves some classes out of it, nothing more
+        }
+    }
+
+    /** Answers every request with 200 OK and closes the connection. */
+    private void respond() {
+        while (!server.isClosed()) {
+            try (Socket socket = server.accept()) {
+                socket.setSoTimeout(10_000);
+                readHeader(socket.getInputStream());
+                OutputStream out = socket.getOutputStream();
+                out.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nOK\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+            } catch (IOException e) {
+                // closed (the end of the run) or a client that went away: the loop condition decides
+            }
+        }
+    }
+
+    private static void readHeader(InputStream in) throws IOException {
+        int last4 = 0;
+        int b;
+        while (last4 != 0x0d0a0d0a && (b = in.read()) >= 0) {
+            last4 = (last4 << 8) | b; // until CR LF CR LF, the end of the header
+        }
+    }
+
+    private static String quote(String text) {
+        return "'" + text.replace("'", "''") + "'";
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+            responder.join(5_000);
+        } catch (IOException e) {
+            // the port is released with the process anyway
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try (Stream<Path> files = Files.walk(directory)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            System.err.println("aegis --cds-train: could not delete " + directory + ": " + e.getMessage());
+        }
+    }
+}

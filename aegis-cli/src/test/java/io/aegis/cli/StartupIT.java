@@ -1,0 +1,133 @@
+package io.aegis.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.aegis.cli.AegisProcess.Result;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What makes {@code aegis} start fast: no class it does not need for the configuration, and the launcher's
+ * class-data-sharing archive (made on the first start, mapped by the next).
+ */
+@Timeout(240)
+class StartupIT {
+    /** The line -Xlog:class+load writes for a class mapped from the launcher's (dynamic) archive. */
+    private static final String FROM_THE_ARCHIVE = "io.aegis.cli.AegisCommand source: shared objects file (top)";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void pluginDiscoveryLoadsNoJacksonDatabindWhenNoServiceNeedsIt() throws IOException {
+        TestConfigs.tcpOnly(dir, 0);
+        Path classes = dir.resolve("classes.txt");
+
+        Result result = AegisProcess.run(dir, Map.of("JAVA_OPTS", AegisProcess.JAVA_OPTS
+                + " -Xlog:class+load:file=" + classes), "--config=tcp.yaml", "--validate");
+
+        assertThat(result.exitCode()).as("%s", result).isZero();
+        String loaded = Files.readString(classes);
+        // Every runtime factory was instantiated (Nomad's among them) ...
+        assertThat(loaded).contains("io.aegis.runtimes.nomad.NomadRuntimeFactory ");
+        // ... and none created an ObjectMapper: databind is ~320 classes, ~0.1 s of every start. (The verifier
+        // loads the 7 JsonNode types in AlertStore's method signatures: a few classes, no initialisation.)
+        assertThat(loaded).doesNotContain(" com.fasterxml.jackson.databind.ObjectMapper ");
+        assertThat(loaded.lines().filter(line -> line.contains(" com.fasterxml.jackson.databind."))).hasSizeLessThan(20);
+    }
+
+    @Test
+    void theFirstStartMakesTheArchiveAndTheNextStartMapsIt() throws IOException {
+        TestConfigs.tcpOnly(dir, 0);
+        Path cds = dir.resolve("cache").resolve("aegis-cds");
+        Map<String, String> env = Map.of("AEGIS_CDS", "on", "AEGIS_CDS_DIR", cds.toString());
+
+        // Not niced here: at nice 19 on a machine busy with other builds the training may wait for minutes.
+        try (AegisProcess first = AegisProcess.start(dir, Map.of("AEGIS_CDS", "on", "AEGIS_CDS_DIR", cds.toString(),
+                "AEGIS_CDS_NICE", "0"), "--config=tcp.yaml")) {
+            // Made in the background: seconds on a quiet machine, longer on a loaded one.
+            first.patiently().atMost(Duration.ofSeconds(180)).until(() -> files(cds, ".jsa").size() == 1
+                    && files(cds, ".tmp").isEmpty() && first.descendant("--cds-train").isEmpty());
+        }
+        assertThat(files(cds, ".failed")).isEmpty();
+
+        Path classes = dir.resolve("classes.txt");
+        Result second = AegisProcess.run(dir, Map.of("AEGIS_CDS", "on", "AEGIS_CDS_DIR", cds.toString(),
+                "JAVA_OPTS", AegisProcess.JAVA_OPTS + " -Xlog:class+load:file=" + classes),
+                "--config=tcp.yaml", "--validate");
+
+        assertThat(second.exitCode()).as("%s", second).isZero();
+        assertThat(Files.readString(classes)).contains(FROM_THE_ARCHIVE);
+        assertThat(files(cds, ".jsa")).as("no second archive").hasSize(1);
+
+        // An archive that does not fit (damaged, another JVM's, an older file's) is ignored without a word.
+        Path archive = files(cds, ".jsa").get(0);
+        Files.delete(archive);
+        Files.writeString(archive, "not an archive");
+        Result damaged = AegisProcess.run(dir, env, "--config=tcp.yaml", "--validate");
+        assertThat(damaged.exitCode()).as("%s", damaged).isZero();
+        assertThat(damaged.stderr()).as("%s", damaged).doesNotContainIgnoringCase("shar").doesNotContain("cds");
+        assertThat(damaged.stdout()).startsWith("config OK: 1 service");
+    }
+
+    @Test
+    void aegisCdsOffMakesNoArchive() {
+        TestConfigs.tcpOnly(dir, 0);
+        Path cds = dir.resolve("aegis-cds");
+
+        try (AegisProcess aegis = AegisProcess.start(dir, Map.of("AEGIS_CDS", "off", "AEGIS_CDS_DIR",
+                cds.toString()), "--config=tcp.yaml")) {
+            aegis.patiently().until(() -> aegis.stderr().contains("supervising 1 service"));
+
+            // The launcher starts its training before aegis' JVM: by now it would be running.
+            assertThat(aegis.descendant("--cds-train")).isEmpty();
+            assertThat(cds).doesNotExist();
+        }
+    }
+
+    @Test
+    void withoutAWritableCacheDirectoryAegisRunsWithoutAnArchive() throws IOException {
+        TestConfigs.tcpOnly(dir, 0);
+        Path notADirectory = Files.writeString(dir.resolve("file"), "x"); // not writable under, even for root
+
+        for (Map<String, String> env : List.of(
+                Map.of("AEGIS_CDS", "on", "AEGIS_CDS_DIR", notADirectory.resolve("cds").toString()),
+                Map.of("AEGIS_CDS", "on", "AEGIS_CDS_DIR", AegisProcess.UNSET, "XDG_CACHE_HOME", AegisProcess.UNSET,
+                        "HOME", AegisProcess.UNSET))) {
+            try (AegisProcess aegis = AegisProcess.start(dir, env, "--config=tcp.yaml")) {
+                aegis.patiently().until(() -> aegis.stderr().contains("supervising 1 service"));
+
+                assertThat(aegis.descendant("--cds-train")).as("%s", env).isEmpty();
+                assertThat(aegis.stderr()).as("%s", env).doesNotContain("cds", "Error", "Exception");
+            }
+        }
+    }
+
+    @Test
+    void aCollectorChosenInJavaOptsReplacesTheLaunchersSerialGc() {
+        // The JVM refuses two collectors ("Conflicting collector combinations"): the stub must leave its own out.
+        Result result = AegisProcess.run(dir, Map.of("JAVA_OPTS", "-Xmx128m -XX:+UseG1GC -Xlog:gc:stderr"),
+                "--version");
+
+        assertThat(result.exitCode()).as("%s", result).isZero();
+        assertThat(result.stderr()).as("%s", result).contains("Using G1");
+    }
+
+    private static List<Path> files(Path dir, String suffix) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(file -> file.getFileName().toString().endsWith(suffix)).toList();
+        }
+    }
+}
