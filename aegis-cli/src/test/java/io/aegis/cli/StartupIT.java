@@ -29,11 +29,18 @@ class StartupIT {
 
     @Test
     void pluginDiscoveryLoadsNoJacksonDatabindWhenNoServiceNeedsIt() throws IOException {
-        TestConfigs.tcpOnly(dir, 0);
+        TestConfigs.write(dir, "http.yaml", """
+                services:
+                  - name: web
+                    type: http
+                    endpoint: http://127.0.0.1:%d/health
+                    expect:
+                      body: UP
+                """.formatted(Loopback.freePort()));
         Path classes = dir.resolve("classes.txt");
 
         Result result = AegisProcess.run(dir, Map.of("JAVA_OPTS", AegisProcess.JAVA_OPTS
-                + " -Xlog:class+load:file=" + classes), "--config=tcp.yaml", "--validate");
+                + " -Xlog:class+load:file=" + classes), "--config=http.yaml", "--validate");
 
         assertThat(result.exitCode()).as("%s", result).isZero();
         String loaded = Files.readString(classes);
@@ -43,6 +50,10 @@ class StartupIT {
         // loads the 7 JsonNode types in AlertStore's method signatures: a few classes, no initialisation.)
         assertThat(loaded).doesNotContain(" com.fasterxml.jackson.databind.ObjectMapper ");
         assertThat(loaded.lines().filter(line -> line.contains(" com.fasterxml.jackson.databind."))).hasSizeLessThan(20);
+        // An http:// service's checker is made without loading the JVM's trust store (~0.25 s): TLS is built for
+        // https:// endpoints only.
+        assertThat(loaded).contains("io.aegis.checkers.http.HttpCheckConfig ");
+        assertThat(loaded).doesNotContain("sun.security.ssl.SSLContextImpl ");
     }
 
     @Test
