@@ -18,6 +18,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,7 +32,18 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code WINDOW ...} line per measurement window, one {@code SCRAPE ...} line (the cost of {@code /metrics} at
  * this many services, scraped while the checks run) and one {@code END ...} line, all {@code key=value}.
  *
- * <p>{@code java ... FleetAgent <services> <http|tcp> <portsFile> <warmupMs> <windows> <windowMs> <rawRequests>}
+ * <p>{@code java ... FleetAgent <services> <http|tcp> <portsFile> <warmupMs> <windows> <windowMs> <rawRequests>
+ * [scrapes [dropTo dropWindows]]}
+ *
+ * <p>Failed checks are counted by kind ({@code fail_refused}, {@code fail_reset}, {@code fail_timeout},
+ * {@code fail_other}, from the result's message) so the table can say whose fault a failure was. {@code SKIPPED}
+ * lines sum {@code aegis_health_checks_skipped_total} by reason, scraped from the engine's own {@code /metrics}
+ * (as an operator would read it) after the warm-up and after each phase.
+ *
+ * <p>Overload and recovery ({@code dropTo > 0}): after the windows of phase 1 the services from {@code dropTo} on
+ * are removed from the running engine (the engine's service-set seam that hot reload uses: the load drops as it
+ * would when a reload removes them), and {@code dropWindows} more windows ({@code phase=2}) show whether the
+ * checks of the services left get back on time with nothing else done.
  *
  * <p>Scheduling lag: the timed checker stamps when the engine calls {@code check()}. The engine ticks each
  * service at a fixed rate from a random phase we cannot see, so each service's phase is estimated as its
@@ -42,6 +56,13 @@ public final class FleetAgent {
     private static int[] startService = new int[0];
     private static long[] startNanos = new long[0];
     private static final AtomicInteger starts = new AtomicInteger();
+    /** Failed checks by kind: refused, reset, timeout, other (indexes into {@link #FAIL_KINDS}). */
+    private static final String[] FAIL_KINDS = {"refused", "reset", "timeout", "other"};
+    private static final LongAdder[] failedByKind = {new LongAdder(), new LongAdder(), new LongAdder(),
+        new LongAdder()};
+    /** A few distinct failure messages with their counts, for the log (bounded: messages name services). */
+    private static final java.util.concurrent.ConcurrentHashMap<String, LongAdder> failureMessages =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private FleetAgent() {
     }
@@ -52,6 +73,41 @@ public final class FleetAgent {
             return Integer.parseInt(serviceName.substring(1));
         } catch (RuntimeException e) {
             return -1;
+        }
+    }
+
+    /** The kind of a failed check, from its message: whose fault it was is in the table's failure columns. */
+    static int failureKind(io.aegis.api.CheckResult result) {
+        String m = result.message() == null ? "" : result.message().toLowerCase(Locale.ROOT);
+        if (result.failureReason().filter(r -> r == io.aegis.api.FailureReason.TIMEOUT).isPresent()) {
+            return 2;
+        }
+        if (m.contains("refused")) {
+            return 0;
+        }
+        if (m.contains("reset") || m.contains("broken pipe")) {
+            return 1;
+        }
+        if (m.contains("timed out") || m.contains("timeout") || m.contains("did not answer within")
+                || m.contains("deadline")) {
+            return 2;
+        }
+        return 3;
+    }
+
+    private static void recordFailure(io.aegis.api.CheckResult result) {
+        failedByKind[failureKind(result)].increment();
+        String message = result.message();
+        String key = message == null ? "null" : message.replaceAll("[0-9]+", "N");
+        if (key.length() > 160) {
+            key = key.substring(0, 160);
+        }
+        LongAdder count = failureMessages.get(key);
+        if (count == null && failureMessages.size() < 50) {
+            count = failureMessages.computeIfAbsent(key, k -> new LongAdder());
+        }
+        if (count != null) {
+            count.increment();
         }
     }
 
@@ -79,13 +135,15 @@ public final class FleetAgent {
         long windowMs = Long.parseLong(args[5]);
         int rawRequests = Integer.parseInt(args[6]);
         int scrapes = args.length > 7 ? Integer.parseInt(args[7]) : 5;
+        int dropTo = args.length > 8 ? Integer.parseInt(args[8]) : 0;
+        int dropWindows = args.length > 9 ? Integer.parseInt(args[9]) : 0;
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
         double rawCpuMsPer1000 = "http".equals(type) ? rawHttp(ports, os, rawRequests) : rawTcp(ports, os, rawRequests);
         long heapBefore = heapAfterGc();
 
-        long totalMs = warmupMs + windows * windowMs + 2000;
+        long totalMs = warmupMs + (windows + dropWindows) * windowMs + 5000;
         int capacity = (int) Math.min(50_000_000L, (long) services * (totalMs / 1000 + 2) * 2);
         startService = new int[capacity];
         startNanos = new long[capacity];
@@ -98,6 +156,7 @@ public final class FleetAgent {
                         completed.increment();
                         if (!event.result().isPassing()) {
                             failed.increment();
+                            recordFailure(event.result());
                         }
                     }
                 });
@@ -113,25 +172,24 @@ public final class FleetAgent {
             engine.start();
             System.out.printf(Locale.ROOT, "BUILD build_ms=%d%n", (startedAt - buildStart) / 1_000_000);
             Thread.sleep(warmupMs);
+            int metricsPort = engine.metricsPort().orElseThrow();
+            long s0 = System.nanoTime();
+            Map<String, Double> skipped0 = skipped(metricsPort);
             int firstMeasured = starts.get();
             List<long[]> windowBounds = new ArrayList<>();
-            for (int w = 0; w < windows; w++) {
-                long c0 = completed.sum();
-                long f0 = failed.sum();
-                long cpu0 = os.getProcessCpuTime();
-                long t0 = System.nanoTime();
-                Thread.sleep(windowMs);
-                long t1 = System.nanoTime();
-                long cpu1 = os.getProcessCpuTime();
-                long checks = completed.sum() - c0;
-                double seconds = (t1 - t0) / 1e9;
-                windowBounds.add(new long[] {t0, t1});
-                System.out.printf(Locale.ROOT, "WINDOW checks_per_s=%.1f scheduled_per_s=%.1f failed=%d cpu_ms_per_1000=%.2f"
-                        + " threads=%d%n", checks / seconds, services / (double) INTERVAL.toSeconds(),
-                        failed.sum() - f0, checks == 0 ? Double.NaN : (cpu1 - cpu0) / 1e6 / checks * 1000,
-                        ManagementFactory.getThreadMXBean().getThreadCount());
+            measure(1, services, windows, windowMs, completed, failed, os, windowBounds);
+            Map<String, Double> skipped1 = skipped(metricsPort);
+            long s1 = System.nanoTime();
+            printSkipped(1, skipped0, skipped1, (s1 - s0) / 1e9);
+            int measuredPhase1 = windowBounds.size();
+            if (dropTo > 0 && dropTo < services) {
+                long d0 = System.nanoTime();
+                int removed = removeServices(engine, dropTo, services);
+                System.out.printf(Locale.ROOT, "DROP services=%d removed=%d took_ms=%d%n", dropTo, removed,
+                        (System.nanoTime() - d0) / 1_000_000);
+                measure(2, dropTo, dropWindows, windowMs, completed, failed, os, windowBounds);
+                printSkipped(2, skipped1, skipped(metricsPort), (System.nanoTime() - s1) / 1e9);
             }
-            int metricsPort = engine.metricsPort().orElseThrow();
             if (scrapes > 0) {
                 printScrape(metricsPort, scrapes);
             }
@@ -139,16 +197,114 @@ public final class FleetAgent {
             int threads = ManagementFactory.getThreadMXBean().getThreadCount();
             int peakThreads = ManagementFactory.getThreadMXBean().getPeakThreadCount();
             int recorded = Math.min(starts.get(), startNanos.length);
-            printLag(services, recorded, firstMeasured, windowBounds);
+            printLag(services, recorded, firstMeasured, windowBounds, measuredPhase1);
             System.out.printf(Locale.ROOT, "END heap_per_service_bytes=%.0f threads=%d peak_threads=%d"
                     + " raw_cpu_ms_per_1000=%.2f dropped_stamps=%d%n", (heapAfter - heapBefore) / (double) services,
                     threads, peakThreads, rawCpuMsPer1000, Math.max(0, starts.get() - startNanos.length));
             System.out.flush();
         }
+        printFailureMessages();
         System.exit(0);
     }
 
-    private static void printLag(int services, int recorded, int firstMeasured, List<long[]> windowBounds) {
+    /** Measures {@code windows} windows of {@code windowMs}; one {@code WINDOW phase=...} line each. */
+    private static void measure(int phase, int services, int windows, long windowMs, LongAdder completed,
+            LongAdder failed, com.sun.management.OperatingSystemMXBean os, List<long[]> windowBounds)
+            throws InterruptedException {
+        for (int w = 0; w < windows; w++) {
+            long c0 = completed.sum();
+            long f0 = failed.sum();
+            long[] k0 = new long[FAIL_KINDS.length];
+            for (int k = 0; k < k0.length; k++) {
+                k0[k] = failedByKind[k].sum();
+            }
+            long cpu0 = os.getProcessCpuTime();
+            long t0 = System.nanoTime();
+            Thread.sleep(windowMs);
+            long t1 = System.nanoTime();
+            long cpu1 = os.getProcessCpuTime();
+            long checks = completed.sum() - c0;
+            double seconds = (t1 - t0) / 1e9;
+            windowBounds.add(new long[] {t0, t1});
+            StringBuilder kinds = new StringBuilder();
+            for (int k = 0; k < k0.length; k++) {
+                kinds.append(" fail_").append(FAIL_KINDS[k]).append('=').append(failedByKind[k].sum() - k0[k]);
+            }
+            System.out.printf(Locale.ROOT, "WINDOW phase=%d checks_per_s=%.1f scheduled_per_s=%.1f failed=%d%s"
+                    + " cpu_ms_per_1000=%.2f cores=%.3f threads=%d%n", phase, checks / seconds,
+                    services / (double) INTERVAL.toSeconds(), failed.sum() - f0, kinds,
+                    checks == 0 ? Double.NaN : (cpu1 - cpu0) / 1e6 / checks * 1000, (cpu1 - cpu0) / 1e9 / seconds,
+                    ManagementFactory.getThreadMXBean().getThreadCount());
+            System.out.flush();
+        }
+    }
+
+    /**
+     * {@code aegis_health_checks_skipped_total} summed by reason, read from the engine's {@code /metrics} with a
+     * {@code name[]} filter (so the scrape does not render every family at 20,000 services); empty when it fails.
+     */
+    private static Map<String, Double> skipped(int metricsPort) {
+        Map<String, Double> byReason = new TreeMap<>();
+        try {
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpResponse<java.util.stream.Stream<String>> response = client.send(HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + metricsPort + "/metrics?name[]=aegis_health_checks_skipped_total"
+                            + "&name[]=aegis_health_checks_skipped")).timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            java.util.regex.Pattern reason = java.util.regex.Pattern.compile("reason=\"([^\"]*)\"");
+            response.body().filter(line -> line.startsWith("aegis_health_checks_skipped_total{")).forEach(line -> {
+                java.util.regex.Matcher m = reason.matcher(line);
+                String value = line.substring(line.lastIndexOf(' ') + 1);
+                byReason.merge(m.find() ? m.group(1) : "?", Double.parseDouble(value), Double::sum);
+            });
+        } catch (Exception e) {
+            System.err.println("could not read aegis_health_checks_skipped_total: " + e);
+        }
+        return byReason;
+    }
+
+    private static void printSkipped(int phase, Map<String, Double> before, Map<String, Double> after,
+            double seconds) {
+        StringBuilder line = new StringBuilder("SKIPPED phase=" + phase);
+        double total = 0;
+        for (Map.Entry<String, Double> e : after.entrySet()) {
+            double delta = e.getValue() - before.getOrDefault(e.getKey(), 0.0);
+            total += delta;
+            line.append(" reason_").append(e.getKey()).append('=').append(String.format(Locale.ROOT, "%.0f", delta));
+        }
+        line.append(String.format(Locale.ROOT, " total=%.0f seconds=%.1f", total, seconds));
+        System.out.println(line);
+    }
+
+    /**
+     * Removes services {@code from..to-1} from the running engine through its service-set seam
+     * ({@code Engine.removeService}, package-private: hot reload's), all at once, and waits until they are gone.
+     * Returns how many were removed (0 when the seam is not there: the row then says so).
+     */
+    private static int removeServices(Engine engine, int from, int to) {
+        try {
+            java.lang.reflect.Method remove = Engine.class.getDeclaredMethod("removeService", String.class);
+            remove.setAccessible(true);
+            List<CompletableFuture<?>> stops = new ArrayList<>();
+            for (int i = from; i < to; i++) {
+                stops.add((CompletableFuture<?>) remove.invoke(engine, "s" + i));
+            }
+            CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            return stops.size();
+        } catch (Exception e) {
+            System.err.println("could not remove services from the engine: " + e);
+            return 0;
+        }
+    }
+
+    private static void printFailureMessages() {
+        failureMessages.entrySet().stream()
+                .sorted((a, b) -> Long.compare(b.getValue().sum(), a.getValue().sum())).limit(10)
+                .forEach(e -> System.err.println("FAIL " + e.getValue().sum() + " " + e.getKey()));
+    }
+
+    private static void printLag(int services, int recorded, int firstMeasured, List<long[]> windowBounds,
+            int measuredPhase1) {
         long interval = INTERVAL.toNanos();
         long[] first = new long[services];
         Arrays.fill(first, Long.MIN_VALUE);
@@ -165,7 +321,8 @@ public final class FleetAgent {
             deviation[i] = d;
             baseline[s] = Math.min(baseline[s], d);
         }
-        for (long[] bounds : windowBounds) {
+        for (int w = 0; w < windowBounds.size(); w++) {
+            long[] bounds = windowBounds.get(w);
             long[] lags = new long[recorded];
             int n = 0;
             for (int i = firstMeasured; i < recorded; i++) {
@@ -175,8 +332,9 @@ public final class FleetAgent {
             }
             long[] sorted = Arrays.copyOf(lags, n);
             Arrays.sort(sorted);
-            System.out.printf(Locale.ROOT, "LAG p50_ms=%.2f p99_ms=%.2f max_ms=%.2f n=%d%n", pct(sorted, 50) / 1e6,
-                    pct(sorted, 99) / 1e6, n == 0 ? Double.NaN : sorted[n - 1] / 1e6, n);
+            System.out.printf(Locale.ROOT, "LAG phase=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f n=%d%n",
+                    w < measuredPhase1 ? 1 : 2, pct(sorted, 50) / 1e6, pct(sorted, 99) / 1e6,
+                    n == 0 ? Double.NaN : sorted[n - 1] / 1e6, n);
         }
     }
 
