@@ -17,7 +17,7 @@ import java.util.Optional;
  *
  * <p>The endpoints are served by {@link LoopbackServer} in processes of their own over min(N, 1000) ports
  * (distinct origins, so the HTTP client keeps a connection pool per port as with a real fleet), one server
- * process per 10,000 services (a process gets 20,000 descriptors here; each server reports its failed accepts
+ * process per 5,000 services (a process gets 20,000 descriptors here; each server reports its failed accepts
  * and peak descriptors, so a failure of the server is never counted against aegis silently). Rows: HTTP with
  * connection reuse (the checker's default), HTTP with a new connection per check (the server closes every
  * connection, as kubelet and blackbox_exporter probe), TCP connect checks (failures by kind beside the
@@ -46,48 +46,56 @@ public final class FleetScenario implements Scenario {
         Optional<Path[]> peer = BlackboxExporter.installed();
         for (int services : sizes) {
             int ports = Math.min(services, 1000);
-            try (Server server = Server.start(options, ports, false, 1)) {
-                // No /metrics scrape in this run: at 10,000 HTTP services main's engine did not keep up, and scrapes
-                // on a saturated machine pushed that agent past its deadline (the tcp run's row is the /metrics row).
-                Agent http = Agent.run(options, services, "http", server, warmup, windows, window, 0, 0, 0);
-                http.report(result, "fleet " + services + " http keep", 1);
-                http.reportServer(result, "fleet " + services + " http keep");
+            int servers = serverProcesses(services);
+            // No /metrics scrape in the http runs: at 10,000 HTTP services main's engine did not keep up, and scrapes
+            // on a saturated machine pushed that agent past its deadline (the tcp run's row is the /metrics row).
+            String keep = "fleet " + services + " http keep";
+            Agent http = measured(result, keep, () -> Agent.run(options, services, "http", ports, false, servers,
+                    warmup, windows, window, 0, 0, 0));
+            if (http != null) {
+                http.report(result, keep, 1);
+                http.reportServer(result, keep);
             }
-            try (Server server = Server.start(options, ports, false, 1)) {
-                Agent tcp = Agent.run(options, services, "tcp", server, warmup, windows, window,
-                        options.size(3, 1), 0, 0);
-                tcp.report(result, "fleet " + services + " tcp", 1);
-                tcp.reportFailures(result, "fleet " + services + " tcp");
+            String tcpRow = "fleet " + services + " tcp";
+            Agent tcp = measured(result, tcpRow, () -> Agent.run(options, services, "tcp", ports, false, servers,
+                    warmup, windows, window, options.size(3, 1), 0, 0));
+            if (tcp != null) {
+                tcp.report(result, tcpRow, 1);
+                tcp.reportFailures(result, tcpRow);
                 tcp.reportScrape(result, "fleet " + services + " /metrics");
             }
-            Agent fresh;
-            try (Server server = Server.start(options, ports, true, 1)) {
-                fresh = Agent.run(options, services, "http", server, warmup, windows, window, 0, 0, 0);
-                fresh.report(result, "fleet " + services + " http new", 1);
-                fresh.reportServer(result, "fleet " + services + " http new");
+            String newRow = "fleet " + services + " http new";
+            Agent fresh = measured(result, newRow, () -> Agent.run(options, services, "http", ports, true, servers,
+                    warmup, windows, window, 0, 0, 0));
+            if (fresh != null) {
+                fresh.report(result, newRow, 1);
+                fresh.reportServer(result, newRow);
             }
             String peerRow = "fleet " + services + " blackbox+prometheus";
             if (peer.isEmpty()) {
                 result.row(peerRow, "probes/s, CPU per probe", "", "", BlackboxExporter.missing());
                 continue;
             }
-            try (Server server = Server.start(options, ports, true, 1)) {
+            try (Server server = Server.start(options, ports, true, servers)) {
                 BlackboxExporter.Measurement measured = BlackboxExporter.measure(options, peer.get()[0], peer.get()[1],
                         server.ports, services, options.duration(Duration.ofSeconds(4), Duration.ofSeconds(1)),
                         windows, options.duration(Duration.ofSeconds(3), Duration.ofSeconds(2)));
+                Thread.sleep(1100); // one more STATS line from the servers
                 reportPeer(result, peerRow, measured, fresh, server.stats());
             }
         }
         int overload = options.size(20_000, 40);
         int dropTo = overload / 2;
-        try (Server server = Server.start(options, Math.min(overload, 1000), false, Math.max(1, overload / 10_000))) {
-            Agent agent = Agent.run(options, overload, "http", server,
-                    options.duration(Duration.ofSeconds(5), Duration.ofMillis(500)), windows, window, 0, dropTo,
-                    options.size(5, 2));
-            agent.reportOverload(result, "fleet " + overload + " http overload", dropTo);
+        String overloadRow = "fleet " + overload + " http overload";
+        Agent overloaded = measured(result, overloadRow, () -> Agent.run(options, overload, "http",
+                Math.min(overload, 1000), false, serverProcesses(overload),
+                options.duration(Duration.ofSeconds(5), Duration.ofMillis(500)), windows, window, 0, dropTo,
+                options.size(5, 2)));
+        if (overloaded != null) {
+            overloaded.reportOverload(result, overloadRow, dropTo);
         }
         result.note("fleet: aegis runs in its own JVM (default heap and GC, metrics on); the endpoints in others"
-                + " (one NIO thread each, min(N,1000) loopback ports, one process per 10,000 services); every service"
+                + " (one NIO thread each, min(N,1000) loopback ports, one process per 5,000 services); every service"
                 + " is checked every 1s. Windows of " + window.toMillis() + "ms after " + warmup.toMillis()
                 + "ms warm-up; median [min-max] over windows. CPU per check is the aegis process' CPU in a window over"
                 + " the checks completed in it (ms per 1000 checks = µs per check); cores = CPU s per s.");
@@ -114,8 +122,35 @@ public final class FleetScenario implements Scenario {
         return result;
     }
 
+    /**
+     * One endpoint-server process per 5,000 services: a process gets 20,000 descriptors here, and one NIO thread
+     * on a loaded 2-core box fell behind 10,000 connects/s (its accept queues filled and connects timed out).
+     */
+    static int serverProcesses(int services) {
+        return Math.max(1, (services + 4_999) / 5_000);
+    }
+
+    private interface Run {
+        Agent run() throws IOException, InterruptedException;
+    }
+
+    /** Runs one agent; a run that fails becomes a FAILED row and the other rows are still measured. */
+    private static Agent measured(Result result, String row, Run run) throws InterruptedException {
+        try {
+            return run.run();
+        } catch (IOException e) {
+            result.row(row, "FAILED", e.getMessage(), "", "");
+            System.err.println(row + ": " + e);
+            return null;
+        }
+    }
+
     private static void reportPeer(Result result, String row, BlackboxExporter.Measurement peer, Agent aegis,
             Map<String, Double> server) {
+        if (aegis == null) {
+            result.row(row, "probes/s, CPU per probe", "", "", "not compared: the aegis 'http new' run failed");
+            return;
+        }
         if (peer.problem() != null) {
             result.row(row, "probes/s, CPU per probe", "", "", peer.problem());
             return;
@@ -159,12 +194,15 @@ public final class FleetScenario implements Scenario {
     /** The loopback endpoints, in processes of their own; their STATS lines are kept (summed over processes). */
     private static final class Server implements AutoCloseable {
         final List<Process> processes;
+        final boolean close;
         final List<Map<String, Double>> latest;
         final Path portsFile;
         final int[] ports;
 
-        private Server(List<Process> processes, List<Map<String, Double>> latest, Path portsFile, int[] ports) {
+        private Server(List<Process> processes, boolean close, List<Map<String, Double>> latest, Path portsFile,
+                int[] ports) {
             this.processes = processes;
+            this.close = close;
             this.latest = latest;
             this.portsFile = portsFile;
             this.ports = ports;
@@ -211,7 +249,7 @@ public final class FleetScenario implements Scenario {
             Path file = options.workDir().resolve("ports-" + processes.get(0).pid() + ".txt");
             Files.writeString(file, list);
             int[] parsed = all.stream().mapToInt(Integer::parseInt).toArray();
-            return new Server(processes, latest, file, parsed);
+            return new Server(processes, close, latest, file, parsed);
         }
 
         /** The servers' last STATS: counts summed, peaks the highest of any process. */
@@ -242,6 +280,14 @@ public final class FleetScenario implements Scenario {
         int scrapes;
         long windowMs;
 
+        static Agent run(Options options, int services, String type, int ports, boolean close, int servers,
+                Duration warmup, int windows, Duration window, int scrapes, int dropTo, int dropWindows)
+                throws IOException, InterruptedException {
+            try (Server server = Server.start(options, ports, close, servers)) {
+                return run(options, services, type, server, warmup, windows, window, scrapes, dropTo, dropWindows);
+            }
+        }
+
         static Agent run(Options options, int services, String type, Server server, Duration warmup, int windows,
                 Duration window, int scrapes, int dropTo, int dropWindows) throws IOException, InterruptedException {
             Agent agent = new Agent();
@@ -267,6 +313,7 @@ public final class FleetScenario implements Scenario {
                 long deadline = System.currentTimeMillis() + limit;
                 String line;
                 while (System.currentTimeMillis() < deadline && (line = out.readLine()) != null) {
+                    System.err.println("  " + services + " " + type + (server.close ? " new" : "") + ": " + line);
                     if (line.startsWith("WINDOW ")) {
                         agent.windows.add(parse(line));
                     } else if (line.startsWith("LAG ")) {
