@@ -279,6 +279,7 @@ public final class FleetScenario implements Scenario {
         int services;
         int scrapes;
         long windowMs;
+        String incomplete;
 
         static Agent run(Options options, int services, String type, int ports, boolean close, int servers,
                 Duration warmup, int windows, Duration window, int scrapes, int dropTo, int dropWindows)
@@ -307,12 +308,29 @@ public final class FleetScenario implements Scenario {
                     type, server.portsFile.toString(), Long.toString(warmup.toMillis()), Integer.toString(windows),
                     Long.toString(window.toMillis()), Integer.toString(dropTo > 0 ? 0 : options.size(3000, 100)),
                     Integer.toString(scrapes), Integer.toString(dropTo), Integer.toString(dropWindows)), log);
-            long limit = warmup.toMillis() + (windows + dropWindows) * window.toMillis() + 120_000;
+            // generous: on a loaded box one round of /metrics scrapes at 10,000 services took 50 s
+            long limit = warmup.toMillis() + (windows + dropWindows) * window.toMillis() + 120_000 + scrapes * 90_000L;
             try {
                 BufferedReader out = Procs.lines(process.getInputStream());
+                // read by a thread of its own: an agent that prints nothing for minutes must not hold the run
+                java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+                Thread reader = new Thread(() -> {
+                    try {
+                        String l;
+                        while ((l = out.readLine()) != null) {
+                            lines.add(l);
+                        }
+                    } catch (IOException e) {
+                        // the agent is gone
+                    }
+                    lines.add("\0EOF");
+                }, "fleet-agent-output");
+                reader.setDaemon(true);
+                reader.start();
                 long deadline = System.currentTimeMillis() + limit;
                 String line;
-                while (System.currentTimeMillis() < deadline && (line = out.readLine()) != null) {
+                while ((line = lines.poll(Math.max(1, deadline - System.currentTimeMillis()),
+                        java.util.concurrent.TimeUnit.MILLISECONDS)) != null && !line.equals("\0EOF")) {
                     System.err.println("  " + services + " " + type + (server.close ? " new" : "") + ": " + line);
                     if (line.startsWith("WINDOW ")) {
                         agent.windows.add(parse(line));
@@ -326,11 +344,17 @@ public final class FleetScenario implements Scenario {
                         agent.drop = parse(line);
                     } else if (line.startsWith("END ")) {
                         agent.end = parse(line);
+                    } else if (line.equals("DONE")) {
                         break;
                     }
                 }
-                if (agent.end.isEmpty()) {
+                if (agent.end.isEmpty() && agent.windows.isEmpty()) {
                     throw new IOException("the fleet agent (" + services + " " + type + ") gave no result; see " + log);
+                }
+                if (agent.end.isEmpty()) {
+                    // its windows are measured; what comes after them (heap, lag) is missing: say so in the table
+                    agent.incomplete = "the agent did not finish within " + limit / 1000 + " s (no heap, lag or"
+                            + " later lines); see " + log;
                 }
             } finally {
                 process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
@@ -402,6 +426,10 @@ public final class FleetScenario implements Scenario {
         }
 
         void report(Result result, String scenario, int phase) {
+            report(result, scenario, phase, true);
+        }
+
+        void report(Result result, String scenario, int phase, boolean heap) {
             Stats rate = windowStat("checks_per_s", phase);
             Stats cpu = windowStat("cpu_ms_per_1000", phase);
             double expected = windowStat("scheduled_per_s", phase).median();
@@ -414,7 +442,9 @@ public final class FleetScenario implements Scenario {
                     + Stats.num(windowStat("cores", phase).median()) + " cores",
                     phase == 1 && end.containsKey("raw_cpu_ms_per_1000") && !end.get("raw_cpu_ms_per_1000").isNaN()
                             ? "vs plain client " + Stats.ratio(cpu.median(), end.get("raw_cpu_ms_per_1000")) : "", "");
-            if (phase == 1) {
+            if (phase == 1 && incomplete != null) {
+                result.row(scenario, "INCOMPLETE", incomplete, "", "");
+            } else if (phase == 1 && heap) {
                 result.row(scenario, "heap KB/service (after GC), threads",
                         Stats.num(end.get("heap_per_service_bytes") / 1024) + " KB, "
                                 + end.get("threads").intValue() + " threads (peak " + end.get("peak_threads").intValue()
@@ -440,11 +470,15 @@ public final class FleetScenario implements Scenario {
         }
 
         void reportOverload(Result result, String scenario, int dropTo) {
-            report(result, scenario, 1);
+            report(result, scenario, 1, false); // the heap is taken after the drop: not per service of this phase
             result.row(scenario, "skipped checks by reason", skippedText(1), "", "");
             result.row(scenario, "endpoint server", serverSummary(server), "(the whole run, both phases)", "");
             String after = scenario + ", dropped to " + dropTo;
             if (drop.getOrDefault("removed", 0.0) == 0) {
+                if (drop.isEmpty()) {
+                    result.row(after, "load dropped", "no DROP line: the agent did not get there (see its log)", "", "");
+                    return;
+                }
                 result.row(after, "load dropped", "no: the engine has no removeService seam (see the agent's log)",
                         "", "");
                 return;
@@ -472,8 +506,10 @@ public final class FleetScenario implements Scenario {
             result.row(after, "windows on time after the drop", count + " of " + w2.size() + " [" + onTime + "]",
                     first < 0 ? "never back on time" : "first on time: the window ending "
                             + Stats.num((first + 1) * windowMs / 1000.0) + " s after the drop",
-                    "removing " + (long) (double) drop.get("removed") + " services took "
-                            + Stats.num(drop.getOrDefault("took_ms", Double.NaN)) + " ms");
+                    "removed " + (long) (double) drop.get("removed") + " of " + (services - dropTo) + " services in "
+                            + Stats.num(drop.getOrDefault("took_ms", Double.NaN) / 1000) + " s"
+                            + (drop.get("removed") < services - dropTo ? " (stopped at the time budget; "
+                            + (long) (double) drop.get("services") + " left)" : ""));
         }
 
         private String skippedText(int phase) {
