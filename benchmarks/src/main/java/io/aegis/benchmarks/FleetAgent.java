@@ -174,13 +174,13 @@ public final class FleetAgent {
             Thread.sleep(warmupMs);
             int metricsPort = engine.metricsPort().orElseThrow();
             long s0 = System.nanoTime();
-            Map<String, Double> skipped0 = skipped(metricsPort);
+            Map<String, Double> skipped0 = byReason(skipped(metricsPort), services);
             int firstMeasured = starts.get();
             List<long[]> windowBounds = new ArrayList<>();
             measure(1, services, windows, windowMs, completed, failed, os, windowBounds);
-            Map<String, Double> skipped1 = skipped(metricsPort);
+            List<Object[]> series1 = skipped(metricsPort);
             long s1 = System.nanoTime();
-            printSkipped(1, skipped0, skipped1, (s1 - s0) / 1e9);
+            printSkipped(1, skipped0, byReason(series1, services), (s1 - s0) / 1e9);
             int measuredPhase1 = windowBounds.size();
             if (dropTo > 0 && dropTo < services) {
                 long d0 = System.nanoTime();
@@ -188,7 +188,10 @@ public final class FleetAgent {
                 System.out.printf(Locale.ROOT, "DROP services=%d removed=%d took_ms=%d%n", services - removed, removed,
                         (System.nanoTime() - d0) / 1_000_000);
                 measure(2, services - removed, dropWindows, windowMs, completed, failed, os, windowBounds);
-                printSkipped(2, skipped1, skipped(metricsPort), (System.nanoTime() - s1) / 1e9);
+                // only the services left: the removed ones' series are gone from /metrics with them
+                int left = services - removed;
+                printSkipped(2, byReason(series1, left), byReason(skipped(metricsPort), left),
+                        (System.nanoTime() - s1) / 1e9);
             }
             long heapAfter = heapAfterGc();
             int threads = ManagementFactory.getThreadMXBean().getThreadCount();
@@ -243,11 +246,12 @@ public final class FleetAgent {
     }
 
     /**
-     * {@code aegis_health_checks_skipped_total} summed by reason, read from the engine's {@code /metrics} with a
-     * {@code name[]} filter (so the scrape does not render every family at 20,000 services); empty when it fails.
+     * {@code aegis_health_checks_skipped_total} by service index and reason, read from the engine's {@code /metrics}
+     * with a {@code name[]} filter (so the scrape does not render every family at 20,000 services); empty when it
+     * fails. Each element: service index, reason, value.
      */
-    private static Map<String, Double> skipped(int metricsPort) {
-        Map<String, Double> byReason = new TreeMap<>();
+    private static List<Object[]> skipped(int metricsPort) {
+        List<Object[]> series = new ArrayList<>();
         try {
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             HttpResponse<java.util.stream.Stream<String>> response = client.send(HttpRequest.newBuilder(URI.create(
@@ -255,15 +259,29 @@ public final class FleetAgent {
                             + "&name[]=aegis_health_checks_skipped")).timeout(Duration.ofSeconds(60)).build(),
                     HttpResponse.BodyHandlers.ofLines());
             java.util.regex.Pattern reason = java.util.regex.Pattern.compile("reason=\"([^\"]*)\"");
+            java.util.regex.Pattern service = java.util.regex.Pattern.compile("service=\"([^\"]*)\"");
             response.body().filter(line -> line.startsWith("aegis_health_checks_skipped_total{")).forEach(line -> {
-                java.util.regex.Matcher m = reason.matcher(line);
+                java.util.regex.Matcher r = reason.matcher(line);
+                java.util.regex.Matcher s = service.matcher(line);
                 String value = line.substring(line.lastIndexOf(' ') + 1);
-                byReason.merge(m.find() ? m.group(1) : "?", Double.parseDouble(value), Double::sum);
+                series.add(new Object[] {s.find() ? serviceIndex(s.group(1)) : -1, r.find() ? r.group(1) : "?",
+                    Double.parseDouble(value)});
             });
         } catch (Exception e) {
             System.err.println("could not read aegis_health_checks_skipped_total: " + e);
         }
-        return byReason;
+        return series;
+    }
+
+    /** The skipped checks of services with an index below {@code limit}, summed by reason. */
+    private static Map<String, Double> byReason(List<Object[]> series, int limit) {
+        Map<String, Double> sums = new TreeMap<>();
+        for (Object[] one : series) {
+            if ((int) one[0] < limit) {
+                sums.merge((String) one[1], (Double) one[2], Double::sum);
+            }
+        }
+        return sums;
     }
 
     private static void printSkipped(int phase, Map<String, Double> before, Map<String, Double> after,
