@@ -140,7 +140,8 @@ public final class FleetAgent {
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
-        double rawCpuMsPer1000 = "http".equals(type) ? rawHttp(ports, os, rawRequests) : rawTcp(ports, os, rawRequests);
+        double rawCpuMsPer1000 = rawRequests <= 0 ? Double.NaN // no reference asked for (the overload run)
+                : "http".equals(type) ? rawHttp(ports, os, rawRequests) : rawTcp(ports, os, rawRequests);
         long heapBefore = heapAfterGc();
 
         long totalMs = warmupMs + (windows + dropWindows) * windowMs + 5000;

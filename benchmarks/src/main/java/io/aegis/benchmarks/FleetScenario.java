@@ -440,7 +440,8 @@ public final class FleetScenario implements Scenario {
             result.row(scenario, "sched. lag max ms", lagStat("max_ms", phase).summary(""), "", "");
             result.row(scenario, "CPU µs/check; cores", cpu.summary("µs") + "; "
                     + Stats.num(windowStat("cores", phase).median()) + " cores",
-                    phase == 1 && end.containsKey("raw_cpu_ms_per_1000") && !end.get("raw_cpu_ms_per_1000").isNaN()
+                    phase == 1 && end.containsKey("raw_cpu_ms_per_1000") && Double.isFinite(end.get("raw_cpu_ms_per_1000"))
+                            && end.get("raw_cpu_ms_per_1000") > 0
                             ? "vs plain client " + Stats.ratio(cpu.median(), end.get("raw_cpu_ms_per_1000")) : "", "");
             if (phase == 1 && incomplete != null) {
                 result.row(scenario, "INCOMPLETE", incomplete, "", "");
