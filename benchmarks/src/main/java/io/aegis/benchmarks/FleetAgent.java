@@ -46,9 +46,10 @@ import java.util.concurrent.atomic.LongAdder;
  * checks of the services left get back on time with nothing else done.
  *
  * <p>Scheduling lag: the timed checker stamps when the engine calls {@code check()}. The engine ticks each
- * service at a fixed rate from a random phase we cannot see, so each service's phase is estimated as its
- * earliest stamp in the measured windows modulo the interval; lag = stamp - phase - k * interval. That is a
- * lower bound of the true lag by the service's smallest lag, which is near zero on an idle timer.
+ * service at a fixed rate from a random phase we cannot see, so each service's phase is estimated from its
+ * stamps in the measured windows, modulo the interval, as the start of the arc they cover (the stamp after the
+ * largest empty gap); lag = stamp - phase - k * interval. That is a lower bound of the true lag by the service's
+ * smallest lag, which is near zero on an idle timer.
  */
 public final class FleetAgent {
     private static final Duration INTERVAL = Duration.ofSeconds(1);
@@ -334,22 +335,44 @@ public final class FleetAgent {
         long interval = INTERVAL.toNanos();
         long[] first = new long[services];
         Arrays.fill(first, Long.MIN_VALUE);
-        long[] baseline = new long[services];
-        Arrays.fill(baseline, Long.MAX_VALUE);
-        long[] deviation = new long[recorded];
+        // each measured stamp's position on the service's circle of one interval, in [0, interval)
+        long[] position = new long[recorded];
+        long[] keys = new long[Math.max(0, recorded - firstMeasured)];
+        int k = 0;
         for (int i = 0; i < recorded; i++) {
             int s = startService[i];
             if (first[s] == Long.MIN_VALUE) {
                 first[s] = startNanos[i];
             }
-            // distance from the service's first stamp's phase, in [-interval/2, interval/2)
-            long d = Math.floorMod(startNanos[i] - first[s] + interval / 2, interval) - interval / 2;
-            deviation[i] = d;
+            position[i] = Math.floorMod(startNanos[i] - first[s], interval);
             if (i >= firstMeasured) {
-                // the phase is taken from measured stamps only: a service's first check at start-up (in the
-                // warm-up) need not be on its phase, and taking it as the phase made every later tick look late
-                baseline[s] = Math.min(baseline[s], d);
+                keys[k++] = s * interval + position[i];
             }
+        }
+        // A service's phase is where its stamps' arc on that circle begins: the stamp after the largest empty gap.
+        // Unlike "the smallest deviation", this holds when a late stamp wraps past half an interval, and it uses the
+        // measured windows only (a start-up check in the warm-up need not be on the phase). Still a lower bound of
+        // the lag, by the service's least late stamp; lags of a whole interval or more cannot be seen.
+        Arrays.sort(keys, 0, k);
+        long[] baseline = new long[services];
+        for (int from = 0; from < k; ) {
+            int s = (int) (keys[from] / interval);
+            int to = from;
+            while (to < k && keys[to] / interval == s) {
+                to++;
+            }
+            long bestGap = -1;
+            long start = 0;
+            for (int j = from; j < to; j++) {
+                long here = keys[j] % interval;
+                long previous = j == from ? keys[to - 1] % interval - interval : keys[j - 1] % interval;
+                if (here - previous > bestGap) {
+                    bestGap = here - previous;
+                    start = here;
+                }
+            }
+            baseline[s] = start;
+            from = to;
         }
         for (int w = 0; w < windowBounds.size(); w++) {
             long[] bounds = windowBounds.get(w);
@@ -357,7 +380,7 @@ public final class FleetAgent {
             int n = 0;
             for (int i = firstMeasured; i < recorded; i++) {
                 if (startNanos[i] >= bounds[0] && startNanos[i] < bounds[1]) {
-                    lags[n++] = deviation[i] - baseline[startService[i]];
+                    lags[n++] = Math.floorMod(position[i] - baseline[startService[i]], interval);
                 }
             }
             long[] sorted = Arrays.copyOf(lags, n);

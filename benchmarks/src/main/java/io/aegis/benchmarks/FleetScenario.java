@@ -100,7 +100,8 @@ public final class FleetScenario implements Scenario {
                 + "ms warm-up; median [min-max] over windows. CPU per check is the aegis process' CPU in a window over"
                 + " the checks completed in it (ms per 1000 checks = µs per check); cores = CPU s per s.");
         result.note("lag = when the engine called check() minus the service's planned tick (phase estimated from its"
-                + " earliest call), so a lower bound. 'vs plain client' = aegis CPU per check / CPU per plain JDK"
+                + " calls in the windows: where their arc on the 1 s circle begins), so a lower bound; lags over"
+                + " about half an interval cannot be told from early ones, so under overload read checks/s and skips. 'vs plain client' = aegis CPU per check / CPU per plain JDK"
                 + " HttpClient request (or plain connect) to the same server, measured in the same JVM first.");
         result.note("failed checks are counted by kind from the result (refused, reset, timeout, other); the"
                 + " endpoint server prints its failed accepts and peak descriptors: the endpoints always answer 200,"
