@@ -19,8 +19,10 @@ import java.util.StringJoiner;
  * fleet scenario measures aegis, not the server.
  *
  * <p>{@code java ... LoopbackServer <ports> [close] [maxSeconds]}: prints {@code PORTS p1,p2,...}, serves
- * until its stdin closes (the driver ended) or {@code maxSeconds} pass. With {@code close} every response
- * ends its connection, so every HTTP check opens a new one (as blackbox_exporter and kubelet probe).
+ * until its stdin closes (the driver ended) or {@code maxSeconds} pass, and prints {@code STATS ...} every second
+ * (connections accepted, requests served, failed accepts, open and peak descriptors). With {@code close} every
+ * response ends its connection, so every HTTP check opens a new one (as blackbox_exporter and kubelet probe).
+ * A failed accept (out of descriptors) never closes a listener: the connection waits in the kernel's queue.
  */
 public final class LoopbackServer {
     private static final byte[] KEEP = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nOK")
@@ -85,7 +87,7 @@ public final class LoopbackServer {
         int portCount = Integer.parseInt(args[0]);
         boolean close = args.length > 1 && args[1].equals("close");
         long maxSeconds = args.length > 2 ? Long.parseLong(args[2]) : 900;
-        LoopbackServer server = open(portCount, close);
+        LoopbackServer server = open(portCount, close).reportStats();
         StringJoiner joined = new StringJoiner(",", "PORTS ", "");
         server.ports().forEach(port -> joined.add(Integer.toString(port)));
         System.out.println(joined);
@@ -106,21 +108,59 @@ public final class LoopbackServer {
         System.exit(0);
     }
 
+    /**
+     * At most this many accepts per listener per wake-up: a burst on one port must not starve the reads and
+     * closes of the connections already open (they free the descriptors the next accepts need).
+     */
+    private static final int ACCEPTS_PER_WAKEUP = 64;
+    /** How long a listener whose accept failed (out of descriptors) is left out of the select. */
+    private static final long ACCEPT_BACKOFF_NANOS = 10_000_000L;
+
+    private volatile boolean reportStats;
+
+    /** Prints a {@code STATS ...} line on stdout every second while serving (the fleet scenario reads it). */
+    public LoopbackServer reportStats() {
+        reportStats = true;
+        return this;
+    }
+
     /** Serves until {@link #close} or {@code deadlineNanos} (a {@link System#nanoTime()} value). */
     public void serve(long deadlineNanos) throws IOException {
         byte[] response = close ? CLOSE : KEEP;
         long accepted = 0;
         long acceptFailures = 0;
         long served = 0;
-        long nextReport = System.nanoTime() + 5_000_000_000L;
+        int peakKeys = 0;
+        int peakFds = 0;
+        long nextReport = System.nanoTime() + 1_000_000_000L;
+        // listeners left out of the select after a failed accept, and when each may accept again
+        List<SelectionKey> backedOff = new ArrayList<>();
+        List<Long> backedOffUntil = new ArrayList<>();
         ByteBuffer in = ByteBuffer.allocateDirect(64 * 1024);
         while (!closed && System.nanoTime() - deadlineNanos < 0) {
-            selector.select(1000);
-            if (System.nanoTime() > nextReport) {
-                // stderr goes to the scenario's log: how many connections the checks opened, how many requests
-                System.err.printf("accepted=%d served=%d acceptFailures=%d open=%d%n", accepted, served, acceptFailures,
-                        selector.keys().size());
-                nextReport += 5_000_000_000L;
+            selector.select(backedOff.isEmpty() ? 1000 : 2);
+            long now = System.nanoTime();
+            for (int i = backedOff.size() - 1; i >= 0; i--) {
+                if (now - backedOffUntil.get(i) >= 0) {
+                    SelectionKey listener = backedOff.remove(i);
+                    backedOffUntil.remove(i);
+                    if (listener.isValid()) {
+                        listener.interestOps(SelectionKey.OP_ACCEPT);
+                    }
+                }
+            }
+            peakKeys = Math.max(peakKeys, selector.keys().size());
+            if (now - nextReport > 0) {
+                int fds = openDescriptors();
+                peakFds = Math.max(peakFds, fds);
+                if (reportStats) {
+                    // read by the fleet scenario: whether the server, not aegis, failed a connection
+                    System.out.printf("STATS accepted=%d served=%d accept_failures=%d open=%d peak_open=%d fds=%d"
+                            + " peak_fds=%d%n", accepted, served, acceptFailures, selector.keys().size(), peakKeys, fds,
+                            peakFds);
+                    System.out.flush();
+                }
+                nextReport = now + 1_000_000_000L;
             }
             Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
             while (keys.hasNext()) {
@@ -131,29 +171,37 @@ public final class LoopbackServer {
                         continue;
                     }
                     if (key.isAcceptable()) {
-                        SocketChannel channel;
-                        while (true) {
+                        for (int n = 0; n < ACCEPTS_PER_WAKEUP; n++) {
+                            SocketChannel channel;
                             try {
                                 channel = ((ServerSocketChannel) key.channel()).accept();
                             } catch (IOException e) {
                                 // Out of file descriptors at 10,000 connects/s: the connection waits in the kernel's
-                                // accept queue and is taken at the next select. Closing the listener here (the
-                                // catch below) made its port refuse every later connect and reset the queued ones:
-                                // the refused/reset TCP checks the fleet scenario used to report were this server's.
+                                // accept queue and is taken once this listener is selected again, 10 ms from now
+                                // (sooner would spin). Closing the listener here (the catch below) made its port
+                                // refuse every later connect and reset the queued ones: the refused/reset TCP
+                                // checks the fleet scenario used to report were this server's.
                                 acceptFailures++;
                                 if (acceptFailures <= 3 || acceptFailures % 1000 == 0) {
                                     System.err.println("accept failed (" + acceptFailures + " so far): " + e
                                             + "; the listener is kept");
                                 }
+                                key.interestOps(0);
+                                backedOff.add(key);
+                                backedOffUntil.add(System.nanoTime() + ACCEPT_BACKOFF_NANOS);
                                 break;
                             }
                             if (channel == null) {
                                 break;
                             }
                             accepted++;
-                            channel.configureBlocking(false);
-                            channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
-                            channel.register(selector, SelectionKey.OP_READ, new Conn());
+                            try {
+                                channel.configureBlocking(false);
+                                channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+                                channel.register(selector, SelectionKey.OP_READ, new Conn());
+                            } catch (IOException e) {
+                                channel.close(); // this connection only (the catch below would close the listener)
+                            }
                         }
                         continue;
                     }
@@ -198,6 +246,8 @@ public final class LoopbackServer {
                         flush(key, channel, conn);
                     }
                 } catch (IOException e) {
+                    // a connection's error (reset by the client): only that connection is dropped; accept errors
+                    // are handled above and never get here, so a listener is never closed
                     key.cancel();
                     try {
                         key.channel().close();
@@ -211,6 +261,12 @@ public final class LoopbackServer {
             key.channel().close();
         }
         selector.close();
+    }
+
+    /** This process' open file descriptors (/proc/self/fd), or -1 where that cannot be read. */
+    private static int openDescriptors() {
+        String[] fds = new java.io.File("/proc/self/fd").list();
+        return fds == null ? -1 : fds.length;
     }
 
     private static void flush(SelectionKey key, SocketChannel channel, Conn conn) throws IOException {

@@ -121,6 +121,35 @@ public final class Procs {
         return -1;
     }
 
+    /** Resident memory of {@code pid} in KB, from /proc; -1 when it is gone. */
+    public static long rssKb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.substring(6).replace("kB", "").trim());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone
+        }
+        return -1;
+    }
+
+    /** The hard limit of open files of this process (child JVMs raise their soft limit to it). */
+    public static String descriptorLimit() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String[] f = line.substring(14).trim().split("\\s+");
+                    return f[1];
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return "?";
+    }
+
     /** A loopback port that was free a moment ago. */
     public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket()) {

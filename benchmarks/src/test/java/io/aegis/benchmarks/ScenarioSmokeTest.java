@@ -38,7 +38,8 @@ class ScenarioSmokeTest {
         String printed = table.toString(StandardCharsets.UTF_8);
         System.out.println(printed);
         assertThat(failures).as("scenarios that failed; the table:%n%s", printed).isZero();
-        assertThat(printed).contains("fleet 20 http keep-alive", "fleet 20 tcp connect", "fleet 20 http new conn",
+        assertThat(printed).contains("fleet 20 http keep", "fleet 20 tcp", "fleet 20 http new",
+                "fleet 20 blackbox+prometheus", "fleet 40 http overload", "fleet 40 http overload, dropped to 20",
                 "recovery: kill -9", "recovery: 503, interval 200ms", "startup");
     }
 }
