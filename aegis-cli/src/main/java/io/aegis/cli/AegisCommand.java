@@ -180,7 +180,11 @@ public final class AegisCommand implements Callable<Integer> {
 
         AegisConfig config;
         try {
-            config = AegisConfig.load(configFile); // does not log, so it may run before logging is set up
+            // does not log, so it may run before logging is set up. The launcher's training run beside a real start
+            // reads its own sample file alone: the user's AEGIS_* overrides (a state directory, a metrics port, a
+            // service of theirs) are the real start's, and would make the two collide or the training fail.
+            config = training != null ? AegisConfig.load(configFile, java.util.Map.of())
+                    : AegisConfig.load(configFile);
         } catch (InvalidConfigurationException e) {
             err.println(e.getMessage());
             return EXIT_INVALID;

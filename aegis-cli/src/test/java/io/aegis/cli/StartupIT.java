@@ -96,8 +96,12 @@ class StartupIT {
         Map<String, String> env = Map.of("AEGIS_CDS", "on", "AEGIS_CDS_DIR", cds.toString());
 
         // Not niced here: at nice 19 on a machine busy with other builds the training may wait for minutes.
+        // The user's overrides are the real start's: the training beside it must neither take its state directory
+        // or metrics port nor fail on a service override it has no such service for.
         try (AegisProcess first = AegisProcess.start(dir, Map.of("AEGIS_CDS", "on", "AEGIS_CDS_DIR", cds.toString(),
-                "AEGIS_CDS_NICE", "0"), "--config=tcp.yaml")) {
+                "AEGIS_CDS_NICE", "0", "AEGIS_STATE_DIR", dir.resolve("user-state").toString(),
+                "AEGIS_METRICS_PORT", Integer.toString(Loopback.freePort()),
+                "AEGIS_SERVICE_NOTHING_HERE_INTERVAL", "2s"), "--config=tcp.yaml")) {
             // Made in the background: seconds on a quiet machine, longer on a loaded one.
             first.patiently().atMost(Duration.ofSeconds(180)).until(() -> files(cds, ".jsa").size() == 1
                     && files(cds, ".tmp").isEmpty() && first.descendant("--cds-train").isEmpty());

@@ -110,9 +110,18 @@ final class Exchange extends CompletableFuture<CheckResult> implements Runnable,
     }
 
     private void send(Connection to, boolean pooled) {
+        ByteBuf request = checker.request();
+        if (request == null) {
+            // The checker was closed (its service removed) while this check waited for its connection.
+            to.channel().close();
+            if (complete(checker.closed(start))) {
+                abandon();
+            }
+            return;
+        }
         connection = to;
         reused = pooled;
-        to.send(this, checker.request(), checker.head());
+        to.send(this, request, checker.head());
     }
 
     private void expire() {
@@ -186,10 +195,18 @@ final class Exchange extends CompletableFuture<CheckResult> implements Runnable,
         if (seen > BoundedBody.LIMIT) {
             // no condition looks past the limit: stop here and close rather than read the rest
             from.release(false);
-            finish(checker.judge(head, body(true), from.tlsSession(), start));
+            finish(judged(true, from));
         } else if (last) {
             from.release(HttpUtil.isKeepAlive(head));
-            finish(checker.judge(head, body(false), from.tlsSession(), start));
+            finish(judged(false, from));
+        }
+    }
+
+    private CheckResult judged(boolean truncated, Connection from) {
+        try {
+            return checker.judge(head, body(truncated), from.tlsSession(), start);
+        } catch (RuntimeException | StackOverflowError e) {
+            return checker.unjudgeable(e, start);
         }
     }
 

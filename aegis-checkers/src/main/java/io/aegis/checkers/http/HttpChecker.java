@@ -13,6 +13,7 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.util.IllegalReferenceCountException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
@@ -124,9 +125,18 @@ final class HttpChecker implements HealthChecker {
         return exchange;
     }
 
-    /** This checker's request, for one more send. */
+    /** The origin this checker's connections come from (tests hold its loop). */
+    Origin origin() {
+        return origin;
+    }
+
+    /** This checker's request, for one more send; null once the checker is closed. */
     ByteBuf request() {
-        return request.retainedDuplicate();
+        try {
+            return request.retainedDuplicate();
+        } catch (IllegalReferenceCountException closed) {
+            return null; // close() released it: a check queued before the close must not send a freed buffer
+        }
     }
 
     boolean head() {
@@ -312,6 +322,18 @@ final class HttpChecker implements HealthChecker {
     /** The verdict of a check started after the factory closed. */
     CheckResult closed(long start) {
         return CheckResult.unknown(FailureReason.PLUGIN_ERROR, "the http checker is closed", since(start));
+    }
+
+    /**
+     * The verdict when judging an answer threw: a body regex that overflows the stack on a long body
+     * ({@code (a|b)*c} on 60 KB does), or a defect of ours. Said at once, rather than left to the deadline.
+     */
+    CheckResult unjudgeable(Throwable error, long start) {
+        String why = error instanceof StackOverflowError
+                ? "the expect.body regex needs more stack than a thread has on this body; simplify it (e.g. no (a|b)*)"
+                : error.toString();
+        return CheckResult.unknown(FailureReason.PLUGIN_ERROR, "could not judge the answer of " + config.shownUri()
+                + ": " + why, since(start));
     }
 
     CheckResult timedOut(long start, Duration timeout) {

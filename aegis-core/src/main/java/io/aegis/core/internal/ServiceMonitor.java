@@ -48,6 +48,11 @@ public final class ServiceMonitor {
     private static final Duration ACTION_DEADLINE = Duration.ofMinutes(2);
     /** A tick is shed as late only beyond half an interval and beyond this. */
     private static final long MIN_LATE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
+    /**
+     * How many timeouts in a row may be put down to the engine's starvation: a service that really hangs while the
+     * engine stays overloaded is declared down after this many ticks, not never.
+     */
+    static final int MAX_EXCUSED_IN_A_ROW = 3;
 
     private final ServiceDefinition definition;
     private final String name;
@@ -76,6 +81,8 @@ public final class ServiceMonitor {
      * stuck in the checker, the next attempt counts that timeout after all (it was a plugin that blocks).
      */
     private boolean timeoutExcused;
+    /** Timeouts excused as starvation since the last attempt that was judged: at most {@link #MAX_EXCUSED_IN_A_ROW}. */
+    private int timeoutsExcusedInARow;
     /** Whether each check holds a thread (a script): it then needs a permit of the engine's limit to start. */
     private final boolean blockingChecker;
     /** The in-flight slots of this service's checker type ({@code global.maxInFlightChecks}); null for blocking ones. */
@@ -483,15 +490,17 @@ public final class ServiceMonitor {
         }
         if (timedOutWhileBehind(result)) {
             timeoutExcused = true;
+            timeoutsExcusedInARow++;
             // The engine (or the checker's threads) starved: the timeout says nothing about the service. Counted as
             // a shed tick, not a failure, and not retried (a retry would only add load); the next tick checks again.
             endCycle();
             context.skippedChecks().skipped(name, SkippedChecks.Reason.OVERLOAD);
             log.debug("{}: check timed out while aegis was behind; not counted as a failure ({})", name,
-                    result.message());
+                    context.redactor().redact(result).message());
             updateSnapshot();
             return;
         }
+        timeoutsExcusedInARow = 0;
         // What the checker (or its failure) says may quote a secret: masked before anything logs or publishes it.
         result = context.redactor().redact(result);
         // Passing is the service's own only while its workload runs (issue 7: an orphan served the port).
@@ -553,7 +562,8 @@ public final class ServiceMonitor {
      * timeout whose verdict comes on time is a failure as before.
      */
     private boolean timedOutWhileBehind(CheckResult result) {
-        if (result.failureReason().orElse(null) != FailureReason.TIMEOUT || insideCheckCall) {
+        if (result.failureReason().orElse(null) != FailureReason.TIMEOUT || insideCheckCall
+                || timeoutsExcusedInARow >= MAX_EXCUSED_IN_A_ROW) {
             return false;
         }
         long overdueNanos = scheduler.nanoTime() - attemptStartNanos - checkDeadline.toNanos();

@@ -166,6 +166,31 @@ class CheckOverloadTest {
     }
 
     @Test
+    void aServiceThatHangsIsDeclaredDownAfterAFewExcusedTimeoutsEvenWhileTheEngineStaysStarved() {
+        ControlledChecker checker = new ControlledChecker();
+        checker.hang = true;
+        ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, checker, queuedWorkers, new CheckLoad(4));
+        monitor.start(Duration.ZERO);
+        runWorkers();
+        scheduler.runDue();
+        runWorkers();
+
+        for (int tick = 1; tick <= ServiceMonitor.MAX_EXCUSED_IN_A_ROW; tick++) {
+            // every verdict reaches the monitor 500 ms after it was due: the engine stays starved
+            scheduler.advance(Duration.ofMillis(900));
+            runWorkers();
+            assertThat(monitor.snapshot().state()).as("after excused timeout %d", tick).isEqualTo(ServiceState.UNKNOWN);
+            scheduler.advance(Duration.ofMillis(100)); // the next tick, on time
+            runWorkers();
+        }
+        scheduler.advance(Duration.ofMillis(900));
+        runWorkers();
+
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isEqualTo(ServiceMonitor.MAX_EXCUSED_IN_A_ROW);
+        assertThat(monitor.snapshot().state()).as("the timeout after them counts").isEqualTo(ServiceState.UNHEALTHY);
+    }
+
+    @Test
     void aTimeoutOnTimeInAnEngineThatKeepsUpIsStillAFailure() {
         ControlledChecker checker = new ControlledChecker();
         checker.hang = true;
