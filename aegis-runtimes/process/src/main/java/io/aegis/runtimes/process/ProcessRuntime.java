@@ -476,9 +476,19 @@ final class ProcessRuntime implements RuntimeAdapter {
         // Off this launch's path: the pipe for the next one, so that a restart after a crash need not fork mkfifo.
         // A second later: forked now, mkfifo would compete with the service's own start for the CPU.
         CompletableFuture.delayedExecutor(SPARE_PIPE_DELAY.toMillis(), TimeUnit.MILLISECONDS)
-                .execute(() -> runBlocking(output::prepareSpare));
+                .execute(() -> runBlocking(this::prepareSparePipe));
         LOG.log(Level.INFO, "{0}: started pid {1} ({2}), output to {3}",
                 serviceName, Long.toString(process.pid()), String.join(" ", run.command), settings.logFile());
+    }
+
+    /** Makes the next launch's pipe, unless the runtime was closed meanwhile (no file made after shutdown). */
+    private void prepareSparePipe() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+        }
+        output.prepareSpare();
     }
 
     private CompletableFuture<Void> stopNow() {
