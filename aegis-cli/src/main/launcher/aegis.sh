@@ -8,7 +8,8 @@
 # once in the background (niced, a few seconds, then it exits), which writes it into
 # ${AEGIS_CDS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/aegis/cds}/<key>.jsa; later starts map it. `aegis --cds-train`
 # run by hand (an image build, a package's post-install) makes it in the foreground. An archive that does not fit
-# is ignored quietly. AEGIS_CDS=off: neither. No writable cache directory: no archive, and nothing else changes.
+# is ignored quietly; its checksums are verified at every start (-XX:+VerifySharedSpaces: a damaged archive made
+# the JVM crash), and one not owned by this user is not used. AEGIS_CDS=off: neither. No writable cache directory: no archive, and nothing else changes.
 # AEGIS_CDS_NICE: the background training's niceness (default 19; the tests use 0 on a loaded machine).
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 case $0 in
@@ -22,7 +23,7 @@ train() {
   tmp=$cds/$key.$$.tmp
   trap 'rm -f "$tmp"' EXIT
   trap 'exit 143' HUP INT TERM
-  $nice "$java" $gc "-XX:ArchiveClassesAtExit=$tmp" -Xlog:cds=off -Xlog:cds+dynamic=off \
+  $nice "$java" $gc "-XX:ArchiveClassesAtExit=$tmp" -XX:+VerifySharedSpaces -Xlog:cds=off -Xlog:cds+dynamic=off \
     $JAVA_OPTS -jar "$jar" --cds-train
   status=$?
   if [ "$status" = 0 ] && [ -s "$tmp" ] && mv -f "$tmp" "$archive"; then
@@ -68,8 +69,9 @@ if [ "$AEGIS_CDS" != off ]; then
       echo "aegis: could not write a class-data-sharing archive into $cds" >&2
       exit 1
     fi
-    # Newer than the file (not one left from a rebuild in the same minute), and writable by its owner only.
-    if [ -z "$(find "$archive" -newer "$jar" ! -perm -020 ! -perm -002 2>/dev/null)" ]; then
+    # Newer than the file (not one left from a rebuild in the same minute), ours, and writable by its owner only:
+    # the archive is code the JVM runs.
+    if [ -z "$(find "$archive" -newer "$jar" -user "$(id -u)" ! -perm -020 ! -perm -002 2>/dev/null)" ]; then
       plain=yes
       for arg; do
         case $arg in -h|--help|-V|--version|--validate) plain= ;; esac
@@ -83,5 +85,6 @@ if [ "$AEGIS_CDS" != off ]; then
   fi
 fi
 exec "$java" $gc \
-  ${archive:+"-XX:SharedArchiveFile=$archive"} ${archive:+-Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off} \
+  ${archive:+"-XX:SharedArchiveFile=$archive"} \
+  ${archive:+-Xshare:auto -XX:+VerifySharedSpaces -Xlog:cds=off -Xlog:cds+dynamic=off} \
   $JAVA_OPTS -jar "$jar" "$@"

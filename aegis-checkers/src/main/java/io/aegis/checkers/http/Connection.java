@@ -66,11 +66,18 @@ final class Connection extends ChannelInboundHandlerAdapter {
     /** The exchange got its whole answer: back to the pool when the server keeps the connection alive. */
     void release(boolean keepAlive) {
         exchange = null;
-        if (keepAlive) {
+        // Bytes after the answer (a body sent with a HEAD answer, a second answer) would be read as the start of
+        // the next one: such a connection is not used again.
+        if (keepAlive && !heldBytes()) {
             origin.offer(this);
         } else {
             channel.close();
         }
+    }
+
+    /** Whether the decoder holds bytes no answer asked for (read after the last answer, not yet a message). */
+    boolean heldBytes() {
+        return decoder.heldBytes() > 0;
     }
 
     @Override
@@ -138,6 +145,10 @@ final class Connection extends ChannelInboundHandlerAdapter {
         Decoder() {
             // headers up to 64 KiB: health endpoints behind proxies can carry many cookies and tracing headers
             super(new HttpDecoderConfig().setMaxHeaderSize(64 * 1024).setMaxInitialLineLength(8 * 1024));
+        }
+
+        int heldBytes() {
+            return actualReadableBytes();
         }
 
         @Override

@@ -71,7 +71,7 @@ final class Origin {
     Connection poll() {
         Connection connection;
         while ((connection = idle.pollFirst()) != null) {
-            if (connection.channel().isActive()) {
+            if (connection.channel().isActive() && !connection.heldBytes()) {
                 return connection;
             }
             connection.channel().close();

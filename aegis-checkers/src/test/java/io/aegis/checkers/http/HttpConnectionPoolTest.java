@@ -63,6 +63,24 @@ class HttpConnectionPoolTest {
     }
 
     @Test
+    void doesNotReuseAConnectionThatHoldsBytesAfterItsAnswer() throws Exception {
+        // a server that sends a body with its HEAD answer: those two bytes must not become the start of the next one
+        server = new RawServer((connection, request, in, out) -> write(out, OK));
+        HealthChecker head = factory.create(spec("/head", Map.of("method", "HEAD")));
+        HealthChecker get = factory.create(spec("/get", Map.of()));
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(check(head).status()).isEqualTo(HealthStatus.HEALTHY);
+            CheckResult result = check(get);
+            assertThat(result.status()).as(result.message()).isEqualTo(HealthStatus.HEALTHY);
+        }
+
+        // each HEAD leaves its connection closed (the first its own, the later ones the GET's they reused), so each
+        // GET after it connects anew: 1 + 3
+        assertThat(server.accepted).as("a new connection after each HEAD").hasValue(4);
+    }
+
+    @Test
     void opensANewConnectionAfterAnAnswerWithConnectionClose() throws Exception {
         server = new RawServer((connection, request, in, out) -> {
             write(out, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok");

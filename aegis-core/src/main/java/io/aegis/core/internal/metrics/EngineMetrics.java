@@ -610,8 +610,11 @@ public final class EngineMetrics {
                     .build());
             skipped = family(Counter.builder()
                     .name("aegis_health_checks_skipped_total")
-                    .help("Ticks whose check did not start, by reason: busy (the previous cycle was still running),"
-                            + " no_capacity (global.maxConcurrentBlockingChecks blocking checks were running).")
+                    .help("Ticks whose check did not start or did not count, by reason: busy (the previous cycle"
+                            + " was still running), no_capacity (global.maxConcurrentBlockingChecks blocking checks"
+                            + " were running), overload (global.maxInFlightChecks checks of the type were in flight,"
+                            + " or the check timed out while aegis was starved), late (the tick came more than half"
+                            + " an interval late).")
                     .labelNames("service", "reason")
                     .withoutExemplars()
                     .build());
