@@ -12,10 +12,8 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import java.net.ProtocolException;
 import java.nio.charset.Charset;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -175,7 +173,7 @@ final class Exchange extends CompletableFuture<CheckResult> implements Runnable,
         }
         head = response;
         if (checker.keepsBody(status)) {
-            charset = charsetOf(response.headers());
+            charset = BoundedBody.charsetOf(response.headers().get(HttpHeaderNames.CONTENT_TYPE));
         }
     }
 
@@ -267,26 +265,5 @@ final class Exchange extends CompletableFuture<CheckResult> implements Runnable,
             deadline.cancel(false);
         }
         complete(result);
-    }
-
-    /** The charset of {@code Content-Type}; UTF-8 when it names none or one this JVM does not know. */
-    static Charset charsetOf(HttpHeaders headers) {
-        String contentType = headers.get(HttpHeaderNames.CONTENT_TYPE);
-        if (contentType == null) {
-            return StandardCharsets.UTF_8;
-        }
-        for (String parameter : contentType.split(";")) {
-            String trimmed = parameter.trim();
-            if (trimmed.toLowerCase(Locale.ROOT).startsWith("charset=")) {
-                String name = trimmed.substring("charset=".length()).replace("\"", "").trim();
-                try {
-                    return Charset.forName(name);
-                } catch (IllegalArgumentException e) {
-                    // an unknown charset is the server's mistake; UTF-8 is the best guess for matching text
-                    return StandardCharsets.UTF_8;
-                }
-            }
-        }
-        return StandardCharsets.UTF_8;
     }
 }

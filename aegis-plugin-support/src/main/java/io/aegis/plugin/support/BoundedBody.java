@@ -49,7 +49,17 @@ public record BoundedBody(String text, boolean truncated) {
     }
 
     private static Charset charsetOf(ResponseInfo info) {
-        String contentType = info.headers().firstValue("Content-Type").orElse("");
+        return charsetOf(info.headers().firstValue("Content-Type").orElse(null));
+    }
+
+    /**
+     * The charset a {@code Content-Type} header value names; UTF-8 when it is null, names none, or names one this
+     * JVM does not know (the server's mistake; UTF-8 is the best guess for matching text).
+     */
+    public static Charset charsetOf(String contentType) {
+        if (contentType == null) {
+            return StandardCharsets.UTF_8;
+        }
         for (String parameter : contentType.split(";")) {
             String trimmed = parameter.trim();
             if (trimmed.toLowerCase(Locale.ROOT).startsWith("charset=")) {
@@ -57,7 +67,6 @@ public record BoundedBody(String text, boolean truncated) {
                 try {
                     return Charset.forName(name);
                 } catch (IllegalArgumentException e) {
-                    // an unknown charset is the server's mistake; UTF-8 is the best guess for matching text
                     return StandardCharsets.UTF_8;
                 }
             }
