@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /** The demo service as the workload of the recovery and start-up scenarios, and the reference they use. */
@@ -37,35 +36,6 @@ public final class DemoService {
             } finally {
                 Procs.destroyTree(process.toHandle());
             }
-        }
-        return seconds;
-    }
-
-    /**
-     * Kills the workload found by {@code workload} with SIGKILL {@code kills} times and returns the seconds
-     * from each kill to the first 200 on {@code /health} from its replacement. Waits {@code settle} after
-     * each recovery so the supervisor's backoff starts over.
-     */
-    public static List<Double> killToServing(Supplier<Optional<ProcessHandle>> workload, int port, int kills,
-            Duration settle) throws Exception {
-        List<Double> seconds = new ArrayList<>();
-        for (int i = 0; i < kills; i++) {
-            if (Procs.awaitStatus(port, "/health", 200, Duration.ofSeconds(20), 5) < 0) {
-                break;
-            }
-            Procs.sleep(settle);
-            Optional<ProcessHandle> victim = workload.get();
-            if (victim.isEmpty()) {
-                break;
-            }
-            long t0 = System.nanoTime();
-            victim.get().destroyForcibly();
-            victim.get().onExit().get(5, TimeUnit.SECONDS);
-            long t1 = Procs.awaitStatus(port, "/health", 200, Duration.ofSeconds(20), 2);
-            if (t1 < 0) {
-                break;
-            }
-            seconds.add((t1 - t0) / 1e9);
         }
         return seconds;
     }

@@ -146,13 +146,10 @@ public final class RecoveryScenario implements Scenario {
         Stats supKill = null;
         if (supervisord.isPresent()) {
             int supPort = Procs.freePort();
-            Process peer = startSupervisord(options, supervisord.get(), List.of(python.get().toString(),
-                    script.toString(), Integer.toString(supPort)));
-            try {
-                supKill = Stats.of(ms(killToServing(() -> Procs.descendant(peer.toHandle(), script.toString()), supPort,
+            try (Supervisord peer = Supervisord.start(options, supervisord.get(), "python",
+                    List.of(python.get().toString(), script.toString(), Integer.toString(supPort)))) {
+                supKill = Stats.of(ms(killToServing(() -> Procs.descendant(peer.handle(), script.toString()), supPort,
                         peerKills, settle)));
-            } finally {
-                Procs.stop(peer.toHandle(), Duration.ofSeconds(5));
             }
         }
         result.row("recovery: kill -9, python", "-> serving again ms (p95)", aegisKill.summary("ms") + " (p95 "
@@ -212,29 +209,6 @@ public final class RecoveryScenario implements Scenario {
         Files.writeString(demo, yaml.replace(demoCommand, "command: [" + String.join(", ", command) + "]")
                 .replace("demo-under-aegis.log", "python-under-aegis.log"));
         return demo;
-    }
-
-    /** supervisord as {@code peers.Supervisord} runs it, for another command. */
-    private static Process startSupervisord(Options options, Path binary, List<String> command) throws IOException {
-        Path dir = Files.createDirectories(options.workDir().resolve("supervisord-python"));
-        Path config = dir.resolve("supervisord.conf");
-        Files.writeString(config, """
-                [supervisord]
-                nodaemon=true
-                logfile=%1$s/supervisord.log
-                pidfile=%1$s/supervisord.pid
-                childlogdir=%1$s
-                [program:python]
-                command=%2$s
-                autorestart=true
-                startsecs=0
-                startretries=100000
-                stopwaitsecs=2
-                redirect_stderr=true
-                stdout_logfile=%1$s/python.log
-                """.formatted(dir, String.join(" ", command)));
-        return new ProcessBuilder(binary.toString(), "-n", "-c", config.toString()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("supervisord.out").toFile()).start();
     }
 
     /**

@@ -16,8 +16,15 @@ public final class Supervisord implements AutoCloseable {
         this.process = process;
     }
 
+    /** supervisord keeping the demo service on {@code port} running. */
     public static Supervisord start(Options options, Path binary, int port) throws Exception {
-        Path dir = Files.createDirectories(options.workDir().resolve("supervisord"));
+        return start(options, binary, "demo", DemoService.command(options, port));
+    }
+
+    /** supervisord keeping {@code command} running as program {@code name}, in a work directory of its own. */
+    public static Supervisord start(Options options, Path binary, String name, List<String> command)
+            throws Exception {
+        Path dir = Files.createDirectories(options.workDir().resolve("supervisord-" + name));
         Path config = dir.resolve("supervisord.conf");
         Files.writeString(config, """
                 [supervisord]
@@ -25,15 +32,15 @@ public final class Supervisord implements AutoCloseable {
                 logfile=%1$s/supervisord.log
                 pidfile=%1$s/supervisord.pid
                 childlogdir=%1$s
-                [program:demo]
+                [program:%3$s]
                 command=%2$s
                 autorestart=true
                 startsecs=0
                 startretries=100000
                 stopwaitsecs=2
                 redirect_stderr=true
-                stdout_logfile=%1$s/demo.log
-                """.formatted(dir, String.join(" ", DemoService.command(options, port))));
+                stdout_logfile=%1$s/%3$s.log
+                """.formatted(dir, String.join(" ", command), name));
         Process process = new ProcessBuilder(binary.toString(), "-n", "-c", config.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("supervisord.out").toFile()).start();
         return new Supervisord(process);
