@@ -171,6 +171,13 @@ final class ProcessRuntime implements RuntimeAdapter {
          * a group with no process left cannot fork one. Guarded by the adapter's lock.
          */
         boolean treeGone;
+        /**
+         * Whether a later run is being launched: everything of this run was seen gone (or stopped) before that, so
+         * whatever now carries the service's marker belongs to the later run. A stop of this run still in flight (the
+         * exit handling's, racing a restart asked for by a failed check) must not take it for a leftover of this run
+         * (hostile F5: it SIGTERMed the fresh process). Guarded by the adapter's lock.
+         */
+        boolean superseded;
 
         Run(Process process, OptionalLong session, List<String> command, Optional<String> release) {
             this.process = process;
@@ -444,6 +451,12 @@ final class ProcessRuntime implements RuntimeAdapter {
         builder.environment().put(ServiceProcesses.VARIABLE, processes.marker());
         // Read just before the start: a deploy that repoints current later is not what this process runs.
         Optional<String> release = currentRelease();
+        synchronized (lock) {
+            // Before the fork: from here on a look at /proc for the previous run may see the new process.
+            if (current != null) {
+                current.superseded = true;
+            }
+        }
         Process process;
         try {
             process = builder.start();
@@ -786,9 +799,21 @@ final class ProcessRuntime implements RuntimeAdapter {
      */
     private List<ProcessHandle> leftAfterExit(Run run) {
         if (ProcFs.available()) {
-            return processes.find(run.session, run.startTicks);
+            return membersOf(run);
         }
         return tree(run).running();
+    }
+
+    /**
+     * What runs in the run's session or carries the service's marker and started after it; nothing once a later run
+     * is launched (see {@link Run#superseded}). Asked after the look, so a look that began before the launch and saw
+     * the new process cannot hand it back.
+     */
+    private List<ProcessHandle> membersOf(Run run) {
+        List<ProcessHandle> found = processes.find(run.session, run.startTicks);
+        synchronized (lock) {
+            return run.superseded ? List.of() : found;
+        }
     }
 
     private void markTreeGone(Run run) {
@@ -856,7 +881,16 @@ final class ProcessRuntime implements RuntimeAdapter {
 
     /** The run's process and everything of its service: its session and the processes with the marker. */
     private ProcessTree tree(Run run) {
-        return ProcessTree.of(run.process, () -> processes.find(run.session, run.startTicks));
+        return ProcessTree.of(run.process, () -> membersOf(run));
+    }
+
+    /** The tree of the current run (the one a stop would signal), for tests; null before the first start. */
+    ProcessTree currentTree() {
+        Run run;
+        synchronized (lock) {
+            run = current;
+        }
+        return run == null ? null : tree(run);
     }
 
     /**

@@ -4,15 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.aegis.api.RuntimeAdapter;
+import io.aegis.api.RuntimeSpec;
+import io.aegis.api.Settings;
 import io.aegis.api.WorkloadStatus;
 import io.aegis.plugin.support.ProcFs;
+import io.aegis.plugin.support.ProcessTree;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -113,21 +122,130 @@ class RestartAfterCrashTest extends ProcessRuntimeTestBase {
     }
 
     @Test
-    void aRestartThatRacesTheExitReportStillStopsWhatTheDeadProcessLeft() {
-        // A failed check may ask for the restart before exited() has looked: stopNow() looks itself, once.
-        ProcessRuntime runtime = (ProcessRuntime) runtime(Map.of("command",
-                "if [ ! -e orphan.pid ]; then (sleep 64 & echo $! > orphan.pid.tmp; mv orphan.pid.tmp orphan.pid);"
-                        + " kill -9 $$; fi; exec sleep 65",
+    void aRestartAskedForBeforeTheExitIsHandledLooksAtProcOnceAndLaunchesWithoutLookingAgain() {
+        // A failed check may ask for the restart after the process was reaped but before exited() ran: stopNow()'s
+        // branch for a dead process looks once, and the launch trusts that look. exited() is held until the end.
+        HeldExecutor pool = new HeldExecutor();
+        ProcessRuntime runtime = (ProcessRuntime) heldRuntime(pool, Map.of("command", List.of("sleep", "60")));
+        join(runtime.start());
+        long first = seen(pid(runtime));
+        awaitSparePipe();
+        long scansBefore = runtime.processes().scans();
+
+        pool.hold();
+        ProcessHandle.of(first).orElseThrow().destroyForcibly();
+        Runnable exitHandling = pool.awaitHeld();
+        pool.open();
+        join(runtime.restart());
+
+        assertThat(seen(pid(runtime))).isNotEqualTo(first);
+        // Not 3 (a tree's terminate) plus 1 (the launch's look for leftovers): only stopNow() looked.
+        assertThat(runtime.processes().scans() - scansBefore).isEqualTo(1);
+        exitHandling.run();
+        assertThat(runtime.processes().scans() - scansBefore).as("scans after exited() ran late").isEqualTo(1);
+        assertThat(reportedExits).as("a crash the restart already handled is not reported").isEmpty();
+    }
+
+    @Test
+    void aRestartAskedForBeforeTheExitIsHandledStopsWhatTheDeadProcessLeft() {
+        // exited() is held, so only the restart's stop can stop the orphan: whether it does no longer depends on
+        // which of the two gets there first.
+        HeldExecutor pool = new HeldExecutor();
+        ProcessRuntime runtime = (ProcessRuntime) heldRuntime(pool, Map.of("command",
+                "(sleep 64 & echo $! > orphan.pid.tmp; mv orphan.pid.tmp orphan.pid); exec sleep 65",
                 "shell", true, "workingDir", tempDir.toString()));
         join(runtime.start());
+        long first = seen(pid(runtime));
         await().atMost(PROMPTLY).until(() -> Files.exists(tempDir.resolve("orphan.pid")));
         long orphan = seen(Long.parseLong(read(tempDir.resolve("orphan.pid")).trim()));
+        awaitSparePipe();
 
+        pool.hold();
+        ProcessHandle.of(first).orElseThrow().destroyForcibly();
+        Runnable exitHandling = pool.awaitHeld();
+        pool.open();
         join(runtime.restart());
 
         long replacement = seen(pid(runtime));
         assertThat(isRunning(orphan)).as("the orphan %d after the restart", orphan).isFalse();
         assertThat(isRunning(replacement)).isTrue();
+        exitHandling.run();
+        assertThat(isRunning(replacement)).as("the replacement after exited() ran late").isTrue();
+        assertThat(reportedExits).isEmpty();
+    }
+
+    @Test
+    void aStopOfTheCrashedRunStillUnderWayNeverSignalsTheProcessOfTheRestart() {
+        // Hostile F5: the exit handling was still stopping what the crashed run left (polling its group until none
+        // runs) when a restart asked for by a failed check launched the replacement; its next look took the
+        // replacement (same marker, started later) for a leftover and SIGTERMed it, costing a second restart. The
+        // crashed run's tree, looked at and terminated after the restart, is that in-flight stop without the timing.
+        ProcessRuntime runtime = (ProcessRuntime) runtime(Map.of("command", List.of("sleep", "60")));
+        join(runtime.start());
+        long first = seen(pid(runtime));
+        ProcessTree crashedRun = runtime.currentTree();
+        ProcessHandle.of(first).orElseThrow().destroyForcibly();
+        await().atMost(PROMPTLY).until(() -> !reportedExits.isEmpty());
+        join(runtime.restart());
+        long fresh = seen(pid(runtime));
+
+        assertThat(crashedRun.running()).extracting(ProcessHandle::pid).doesNotContain(fresh);
+        join(crashedRun.terminate(Duration.ofSeconds(5), () -> { }));
+        assertThat(isRunning(fresh)).as("the replacement %d", fresh).isTrue();
+        assertThat(reportedExits).as("exits reported").hasSize(1);
+    }
+
+    /** The pipe for the next launch is made a second after a launch; a test that holds the pool waits for it first. */
+    private void awaitSparePipe() {
+        await().atMost(PROMPTLY).until(() -> Files.exists(tempDir.resolve(OutputPipe.SPARE_NAME)));
+    }
+
+    private RuntimeAdapter heldRuntime(HeldExecutor pool, Map<String, ?> runtimeSettings) {
+        Map<String, Object> settings = new HashMap<>(runtimeSettings);
+        settings.put("type", "process");
+        settings.put("logFile", logFile().toString());
+        RuntimeAdapter adapter = new ProcessRuntimeFactory().create(new RuntimeSpec("web",
+                Settings.of("services[0].runtime", settings), reportedExits::add, pool, tempDir));
+        adapters.add(adapter);
+        return adapter;
+    }
+
+    /**
+     * The runtime's pool, which can hold what is handed to it while {@link #hold()} is on (the exit handling, in
+     * these tests) and hand it to the test to run later.
+     */
+    private final class HeldExecutor implements Executor {
+        private final BlockingQueue<Runnable> held = new LinkedBlockingQueue<>();
+        private volatile boolean holding;
+
+        void hold() {
+            holding = true;
+        }
+
+        void open() {
+            holding = false;
+        }
+
+        /** The first task handed over since {@link #hold()}. */
+        Runnable awaitHeld() {
+            try {
+                Runnable task = held.poll(PROMPTLY.toSeconds(), TimeUnit.SECONDS);
+                assertThat(task).as("the exit handling handed to the pool").isNotNull();
+                return task;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            if (holding) {
+                held.add(task);
+            } else {
+                blockingExecutor.execute(task);
+            }
+        }
     }
 
     private long seen(long pid) {
