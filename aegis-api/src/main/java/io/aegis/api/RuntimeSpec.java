@@ -34,7 +34,8 @@ public record RuntimeSpec(String serviceName, Settings settings, WorkloadListene
 
     /**
      * A spec with a fresh private temporary state directory, for plugin tests and callers that keep no state
-     * across runs.
+     * across runs. The directory is deleted when the JVM exits if it is empty then (what the runtime kept in it is
+     * left for a person to look at).
      *
      * @throws UncheckedIOException when the temporary directory cannot be created
      */
@@ -45,7 +46,10 @@ public record RuntimeSpec(String serviceName, Settings settings, WorkloadListene
     private static Path newTemporaryDirectory() {
         try {
             // A random name, owner-only permissions on POSIX: safe in a shared temp directory.
-            return Files.createTempDirectory("aegis-runtime-");
+            Path directory = Files.createTempDirectory("aegis-runtime-");
+            // The spec has no end of its own to delete it at; without this every test run left dozens behind.
+            directory.toFile().deleteOnExit();
+            return directory;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a temporary state directory", e);
         }
