@@ -448,7 +448,13 @@ public final class Engine implements AutoCloseable {
                     monitor.runtime().ifPresent(plugins::add);
                     closeAll(plugins, pluginCalls);
                     if (assembly.metrics != null) {
-                        assembly.metrics.serviceRemoved(name);
+                        synchronized (lifecycle) {
+                            // A service added again under this name meanwhile (hot reload) counts into these series:
+                            // its monitor bound them when it was built. Removing them would detach it (review S5).
+                            if (monitors.get(name).isEmpty()) {
+                                assembly.metrics.serviceRemoved(name);
+                            }
+                        }
                     }
                     log.info("{}: no longer supervised", name);
                 });

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Runtime {@code test-recording}: a pretend workload that counts what the engine asks of it, per service name, so a
  * test can check the engine's side of the runtime contract. Settings: {@code outlives: true} makes
  * {@link RuntimeAdapter#outlivesEngine()} true; {@code throwOnHealthy: true} makes {@code workloadHealthy} throw
- * (after counting the call), as a careless plugin would.
+ * (after counting the call), as a careless plugin would; {@code holdStop: true} makes {@code stop} complete only when the
+ * test completes {@link Calls#stopHeld}.
  */
 public final class RecordingRuntimeFactory implements RuntimeAdapterFactory {
 
@@ -23,6 +24,8 @@ public final class RecordingRuntimeFactory implements RuntimeAdapterFactory {
         public final AtomicInteger starts = new AtomicInteger();
         public final AtomicInteger stops = new AtomicInteger();
         public final AtomicInteger healthy = new AtomicInteger();
+        /** With {@code holdStop: true}: what {@code stop} returns; the test completes it. */
+        public final CompletableFuture<Void> stopHeld = new CompletableFuture<>();
     }
 
     private static final Map<String, Calls> CALLS = new ConcurrentHashMap<>();
@@ -43,6 +46,7 @@ public final class RecordingRuntimeFactory implements RuntimeAdapterFactory {
         CALLS.put(spec.serviceName(), calls);
         boolean outlives = spec.settings().bool("outlives", false);
         boolean throwOnHealthy = spec.settings().bool("throwOnHealthy", false);
+        boolean holdStop = spec.settings().bool("holdStop", false);
         return new RuntimeAdapter() {
             private volatile boolean running;
 
@@ -57,7 +61,7 @@ public final class RecordingRuntimeFactory implements RuntimeAdapterFactory {
             public CompletionStage<Void> stop() {
                 calls.stops.incrementAndGet();
                 running = false;
-                return CompletableFuture.completedFuture(null);
+                return holdStop ? calls.stopHeld : CompletableFuture.completedFuture(null);
             }
 
             @Override
