@@ -27,6 +27,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -63,6 +64,12 @@ final class ProcessRuntime implements RuntimeAdapter {
 
     /** How long an isolate hook that overran, or what it left behind, gets between SIGTERM and SIGKILL. */
     static final Duration HOOK_STOP_GRACE_PERIOD = Duration.ofSeconds(1);
+
+    /**
+     * How long the end of a process's output waits for its exit to be known before leaving it to
+     * {@link Process#onExit()}: the JDK's reaper has it at once when the output ended because the process died.
+     */
+    static final Duration OUTPUT_END_TO_EXIT = Duration.ofMillis(100);
 
     /** How long after a launch the spare output pipe for the next one is made (see {@link ServiceOutput}). */
     static final Duration SPARE_PIPE_DELAY = Duration.ofSeconds(1);
@@ -178,6 +185,8 @@ final class ProcessRuntime implements RuntimeAdapter {
          * (hostile F5: it SIGTERMed the fresh process). Guarded by the adapter's lock.
          */
         boolean superseded;
+        /** Whether its exit was handled: the end of its output or the JDK's onExit, whichever comes first. */
+        final AtomicBoolean exitHandled = new AtomicBoolean();
 
         Run(Process process, OptionalLong session, List<String> command, Optional<String> release) {
             this.process = process;
@@ -483,9 +492,18 @@ final class ProcessRuntime implements RuntimeAdapter {
             throw new CompletionException(closedError());
         }
         writeRecord(run);
-        // Registered after the run became current, so the check in exited() sees it. On the runtime's pool: exited()
-        // reads /proc, which must not hold up the JDK's common pool (it completes every process' onExit).
-        process.onExit().thenRun(() -> runBlocking(() -> exited(run)));
+        // Registered after the run became current, so the check in exited() sees it. Usually the end of the output
+        // comes first: the pump's thread sees the pipe close when the process dies, waits for the JDK's reaper (which
+        // has the exit code at once) and handles the exit itself. Process.onExit() goes through the JDK's common pool
+        // (one thread on 2 cores, handleAsync) and then to the runtime's pool: two more hand-offs before the restart.
+        // onExit stays for an exit the output does not show (a process that closed its output, or a descendant that
+        // still holds the pipe); on the runtime's pool, as exited() reads /proc, which must not hold up the common pool.
+        output.whenOutputEnds(process).thenRun(() -> {
+            if (exitedWithin(process, OUTPUT_END_TO_EXIT)) {
+                exitedOnce(run);
+            }
+        });
+        process.onExit().thenRun(() -> runBlocking(() -> exitedOnce(run)));
         // Off this launch's path: the pipe for the next one, so that a restart after a crash need not fork mkfifo.
         // A second later: forked now, mkfifo would compete with the service's own start for the CPU.
         CompletableFuture.delayedExecutor(SPARE_PIPE_DELAY.toMillis(), TimeUnit.MILLISECONDS)
@@ -730,6 +748,22 @@ final class ProcessRuntime implements RuntimeAdapter {
                     + exitCode + said));
         }
         return CompletableFuture.completedFuture(null);
+    }
+
+    private void exitedOnce(Run run) {
+        if (run.exitHandled.compareAndSet(false, true)) {
+            exited(run);
+        }
+    }
+
+    /** Whether {@code process} has exited or does within {@code timeout} (the JDK's reaper sets it). */
+    private static boolean exitedWithin(Process process, Duration timeout) {
+        try {
+            return process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Called once per run when its process has ended; tells the listener unless the end was expected. */

@@ -92,6 +92,15 @@ final class ServiceOutput implements AutoCloseable {
     }
 
     /**
+     * Completes on the pump's thread when every writer of {@code process}'s pipe has closed it (and what it wrote is in
+     * the file); never when its output is not pumped or the pump is stopped first.
+     */
+    CompletableFuture<Void> whenOutputEnds(Process process) {
+        OutputPump pump = pumps.get(process);
+        return pump == null ? new CompletableFuture<>() : pump.finished();
+    }
+
+    /**
      * Completes when everything {@code process} (and its descendants) wrote is in the file, or after
      * {@link #DRAIN_TIMEOUT}; never exceptionally.
      */

@@ -108,9 +108,10 @@ class RestartAfterCrashTest extends ProcessRuntimeTestBase {
     }
 
     @Test
-    void theExitIsHandledOnTheRuntimesPoolNotTheJdksCommonPool() {
-        // exited() reads /proc; on the JDK's async pool (where Process.onExit completes) it held up the onExit of
-        // every other process.
+    void theExitIsHandledByTheThreadThatSawTheOutputEndNotThroughTheJdksCommonPool() {
+        // Process.onExit() completes through the JDK's common pool (one thread on 2 cores) and was then handed to the
+        // runtime's pool: two hand-offs between the crash and the restart. The output pump sees the pipe close when
+        // the process dies and handles the exit on its own thread.
         RuntimeAdapter runtime = runtime(Map.of("command", List.of("sleep", "60")));
         join(runtime.start());
         long pid = seen(pid(runtime));
@@ -118,18 +119,46 @@ class RestartAfterCrashTest extends ProcessRuntimeTestBase {
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
 
         await().atMost(PROMPTLY).until(() -> !reportingThreads.isEmpty());
-        assertThat(reportingThreads.get(0)).isEqualTo(BLOCKING_THREAD);
+        assertThat(reportingThreads).containsExactly("aegis-output-web");
+    }
+
+    @Test
+    void theExitOfAProcessThatClosedItsOutputIsStillReportedOnceOnTheRuntimesPool() {
+        // No end of output to see when the process dies: the JDK's onExit, handed to the runtime's pool (exited()
+        // reads /proc, which must not hold up the common pool, where onExit completes for every process).
+        RuntimeAdapter runtime = runtime(Map.of("command", "exec >/dev/null 2>&1; exec sleep 60", "shell", true));
+        join(runtime.start());
+        long pid = seen(pid(runtime));
+        awaitOutputPumpGone();
+
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+
+        await().atMost(PROMPTLY).until(() -> !reportingThreads.isEmpty());
+        assertThat(reportingThreads).containsExactly(BLOCKING_THREAD);
+        assertThat(reportedExits).hasSize(1);
+    }
+
+    /**
+     * Waits until the output pump has given up on the process (its output ended while it ran on), so that only the
+     * JDK's onExit, through the runtime's pool, can handle its exit.
+     */
+    private static void awaitOutputPumpGone() {
+        await().atMost(PROMPTLY).until(() -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(thread -> thread.isAlive() && thread.getName().equals("aegis-output-web")));
     }
 
     @Test
     void aRestartAskedForBeforeTheExitIsHandledLooksAtProcOnceAndLaunchesWithoutLookingAgain() {
         // A failed check may ask for the restart after the process was reaped but before exited() ran: stopNow()'s
-        // branch for a dead process looks once, and the launch trusts that look. exited() is held until the end.
+        // branch for a dead process looks once, and the launch trusts that look. exited() is held until the end (the
+        // service closes its output, so its exit comes through the JDK's onExit and the runtime's pool).
         HeldExecutor pool = new HeldExecutor();
-        ProcessRuntime runtime = (ProcessRuntime) heldRuntime(pool, Map.of("command", List.of("sleep", "60")));
+        ProcessRuntime runtime = (ProcessRuntime) heldRuntime(pool, Map.of("command",
+                "exec >/dev/null 2>&1; exec sleep 60", "shell", true));
         join(runtime.start());
         long first = seen(pid(runtime));
         awaitSparePipe();
+        awaitOutputPumpGone();
         long scansBefore = runtime.processes().scans();
 
         pool.hold();
@@ -152,13 +181,15 @@ class RestartAfterCrashTest extends ProcessRuntimeTestBase {
         // which of the two gets there first.
         HeldExecutor pool = new HeldExecutor();
         ProcessRuntime runtime = (ProcessRuntime) heldRuntime(pool, Map.of("command",
-                "(sleep 64 & echo $! > orphan.pid.tmp; mv orphan.pid.tmp orphan.pid); exec sleep 65",
+                "exec >/dev/null 2>&1; (sleep 64 & echo $! > orphan.pid.tmp; mv orphan.pid.tmp orphan.pid);"
+                        + " exec sleep 65",
                 "shell", true, "workingDir", tempDir.toString()));
         join(runtime.start());
         long first = seen(pid(runtime));
         await().atMost(PROMPTLY).until(() -> Files.exists(tempDir.resolve("orphan.pid")));
         long orphan = seen(Long.parseLong(read(tempDir.resolve("orphan.pid")).trim()));
         awaitSparePipe();
+        awaitOutputPumpGone();
 
         pool.hold();
         ProcessHandle.of(first).orElseThrow().destroyForcibly();
