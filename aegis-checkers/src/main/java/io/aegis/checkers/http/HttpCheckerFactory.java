@@ -116,7 +116,8 @@ public final class HttpCheckerFactory implements HealthCheckerFactory {
             host = host.substring(1, host.length() - 1); // an IPv6 address: the brackets belong to the URL only
         }
         int port = uri.getPort() != -1 ? uri.getPort() : https ? 443 : 80;
-        Origin.Key key = new Origin.Key(https, host, port, trust);
+        // http2: false gets origins of its own, whose connections offer only http/1.1
+        Origin.Key key = new Origin.Key(https, host, port, trust, https && config.http2());
         HttpChecker checker;
         synchronized (lock) {
             if (closed) {
