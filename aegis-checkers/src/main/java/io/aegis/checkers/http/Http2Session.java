@@ -139,9 +139,10 @@ final class Http2Session extends Http2ConnectionHandler {
         }
         int id = connection().local().incrementAndGetNextStreamId();
         if (id < 0) {
-            // 2^30 streams on one connection: it is worn out; a new one takes the checks from here
+            // 2^30 streams on one connection: it is worn out; a new one takes the checks from here, and this
+            // one closes once its open streams are done
             goingAway();
-            context.close();
+            closeIfIdle();
             return false;
         }
         Stream stream = new Stream(this, id, exchange);
