@@ -334,6 +334,58 @@ class Http2CheckTest {
     }
 
     @Test
+    void aRefusedConnectionFailsEveryWaitingCheckAsConnect() throws Exception {
+        int port;
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = closed.getLocalPort();
+        }
+        List<HealthChecker> checkers = new ArrayList<>();
+        for (String path : List.of("/a", "/b", "/c")) {
+            checkers.add(factory.create(HttpCheckerTest.spec("https://127.0.0.1:" + port + path,
+                    Map.of("tls", Map.of("caFile", caFile.toString())), TIMEOUT)));
+        }
+
+        // the later two wait for the first connection's handshake, which never comes: they must not hang
+        List<CheckResult> results = checkAll(checkers);
+        results.add(check(checkers.get(0)));
+
+        for (CheckResult result : results) {
+            assertThat(result.failureReason()).contains(FailureReason.CONNECT);
+            assertThat(result.message()).startsWith("cannot get https://127.0.0.1:" + port + "/");
+        }
+    }
+
+    @Test
+    void aFailedHandshakeFailsEveryWaitingCheckAsTls() throws Exception {
+        // a plain-text server on the https port: every handshake fails
+        io.netty.channel.EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            Channel plain = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            channel.writeAndFlush(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 0"
+                                    + "\r\n\r\n", StandardCharsets.US_ASCII));
+                        }
+                    })
+                    .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
+            int port = ((InetSocketAddress) plain.localAddress()).getPort();
+            List<HealthChecker> checkers = new ArrayList<>();
+            for (String path : List.of("/a", "/b", "/c")) {
+                checkers.add(factory.create(HttpCheckerTest.spec("https://127.0.0.1:" + port + path,
+                        Map.of("tls", Map.of("caFile", caFile.toString())), TIMEOUT)));
+            }
+
+            for (CheckResult result : checkAll(checkers)) {
+                assertThat(result.failureReason()).contains(FailureReason.TLS);
+                assertThat(result.message()).endsWith(" failed: Unsupported or unrecognized SSL message");
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    @Test
     void rejectsBadHttp2SettingsNamingTheirKeys() {
         assertThat(problems("https://127.0.0.1:1/", Map.of("http2", "sometimes")))
                 .extracting(ConfigProblem::keyPath).containsExactly("services[0].http2");
