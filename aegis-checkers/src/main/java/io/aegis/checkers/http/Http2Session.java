@@ -2,7 +2,6 @@ package io.aegis.checkers.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -107,10 +106,6 @@ final class Http2Session extends Http2ConnectionHandler {
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         context = ctx;
         super.handlerAdded(ctx);
-    }
-
-    Channel channel() {
-        return context.channel();
     }
 
     /** Whether new streams may still start here. */
