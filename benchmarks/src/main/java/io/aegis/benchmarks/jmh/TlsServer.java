@@ -56,7 +56,11 @@ final class TlsServer implements AutoCloseable {
     private static final byte[] BODY = "{\"status\":\"UP\"}".getBytes(StandardCharsets.UTF_8);
 
     private final Path keys;
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    /** The name prefix of the server's one thread, so that its CPU can be told apart from the client's. */
+    static final String THREAD = "bench-tls-server";
+
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
+            new io.netty.util.concurrent.DefaultThreadFactory(THREAD, true), NioIoHandler.newFactory());
     private final Channel listener;
 
     TlsServer() throws Exception {
@@ -99,6 +103,18 @@ final class TlsServer implements AutoCloseable {
                     }
                 })
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
+    }
+
+    /** CPU time of the server's thread so far. */
+    static long serverCpuNanos() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (java.lang.management.ThreadInfo thread : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (thread != null && thread.getThreadName().startsWith(THREAD)) {
+                total += Math.max(0, threads.getThreadCpuTime(thread.getThreadId()));
+            }
+        }
+        return total;
     }
 
     int port() {
