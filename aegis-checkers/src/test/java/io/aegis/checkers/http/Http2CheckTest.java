@@ -33,6 +33,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -250,6 +251,45 @@ class Http2CheckTest {
     }
 
     @Test
+    void aCancelledCheckResetsOnlyItsStream() throws Exception {
+        Server server = server("h2");
+        HealthChecker healthy = checker(server, "/health", Map.of());
+        assertThat(check(healthy).status()).isEqualTo(HealthStatus.HEALTHY);
+
+        CompletableFuture<CheckResult> silent = checker(server, "/silent", Map.of()).check(new CheckContext(1, TIMEOUT))
+                .toCompletableFuture();
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.requests.contains("2 GET /silent"));
+        silent.cancel(false);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.resets.contains(Http2Error.CANCEL.code()));
+        assertThat(check(healthy).status()).isEqualTo(HealthStatus.HEALTHY);
+        assertThat(server.connections).hasValue(1);
+    }
+
+    @Test
+    void retriesARefusedStreamOnce() throws Exception {
+        Server server = server("h2");
+        server.refuseNext.set(true);
+
+        CheckResult result = check(checker(server, "/refuse", Map.of()));
+
+        assertThat(result.status()).isEqualTo(HealthStatus.HEALTHY);
+        assertThat(server.requests).containsExactly("2 GET /refuse", "2 GET /refuse");
+    }
+
+    @Test
+    void failsOnAStreamResetByTheServer() throws Exception {
+        Server server = server("h2");
+
+        CheckResult result = check(checker(server, "/reset", Map.of()));
+
+        assertThat(result.failureReason()).contains(FailureReason.CONNECT);
+        assertThat(result.message()).isEqualTo("cannot get " + url(server, "/reset")
+                + ": the server reset the HTTP/2 stream (INTERNAL_ERROR)");
+        assertThat(server.requests).containsExactly("2 GET /reset");
+    }
+
+    @Test
     void retriesStreamsAboveGoAwaysLastStreamOnceOnANewConnection() throws Exception {
         Server server = server("h2");
         HealthChecker checker = checker(server, "/goaway", Map.of());
@@ -458,6 +498,7 @@ class Http2CheckTest {
         final AtomicInteger open = new AtomicInteger();
         final AtomicInteger maxOpen = new AtomicInteger();
         final AtomicBoolean goAwayNext = new AtomicBoolean();
+        final AtomicBoolean refuseNext = new AtomicBoolean();
         private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         private final Channel listener;
 
@@ -549,6 +590,15 @@ class Http2CheckTest {
                         context.writeAndFlush(new DefaultHttp2HeadersFrame(head(200)).stream(stream));
                         return;
                     case "/silent":
+                        return;
+                    case "/refuse":
+                        if (refuseNext.compareAndSet(true, false)) {
+                            context.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM).stream(stream));
+                            return;
+                        }
+                        break;
+                    case "/reset":
+                        context.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR).stream(stream));
                         return;
                     case "/goaway":
                         if (goAwayNext.compareAndSet(true, false)) {
