@@ -20,7 +20,7 @@ import javax.net.ssl.SSLSession;
  * One HTTP/1.1 connection: the last handler of its channel's pipeline, carrying at most one exchange at a
  * time. Runs on its origin's event loop only.
  */
-final class Connection extends ChannelInboundHandlerAdapter {
+final class Connection extends ChannelInboundHandlerAdapter implements Carrier {
     private final Origin origin;
     private final Channel channel;
     private final Decoder decoder = new Decoder();
@@ -45,8 +45,14 @@ final class Connection extends ChannelInboundHandlerAdapter {
     }
 
     /** The TLS session once the handshake is done; null over plain HTTP. */
-    SSLSession tlsSession() {
+    @Override
+    public SSLSession tlsSession() {
         return tlsSession;
+    }
+
+    @Override
+    public String version() {
+        return "1.1";
     }
 
     /** Sends {@code request} for {@code next}, which from now on receives what this connection reads. */
@@ -58,13 +64,13 @@ final class Connection extends ChannelInboundHandlerAdapter {
     }
 
     /** Forgets the current exchange and closes the connection: the exchange ended without it (deadline, cancel). */
-    void abandon() {
+    public void abandon() {
         exchange = null;
         channel.close();
     }
 
     /** The exchange got its whole answer: back to the pool when the server keeps the connection alive. */
-    void release(boolean keepAlive) {
+    public void release(boolean keepAlive) {
         exchange = null;
         // Bytes after the answer (a body sent with a HEAD answer, a second answer) would be read as the start of
         // the next one: such a connection is not used again.

@@ -36,7 +36,7 @@ final class Exchange extends CompletableFuture<CheckResult> implements Runnable,
     private boolean started;
     private io.netty.util.concurrent.Future<?> deadline;
     private ChannelFuture connecting;
-    private Connection connection;
+    private Carrier connection;
     private boolean reused;
     private boolean retried;
 
@@ -81,6 +81,21 @@ final class Exchange extends CompletableFuture<CheckResult> implements Runnable,
         // the deadline counts from check(), so time spent queued for the loop counts too
         long left = Math.max(1, timeout.toNanos() - (System.nanoTime() - start));
         deadline = origin.loop.schedule(this, left, TimeUnit.NANOSECONDS);
+        route();
+    }
+
+    /**
+     * Sends the request on the origin's HTTP/2 session (or waits for its handshake), on an idle HTTP/1.1
+     * connection, or on a new connection; also where a check refused by an HTTP/2 server is asked again.
+     */
+    void route() {
+        if (isDone()) {
+            return;
+        }
+        connection = null;
+        if (origin.h2 != null && origin.h2.take(this)) {
+            return;
+        }
         Connection pooled = origin.poll();
         if (pooled != null) {
             send(pooled, true);
@@ -102,9 +117,32 @@ final class Exchange extends CompletableFuture<CheckResult> implements Runnable,
             future.channel().close();
         } else if (!future.isSuccess()) {
             fail(future.cause());
+        } else if (future.channel().pipeline().last() instanceof Negotiation) {
+            // the protocol is known after the TLS handshake (ALPN); until then a timeout closes this connection
+            Negotiation negotiation = (Negotiation) future.channel().pipeline().last();
+            connection = negotiation.connection();
+            negotiation.await(this);
         } else {
             send((Connection) future.channel().pipeline().last(), false);
         }
+    }
+
+    /** The new connection speaks HTTP/1.1 (the server did not pick h2). */
+    void sendFresh(Connection to) {
+        if (isDone()) {
+            return;
+        }
+        send(to, false);
+    }
+
+    /** An HTTP/2 session started this check's stream; {@code reused}: the session carried others before. */
+    void onStream(Http2Session.Stream stream, boolean reused) {
+        connection = stream;
+        this.reused = reused;
+    }
+
+    HttpChecker checker() {
+        return checker;
     }
 
     private void send(Connection to, boolean pooled) {
@@ -160,7 +198,7 @@ final class Exchange extends CompletableFuture<CheckResult> implements Runnable,
         }
     }
 
-    void onHead(Connection from, HttpResponse response) {
+    void onHead(Carrier from, HttpResponse response) {
         if (response.decoderResult().isFailure()) {
             onProtocolError(from, response.decoderResult().cause());
             return;
@@ -177,7 +215,7 @@ final class Exchange extends CompletableFuture<CheckResult> implements Runnable,
         }
     }
 
-    void onContent(Connection from, ByteBuf content, boolean last) {
+    void onContent(Carrier from, ByteBuf content, boolean last) {
         if (informational) {
             informational = !last;
             return;
@@ -200,9 +238,9 @@ final class Exchange extends CompletableFuture<CheckResult> implements Runnable,
         }
     }
 
-    private CheckResult judged(boolean truncated, Connection from) {
+    private CheckResult judged(boolean truncated, Carrier from) {
         try {
-            return checker.judge(head, body(truncated), from.tlsSession(), start);
+            return checker.judge(head, body(truncated), from.tlsSession(), from.version(), start);
         } catch (RuntimeException | StackOverflowError e) {
             return checker.unjudgeable(e, start);
         }
@@ -231,15 +269,15 @@ final class Exchange extends CompletableFuture<CheckResult> implements Runnable,
         return new BoundedBody(kept == null ? "" : new String(kept, 0, keptLength, charset), truncated);
     }
 
-    void onProtocolError(Connection from, Throwable cause) {
+    void onProtocolError(Carrier from, Throwable cause) {
         from.abandon();
         connection = null;
         String detail = cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage();
-        fail(new ProtocolException("the answer is not valid HTTP/1.1" + detail));
+        fail(new ProtocolException("the answer is not valid HTTP/" + from.version() + detail));
     }
 
     /** The connection failed or was closed before the answer was complete. */
-    void onConnectionFailed(Connection from, Throwable cause) {
+    void onConnectionFailed(Carrier from, Throwable cause) {
         connection = null;
         if (isDone()) {
             return;
@@ -249,10 +287,54 @@ final class Exchange extends CompletableFuture<CheckResult> implements Runnable,
         if (reused && head == null && !informational && !retried && checker.idempotent()) {
             retried = true;
             reused = false;
-            connect();
+            if (from instanceof Http2Session.Stream) {
+                route(); // onto the origin's next session, shared with the other streams that failed with it
+            } else {
+                connect();
+            }
             return;
         }
         fail(cause);
+    }
+
+    /** False, with the verdict given, when the checker was closed (its service removed) while this check waited. */
+    boolean live() {
+        if (isDone()) {
+            return false;
+        }
+        if (checker.isClosed()) {
+            if (complete(checker.closed(start))) {
+                abandon();
+            }
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * An HTTP/2 server did not process the request (GOAWAY above its stream, REFUSED_STREAM): asked once
+     * more, on another connection, when nothing of the answer came and asking twice cannot do harm.
+     */
+    void onRefused(Carrier from, Throwable cause) {
+        connection = null;
+        if (isDone()) {
+            return;
+        }
+        if (head == null && !informational && !retried && checker.idempotent()) {
+            retried = true;
+            reused = false;
+            route();
+            return;
+        }
+        fail(cause);
+    }
+
+    /** The HTTP/2 server reset this check's stream. */
+    void onReset(Carrier from, Throwable cause) {
+        connection = null;
+        if (!isDone()) {
+            fail(cause);
+        }
     }
 
     private void fail(Throwable cause) {

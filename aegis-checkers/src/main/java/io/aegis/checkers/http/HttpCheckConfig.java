@@ -37,6 +37,8 @@ final class HttpCheckConfig {
     private final Duration maxResponseTime;
     private final Map<String, Pattern> requiredHeaders;
     private final TlsSettings tls;
+    private final boolean http2;
+    private final List<String> httpVersions;
 
     private HttpCheckConfig(Builder built) {
         this.request = built.request;
@@ -49,6 +51,8 @@ final class HttpCheckConfig {
         this.maxResponseTime = built.maxResponseTime;
         this.requiredHeaders = built.requiredHeaders;
         this.tls = built.tls;
+        this.http2 = built.http2;
+        this.httpVersions = built.httpVersions;
     }
 
     /** The validated parts, gathered while reading so the constructor does not take eight arguments. */
@@ -62,6 +66,8 @@ final class HttpCheckConfig {
         Duration maxResponseTime;
         Map<String, Pattern> requiredHeaders;
         TlsSettings tls;
+        boolean http2 = true;
+        List<String> httpVersions = List.of();
     }
 
     /**
@@ -109,6 +115,15 @@ final class HttpCheckConfig {
         built.maxResponseTime = maxResponseTime(expect, "maxResponseTime", spec.timeout(), problems);
         built.requiredHeaders = requiredHeaders(expect, "headers", problems);
         built.tls = TlsSettings.read(settings, problems);
+        built.http2 = problems.read(() -> settings.bool("http2", true)).orElse(true);
+        built.httpVersions = httpVersions(expect, "httpVersion", problems);
+        if (built.httpVersions.equals(List.of("2")) && uri != null
+                && (!uri.getScheme().equalsIgnoreCase("https") || !built.http2)) {
+            // the check could never pass: aegis speaks HTTP/2 only over https with http2 on (no h2c)
+            problems.add(expect.keyPath("httpVersion"), "expected a version this service can be checked over:"
+                    + (built.http2 ? " aegis speaks HTTP/2 only with https:// endpoints (no h2c)"
+                    : " http2 is false, so only HTTP/1.1 is offered") + "; add \"1.1\" or remove expect.httpVersion");
+        }
 
         if (uri != null) {
             // No HttpRequest timeout: the checker's own deadline covers headers and body and cancels the
@@ -125,6 +140,38 @@ final class HttpCheckConfig {
         }
         problems.throwIfAny();
         return new HttpCheckConfig(built);
+    }
+
+    /**
+     * The HTTP versions an answer may come over ({@code "1.1"}, {@code "2"}): one value or a list; empty
+     * means any. {@code HTTP/2}, {@code 2.0} and {@code HTTP/1.1} are read as the same versions.
+     */
+    private static List<String> httpVersions(Settings expect, String key, ConfigProblems problems) {
+        if (!expect.has(key)) {
+            return List.of();
+        }
+        boolean isList = expect.raw(key).orElseThrow() instanceof List;
+        List<String> values = problems.read(() -> expect.stringList(key)).orElse(null);
+        if (values == null) {
+            return List.of();
+        }
+        if (values.isEmpty()) {
+            problems.add(expect.keyPath(key), "expected \"1.1\", \"2\" or a list of them, found an empty list");
+            return List.of();
+        }
+        List<String> versions = new java.util.ArrayList<>(2);
+        for (int i = 0; i < values.size(); i++) {
+            String value = values.get(i).trim();
+            String version = value.toUpperCase(Locale.ROOT).startsWith("HTTP/") ? value.substring(5) : value;
+            version = version.equals("2.0") ? "2" : version;
+            if (!version.equals("1.1") && !version.equals("2")) {
+                problems.add(expect.keyPath(isList ? key + "[" + i + "]" : key), "expected \"1.1\" or \"2\""
+                        + " (HTTP/1.0 is spoken by no client of aegis), found \"" + values.get(i) + "\"");
+            } else if (!versions.contains(version)) {
+                versions.add(version);
+            }
+        }
+        return List.copyOf(versions);
     }
 
     /** Texts that must not be in the body: one string or a list of them. */
@@ -306,6 +353,16 @@ final class HttpCheckConfig {
     /** Response headers that must be present, each with a pattern one of its values must contain. */
     Map<String, Pattern> requiredHeaders() {
         return requiredHeaders;
+    }
+
+    /** Whether an https:// request offers HTTP/2 ({@code h2} through ALPN) as well as HTTP/1.1. */
+    boolean http2() {
+        return http2;
+    }
+
+    /** The HTTP versions an answer may come over ({@code "1.1"}, {@code "2"}); empty means any. */
+    List<String> httpVersions() {
+        return httpVersions;
     }
 
     /** The TLS settings; {@link TlsSettings#DEFAULT} without a {@code tls:} block. */

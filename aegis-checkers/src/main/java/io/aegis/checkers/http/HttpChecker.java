@@ -12,6 +12,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.util.IllegalReferenceCountException;
 import java.net.URI;
@@ -36,9 +37,11 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
- * Checks one service over HTTP/1.1 on its origin's keep-alive connections; never blocks the caller.
+ * Checks one service over HTTP/1.1 on its origin's keep-alive connections, or over HTTP/2 as a stream of its
+ * origin's connection when the server picked {@code h2}; never blocks the caller.
  *
- * <p>An answer is judged in this order, and the first failure decides: status code, required headers
+ * <p>An answer is judged in this order, and the first failure decides: the HTTP version
+ * ({@code expect.httpVersion}, {@link FailureReason#PROTOCOL}), status code, required headers
  * (both {@link FailureReason#STATUS}, as both are the head of the answer), then the body conditions
  * ({@link FailureReason#BODY}). An answer that passes them all may still be DEGRADED: slower than
  * {@code expect.maxResponseTime} ({@link FailureReason#TIMEOUT}) or with a certificate that expires within
@@ -59,6 +62,9 @@ final class HttpChecker implements HealthChecker {
     private final Clock clock;
     private final HttpCheckerFactory factory;
     private final ByteBuf request;
+    // the same request for HTTP/2; null when this checker's origin never speaks it
+    private final Http2Headers http2Headers;
+    private final byte[] http2Body;
     private final boolean head;
     private final boolean idempotent;
     private final boolean readsBody;
@@ -78,6 +84,13 @@ final class HttpChecker implements HealthChecker {
         byte[] encoded = encode(config);
         // encoded once, off-heap, and sent by every check as a duplicate that shares the bytes
         this.request = Unpooled.directBuffer(encoded.length).writeBytes(encoded).asReadOnly();
+        if (origin.h2 != null) {
+            this.http2Headers = Http2Request.headers(config);
+            this.http2Body = Http2Request.body(config);
+        } else {
+            this.http2Headers = null;
+            this.http2Body = null;
+        }
     }
 
     /** The request line, headers and body, as the bytes on the wire. */
@@ -143,6 +156,20 @@ final class HttpChecker implements HealthChecker {
         return head;
     }
 
+    /** The request's headers for HTTP/2 (pseudo-headers first), built once; only read, never changed. */
+    Http2Headers http2Headers() {
+        return http2Headers;
+    }
+
+    /** The request body for HTTP/2, or null when the request has none. */
+    byte[] http2Body() {
+        return http2Body;
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
     boolean idempotent() {
         return idempotent;
     }
@@ -160,7 +187,13 @@ final class HttpChecker implements HealthChecker {
         }
     }
 
-    CheckResult judge(HttpResponse response, BoundedBody body, SSLSession session, long start) {
+    CheckResult judge(HttpResponse response, BoundedBody body, SSLSession session, String version, long start) {
+        List<String> versions = config.httpVersions();
+        if (!versions.isEmpty() && !versions.contains(version)) {
+            return CheckResult.unhealthy(FailureReason.PROTOCOL, "answered over HTTP/" + version + " (expected "
+                    + versions.stream().map(each -> "HTTP/" + each).collect(Collectors.joining(" or ")) + ")",
+                    since(start));
+        }
         int status = response.status().code();
         StatusCodes expectedStatus = config.expectedStatus();
         if (!expectedStatus.contains(status)) {

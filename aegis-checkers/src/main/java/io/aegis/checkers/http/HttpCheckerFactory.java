@@ -24,6 +24,8 @@ import javax.net.ssl.SSLContext;
  *                                      #   character is an error that does not show the value
  *   Authorization: "Bearer ${TOKEN}"
  * body: '{"deep": true}'               # optional request body, sent as UTF-8
+ * http2: true                          # https:// only: offer h2 and http/1.1 (ALPN) and speak HTTP/2 when the
+ *                                      #   server picks it (default); false: offer only http/1.1
  * expect:
  *   status: [200, "200-299", "2xx"]    # accepted codes, ranges and classes; default 200-399
  *   body: '"status":\s*"UP"'           # optional Java regex that must be found in the first 64 KiB
@@ -34,6 +36,7 @@ import javax.net.ssl.SSLContext;
  *   headers:                           # optional response headers that must be present, each with a Java
  *     Content-Type: application/json   #   regex one of its values must contain (empty: any value)
  *   maxResponseTime: 500ms             # optional; a slower answer is DEGRADED, not UNHEALTHY
+ *   httpVersion: ["1.1", "2"]          # optional; an answer over another HTTP version is UNHEALTHY (PROTOCOL)
  * tls:                                 # only used for https:// endpoints
  *   insecureSkipVerify: false          # true: trust any certificate and host name (logged as a warning)
  *   caFile: /etc/aegis/ca.pem          # optional PEM file; its certificates are the only ones trusted
@@ -60,7 +63,14 @@ import javax.net.ssl.SSLContext;
  * The {@code tls:} block is validated for {@code http://} endpoints too (the same file may serve both
  * schemes through {@code ${VAR}}), but has no effect there.
  *
- * <p>All checkers of one factory share one HTTP/1.1 client built on Netty: one event loop per processor
+ * <p>HTTP/2: on {@code https://} endpoints with {@code http2: true} the TLS handshake offers {@code h2} and
+ * {@code http/1.1} (ALPN, the JDK's TLS); when the server picks {@code h2}, the checks of all services of the
+ * origin are streams of one connection ({@link Http2Session}), a timeout or cancel resets only its stream, and
+ * streams a GOAWAY or REFUSED_STREAM left unprocessed are asked once more on a new connection (idempotent
+ * methods only). Plain {@code http://} is always HTTP/1.1 (no h2c). {@code expect.httpVersion} fails a check
+ * answered over another version with {@link io.aegis.api.FailureReason#PROTOCOL}.
+ *
+ * <p>All checkers of one factory share one client built on Netty: one event loop per processor
  * (daemon threads {@code aegis-http-N}, native epoll where it loads, NIO elsewhere), started with the first
  * checker and stopped by {@link #close()}. Checkers of the same origin (scheme, host, port and TLS trust) share
  * a pool of kept-alive connections, owned by one loop. A connection is used again only after a complete answer
@@ -116,7 +126,8 @@ public final class HttpCheckerFactory implements HealthCheckerFactory {
             host = host.substring(1, host.length() - 1); // an IPv6 address: the brackets belong to the URL only
         }
         int port = uri.getPort() != -1 ? uri.getPort() : https ? 443 : 80;
-        Origin.Key key = new Origin.Key(https, host, port, trust);
+        // http2: false gets origins of its own, whose connections offer only http/1.1
+        Origin.Key key = new Origin.Key(https, host, port, trust, https && config.http2());
         HttpChecker checker;
         synchronized (lock) {
             if (closed) {

@@ -24,11 +24,13 @@ import javax.net.ssl.SSLParameters;
  */
 final class Origin {
     /** What makes two checkers' connections interchangeable. */
-    record Key(boolean https, String host, int port, Trust trust) {
+    record Key(boolean https, String host, int port, Trust trust, boolean http2) {
     }
 
     final Key key;
     final EventLoop loop;
+    /** The HTTP/2 side of an https origin that offers h2 (ALPN); null otherwise. */
+    final Http2Origin h2;
     private final HttpTransport transport;
     private final SSLContext ssl;
     private final InetSocketAddress address;
@@ -44,6 +46,7 @@ final class Origin {
         this.loop = loop;
         this.transport = transport;
         this.ssl = ssl;
+        this.h2 = key.https() && key.http2() ? new Http2Origin() : null;
         // an IP address needs no resolver; a name is resolved at each new connection (the JVM caches it)
         this.address = NetUtil.isValidIpV4Address(key.host()) || NetUtil.isValidIpV6Address(key.host())
                 ? new InetSocketAddress(NetUtil.createInetAddressFromIpAddressString(key.host()), key.port())
@@ -63,6 +66,8 @@ final class Origin {
             // insecureSkipVerify's TrustEveryServer is an extended trust manager, which would skip this anyway
             parameters.setEndpointIdentificationAlgorithm("HTTPS");
         }
+        // ALPN: h2 when the service allows it (http2: true), and http/1.1 always
+        parameters.setApplicationProtocols(h2 != null ? new String[] {"h2", "http/1.1"} : new String[] {"http/1.1"});
         engine.setSSLParameters(parameters);
         return engine;
     }
@@ -99,7 +104,14 @@ final class Origin {
             pipeline.addLast(tls);
         }
         Connection connection = new Connection(this, channel);
-        pipeline.addLast(connection.decoder(), connection);
+        if (h2 != null) {
+            // HTTP/1.1 or HTTP/2 is known after the handshake
+            Negotiation negotiation = new Negotiation(connection, h2);
+            pipeline.addLast(negotiation);
+            h2.connecting(negotiation);
+        } else {
+            pipeline.addLast(connection.decoder(), connection);
+        }
         ChannelPromise connected = channel.newPromise();
         // on the loop's own thread registering is done when register() returns
         ChannelFuture registered = loop.register(channel);
@@ -126,6 +138,9 @@ final class Origin {
         try {
             loop.execute(() -> {
                 closed = true;
+                if (h2 != null) {
+                    h2.close();
+                }
                 Connection connection;
                 while ((connection = idle.pollFirst()) != null) {
                     connection.channel().close();

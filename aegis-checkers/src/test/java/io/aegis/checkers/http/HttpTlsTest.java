@@ -224,7 +224,7 @@ class HttpTlsTest {
         return LocalDate.ofInstant(certificate.getNotAfter().toInstant(), ZoneOffset.UTC);
     }
 
-    private static void keytool(String... arguments) throws IOException, InterruptedException {
+    static void keytool(String... arguments) throws IOException, InterruptedException {
         List<String> command = new java.util.ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
         command.addAll(List.of(arguments));

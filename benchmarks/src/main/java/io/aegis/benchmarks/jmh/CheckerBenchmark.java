@@ -50,6 +50,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * beside a plain {@code ProcessBuilder} run of it. {@code httpCheckNewConnection} checks a server that closes
  * each connection after its answer, so every check connects anew. The difference is each checker's own per-check overhead.
  *
+ * <p>{@code httpsCheck} and {@code http2Check} check one in-JVM Netty TLS server (self-signed certificate made by
+ * {@code keytool} at set-up, trusted through {@code tls.caFile}) that offers both protocols: over HTTP/1.1 on a
+ * kept-alive connection ({@code http2: false}), and as streams of one HTTP/2 connection. After each measurement
+ * iteration of these two rows, the process CPU (user + system) per check is printed as a {@code cpu per check}
+ * line, with the in-JVM server's thread apart: the rest is the checker (and JMH's own thread).
+ *
  * <p>{@code java -cp benchmarks/target/benchmarks.jar org.openjdk.jmh.Main CheckerBenchmark}
  */
 @State(Scope.Benchmark)
@@ -69,6 +75,12 @@ public class CheckerBenchmark {
     private HealthChecker http;
     private HealthChecker httpNewConnection;
     private HealthChecker tcp;
+    private TlsServer tlsServer;
+    private HealthChecker https;
+    private HealthChecker http2;
+    private long ops;
+    private long cpuAtStart;
+    private long serverCpuAtStart;
     private HttpClient plainClient;
     private HttpRequest plainRequest;
     private InetSocketAddress address;
@@ -97,6 +109,17 @@ public class CheckerBenchmark {
         httpNewConnection = httpFactory.create(spec("http",
                 "http://127.0.0.1:" + closingServer.ports().get(0) + "/health"));
         tcp = tcpFactory.create(spec("tcp", "127.0.0.1:" + address.getPort()));
+        tlsServer = new TlsServer();
+        String tlsUrl = "https://127.0.0.1:" + tlsServer.port() + "/health";
+        Map<String, Object> trust = Map.of("caFile", tlsServer.caFile().toString());
+        https = httpFactory.create(spec("http", tlsUrl, Map.of("type", "http", "tls", trust, "http2", false,
+                "expect", Map.of("httpVersion", "1.1"))));
+        http2 = httpFactory.create(spec("http", tlsUrl, Map.of("type", "http", "tls", trust,
+                "expect", Map.of("httpVersion", "2"))));
+        // the first TLS handshake loads the trust and TLS classes: done once here, not inside a 2 s check
+        for (HealthChecker each : new HealthChecker[] {https, http2}) {
+            checked(each.check(new CheckContext(1, Duration.ofSeconds(60))).toCompletableFuture().join());
+        }
         plainClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         plainRequest = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build();
 
@@ -117,9 +140,35 @@ public class CheckerBenchmark {
     }
 
     private CheckerSpec spec(String type, String endpoint) {
+        return spec(type, endpoint, Map.of("type", type));
+    }
+
+    private CheckerSpec spec(String type, String endpoint, Map<String, ?> settings) {
         return CheckerSpec.builder("bench", type, endpoint).interval(Duration.ofSeconds(1))
-                .timeout(Duration.ofSeconds(2)).settings(Settings.of("services[0]", Map.of("type", type)))
+                .timeout(Duration.ofSeconds(2)).settings(Settings.of("services[0]", settings))
                 .blockingExecutor(blocking).build();
+    }
+
+    @Setup(Level.Iteration)
+    public void startIteration() {
+        ops = 0;
+        cpuAtStart = processCpuNanos();
+        serverCpuAtStart = TlsServer.serverCpuNanos();
+    }
+
+    @TearDown(Level.Iteration)
+    public void endIteration() {
+        if (ops > 0) {
+            long all = processCpuNanos() - cpuAtStart;
+            long server = TlsServer.serverCpuNanos() - serverCpuAtStart;
+            System.out.printf("%ncpu per check: %.1f us, of it the TLS server's thread %.1f us, the rest %.1f us"
+                    + " (%d checks)%n", all / 1000.0 / ops, server / 1000.0 / ops, (all - server) / 1000.0 / ops, ops);
+        }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static HealthCheckerFactory factory(String type) {
@@ -130,6 +179,26 @@ public class CheckerBenchmark {
     @Benchmark
     public CheckResult httpCheck() {
         return http.check(CONTEXT).toCompletableFuture().join();
+    }
+
+    @Benchmark
+    public CheckResult httpsCheck() {
+        ops++;
+        return checked(https.check(CONTEXT).toCompletableFuture().join());
+    }
+
+    @Benchmark
+    public CheckResult http2Check() {
+        ops++;
+        return checked(http2.check(CONTEXT).toCompletableFuture().join());
+    }
+
+    /** A row whose checks fail measures the failure path, not the check: stop it at once. */
+    private static CheckResult checked(CheckResult result) {
+        if (!result.isPassing()) {
+            throw new IllegalStateException("the check failed: " + result.message());
+        }
+        return result;
     }
 
     @Benchmark
@@ -188,6 +257,9 @@ public class CheckerBenchmark {
         Files.deleteIfExists(scriptFile);
         http.close();
         httpNewConnection.close();
+        https.close();
+        http2.close();
+        tlsServer.close();
         tcp.close();
         httpFactory.close();
         tcpFactory.close();
