@@ -1,6 +1,5 @@
 package io.aegis.core.internal;
 
-import com.google.common.util.concurrent.MoreExecutors;
 import io.aegis.api.CheckContext;
 import io.aegis.api.CheckResult;
 import io.aegis.api.FailureReason;
@@ -17,12 +16,12 @@ import io.aegis.core.internal.recovery.FlappingOverlay;
 import io.aegis.core.internal.recovery.Ladder;
 import io.aegis.core.internal.recovery.RecoveryCoordinator;
 import io.aegis.core.internal.recovery.RecoveryTarget;
+import io.aegis.plugin.support.NonBlockingChecker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
@@ -38,9 +37,13 @@ import org.slf4j.LoggerFactory;
  * {@link RecoveryCoordinator}, which owns recovery (incidents, the ladder, backoff, budget, verification) and acts
  * back through the narrow {@link RecoveryTarget}.
  *
- * <p>Everything a monitor and its coordinator do runs on the monitor's sequential executor over the shared worker
- * pool, so their state needs no locks and events are published in order. Plugin entry points are invoked on the
- * plugin-call pool under {@link Deadlines}; the {@link Scheduler} only enqueues work here.
+ * <p>Everything a monitor and its coordinator do runs serially ({@link SerialRunner}, over the shared worker pool),
+ * so their state needs no locks and events are published in order. Plugin entry points are invoked on the
+ * plugin-call pool under {@link Deadlines}. The one exception is the check path of the checkers bundled with Aegis
+ * ({@link NonBlockingChecker}, never a third-party plugin): when the monitor is idle, the tick runs on the timer
+ * thread itself and calls {@code check()} there (still under the engine's deadline), and the verdict is judged on
+ * the thread that completed it (the checker's event loop). Each check then wakes one thread (the checker's loop)
+ * instead of four.
  */
 public final class ServiceMonitor {
     private static final Logger log = LoggerFactory.getLogger(ServiceMonitor.class);
@@ -60,7 +63,15 @@ public final class ServiceMonitor {
     private final RuntimeAdapter runtime;
     private final MonitorContext context;
     private final Scheduler scheduler;
-    private final Executor serial;
+    private final SerialRunner serial;
+    /**
+     * Whether the checker is one of Aegis' own non-blocking ones ({@link #callsInline}): its {@code check()} is called
+     * on the thread that starts the attempt and its verdict judged on the thread that completed it, without the
+     * hand-offs to a plugin-call thread and back to a worker. Other checkers keep the guarded path.
+     */
+    private final boolean inline;
+    /** Set when the engine's own deadline gave the verdict: that is judged on a worker, never on the timer wheel. */
+    private volatile boolean engineTimedOut;
     private final ServiceStateMachine stateMachine;
     private final RecoveryCoordinator coordinator;
     /** Publishes the state machine's changes, with FLAPPING laid over them while the service flaps. */
@@ -140,7 +151,7 @@ public final class ServiceMonitor {
         this.runtime = runtime;
         this.context = context;
         this.scheduler = context.scheduler();
-        this.serial = MoreExecutors.newSequentialExecutor(context.workers());
+        this.serial = new SerialRunner(context.workers());
         this.stateMachine = new ServiceStateMachine(definition.failureThreshold(), definition.successThreshold());
         this.retryDelays = new RetryDelays(definition.retryBackoff(), () -> ThreadLocalRandom.current().nextDouble());
         // Slack so that a checker's own timeout verdict (more precise: TIMEOUT on connect or on read) wins.
@@ -148,6 +159,7 @@ public final class ServiceMonitor {
         this.checkDeadline = timeout.plus(max(Duration.ofMillis(100), timeout.dividedBy(10)));
         this.firstAttempt = new CheckContext(1, timeout);
         this.blockingChecker = context.blockingChecks() != null && declaresBlocking(checker);
+        this.inline = !blockingChecker && callsInline(checker);
         this.inFlightSlots = blockingChecker ? null : context.checkLoad().slotsFor(definition.checkType());
         this.intervalNanos = definition.interval().toNanos();
         this.checkMetrics = context.checkMetrics().forService(name);
@@ -249,7 +261,8 @@ public final class ServiceMonitor {
             try {
                 ticks = scheduler.scheduleAtFixedRate(() -> {
                     long dueNanos = firstTickNanos + tickCount.getAndIncrement() * intervalNanos;
-                    runSerially(() -> beginCycle(dueNanos + intervalNanos, false));
+                    // On the timer thread itself when the monitor is idle (the usual case): no hand-off to a worker.
+                    runSerially(() -> beginCycle(dueNanos + intervalNanos, false), inline);
                 }, Duration.ofNanos(firstNanos), Duration.ofNanos(intervalNanos));
             } catch (RejectedExecutionException e) {
                 log.debug("{}: the engine shut down before the checks started", name);
@@ -462,6 +475,7 @@ public final class ServiceMonitor {
         long startNanos = scheduler.nanoTime();
         attemptStartNanos = startNanos;
         BlockingChecks.Permit attemptPermit = permit;
+        engineTimedOut = false;
         Deadlines.<CheckResult>call(() -> {
             insideCheckCall = true;
             try {
@@ -471,15 +485,21 @@ public final class ServiceMonitor {
                 insideCheckCall = false;
                 checkCallInFlight.set(false);
             }
-        }, context.pluginCalls(), checkDeadline, scheduler,
+        }, inline ? Runnable::run : context.pluginCalls(), checkDeadline, scheduler,
                 error -> CheckResult.unknown(FailureReason.PLUGIN_ERROR,
                         "checker " + definition.checkType() + " failed: " + Deadlines.describe(error),
                         Duration.ofNanos(scheduler.nanoTime() - startNanos)),
-                () -> CheckResult.unknown(FailureReason.TIMEOUT,
-                        "no verdict within " + definition.timeout().toMillis() + "ms", definition.timeout()))
+                () -> {
+                    engineTimedOut = true;
+                    return CheckResult.unknown(FailureReason.TIMEOUT,
+                            "no verdict within " + definition.timeout().toMillis() + "ms", definition.timeout());
+                })
+                // A trusted checker's verdict is judged where it arrived (its event loop), unless the engine's deadline
+                // gave it: the wheel's thread must stay free to fire the other deadlines on time.
                 .thenAccept(result -> runSerially(() -> attemptCompleted(number, result != null ? result
                         : CheckResult.unknown(FailureReason.PLUGIN_ERROR, "checker " + definition.checkType()
-                                + " completed without a result", Duration.ofNanos(scheduler.nanoTime() - startNanos)))));
+                                + " completed without a result", Duration.ofNanos(scheduler.nanoTime() - startNanos))),
+                        inline && !engineTimedOut));
     }
 
     private void attemptCompleted(int number, CheckResult result) {
@@ -682,16 +702,31 @@ public final class ServiceMonitor {
 
     /** Runs {@code task} on this monitor's sequential executor; a task that throws is logged, never lost. */
     private void runSerially(Runnable task) {
+        runSerially(task, false);
+    }
+
+    /**
+     * As {@link #runSerially(Runnable)}; with {@code inlineIfIdle}, on the calling thread at once when no work of
+     * this monitor runs or waits (the tick on the timer thread, a trusted checker's verdict on its event loop). Only
+     * the check path runs inline: it never blocks (plugin calls go through {@link Deadlines}), and whatever else it
+     * queues runs on a worker.
+     */
+    private void runSerially(Runnable task, boolean inlineIfIdle) {
+        Runnable guarded = () -> {
+            try {
+                task.run();
+            } catch (RuntimeException | LinkageError | AssertionError e) {
+                log.error("{}: internal error; the service's monitor keeps running", name, e);
+                endCycle();
+                releasePermit();
+            }
+        };
         try {
-            serial.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException | LinkageError | AssertionError e) {
-                    log.error("{}: internal error; the service's monitor keeps running", name, e);
-                    endCycle();
-                    releasePermit();
-                }
-            });
+            if (inlineIfIdle) {
+                serial.runInline(guarded);
+            } else {
+                serial.execute(guarded);
+            }
         } catch (RejectedExecutionException e) {
             if (!stopping) {
                 log.error("{}: the engine's workers refused a task", name, e);
@@ -717,6 +752,16 @@ public final class ServiceMonitor {
 
     private static Duration max(Duration a, Duration b) {
         return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /**
+     * Whether {@code checker} may be called inline: it is marked {@link NonBlockingChecker} and its class comes from
+     * the engine's own class loader (the checkers bundled with Aegis). A plugin loaded on a class loader of its own
+     * is never trusted, whatever it implements: a third-party checker that blocks must not stall the engine.
+     */
+    static boolean callsInline(HealthChecker checker) {
+        return checker instanceof NonBlockingChecker
+                && checker.getClass().getClassLoader() == ServiceMonitor.class.getClassLoader();
     }
 
     private static boolean declaresBlocking(HealthChecker checker) {
