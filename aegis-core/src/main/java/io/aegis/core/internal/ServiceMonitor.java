@@ -122,6 +122,9 @@ public final class ServiceMonitor {
     /** While the cycle waits in line for a permit: its place, and when it gives up. */
     private BlockingChecks.Waiter waitingForPermit;
     private Scheduler.Task permitGiveUp;
+    /** While the cycle waits in line for an in-flight slot: its place, and when it gives up. */
+    private CheckLoad.Slots.Waiter waitingForSlot;
+    private Scheduler.Task slotGiveUp;
     private CheckResult lastFinalResult;
     private Scheduler.Task ticks;
     private Scheduler.Task pendingRetry;
@@ -307,6 +310,7 @@ public final class ServiceMonitor {
             releasePermit();
             releaseSlot();
             stopWaitingForPermit();
+            stopWaitingForSlot();
             transition(stateMachine.moveTo(ServiceState.STOPPED, "engine shutting down"));
             flapping.close();
             done.complete(null);
@@ -364,7 +368,7 @@ public final class ServiceMonitor {
         }
         if (inFlightSlots != null) {
             if (!inFlightSlots.tryAcquire()) {
-                context.skippedChecks().skipped(name, SkippedChecks.Reason.OVERLOAD);
+                waitForSlot(nextTick);
                 return;
             }
             holdsSlot = true;
@@ -424,6 +428,61 @@ public final class ServiceMonitor {
             stopWaitingForPermit();
             cycleRunning = false;
         }
+    }
+
+    /**
+     * Waits in line for an in-flight slot of the checker type ({@code global.maxInFlightChecks}), first come first
+     * served, but only while the check could still end before the next tick; then the tick is skipped as
+     * {@code overload}. Without the line, the services whose ticks come just after the others' would lose every
+     * time while the cap stays reached. The wait is not the check's: its timeout starts when it starts.
+     */
+    private void waitForSlot(long nextTick) {
+        long patienceNanos = nextTick - checkDeadline.toNanos() - scheduler.nanoTime();
+        if (patienceNanos <= 0) {
+            context.skippedChecks().skipped(name, SkippedChecks.Reason.OVERLOAD);
+            return;
+        }
+        cycleRunning = true;
+        nextTickNanos = nextTick;
+        CheckLoad.Slots.Waiter[] self = new CheckLoad.Slots.Waiter[1];
+        // Granted on the thread that freed the slot (another service's verdict): handed to a worker, never run there.
+        CheckLoad.Slots.Waiter waiter = inFlightSlots.request(() -> runSerially(() -> slotGranted(self[0])));
+        self[0] = waiter;
+        waitingForSlot = waiter;
+        slotGiveUp = schedule(() -> {
+            if (waitingForSlot == waiter && waiter.cancel()) {
+                waitingForSlot = null;
+                slotGiveUp = null;
+                cycleRunning = false;
+                context.skippedChecks().skipped(name, SkippedChecks.Reason.OVERLOAD);
+            }
+        }, Duration.ofNanos(patienceNanos));
+        if (slotGiveUp == null) {
+            stopWaitingForSlot();
+            cycleRunning = false;
+        }
+    }
+
+    private void slotGranted(CheckLoad.Slots.Waiter granted) {
+        if (closed || granted == null || waitingForSlot != granted) {
+            inFlightSlots.release();
+            return;
+        }
+        waitingForSlot = null;
+        Scheduler.cancel(slotGiveUp);
+        slotGiveUp = null;
+        holdsSlot = true;
+        attempt(1);
+    }
+
+    /** Leaves the line for a slot; one granted meanwhile is given back by {@link #slotGranted}. */
+    private void stopWaitingForSlot() {
+        if (waitingForSlot != null) {
+            waitingForSlot.cancel();
+            waitingForSlot = null;
+        }
+        Scheduler.cancel(slotGiveUp);
+        slotGiveUp = null;
     }
 
     private void permitGranted(BlockingChecks.Permit granted) {

@@ -95,6 +95,55 @@ class CheckOverloadTest {
     }
 
     @Test
+    void servicesBeyondTheCapWaitInLineForASlotInsteadOfLosingEveryTick() {
+        CheckLoad load = new CheckLoad(1);
+        ControlledChecker first = new ControlledChecker();
+        ControlledChecker second = new ControlledChecker();
+        first.hang = true;
+        second.hang = true;
+        monitor("first", Duration.ofMillis(300), 3, first, DIRECT, load).start(Duration.ZERO);
+        monitor("second", Duration.ofMillis(300), 3, second, DIRECT, load).start(Duration.ZERO);
+
+        for (int tick = 1; tick <= 3; tick++) {
+            scheduler.runDue(); // both ticks are due together; "first" always comes first and takes the only slot
+            assertThat(first.calls.get()).isEqualTo(tick);
+            assertThat(second.calls.get()).as("second waits in line").isEqualTo(tick - 1);
+            scheduler.advance(Duration.ofMillis(200));
+            first.pending.get(tick - 1).complete(CheckResult.healthy(Duration.ofMillis(200)));
+            assertThat(second.calls.get()).as("the freed slot went to the one waiting").isEqualTo(tick);
+            scheduler.advance(Duration.ofMillis(200));
+            second.pending.get(tick - 1).complete(CheckResult.healthy(Duration.ofMillis(200)));
+            scheduler.advance(Duration.ofMillis(600));
+        }
+
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isZero();
+        assertThat(load.inFlight("controlled")).isOne();
+        assertThat(monitors).allSatisfy(m -> assertThat(m.snapshot().state()).isEqualTo(ServiceState.HEALTHY));
+    }
+
+    @Test
+    void aServiceWaitingForASlotGivesUpAsOverloadOnceItsCheckCouldNoLongerEndBeforeItsNextTick() {
+        CheckLoad load = new CheckLoad(1);
+        ControlledChecker slow = new ControlledChecker();
+        ControlledChecker waiting = new ControlledChecker();
+        slow.hang = true;
+        monitor("slow", Duration.ofMillis(850), 3, slow, DIRECT, load).start(Duration.ZERO);
+        // its deadline is 300 + 100 ms: it may wait 1000 - 400 = 600 ms for a slot
+        monitor("waiting", Duration.ofMillis(300), 3, waiting, DIRECT, load).start(Duration.ZERO);
+        scheduler.runDue();
+
+        scheduler.advance(Duration.ofMillis(599));
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isZero();
+        scheduler.advance(Duration.ofMillis(2));
+
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isOne();
+        assertThat(waiting.calls.get()).isZero();
+        // the slot freed later goes to nobody in line: the next tick takes it as usual
+        slow.pending.get(0).complete(CheckResult.healthy(Duration.ofMillis(700)));
+        assertThat(load.inFlight("controlled")).isZero();
+    }
+
+    @Test
     void withoutACapEveryTickRuns() {
         CheckLoad load = new CheckLoad(0);
         ControlledChecker checker = new ControlledChecker();
