@@ -262,13 +262,8 @@ class CheckOverloadTest {
             awaitUninterruptibly(release);
             return CompletableFuture.completedFuture(CheckResult.healthy(Duration.ZERO));
         };
-        ServiceMonitor monitor = new ServiceMonitor(definition("svc", Duration.ofMillis(300), 1), blocking, null,
-                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false,
-                new MonitorContext(scheduler.clock(), unusedTimer, queuedWorkers, task -> new Thread(task).start(), bus,
-                        new Alerts(bus, scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(),
-                        scheduler, new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), new CheckLoad(4),
-                        CheckMetrics.NONE));
-        monitors.add(monitor);
+        ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, blocking, queuedWorkers,
+                task -> new Thread(task).start(), new CheckLoad(4), CheckMetrics.NONE);
         monitor.start(Duration.ZERO);
         runWorkers();
         scheduler.runDue();
@@ -286,14 +281,8 @@ class CheckOverloadTest {
     void aTimeoutOfACallItsStarvedThreadHadNotEvenStartedIsASkippedTick() {
         // The plugin-call thread never gets to run the call: starved, like the workers.
         Queue<Runnable> neverRun = new ArrayDeque<>();
-        ServiceMonitor monitor = new ServiceMonitor(definition("svc", Duration.ofMillis(300), 1),
-                new ControlledChecker(), null,
-                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false,
-                new MonitorContext(scheduler.clock(), unusedTimer, queuedWorkers, neverRun::add, bus,
-                        new Alerts(bus, scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(),
-                        scheduler, new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), new CheckLoad(4),
-                        CheckMetrics.NONE));
-        monitors.add(monitor);
+        ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, new ControlledChecker(), queuedWorkers,
+                neverRun::add, new CheckLoad(4), CheckMetrics.NONE);
         monitor.start(Duration.ZERO);
         runWorkers();
         scheduler.runDue();
@@ -316,13 +305,8 @@ class CheckOverloadTest {
             awaitUninterruptibly(release);
             return CompletableFuture.completedFuture(CheckResult.healthy(Duration.ZERO));
         };
-        ServiceMonitor monitor = new ServiceMonitor(definition("svc", Duration.ofMillis(300), 1), blocking, null,
-                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false,
-                new MonitorContext(scheduler.clock(), unusedTimer, queuedWorkers, pluginCalls::add, bus,
-                        new Alerts(bus, scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(),
-                        scheduler, new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), new CheckLoad(4),
-                        CheckMetrics.NONE));
-        monitors.add(monitor);
+        ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, blocking, queuedWorkers, pluginCalls::add,
+                new CheckLoad(4), CheckMetrics.NONE);
         monitor.start(Duration.ZERO);
         runWorkers();
         scheduler.runDue();
@@ -360,10 +344,8 @@ class CheckOverloadTest {
         List<CheckResult> counted = new CopyOnWriteArrayList<>();
         CheckMetrics metrics = service -> (result, at, finalAttempt) -> counted.add(result);
         ControlledChecker checker = new ControlledChecker();
-        ServiceMonitor monitor = new ServiceMonitor(definition("svc", Duration.ofMillis(300), 1), checker, null,
-                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false,
-                context(DIRECT, new CheckLoad(0), metrics));
-        monitors.add(monitor);
+        ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, checker, DIRECT, DIRECT, new CheckLoad(0),
+                metrics);
         monitor.start(Duration.ZERO);
 
         scheduler.runDue();
@@ -385,9 +367,17 @@ class CheckOverloadTest {
 
     private ServiceMonitor monitor(String name, Duration timeout, int failureThreshold, HealthChecker checker,
             Executor workers, CheckLoad load) {
+        return monitor(name, timeout, failureThreshold, checker, workers, DIRECT, load, CheckMetrics.NONE);
+    }
+
+    /** The one place a monitor and its context are built: only what a test varies is a parameter. */
+    private ServiceMonitor monitor(String name, Duration timeout, int failureThreshold, HealthChecker checker,
+            Executor workers, Executor pluginCalls, CheckLoad load, CheckMetrics metrics) {
+        MonitorContext context = new MonitorContext(scheduler.clock(), unusedTimer, workers, pluginCalls, bus,
+                new Alerts(bus, scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(), scheduler,
+                new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), load, metrics);
         ServiceMonitor monitor = new ServiceMonitor(definition(name, timeout, failureThreshold), checker, null,
-                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false,
-                context(workers, load, CheckMetrics.NONE));
+                recovery -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false, context);
         monitors.add(monitor);
         return monitor;
     }
@@ -395,12 +385,6 @@ class CheckOverloadTest {
     private static ServiceDefinition definition(String name, Duration timeout, int failureThreshold) {
         return ServiceDefinition.builder(name).check("controlled", "controlled").interval(INTERVAL).timeout(timeout)
                 .failureThreshold(failureThreshold).build();
-    }
-
-    private MonitorContext context(Executor workers, CheckLoad load, CheckMetrics metrics) {
-        return new MonitorContext(scheduler.clock(), unusedTimer, workers, DIRECT, bus, new Alerts(bus,
-                scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(), scheduler,
-                new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), load, metrics);
     }
 
     private void runWorkers() {
