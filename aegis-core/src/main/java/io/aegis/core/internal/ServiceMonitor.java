@@ -41,9 +41,9 @@ import org.slf4j.LoggerFactory;
  * so their state needs no locks and events are published in order. Plugin entry points are invoked on the
  * plugin-call pool under {@link Deadlines}. The one exception is the check path of the checkers bundled with Aegis
  * ({@link NonBlockingChecker}, never a third-party plugin): when the monitor is idle, the tick runs on the timer
- * thread itself and calls {@code check()} there (still under the engine's deadline), and the verdict is judged on
- * the thread that completed it (the checker's event loop). Each check then wakes one thread (the checker's loop)
- * instead of four.
+ * thread itself and calls {@code check()} there (still under the engine's deadline), and a passing verdict is
+ * judged on the thread that completed it (the checker's event loop); failures are judged on a worker. A passing
+ * check then wakes one thread (the checker's loop) instead of four.
  */
 public final class ServiceMonitor {
     private static final Logger log = LoggerFactory.getLogger(ServiceMonitor.class);
@@ -553,12 +553,14 @@ public final class ServiceMonitor {
                     return CheckResult.unknown(FailureReason.TIMEOUT,
                             "no verdict within " + definition.timeout().toMillis() + "ms", definition.timeout());
                 })
-                // A trusted checker's verdict is judged where it arrived (its event loop), unless the engine's deadline
-                // gave it: the wheel's thread must stay free to fire the other deadlines on time.
+                // A trusted checker's passing verdict is judged where it arrived (its event loop): the cheap, common
+                // case. A failure goes to a worker as before: it may log, alert, start a recovery or a retry, which
+                // must not hold up the loop's other checks (in a failure storm that work would starve the loop and
+                // turn more checks into timeouts), and the engine's own timeout must leave the wheel's thread free.
                 .thenAccept(result -> runSerially(() -> attemptCompleted(number, result != null ? result
                         : CheckResult.unknown(FailureReason.PLUGIN_ERROR, "checker " + definition.checkType()
                                 + " completed without a result", Duration.ofNanos(scheduler.nanoTime() - startNanos))),
-                        inline && !engineTimedOut));
+                        inline && !engineTimedOut && result != null && result.isPassing()));
     }
 
     private void attemptCompleted(int number, CheckResult result) {
