@@ -56,6 +56,11 @@ public final class ServiceMonitor {
      * engine stays overloaded is declared down after this many ticks, not never.
      */
     static final int MAX_EXCUSED_IN_A_ROW = 3;
+    /**
+     * How late a tick may reach the timer thread for its check to still start there (a bundled checker's): beyond
+     * it the timer is behind, and the tick goes to a worker as a third-party checker's does.
+     */
+    static final long TIMER_BEHIND_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10);
 
     private final ServiceDefinition definition;
     private final String name;
@@ -264,8 +269,11 @@ public final class ServiceMonitor {
             try {
                 ticks = scheduler.scheduleAtFixedRate(() -> {
                     long dueNanos = firstTickNanos + tickCount.getAndIncrement() * intervalNanos;
-                    // On the timer thread itself when the monitor is idle (the usual case): no hand-off to a worker.
-                    runSerially(() -> beginCycle(dueNanos + intervalNanos, false), inline);
+                    // On the timer thread itself when the monitor is idle (the usual case): no hand-off to a worker. But
+                    // not once the timer runs behind (its one thread starved on a busy host): then the starts spill
+                    // over to the workers, so that every tick is not waiting on the one thread doing every start.
+                    boolean timerOnTime = scheduler.nanoTime() - dueNanos < TIMER_BEHIND_NANOS;
+                    runSerially(() -> beginCycle(dueNanos + intervalNanos, false), inline && timerOnTime);
                 }, Duration.ofNanos(firstNanos), Duration.ofNanos(intervalNanos));
             } catch (RejectedExecutionException e) {
                 log.debug("{}: the engine shut down before the checks started", name);
