@@ -75,6 +75,12 @@ public final class ServiceMonitor {
      * hand-offs to a plugin-call thread and back to a worker. Other checkers keep the guarded path.
      */
     private final boolean inline;
+    /**
+     * Whether a passing verdict may be judged on the checker's loop: judging it may ask the runtime (its status, that
+     * the workload is healthy), so only without a runtime or with one from the engine's own class loader, never a
+     * plugin jar's.
+     */
+    private final boolean inlineVerdicts;
     /** Set when the engine's own deadline gave the verdict: that is judged on a worker, never on the timer wheel. */
     private volatile boolean engineTimedOut;
     private final ServiceStateMachine stateMachine;
@@ -168,6 +174,8 @@ public final class ServiceMonitor {
         this.firstAttempt = new CheckContext(1, timeout);
         this.blockingChecker = context.blockingChecks() != null && declaresBlocking(checker);
         this.inline = !blockingChecker && callsInline(checker);
+        this.inlineVerdicts = inline && (runtime == null
+                || runtime.getClass().getClassLoader() == ServiceMonitor.class.getClassLoader());
         this.inFlightSlots = blockingChecker ? null : context.checkLoad().slotsFor(definition.checkType());
         this.intervalNanos = definition.interval().toNanos();
         this.checkMetrics = context.checkMetrics().forService(name);
@@ -568,7 +576,7 @@ public final class ServiceMonitor {
                 .thenAccept(result -> runSerially(() -> attemptCompleted(number, result != null ? result
                         : CheckResult.unknown(FailureReason.PLUGIN_ERROR, "checker " + definition.checkType()
                                 + " completed without a result", Duration.ofNanos(scheduler.nanoTime() - startNanos))),
-                        inline && !engineTimedOut && result != null && result.isPassing()));
+                        inlineVerdicts && !engineTimedOut && result != null && result.isPassing()));
     }
 
     private void attemptCompleted(int number, CheckResult result) {
