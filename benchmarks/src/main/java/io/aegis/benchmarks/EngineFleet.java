@@ -90,43 +90,13 @@ public final class EngineFleet {
             long[][] bounds = new long[windows][];
             Map<String, Double> counts0 = counts(registry);
             for (int w = 0; w < windows; w++) {
-                long c0 = calls.sum();
-                long cpu0 = os.getProcessCpuTime();
-                long t0 = System.nanoTime();
-                Thread.sleep(windowMs);
-                long t1 = System.nanoTime();
-                long cpu1 = os.getProcessCpuTime();
-                long checks = calls.sum() - c0;
-                bounds[w] = new long[] {t0, t1};
-                Map<String, Double> counts1 = counts(registry); // outside the CPU window: a scrape is not a check
-                double seconds = (t1 - t0) / 1e9;
-                System.out.printf(Locale.ROOT, "WINDOW checks_per_s=%.1f scheduled_per_s=%d cpu_us_per_check=%.2f"
-                        + " cores=%.3f skipped_overload=%.0f skipped_late=%.0f skipped_busy=%.0f failed=%.0f"
-                        + " threads=%d%n", checks / seconds, services,
-                        checks == 0 ? Double.NaN : (cpu1 - cpu0) / 1e3 / checks, (cpu1 - cpu0) / 1e9 / seconds,
-                        delta(counts0, counts1, "skipped:overload"), delta(counts0, counts1, "skipped:late"),
-                        delta(counts0, counts1, "skipped:busy"), delta(counts0, counts1, "failed"),
-                        ManagementFactory.getThreadMXBean().getThreadCount());
-                counts0 = counts1;
+                counts0 = window("WINDOW", services, windowMs, registry, os, counts0, bounds, w);
             }
             int recoverWindows = Integer.getInteger("aegis.bench.recoverWindows", 0);
             if (recoverWindows > 0) {
                 NoopCheckerFactory.spinNanos = 0; // the load drops
                 for (int w = 0; w < recoverWindows; w++) {
-                    long c0 = calls.sum();
-                    long cpu0 = os.getProcessCpuTime();
-                    long t0 = System.nanoTime();
-                    Thread.sleep(windowMs);
-                    long t1 = System.nanoTime();
-                    long cpu1 = os.getProcessCpuTime();
-                    long checks = calls.sum() - c0;
-                    Map<String, Double> counts1 = counts(registry);
-                    System.out.printf(Locale.ROOT, "RECOVER checks_per_s=%.1f cpu_us_per_check=%.2f"
-                            + " skipped_overload=%.0f skipped_late=%.0f skipped_busy=%.0f failed=%.0f%n",
-                            checks / ((t1 - t0) / 1e9), checks == 0 ? Double.NaN : (cpu1 - cpu0) / 1e3 / checks,
-                            delta(counts0, counts1, "skipped:overload"), delta(counts0, counts1, "skipped:late"),
-                            delta(counts0, counts1, "skipped:busy"), delta(counts0, counts1, "failed"));
-                    counts0 = counts1;
+                    counts0 = window("RECOVER", services, windowMs, registry, os, counts0, null, w);
                 }
             }
             printLag(services, Math.min(starts.get(), startNanos.length), firstMeasured, bounds);
@@ -137,6 +107,35 @@ public final class EngineFleet {
             System.out.flush();
         }
         System.exit(0);
+    }
+
+    /**
+     * Measures one window of {@code windowMs} and prints it as a {@code label} line (the measured windows and the
+     * recovery ones alike); its bounds go into {@code bounds[w]} when there are bounds. Returns the counts at its end.
+     */
+    private static Map<String, Double> window(String label, int services, long windowMs, PrometheusRegistry registry,
+            com.sun.management.OperatingSystemMXBean os, Map<String, Double> counts0, long[][] bounds, int w)
+            throws InterruptedException {
+        long c0 = calls.sum();
+        long cpu0 = os.getProcessCpuTime();
+        long t0 = System.nanoTime();
+        Thread.sleep(windowMs);
+        long t1 = System.nanoTime();
+        long cpu1 = os.getProcessCpuTime();
+        long checks = calls.sum() - c0;
+        if (bounds != null) {
+            bounds[w] = new long[] {t0, t1};
+        }
+        Map<String, Double> counts1 = counts(registry); // outside the CPU window: a scrape is not a check
+        double seconds = (t1 - t0) / 1e9;
+        System.out.printf(Locale.ROOT, "%s checks_per_s=%.1f scheduled_per_s=%d cpu_us_per_check=%.2f"
+                + " cores=%.3f skipped_overload=%.0f skipped_late=%.0f skipped_busy=%.0f failed=%.0f"
+                + " threads=%d%n", label, checks / seconds, services,
+                checks == 0 ? Double.NaN : (cpu1 - cpu0) / 1e3 / checks, (cpu1 - cpu0) / 1e9 / seconds,
+                delta(counts0, counts1, "skipped:overload"), delta(counts0, counts1, "skipped:late"),
+                delta(counts0, counts1, "skipped:busy"), delta(counts0, counts1, "failed"),
+                ManagementFactory.getThreadMXBean().getThreadCount());
+        return counts1;
     }
 
     /** {@code Engine.Builder.maxInFlightChecks} where the engine has it (the run before it existed has not). */
@@ -244,7 +243,8 @@ public final class EngineFleet {
         @Override
         public HealthChecker create(CheckerSpec spec) {
             int index = FleetAgent.serviceIndex(spec.serviceName());
-            return new HealthChecker() {
+            // Non-blocking like the bundled checkers, and marked so: the engine calls it inline as it does them.
+            return new io.aegis.plugin.support.NonBlockingChecker() {
                 @Override
                 public CompletionStage<CheckResult> check(CheckContext context) {
                     long now = System.nanoTime();

@@ -34,7 +34,9 @@ public abstract class TimedCheckerFactory implements HealthCheckerFactory {
                 .interval(spec.interval()).timeout(spec.timeout()).settings(spec.settings())
                 .metadata(spec.metadata()).blockingExecutor(spec.blockingExecutor()).build());
         int index = FleetAgent.serviceIndex(spec.serviceName());
-        return new HealthChecker() {
+        // Marked like the bundled checker it wraps (a stamp adds no blocking): the engine calls it inline, as it does
+        // the real http and tcp checkers, so the fleet measures the engine's real path.
+        return new io.aegis.plugin.support.NonBlockingChecker() {
             @Override
             public java.util.concurrent.CompletionStage<io.aegis.api.CheckResult> check(io.aegis.api.CheckContext c) {
                 FleetAgent.recordStart(index, System.nanoTime());

@@ -4,8 +4,8 @@ import io.aegis.api.CheckContext;
 import io.aegis.api.CheckResult;
 import io.aegis.api.Durations;
 import io.aegis.api.FailureReason;
-import io.aegis.api.HealthChecker;
 import io.aegis.checkers.internal.Failures;
+import io.aegis.plugin.support.NonBlockingChecker;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * Checks one service with {@code grpc.health.v1.Health/Check} on the factory's shared channel for its target;
  * never blocks the caller.
  */
-final class GrpcChecker implements HealthChecker {
+final class GrpcChecker implements NonBlockingChecker {
     /** The result message when the server has no health service. */
     static final String UNIMPLEMENTED_MESSAGE = "server does not implement grpc.health.v1.Health";
 

@@ -4,9 +4,9 @@ import io.aegis.api.CheckContext;
 import io.aegis.api.CheckResult;
 import io.aegis.api.Durations;
 import io.aegis.api.FailureReason;
-import io.aegis.api.HealthChecker;
 import io.aegis.checkers.internal.Failures;
 import io.aegis.plugin.support.BoundedBody;
+import io.aegis.plugin.support.NonBlockingChecker;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ConnectTimeoutException;
@@ -47,7 +47,7 @@ import javax.net.ssl.SSLSession;
  * {@code expect.maxResponseTime} ({@link FailureReason#TIMEOUT}) or with a certificate that expires within
  * {@code tls.certExpiryWarningDays} ({@link FailureReason#TLS}); both are reported when both apply.
  */
-final class HttpChecker implements HealthChecker {
+final class HttpChecker implements NonBlockingChecker {
     private static final Duration DAY = Duration.ofDays(1);
 
     /** Methods that may be sent twice without harm (RFC 9110 9.2.2), so a failed reuse may be retried. */

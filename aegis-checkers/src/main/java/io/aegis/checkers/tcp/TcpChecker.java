@@ -2,14 +2,14 @@ package io.aegis.checkers.tcp;
 
 import io.aegis.api.CheckContext;
 import io.aegis.api.CheckResult;
-import io.aegis.api.HealthChecker;
+import io.aegis.plugin.support.NonBlockingChecker;
 import java.nio.channels.AsynchronousChannelGroup;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 
 /** Checks one service by opening a TCP connection; never blocks the caller. */
-final class TcpChecker implements HealthChecker {
+final class TcpChecker implements NonBlockingChecker {
     private final TcpCheckConfig config;
     private final AsynchronousChannelGroup group;
     private final ScheduledExecutorService timer;

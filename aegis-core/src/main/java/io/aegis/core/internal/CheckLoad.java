@@ -1,5 +1,7 @@
 package io.aegis.core.internal;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -11,10 +13,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * put down to the engine's own starvation ({@link #BEHIND_TOLERANCE_NANOS}). Shared by every monitor of one engine;
  * thread-safe.
  *
- * <p>The cap has the shape of {@link BlockingChecks}' limit (a monitor takes a slot before its cycle starts and
- * gives it back when the cycle ends; without one the tick is skipped and counted), but nobody waits in line for a
- * slot: a checker that has this many checks in flight is already behind, and a queue would only make every check
- * in it late. Checkers that block (scripts) are limited by {@link BlockingChecks} instead.
+ * <p>The cap has the shape of {@link BlockingChecks}' limit: a monitor takes a slot before its cycle starts and
+ * gives it back when the cycle ends; without one it waits in line, first come first served, but only while its
+ * check could still end before its next tick (then the tick is skipped and counted as {@code overload}). Without
+ * the line the services whose ticks come just after a burst of others would find the cap reached every time and
+ * never be checked (hostile-test F4). Checkers that block (scripts) are limited by {@link BlockingChecks} instead.
  */
 public final class CheckLoad {
     /**
@@ -62,12 +65,36 @@ public final class CheckLoad {
     /** The checks of one checker type in flight, against the cap. */
     public final class Slots {
         private final AtomicInteger inFlight = new AtomicInteger();
+        /** Monitors waiting for a slot, oldest first. Guarded by {@code this}. */
+        private final Deque<Waiter> waiters = new ArrayDeque<>();
+        /** {@code waiters.size()}, readable without the lock: the hot path only looks at this. */
+        private volatile int waiting;
 
         private Slots() {
         }
 
-        /** Takes a slot for a check cycle; false when the type's cap is reached. Never waits. */
+        /** Takes a slot for a check cycle; false when the type's cap is reached or others wait for one. Never waits. */
         public boolean tryAcquire() {
+            return waiting == 0 && take();
+        }
+
+        /**
+         * Gets in line for a slot (after {@link #tryAcquire()} said no): {@code onGranted} runs when one is this
+         * monitor's, on the thread that freed it (so it must only hand on, to the monitor's executor), or at once on
+         * this thread when one came free meanwhile. Call {@link Waiter#cancel()} to leave the line.
+         */
+        public Waiter request(Runnable onGranted) {
+            Waiter waiter = new Waiter(onGranted);
+            synchronized (this) {
+                waiters.add(waiter);
+                waiting = waiters.size();
+            }
+            // A slot freed before we were in line was not offered to us: look again now that we are.
+            grantWaiters();
+            return waiter;
+        }
+
+        private boolean take() {
             if (maxInFlight == 0) {
                 inFlight.incrementAndGet();
                 return true;
@@ -83,9 +110,45 @@ public final class CheckLoad {
             }
         }
 
-        /** Gives a slot back. */
+        /** Gives a slot back: to the first in line, if any. */
         public void release() {
             inFlight.decrementAndGet();
+            if (waiting > 0) {
+                grantWaiters();
+            }
+        }
+
+        /** Hands free slots to the waiters, oldest first; each runs its {@code onGranted} outside the lock. */
+        private void grantWaiters() {
+            while (true) {
+                Waiter next;
+                synchronized (this) {
+                    if (waiters.isEmpty() || !take()) {
+                        return;
+                    }
+                    next = waiters.poll();
+                    waiting = waiters.size();
+                }
+                next.onGranted.run();
+            }
+        }
+
+        /** A place in line for a slot. */
+        public final class Waiter {
+            private final Runnable onGranted;
+
+            private Waiter(Runnable onGranted) {
+                this.onGranted = onGranted;
+            }
+
+            /** Leaves the line. False when too late: the slot was granted, and {@code onGranted} has it (or will). */
+            public boolean cancel() {
+                synchronized (Slots.this) {
+                    boolean removed = waiters.remove(this);
+                    waiting = waiters.size();
+                    return removed;
+                }
+            }
         }
 
         /** Check cycles of this type in flight now. */

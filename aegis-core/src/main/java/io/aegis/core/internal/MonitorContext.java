@@ -8,8 +8,10 @@ import java.util.concurrent.ScheduledExecutorService;
  * What every {@link ServiceMonitor} of one engine shares.
  *
  * @param clock the engine's clock
- * @param timer the single scheduler thread: ticks, deadlines, delays; never runs plugin code
- * @param workers the pool on which monitors run (each monitor serializes its own work on it)
+ * @param timer the single scheduler thread: ticks, deadlines, delays; runs no plugin code but the non-blocking
+ *     {@code check()} of the checkers bundled with Aegis, which a tick calls inline
+ * @param workers the pool on which monitors run (each monitor serializes its own work on it; the check path of a
+ *     bundled checker runs on the timer thread and the checker's loop instead while the monitor is idle)
  * @param pluginCalls where plugin entry points are invoked, so a plugin that blocks in a call holds one of
  *     its threads, never a worker or the timer
  * @param bus where events go

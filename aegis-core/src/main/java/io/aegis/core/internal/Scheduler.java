@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  * retries, backoff, deadlines on plugin calls, the end of an incident. One seam, so that tests run all of it
  * in virtual time (a test implementation with {@code advance(Duration)}, like OkHttp's TaskFaker or
  * Reactor's VirtualTimeScheduler) instead of sleeping. Tasks run on the scheduler's thread and must only
- * hand work on (to a monitor's serial executor): they never run plugin code.
+ * hand work on (to a monitor's serial executor) or do short work that never blocks: the only plugin code they run
+ * is the {@code check()} of a checker bundled with Aegis ({@code NonBlockingChecker}), which a tick calls inline.
  */
 public interface Scheduler {
 

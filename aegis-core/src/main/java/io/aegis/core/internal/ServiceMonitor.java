@@ -1,6 +1,5 @@
 package io.aegis.core.internal;
 
-import com.google.common.util.concurrent.MoreExecutors;
 import io.aegis.api.CheckContext;
 import io.aegis.api.CheckResult;
 import io.aegis.api.FailureReason;
@@ -17,12 +16,12 @@ import io.aegis.core.internal.recovery.FlappingOverlay;
 import io.aegis.core.internal.recovery.Ladder;
 import io.aegis.core.internal.recovery.RecoveryCoordinator;
 import io.aegis.core.internal.recovery.RecoveryTarget;
+import io.aegis.plugin.support.NonBlockingChecker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
@@ -38,9 +37,13 @@ import org.slf4j.LoggerFactory;
  * {@link RecoveryCoordinator}, which owns recovery (incidents, the ladder, backoff, budget, verification) and acts
  * back through the narrow {@link RecoveryTarget}.
  *
- * <p>Everything a monitor and its coordinator do runs on the monitor's sequential executor over the shared worker
- * pool, so their state needs no locks and events are published in order. Plugin entry points are invoked on the
- * plugin-call pool under {@link Deadlines}; the {@link Scheduler} only enqueues work here.
+ * <p>Everything a monitor and its coordinator do runs serially ({@link SerialRunner}, over the shared worker pool),
+ * so their state needs no locks and events are published in order. Plugin entry points are invoked on the
+ * plugin-call pool under {@link Deadlines}. The one exception is the check path of the checkers bundled with Aegis
+ * ({@link NonBlockingChecker}, never a third-party plugin): when the monitor is idle, the tick runs on the timer
+ * thread itself and calls {@code check()} there (still under the engine's deadline), and a passing verdict is
+ * judged on the thread that completed it (the checker's event loop); failures are judged on a worker. A passing
+ * check then wakes one thread (the checker's loop) instead of four.
  */
 public final class ServiceMonitor {
     private static final Logger log = LoggerFactory.getLogger(ServiceMonitor.class);
@@ -53,6 +56,11 @@ public final class ServiceMonitor {
      * engine stays overloaded is declared down after this many ticks, not never.
      */
     static final int MAX_EXCUSED_IN_A_ROW = 3;
+    /**
+     * How late a tick may reach the timer thread for its check to still start there (a bundled checker's): beyond
+     * it the timer is behind, and the tick goes to a worker as a third-party checker's does.
+     */
+    static final long TIMER_BEHIND_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10);
 
     private final ServiceDefinition definition;
     private final String name;
@@ -60,7 +68,21 @@ public final class ServiceMonitor {
     private final RuntimeAdapter runtime;
     private final MonitorContext context;
     private final Scheduler scheduler;
-    private final Executor serial;
+    private final SerialRunner serial;
+    /**
+     * Whether the checker is one of Aegis' own non-blocking ones ({@link #callsInline}): its {@code check()} is called
+     * on the thread that starts the attempt and its verdict judged on the thread that completed it, without the
+     * hand-offs to a plugin-call thread and back to a worker. Other checkers keep the guarded path.
+     */
+    private final boolean inline;
+    /**
+     * Whether a passing verdict may be judged on the checker's loop: judging it may ask the runtime (its status, that
+     * the workload is healthy), so only without a runtime or with one from the engine's own class loader, never a
+     * plugin jar's.
+     */
+    private final boolean inlineVerdicts;
+    /** Set when the engine's own deadline gave the verdict: that is judged on a worker, never on the timer wheel. */
+    private volatile boolean engineTimedOut;
     private final ServiceStateMachine stateMachine;
     private final RecoveryCoordinator coordinator;
     /** Publishes the state machine's changes, with FLAPPING laid over them while the service flaps. */
@@ -111,6 +133,9 @@ public final class ServiceMonitor {
     /** While the cycle waits in line for a permit: its place, and when it gives up. */
     private BlockingChecks.Waiter waitingForPermit;
     private Scheduler.Task permitGiveUp;
+    /** While the cycle waits in line for an in-flight slot: its place, and when it gives up. */
+    private CheckLoad.Slots.Waiter waitingForSlot;
+    private Scheduler.Task slotGiveUp;
     private CheckResult lastFinalResult;
     private Scheduler.Task ticks;
     private Scheduler.Task pendingRetry;
@@ -140,7 +165,7 @@ public final class ServiceMonitor {
         this.runtime = runtime;
         this.context = context;
         this.scheduler = context.scheduler();
-        this.serial = MoreExecutors.newSequentialExecutor(context.workers());
+        this.serial = new SerialRunner(context.workers());
         this.stateMachine = new ServiceStateMachine(definition.failureThreshold(), definition.successThreshold());
         this.retryDelays = new RetryDelays(definition.retryBackoff(), () -> ThreadLocalRandom.current().nextDouble());
         // Slack so that a checker's own timeout verdict (more precise: TIMEOUT on connect or on read) wins.
@@ -148,6 +173,9 @@ public final class ServiceMonitor {
         this.checkDeadline = timeout.plus(max(Duration.ofMillis(100), timeout.dividedBy(10)));
         this.firstAttempt = new CheckContext(1, timeout);
         this.blockingChecker = context.blockingChecks() != null && declaresBlocking(checker);
+        this.inline = !blockingChecker && callsInline(checker);
+        this.inlineVerdicts = inline && (runtime == null
+                || runtime.getClass().getClassLoader() == ServiceMonitor.class.getClassLoader());
         this.inFlightSlots = blockingChecker ? null : context.checkLoad().slotsFor(definition.checkType());
         this.intervalNanos = definition.interval().toNanos();
         this.checkMetrics = context.checkMetrics().forService(name);
@@ -249,7 +277,11 @@ public final class ServiceMonitor {
             try {
                 ticks = scheduler.scheduleAtFixedRate(() -> {
                     long dueNanos = firstTickNanos + tickCount.getAndIncrement() * intervalNanos;
-                    runSerially(() -> beginCycle(dueNanos + intervalNanos, false));
+                    // On the timer thread itself when the monitor is idle (the usual case): no hand-off to a worker. But
+                    // not once the timer runs behind (its one thread starved on a busy host): then the starts spill
+                    // over to the workers, so that every tick is not waiting on the one thread doing every start.
+                    boolean timerOnTime = scheduler.nanoTime() - dueNanos < TIMER_BEHIND_NANOS;
+                    runSerially(() -> beginCycle(dueNanos + intervalNanos, false), inline && timerOnTime);
                 }, Duration.ofNanos(firstNanos), Duration.ofNanos(intervalNanos));
             } catch (RejectedExecutionException e) {
                 log.debug("{}: the engine shut down before the checks started", name);
@@ -294,6 +326,7 @@ public final class ServiceMonitor {
             releasePermit();
             releaseSlot();
             stopWaitingForPermit();
+            stopWaitingForSlot();
             transition(stateMachine.moveTo(ServiceState.STOPPED, "engine shutting down"));
             flapping.close();
             done.complete(null);
@@ -351,7 +384,7 @@ public final class ServiceMonitor {
         }
         if (inFlightSlots != null) {
             if (!inFlightSlots.tryAcquire()) {
-                context.skippedChecks().skipped(name, SkippedChecks.Reason.OVERLOAD);
+                waitForSlot(nextTick);
                 return;
             }
             holdsSlot = true;
@@ -413,6 +446,61 @@ public final class ServiceMonitor {
         }
     }
 
+    /**
+     * Waits in line for an in-flight slot of the checker type ({@code global.maxInFlightChecks}), first come first
+     * served, but only while the check could still end before the next tick; then the tick is skipped as
+     * {@code overload}. Without the line, the services whose ticks come just after the others' would lose every
+     * time while the cap stays reached. The wait is not the check's: its timeout starts when it starts.
+     */
+    private void waitForSlot(long nextTick) {
+        long patienceNanos = nextTick - checkDeadline.toNanos() - scheduler.nanoTime();
+        if (patienceNanos <= 0) {
+            context.skippedChecks().skipped(name, SkippedChecks.Reason.OVERLOAD);
+            return;
+        }
+        cycleRunning = true;
+        nextTickNanos = nextTick;
+        CheckLoad.Slots.Waiter[] self = new CheckLoad.Slots.Waiter[1];
+        // Granted on the thread that freed the slot (another service's verdict): handed to a worker, never run there.
+        CheckLoad.Slots.Waiter waiter = inFlightSlots.request(() -> runSerially(() -> slotGranted(self[0])));
+        self[0] = waiter;
+        waitingForSlot = waiter;
+        slotGiveUp = schedule(() -> {
+            if (waitingForSlot == waiter && waiter.cancel()) {
+                waitingForSlot = null;
+                slotGiveUp = null;
+                cycleRunning = false;
+                context.skippedChecks().skipped(name, SkippedChecks.Reason.OVERLOAD);
+            }
+        }, Duration.ofNanos(patienceNanos));
+        if (slotGiveUp == null) {
+            stopWaitingForSlot();
+            cycleRunning = false;
+        }
+    }
+
+    private void slotGranted(CheckLoad.Slots.Waiter granted) {
+        if (closed || granted == null || waitingForSlot != granted) {
+            inFlightSlots.release();
+            return;
+        }
+        waitingForSlot = null;
+        Scheduler.cancel(slotGiveUp);
+        slotGiveUp = null;
+        holdsSlot = true;
+        attempt(1);
+    }
+
+    /** Leaves the line for a slot; one granted meanwhile is given back by {@link #slotGranted}. */
+    private void stopWaitingForSlot() {
+        if (waitingForSlot != null) {
+            waitingForSlot.cancel();
+            waitingForSlot = null;
+        }
+        Scheduler.cancel(slotGiveUp);
+        slotGiveUp = null;
+    }
+
     private void permitGranted(BlockingChecks.Permit granted) {
         if (closed || waitingForPermit == null) {
             granted.checkEnded();
@@ -462,6 +550,7 @@ public final class ServiceMonitor {
         long startNanos = scheduler.nanoTime();
         attemptStartNanos = startNanos;
         BlockingChecks.Permit attemptPermit = permit;
+        engineTimedOut = false;
         Deadlines.<CheckResult>call(() -> {
             insideCheckCall = true;
             try {
@@ -471,15 +560,23 @@ public final class ServiceMonitor {
                 insideCheckCall = false;
                 checkCallInFlight.set(false);
             }
-        }, context.pluginCalls(), checkDeadline, scheduler,
+        }, inline ? Runnable::run : context.pluginCalls(), checkDeadline, scheduler,
                 error -> CheckResult.unknown(FailureReason.PLUGIN_ERROR,
                         "checker " + definition.checkType() + " failed: " + Deadlines.describe(error),
                         Duration.ofNanos(scheduler.nanoTime() - startNanos)),
-                () -> CheckResult.unknown(FailureReason.TIMEOUT,
-                        "no verdict within " + definition.timeout().toMillis() + "ms", definition.timeout()))
+                () -> {
+                    engineTimedOut = true;
+                    return CheckResult.unknown(FailureReason.TIMEOUT,
+                            "no verdict within " + definition.timeout().toMillis() + "ms", definition.timeout());
+                })
+                // A trusted checker's passing verdict is judged where it arrived (its event loop): the cheap, common
+                // case. A failure goes to a worker as before: it may log, alert, start a recovery or a retry, which
+                // must not hold up the loop's other checks (in a failure storm that work would starve the loop and
+                // turn more checks into timeouts), and the engine's own timeout must leave the wheel's thread free.
                 .thenAccept(result -> runSerially(() -> attemptCompleted(number, result != null ? result
                         : CheckResult.unknown(FailureReason.PLUGIN_ERROR, "checker " + definition.checkType()
-                                + " completed without a result", Duration.ofNanos(scheduler.nanoTime() - startNanos)))));
+                                + " completed without a result", Duration.ofNanos(scheduler.nanoTime() - startNanos))),
+                        inlineVerdicts && !engineTimedOut && result != null && result.isPassing()));
     }
 
     private void attemptCompleted(int number, CheckResult result) {
@@ -682,16 +779,31 @@ public final class ServiceMonitor {
 
     /** Runs {@code task} on this monitor's sequential executor; a task that throws is logged, never lost. */
     private void runSerially(Runnable task) {
+        runSerially(task, false);
+    }
+
+    /**
+     * As {@link #runSerially(Runnable)}; with {@code inlineIfIdle}, on the calling thread at once when no work of
+     * this monitor runs or waits (the tick on the timer thread, a trusted checker's verdict on its event loop). Only
+     * the check path runs inline: it never blocks (plugin calls go through {@link Deadlines}), and whatever else it
+     * queues runs on a worker.
+     */
+    private void runSerially(Runnable task, boolean inlineIfIdle) {
+        Runnable guarded = () -> {
+            try {
+                task.run();
+            } catch (RuntimeException | LinkageError | AssertionError e) {
+                log.error("{}: internal error; the service's monitor keeps running", name, e);
+                endCycle();
+                releasePermit();
+            }
+        };
         try {
-            serial.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException | LinkageError | AssertionError e) {
-                    log.error("{}: internal error; the service's monitor keeps running", name, e);
-                    endCycle();
-                    releasePermit();
-                }
-            });
+            if (inlineIfIdle) {
+                serial.runInline(guarded);
+            } else {
+                serial.execute(guarded);
+            }
         } catch (RejectedExecutionException e) {
             if (!stopping) {
                 log.error("{}: the engine's workers refused a task", name, e);
@@ -717,6 +829,16 @@ public final class ServiceMonitor {
 
     private static Duration max(Duration a, Duration b) {
         return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /**
+     * Whether {@code checker} may be called inline: it is marked {@link NonBlockingChecker} and its class comes from
+     * the engine's own class loader (the checkers bundled with Aegis). A plugin loaded on a class loader of its own
+     * is never trusted, whatever it implements: a third-party checker that blocks must not stall the engine.
+     */
+    static boolean callsInline(HealthChecker checker) {
+        return checker instanceof NonBlockingChecker
+                && checker.getClass().getClassLoader() == ServiceMonitor.class.getClassLoader();
     }
 
     private static boolean declaresBlocking(HealthChecker checker) {

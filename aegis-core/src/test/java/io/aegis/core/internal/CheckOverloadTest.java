@@ -95,6 +95,55 @@ class CheckOverloadTest {
     }
 
     @Test
+    void servicesBeyondTheCapWaitInLineForASlotInsteadOfLosingEveryTick() {
+        CheckLoad load = new CheckLoad(1);
+        ControlledChecker first = new ControlledChecker();
+        ControlledChecker second = new ControlledChecker();
+        first.hang = true;
+        second.hang = true;
+        monitor("first", Duration.ofMillis(300), 3, first, DIRECT, load).start(Duration.ZERO);
+        monitor("second", Duration.ofMillis(300), 3, second, DIRECT, load).start(Duration.ZERO);
+
+        for (int tick = 1; tick <= 3; tick++) {
+            scheduler.runDue(); // both ticks are due together; "first" always comes first and takes the only slot
+            assertThat(first.calls.get()).isEqualTo(tick);
+            assertThat(second.calls.get()).as("second waits in line").isEqualTo(tick - 1);
+            scheduler.advance(Duration.ofMillis(200));
+            first.pending.get(tick - 1).complete(CheckResult.healthy(Duration.ofMillis(200)));
+            assertThat(second.calls.get()).as("the freed slot went to the one waiting").isEqualTo(tick);
+            scheduler.advance(Duration.ofMillis(200));
+            second.pending.get(tick - 1).complete(CheckResult.healthy(Duration.ofMillis(200)));
+            scheduler.advance(Duration.ofMillis(600));
+        }
+
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isZero();
+        assertThat(load.inFlight("controlled")).isOne();
+        assertThat(monitors).allSatisfy(m -> assertThat(m.snapshot().state()).isEqualTo(ServiceState.HEALTHY));
+    }
+
+    @Test
+    void aServiceWaitingForASlotGivesUpAsOverloadOnceItsCheckCouldNoLongerEndBeforeItsNextTick() {
+        CheckLoad load = new CheckLoad(1);
+        ControlledChecker slow = new ControlledChecker();
+        ControlledChecker waiting = new ControlledChecker();
+        slow.hang = true;
+        monitor("slow", Duration.ofMillis(850), 3, slow, DIRECT, load).start(Duration.ZERO);
+        // its deadline is 300 + 100 ms: it may wait 1000 - 400 = 600 ms for a slot
+        monitor("waiting", Duration.ofMillis(300), 3, waiting, DIRECT, load).start(Duration.ZERO);
+        scheduler.runDue();
+
+        scheduler.advance(Duration.ofMillis(599));
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isZero();
+        scheduler.advance(Duration.ofMillis(2));
+
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isOne();
+        assertThat(waiting.calls.get()).isZero();
+        // the slot freed later goes to nobody in line: the next tick takes it as usual
+        slow.pending.get(0).complete(CheckResult.healthy(Duration.ofMillis(700)));
+        assertThat(load.inFlight("controlled")).isZero();
+    }
+
+    @Test
     void withoutACapEveryTickRuns() {
         CheckLoad load = new CheckLoad(0);
         ControlledChecker checker = new ControlledChecker();
@@ -213,13 +262,8 @@ class CheckOverloadTest {
             awaitUninterruptibly(release);
             return CompletableFuture.completedFuture(CheckResult.healthy(Duration.ZERO));
         };
-        ServiceMonitor monitor = new ServiceMonitor(definition("svc", Duration.ofMillis(300), 1), blocking, null,
-                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false,
-                new MonitorContext(scheduler.clock(), unusedTimer, queuedWorkers, task -> new Thread(task).start(), bus,
-                        new Alerts(bus, scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(),
-                        scheduler, new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), new CheckLoad(4),
-                        CheckMetrics.NONE));
-        monitors.add(monitor);
+        ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, blocking, queuedWorkers,
+                task -> new Thread(task).start(), new CheckLoad(4), CheckMetrics.NONE);
         monitor.start(Duration.ZERO);
         runWorkers();
         scheduler.runDue();
@@ -237,14 +281,8 @@ class CheckOverloadTest {
     void aTimeoutOfACallItsStarvedThreadHadNotEvenStartedIsASkippedTick() {
         // The plugin-call thread never gets to run the call: starved, like the workers.
         Queue<Runnable> neverRun = new ArrayDeque<>();
-        ServiceMonitor monitor = new ServiceMonitor(definition("svc", Duration.ofMillis(300), 1),
-                new ControlledChecker(), null,
-                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false,
-                new MonitorContext(scheduler.clock(), unusedTimer, queuedWorkers, neverRun::add, bus,
-                        new Alerts(bus, scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(),
-                        scheduler, new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), new CheckLoad(4),
-                        CheckMetrics.NONE));
-        monitors.add(monitor);
+        ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, new ControlledChecker(), queuedWorkers,
+                neverRun::add, new CheckLoad(4), CheckMetrics.NONE);
         monitor.start(Duration.ZERO);
         runWorkers();
         scheduler.runDue();
@@ -267,13 +305,8 @@ class CheckOverloadTest {
             awaitUninterruptibly(release);
             return CompletableFuture.completedFuture(CheckResult.healthy(Duration.ZERO));
         };
-        ServiceMonitor monitor = new ServiceMonitor(definition("svc", Duration.ofMillis(300), 1), blocking, null,
-                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false,
-                new MonitorContext(scheduler.clock(), unusedTimer, queuedWorkers, pluginCalls::add, bus,
-                        new Alerts(bus, scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(),
-                        scheduler, new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), new CheckLoad(4),
-                        CheckMetrics.NONE));
-        monitors.add(monitor);
+        ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, blocking, queuedWorkers, pluginCalls::add,
+                new CheckLoad(4), CheckMetrics.NONE);
         monitor.start(Duration.ZERO);
         runWorkers();
         scheduler.runDue();
@@ -311,10 +344,8 @@ class CheckOverloadTest {
         List<CheckResult> counted = new CopyOnWriteArrayList<>();
         CheckMetrics metrics = service -> (result, at, finalAttempt) -> counted.add(result);
         ControlledChecker checker = new ControlledChecker();
-        ServiceMonitor monitor = new ServiceMonitor(definition("svc", Duration.ofMillis(300), 1), checker, null,
-                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false,
-                context(DIRECT, new CheckLoad(0), metrics));
-        monitors.add(monitor);
+        ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, checker, DIRECT, DIRECT, new CheckLoad(0),
+                metrics);
         monitor.start(Duration.ZERO);
 
         scheduler.runDue();
@@ -336,9 +367,17 @@ class CheckOverloadTest {
 
     private ServiceMonitor monitor(String name, Duration timeout, int failureThreshold, HealthChecker checker,
             Executor workers, CheckLoad load) {
+        return monitor(name, timeout, failureThreshold, checker, workers, DIRECT, load, CheckMetrics.NONE);
+    }
+
+    /** The one place a monitor and its context are built: only what a test varies is a parameter. */
+    private ServiceMonitor monitor(String name, Duration timeout, int failureThreshold, HealthChecker checker,
+            Executor workers, Executor pluginCalls, CheckLoad load, CheckMetrics metrics) {
+        MonitorContext context = new MonitorContext(scheduler.clock(), unusedTimer, workers, pluginCalls, bus,
+                new Alerts(bus, scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(), scheduler,
+                new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), load, metrics);
         ServiceMonitor monitor = new ServiceMonitor(definition(name, timeout, failureThreshold), checker, null,
-                context -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false,
-                context(workers, load, CheckMetrics.NONE));
+                recovery -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false, context);
         monitors.add(monitor);
         return monitor;
     }
@@ -346,12 +385,6 @@ class CheckOverloadTest {
     private static ServiceDefinition definition(String name, Duration timeout, int failureThreshold) {
         return ServiceDefinition.builder(name).check("controlled", "controlled").interval(INTERVAL).timeout(timeout)
                 .failureThreshold(failureThreshold).build();
-    }
-
-    private MonitorContext context(Executor workers, CheckLoad load, CheckMetrics metrics) {
-        return new MonitorContext(scheduler.clock(), unusedTimer, workers, DIRECT, bus, new Alerts(bus,
-                scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(), scheduler,
-                new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), load, metrics);
     }
 
     private void runWorkers() {

@@ -1,6 +1,7 @@
 package io.aegis.benchmarks.jmh;
 
 import io.aegis.api.ActionOutcome;
+import io.aegis.api.CheckContext;
 import io.aegis.api.CheckResult;
 import io.aegis.api.HealthChecker;
 import io.aegis.core.event.CheckCompleted;
@@ -20,10 +21,13 @@ import io.aegis.core.internal.Scheduler;
 import io.aegis.core.internal.ServiceMonitor;
 import io.aegis.core.internal.SkippedChecks;
 import io.aegis.core.internal.metrics.EngineMetrics;
+import io.aegis.plugin.support.NonBlockingChecker;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
@@ -46,8 +50,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One check cycle through the engine's monitor path with a checker that answers at once: the timer's tick
- * (invoked directly), the monitor's sequential executor, the plugin-call pool and deadline, the state
+ * One check cycle through the engine's monitor path with a checker that answers at once on a thread of its own
+ * (playing the http checker's event loop): the timer's tick (invoked directly), the monitor's serial runner, the
+ * plugin-call pool ({@code inline=false}) or none ({@code inline=true}: a bundled checker), the deadline on
+ * {@code wheel}, the state
  * machine, the metrics with {@code metrics=true} (wired as {@code Engine} wires them), and a {@link CheckCompleted}
  * listener on the event bus with {@code listener=true}. The cycle's end is seen by the caller spinning on the
  * monitor's snapshot, which every cycle replaces, so that no listener is needed to see it. The engine's own wiring
@@ -72,12 +78,26 @@ public class CheckCycleBenchmark {
     @Param({"false", "true"})
     public boolean listener;
 
+    /**
+     * {@code true}: the checker is marked as one of Aegis' own non-blocking ones, so the tick calls it inline and its
+     * verdict is judged on the thread that completed it; {@code false}: the guarded path of third-party checkers.
+     */
+    @Param({"true", "false"})
+    public boolean inline;
+
+    /** The deadlines' timer: {@code netty} (Netty's HashedWheelTimer, what the engine uses) or {@code own} (ours). */
+    @Param({"netty", "own"})
+    public String wheel;
+
     private ScheduledThreadPoolExecutor timer;
     private ExecutorService workers;
     private ExecutorService pluginCalls;
     private ServiceMonitor monitor;
     private EventBus bus;
     private EnginePools pools;
+    private OwnTimerWheel ownWheel;
+    /** Plays the checker's event loop: the verdict completes there, as the http checker's does on its Netty loop. */
+    private ExecutorService loop;
     private volatile Runnable tick;
 
     @Setup(Level.Trial)
@@ -108,11 +128,49 @@ public class CheckCycleBenchmark {
             engineMetrics.serviceAdded("bench");
             checkMetrics = engineMetrics::checkRecorder;
         }
-        HealthChecker checker = context -> HEALTHY;
+        loop = Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, "bench-loop");
+            thread.setDaemon(true);
+            return thread;
+        });
+        HealthChecker checker = inline ? new NonBlockingChecker() {
+            @Override
+            public CompletionStage<CheckResult> check(CheckContext context) {
+                return HEALTHY.thenApplyAsync(result -> result, loop);
+            }
+        } : context -> HEALTHY.thenApplyAsync(result -> result, loop);
+        Scheduler scheduler = Scheduler.over(timer, pools.deadlines());
+        if (wheel.equals("own")) {
+            ownWheel = new OwnTimerWheel("bench-own-wheel");
+            Scheduler netty = scheduler;
+            scheduler = new Scheduler() {
+                @Override
+                public long nanoTime() {
+                    return System.nanoTime();
+                }
+
+                @Override
+                public Task schedule(Runnable task, Duration delay) {
+                    return netty.schedule(task, delay);
+                }
+
+                @Override
+                public Task scheduleAtFixedRate(Runnable task, Duration initialDelay, Duration period) {
+                    return netty.scheduleAtFixedRate(task, initialDelay, period);
+                }
+
+                @Override
+                public Task deadline(Runnable task, Duration delay) {
+                    return ownWheel.schedule(task, delay.toNanos());
+                }
+            };
+        } else if (!wheel.equals("netty")) {
+            throw new IllegalArgumentException("wheel must be netty or own, got " + wheel);
+        }
         monitor = new ServiceMonitor(definition, checker, null,
                 context -> CompletableFuture.completedFuture(ActionOutcome.skipped("benchmark")), "notify", false,
                 new MonitorContext(clock, timer, workers, pluginCalls, bus, new Alerts(bus, clock), null,
-                        new SkippedChecks(), Redactor.urlCredentialsOnly(), Scheduler.over(timer, pools.deadlines()),
+                        new SkippedChecks(), Redactor.urlCredentialsOnly(), scheduler,
                         new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), new CheckLoad(CheckLoad.DEFAULT_MAX_IN_FLIGHT),
                         checkMetrics));
         monitor.start(Duration.ZERO);
@@ -144,6 +202,10 @@ public class CheckCycleBenchmark {
         monitor.stopMonitoring().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
         bus.close();
         pools.close();
+        if (ownWheel != null) {
+            ownWheel.close();
+        }
+        loop.shutdownNow();
         timer.shutdownNow();
         workers.shutdownNow();
         pluginCalls.shutdownNow();
