@@ -94,9 +94,9 @@ final class Origin {
         }
     }
 
-    /** Starts a new connection; called on this origin's loop. */
-    ChannelFuture connect() {
-        Channel channel = transport.newChannel();
+    /** Starts a new connection for a check with {@code checkTimeout}; called on this origin's loop. */
+    ChannelFuture connect(java.time.Duration checkTimeout) {
+        Channel channel = transport.newChannel(checkTimeout);
         ChannelPipeline pipeline = channel.pipeline();
         if (ssl != null) {
             SslHandler tls = new SslHandler(engine(ssl));
