@@ -23,15 +23,11 @@ import java.util.StringJoiner;
  * (connections accepted, requests served, failed accepts, open and peak descriptors). With {@code close} every
  * response ends its connection, so every HTTP check opens a new one (as blackbox_exporter and kubelet probe).
  * A failed accept (out of descriptors) never closes a listener: the connection waits in the kernel's queue.
- *
- * <p>Out of process, where Netty's native epoll transport loads, {@link EpollLoopbackServer} serves instead (same
- * answers, same {@code STATS}; about a third of the CPU per new connection); {@code -Daegis.bench.nioServer=true}
- * keeps this selector loop. In-JVM use ({@link #startInBackground}, the JMH benchmarks) is always this one.
  */
 public final class LoopbackServer {
-    static final byte[] KEEP = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nOK")
+    private static final byte[] KEEP = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nOK")
             .getBytes(StandardCharsets.US_ASCII);
-    static final byte[] CLOSE = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
+    private static final byte[] CLOSE = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
             + "Connection: close\r\n\r\nOK").getBytes(StandardCharsets.US_ASCII);
 
     /** Per connection: how far into "\r\n\r\n" the request bytes are, and output not yet written. */
@@ -91,27 +87,11 @@ public final class LoopbackServer {
         int portCount = Integer.parseInt(args[0]);
         boolean close = args.length > 1 && args[1].equals("close");
         long maxSeconds = args.length > 2 ? Long.parseLong(args[2]) : 900;
-        startWatchdog();
-        long deadline = System.nanoTime() + maxSeconds * 1_000_000_000L;
-        if (EpollLoopbackServer.available() && !Boolean.getBoolean("aegis.bench.nioServer")) {
-            try {
-                EpollLoopbackServer.serve(portCount, close, deadline);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            System.exit(0);
-        }
         LoopbackServer server = open(portCount, close).reportStats();
         StringJoiner joined = new StringJoiner(",", "PORTS ", "");
         server.ports().forEach(port -> joined.add(Integer.toString(port)));
         System.out.println(joined);
         System.out.flush();
-        server.serve(deadline);
-        System.exit(0);
-    }
-
-    /** Ends this process when its stdin closes: the driver that started it is gone. */
-    private static void startWatchdog() {
         Thread watchdog = new Thread(() -> {
             try {
                 while (System.in.read() >= 0) {
@@ -124,6 +104,8 @@ public final class LoopbackServer {
         }, "stdin-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
+        server.serve(System.nanoTime() + maxSeconds * 1_000_000_000L);
+        System.exit(0);
     }
 
     /**
@@ -282,7 +264,7 @@ public final class LoopbackServer {
     }
 
     /** This process' open file descriptors (/proc/self/fd), or -1 where that cannot be read. */
-    static int openDescriptors() {
+    private static int openDescriptors() {
         String[] fds = new java.io.File("/proc/self/fd").list();
         return fds == null ? -1 : fds.length;
     }
