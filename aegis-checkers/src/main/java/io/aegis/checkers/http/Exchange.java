@@ -105,7 +105,7 @@ final class Exchange extends CompletableFuture<CheckResult> implements Runnable,
     }
 
     private void connect() {
-        connecting = origin.connect();
+        connecting = origin.connect(timeout);
         connecting.addListener(this);
     }
 

@@ -95,6 +95,7 @@ public final class HttpCheckerFactory implements HealthCheckerFactory {
     private final Object lock = new Object();
     private final Map<TlsSettings.Trust, SSLContext> tlsContexts = new HashMap<>();
     private final Map<Origin.Key, Origin> origins = new HashMap<>();
+    private final java.util.function.Supplier<HttpTransport> transports;
     private HttpTransport transport;
     private boolean closed;
 
@@ -105,8 +106,14 @@ public final class HttpCheckerFactory implements HealthCheckerFactory {
 
     /** For tests: where warnings go, and the clock that certificate expiry is measured against. */
     HttpCheckerFactory(System.Logger log, Clock clock) {
+        this(log, clock, HttpTransport::new);
+    }
+
+    /** For tests: also how the client's transport (its loops and its name resolver) is made. */
+    HttpCheckerFactory(System.Logger log, Clock clock, java.util.function.Supplier<HttpTransport> transports) {
         this.log = log;
         this.clock = clock;
+        this.transports = transports;
     }
 
     @Override
@@ -134,7 +141,7 @@ public final class HttpCheckerFactory implements HealthCheckerFactory {
                 throw new IllegalStateException("the http checker factory is closed");
             }
             if (transport == null) {
-                transport = new HttpTransport();
+                transport = transports.get();
             }
             Origin origin = origins.get(key);
             if (origin == null) {

@@ -10,9 +10,11 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -37,6 +39,10 @@ final class Origin {
     // most recently used first: the freshest connection is the least likely to have been closed by the server
     private final ArrayDeque<Connection> idle = new ArrayDeque<>();
     private boolean closed;
+    // a host name's address, looked up on the transport's resolver threads and kept as long as the JVM would
+    private InetSocketAddress resolved;
+    private long resolvedAt;
+    private CompletableFuture<InetAddress> lookup;
 
     /** How many checkers use this origin; guarded by the factory's lock. */
     int users;
@@ -47,7 +53,7 @@ final class Origin {
         this.transport = transport;
         this.ssl = ssl;
         this.h2 = key.https() && key.http2() ? new Http2Origin() : null;
-        // an IP address needs no resolver; a name is resolved at each new connection (the JVM caches it)
+        // an IP address needs no resolver; a name is looked up off the loop and kept for the JVM's cache time
         this.address = NetUtil.isValidIpV4Address(key.host()) || NetUtil.isValidIpV6Address(key.host())
                 ? new InetSocketAddress(NetUtil.createInetAddressFromIpAddressString(key.host()), key.port())
                 : InetSocketAddress.createUnresolved(key.host(), key.port());
@@ -93,9 +99,9 @@ final class Origin {
         }
     }
 
-    /** Starts a new connection; called on this origin's loop. */
-    ChannelFuture connect() {
-        Channel channel = transport.newChannel();
+    /** Starts a new connection for a check with {@code checkTimeout}; called on this origin's loop. */
+    ChannelFuture connect(java.time.Duration checkTimeout) {
+        Channel channel = transport.newChannel(checkTimeout);
         ChannelPipeline pipeline = channel.pipeline();
         if (ssl != null) {
             SslHandler tls = new SslHandler(engine(ssl));
@@ -120,17 +126,55 @@ final class Origin {
             return connected.setFailure(registered.cause() == null
                     ? new IllegalStateException("the connection could not be registered") : registered.cause());
         }
-        InetSocketAddress target = address;
-        if (target.isUnresolved()) {
+        InetSocketAddress target = address.isUnresolved() ? cachedAddress() : address;
+        if (target != null) {
+            return channel.connect(target, connected);
+        }
+        // The lookup blocks (the JVM's resolver, up to its DNS timeouts): on a resolver thread, never on this loop,
+        // which serves every other origin's checks. Connections that wait for the same name share one lookup.
+        if (lookup == null) {
+            lookup = transport.resolve(key.host());
+        }
+        CompletableFuture<InetAddress> pending = lookup;
+        pending.whenComplete((found, failure) -> {
             try {
-                // the JVM's resolver and cache, as the JDK client used; blocks this loop only on a cache miss
-                target = new InetSocketAddress(InetAddress.getByName(key.host()), key.port());
-            } catch (UnknownHostException e) {
-                channel.close();
-                return connected.setFailure(e);
+                loop.execute(() -> resolved(pending, found, failure, channel, connected));
+            } catch (RejectedExecutionException e) {
+                // the factory is closed: its loops closed the channel
+                channel.unsafe().closeForcibly();
+                connected.tryFailure(e);
+            }
+        });
+        return connected;
+    }
+
+    /** The address looked up for this origin's host, if it is still within the JVM's cache time; else null. */
+    private InetSocketAddress cachedAddress() {
+        long ttl = transport.addressTtlNanos();
+        if (resolved != null && (ttl < 0 || System.nanoTime() - resolvedAt < ttl)) {
+            return resolved;
+        }
+        return null;
+    }
+
+    /** A lookup ended; on this loop. Connects {@code channel} unless its check ended meanwhile (closed it). */
+    private void resolved(CompletableFuture<InetAddress> done, InetAddress found, Throwable failure, Channel channel,
+            ChannelPromise connected) {
+        if (lookup == done) {
+            lookup = null;
+            if (found != null) {
+                resolved = new InetSocketAddress(found, key.port());
+                resolvedAt = System.nanoTime();
             }
         }
-        return channel.connect(target, connected);
+        if (!channel.isOpen()) {
+            connected.tryFailure(new ClosedChannelException());
+        } else if (found == null) {
+            channel.close();
+            connected.tryFailure(HttpTransport.cause(failure));
+        } else {
+            channel.connect(new InetSocketAddress(found, key.port()), connected);
+        }
     }
 
     /** No checker uses this origin any more: close its idle connections, and the busy ones once they are done. */
