@@ -1054,8 +1054,8 @@ public final class Engine implements AutoCloseable {
             }
             if (builder.metricsRegistry == null) {
                 // The application owns its registry's JVM metrics (and may have registered them already). Off the
-                // start path: a scrape waits for them, so they are never missing from one.
-                EngineMetrics.registerJvmMetricsInBackground(metricsRegistry);
+                // start path: the first scrape creates them, so they are never missing from one.
+                EngineMetrics.registerJvmMetricsOnFirstScrape(metricsRegistry);
             }
         }
 

@@ -281,56 +281,45 @@ public final class EngineMetrics {
     }
 
     /**
-     * {@link #registerJvmMetrics} off the caller's path: the collectors are created on a short-lived daemon thread
-     * ({@code aegis-jvm-metrics}), because creating them loads ~400 classes and sets up JMX, about a fifth of
-     * aegis' start-up. They go into a registry of their own that {@code registry} scrapes through one collector,
-     * and a scrape that comes before they are ready waits for them (for at most 10 seconds), so {@code jvm_*} and
-     * {@code process_*} are in every scrape, the first one included, and never missing from one.
+     * {@link #registerJvmMetrics} when they are first needed: the collectors are created by the first scrape (which
+     * waits for them), not at start, because creating them loads ~400 classes and sets up JMX, a fifth of aegis'
+     * start-up CPU, for metrics that nobody may ever read. They go into a registry of their own that {@code registry}
+     * scrapes through one collector, so {@code jvm_*} and {@code process_*} are in every scrape, the first one
+     * included, and never missing from one. Concurrent first scrapes register them once.
      *
      * @param registry the registry to fill; call once per registry
      */
-    public static void registerJvmMetricsInBackground(PrometheusRegistry registry) {
-        registerJvmMetricsInBackground(registry, task -> {
-            Thread thread = new Thread(task, "aegis-jvm-metrics");
-            thread.setDaemon(true);
-            thread.start();
-        });
+    public static void registerJvmMetricsOnFirstScrape(PrometheusRegistry registry) {
+        registerJvmMetricsOnFirstScrape(registry, EngineMetrics::registerJvmMetrics);
     }
 
-    /** As {@link #registerJvmMetricsInBackground(PrometheusRegistry)}, registering on {@code executor}. */
-    static void registerJvmMetricsInBackground(PrometheusRegistry registry, java.util.concurrent.Executor executor) {
+    /** As {@link #registerJvmMetricsOnFirstScrape(PrometheusRegistry)}, with {@code registration} doing the work. */
+    static void registerJvmMetricsOnFirstScrape(PrometheusRegistry registry,
+            java.util.function.Consumer<PrometheusRegistry> registration) {
         Objects.requireNonNull(registry, "registry");
-        JvmMetricsWhenReady jvm = new JvmMetricsWhenReady();
-        registry.register(jvm);
-        executor.execute(jvm::register);
+        registry.register(new JvmMetricsOnFirstScrape(Objects.requireNonNull(registration, "registration")));
     }
 
-    /** The JVM and process metrics, scraped once they are registered. */
-    private static final class JvmMetricsWhenReady implements MultiCollector {
-        private static final long WAIT_SECONDS = 10;
+    /** The JVM and process metrics, registered by the first scrape. */
+    private static final class JvmMetricsOnFirstScrape implements MultiCollector {
         private final PrometheusRegistry jvm = new PrometheusRegistry();
-        private final java.util.concurrent.CountDownLatch registered = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.function.Consumer<PrometheusRegistry> registration;
+        private boolean registered;
 
-        void register() {
-            try {
-                registerJvmMetrics(jvm);
-            } catch (RuntimeException | Error e) {
-                // Whatever was registered is still served; the rest is missing, so say why once.
-                LOG.warn("metrics: registering the JVM metrics failed; some jvm_* and process_* metrics are missing",
-                        e);
-            } finally {
-                registered.countDown();
-            }
+        JvmMetricsOnFirstScrape(java.util.function.Consumer<PrometheusRegistry> registration) {
+            this.registration = registration;
         }
 
-        private PrometheusRegistry ready() {
-            try {
-                if (!registered.await(WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
-                    LOG.warn("metrics: the JVM metrics are not registered after {} s; this scrape has what is"
-                            + " ready", WAIT_SECONDS);
+        private synchronized PrometheusRegistry ready() {
+            if (!registered) {
+                registered = true; // once: a failure is not retried at every scrape
+                try {
+                    registration.accept(jvm);
+                } catch (RuntimeException | Error e) {
+                    // Whatever was registered is still served; the rest is missing, so say why once.
+                    LOG.warn("metrics: registering the JVM metrics failed; some jvm_* and process_* metrics are"
+                            + " missing", e);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
             return jvm;
         }
