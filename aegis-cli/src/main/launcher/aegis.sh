@@ -25,23 +25,23 @@ train() {
   tmp=$cds/$key.$$.tmp
   trap 'rm -f "$tmp"' EXIT
   trap 'exit 143' HUP INT TERM
-  rm -f "$cds/$key.verified"
   $nice "$java" $gc "-XX:ArchiveClassesAtExit=$tmp" -XX:+VerifySharedSpaces -Xlog:cds=off -Xlog:cds+dynamic=off \
     $JAVA_OPTS -jar "$jar" --cds-train
   status=$?
-  if [ "$status" = 0 ] && [ -s "$tmp" ] && mv -f "$tmp" "$archive"; then
-    # Archives of former versions go after 30 days (one still in use is simply made again), and what a training
-    # killed by SIGKILL left after a day.
-    find "$cds" \( -name 'aegis-*.tmp' -mtime +0 -o -name 'aegis-*' ! -name "$key.*" -mtime +30 \) \
-      -exec rm -f {} + 2>/dev/null
-    # Maps it once with its checksums verified (-Xshare:on: fails unless it was mapped); starts then skip that
-    # while the archive is not newer than the stamp.
-    if $nice "$java" $gc -Xshare:on "-XX:SharedArchiveFile=$archive" -XX:+VerifySharedSpaces -Xlog:cds=off \
-        -Xlog:cds+dynamic=off $JAVA_OPTS -cp "$jar" -version >/dev/null 2>&1; then
-      : > "$cds/$key.verified"
+  # Maps it once with its checksums verified (-Xshare:on: fails unless it was mapped), before it is renamed into
+  # place with the stamp already there (the stamp is newer than the file: starts then skip the verification).
+  if [ "$status" = 0 ] && [ -s "$tmp" ] \
+      && $nice "$java" $gc -Xshare:on "-XX:SharedArchiveFile=$tmp" -XX:+VerifySharedSpaces -Xlog:cds=off \
+        -Xlog:cds+dynamic=off $JAVA_OPTS -cp "$jar" -version >/dev/null 2>&1 \
+      && : > "$cds/$key.verified"; then
+    if mv -f "$tmp" "$archive"; then
+      # Archives of former versions go after 30 days (one still in use is simply made again), and what a training
+      # killed by SIGKILL left after a day.
+      find "$cds" \( -name 'aegis-*.tmp' -mtime +0 -o -name 'aegis-*' ! -name "$key.*" -mtime +30 \) \
+        -exec rm -f {} + 2>/dev/null
       return 0
     fi
-    rm -f "$archive"
+    rm -f "$cds/$key.verified"
   fi
   if [ "$status" -lt 128 ]; then
     : > "$cds/$key.failed" # this JVM cannot make one (no base archive...): do not try again at every start
