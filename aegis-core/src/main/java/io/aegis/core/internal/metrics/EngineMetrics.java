@@ -62,8 +62,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -281,32 +284,43 @@ public final class EngineMetrics {
     }
 
     /**
-     * {@link #registerJvmMetrics} when they are first needed: the collectors are created by the first scrape (which
-     * waits for them), not at start, because creating them loads ~400 classes and sets up JMX, a fifth of aegis'
-     * start-up CPU, for metrics that nobody may ever read. They go into a registry of their own that {@code registry}
-     * scrapes through one collector, so {@code jvm_*} and {@code process_*} are in every scrape, the first one
-     * included, and never missing from one. Concurrent first scrapes register them once.
+     * {@link #registerJvmMetrics} off the start: the collectors are created {@link #JVM_METRICS_DELAY} after this
+     * call (in the background, on the common pool), or by the first scrape if one comes sooner (it waits for them).
+     * Creating them loads ~400 classes and sets up JMX, a fifth of aegis' start-up CPU; done at once, even on a
+     * thread of its own, that competed with the start for the second core. They go into a registry of their own that
+     * {@code registry} scrapes through one collector, so {@code jvm_*} and {@code process_*} are in every scrape, the
+     * first one included, and never missing from one. They are created once, whoever comes first.
      *
      * @param registry the registry to fill; call once per registry
      */
-    public static void registerJvmMetricsOnFirstScrape(PrometheusRegistry registry) {
-        registerJvmMetricsOnFirstScrape(registry, EngineMetrics::registerJvmMetrics);
+    public static void registerJvmMetricsAfterStart(PrometheusRegistry registry) {
+        registerJvmMetricsAfterStart(registry, EngineMetrics::registerJvmMetrics,
+                CompletableFuture.delayedExecutor(JVM_METRICS_DELAY.toMillis(), TimeUnit.MILLISECONDS));
     }
 
-    /** As {@link #registerJvmMetricsOnFirstScrape(PrometheusRegistry)}, with {@code registration} doing the work. */
-    static void registerJvmMetricsOnFirstScrape(PrometheusRegistry registry,
-            java.util.function.Consumer<PrometheusRegistry> registration) {
+    /** How long after the engine is built the JVM metrics are created when no scrape asked for them sooner. */
+    static final Duration JVM_METRICS_DELAY = Duration.ofSeconds(1);
+
+    /**
+     * As {@link #registerJvmMetricsAfterStart(PrometheusRegistry)}, with {@code registration} doing the work when
+     * {@code later} runs it, unless a scrape came first.
+     */
+    static void registerJvmMetricsAfterStart(PrometheusRegistry registry,
+            java.util.function.Consumer<PrometheusRegistry> registration, Executor later) {
         Objects.requireNonNull(registry, "registry");
-        registry.register(new JvmMetricsOnFirstScrape(Objects.requireNonNull(registration, "registration")));
+        JvmMetricsOnce jvm = new JvmMetricsOnce(Objects.requireNonNull(registration,
+                "registration"));
+        registry.register(jvm);
+        later.execute(jvm::ready);
     }
 
-    /** The JVM and process metrics, registered by the first scrape. */
-    private static final class JvmMetricsOnFirstScrape implements MultiCollector {
+    /** The JVM and process metrics, registered by the first scrape or by the delayed task, whichever comes first. */
+    private static final class JvmMetricsOnce implements MultiCollector {
         private final PrometheusRegistry jvm = new PrometheusRegistry();
         private final java.util.function.Consumer<PrometheusRegistry> registration;
         private boolean registered;
 
-        JvmMetricsOnFirstScrape(java.util.function.Consumer<PrometheusRegistry> registration) {
+        JvmMetricsOnce(java.util.function.Consumer<PrometheusRegistry> registration) {
             this.registration = registration;
         }
 

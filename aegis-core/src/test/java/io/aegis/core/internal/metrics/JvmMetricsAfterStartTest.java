@@ -6,30 +6,54 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The JVM metrics are created by the first scrape, not at start, and are in every scrape, the first one included. */
-class JvmMetricsOnFirstScrapeTest {
+/**
+ * The JVM metrics are created after the start (by a delayed task) or by a first scrape that comes sooner, once, and are
+ * in every scrape, the first one included.
+ */
+class JvmMetricsAfterStartTest {
 
     @Test
-    void createsTheJvmMetricsOnlyWhenTheFirstScrapeAsks() {
+    void aScrapeBeforeTheDelayedTaskCreatesTheJvmMetricsAndTheTaskThenDoesNothing() {
         PrometheusRegistry registry = new PrometheusRegistry();
         AtomicInteger registrations = new AtomicInteger();
+        List<Runnable> later = new CopyOnWriteArrayList<>();
 
-        EngineMetrics.registerJvmMetricsOnFirstScrape(registry, jvm -> {
+        EngineMetrics.registerJvmMetricsAfterStart(registry, jvm -> {
             registrations.incrementAndGet();
             EngineMetrics.registerJvmMetrics(jvm);
-        });
+        }, later::add); // held: the test runs it
 
-        assertThat(registrations).as("registrations before any scrape").hasValue(0);
+        assertThat(registrations).as("registrations at start").hasValue(0);
         assertThat(names(registry.scrape()))
                 .contains("jvm_threads_current", "jvm_memory_used_bytes", "jvm_runtime", "process_start_time_seconds");
         assertThat(names(registry.scrape(name -> name.equals("jvm_threads_current"))))
                 .containsExactly("jvm_threads_current");
-        assertThat(registrations).as("registrations after two scrapes").hasValue(1);
+        assertThat(later).hasSize(1);
+        later.get(0).run();
+        assertThat(registrations).as("registrations after two scrapes and the delayed task").hasValue(1);
+    }
+
+    @Test
+    void theDelayedTaskCreatesTheJvmMetricsWhenNoScrapeCameFirst() {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        AtomicInteger registrations = new AtomicInteger();
+        List<Runnable> later = new CopyOnWriteArrayList<>();
+        EngineMetrics.registerJvmMetricsAfterStart(registry, jvm -> {
+            registrations.incrementAndGet();
+            EngineMetrics.registerJvmMetrics(jvm);
+        }, later::add);
+
+        later.get(0).run();
+
+        assertThat(registrations).hasValue(1);
+        assertThat(names(registry.scrape())).contains("jvm_threads_current", "process_cpu_seconds");
+        assertThat(registrations).hasValue(1);
     }
 
     @Test
@@ -38,7 +62,7 @@ class JvmMetricsOnFirstScrapeTest {
         AtomicInteger registrations = new AtomicInteger();
         CountDownLatch registering = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        EngineMetrics.registerJvmMetricsOnFirstScrape(registry, jvm -> {
+        EngineMetrics.registerJvmMetricsAfterStart(registry, jvm -> {
             registrations.incrementAndGet();
             registering.countDown();
             try {
@@ -47,7 +71,7 @@ class JvmMetricsOnFirstScrapeTest {
                 throw new IllegalStateException(e);
             }
             EngineMetrics.registerJvmMetrics(jvm);
-        });
+        }, task -> { });
 
         CompletableFuture<MetricSnapshots> first = CompletableFuture.supplyAsync(registry::scrape, task -> new Thread(task).start());
         assertThat(registering.await(10, TimeUnit.SECONDS)).isTrue();
