@@ -12,8 +12,13 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -24,25 +29,55 @@ import java.util.stream.Stream;
  * <p>It goes through a real start on the same code path as {@code aegis --config=<file>}: a sample configuration
  * with one {@code http} service and metrics on, checked against a loopback server of its own until the first
  * check passes, one scrape of {@code /metrics}; then it stops and exits 0. Everything it creates (a temporary
- * directory with the configuration and the state, a loopback port) is gone when it returns.
+ * directory with the configuration and the state, a loopback port) is gone when it returns; the directory of a
+ * training killed by SIGKILL is deleted by the next one.
  */
 final class CdsTraining implements AutoCloseable {
     /** The hidden option; the launcher passes it alone. */
     static final String OPTION = "--cds-train";
     private static final String SERVICE = "cds-training";
     private static final long FIRST_CHECK_TIMEOUT_MS = 30_000;
+    private static final String PREFIX = "aegis-cds-train-";
+    /** {@code aegis-cds-train-<pid>-<random>}: the directory of the training run with that process id. */
+    private static final Pattern OWNED_BY_PROCESS = Pattern.compile(Pattern.quote(PREFIX) + "(\\d{1,10})-\\d+");
+    /** A directory named the older way (no process id) is a leftover once it is this old. */
+    private static final Duration OLD = Duration.ofDays(1);
 
     private final Path directory;
     private final ServerSocket server;
     private final Thread responder;
 
     private CdsTraining() throws IOException {
-        directory = Files.createTempDirectory("aegis-cds-train-");
+        Path temp = Path.of(System.getProperty("java.io.tmpdir"));
+        removeLeftovers(temp, Instant.now());
+        // The process id in the name tells a later training whether this one is still running.
+        directory = Files.createTempDirectory(PREFIX + ProcessHandle.current().pid() + "-");
         server = new ServerSocket();
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         responder = new Thread(this::respond, "aegis-cds-train-http");
         responder.setDaemon(true);
         responder.start();
+    }
+
+    /**
+     * Deletes what trainings killed by SIGKILL left in {@code temp}: the directories of training processes that no
+     * longer run (and, named the older way without a process id, those older than a day). Best effort: a directory
+     * that cannot be deleted (another user's) is left alone.
+     */
+    static void removeLeftovers(Path temp, Instant now) {
+        try (Stream<Path> entries = Files.list(temp)) {
+            for (Path entry : entries.filter(e -> e.getFileName().toString().startsWith(PREFIX)).toList()) {
+                Matcher name = OWNED_BY_PROCESS.matcher(entry.getFileName().toString());
+                boolean left = name.matches()
+                        ? ProcessHandle.of(Long.parseLong(name.group(1))).filter(ProcessHandle::isAlive).isEmpty()
+                        : Files.getLastModifiedTime(entry).toInstant().isBefore(now.minus(OLD));
+                if (left && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    delete(entry);
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // nothing to clean, or not ours to clean
+        }
     }
 
     /** Runs the training start; returns the exit code. */
@@ -148,12 +183,18 @@ final class CdsTraining implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        try {
+            delete(directory);
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("aegis --cds-train: could not delete " + directory + ": " + e.getMessage());
+        }
+    }
+
+    private static void delete(Path directory) throws IOException {
         try (Stream<Path> files = Files.walk(directory)) {
             for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(file);
             }
-        } catch (IOException e) {
-            System.err.println("aegis --cds-train: could not delete " + directory + ": " + e.getMessage());
         }
     }
 }

@@ -44,7 +44,8 @@ class StartupIT {
 
         assertThat(result.exitCode()).as("%s", result).isZero();
         String loaded = Files.readString(classes);
-        // Every runtime factory was instantiated (Nomad's among them) ...
+        // Every runtime factory class was loaded (Nomad's among them: discovery loads them, constructs only those a
+        // service needs) ...
         assertThat(loaded).contains("io.aegis.runtimes.nomad.NomadRuntimeFactory ");
         // ... and none created an ObjectMapper: databind is ~320 classes, ~0.1 s of every start. (The verifier
         // loads the 7 JsonNode types in AlertStore's method signatures: a few classes, no initialisation.)
@@ -107,6 +108,8 @@ class StartupIT {
                     && files(cds, ".tmp").isEmpty() && first.descendant("--cds-train").isEmpty());
         }
         assertThat(files(cds, ".failed")).isEmpty();
+        // The training verified the archive's checksums once, so later starts need not read all of it.
+        assertThat(files(cds, ".verified")).hasSize(1);
 
         Path classes = dir.resolve("classes.txt");
         Result second = AegisProcess.run(dir, Map.of("AEGIS_CDS", "on", "AEGIS_CDS_DIR", cds.toString(),
@@ -117,8 +120,21 @@ class StartupIT {
         assertThat(Files.readString(classes)).contains(FROM_THE_ARCHIVE);
         assertThat(files(cds, ".jsa")).as("no second archive").hasSize(1);
 
-        // An archive that does not fit (damaged, another JVM's, an older file's) is ignored without a word.
+        // Damaged inside (hostile F1: the JVM crashed mapping it), changed after it was verified: verified again,
+        // so rejected, and aegis starts without it.
         Path archive = files(cds, ".jsa").get(0);
+        assertThat(archive.toFile().setWritable(true, true)).isTrue(); // the JVM writes it read-only
+        try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(archive,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            byte[] noise = new byte[4096];
+            new java.util.Random(11).nextBytes(noise);
+            file.write(java.nio.ByteBuffer.wrap(noise), 100_000);
+        }
+        Result damagedInside = AegisProcess.run(dir, env, "--config=tcp.yaml", "--validate");
+        assertThat(damagedInside.exitCode()).as("%s", damagedInside).isZero();
+        assertThat(damagedInside.stdout()).startsWith("config OK: 1 service");
+
+        // An archive that does not fit (damaged, another JVM's, an older file's) is ignored without a word.
         Files.delete(archive);
         Files.writeString(archive, "not an archive");
         Result damaged = AegisProcess.run(dir, env, "--config=tcp.yaml", "--validate");
@@ -140,6 +156,18 @@ class StartupIT {
             assertThat(aegis.descendant("--cds-train")).isEmpty();
             assertThat(cds).doesNotExist();
         }
+    }
+
+    @Test
+    void cdsTrainWithAegisCdsOffSaysThatItMakesNoArchive() {
+        Path cds = dir.resolve("aegis-cds");
+
+        Result result = AegisProcess.run(dir, Map.of("AEGIS_CDS", "off", "AEGIS_CDS_DIR", cds.toString()),
+                "--cds-train");
+
+        assertThat(result.exitCode()).as("%s", result).isZero();
+        assertThat(result.stderr()).as("%s", result).contains("AEGIS_CDS=off: no class-data-sharing archive made");
+        assertThat(cds).doesNotExist();
     }
 
     @Test

@@ -1060,8 +1060,8 @@ public final class Engine implements AutoCloseable {
             }
             if (builder.metricsRegistry == null) {
                 // The application owns its registry's JVM metrics (and may have registered them already). Off the
-                // start path: a scrape waits for them, so they are never missing from one.
-                EngineMetrics.registerJvmMetricsInBackground(metricsRegistry);
+                // start path: created a second later, or by a first scrape that comes sooner (so never missing).
+                EngineMetrics.registerJvmMetricsAfterStart(metricsRegistry);
             }
         }
 

@@ -47,6 +47,7 @@ public final class StartupScenario implements Scenario {
         Optional.ofNullable(System.getenv("AEGIS_BENCH_STARTUP_BASELINE")).filter(path -> !path.isBlank())
                 .ifPresent(path -> executables.put("baseline", Path.of(path).toAbsolutePath()));
         Map<String, List<Double>> seconds = new LinkedHashMap<>();
+        Map<String, List<Double>> cpu = new LinkedHashMap<>();
         Path cache = options.workDir().resolve("startup-cds");
         try {
             Path config = options.workDir().resolve("startup.yaml");
@@ -64,29 +65,39 @@ public final class StartupScenario implements Scenario {
             for (Map.Entry<String, Path> executable : executables.entrySet()) {
                 warmUp(executable.getValue(), config, cache);
                 seconds.put(executable.getKey(), new ArrayList<>());
+                cpu.put(executable.getKey(), new ArrayList<>());
             }
             for (int i = 0; i < runs; i++) {
                 for (Map.Entry<String, Path> executable : executables.entrySet()) {
-                    start(executable.getValue(), config, cache, false)
-                            .ifPresent(s -> seconds.get(executable.getKey()).add(s));
+                    start(executable.getValue(), config, cache, false).ifPresent(s -> {
+                        seconds.get(executable.getKey()).add(s[0]);
+                        cpu.get(executable.getKey()).add(s[1]);
+                    });
                 }
             }
         } finally {
             target.stop(0);
         }
         Stats aegis = Stats.of(seconds.get("aegis"));
+        Stats aegisCpu = Stats.of(cpu.get("aegis"));
         Stats demo = Stats.of(DemoService.startupSeconds(options, options.size(5, 1)));
         boolean cds = !"off".equals(System.getenv("AEGIS_CDS"));
         Result result = new Result()
                 .row("startup", "aegis start -> 1st check s", aegis.summary("s"),
                         "vs demo start " + Stats.ratio(aegis.median(), demo.median()) + " (demo " + demo.summary("s")
-                                + ")", "n/a (no peer in the issue)");
+                                + ")", "n/a (no peer in the issue)")
+                .row("startup", "aegis CPU to 1st check s", aegisCpu.summary("s"),
+                        "user+sys of the JVM up to that line (less sensitive to other load than the wall time)", "");
         if (seconds.containsKey("baseline")) {
             Stats baseline = Stats.of(seconds.get("baseline"));
+            Stats baselineCpu = Stats.of(cpu.get("baseline"));
             result.row("startup", "baseline start -> 1st check s", baseline.summary("s"),
                     "aegis/baseline " + Stats.ratio(aegis.median(), baseline.median()) + " (min "
                             + Stats.ratio(aegis.min(), baseline.min()) + "), alternated",
                     executables.get("baseline").toString());
+            result.row("startup", "baseline CPU to 1st check s", baselineCpu.summary("s"),
+                    "aegis/baseline " + Stats.ratio(aegisCpu.median(), baselineCpu.median()) + " (min "
+                            + Stats.ratio(aegisCpu.min(), baselineCpu.min()) + "), alternated", "");
         }
         return result.note("startup: the aegis executable with one HTTP service and metrics on port 0; time to the"
                 + " log line of its first HEALTHY transition. " + (cds ? "Class-data-sharing archive made by an"
@@ -102,8 +113,11 @@ public final class StartupScenario implements Scenario {
         start(executable, config, cache, true);
     }
 
-    /** Seconds from exec to the first HEALTHY line, if it came within 30 s. */
-    private static Optional<Double> start(Path executable, Path config, Path cache, boolean awaitTraining)
+    /**
+     * Seconds from exec to the first HEALTHY line and the CPU seconds (user + system) the JVM had used by then (the
+     * launcher stub execs it: same process), if the line came within 30 s.
+     */
+    private static Optional<double[]> start(Path executable, Path config, Path cache, boolean awaitTraining)
             throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(executable.toString(), "--config=" + config)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
@@ -116,6 +130,7 @@ public final class StartupScenario implements Scenario {
             Optional<String> healthy = Procs.awaitLine(log, line -> line.contains("-> HEALTHY"),
                     Duration.ofSeconds(30));
             double elapsed = (System.nanoTime() - t0) / 1e9;
+            double cpuSeconds = Procs.cpuSeconds(process.pid());
             if (awaitTraining) {
                 long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
                 while (System.nanoTime() < deadline && (Procs.descendant(process.toHandle(), "--cds-train").isPresent()
@@ -123,7 +138,7 @@ public final class StartupScenario implements Scenario {
                     Procs.sleep(Duration.ofMillis(200));
                 }
             }
-            return healthy.map(line -> elapsed);
+            return healthy.map(line -> new double[] {elapsed, cpuSeconds});
         } finally {
             Procs.stop(process.toHandle(), Duration.ofSeconds(10));
         }

@@ -6,8 +6,10 @@ import io.aegis.api.RecoveryActionFactory;
 import io.aegis.api.RuntimeAdapterFactory;
 import java.net.URL;
 import java.security.CodeSource;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -23,84 +25,100 @@ import org.slf4j.LoggerFactory;
  * The plugin factories found through {@link ServiceLoader}, by type name. Like SLF4J's provider discovery,
  * a provider that fails to load is reported (naming its jar) and skipped, and of two providers with the
  * same type name the first on the class path wins and the second is reported; discovery always goes on.
+ *
+ * <p>Discovered through the class loader aegis itself was loaded by (no plugin directory), the factories are
+ * constructed when a type is first asked for, in class-path order until that type is found: a start whose
+ * configuration names {@code http} alone does not construct the Docker, Kubernetes or Nomad factories (start-up time).
+ * Asking for a type nobody provides, for the list of types or for {@link #problems()} constructs them all, so an
+ * "unknown type" error still lists every type. Through any other class loader (plugin jars, an embedder's loader)
+ * every factory is constructed at discovery, as before: a plugin may be broken or duplicate a bundled type, and that
+ * is reported at once.
  */
 public final class PluginRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PluginRegistry.class);
     private static final int MAX_CONSECUTIVE_DISCOVERY_ERRORS = 100;
 
-    private final Map<String, HealthCheckerFactory> checkers;
-    private final Map<String, RuntimeAdapterFactory> runtimes;
-    private final Map<String, RecoveryActionFactory> actions;
-    private final Map<String, NotifierFactory> notifiers;
-    private final List<String> problems = new ArrayList<>();
+    private final Kind<HealthCheckerFactory> checkers;
+    private final Kind<RuntimeAdapterFactory> runtimes;
+    private final Kind<RecoveryActionFactory> actions;
+    private final Kind<NotifierFactory> notifiers;
+    private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
 
     private PluginRegistry(ClassLoader classLoader) {
-        this.checkers = load(HealthCheckerFactory.class, HealthCheckerFactory::type, classLoader);
-        this.runtimes = load(RuntimeAdapterFactory.class, RuntimeAdapterFactory::type, classLoader);
-        this.actions = load(RecoveryActionFactory.class, RecoveryActionFactory::name, classLoader);
-        this.notifiers = load(NotifierFactory.class, NotifierFactory::type, classLoader);
+        this.checkers = new Kind<>(HealthCheckerFactory.class, HealthCheckerFactory::type, classLoader);
+        this.runtimes = new Kind<>(RuntimeAdapterFactory.class, RuntimeAdapterFactory::type, classLoader);
+        this.actions = new Kind<>(RecoveryActionFactory.class, RecoveryActionFactory::name, classLoader);
+        this.notifiers = new Kind<>(NotifierFactory.class, NotifierFactory::type, classLoader);
     }
 
     /** Discovers every plugin visible to {@code classLoader}. */
     public static PluginRegistry discover(ClassLoader classLoader) {
         PluginRegistry registry = new PluginRegistry(classLoader);
-        log.debug("plugins: checkers {}, runtimes {}, actions {}, notifiers {}", registry.checkers.keySet(),
-                registry.runtimes.keySet(), registry.actions.keySet(), registry.notifiers.keySet());
+        if (log.isDebugEnabled()) {
+            log.debug("plugins: checkers {}, runtimes {}, actions {}, notifiers {}", registry.checkerTypes(),
+                    registry.runtimeTypes(), registry.actionNames(), registry.notifierTypes());
+        }
         return registry;
     }
 
     /** The checker factory for {@code type}. */
     public Optional<HealthCheckerFactory> checker(String type) {
-        return Optional.ofNullable(checkers.get(type));
+        return checkers.get(type);
     }
 
     /** The runtime factory for {@code type}. */
     public Optional<RuntimeAdapterFactory> runtime(String type) {
-        return Optional.ofNullable(runtimes.get(type));
+        return runtimes.get(type);
     }
 
     /** The recovery action factory called {@code name}. */
     public Optional<RecoveryActionFactory> action(String name) {
-        return Optional.ofNullable(actions.get(name));
+        return actions.get(name);
     }
 
     /** The notifier factory for {@code type}. */
     public Optional<NotifierFactory> notifier(String type) {
-        return Optional.ofNullable(notifiers.get(type));
+        return notifiers.get(type);
     }
 
     /** Installed checker types, sorted. */
     public List<String> checkerTypes() {
-        return List.copyOf(checkers.keySet());
+        return checkers.types();
     }
 
     /** Installed runtime types, sorted. */
     public List<String> runtimeTypes() {
-        return List.copyOf(runtimes.keySet());
+        return runtimes.types();
     }
 
     /** Installed recovery action names, sorted. */
     public List<String> actionNames() {
-        return List.copyOf(actions.keySet());
+        return actions.types();
     }
 
     /** Installed notifier types, sorted. */
     public List<String> notifierTypes() {
-        return List.copyOf(notifiers.keySet());
+        return notifiers.types();
     }
 
     /** Broken and duplicate providers found during discovery, one sentence each. */
     public List<String> problems() {
-        return Collections.unmodifiableList(problems);
+        checkers.types();
+        runtimes.types();
+        actions.types();
+        notifiers.types();
+        synchronized (problems) {
+            return List.copyOf(problems);
+        }
     }
 
-    /** Closes every factory; a factory that throws is logged and the others are still closed. */
+    /** Closes every factory instantiated; a factory that throws is logged and the others are still closed. */
     @Override
     public void close() {
         List<AutoCloseable> all = new ArrayList<>();
-        all.addAll(checkers.values());
-        all.addAll(runtimes.values());
-        all.addAll(notifiers.values());
+        all.addAll(checkers.instantiated());
+        all.addAll(runtimes.instantiated());
+        all.addAll(notifiers.instantiated());
         for (AutoCloseable factory : all) {
             try {
                 factory.close();
@@ -110,23 +128,62 @@ public final class PluginRegistry implements AutoCloseable {
         }
     }
 
-    private <F> Map<String, F> load(Class<F> spi, Function<F, String> typeOf, ClassLoader classLoader) {
-        Map<String, F> found = new TreeMap<>();
-        Iterator<ServiceLoader.Provider<F>> providers = ServiceLoader.load(spi, classLoader).stream().iterator();
-        int consecutiveErrors = 0;
-        while (consecutiveErrors < MAX_CONSECUTIVE_DISCOVERY_ERRORS) {
-            ServiceLoader.Provider<F> provider;
-            try {
-                if (!providers.hasNext()) {
-                    break;
-                }
-                provider = providers.next();
-            } catch (ServiceConfigurationError e) {
-                report("cannot load a " + spi.getSimpleName() + " provider: " + e.getMessage());
-                consecutiveErrors++; // an iterator that fails the same way forever must not hang discovery
-                continue;
+    /** The factories of one service interface: those instantiated, by type, and the bundled ones not yet. */
+    private final class Kind<F> {
+        private final Class<F> spi;
+        private final Function<F, String> typeOf;
+        private final Map<String, F> found = new TreeMap<>();
+        private final Deque<ServiceLoader.Provider<F>> pending = new ArrayDeque<>();
+
+        Kind(Class<F> spi, Function<F, String> typeOf, ClassLoader classLoader) {
+            this.spi = spi;
+            this.typeOf = typeOf;
+            pending.addAll(providers(classLoader)); // each provider's class is loaded, not initialised: no factory code
+            if (classLoader != PluginRegistry.class.getClassLoader()) {
+                types(); // plugin jars (or an embedder's loader): their problems are reported at discovery, as always
             }
-            consecutiveErrors = 0;
+        }
+
+        synchronized Optional<F> get(String type) {
+            F factory = found.get(type);
+            while (factory == null && !pending.isEmpty()) {
+                instantiate(pending.poll());
+                factory = found.get(type);
+            }
+            return Optional.ofNullable(factory);
+        }
+
+        synchronized List<String> types() {
+            while (!pending.isEmpty()) {
+                instantiate(pending.poll());
+            }
+            return List.copyOf(found.keySet());
+        }
+
+        synchronized List<F> instantiated() {
+            return List.copyOf(found.values());
+        }
+
+        private List<ServiceLoader.Provider<F>> providers(ClassLoader classLoader) {
+            List<ServiceLoader.Provider<F>> all = new ArrayList<>();
+            Iterator<ServiceLoader.Provider<F>> providers = ServiceLoader.load(spi, classLoader).stream().iterator();
+            int consecutiveErrors = 0;
+            while (consecutiveErrors < MAX_CONSECUTIVE_DISCOVERY_ERRORS) {
+                try {
+                    if (!providers.hasNext()) {
+                        break;
+                    }
+                    all.add(providers.next());
+                    consecutiveErrors = 0;
+                } catch (ServiceConfigurationError e) {
+                    report("cannot load a " + spi.getSimpleName() + " provider: " + e.getMessage());
+                    consecutiveErrors++; // an iterator that fails the same way forever must not hang discovery
+                }
+            }
+            return all;
+        }
+
+        private void instantiate(ServiceLoader.Provider<F> provider) {
             F factory;
             String type;
             try {
@@ -135,12 +192,12 @@ public final class PluginRegistry implements AutoCloseable {
             } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
                 report("skipping " + spi.getSimpleName() + " " + provider.type().getName() + " from "
                         + jarOf(provider.type()) + ": " + rootMessage(e));
-                continue;
+                return;
             }
             if (type == null || type.isBlank()) {
                 report("skipping " + spi.getSimpleName() + " " + provider.type().getName() + " from "
                         + jarOf(provider.type()) + ": it declares no type name");
-                continue;
+                return;
             }
             F existing = found.putIfAbsent(type, factory);
             if (existing != null) {
@@ -149,7 +206,6 @@ public final class PluginRegistry implements AutoCloseable {
                         + factory.getClass().getName() + " from " + jarOf(factory.getClass()));
             }
         }
-        return Collections.unmodifiableMap(found);
     }
 
     private void report(String problem) {

@@ -2,6 +2,7 @@ package io.aegis.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.aegis.core.testing.CountingCheckerFactory;
 import io.aegis.core.testing.ImpostorHttpCheckerFactory;
 import java.io.IOException;
 import java.net.URL;
@@ -29,6 +30,35 @@ class PluginRegistryTest {
             assertThat(registry.runtimeTypes()).contains("process");
             assertThat(registry.actionNames()).contains("restart", "notify", "ignore");
             assertThat(registry.problems()).isEmpty();
+        }
+    }
+
+    @Test
+    void constructsOnlyTheBundledFactoriesUpToTheTypeAskedFor() {
+        int before = CountingCheckerFactory.CONSTRUCTED.get();
+
+        try (PluginRegistry registry = PluginRegistry.discover(getClass().getClassLoader())) {
+            assertThat(registry.checker("test-pass")).isPresent();
+            assertThat(registry.runtime("process")).isPresent();
+            assertThat(CountingCheckerFactory.CONSTRUCTED.get()).as("constructed before its type was needed")
+                    .isEqualTo(before);
+
+            // An unknown type: every factory is constructed, so that the error can list every type.
+            assertThat(registry.checker("no-such-type")).isEmpty();
+            assertThat(CountingCheckerFactory.CONSTRUCTED.get()).isEqualTo(before + 1);
+            assertThat(registry.checkerTypes()).contains("test-counted", "test-pass", "http");
+            assertThat(registry.checker("test-counted")).get().isInstanceOf(CountingCheckerFactory.class);
+            assertThat(CountingCheckerFactory.CONSTRUCTED.get()).isEqualTo(before + 1);
+        }
+    }
+
+    @Test
+    void constructsEveryFactoryOfAKindAtDiscoveryWhenOneComesFromAPluginJar() throws IOException {
+        ClassLoader loader = loaderWithExtraProviders(ImpostorHttpCheckerFactory.Broken.class.getName());
+        int before = CountingCheckerFactory.CONSTRUCTED.get();
+
+        try (PluginRegistry registry = PluginRegistry.discover(loader)) {
+            assertThat(CountingCheckerFactory.CONSTRUCTED.get()).isEqualTo(before + 1);
         }
     }
 

@@ -62,8 +62,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -281,56 +284,56 @@ public final class EngineMetrics {
     }
 
     /**
-     * {@link #registerJvmMetrics} off the caller's path: the collectors are created on a short-lived daemon thread
-     * ({@code aegis-jvm-metrics}), because creating them loads ~400 classes and sets up JMX, about a fifth of
-     * aegis' start-up. They go into a registry of their own that {@code registry} scrapes through one collector,
-     * and a scrape that comes before they are ready waits for them (for at most 10 seconds), so {@code jvm_*} and
-     * {@code process_*} are in every scrape, the first one included, and never missing from one.
+     * {@link #registerJvmMetrics} off the start: the collectors are created {@link #JVM_METRICS_DELAY} after this
+     * call (in the background, on the common pool), or by the first scrape if one comes sooner (it waits for them).
+     * Creating them loads ~400 classes and sets up JMX, a fifth of aegis' start-up CPU; done at once, even on a
+     * thread of its own, that competed with the start for the second core. They go into a registry of their own that
+     * {@code registry} scrapes through one collector, so {@code jvm_*} and {@code process_*} are in every scrape, the
+     * first one included, and never missing from one. They are created once, whoever comes first.
      *
      * @param registry the registry to fill; call once per registry
      */
-    public static void registerJvmMetricsInBackground(PrometheusRegistry registry) {
-        registerJvmMetricsInBackground(registry, task -> {
-            Thread thread = new Thread(task, "aegis-jvm-metrics");
-            thread.setDaemon(true);
-            thread.start();
-        });
+    public static void registerJvmMetricsAfterStart(PrometheusRegistry registry) {
+        registerJvmMetricsAfterStart(registry, EngineMetrics::registerJvmMetrics,
+                CompletableFuture.delayedExecutor(JVM_METRICS_DELAY.toMillis(), TimeUnit.MILLISECONDS));
     }
 
-    /** As {@link #registerJvmMetricsInBackground(PrometheusRegistry)}, registering on {@code executor}. */
-    static void registerJvmMetricsInBackground(PrometheusRegistry registry, java.util.concurrent.Executor executor) {
+    /** How long after the engine is built the JVM metrics are created when no scrape asked for them sooner. */
+    static final Duration JVM_METRICS_DELAY = Duration.ofSeconds(1);
+
+    /**
+     * As {@link #registerJvmMetricsAfterStart(PrometheusRegistry)}, with {@code registration} doing the work when
+     * {@code later} runs it, unless a scrape came first.
+     */
+    static void registerJvmMetricsAfterStart(PrometheusRegistry registry,
+            java.util.function.Consumer<PrometheusRegistry> registration, Executor later) {
         Objects.requireNonNull(registry, "registry");
-        JvmMetricsWhenReady jvm = new JvmMetricsWhenReady();
+        JvmMetricsOnce jvm = new JvmMetricsOnce(Objects.requireNonNull(registration,
+                "registration"));
         registry.register(jvm);
-        executor.execute(jvm::register);
+        later.execute(jvm::ready);
     }
 
-    /** The JVM and process metrics, scraped once they are registered. */
-    private static final class JvmMetricsWhenReady implements MultiCollector {
-        private static final long WAIT_SECONDS = 10;
+    /** The JVM and process metrics, registered by the first scrape or by the delayed task, whichever comes first. */
+    private static final class JvmMetricsOnce implements MultiCollector {
         private final PrometheusRegistry jvm = new PrometheusRegistry();
-        private final java.util.concurrent.CountDownLatch registered = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.function.Consumer<PrometheusRegistry> registration;
+        private boolean registered;
 
-        void register() {
-            try {
-                registerJvmMetrics(jvm);
-            } catch (RuntimeException | Error e) {
-                // Whatever was registered is still served; the rest is missing, so say why once.
-                LOG.warn("metrics: registering the JVM metrics failed; some jvm_* and process_* metrics are missing",
-                        e);
-            } finally {
-                registered.countDown();
-            }
+        JvmMetricsOnce(java.util.function.Consumer<PrometheusRegistry> registration) {
+            this.registration = registration;
         }
 
-        private PrometheusRegistry ready() {
-            try {
-                if (!registered.await(WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
-                    LOG.warn("metrics: the JVM metrics are not registered after {} s; this scrape has what is"
-                            + " ready", WAIT_SECONDS);
+        private synchronized PrometheusRegistry ready() {
+            if (!registered) {
+                registered = true; // once: a failure is not retried at every scrape
+                try {
+                    registration.accept(jvm);
+                } catch (RuntimeException | Error e) {
+                    // Whatever was registered is still served; the rest is missing, so say why once.
+                    LOG.warn("metrics: registering the JVM metrics failed; some jvm_* and process_* metrics are"
+                            + " missing", e);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
             return jvm;
         }
