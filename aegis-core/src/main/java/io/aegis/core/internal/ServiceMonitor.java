@@ -70,6 +70,11 @@ public final class ServiceMonitor {
     private final Scheduler scheduler;
     private final SerialRunner serial;
     /**
+     * {@code -Daegis.inlineChecks=false} puts every check back on the guarded path (plugin-call thread, verdict on a
+     * worker): a way out, and the baseline the benchmarks compare the inline path with.
+     */
+    private static final boolean INLINE_CHECKS = !"false".equals(System.getProperty("aegis.inlineChecks"));
+    /**
      * Whether the checker is one of Aegis' own non-blocking ones ({@link #callsInline}): its {@code check()} is called
      * on the thread that starts the attempt and its verdict judged on the thread that completed it, without the
      * hand-offs to a plugin-call thread and back to a worker. Other checkers keep the guarded path.
@@ -837,7 +842,7 @@ public final class ServiceMonitor {
      * is never trusted, whatever it implements: a third-party checker that blocks must not stall the engine.
      */
     static boolean callsInline(HealthChecker checker) {
-        return checker instanceof NonBlockingChecker
+        return INLINE_CHECKS && checker instanceof NonBlockingChecker
                 && checker.getClass().getClassLoader() == ServiceMonitor.class.getClassLoader();
     }
 
