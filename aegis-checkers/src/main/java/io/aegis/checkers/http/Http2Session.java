@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -44,6 +45,8 @@ import javax.net.ssl.SSLSession;
 final class Http2Session extends Http2ConnectionHandler {
     /** Our SETTINGS: no server push, and headers up to 64 KiB as over HTTP/1.1. */
     private static final int MAX_HEADER_LIST_SIZE = 64 * 1024;
+    /** How long a connection suspected dead has to answer a PING (any bytes count) before it is closed. */
+    static final long PING_TIMEOUT_MILLIS = Long.getLong("aegis.http2.pingTimeoutMillis", 2000);
 
     private final Http2Origin origin;
     private final SSLSession tls;
@@ -55,6 +58,11 @@ final class Http2Session extends Http2ConnectionHandler {
     // whether a stream of this session has ended: a later stream is on a reused connection, which the server
     // may have closed meanwhile (retried once, as a stale HTTP/1.1 keep-alive connection is)
     private boolean used;
+    // when the last bytes came from the server (System.nanoTime): a stream abandoned with nothing read since it
+    // started means the connection itself may be dead
+    private long lastReadNanos = System.nanoTime();
+    // a PING is out to learn whether the peer is still there
+    private boolean pinging;
 
     private Http2Session(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
             Http2Origin origin, SSLSession tls) {
@@ -183,6 +191,38 @@ final class Http2Session extends Http2ConnectionHandler {
         while ((next = queued.pollFirst()) != null) {
             next.route();
         }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        lastReadNanos = System.nanoTime();
+        super.channelRead(ctx, msg);
+    }
+
+    /**
+     * A stream started at {@code startNanos} was given up (its check timed out or was cancelled) and the server sent
+     * nothing at all on this connection since: the peer may be gone without a reset (a host powered off, a
+     * dropped route), and nothing else would notice for the ~15 minutes TCP takes to give up, while every check of
+     * the origin timed out on it. So the connection is asked for a PING; if nothing at all comes back within
+     * {@link #PING_TIMEOUT_MILLIS}, it is closed, as a timed-out HTTP/1.1 connection is: its other streams fail and
+     * are asked once more on a new one (idempotent methods), and the next checks open a new connection. A server
+     * that is merely slow to answer one request acknowledges the PING and keeps the connection.
+     */
+    private void abandonedSilently(long startNanos) {
+        if (lastReadNanos - startNanos >= 0 || pinging || !context.channel().isActive()) {
+            return;
+        }
+        pinging = true;
+        long sentNanos = System.nanoTime();
+        encoder().writePing(context, false, sentNanos, context.newPromise());
+        flush(context);
+        context.executor().schedule(() -> {
+            pinging = false;
+            if (lastReadNanos - sentNanos < 0 && context.channel().isActive()) {
+                goingAway();
+                context.close();
+            }
+        }, PING_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** The server closed the connection, or it failed: every open stream fails (or is retried once). */
@@ -350,6 +390,7 @@ final class Http2Session extends Http2ConnectionHandler {
         private final Http2Session session;
         final int id;
         final Exchange exchange;
+        private final long startNanos = System.nanoTime();
         // the final (non-1xx) head was read
         private boolean head;
         // the server ended the stream, or it was reset: nothing to reset
@@ -385,6 +426,9 @@ final class Http2Session extends Http2ConnectionHandler {
                 ended = true;
                 session.resetStream(session.context, id, Http2Error.CANCEL.code(), session.context.voidPromise());
                 session.flush(session.context);
+                session.ended(this);
+                session.abandonedSilently(startNanos);
+                return;
             }
             session.ended(this);
         }

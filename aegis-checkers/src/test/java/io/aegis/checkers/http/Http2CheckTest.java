@@ -240,6 +240,96 @@ class Http2CheckTest {
     }
 
     @Test
+    void aConnectionWhosePeerVanishedIsClosedAfterAnUnansweredPingAndTheNextCheckUsesANewOne() throws Exception {
+        Server server = server("h2");
+        try (FreezingProxy proxy = new FreezingProxy(server.port())) {
+            HealthChecker healthy = factory.create(HttpCheckerTest.spec("https://127.0.0.1:" + proxy.port() + "/health",
+                    Map.of("tls", Map.of("caFile", caFile.toString())), TIMEOUT));
+            assertThat(check(healthy).status()).isEqualTo(HealthStatus.HEALTHY);
+
+            // the peer vanishes without a reset: nothing more crosses the connection, in either direction
+            proxy.freezeAll();
+            CheckResult lost = healthy.check(new CheckContext(1, Duration.ofMillis(300))).toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(lost.failureReason()).contains(FailureReason.TIMEOUT);
+
+            // the PING goes unanswered: the connection is dropped, and a check passes again on a new one
+            await().atMost(Duration.ofSeconds(15)).until(() -> healthy.check(new CheckContext(1,
+                    Duration.ofMillis(500))).toCompletableFuture().get(10, TimeUnit.SECONDS).status() == HealthStatus.HEALTHY);
+            assertThat(server.connections).hasValue(2);
+        }
+    }
+
+    /** A TCP proxy on loopback whose connections can be frozen: bytes stop crossing, the sockets stay open. */
+    private static final class FreezingProxy implements AutoCloseable {
+        private final java.net.ServerSocket listener = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getLoopbackAddress());
+        private final List<java.util.concurrent.atomic.AtomicBoolean> frozen =
+                new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final List<java.net.Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+
+        FreezingProxy(int target) throws java.io.IOException {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        java.net.Socket client = listener.accept();
+                        java.net.Socket upstream = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), target);
+                        sockets.add(client);
+                        sockets.add(upstream);
+                        java.util.concurrent.atomic.AtomicBoolean pairFrozen = new java.util.concurrent.atomic.AtomicBoolean();
+                        frozen.add(pairFrozen);
+                        pump(client, upstream, pairFrozen);
+                        pump(upstream, client, pairFrozen);
+                    }
+                } catch (java.io.IOException e) {
+                    // closed
+                }
+            }, "test-proxy-accept");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        private void pump(java.net.Socket from, java.net.Socket to, java.util.concurrent.atomic.AtomicBoolean pairFrozen) {
+            Thread pump = new Thread(() -> {
+                byte[] buffer = new byte[16384];
+                try {
+                    int n;
+                    while ((n = from.getInputStream().read(buffer)) >= 0) {
+                        if (pairFrozen.get()) {
+                            closed.await(); // swallowed: a vanished peer neither answers nor resets
+                            return;
+                        }
+                        to.getOutputStream().write(buffer, 0, n);
+                    }
+                    to.shutdownOutput();
+                } catch (java.io.IOException | InterruptedException e) {
+                    // closed
+                }
+            }, "test-proxy-pump");
+            pump.setDaemon(true);
+            pump.start();
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        void freezeAll() {
+            frozen.forEach(flag -> flag.set(true));
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            closed.countDown();
+            listener.close();
+            for (java.net.Socket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
     void aSilentStreamTimesOutAndIsReset() throws Exception {
         Server server = server("h2");
 

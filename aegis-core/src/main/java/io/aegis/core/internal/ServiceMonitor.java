@@ -4,6 +4,7 @@ import io.aegis.api.CheckContext;
 import io.aegis.api.CheckResult;
 import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
+import io.aegis.api.HealthStatus;
 import io.aegis.api.RecoveryAction;
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.core.ServiceState;
@@ -286,7 +287,13 @@ public final class ServiceMonitor {
                     // not once the timer runs behind (its one thread starved on a busy host): then the starts spill
                     // over to the workers, so that every tick is not waiting on the one thread doing every start.
                     boolean timerOnTime = scheduler.nanoTime() - dueNanos < TIMER_BEHIND_NANOS;
-                    runSerially(() -> beginCycle(dueNanos + intervalNanos, false), inline && timerOnTime);
+                    try {
+                        runSerially(() -> beginCycle(dueNanos + intervalNanos, false), inline && timerOnTime);
+                    } catch (Throwable e) {
+                        // A throwable that escaped a tick would cancel this fixed-rate schedule for good: the service
+                        // would silently never be checked again. Logged; the next tick runs.
+                        log.error("{}: a check tick failed; the next tick runs as planned", name, e);
+                    }
                 }, Duration.ofNanos(firstNanos), Duration.ofNanos(intervalNanos));
             } catch (RejectedExecutionException e) {
                 log.debug("{}: the engine shut down before the checks started", name);
@@ -581,7 +588,19 @@ public final class ServiceMonitor {
                 .thenAccept(result -> runSerially(() -> attemptCompleted(number, result != null ? result
                         : CheckResult.unknown(FailureReason.PLUGIN_ERROR, "checker " + definition.checkType()
                                 + " completed without a result", Duration.ofNanos(scheduler.nanoTime() - startNanos))),
-                        inlineVerdicts && !engineTimedOut && result != null && result.isPassing()));
+                        inlineVerdicts && !engineTimedOut && result != null && judgedOnTheLoop(result)));
+    }
+
+    /**
+     * Whether a trusted checker's verdict may be judged on the thread it arrived on (its event loop): only the
+     * plain case, a HEALTHY result for a service already HEALTHY, which changes no state, logs nothing and
+     * starts nothing. Anything else (a failure, DEGRADED, the first pass after a start, which transitions and
+     * may raise or resolve alerts, and a pass while the workload is not known to run, which makes
+     * {@link WorkloadPresence} look through /proc) goes to a worker. Read from the loop, {@link #snapshot} may
+     * be a moment old: that only picks the thread, the verdict is still judged in order.
+     */
+    private boolean judgedOnTheLoop(CheckResult result) {
+        return result.status() == HealthStatus.HEALTHY && snapshot.state() == ServiceState.HEALTHY;
     }
 
     private void attemptCompleted(int number, CheckResult result) {
@@ -797,7 +816,9 @@ public final class ServiceMonitor {
         Runnable guarded = () -> {
             try {
                 task.run();
-            } catch (RuntimeException | LinkageError | AssertionError e) {
+            } catch (Throwable e) {
+                // Errors too (a stack overflow or an OutOfMemoryError inside a check run inline): the cycle must end,
+                // or every later tick would be skipped as busy.
                 log.error("{}: internal error; the service's monitor keeps running", name, e);
                 endCycle();
                 releasePermit();
