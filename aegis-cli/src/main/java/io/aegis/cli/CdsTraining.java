@@ -62,7 +62,7 @@ final class CdsTraining implements AutoCloseable {
     /**
      * Deletes what trainings killed by SIGKILL left in {@code temp}: the directories of training processes that no
      * longer run (and, named the older way without a process id, those older than a day). Best effort: a directory
-     * that cannot be deleted (another user's) is left alone.
+     * of another user is left alone.
      */
     static void removeLeftovers(Path temp, Instant now) {
         try (Stream<Path> entries = Files.list(temp)) {
@@ -71,13 +71,19 @@ final class CdsTraining implements AutoCloseable {
                 boolean left = name.matches()
                         ? ProcessHandle.of(Long.parseLong(name.group(1))).filter(ProcessHandle::isAlive).isEmpty()
                         : Files.getLastModifiedTime(entry).toInstant().isBefore(now.minus(OLD));
-                if (left && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                // Only our own user's: as root, another user's (or another container's, whose process ids we cannot
+                // see) training directory in a shared /tmp is not ours to judge.
+                if (left && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS) && ownedByUs(entry)) {
                     delete(entry);
                 }
             }
         } catch (IOException | UncheckedIOException e) {
             // nothing to clean, or not ours to clean
         }
+    }
+
+    private static boolean ownedByUs(Path entry) throws IOException {
+        return Files.getOwner(entry, LinkOption.NOFOLLOW_LINKS).getName().equals(System.getProperty("user.name"));
     }
 
     /** Runs the training start; returns the exit code. */
