@@ -43,9 +43,10 @@ train() {
     fi
     rm -f "$cds/$key.verified"
   fi
-  if [ "$status" -lt 128 ]; then
+  if [ "$status" != 0 ] && [ "$status" -lt 128 ]; then
     : > "$cds/$key.failed" # this JVM cannot make one (no base archive...): do not try again at every start
   fi
+  # (a training that worked but whose archive failed its verification, or was killed, is tried again next start)
   return 1
 }
 

@@ -128,7 +128,8 @@ final class HttpTransport {
             resolverPool.execute(() -> {
                 try {
                     lookup.complete(resolver.resolve(host));
-                } catch (UnknownHostException | RuntimeException e) {
+                } catch (Throwable e) {
+                    // an Error too: a lookup never completed would leave every check of the origin waiting on it
                     lookup.completeExceptionally(e);
                 }
             });

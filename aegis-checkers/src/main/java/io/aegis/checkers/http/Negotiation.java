@@ -23,6 +23,8 @@ final class Negotiation extends ChannelInboundHandlerAdapter {
     private final Connection connection;
     private final Http2Origin origin;
     private Exchange owner;
+    // the HTTP/2 session installed by the handshake, if ALPN picked h2
+    private Http2Session session;
     private Outcome outcome = Outcome.PENDING;
     private Throwable failure;
     private List<Object> early;
@@ -67,7 +69,7 @@ final class Negotiation extends ChannelInboundHandlerAdapter {
         }
         SslHandler tls = context.pipeline().get(SslHandler.class);
         String protocol = tls.engine().getApplicationProtocol();
-        Http2Session session = null;
+        session = null;
         if ("h2".equals(protocol)) {
             session = Http2Session.create(origin, tls.engine().getSession());
             context.pipeline().addAfter(context.name(), null, session);
@@ -144,7 +146,15 @@ final class Negotiation extends ChannelInboundHandlerAdapter {
         owner = null;
         switch (outcome) {
             case HTTP2:
-                exchange.route();
+                if (session.open()) {
+                    exchange.route();
+                } else {
+                    // GOAWAY with the server's first frames, or the origin closed meanwhile: routing again would open
+                    // connection after connection until the deadline; the check fails (an idempotent one is retried
+                    // once, like any lost connection)
+                    exchange.onConnectionFailed(connection, new IOException(
+                            "the server closed the HTTP/2 connection (GOAWAY) right after the handshake"));
+                }
                 break;
             case HTTP1:
                 exchange.sendFresh(connection);

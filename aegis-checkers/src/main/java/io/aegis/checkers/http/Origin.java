@@ -123,6 +123,10 @@ final class Origin {
         ChannelFuture registered = loop.register(channel);
         if (!registered.isSuccess()) {
             channel.unsafe().closeForcibly();
+            if (h2 != null) {
+                // an unregistered channel never removes its handlers: the origin must not wait on this handshake
+                h2.failed((Negotiation) pipeline.get(Negotiation.class));
+            }
             return connected.setFailure(registered.cause() == null
                     ? new IllegalStateException("the connection could not be registered") : registered.cause());
         }

@@ -380,6 +380,20 @@ class Http2CheckTest {
     }
 
     @Test
+    void aServerThatSaysGoAwayWithItsFirstFramesFailsTheCheckWithoutAReconnectLoop() throws Exception {
+        Server server = server("h2");
+        server.goAwayAtOnce.set(true);
+
+        CheckResult result = checker(server, "/health", Map.of()).check(new CheckContext(1, Duration.ofSeconds(2)))
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(result.status()).isEqualTo(HealthStatus.UNHEALTHY);
+        assertThat(result.failureReason()).isNotEqualTo(java.util.Optional.of(FailureReason.TIMEOUT));
+        // the check and its one retry: not a new TLS handshake after another until the deadline
+        assertThat(server.connections.get()).isLessThanOrEqualTo(3);
+    }
+
+    @Test
     void retriesStreamsAboveGoAwaysLastStreamOnceOnANewConnection() throws Exception {
         Server server = server("h2");
         HealthChecker checker = checker(server, "/goaway", Map.of());
@@ -588,6 +602,8 @@ class Http2CheckTest {
         final AtomicInteger open = new AtomicInteger();
         final AtomicInteger maxOpen = new AtomicInteger();
         final AtomicBoolean goAwayNext = new AtomicBoolean();
+        /** Every new h2 connection gets a GOAWAY (last stream 0) with the server's first frames: a draining server. */
+        final AtomicBoolean goAwayAtOnce = new AtomicBoolean();
         final AtomicBoolean refuseNext = new AtomicBoolean();
         private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         private final Channel listener;
@@ -616,6 +632,12 @@ class Http2CheckTest {
                                                                 .maxConcurrentStreams(maxConcurrentStreams))
                                                         .build();
                                                 context.pipeline().addLast(codec, new Http2Answers(codec));
+                                                if (goAwayAtOnce.get()) {
+                                                    codec.goAway(context.pipeline().context(codec), 0,
+                                                            Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER,
+                                                            context.newPromise());
+                                                    context.flush();
+                                                }
                                             } else {
                                                 context.pipeline().addLast(new HttpServerCodec(),
                                                         new HttpObjectAggregator(1 << 20), new Http1Answers());
