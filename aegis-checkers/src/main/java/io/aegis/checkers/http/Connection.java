@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -117,6 +118,12 @@ final class Connection extends ChannelInboundHandlerAdapter implements Carrier {
             } else {
                 failed(handshake.cause());
             }
+        } else if (event instanceof SslCloseCompletionEvent) {
+            // The server ended TLS (close_notify) but may not close TCP: `openssl s_server -www` waits for the
+            // client to. An answer whose body ends with the connection (HTTP/1.0, no Content-Length) is complete
+            // only when the channel closes, and nothing more can come after close_notify: close it, and the
+            // decoder ends the body.
+            context.close();
         }
         context.fireUserEventTriggered(event);
     }

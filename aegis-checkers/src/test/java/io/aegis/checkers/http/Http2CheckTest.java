@@ -394,6 +394,17 @@ class Http2CheckTest {
     }
 
     @Test
+    void aCloseDelimitedAnswerEndedByTlsCloseNotifyWithoutAFinIsComplete() throws Exception {
+        Server server = server("http/1.1");
+
+        CheckResult result = checker(server, "/close-notify", Map.of("expect", Map.of("body", "up")))
+                .check(new CheckContext(1, Duration.ofSeconds(3))).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(result.status()).isEqualTo(HealthStatus.HEALTHY);
+        assertThat(result.latency()).isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
     void retriesStreamsAboveGoAwaysLastStreamOnceOnANewConnection() throws Exception {
         Server server = server("h2");
         HealthChecker checker = checker(server, "/goaway", Map.of());
@@ -766,6 +777,14 @@ class Http2CheckTest {
                 try {
                     FullHttpRequest request = (FullHttpRequest) message;
                     requests.add("1.1 " + request.method() + " " + request.uri());
+                    if (request.uri().equals("/close-notify")) {
+                        // as `openssl s_server -www` answers: HTTP/1.0, the body ended by the close, then TLS
+                        // close_notify and no TCP FIN (the server waits for the client to close)
+                        context.pipeline().context(HttpServerCodec.class).writeAndFlush(Unpooled.copiedBuffer(
+                                "HTTP/1.0 200 ok\r\nContent-type: text/plain\r\n\r\nup\r\n", StandardCharsets.UTF_8));
+                        context.pipeline().get(io.netty.handler.ssl.SslHandler.class).closeOutbound();
+                        return;
+                    }
                     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                             Unpooled.copiedBuffer(UP, StandardCharsets.UTF_8));
                     response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
