@@ -171,6 +171,9 @@ public final class AegisCommand implements Callable<Integer> {
             return EXIT_INVALID;
         }
 
+        if (!validate && training == null) {
+            ShutdownSignal.early();
+        }
         for (Path dir : pluginDirs) {
             if (!Files.isDirectory(dir)) {
                 err.println("aegis: plugin directory not found: " + dir.toAbsolutePath() + " (--plugin-dir)");
@@ -227,6 +230,11 @@ public final class AegisCommand implements Callable<Integer> {
 
     private int run(AegisConfig config, PrintWriter err) {
         Logger log = LoggerFactory.getLogger(AegisCommand.class);
+        Optional<String> stoppedEarly = ShutdownSignal.receivedEarly();
+        if (stoppedEarly.isPresent()) {
+            log.info("received {} before starting: nothing started, stopped", stoppedEarly.get());
+            return EXIT_OK;
+        }
         Engine engine;
         try {
             engine = builder(config).build();

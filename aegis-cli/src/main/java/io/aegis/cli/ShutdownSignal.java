@@ -3,6 +3,9 @@ package io.aegis.cli;
 import io.aegis.core.Engine;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.LoggerFactory;
@@ -24,6 +27,10 @@ import sun.misc.SignalHandler;
  */
 final class ShutdownSignal {
     private static final List<String> SIGNALS = List.of("INT", "TERM");
+    /** A stop asked for before the engine existed (see {@link #early}); null when none came. */
+    private static final AtomicReference<String> receivedEarly = new AtomicReference<>();
+    /** The JVM's own handlers, replaced by {@link #early}: what {@link #uninstall} gives back. */
+    private static final Map<String, SignalHandler> original = new ConcurrentHashMap<>();
 
     private final CountDownLatch stop = new CountDownLatch(1);
     private final AtomicReference<String> received = new AtomicReference<>();
@@ -35,13 +42,37 @@ final class ShutdownSignal {
         this.safetyNet = new Thread(engine::close, "aegis-shutdown");
     }
 
+    /**
+     * From the start of a run until {@link #install}: SIGINT and SIGTERM are only remembered, so a stop asked for
+     * while the configuration loads or the engine is built still ends in a clean stop with exit code 0 (the JVM's
+     * own handling would exit 143 without a word). A signal that comes before the JVM runs aegis' code at all
+     * still gets the JVM's default.
+     */
+    static void early() {
+        for (String name : SIGNALS) {
+            try {
+                SignalHandler jvm = Signal.handle(new Signal(name),
+                        signal -> receivedEarly.compareAndSet(null, "SIG" + signal.getName()));
+                original.putIfAbsent(name, jvm);
+            } catch (IllegalArgumentException e) {
+                // the JVM keeps this signal (-Xrs): its default stays
+            }
+        }
+    }
+
+    /** The signal that asked for a stop before the engine existed ({@code SIGTERM}), if one did. */
+    static Optional<String> receivedEarly() {
+        return Optional.ofNullable(receivedEarly.get());
+    }
+
     /** Installs the handlers and the shutdown hook that close {@code engine}. */
     static ShutdownSignal install(Engine engine) {
         ShutdownSignal shutdown = new ShutdownSignal(engine);
         for (String name : SIGNALS) {
             Signal signal = new Signal(name);
             try {
-                shutdown.previous.add(Signal.handle(signal, shutdown::onSignal));
+                SignalHandler replaced = Signal.handle(signal, shutdown::onSignal);
+                shutdown.previous.add(original.getOrDefault(name, replaced));
                 shutdown.installed.add(signal);
             } catch (IllegalArgumentException e) {
                 // The JVM keeps this signal for itself (-Xrs, or a debugger): the shutdown hook still closes
@@ -50,11 +81,20 @@ final class ShutdownSignal {
         }
         shutdown.keepRunningOnHangUp();
         Runtime.getRuntime().addShutdownHook(shutdown.safetyNet);
+        String early = receivedEarly.get();
+        if (early != null) {
+            // asked to stop while the engine was being built: it stops as soon as the caller awaits
+            shutdown.onSignalNamed(early);
+        }
         return shutdown;
     }
 
     private void onSignal(Signal signal) {
-        received.compareAndSet(null, "SIG" + signal.getName());
+        onSignalNamed("SIG" + signal.getName());
+    }
+
+    private void onSignalNamed(String name) {
+        received.compareAndSet(null, name);
         stop.countDown();
     }
 
