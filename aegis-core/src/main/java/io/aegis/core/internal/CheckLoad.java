@@ -33,6 +33,8 @@ public final class CheckLoad {
      * having been behind: far beyond what healthy scheduling shows at 20,000 services (lag p99 of a few ms to tens of
      * ms, one 10 ms tick of the deadline wheel) and beyond GC pauses, so that only real starvation excuses a timeout.
      */
+    /** How long a starved monitor's claim on the next free slot lasts if it does not come back for it. */
+    static final long STALE_CLAIM_NANOS = TimeUnit.MINUTES.toNanos(1);
     public static final long BEHIND_TOLERANCE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private final int maxInFlight;
@@ -69,13 +71,82 @@ public final class CheckLoad {
         private final Deque<Waiter> waiters = new ArrayDeque<>();
         /** {@code waiters.size()}, readable without the lock: the hot path only looks at this. */
         private volatile int waiting;
+        /**
+         * Monitors whose tick was skipped because the cap was reached and they could not wait (their check could
+         * not have ended before their next tick), longest-starved first, with when each was first skipped. A free
+         * slot is kept for the first of them until its next tick comes: otherwise the services whose ticks come just
+         * after a slot frees (say, those whose targets hang and hold their slot for their whole timeout) would win
+         * it every time, and the others would never be checked again. Guarded by {@code this}.
+         */
+        private final java.util.LinkedHashMap<Object, Long> starved = new java.util.LinkedHashMap<>();
+        /** {@code starved.size()}, readable without the lock. */
+        private volatile int starving;
 
         private Slots() {
         }
 
         /** Takes a slot for a check cycle; false when the type's cap is reached or others wait for one. Never waits. */
         public boolean tryAcquire() {
-            return waiting == 0 && take();
+            return tryAcquire(null);
+        }
+
+        /**
+         * As {@link #tryAcquire()}, for {@code monitor}: while starved monitors ({@link #starved}) are owed a slot,
+         * a free one goes to the longest-starved at its next tick, and others get one only if enough stay free.
+         */
+        public boolean tryAcquire(Object monitor) {
+            if (starving == 0) {
+                return waiting == 0 && take();
+            }
+            synchronized (this) {
+                dropStale();
+                if (monitor != null && starved.keySet().stream().findFirst().map(monitor::equals).orElse(false)) {
+                    if (!take()) {
+                        return false;
+                    }
+                    starved.remove(monitor);
+                    starving = starved.size();
+                    return true;
+                }
+                return waiting == 0 && freeSlots() > starved.size() && take();
+            }
+        }
+
+        /** {@code monitor}'s tick was skipped for want of a slot: it is owed one, after those owed one before it. */
+        public void starved(Object monitor) {
+            if (maxInFlight == 0) {
+                return;
+            }
+            synchronized (this) {
+                starved.putIfAbsent(monitor, System.nanoTime());
+                starving = starved.size();
+            }
+        }
+
+        /** {@code monitor} is gone (closed): it is owed nothing any more. */
+        public void forget(Object monitor) {
+            synchronized (this) {
+                if (starved.remove(monitor) != null) {
+                    starving = starved.size();
+                }
+            }
+            if (waiting > 0) {
+                grantWaiters();
+            }
+        }
+
+        /** A first-owed monitor that has not come back for a minute (paused, in a recovery) gives up its claim. */
+        private void dropStale() {
+            java.util.Iterator<Long> firstSkipped = starved.values().iterator();
+            long now = System.nanoTime();
+            while (firstSkipped.hasNext() && now - firstSkipped.next() > STALE_CLAIM_NANOS) {
+                firstSkipped.remove();
+            }
+            starving = starved.size();
+        }
+
+        private int freeSlots() {
+            return maxInFlight - inFlight.get();
         }
 
         /**
@@ -123,7 +194,8 @@ public final class CheckLoad {
             while (true) {
                 Waiter next;
                 synchronized (this) {
-                    if (waiters.isEmpty() || !take()) {
+                    // the slots owed to starved monitors are not for the waiters
+                    if (waiters.isEmpty() || (starving > 0 && freeSlots() <= starved.size()) || !take()) {
                         return;
                     }
                     next = waiters.poll();

@@ -339,6 +339,9 @@ public final class ServiceMonitor {
             releaseSlot();
             stopWaitingForPermit();
             stopWaitingForSlot();
+            if (inFlightSlots != null) {
+                inFlightSlots.forget(this);
+            }
             transition(stateMachine.moveTo(ServiceState.STOPPED, "engine shutting down"));
             flapping.close();
             done.complete(null);
@@ -395,7 +398,7 @@ public final class ServiceMonitor {
             return;
         }
         if (inFlightSlots != null) {
-            if (!inFlightSlots.tryAcquire()) {
+            if (!inFlightSlots.tryAcquire(this)) {
                 waitForSlot(nextTick);
                 return;
             }
@@ -467,6 +470,7 @@ public final class ServiceMonitor {
     private void waitForSlot(long nextTick) {
         long patienceNanos = nextTick - checkDeadline.toNanos() - scheduler.nanoTime();
         if (patienceNanos <= 0) {
+            inFlightSlots.starved(this);
             context.skippedChecks().skipped(name, SkippedChecks.Reason.OVERLOAD);
             return;
         }
@@ -482,6 +486,7 @@ public final class ServiceMonitor {
                 waitingForSlot = null;
                 slotGiveUp = null;
                 cycleRunning = false;
+                inFlightSlots.starved(this);
                 context.skippedChecks().skipped(name, SkippedChecks.Reason.OVERLOAD);
             }
         }, Duration.ofNanos(patienceNanos));

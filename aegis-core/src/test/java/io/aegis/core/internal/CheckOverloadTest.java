@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.aegis.api.ActionOutcome;
 import io.aegis.api.CheckResult;
+import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
 import io.aegis.core.ServiceDefinition;
 import io.aegis.core.ServiceState;
@@ -141,6 +142,30 @@ class CheckOverloadTest {
         // the slot freed later goes to nobody in line: the next tick takes it as usual
         slow.pending.get(0).complete(CheckResult.healthy(Duration.ofMillis(700)));
         assertThat(load.inFlight("controlled")).isZero();
+    }
+
+    @Test
+    void aServiceSkippedForWantOfASlotGetsTheNextFreeOneBeforeTheServiceThatHeldIt() {
+        CheckLoad load = new CheckLoad(1);
+        ControlledChecker hung = new ControlledChecker();
+        ControlledChecker other = new ControlledChecker();
+        hung.hang = true;
+        // timeouts as long as the interval allows: neither could wait for a slot and still end before its next tick
+        monitor("hung", Duration.ofMillis(900), 3, hung, DIRECT, load).start(Duration.ZERO);
+        monitor("other", Duration.ofMillis(900), 3, other, DIRECT, load).start(Duration.ZERO);
+
+        for (int tick = 1; tick <= 4; tick++) {
+            scheduler.runDue(); // "hung" ticks first each time, just as its slot comes free
+            scheduler.advance(Duration.ofMillis(990));
+            // its target never answers: the check ends at its timeout, freeing the slot just before both next ticks
+            hung.pending.forEach(check -> check.complete(CheckResult.unknown(FailureReason.TIMEOUT, "no answer",
+                    Duration.ofMillis(900))));
+            scheduler.advance(Duration.ofMillis(10));
+        }
+
+        // without a claim for the starved, "hung" took the freed slot at every tick and "other" was never checked
+        assertThat(other.calls.get()).as("the skipped service is checked at its next tick").isGreaterThanOrEqualTo(2);
+        assertThat(hung.calls.get()).isGreaterThanOrEqualTo(2);
     }
 
     @Test
