@@ -89,6 +89,12 @@ public final class RecoveryCoordinator {
     private int failuresAfterVerify;
     private Instant failuresCountedAfter;
     private WorkloadStatus exitDuringRecovery;
+    /**
+     * Whether the recovery waiting to run (for its backoff or a permit) answers a workload that exited: a passing
+     * check meanwhile does not call it off, because the exit happened (another replica may serve the check while
+     * the dead one still needs its restart, e.g. a pod deleted for Kubernetes to replace).
+     */
+    private boolean recoveringFromExit;
     private Instant healthySince;
     private Scheduler.Task incidentEnd;
     private boolean paused;
@@ -184,7 +190,7 @@ public final class RecoveryCoordinator {
                     concludeHealthy(now, t.cause());
                 }
                 verifyUntil = null;
-                if (pending) {
+                if (pending && !recoveringFromExit) {
                     // Healthy again while waiting out the backoff or for a permit: nothing left to recover.
                     cancelPending();
                     log.info("{}: recovered before its {} ran", name, currentStepName());
@@ -253,6 +259,7 @@ public final class RecoveryCoordinator {
         }
         String cause = "workload exited: " + status.description();
         ServiceState state = target.state();
+        recoveringFromExit = true;
         if (state == ServiceState.RECOVERING) {
             recover(cause);
         } else if (state != ServiceState.FAILED && state != ServiceState.UNHEALTHY && state != ServiceState.ISOLATED) {
@@ -439,6 +446,7 @@ public final class RecoveryCoordinator {
 
     private void execute(Ladder.Step step, int attempt, String cause) {
         running = true;
+        recoveringFromExit = false;
         runningOnWorkload = step.actsOnWorkload();
         stepQueued = false;
         queuedInBudget = false;
@@ -979,6 +987,7 @@ public final class RecoveryCoordinator {
         stepQueued = false;
         queuedInBudget = false;
         pending = false;
+        recoveringFromExit = false;
         attributing = null;
         Scheduler.cancel(pendingDelay);
         pendingDelay = null;

@@ -140,6 +140,24 @@ class RecoveryInteractionsTest {
     }
 
     @Test
+    void aRestartForAnExitedWorkloadIsNotCalledOffByAPassingCheckWhileItWaitsForAPermit() {
+        RecoveryPermits permits = new RecoveryPermits(1);
+        // another replica keeps serving the endpoint: the checks pass although one workload died
+        HealthChecker servedElsewhere = context -> CompletableFuture.completedFuture(CheckResult.healthy(Duration.ofMillis(1)));
+        monitor = start(defaults().recoveryPolicy(policy().build()).build(), servedElsewhere, permits, "restart");
+        scheduler.advance(INTERVAL);
+        RecoveryPermits.Ticket held = permits.request(granted -> { });
+        runtime.crash(); // the restart waits for the permit
+        runtime.running = true; // the workload as a whole still runs (a Deployment with another ready pod)
+
+        scheduler.advance(INTERVAL); // a passing check meanwhile
+        held.release();
+        scheduler.advance(Duration.ofSeconds(5));
+
+        assertThat(runtime.restarts).as("the exit happened: the dead workload is restarted").isEqualTo(1);
+    }
+
+    @Test
     void aPersonsRestartWhileTheLaddersRestartWaitsForAPermitStandsForItAndIsVerified() {
         RecoveryPermits permits = new RecoveryPermits(1);
         monitor = start(defaults(), policy().restartAttempts(1), permits, "restart", "rollback");
