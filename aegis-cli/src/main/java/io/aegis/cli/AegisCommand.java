@@ -4,6 +4,7 @@ import io.aegis.core.AegisConfig;
 import io.aegis.core.Engine;
 import io.aegis.core.EngineStartException;
 import io.aegis.core.InvalidConfigurationException;
+import io.aegis.runtimes.process.ProcessRuntimeFactory;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,6 +98,7 @@ public final class AegisCommand implements Callable<Integer> {
     public static void main(String[] args) {
         useAtLeastTwoCommonPoolThreads();
         withoutNettyFlightRecorderEvents();
+        ProcessRuntimeFactory.preferVfork(); // a JVM-wide setting: the executable's choice, not the plugin's
         System.exit(execute(args));
     }
 

@@ -284,9 +284,7 @@ final class Exchange extends CompletableFuture<CheckResult> implements Runnable,
         }
         // A kept-alive connection may have been closed by the server just as it was reused: try once more on a
         // new one, when nothing of the answer came yet and asking twice cannot do harm (as the JDK client does).
-        if (reused && head == null && !informational && !retried && checker.idempotent()) {
-            retried = true;
-            reused = false;
+        if (reused && mayAskAgain()) {
             if (from instanceof Http2Session.Stream) {
                 route(); // onto the origin's next session, shared with the other streams that failed with it
             } else {
@@ -320,13 +318,24 @@ final class Exchange extends CompletableFuture<CheckResult> implements Runnable,
         if (isDone()) {
             return;
         }
-        if (head == null && !informational && !retried && checker.idempotent()) {
-            retried = true;
-            reused = false;
+        if (mayAskAgain()) {
             route();
             return;
         }
         fail(cause);
+    }
+
+    /**
+     * Whether the request may be sent once more on another connection: nothing of the answer came, it was not asked
+     * again already, and asking twice cannot do harm (an idempotent method). Taking the chance uses it up.
+     */
+    private boolean mayAskAgain() {
+        if (head != null || informational || retried || !checker.idempotent()) {
+            return false;
+        }
+        retried = true;
+        reused = false;
+        return true;
     }
 
     /** The HTTP/2 server reset this check's stream. */

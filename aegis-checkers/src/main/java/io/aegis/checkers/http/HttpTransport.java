@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.Security;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -139,10 +138,6 @@ final class HttpTransport {
         return lookup;
     }
 
-    /** The failure of a {@link #resolve} future, unwrapped. */
-    static Throwable cause(Throwable failure) {
-        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    }
 
     /**
      * How long an origin may connect to an address it looked up, in nanoseconds; negative: for ever. The JVM's own

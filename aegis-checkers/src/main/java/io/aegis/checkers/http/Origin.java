@@ -1,6 +1,7 @@
 package io.aegis.checkers.http;
 
 import io.aegis.checkers.http.TlsSettings.Trust;
+import io.aegis.checkers.internal.Failures;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelPipeline;
@@ -175,7 +176,7 @@ final class Origin {
             connected.tryFailure(new ClosedChannelException());
         } else if (found == null) {
             channel.close();
-            connected.tryFailure(HttpTransport.cause(failure));
+            connected.tryFailure(Failures.unwrap(failure));
         } else {
             channel.connect(new InetSocketAddress(found, key.port()), connected);
         }

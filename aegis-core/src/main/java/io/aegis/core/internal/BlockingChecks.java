@@ -120,7 +120,7 @@ public final class BlockingChecks implements AutoCloseable {
     }
 
     /** A place in line for a permit. */
-    public final class Waiter {
+    public final class Waiter implements PlaceInLine {
         private final Consumer<Permit> onGranted;
 
         private Waiter(Consumer<Permit> onGranted) {

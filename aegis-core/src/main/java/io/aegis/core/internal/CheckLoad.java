@@ -2,10 +2,13 @@ package io.aegis.core.internal;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * How the engine degrades under overload instead of collapsing: the cap on checks in flight per checker type
@@ -78,7 +81,7 @@ public final class CheckLoad {
          * after a slot frees (say, those whose targets hang and hold their slot for their whole timeout) would win
          * it every time, and the others would never be checked again. Guarded by {@code this}.
          */
-        private final java.util.LinkedHashMap<Object, Long> starved = new java.util.LinkedHashMap<>();
+        private final LinkedHashMap<Object, Long> starved = new LinkedHashMap<>();
         /** {@code starved.size()}, readable without the lock. */
         private volatile int starving;
 
@@ -137,7 +140,7 @@ public final class CheckLoad {
 
         /** A first-owed monitor that has not come back for a minute (paused, in a recovery) gives up its claim. */
         private void dropStale() {
-            java.util.Iterator<Long> firstSkipped = starved.values().iterator();
+            Iterator<Long> firstSkipped = starved.values().iterator();
             long now = System.nanoTime();
             while (firstSkipped.hasNext() && now - firstSkipped.next() > STALE_CLAIM_NANOS) {
                 firstSkipped.remove();
@@ -154,7 +157,7 @@ public final class CheckLoad {
          * monitor's, on the thread that freed it (so it must only hand on, to the monitor's executor), or at once on
          * this thread when one came free meanwhile. Call {@link Waiter#cancel()} to leave the line.
          */
-        public Waiter request(Runnable onGranted) {
+        public Waiter request(Consumer<Waiter> onGranted) {
             Waiter waiter = new Waiter(onGranted);
             synchronized (this) {
                 waiters.add(waiter);
@@ -201,15 +204,15 @@ public final class CheckLoad {
                     next = waiters.poll();
                     waiting = waiters.size();
                 }
-                next.onGranted.run();
+                next.onGranted.accept(next);
             }
         }
 
         /** A place in line for a slot. */
-        public final class Waiter {
-            private final Runnable onGranted;
+        public final class Waiter implements PlaceInLine {
+            private final Consumer<Waiter> onGranted;
 
-            private Waiter(Runnable onGranted) {
+            private Waiter(Consumer<Waiter> onGranted) {
                 this.onGranted = onGranted;
             }
 

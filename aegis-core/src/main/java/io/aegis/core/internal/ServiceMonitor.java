@@ -29,6 +29,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,8 +88,6 @@ public final class ServiceMonitor {
      * plugin jar's.
      */
     private final boolean inlineVerdicts;
-    /** Set when the engine's own deadline gave the verdict: that is judged on a worker, never on the timer wheel. */
-    private volatile boolean engineTimedOut;
     private final ServiceStateMachine stateMachine;
     private final RecoveryCoordinator coordinator;
     /** Publishes the state machine's changes, with FLAPPING laid over them while the service flaps. */
@@ -136,12 +135,12 @@ public final class ServiceMonitor {
     private long attemptStartNanos;
     /** The blocking-check permit of the attempt running or the retry scheduled; null for other checkers. */
     private BlockingChecks.Permit permit;
-    /** While the cycle waits in line for a permit: its place, and when it gives up. */
-    private BlockingChecks.Waiter waitingForPermit;
-    private Scheduler.Task permitGiveUp;
-    /** While the cycle waits in line for an in-flight slot: its place, and when it gives up. */
-    private CheckLoad.Slots.Waiter waitingForSlot;
-    private Scheduler.Task slotGiveUp;
+    /**
+     * While the cycle waits in line for capacity (a permit for a blocking checker, an in-flight slot for the
+     * others: never both), its place, and when it gives up.
+     */
+    private PlaceInLine placeInLine;
+    private Scheduler.Task lineGiveUp;
     private CheckResult lastFinalResult;
     private Scheduler.Task ticks;
     private Scheduler.Task pendingRetry;
@@ -337,8 +336,7 @@ public final class ServiceMonitor {
             coordinator.close();
             releasePermit();
             releaseSlot();
-            stopWaitingForPermit();
-            stopWaitingForSlot();
+            leaveLine();
             if (inFlightSlots != null) {
                 inFlightSlots.forget(this);
             }
@@ -399,7 +397,9 @@ public final class ServiceMonitor {
         }
         if (inFlightSlots != null) {
             if (!inFlightSlots.tryAcquire(this)) {
-                waitForSlot(nextTick);
+                waitInLine(nextTick, SkippedChecks.Reason.OVERLOAD,
+                        // granted on the thread that freed the slot (another service's verdict): handed to a worker
+                        () -> inFlightSlots.request(this::slotGranted));
                 return;
             }
             holdsSlot = true;
@@ -407,7 +407,8 @@ public final class ServiceMonitor {
         if (blockingChecker) {
             Optional<BlockingChecks.Permit> granted = context.blockingChecks().tryAcquire();
             if (granted.isEmpty()) {
-                waitForPermit(nextTick);
+                waitInLine(nextTick, SkippedChecks.Reason.NO_CAPACITY, () -> context.blockingChecks()
+                        .request(permitted -> runSerially(() -> permitGranted(permitted))));
                 return;
             }
             permit = granted.get();
@@ -433,111 +434,79 @@ public final class ServiceMonitor {
     }
 
     /**
-     * Waits in line for a blocking-check permit, but only while the check could still end before the next
-     * tick; then the tick is skipped. The wait is not the check's: its timeout starts when it starts.
+     * Waits in line for capacity ({@code getInLine} takes the place), but only while the check could still end
+     * before the next tick; then the tick is skipped for {@code reason}. The wait is not the check's: its timeout
+     * starts when it starts.
      */
-    private void waitForPermit(long nextTick) {
+    private void waitInLine(long nextTick, SkippedChecks.Reason reason, Supplier<PlaceInLine> getInLine) {
         long patienceNanos = nextTick - checkDeadline.toNanos() - scheduler.nanoTime();
         if (patienceNanos <= 0) {
-            context.skippedChecks().skipped(name, SkippedChecks.Reason.NO_CAPACITY);
+            skippedForWantOfCapacity(reason);
             return;
         }
         cycleRunning = true;
         nextTickNanos = nextTick;
-        BlockingChecks.Waiter waiter = context.blockingChecks()
-                .request(granted -> runSerially(() -> permitGranted(granted)));
-        waitingForPermit = waiter;
-        permitGiveUp = schedule(() -> {
-            if (waitingForPermit == waiter && waiter.cancel()) {
-                waitingForPermit = null;
-                permitGiveUp = null;
+        PlaceInLine place = getInLine.get();
+        placeInLine = place;
+        lineGiveUp = schedule(() -> {
+            if (placeInLine == place && place.cancel()) {
+                placeInLine = null;
+                lineGiveUp = null;
                 cycleRunning = false;
-                context.skippedChecks().skipped(name, SkippedChecks.Reason.NO_CAPACITY);
+                skippedForWantOfCapacity(reason);
             }
         }, Duration.ofNanos(patienceNanos));
-        if (permitGiveUp == null) {
-            stopWaitingForPermit();
+        if (lineGiveUp == null) {
+            leaveLine();
             cycleRunning = false;
         }
     }
 
-    /**
-     * Waits in line for an in-flight slot of the checker type ({@code global.maxInFlightChecks}), first come first
-     * served, but only while the check could still end before the next tick; then the tick is skipped as
-     * {@code overload}. Without the line, the services whose ticks come just after the others' would lose every
-     * time while the cap stays reached. The wait is not the check's: its timeout starts when it starts.
-     */
-    private void waitForSlot(long nextTick) {
-        long patienceNanos = nextTick - checkDeadline.toNanos() - scheduler.nanoTime();
-        if (patienceNanos <= 0) {
+    private void skippedForWantOfCapacity(SkippedChecks.Reason reason) {
+        if (reason == SkippedChecks.Reason.OVERLOAD) {
+            // owed the next free slot (CheckLoad.Slots#starved), so that it does not lose every time
             inFlightSlots.starved(this);
-            context.skippedChecks().skipped(name, SkippedChecks.Reason.OVERLOAD);
-            return;
         }
-        cycleRunning = true;
-        nextTickNanos = nextTick;
-        CheckLoad.Slots.Waiter[] self = new CheckLoad.Slots.Waiter[1];
-        // Granted on the thread that freed the slot (another service's verdict): handed to a worker, never run there.
-        CheckLoad.Slots.Waiter waiter = inFlightSlots.request(() -> runSerially(() -> slotGranted(self[0])));
-        self[0] = waiter;
-        waitingForSlot = waiter;
-        slotGiveUp = schedule(() -> {
-            if (waitingForSlot == waiter && waiter.cancel()) {
-                waitingForSlot = null;
-                slotGiveUp = null;
-                cycleRunning = false;
-                inFlightSlots.starved(this);
-                context.skippedChecks().skipped(name, SkippedChecks.Reason.OVERLOAD);
-            }
-        }, Duration.ofNanos(patienceNanos));
-        if (slotGiveUp == null) {
-            stopWaitingForSlot();
-            cycleRunning = false;
-        }
+        context.skippedChecks().skipped(name, reason);
     }
 
+    /** An in-flight slot came free for this monitor's place in line; on the thread that freed it. */
     private void slotGranted(CheckLoad.Slots.Waiter granted) {
-        if (closed || granted == null || waitingForSlot != granted) {
-            inFlightSlots.release();
-            return;
-        }
-        waitingForSlot = null;
-        Scheduler.cancel(slotGiveUp);
-        slotGiveUp = null;
-        holdsSlot = true;
-        attempt(1);
-    }
-
-    /** Leaves the line for a slot; one granted meanwhile is given back by {@link #slotGranted}. */
-    private void stopWaitingForSlot() {
-        if (waitingForSlot != null) {
-            waitingForSlot.cancel();
-            waitingForSlot = null;
-        }
-        Scheduler.cancel(slotGiveUp);
-        slotGiveUp = null;
+        runSerially(() -> {
+            if (closed || placeInLine != granted) {
+                inFlightSlots.release();
+                return;
+            }
+            leftLineWithGrant();
+            holdsSlot = true;
+            attempt(1);
+        });
     }
 
     private void permitGranted(BlockingChecks.Permit granted) {
-        if (closed || waitingForPermit == null) {
+        if (closed || placeInLine == null) {
             granted.checkEnded();
             return;
         }
-        waitingForPermit = null;
-        Scheduler.cancel(permitGiveUp);
-        permitGiveUp = null;
+        leftLineWithGrant();
         permit = granted;
         attempt(1);
     }
 
-    /** Leaves the line for a permit; one granted meanwhile is given back by {@link #permitGranted}. */
-    private void stopWaitingForPermit() {
-        if (waitingForPermit != null) {
-            waitingForPermit.cancel();
-            waitingForPermit = null;
+    private void leftLineWithGrant() {
+        placeInLine = null;
+        Scheduler.cancel(lineGiveUp);
+        lineGiveUp = null;
+    }
+
+    /** Leaves the line; capacity granted meanwhile is given back by {@link #slotGranted} / {@link #permitGranted}. */
+    private void leaveLine() {
+        if (placeInLine != null) {
+            placeInLine.cancel();
+            placeInLine = null;
         }
-        Scheduler.cancel(permitGiveUp);
-        permitGiveUp = null;
+        Scheduler.cancel(lineGiveUp);
+        lineGiveUp = null;
     }
 
     private void attempt(int number) {
@@ -567,7 +536,6 @@ public final class ServiceMonitor {
         long startNanos = scheduler.nanoTime();
         attemptStartNanos = startNanos;
         BlockingChecks.Permit attemptPermit = permit;
-        engineTimedOut = false;
         Deadlines.<CheckResult>call(() -> {
             insideCheckCall = true;
             try {
@@ -581,11 +549,9 @@ public final class ServiceMonitor {
                 error -> CheckResult.unknown(FailureReason.PLUGIN_ERROR,
                         "checker " + definition.checkType() + " failed: " + Deadlines.describe(error),
                         Duration.ofNanos(scheduler.nanoTime() - startNanos)),
-                () -> {
-                    engineTimedOut = true;
-                    return CheckResult.unknown(FailureReason.TIMEOUT,
-                            "no verdict within " + definition.timeout().toMillis() + "ms", definition.timeout());
-                })
+                // (never HEALTHY, so judged on a worker: the wheel's thread stays free)
+                () -> CheckResult.unknown(FailureReason.TIMEOUT,
+                        "no verdict within " + definition.timeout().toMillis() + "ms", definition.timeout()))
                 // A trusted checker's passing verdict is judged where it arrived (its event loop): the cheap, common
                 // case. A failure goes to a worker as before: it may log, alert, start a recovery or a retry, which
                 // must not hold up the loop's other checks (in a failure storm that work would starve the loop and
@@ -593,7 +559,7 @@ public final class ServiceMonitor {
                 .thenAccept(result -> runSerially(() -> attemptCompleted(number, result != null ? result
                         : CheckResult.unknown(FailureReason.PLUGIN_ERROR, "checker " + definition.checkType()
                                 + " completed without a result", Duration.ofNanos(scheduler.nanoTime() - startNanos))),
-                        inlineVerdicts && !engineTimedOut && result != null && judgedOnTheLoop(result)));
+                        inlineVerdicts && result != null && judgedOnTheLoop(result)));
     }
 
     /**

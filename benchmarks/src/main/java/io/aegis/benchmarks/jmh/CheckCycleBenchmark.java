@@ -53,8 +53,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * One check cycle through the engine's monitor path with a checker that answers at once on a thread of its own
  * (playing the http checker's event loop): the timer's tick (invoked directly), the monitor's serial runner, the
  * plugin-call pool ({@code inline=false}) or none ({@code inline=true}: a bundled checker), the deadline on
- * {@code wheel}, the state
- * machine, the metrics with {@code metrics=true} (wired as {@code Engine} wires them), and a {@link CheckCompleted}
+ * the engine's wheel, the state machine, the metrics with {@code metrics=true} (wired as {@code Engine} wires them), and a {@link CheckCompleted}
  * listener on the event bus with {@code listener=true}. The cycle's end is seen by the caller spinning on the
  * monitor's snapshot, which every cycle replaces, so that no listener is needed to see it. The engine's own wiring
  * (pools sized as {@code Engine} sizes them) over {@code io.aegis.core.internal} types: there is no public way to
@@ -85,17 +84,12 @@ public class CheckCycleBenchmark {
     @Param({"true", "false"})
     public boolean inline;
 
-    /** The deadlines' timer: {@code netty} (Netty's HashedWheelTimer, what the engine uses) or {@code own} (ours). */
-    @Param({"netty", "own"})
-    public String wheel;
-
     private ScheduledThreadPoolExecutor timer;
     private ExecutorService workers;
     private ExecutorService pluginCalls;
     private ServiceMonitor monitor;
     private EventBus bus;
     private EnginePools pools;
-    private OwnTimerWheel ownWheel;
     /** Plays the checker's event loop: the verdict completes there, as the http checker's does on its Netty loop. */
     private ExecutorService loop;
     private volatile Runnable tick;
@@ -140,33 +134,6 @@ public class CheckCycleBenchmark {
             }
         } : context -> HEALTHY.thenApplyAsync(result -> result, loop);
         Scheduler scheduler = Scheduler.over(timer, pools.deadlines());
-        if (wheel.equals("own")) {
-            ownWheel = new OwnTimerWheel("bench-own-wheel");
-            Scheduler netty = scheduler;
-            scheduler = new Scheduler() {
-                @Override
-                public long nanoTime() {
-                    return System.nanoTime();
-                }
-
-                @Override
-                public Task schedule(Runnable task, Duration delay) {
-                    return netty.schedule(task, delay);
-                }
-
-                @Override
-                public Task scheduleAtFixedRate(Runnable task, Duration initialDelay, Duration period) {
-                    return netty.scheduleAtFixedRate(task, initialDelay, period);
-                }
-
-                @Override
-                public Task deadline(Runnable task, Duration delay) {
-                    return ownWheel.schedule(task, delay.toNanos());
-                }
-            };
-        } else if (!wheel.equals("netty")) {
-            throw new IllegalArgumentException("wheel must be netty or own, got " + wheel);
-        }
         monitor = new ServiceMonitor(definition, checker, null,
                 context -> CompletableFuture.completedFuture(ActionOutcome.skipped("benchmark")), "notify", false,
                 new MonitorContext(clock, timer, workers, pluginCalls, bus, new Alerts(bus, clock), null,
@@ -202,9 +169,6 @@ public class CheckCycleBenchmark {
         monitor.stopMonitoring().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
         bus.close();
         pools.close();
-        if (ownWheel != null) {
-            ownWheel.close();
-        }
         loop.shutdownNow();
         timer.shutdownNow();
         workers.shutdownNow();

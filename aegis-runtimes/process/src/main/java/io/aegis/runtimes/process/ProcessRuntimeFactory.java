@@ -90,10 +90,6 @@ public final class ProcessRuntimeFactory implements RuntimeAdapterFactory {
     /** The JDK's property that picks how it starts a process; read once, when the JDK starts its first one. */
     static final String LAUNCH_MECHANISM = "jdk.lang.Process.launchMechanism";
 
-    static {
-        preferVfork();
-    }
-
     /** Needed by {@link java.util.ServiceLoader}. */
     public ProcessRuntimeFactory() {
     }
@@ -146,8 +142,14 @@ public final class ProcessRuntimeFactory implements RuntimeAdapterFactory {
      * {@code setsid}) on 2 cores at load 20, median 13-17 ms against 23-49 ms. JDK 25 deprecates VFORK (a warning on
      * stderr) and later JDKs remove it, so those keep their default. Takes effect only if no process was started in
      * this JVM before (the JDK reads the property once).
+     *
+     * <p>A system property of the whole JVM, so a plugin does not set it by itself: the {@code aegis} command calls
+     * this first thing in {@code main}; an application that embeds the engine may call it before it starts any
+     * process, if it wants the same.
+     *
+     * @return whether the property was set
      */
-    static boolean preferVfork() {
+    public static boolean preferVfork() {
         if (System.getProperty(LAUNCH_MECHANISM) != null || !"Linux".equals(System.getProperty("os.name"))
                 || Runtime.version().feature() >= 25) {
             return false;
