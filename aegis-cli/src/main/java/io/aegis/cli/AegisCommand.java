@@ -4,7 +4,7 @@ import io.aegis.core.AegisConfig;
 import io.aegis.core.Engine;
 import io.aegis.core.EngineStartException;
 import io.aegis.core.InvalidConfigurationException;
-import io.aegis.runtimes.process.ProcessRuntimeFactory;
+import io.aegis.runtimes.process.LaunchMechanism;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,7 +98,9 @@ public final class AegisCommand implements Callable<Integer> {
     public static void main(String[] args) {
         useAtLeastTwoCommonPoolThreads();
         withoutNettyFlightRecorderEvents();
-        ProcessRuntimeFactory.preferVfork(); // a JVM-wide setting: the executable's choice, not the plugin's
+        // a JVM-wide setting: the executable's choice, not the plugin's. (Not through ProcessRuntimeFactory: loading
+        // it starts logging before Logging.configure, and every line would lose aegis' format.)
+        LaunchMechanism.preferVfork();
         System.exit(execute(args));
     }
 
