@@ -367,6 +367,7 @@ public final class EngineMetrics {
      */
     public void serviceAdded(String serviceName) {
         Objects.requireNonNull(serviceName, "serviceName");
+        removedServices.remove(serviceName);
         series(serviceName);
     }
 
@@ -380,6 +381,7 @@ public final class EngineMetrics {
     public void serviceRemoved(String serviceName) {
         Objects.requireNonNull(serviceName, "serviceName");
         // The families are composed from this map at scrape time: a service that is not in it has no series.
+        removedServices.add(serviceName);
         services.remove(serviceName);
     }
 
@@ -428,6 +430,11 @@ public final class EngineMetrics {
         if (event == null) {
             return;
         }
+        if (removedServices.contains(event.serviceName())) {
+            // a late event of a removed service (its monitor's last STOPPED, delivered after the removal): it must not
+            // bring the series back; a service added again under the name gets them through serviceAdded
+            return;
+        }
         try {
             ServiceSeries series = series(event.serviceName());
             if (event instanceof CheckCompleted) {
@@ -459,6 +466,9 @@ public final class EngineMetrics {
             }
         }
     }
+
+    /** Services removed and not added again since: their late events are ignored. */
+    private final Set<String> removedServices = ConcurrentHashMap.newKeySet();
 
     private ServiceSeries series(String serviceName) {
         // get() first: computeIfAbsent may lock the bin even when the key is present.
