@@ -93,6 +93,26 @@ public interface RuntimeAdapter extends AutoCloseable {
     }
 
     /**
+     * A source of the workload's own output (a container's log stream), for the log analysis of this service when
+     * its {@code logs.files} name no file: the engine {@linkplain LogSource#start starts} it when the service starts
+     * and closes it with the service. It follows the workload across restarts and replacements (a new container),
+     * delivering each line once. Empty by default: for adapters whose output is a file (see {@link #logFiles()}) or
+     * that have none.
+     */
+    default java.util.Optional<LogSource> logSource(LogSourceSpec spec) {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * The files the adapter writes the workload's output to (the {@code process} runtime's {@code logFile}), for the
+     * log analysis of this service when its {@code logs.files} name no file: the engine follows them as a {@code
+     * file} source would, across the adapter's own rotations. Empty by default.
+     */
+    default java.util.List<java.nio.file.Path> logFiles() {
+        return java.util.List.of();
+    }
+
+    /**
      * Releases what the adapter holds. The engine calls {@link #stop()} first when the workload should not
      * outlive it; {@code close} itself must not leave a child process behind.
      */
