@@ -88,11 +88,6 @@ public final class ProcessRuntimeFactory implements RuntimeAdapterFactory {
     private static final Optional<String> SETSID = findSetsid();
 
 
-    static {
-        // As before the last pass (the state CI passed with): the process tests rely on it, and an embedder gets the
-        // executable's launch mechanism. The aegis command also chooses it first thing in main.
-        LaunchMechanism.preferVfork();
-    }
 
     /** Needed by {@link java.util.ServiceLoader}. */
     public ProcessRuntimeFactory() {

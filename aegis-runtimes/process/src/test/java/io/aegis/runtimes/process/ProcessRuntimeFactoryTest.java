@@ -48,6 +48,16 @@ class ProcessRuntimeFactoryTest {
     }
 
     @Test
+    void leavesTheJvmsProcessLaunchMechanismAlone() {
+        // Review R1: loading the factory (its static initializer) set jdk.lang.Process.launchMechanism=VFORK for the
+        // whole JVM, an embedding application's own processes included. Only the aegis command chooses it now.
+        assertThat(ServiceLoader.load(RuntimeAdapterFactory.class).stream().map(ServiceLoader.Provider::get)
+                .filter(ProcessRuntimeFactory.class::isInstance)).isNotEmpty();
+
+        assertThat(System.getProperty(LaunchMechanism.PROPERTY)).as("the JVM-wide launch mechanism").isNull();
+    }
+
+    @Test
     void missingCommandIsRejectedWithItsKeyPath() {
         assertThatThrownBy(() -> factory.create(spec(Map.of("type", "process"))))
                 .isInstanceOf(ConfigException.class)

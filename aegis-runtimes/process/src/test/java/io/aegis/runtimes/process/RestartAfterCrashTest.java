@@ -109,17 +109,27 @@ class RestartAfterCrashTest extends ProcessRuntimeTestBase {
 
     @Test
     void theExitIsHandledByTheThreadThatSawTheOutputEndNotThroughTheJdksCommonPool() {
-        // Process.onExit() completes through the JDK's common pool (one thread on 2 cores) and was then handed to the
+        // Process.onExit() completes on a thread of the JDK's (its async executor) and was then handed to the
         // runtime's pool: two hand-offs between the crash and the restart. The output pump sees the pipe close when
-        // the process dies and handles the exit on its own thread.
-        RuntimeAdapter runtime = runtime(Map.of("command", List.of("sleep", "60")));
+        // the process dies and handles the exit on its own thread. The onExit path still runs for every process and
+        // races the pump: it is held in the runtime's pool here, so that neither the load nor the JDK's launch
+        // mechanism (VFORK or POSIX_SPAWN, which aegis no longer chooses for the whole JVM) decides who wins.
+        HeldExecutor pool = new HeldExecutor();
+        RuntimeAdapter runtime = heldRuntime(pool, Map.of("command", List.of("sleep", "60")));
         join(runtime.start());
         long pid = seen(pid(runtime));
+        awaitSparePipe();
 
+        pool.hold();
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
 
         await().atMost(PROMPTLY).until(() -> !reportingThreads.isEmpty());
         assertThat(reportingThreads).containsExactly("aegis-output-web");
+        // The JDK's onExit reaches the pool too, and finds the exit handled.
+        pool.awaitHeld().run();
+        pool.open();
+        pool.runHeld();
+        assertThat(reportedExits).as("exits reported").hasSize(1);
     }
 
     @Test
@@ -236,7 +246,10 @@ class RestartAfterCrashTest extends ProcessRuntimeTestBase {
         settings.put("type", "process");
         settings.put("logFile", logFile().toString());
         RuntimeAdapter adapter = new ProcessRuntimeFactory().create(new RuntimeSpec("web",
-                Settings.of("services[0].runtime", settings), reportedExits::add, pool, tempDir));
+                Settings.of("services[0].runtime", settings), status -> {
+                    onExit(status);
+                    reportedExits.add(status);
+                }, pool, tempDir));
         adapters.add(adapter);
         return adapter;
     }
@@ -266,6 +279,13 @@ class RestartAfterCrashTest extends ProcessRuntimeTestBase {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError(e);
+            }
+        }
+
+        /** Runs what is still held, on the calling thread. */
+        void runHeld() {
+            for (Runnable task = held.poll(); task != null; task = held.poll()) {
+                task.run();
             }
         }
 
