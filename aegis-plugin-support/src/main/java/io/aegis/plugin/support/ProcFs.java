@@ -42,6 +42,16 @@ public final class ProcFs {
         public boolean isZombie() {
             return state == 'Z' || state == 'X';
         }
+
+        /**
+         * Whether the process is stopped: by a signal such as SIGSTOP or a terminal's SIGTSTP ({@code T}), or by a
+         * debugger ({@code t}). A stopped process acts on a SIGTERM it handles only once it is continued.
+         *
+         * @return true for the states {@code T} and {@code t}
+         */
+        public boolean isStopped() {
+            return state == 'T' || state == 't';
+        }
     }
 
     /**

@@ -96,7 +96,12 @@ public final class ProcessTree {
             root.destroy();
         }
         members.forEach(ProcessHandle::destroy);
-        return whenGone(members, ProcessHandle::destroy)
+        List<ProcessHandle> signalled = new ArrayList<>(members);
+        if (root != null) {
+            signalled.add(root.toHandle());
+        }
+        continueStopped(signalled);
+        return whenGone(members, ProcessTree::sigterm)
                 .completeOnTimeout(false, gracePeriod.toNanos(), TimeUnit.NANOSECONDS)
                 // Async: the timeout completes the future on the JDK's single shared delay thread, kept free.
                 .thenComposeAsync(gone -> {
@@ -233,6 +238,39 @@ public final class ProcessTree {
         }
         return "process " + survivors + " still runs " + KILL_TIMEOUT.toSeconds()
                 + "s after SIGKILL (stuck in the kernel?); it may need to be killed by hand";
+    }
+
+    /** SIGTERM to a process found in the group during the grace period, and SIGCONT after it if it is stopped. */
+    private static void sigterm(ProcessHandle process) {
+        process.destroy();
+        continueStopped(List.of(process));
+    }
+
+    /**
+     * Sends SIGCONT to those of {@code signalled} that are stopped (SIGSTOP, a terminal's SIGTSTP, {@code /proc}
+     * state {@code T}), as systemd does after its SIGTERM: a stopped process that handles SIGTERM keeps it pending
+     * until it is continued, so it could not shut down gracefully and always cost the whole grace period, then
+     * SIGKILL (hostile F8). A SIGTERM it does not handle ends it even while stopped, and SIGKILL needs no SIGCONT.
+     * The JDK cannot send SIGCONT, so the shell's {@code kill} does; only when one is stopped, which {@code /proc}
+     * tells (without it, nothing is sent). Not waited for: the processes' exit is what is waited for. A process
+     * stopped by a debugger ({@code t}) is not resumed by SIGCONT; the grace period and SIGKILL then end it.
+     */
+    private static void continueStopped(List<ProcessHandle> signalled) {
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", "kill -s CONT \"$@\" 2>/dev/null", "sh"));
+        for (ProcessHandle process : signalled) {
+            if (ProcFs.stat(process.pid()).map(ProcFs.Stat::isStopped).orElse(false)) {
+                command.add(Long.toString(process.pid()));
+            }
+        }
+        if (command.size() == 4) {
+            return;
+        }
+        try {
+            new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        } catch (java.io.IOException | RuntimeException e) {
+            // Then the grace period runs out and SIGKILL ends them, as before.
+        }
     }
 
     /** Completes {@code done} once {@code condition} holds, checking again after a pause; stops if done elsewhere. */

@@ -97,11 +97,40 @@ class ProcessTreeTest {
     }
 
     @Test
+    void terminateResumesStoppedMembersSoThatTheyHandleSigtermInsteadOfWaitingForSigkill() throws Exception {
+        // Hostile F8: a SIGSTOPped process keeps a SIGTERM it handles pending until it is continued, so it used to
+        // cost the whole grace period and then SIGKILL. Like systemd, SIGCONT follows SIGTERM (here to the stopped).
+        Process root = start("sh", "-c", "trap 'exit 0' TERM;"
+                + " sh -c 'trap \"exit 0\" TERM; echo $$; while :; do sleep 0.1; done' & wait");
+        long child = readPids(root, 1).get(0);
+        stop(root.pid(), child);
+        AtomicBoolean forced = new AtomicBoolean();
+
+        ProcessTree.of(root).terminate(Duration.ofSeconds(30), () -> forced.set(true)).get(10, TimeUnit.SECONDS);
+
+        assertThat(forced).as("SIGKILL was needed").isFalse();
+        assertThat(root.exitValue()).as("exit code of the shell (0: its SIGTERM handler ran)").isZero();
+        assertThat(running(child)).as("the stopped child runs").isFalse();
+    }
+
+    @Test
     void runningListsTheMembersButNotTheRoot() throws Exception {
         Process root = start("sh", "-c", "sleep 300 & echo $!; wait");
         long child = readPids(root, 1).get(0);
 
         assertThat(ProcessTree.of(root).running()).map(ProcessHandle::pid).containsExactly(child);
+    }
+
+    /** Sends SIGSTOP to {@code pids} and waits until {@code /proc} shows them stopped. */
+    private static void stop(long... pids) throws Exception {
+        StringBuilder command = new StringBuilder("kill -STOP");
+        for (long pid : pids) {
+            command.append(' ').append(pid);
+        }
+        assertThat(new ProcessBuilder("sh", "-c", command.toString()).start().waitFor()).as("kill -STOP").isZero();
+        for (long pid : pids) {
+            await().atMost(PROMPTLY).until(() -> ProcFs.stat(pid).map(ProcFs.Stat::isStopped).orElse(false));
+        }
     }
 
     private Process start(String... command) throws IOException {

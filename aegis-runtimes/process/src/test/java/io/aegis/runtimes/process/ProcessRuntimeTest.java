@@ -91,6 +91,26 @@ class ProcessRuntimeTest extends ProcessRuntimeTestBase {
     }
 
     @Test
+    void stopOfAStoppedServiceContinuesItSoThatItShutsDownGracefully() throws Exception {
+        // Hostile F8: a SIGSTOPped service got SIGTERM only, kept it pending, and always cost the whole grace period
+        // and a SIGKILL. Now SIGCONT follows SIGTERM, as with systemd, and it runs its own shutdown.
+        RuntimeAdapter runtime = runtime(Map.of(
+                "command", "trap 'echo graceful; exit 0' TERM; echo ready; while true; do sleep 0.1; done",
+                "shell", true,
+                "stopGracePeriod", "30s"));
+        join(runtime.start());
+        long pid = pid(runtime);
+        await().atMost(PROMPTLY).until(() -> log().contains("ready"));
+        assertThat(new ProcessBuilder("sh", "-c", "kill -STOP " + pid).start().waitFor()).isZero();
+        await().atMost(PROMPTLY).until(() -> ProcFs.stat(pid).map(ProcFs.Stat::isStopped).orElse(false));
+
+        assertThat(runtime.stop().toCompletableFuture()).succeedsWithin(PROMPTLY);
+
+        assertThat(isRunning(pid)).isFalse();
+        assertThat(log()).contains("graceful");
+    }
+
+    @Test
     void stopAlsoKillsDescendantsThatIgnoreSigterm() {
         // The background sleep inherits the ignored SIGTERM, so only SIGKILL ends it.
         RuntimeAdapter runtime = runtime(Map.of(
