@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
@@ -232,6 +233,24 @@ final class Http2Session extends Http2ConnectionHandler {
         failAll(new IOException("the server closed the connection before the answer was complete"), false);
         reroute();
         super.channelInactive(ctx);
+    }
+
+    /**
+     * A failure that is not HTTP/2's (a connection reset by the server, a TLS error): its streams fail with it, and
+     * the connection closes. {@link Http2ConnectionHandler} handles only HTTP/2 errors and passes the others on;
+     * this is the last handler, so they reached the pipeline's tail, where Netty logs them at WARN with "reached
+     * at the tail of the pipeline", once per failed connection (hostile F6). The check's verdict says it already.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+        if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+            super.exceptionCaught(ctx, cause);
+            return;
+        }
+        goingAway();
+        failAll(cause, false);
+        reroute();
+        ctx.close();
     }
 
     @Override

@@ -380,6 +380,46 @@ class Http2CheckTest {
     }
 
     @Test
+    void aConnectionResetMidAnswerFailsTheCheckWithoutAnExceptionReachingThePipelinesTail() throws Exception {
+        // Hostile F6: the reset reached the tail of the connection's pipeline, and Netty logged "An exceptionCaught()
+        // event was fired, and it reached at the tail of the pipeline" and the exception at WARN, once per check.
+        Server server = server("h2");
+        HealthChecker checker = checker(server, "/reset-mid-answer", Map.of());
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        java.util.logging.Logger pipelineLog = java.util.logging.Logger.getLogger(
+                io.netty.channel.DefaultChannelPipeline.class.getName());
+        java.util.logging.Handler recorder = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                warnings.add(record.getLevel() + " " + record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        pipelineLog.addHandler(recorder);
+        List<CheckResult> results = new ArrayList<>();
+        try {
+            results.add(check(checker));
+            results.add(check(checker));
+        } finally {
+            pipelineLog.removeHandler(recorder);
+        }
+
+        assertThat(results).allSatisfy(result -> {
+            assertThat(result.status()).isEqualTo(HealthStatus.UNHEALTHY);
+            assertThat(result.message()).startsWith("cannot get " + url(server, "/reset-mid-answer") + ": ");
+        });
+        assertThat(server.connections).as("connections the checks made").hasValue(2);
+        assertThat(warnings).as("what Netty's pipeline logged").isEmpty();
+    }
+
+    @Test
     void aServerThatSaysGoAwayWithItsFirstFramesFailsTheCheckWithoutAReconnectLoop() throws Exception {
         Server server = server("h2");
         server.goAwayAtOnce.set(true);
@@ -720,6 +760,17 @@ class Http2CheckTest {
                             return;
                         }
                         break;
+                    case "/reset-mid-answer":
+                        // a server that dies mid-answer: the head, 5 of 100 bytes, then a TCP RST (no close_notify,
+                        // no FIN), as when a process is killed with a request unread
+                        context.write(new DefaultHttp2HeadersFrame(head(200).setInt("content-length", 100))
+                                .stream(stream));
+                        context.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.copiedBuffer("up...",
+                                StandardCharsets.UTF_8), false).stream(stream)).addListener(written -> {
+                                    context.channel().config().setOption(io.netty.channel.ChannelOption.SO_LINGER, 0);
+                                    context.channel().unsafe().close(context.channel().voidPromise());
+                                });
+                        return;
                     case "/reset":
                         context.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR).stream(stream));
                         return;
