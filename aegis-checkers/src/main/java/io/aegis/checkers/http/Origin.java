@@ -117,6 +117,9 @@ final class Origin {
             pipeline.addLast(negotiation);
             h2.connecting(negotiation);
         } else {
+            if (ssl != null) {
+                pipeline.addLast(new Http2Sniffer()); // http2: false: names a server that speaks h2 anyway
+            }
             pipeline.addLast(connection.decoder(), connection);
         }
         ChannelPromise connected = channel.newPromise();

@@ -157,6 +157,22 @@ class Http2CheckTest {
     }
 
     @Test
+    void http2FalseAgainstAServerThatSpeaksOnlyH2WithoutAlpnSaysSo() throws Exception {
+        // Hostile F7: an OpenSSL server whose ALPN list shares nothing with ours completes the handshake with no
+        // protocol and speaks h2 anyway; its SETTINGS frame was read as HTTP/1.1 ("Line Feed must be preceded by
+        // Carriage Return"). This server has no ALPN at all and speaks h2 right after the handshake.
+        Server server = server(100, false, "h2");
+
+        CheckResult result = check(checker(server, "/health", Map.of("http2", false)));
+
+        assertThat(result.status()).isEqualTo(HealthStatus.UNHEALTHY);
+        assertThat(result.failureReason()).contains(FailureReason.PROTOCOL);
+        assertThat(result.message()).isEqualTo("cannot get " + url(server, "/health") + ": the server answered"
+                + " in HTTP/2 (its first bytes are an HTTP/2 SETTINGS frame), but http2: false offers only HTTP/1.1"
+                + " and the TLS handshake chose no protocol (ALPN): remove http2: false to check it over HTTP/2");
+    }
+
+    @Test
     void passesWhenTheNegotiatedVersionIsExpected() throws Exception {
         Server server = server("h2", "http/1.1");
 
@@ -640,7 +656,12 @@ class Http2CheckTest {
     }
 
     private Server server(int maxConcurrentStreams, String... protocols) throws Exception {
-        Server server = new Server(maxConcurrentStreams, protocols);
+        return server(maxConcurrentStreams, true, protocols);
+    }
+
+    /** With {@code alpn} false: no ALPN in the handshake, and the first of {@code protocols} spoken after it. */
+    private Server server(int maxConcurrentStreams, boolean alpn, String... protocols) throws Exception {
+        Server server = new Server(maxConcurrentStreams, alpn, protocols);
         servers.add(server);
         return server;
     }
@@ -659,19 +680,27 @@ class Http2CheckTest {
         private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         private final Channel listener;
 
-        Server(int maxConcurrentStreams, String... protocols) throws Exception {
+        Server(int maxConcurrentStreams, boolean alpn, String... protocols) throws Exception {
             SslContext tls = SslContextBuilder.forServer(keyManagers)
                     .sslProvider(SslProvider.JDK)
                     .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
-                    .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                    .applicationProtocolConfig(alpn ? new ApplicationProtocolConfig(
+                            ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols))
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols)
+                            : ApplicationProtocolConfig.DISABLED)
                     .build();
             listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
                             connections.incrementAndGet();
+                            if (!alpn) {
+                                Http2FrameCodec codec = Http2FrameCodecBuilder.forServer().build();
+                                channel.pipeline().addLast(tls.newHandler(channel.alloc()), codec,
+                                        new Http2Answers(codec));
+                                return;
+                            }
                             channel.pipeline().addLast(tls.newHandler(channel.alloc()),
                                     new ApplicationProtocolNegotiationHandler("http/1.1") {
                                         @Override
