@@ -98,6 +98,8 @@ public final class HttpCheckerFactory implements HealthCheckerFactory {
     private final java.util.function.Supplier<HttpTransport> transports;
     private HttpTransport transport;
     private boolean closed;
+    // TLS warm-up (TlsSettings.warmUp), started with the first https origin; null until then
+    private java.util.concurrent.CompletableFuture<Void> tlsWarmUp;
 
     /** Creates the factory; it starts no thread until it creates its first checker. */
     public HttpCheckerFactory() {
@@ -146,6 +148,9 @@ public final class HttpCheckerFactory implements HealthCheckerFactory {
             Origin origin = origins.get(key);
             if (origin == null) {
                 SSLContext tls = https ? tlsContexts.computeIfAbsent(trust, HttpCheckerFactory::tlsContext) : null;
+                if (tls != null && tlsWarmUp == null) {
+                    tlsWarmUp = TlsSettings.warmUp(tls);
+                }
                 origin = transport.origin(key, tls);
                 origins.put(key, origin);
             }
@@ -169,6 +174,13 @@ public final class HttpCheckerFactory implements HealthCheckerFactory {
                 throw new IllegalStateException("cannot set up TLS for the http checker: " + e.getMessage(), e);
             }
         });
+    }
+
+    /** The TLS warm-up this factory started with its first https origin; null before (for tests). */
+    java.util.concurrent.CompletableFuture<Void> tlsWarmUp() {
+        synchronized (lock) {
+            return tlsWarmUp;
+        }
     }
 
     /** A checker closed: when it was its origin's last one, the origin's idle connections are closed. */

@@ -2,8 +2,10 @@ package io.aegis.checkers.http;
 
 import io.aegis.api.Settings;
 import io.aegis.plugin.support.ConfigProblems;
+import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -17,7 +19,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -81,6 +86,51 @@ record TlsSettings(Trust trust, int certExpiryWarningDays) {
                 throw new IllegalStateException("cannot set up TLS for the http checker: " + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * Does, on a thread of its own, the one-off work that the first https check of a JVM otherwise did on its
+     * event loop, inside its timeout (hostile F10: a cold start failed the first https checks of {@code timeout: 1s},
+     * even after an {@code initialDelay}, and alerted spuriously). Two parts, measured as CPU time of the first check
+     * (a fresh JVM, TLS 1.3 to a loopback server, 2 cores at load 13-20):
+     * <ul>
+     *   <li>Netty's pooling allocator, at its first chunk (the first read of any connection), creates a JFR event
+     *       and so initialises the JDK's JFR metadata: some 300-400 ms of the 700-1,300 ms. A buffer taken from it
+     *       here does that.</li>
+     *   <li>JSSE's handshake machinery and the key shares of the ClientHello (elliptic-curve key pairs): a client
+     *       engine with the checks' parameters writes one ClientHello here, to no one.</li>
+     * </ul>
+     * What is left, the validation of the server's certificate chain and the rest of the handshake (about 200 ms of
+     * CPU on a cold JVM), needs a server and stays with the first check. Daemon, and ends by itself within a second
+     * or so; a check that starts meanwhile waits for a class being initialised here rather than doing it twice.
+     *
+     * @param context the TLS context the checks' connections use
+     * @return completes when the warm-up is over, whatever its outcome (it is only a head start)
+     */
+    static CompletableFuture<Void> warmUp(SSLContext context) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                ByteBufAllocator.DEFAULT.directBuffer(1024).release();
+                SSLEngine engine = context.createSSLEngine("localhost", 443);
+                engine.setUseClientMode(true);
+                SSLParameters parameters = engine.getSSLParameters();
+                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                parameters.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+                engine.setSSLParameters(parameters);
+                ByteBuffer hello = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+                engine.beginHandshake();
+                engine.wrap(ByteBuffer.allocate(0), hello);
+                engine.closeOutbound();
+            } catch (IOException | RuntimeException | LinkageError e) {
+                // only a head start: the first check does the same work and reports what fails
+            } finally {
+                done.complete(null);
+            }
+        }, "aegis-tls-warm-up");
+        thread.setDaemon(true);
+        thread.start();
+        return done;
     }
 
     /**
