@@ -176,6 +176,8 @@ final class Http2Session extends Http2ConnectionHandler {
         }
         if (closing) {
             reroute();
+            // send() found the stream ids used up and looked for idleness before the queue was emptied here
+            closeIfIdle();
         }
     }
 
@@ -290,8 +292,14 @@ final class Http2Session extends Http2ConnectionHandler {
         }
     }
 
-    /** Closes the connection once its last stream is done, when it takes no new ones. */
+    /**
+     * Closes the connection once its last stream is done, when it takes no new ones. Checks whose deadline passed
+     * while they waited in the queue count for nothing (review H4: they kept a worn-out or GOAWAY'd session open).
+     */
     private void closeIfIdle() {
+        while (!queued.isEmpty() && queued.peekFirst().isDone()) {
+            queued.pollFirst();
+        }
         if (closing && streams.isEmpty() && queued.isEmpty() && context.channel().isOpen()) {
             context.close();
         }
