@@ -86,7 +86,9 @@ public final class ProcessRuntimeFactory implements RuntimeAdapterFactory {
 
     private static final System.Logger LOG = System.getLogger(ProcessRuntimeFactory.class.getName());
     private static final Optional<String> SETSID = findSetsid();
-
+    // No static initializer choosing the JDK's launch mechanism (LaunchMechanism.preferVfork): it is a property of
+    // the whole JVM, an embedding application's own processes included (review R1); the aegis command chooses it
+    // first thing in main. The process tests run with the JDK's default (POSIX_SPAWN on 17-24).
 
 
     /** Needed by {@link java.util.ServiceLoader}. */
