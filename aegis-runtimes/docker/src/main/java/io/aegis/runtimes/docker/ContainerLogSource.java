@@ -58,6 +58,8 @@ final class ContainerLogSource implements LogSource {
     private LogPosition position;
     private boolean broken;
     private boolean saveFailed;
+    /** When the source started, in the engine's clock: a container's lines before it are not new (tail -F). */
+    private long startedAt;
 
     ContainerLogSource(DockerRuntime runtime, DockerEngine engine, LogSourceSpec spec, String service,
             Duration firstRetryDelay) {
@@ -126,6 +128,9 @@ final class ContainerLogSource implements LogSource {
 
     private void run() {
         position = loadPosition();
+        if (position.containerId() == null && !spec.fromBeginning()) {
+            startedAt = daemonNow();
+        }
         byte[] buffer = new byte[READ_BUFFER];
         Duration delay = firstRetryDelay;
         String lastRun = null;
@@ -194,8 +199,18 @@ final class ContainerLogSource implements LogSource {
     private Outcome follow(InspectContainerResponse container, byte[] buffer) throws IOException {
         String id = container.getId();
         if (!id.equals(position.containerId())) {
-            // Aegis had not followed this container: every line of it is new, except at the very first start.
-            long floor = position.containerId() == null && !spec.fromBeginning() ? daemonNow() : 0;
+            // Aegis had not followed this container: every line of it is new, except, at the very first start
+            // without fromBeginning, those written before the source started; but a run this runtime started itself
+            // is new all of it (the engine may start the source just after the service).
+            long floor = 0;
+            if (position.containerId() == null && !spec.fromBeginning()) {
+                floor = startedAt;
+                long runStarted = container.getState() == null ? 0
+                        : DockerRuntime.parseTime(container.getState().getStartedAt());
+                if (runtime.startedHere(id) && runStarted > 0) {
+                    floor = Math.min(floor, runStarted);
+                }
+            }
             position.reset(id, floor);
             save();
         }

@@ -107,6 +107,8 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     private final List<String> isolatedFrom = new ArrayList<>();
     /** Containers aegis removed whose destroy event has not come yet: their death and removal are aegis' doing. */
     private final Set<String> removedByAegis = new HashSet<>();
+    /** The containers this runtime (re)started in this aegis run: every line of their current run is new. */
+    private final Set<String> startedHere = new HashSet<>();
     /** The sources following the container's output; woken by its events. */
     private final List<ContainerLogSource> logSources = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -193,6 +195,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             reconnectNetworks(id);
             boolean restarted;
             try {
+                markStartedHere(id);
                 restarted = restartUnlessRemoved(id);
             } catch (com.github.dockerjava.api.exception.InternalServerErrorException e) {
                 if (!settings.createsContainer() || !String.valueOf(e.getMessage()).contains("already exists")) {
@@ -416,6 +419,19 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
         Optional<InspectContainerResponse> byName = inspect(settings.containerReference());
         return settings.createsContainer()
                 ? byName.filter(c -> serviceName.equals(labels(c).get(DockerRuntimeSettings.SERVICE_LABEL))) : byName;
+    }
+
+    /** Whether this runtime (re)started container {@code id} in this aegis run. */
+    boolean startedHere(String id) {
+        synchronized (lock) {
+            return startedHere.contains(id);
+        }
+    }
+
+    private void markStartedHere(String id) {
+        synchronized (lock) {
+            startedHere.add(id);
+        }
     }
 
     private void wakeLogSources() {
@@ -802,6 +818,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             return;
         }
         reconnectNetworks(id);
+        markStartedHere(id); // before: the start event may wake a log source at once
         docker.startContainerCmd(id).exec();
         refresh(id);
         LOG.info("{}: started container {} ({})", serviceName, settings.containerReference(), describeRun());
@@ -826,6 +843,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
                     return;
                 }
                 reconnectNetworks(id);
+                markStartedHere(id); // before: the start event may wake a log source at once
                 docker.startContainerCmd(id).exec();
                 refresh(id);
                 remember(id, container.getImageId());
@@ -1000,6 +1018,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
         }
         remember(id, image);
         try {
+            markStartedHere(id); // before: the start event may wake a log source at once
             docker.startContainerCmd(id).exec();
         } catch (RuntimeException e) {
             throw DockerFailure.of(serviceName, engine.host(), "start container " + settings.name() + " (created from"
