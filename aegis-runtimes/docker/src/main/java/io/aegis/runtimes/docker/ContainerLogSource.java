@@ -179,10 +179,6 @@ final class ContainerLogSource implements LogSource {
                 await(seen, spec.scanInterval().toNanos());
                 continue;
             }
-            if (broken) {
-                broken = false;
-                LOG.info("{}: following the log of container {} again", service, name(container));
-            }
             delay = firstRetryDelay;
             lastRun = run;
             if (!running) {
