@@ -134,6 +134,8 @@ final class ContainerLogSource implements LogSource {
         byte[] buffer = new byte[READ_BUFFER];
         Duration delay = firstRetryDelay;
         String lastRun = null;
+        // the stopped container (id, start and end of its last run) whose log was read to its end
+        String drained = null;
         while (!stopping) {
             long seen = wakeups();
             Optional<InspectContainerResponse> found;
@@ -155,6 +157,12 @@ final class ContainerLogSource implements LogSource {
             boolean running = container.getState() != null && Boolean.TRUE.equals(container.getState().getRunning());
             String run = container.getId() + " " + (container.getState() == null ? ""
                     : container.getState().getStartedAt());
+            String ended = running ? null : run + " " + (container.getState() == null ? ""
+                    : container.getState().getFinishedAt());
+            if (ended != null && ended.equals(drained)) {
+                await(seen, spec.scanInterval().toNanos()); // read to its end already; its next start wakes us
+                continue;
+            }
             if (running && run.equals(lastRun)) {
                 // The stream of this very run ended while it runs: not the container's doing; do not spin.
                 delay = pause(seen, delay);
@@ -183,6 +191,7 @@ final class ContainerLogSource implements LogSource {
             lastRun = run;
             if (!running) {
                 lastRun = null;
+                drained = ended;
                 await(seen, spec.scanInterval().toNanos()); // read to its end; its next start wakes us
             }
         }
