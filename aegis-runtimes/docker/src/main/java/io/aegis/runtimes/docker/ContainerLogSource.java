@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * followed at once; otherwise it waits until the runtime sees the container start (its event stream {@linkplain
  * #wake wakes} the source) or the scan interval passes. An engine that does not answer is tried again with growing
  * pauses (up to five seconds), said once through {@link LogSink#problem}.
+ *
+ * <p>The request goes through the engine's transport directly rather than docker-java's {@code LogContainerCmd}:
+ * that one takes {@code since} in whole seconds (a position needs nanoseconds) and makes a {@code Frame} and a
+ * {@code byte[]} of every message, where the decoder reads the bytes in place.
  */
 final class ContainerLogSource implements LogSource {
     private static final Logger LOG = LoggerFactory.getLogger(ContainerLogSource.class);

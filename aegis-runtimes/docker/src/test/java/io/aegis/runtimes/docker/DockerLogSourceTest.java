@@ -167,7 +167,9 @@ class DockerLogSourceTest {
         await().atMost(WAIT).until(() -> before.all().size() >= 1);
         write(id, 1, "two");
         write(id, 2, "two on stderr");
-        await().atMost(WAIT).until(() -> before.all().size() >= 3);
+        String longLine = "y".repeat(40_000); // three messages of one timestamp: the position counts them
+        write(id, 1, longLine);
+        await().atMost(WAIT).until(() -> before.all().size() >= 4);
         first.close();
 
         write(id, 1, "three");
@@ -179,7 +181,7 @@ class DockerLogSourceTest {
         write(id, 1, "five");
         await().atMost(WAIT).until(() -> after.all().size() >= 3);
         assertThat(after.all()).containsExactly("three", "four", "five");
-        assertThat(before.all()).containsExactly("one", "two", "two on stderr");
+        assertThat(before.all()).containsExactly("one", "two", "two on stderr", longLine);
     }
 
     @Test
