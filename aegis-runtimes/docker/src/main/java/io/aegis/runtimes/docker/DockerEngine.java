@@ -88,9 +88,10 @@ final class DockerEngine implements AutoCloseable {
 
     /**
      * The transport for the services' log streams: its own connection pool, since each followed container holds a
-     * connection for as long as it runs, and 32 of them would take every connection the operations need. A stream
-     * silent for {@link #LOG_IDLE_TIMEOUT} times out and is opened again from where it was (which also finds a
-     * connection to a remote engine that died without a word).
+     * connection for as long as it runs, and 32 of them would take every connection the operations need. Built with
+     * a response timeout of {@link #LOG_IDLE_TIMEOUT}: where the transport applies it to the reads of a streaming
+     * body (it does not on the unix socket: a silent stream there stays open), a stream silent that long times out
+     * and is opened again quietly from where it was.
      */
     DockerHttpClient logHttp() {
         synchronized (lock) {
