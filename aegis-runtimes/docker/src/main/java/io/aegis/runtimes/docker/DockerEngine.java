@@ -33,7 +33,7 @@ final class DockerEngine implements AutoCloseable {
      */
     static final Duration RESPONSE_TIMEOUT = DockerRuntimeSettings.MAX_STOP_TIMEOUT.plus(Duration.ofMinutes(1));
 
-    /** How long a log stream may stay silent before it is opened again. */
+    /** The response timeout of the log transport ({@link #logHttp()}). */
     static final Duration LOG_IDLE_TIMEOUT = Duration.ofMinutes(5);
 
     /** Receives the events of one engine and is told to look again after the stream was away. */
