@@ -283,6 +283,19 @@ class DockerLogSourceTest {
         await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> lines.all().size() == 1);
     }
 
+    @Test
+    void closingTheRuntimeClosesItsLogSources() throws Exception {
+        RuntimeAdapter runtime = runtime("owner", List.of("sh", "-c", "echo one; exec sleep 3600"), fixture.host);
+        Lines lines = follow(runtime, "owner", state, 64 * 1024);
+        complete(runtime.start());
+        await().atMost(WAIT).until(() -> lines.all().size() >= 1);
+        String thread = "aegis-docker-logs-owner-" + fixture.runId;
+        assertThat(threadAlive(thread)).isTrue();
+
+        runtime.close(); // an embedder that closes only the runtime leaves no reader behind
+        assertThat(threadAlive(thread)).isFalse();
+    }
+
     // ----------------------------------------------------------------------------------------- helpers
 
     private RuntimeAdapter runtime(String what, List<String> command, String host) throws java.io.IOException {
