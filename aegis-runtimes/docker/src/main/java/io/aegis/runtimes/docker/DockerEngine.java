@@ -33,6 +33,9 @@ final class DockerEngine implements AutoCloseable {
      */
     static final Duration RESPONSE_TIMEOUT = DockerRuntimeSettings.MAX_STOP_TIMEOUT.plus(Duration.ofMinutes(1));
 
+    /** The response timeout of the log transport ({@link #logHttp()}). */
+    static final Duration LOG_IDLE_TIMEOUT = Duration.ofMinutes(5);
+
     /** Receives the events of one engine and is told to look again after the stream was away. */
     interface Subscriber {
         /** A container event; called on the stream's thread: must be quick and never block. */
@@ -51,6 +54,8 @@ final class DockerEngine implements AutoCloseable {
     private final Object lock = new Object();
     /** Guarded by lock. */
     private EventStream stream;
+    /** The transport of the log streams; created with the first. Guarded by lock. */
+    private DockerHttpClient logHttp;
 
     DockerEngine(String host, Duration firstRetryDelay) {
         this.host = host;
@@ -74,6 +79,31 @@ final class DockerEngine implements AutoCloseable {
     /** The raw transport, for calls docker-java gets wrong (a raw image import in tests). */
     DockerHttpClient http() {
         return http;
+    }
+
+    /** How long the first pause before reconnecting a stream is. */
+    Duration firstRetryDelay() {
+        return firstRetryDelay;
+    }
+
+    /**
+     * The transport for the services' log streams: its own connection pool, since each followed container holds a
+     * connection for as long as it runs, and 32 of them would take every connection the operations need. Built with
+     * a response timeout of {@link #LOG_IDLE_TIMEOUT}: where the transport applies it to the reads of a streaming
+     * body (it does not on the unix socket: a silent stream there stays open), a stream silent that long times out
+     * and is opened again quietly from where it was.
+     */
+    DockerHttpClient logHttp() {
+        synchronized (lock) {
+            if (logHttp == null) {
+                DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host)
+                        .build();
+                logHttp = new ZerodepDockerHttpClient.Builder().dockerHost(config.getDockerHost())
+                        .sslConfig(config.getSSLConfig()).connectionTimeout(CONNECTION_TIMEOUT)
+                        .responseTimeout(LOG_IDLE_TIMEOUT).maxConnections(100_000).build();
+            }
+            return logHttp;
+        }
     }
 
     /** Adds a subscriber and opens the stream if it is not open. */
@@ -136,10 +166,20 @@ final class DockerEngine implements AutoCloseable {
     @Override
     public void close() {
         EventStream toClose;
+        DockerHttpClient logs;
         synchronized (lock) {
             toClose = stream;
             stream = null;
             subscribers.clear();
+            logs = logHttp;
+            logHttp = null;
+        }
+        if (logs != null) {
+            try {
+                logs.close();
+            } catch (IOException e) {
+                LOG.debug("closing the log transport of {}: {}", host, e.toString());
+            }
         }
         if (toClose != null) {
             toClose.close();

@@ -107,6 +107,10 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     private final List<String> isolatedFrom = new ArrayList<>();
     /** Containers aegis removed whose destroy event has not come yet: their death and removal are aegis' doing. */
     private final Set<String> removedByAegis = new HashSet<>();
+    /** The containers this runtime (re)started in this aegis run: every line of their current run is new. */
+    private final Set<String> startedHere = new HashSet<>();
+    /** The sources following the container's output; woken by its events. */
+    private final List<ContainerLogSource> logSources = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     DockerRuntime(String serviceName, DockerRuntimeSettings settings, DockerEngine engine, WorkloadListener listener,
             Executor executor, Path stateDirectory, ContainerRecord record) {
@@ -191,6 +195,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             reconnectNetworks(id);
             boolean restarted;
             try {
+                markStartedHere(id);
                 restarted = restartUnlessRemoved(id);
             } catch (com.github.dockerjava.api.exception.InternalServerErrorException e) {
                 if (!settings.createsContainer() || !String.valueOf(e.getMessage()).contains("already exists")) {
@@ -379,6 +384,62 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
         }
     }
 
+    /**
+     * Follows the container's stdout and stderr through the Engine API's log stream, across restarts and
+     * replacements of the container and restarts of dockerd; see {@link ContainerLogSource}. Lines come with the
+     * origin {@code container <name> stdout} (or {@code stderr}); how far they were read is kept in the spec's state
+     * directory.
+     */
+    @Override
+    public Optional<io.aegis.api.LogSource> logSource(io.aegis.api.LogSourceSpec spec) {
+        ContainerLogSource source = new ContainerLogSource(this, engine, spec, serviceName, engine.firstRetryDelay());
+        logSources.add(source);
+        return Optional.of(source);
+    }
+
+    /**
+     * The container whose output the log source follows now: the one known, else the one recorded, else the one with
+     * the configured name (in image mode only when aegis created it for this service); empty when there is none.
+     * Throws when the engine does not answer.
+     */
+    Optional<InspectContainerResponse> logContainer() {
+        String known;
+        synchronized (lock) {
+            if (closed) {
+                return Optional.empty();
+            }
+            known = containerId != null ? containerId : record.containerId().orElse(null);
+        }
+        if (known != null) {
+            Optional<InspectContainerResponse> byId = inspect(known);
+            if (byId.isPresent()) {
+                return byId;
+            }
+        }
+        Optional<InspectContainerResponse> byName = inspect(settings.containerReference());
+        return settings.createsContainer()
+                ? byName.filter(c -> serviceName.equals(labels(c).get(DockerRuntimeSettings.SERVICE_LABEL))) : byName;
+    }
+
+    /** Whether this runtime (re)started container {@code id} in this aegis run. */
+    boolean startedHere(String id) {
+        synchronized (lock) {
+            return startedHere.contains(id);
+        }
+    }
+
+    private void markStartedHere(String id) {
+        synchronized (lock) {
+            startedHere.add(id);
+        }
+    }
+
+    private void wakeLogSources() {
+        for (ContainerLogSource source : logSources) {
+            source.wake();
+        }
+    }
+
     @Override
     public boolean outlivesEngine() {
         return !settings.createsContainer();
@@ -422,6 +483,9 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
         if (isolateHook != null) {
             isolateHook.close();
         }
+        for (ContainerLogSource source : logSources) {
+            source.close(); // the engine closes them first; this covers an embedder that only closes the runtime
+        }
         if (wasSubscribed) {
             engine.unsubscribe(this);
         }
@@ -453,6 +517,9 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
                             && id.startsWith(settings.containerReference());
             if (!current && !sameName) {
                 return;
+            }
+            if (!logSources.isEmpty() && !action.startsWith("health_status")) {
+                wakeLogSources(); // started, died, or replaced: its log stream begins or ends
             }
             boolean ownRemoval = action.equals("destroy") && removedByAegis.remove(id);
             if (action.equals("destroy")) {
@@ -507,6 +574,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     /** The stream was away: look at the container again and report a death it missed. */
     @Override
     public void resync() {
+        wakeLogSources(); // the engine is back: so is the log stream
         synchronized (lock) {
             if (closed || containerId == null) {
                 return;
@@ -750,6 +818,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             return;
         }
         reconnectNetworks(id);
+        markStartedHere(id); // before: the start event may wake a log source at once
         docker.startContainerCmd(id).exec();
         refresh(id);
         LOG.info("{}: started container {} ({})", serviceName, settings.containerReference(), describeRun());
@@ -774,6 +843,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
                     return;
                 }
                 reconnectNetworks(id);
+                markStartedHere(id); // before: the start event may wake a log source at once
                 docker.startContainerCmd(id).exec();
                 refresh(id);
                 remember(id, container.getImageId());
@@ -948,6 +1018,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
         }
         remember(id, image);
         try {
+            markStartedHere(id); // before: the start event may wake a log source at once
             docker.startContainerCmd(id).exec();
         } catch (RuntimeException e) {
             throw DockerFailure.of(serviceName, engine.host(), "start container " + settings.name() + " (created from"
@@ -1130,6 +1201,7 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
             record = record.withContainer(id, image);
         }
         saveRecord();
+        wakeLogSources();
     }
 
     /**

@@ -79,6 +79,10 @@ import org.slf4j.LoggerFactory;
  *       without one isolate fails with a sentence saying so and leaves it running, so the engine does not claim it
  *       is out of traffic (its recovery ladder then goes on or gives up, and no longer restarts it). A container on
  *       no network ({@code none}) is isolated already.</li>
+ *   <li><b>logs</b> ({@link RuntimeAdapter#logSource}): the container's stdout and stderr through the Engine API's
+ *       log stream ({@code /containers/{id}/logs?follow=1&timestamps=1&since=...}), followed across restarts and
+ *       replacements of the container and restarts of dockerd, each line once, also across restarts of aegis (the
+ *       position, the last Docker timestamp per stream, is kept in the source's state directory).</li>
  *   <li>The engine does not stop a supervised container ({@code container:}) at exit or when the service is removed
  *       ({@link RuntimeAdapter#outlivesEngine()}); a container aegis created is stopped, and when its service is gone
  *       from the configuration the next aegis run removes it ({@link #stopLeftovers}).</li>
