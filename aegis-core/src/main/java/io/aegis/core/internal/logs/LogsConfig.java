@@ -251,7 +251,8 @@ public record LogsConfig(boolean enabled, Duration scanInterval, boolean fromBeg
             boolean valid = true;
             String name = read(() -> pattern.requireString("name", "a name for the pattern"), null);
             if (name != null && !names.add(name)) {
-                problem(pattern, "name", "another pattern is already named \"" + name + "\"; names must be unique");
+                problems.accept(new ConfigProblem(pattern.keyPath("name"), "another pattern is already named \"" + name
+                        + "\"; names must be unique"));
                 valid = false;
             }
             String regex = read(() -> pattern.requireString("pattern", "a regular expression to look for"), null);
