@@ -230,13 +230,9 @@ public record LogsConfig(boolean enabled, Duration scanInterval, boolean fromBeg
                     null);
             String type = read(() -> file.string("type", FILE_TYPE), FILE_TYPE).trim();
             boolean fromBeginning = read(() -> file.bool("fromBeginning", defaultFromBeginning), defaultFromBeginning);
+            // path is known (has() asks for it); the file source's factory checks its value, once, in its own words
             boolean hasPath = file.has("path");
-            if (FILE_TYPE.equals(type)) {
-                if (hasPath) {
-                    read(() -> file.requireString("path", "the path of a log file, or a glob such as"
-                            + " /var/log/app/*.log"), null);
-                }
-            } else {
+            if (!FILE_TYPE.equals(type)) {
                 // another source type's keys are its factory's to read (and to report when unknown)
                 file.allowAnyKeys();
             }
