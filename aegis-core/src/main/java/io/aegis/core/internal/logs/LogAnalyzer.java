@@ -48,8 +48,8 @@ public final class LogAnalyzer implements AutoCloseable {
 
     /** Reads the counters at scrape time. */
     public interface CountVisitor {
-        /** One service's lines and bytes read. */
-        void service(String service, long lines, long bytes);
+        /** One service's lines and bytes read, and how many of those lines were cut at maxLineLength. */
+        void service(String service, long lines, long bytes, long cut);
 
         /** One (service, pattern)'s matches, every one counted (not only those that crossed a threshold). */
         void pattern(String service, String pattern, String severity, long matches);
@@ -145,7 +145,7 @@ public final class LogAnalyzer implements AutoCloseable {
     /** Reads every counter (for the metrics, at scrape time). */
     public void visitCounts(CountVisitor visitor) {
         for (ServiceLog serviceLog : services.values()) {
-            visitor.service(serviceLog.name, serviceLog.lines.sum(), serviceLog.bytes.sum());
+            visitor.service(serviceLog.name, serviceLog.lines.sum(), serviceLog.bytes.sum(), serviceLog.cut.sum());
             for (PatternState state : serviceLog.states) {
                 visitor.pattern(serviceLog.name, state.entry.name(), state.entry.severity().label(),
                         state.matches.sum());
@@ -169,6 +169,7 @@ public final class LogAnalyzer implements AutoCloseable {
         final List<Sink> sinks = new java.util.concurrent.CopyOnWriteArrayList<>();
         final LongAdder lines = new LongAdder();
         final LongAdder bytes = new LongAdder();
+        final LongAdder cut = new LongAdder();
         volatile boolean stopped;
 
         ServiceLog(String name, List<LogsConfig.PatternEntry> entries) {
@@ -318,6 +319,9 @@ public final class LogAnalyzer implements AutoCloseable {
         public void line(String origin, long lineNumber, byte[] bytes, int offset, int length, boolean cut) {
             if (closed || serviceLog.stopped) {
                 return;
+            }
+            if (cut) {
+                serviceLog.cut.increment();
             }
             try {
                 serviceLog.line(origin, lineNumber, bytes, offset, length);

@@ -249,7 +249,8 @@ public final class EngineMetrics {
 
     /**
      * Registers the log analysis' counters, read from {@code counts} at scrape time: {@code
-     * aegis_log_lines_total{service}}, {@code aegis_log_bytes_read_total{service}} and {@code
+     * aegis_log_lines_total{service}}, {@code aegis_log_bytes_read_total{service}}, {@code
+     * aegis_log_lines_cut_total{service}} and {@code
      * aegis_log_matches_total{service,pattern,severity}} (every matching line, threshold or not).
      */
     public synchronized void logs(Consumer<io.aegis.core.internal.logs.LogAnalyzer.CountVisitor> counts) {
@@ -260,7 +261,7 @@ public final class EngineMetrics {
                 .labelNames("service")
                 .callback(callback -> counts.accept(new LogCounts() {
                     @Override
-                    public void service(String service, long lines, long bytes) {
+                    public void service(String service, long lines, long bytes, long cut) {
                         callback.call(lines, service);
                     }
                 }))
@@ -271,8 +272,19 @@ public final class EngineMetrics {
                 .labelNames("service")
                 .callback(callback -> counts.accept(new LogCounts() {
                     @Override
-                    public void service(String service, long lines, long bytes) {
+                    public void service(String service, long lines, long bytes, long cut) {
                         callback.call(bytes, service);
+                    }
+                }))
+                .register(registry));
+        logFamilies.add(CounterWithCallback.builder()
+                .name("aegis_log_lines_cut_total")
+                .help("Log lines longer than logs.maxLineLength: only their first maxLineLength bytes were matched.")
+                .labelNames("service")
+                .callback(callback -> counts.accept(new LogCounts() {
+                    @Override
+                    public void service(String service, long lines, long bytes, long cut) {
+                        callback.call(cut, service);
                     }
                 }))
                 .register(registry));
@@ -293,7 +305,7 @@ public final class EngineMetrics {
     /** A visitor of the log counters that ignores what one family does not show. */
     private abstract static class LogCounts implements io.aegis.core.internal.logs.LogAnalyzer.CountVisitor {
         @Override
-        public void service(String service, long lines, long bytes) {
+        public void service(String service, long lines, long bytes, long cut) {
         }
 
         @Override

@@ -131,12 +131,14 @@ class LogAnalyzerTest {
         source.line("GET /health 200");
         source.line("Connection refused: db:5432");
         source.line("\u00ff\u00fe not UTF-8 at all");
+        source.cutLine("x".repeat(100));
         source.bytes(100);
 
         Map<String, Long> counts = new java.util.TreeMap<>();
         analyzer.visitCounts(new LogAnalyzer.CountVisitor() {
             @Override
-            public void service(String service, long lines, long bytes) {
+            public void service(String service, long lines, long bytes, long cut) {
+                counts.put(service + " cut", cut);
                 counts.put(service + " lines", lines);
                 counts.put(service + " bytes", bytes);
             }
@@ -146,7 +148,7 @@ class LogAnalyzerTest {
                 counts.put(service + " " + pattern + " " + severity, matches);
             }
         });
-        assertThat(counts).containsExactlyInAnyOrderEntriesOf(Map.of("api lines", 3L, "api bytes", 100L,
+        assertThat(counts).containsExactlyInAnyOrderEntriesOf(Map.of("api lines", 4L, "api bytes", 100L, "api cut", 1L,
                 "api Refused critical", 1L));
         assertThat(eventsOf(LogMatch.class)).as("under its threshold").isEmpty();
     }
@@ -251,6 +253,11 @@ class LogAnalyzerTest {
             java.util.Arrays.fill(buffer, (byte) '#');
             System.arraycopy(bytes, 0, buffer, 3, bytes.length);
             sink.line("/var/log/api.log", ++lineNumber, buffer, 3, bytes.length, false);
+        }
+
+        void cutLine(String text) {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            sink.line("/var/log/api.log", ++lineNumber, bytes, 0, bytes.length, true);
         }
 
         void bytes(long count) {

@@ -16,7 +16,7 @@ class LogMetricsTest {
         EngineMetrics metrics = new EngineMetrics(registry, new MutableClock(Instant.parse("2026-01-01T00:00:00Z")));
         AtomicLong lines = new AtomicLong(10);
         metrics.logs(visitor -> {
-            visitor.service("api", lines.get(), 1234);
+            visitor.service("api", lines.get(), 1234, 2);
             visitor.pattern("api", "OutOfMemory", "critical", 3);
         });
 
@@ -29,7 +29,7 @@ class LogMetricsTest {
         }
 
         assertThat(first).contains("aegis_log_lines_total{service=\"api\"} 10.0",
-                "aegis_log_bytes_read_total{service=\"api\"} 1234.0",
+                "aegis_log_bytes_read_total{service=\"api\"} 1234.0", "aegis_log_lines_cut_total{service=\"api\"} 2.0",
                 "aegis_log_matches_total{pattern=\"OutOfMemory\",service=\"api\",severity=\"critical\"} 3.0");
         assertThat(second).contains("aegis_log_lines_total{service=\"api\"} 25.0");
         metrics.unregister();
