@@ -51,6 +51,11 @@ public final class FileLogSourceFactory implements LogSourceFactory {
         return new FileLogSource(tailer, paths.stream().map(FileSelector::of).toList(), spec);
     }
 
+    /** Whether the tailer's thread runs (for tests: it ends when the factory closes). */
+    boolean tailerThreadAlive() {
+        return tailer.threadAlive();
+    }
+
     /** Stops the reading thread and closes every source of this factory that is still open. */
     @Override
     public void close() {

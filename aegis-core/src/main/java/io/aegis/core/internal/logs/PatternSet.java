@@ -1,7 +1,12 @@
 package io.aegis.core.internal.logs;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.IntConsumer;
@@ -11,20 +16,124 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * The log patterns to look for, matched against lines given as bytes. A line that cannot match (most of them) is
- * rejected on its bytes, without being decoded: each pattern's required literals are looked for first, and only a
- * line holding them is decoded (invalid UTF-8 replaced) and given to {@link java.util.regex}. The result is exactly
- * that of {@code Pattern.compile(regex).matcher(line).find()} on the decoded line.
+ * rejected on its bytes, without being decoded: the literals each regex requires ({@link RequiredLiterals}) are looked
+ * for first, in one pass over the line for all patterns, and only a line holding one of a pattern's literals is
+ * decoded (invalid UTF-8 replaced, as {@code new String(bytes, UTF_8)} does) and given to that pattern's {@link
+ * Matcher#find()}. The result is exactly that of {@code Pattern.compile(regex).matcher(line).find()} on the decoded
+ * line; a regex without a literal it surely requires runs on every line.
  *
- * <p>Immutable and safe to share; {@link #forEachMatch} is not reentrant per thread only in that it reuses a
- * per-thread decoding buffer.
+ * <p>The pass looks up each byte of the line in a table of "anchor" bytes: for each literal, its byte least frequent in
+ * log text. Only where an anchor byte occurs is a literal compared. Immutable and safe to share between threads (the
+ * decoding buffer and the matchers are per thread); nothing is allocated for a line that no literal selects.
  */
 public final class PatternSet {
+    /** How common a byte is in log text, most common first; bytes not listed are taken as rare. */
+    private static final String COMMON = " etaoinsrlcdhupmfg0123456789.:-/ybwvk,=_[]\"TESAIRONLCDPMU()'kx>j<FGBHWV";
+
     private final List<String> names;
     private final List<Pattern> patterns;
+    private final int size;
+    /** Patterns that run on every line (no literal required), as a bit set. */
+    private final long[] always;
+    /** Whether byte b is some literal's anchor. */
+    private final boolean[] anchor = new boolean[256];
+    /** Entries of anchor byte b: [entryStart[b], entryStart[b + 1]). */
+    private final int[] entryStart = new int[257];
+    private final int[] entryLiteral;
+    private final int[] entryOffset;
+    private final byte[][] literals;
+    private final boolean[] literalFolded;
+    private final int[] literalPattern;
+    private final ThreadLocal<Decoding> decoding;
+    private static final byte[] FOLD = new byte[256];
+
+    static {
+        for (int b = 0; b < 256; b++) {
+            FOLD[b] = (byte) (b >= 'A' && b <= 'Z' ? b + 32 : b);
+        }
+    }
 
     private PatternSet(List<String> names, List<Pattern> patterns) {
         this.names = List.copyOf(names);
         this.patterns = List.copyOf(patterns);
+        this.size = patterns.size();
+        this.always = new long[(size + 63) >>> 6];
+        List<byte[]> literalBytes = new ArrayList<>();
+        List<Boolean> folded = new ArrayList<>();
+        List<Integer> owner = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            RequiredLiterals.Requirement requirement = RequiredLiterals.of(patterns.get(i).pattern());
+            if (requirement.literals().isEmpty()) {
+                always[i >>> 6] |= 1L << i;
+                continue;
+            }
+            for (String literal : requirement.literals()) {
+                literalBytes.add(literal.getBytes(StandardCharsets.UTF_8));
+                folded.add(requirement.caseInsensitive());
+                owner.add(i);
+            }
+        }
+        int count = literalBytes.size();
+        literals = literalBytes.toArray(new byte[0][]);
+        literalFolded = new boolean[count];
+        literalPattern = new int[count];
+        int[] anchorByte = new int[count * 2];
+        int[] anchorOffset = new int[count];
+        int entries = 0;
+        for (int l = 0; l < count; l++) {
+            literalFolded[l] = folded.get(l);
+            literalPattern[l] = owner.get(l);
+            byte[] bytes = literals[l];
+            int best = 0;
+            int bestRank = Integer.MIN_VALUE;
+            for (int k = 0; k < bytes.length; k++) {
+                int rank = rarity(bytes[k] & 0xFF, literalFolded[l]);
+                if (rank > bestRank) {
+                    bestRank = rank;
+                    best = k;
+                }
+            }
+            int b = bytes[best] & 0xFF;
+            anchorOffset[l] = best;
+            anchorByte[2 * l] = b;
+            anchorByte[2 * l + 1] = literalFolded[l] && b >= 'a' && b <= 'z' ? b - 32 : -1;
+            entries += anchorByte[2 * l + 1] >= 0 ? 2 : 1;
+        }
+        entryLiteral = new int[entries];
+        entryOffset = new int[entries];
+        int[] perByte = new int[257];
+        for (int v : anchorByte) {
+            if (v >= 0) {
+                perByte[v + 1]++;
+            }
+        }
+        for (int b = 0; b < 256; b++) {
+            entryStart[b + 1] = entryStart[b] + perByte[b + 1];
+            anchor[b] = perByte[b + 1] > 0;
+        }
+        int[] next = Arrays.copyOf(entryStart, 256);
+        for (int l = 0; l < count; l++) {
+            for (int side = 0; side < 2; side++) {
+                int b = anchorByte[2 * l + side];
+                if (b >= 0) {
+                    entryLiteral[next[b]] = l;
+                    entryOffset[next[b]] = anchorOffset[l];
+                    next[b]++;
+                }
+            }
+        }
+        this.decoding = ThreadLocal.withInitial(() -> new Decoding(this.patterns));
+    }
+
+    private static int rarity(int b, boolean folded) {
+        int common = COMMON.indexOf((char) b);
+        if (folded && b >= 'a' && b <= 'z') {
+            int upper = COMMON.indexOf((char) (b - 32));
+            if (common < 0 || upper >= 0 && upper < common) {
+                common = upper < 0 ? common : Math.min(common, upper);
+            }
+        }
+        return common < 0 ? 1000 : -common;
     }
 
     /** Starts a set; patterns are added in order and are then known by their index. */
@@ -33,30 +142,30 @@ public final class PatternSet {
     }
 
     /**
-     * Compiles {@code regex} as a pattern of this set would be, or says what is wrong with it.
+     * Compiles {@code regex} as a pattern of this set is compiled.
      *
-     * @throws PatternSyntaxException with the position ({@link PatternSyntaxException#getIndex()}) of the error
+     * @throws PatternSyntaxException with the position ({@link PatternSyntaxException#getIndex()}) and a description
      */
     public static Pattern compile(String regex) {
         return Pattern.compile(regex);
     }
 
     /**
-     * A sentence saying why {@code regex} is not a valid pattern and where, for the configuration's error message, or
-     * {@code null} when it compiles.
+     * Why {@code regex} is not a valid pattern, and where ({@code "Unclosed group near index 7"}), for the
+     * configuration's error message; {@code null} when it compiles.
      */
     public static String problem(String regex) {
         try {
             compile(regex);
             return null;
         } catch (PatternSyntaxException e) {
-            return e.getDescription() + (e.getIndex() >= 0 ? " at index " + e.getIndex() : "");
+            return e.getDescription() + (e.getIndex() >= 0 ? " near index " + e.getIndex() : "");
         }
     }
 
     /** How many patterns the set holds. */
     public int size() {
-        return patterns.size();
+        return size;
     }
 
     /** The name of pattern {@code index}. */
@@ -69,23 +178,62 @@ public final class PatternSet {
         return patterns.get(index);
     }
 
+    /** Whether pattern {@code index} has required literals (else its regex runs on every line). */
+    boolean prefiltered(int index) {
+        return (always[index >>> 6] & (1L << index)) == 0;
+    }
+
     /**
-     * Calls {@code matched} with the index of every pattern found in the line, in index order.
+     * Calls {@code matched} with the index of every pattern found in the line {@code bytes[offset, offset+length)}, in
+     * index order, while the bytes are still valid.
      *
      * @return how many patterns matched
      */
     public int forEachMatch(byte[] bytes, int offset, int length, IntConsumer matched) {
         Objects.checkFromIndexSize(offset, length, bytes.length);
-        String line = null;
-        int count = 0;
-        for (int i = 0; i < patterns.size(); i++) {
-            if (line == null) {
-                line = new String(bytes, offset, length, StandardCharsets.UTF_8);
+        long[] candidates = size <= 64 ? null : always.clone();
+        long small = size <= 64 && size > 0 ? always[0] : 0;
+        long all = size >= 64 ? -1L : (1L << size) - 1;
+        int end = offset + length;
+        boolean[] anchors = anchor;
+        for (int i = offset; i < end; i++) {
+            if (!anchors[bytes[i] & 0xFF]) {
+                continue;
             }
-            Matcher matcher = patterns.get(i).matcher(line);
-            if (matcher.find()) {
+            int b = bytes[i] & 0xFF;
+            for (int e = entryStart[b], last = entryStart[b + 1]; e < last; e++) {
+                int literal = entryLiteral[e];
+                int pattern = literalPattern[literal];
+                if (candidates == null ? (small & (1L << pattern)) != 0
+                        : (candidates[pattern >>> 6] & (1L << pattern)) != 0) {
+                    continue;
+                }
+                int start = i - entryOffset[e];
+                byte[] text = literals[literal];
+                if (start < offset || start + text.length > end || !equal(bytes, start, text, literalFolded[literal])) {
+                    continue;
+                }
+                if (candidates == null) {
+                    small |= 1L << pattern;
+                } else {
+                    candidates[pattern >>> 6] |= 1L << pattern;
+                }
+            }
+            if (candidates == null && small == all) {
+                break;
+            }
+        }
+        if (candidates == null ? small == 0 : isEmpty(candidates)) {
+            return 0;
+        }
+        Decoding decoded = decoding.get();
+        decoded.decode(bytes, offset, length);
+        int count = 0;
+        for (int p = 0; p < size; p++) {
+            boolean candidate = candidates == null ? (small & (1L << p)) != 0 : (candidates[p >>> 6] & (1L << p)) != 0;
+            if (candidate && decoded.find(p)) {
                 count++;
-                matched.accept(i);
+                matched.accept(p);
             }
         }
         return count;
@@ -93,7 +241,67 @@ public final class PatternSet {
 
     /** Whether any pattern is found in the line. */
     public boolean anyMatch(byte[] bytes, int offset, int length) {
-        return forEachMatch(bytes, offset, length, i -> { }) > 0;
+        return forEachMatch(bytes, offset, length, p -> { }) > 0;
+    }
+
+    private static boolean isEmpty(long[] bits) {
+        for (long word : bits) {
+            if (word != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean equal(byte[] bytes, int start, byte[] literal, boolean folded) {
+        if (folded) {
+            for (int k = 0; k < literal.length; k++) {
+                if (FOLD[bytes[start + k] & 0xFF] != literal[k]) {
+                    return false;
+                }
+            }
+        } else {
+            for (int k = 0; k < literal.length; k++) {
+                if (bytes[start + k] != literal[k]) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** A thread's decoding buffer and matchers, reused line after line. */
+    private static final class Decoding {
+        private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
+        private final Matcher[] matchers;
+        private CharBuffer chars = CharBuffer.allocate(1024);
+
+        Decoding(List<Pattern> patterns) {
+            matchers = new Matcher[patterns.size()];
+            for (int i = 0; i < matchers.length; i++) {
+                matchers[i] = patterns.get(i).matcher("");
+            }
+        }
+
+        void decode(byte[] bytes, int offset, int length) {
+            if (chars.capacity() < length) {
+                chars = CharBuffer.allocate(Math.max(length, chars.capacity() * 2));
+            }
+            chars.clear();
+            decoder.reset();
+            ByteBuffer in = ByteBuffer.wrap(bytes, offset, length);
+            decoder.decode(in, chars, true);
+            decoder.flush(chars);
+            chars.flip();
+            for (Matcher matcher : matchers) {
+                matcher.reset(chars);
+            }
+        }
+
+        boolean find(int pattern) {
+            return matchers[pattern].find(0);
+        }
     }
 
     /** Collects (name, regex) pairs. */
