@@ -47,9 +47,9 @@ import org.slf4j.LoggerFactory;
  * is read from its start when it appears. A final line without its newline is held until the newline comes; a line
  * longer than the spec's {@code maxLineLength} is cut to it and the rest skipped.
  *
- * <p>The thread wakes for {@link WatchService} events on the files' directories where the file system sends them,
- * and otherwise every {@code scanInterval} (each source's own), and at least once a second to take new sources and
- * save positions. Positions are saved (at most once a second while they change, and when a source closes) in the
+ * <p>The reading thread wakes for {@link WatchService} events on the files' directories where the file system sends
+ * them (a second thread, {@code aegis-logs-watch}, takes them and reads no file), when a source starts, every {@code
+ * scanInterval} (each source's own) in any case, and once a second to save positions. Positions are saved (at most once a second while they change, and when a source closes) in the
  * source's state directory, by an atomic rename, with a fingerprint of the file's first bytes so that an inode
  * reused by another file is not mistaken for the old one.
  */
@@ -76,8 +76,10 @@ public final class FileTailer implements AutoCloseable {
     private final byte[] buffer = new byte[READ_SIZE];
     private final ByteBuffer byteBuffer = ByteBuffer.wrap(buffer);
     private volatile boolean closed;
-    /** Guarded by this. */
+    /** The reading thread. Guarded by this. */
     private Thread thread;
+    /** Takes watch events for the reading thread. Guarded by this. */
+    private Thread watcher;
     /** Null where the file system offers none; then the thread polls. Set once, before the thread starts. */
     private volatile WatchService watch;
 
@@ -111,7 +113,7 @@ public final class FileTailer implements AutoCloseable {
     }
 
     synchronized boolean threadAlive() {
-        return thread != null && thread.isAlive();
+        return thread != null && thread.isAlive() || watcher != null && watcher.isAlive();
     }
 
     private synchronized Thread threadOrNull() {
@@ -130,23 +132,32 @@ public final class FileTailer implements AutoCloseable {
         thread = new Thread(this::run, "aegis-logs");
         thread.setDaemon(true);
         thread.start();
+        WatchService service = watch;
+        if (service != null) {
+            Thread reader = thread;
+            watcher = new Thread(() -> watch(service, reader), "aegis-logs-watch");
+            watcher.setDaemon(true);
+            watcher.start();
+        }
     }
 
     /** Stops the thread and closes every follow (their positions saved). */
     @Override
     public void close() {
         Thread running;
+        Thread watching;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
             running = thread;
+            watching = watcher;
         }
         WatchService service = watch;
         if (service != null) {
             try {
-                service.close(); // wakes the thread out of poll()
+                service.close(); // wakes the watcher out of take()
             } catch (IOException e) {
                 log.debug("Closing the log watch service failed", e);
             }
@@ -155,6 +166,9 @@ public final class FileTailer implements AutoCloseable {
             LockSupport.unpark(running);
             try {
                 running.join(TimeUnit.SECONDS.toMillis(10));
+                if (watching != null) {
+                    watching.join(TimeUnit.SECONDS.toMillis(10));
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -190,25 +204,26 @@ public final class FileTailer implements AutoCloseable {
         }
     }
 
-    /** Waits up to {@code nanos} for watch events (never interrupts: an interrupt would close the files read). */
+    /** Waits up to {@code nanos}, or until the watcher or a new follow unparks the thread. */
     private void awaitEvents(long nanos) {
-        WatchService service = watch;
-        if (service == null) {
-            if (nanos > 0) {
-                LockSupport.parkNanos(this, nanos);
-            }
-            return;
+        if (nanos > 0) {
+            LockSupport.parkNanos(this, nanos);
         }
+    }
+
+    /**
+     * The watcher thread: takes the watch service's keys and wakes the reading thread. (The reading thread does not
+     * wait in the watch service itself, so that a new source can wake it too; it never reads a file.)
+     */
+    private void watch(WatchService service, Thread reader) {
         try {
-            WatchKey key = nanos > 0 ? service.poll(nanos, TimeUnit.NANOSECONDS) : service.poll();
-            while (key != null) {
+            while (!closed) {
+                WatchKey key = service.take();
                 signalled(key);
-                key = service.poll();
+                LockSupport.unpark(reader);
             }
-        } catch (ClosedWatchServiceException e) {
+        } catch (ClosedWatchServiceException | InterruptedException e) {
             // closing
-        } catch (InterruptedException e) {
-            Thread.interrupted(); // nobody interrupts this thread on purpose; carry on
         }
     }
 
@@ -376,6 +391,7 @@ public final class FileTailer implements AutoCloseable {
                 positionsChanged = true;
                 nextScan = System.nanoTime() + scanIntervalNanos;
                 listAgain = false;
+                dirty = true; // read what fromBeginning or the last run left at once
             } finally {
                 lock.unlock();
             }

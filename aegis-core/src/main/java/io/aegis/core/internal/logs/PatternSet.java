@@ -22,8 +22,9 @@ import java.util.regex.PatternSyntaxException;
  * Matcher#find()}. The result is exactly that of {@code Pattern.compile(regex).matcher(line).find()} on the decoded
  * line; a regex without a literal it surely requires runs on every line.
  *
- * <p>The pass looks up each byte of the line in a table of "anchor" bytes: for each literal, its byte least frequent in
- * log text. Only where an anchor byte occurs is a literal compared. Immutable and safe to share between threads (the
+ * <p>The pass looks up each pair of adjacent bytes of the line in a table of "anchor" pairs: for each literal, its pair
+ * least frequent in log text (in both cases where it is case-insensitive). Only where an anchor pair occurs is a
+ * literal compared. Immutable and safe to share between threads (the
  * decoding buffer and the matchers are per thread); nothing is allocated for a line that no literal selects.
  */
 public final class PatternSet {
@@ -35,10 +36,15 @@ public final class PatternSet {
     private final int size;
     /** Patterns that run on every line (no literal required), as a bit set. */
     private final long[] always;
-    /** Whether byte b is some literal's anchor. */
-    private final boolean[] anchor = new boolean[256];
-    /** Entries of anchor byte b: [entryStart[b], entryStart[b + 1]). */
-    private final int[] entryStart = new int[257];
+    /**
+     * Whether the byte pair {@code (b1 << 8) | b2} is some literal's anchor; a literal of one byte is anchored on the
+     * pairs it ends (any first byte), and one at the very start of a line on the pair (256, b) checked separately.
+     */
+    private final boolean[] anchor = new boolean[1 << 16];
+    /** Entries of anchor pair p: [entryStart[p], entryStart[p + 1]). */
+    private final int[] entryStart = new int[(1 << 16) + 1];
+    /** Literals of one byte, by that byte: they are checked at a line's first byte, where no pair ends. */
+    private final boolean[] firstByte = new boolean[256];
     private final int[] entryLiteral;
     private final int[] entryOffset;
     private final byte[][] literals;
@@ -77,63 +83,73 @@ public final class PatternSet {
         literals = literalBytes.toArray(new byte[0][]);
         literalFolded = new boolean[count];
         literalPattern = new int[count];
-        int[] anchorByte = new int[count * 2];
-        int[] anchorOffset = new int[count];
-        int entries = 0;
+        // Each literal's anchor: its rarest pair of adjacent bytes, in every case the literal allows.
+        List<int[]> anchors = new ArrayList<>(); // {pair, literal, offset of the pair's first byte}
         for (int l = 0; l < count; l++) {
             literalFolded[l] = folded.get(l);
             literalPattern[l] = owner.get(l);
             byte[] bytes = literals[l];
+            if (bytes.length == 1) {
+                int b = bytes[0] & 0xFF;
+                for (int v : variants(b, literalFolded[l])) {
+                    firstByte[v] = true;
+                    for (int before = 0; before < 256; before++) {
+                        anchors.add(new int[] {(before << 8) | v, l, -1});
+                    }
+                }
+                continue;
+            }
             int best = 0;
             int bestRank = Integer.MIN_VALUE;
-            for (int k = 0; k < bytes.length; k++) {
-                int rank = rarity(bytes[k] & 0xFF, literalFolded[l]);
+            for (int k = 0; k + 1 < bytes.length; k++) {
+                int rank = rarity(bytes[k] & 0xFF, literalFolded[l]) + rarity(bytes[k + 1] & 0xFF, literalFolded[l]);
                 if (rank > bestRank) {
                     bestRank = rank;
                     best = k;
                 }
             }
-            int b = bytes[best] & 0xFF;
-            anchorOffset[l] = best;
-            anchorByte[2 * l] = b;
-            anchorByte[2 * l + 1] = literalFolded[l] && b >= 'a' && b <= 'z' ? b - 32 : -1;
-            entries += anchorByte[2 * l + 1] >= 0 ? 2 : 1;
-        }
-        entryLiteral = new int[entries];
-        entryOffset = new int[entries];
-        int[] perByte = new int[257];
-        for (int v : anchorByte) {
-            if (v >= 0) {
-                perByte[v + 1]++;
-            }
-        }
-        for (int b = 0; b < 256; b++) {
-            entryStart[b + 1] = entryStart[b] + perByte[b + 1];
-            anchor[b] = perByte[b + 1] > 0;
-        }
-        int[] next = Arrays.copyOf(entryStart, 256);
-        for (int l = 0; l < count; l++) {
-            for (int side = 0; side < 2; side++) {
-                int b = anchorByte[2 * l + side];
-                if (b >= 0) {
-                    entryLiteral[next[b]] = l;
-                    entryOffset[next[b]] = anchorOffset[l];
-                    next[b]++;
+            for (int first : variants(bytes[best] & 0xFF, literalFolded[l])) {
+                for (int second : variants(bytes[best + 1] & 0xFF, literalFolded[l])) {
+                    anchors.add(new int[] {(first << 8) | second, l, best});
                 }
             }
+        }
+        entryLiteral = new int[anchors.size()];
+        entryOffset = new int[anchors.size()];
+        int[] perPair = new int[(1 << 16) + 1];
+        for (int[] entry : anchors) {
+            perPair[entry[0] + 1]++;
+        }
+        for (int p = 0; p < (1 << 16); p++) {
+            entryStart[p + 1] = entryStart[p] + perPair[p + 1];
+            anchor[p] = perPair[p + 1] > 0;
+        }
+        int[] next = Arrays.copyOf(entryStart, 1 << 16);
+        for (int[] entry : anchors) {
+            entryLiteral[next[entry[0]]] = entry[1];
+            entryOffset[next[entry[0]]] = entry[2];
+            next[entry[0]]++;
         }
         this.decoding = ThreadLocal.withInitial(() -> new Decoding(this.patterns));
     }
 
+    /** The bytes a literal's byte {@code b} matches: itself, and its upper case when folded. */
+    private static int[] variants(int b, boolean folded) {
+        return folded && b >= 'a' && b <= 'z' ? new int[] {b, b - 32} : new int[] {b};
+    }
+
+    /** How rare byte {@code b} is in log text: higher is rarer; a folded letter counts as its commoner case. */
     private static int rarity(int b, boolean folded) {
-        int common = COMMON.indexOf((char) b);
+        int rank = rank(b);
         if (folded && b >= 'a' && b <= 'z') {
-            int upper = COMMON.indexOf((char) (b - 32));
-            if (common < 0 || upper >= 0 && upper < common) {
-                common = upper < 0 ? common : Math.min(common, upper);
-            }
+            rank = Math.min(rank, rank(b - 32));
         }
-        return common < 0 ? 1000 : -common;
+        return rank;
+    }
+
+    private static int rank(int b) {
+        int common = COMMON.indexOf((char) b);
+        return common < 0 ? COMMON.length() + 1 : common;
     }
 
     /** Starts a set; patterns are added in order and are then known by their index. */
@@ -196,19 +212,36 @@ public final class PatternSet {
         long all = size >= 64 ? -1L : (1L << size) - 1;
         int end = offset + length;
         boolean[] anchors = anchor;
-        for (int i = offset; i < end; i++) {
-            if (!anchors[bytes[i] & 0xFF]) {
+        if (length > 0 && firstByte[bytes[offset] & 0xFF]) {
+            // a one-byte literal at the line's first byte, where no pair ends
+            for (int l = 0; l < literals.length; l++) {
+                if (literals[l].length == 1 && equal(bytes, offset, literals[l], literalFolded[l])) {
+                    int pattern = literalPattern[l];
+                    if (candidates == null) {
+                        small |= 1L << pattern;
+                    } else {
+                        candidates[pattern >>> 6] |= 1L << pattern;
+                    }
+                }
+            }
+        }
+        int previous = length > 0 ? bytes[offset] & 0xFF : 0;
+        for (int i = offset + 1; i < end; i++) {
+            int current = bytes[i] & 0xFF;
+            int pair = (previous << 8) | current;
+            previous = current;
+            if (!anchors[pair]) {
                 continue;
             }
-            int b = bytes[i] & 0xFF;
-            for (int e = entryStart[b], last = entryStart[b + 1]; e < last; e++) {
+            for (int e = entryStart[pair], last = entryStart[pair + 1]; e < last; e++) {
                 int literal = entryLiteral[e];
                 int pattern = literalPattern[literal];
                 if (candidates == null ? (small & (1L << pattern)) != 0
                         : (candidates[pattern >>> 6] & (1L << pattern)) != 0) {
                     continue;
                 }
-                int start = i - entryOffset[e];
+                // the pair ends at i; a one-byte literal (offset -1) is the pair's second byte
+                int start = i - 1 - entryOffset[e];
                 byte[] text = literals[literal];
                 if (start < offset || start + text.length > end || !equal(bytes, start, text, literalFolded[literal])) {
                     continue;

@@ -49,7 +49,10 @@ class PatternSetTest {
             "(ab){1}c",
             "(?s)a.b",
             "x|",
-            "\\tq");
+            "\\tq",
+            "(?i)q",
+            "[#@]",
+            "(?i)[k-m]x?");
 
     @Test
     void everyLineGetsExactlyThePlainRegexResultWithThePreFilter() {
@@ -67,7 +70,7 @@ class PatternSetTest {
             "TOO many OPEN files", "Error: 404", "error 500", "timed out", "timeout", "abbbc", "ac", "yzz", "y",
             "fOobar", "FOObar", "foobar", "kab", "kcc", "ka", "é", "éé", "ü", "Ü", ".*", "ABC", "abc", "xab", "aa",
             "ß", "STRASSE", "straße", "STRAßE", "\u212Aelvin", "KELVIN", "ab", "acegi", "bdfhj", "\ufffd", "b", "a\nb",
-            "\tq", "k", "s", "\u017F", " ", "-", "[", "]", "(", ")", "\\", "|", "\r"};
+            "\tq", "k", "s", "\u017F", " ", "-", "[", "]", "(", ")", "\\", "|", "\r", "#", "@", "Q", "q", "M"};
         byte[][] garbage = {{(byte) 0xC3}, {(byte) 0xE2, (byte) 0x82}, {(byte) 0xF0, (byte) 0x9F}, {(byte) 0xFF},
             {(byte) 0x80}, {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD}, {0}};
         int matchedLines = 0;
