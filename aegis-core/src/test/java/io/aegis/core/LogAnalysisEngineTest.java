@@ -82,10 +82,11 @@ class LogAnalysisEngineTest {
                 assertThat(match.line()).isEqualTo("ERROR db: Connection refused (db:5432)");
                 assertThat(match.origin()).endsWith("api.log");
             });
-            assertThat(events).filteredOn(AlertFired.class::isInstance)
+            // delivered to listeners asynchronously, after the LogMatch it follows
+            await().atMost(AWAIT).untilAsserted(() -> assertThat(events).filteredOn(AlertFired.class::isInstance)
                     .map(event -> ((AlertFired) event).alert()).filteredOn(alert -> alert.name()
                             .equals("ConnectionRefused")).singleElement()
-                    .satisfies(alert -> assertThat(alert.labels()).containsEntry("pattern", "ConnectionRefused"));
+                    .satisfies(alert -> assertThat(alert.labels()).containsEntry("pattern", "ConnectionRefused")));
             await().atMost(AWAIT).until(() -> engine.alerts().stream()
                     .anyMatch(active -> active.alert().name().equals("ConnectionRefused")));
         }
