@@ -176,6 +176,11 @@ public final class AegisConfig {
         return loaded.logs();
     }
 
+    /** The {@code logs:} block as the engine follows it (its service names are checked when the engine is built). */
+    io.aegis.core.internal.logs.LogsConfig logsConfig() {
+        return loaded.logsConfig();
+    }
+
     /** The {@code anomaly_detection:} block; empty when absent. */
     public Settings anomalyDetection() {
         return loaded.anomalyDetection();

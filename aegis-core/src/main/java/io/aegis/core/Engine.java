@@ -52,6 +52,8 @@ import io.aegis.core.internal.config.ServiceWarnings;
 import io.aegis.core.internal.config.TrackingSettings;
 import io.aegis.core.internal.metrics.EngineMetrics;
 import io.aegis.core.internal.metrics.MetricsServer;
+import io.aegis.core.internal.logs.LogAnalysisAssembly;
+import io.aegis.core.internal.logs.LogAnalyzer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -218,6 +220,8 @@ public final class Engine implements AutoCloseable {
             // a check (or, bounded, when they take too long; see DependencyAttribution).
             monitors.forEach(monitor -> monitor.start(firstCheckSpread, dependencies.startGate(monitor.name())));
             assembly.rules.start();
+            // After the rules: their start resolves restored standing alerts no rule raises (log alerts among them).
+            assembly.logs.start();
             return this;
         }
     }
@@ -429,6 +433,7 @@ public final class Engine implements AutoCloseable {
                     + name + "\"; the services are: " + String.join(", ", monitors.names())));
         }
         assembly.rules.serviceRemoved(name);
+        List<AutoCloseable> logSources = new ArrayList<>(assembly.logs.serviceRemoved(name));
         monitor.prepareToStop();
         assembly.context.alerts().resolveService(name);
         assembly.alertedServices.remove(name);
@@ -446,6 +451,7 @@ public final class Engine implements AutoCloseable {
                 .thenRun(() -> {
                     List<AutoCloseable> plugins = new ArrayList<>(List.of(monitor.checker()));
                     monitor.runtime().ifPresent(plugins::add);
+                    plugins.addAll(logSources);
                     closeAll(plugins, pluginCalls);
                     if (assembly.metrics != null) {
                         synchronized (lifecycle) {
@@ -571,6 +577,9 @@ public final class Engine implements AutoCloseable {
         // At once, before anything else: exits caused by the shutdown (a signal to the whole process group,
         // as Ctrl-C sends) must not be taken for crashes and restarted.
         monitors.forEach(ServiceMonitor::prepareToStop);
+        // No match acts, alerts or publishes during the shutdown; a source that hangs in close() is given up on.
+        assembly.logs.close();
+        closeAll(assembly.logs.sources(), pluginCalls);
         if (wasStarted) {
             log.info("shutting down");
             CompletableFuture.allOf(monitors.stream().map(ServiceMonitor::stopMonitoring)
@@ -886,11 +895,16 @@ public final class Engine implements AutoCloseable {
         private NotificationDelivery notificationDelivery;
         /** Threshold rules ({@code alerting.rules}); evaluates nothing when there are none. */
         private RuleEvaluator rules;
+        /** Log analysis ({@code logs:}); follows nothing when there are no patterns. */
+        private LogAnalyzer logs;
         private AlertLifecycle alertLifecycle;
         private AlertingConfig alertingConfig;
         /** Each supervised service's definition, for the metadata labels of its alerts. */
         private final Map<String, ServiceDefinition> alertedServices = new java.util.concurrent.ConcurrentHashMap<>();
         private MonitorContext context;
+        /** The restart step of each service a pattern with {@code action: restart} applies to. */
+        private final Map<String, io.aegis.core.internal.recovery.Ladder.Step> logRestarts =
+                new java.util.concurrent.ConcurrentHashMap<>();
         private final boolean metricsEnabled;
         private final int metricsPort;
         private final String metricsHost;
@@ -981,6 +995,7 @@ public final class Engine implements AutoCloseable {
             report.addAll(Dependencies.problems(byName.values()));
             RuleSet ruleSet = RuleSet.parse(builder.config != null ? builder.config.alerting()
                     : Settings.empty("alerting"), metadataByService(byName.values()), report::add);
+            createLogAnalysis(byName);
             report.throwIfProblems();
             rules = new RuleEvaluator(ruleSet, context.alerts(), builder.clock, context.scheduler(), workers);
             if (!ruleSet.isEmpty()) {
@@ -994,6 +1009,47 @@ public final class Engine implements AutoCloseable {
             report.warningLines().forEach(line -> configLog.warn("{}", line));
             if (metrics != null) {
                 monitors.forEach(monitor -> metrics.serviceAdded(monitor.name()));
+            }
+        }
+
+        /** Creates the log sources of every service a pattern applies to, and the analyzer that matches their lines. */
+        private void createLogAnalysis(Map<String, ServiceDefinition> byName) {
+            Map<String, ServiceMonitor> byService = new LinkedHashMap<>();
+            monitors.forEach(monitor -> byService.put(monitor.name(), monitor));
+            logs = new LogAnalyzer(context.alerts(), bus, builder.clock, context.scheduler(), pluginCalls,
+                    (service, pattern, cause) -> {
+                        ServiceMonitor monitor = byService.get(service);
+                        if (monitor != null) {
+                            io.aegis.core.internal.recovery.Ladder.Step restart = logRestarts.get(service);
+                            monitor.withCoordinator(coordinator -> {
+                                coordinator.onLogMatch(cause, pattern.action()
+                                        == io.aegis.core.internal.logs.LogsConfig.Action.RESTART ? restart : null);
+                                return CompletableFuture.completedFuture(null);
+                            });
+                        }
+                    });
+            io.aegis.core.internal.logs.LogsConfig config = builder.config != null ? builder.config.logsConfig()
+                    : io.aegis.core.internal.logs.LogsConfig.none();
+            new LogAnalysisAssembly(config, plugins, report, logs, stateDirectory.path().resolve("logs"),
+                    builder.stateDirectory != null || (builder.config != null && builder.config.stateDir().isPresent()),
+                    pools.runtimeWork(), new LogAnalysisAssembly.Plugins() {
+                        @Override
+                        public <T> T create(java.util.function.Supplier<T> create, String keyPath, String what) {
+                            return createPlugin(create, keyPath, what);
+                        }
+
+                        @Override
+                        public void checkUnknownKeys(Settings settings) {
+                            Assembly.this.checkUnknownKeys(settings);
+                        }
+
+                        @Override
+                        public void restartStep(String service, io.aegis.core.internal.recovery.Ladder.Step step) {
+                            logRestarts.put(service, step);
+                        }
+                    }).assemble(byName, byService);
+            if (metrics != null) {
+                metrics.logs(logs::visitCounts);
             }
         }
 
@@ -1307,6 +1363,9 @@ public final class Engine implements AutoCloseable {
 
         void discard() {
             List<AutoCloseable> created = new ArrayList<>(runtimes);
+            if (logs != null) {
+                created.addAll(logs.sources());
+            }
             created.addAll(checkers);
             created.addAll(notifiers.values());
             closeAll(created, pluginCalls);

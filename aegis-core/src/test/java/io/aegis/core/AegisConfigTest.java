@@ -546,7 +546,6 @@ class AegisConfigTest {
                       desciption: typo
                 """)).containsExactly(
                 "aegis.yaml:7:18: logs.scan_interval: expected a duration like 500ms, 5s, 1m or 1h, found \"often\"",
-                "aegis.yaml:9:16: logs.files[0].service: no service named \"apii\"; did you mean \"api\"?",
                 "aegis.yaml:13:16: logs.patterns[0].pattern: expected a regular expression, found \"(out of memory\""
                         + " (Unclosed group near index 14)",
                 "aegis.yaml:14:17: logs.patterns[0].severity: expected one of INFO, WARNING, CRITICAL, found \"FATAL\"",

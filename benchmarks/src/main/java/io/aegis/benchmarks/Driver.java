@@ -19,7 +19,8 @@ public final class Driver {
     static final List<Scenario> SCENARIOS = List.of(
             new FleetScenario(),
             new RecoveryScenario(),
-            new StartupScenario());
+            new StartupScenario(),
+            new LogsScenario());
     /** Scenarios that run only when named: they need a Docker engine and take minutes (not in --smoke). */
     static final List<Scenario> ON_REQUEST = List.of(
             new DockerScenario());

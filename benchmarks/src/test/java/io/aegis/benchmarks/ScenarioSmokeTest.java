@@ -40,6 +40,7 @@ class ScenarioSmokeTest {
         assertThat(failures).as("scenarios that failed; the table:%n%s", printed).isZero();
         assertThat(printed).contains("fleet 20 http keep", "fleet 20 tcp", "fleet 20 http new",
                 "fleet 20 blackbox+prometheus", "fleet 40 http overload", "fleet 40 http overload, dropped to 20",
-                "recovery: kill -9", "recovery: 503, interval 200ms", "startup");
+                "recovery: kill -9", "recovery: 503, interval 200ms", "startup", "logs 2 MB, 10 patterns",
+                "logs follow 20 MB/s append");
     }
 }

@@ -1,6 +1,7 @@
 package io.aegis.core.internal;
 
 import io.aegis.api.HealthCheckerFactory;
+import io.aegis.api.LogSourceFactory;
 import io.aegis.api.NotifierFactory;
 import io.aegis.api.RecoveryActionFactory;
 import io.aegis.api.RuntimeAdapterFactory;
@@ -42,6 +43,7 @@ public final class PluginRegistry implements AutoCloseable {
     private final Kind<RuntimeAdapterFactory> runtimes;
     private final Kind<RecoveryActionFactory> actions;
     private final Kind<NotifierFactory> notifiers;
+    private final Kind<LogSourceFactory> logSources;
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
 
     private PluginRegistry(ClassLoader classLoader) {
@@ -49,6 +51,7 @@ public final class PluginRegistry implements AutoCloseable {
         this.runtimes = new Kind<>(RuntimeAdapterFactory.class, RuntimeAdapterFactory::type, classLoader);
         this.actions = new Kind<>(RecoveryActionFactory.class, RecoveryActionFactory::name, classLoader);
         this.notifiers = new Kind<>(NotifierFactory.class, NotifierFactory::type, classLoader);
+        this.logSources = new Kind<>(LogSourceFactory.class, LogSourceFactory::type, classLoader);
     }
 
     /** Discovers every plugin visible to {@code classLoader}. */
@@ -81,6 +84,16 @@ public final class PluginRegistry implements AutoCloseable {
         return notifiers.get(type);
     }
 
+    /** The log source factory for {@code type} ({@code logs.files[].type}). */
+    public Optional<LogSourceFactory> logSource(String type) {
+        return logSources.get(type);
+    }
+
+    /** Installed log source types, sorted. */
+    public List<String> logSourceTypes() {
+        return logSources.types();
+    }
+
     /** Installed checker types, sorted. */
     public List<String> checkerTypes() {
         return checkers.types();
@@ -107,6 +120,7 @@ public final class PluginRegistry implements AutoCloseable {
         runtimes.types();
         actions.types();
         notifiers.types();
+        logSources.types();
         synchronized (problems) {
             return List.copyOf(problems);
         }
@@ -119,6 +133,7 @@ public final class PluginRegistry implements AutoCloseable {
         all.addAll(checkers.instantiated());
         all.addAll(runtimes.instantiated());
         all.addAll(notifiers.instantiated());
+        all.addAll(logSources.instantiated());
         for (AutoCloseable factory : all) {
             try {
                 factory.close();

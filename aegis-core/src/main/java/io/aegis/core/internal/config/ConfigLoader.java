@@ -12,6 +12,7 @@ import io.aegis.core.internal.BlockingChecks;
 import io.aegis.core.internal.CheckLoad;
 import io.aegis.core.internal.RecoveryPermits;
 import io.aegis.core.internal.Redactor;
+import io.aegis.core.internal.logs.LogsConfig;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Reader;
@@ -25,15 +26,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Reads and validates an Aegis configuration file: the seed project's schema ({@code global}, {@code services},
@@ -60,7 +58,6 @@ public final class ConfigLoader {
     /** Default of {@code global.metricsHost}: every interface, like Prometheus exporters. */
     public static final String DEFAULT_METRICS_HOST = "0.0.0.0";
 
-    private static final List<String> SEVERITIES = List.of("INFO", "WARNING", "CRITICAL");
     private static final List<String> THRESHOLD_KINDS = List.of("latency", "error_rate", "throughput");
     private static final String DURATION_EXAMPLES = "like 500ms, 5s, 1m or 1h";
 
@@ -69,7 +66,7 @@ public final class ConfigLoader {
             String metricsHost, Optional<String> stateDir, List<ServiceDefinition> services,
             TrackingSettings notifications, TrackingSettings alerting, TrackingSettings logs,
             TrackingSettings anomalyDetection, ConfigReport report, int maxConcurrentBlockingChecks, int maxConcurrentRecoveries,
-            int maxInFlightChecks) {
+            int maxInFlightChecks, LogsConfig logsConfig) {
     }
 
     private final List<ConfigProblem> problems = new ArrayList<>();
@@ -170,7 +167,7 @@ public final class ConfigLoader {
         // against the notifiers and services it has; --validate builds one.
         TrackingSettings alerting = section(root, "alerting");
         TrackingSettings logs = section(root, "logs");
-        logs(logs);
+        LogsConfig logsConfig = logs(logs);
         problems.addAll(logs.unknownKeys());
         TrackingSettings anomalyDetection = section(root, "anomaly_detection");
         anomalyDetection(anomalyDetection);
@@ -187,7 +184,7 @@ public final class ConfigLoader {
         report.addAll(problems);
         return new LoadedConfig(origin, logLevel, metricsEnabled, metricsPort, metricsHost, stateDir,
                 List.copyOf(services), notifications, alerting, logs, anomalyDetection, report, maxBlockingChecks, maxRecoveries,
-                maxInFlightChecks);
+                maxInFlightChecks, logsConfig);
     }
 
     /** {@code global.stateDir}: a directory path; relative ones are resolved against the configuration's folder. */
@@ -521,36 +518,9 @@ public final class ConfigLoader {
         }
     }
 
-    private void logs(TrackingSettings logs) {
-        read(() -> logs.bool("enabled", false), false);
-        positiveDuration(logs, "scan_interval", Duration.ZERO);
-        for (TrackingSettings file : logs.trackedSections("files", problems::add)) {
-            serviceReference(file);
-            read(() -> file.requireString("path", "the path of the service's log file"), null);
-        }
-        Set<String> patternNames = new LinkedHashSet<>();
-        for (TrackingSettings pattern : logs.trackedSections("patterns", problems::add)) {
-            String name = read(() -> pattern.requireString("name", "a name for the pattern"), null);
-            if (name != null && !patternNames.add(name)) {
-                problem(pattern, "name", "another pattern is already named \"" + name + "\"; names must be unique");
-            }
-            String regex = read(() -> pattern.requireString("pattern", "a regular expression to look for"), null);
-            if (regex != null) {
-                try {
-                    Pattern.compile(regex);
-                } catch (PatternSyntaxException e) {
-                    problems.add(new ConfigProblem(pattern.keyPath("pattern"), "expected a regular expression, found \""
-                            + regex + "\" (" + e.getDescription() + (e.getIndex() >= 0 ? " near index " + e.getIndex() : "")
-                            + ")"));
-                }
-            }
-            read(() -> pattern.string("severity"), Optional.<String>empty()).ifPresent(severity -> {
-                if (!SEVERITIES.contains(severity.trim().toUpperCase(Locale.ROOT))) {
-                    problem(pattern, "severity", "expected one of " + String.join(", ", SEVERITIES));
-                }
-            });
-            read(() -> pattern.string("description"), Optional.empty());
-        }
+    /** The {@code logs:} block; the services it names are checked by the engine, which knows those of code too. */
+    private LogsConfig logs(TrackingSettings logs) {
+        return LogsConfig.parse(logs, problems::add);
     }
 
     private void anomalyDetection(TrackingSettings anomaly) {

@@ -72,6 +72,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -139,6 +140,8 @@ public final class EngineMetrics {
     private GaugeWithCallback recoveriesWaiting;
     /** The {@code aegis_notifications_*} families, once registered; taken out again by {@link #unregister()}. */
     private final List<Collector> notificationFamilies = new ArrayList<>();
+    /** The {@code aegis_log_*} families, once registered; taken out again by {@link #unregister()}. */
+    private final List<Collector> logFamilies = new ArrayList<>();
     /** {@code aegis_alerts_firing}, once registered; taken out again by {@link #unregister()}. */
     private GaugeWithCallback alertsFiring;
 
@@ -184,6 +187,7 @@ public final class EngineMetrics {
                 registry.unregister(recoveriesWaiting);
             }
             notificationFamilies.forEach(registry::unregister);
+            logFamilies.forEach(registry::unregister);
             if (alertsFiring != null) {
                 registry.unregister(alertsFiring);
             }
@@ -241,6 +245,72 @@ public final class EngineMetrics {
                 .labelNames("notifier")
                 .callback(callback -> counts.get().forEach(c -> callback.call(c.spooled(), c.notifier())))
                 .register(registry));
+    }
+
+    /**
+     * Registers the log analysis' counters, read from {@code counts} at scrape time: {@code
+     * aegis_log_lines_total{service}}, {@code aegis_log_bytes_read_total{service}}, {@code
+     * aegis_log_lines_cut_total{service}} and {@code
+     * aegis_log_matches_total{service,pattern,severity}} (every matching line, threshold or not).
+     */
+    public synchronized void logs(Consumer<io.aegis.core.internal.logs.LogAnalyzer.CountVisitor> counts) {
+        Objects.requireNonNull(counts, "counts");
+        logFamilies.add(CounterWithCallback.builder()
+                .name("aegis_log_lines_total")
+                .help("Lines read from the service's logs (files, container output) and matched against logs.patterns.")
+                .labelNames("service")
+                .callback(callback -> counts.accept(new LogCounts() {
+                    @Override
+                    public void service(String service, long lines, long bytes, long cut) {
+                        callback.call(lines, service);
+                    }
+                }))
+                .register(registry));
+        logFamilies.add(CounterWithCallback.builder()
+                .name("aegis_log_bytes_read_total")
+                .help("Bytes read from the service's logs, line terminators and the skipped rest of cut lines included.")
+                .labelNames("service")
+                .callback(callback -> counts.accept(new LogCounts() {
+                    @Override
+                    public void service(String service, long lines, long bytes, long cut) {
+                        callback.call(bytes, service);
+                    }
+                }))
+                .register(registry));
+        logFamilies.add(CounterWithCallback.builder()
+                .name("aegis_log_lines_cut_total")
+                .help("Log lines longer than logs.maxLineLength: only their first maxLineLength bytes were matched.")
+                .labelNames("service")
+                .callback(callback -> counts.accept(new LogCounts() {
+                    @Override
+                    public void service(String service, long lines, long bytes, long cut) {
+                        callback.call(cut, service);
+                    }
+                }))
+                .register(registry));
+        logFamilies.add(CounterWithCallback.builder()
+                .name("aegis_log_matches_total")
+                .help("Log lines that matched a pattern of logs.patterns (each counted, whether or not it crossed the"
+                        + " pattern's threshold).")
+                .labelNames("service", "pattern", "severity")
+                .callback(callback -> counts.accept(new LogCounts() {
+                    @Override
+                    public void pattern(String service, String pattern, String severity, long matches) {
+                        callback.call(matches, service, pattern, severity);
+                    }
+                }))
+                .register(registry));
+    }
+
+    /** A visitor of the log counters that ignores what one family does not show. */
+    private abstract static class LogCounts implements io.aegis.core.internal.logs.LogAnalyzer.CountVisitor {
+        @Override
+        public void service(String service, long lines, long bytes, long cut) {
+        }
+
+        @Override
+        public void pattern(String service, String pattern, String severity, long matches) {
+        }
     }
 
     /**

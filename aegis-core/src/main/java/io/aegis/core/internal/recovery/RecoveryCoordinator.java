@@ -267,6 +267,64 @@ public final class RecoveryCoordinator {
         }
     }
 
+    /**
+     * A log pattern with an {@code action} matched (its threshold crossed). With {@code restart} null ({@code action:
+     * ladder}) the service's ladder starts as for a failed check: the service turns UNHEALTHY and its current step
+     * runs, with its backoff, budget, permit and verification. With {@code restart} ({@code action: restart}), that
+     * restart step runs instead of the ladder's current one, under the same backoff, budget, permit and verification;
+     * when the ladder's current step is a restart already, the ladder itself runs (the same thing, counted once).
+     * Either way nothing more starts while a recovery runs or waits, or while the service is paused, held back,
+     * isolated or FAILED: one restart answers a burst of matching lines. Like a workload exit, a passing check while
+     * the step waits out its backoff does not call it off: the log said the service is broken.
+     */
+    public void onLogMatch(String cause, Ladder.Step restart) {
+        if (running || pending || closed || paused || inhibitedBy != null || isolated
+                || target.state() == ServiceState.FAILED) {
+            log.debug("{}: log match not acted on (a recovery runs or waits, or the service is paused, held back,"
+                    + " isolated or failed): {}", name, cause);
+            return;
+        }
+        Ladder.Step current = ladder.step(incident == null ? 0 : incident.step);
+        if (restart == null || (current.kind() == Ladder.Kind.REPEAT && current.name().equals(restart.name()))) {
+            recoveringFromExit = true; // the same staying power as an exit: the match happened
+            if (target.state() == ServiceState.UNHEALTHY || target.state() == ServiceState.RECOVERING) {
+                recover(cause);
+            } else {
+                target.moveTo(ServiceState.UNHEALTHY, cause);
+            }
+            return;
+        }
+        Instant now = now();
+        RecoveryTracker.Decision decision = tracker.next(now);
+        if (decision instanceof RecoveryTracker.Exhausted exhausted) {
+            context.bus().publish(new RecoveryBudgetExhausted(name, now, exhausted.recoveries(), exhausted.window()));
+            log.warn("{}: not restarting for a log match: the recovery budget is spent ({} recoveries within {}): {}",
+                    name, exhausted.recoveries(), Durations.format(exhausted.window()), cause);
+            return;
+        }
+        RecoveryTracker.Proceed proceed = (RecoveryTracker.Proceed) decision;
+        recoveringFromExit = true;
+        stepQueued = true;
+        queuedInBudget = true;
+        target.moveTo(ServiceState.RECOVERING, cause);
+        if (proceed.delay().isZero()) {
+            dispatch(restart, proceed.attempt(), cause);
+            return;
+        }
+        log.info("{}: {} {} in {}ms (backoff)", name, restart.name(), proceed.attempt(), proceed.delay().toMillis());
+        pending = true;
+        pendingDelay = schedule(() -> {
+            if (pending && ticket == null) {
+                pending = false;
+                pendingDelay = null;
+                dispatch(restart, proceed.attempt(), cause);
+            }
+        }, proceed.delay());
+        if (pendingDelay == null) {
+            pending = false;
+        }
+    }
+
     /** The engine is shutting down: nothing new starts, waits are given up. */
     public void close() {
         closed = true;

@@ -90,6 +90,11 @@ class PromtoolCheckTest {
         metrics.checkSkipped("db", SkippedChecks.Reason.NO_CAPACITY);
         metrics.onEvent(new io.aegis.core.event.RecoveryStarted("db", NOW, "rollback", 1, "restarts did not help", 2));
         metrics.recoveriesWaiting(() -> 3);
+        metrics.logs(visitor -> {
+            visitor.service("api", 1200, 96_000, 1);
+            visitor.pattern("api", "OutOfMemory", "critical", 2);
+            visitor.pattern("api", "ConnectionRefused", "warning", 0);
+        });
     }
 
     /** promtool from the PATH; skips the test when it is missing, unless in CI, where that is a failure. */

@@ -361,6 +361,15 @@ final class ProcessRuntime implements RuntimeAdapter {
         output.reopen();
     }
 
+    /**
+     * The file the service's stdout and stderr go to, for the engine's log analysis; it follows the rotations
+     * ({@code logFile} renamed to {@code logFile.1}) itself.
+     */
+    @Override
+    public java.util.List<java.nio.file.Path> logFiles() {
+        return java.util.List.of(settings.logFile());
+    }
+
     @Override
     public String toString() {
         synchronized (lock) {

@@ -1,0 +1,966 @@
+package io.aegis.core.internal.logs;
+
+import io.aegis.api.LogSink;
+import io.aegis.api.LogSourceSpec;
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads every followed file of one engine on a single thread ({@code aegis-logs}), the way {@code tail -F} does: the
+ * byte offset of each file is remembered and only new data is read; lines are handed over from one reused buffer, so
+ * reading allocates nothing per line.
+ *
+ * <p>Files are told apart by their file key (device and inode), not by their name: a file renamed away (rotation) is
+ * read to its end before the new file at its path is read, and is read once more at the next scans for what its
+ * writer still put there before reopening, until a scan finds nothing new; a file that shrinks was truncated in place
+ * (copy-truncate) and is read again from its start; a file deleted and created again, or one that did not exist yet,
+ * is read from its start when it appears. A final line without its newline is held until the newline comes; a line
+ * longer than the spec's {@code maxLineLength} is cut to it and the rest skipped.
+ *
+ * <p>The reading thread wakes for {@link WatchService} events on the files' directories where the file system sends
+ * them (a second thread, {@code aegis-logs-watch}, takes them and reads no file), when a source starts, every {@code
+ * scanInterval} (each source's own) in any case, and once a second to save positions. Positions are saved (at most once a second while they change, and when a source closes) in the
+ * source's state directory, by an atomic rename, with a fingerprint of the file's first bytes so that an inode
+ * reused by another file is not mistaken for the old one.
+ */
+public final class FileTailer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FileTailer.class);
+    static final int READ_SIZE = 256 * 1024;
+    /** Read at most this much of one file per scan, so that one busy file cannot starve the others. */
+    private static final long BUDGET_PER_FILE = 16L << 20;
+    private static final long MAX_SLEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long STATE_WRITE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** A file renamed away is kept open at least this long for its writer's last lines. */
+    private static final long RETIRE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    static final String STATE_FILE = "positions";
+    private static final int FINGERPRINT_BYTES = 1024;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+    private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
+
+    private final Set<Follow> follows = ConcurrentHashMap.newKeySet();
+    private final Map<WatchKey, Path> watchedKeys = new ConcurrentHashMap<>();
+    private final Map<Path, WatchKey> watchedDirectories = new ConcurrentHashMap<>();
+    /** Only the reading thread uses it. */
+    private final byte[] buffer = new byte[READ_SIZE];
+    private final ByteBuffer byteBuffer = ByteBuffer.wrap(buffer);
+    private volatile boolean closed;
+    /** The reading thread. Guarded by this. */
+    private Thread thread;
+    /** Takes watch events for the reading thread. Guarded by this. */
+    private Thread watcher;
+    /** Null where the file system offers none; then the thread polls. Set once, before the thread starts. */
+    private volatile WatchService watch;
+
+    /** Creates a tailer; its thread starts with the first follow. */
+    public FileTailer() {
+    }
+
+    /**
+     * Starts following the files of {@code selectors} for {@code sink}: positions are taken now (the end of each file,
+     * its beginning with {@code fromBeginning}, or where the last run stopped), so a line written after this returns
+     * is delivered; the reading happens on the tailer's thread.
+     */
+    Follow follow(List<FileSelector> selectors, LogSourceSpec spec, LogSink sink) {
+        Follow follow = new Follow(selectors, spec, sink);
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("the log tailer is closed");
+            }
+            startThread();
+        }
+        follow.begin();
+        synchronized (this) {
+            if (closed) {
+                follow.close();
+                throw new IllegalStateException("the log tailer is closed");
+            }
+            follows.add(follow);
+        }
+        LockSupport.unpark(threadOrNull());
+        return follow;
+    }
+
+    synchronized boolean threadAlive() {
+        return thread != null && thread.isAlive() || watcher != null && watcher.isAlive();
+    }
+
+    private synchronized Thread threadOrNull() {
+        return thread;
+    }
+
+    private void startThread() {
+        if (thread != null) {
+            return;
+        }
+        try {
+            watch = FileSystems.getDefault().newWatchService();
+        } catch (IOException | UnsupportedOperationException e) {
+            log.debug("No file watching here ({}); log files are polled every scan interval", e.toString());
+        }
+        thread = new Thread(this::run, "aegis-logs");
+        thread.setDaemon(true);
+        thread.start();
+        WatchService service = watch;
+        if (service != null) {
+            Thread reader = thread;
+            watcher = new Thread(() -> watch(service, reader), "aegis-logs-watch");
+            watcher.setDaemon(true);
+            watcher.start();
+        }
+    }
+
+    /** Stops the thread and closes every follow (their positions saved). */
+    @Override
+    public void close() {
+        Thread running;
+        Thread watching;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            running = thread;
+            watching = watcher;
+        }
+        WatchService service = watch;
+        if (service != null) {
+            try {
+                service.close(); // wakes the watcher out of take()
+            } catch (IOException e) {
+                log.debug("Closing the log watch service failed", e);
+            }
+        }
+        if (running != null && running != Thread.currentThread()) {
+            LockSupport.unpark(running);
+            try {
+                running.join(TimeUnit.SECONDS.toMillis(10));
+                if (watching != null) {
+                    watching.join(TimeUnit.SECONDS.toMillis(10));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (Follow follow : follows) {
+            follow.close();
+        }
+    }
+
+    private void run() {
+        try {
+            while (!closed) {
+                long now = System.nanoTime();
+                long wait = MAX_SLEEP_NANOS;
+                for (Follow follow : follows) {
+                    wait = Math.min(wait, follow.dirty ? 0 : follow.nextScan - now);
+                }
+                awaitEvents(Math.max(0, wait));
+                now = System.nanoTime();
+                for (Follow follow : follows) {
+                    if (closed) {
+                        return;
+                    }
+                    if (follow.dirty || now - follow.nextScan >= 0) {
+                        follow.scan(now);
+                    }
+                    follow.saveIfDue(System.nanoTime());
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            log.error("The log reading thread failed; no log is read any more", e);
+            throw e;
+        }
+    }
+
+    /** Waits up to {@code nanos}, or until the watcher or a new follow unparks the thread. */
+    private void awaitEvents(long nanos) {
+        if (nanos > 0) {
+            LockSupport.parkNanos(this, nanos);
+        }
+    }
+
+    /**
+     * The watcher thread: takes the watch service's keys and wakes the reading thread. (The reading thread does not
+     * wait in the watch service itself, so that a new source can wake it too; it never reads a file.)
+     */
+    private void watch(WatchService service, Thread reader) {
+        try {
+            while (!closed) {
+                WatchKey key = service.take();
+                signalled(key);
+                LockSupport.unpark(reader);
+            }
+        } catch (ClosedWatchServiceException | InterruptedException e) {
+            // closing
+        }
+    }
+
+    private void signalled(WatchKey key) {
+        Path directory = watchedKeys.get(key);
+        boolean created = false;
+        boolean changed = false;
+        for (WatchEvent<?> event : key.pollEvents()) {
+            if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
+                directory = null;
+                created = true;
+                break;
+            }
+            if (event.kind() == StandardWatchEventKinds.ENTRY_MODIFY) {
+                changed = true;
+            } else {
+                created = true;
+            }
+        }
+        if (!key.reset() && directory != null) {
+            watchedKeys.remove(key);
+            watchedDirectories.remove(directory, key);
+        }
+        for (Follow follow : follows) {
+            if (directory == null || follow.directories.contains(directory)) {
+                if (created) {
+                    follow.listAgain = true;
+                }
+                if (created || changed) {
+                    follow.dirty = true;
+                }
+            }
+        }
+    }
+
+    private void watchDirectory(Path directory) {
+        WatchService service = watch;
+        if (service == null || watchedDirectories.containsKey(directory)) {
+            return;
+        }
+        try {
+            WatchKey key = directory.register(service, StandardWatchEventKinds.ENTRY_CREATE,
+                    StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
+            watchedKeys.put(key, directory);
+            watchedDirectories.put(directory, key);
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            // not there yet: the scans look for it
+        } catch (IOException | UnsupportedOperationException | ClosedWatchServiceException e) {
+            log.debug("Cannot watch {} ({}); it is polled", directory, e.toString());
+        }
+    }
+
+    private void unwatchUnused(Set<Path> directories) {
+        for (Path directory : directories) {
+            boolean used = false;
+            for (Follow follow : follows) {
+                used |= follow.directories.contains(directory);
+            }
+            WatchKey key = used ? null : watchedDirectories.remove(directory);
+            if (key != null) {
+                watchedKeys.remove(key);
+                try {
+                    key.cancel();
+                } catch (RuntimeException e) {
+                    // the watch service is closed already
+                }
+            }
+        }
+    }
+
+    /** Where the first newline at or after {@code from} is in {@code bytes[from, end)}, or -1; 8 bytes at a time. */
+    static int indexOfNewline(byte[] bytes, int from, int end) {
+        int i = from;
+        for (; i + 8 <= end; i += 8) {
+            long word = (long) LONGS.get(bytes, i) ^ NEWLINES;
+            long found = (word - ONES) & ~word & HIGHS;
+            if (found != 0) {
+                return i + (Long.numberOfTrailingZeros(found) >>> 3);
+            }
+        }
+        for (; i < end; i++) {
+            if (bytes[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** A file found at a scan. */
+    private record Found(Path path, String key, long size) {
+    }
+
+    /** A remembered position, from the state file. */
+    private record Saved(String key, long position, long lineNumber, boolean skipping, int fingerprintLength,
+            long fingerprint, Path path) {
+    }
+
+    /** One source's files; closing it stops their reading. */
+    final class Follow implements AutoCloseable {
+        private final List<FileSelector> selectors;
+        private final LogSourceSpec spec;
+        private final LogSink sink;
+        private final ReentrantLock lock = new ReentrantLock();
+        private final long scanIntervalNanos;
+        /** Directories whose events concern this follow; read by the thread, changed under the lock. */
+        final Set<Path> directories = ConcurrentHashMap.newKeySet();
+        /** Files read now, by file key. Guarded by lock. */
+        private final Map<String, TrackedFile> live = new LinkedHashMap<>();
+        /** Files renamed away or deleted, still read for their writer's last lines. Guarded by lock. */
+        private final List<TrackedFile> retired = new ArrayList<>();
+        /** The files globs matched at the last listing. Guarded by lock. */
+        private List<Path> globMatches = List.of();
+        volatile boolean dirty;
+        volatile boolean listAgain = true;
+        volatile long nextScan;
+        private boolean closed;
+        private boolean positionsChanged;
+        private long lastSave;
+        private String lastProblem;
+
+        Follow(List<FileSelector> selectors, LogSourceSpec spec, LogSink sink) {
+            this.selectors = List.copyOf(selectors);
+            this.spec = spec;
+            this.sink = sink;
+            this.scanIntervalNanos = spec.scanInterval().toNanos();
+        }
+
+        /** Takes the starting positions, on the caller's thread. */
+        void begin() {
+            lock.lock();
+            try {
+                Map<String, Saved> saved = loadPositions();
+                List<Found> found = find(true);
+                Set<String> foundKeys = new java.util.HashSet<>();
+                for (Found file : found) {
+                    foundKeys.add(file.key());
+                }
+                // A file read last time and renamed away while aegis was down (rotated): finish it first.
+                for (Saved position : saved.values()) {
+                    if (!position.key().isEmpty() && !foundKeys.contains(position.key())) {
+                        Found sibling = sibling(position);
+                        if (sibling != null) {
+                            TrackedFile file = open(sibling, position);
+                            if (file != null) {
+                                file.retiredAt = System.nanoTime();
+                                retired.add(file);
+                            }
+                        }
+                    }
+                }
+                for (Found file : found) {
+                    Saved position = saved.get(file.key());
+                    TrackedFile tracked;
+                    if (position != null && matchesFingerprint(file.path(), position)) {
+                        tracked = open(file, position);
+                    } else if (!saved.isEmpty() || spec.fromBeginning()) {
+                        tracked = open(file, 0); // written while aegis was down, or asked for
+                    } else {
+                        tracked = openAtEnd(file);
+                    }
+                    if (tracked != null) {
+                        live.put(file.key(), tracked);
+                    }
+                }
+                positionsChanged = true;
+                nextScan = System.nanoTime() + scanIntervalNanos;
+                listAgain = false;
+                dirty = true; // read what fromBeginning or the last run left at once
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Reads what is new; on the tailer's thread. */
+        void scan(long now) {
+            lock.lock();
+            try {
+                if (closed) {
+                    return;
+                }
+                boolean due = now - nextScan >= 0;
+                boolean list = due || listAgain;
+                dirty = false;
+                listAgain = false;
+                if (due) {
+                    nextScan = now + scanIntervalNanos;
+                }
+                List<Found> found = find(list);
+                Map<String, Found> byKey = new LinkedHashMap<>();
+                for (Found file : found) {
+                    byKey.putIfAbsent(file.key(), file);
+                }
+                // Files gone from where they were selected: read to their end before anything new at their path.
+                for (Iterator<TrackedFile> it = live.values().iterator(); it.hasNext(); ) {
+                    TrackedFile file = it.next();
+                    if (!byKey.containsKey(file.key)) {
+                        read(file);
+                        file.retiredAt = now;
+                        retired.add(file);
+                        it.remove();
+                    }
+                }
+                // Files renamed away earlier: their writer's last lines come before anything of a newer file.
+                List<TrackedFile> quiet = new ArrayList<>();
+                for (TrackedFile file : retired) {
+                    if (read(file) == 0 && now - file.retiredAt >= RETIRE_GRACE_NANOS) {
+                        quiet.add(file);
+                    }
+                }
+                // Files still there (perhaps renamed within the selection) before new ones.
+                for (TrackedFile file : live.values()) {
+                    Found now1 = byKey.get(file.key);
+                    if (!now1.path().equals(file.path)) {
+                        file.renamed(now1.path());
+                    }
+                    read(file);
+                }
+                for (Found file : found) {
+                    if (live.containsKey(file.key())) {
+                        continue;
+                    }
+                    TrackedFile back = retiredWithKey(file.key());
+                    if (back != null) {
+                        // a retired file selected again (renamed back): it is live again
+                        retired.remove(back);
+                        quiet.remove(back);
+                        back.renamed(file.path());
+                        live.put(file.key(), back);
+                        read(back);
+                    } else {
+                        TrackedFile tracked = open(file, 0); // appeared after the start: all of it is new
+                        if (tracked != null) {
+                            live.put(file.key(), tracked);
+                            read(tracked);
+                        }
+                    }
+                }
+                if (!closed) {
+                    for (TrackedFile file : quiet) {
+                        file.finish();
+                        retired.remove(file);
+                        positionsChanged = true;
+                    }
+                }
+                if (!retired.isEmpty() && !dirty) {
+                    // come back for the writer's last lines even if no event comes
+                    nextScan = Math.min(nextScan - now, RETIRE_GRACE_NANOS) + now;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private TrackedFile retiredWithKey(String key) {
+            for (TrackedFile file : retired) {
+                if (file.key.equals(key)) {
+                    return file;
+                }
+            }
+            return null;
+        }
+
+        /** The files selected now; globs are listed again only when {@code list}. */
+        private List<Found> find(boolean list) {
+            Set<Path> paths = new java.util.LinkedHashSet<>();
+            List<Path> matches = new ArrayList<>();
+            for (FileSelector selector : selectors) {
+                if (selector.glob().isEmpty()) {
+                    Path parent = selector.path().getParent();
+                    if (parent != null) {
+                        directories.add(parent);
+                        watchDirectory(parent);
+                    }
+                    paths.add(selector.path());
+                } else if (list) {
+                    directories.add(selector.path());
+                    watchDirectory(selector.path());
+                    try (Stream<Path> listed = Files.find(selector.path(), selector.depth(),
+                            (path, attributes) -> selector.glob().get().matches(path))) {
+                        listed.sorted().forEach(path -> {
+                            matches.add(path);
+                            Path parent = path.getParent();
+                            if (parent != null && directories.add(parent)) {
+                                watchDirectory(parent);
+                            }
+                        });
+                    } catch (NoSuchFileException | NotDirectoryException e) {
+                        // the directory does not exist yet
+                    } catch (IOException | java.io.UncheckedIOException e) {
+                        problem("cannot list " + selector.path() + " for the log files " + selector + " of "
+                                + spec.serviceName() + " (" + describe(e) + "); aegis tries again at each scan");
+                    }
+                }
+            }
+            if (list) {
+                globMatches = List.copyOf(matches);
+            }
+            paths.addAll(globMatches);
+            List<Found> found = new ArrayList<>(paths.size());
+            for (Path path : paths) {
+                stat(path, found);
+            }
+            return found;
+        }
+
+        private void stat(Path path, List<Found> found) {
+            try {
+                BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+                if (attributes.isRegularFile()) {
+                    found.add(new Found(path, keyOf(path, attributes), attributes.size()));
+                }
+            } catch (NoSuchFileException e) {
+                // not there (yet, or any more)
+            } catch (IOException e) {
+                problem("cannot read the log file " + path + " of " + spec.serviceName() + " (" + describe(e)
+                        + "); aegis tries again at each scan");
+            }
+        }
+
+        /** The file a saved position was for, renamed within its directory while aegis was down. */
+        private Found sibling(Saved position) {
+            Path directory = position.path().getParent();
+            if (directory == null) {
+                return null;
+            }
+            try (Stream<Path> paths = Files.list(directory)) {
+                for (Iterator<Path> it = paths.iterator(); it.hasNext(); ) {
+                    Path path = it.next();
+                    try {
+                        BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+                        if (attributes.isRegularFile() && keyOf(path, attributes).equals(position.key())
+                                && matchesFingerprint(path, position)) {
+                            return new Found(path, position.key(), attributes.size());
+                        }
+                    } catch (IOException e) {
+                        // gone meanwhile
+                    }
+                }
+            } catch (IOException | java.io.UncheckedIOException e) {
+                return null;
+            }
+            return null;
+        }
+
+        private TrackedFile open(Found found, Saved position) {
+            TrackedFile file = open(found, found.size() < position.position() ? 0 : position.position());
+            if (file != null && found.size() >= position.position()) {
+                file.lineNumber = position.lineNumber();
+                file.skipping = position.skipping();
+                file.fingerprintLength = position.fingerprintLength();
+                file.fingerprint = position.fingerprint();
+            }
+            return file;
+        }
+
+        private TrackedFile openAtEnd(Found found) {
+            TrackedFile file = open(found, found.size());
+            if (file != null && found.size() > 0) {
+                // A line begun before the start is not a new line: its rest is skipped.
+                try {
+                    ByteBuffer last = ByteBuffer.allocate(1);
+                    if (file.channel.read(last, found.size() - 1) == 1 && last.get(0) != '\n') {
+                        file.skipping = true;
+                    }
+                } catch (IOException e) {
+                    // read as a line then
+                }
+            }
+            return file;
+        }
+
+        private TrackedFile open(Found found, long position) {
+            try {
+                FileChannel channel = FileChannel.open(found.path(), StandardOpenOption.READ);
+                lastProblem = null;
+                return new TrackedFile(this, found.path(), found.key(), channel, position);
+            } catch (NoSuchFileException e) {
+                return null;
+            } catch (IOException e) {
+                problem("cannot open the log file " + found.path() + " of " + spec.serviceName() + " ("
+                        + describe(e) + "); aegis tries again at each scan");
+                return null;
+            }
+        }
+
+        /** Reads a file's new data, at most a budget's worth; the number of bytes read. */
+        private long read(TrackedFile file) {
+            long total = 0;
+            try {
+                long size = file.channel.size();
+                if (size < file.position) {
+                    file.truncated();
+                    positionsChanged = true;
+                }
+                while (!closed) {
+                    byteBuffer.clear();
+                    int count = file.channel.read(byteBuffer, file.position);
+                    if (count <= 0) {
+                        break;
+                    }
+                    file.position += count;
+                    total += count;
+                    positionsChanged = true;
+                    sink.bytesRead(count);
+                    file.consume(buffer, count);
+                    if (total >= BUDGET_PER_FILE) {
+                        dirty = true; // the others get their turn; this one is read on at once
+                        break;
+                    }
+                }
+            } catch (IOException e) {
+                problem("cannot read the log file " + file.path + " of " + spec.serviceName() + " (" + describe(e)
+                        + "); aegis tries again at each scan");
+            }
+            return total;
+        }
+
+        void deliver(TrackedFile file, byte[] bytes, int offset, int length, boolean cut) {
+            if (closed) {
+                return;
+            }
+            try {
+                sink.line(file.origin, ++file.lineNumber, bytes, offset, length, cut);
+            } catch (RuntimeException e) {
+                log.warn("{}: the log sink failed on a line of {}", spec.serviceName(), file.origin, e);
+            }
+        }
+
+        private void problem(String sentence) {
+            if (sentence.equals(lastProblem)) {
+                return;
+            }
+            lastProblem = sentence;
+            try {
+                sink.problem(sentence);
+            } catch (RuntimeException e) {
+                log.warn("{}: {}", spec.serviceName(), sentence);
+            }
+        }
+
+        void saveIfDue(long now) {
+            if (!positionsChanged || now - lastSave < STATE_WRITE_INTERVAL_NANOS || spec.stateDirectory().isEmpty()) {
+                return;
+            }
+            lock.lock();
+            try {
+                if (!closed) {
+                    save(now);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Writes every file's position; under the lock. */
+        private void save(long now) {
+            if (spec.stateDirectory().isEmpty()) {
+                return;
+            }
+            Path directory = spec.stateDirectory().get();
+            StringBuilder text = new StringBuilder("# positions of ").append(spec.serviceName())
+                    .append("'s log files, written by aegis: key, offset, line, skipping, fingerprint, path\n");
+            List<TrackedFile> files = new ArrayList<>(retired);
+            files.addAll(live.values());
+            for (TrackedFile file : files) {
+                file.updateFingerprint();
+                text.append(file.key).append('\t').append(file.committed()).append('\t').append(file.lineNumber)
+                        .append('\t').append(file.skipping ? 1 : 0).append('\t').append(file.fingerprintLength)
+                        .append('\t').append(file.fingerprint).append('\t').append(file.path).append('\n');
+            }
+            try {
+                Files.createDirectories(directory);
+                Path temporary = directory.resolve(STATE_FILE + ".tmp");
+                Files.writeString(temporary, text);
+                try {
+                    Files.move(temporary, directory.resolve(STATE_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+                    Files.move(temporary, directory.resolve(STATE_FILE),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+                positionsChanged = false;
+                lastSave = now;
+            } catch (IOException e) {
+                lastSave = now; // try again in a second, not at every line
+                problem("cannot save how far the log of " + spec.serviceName() + " was read in " + directory + " ("
+                        + describe(e) + "); a restart of aegis may read some lines again");
+            }
+        }
+
+        private Map<String, Saved> loadPositions() {
+            Map<String, Saved> saved = new LinkedHashMap<>();
+            if (spec.stateDirectory().isEmpty()) {
+                return saved;
+            }
+            Path file = spec.stateDirectory().get().resolve(STATE_FILE);
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(file);
+            } catch (NoSuchFileException e) {
+                return saved;
+            } catch (IOException e) {
+                problem("cannot read how far the log of " + spec.serviceName() + " was read, in " + file + " ("
+                        + describe(e) + "); its files are read from their end");
+                return saved;
+            }
+            for (String line : lines) {
+                if (line.startsWith("#") || line.isBlank()) {
+                    continue;
+                }
+                String[] fields = line.split("\t", 7);
+                try {
+                    saved.put(fields[0], new Saved(fields[0], Long.parseLong(fields[1]), Long.parseLong(fields[2]),
+                            "1".equals(fields[3]), Integer.parseInt(fields[4]), Long.parseLong(fields[5]),
+                            Path.of(fields[6])));
+                } catch (RuntimeException e) {
+                    log.debug("{}: ignoring the damaged position line \"{}\" in {}", spec.serviceName(), line, file);
+                }
+            }
+            if (saved.isEmpty()) {
+                // a state file without entries still says there was a run: files found now are new
+                saved.put("", new Saved("", 0, 0, false, 0, 0, file));
+            }
+            return saved;
+        }
+
+        private boolean matchesFingerprint(Path path, Saved position) {
+            if (position.fingerprintLength() == 0) {
+                return true;
+            }
+            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+                return fingerprint(channel, position.fingerprintLength()) == position.fingerprint();
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public void close() {
+            lock.lock();
+            try {
+                if (closed) {
+                    return;
+                }
+                save(System.nanoTime());
+                closed = true;
+                for (TrackedFile file : live.values()) {
+                    file.closeChannel();
+                }
+                for (TrackedFile file : retired) {
+                    file.closeChannel();
+                }
+                live.clear();
+                retired.clear();
+            } finally {
+                lock.unlock();
+            }
+            follows.remove(this);
+            unwatchUnused(directories);
+        }
+    }
+
+    /** CRC32 of the first {@code length} bytes of the channel's file; -1 when it is shorter. */
+    static long fingerprint(FileChannel channel, int length) throws IOException {
+        ByteBuffer head = ByteBuffer.allocate(length);
+        while (head.hasRemaining()) {
+            if (channel.read(head, head.position()) <= 0) {
+                return -1;
+            }
+        }
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(head.flip());
+        return crc.getValue();
+    }
+
+    static String keyOf(Path path, BasicFileAttributes attributes) {
+        Object key = attributes.fileKey();
+        return key != null ? key.toString().replace('\t', ' ') : "path:" + path;
+    }
+
+    private static String describe(Exception e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        String message = e.getMessage();
+        return message == null ? e.getClass().getSimpleName() : message;
+    }
+
+    /** One open file: its offset, line count and the line it holds until its newline comes. */
+    private static final class TrackedFile {
+        private final Follow follow;
+        private final String key;
+        private final FileChannel channel;
+        private Path path;
+        private String origin;
+        long position;
+        long lineNumber;
+        /** Skipping the rest of a line already delivered cut (or begun before the start). */
+        boolean skipping;
+        private byte[] carry = new byte[0];
+        private int carryLength;
+        long retiredAt;
+        int fingerprintLength;
+        long fingerprint;
+
+        TrackedFile(Follow follow, Path path, String key, FileChannel channel, long position) {
+            this.follow = follow;
+            this.path = path;
+            this.origin = path.toString();
+            this.key = key;
+            this.channel = channel;
+            this.position = position;
+        }
+
+        void renamed(Path to) {
+            path = to;
+            origin = to.toString();
+        }
+
+        /** The offset of the first byte not yet delivered (the start of the held partial line). */
+        long committed() {
+            return position - carryLength;
+        }
+
+        /** Splits {@code bytes[0, count)} into lines, after what is held. */
+        void consume(byte[] bytes, int count) {
+            int max = follow.spec.maxLineLength();
+            int start = 0;
+            while (start < count) {
+                int newline = indexOfNewline(bytes, start, count);
+                if (newline < 0) {
+                    hold(bytes, start, count - start, max);
+                    return;
+                }
+                if (skipping) {
+                    skipping = false;
+                } else if (carryLength > 0) {
+                    int end = newline;
+                    if (end > start && bytes[end - 1] == '\r') {
+                        end--;
+                    } else if (end == start && carry[carryLength - 1] == '\r') {
+                        carryLength--;
+                    }
+                    int length = end - start;
+                    if (carryLength + length <= max) {
+                        ensureCarry(carryLength + length);
+                        System.arraycopy(bytes, start, carry, carryLength, length);
+                        int whole = carryLength + length;
+                        carryLength = 0;
+                        follow.deliver(this, carry, 0, whole, false);
+                    } else {
+                        int taken = max - carryLength;
+                        ensureCarry(max);
+                        System.arraycopy(bytes, start, carry, carryLength, Math.max(0, taken));
+                        carryLength = 0;
+                        follow.deliver(this, carry, 0, max, true);
+                    }
+                } else {
+                    int end = newline > start && bytes[newline - 1] == '\r' ? newline - 1 : newline;
+                    int length = end - start;
+                    follow.deliver(this, bytes, start, Math.min(length, max), length > max);
+                }
+                start = newline + 1;
+            }
+        }
+
+        /** Holds a line's beginning until its newline comes; a line too long is delivered cut now. */
+        private void hold(byte[] bytes, int start, int length, int max) {
+            if (skipping) {
+                return;
+            }
+            // one byte more than the limit may be a '\r' that is not part of the line
+            if (carryLength + length <= max + 1) {
+                ensureCarry(carryLength + length);
+                System.arraycopy(bytes, start, carry, carryLength, length);
+                carryLength += length;
+                return;
+            }
+            ensureCarry(max);
+            System.arraycopy(bytes, start, carry, carryLength, Math.max(0, max - carryLength));
+            carryLength = 0;
+            skipping = true;
+            follow.deliver(this, carry, 0, max, true);
+        }
+
+        private void ensureCarry(int length) {
+            if (carry.length < length) {
+                carry = java.util.Arrays.copyOf(carry, Math.max(length, Math.max(256, carry.length * 2)));
+            }
+        }
+
+        /** Truncated in place: the held line is given as it is, and reading starts again at 0. */
+        void truncated() {
+            flushHeld();
+            position = 0;
+            lineNumber = 0;
+            skipping = false;
+            fingerprintLength = 0;
+        }
+
+        private void flushHeld() {
+            if (carryLength > 0 && !skipping) {
+                int length = carryLength;
+                carryLength = 0;
+                follow.deliver(this, carry, 0, Math.min(length, follow.spec.maxLineLength()),
+                        length > follow.spec.maxLineLength());
+            }
+            carryLength = 0;
+        }
+
+        /** A retired file nobody writes to any more: its last line, if it had no newline, is a line too. */
+        void finish() {
+            flushHeld();
+            closeChannel();
+        }
+
+        void updateFingerprint() {
+            int wanted = (int) Math.min(FINGERPRINT_BYTES, committed());
+            if (wanted > fingerprintLength && channel.isOpen()) {
+                try {
+                    long value = fingerprint(channel, wanted);
+                    if (value >= 0) {
+                        fingerprint = value;
+                        fingerprintLength = wanted;
+                    }
+                } catch (IOException e) {
+                    // keep the shorter one
+                }
+            }
+        }
+
+        void closeChannel() {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                log.debug("Closing {} failed", path, e);
+            }
+        }
+    }
+}

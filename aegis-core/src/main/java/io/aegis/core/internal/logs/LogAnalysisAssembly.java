@@ -1,0 +1,244 @@
+package io.aegis.core.internal.logs;
+
+import io.aegis.api.ConfigProblem;
+import io.aegis.api.LogSource;
+import io.aegis.api.LogSourceFactory;
+import io.aegis.api.LogSourceSpec;
+import io.aegis.api.RecoveryAction;
+import io.aegis.api.RecoveryActionFactory;
+import io.aegis.api.RuntimeAdapter;
+import io.aegis.api.Settings;
+import io.aegis.core.ServiceDefinition;
+import io.aegis.core.internal.Deadlines;
+import io.aegis.core.internal.PluginRegistry;
+import io.aegis.core.internal.ServiceMonitor;
+import io.aegis.core.internal.config.ConfigReport;
+import io.aegis.core.internal.config.KeySuggestions;
+import io.aegis.core.internal.config.QuotedText;
+import io.aegis.core.internal.recovery.Ladder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+
+/**
+ * Wires the {@code logs:} block into an engine being built: checks the services it names (against those of the file
+ * and of code), creates each followed service's sources (a {@code files[]} entry through the {@link LogSourceFactory}
+ * of its {@code type}; otherwise, or for an entry without {@code path}, the service runtime's
+ * {@link RuntimeAdapter#logSource} or {@link RuntimeAdapter#logFiles()}), and the restart step of the services a
+ * pattern with {@code action: restart} applies to. Every mistake goes to the report, with its key path.
+ */
+public final class LogAnalysisAssembly {
+    /** The recovery action {@code action: restart} runs. */
+    private static final String RESTART = "restart";
+
+    /** What the engine's assembly lends: plugin creation under its deadline, its unknown-key check. */
+    public interface Plugins {
+        /** Creates a plugin object on the plugin-call pool under the engine's deadline; null (reported) when it fails. */
+        <T> T create(Supplier<T> create, String keyPath, String what);
+
+        /** Reports the keys of {@code settings} nobody read. */
+        void checkUnknownKeys(Settings settings);
+
+        /** The restart step for {@code action: restart} of {@code service}. */
+        void restartStep(String service, Ladder.Step step);
+    }
+
+    private final LogsConfig config;
+    private final PluginRegistry registry;
+    private final ConfigReport report;
+    private final LogAnalyzer analyzer;
+    private final Path stateRoot;
+    private final boolean keepsState;
+    private final Executor blockingExecutor;
+    private final Plugins plugins;
+
+    /**
+     * @param stateRoot where sources remember their positions ({@code <stateDir>/logs}), one directory per service
+     *     and source below it
+     * @param keepsState whether the state directory outlives the engine (false for a temporary one: sources are then
+     *     given none and start at the end each time)
+     */
+    public LogAnalysisAssembly(LogsConfig config, PluginRegistry registry, ConfigReport report, LogAnalyzer analyzer,
+            Path stateRoot, boolean keepsState, Executor blockingExecutor, Plugins plugins) {
+        this.config = config;
+        this.registry = registry;
+        this.report = report;
+        this.analyzer = analyzer;
+        this.stateRoot = stateRoot;
+        this.keepsState = keepsState;
+        this.blockingExecutor = blockingExecutor;
+        this.plugins = plugins;
+    }
+
+    /** Checks and creates everything; {@code monitors} are the services that were created without a problem. */
+    public void assemble(Map<String, ServiceDefinition> services, Map<String, ServiceMonitor> monitors) {
+        for (LogsConfig.ServiceReference reference : config.serviceReferences()) {
+            if (!services.containsKey(reference.name())) {
+                String hint = KeySuggestions.closest(reference.name(), services.keySet())
+                        .map(s -> "; did you mean \"" + s + "\"?")
+                        .orElseGet(() -> services.isEmpty() ? " (no services are defined)"
+                                : " (services: " + String.join(", ", services.keySet()) + ")");
+                report.add(new ConfigProblem(reference.keyPath(), "no service named " + QuotedText.of(reference.name())
+                        + hint));
+            }
+        }
+        if (!config.enabled() || config.patterns().isEmpty()) {
+            return;
+        }
+        for (ServiceMonitor monitor : monitors.values()) {
+            String service = monitor.name();
+            List<LogsConfig.PatternEntry> patterns = config.patterns().stream().filter(p -> p.appliesTo(service))
+                    .toList();
+            if (patterns.isEmpty()) {
+                continue; // nothing to look for: its log is not read at all
+            }
+            int followed = follow(monitor, patterns);
+            if (followed > 0) {
+                restartStep(monitor, patterns);
+            }
+        }
+    }
+
+    /** Creates the service's sources; returns how many. */
+    private int follow(ServiceMonitor monitor, List<LogsConfig.PatternEntry> patterns) {
+        String service = monitor.name();
+        Optional<RuntimeAdapter> runtime = monitor.runtime();
+        int followed = 0;
+        List<LogsConfig.FileEntry> entries = config.files().stream().filter(file -> file.service().equals(service))
+                .toList();
+        boolean runtimeAsked = entries.isEmpty();
+        for (LogsConfig.FileEntry entry : entries) {
+            if (entry.type().equals(LogsConfig.FILE_TYPE) && !entry.hasPath()) {
+                if (runtimeAsked) {
+                    continue; // two entries without a path: the runtime's output once
+                }
+                runtimeAsked = true;
+                if (!followRuntime(monitor, patterns)) {
+                    report.add(new ConfigProblem(entry.settings().keyPath("service"), "service " + QuotedText.of(service)
+                            + " has no runtime whose output aegis can follow (" + (runtime.isEmpty() ? "it has no"
+                            + " runtime: block" : "its runtime writes no log file") + "); add a path: to this entry,"
+                            + " such as path: /var/log/" + service + "/*.log"));
+                } else {
+                    followed++;
+                }
+                continue;
+            }
+            Optional<LogSourceFactory> factory = registry.logSource(entry.type());
+            String typeKey = entry.settings().has("type") ? entry.settings().keyPath("type")
+                    : entry.settings().keyPath("path");
+            if (factory.isEmpty()) {
+                List<String> known = registry.logSourceTypes();
+                report.add(new ConfigProblem(typeKey, "unknown log source type \"" + entry.type() + "\" ("
+                        + (known.isEmpty() ? "none is installed" : "installed: " + String.join(", ", known)) + ")"
+                        + KeySuggestions.closest(entry.type(), known).map(s -> "; did you mean \"" + s + "\"?")
+                        .orElse("")));
+                continue;
+            }
+            int index = config.files().indexOf(entry);
+            LogSourceSpec spec = spec(service, entry.settings(), entry.fromBeginning(), "files-" + index);
+            LogSource source = plugins.create(() -> factory.get().create(spec), typeKey, "log source " + entry.type());
+            if (!entry.type().equals(LogsConfig.FILE_TYPE)) {
+                plugins.checkUnknownKeys(entry.settings()); // the plugin has read its keys now
+            }
+            if (source != null) {
+                analyzer.follow(service, patterns, entry.type() + " " + entry.settings().string("path",
+                        entry.settings().path()), source);
+                followed++;
+            }
+        }
+        if (runtimeAsked && entries.isEmpty() && followRuntime(monitor, patterns)) {
+            followed++;
+        }
+        return followed;
+    }
+
+    /** Follows the runtime's own output (its source, else its files); false when it has none. */
+    private boolean followRuntime(ServiceMonitor monitor, List<LogsConfig.PatternEntry> patterns) {
+        String service = monitor.name();
+        if (monitor.runtime().isEmpty()) {
+            return false;
+        }
+        RuntimeAdapter runtime = monitor.runtime().get();
+        String keyPath = monitor.definition().runtimeSettings().map(s -> s.keyPath("type")).orElse("logs");
+        LogSourceSpec spec = spec(service, Settings.empty("logs"), config.fromBeginning(), "runtime");
+        Optional<LogSource> own = plugins.create(() -> runtime.logSource(spec), keyPath, "the log source of runtime "
+                + monitor.definition().runtimeType().orElse("?"));
+        if (own != null && own.isPresent()) {
+            analyzer.follow(service, patterns, "of the " + monitor.definition().runtimeType().orElse("?") + " runtime",
+                    own.get());
+            return true;
+        }
+        List<Path> files;
+        try {
+            files = runtime.logFiles();
+        } catch (RuntimeException e) {
+            report.add(new ConfigProblem(keyPath, "could not ask runtime " + monitor.definition().runtimeType()
+                    .orElse("?") + " for its log files: " + Deadlines.describe(e)));
+            return false;
+        }
+        if (files == null || files.isEmpty()) {
+            return false;
+        }
+        FileLogSourceFactory fileFactory = registry.logSource(LogsConfig.FILE_TYPE)
+                .filter(FileLogSourceFactory.class::isInstance).map(FileLogSourceFactory.class::cast)
+                .orElse(null);
+        if (fileFactory == null) {
+            report.add(new ConfigProblem(keyPath, "cannot follow the log files of service " + QuotedText.of(service)
+                    + ": aegis' own file log source is not installed (another plugin claims type file)"));
+            return false;
+        }
+        List<Path> paths = List.copyOf(files);
+        analyzer.follow(service, patterns, "files " + paths, fileFactory.following(paths, spec));
+        return true;
+    }
+
+    /** For {@code action: restart}: the service needs a runtime; its restart step is made now. */
+    private void restartStep(ServiceMonitor monitor, List<LogsConfig.PatternEntry> patterns) {
+        Optional<LogsConfig.PatternEntry> restarting = patterns.stream()
+                .filter(p -> p.action() == LogsConfig.Action.RESTART).findFirst();
+        if (restarting.isEmpty()) {
+            return;
+        }
+        String keyPath = restarting.get().keyPath() + ".action";
+        String service = monitor.name();
+        if (monitor.runtime().isEmpty()) {
+            report.add(new ConfigProblem(keyPath, "action: restart needs a runtime to restart, and service "
+                    + QuotedText.of(service) + " has none; add a runtime: block to it, or use action: ladder"));
+            return;
+        }
+        Optional<RecoveryActionFactory> factory = registry.action(RESTART);
+        if (factory.isEmpty()) {
+            report.add(new ConfigProblem(keyPath, "the restart action is not installed"));
+            return;
+        }
+        RecoveryAction action = plugins.create(() -> factory.get().create(monitor.definition().actionSettings()),
+                keyPath, "recovery action restart");
+        if (action != null) {
+            plugins.restartStep(service, new Ladder.Step(RESTART, action, Ladder.Kind.REPEAT));
+        }
+    }
+
+    private LogSourceSpec spec(String service, Settings settings, boolean fromBeginning, String sourceId) {
+        Optional<Path> directory = Optional.empty();
+        if (keepsState) {
+            Path path = stateRoot.resolve(service).resolve(sourceId);
+            try {
+                Files.createDirectories(path);
+                directory = Optional.of(path);
+            } catch (IOException e) {
+                report.addWarning(new ConfigProblem("logs", "service \"" + service + "\": cannot create " + path
+                        + " to remember how far its log was read (" + e.getMessage() + "); a restart of aegis will"
+                        + " start at the end of its log again"));
+            }
+        }
+        return new LogSourceSpec(service, settings, fromBeginning, config.maxLineLength(), config.scanInterval(),
+                directory, blockingExecutor);
+    }
+}

@@ -1,0 +1,112 @@
+package io.aegis.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code logs:} block as the engine checks it when it is built, knowing every service (of the file and of code)
+ * and every installed log source type and runtime.
+ */
+class LogAnalysisConfigTest {
+    private static final String API = """
+            services:
+              - name: api
+                type: http
+                endpoint: http://localhost:8080/health
+            """;
+
+    @TempDir
+    Path tempDir;
+
+    private Iterable<String> errors(String yaml) throws Exception {
+        Path file = tempDir.resolve("aegis.yaml");
+        Files.writeString(file, yaml);
+        try (Engine engine = Engine.builder().metricsEnabled(false).stateDirectory(tempDir.resolve("state"))
+                .config(file).build()) {
+            return java.util.List.of();
+        } catch (InvalidConfigurationException e) {
+            return e.errors().stream().map(line -> line.substring(file.toString().length() + 1)).toList();
+        }
+    }
+
+    @Test
+    void aServiceNobodyDefinedIsReportedWithWhatItMayHaveMeant() throws Exception {
+        assertThat(errors(API + """
+                logs:
+                  files:
+                    - service: apii
+                      path: /var/log/api.log
+                  patterns:
+                    - name: oom
+                      pattern: OutOfMemoryError
+                      services: [api, worker]
+                """)).containsExactly(
+                "7:16: logs.files[0].service: no service named \"apii\"; did you mean \"api\"?",
+                "12:23: logs.patterns[0].services[1]: no service named \"worker\" (services: api)");
+    }
+
+    @Test
+    void aServiceDefinedInCodeMayBeNamedByTheLogsBlockOfAConfiguration() {
+        AegisConfig config = AegisConfig.parse("""
+                logs:
+                  files: [{service: worker, path: /var/log/worker.log}]
+                  patterns: [{name: oom, pattern: OutOfMemoryError, services: [worker]}]
+                """, "aegis.yaml", Map.of());
+        try (Engine engine = Engine.builder().metricsEnabled(false).config(config)
+                .service(ServiceDefinition.builder("worker").check("tcp", "localhost:1").interval(Duration.ofMinutes(1))
+                        .build())
+                .build()) {
+            assertThat(engine.configurationWarnings()).isEmpty();
+        }
+    }
+
+    @Test
+    void actionRestartOnAServiceWithoutARuntimeIsAConfigErrorSayingWhatToDo() throws Exception {
+        assertThat(errors(API + """
+                logs:
+                  files: [{service: api, path: /var/log/api.log}]
+                  patterns:
+                    - name: oom
+                      pattern: OutOfMemoryError
+                      action: restart
+                """)).containsExactly("10:15: logs.patterns[0].action: action: restart needs a runtime to restart, and"
+                + " service \"api\" has none; add a runtime: block to it, or use action: ladder");
+    }
+
+    @Test
+    void anUnknownSourceTypeListsTheInstalledOnes() throws Exception {
+        assertThat(errors(API + """
+                logs:
+                  files: [{service: api, type: journal, unit: api.service}]
+                  patterns: [{name: oom, pattern: OutOfMemoryError}]
+                """)).singleElement().asString().startsWith("6:32: logs.files[0].type: unknown log source type"
+                + " \"journal\" (installed: ").contains("file");
+    }
+
+    @Test
+    void anEntryWithoutPathNeedsARuntimeThatWritesALogFile() throws Exception {
+        assertThat(errors(API + """
+                logs:
+                  files: [{service: api}]
+                  patterns: [{name: oom, pattern: OutOfMemoryError}]
+                """)).containsExactly("6:21: logs.files[0].service: service \"api\" has no runtime whose output aegis"
+                + " can follow (it has no runtime: block); add a path: to this entry, such as path:"
+                + " /var/log/api/*.log");
+    }
+
+    @Test
+    void theFileSourceReportsAMissingPathOfAFileEntryThroughItsFactory() throws Exception {
+        assertThat(errors(API + """
+                logs:
+                  files: [{service: api, path: ""}]
+                  patterns: [{name: oom, pattern: OutOfMemoryError}]
+                """)).singleElement().asString().contains("logs.files[0].path:");
+    }
+}

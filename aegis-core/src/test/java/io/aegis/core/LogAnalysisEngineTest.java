@@ -1,0 +1,112 @@
+package io.aegis.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.aegis.core.event.AlertFired;
+import io.aegis.core.event.LogMatch;
+import io.aegis.core.event.ServiceEvent;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A whole engine following a real file of a {@code logs.files} entry, appended by the test: the match becomes an
+ * event and an alert, and a second engine on the same state directory neither replays it nor misses what was
+ * written while no engine ran.
+ */
+class LogAnalysisEngineTest {
+    private static final Duration AWAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+
+    private ServerSocket server;
+    private final List<ServiceEvent> events = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void listen() throws IOException {
+        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        server.close();
+    }
+
+    private Engine engine(Path log) {
+        AegisConfig config = AegisConfig.parse("""
+                services:
+                  - name: api
+                    type: tcp
+                    endpoint: 127.0.0.1:%d
+                    interval: 1m
+                logs:
+                  scan_interval: 100ms
+                  files:
+                    - service: api
+                      path: %s
+                  patterns:
+                    - name: ConnectionRefused
+                      pattern: "(?i)connection refused"
+                      severity: WARNING
+                      description: The api cannot reach its database
+                """.formatted(server.getLocalPort(), log), "aegis.yaml", Map.of());
+        return Engine.builder().metricsEnabled(false).stateDirectory(dir.resolve("state")).listener(events::add)
+                .config(config).build();
+    }
+
+    @Test
+    void aMatchInAFollowedFileIsAnEventAndAnAlertAndIsNotReplayedByTheNextEngine() throws IOException {
+        Path log = dir.resolve("api.log");
+        Files.writeString(log, "old: connection refused before aegis ever ran\n");
+
+        try (Engine engine = engine(log).start()) {
+            await().atMost(AWAIT).until(() -> Files.exists(dir.resolve("state/logs/api/files-0")));
+            append(log, "GET /health 200\nERROR db: Connection refused (db:5432)\n");
+
+            await().atMost(AWAIT).until(() -> !matches().isEmpty());
+            assertThat(matches()).singleElement().satisfies(match -> {
+                assertThat(match.line()).isEqualTo("ERROR db: Connection refused (db:5432)");
+                assertThat(match.origin()).endsWith("api.log");
+            });
+            // delivered to listeners asynchronously, after the LogMatch it follows
+            await().atMost(AWAIT).untilAsserted(() -> assertThat(events).filteredOn(AlertFired.class::isInstance)
+                    .map(event -> ((AlertFired) event).alert()).filteredOn(alert -> alert.name()
+                            .equals("ConnectionRefused")).singleElement()
+                    .satisfies(alert -> assertThat(alert.labels()).containsEntry("pattern", "ConnectionRefused")));
+            await().atMost(AWAIT).until(() -> engine.alerts().stream()
+                    .anyMatch(active -> active.alert().name().equals("ConnectionRefused")));
+        }
+        append(log, "while no engine ran: connection refused\n");
+        events.clear();
+
+        try (Engine engine = engine(log).start()) {
+            append(log, "after the restart: connection refused\n");
+            await().atMost(AWAIT).until(() -> matches().size() >= 2);
+            // A source delivers one file's lines in order: a replayed old line would have come before the last one.
+            assertThat(matches()).extracting(LogMatch::line).containsExactly(
+                    "while no engine ran: connection refused", "after the restart: connection refused");
+        }
+    }
+
+    private List<LogMatch> matches() {
+        return events.stream().filter(LogMatch.class::isInstance).map(LogMatch.class::cast).toList();
+    }
+
+    private static void append(Path file, String text) throws IOException {
+        Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    }
+}
