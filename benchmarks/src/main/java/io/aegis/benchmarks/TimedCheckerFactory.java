@@ -11,6 +11,13 @@ import java.util.ServiceLoader;
  * "actual start" of the scheduling-lag figures of the fleet scenario; everything else is the real checker.
  */
 public abstract class TimedCheckerFactory implements HealthCheckerFactory {
+    /** Counts a failed attempt by kind in {@link FleetAgent}; stateless, so one for every check. */
+    private static final java.util.function.BiConsumer<io.aegis.api.CheckResult, Throwable> FAILURE_KINDS =
+            (result, error) -> {
+                if (result != null && !result.isPassing()) {
+                    FleetAgent.recordFailure(result);
+                }
+            };
     private final String delegateType;
     private HealthCheckerFactory delegate;
 
@@ -40,7 +47,10 @@ public abstract class TimedCheckerFactory implements HealthCheckerFactory {
             @Override
             public java.util.concurrent.CompletionStage<io.aegis.api.CheckResult> check(io.aegis.api.CheckContext c) {
                 FleetAgent.recordStart(index, System.nanoTime());
-                return checker.check(c);
+                java.util.concurrent.CompletionStage<io.aegis.api.CheckResult> stage = checker.check(c);
+                // the failure's kind, from the result the engine gets (no CheckCompleted listener: see FleetAgent)
+                stage.whenComplete(FAILURE_KINDS);
+                return stage;
             }
 
             @Override
