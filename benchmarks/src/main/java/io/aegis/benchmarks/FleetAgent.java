@@ -224,7 +224,7 @@ public final class FleetAgent {
      */
     private static void measure(int phase, int services, int windows, long windowMs, PrometheusRegistry registry,
             com.sun.management.OperatingSystemMXBean os, List<long[]> windowBounds) throws InterruptedException {
-        long[] before = checkCounts(registry);
+        long[] before = checkCounts(registry, services);
         for (int w = 0; w < windows; w++) {
             long[] k0 = new long[FAIL_KINDS.length];
             for (int k = 0; k < k0.length; k++) {
@@ -235,7 +235,7 @@ public final class FleetAgent {
             Thread.sleep(windowMs);
             long t1 = System.nanoTime();
             long cpu1 = os.getProcessCpuTime();
-            long[] after = checkCounts(registry);
+            long[] after = checkCounts(registry, services);
             double seconds = (t1 - t0) / 1e9;
             // the counters' rate between the two reads, over the bracket's length
             double countedSeconds = (after[2] - before[2]) / 1e9;
@@ -259,9 +259,11 @@ public final class FleetAgent {
 
     /**
      * aegis' own {@code aegis_health_checks_total}, read in process: check cycles completed, those that did not pass
-     * (unhealthy, unknown), and the {@link System#nanoTime()} in the middle of the read.
+     * (unhealthy, unknown), and the {@link System#nanoTime()} in the middle of the read. Only services with an index
+     * below {@code limit}: after a drop, the removed services' series leave the registry as their monitors stop,
+     * which must not read as checks going backwards.
      */
-    private static long[] checkCounts(PrometheusRegistry registry) {
+    private static long[] checkCounts(PrometheusRegistry registry, int limit) {
         long t0 = System.nanoTime();
         long completed = 0;
         long failed = 0;
@@ -269,6 +271,10 @@ public final class FleetAgent {
             if (snapshot instanceof CounterSnapshot counter
                     && counter.getMetadata().getPrometheusName().equals("aegis_health_checks")) {
                 for (CounterSnapshot.CounterDataPointSnapshot point : counter.getDataPoints()) {
+                    int service = serviceIndex(point.getLabels().get("service"));
+                    if (service < 0 || service >= limit) {
+                        continue;
+                    }
                     long value = (long) point.getValue();
                     completed += value;
                     String result = point.getLabels().get("result");
