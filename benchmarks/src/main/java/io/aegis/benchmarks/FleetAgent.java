@@ -1,8 +1,10 @@
 package io.aegis.benchmarks;
 
-import io.aegis.core.event.CheckCompleted;
 import io.aegis.core.Engine;
 import io.aegis.core.ServiceDefinition;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
@@ -35,8 +37,14 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>{@code java ... FleetAgent <services> <http|tcp> <portsFile> <warmupMs> <windows> <windowMs> <rawRequests>
  * [scrapes [dropTo dropWindows]]}
  *
- * <p>Failed checks are counted by kind ({@code fail_refused}, {@code fail_reset}, {@code fail_timeout},
- * {@code fail_other}, from the result's message) so the table can say whose fault a failure was. {@code SKIPPED}
+ * <p>Checks are counted as the {@code aegis} command runs, with no {@code CheckCompleted} listener (a listener makes
+ * the engine publish an event per check and wake an event-bus thread for it, which the command never does):
+ * completed and failed check cycles are aegis' own {@code aegis_health_checks_total}, read in process from the
+ * engine's registry before and after each window, outside the window's CPU bracket. Failed attempts are also
+ * counted by kind ({@code fail_refused}, {@code fail_reset}, {@code fail_timeout}, {@code fail_other}, from the
+ * result's message) by the timed checker from the stage it returns, so the table can say whose fault a failure
+ * was; those are attempts as the checker answered them, so a timeout the engine excused as its own starvation
+ * (counted as skipped, not failed) shows there too. {@code SKIPPED}
  * lines sum {@code aegis_health_checks_skipped_total} by reason, scraped from the engine's own {@code /metrics}
  * (as an operator would read it) after the warm-up and after each phase.
  *
@@ -96,7 +104,8 @@ public final class FleetAgent {
         return 3;
     }
 
-    private static void recordFailure(io.aegis.api.CheckResult result) {
+    /** Counts a failed attempt by kind; called by the timed checker when a check's stage completes. */
+    static void recordFailure(io.aegis.api.CheckResult result) {
         failedByKind[failureKind(result)].increment();
         String message = result.message();
         String key = message == null ? "null" : message.replaceAll("[0-9]+", "N");
@@ -150,18 +159,11 @@ public final class FleetAgent {
         startService = new int[capacity];
         startNanos = new long[capacity];
 
-        LongAdder completed = new LongAdder();
-        LongAdder failed = new LongAdder();
+        // The engine's own registry, given so that its check counters can be read in process (no HTTP, no text);
+        // the engine still serves /metrics on its own port, as the aegis command does.
+        PrometheusRegistry registry = new PrometheusRegistry();
         Engine.Builder builder = Engine.builder().metricsEnabled(true).metricsHost("127.0.0.1").metricsPort(0)
-                .listener(CheckCompleted.class, event -> {
-                    if (event.finalAttempt()) {
-                        completed.increment();
-                        if (!event.result().isPassing()) {
-                            failed.increment();
-                            recordFailure(event.result());
-                        }
-                    }
-                });
+                .metricsRegistry(registry);
         for (int i = 0; i < services; i++) {
             int port = ports[i % ports.length];
             String endpoint = "http".equals(type) ? "http://127.0.0.1:" + port + "/s/" + i : "127.0.0.1:" + port;
@@ -179,7 +181,7 @@ public final class FleetAgent {
             Map<String, Double> skipped0 = byReason(skipped(metricsPort), services);
             int firstMeasured = starts.get();
             List<long[]> windowBounds = new ArrayList<>();
-            measure(1, services, windows, windowMs, completed, failed, os, windowBounds);
+            measure(1, services, windows, windowMs, registry, os, windowBounds);
             List<Object[]> series1 = skipped(metricsPort);
             long s1 = System.nanoTime();
             printSkipped(1, skipped0, byReason(series1, services), (s1 - s0) / 1e9);
@@ -189,7 +191,7 @@ public final class FleetAgent {
                 int removed = removeServices(engine, dropTo, services, Math.max(5_000, 10 * windowMs));
                 System.out.printf(Locale.ROOT, "DROP services=%d removed=%d took_ms=%d%n", services - removed, removed,
                         (System.nanoTime() - d0) / 1_000_000);
-                measure(2, services - removed, dropWindows, windowMs, completed, failed, os, windowBounds);
+                measure(2, services - removed, dropWindows, windowMs, registry, os, windowBounds);
                 // only the services left: the removed ones' series are gone from /metrics with them
                 int left = services - removed;
                 printSkipped(2, byReason(series1, left), byReason(skipped(metricsPort), left),
@@ -215,13 +217,15 @@ public final class FleetAgent {
         System.exit(0);
     }
 
-    /** Measures {@code windows} windows of {@code windowMs}; one {@code WINDOW phase=...} line each. */
-    private static void measure(int phase, int services, int windows, long windowMs, LongAdder completed,
-            LongAdder failed, com.sun.management.OperatingSystemMXBean os, List<long[]> windowBounds)
-            throws InterruptedException {
+    /**
+     * Measures {@code windows} windows of {@code windowMs}; one {@code WINDOW phase=...} line each. The check counters
+     * are read just before and just after each window's CPU bracket (the read is the harness' work, not aegis'):
+     * the checks in the window are the rate between those reads times the window's length.
+     */
+    private static void measure(int phase, int services, int windows, long windowMs, PrometheusRegistry registry,
+            com.sun.management.OperatingSystemMXBean os, List<long[]> windowBounds) throws InterruptedException {
+        long[] before = checkCounts(registry, services);
         for (int w = 0; w < windows; w++) {
-            long c0 = completed.sum();
-            long f0 = failed.sum();
             long[] k0 = new long[FAIL_KINDS.length];
             for (int k = 0; k < k0.length; k++) {
                 k0[k] = failedByKind[k].sum();
@@ -231,20 +235,57 @@ public final class FleetAgent {
             Thread.sleep(windowMs);
             long t1 = System.nanoTime();
             long cpu1 = os.getProcessCpuTime();
-            long checks = completed.sum() - c0;
+            long[] after = checkCounts(registry, services);
             double seconds = (t1 - t0) / 1e9;
+            // the counters' rate between the two reads, over the bracket's length
+            double countedSeconds = (after[2] - before[2]) / 1e9;
+            double checksPerSecond = (after[0] - before[0]) / countedSeconds;
+            double checks = checksPerSecond * seconds;
+            long failed = after[1] - before[1];
+            before = after;
             windowBounds.add(new long[] {t0, t1});
             StringBuilder kinds = new StringBuilder();
             for (int k = 0; k < k0.length; k++) {
                 kinds.append(" fail_").append(FAIL_KINDS[k]).append('=').append(failedByKind[k].sum() - k0[k]);
             }
             System.out.printf(Locale.ROOT, "WINDOW phase=%d checks_per_s=%.1f scheduled_per_s=%.1f failed=%d%s"
-                    + " cpu_ms_per_1000=%.2f cores=%.3f threads=%d%n", phase, checks / seconds,
-                    services / (double) INTERVAL.toSeconds(), failed.sum() - f0, kinds,
-                    checks == 0 ? Double.NaN : (cpu1 - cpu0) / 1e6 / checks * 1000, (cpu1 - cpu0) / 1e9 / seconds,
+                    + " cpu_ms_per_1000=%.2f cores=%.3f threads=%d%n", phase, checksPerSecond,
+                    services / (double) INTERVAL.toSeconds(), failed, kinds,
+                    checks <= 0 ? Double.NaN : (cpu1 - cpu0) / 1e6 / checks * 1000, (cpu1 - cpu0) / 1e9 / seconds,
                     ManagementFactory.getThreadMXBean().getThreadCount());
             System.out.flush();
         }
+    }
+
+    /**
+     * aegis' own {@code aegis_health_checks_total}, read in process: check cycles completed, those that did not pass
+     * (unhealthy, unknown), and the {@link System#nanoTime()} in the middle of the read. Only services with an index
+     * below {@code limit}: after a drop, the removed services' series leave the registry as their monitors stop,
+     * which must not read as checks going backwards.
+     */
+    private static long[] checkCounts(PrometheusRegistry registry, int limit) {
+        long t0 = System.nanoTime();
+        long completed = 0;
+        long failed = 0;
+        for (MetricSnapshot snapshot : registry.scrape(name -> name.equals("aegis_health_checks"))) {
+            if (snapshot instanceof CounterSnapshot counter
+                    && counter.getMetadata().getPrometheusName().equals("aegis_health_checks")) {
+                for (CounterSnapshot.CounterDataPointSnapshot point : counter.getDataPoints()) {
+                    int service = serviceIndex(point.getLabels().get("service"));
+                    if (service < 0 || service >= limit) {
+                        continue;
+                    }
+                    long value = (long) point.getValue();
+                    completed += value;
+                    String result = point.getLabels().get("result");
+                    if ("unhealthy".equals(result) || "unknown".equals(result)) {
+                        failed += value;
+                    }
+                }
+            }
+        }
+        long t1 = System.nanoTime();
+        return new long[] {completed, failed, t0 + (t1 - t0) / 2};
     }
 
     /**

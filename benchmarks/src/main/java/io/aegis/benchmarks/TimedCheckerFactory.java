@@ -11,6 +11,20 @@ import java.util.ServiceLoader;
  * "actual start" of the scheduling-lag figures of the fleet scenario; everything else is the real checker.
  */
 public abstract class TimedCheckerFactory implements HealthCheckerFactory {
+    /** Counts a failed attempt by kind in {@link FleetAgent}; stateless, so one for every check. */
+    private static final java.util.function.BiConsumer<io.aegis.api.CheckResult, Throwable> FAILURE_KINDS =
+            (result, error) -> {
+                if (result != null && !result.isPassing()) {
+                    FleetAgent.recordFailure(result);
+                } else if (error != null) {
+                    // the engine cancels the stage when its own deadline ends the check first: a timeout
+                    FleetAgent.recordFailure(error instanceof java.util.concurrent.CancellationException
+                            ? io.aegis.api.CheckResult.unknown(io.aegis.api.FailureReason.TIMEOUT,
+                                    "no verdict within the engine's deadline", java.time.Duration.ZERO)
+                            : io.aegis.api.CheckResult.unknown(io.aegis.api.FailureReason.PLUGIN_ERROR,
+                                    String.valueOf(error), java.time.Duration.ZERO));
+                }
+            };
     private final String delegateType;
     private HealthCheckerFactory delegate;
 
@@ -40,7 +54,17 @@ public abstract class TimedCheckerFactory implements HealthCheckerFactory {
             @Override
             public java.util.concurrent.CompletionStage<io.aegis.api.CheckResult> check(io.aegis.api.CheckContext c) {
                 FleetAgent.recordStart(index, System.nanoTime());
-                return checker.check(c);
+                java.util.concurrent.CompletionStage<io.aegis.api.CheckResult> stage = checker.check(c);
+                // the failure's kind, from the result the engine gets (no CheckCompleted listener: see FleetAgent)
+                stage.whenComplete(FAILURE_KINDS);
+                return stage;
+            }
+
+            // the wrapped checker's loop, so the engine ticks it there as it would the real checker
+            @Override
+            public java.util.Optional<java.util.concurrent.ScheduledExecutorService> checkLoop() {
+                return checker instanceof io.aegis.plugin.support.NonBlockingChecker trusted ? trusted.checkLoop()
+                        : java.util.Optional.empty();
             }
 
             @Override

@@ -44,8 +44,9 @@ import org.slf4j.LoggerFactory;
  * plugin-call pool under {@link Deadlines}. The one exception is the check path of the checkers bundled with Aegis
  * ({@link NonBlockingChecker}, never a third-party plugin): when the monitor is idle, the tick runs on the timer
  * thread itself and calls {@code check()} there (still under the engine's deadline), and a passing verdict is
- * judged on the thread that completed it (the checker's event loop); failures are judged on a worker. A passing
- * check then wakes one thread (the checker's loop) instead of four.
+ * judged on the thread that completed it (the checker's event loop); failures are judged on a worker. A checker that
+ * names its loop ({@link NonBlockingChecker#checkLoop()}, the http checker) has its ticks scheduled on that loop, so
+ * tick, request, answer and verdict run on one thread and a passing check wakes no other.
  */
 public final class ServiceMonitor {
     private static final Logger log = LoggerFactory.getLogger(ServiceMonitor.class);
@@ -63,6 +64,13 @@ public final class ServiceMonitor {
      * it the timer is behind, and the tick goes to a worker as a third-party checker's does.
      */
     static final long TIMER_BEHIND_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10);
+    /**
+     * The grid on which the ticks of a checker's loop are put ({@link #alignedToTheGrid}); {@code
+     * -Daegis.tickGridMillis=0} turns it off (the baseline of the benchmarks). Coarser steps batch more checks per
+     * wake-up of the loop, in bursts of (services per loop x step / interval) requests.
+     */
+    static final long TICK_GRID_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(
+            Long.getLong("aegis.tickGridMillis", 4));
 
     private final ServiceDefinition definition;
     private final String name;
@@ -88,6 +96,11 @@ public final class ServiceMonitor {
      * plugin jar's.
      */
     private final boolean inlineVerdicts;
+    /**
+     * A trusted checker's event loop ({@link NonBlockingChecker#checkLoop()}), where its ticks are scheduled so that
+     * tick, request, answer and verdict run on one thread; null: the ticks come from the engine's timer.
+     */
+    private final java.util.concurrent.ScheduledExecutorService tickLoop;
     private final ServiceStateMachine stateMachine;
     private final RecoveryCoordinator coordinator;
     /** Publishes the state machine's changes, with FLAPPING laid over them while the service flaps. */
@@ -181,6 +194,7 @@ public final class ServiceMonitor {
         this.inline = !blockingChecker && callsInline(checker);
         this.inlineVerdicts = inline && (runtime == null
                 || runtime.getClass().getClassLoader() == ServiceMonitor.class.getClassLoader());
+        this.tickLoop = inline ? checkLoopOf((NonBlockingChecker) checker) : null;
         this.inFlightSlots = blockingChecker ? null : context.checkLoad().slotsFor(definition.checkType());
         this.intervalNanos = definition.interval().toNanos();
         this.checkMetrics = context.checkMetrics().forService(name);
@@ -274,30 +288,63 @@ public final class ServiceMonitor {
             }
             long jitterNanos = ThreadLocalRandom.current().nextLong(
                     Math.max(1, Math.min(definition.interval().toNanos(), firstCheckSpread.toNanos())));
-            long firstNanos = definition.initialDelay().toNanos() + jitterNanos;
             long intervalNanos = definition.interval().toNanos();
+            long now = scheduler.nanoTime();
             // When each tick is due (a fixed rate keeps to these times), so a cycle knows when the next comes.
-            long firstTickNanos = scheduler.nanoTime() + firstNanos;
+            long firstTickNanos = alignedToTheGrid(now + definition.initialDelay().toNanos() + jitterNanos,
+                    intervalNanos);
+            long firstNanos = firstTickNanos - now;
             AtomicLong tickCount = new AtomicLong();
             try {
-                ticks = scheduler.scheduleAtFixedRate(() -> {
+                Runnable tick = () -> {
                     long dueNanos = firstTickNanos + tickCount.getAndIncrement() * intervalNanos;
-                    // On the timer thread itself when the monitor is idle (the usual case): no hand-off to a worker. But
-                    // not once the timer runs behind (its one thread starved on a busy host): then the starts spill
-                    // over to the workers, so that every tick is not waiting on the one thread doing every start.
-                    boolean timerOnTime = scheduler.nanoTime() - dueNanos < TIMER_BEHIND_NANOS;
+                    // On the ticking thread itself (the timer, or the checker's loop) when the monitor is idle (the
+                    // usual case): no hand-off to a worker. But not once that thread runs behind (starved on a busy
+                    // host): then the starts spill over to the workers, so that every tick is not waiting on the one
+                    // thread doing every start.
                     try {
+                        boolean timerOnTime = scheduler.nanoTime() - dueNanos < TIMER_BEHIND_NANOS;
                         runSerially(() -> beginCycle(dueNanos + intervalNanos, false), inline && timerOnTime);
                     } catch (Throwable e) {
                         // A throwable that escaped a tick would cancel this fixed-rate schedule for good: the service
                         // would silently never be checked again. Logged; the next tick runs.
                         log.error("{}: a check tick failed; the next tick runs as planned", name, e);
                     }
-                }, Duration.ofNanos(firstNanos), Duration.ofNanos(intervalNanos));
+                };
+                ticks = scheduleTicks(tick, Duration.ofNanos(firstNanos), Duration.ofNanos(intervalNanos));
             } catch (RejectedExecutionException e) {
                 log.debug("{}: the engine shut down before the checks started", name);
             }
         });
+    }
+
+    /**
+     * The first tick's time, moved up to the next whole {@link #TICK_GRID_NANOS} when the ticks run on a checker's
+     * loop (and the interval is a whole number of grid steps, so every later tick stays on it): the ticks of a loop's
+     * services then come due together, a few per step, and the loop wakes once for them (and once or twice for their
+     * answers, which come back together) instead of once per check. The phase is still random, at the grid's
+     * resolution; no tick is later than its own schedule. Otherwise unchanged.
+     */
+    private long alignedToTheGrid(long firstTickNanos, long intervalNanos) {
+        if (tickLoop == null || TICK_GRID_NANOS <= 0 || intervalNanos % TICK_GRID_NANOS != 0) {
+            return firstTickNanos;
+        }
+        return Math.floorDiv(firstTickNanos + TICK_GRID_NANOS - 1, TICK_GRID_NANOS) * TICK_GRID_NANOS;
+    }
+
+    /**
+     * Schedules the ticks on the trusted checker's loop when it offered one, else (or when the loop refuses them:
+     * the checker is closing) on the engine's timer, so a service is never left unticked.
+     */
+    private Scheduler.Task scheduleTicks(Runnable tick, Duration first, Duration interval) {
+        if (tickLoop != null) {
+            try {
+                return scheduler.scheduleAtFixedRateOn(tickLoop, tick, first, interval);
+            } catch (RejectedExecutionException e) {
+                log.debug("{}: the checker's loop refused the ticks; the engine's timer ticks instead", name);
+            }
+        }
+        return scheduler.scheduleAtFixedRate(tick, first, interval);
     }
 
     /**
@@ -836,6 +883,17 @@ public final class ServiceMonitor {
     static boolean callsInline(HealthChecker checker) {
         return INLINE_CHECKS && checker instanceof NonBlockingChecker
                 && checker.getClass().getClassLoader() == ServiceMonitor.class.getClassLoader();
+    }
+
+    /** The trusted checker's loop for its ticks, or null (none offered, or asking failed: the timer then ticks). */
+    private java.util.concurrent.ScheduledExecutorService checkLoopOf(NonBlockingChecker checker) {
+        try {
+            return checker.checkLoop().orElse(null);
+        } catch (RuntimeException | LinkageError e) {
+            log.warn("{}: checker {} could not name its event loop; its checks are ticked by the engine's timer: {}",
+                    name, definition.checkType(), e.toString());
+            return null;
+        }
     }
 
     private static boolean declaresBlocking(HealthChecker checker) {
