@@ -1,6 +1,5 @@
 package io.aegis.cli;
 
-import io.aegis.checkers.http.HttpCheckerFactory;
 import io.aegis.core.AegisConfig;
 import io.aegis.core.Engine;
 import io.aegis.core.EngineStartException;
@@ -218,7 +217,6 @@ public final class AegisCommand implements Callable<Integer> {
 
         if (!validate && training == null) {
             ShutdownSignal.early();
-            Logging.prepareInBackground(); // beside the configuration's loading, on the other core
         }
         for (Path dir : pluginDirs) {
             if (!Files.isDirectory(dir)) {
@@ -248,13 +246,6 @@ public final class AegisCommand implements Callable<Integer> {
             Logging.silence(Engine.CONFIG_LOGGER); // --validate prints the warnings itself, without log decoration
         }
         Logging.configure(level);
-        if (!validate && config.services().stream().anyMatch(service -> service.checkType().equals("http"))) {
-            // Beside the engine's build, on the other core, instead of inside it. After Logging.configure: Netty's
-            // classes create their loggers as they load, and slf4j-simple reads its settings at the first one.
-            Thread prepare = new Thread(HttpCheckerFactory::prepare, "aegis-http-prepare");
-            prepare.setDaemon(true);
-            prepare.start();
-        }
         return validate ? validate(config, err) : run(config, err);
     }
 

@@ -20,29 +20,7 @@ final class Logging {
     /** Logger name prefixes of the JDK itself; slf4j-simple applies a level to every name below a prefix. */
     private static final List<String> JDK_LOGGERS = List.of("java", "javax", "jdk", "sun", "com.sun");
 
-    /** slf4j-simple's time stamp, unless {@code -D} sets another: {@code 2025-01-31T10:15:30.123+01:00}. */
-    private static final String DATE_TIME_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX";
-
     private Logging() {
-    }
-
-    /**
-     * Start-up: initialises, on a thread of its own, the JDK parts {@link #configure} needs later (the time stamp's
-     * date format with its locale data and time zone, and {@code java.util.logging}'s manager, which reads its
-     * configuration file) while the main thread reads the configuration. Touches no SLF4J class: slf4j-simple
-     * must still read its settings from {@link #configure}.
-     */
-    static void prepareInBackground() {
-        Thread prepare = new Thread(() -> {
-            try {
-                new java.text.SimpleDateFormat(DATE_TIME_FORMAT).format(new java.util.Date());
-                LogManager.getLogManager();
-            } catch (RuntimeException | LinkageError e) {
-                // only a head start: configure does the same and reports what fails
-            }
-        }, "aegis-logging-prepare");
-        prepare.setDaemon(true);
-        prepare.start();
     }
 
     /**
@@ -54,7 +32,7 @@ final class Logging {
         System.setProperty(PREFIX + "defaultLogLevel", level.lowerCase());
         setIfAbsent("logFile", "System.err");
         setIfAbsent("showDateTime", "true");
-        setIfAbsent("dateTimeFormat", DATE_TIME_FORMAT);
+        setIfAbsent("dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
         setIfAbsent("levelInBrackets", "true");
         setIfAbsent("showThreadName", "false");
         setIfAbsent("showShortLogName", "true");

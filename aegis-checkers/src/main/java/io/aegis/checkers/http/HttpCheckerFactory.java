@@ -116,16 +116,6 @@ public final class HttpCheckerFactory implements HealthCheckerFactory {
         this.transports = transports;
     }
 
-    /**
-     * Start-up: loads Netty's native transport and initialises the classes the first {@code http} checker needs, on
-     * the calling thread, before any factory exists. The {@code aegis} command calls it on a thread of its own as
-     * soon as it has read a configuration with an http service, so that this work runs beside the rest of the start
-     * (logging, plugins, metrics) on another core instead of after it. Harmless to call more than once, or never.
-     */
-    public static void prepare() {
-        HttpTransport.prepare();
-    }
-
     @Override
     public String type() {
         return TYPE;

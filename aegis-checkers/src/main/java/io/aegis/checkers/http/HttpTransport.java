@@ -97,24 +97,6 @@ final class HttpTransport {
         }
     }
 
-    /**
-     * Warm-up hook, before any transport exists ({@link HttpCheckerFactory#prepare()}): loads the native transport
-     * and initialises the classes the constructor and {@link #warmUp()} need, on the calling thread.
-     */
-    static void prepare() {
-        try {
-            (epollAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory()).getClass();
-            EmbeddedChannel channel = new EmbeddedChannel(new Connection.Decoder());
-            try {
-                channel.writeInbound(Unpooled.copiedBuffer(WARM_UP_ANSWER, StandardCharsets.US_ASCII));
-            } finally {
-                channel.finishAndReleaseAll();
-            }
-        } catch (RuntimeException | LinkageError e) {
-            // only a head start: the transport does the same and reports what fails
-        }
-    }
-
 
     /**
      * A new, unregistered socket channel. Not Netty's {@code Bootstrap}: its resolver group hangs a listener
