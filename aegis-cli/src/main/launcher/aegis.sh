@@ -9,9 +9,13 @@
 # ${AEGIS_CDS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/aegis/cds}/<key>.jsa; later starts map it. `aegis --cds-train`
 # run by hand (an image build, a package's post-install) makes it in the foreground. An archive that does not fit
 # is ignored quietly. A damaged one made the JVM crash, so its checksums are verified (-XX:+VerifySharedSpaces) by the
-# training right after it is written and again at every start after the file changed (its mtime is newer than the
-# <key>.verified stamp); verifying at every start cost 0.03-0.3 s of CPU (reading all of it). One not owned by this
-# user is not used. AEGIS_CDS=off: neither. No writable cache directory: no archive, and nothing else changes.
+# training right after it is written, and the <key>.verified stamp then gets the archive's exact modification time.
+# A start maps the archive only while both times are equal (verifying at every start cost 0.03-0.3 s of CPU, reading
+# all of it). An archive whose time differs (changed, touched, restored from a copy older or newer) is not mapped:
+# that start runs without it and trains a new one in the background, as for a missing one. (Verifying it at that
+# start instead let a damaged archive whose time fell between the file's and the stamp's crash every start: hostile
+# F2.) Damage that keeps the exact time (bit rot) is not caught: delete <key>.verified to have it made again.
+# One not owned by this user is not used. AEGIS_CDS=off: neither. No writable cache directory: no archive, and nothing else changes.
 # AEGIS_CDS_NICE: the background training's niceness (default 19; the tests use 0 on a loaded machine).
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 case $0 in
@@ -29,11 +33,12 @@ train() {
     $JAVA_OPTS -jar "$jar" --cds-train
   status=$?
   # Maps it once with its checksums verified (-Xshare:on: fails unless it was mapped), before it is renamed into
-  # place with the stamp already there (the stamp is newer than the file: starts then skip the verification).
+  # place with the stamp already there, carrying the file's modification time (mv keeps it): starts map it unverified
+  # while the two times are equal.
   if [ "$status" = 0 ] && [ -s "$tmp" ] \
       && $nice "$java" $gc -Xshare:on "-XX:SharedArchiveFile=$tmp" -XX:+VerifySharedSpaces -Xlog:cds=off \
         -Xlog:cds+dynamic=off $JAVA_OPTS -cp "$jar" -version >/dev/null 2>&1 \
-      && : > "$cds/$key.verified"; then
+      && touch -r "$tmp" "$cds/$key.verified"; then
     if mv -f "$tmp" "$archive"; then
       # Archives of former versions go after 30 days (one still in use is simply made again), and what a training
       # killed by SIGKILL left after a day.
@@ -58,7 +63,6 @@ case "$JAVA_OPTS $JAVA_TOOL_OPTIONS $JDK_JAVA_OPTIONS" in
 esac
 
 archive=
-verify=-XX:+VerifySharedSpaces
 if [ "$AEGIS_CDS" = off ] && [ "$*" = --cds-train ]; then
   # Not an error (off is a setting, and an image built with it set should still build), but not silent either.
   echo "aegis: AEGIS_CDS=off: no class-data-sharing archive made (starts would not use it); unset AEGIS_CDS to make one" >&2
@@ -90,9 +94,19 @@ if [ "$AEGIS_CDS" != off ]; then
       echo "aegis: could not write a class-data-sharing archive into $cds" >&2
       exit 1
     fi
-    # Newer than the file (not one left from a rebuild in the same minute), ours, and writable by its owner only:
-    # the archive is code the JVM runs.
-    if [ -z "$(find "$archive" -newer "$jar" -user "$(id -u)" ! -perm -020 ! -perm -002 2>/dev/null)" ]; then
+    # Newer than the file (not one left from a rebuild in the same minute), ours, writable by its owner only (the
+    # archive is code the JVM runs), and exactly as verified: its stamp has the same modification time (neither is
+    # newer than the other). Both found: two lines.
+    stamp=$cds/$key.verified
+    uid=$(id -u)
+    trusted=$(find "$archive" "$stamp" \( -name "$key.jsa" -newer "$jar" -user "$uid" ! -perm -020 ! -perm -002 \
+      ! -newer "$stamp" -print \) -o \( -name "$key.verified" -user "$uid" ! -newer "$archive" -print \) 2>/dev/null)
+    case $trusted in
+      *"
+"*) ;;
+      *) trusted= ;;
+    esac
+    if [ -z "$trusted" ]; then
       plain=yes
       for arg; do
         case $arg in -h|--help|-V|--version|--validate) plain= ;; esac
@@ -102,12 +116,10 @@ if [ "$AEGIS_CDS" != off ]; then
         (train) </dev/null >/dev/null 2>&1 &
       fi
       archive=
-    elif [ -n "$(find "$cds/$key.verified" -newer "$archive" -user "$(id -u)" 2>/dev/null)" ]; then
-      verify=
     fi
   fi
 fi
 exec "$java" $gc \
   ${archive:+"-XX:SharedArchiveFile=$archive"} \
-  ${archive:+-Xshare:auto $verify -Xlog:cds=off -Xlog:cds+dynamic=off} \
+  ${archive:+-Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off} \
   $JAVA_OPTS -jar "$jar" "$@"

@@ -98,10 +98,50 @@ public final class AegisCommand implements Callable<Integer> {
     public static void main(String[] args) {
         useAtLeastTwoCommonPoolThreads();
         withoutNettyFlightRecorderEvents();
+        Optional<String> badLaunchMechanism = unsupportedLaunchMechanism();
+        if (badLaunchMechanism.isPresent() && !(args.length == 1 && args[0].equals(CdsTraining.OPTION))) {
+            System.err.println(badLaunchMechanism.get());
+            System.exit(EXIT_INVALID);
+        }
         // a JVM-wide setting: the executable's choice, not the plugin's. (Not through ProcessRuntimeFactory: loading
         // it starts logging before Logging.configure, and every line would lose aegis' format.)
         LaunchMechanism.preferVfork();
         System.exit(execute(args));
+    }
+
+    /** The JVM-wide setting of how {@code Process} starts children, read once by {@code java.lang.ProcessImpl}. */
+    private static final String LAUNCH_MECHANISM = "jdk.lang.Process.launchMechanism";
+
+    /**
+     * A launch mechanism set by the user ({@code -D} in JAVA_OPTS, JAVA_TOOL_OPTIONS or JDK_JAVA_OPTIONS) that this
+     * JVM does not support, as a sentence; empty when none is set or it is supported. The JDK checks it only when the
+     * first process starts, and then fails every start and restart of every process service, the first with its
+     * sentence and the later ones as "Could not initialize class java.lang.ProcessImpl" (hostile F11). So it is
+     * checked here, by the JDK's own rule: initialising ProcessImpl, which is what reads it. Only when the user set
+     * one: aegis' own choice (VFORK, below) is known to be good, and the start need not pay for that class.
+     */
+    static Optional<String> unsupportedLaunchMechanism() {
+        String value = System.getProperty(LAUNCH_MECHANISM);
+        if (value == null) {
+            return Optional.empty();
+        }
+        try {
+            Class.forName("java.lang.ProcessImpl", true, null);
+            return Optional.empty();
+        } catch (ClassNotFoundException e) {
+            return Optional.empty(); // another JDK's layout: its first process start judges the setting
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Error e) {
+            // The JDK throws a plain Error from the initialiser (not wrapped, being an Error) with its sentence:
+            // "BOGUS is not a supported process launch mechanism on this platform."
+            Throwable thrown = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
+            String reason = thrown.getMessage() != null ? thrown.getMessage()
+                    : value + " is not a supported process launch mechanism on this platform.";
+            return Optional.of("aegis: -D" + LAUNCH_MECHANISM + "=" + value + " (from JAVA_OPTS, JAVA_TOOL_OPTIONS or"
+                    + " JDK_JAVA_OPTIONS): " + reason + " No process service could start with it: use POSIX_SPAWN,"
+                    + " FORK or VFORK (Linux), or remove the option to let aegis choose.");
+        }
     }
 
     /**

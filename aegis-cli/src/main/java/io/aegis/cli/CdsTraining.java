@@ -29,8 +29,8 @@ import java.util.stream.Stream;
  * <p>It goes through a real start on the same code path as {@code aegis --config=<file>}: a sample configuration
  * with one {@code http} service and metrics on, checked against a loopback server of its own until the first
  * check passes, one scrape of {@code /metrics}; then it stops and exits 0. Everything it creates (a temporary
- * directory with the configuration and the state, a loopback port) is gone when it returns; the directory of a
- * training killed by SIGKILL is deleted by the next one.
+ * directory with the configuration and the state, a loopback port) is gone when it returns or when SIGTERM or
+ * SIGINT ends it; the directory of a training killed by SIGKILL is deleted by the next one.
  */
 final class CdsTraining implements AutoCloseable {
     /** The hidden option; the launcher passes it alone. */
@@ -46,12 +46,18 @@ final class CdsTraining implements AutoCloseable {
     private final Path directory;
     private final ServerSocket server;
     private final Thread responder;
+    /** Deletes the directory when SIGTERM or SIGINT ends the run before {@link #close} (hostile F4). */
+    private final Thread deleteAtExit;
 
     private CdsTraining() throws IOException {
         Path temp = Path.of(System.getProperty("java.io.tmpdir"));
         removeLeftovers(temp, Instant.now());
         // The process id in the name tells a later training whether this one is still running.
         directory = Files.createTempDirectory(PREFIX + ProcessHandle.current().pid() + "-");
+        // The training does not wait for signals as a start does: a SIGTERM (systemd stopping the first start's
+        // process group, `kill -- -pgid`) ends the JVM through its shutdown hooks alone, past close().
+        deleteAtExit = new Thread(() -> deleteQuietly(directory), "aegis-cds-train-cleanup");
+        Runtime.getRuntime().addShutdownHook(deleteAtExit);
         server = new ServerSocket();
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         responder = new Thread(this::respond, "aegis-cds-train-http");
@@ -190,9 +196,28 @@ final class CdsTraining implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         try {
+            Runtime.getRuntime().removeShutdownHook(deleteAtExit);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down already: the hook deletes it too, and deleting twice is harmless
+        }
+        try {
             delete(directory);
         } catch (IOException | UncheckedIOException e) {
             System.err.println("aegis --cds-train: could not delete " + directory + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * At exit by a signal: the engine was not closed and may still write its state below, so a file created during
+     * the first pass is caught by a second one. Silent: the next training removes what is left.
+     */
+    private static void deleteQuietly(Path directory) {
+        for (int attempt = 0; attempt < 2 && Files.exists(directory, LinkOption.NOFOLLOW_LINKS); attempt++) {
+            try {
+                delete(directory);
+            } catch (IOException | UncheckedIOException e) {
+                // tried again once; what is left is a leftover for the next training
+            }
         }
     }
 

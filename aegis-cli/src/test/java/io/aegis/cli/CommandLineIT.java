@@ -52,6 +52,27 @@ class CommandLineIT {
     }
 
     @Test
+    void anUnsupportedProcessLaunchMechanismIsRefusedAtStartWithExitCodeTwo() {
+        // Hostile F11: aegis ran, and every start and restart of a process service failed, the later ones with
+        // "Could not initialize class java.lang.ProcessImpl".
+        TestConfigs.tcpOnly(dir, 0);
+
+        Result bogus = AegisProcess.run(dir, Map.of("JAVA_TOOL_OPTIONS", "-Djdk.lang.Process.launchMechanism=BOGUS"),
+                "--config=tcp.yaml");
+
+        assertThat(bogus.exitCode()).as("%s", bogus).isEqualTo(2);
+        assertThat(bogus.stderr()).as("%s", bogus)
+                .contains("aegis: -Djdk.lang.Process.launchMechanism=BOGUS (from JAVA_OPTS, JAVA_TOOL_OPTIONS")
+                .contains("BOGUS is not a supported process launch mechanism on this platform.")
+                .contains("use POSIX_SPAWN, FORK or VFORK");
+
+        // The JDK accepts any case; so does aegis.
+        Result posixSpawn = AegisProcess.run(dir, Map.of("JAVA_OPTS", AegisProcess.JAVA_OPTS
+                + " -Djdk.lang.Process.launchMechanism=posix_spawn"), "--config=tcp.yaml", "--validate");
+        assertThat(posixSpawn.exitCode()).as("%s", posixSpawn).isZero();
+    }
+
+    @Test
     void unknownOptionIsAUsageErrorWithExitCodeTwo() {
         Result result = AegisProcess.run(dir, "--confgi=x.yaml");
 

@@ -7,6 +7,7 @@ import io.aegis.cli.AegisProcess.Result;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -120,9 +121,11 @@ class StartupIT {
         assertThat(Files.readString(classes)).contains(FROM_THE_ARCHIVE);
         assertThat(files(cds, ".jsa")).as("no second archive").hasSize(1);
 
-        // Damaged inside (hostile F1: the JVM crashed mapping it), changed after it was verified: verified again,
-        // so rejected, and aegis starts without it.
+        // Damaged inside (hostile F1: the JVM crashed mapping it), then given a modification time between the
+        // executable's and the stamp's (hostile F2: a copy restored with cp -p; it was mapped unverified and every
+        // start crashed): not mapped, since its time is no longer the verified one.
         Path archive = files(cds, ".jsa").get(0);
+        Path stamp = files(cds, ".verified").get(0);
         assertThat(archive.toFile().setWritable(true, true)).isTrue(); // the JVM writes it read-only
         try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(archive,
                 java.nio.file.StandardOpenOption.WRITE)) {
@@ -130,9 +133,32 @@ class StartupIT {
             new java.util.Random(11).nextBytes(noise);
             file.write(java.nio.ByteBuffer.wrap(noise), 100_000);
         }
-        Result damagedInside = AegisProcess.run(dir, env, "--config=tcp.yaml", "--validate");
+        FileTime verifiedAt = Files.getLastModifiedTime(stamp);
+        Files.setLastModifiedTime(archive, FileTime.fromMillis(verifiedAt.toMillis() - 1_000));
+        assertThat(Files.getLastModifiedTime(archive).toMillis())
+                .isGreaterThan(Files.getLastModifiedTime(AegisProcess.executable()).toMillis());
+        Files.deleteIfExists(classes);
+        Result damagedInside = AegisProcess.run(dir, Map.of("AEGIS_CDS", "on", "AEGIS_CDS_DIR", cds.toString(),
+                "JAVA_OPTS", AegisProcess.JAVA_OPTS + " -Xlog:class+load:file=" + classes),
+                "--config=tcp.yaml", "--validate");
         assertThat(damagedInside.exitCode()).as("%s", damagedInside).isZero();
         assertThat(damagedInside.stdout()).startsWith("config OK: 1 service");
+        assertThat(Files.readString(classes)).as("the damaged archive is not mapped").doesNotContain(FROM_THE_ARCHIVE);
+
+        // ... and a plain start makes a new one in the background (hostile F2 (a): it stayed damaged for good).
+        try (AegisProcess third = AegisProcess.start(dir, Map.of("AEGIS_CDS", "on", "AEGIS_CDS_DIR", cds.toString(),
+                "AEGIS_CDS_NICE", "0"), "--config=tcp.yaml")) {
+            third.patiently().atMost(Duration.ofSeconds(180)).until(() -> third.descendant("--cds-train").isEmpty()
+                    && files(cds, ".tmp").isEmpty()
+                    && Files.getLastModifiedTime(archive).equals(Files.getLastModifiedTime(stamp))
+                    && !Files.getLastModifiedTime(stamp).equals(verifiedAt));
+        }
+        Files.deleteIfExists(classes);
+        Result remade = AegisProcess.run(dir, Map.of("AEGIS_CDS", "on", "AEGIS_CDS_DIR", cds.toString(),
+                "JAVA_OPTS", AegisProcess.JAVA_OPTS + " -Xlog:class+load:file=" + classes),
+                "--config=tcp.yaml", "--validate");
+        assertThat(remade.exitCode()).as("%s", remade).isZero();
+        assertThat(Files.readString(classes)).as("the new archive is mapped").contains(FROM_THE_ARCHIVE);
 
         // An archive that does not fit (damaged, another JVM's, an older file's) is ignored without a word.
         Files.delete(archive);
@@ -141,6 +167,32 @@ class StartupIT {
         assertThat(damaged.exitCode()).as("%s", damaged).isZero();
         assertThat(damaged.stderr()).as("%s", damaged).doesNotContainIgnoringCase("shar").doesNotContain("cds");
         assertThat(damaged.stdout()).startsWith("config OK: 1 service");
+    }
+
+    @Test
+    void aTrainingStoppedBySigtermLeavesNoTemporaryDirectory() throws IOException {
+        // Hostile F4: SIGTERM to a first start's process group (systemd, kill -- -pgid) stopped the training's JVM
+        // through its shutdown hooks alone, and its directory stayed in /tmp.
+        Path temp = Files.createDirectories(dir.resolve("tmp"));
+        Path cds = dir.resolve("aegis-cds");
+        try (AegisProcess training = AegisProcess.start(dir, Map.of("AEGIS_CDS", "on", "AEGIS_CDS_DIR", cds.toString(),
+                "JAVA_OPTS", AegisProcess.JAVA_OPTS + " -Djava.io.tmpdir=" + temp), "--cds-train")) {
+            training.patiently().atMost(Duration.ofSeconds(60)).until(() -> !trainingDirectories(temp).isEmpty());
+            ProcessHandle jvm = training.descendant("--cds-train").orElseThrow();
+
+            jvm.destroy(); // SIGTERM, as the process group gets it
+            training.terminate();
+
+            training.awaitExit(60);
+            assertThat(jvm.onExit()).succeedsWithin(Duration.ofSeconds(60));
+        }
+        assertThat(trainingDirectories(temp)).as("what the training left in its temporary directory").isEmpty();
+    }
+
+    private static List<Path> trainingDirectories(Path temp) throws IOException {
+        try (Stream<Path> entries = Files.list(temp)) {
+            return entries.filter(entry -> entry.getFileName().toString().startsWith("aegis-cds-train-")).toList();
+        }
     }
 
     @Test

@@ -1117,7 +1117,7 @@ public final class Engine implements AutoCloseable {
             if (builder.metricsRegistry == null) {
                 // The application owns its registry's JVM metrics (and may have registered them already). Off the
                 // start path: created a second later, or by a first scrape that comes sooner (so never missing).
-                EngineMetrics.registerJvmMetricsAfterStart(metricsRegistry);
+                EngineMetrics.registerJvmMetricsAfterStart(metricsRegistry, timer); // dropped by close()
             }
         }
 

@@ -29,15 +29,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Discovered through the class loader aegis itself was loaded by (no plugin directory), the factories are
  * constructed when a type is first asked for, in class-path order until that type is found: a start whose
- * configuration names {@code http} alone does not construct the Docker, Kubernetes or Nomad factories (start-up time).
+ * configuration names {@code http} alone does not construct the Docker, Kubernetes or Nomad factories (start-up time),
+ * as long as every provider of that kind is aegis' own.
  * Asking for a type nobody provides, for the list of types or for {@link #problems()} constructs them all, so an
  * "unknown type" error still lists every type. Through any other class loader (plugin jars, an embedder's loader)
  * every factory is constructed at discovery, as before: a plugin may be broken or duplicate a bundled type, and that
- * is reported at once.
+ * is reported at once. So are the providers of a kind of which one is not aegis' own (outside the {@code io.aegis}
+ * packages): an application that embeds aegis with plugins of its own on its class path.
  */
 public final class PluginRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PluginRegistry.class);
     private static final int MAX_CONSECUTIVE_DISCOVERY_ERRORS = 100;
+    /** The packages of aegis' own (bundled) providers; an embedder's are in packages of its own. */
+    private static final String AEGIS_PACKAGES = "io.aegis.";
 
     private final Kind<HealthCheckerFactory> checkers;
     private final Kind<RuntimeAdapterFactory> runtimes;
@@ -154,8 +158,12 @@ public final class PluginRegistry implements AutoCloseable {
             this.spi = spi;
             this.typeOf = typeOf;
             pending.addAll(providers(classLoader)); // each provider's class is loaded, not initialised: no factory code
-            if (classLoader != PluginRegistry.class.getClassLoader()) {
-                types(); // plugin jars (or an embedder's loader): their problems are reported at discovery, as always
+            if (classLoader != PluginRegistry.class.getClassLoader()
+                    || !pending.stream().allMatch(provider -> provider.type().getName().startsWith(AEGIS_PACKAGES))) {
+                // Plugin jars, an embedder's loader, or an embedder's own providers on aegis' class path (review S3):
+                // their problems (a duplicate type, a broken one) are reported at discovery, as always. All of the
+                // kind, so that the first on the class path still wins.
+                types();
             }
         }
 

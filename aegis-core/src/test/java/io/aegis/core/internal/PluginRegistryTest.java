@@ -2,6 +2,7 @@ package io.aegis.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.example.embedder.EmbeddedActionFactory;
 import io.aegis.core.testing.CountingCheckerFactory;
 import io.aegis.core.testing.ImpostorHttpCheckerFactory;
 import java.io.IOException;
@@ -49,6 +50,19 @@ class PluginRegistryTest {
             assertThat(registry.checkerTypes()).contains("test-counted", "test-pass", "http");
             assertThat(registry.checker("test-counted")).get().isInstanceOf(CountingCheckerFactory.class);
             assertThat(CountingCheckerFactory.CONSTRUCTED.get()).isEqualTo(before + 1);
+        }
+    }
+
+    @Test
+    void constructsAnEmbeddersOwnProviderOnAegisClassPathAtDiscovery() {
+        // Review S3: an application embedding aegis has its plugins on aegis' class path; constructed lazily, a
+        // duplicate or broken one of theirs was never reported (nobody asks for the list of types at a start).
+        int before = EmbeddedActionFactory.CONSTRUCTED.get();
+
+        try (PluginRegistry registry = PluginRegistry.discover(getClass().getClassLoader())) {
+            assertThat(EmbeddedActionFactory.CONSTRUCTED.get()).as("constructed at discovery").isEqualTo(before + 1);
+            assertThat(registry.actionNames()).contains("test-embedded", "restart");
+            assertThat(EmbeddedActionFactory.CONSTRUCTED.get()).isEqualTo(before + 1);
         }
     }
 

@@ -62,10 +62,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -355,25 +355,39 @@ public final class EngineMetrics {
 
     /**
      * {@link #registerJvmMetrics} off the start: the collectors are created {@link #JVM_METRICS_DELAY} after this
-     * call (in the background, on the common pool), or by the first scrape if one comes sooner (it waits for them).
-     * Creating them loads ~400 classes and sets up JMX, a fifth of aegis' start-up CPU; done at once, even on a
-     * thread of its own, that competed with the start for the second core. They go into a registry of their own that
-     * {@code registry} scrapes through one collector, so {@code jvm_*} and {@code process_*} are in every scrape, the
-     * first one included, and never missing from one. They are created once, whoever comes first.
+     * call (scheduled on {@code timer}, then created on a one-off daemon thread, so that the timer's other tasks do
+     * not wait for them), or by the first scrape if one comes sooner (it waits for them). Creating them loads ~400
+     * classes and sets up JMX, a fifth of aegis' start-up CPU; done at once, even on a thread of its own, that
+     * competed with the start for the second core. They go into a registry of their own that {@code registry}
+     * scrapes through one collector, so {@code jvm_*} and {@code process_*} are in every scrape, the first one
+     * included, and never missing from one. They are created once, whoever comes first. The engine passes its own
+     * timer, whose {@code shutdownNow()} at close drops the task: an engine closed within the delay (a failed start,
+     * a test, the launcher's training) creates nothing for a registry nobody scrapes any more.
      *
      * @param registry the registry to fill; call once per registry
+     * @param timer where the delayed task waits; shutting it down cancels it
      */
-    public static void registerJvmMetricsAfterStart(PrometheusRegistry registry) {
-        registerJvmMetricsAfterStart(registry, EngineMetrics::registerJvmMetrics,
-                CompletableFuture.delayedExecutor(JVM_METRICS_DELAY.toMillis(), TimeUnit.MILLISECONDS));
+    public static void registerJvmMetricsAfterStart(PrometheusRegistry registry, ScheduledExecutorService timer) {
+        registerJvmMetricsAfterStart(registry, EngineMetrics::registerJvmMetrics, timer, JVM_METRICS_DELAY);
     }
 
     /** How long after the engine is built the JVM metrics are created when no scrape asked for them sooner. */
     static final Duration JVM_METRICS_DELAY = Duration.ofSeconds(1);
 
+    /** As {@link #registerJvmMetricsAfterStart(PrometheusRegistry, ScheduledExecutorService)}, for tests. */
+    static void registerJvmMetricsAfterStart(PrometheusRegistry registry,
+            java.util.function.Consumer<PrometheusRegistry> registration, ScheduledExecutorService timer,
+            Duration delay) {
+        registerJvmMetricsAfterStart(registry, registration, task -> timer.schedule(() -> {
+            Thread thread = new Thread(task, "aegis-jvm-metrics");
+            thread.setDaemon(true);
+            thread.start();
+        }, delay.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
     /**
-     * As {@link #registerJvmMetricsAfterStart(PrometheusRegistry)}, with {@code registration} doing the work when
-     * {@code later} runs it, unless a scrape came first.
+     * As {@link #registerJvmMetricsAfterStart(PrometheusRegistry, ScheduledExecutorService)}, with
+     * {@code registration} doing the work when {@code later} runs it, unless a scrape came first.
      */
     static void registerJvmMetricsAfterStart(PrometheusRegistry registry,
             java.util.function.Consumer<PrometheusRegistry> registration, Executor later) {
