@@ -577,9 +577,12 @@ public final class Engine implements AutoCloseable {
         // At once, before anything else: exits caused by the shutdown (a signal to the whole process group,
         // as Ctrl-C sends) must not be taken for crashes and restarted.
         monitors.forEach(ServiceMonitor::prepareToStop);
-        // No match acts, alerts or publishes during the shutdown; a source that hangs in close() is given up on.
-        assembly.logs.close();
+        // No match restarts anything during the shutdown, but the lines the sources deliver while they close are
+        // still analysed: their positions will say they were read, so dropping them lost them for good. A source
+        // that hangs in close() is given up on.
+        assembly.logs.stopActing();
         closeAll(assembly.logs.sources(), pluginCalls);
+        assembly.logs.close();
         if (wasStarted) {
             log.info("shutting down");
             CompletableFuture.allOf(monitors.stream().map(ServiceMonitor::stopMonitoring)

@@ -64,6 +64,11 @@ public final class LogAnalyzer implements AutoCloseable {
     private final Map<String, ServiceLog> services = new ConcurrentHashMap<>();
     private volatile boolean started;
     private volatile boolean closed;
+    /** Cleared by {@link #stopActing()}: the engine is shutting down, a match restarts nothing any more. */
+    private volatile boolean acting = true;
+    /** Lines whose matching failed (a regex that overflowed the stack): logged once at WARN, then at debug. */
+    private final java.util.concurrent.atomic.AtomicBoolean matchFailureLogged =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * An analyzer raising through {@code alerts}, publishing on {@code bus}, timing with {@code clock} and
@@ -153,6 +158,14 @@ public final class LogAnalyzer implements AutoCloseable {
         }
     }
 
+    /**
+     * The engine is shutting down: matches still count and alert (the lines the sources deliver while they close
+     * are analysed, since their positions will say they were), but start no recovery.
+     */
+    public void stopActing() {
+        acting = false;
+    }
+
     /** Stops analyzing: lines delivered from now on are ignored, pending resolutions cancelled. Sources are not closed. */
     @Override
     public void close() {
@@ -210,7 +223,7 @@ public final class LogAnalyzer implements AutoCloseable {
             bus.publish(new LogMatch(name, clock.instant(), entry.name(), entry.severity(), text, origin, lineNumber,
                     count));
             raise(state);
-            if (entry.action() != LogsConfig.Action.NONE) {
+            if (entry.action() != LogsConfig.Action.NONE && acting) {
                 String where = origin + (lineNumber > 0 ? ":" + lineNumber : "");
                 String cause = "log pattern " + entry.name() + " matched in " + where + (count > 1 ? " (" + count
                         + " matches within " + Durations.format(entry.within()) + ")" : "") + ": "
@@ -327,6 +340,17 @@ public final class LogAnalyzer implements AutoCloseable {
                 serviceLog.line(origin, lineNumber, bytes, offset, length);
             } catch (RuntimeException e) {
                 log.error("{}: analyzing a line of {} failed", serviceLog.name, origin, e);
+            } catch (StackOverflowError e) {
+                // java.util.regex recurses per repetition: (\w|\.)+ over a 64 KB line overflows the stack. Uncaught,
+                // it ended the one thread that reads every file of the engine. The line counts as not matching.
+                if (matchFailureLogged.compareAndSet(false, true)) {
+                    log.warn("{}: a line of {} ({} bytes) made a pattern's regular expression overflow the stack; such"
+                            + " lines count as not matching (a pattern with a repeated group, as (a|b)+, on long lines:"
+                            + " write it with a character class, [ab]+, or lower logs.maxLineLength)",
+                            serviceLog.name, origin, length);
+                } else {
+                    log.debug("{}: a line of {} overflowed the stack in a regular expression", serviceLog.name, origin);
+                }
             }
         }
 

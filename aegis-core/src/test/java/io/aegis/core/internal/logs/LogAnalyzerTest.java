@@ -217,6 +217,33 @@ class LogAnalyzerTest {
         assertThat(eventsOf(LogMatch.class)).isEmpty();
     }
 
+    @Test
+    void aLineThatOverflowsTheStackInARegexCountsAsNoMatchAndNeverReachesTheSourcesThread() {
+        // java.util.regex recurses per repetition of a group: this overflows the stack on a long line (review H1).
+        FakeSource source = follow("api", pattern("StackTrace", "Caused by: (\\w|\\.)+Exception", 1,
+                Duration.ofMinutes(1), LogsConfig.Action.NONE));
+        String longLine = "Caused by: " + "a.".repeat(32_768) + "Exception";
+
+        source.cutLine(longLine); // threw StackOverflowError into the source's thread, ending it
+
+        source.line("Caused by: java.io.IOException");
+        assertThat(eventsOf(LogMatch.class)).singleElement().satisfies(match ->
+                assertThat(match.line()).isEqualTo("Caused by: java.io.IOException"));
+    }
+
+    @Test
+    void afterStopActingMatchesStillCountAndAlertButRestartNothing() {
+        FakeSource source = follow("api", pattern("OutOfMemory", "OutOfMemoryError", 1, Duration.ofMinutes(1),
+                LogsConfig.Action.RESTART));
+
+        analyzer.stopActing(); // the engine is shutting down and closes its sources next
+        source.line("java.lang.OutOfMemoryError: Java heap space");
+
+        assertThat(eventsOf(LogMatch.class)).hasSize(1);
+        assertThat(eventsOf(AlertFired.class)).hasSize(1);
+        assertThat(actions).isEmpty();
+    }
+
     private FakeSource follow(String service, LogsConfig.PatternEntry pattern) {
         FakeSource source = new FakeSource();
         analyzer.follow(service, List.of(pattern), "file /var/log/" + service + ".log", source);

@@ -399,18 +399,17 @@ final class ContainerLogSource implements LogSource {
             this.delegate = delegate;
         }
 
+        // Lines read while close() runs are still delivered: the decoder counts them as delivered, so the position
+        // written at close includes them, and dropping them here lost them for good (the engine closes its sources
+        // before it stops analysing). close() joins the reader, so nothing comes after it returns.
         @Override
         public void line(String origin, long lineNumber, byte[] bytes, int offset, int length, boolean cut) {
-            if (!stopping) {
-                delegate.line(origin, lineNumber, bytes, offset, length, cut);
-            }
+            delegate.line(origin, lineNumber, bytes, offset, length, cut);
         }
 
         @Override
         public void bytesRead(long count) {
-            if (!stopping) {
-                delegate.bytesRead(count);
-            }
+            delegate.bytesRead(count);
         }
 
         @Override
