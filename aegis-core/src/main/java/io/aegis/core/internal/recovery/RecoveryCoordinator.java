@@ -125,8 +125,8 @@ public final class RecoveryCoordinator {
      * (reported once, with one event) and has no room before then; null when it was not found spent.
      */
     private Instant logBudgetSpentUntil;
-    /** Log matches dropped since the budget was last reported spent. */
-    private long logMatchesNotActedOn;
+    /** Whether log matches were dropped since the budget was last reported spent. */
+    private boolean logMatchesNotActedOn;
 
     /**
      * Creates the coordinator of one service.
@@ -306,7 +306,7 @@ public final class RecoveryCoordinator {
         if (logBudgetSpentUntil != null) {
             if (now.isBefore(logBudgetSpentUntil)) {
                 // Reported once already: a flood of matching lines must not log or publish once per line.
-                logMatchesNotActedOn++;
+                logMatchesNotActedOn = true;
                 return;
             }
             logBudgetSpentUntil = null;
@@ -317,15 +317,15 @@ public final class RecoveryCoordinator {
             logBudgetSpentUntil = freesAt != null ? freesAt : now.plus(exhausted.window());
             context.bus().publish(new RecoveryBudgetExhausted(name, now, exhausted.recoveries(), exhausted.window()));
             log.warn("{}: not restarting for a log match: the recovery budget is spent ({} recoveries within {});"
-                    + " log matches are not acted on until it has room again, in {}{}: {}", name,
+                    + " log matches are not acted on until it has room again, in {}: {}", name,
                     exhausted.recoveries(), Durations.format(exhausted.window()),
-                    Durations.format(Duration.between(now, logBudgetSpentUntil)), notActedOnSinceLastReport(), cause);
+                    Durations.format(wholeSeconds(Duration.between(now, logBudgetSpentUntil))), cause);
             return;
         }
-        if (logMatchesNotActedOn > 0) {
-            log.info("{}: the recovery budget has room again; {} log matches were not acted on while it was spent",
-                    name, logMatchesNotActedOn);
-            logMatchesNotActedOn = 0;
+        if (logMatchesNotActedOn) {
+            // aegis_log_matches_total counts every match, acted on or not
+            log.info("{}: the recovery budget has room again: log matches act again", name);
+            logMatchesNotActedOn = false;
         }
         RecoveryTracker.Proceed proceed = (RecoveryTracker.Proceed) decision;
         recoveringFromExit = true;
@@ -350,13 +350,9 @@ public final class RecoveryCoordinator {
         }
     }
 
-    private String notActedOnSinceLastReport() {
-        if (logMatchesNotActedOn == 0) {
-            return "";
-        }
-        String since = " (" + logMatchesNotActedOn + " log matches were not acted on since the last report)";
-        logMatchesNotActedOn = 0;
-        return since;
+    /** {@code duration} rounded up to whole seconds, for a message ("9m53s", not "9m52s266ms32us630ns"). */
+    private static Duration wholeSeconds(Duration duration) {
+        return Duration.ofSeconds(duration.getSeconds() + (duration.getNano() > 0 ? 1 : 0));
     }
 
     /** The engine is shutting down: nothing new starts, waits are given up. */
