@@ -225,15 +225,15 @@ public final class LogAnalyzer implements AutoCloseable {
             raise(state);
             // One decision in flight per pattern: the matches meanwhile would find the coordinator in the same state
             // (a restart queued, running, or the budget spent), so they are not handed over, nor their cause built.
-            if (entry.action() != LogsConfig.Action.NONE && state.acting.compareAndSet(false, true)) {
+            if (entry.action() != LogsConfig.Action.NONE && state.deciding.compareAndSet(false, true)) {
                 String where = origin + (lineNumber > 0 ? ":" + lineNumber : "");
                 String cause = "log pattern " + entry.name() + " matched in " + where + (count > 1 ? " (" + count
                         + " matches within " + Durations.format(entry.within()) + ")" : "") + ": "
                         + abbreviate(text);
                 try {
-                    actions.act(name, entry, cause).whenComplete((ignored, error) -> state.acting.set(false));
+                    actions.act(name, entry, cause).whenComplete((ignored, error) -> state.deciding.set(false));
                 } catch (RuntimeException e) {
-                    state.acting.set(false);
+                    state.deciding.set(false);
                     log.error("{}: acting on log pattern {} failed", name, entry.name(), e);
                 }
             }
@@ -312,7 +312,7 @@ public final class LogAnalyzer implements AutoCloseable {
         String fingerprint;
         Scheduler.Task resolveTask;
         /** Whether an action handed over has not been decided on yet. */
-        final AtomicBoolean acting = new AtomicBoolean();
+        final AtomicBoolean deciding = new AtomicBoolean();
 
         PatternState(LogsConfig.PatternEntry entry) {
             this.entry = entry;
