@@ -100,4 +100,35 @@ class LogAnalysisIT {
         }
         return count;
     }
+
+    @Test
+    void validateReportsEveryMistakeOfTheLogsBlockInOneRunThoseThatNeedTheServicesIncluded() {
+        TestConfigs.write(dir, "bad.yaml", """
+                services:
+                  - name: worker
+                    type: script
+                    endpoint: /bin/true
+                logs:
+                  files:
+                    - service: worker
+                  patterns:
+                    - name: OOM
+                      pattern: "(out of memory"
+                      services: [nosuch]
+                    - name: Panic
+                      pattern: "panic:"
+                      action: restart
+                      services: [worker]
+                """);
+
+        AegisProcess.Result result = AegisProcess.run(dir, "--config=bad.yaml", "--validate");
+
+        assertThat(result.exitCode()).as("%s", result).isEqualTo(2);
+        assertThat(result.stderr()).as("%s", result)
+                .contains("bad.yaml:7:16: logs.files[0].service: service \"worker\" has no runtime")
+                .contains("bad.yaml:10:16: logs.patterns[0].pattern: expected a regular expression")
+                .contains("bad.yaml:11:7: logs.patterns[0].services: no service named \"nosuch\"")
+                .contains("bad.yaml:14:15: logs.patterns[1].action: action: restart needs a runtime")
+                .doesNotContain("Exception", "\tat ");
+    }
 }

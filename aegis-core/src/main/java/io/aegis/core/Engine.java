@@ -1022,14 +1022,15 @@ public final class Engine implements AutoCloseable {
             logs = new LogAnalyzer(context.alerts(), bus, builder.clock, context.scheduler(), pluginCalls,
                     (service, pattern, cause) -> {
                         ServiceMonitor monitor = byService.get(service);
-                        if (monitor != null) {
-                            io.aegis.core.internal.recovery.Ladder.Step restart = logRestarts.get(service);
-                            monitor.withCoordinator(coordinator -> {
-                                coordinator.onLogMatch(cause, pattern.action()
-                                        == io.aegis.core.internal.logs.LogsConfig.Action.RESTART ? restart : null);
-                                return CompletableFuture.completedFuture(null);
-                            });
+                        if (monitor == null) {
+                            return CompletableFuture.completedFuture(null);
                         }
+                        io.aegis.core.internal.recovery.Ladder.Step restart = logRestarts.get(service);
+                        return monitor.withCoordinator(coordinator -> {
+                            coordinator.onLogMatch(cause, pattern.action()
+                                    == io.aegis.core.internal.logs.LogsConfig.Action.RESTART ? restart : null);
+                            return CompletableFuture.completedFuture(null);
+                        });
                     });
             io.aegis.core.internal.logs.LogsConfig config = builder.config != null ? builder.config.logsConfig()
                     : io.aegis.core.internal.logs.LogsConfig.none();

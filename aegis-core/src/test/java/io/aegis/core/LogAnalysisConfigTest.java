@@ -109,4 +109,60 @@ class LogAnalysisConfigTest {
                   patterns: [{name: oom, pattern: OutOfMemoryError}]
                 """)).singleElement().asString().contains("logs.files[0].path:");
     }
+
+    @Test
+    void everyMistakeOfTheBlockIsReportedInOneRunWithTheChecksThatNeedTheServices() throws Exception {
+        Iterable<String> errors = errors("""
+                services:
+                  - name: worker
+                    type: script
+                    endpoint: /bin/true
+                  - name: web
+                    type: script
+                    endpoint: /bin/true
+                    runtime: {type: process, command: "sleep 1000", shell: true}
+                logs:
+                  enabled: yes-please
+                  scan_interval: fast
+                  bogusKey: 1
+                  maxLineLength: 99GB
+                  files:
+                    - service: wroker
+                      path: /tmp/x.log
+                    - service: worker
+                    - service: web
+                      path: /var/log/web.log
+                  patterns:
+                    - name: OOM
+                      pattern: "(?i)(out of memory"
+                      severity: CRITICALL
+                      threshold: {count: 0, within: -5s}
+                      action: restrat
+                    - name: OOM
+                      pattern: "["
+                      threshold: {count: five}
+                      action: restart
+                      services: [nosuch]
+                    - name: Panic
+                      pattern: "panic:"
+                      action: restart
+                      services: [worker]
+                    - pattern: x
+                      resolveAfter: -1m
+                """);
+
+        assertThat(errors).as(String.join("\n", errors)).anySatisfy(error -> assertThat(error)
+                .startsWith("15:16: logs.files[0].service: no service named \"wroker\""))
+                .anySatisfy(error -> assertThat(error).startsWith("17:16: logs.files[1].service: service \"worker\""
+                        + " has no runtime whose output aegis can follow"))
+                .anySatisfy(error -> assertThat(error).startsWith("30:7: logs.patterns[1].services: no service named"
+                        + " \"nosuch\""))
+                .anySatisfy(error -> assertThat(error).startsWith("33:15: logs.patterns[2].action: action: restart needs a"
+                        + " runtime to restart, and service \"worker\" has none"))
+                .anySatisfy(error -> assertThat(error).contains("logs.patterns[0].pattern:"))
+                .anySatisfy(error -> assertThat(error).contains("logs.patterns[1].name:"))
+                .anySatisfy(error -> assertThat(error).contains("logs.patterns[3].name:"))
+                .anySatisfy(error -> assertThat(error).contains("logs.maxLineLength:"))
+                .anySatisfy(error -> assertThat(error).contains("logs.bogusKey"));
+    }
 }

@@ -83,6 +83,17 @@ public final class RecoveryTracker {
     }
 
     /**
+     * When the budget, spent at the last {@link #next}, has room again (the oldest recovery in it leaves the window);
+     * null when it has room now.
+     */
+    public Instant budgetFreesAt() {
+        if (recoveriesInWindow.isEmpty() || recoveriesInWindow.size() < policy.budgetMax()) {
+            return null;
+        }
+        return recoveriesInWindow.peekFirst().plus(policy.budgetWindow());
+    }
+
+    /**
      * The recovery last allowed by {@link #next} did not run after all (given up while it waited for its backoff or
      * a fleet-wide permit): it neither counts against the budget nor lengthens the backoff.
      */

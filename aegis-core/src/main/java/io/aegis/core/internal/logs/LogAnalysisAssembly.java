@@ -89,18 +89,25 @@ public final class LogAnalysisAssembly {
                         + hint));
             }
         }
-        if (!config.enabled() || config.patterns().isEmpty()) {
+        // A pattern with a mistake (reported already, so this engine never starts) still takes part in the checks
+        // below, so that one run reports every mistake, not those below only once the pattern is fixed.
+        List<LogsConfig.PatternEntry> all = new ArrayList<>(config.patterns());
+        all.addAll(config.rejected());
+        if (!config.enabled() || all.isEmpty()) {
             return;
         }
         for (ServiceMonitor monitor : monitors.values()) {
             String service = monitor.name();
-            List<LogsConfig.PatternEntry> patterns = config.patterns().stream().filter(p -> p.appliesTo(service))
-                    .toList();
+            List<LogsConfig.PatternEntry> patterns = all.stream().filter(p -> p.appliesTo(service)).toList();
             if (patterns.isEmpty()) {
                 continue; // nothing to look for: its log is not read at all
             }
             int followed = follow(monitor, patterns);
-            if (followed > 0) {
+            // A service meant to be followed (a files entry, or a pattern naming it) whose sources failed (reported)
+            // is checked too: action: restart on it needs a runtime all the same.
+            boolean meant = config.files().stream().anyMatch(file -> file.service().equals(service))
+                    || patterns.stream().anyMatch(p -> p.services().contains(service));
+            if (followed > 0 || (meant && monitor.runtime().isEmpty())) {
                 restartStep(monitor, patterns);
             }
         }

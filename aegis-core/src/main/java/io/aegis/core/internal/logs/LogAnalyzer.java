@@ -17,7 +17,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +44,12 @@ public final class LogAnalyzer implements AutoCloseable {
     /** Where a pattern's action goes: the service's recovery coordinator. */
     @FunctionalInterface
     public interface Actions {
-        /** {@code pattern} (with an action) fired for {@code service}; {@code cause} says which line where. */
-        void act(String service, LogsConfig.PatternEntry pattern, String cause);
+        /**
+         * {@code pattern} (with an action) fired for {@code service}; {@code cause} says which line where. Completes
+         * once the action was decided on (run, delayed or dropped): until then, further firings of the pattern are
+         * not handed over, so a flood of matching lines queues at most one decision per pattern, not one per line.
+         */
+        CompletionStage<?> act(String service, LogsConfig.PatternEntry pattern, String cause);
     }
 
     /** Reads the counters at scrape time. */
@@ -150,10 +156,17 @@ public final class LogAnalyzer implements AutoCloseable {
     /** Reads every counter (for the metrics, at scrape time). */
     public void visitCounts(CountVisitor visitor) {
         for (ServiceLog serviceLog : services.values()) {
-            visitor.service(serviceLog.name, serviceLog.lines.sum(), serviceLog.bytes.sum(), serviceLog.cut.sum());
-            for (PatternState state : serviceLog.states) {
-                visitor.pattern(serviceLog.name, state.entry.name(), state.entry.severity().label(),
-                        state.matches.sum());
+            // The matches are read before the lines: a line is counted before its matches, so a scrape in the
+            // middle of a flood never shows more matches than lines.
+            long[] matches = new long[serviceLog.states.length];
+            for (int i = 0; i < matches.length; i++) {
+                matches[i] = serviceLog.states[i].matches.sum();
+            }
+            long bytes = serviceLog.bytes.sum();
+            visitor.service(serviceLog.name, serviceLog.lines.sum(), bytes, serviceLog.cut.sum());
+            for (int i = 0; i < matches.length; i++) {
+                PatternState state = serviceLog.states[i];
+                visitor.pattern(serviceLog.name, state.entry.name(), state.entry.severity().label(), matches[i]);
             }
         }
     }
@@ -223,20 +236,28 @@ public final class LogAnalyzer implements AutoCloseable {
             bus.publish(new LogMatch(name, clock.instant(), entry.name(), entry.severity(), text, origin, lineNumber,
                     count));
             raise(state);
-            if (entry.action() != LogsConfig.Action.NONE && acting) {
+            // One decision in flight per pattern: the matches meanwhile would find the coordinator in the same state
+            // (a restart queued, running, or the budget spent), so they are not handed over, nor their cause built.
+            if (entry.action() != LogsConfig.Action.NONE && acting && state.deciding.compareAndSet(false, true)) {
                 String where = origin + (lineNumber > 0 ? ":" + lineNumber : "");
                 String cause = "log pattern " + entry.name() + " matched in " + where + (count > 1 ? " (" + count
                         + " matches within " + Durations.format(entry.within()) + ")" : "") + ": "
                         + abbreviate(text);
                 try {
-                    actions.act(name, entry, cause);
+                    actions.act(name, entry, cause).whenComplete((ignored, error) -> state.deciding.set(false));
                 } catch (RuntimeException e) {
+                    state.deciding.set(false);
                     log.error("{}: acting on log pattern {} failed", name, entry.name(), e);
                 }
             }
         }
 
         private void raise(PatternState state) {
+            synchronized (state) {
+                if (state.fingerprint != null) {
+                    return; // it stands already (only its resolveIfQuiet takes it down): nothing to build per line
+                }
+            }
             LogsConfig.PatternEntry entry = state.entry;
             Alert alert = Alert.builder(entry.name(), name).severity(entry.severity()).label("pattern", entry.name())
                     .summary(name + ": " + entry.description() + " (log pattern " + entry.name()
@@ -303,6 +324,8 @@ public final class LogAnalyzer implements AutoCloseable {
         /** The fingerprint of its alert while it fires, else null. */
         String fingerprint;
         Scheduler.Task resolveTask;
+        /** Whether an action handed over has not been decided on yet. */
+        final AtomicBoolean deciding = new AtomicBoolean();
 
         PatternState(LogsConfig.PatternEntry entry) {
             this.entry = entry;

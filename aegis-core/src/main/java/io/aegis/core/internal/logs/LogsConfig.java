@@ -33,9 +33,13 @@ import java.util.regex.PatternSyntaxException;
  * @param resolveAfter the default quiet period after which a log alert resolves
  * @param files the {@code files[]} entries, in order
  * @param patterns the {@code patterns[]} entries, in order
+ * @param rejected the {@code patterns[]} entries with a mistake (reported already): never matched, but kept, with a
+ *     stand-in for what was wrong, for the checks the engine makes once it knows the services (the services they
+ *     name, {@code action: restart} on a service without a runtime, the sources of the services they apply to), so
+ *     that one run reports every mistake
  */
 public record LogsConfig(boolean enabled, Duration scanInterval, boolean fromBeginning, int maxLineLength,
-        Duration resolveAfter, List<FileEntry> files, List<PatternEntry> patterns) {
+        Duration resolveAfter, List<FileEntry> files, List<PatternEntry> patterns, List<PatternEntry> rejected) {
     /** Default of {@code logs.scan_interval}. */
     public static final Duration DEFAULT_SCAN_INTERVAL = Duration.ofSeconds(1);
     /** Default of {@code logs.maxLineLength}: 64 KiB. */
@@ -52,6 +56,8 @@ public record LogsConfig(boolean enabled, Duration scanInterval, boolean fromBeg
     public static final String FILE_TYPE = "file";
 
     private static final String DURATIONS = "like 500ms, 5s, 1m or 1h";
+    /** The stand-in regular expression of a rejected pattern. */
+    private static final String NEVER_MATCHES = "(?!)";
 
     /** Validates the values. */
     public LogsConfig {
@@ -59,12 +65,13 @@ public record LogsConfig(boolean enabled, Duration scanInterval, boolean fromBeg
         Objects.requireNonNull(resolveAfter, "resolveAfter");
         files = List.copyOf(files);
         patterns = List.copyOf(patterns);
+        rejected = List.copyOf(rejected);
     }
 
     /** No {@code logs:} block: nothing is followed. */
     public static LogsConfig none() {
         return new LogsConfig(false, DEFAULT_SCAN_INTERVAL, false, DEFAULT_MAX_LINE_LENGTH, DEFAULT_RESOLVE_AFTER,
-                List.of(), List.of());
+                List.of(), List.of(), List.of());
     }
 
     /** What a pattern makes the engine do besides its event and alert. */
@@ -135,7 +142,9 @@ public record LogsConfig(boolean enabled, Duration scanInterval, boolean fromBeg
     public List<ServiceReference> serviceReferences() {
         List<ServiceReference> references = new ArrayList<>();
         files.forEach(file -> references.add(new ServiceReference(file.service(), file.settings().keyPath("service"))));
-        for (PatternEntry pattern : patterns) {
+        List<PatternEntry> named = new ArrayList<>(patterns);
+        named.addAll(rejected);
+        for (PatternEntry pattern : named) {
             for (int i = 0; i < pattern.services().size(); i++) {
                 references.add(new ServiceReference(pattern.services().get(i), pattern.keyPath() + ".services"
                         + (pattern.services().size() > 1 ? "[" + i + "]" : "")));
@@ -191,11 +200,13 @@ public record LogsConfig(boolean enabled, Duration scanInterval, boolean fromBeg
                 file(file, fromBeginning).ifPresent(files::add);
             }
             List<PatternEntry> patterns = new ArrayList<>();
+            List<PatternEntry> rejected = new ArrayList<>();
             Set<String> names = new LinkedHashSet<>();
             for (TrackingSettings pattern : logs.trackedSections("patterns", problems)) {
-                pattern(pattern, resolveAfter, names).ifPresent(patterns::add);
+                pattern(pattern, resolveAfter, names, rejected).ifPresent(patterns::add);
             }
-            return new LogsConfig(enabled, scanInterval, fromBeginning, maxLineLength, resolveAfter, files, patterns);
+            return new LogsConfig(enabled, scanInterval, fromBeginning, maxLineLength, resolveAfter, files, patterns,
+                    rejected);
         }
 
         /** The key used: {@code preferred} unless only {@code other} (its other spelling) is present. */
@@ -243,7 +254,7 @@ public record LogsConfig(boolean enabled, Duration scanInterval, boolean fromBeg
         }
 
         private Optional<PatternEntry> pattern(TrackingSettings pattern, Duration defaultResolveAfter,
-                Set<String> names) {
+                Set<String> names, List<PatternEntry> rejected) {
             boolean valid = true;
             String name = read(() -> pattern.requireString("name", "a name for the pattern"), null);
             if (name != null && !names.add(name)) {
@@ -305,6 +316,9 @@ public record LogsConfig(boolean enabled, Duration scanInterval, boolean fromBeg
             }
             Duration resolveAfter = positive(pattern, "resolveAfter", defaultResolveAfter);
             if (!valid || name == null || regex == null) {
+                // reported already; the stand-ins (a pattern that never matches) let the engine's checks run too
+                rejected.add(new PatternEntry(name == null ? pattern.path() : name, NEVER_MATCHES, severity,
+                        description, count, within, services, action, resolveAfter, pattern.path()));
                 return Optional.empty();
             }
             return Optional.of(new PatternEntry(name, regex, severity, description, count, within, services, action,

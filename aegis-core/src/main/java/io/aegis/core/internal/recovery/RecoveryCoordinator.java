@@ -120,6 +120,13 @@ public final class RecoveryCoordinator {
     private boolean queuedInBudget;
     /** Incremented by a person's reset: a step that started before it does not act on the service after it. */
     private int generation;
+    /**
+     * Until when log matches with {@code action: restart} are dropped without a word: the budget was found spent
+     * (reported once, with one event) and has no room before then; null when it was not found spent.
+     */
+    private Instant logBudgetSpentUntil;
+    /** Whether log matches were dropped since the budget was last reported spent. */
+    private boolean logMatchesNotActedOn;
 
     /**
      * Creates the coordinator of one service.
@@ -179,6 +186,7 @@ public final class RecoveryCoordinator {
                 recoverOnNextFailure = false;
                 if (t.from() == ServiceState.FAILED) {
                     tracker.reset();
+                    logBudgetSpentUntil = null;
                     closeIncident("healthy again after it had failed");
                 }
                 tracker.healthy(now);
@@ -295,12 +303,29 @@ public final class RecoveryCoordinator {
             return;
         }
         Instant now = now();
+        if (logBudgetSpentUntil != null) {
+            if (now.isBefore(logBudgetSpentUntil)) {
+                // Reported once already: a flood of matching lines must not log or publish once per line.
+                logMatchesNotActedOn = true;
+                return;
+            }
+            logBudgetSpentUntil = null;
+        }
         RecoveryTracker.Decision decision = tracker.next(now);
         if (decision instanceof RecoveryTracker.Exhausted exhausted) {
+            Instant freesAt = tracker.budgetFreesAt();
+            logBudgetSpentUntil = freesAt != null ? freesAt : now.plus(exhausted.window());
             context.bus().publish(new RecoveryBudgetExhausted(name, now, exhausted.recoveries(), exhausted.window()));
-            log.warn("{}: not restarting for a log match: the recovery budget is spent ({} recoveries within {}): {}",
-                    name, exhausted.recoveries(), Durations.format(exhausted.window()), cause);
+            log.warn("{}: not restarting for a log match: the recovery budget is spent ({} recoveries within {});"
+                    + " log matches are not acted on until it has room again, in {}: {}", name,
+                    exhausted.recoveries(), Durations.format(exhausted.window()),
+                    Durations.format(wholeSeconds(Duration.between(now, logBudgetSpentUntil))), cause);
             return;
+        }
+        if (logMatchesNotActedOn) {
+            // aegis_log_matches_total counts every match, acted on or not
+            log.info("{}: the recovery budget has room again: log matches act again", name);
+            logMatchesNotActedOn = false;
         }
         RecoveryTracker.Proceed proceed = (RecoveryTracker.Proceed) decision;
         recoveringFromExit = true;
@@ -323,6 +348,11 @@ public final class RecoveryCoordinator {
         if (pendingDelay == null) {
             pending = false;
         }
+    }
+
+    /** {@code duration} rounded up to whole seconds, for a message ("9m53s", not "9m52s266ms32us630ns"). */
+    private static Duration wholeSeconds(Duration duration) {
+        return Duration.ofSeconds(duration.getSeconds() + (duration.getNano() > 0 ? 1 : 0));
     }
 
     /** The engine is shutting down: nothing new starts, waits are given up. */
@@ -930,6 +960,7 @@ public final class RecoveryCoordinator {
         cancelPending();
         closeIncident("reset by a person: " + reason);
         tracker.reset();
+        logBudgetSpentUntil = null;
         isolated = false;
         awaiting = null;
         verifyUntil = null;

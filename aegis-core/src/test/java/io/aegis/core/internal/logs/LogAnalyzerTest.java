@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -41,7 +42,10 @@ class LogAnalyzerTest {
     private final Alerts alerts = new Alerts(bus, scheduler.clock());
     private final ExecutorService pluginCalls = Executors.newCachedThreadPool();
     private final LogAnalyzer analyzer = new LogAnalyzer(alerts, bus, scheduler.clock(), scheduler, Runnable::run,
-            (service, pattern, cause) -> actions.add(service + " " + pattern.action() + " " + cause));
+            (service, pattern, cause) -> {
+                actions.add(service + " " + pattern.action() + " " + cause);
+                return CompletableFuture.completedFuture(null);
+            });
 
     LogAnalyzerTest() {
         bus.subscribeLossless("test", ServiceEvent.class, events::add);
@@ -154,6 +158,56 @@ class LogAnalyzerTest {
     }
 
     @Test
+    void aFloodOfMatchingLinesHandsOverOneActionAtATimeAndRaisesOneAlert() {
+        List<CompletableFuture<Void>> handedOver = new CopyOnWriteArrayList<>();
+        LogAnalyzer flooded = new LogAnalyzer(alerts, bus, scheduler.clock(), scheduler, Runnable::run,
+                (service, pattern, cause) -> {
+                    CompletableFuture<Void> decided = new CompletableFuture<>();
+                    handedOver.add(decided);
+                    return decided;
+                });
+        FakeSource source = new FakeSource();
+        flooded.follow("api", List.of(pattern("Err", "ERROR", 1, Duration.ofMinutes(1), LogsConfig.Action.RESTART)),
+                "file /var/log/api.log", source);
+        flooded.start();
+
+        for (int i = 0; i < 5000; i++) {
+            source.line("ERROR boom " + i);
+        }
+        assertThat(handedOver).as("one decision in flight, not one queued per line").hasSize(1);
+        handedOver.get(0).complete(null);
+        for (int i = 0; i < 5000; i++) {
+            source.line("ERROR boom again " + i);
+        }
+
+        assertThat(handedOver).as("the next match after the decision is handed over").hasSize(2);
+        assertThat(eventsOf(AlertFired.class)).hasSize(1);
+        flooded.close();
+    }
+
+    @Test
+    void aScrapeDuringAFloodNeverShowsMoreMatchesThanLines() {
+        FakeSource source = follow("api", pattern("Err", "ERROR", 1, Duration.ofMinutes(1), LogsConfig.Action.NONE));
+        source.line("ERROR one");
+        Map<String, Long> counts = new java.util.TreeMap<>();
+
+        analyzer.visitCounts(new LogAnalyzer.CountVisitor() {
+            @Override
+            public void service(String service, long lines, long bytes, long cut) {
+                counts.put("lines", lines);
+                source.line("ERROR two"); // a line analyzed while the scrape reads the counters
+            }
+
+            @Override
+            public void pattern(String service, String pattern, String severity, long matches) {
+                counts.put("matches", matches);
+            }
+        });
+
+        assertThat(counts.get("matches")).isLessThanOrEqualTo(counts.get("lines"));
+    }
+
+    @Test
     void aLongMatchingLineIsCutToOneKilobyteInTheEvent() {
         FakeSource source = follow("api", pattern("Boom", "boom", 1, Duration.ofMinutes(1), LogsConfig.Action.NONE));
 
@@ -166,7 +220,7 @@ class LogAnalyzerTest {
     @Test
     void aSourceThatHangsOrThrowsInStartStallsNeitherTheStartNorTheOtherSources() throws InterruptedException {
         LogAnalyzer threaded = new LogAnalyzer(alerts, bus, scheduler.clock(), scheduler, pluginCalls,
-                (service, pattern, cause) -> { });
+                (service, pattern, cause) -> CompletableFuture.completedFuture(null));
         List<LogsConfig.PatternEntry> patterns = List.of(pattern("Boom", "boom", 1, Duration.ofMinutes(1),
                 LogsConfig.Action.NONE));
         CountDownLatch release = new CountDownLatch(1);

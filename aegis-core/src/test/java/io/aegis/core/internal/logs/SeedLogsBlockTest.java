@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
@@ -54,7 +55,7 @@ class SeedLogsBlockTest {
         List<ServiceEvent> events = new CopyOnWriteArrayList<>();
         bus.subscribeLossless("test", ServiceEvent.class, events::add);
         LogAnalyzer analyzer = new LogAnalyzer(new Alerts(bus, scheduler.clock()), bus, scheduler.clock(), scheduler,
-                Runnable::run, (service, pattern, cause) -> { });
+                Runnable::run, (service, pattern, cause) -> CompletableFuture.completedFuture(null));
         LogSink[] sink = new LogSink[1];
         analyzer.follow(logs.files().get(0).service(), logs.patterns(), "file", new LogSource() {
             @Override

@@ -67,6 +67,37 @@ class LogMatchRecoveryTest {
     }
 
     @Test
+    void aFloodOfMatchesOnceTheBudgetIsSpentLogsAndPublishesOnceAndRestartsAgainOnceTheBudgetHasRoom() {
+        monitor = start(RecoveryPolicy.custom().backoff(Duration.ofSeconds(2), 1.0, Duration.ofSeconds(2))
+                .budget(2, Duration.ofHours(1)), "notify");
+        scheduler.advance(Duration.ofSeconds(3));
+        logMatch("log pattern Err matched in output.log:1", RecoveryHarness.step("restart"));
+        scheduler.advance(Duration.ofSeconds(5));
+        logMatch("log pattern Err matched in output.log:2", RecoveryHarness.step("restart"));
+        scheduler.advance(Duration.ofSeconds(5));
+        assertThat(runtime.restarts).isEqualTo(2);
+
+        String logged = stderrDuring(() -> {
+            for (int i = 0; i < 5000; i++) {
+                logMatch("log pattern Err matched in output.log:" + (i + 3), RecoveryHarness.step("restart"));
+                if (i % 10 == 0) {
+                    scheduler.advance(Duration.ofSeconds(1)); // 500 s of matches, well within the budget's hour
+                }
+            }
+        });
+
+        assertThat(runtime.restarts).isEqualTo(2);
+        assertThat(harness.eventsOf(RecoveryBudgetExhausted.class)).as("one event, not one per line").hasSize(1);
+        assertThat(logged.lines().filter(line -> line.contains("not restarting for a log match"))).as(logged)
+                .hasSize(1);
+
+        scheduler.advance(Duration.ofHours(1)); // the first restart leaves the window: the budget has room again
+        logMatch("log pattern Err matched in output.log:9999", RecoveryHarness.step("restart"));
+        scheduler.advance(Duration.ofSeconds(5));
+        assertThat(runtime.restarts).as("log matches act again once the budget has room").isEqualTo(3);
+    }
+
+    @Test
     void aBurstOfMatchesWhileARestartRunsRestartsOnce() {
         monitor = start(RecoveryPolicy.custom().budget(100, Duration.ofHours(1)), "notify");
         scheduler.advance(Duration.ofSeconds(3));
@@ -133,5 +164,30 @@ class LogMatchRecoveryTest {
         created.start(Duration.ZERO);
         scheduler.runDue();
         return created;
+    }
+
+    /** What was logged on stderr (slf4j-simple, the test backend) while {@code action} ran; it still reaches stderr. */
+    private static synchronized String stderrDuring(Runnable action) {
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                captured.write(b);
+                original.write(b);
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length) {
+                captured.write(bytes, offset, length);
+                original.write(bytes, offset, length);
+            }
+        }, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(original);
+        }
+        return captured.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 }
