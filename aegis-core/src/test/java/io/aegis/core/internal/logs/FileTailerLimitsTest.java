@@ -143,6 +143,35 @@ class FileTailerLimitsTest {
                 .doesNotContain("app.log.1,").doesNotContain("app.log.3.gz");
     }
 
+    @Test
+    void positionsAreSavedWithinAFewHundredMillisecondsOfNewLinesSoAKillReplaysLittle() throws Exception {
+        Path log = dir.resolve("app.log");
+        Path state = dir.resolve("state");
+        Files.createFile(log);
+        RecordingSink sink = new RecordingSink();
+        factory().create(spec(log.toString(), state)).start(sink);
+        append(log, "a\n");
+        // the moment a save has just happened: the next one is as far away as it can be
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(2)).until(() -> savedOffset(state) == Files.size(log));
+
+        append(log, "b\n");
+        long size = Files.size(log);
+
+        await().atMost(Duration.ofMillis(700)).pollInterval(Duration.ofMillis(5))
+                .until(() -> savedOffset(state) == size);
+        assertThat(sink.texts()).containsExactly("a", "b");
+    }
+
+    /** The offset saved for the one followed file, -1 before any. */
+    private static long savedOffset(Path state) throws IOException {
+        Path positions = state.resolve(FileTailer.STATE_FILE);
+        if (!Files.exists(positions)) {
+            return -1;
+        }
+        return Files.readAllLines(positions).stream().filter(line -> !line.startsWith("#") && !line.isBlank())
+                .mapToLong(line -> Long.parseLong(line.split("\t")[1])).findFirst().orElse(-1);
+    }
+
     private static List<String> appendToAll(Path many, int round) throws IOException {
         List<String> lines = new ArrayList<>();
         for (int f = 0; f < FILES; f++) {
