@@ -80,13 +80,13 @@ public final class FileTailer implements AutoCloseable {
     private static final long HIGHS = 0x8080808080808080L;
     private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
     /**
-     * At most this many followed files are kept open at once by default: a quarter of the process' descriptor limit,
-     * at most 256 (a quarter of 1024, the most common small limit, e.g. systemd's soft {@code LimitNOFILE}), so that
+     * At most this many followed files are kept open at once by default, or a quarter of the process' descriptor
+     * limit when that is lower (a quarter of 1024, the most common small limit, e.g. systemd's soft {@code LimitNOFILE}), so that
      * health checks, sockets and child processes always keep three quarters of the descriptors whatever a glob
      * matches. The other files are closed while idle and opened again by path (checked by file key and fingerprint)
      * when they change.
      */
-    static final int DEFAULT_MAX_OPEN_FILES = defaultMaxOpenFiles();
+    static final int DEFAULT_MAX_OPEN_FILES = 256;
     /** "Too many open files" and the like are reported at most once per this interval per source. */
     private static final long OPEN_PROBLEM_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
@@ -111,7 +111,7 @@ public final class FileTailer implements AutoCloseable {
 
     /** Creates a tailer; its thread starts with the first follow. */
     public FileTailer() {
-        this(DEFAULT_MAX_OPEN_FILES);
+        this(defaultMaxOpenFiles());
     }
 
     /** A tailer keeping at most {@code maxOpenFiles} files open at once (tests use a small number). */
@@ -122,17 +122,23 @@ public final class FileTailer implements AutoCloseable {
         this.maxOpenFiles = maxOpenFiles;
     }
 
+    /**
+     * {@link #DEFAULT_MAX_OPEN_FILES}, or a quarter of the soft descriptor limit (at least 16) when that is lower;
+     * read from {@code /proc/self/limits} (cheaper at startup than the management beans), the default elsewhere.
+     */
     private static int defaultMaxOpenFiles() {
-        long limit = -1;
         try {
-            if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                    instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
-                limit = unix.getMaxFileDescriptorCount();
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String[] fields = line.substring("Max open files".length()).trim().split("\\s+");
+                    long soft = Long.parseLong(fields[0]);
+                    return (int) Math.max(16, Math.min(DEFAULT_MAX_OPEN_FILES, soft / 4));
+                }
             }
-        } catch (RuntimeException | LinkageError e) {
-            // no management bean here: the fixed default
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or "unlimited": the default
         }
-        return limit <= 0 ? 256 : (int) Math.max(16, Math.min(256, limit / 4));
+        return DEFAULT_MAX_OPEN_FILES;
     }
 
     /** Whether {@code directory}'s events are watched now (for tests). */
