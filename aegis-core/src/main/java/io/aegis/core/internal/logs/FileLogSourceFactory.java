@@ -17,10 +17,16 @@ public final class FileLogSourceFactory implements LogSourceFactory {
     /** The type name in {@code logs.files[].type}. */
     public static final String TYPE = "file";
 
-    private final FileTailer tailer = new FileTailer();
+    private final FileTailer tailer;
 
     /** Creates the factory; it starts no thread before a source is started. */
     public FileLogSourceFactory() {
+        this.tailer = new FileTailer();
+    }
+
+    /** A factory whose sources keep at most {@code maxOpenFiles} files open at once (tests use a small number). */
+    FileLogSourceFactory(int maxOpenFiles) {
+        this.tailer = new FileTailer(maxOpenFiles);
     }
 
     @Override
@@ -54,6 +60,16 @@ public final class FileLogSourceFactory implements LogSourceFactory {
     /** Whether the tailer's thread runs (for tests: it ends when the factory closes). */
     boolean tailerThreadAlive() {
         return tailer.threadAlive();
+    }
+
+    /** Whether the tailer watches {@code directory}'s events now (for tests). */
+    boolean watching(Path directory) {
+        return tailer.watching(directory);
+    }
+
+    /** How many followed files are open now (for tests). */
+    int openFileCount() {
+        return tailer.openFileCount();
     }
 
     /** Stops the reading thread and closes every source of this factory that is still open. */

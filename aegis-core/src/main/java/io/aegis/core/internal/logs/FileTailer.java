@@ -40,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * byte offset of each file is remembered and only new data is read; lines are handed over from one reused buffer, so
  * reading allocates nothing per line.
  *
+ * <p>At most {@link #DEFAULT_MAX_OPEN_FILES} files are open at once, over all follows: beyond that the files idle the
+ * longest are closed (their position, line count and held line kept) and opened again by path when a scan or an event
+ * finds them changed; files renamed away and still drained stay open.
+ *
  * <p>Files are told apart by their file key (device and inode), not by their name: a file renamed away (rotation) is
  * read to its end before the new file at its path is read, and is read once more at the next scans for what its
  * writer still put there before reopening, until a scan finds nothing new; a file that shrinks was truncated in place
@@ -49,7 +53,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The reading thread wakes for {@link WatchService} events on the files' directories where the file system sends
  * them (a second thread, {@code aegis-logs-watch}, takes them and reads no file), when a source starts, every {@code
- * scanInterval} (each source's own) in any case, and once a second to save positions. Positions are saved (at most once a second while they change, and when a source closes) in the
+ * scanInterval} (each source's own) in any case, and to save positions. Positions are saved (200 ms after the last save
+ * while they change, later for a follow of many files, and when a source closes) in the
  * source's state directory, by an atomic rename, with a fingerprint of the file's first bytes so that an inode
  * reused by another file is not mistaken for the old one.
  */
@@ -59,7 +64,13 @@ public final class FileTailer implements AutoCloseable {
     /** Read at most this much of one file per scan, so that one busy file cannot starve the others. */
     private static final long BUDGET_PER_FILE = 16L << 20;
     private static final long MAX_SLEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
-    private static final long STATE_WRITE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Positions are saved this long at least after the last save while lines come (so a {@code kill -9} reads again at
+     * most about this much), and at most a second: 20 times what the last save took, so saving a follow of many files
+     * costs at most about 5 % of the reading thread (one file: under a millisecond, measured).
+     */
+    private static final long STATE_WRITE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long STATE_WRITE_INTERVAL_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** A file renamed away is kept open at least this long for its writer's last lines. */
     private static final long RETIRE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final String STATE_FILE = "positions";
@@ -68,6 +79,16 @@ public final class FileTailer implements AutoCloseable {
     private static final long ONES = 0x0101010101010101L;
     private static final long HIGHS = 0x8080808080808080L;
     private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
+    /**
+     * At most this many followed files are kept open at once by default, or a quarter of the process' descriptor
+     * limit when that is lower (a quarter of 1024, the most common small limit, e.g. systemd's soft {@code LimitNOFILE}), so that
+     * health checks, sockets and child processes always keep three quarters of the descriptors whatever a glob
+     * matches. The other files are closed while idle and opened again by path (checked by file key and fingerprint)
+     * when they change.
+     */
+    static final int DEFAULT_MAX_OPEN_FILES = 256;
+    /** "Too many open files" and the like are reported at most once per this interval per source. */
+    private static final long OPEN_PROBLEM_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final Set<Follow> follows = ConcurrentHashMap.newKeySet();
     private final Map<WatchKey, Path> watchedKeys = new ConcurrentHashMap<>();
@@ -83,8 +104,51 @@ public final class FileTailer implements AutoCloseable {
     /** Null where the file system offers none; then the thread polls. Set once, before the thread starts. */
     private volatile WatchService watch;
 
+    /** The most files kept open at once, over all follows. */
+    private final int maxOpenFiles;
+    /** Files open now, over all follows. */
+    private final java.util.concurrent.atomic.AtomicInteger openFiles = new java.util.concurrent.atomic.AtomicInteger();
+
     /** Creates a tailer; its thread starts with the first follow. */
     public FileTailer() {
+        this(defaultMaxOpenFiles());
+    }
+
+    /** A tailer keeping at most {@code maxOpenFiles} files open at once (tests use a small number). */
+    FileTailer(int maxOpenFiles) {
+        if (maxOpenFiles < 1) {
+            throw new IllegalArgumentException("maxOpenFiles must be at least 1, found " + maxOpenFiles);
+        }
+        this.maxOpenFiles = maxOpenFiles;
+    }
+
+    /**
+     * {@link #DEFAULT_MAX_OPEN_FILES}, or a quarter of the soft descriptor limit (at least 16) when that is lower;
+     * read from {@code /proc/self/limits} (cheaper at startup than the management beans), the default elsewhere.
+     */
+    private static int defaultMaxOpenFiles() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String[] fields = line.substring("Max open files".length()).trim().split("\\s+");
+                    long soft = Long.parseLong(fields[0]);
+                    return (int) Math.max(16, Math.min(DEFAULT_MAX_OPEN_FILES, soft / 4));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or "unlimited": the default
+        }
+        return DEFAULT_MAX_OPEN_FILES;
+    }
+
+    /** Whether {@code directory}'s events are watched now (for tests). */
+    boolean watching(Path directory) {
+        return watchedDirectories.containsKey(directory);
+    }
+
+    /** How many followed files are open now (for tests). */
+    int openFileCount() {
+        return openFiles.get();
     }
 
     /**
@@ -185,6 +249,9 @@ public final class FileTailer implements AutoCloseable {
                 long wait = MAX_SLEEP_NANOS;
                 for (Follow follow : follows) {
                     wait = Math.min(wait, follow.dirty ? 0 : follow.nextScan - now);
+                    if (follow.positionsChanged) {
+                        wait = Math.min(wait, follow.lastSave + follow.saveInterval - now); // wake to save them
+                    }
                 }
                 awaitEvents(Math.max(0, wait));
                 now = System.nanoTime();
@@ -246,6 +313,7 @@ public final class FileTailer implements AutoCloseable {
         if (!key.reset() && directory != null) {
             watchedKeys.remove(key);
             watchedDirectories.remove(directory, key);
+            created = true; // the directory is gone: its parent is watched for its return at the next scan, now
         }
         for (Follow follow : follows) {
             if (directory == null || follow.directories.contains(directory)) {
@@ -259,10 +327,11 @@ public final class FileTailer implements AutoCloseable {
         }
     }
 
-    private void watchDirectory(Path directory) {
+    /** Watches {@code directory}; false only when it does not exist (then its parent is worth watching). */
+    private boolean watchDirectory(Path directory) {
         WatchService service = watch;
         if (service == null || watchedDirectories.containsKey(directory)) {
-            return;
+            return true;
         }
         try {
             WatchKey key = directory.register(service, StandardWatchEventKinds.ENTRY_CREATE,
@@ -270,10 +339,11 @@ public final class FileTailer implements AutoCloseable {
             watchedKeys.put(key, directory);
             watchedDirectories.put(directory, key);
         } catch (NoSuchFileException | NotDirectoryException e) {
-            // not there yet: the scans look for it
+            return false; // not there yet
         } catch (IOException | UnsupportedOperationException | ClosedWatchServiceException e) {
             log.debug("Cannot watch {} ({}); it is polled", directory, e.toString());
         }
+        return true;
     }
 
     private void unwatchUnused(Set<Path> directories) {
@@ -292,6 +362,50 @@ public final class FileTailer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Closes the live files idle the longest (a quarter of the limit at once, so that opening many files does not
+     * look for the oldest at every open), of every follow whose lock is free; files renamed away and being drained
+     * stay open. False when none could be closed. On the reading thread, holding {@code requester}'s lock.
+     */
+    private boolean makeRoom(Follow requester) {
+        List<TrackedFile> open = new ArrayList<>();
+        List<Follow> locked = new ArrayList<>();
+        try {
+            for (Follow follow : follows.contains(requester) ? follows : concat(follows, requester)) {
+                if (!follow.lock.tryLock()) {
+                    continue;
+                }
+                locked.add(follow);
+                if (!follow.closed) {
+                    for (TrackedFile file : follow.live.values()) {
+                        if (file.channel != null) {
+                            open.add(file);
+                        }
+                    }
+                }
+            }
+            if (open.isEmpty()) {
+                return false;
+            }
+            open.sort(java.util.Comparator.comparingLong((TrackedFile file) -> file.lastUsed));
+            int count = Math.min(open.size(), Math.max(1, maxOpenFiles / 4));
+            for (int i = 0; i < count; i++) {
+                open.get(i).closeChannel();
+            }
+            return true;
+        } finally {
+            for (Follow follow : locked) {
+                follow.lock.unlock();
+            }
+        }
+    }
+
+    private static List<Follow> concat(Set<Follow> follows, Follow more) {
+        List<Follow> all = new ArrayList<>(follows);
+        all.add(more);
+        return all;
     }
 
     /** Where the first newline at or after {@code from} is in {@code bytes[from, end)}, or -1; 8 bytes at a time. */
@@ -342,7 +456,13 @@ public final class FileTailer implements AutoCloseable {
         private boolean closed;
         private boolean positionsChanged;
         private long lastSave;
+        /** How long after {@link #lastSave} the next save comes, when positions changed; see STATE_WRITE_INTERVAL. */
+        private long saveInterval = STATE_WRITE_INTERVAL_NANOS;
         private String lastProblem;
+        private long lastOpenProblem;
+        /** When the positions read at the start were saved; null without any. */
+        private java.nio.file.attribute.FileTime savedAt;
+        private long openFailures;
 
         Follow(List<FileSelector> selectors, LogSourceSpec spec, LogSink sink) {
             this.selectors = List.copyOf(selectors);
@@ -367,33 +487,84 @@ public final class FileTailer implements AutoCloseable {
                         Found sibling = sibling(position);
                         if (sibling != null) {
                             TrackedFile file = open(sibling, position);
-                            if (file != null) {
-                                file.retiredAt = System.nanoTime();
-                                retired.add(file);
-                            }
+                            file.retiredAt = System.nanoTime();
+                            retired.add(file);
                         }
                     }
                 }
                 for (Found file : found) {
                     Saved position = saved.get(file.key());
                     TrackedFile tracked;
-                    if (position != null && matchesFingerprint(file.path(), position)) {
+                    if (position != null) {
+                        // its fingerprint is checked when it is opened: another file on a reused inode starts at 0
                         tracked = open(file, position);
                     } else if (!saved.isEmpty() || spec.fromBeginning()) {
                         tracked = open(file, 0); // written while aegis was down, or asked for
                     } else {
                         tracked = openAtEnd(file);
                     }
-                    if (tracked != null) {
-                        live.put(file.key(), tracked);
-                    }
+                    live.put(file.key(), tracked);
                 }
+                reportUnread(saved);
                 positionsChanged = true;
                 nextScan = System.nanoTime() + scanIntervalNanos;
                 listAgain = false;
                 dirty = true; // read what fromBeginning or the last run left at once
             } finally {
                 lock.unlock();
+            }
+        }
+
+        /**
+         * Says, in one INFO line, which files next to a followed file (its name and a suffix: {@code app.log.1},
+         * not compressed ones) were written after the positions were last saved and are not read: files created and
+         * rotated away while aegis was down. Aegis reads on in the file it read last (wherever it was renamed in its
+         * directory) and the file at the path now, but does not guess which other files are the followed file's
+         * former selves: a copy made by copytruncate or by an administrator looks the same and would be read twice.
+         */
+        private void reportUnread(Map<String, Saved> saved) {
+            if (savedAt == null) {
+                return;
+            }
+            Set<String> known = new java.util.HashSet<>(saved.keySet());
+            known.addAll(live.keySet());
+            for (TrackedFile file : retired) {
+                known.add(file.key);
+            }
+            List<String> unread = new ArrayList<>();
+            for (FileSelector selector : selectors) {
+                Path directory = selector.path().getParent();
+                if (selector.glob().isPresent() || directory == null) {
+                    continue;
+                }
+                String prefix = selector.path().getFileName() + ".";
+                try (Stream<Path> paths = Files.list(directory)) {
+                    for (Iterator<Path> it = paths.iterator(); it.hasNext(); ) {
+                        Path path = it.next();
+                        String name = path.getFileName().toString();
+                        if (!name.startsWith(prefix) || name.matches(".*\\.(gz|bz2|xz|zst|lz4|zip|Z)$")) {
+                            continue;
+                        }
+                        try {
+                            BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+                            if (attributes.isRegularFile() && attributes.lastModifiedTime().compareTo(savedAt) > 0
+                                    && !known.contains(keyOf(path, attributes))) {
+                                unread.add(name);
+                            }
+                        } catch (IOException e) {
+                            // gone meanwhile
+                        }
+                    }
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    // not listable: nothing to say about it
+                }
+            }
+            if (!unread.isEmpty()) {
+                java.util.Collections.sort(unread);
+                log.info("{}: {} written while aegis was down {} not read: {} next to {} (aegis reads on only in the"
+                        + " file it read last and the file at the path now; lines in files rotated away meanwhile"
+                        + " are not read)", spec.serviceName(), unread.size() == 1 ? "a file" : unread.size() + " files",
+                        unread.size() == 1 ? "is" : "are", String.join(", ", unread), selectors);
             }
         }
 
@@ -417,9 +588,17 @@ public final class FileTailer implements AutoCloseable {
                     byKey.putIfAbsent(file.key(), file);
                 }
                 // Files gone from where they were selected: read to their end before anything new at their path.
+                Map<Path, Map<String, Path>> listed = new java.util.HashMap<>();
                 for (Iterator<TrackedFile> it = live.values().iterator(); it.hasNext(); ) {
                     TrackedFile file = it.next();
                     if (!byKey.containsKey(file.key)) {
+                        if (file.channel == null) {
+                            // closed while idle: found again by its key in its directory, if it was renamed there
+                            Path moved = renamedWithin(file, listed);
+                            if (moved != null) {
+                                file.renamed(moved);
+                            }
+                        }
                         read(file);
                         file.retiredAt = now;
                         retired.add(file);
@@ -439,6 +618,9 @@ public final class FileTailer implements AutoCloseable {
                     if (!now1.path().equals(file.path)) {
                         file.renamed(now1.path());
                     }
+                    if (file.channel == null && now1.size() == file.position) {
+                        continue; // closed while idle and still idle: it stays closed
+                    }
                     read(file);
                 }
                 for (Found file : found) {
@@ -455,10 +637,8 @@ public final class FileTailer implements AutoCloseable {
                         read(back);
                     } else {
                         TrackedFile tracked = open(file, 0); // appeared after the start: all of it is new
-                        if (tracked != null) {
-                            live.put(file.key(), tracked);
-                            read(tracked);
-                        }
+                        live.put(file.key(), tracked);
+                        read(tracked);
                     }
                 }
                 if (!closed) {
@@ -477,6 +657,33 @@ public final class FileTailer implements AutoCloseable {
             }
         }
 
+        /** Where a closed file that left its path is now in the same directory (by key), or null. */
+        private Path renamedWithin(TrackedFile file, Map<Path, Map<String, Path>> listed) {
+            Path directory = file.path.getParent();
+            if (directory == null) {
+                return null;
+            }
+            Map<String, Path> keys = listed.computeIfAbsent(directory, d -> {
+                Map<String, Path> byKey = new java.util.HashMap<>();
+                try (Stream<Path> paths = Files.list(d)) {
+                    paths.forEach(path -> {
+                        try {
+                            BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+                            if (attributes.isRegularFile()) {
+                                byKey.put(keyOf(path, attributes), path);
+                            }
+                        } catch (IOException e) {
+                            // gone meanwhile
+                        }
+                    });
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    // not listable: the file is finished as it is
+                }
+                return byKey;
+            });
+            return keys.get(file.key);
+        }
+
         private TrackedFile retiredWithKey(String key) {
             for (TrackedFile file : retired) {
                 if (file.key.equals(key)) {
@@ -484,6 +691,23 @@ public final class FileTailer implements AutoCloseable {
                 }
             }
             return null;
+        }
+
+        /**
+         * Watches {@code directory}, or, while it does not exist, its nearest existing ancestor, so that its creation
+         * (or re-creation after a delete) wakes the follow at once: the directory is then watched and the files
+         * already written in it are read, instead of waiting for the next scan.
+         */
+        private void watchOrWaitFor(Path directory) {
+            Path missing = directory;
+            while (!watchDirectory(missing)) {
+                Path parent = missing.getParent();
+                if (parent == null) {
+                    return;
+                }
+                directories.add(parent);
+                missing = parent;
+            }
         }
 
         /** The files selected now; globs are listed again only when {@code list}. */
@@ -495,12 +719,12 @@ public final class FileTailer implements AutoCloseable {
                     Path parent = selector.path().getParent();
                     if (parent != null) {
                         directories.add(parent);
-                        watchDirectory(parent);
+                        watchOrWaitFor(parent);
                     }
                     paths.add(selector.path());
                 } else if (list) {
                     directories.add(selector.path());
-                    watchDirectory(selector.path());
+                    watchOrWaitFor(selector.path());
                     try (Stream<Path> listed = Files.find(selector.path(), selector.depth(),
                             (path, attributes) -> selector.glob().get().matches(path))) {
                         listed.sorted().forEach(path -> {
@@ -570,7 +794,7 @@ public final class FileTailer implements AutoCloseable {
 
         private TrackedFile open(Found found, Saved position) {
             TrackedFile file = open(found, found.size() < position.position() ? 0 : position.position());
-            if (file != null && found.size() >= position.position()) {
+            if (found.size() >= position.position()) {
                 file.lineNumber = position.lineNumber();
                 file.skipping = position.skipping();
                 file.fingerprintLength = position.fingerprintLength();
@@ -581,37 +805,97 @@ public final class FileTailer implements AutoCloseable {
 
         private TrackedFile openAtEnd(Found found) {
             TrackedFile file = open(found, found.size());
-            if (file != null && found.size() > 0) {
-                // A line begun before the start is not a new line: its rest is skipped.
-                try {
-                    ByteBuffer last = ByteBuffer.allocate(1);
-                    if (file.channel.read(last, found.size() - 1) == 1 && last.get(0) != '\n') {
-                        file.skipping = true;
-                    }
-                } catch (IOException e) {
-                    // read as a line then
-                }
-            }
+            // A line begun before the start is not a new line: its rest is skipped (looked at when it is opened).
+            file.probeLastByte = found.size() > 0;
             return file;
         }
 
+        /**
+         * Tracks a file from {@code position}; it is opened when there is something to read. Its position is kept
+         * whether or not it can be opened now, so a file that cannot be opened (no descriptor left) is read on from
+         * there later, never again from its start.
+         */
         private TrackedFile open(Found found, long position) {
+            return new TrackedFile(this, found.path(), found.key(), position);
+        }
+
+        /**
+         * Opens {@code file} by its path if it is closed, making room under the tailer's limit by closing the files
+         * idle the longest; false when it cannot be opened now (tried again at the next scan or event). The file at
+         * the path must be the same (file key), and its first bytes must be those remembered, or it is another file
+         * on a reused inode (or one truncated and written again while closed) and is read from its start.
+         */
+        private boolean ensureOpen(TrackedFile file) {
+            if (file.channel != null) {
+                return true;
+            }
+            if (openFiles.get() >= maxOpenFiles && !makeRoom(this)) {
+                openProblem(file.path, "aegis keeps at most " + maxOpenFiles + " log files open and every open one"
+                        + " is being read");
+                return false;
+            }
+            FileChannel channel;
             try {
-                FileChannel channel = FileChannel.open(found.path(), StandardOpenOption.READ);
-                lastProblem = null;
-                return new TrackedFile(this, found.path(), found.key(), channel, position);
+                channel = FileChannel.open(file.path, StandardOpenOption.READ);
             } catch (NoSuchFileException e) {
-                return null;
+                return false;
             } catch (IOException e) {
-                problem("cannot open the log file " + found.path() + " of " + spec.serviceName() + " ("
-                        + describe(e) + "); aegis tries again at each scan");
-                return null;
+                openProblem(file.path, describe(e));
+                return false;
+            }
+            openFiles.incrementAndGet();
+            file.channel = channel;
+            file.lastUsed = System.nanoTime();
+            lastProblem = null;
+            try {
+                BasicFileAttributes attributes = Files.readAttributes(file.path, BasicFileAttributes.class);
+                if (!keyOf(file.path, attributes).equals(file.key)) {
+                    file.closeChannel(); // another file is at the path now: the next scan sorts it out
+                    return false;
+                }
+                if (file.fingerprintLength > 0 && fingerprint(channel, file.fingerprintLength) != file.fingerprint) {
+                    file.truncated();
+                    positionsChanged = true;
+                }
+                if (file.probeLastByte) {
+                    file.probeLastByte = false;
+                    ByteBuffer last = ByteBuffer.allocate(1);
+                    if (file.position > 0 && channel.read(last, file.position - 1) == 1 && last.get(0) != '\n') {
+                        file.skipping = true;
+                    }
+                }
+            } catch (IOException e) {
+                // read as it is; a failing read reports it
+            }
+            return true;
+        }
+
+        /** Reports a file that cannot be opened: one sentence a minute at most, however many files fail. */
+        private void openProblem(Path path, String reason) {
+            long now = System.nanoTime();
+            openFailures++;
+            if (lastOpenProblem != 0 && now - lastOpenProblem < OPEN_PROBLEM_INTERVAL_NANOS) {
+                return;
+            }
+            long others = openFailures - 1;
+            lastOpenProblem = now;
+            openFailures = 0;
+            String sentence = "cannot open the log file " + path + " of " + spec.serviceName() + " (" + reason + ")"
+                    + (others > 0 ? " nor " + others + " other times since the last report" : "")
+                    + "; aegis reads on from where it stopped once it can open it, and says this at most once a minute";
+            try {
+                sink.problem(sentence);
+            } catch (RuntimeException e) {
+                log.warn("{}: {}", spec.serviceName(), sentence);
             }
         }
 
         /** Reads a file's new data, at most a budget's worth; the number of bytes read. */
         private long read(TrackedFile file) {
             long total = 0;
+            if (!ensureOpen(file)) {
+                return 0;
+            }
             try {
                 long size = file.channel.size();
                 if (size < file.position) {
@@ -625,6 +909,7 @@ public final class FileTailer implements AutoCloseable {
                         break;
                     }
                     file.position += count;
+                    file.lastUsed = System.nanoTime();
                     total += count;
                     positionsChanged = true;
                     sink.bytesRead(count);
@@ -665,7 +950,7 @@ public final class FileTailer implements AutoCloseable {
         }
 
         void saveIfDue(long now) {
-            if (!positionsChanged || now - lastSave < STATE_WRITE_INTERVAL_NANOS || spec.stateDirectory().isEmpty()) {
+            if (!positionsChanged || now - lastSave < saveInterval || spec.stateDirectory().isEmpty()) {
                 return;
             }
             lock.lock();
@@ -707,8 +992,11 @@ public final class FileTailer implements AutoCloseable {
                 }
                 positionsChanged = false;
                 lastSave = now;
+                long took = System.nanoTime() - now;
+                saveInterval = Math.max(STATE_WRITE_INTERVAL_NANOS, Math.min(STATE_WRITE_INTERVAL_MAX_NANOS, 20 * took));
             } catch (IOException e) {
-                lastSave = now; // try again in a second, not at every line
+                lastSave = now; // try again later, not at every line
+                saveInterval = STATE_WRITE_INTERVAL_MAX_NANOS;
                 problem("cannot save how far the log of " + spec.serviceName() + " was read in " + directory + " ("
                         + describe(e) + "); a restart of aegis may read some lines again");
             }
@@ -722,6 +1010,7 @@ public final class FileTailer implements AutoCloseable {
             Path file = spec.stateDirectory().get().resolve(STATE_FILE);
             List<String> lines;
             try {
+                savedAt = Files.getLastModifiedTime(file);
                 lines = Files.readAllLines(file);
             } catch (NoSuchFileException e) {
                 return saved;
@@ -813,10 +1102,15 @@ public final class FileTailer implements AutoCloseable {
     }
 
     /** One open file: its offset, line count and the line it holds until its newline comes. */
-    private static final class TrackedFile {
+    private final class TrackedFile {
         private final Follow follow;
         private final String key;
-        private final FileChannel channel;
+        /** Null while closed (idle beyond the limit of open files, or not opened yet). */
+        private FileChannel channel;
+        /** When it was last opened or read from (System.nanoTime): the files idle the longest are closed first. */
+        long lastUsed;
+        /** Started at the end of a file: whether the line there was begun is looked at when it is opened. */
+        boolean probeLastByte;
         private Path path;
         private String origin;
         long position;
@@ -829,12 +1123,11 @@ public final class FileTailer implements AutoCloseable {
         int fingerprintLength;
         long fingerprint;
 
-        TrackedFile(Follow follow, Path path, String key, FileChannel channel, long position) {
+        TrackedFile(Follow follow, Path path, String key, long position) {
             this.follow = follow;
             this.path = path;
             this.origin = path.toString();
             this.key = key;
-            this.channel = channel;
             this.position = position;
         }
 
@@ -942,7 +1235,7 @@ public final class FileTailer implements AutoCloseable {
 
         void updateFingerprint() {
             int wanted = (int) Math.min(FINGERPRINT_BYTES, committed());
-            if (wanted > fingerprintLength && channel.isOpen()) {
+            if (wanted > fingerprintLength && channel != null && channel.isOpen()) {
                 try {
                     long value = fingerprint(channel, wanted);
                     if (value >= 0) {
@@ -955,9 +1248,16 @@ public final class FileTailer implements AutoCloseable {
             }
         }
 
+        /** Closes the file (its position, line count and held line are kept); under the follow's lock. */
         void closeChannel() {
+            FileChannel open = channel;
+            if (open == null) {
+                return;
+            }
+            channel = null;
+            openFiles.decrementAndGet();
             try {
-                channel.close();
+                open.close();
             } catch (IOException e) {
                 log.debug("Closing {} failed", path, e);
             }
