@@ -74,6 +74,8 @@ public final class FileTailer implements AutoCloseable {
     /** A file renamed away is kept open at least this long for its writer's last lines. */
     private static final long RETIRE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final String STATE_FILE = "positions";
+    /** The last line of a whole positions file: one without it was cut short. */
+    static final String STATE_END = "# end";
     private static final int FINGERPRINT_BYTES = 1024;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long ONES = 0x0101010101010101L;
@@ -979,6 +981,7 @@ public final class FileTailer implements AutoCloseable {
                         .append('\t').append(file.skipping ? 1 : 0).append('\t').append(file.fingerprintLength)
                         .append('\t').append(file.fingerprint).append('\t').append(file.path).append('\n');
             }
+            text.append(STATE_END).append('\n');
             try {
                 Files.createDirectories(directory);
                 Path temporary = directory.resolve(STATE_FILE + ".tmp");
@@ -1019,18 +1022,30 @@ public final class FileTailer implements AutoCloseable {
                         + describe(e) + "); its files are read from their end");
                 return saved;
             }
-            for (String line : lines) {
-                if (line.startsWith("#") || line.isBlank()) {
-                    continue;
-                }
+            // A file cut short or emptied (a power cut after the rename on a file system that had not written its
+            // data yet: XFS, ext4 without auto_da_alloc) or damaged otherwise is not trusted at all: every file then
+            // starts at its end, as at a first start. Trusting part of it read the files it no longer named from
+            // their first byte, replaying every old error in them (alerts, and restarts of a healthy service).
+            String damage = lines.isEmpty() || !lines.get(0).startsWith("# positions of") ? "it has no header"
+                    : !STATE_END.equals(lines.get(lines.size() - 1)) ? "it is cut short" : null;
+            for (int i = 1; damage == null && i < lines.size() - 1; i++) {
+                String line = lines.get(i);
                 String[] fields = line.split("\t", 7);
                 try {
                     saved.put(fields[0], new Saved(fields[0], Long.parseLong(fields[1]), Long.parseLong(fields[2]),
                             "1".equals(fields[3]), Integer.parseInt(fields[4]), Long.parseLong(fields[5]),
                             Path.of(fields[6])));
                 } catch (RuntimeException e) {
-                    log.debug("{}: ignoring the damaged position line \"{}\" in {}", spec.serviceName(), line, file);
+                    damage = "line " + (i + 1) + " is damaged";
                 }
+            }
+            if (damage != null) {
+                problem("the record of how far the log of " + spec.serviceName() + " was read, " + file + ", is damaged ("
+                        + damage + "); its files are read from their end, so lines written while aegis was not"
+                        + " running may be missed");
+                saved.clear();
+                savedAt = null;
+                return saved;
             }
             if (saved.isEmpty()) {
                 // a state file without entries still says there was a run: files found now are new

@@ -114,6 +114,37 @@ class FileLogSourceTest {
     }
 
     @Test
+    void aPositionsFileCutShortOrEmptiedIsNotTrustedAndEveryFileStartsAtItsEndInsteadOfItsFirstByte()
+            throws Exception {
+        // A power cut after the rename can leave it empty or cut short (review M1): trusting what is left read the
+        // files it no longer named from byte 0, replaying every old error in them.
+        Path log = dir.resolve("app.log");
+        Path other = dir.resolve("other.log");
+        Path state = dir.resolve("state");
+        Files.writeString(log, "old\n");
+        Files.writeString(other, "old other\n");
+        FileLogSourceFactory first = factory();
+        RecordingSink before = new RecordingSink();
+        first.create(spec(dir.resolve("*.log"), FAST_SCAN, false, 65_536, state)).start(before);
+        append(log, "a1\n");
+        await().atMost(WAIT).until(() -> before.endsWith("a1"));
+        first.close();
+        Path positions = state.resolve(FileTailer.STATE_FILE);
+        List<String> saved = Files.readAllLines(positions);
+        assertThat(saved).last().isEqualTo(FileTailer.STATE_END);
+        // cut short: the header and the first file's line only
+        Files.writeString(positions, saved.get(0) + "\n" + saved.get(1) + "\n");
+
+        RecordingSink after = start(spec(dir.resolve("*.log"), FAST_SCAN, false, 65_536, state));
+        append(log, "b1\n");
+        append(other, "b2\n");
+
+        await().atMost(WAIT).until(() -> after.texts().containsAll(List.of("b1", "b2")));
+        assertThat(after.texts()).containsExactlyInAnyOrder("b1", "b2");
+        assertThat(after.problems()).singleElement().asString().contains("is damaged (it is cut short)");
+    }
+
+    @Test
     void aFileRotatedWhileAegisWasDownIsReadToItsEndAndTheNewOneFromItsStart() throws Exception {
         Path log = dir.resolve("app.log");
         Path state = dir.resolve("state");
