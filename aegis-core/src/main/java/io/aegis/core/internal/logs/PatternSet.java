@@ -282,14 +282,8 @@ public final class PatternSet {
                 }
             }
         }
-        int previous = length > 0 ? bytes[offset] & 0xFF : 0;
-        for (int i = offset + 1; i < end; i++) {
-            int current = bytes[i] & 0xFF;
-            int pair = (previous << 8) | current;
-            previous = current;
-            if (!anchors[pair]) {
-                continue;
-            }
+        for (int i = nextAnchor(bytes, offset + 1, end, anchors); i < end; i = nextAnchor(bytes, i + 1, end, anchors)) {
+            int pair = ((bytes[i - 1] & 0xFF) << 8) | (bytes[i] & 0xFF);
             for (int e = entryStart[pair], last = entryStart[pair + 1]; e < last; e++) {
                 int literal = entryLiteral[e];
                 int pattern = literalPattern[literal];
@@ -351,6 +345,21 @@ public final class PatternSet {
             }
             return false;
         }
+    }
+
+    /**
+     * The first index from {@code i} on where the byte pair ending there is an anchor, else {@code end}: the loop every
+     * byte of every line goes through. Kept a small method of its own so the JIT compiles it on its own profile,
+     * always the same (it nearly never finds one); inside the large loop that handles the anchors too, the same bytes
+     * were scanned at about 300 or about 600 MB/s depending on how that loop happened to be compiled.
+     */
+    private static int nextAnchor(byte[] bytes, int i, int end, boolean[] anchors) {
+        for (; i < end; i++) {
+            if (anchors[((bytes[i - 1] & 0xFF) << 8) | (bytes[i] & 0xFF)]) {
+                return i;
+            }
+        }
+        return end;
     }
 
     /** Whether any pattern is found in the line. */
