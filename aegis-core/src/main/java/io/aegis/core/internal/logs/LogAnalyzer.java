@@ -188,7 +188,7 @@ public final class LogAnalyzer implements AutoCloseable {
 
     // ---- one service ----------------------------------------------------------------------------------------------
 
-    private final class ServiceLog {
+    private final class ServiceLog implements PatternSet.Visitor {
         final String name;
         final PatternSet patterns;
         final PatternState[] states;
@@ -214,8 +214,12 @@ public final class LogAnalyzer implements AutoCloseable {
             if (patterns.size() == 0) {
                 return;
             }
-            patterns.forEachMatch(data, offset, length, index -> matched(states[index], origin, lineNumber, data,
-                    offset, length));
+            patterns.forEachMatch(data, offset, length, origin, lineNumber, this); // no lambda per line
+        }
+
+        @Override
+        public void matched(int index, String origin, long lineNumber, byte[] data, int offset, int length) {
+            matched(states[index], origin, lineNumber, data, offset, length);
         }
 
         private void matched(PatternState state, String origin, long lineNumber, byte[] data, int offset, int length) {

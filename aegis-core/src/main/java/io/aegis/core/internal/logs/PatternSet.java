@@ -9,10 +9,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The log patterns to look for, matched against lines given as bytes. A line that cannot match (most of them) is
@@ -25,9 +30,18 @@ import java.util.regex.PatternSyntaxException;
  * <p>The pass looks up each pair of adjacent bytes of the line in a table of "anchor" pairs: for each literal, its pair
  * least frequent in log text (in both cases where it is case-insensitive). Only where an anchor pair occurs is a
  * literal compared. Immutable and safe to share between threads (the
- * decoding buffer and the matchers are per thread); nothing is allocated for a line that no literal selects.
+ * decoding buffer and the matchers are per thread); nothing is allocated per line.
+ *
+ * <p>Each regex evaluation has a time budget ({@link #BUDGET_MILLIS} per line and pattern): a regex that backtracks
+ * catastrophically ({@code (a+)+b} on a long line of a's) would otherwise hold the one thread that reads every log
+ * file of the engine for hours. The text given to the matcher counts the characters the regex reads and looks at the
+ * clock every few thousand; past the budget the evaluation is abandoned, the line counts as not matching that
+ * pattern, and the pattern's {@link #timeouts(int) time-out count} goes up (with one WARN naming the pattern).
  */
 public final class PatternSet {
+    /** How long one regex may run on one line before the line counts as not matching it. */
+    static final long BUDGET_MILLIS = 100;
+    private static final Logger log = LoggerFactory.getLogger(PatternSet.class);
     /** How common a byte is in log text, most common first; bytes not listed are taken as rare. */
     private static final String COMMON = " etaoinsrlcdhupmfg0123456789.:-/ybwvk,=_[]\"TESAIRONLCDPMU()'kx>j<FGBHWV";
 
@@ -51,6 +65,9 @@ public final class PatternSet {
     private final boolean[] literalFolded;
     private final int[] literalPattern;
     private final ThreadLocal<Decoding> decoding;
+    private final long budgetNanos;
+    private final LongAdder[] timeouts;
+    private final AtomicBoolean[] timeoutLogged;
     private static final byte[] FOLD = new byte[256];
 
     static {
@@ -59,7 +76,14 @@ public final class PatternSet {
         }
     }
 
-    private PatternSet(List<String> names, List<Pattern> patterns) {
+    private PatternSet(List<String> names, List<Pattern> patterns, long budgetNanos) {
+        this.budgetNanos = budgetNanos;
+        this.timeouts = new LongAdder[patterns.size()];
+        this.timeoutLogged = new AtomicBoolean[patterns.size()];
+        for (int i = 0; i < timeouts.length; i++) {
+            timeouts[i] = new LongAdder();
+            timeoutLogged[i] = new AtomicBoolean();
+        }
         this.names = List.copyOf(names);
         this.patterns = List.copyOf(patterns);
         this.size = patterns.size();
@@ -130,7 +154,7 @@ public final class PatternSet {
             entryOffset[next[entry[0]]] = entry[2];
             next[entry[0]]++;
         }
-        this.decoding = ThreadLocal.withInitial(() -> new Decoding(this.patterns));
+        this.decoding = ThreadLocal.withInitial(() -> new Decoding(this.patterns, always.length));
     }
 
     /** The bytes a literal's byte {@code b} matches: itself, and its upper case when folded. */
@@ -194,6 +218,11 @@ public final class PatternSet {
         return patterns.get(index);
     }
 
+    /** How many lines pattern {@code index} was abandoned on because it ran past its time budget. */
+    public long timeouts(int index) {
+        return timeouts[index].sum();
+    }
+
     /** Whether pattern {@code index} has required literals (else its regex runs on every line). */
     boolean prefiltered(int index) {
         return (always[index >>> 6] & (1L << index)) == 0;
@@ -206,8 +235,36 @@ public final class PatternSet {
      * @return how many patterns matched
      */
     public int forEachMatch(byte[] bytes, int offset, int length, IntConsumer matched) {
+        return scan(bytes, offset, length, null, 0, null, Objects.requireNonNull(matched, "matched"));
+    }
+
+    /** Told each pattern found in a line, with the line's context handed through (no capturing lambda per line). */
+    public interface Visitor {
+        /** Pattern {@code pattern} was found in the line {@code bytes[offset, offset+length)}, valid during the call. */
+        void matched(int pattern, String origin, long lineNumber, byte[] bytes, int offset, int length);
+    }
+
+    /**
+     * As {@link #forEachMatch(byte[], int, int, IntConsumer)}, handing {@code origin} and {@code lineNumber} through to
+     * {@code visitor}, so a caller can pass one reused visitor instead of a lambda capturing the line.
+     *
+     * @return how many patterns matched
+     */
+    public int forEachMatch(byte[] bytes, int offset, int length, String origin, long lineNumber, Visitor visitor) {
+        return scan(bytes, offset, length, origin, lineNumber, Objects.requireNonNull(visitor, "visitor"), null);
+    }
+
+    private int scan(byte[] bytes, int offset, int length, String origin, long lineNumber, Visitor visitor,
+            IntConsumer matched) {
         Objects.checkFromIndexSize(offset, length, bytes.length);
-        long[] candidates = size <= 64 ? null : always.clone();
+        Decoding decoded = null;
+        long[] candidates = null;
+        if (size > 64) {
+            // a per-thread scratch set, not a clone per line
+            decoded = decoding.get();
+            candidates = decoded.candidates;
+            System.arraycopy(always, 0, candidates, 0, always.length);
+        }
         long small = size <= 64 && size > 0 ? always[0] : 0;
         long all = size >= 64 ? -1L : (1L << size) - 1;
         int end = offset + length;
@@ -225,14 +282,8 @@ public final class PatternSet {
                 }
             }
         }
-        int previous = length > 0 ? bytes[offset] & 0xFF : 0;
-        for (int i = offset + 1; i < end; i++) {
-            int current = bytes[i] & 0xFF;
-            int pair = (previous << 8) | current;
-            previous = current;
-            if (!anchors[pair]) {
-                continue;
-            }
+        for (int i = nextAnchor(bytes, offset + 1, end, anchors); i < end; i = nextAnchor(bytes, i + 1, end, anchors)) {
+            int pair = ((bytes[i - 1] & 0xFF) << 8) | (bytes[i] & 0xFF);
             for (int e = entryStart[pair], last = entryStart[pair + 1]; e < last; e++) {
                 int literal = entryLiteral[e];
                 int pattern = literalPattern[literal];
@@ -259,17 +310,56 @@ public final class PatternSet {
         if (candidates == null ? small == 0 : isEmpty(candidates)) {
             return 0;
         }
-        Decoding decoded = decoding.get();
+        if (decoded == null) {
+            decoded = decoding.get();
+        }
         decoded.decode(bytes, offset, length);
         int count = 0;
         for (int p = 0; p < size; p++) {
             boolean candidate = candidates == null ? (small & (1L << p)) != 0 : (candidates[p >>> 6] & (1L << p)) != 0;
-            if (candidate && decoded.find(p)) {
+            if (candidate && find(decoded, p)) {
                 count++;
-                matched.accept(p);
+                if (visitor != null) {
+                    visitor.matched(p, origin, lineNumber, bytes, offset, length);
+                } else {
+                    matched.accept(p);
+                }
             }
         }
         return count;
+    }
+
+    private boolean find(Decoding decoded, int pattern) {
+        try {
+            return decoded.find(pattern, budgetNanos);
+        } catch (OverBudget e) {
+            timeouts[pattern].increment();
+            if (timeoutLogged[pattern].compareAndSet(false, true)) {
+                log.warn("log pattern {}: its regular expression ran over {} ms on a line of {} characters and was"
+                        + " stopped; such lines count as not matching it."
+                        + " It backtracks: write nested repetitions such as (a+)+ or (.*,)* without the nesting",
+                        names.get(pattern), TimeUnit.NANOSECONDS.toMillis(budgetNanos), decoded.text.length());
+            } else {
+                log.debug("log pattern {}: stopped after {} ms on a line", names.get(pattern),
+                        TimeUnit.NANOSECONDS.toMillis(budgetNanos));
+            }
+            return false;
+        }
+    }
+
+    /**
+     * The first index from {@code i} on where the byte pair ending there is an anchor, else {@code end}: the loop every
+     * byte of every line goes through. Kept a small method of its own so the JIT compiles it on its own profile,
+     * always the same (it nearly never finds one); inside the large loop that handles the anchors too, the same bytes
+     * were scanned at about 300 or about 600 MB/s depending on how that loop happened to be compiled.
+     */
+    private static int nextAnchor(byte[] bytes, int i, int end, boolean[] anchors) {
+        for (; i < end; i++) {
+            if (anchors[((bytes[i - 1] & 0xFF) << 8) | (bytes[i] & 0xFF)]) {
+                return i;
+            }
+        }
+        return end;
     }
 
     /** Whether any pattern is found in the line. */
@@ -308,13 +398,18 @@ public final class PatternSet {
         private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
         private final Matcher[] matchers;
+        /** Scratch candidate set for more than 64 patterns. */
+        final long[] candidates;
+        final BudgetedText text = new BudgetedText();
         private CharBuffer chars = CharBuffer.allocate(1024);
+        private ByteBuffer in;
 
-        Decoding(List<Pattern> patterns) {
+        Decoding(List<Pattern> patterns, int words) {
             matchers = new Matcher[patterns.size()];
             for (int i = 0; i < matchers.length; i++) {
                 matchers[i] = patterns.get(i).matcher("");
             }
+            candidates = new long[words];
         }
 
         void decode(byte[] bytes, int offset, int length) {
@@ -323,17 +418,98 @@ public final class PatternSet {
             }
             chars.clear();
             decoder.reset();
-            ByteBuffer in = ByteBuffer.wrap(bytes, offset, length);
+            // one ByteBuffer per source array (the tailer's is reused line after line), not one per line
+            if (in == null || in.array() != bytes) {
+                in = ByteBuffer.wrap(bytes);
+            }
+            in.clear();
+            in.limit(offset + length);
+            in.position(offset);
             decoder.decode(in, chars, true);
             decoder.flush(chars);
             chars.flip();
+            text.set(chars.array(), chars.limit());
             for (Matcher matcher : matchers) {
-                matcher.reset(chars);
+                matcher.reset(text);
             }
         }
 
-        boolean find(int pattern) {
+        boolean find(int pattern, long budgetNanos) {
+            text.start(budgetNanos);
             return matchers[pattern].find(0);
+        }
+    }
+
+    /** Thrown out of a regex evaluation that ran over its budget; preallocated, without a stack trace. */
+    private static final class OverBudget extends RuntimeException {
+        static final OverBudget INSTANCE = new OverBudget();
+
+        private OverBudget() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * The decoded line as the matchers read it: a char array whose {@link #charAt} counts down and, every {@link
+     * #CHECK_EVERY} characters read, looks at the clock. The clock is first read only after that many characters, so a
+     * regex on an ordinary line never reads it at all; the budget then starts there, which changes it by microseconds.
+     */
+    static final class BudgetedText implements CharSequence {
+        static final int CHECK_EVERY = 1 << 14;
+        private char[] chars = new char[0];
+        private int length;
+        private int countdown;
+        private long budgetNanos;
+        private long deadline;
+        private boolean clockStarted;
+
+        void set(char[] chars, int length) {
+            this.chars = chars;
+            this.length = length;
+        }
+
+        void start(long budgetNanos) {
+            this.budgetNanos = budgetNanos;
+            countdown = CHECK_EVERY;
+            clockStarted = false;
+        }
+
+        @Override
+        public int length() {
+            return length;
+        }
+
+        @Override
+        public char charAt(int index) {
+            if (--countdown < 0) {
+                checkBudget();
+            }
+            if (index >= length) {
+                throw new IndexOutOfBoundsException(index);
+            }
+            return chars[index];
+        }
+
+        private void checkBudget() {
+            countdown = CHECK_EVERY;
+            long now = System.nanoTime();
+            if (!clockStarted) {
+                clockStarted = true;
+                deadline = now + budgetNanos;
+            } else if (now - deadline > 0) {
+                throw OverBudget.INSTANCE;
+            }
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            Objects.checkFromToIndex(start, end, length);
+            return new String(chars, start, end - start);
+        }
+
+        @Override
+        public String toString() {
+            return new String(chars, 0, length);
         }
     }
 
@@ -358,7 +534,12 @@ public final class PatternSet {
 
         /** The set of the patterns added. */
         public PatternSet build() {
-            return new PatternSet(names, patterns);
+            return new PatternSet(names, patterns, TimeUnit.MILLISECONDS.toNanos(BUDGET_MILLIS));
+        }
+
+        /** The set with another time budget per regex evaluation, for tests. */
+        PatternSet build(long budgetNanos) {
+            return new PatternSet(names, patterns, budgetNanos);
         }
     }
 }

@@ -194,6 +194,11 @@ final class RequiredLiterals {
         if (at < regex.length() && (regex.charAt(at) == '?' || regex.charAt(at) == '+')) {
             at++; // lazy or possessive: the same strings
         }
+        if (at < regex.length() && "{*+?".indexOf(regex.charAt(at)) >= 0) {
+            // a stacked quantifier (a{1}{2}, a*{2}): Java accepts it with rules of its own (it finds "a" with a{1}{2});
+            // taking the second one as literal text would claim "a{2}" and reject every line
+            throw new Unsupported();
+        }
         if (once) {
             return atom;
         }
@@ -295,6 +300,8 @@ final class RequiredLiterals {
                 return literal('\u0007');
             case 'e':
                 return literal('\u001B');
+            case 'd', 'D', 'w', 'W', 's', 'S', 'h', 'H', 'v', 'V':
+                return Info.ANY; // one character of a class: no literal, but the rest of the regex can have one
             case 'b':
             case 'B':
             case 'A':
@@ -333,7 +340,7 @@ final class RequiredLiterals {
                 break;
         }
         if (Character.isLetterOrDigit(c)) {
-            // \d \w \s \p{..} \k<..> \1 \0nn \cX \N{..} \R \X \h \v ...: not modelled
+            // \p{..} \k<..> \1 \0nn \cX \N{..} \R \X ...: not modelled
             throw new Unsupported();
         }
         return literal(c); // an escaped punctuation character is itself

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -52,7 +53,11 @@ class PatternSetTest {
             "\\tq",
             "(?i)q",
             "[#@]",
-            "(?i)[k-m]x?");
+            "(?i)[k-m]x?",
+            // stacked quantifiers, which Java accepts with rules of its own (review M2), and other rarer constructs
+            "a{1}{2}", "x{1}{0}y", "(foo){1}{0}bar", "a*{2}b", "a+{2}c", "a{2}{1}", "(ab){1}{0,1}c", "b{2}+", "b{2}?",
+            "(\\Qa)b\\E)c", "(?i:abc)D", "(?i)a(?-i)B", "\\x41", "\\u0041", "\\0101", "\\cA", "(?<n>ab)\\k<n>",
+            "[[a-z]&&[^b]]x", "(?x)a b #c", "(?x:a b)c", "\\N{LATIN SMALL LETTER A}Q", "\\x{41}x", "[\\x41]y");
 
     @Test
     void everyLineGetsExactlyThePlainRegexResultWithThePreFilter() {
@@ -70,7 +75,8 @@ class PatternSetTest {
             "TOO many OPEN files", "Error: 404", "error 500", "timed out", "timeout", "abbbc", "ac", "yzz", "y",
             "fOobar", "FOObar", "foobar", "kab", "kcc", "ka", "é", "éé", "ü", "Ü", ".*", "ABC", "abc", "xab", "aa",
             "ß", "STRASSE", "straße", "STRAßE", "\u212Aelvin", "KELVIN", "ab", "acegi", "bdfhj", "\ufffd", "b", "a\nb",
-            "\tq", "k", "s", "\u017F", " ", "-", "[", "]", "(", ")", "\\", "|", "\r", "#", "@", "Q", "q", "M"};
+            "\tq", "k", "s", "\u017F", " ", "-", "[", "]", "(", ")", "\\", "|", "\r", "#", "@", "Q", "q", "M",
+            "xy", "a)bc", "ABCD", "Ab", "\u0001", "aQ", "Ax", "Ay", "bb", "ax"};
         byte[][] garbage = {{(byte) 0xC3}, {(byte) 0xE2, (byte) 0x82}, {(byte) 0xF0, (byte) 0x9F}, {(byte) 0xFF},
             {(byte) 0x80}, {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD}, {0}};
         int matchedLines = 0;
@@ -129,6 +135,26 @@ class PatternSetTest {
                 .build();
         assertThat(List.of(0, 1, 2, 3, 4)).allSatisfy(i -> assertThat(set.prefiltered(i)).as(set.name(i)).isTrue());
         assertThat(List.of(5, 6, 7)).allSatisfy(i -> assertThat(set.prefiltered(i)).as(set.name(i)).isFalse());
+    }
+
+    @Test
+    void aCatastrophicallyBacktrackingRegexIsStoppedAtItsBudgetAndTheNextLineStillMatches() {
+        PatternSet set = PatternSet.builder().add("nested", "(a+)+b").add("plain", "ERROR").build();
+        byte[] line = "a".repeat(64 * 1024).getBytes(StandardCharsets.US_ASCII);
+        List<Integer> found = new ArrayList<>();
+
+        long start = System.nanoTime();
+        set.forEachMatch(line, 0, line.length, found::add); // unbounded, this runs for longer than the universe
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(took).isLessThan(Duration.ofSeconds(1));
+        assertThat(found).as("the line counts as not matching").isEmpty();
+        assertThat(set.timeouts(0)).isEqualTo(1);
+        byte[] next = "aab ERROR".getBytes(StandardCharsets.US_ASCII);
+        assertThat(set.forEachMatch(next, 0, next.length, found::add)).isEqualTo(2);
+        assertThat(found).containsExactly(0, 1);
+        assertThat(set.timeouts(0)).as("an ordinary line is not stopped").isEqualTo(1);
+        assertThat(set.timeouts(1)).isZero();
     }
 
     @Test
