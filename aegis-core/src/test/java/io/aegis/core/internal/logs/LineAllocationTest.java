@@ -37,7 +37,8 @@ class LineAllocationTest {
         VirtualScheduler scheduler = new VirtualScheduler(Instant.parse("2026-01-01T00:00:00Z"));
         EventBus bus = EventBus.deliveringOn(MoreExecutors.newDirectExecutorService());
         LogAnalyzer analyzer = new LogAnalyzer(new Alerts(bus, scheduler.clock()), bus, scheduler.clock(), scheduler,
-                Runnable::run, (service, pattern, cause) -> { });
+                Runnable::run,
+                (service, pattern, cause) -> java.util.concurrent.CompletableFuture.completedFuture(null));
         LogSink[] sink = new LogSink[1];
         LogSource source = new LogSource() {
             @Override
