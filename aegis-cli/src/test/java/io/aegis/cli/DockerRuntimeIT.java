@@ -48,6 +48,8 @@ class DockerRuntimeIT {
     /** {@value #BROKEN_RELEASE}: /health answers 503 from the start. */
     private static String brokenImage;
     private static String brokenReference;
+    /** The demo images' root file system, for an image of a test's own (a shell as its entrypoint). */
+    private static Path rootfs;
 
     @TempDir
     Path dir;
@@ -60,7 +62,6 @@ class DockerRuntimeIT {
 
     @BeforeAll
     static void buildImages() {
-        Path rootfs;
         try {
             engine = DockerEngine.connectOrSkip();
             Path cache = AegisProcess.executable().toAbsolutePath().getParent().resolve("docker-e2e");
@@ -404,6 +405,80 @@ class DockerRuntimeIT {
         }
     }
 
+    /**
+     * Issue 12 on a container: a docker service with no {@code logs.files} entry has its container's own output
+     * analysed. The container prints {@code java.lang.OutOfMemoryError} once, in its first run (a marker in its own
+     * file system, which a restart keeps); the pattern's {@code action: restart} restarts it through the engine, the
+     * alert fires, the match is counted once, and the restarted run is followed without the old line read again.
+     */
+    @Test
+    void aContainerPrintingOutOfMemoryErrorIsRestartedByALogPatternAndItsOwnOutputIsFollowedWithoutNamingAFile() {
+        String container = engine.name("oom");
+        String shell = engine.name("shell") + ":1";
+        DemoImages.importImage(engine, rootfs, shell, List.of("/bin/sh", "-c"));
+        // PID 1 of the container: exits on SIGTERM at once (wait is interrupted by a trapped signal)
+        String script = "trap 'exit 0' TERM; echo 'worker starting'; if [ ! -e /oom-printed ]; then"
+                + " touch /oom-printed; echo 'Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap"
+                + " space'; fi; while :; do sleep 1 & wait $!; done";
+        writeConfig("""
+                  - name: web
+                    type: script
+                    endpoint: /bin/true
+                    interval: 500ms
+                    startPeriod: 0s
+                    actions:
+                      onFailure: restart
+                      backoff: {initial: 10ms, multiplier: 1, max: 10ms}
+                    runtime:
+                      type: docker
+                      image: %s
+                      name: %s
+                      command: [%s]
+                      network: none
+                      pull: never
+                      stopTimeout: 2s
+                logs:
+                  scan_interval: 1s
+                  patterns:
+                    - name: OutOfMemory
+                      pattern: "(?i)(out of memory|java\\\\.lang\\\\.OutOfMemoryError)"
+                      severity: CRITICAL
+                      description: Out of memory error detected
+                      action: restart
+                """.formatted(shell, container, TestConfigs.quote(script)));
+
+        try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
+            aegis.patiently().untilAsserted(() -> metricsOf(aegis).contains(
+                    "aegis_log_matches_total{pattern=\"OutOfMemory\",service=\"web\",severity=\"critical\"} 1.0",
+                    "aegis_service_restarts_total{service=\"web\"} 1.0",
+                    "aegis_recoveries_total{action=\"restart\",outcome=\"succeeded\",service=\"web\"} 1.0"));
+            String log = aegis.stderr();
+            assertThat(log).as("aegis' log:%n%s", log)
+                    .containsPattern("web: restart \\(attempt 1\\): log pattern OutOfMemory matched in container "
+                            + Pattern.quote(container) + " stdout:2: Exception in thread \"main\""
+                            + " java\\.lang\\.OutOfMemoryError: Java heap space")
+                    .contains("web: ALERT OutOfMemory [critical]")
+                    .doesNotContain("restarting at a person's request");
+            System.out.printf("what aegis said:%n%s%n", String.join("\n", lines(log, "web: (ALERT|restart \\()")));
+
+            // restarted by the engine, not replaced: the same container (its marker kept) runs a second time
+            assertThat(engine.inspect(container, "{{.State.Running}}")).isEqualTo("true");
+            assertThat(engine.docker("exec", container, "ls", "/oom-printed")).isEqualTo("/oom-printed");
+            assertThat(engine.docker("logs", container)).as("the container's output, both runs")
+                    .containsOnlyOnce("OutOfMemoryError")
+                    .satisfies(output -> assertThat(output.split("worker starting", -1)).hasSize(3));
+            // the restarted run is followed (its first line read), and the first run's lines are not read again
+            aegis.patiently().untilAsserted(() -> assertThat(logLines("web")).isGreaterThanOrEqualTo(3));
+            aegis.patiently().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> metricsOf(aegis).contains(
+                            "aegis_log_matches_total{pattern=\"OutOfMemory\",service=\"web\",severity=\"critical\"}"
+                                    + " 1.0",
+                            "aegis_service_restarts_total{service=\"web\"} 1.0",
+                            "aegis_log_lines_total{service=\"web\"} 3.0"));
+            assertThat(engine.inspect(container, "{{.State.Running}}")).isEqualTo("true");
+        }
+    }
+
     /** The {@code runtime:} block (without its key) for the demo image {@code image} as {@code container}. */
     private static String dockerRuntime(String image, String container, String network, int port) {
         return """
@@ -440,6 +515,13 @@ class DockerRuntimeIT {
     /** aegis_health_checks_total{result="healthy",service=name}, 0 while it is not exported yet. */
     private double healthyChecks(String service) {
         Matcher matcher = Pattern.compile("(?m)^aegis_health_checks_total\\{result=\"healthy\",service=\""
+                + Pattern.quote(service) + "\"} (\\S+)$").matcher(metrics());
+        return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
+    }
+
+    /** aegis_log_lines_total{service=name}, 0 while it is not exported yet. */
+    private double logLines(String service) {
+        Matcher matcher = Pattern.compile("(?m)^aegis_log_lines_total\\{service=\""
                 + Pattern.quote(service) + "\"} (\\S+)$").matcher(metrics());
         return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
     }
