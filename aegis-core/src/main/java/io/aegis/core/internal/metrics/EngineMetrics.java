@@ -255,39 +255,12 @@ public final class EngineMetrics {
      */
     public synchronized void logs(Consumer<io.aegis.core.internal.logs.LogAnalyzer.CountVisitor> counts) {
         Objects.requireNonNull(counts, "counts");
-        logFamilies.add(CounterWithCallback.builder()
-                .name("aegis_log_lines_total")
-                .help("Lines read from the service's logs (files, container output) and matched against logs.patterns.")
-                .labelNames("service")
-                .callback(callback -> counts.accept(new LogCounts() {
-                    @Override
-                    public void service(String service, long lines, long bytes, long cut) {
-                        callback.call(lines, service);
-                    }
-                }))
-                .register(registry));
-        logFamilies.add(CounterWithCallback.builder()
-                .name("aegis_log_bytes_read_total")
-                .help("Bytes read from the service's logs, line terminators and the skipped rest of cut lines included.")
-                .labelNames("service")
-                .callback(callback -> counts.accept(new LogCounts() {
-                    @Override
-                    public void service(String service, long lines, long bytes, long cut) {
-                        callback.call(bytes, service);
-                    }
-                }))
-                .register(registry));
-        logFamilies.add(CounterWithCallback.builder()
-                .name("aegis_log_lines_cut_total")
-                .help("Log lines longer than logs.maxLineLength: only their first maxLineLength bytes were matched.")
-                .labelNames("service")
-                .callback(callback -> counts.accept(new LogCounts() {
-                    @Override
-                    public void service(String service, long lines, long bytes, long cut) {
-                        callback.call(cut, service);
-                    }
-                }))
-                .register(registry));
+        serviceLogCounter(counts, "aegis_log_lines_total",
+                "Lines read from the service's logs (files, container output) and matched against logs.patterns.", 0);
+        serviceLogCounter(counts, "aegis_log_bytes_read_total",
+                "Bytes read from the service's logs, line terminators and the skipped rest of cut lines included.", 1);
+        serviceLogCounter(counts, "aegis_log_lines_cut_total",
+                "Log lines longer than logs.maxLineLength: only their first maxLineLength bytes were matched.", 2);
         logFamilies.add(CounterWithCallback.builder()
                 .name("aegis_log_matches_total")
                 .help("Log lines that matched a pattern of logs.patterns (each counted, whether or not it crossed the"
@@ -303,6 +276,22 @@ public final class EngineMetrics {
     }
 
     /** A visitor of the log counters that ignores what one family does not show. */
+    /** One per-service log counter: {@code which} picks lines (0), bytes (1) or cut lines (2) of each service. */
+    private void serviceLogCounter(Consumer<io.aegis.core.internal.logs.LogAnalyzer.CountVisitor> counts, String name,
+            String help, int which) {
+        logFamilies.add(CounterWithCallback.builder()
+                .name(name)
+                .help(help)
+                .labelNames("service")
+                .callback(callback -> counts.accept(new LogCounts() {
+                    @Override
+                    public void service(String service, long lines, long bytes, long cut) {
+                        callback.call(which == 0 ? lines : which == 1 ? bytes : cut, service);
+                    }
+                }))
+                .register(registry));
+    }
+
     private abstract static class LogCounts implements io.aegis.core.internal.logs.LogAnalyzer.CountVisitor {
         @Override
         public void service(String service, long lines, long bytes, long cut) {

@@ -5,11 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.aegis.api.LogSourceSpec;
 import io.aegis.api.Settings;
-import java.io.ByteArrayOutputStream;
+import io.aegis.core.testing.LogCapture;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -135,7 +132,7 @@ class FileTailerLimitsTest {
         append(log, "new\n");
         Files.writeString(dir.resolve("app.log.3.gz"), "compressed, not named\n");
         RecordingSink after = new RecordingSink();
-        String logged = stderrDuring(() -> factory().create(spec(log.toString(), state)).start(after));
+        String logged = LogCapture.stderrDuring(() -> factory().create(spec(log.toString(), state)).start(after));
 
         await().atMost(WAIT).until(() -> after.endsWith("new"));
         assertThat(after.texts()).containsExactly("old", "new");
@@ -207,30 +204,5 @@ class FileTailerLimitsTest {
 
     private static void append(Path file, String text) throws IOException {
         Files.writeString(file, text, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    }
-
-    /** What was logged on stderr (slf4j-simple, the test backend) while {@code action} ran. */
-    private static synchronized String stderrDuring(Runnable action) {
-        PrintStream original = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(new OutputStream() {
-            @Override
-            public void write(int b) {
-                captured.write(b);
-                original.write(b);
-            }
-
-            @Override
-            public void write(byte[] bytes, int offset, int length) {
-                captured.write(bytes, offset, length);
-                original.write(bytes, offset, length);
-            }
-        }, true, StandardCharsets.UTF_8));
-        try {
-            action.run();
-        } finally {
-            System.setErr(original);
-        }
-        return captured.toString(StandardCharsets.UTF_8);
     }
 }

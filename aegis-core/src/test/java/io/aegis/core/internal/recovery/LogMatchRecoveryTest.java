@@ -9,6 +9,7 @@ import io.aegis.core.event.RecoveryBudgetExhausted;
 import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.internal.RecoveryPermits;
 import io.aegis.core.internal.ServiceMonitor;
+import io.aegis.core.testing.LogCapture;
 import io.aegis.core.testing.VirtualScheduler;
 import java.time.Duration;
 import java.util.Map;
@@ -77,7 +78,7 @@ class LogMatchRecoveryTest {
         scheduler.advance(Duration.ofSeconds(5));
         assertThat(runtime.restarts).isEqualTo(2);
 
-        String logged = stderrDuring(() -> {
+        String logged = LogCapture.stderrDuring(() -> {
             for (int i = 0; i < 5000; i++) {
                 logMatch("log pattern Err matched in output.log:" + (i + 3), RecoveryHarness.step("restart"));
                 if (i % 10 == 0) {
@@ -164,30 +165,5 @@ class LogMatchRecoveryTest {
         created.start(Duration.ZERO);
         scheduler.runDue();
         return created;
-    }
-
-    /** What was logged on stderr (slf4j-simple, the test backend) while {@code action} ran; it still reaches stderr. */
-    private static synchronized String stderrDuring(Runnable action) {
-        java.io.PrintStream original = System.err;
-        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-        System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
-            @Override
-            public void write(int b) {
-                captured.write(b);
-                original.write(b);
-            }
-
-            @Override
-            public void write(byte[] bytes, int offset, int length) {
-                captured.write(bytes, offset, length);
-                original.write(bytes, offset, length);
-            }
-        }, true, java.nio.charset.StandardCharsets.UTF_8));
-        try {
-            action.run();
-        } finally {
-            System.setErr(original);
-        }
-        return captured.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.aegis.api.Alert;
 import io.aegis.api.Notification;
 import io.aegis.api.Notifier;
+import io.aegis.core.testing.LogCapture;
 import io.aegis.core.testing.VirtualScheduler;
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -1,4 +1,4 @@
-package io.aegis.core.internal.alerting.delivery;
+package io.aegis.core.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -6,12 +6,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /** What the code under test logs (slf4j-simple, the test backend, writes to stderr). */
-final class LogCapture {
+public final class LogCapture {
     private LogCapture() {
     }
 
     /** What was logged on stderr while {@code action} ran; it still reaches the real stderr too. */
-    static synchronized String stderrDuring(Runnable action) {
+    public static synchronized String stderrDuring(Runnable action) {
         PrintStream original = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setErr(new PrintStream(new OutputStream() {
