@@ -71,7 +71,7 @@ final class LogsScenario implements Scenario {
         long aegisCount = -1;
         long grepCount = -1;
         long grepUtf8Count = -1;
-        boolean grepThere = grepInstalled();
+        boolean grepThere = Procs.which("grep").isPresent();
         // The first rounds warm the page cache and the JIT and are not counted: on a loaded machine C2 takes a while,
         // and one round was not always enough (a run measured C1 code at a quarter of the speed).
         int warmUp = options.size(3, 1);
@@ -267,15 +267,6 @@ final class LogsScenario implements Scenario {
             out.write(generator.next());
         }
         return out.toByteArray();
-    }
-
-    private static boolean grepInstalled() {
-        try {
-            return new ProcessBuilder("grep", "--version").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
     }
 
     private static long grep(Path log, String locale) throws IOException, InterruptedException {

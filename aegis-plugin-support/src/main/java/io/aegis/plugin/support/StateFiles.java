@@ -35,17 +35,28 @@ public final class StateFiles {
      */
     public static void writeProperties(Path directory, String fileName, Properties properties, String comment)
             throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        properties.store(bytes, comment);
+        write(directory, fileName, bytes.toByteArray());
+    }
+
+    /**
+     * Writes {@code content} to {@code directory/fileName} atomically, replacing any earlier file: a temporary file
+     * (owner-only on POSIX, never through a link) moved over the old one, so a reader or a crash sees the old file or
+     * the new one, never half of one.
+     *
+     * @throws IOException when the directory cannot be written
+     */
+    public static void write(Path directory, String fileName, byte[] content) throws IOException {
         Path temporary = directory.resolve(fileName + ".tmp");
         Files.deleteIfExists(temporary);
         try (OutputStream out = Files.newOutputStream(Files.createFile(temporary,
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
                 StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-            properties.store(out, comment);
+            out.write(content);
         } catch (UnsupportedOperationException e) {
             // Not POSIX (Windows): the state directory's own permissions protect the file.
-            try (OutputStream out = Files.newOutputStream(temporary)) {
-                properties.store(out, comment);
-            }
+            Files.write(temporary, content);
         }
         try {
             Files.move(temporary, directory.resolve(fileName), StandardCopyOption.ATOMIC_MOVE,

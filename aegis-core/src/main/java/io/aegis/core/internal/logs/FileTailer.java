@@ -2,12 +2,14 @@ package io.aegis.core.internal.logs;
 
 import io.aegis.api.LogSink;
 import io.aegis.api.LogSourceSpec;
+import io.aegis.plugin.support.StateFiles;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -261,10 +263,16 @@ public final class FileTailer implements AutoCloseable {
                     if (closed) {
                         return;
                     }
-                    if (follow.dirty || now - follow.nextScan >= 0) {
-                        follow.scan(now);
+                    try {
+                        if (follow.dirty || now - follow.nextScan >= 0) {
+                            follow.scan(now);
+                        }
+                        follow.saveIfDue(System.nanoTime());
+                    } catch (RuntimeException e) {
+                        // A defect met by one source's files must not end the thread that reads every source's:
+                        // that source is looked at again at its next scan.
+                        follow.failed(e);
                     }
-                    follow.saveIfDue(System.nanoTime());
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -461,6 +469,7 @@ public final class FileTailer implements AutoCloseable {
         /** How long after {@link #lastSave} the next save comes, when positions changed; see STATE_WRITE_INTERVAL. */
         private long saveInterval = STATE_WRITE_INTERVAL_NANOS;
         private String lastProblem;
+        private boolean failureLogged;
         private long lastOpenProblem;
         /** When the positions read at the start were saved; null without any. */
         private java.nio.file.attribute.FileTime savedAt;
@@ -939,6 +948,18 @@ public final class FileTailer implements AutoCloseable {
             }
         }
 
+        /** Its scan threw (a defect): logged once with its stack trace, then at debug; scanned again later. */
+        void failed(RuntimeException e) {
+            dirty = false;
+            nextScan = System.nanoTime() + scanIntervalNanos;
+            if (!failureLogged) {
+                failureLogged = true;
+                log.error("{}: reading its log files failed; aegis tries again at each scan", spec.serviceName(), e);
+            } else {
+                log.debug("{}: reading its log files failed again", spec.serviceName(), e);
+            }
+        }
+
         private void problem(String sentence) {
             if (sentence.equals(lastProblem)) {
                 return;
@@ -984,15 +1005,7 @@ public final class FileTailer implements AutoCloseable {
             text.append(STATE_END).append('\n');
             try {
                 Files.createDirectories(directory);
-                Path temporary = directory.resolve(STATE_FILE + ".tmp");
-                Files.writeString(temporary, text);
-                try {
-                    Files.move(temporary, directory.resolve(STATE_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-                    Files.move(temporary, directory.resolve(STATE_FILE),
-                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                }
+                StateFiles.write(directory, STATE_FILE, text.toString().getBytes(StandardCharsets.UTF_8));
                 positionsChanged = false;
                 lastSave = now;
                 long took = System.nanoTime() - now;

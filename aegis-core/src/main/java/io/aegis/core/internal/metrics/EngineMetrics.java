@@ -256,11 +256,14 @@ public final class EngineMetrics {
     public synchronized void logs(Consumer<io.aegis.core.internal.logs.LogAnalyzer.CountVisitor> counts) {
         Objects.requireNonNull(counts, "counts");
         serviceLogCounter(counts, "aegis_log_lines_total",
-                "Lines read from the service's logs (files, container output) and matched against logs.patterns.", 0);
+                "Lines read from the service's logs (files, container output) and matched against logs.patterns.",
+                (lines, bytes, cut) -> lines);
         serviceLogCounter(counts, "aegis_log_bytes_read_total",
-                "Bytes read from the service's logs, line terminators and the skipped rest of cut lines included.", 1);
+                "Bytes read from the service's logs, line terminators and the skipped rest of cut lines included.",
+                (lines, bytes, cut) -> bytes);
         serviceLogCounter(counts, "aegis_log_lines_cut_total",
-                "Log lines longer than logs.maxLineLength: only their first maxLineLength bytes were matched.", 2);
+                "Log lines longer than logs.maxLineLength: only their first maxLineLength bytes were matched.",
+                (lines, bytes, cut) -> cut);
         logFamilies.add(CounterWithCallback.builder()
                 .name("aegis_log_matches_total")
                 .help("Log lines that matched a pattern of logs.patterns (each counted, whether or not it crossed the"
@@ -275,10 +278,15 @@ public final class EngineMetrics {
                 .register(registry));
     }
 
-    /** A visitor of the log counters that ignores what one family does not show. */
-    /** One per-service log counter: {@code which} picks lines (0), bytes (1) or cut lines (2) of each service. */
+    /** Picks one of a service's log counts. */
+    @FunctionalInterface
+    private interface ServiceLogCount {
+        long of(long lines, long bytes, long cut);
+    }
+
+    /** One per-service log counter family, its value picked from each service's counts by {@code count}. */
     private void serviceLogCounter(Consumer<io.aegis.core.internal.logs.LogAnalyzer.CountVisitor> counts, String name,
-            String help, int which) {
+            String help, ServiceLogCount count) {
         logFamilies.add(CounterWithCallback.builder()
                 .name(name)
                 .help(help)
@@ -286,12 +294,13 @@ public final class EngineMetrics {
                 .callback(callback -> counts.accept(new LogCounts() {
                     @Override
                     public void service(String service, long lines, long bytes, long cut) {
-                        callback.call(which == 0 ? lines : which == 1 ? bytes : cut, service);
+                        callback.call(count.of(lines, bytes, cut), service);
                     }
                 }))
                 .register(registry));
     }
 
+    /** A visitor of the log counters that ignores what one family does not show. */
     private abstract static class LogCounts implements io.aegis.core.internal.logs.LogAnalyzer.CountVisitor {
         @Override
         public void service(String service, long lines, long bytes, long cut) {

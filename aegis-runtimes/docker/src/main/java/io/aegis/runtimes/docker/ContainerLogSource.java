@@ -35,7 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ContainerLogSource implements LogSource {
     private static final Logger LOG = LoggerFactory.getLogger(ContainerLogSource.class);
-    private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(5);
     /** How often the position is written while lines come: a crash replays at most this much. */
     private static final long SAVE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int READ_BUFFER = 64 * 1024;
@@ -351,8 +350,7 @@ final class ContainerLogSource implements LogSource {
     /** Waits {@code delay} (a wake-up ends it early: the runtime saw the engine come back) and returns the next. */
     private Duration pause(long seen, Duration delay) {
         await(seen, delay.toNanos());
-        Duration next = delay.multipliedBy(2);
-        return next.compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : next;
+        return DockerEngine.nextRetryDelay(delay);
     }
 
     private LogPosition loadPosition() {

@@ -36,6 +36,9 @@ final class DockerEngine implements AutoCloseable {
     /** The response timeout of the log transport ({@link #logHttp()}). */
     static final Duration LOG_IDLE_TIMEOUT = Duration.ofMinutes(5);
 
+    /** The longest pause before a stream (events, a container's log) is tried again. */
+    static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(5);
+
     /** Receives the events of one engine and is told to look again after the stream was away. */
     interface Subscriber {
         /** A container event; called on the stream's thread: must be quick and never block. */
@@ -46,6 +49,7 @@ final class DockerEngine implements AutoCloseable {
     }
 
     private final String host;
+    private final DockerClientConfig config;
     private final DockerHttpClient http;
     private final DockerClient client;
     private final ScheduledExecutorService scheduler;
@@ -60,10 +64,8 @@ final class DockerEngine implements AutoCloseable {
     DockerEngine(String host, Duration firstRetryDelay) {
         this.host = host;
         this.firstRetryDelay = firstRetryDelay;
-        DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
-        this.http = new ZerodepDockerHttpClient.Builder().dockerHost(config.getDockerHost())
-                .sslConfig(config.getSSLConfig()).connectionTimeout(CONNECTION_TIMEOUT)
-                .responseTimeout(RESPONSE_TIMEOUT).maxConnections(32).build();
+        this.config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
+        this.http = transport(RESPONSE_TIMEOUT, 32);
         this.client = DockerClientImpl.getInstance(config, http);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("aegis-docker-events"));
     }
@@ -81,6 +83,19 @@ final class DockerEngine implements AutoCloseable {
         return http;
     }
 
+    /** A transport to this engine with its own pool of at most {@code maxConnections} connections. */
+    private DockerHttpClient transport(Duration responseTimeout, int maxConnections) {
+        return new ZerodepDockerHttpClient.Builder().dockerHost(config.getDockerHost()).sslConfig(config.getSSLConfig())
+                .connectionTimeout(CONNECTION_TIMEOUT).responseTimeout(responseTimeout).maxConnections(maxConnections)
+                .build();
+    }
+
+    /** The pause before the next try of a stream that broke: twice {@code delay}, at most {@link #MAX_RETRY_DELAY}. */
+    static Duration nextRetryDelay(Duration delay) {
+        Duration next = delay.multipliedBy(2);
+        return next.compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : next;
+    }
+
     /** How long the first pause before reconnecting a stream is. */
     Duration firstRetryDelay() {
         return firstRetryDelay;
@@ -96,11 +111,7 @@ final class DockerEngine implements AutoCloseable {
     DockerHttpClient logHttp() {
         synchronized (lock) {
             if (logHttp == null) {
-                DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host)
-                        .build();
-                logHttp = new ZerodepDockerHttpClient.Builder().dockerHost(config.getDockerHost())
-                        .sslConfig(config.getSSLConfig()).connectionTimeout(CONNECTION_TIMEOUT)
-                        .responseTimeout(LOG_IDLE_TIMEOUT).maxConnections(100_000).build();
+                logHttp = transport(LOG_IDLE_TIMEOUT, 100_000);
             }
             return logHttp;
         }

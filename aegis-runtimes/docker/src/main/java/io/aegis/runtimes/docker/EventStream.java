@@ -30,7 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 final class EventStream implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventStream.class);
-    private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(5);
 
     private final DockerClient client;
     private final String host;
@@ -227,8 +226,7 @@ final class EventStream implements AutoCloseable {
             down.complete(null);
             lock.notifyAll();
             delay = retryDelay;
-            retryDelay = retryDelay.multipliedBy(2).compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY
-                    : retryDelay.multipliedBy(2);
+            retryDelay = DockerEngine.nextRetryDelay(retryDelay);
         }
         try {
             scheduler.schedule(() -> reconnect(connection), delay.toMillis(), TimeUnit.MILLISECONDS);
