@@ -96,12 +96,16 @@ class ProcessOwnershipTest {
     @Test
     void whenTheProcessDiesWhatItLeftIsStoppedBeforeTheExitIsReported() {
         // Defect (a): a child holding the port outlived its parent, so the replacement failed on the port.
+        // It exits only once the test has its pid (the go file): a start that returns after a quick exit (the JDK's
+        // launch through jspawnhelper on a busy machine) must not fail the test for the wrong reason.
         RuntimeAdapter runtime = runtime(Map.of("command",
-                "(sleep 62 & echo $! > orphan.pid); while [ ! -s orphan.pid ]; do sleep 0.05; done; exit 1",
+                "(sleep 62 & echo $! > orphan.pid); while [ ! -s orphan.pid ] || [ ! -e go ]; do sleep 0.05; done;"
+                        + " exit 1",
                 "shell", true));
         join(runtime.start());
         long root = pid(runtime);
         long orphan = pidFrom("orphan.pid");
+        touch("go");
 
         WorkloadStatus exit = await().atMost(PROMPTLY).until(() -> reportedExits.stream().findFirst().orElse(null),
                 found -> found != null);
@@ -284,6 +288,14 @@ class ProcessOwnershipTest {
         settings.put("workingDir", tempDir.toString());
         return new RuntimeSpec("web", Settings.of("services[0].runtime", settings), listener,
                 blockingExecutor, stateDirectory);
+    }
+
+    private void touch(String file) {
+        try {
+            Files.createFile(tempDir.resolve(file));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private long pidFrom(String file) {
