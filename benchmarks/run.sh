@@ -13,6 +13,8 @@
 # "not installed" otherwise; this script never installs anything. Everything listens on 127.0.0.1 only.
 # AEGIS_BENCH_AGENT_JVM_ARGS adds JVM options to the fleet's aegis process, e.g.
 #   AEGIS_BENCH_AGENT_JVM_ARGS="-XX:StartFlightRecording=filename=/tmp/fleet.jfr" benchmarks/run.sh fleet
+# AEGIS_BENCH_FLEET_ROWS runs only the fleet rows whose name contains a match of it (a regular expression), e.g.
+#   AEGIS_BENCH_FLEET_ROWS="10000 http keep" benchmarks/run.sh fleet
 # JMH micro-benchmarks: java -cp benchmarks/target/benchmarks.jar org.openjdk.jmh.Main [CheckCycleBenchmark|CheckerBenchmark]
 set -euo pipefail
 
@@ -46,4 +48,4 @@ fi
 # endpoints over two server processes); use the hard limit when allowed.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-exec java -Daegis.bench.agentJvmArgs="${AEGIS_BENCH_AGENT_JVM_ARGS:-}" -jar "$jar" --repo="$root" "$@"
+exec java -Daegis.bench.agentJvmArgs="${AEGIS_BENCH_AGENT_JVM_ARGS:-}" -Daegis.bench.fleetRows="${AEGIS_BENCH_FLEET_ROWS:-}" -jar "$jar" --repo="$root" "$@"

@@ -72,6 +72,9 @@ public final class FleetScenario implements Scenario {
                 fresh.reportServer(result, newRow);
             }
             String peerRow = "fleet " + services + " blackbox+prometheus";
+            if (!ROWS.matcher(peerRow).find()) {
+                continue;
+            }
             if (peer.isEmpty()) {
                 result.row(peerRow, "probes/s, CPU per probe", "", "", BlackboxExporter.missing());
                 continue;
@@ -136,7 +139,17 @@ public final class FleetScenario implements Scenario {
     }
 
     /** Runs one agent; a run that fails becomes a FAILED row and the other rows are still measured. */
+    /**
+     * The rows to run: {@code AEGIS_BENCH_FLEET_ROWS} (a regular expression found in a row's name, e.g.
+     * {@code "10000 http keep"}) narrows a run to the rows one is working on; empty runs them all.
+     */
+    private static final java.util.regex.Pattern ROWS =
+            java.util.regex.Pattern.compile(System.getProperty("aegis.bench.fleetRows", ""));
+
     private static Agent measured(Result result, String row, Run run) throws InterruptedException {
+        if (!ROWS.matcher(row).find()) {
+            return null;
+        }
         try {
             return run.run();
         } catch (IOException e) {
