@@ -36,9 +36,10 @@ public final class CheckLoad {
      * having been behind: far beyond what healthy scheduling shows at 20,000 services (lag p99 of a few ms to tens of
      * ms, one 10 ms tick of the deadline wheel) and beyond GC pauses, so that only real starvation excuses a timeout.
      */
+    public static final long BEHIND_TOLERANCE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
     /** How long a starved monitor's claim on the next free slot lasts if it does not come back for it. */
     static final long STALE_CLAIM_NANOS = TimeUnit.MINUTES.toNanos(1);
-    public static final long BEHIND_TOLERANCE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private final int maxInFlight;
     private final ConcurrentMap<String, Slots> byType = new ConcurrentHashMap<>();
@@ -94,8 +95,15 @@ public final class CheckLoad {
         }
 
         /**
-         * As {@link #tryAcquire()}, for {@code monitor}: while starved monitors ({@link #starved}) are owed a slot,
-         * a free one goes to the longest-starved at its next tick, and others get one only if enough stay free.
+         * As {@link #tryAcquire()}, for {@code monitor}, while monitors are starved ({@link #starved}): one free slot
+         * is kept for the longest-starved until its next tick; the other starved take any other free slot at their
+         * ticks; the rest get one only if more stay free than there are starved monitors.
+         *
+         * <p>Not only the longest-starved gets a slot: when the cap was reached by a burst (10,000 services' first
+         * checks, each opening a connection), thousands are starved and come back at their own ticks, in another
+         * order than they starved in. Had only the first of them been let in, all the others would have been turned
+         * away again with the slots free: a few checks per second with the cap empty, for good. The one slot kept
+         * for the longest-starved still means that no service loses every time to those whose ticks come first.
          */
         public boolean tryAcquire(Object monitor) {
             if (starving == 0) {
@@ -103,8 +111,9 @@ public final class CheckLoad {
             }
             synchronized (this) {
                 dropStale();
-                if (monitor != null && starved.keySet().stream().findFirst().map(monitor::equals).orElse(false)) {
-                    if (!take()) {
+                if (monitor != null && starved.containsKey(monitor)) {
+                    boolean longestStarved = starved.keySet().iterator().next().equals(monitor);
+                    if (!(longestStarved || freeSlots() > 1) || !take()) {
                         return false;
                     }
                     starved.remove(monitor);

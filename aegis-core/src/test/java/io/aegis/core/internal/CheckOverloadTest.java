@@ -169,6 +169,37 @@ class CheckOverloadTest {
     }
 
     @Test
+    void aFleetThatStarvedInABurstCatchesUpOnceTheChecksAnswerAgainWhateverOrderItsServicesComeBackIn() {
+        CheckLoad load = new CheckLoad(10);
+        ControlledChecker checker = new ControlledChecker();
+        checker.hang = true;
+        int services = 40;
+        for (int i = 0; i < services; i++) {
+            // the first ten take the cap and hang; of the others, the later a service's tick, the less it may wait
+            // for a slot: they give up (and are owed a slot) in the reverse of the order in which they tick, as
+            // 10,000 services' first checks do in no set order
+            Duration timeout = Duration.ofMillis(i < 10 ? 900 : 300 + 5 * i);
+            monitor("svc-" + i, timeout, 3, checker, DIRECT, load).start(Duration.ofMillis(i));
+        }
+        scheduler.advance(Duration.ofMillis(700));
+        assertThat(checker.calls.get()).as("the burst fills the cap").isEqualTo(10);
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isEqualTo(services - 10);
+
+        // the load drops: the hung checks answer, and every check answers at once from now on
+        checker.hang = false;
+        checker.pending.forEach(future -> future.complete(CheckResult.healthy(Duration.ofMillis(1))));
+        scheduler.advance(Duration.ofMillis(300 + 4 * 1000));
+        int caughtUpAt = checker.calls.get();
+        int skippedAt = skips(SkippedChecks.Reason.OVERLOAD);
+        scheduler.advance(Duration.ofSeconds(5));
+
+        assertThat(checker.calls.get() - caughtUpAt).as("every service checked at every tick, within 5 intervals")
+                .isEqualTo(5 * services);
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isEqualTo(skippedAt);
+        assertThat(load.inFlight("controlled")).isZero();
+    }
+
+    @Test
     void withoutACapEveryTickRuns() {
         CheckLoad load = new CheckLoad(0);
         ControlledChecker checker = new ControlledChecker();
