@@ -378,58 +378,82 @@ public final class FleetAgent {
         Arrays.fill(first, Long.MIN_VALUE);
         // each measured stamp's position on the service's circle of one interval, in [0, interval)
         long[] position = new long[recorded];
-        long[] keys = new long[Math.max(0, recorded - firstMeasured)];
-        int k = 0;
         for (int i = 0; i < recorded; i++) {
             int s = startService[i];
             if (first[s] == Long.MIN_VALUE) {
                 first[s] = startNanos[i];
             }
             position[i] = Math.floorMod(startNanos[i] - first[s], interval);
-            if (i >= firstMeasured) {
-                keys[k++] = s * interval + position[i];
+        }
+        // Each phase's phases of the services from its own windows: the late checks of an overload (phase 1) must
+        // not move where phase 2 (after the drop) thinks its ticks are.
+        int[][] phases = {{0, measuredPhase1}, {measuredPhase1, windowBounds.size()}};
+        for (int p = 0; p < phases.length; p++) {
+            int fromWindow = phases[p][0];
+            int toWindow = phases[p][1];
+            if (fromWindow >= toWindow) {
+                continue;
+            }
+            long from = windowBounds.get(fromWindow)[0];
+            long to = windowBounds.get(toWindow - 1)[1];
+            long[] baseline = baselines(services, recorded, firstMeasured, position, from, to);
+            for (int w = fromWindow; w < toWindow; w++) {
+                long[] bounds = windowBounds.get(w);
+                long[] lags = new long[recorded];
+                int n = 0;
+                for (int i = firstMeasured; i < recorded; i++) {
+                    if (startNanos[i] >= bounds[0] && startNanos[i] < bounds[1]) {
+                        lags[n++] = Math.floorMod(position[i] - baseline[startService[i]], interval);
+                    }
+                }
+                long[] sorted = Arrays.copyOf(lags, n);
+                Arrays.sort(sorted);
+                System.out.printf(Locale.ROOT, "LAG phase=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f n=%d%n",
+                        p + 1, pct(sorted, 50) / 1e6, pct(sorted, 99) / 1e6,
+                        n == 0 ? Double.NaN : sorted[n - 1] / 1e6, n);
             }
         }
-        // A service's phase is where its stamps' arc on that circle begins: the stamp after the largest empty gap.
-        // Unlike "the smallest deviation", this holds when a late stamp wraps past half an interval, and it uses the
-        // measured windows only (a start-up check in the warm-up need not be on the phase). Still a lower bound of
-        // the lag, by the service's least late stamp; lags of a whole interval or more cannot be seen.
+    }
+
+    /**
+     * Each service's phase from its stamps in [from, to): where their arc on the circle of one interval begins, the
+     * stamp after the largest empty gap. Unlike "the smallest deviation", this holds when a late stamp wraps past
+     * half an interval, and it uses the measured windows only (a start-up check in the warm-up need not be on the
+     * phase). Still a lower bound of the lag, by the service's least late stamp; lags of a whole interval or more
+     * cannot be seen.
+     */
+    private static long[] baselines(int services, int recorded, int firstMeasured, long[] position, long from,
+            long to) {
+        long interval = INTERVAL.toNanos();
+        long[] keys = new long[Math.max(0, recorded - firstMeasured)];
+        int k = 0;
+        for (int i = firstMeasured; i < recorded; i++) {
+            if (startNanos[i] >= from && startNanos[i] < to) {
+                keys[k++] = startService[i] * interval + position[i];
+            }
+        }
         Arrays.sort(keys, 0, k);
         long[] baseline = new long[services];
-        for (int from = 0; from < k; ) {
-            int s = (int) (keys[from] / interval);
-            int to = from;
-            while (to < k && keys[to] / interval == s) {
-                to++;
+        for (int start = 0; start < k; ) {
+            int s = (int) (keys[start] / interval);
+            int end = start;
+            while (end < k && keys[end] / interval == s) {
+                end++;
             }
             long bestGap = -1;
-            long start = 0;
-            for (int j = from; j < to; j++) {
+            long arcStart = 0;
+            for (int j = start; j < end; j++) {
                 long here = keys[j] % interval;
-                long previous = j == from ? keys[to - 1] % interval - interval : keys[j - 1] % interval;
+                long previous = j == start ? keys[end - 1] % interval - interval : keys[j - 1] % interval;
                 if (here - previous > bestGap) {
                     bestGap = here - previous;
-                    start = here;
+                    arcStart = here;
                 }
             }
-            baseline[s] = start;
-            from = to;
+            baseline[s] = arcStart;
+            start = end;
         }
-        for (int w = 0; w < windowBounds.size(); w++) {
-            long[] bounds = windowBounds.get(w);
-            long[] lags = new long[recorded];
-            int n = 0;
-            for (int i = firstMeasured; i < recorded; i++) {
-                if (startNanos[i] >= bounds[0] && startNanos[i] < bounds[1]) {
-                    lags[n++] = Math.floorMod(position[i] - baseline[startService[i]], interval);
-                }
-            }
-            long[] sorted = Arrays.copyOf(lags, n);
-            Arrays.sort(sorted);
-            System.out.printf(Locale.ROOT, "LAG phase=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f n=%d%n",
-                    w < measuredPhase1 ? 1 : 2, pct(sorted, 50) / 1e6, pct(sorted, 99) / 1e6,
-                    n == 0 ? Double.NaN : sorted[n - 1] / 1e6, n);
-        }
+        return baseline;
     }
 
     /**

@@ -1,14 +1,14 @@
 package io.aegis.core.internal;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * How the engine degrades under overload instead of collapsing: the cap on checks in flight per checker type
@@ -17,10 +17,14 @@ import java.util.function.Consumer;
  * thread-safe.
  *
  * <p>The cap has the shape of {@link BlockingChecks}' limit: a monitor takes a slot before its cycle starts and
- * gives it back when the cycle ends; without one it waits in line, first come first served, but only while its
- * check could still end before its next tick (then the tick is skipped and counted as {@code overload}). Without
- * the line the services whose ticks come just after a burst of others would find the cap reached every time and
- * never be checked (hostile-test F4). Checkers that block (scripts) are limited by {@link BlockingChecks} instead.
+ * gives it back when the cycle ends; without one it waits in line, first come first served, for as long as it takes
+ * (its ticks that come meanwhile are skipped as {@code overload}). A line and not a skipped tick, because a freed
+ * slot can only go to a monitor that asks for it: had the monitors that found the cap reached given up their tick
+ * and been owed a slot at the next, the slots would have gone to whoever ticked just after one came free, and either
+ * the same services would have won every time (hostile-test F4), or (with free slots kept for the owed) the slots
+ * would have stayed free until the owed came back while the others were turned away: half the room unused at 20,000
+ * services, and after the 10,000-service start burst, a few checks per second with the cap empty for good. The line
+ * keeps every slot busy while anyone waits, and serves every service in turn.
  */
 public final class CheckLoad {
     /**
@@ -38,18 +42,34 @@ public final class CheckLoad {
      */
     public static final long BEHIND_TOLERANCE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
-    /** How long a starved monitor's claim on the next free slot lasts if it does not come back for it. */
-    static final long STALE_CLAIM_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /**
+     * A line in which every check granted a slot for {@link #STANDING_LINE_NANOS} had waited at least this long is a
+     * standing one: the lag target of a fleet at 1 s (p99 ≤ 50 ms).
+     */
+    static final long LONG_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** See {@link #LONG_WAIT_NANOS}: one interval of the usual fleet. */
+    static final long STANDING_LINE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long NEVER = Long.MIN_VALUE;
 
     private final int maxInFlight;
+    private final LongSupplier nanoTime;
     private final ConcurrentMap<String, Slots> byType = new ConcurrentHashMap<>();
 
     /** @param maxInFlight checks in flight per checker type; 0 for no cap */
     public CheckLoad(int maxInFlight) {
+        this(maxInFlight, System::nanoTime);
+    }
+
+    /**
+     * @param maxInFlight checks in flight per checker type; 0 for no cap
+     * @param nanoTime the clock that times the waits in line (the engine's scheduler's, virtual in tests)
+     */
+    public CheckLoad(int maxInFlight, LongSupplier nanoTime) {
         if (maxInFlight < 0) {
             throw new IllegalArgumentException("maxInFlightChecks must be 0 (no cap) or more, got " + maxInFlight);
         }
         this.maxInFlight = maxInFlight;
+        this.nanoTime = nanoTime;
     }
 
     /** The cap per checker type; 0 for none. */
@@ -71,94 +91,45 @@ public final class CheckLoad {
     /** The checks of one checker type in flight, against the cap. */
     public final class Slots {
         private final AtomicInteger inFlight = new AtomicInteger();
-        /** Monitors waiting for a slot, oldest first. Guarded by {@code this}. */
-        private final Deque<Waiter> waiters = new ArrayDeque<>();
+        /**
+         * Monitors waiting for a slot, oldest first; a set, because under overload thousands wait and a service
+         * removed from the engine leaves the line from anywhere in it. Guarded by {@code this}.
+         */
+        private final Set<Waiter> waiters = new LinkedHashSet<>();
         /** {@code waiters.size()}, readable without the lock: the hot path only looks at this. */
         private volatile int waiting;
-        /**
-         * Monitors whose tick was skipped because the cap was reached and they could not wait (their check could
-         * not have ended before their next tick), longest-starved first, with when each was first skipped. A free
-         * slot is kept for the first of them until its next tick comes: otherwise the services whose ticks come just
-         * after a slot frees (say, those whose targets hang and hold their slot for their whole timeout) would win
-         * it every time, and the others would never be checked again. Guarded by {@code this}.
-         */
-        private final LinkedHashMap<Object, Long> starved = new LinkedHashMap<>();
-        /** {@code starved.size()}, readable without the lock. */
-        private volatile int starving;
+        /** Since when every check granted a slot from the line had waited long; {@link #NEVER}. Guarded by this. */
+        private long longWaitsSince = NEVER;
+        /** Whether the line stands ({@link #shedding()}). */
+        private volatile boolean shedding;
 
         private Slots() {
         }
 
         /** Takes a slot for a check cycle; false when the type's cap is reached or others wait for one. Never waits. */
         public boolean tryAcquire() {
-            return tryAcquire(null);
+            if (waiting == 0 && take()) {
+                if (shedding) {
+                    shedding = false; // a slot was free for the asking: no line stands
+                }
+                return true;
+            }
+            return false;
         }
 
         /**
-         * As {@link #tryAcquire()}, for {@code monitor}, while monitors are starved ({@link #starved}): one free slot
-         * is kept for the longest-starved until its next tick; the other starved take any other free slot at their
-         * ticks; the rest get one only if more stay free than there are starved monitors.
+         * Whether the line stands: for {@link #STANDING_LINE_NANOS}, every check granted a slot had waited at least
+         * {@link #LONG_WAIT_NANOS}. Then the ticks that find the cap reached are skipped instead of joining the line
+         * (a service whose last tick was skipped still joins it, so that every one is checked in turn).
          *
-         * <p>Not only the longest-starved gets a slot: when the cap was reached by a burst (10,000 services' first
-         * checks, each opening a connection), thousands are starved and come back at their own ticks, in another
-         * order than they starved in. Had only the first of them been let in, all the others would have been turned
-         * away again with the slots free: a few checks per second with the cap empty, for good. The one slot kept
-         * for the longest-starved still means that no service loses every time to those whose ticks come first.
+         * <p>A line alone never drains once the checks it lets through are slow because of the load it sends (the
+         * targets, or aegis' own loops, working through the cap's worth of requests): as many checks join it per
+         * second as leave it, each late by the same wait, for good. Measured: after 20,000 services dropped to
+         * 10,000, every check stayed 30-300 ms late with the CPU half idle. Shedding what joins it lets it drain, as
+         * CoDel does for a router's queue.
          */
-        public boolean tryAcquire(Object monitor) {
-            if (starving == 0) {
-                return waiting == 0 && take();
-            }
-            synchronized (this) {
-                dropStale();
-                if (monitor != null && starved.containsKey(monitor)) {
-                    boolean longestStarved = starved.keySet().iterator().next().equals(monitor);
-                    if (!(longestStarved || freeSlots() > 1) || !take()) {
-                        return false;
-                    }
-                    starved.remove(monitor);
-                    starving = starved.size();
-                    return true;
-                }
-                return waiting == 0 && freeSlots() > starved.size() && take();
-            }
-        }
-
-        /** {@code monitor}'s tick was skipped for want of a slot: it is owed one, after those owed one before it. */
-        public void starved(Object monitor) {
-            if (maxInFlight == 0) {
-                return;
-            }
-            synchronized (this) {
-                starved.putIfAbsent(monitor, System.nanoTime());
-                starving = starved.size();
-            }
-        }
-
-        /** {@code monitor} is gone (closed): it is owed nothing any more. */
-        public void forget(Object monitor) {
-            synchronized (this) {
-                if (starved.remove(monitor) != null) {
-                    starving = starved.size();
-                }
-            }
-            if (waiting > 0) {
-                grantWaiters();
-            }
-        }
-
-        /** A first-owed monitor that has not come back for a minute (paused, in a recovery) gives up its claim. */
-        private void dropStale() {
-            Iterator<Long> firstSkipped = starved.values().iterator();
-            long now = System.nanoTime();
-            while (firstSkipped.hasNext() && now - firstSkipped.next() > STALE_CLAIM_NANOS) {
-                firstSkipped.remove();
-            }
-            starving = starved.size();
-        }
-
-        private int freeSlots() {
-            return maxInFlight - inFlight.get();
+        public boolean shedding() {
+            return shedding;
         }
 
         /**
@@ -167,7 +138,7 @@ public final class CheckLoad {
          * this thread when one came free meanwhile. Call {@link Waiter#cancel()} to leave the line.
          */
         public Waiter request(Consumer<Waiter> onGranted) {
-            Waiter waiter = new Waiter(onGranted);
+            Waiter waiter = new Waiter(onGranted, nanoTime.getAsLong());
             synchronized (this) {
                 waiters.add(waiter);
                 waiting = waiters.size();
@@ -206,23 +177,40 @@ public final class CheckLoad {
             while (true) {
                 Waiter next;
                 synchronized (this) {
-                    // the slots owed to starved monitors are not for the waiters
-                    if (waiters.isEmpty() || (starving > 0 && freeSlots() <= starved.size()) || !take()) {
+                    if (waiters.isEmpty() || !take()) {
                         return;
                     }
-                    next = waiters.poll();
+                    Iterator<Waiter> first = waiters.iterator();
+                    next = first.next();
+                    first.remove();
                     waiting = waiters.size();
+                    waited(next.sinceNanos);
                 }
                 next.onGranted.accept(next);
+            }
+        }
+
+        /** A check granted a slot had waited in line since {@code sinceNanos}: is the line standing? */
+        private void waited(long sinceNanos) {
+            long now = nanoTime.getAsLong();
+            if (now - sinceNanos < LONG_WAIT_NANOS || waiters.isEmpty()) {
+                longWaitsSince = NEVER;
+                shedding = false;
+            } else if (longWaitsSince == NEVER) {
+                longWaitsSince = now;
+            } else if (now - longWaitsSince >= STANDING_LINE_NANOS) {
+                shedding = true;
             }
         }
 
         /** A place in line for a slot. */
         public final class Waiter implements PlaceInLine {
             private final Consumer<Waiter> onGranted;
+            private final long sinceNanos;
 
-            private Waiter(Consumer<Waiter> onGranted) {
+            private Waiter(Consumer<Waiter> onGranted, long sinceNanos) {
                 this.onGranted = onGranted;
+                this.sinceNanos = sinceNanos;
             }
 
             /** Leaves the line. False when too late: the slot was granted, and {@code onGranted} has it (or will). */

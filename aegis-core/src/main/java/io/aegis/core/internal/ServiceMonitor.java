@@ -129,6 +129,10 @@ public final class ServiceMonitor {
     private boolean closed;
     /** The scheduler's nanoTime() of the tick after the one that started the running cycle: retries end before it. */
     private long nextTickNanos;
+    /** Whether this service's last tick was shed because the line for in-flight slots stood. */
+    private boolean lastTickShed;
+    /** Whether the running cycle waited in line for one of {@link #inFlightSlots} (so it started late). */
+    private boolean cycleWaitedForSlot;
     /** Whether the running cycle holds one of {@link #inFlightSlots}. */
     private boolean holdsSlot;
     /** The scheduler's nanoTime() when the running attempt was handed to the checker. */
@@ -337,9 +341,6 @@ public final class ServiceMonitor {
             releasePermit();
             releaseSlot();
             leaveLine();
-            if (inFlightSlots != null) {
-                inFlightSlots.forget(this);
-            }
             transition(stateMachine.moveTo(ServiceState.STOPPED, "engine shutting down"));
             flapping.close();
             done.complete(null);
@@ -391,17 +392,25 @@ public final class ServiceMonitor {
         }
         if (cycleRunning) {
             if (!onDemand) {
-                context.skippedChecks().skipped(name, SkippedChecks.Reason.BUSY);
+                // a cycle that waited in line for an in-flight slot (or still waits): the cap made it late
+                context.skippedChecks().skipped(name, cycleWaitedForSlot
+                        ? SkippedChecks.Reason.OVERLOAD : SkippedChecks.Reason.BUSY);
             }
             return;
         }
         if (inFlightSlots != null) {
-            if (!inFlightSlots.tryAcquire(this)) {
-                waitInLine(nextTick, SkippedChecks.Reason.OVERLOAD,
-                        // granted on the thread that freed the slot (another service's verdict): handed to a worker
-                        () -> inFlightSlots.request(this::slotGranted));
+            if (!inFlightSlots.tryAcquire()) {
+                if (inFlightSlots.shedding() && !lastTickShed) {
+                    // the line stands: this tick is shed so that it drains; the next one joins it (CheckLoad.Slots)
+                    lastTickShed = true;
+                    context.skippedChecks().skipped(name, SkippedChecks.Reason.OVERLOAD);
+                    return;
+                }
+                lastTickShed = false;
+                waitForSlot(nextTick);
                 return;
             }
+            lastTickShed = false;
             holdsSlot = true;
         }
         if (blockingChecker) {
@@ -414,6 +423,7 @@ public final class ServiceMonitor {
             permit = granted.get();
         }
         cycleRunning = true;
+        cycleWaitedForSlot = false;
         nextTickNanos = nextTick;
         attempt(1);
     }
@@ -434,14 +444,14 @@ public final class ServiceMonitor {
     }
 
     /**
-     * Waits in line for capacity ({@code getInLine} takes the place), but only while the check could still end
-     * before the next tick; then the tick is skipped for {@code reason}. The wait is not the check's: its timeout
+     * Waits in line for capacity ({@code getInLine} takes the place: a blocking checker's permit), but only while the
+     * check could still end before the next tick; then the tick is skipped for {@code reason}. The wait is not the check's: its timeout
      * starts when it starts.
      */
     private void waitInLine(long nextTick, SkippedChecks.Reason reason, Supplier<PlaceInLine> getInLine) {
         long patienceNanos = nextTick - checkDeadline.toNanos() - scheduler.nanoTime();
         if (patienceNanos <= 0) {
-            skippedForWantOfCapacity(reason);
+            context.skippedChecks().skipped(name, reason);
             return;
         }
         cycleRunning = true;
@@ -453,7 +463,7 @@ public final class ServiceMonitor {
                 placeInLine = null;
                 lineGiveUp = null;
                 cycleRunning = false;
-                skippedForWantOfCapacity(reason);
+                context.skippedChecks().skipped(name, reason);
             }
         }, Duration.ofNanos(patienceNanos));
         if (lineGiveUp == null) {
@@ -462,12 +472,17 @@ public final class ServiceMonitor {
         }
     }
 
-    private void skippedForWantOfCapacity(SkippedChecks.Reason reason) {
-        if (reason == SkippedChecks.Reason.OVERLOAD) {
-            // owed the next free slot (CheckLoad.Slots#starved), so that it does not lose every time
-            inFlightSlots.starved(this);
-        }
-        context.skippedChecks().skipped(name, reason);
+    /**
+     * Waits in line for an in-flight slot for as long as it takes (see {@link CheckLoad} for why not only until
+     * the next tick): the ticks that come meanwhile are skipped as {@code overload}, and the check runs when its
+     * turn comes, late. Its timeout starts when it starts.
+     */
+    private void waitForSlot(long nextTick) {
+        cycleRunning = true;
+        cycleWaitedForSlot = true;
+        nextTickNanos = nextTick;
+        // granted on the thread that freed the slot (another service's verdict): handed to a worker
+        placeInLine = inFlightSlots.request(this::slotGranted);
     }
 
     /** An in-flight slot came free for this monitor's place in line; on the thread that freed it. */

@@ -67,8 +67,8 @@ class CheckOverloadTest {
     }
 
     @Test
-    void aTickBeyondTheCapOfChecksInFlightIsSkippedAsOverloadAndTheSlotsComeBackWhenTheChecksEnd() {
-        CheckLoad load = new CheckLoad(2);
+    void aTickBeyondTheCapOfChecksInFlightWaitsInLineIsSkippedAsOverloadWhileItWaitsAndTheSlotsComeBack() {
+        CheckLoad load = new CheckLoad(2, scheduler::nanoTime);
         ControlledChecker checker = new ControlledChecker();
         checker.hang = true;
         for (int i = 0; i < 3; i++) {
@@ -76,28 +76,33 @@ class CheckOverloadTest {
         }
 
         scheduler.runDue();
-
         assertThat(checker.pending).as("checks called").hasSize(2);
         assertThat(load.inFlight("controlled")).isEqualTo(2);
-        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isEqualTo(1);
-        assertThat(warnings).singleElement().asString().contains("global.maxInFlightChecks")
-                .contains("aegis_health_checks_skipped_total{reason=\"overload\"}");
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).as("the third waits in line: nothing skipped yet").isZero();
+
+        scheduler.advance(INTERVAL);
+        assertThat(checker.pending).hasSize(2);
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).as("the third's next tick, while it waits").isOne();
+        assertThat(skips(SkippedChecks.Reason.BUSY)).as("the next ticks of the two whose checks hang").isEqualTo(2);
+        assertThat(warnings).filteredOn(warning -> warning.contains("overload")).singleElement().asString()
+                .contains("global.maxInFlightChecks").contains("aegis_health_checks_skipped_total{reason=\"overload\"}");
 
         // The load drops: the hung checks answer, and the checker answers at once from now on.
         checker.hang = false;
         checker.pending.forEach(future -> future.complete(CheckResult.healthy(Duration.ofMillis(1))));
+        assertThat(checker.calls.get()).as("the one in line checked as soon as a slot came free").isEqualTo(3);
         assertThat(load.inFlight("controlled")).as("slots given back").isZero();
         scheduler.advance(INTERVAL);
 
-        assertThat(checker.calls.get()).as("every service checked on the next tick").isEqualTo(2 + 3);
-        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isEqualTo(1);
+        assertThat(checker.calls.get()).as("every service checked on the next tick").isEqualTo(3 + 3);
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isOne();
         assertThat(load.inFlight("controlled")).isZero();
         assertThat(monitors).allSatisfy(m -> assertThat(m.snapshot().state()).isEqualTo(ServiceState.HEALTHY));
     }
 
     @Test
     void servicesBeyondTheCapWaitInLineForASlotInsteadOfLosingEveryTick() {
-        CheckLoad load = new CheckLoad(1);
+        CheckLoad load = new CheckLoad(1, scheduler::nanoTime);
         ControlledChecker first = new ControlledChecker();
         ControlledChecker second = new ControlledChecker();
         first.hang = true;
@@ -123,30 +128,30 @@ class CheckOverloadTest {
     }
 
     @Test
-    void aServiceWaitingForASlotGivesUpAsOverloadOnceItsCheckCouldNoLongerEndBeforeItsNextTick() {
-        CheckLoad load = new CheckLoad(1);
+    void aServiceStillInLineForASlotAtItsNextTickSkipsThatTickAsOverloadAndIsCheckedWhenTheSlotComesFree() {
+        CheckLoad load = new CheckLoad(1, scheduler::nanoTime);
         ControlledChecker slow = new ControlledChecker();
         ControlledChecker waiting = new ControlledChecker();
         slow.hang = true;
-        monitor("slow", Duration.ofMillis(850), 3, slow, DIRECT, load).start(Duration.ZERO);
-        // its deadline is 300 + 100 ms: it may wait 1000 - 400 = 600 ms for a slot
+        monitor("slow", Duration.ofMillis(1500), 3, slow, DIRECT, load).start(Duration.ZERO);
         monitor("waiting", Duration.ofMillis(300), 3, waiting, DIRECT, load).start(Duration.ZERO);
         scheduler.runDue();
 
-        scheduler.advance(Duration.ofMillis(599));
+        scheduler.advance(Duration.ofMillis(999));
         assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isZero();
         scheduler.advance(Duration.ofMillis(2));
-
-        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isOne();
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).as("its next tick came while it waited").isOne();
         assertThat(waiting.calls.get()).isZero();
-        // the slot freed later goes to nobody in line: the next tick takes it as usual
-        slow.pending.get(0).complete(CheckResult.healthy(Duration.ofMillis(700)));
+
+        slow.pending.get(0).complete(CheckResult.healthy(Duration.ofMillis(1200)));
+        assertThat(waiting.calls.get()).as("checked, late, as soon as the slot came free").isOne();
         assertThat(load.inFlight("controlled")).isZero();
+        assertThat(monitors).allSatisfy(m -> assertThat(m.snapshot().state()).isEqualTo(ServiceState.HEALTHY));
     }
 
     @Test
     void aServiceSkippedForWantOfASlotGetsTheNextFreeOneBeforeTheServiceThatHeldIt() {
-        CheckLoad load = new CheckLoad(1);
+        CheckLoad load = new CheckLoad(1, scheduler::nanoTime);
         ControlledChecker hung = new ControlledChecker();
         ControlledChecker other = new ControlledChecker();
         hung.hang = true;
@@ -169,39 +174,111 @@ class CheckOverloadTest {
     }
 
     @Test
-    void aFleetThatStarvedInABurstCatchesUpOnceTheChecksAnswerAgainWhateverOrderItsServicesComeBackIn() {
-        CheckLoad load = new CheckLoad(10);
+    void aFleetThatABurstPutInLineIsCheckedAsSoonAsTheSlotsComeFreeAndThenAtEveryTick() {
+        CheckLoad load = new CheckLoad(10, scheduler::nanoTime);
         ControlledChecker checker = new ControlledChecker();
         checker.hang = true;
         int services = 40;
         for (int i = 0; i < services; i++) {
-            // the first ten take the cap and hang; of the others, the later a service's tick, the less it may wait
-            // for a slot: they give up (and are owed a slot) in the reverse of the order in which they tick, as
-            // 10,000 services' first checks do in no set order
+            // the first ten take the cap and hang; the others wait in line
             Duration timeout = Duration.ofMillis(i < 10 ? 900 : 300 + 5 * i);
-            monitor("svc-" + i, timeout, 3, checker, DIRECT, load).start(Duration.ofMillis(i));
+            monitor("svc-" + i, timeout, 3, checker, DIRECT, load).start(Duration.ZERO);
+            scheduler.advance(Duration.ofMillis(1)); // svc-i ticks at i ms
         }
-        scheduler.advance(Duration.ofMillis(700));
+        scheduler.advance(Duration.ofMillis(700 - services));
         assertThat(checker.calls.get()).as("the burst fills the cap").isEqualTo(10);
-        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isEqualTo(services - 10);
 
         // the load drops: the hung checks answer, and every check answers at once from now on
         checker.hang = false;
         checker.pending.forEach(future -> future.complete(CheckResult.healthy(Duration.ofMillis(1))));
-        scheduler.advance(Duration.ofMillis(300 + 4 * 1000));
+        assertThat(checker.calls.get()).as("those in line checked as soon as the slots came free").isEqualTo(services);
         int caughtUpAt = checker.calls.get();
-        int skippedAt = skips(SkippedChecks.Reason.OVERLOAD);
         scheduler.advance(Duration.ofSeconds(5));
 
-        assertThat(checker.calls.get() - caughtUpAt).as("every service checked at every tick, within 5 intervals")
-                .isEqualTo(5 * services);
-        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isEqualTo(skippedAt);
+        // before: the ticks that found the cap reached were skipped and owed a slot, only the longest-owed got one
+        // at its tick, and 8 of these 200 checks ran
+        assertThat(checker.calls.get() - caughtUpAt).as("every service checked at every tick").isEqualTo(5 * services);
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isZero();
         assertThat(load.inFlight("controlled")).isZero();
     }
 
     @Test
+    void underSteadyOverloadEveryFreeSlotIsUsedAndEveryServiceIsCheckedInTurn() {
+        // 64 slots, checks that take 500 ms: room for 128 checks a second, asked for by 256 services at 1 s
+        CheckLoad load = new CheckLoad(64, scheduler::nanoTime);
+        Map<String, AtomicInteger> checksOf = new ConcurrentHashMap<>();
+        int services = 256;
+        for (int i = 0; i < services; i++) {
+            String name = "svc-" + i;
+            HealthChecker slow = context -> {
+                checksOf.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
+                CompletableFuture<CheckResult> answer = new CompletableFuture<>();
+                scheduler.schedule(() -> answer.complete(CheckResult.healthy(Duration.ofMillis(500))),
+                        Duration.ofMillis(500));
+                return answer;
+            };
+            monitor(name, Duration.ofMillis(850), 3, slow, DIRECT, load).start(Duration.ZERO);
+            scheduler.advance(Duration.ofMillis(3)); // svc-i ticks at 3 * i ms
+        }
+        scheduler.advance(Duration.ofSeconds(5));
+        int before = checksOf.values().stream().mapToInt(AtomicInteger::get).sum();
+        scheduler.advance(Duration.ofSeconds(20));
+        int checks = checksOf.values().stream().mapToInt(AtomicInteger::get).sum() - before;
+
+        // Skipping the ticks that found the cap reached and keeping a free slot for every such service left slots
+        // empty (1,988 checks); keeping one for the longest-skipped only, some services were never checked.
+        assertThat(checks).as("checks in 20 s, with room for 2,560").isBetween(2_540, 2_560);
+        // The line stands (every check waits ~1 s), so every other tick of each service is shed to let it drain;
+        // the services whose ticks come as it has drained get more (17 of 25 here), none fewer than one in three.
+        assertThat(checksOf.values()).as("every service checked at least every third tick (of 25)")
+                .hasSize(services).allSatisfy(count -> assertThat(count.get()).isGreaterThanOrEqualTo(8));
+    }
+
+    @Test
+    void aLineThatStandsAfterTheTargetStalledIsDrainedAndTheChecksComeBackOnTime() {
+        // One target that answers one request at a time, every 25 ms: 40 a second, just what 40 services at 1 s ask.
+        // It stalls for 300 ms once they all run: the cap fills, a line forms, and once the target answers again as
+        // many checks join the line per second as leave it: without shedding, every check stayed ~300 ms late for
+        // good (not late enough to run into its next tick, which would have shed it).
+        CheckLoad load = new CheckLoad(4, scheduler::nanoTime);
+        long answerEveryNanos = Duration.ofMillis(25).toNanos();
+        long stallFrom = scheduler.nanoTime() + Duration.ofSeconds(5).toNanos();
+        long stallUntil = stallFrom + Duration.ofMillis(300).toNanos();
+        long[] busyUntil = {0};
+        List<Long> lateness = new CopyOnWriteArrayList<>();
+        int services = 40;
+        for (int i = 0; i < services; i++) {
+            long phase = scheduler.nanoTime();
+            HealthChecker oneAtATime = context -> {
+                long now = scheduler.nanoTime();
+                lateness.add(Math.floorMod(now - phase, INTERVAL.toNanos()));
+                long start = Math.max(now, busyUntil[0]);
+                if (start >= stallFrom && start < stallUntil) {
+                    start = stallUntil;
+                }
+                busyUntil[0] = start + answerEveryNanos;
+                CompletableFuture<CheckResult> answer = new CompletableFuture<>();
+                scheduler.schedule(() -> answer.complete(CheckResult.healthy(Duration.ofMillis(25))),
+                        Duration.ofNanos(busyUntil[0] - now));
+                return answer;
+            };
+            monitor("svc-" + i, Duration.ofMillis(900), 3, oneAtATime, DIRECT, load).start(Duration.ZERO);
+            scheduler.advance(Duration.ofMillis(25)); // svc-i ticks at 25 * i ms
+        }
+        scheduler.advance(Duration.ofSeconds(20));
+        lateness.clear();
+        int skippedBefore = skips(SkippedChecks.Reason.OVERLOAD);
+        scheduler.advance(Duration.ofSeconds(5));
+
+        assertThat(lateness).as("every check in the last 5 s, each on time").hasSize(5 * services)
+                .allSatisfy(late -> assertThat(late).isLessThan(Duration.ofMillis(50).toNanos()));
+        assertThat(skips(SkippedChecks.Reason.OVERLOAD)).isEqualTo(skippedBefore);
+        assertThat(skippedBefore).as("ticks shed while the line stood").isPositive();
+    }
+
+    @Test
     void withoutACapEveryTickRuns() {
-        CheckLoad load = new CheckLoad(0);
+        CheckLoad load = new CheckLoad(0, scheduler::nanoTime);
         ControlledChecker checker = new ControlledChecker();
         checker.hang = true;
         for (int i = 0; i < 3; i++) {
@@ -217,7 +294,7 @@ class CheckOverloadTest {
     @Test
     void ticksThatComeMoreThanHalfAnIntervalLateAreShedNotRunAsABacklog() {
         ControlledChecker checker = new ControlledChecker();
-        monitor("svc", Duration.ofMillis(500), 3, checker, queuedWorkers, new CheckLoad(2)).start(Duration.ZERO);
+        monitor("svc", Duration.ofMillis(500), 3, checker, queuedWorkers, new CheckLoad(2, scheduler::nanoTime)).start(Duration.ZERO);
         runWorkers();
         scheduler.runDue();
         runWorkers();
@@ -245,7 +322,7 @@ class CheckOverloadTest {
     void aTimeoutWhoseVerdictReachedAStarvedMonitorLateIsASkippedTickNotAFailure() {
         ControlledChecker checker = new ControlledChecker();
         checker.hang = true;
-        CheckLoad load = new CheckLoad(4);
+        CheckLoad load = new CheckLoad(4, scheduler::nanoTime);
         ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, checker, queuedWorkers, load);
         monitor.start(Duration.ZERO);
         runWorkers();
@@ -274,7 +351,7 @@ class CheckOverloadTest {
     void aServiceThatHangsIsDeclaredDownAfterAFewExcusedTimeoutsEvenWhileTheEngineStaysStarved() {
         ControlledChecker checker = new ControlledChecker();
         checker.hang = true;
-        ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, checker, queuedWorkers, new CheckLoad(4));
+        ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, checker, queuedWorkers, new CheckLoad(4, scheduler::nanoTime));
         monitor.start(Duration.ZERO);
         runWorkers();
         scheduler.runDue();
@@ -299,7 +376,7 @@ class CheckOverloadTest {
     void aTimeoutOnTimeInAnEngineThatKeepsUpIsStillAFailure() {
         ControlledChecker checker = new ControlledChecker();
         checker.hang = true;
-        ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, checker, DIRECT, new CheckLoad(4));
+        ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, checker, DIRECT, new CheckLoad(4, scheduler::nanoTime));
         monitor.start(Duration.ZERO);
         scheduler.runDue();
 
@@ -319,7 +396,7 @@ class CheckOverloadTest {
             return CompletableFuture.completedFuture(CheckResult.healthy(Duration.ZERO));
         };
         ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, blocking, queuedWorkers,
-                task -> new Thread(task).start(), new CheckLoad(4), CheckMetrics.NONE);
+                task -> new Thread(task).start(), new CheckLoad(4, scheduler::nanoTime), CheckMetrics.NONE);
         monitor.start(Duration.ZERO);
         runWorkers();
         scheduler.runDue();
@@ -338,7 +415,7 @@ class CheckOverloadTest {
         // The plugin-call thread never gets to run the call: starved, like the workers.
         Queue<Runnable> neverRun = new ArrayDeque<>();
         ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, new ControlledChecker(), queuedWorkers,
-                neverRun::add, new CheckLoad(4), CheckMetrics.NONE);
+                neverRun::add, new CheckLoad(4, scheduler::nanoTime), CheckMetrics.NONE);
         monitor.start(Duration.ZERO);
         runWorkers();
         scheduler.runDue();
@@ -362,7 +439,7 @@ class CheckOverloadTest {
             return CompletableFuture.completedFuture(CheckResult.healthy(Duration.ZERO));
         };
         ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, blocking, queuedWorkers, pluginCalls::add,
-                new CheckLoad(4), CheckMetrics.NONE);
+                new CheckLoad(4, scheduler::nanoTime), CheckMetrics.NONE);
         monitor.start(Duration.ZERO);
         runWorkers();
         scheduler.runDue();
@@ -400,7 +477,7 @@ class CheckOverloadTest {
         List<CheckResult> counted = new CopyOnWriteArrayList<>();
         CheckMetrics metrics = service -> (result, at, finalAttempt) -> counted.add(result);
         ControlledChecker checker = new ControlledChecker();
-        ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, checker, DIRECT, DIRECT, new CheckLoad(0),
+        ServiceMonitor monitor = monitor("svc", Duration.ofMillis(300), 1, checker, DIRECT, DIRECT, new CheckLoad(0, scheduler::nanoTime),
                 metrics);
         monitor.start(Duration.ZERO);
 
