@@ -10,6 +10,7 @@ import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.event.StateChanged;
 import io.aegis.core.testing.ChildProcesses;
+import io.aegis.core.testing.DemoServerMain;
 import io.aegis.core.testing.DependentServerMain;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -113,7 +114,19 @@ class DependsOnEngineTest {
         return ServiceDefinition.builder("db").check("http", "http://127.0.0.1:" + port + "/health")
                 .interval(Duration.ofMillis(200)).timeout(Duration.ofSeconds(1)).initialDelay(initialDelay)
                 .onFailure("restart")
-                .runtime("process", ChildProcesses.demoServerRuntime(port, tempDir.resolve("db.log"))).build();
+                .runtime("process", slowStartingDemoServer(port)).build();
+    }
+
+    /**
+     * The demo server, listening only half a second after each start: db's restart after a kill -9 always leaves it
+     * down for more than two of the dependents' intervals. A warm JVM serving 150 ms after its restart (as in a
+     * full, hot test run) left a dependent whose tick fell outside that window healthy throughout.
+     */
+    private Map<String, Object> slowStartingDemoServer(int port) {
+        String command = ChildProcesses.javaCommand(DemoServerMain.class, String.valueOf(port)).stream()
+                .map(arg -> "'" + arg.replace("'", "'\\''") + "'").collect(java.util.stream.Collectors.joining(" "));
+        return Map.of("command", "sleep 0.5; exec " + command, "shell", true, "logFile",
+                tempDir.resolve("db.log").toString(), "stopGracePeriod", "2s");
     }
 
     private ServiceDefinition api(String name, int port, int dbPort) {
