@@ -227,6 +227,11 @@ public final class ServiceMonitor {
         return definition;
     }
 
+    /** Whether a person paused the service (maintenance); any thread. */
+    public boolean paused() {
+        return coordinator.paused();
+    }
+
     /**
      * Runs {@code action} on the service's serial executor with its recovery coordinator (a person's pause,
      * resume, reset...; later the wiring of flapping and dependencies); the future completes with its result.
@@ -445,8 +450,8 @@ public final class ServiceMonitor {
 
     /**
      * Waits in line for capacity ({@code getInLine} takes the place: a blocking checker's permit), but only while the
-     * check could still end before the next tick; then the tick is skipped for {@code reason}. The wait is not the check's: its timeout
-     * starts when it starts.
+     * check could still end before the next tick; then the tick is skipped for {@code reason}. The wait is not the
+     * check's: its timeout starts when it starts.
      */
     private void waitInLine(long nextTick, SkippedChecks.Reason reason, Supplier<PlaceInLine> getInLine) {
         long patienceNanos = nextTick - checkDeadline.toNanos() - scheduler.nanoTime();
@@ -494,6 +499,11 @@ public final class ServiceMonitor {
             }
             leftLineWithGrant();
             holdsSlot = true;
+            if (coordinator.actionRunning() || workloadStarting) {
+                // a recovery (or a person's pause) began while it waited, maybe seconds under overload: as at a tick
+                endCycle();
+                return;
+            }
             attempt(1);
         });
     }
