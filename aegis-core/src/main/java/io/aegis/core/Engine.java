@@ -1020,17 +1020,27 @@ public final class Engine implements AutoCloseable {
             Map<String, ServiceMonitor> byService = new LinkedHashMap<>();
             monitors.forEach(monitor -> byService.put(monitor.name(), monitor));
             logs = new LogAnalyzer(context.alerts(), bus, builder.clock, context.scheduler(), pluginCalls,
-                    (service, pattern, cause) -> {
-                        ServiceMonitor monitor = byService.get(service);
-                        if (monitor == null) {
-                            return CompletableFuture.completedFuture(null);
+                    new LogAnalyzer.Actions() {
+                        @Override
+                        public CompletableFuture<Void> act(String service,
+                                io.aegis.core.internal.logs.LogsConfig.PatternEntry pattern, String cause) {
+                            ServiceMonitor monitor = byService.get(service);
+                            if (monitor == null) {
+                                return CompletableFuture.completedFuture(null);
+                            }
+                            io.aegis.core.internal.recovery.Ladder.Step restart = logRestarts.get(service);
+                            return monitor.withCoordinator(coordinator -> {
+                                coordinator.onLogMatch(cause, pattern.action()
+                                        == io.aegis.core.internal.logs.LogsConfig.Action.RESTART ? restart : null);
+                                return CompletableFuture.completedFuture(null);
+                            });
                         }
-                        io.aegis.core.internal.recovery.Ladder.Step restart = logRestarts.get(service);
-                        return monitor.withCoordinator(coordinator -> {
-                            coordinator.onLogMatch(cause, pattern.action()
-                                    == io.aegis.core.internal.logs.LogsConfig.Action.RESTART ? restart : null);
-                            return CompletableFuture.completedFuture(null);
-                        });
+
+                        @Override
+                        public boolean alertsHeld(String service) {
+                            ServiceMonitor monitor = byService.get(service);
+                            return monitor != null && monitor.paused();
+                        }
                     });
             io.aegis.core.internal.logs.LogsConfig config = builder.config != null ? builder.config.logsConfig()
                     : io.aegis.core.internal.logs.LogsConfig.none();

@@ -49,7 +49,25 @@ class LogAnalysisConfigTest {
                       services: [api, worker]
                 """)).containsExactly(
                 "7:16: logs.files[0].service: no service named \"apii\"; did you mean \"api\"?",
+                // the files entry meant for it names another: api itself has nothing to follow
+                "12:18: logs.patterns[0].services[0]: service \"api\" has no log aegis can follow (it has no"
+                        + " runtime: block); add a files: entry for it with a path:, such as path: /var/log/api/*.log",
                 "12:23: logs.patterns[0].services[1]: no service named \"worker\" (services: api)");
+    }
+
+    @Test
+    void aPatternNamingAServiceWithNothingToFollowIsAMistakeButOneForEveryServiceIsNot() throws Exception {
+        assertThat(errors(API + """
+                logs:
+                  patterns: [{name: oom, pattern: OutOfMemoryError, services: [api]}]
+                """)).singleElement().asString().endsWith("logs.patterns[0].services: service \"api\" has no log"
+                + " aegis can follow (it has no runtime: block); add a files: entry for it with a path:, such as"
+                + " path: /var/log/api/*.log");
+        // a remote service has no log here: a pattern for every service simply does not look at it
+        assertThat(errors(API + """
+                logs:
+                  patterns: [{name: oom, pattern: OutOfMemoryError}]
+                """)).isEmpty();
     }
 
     @Test

@@ -102,6 +102,30 @@ class LogAnalysisEngineTest {
         }
     }
 
+    @Test
+    void aPausedServicesMatchesAreEventsButRaiseNoAlertUntilItIsResumed() throws IOException {
+        Path log = dir.resolve("api.log");
+        Files.writeString(log, "");
+
+        try (Engine engine = engine(log).start()) {
+            await().atMost(AWAIT).until(() -> Files.exists(dir.resolve("state/logs/api/files-0")));
+            engine.pause("api", "database maintenance").join();
+            append(log, "during maintenance: connection refused\n");
+            await().atMost(AWAIT).until(() -> matches().size() == 1);
+            append(log, "still during maintenance: connection refused\n");
+            await().atMost(AWAIT).until(() -> matches().size() == 2);
+
+            // the source's thread handled the first line (and would have raised its alert) before the second
+            assertThat(engine.alerts()).as("no alert while paused").isEmpty();
+            assertThat(events).noneMatch(AlertFired.class::isInstance);
+
+            engine.resume("api", "maintenance over").join();
+            append(log, "after maintenance: connection refused\n");
+            await().atMost(AWAIT).until(() -> engine.alerts().stream()
+                    .anyMatch(active -> active.alert().name().equals("ConnectionRefused")));
+        }
+    }
+
     private List<LogMatch> matches() {
         return events.stream().filter(LogMatch.class::isInstance).map(LogMatch.class::cast).toList();
     }

@@ -3,7 +3,8 @@ package io.aegis.plugin.support;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -50,13 +51,21 @@ public final class StateFiles {
     public static void write(Path directory, String fileName, byte[] content) throws IOException {
         Path temporary = directory.resolve(fileName + ".tmp");
         Files.deleteIfExists(temporary);
-        try (OutputStream out = Files.newOutputStream(Files.createFile(temporary,
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
-                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-            out.write(content);
+        try {
+            Files.createFile(temporary, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")));
         } catch (UnsupportedOperationException e) {
             // Not POSIX (Windows): the state directory's own permissions protect the file.
-            Files.write(temporary, content);
+            Files.createFile(temporary);
+        }
+        try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer buffer = ByteBuffer.wrap(content);
+            while (buffer.hasRemaining()) {
+                out.write(buffer);
+            }
+            // On the disk before the rename: after a power loss the rename may have reached it and the data not,
+            // leaving an empty or partial file in place of the old whole one.
+            out.force(false);
         }
         try {
             Files.move(temporary, directory.resolve(fileName), StandardCopyOption.ATOMIC_MOVE,

@@ -26,6 +26,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Wires the {@code logs:} block into an engine being built: checks the services it names (against those of the file
@@ -35,6 +37,7 @@ import java.util.function.Supplier;
  * pattern with {@code action: restart} applies to. Every mistake goes to the report, with its key path.
  */
 public final class LogAnalysisAssembly {
+    private static final Logger log = LoggerFactory.getLogger(LogAnalysisAssembly.class);
     /** The recovery action {@code action: restart} runs. */
     private static final String RESTART = "restart";
 
@@ -96,6 +99,7 @@ public final class LogAnalysisAssembly {
         if (!config.enabled() || all.isEmpty()) {
             return;
         }
+        List<String> nothingToFollow = new ArrayList<>();
         for (ServiceMonitor monitor : monitors.values()) {
             String service = monitor.name();
             List<LogsConfig.PatternEntry> patterns = all.stream().filter(p -> p.appliesTo(service)).toList();
@@ -103,6 +107,21 @@ public final class LogAnalysisAssembly {
                 continue; // nothing to look for: its log is not read at all
             }
             int followed = follow(monitor, patterns);
+            boolean hasFilesEntry = config.files().stream().anyMatch(file -> file.service().equals(service));
+            if (followed == 0 && !hasFilesEntry) {
+                // No files entry and no runtime output: a pattern that names it is a mistake; one meant for every
+                // service just has nothing to read here (a remote service), which the start-up log says once.
+                Optional<LogsConfig.ServiceReference> naming = config.serviceReferences().stream()
+                        .filter(reference -> reference.name().equals(service)).findFirst();
+                if (naming.isPresent()) {
+                    report.add(new ConfigProblem(naming.get().keyPath(), "service " + QuotedText.of(service)
+                            + " has no log aegis can follow (" + (monitor.runtime().isEmpty() ? "it has no runtime:"
+                            + " block" : "its runtime writes no log file") + "); add a files: entry for it with a"
+                            + " path:, such as path: /var/log/" + service + "/*.log"));
+                } else {
+                    nothingToFollow.add(service);
+                }
+            }
             // A service meant to be followed (a files entry, or a pattern naming it) whose sources failed (reported)
             // is checked too: action: restart on it needs a runtime all the same.
             boolean meant = config.files().stream().anyMatch(file -> file.service().equals(service))
@@ -110,6 +129,12 @@ public final class LogAnalysisAssembly {
             if (followed > 0 || (meant && monitor.runtime().isEmpty())) {
                 restartStep(monitor, patterns);
             }
+        }
+        if (!nothingToFollow.isEmpty()) {
+            log.info("logs: {} service(s) have no log to follow (no runtime output, no files: entry), so the patterns"
+                    + " meant for every service do not look at them: {}", nothingToFollow.size(),
+                    nothingToFollow.size() <= 10 ? String.join(", ", nothingToFollow)
+                            : String.join(", ", nothingToFollow.subList(0, 10)) + ", ...");
         }
     }
 

@@ -50,6 +50,14 @@ public final class LogAnalyzer implements AutoCloseable {
          * not handed over, so a flood of matching lines queues at most one decision per pattern, not one per line.
          */
         CompletionStage<?> act(String service, LogsConfig.PatternEntry pattern, String cause);
+
+        /**
+         * Whether {@code service}'s alerts are held now (a person paused it for maintenance): its matches are still
+         * counted and published as {@link LogMatch} events, but raise no alert. Called from the source's thread.
+         */
+        default boolean alertsHeld(String service) {
+            return false;
+        }
     }
 
     /** Reads the counters at scrape time. */
@@ -239,7 +247,12 @@ public final class LogAnalyzer implements AutoCloseable {
             int count = state.threshold.count();
             bus.publish(new LogMatch(name, clock.instant(), entry.name(), entry.severity(), text, origin, lineNumber,
                     count));
-            raise(state);
+            if (actions.alertsHeld(name)) {
+                // paused for maintenance: "no recovery and no alerts until resumed", as for its health checks
+                log.debug("{}: log pattern {} matched while paused: no alert", name, entry.name());
+            } else {
+                raise(state);
+            }
             // One decision in flight per pattern: the matches meanwhile would find the coordinator in the same state
             // (a restart queued, running, or the budget spent), so they are not handed over, nor their cause built.
             if (entry.action() != LogsConfig.Action.NONE && acting && state.deciding.compareAndSet(false, true)) {

@@ -97,7 +97,8 @@ public final class RecoveryCoordinator {
     private boolean recoveringFromExit;
     private Instant healthySince;
     private Scheduler.Task incidentEnd;
-    private boolean paused;
+    /** Volatile: the log analyzer's threads read it ({@link #paused()}) to hold a paused service's alerts. */
+    private volatile boolean paused;
     /** Why recovery is held back by another signal (a dependency down), or null; see {@link #inhibit}. */
     private String inhibitedBy;
     /** Why the service is FLAPPING (the monitor's overlay says so), or null; see {@link #flappingStarted}. */

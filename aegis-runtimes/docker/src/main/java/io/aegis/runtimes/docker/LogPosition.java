@@ -30,6 +30,9 @@ final class LogPosition {
     static final int STDOUT = 0;
     static final int STDERR = 1;
     private static final String[] STREAM = {"stdout", "stderr"};
+    /** Every key {@link #write} writes; a file without one of them is not a whole one. */
+    private static final String[] KEYS = {"container", "floor", "stdout.time", "stdout.count", "stderr.time",
+        "stderr.count"};
     /** How far before the latest delivered message a stream is opened again: the skew between stdout and stderr. */
     static final long REPLAY_MARGIN_NANOS = 1_000_000_000L;
 
@@ -125,13 +128,24 @@ final class LogPosition {
         return dirty;
     }
 
-    /** Reads the position kept in {@code directory}; empty when none is. */
+    /**
+     * Reads the position kept in {@code directory}; empty when none is.
+     *
+     * @throws IOException also when the file lacks one of the keys {@link #write} always writes (cut short by a crash
+     *     of the machine before the disk had it all, or edited): the caller then starts at the end, as when there is
+     *     none, rather than trust half of it and replay the log from the start of a stream
+     */
     static Optional<LogPosition> read(Path directory) throws IOException {
         Optional<Properties> read = StateFiles.readProperties(directory, FILE);
-        if (read.isEmpty() || read.get().getProperty("container") == null) {
+        if (read.isEmpty()) {
             return Optional.empty();
         }
         Properties properties = read.get();
+        for (String key : KEYS) {
+            if (properties.getProperty(key) == null) {
+                throw new IOException(directory.resolve(FILE) + " is cut short or damaged (it has no " + key + ")");
+            }
+        }
         LogPosition position = new LogPosition();
         try {
             position.containerId = properties.getProperty("container");

@@ -118,6 +118,25 @@ class LogDecoderTest {
     }
 
     @Test
+    void aPositionFileCutShortIsNotTrustedInPart(@TempDir Path state) throws Exception {
+        LogPosition position = new LogPosition();
+        position.reset("c1", T0);
+        position.write(state);
+        Path file = state.resolve(LogPosition.FILE);
+        List<String> whole = java.nio.file.Files.readAllLines(file);
+        assertThat(LogPosition.read(state)).isPresent();
+
+        // Whatever line a crash of the machine cut it at (even an empty file): read as half a position, the lost
+        // stream would have been delivered again from its first line (every old error alerting again).
+        for (int keep = 0; keep < whole.size(); keep++) {
+            java.nio.file.Files.write(file, whole.subList(0, keep));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> LogPosition.read(state))
+                    .as("the first %d lines", keep).isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("is cut short or damaged (it has no ");
+        }
+    }
+
+    @Test
     void theFirstStartWithoutFromBeginningSkipsWhatCameBeforeItsFloor() {
         LogPosition position = new LogPosition();
         position.reset("c1", T0 + 10);
