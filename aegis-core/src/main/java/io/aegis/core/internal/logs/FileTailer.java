@@ -253,8 +253,10 @@ public final class FileTailer implements AutoCloseable {
                 long wait = MAX_SLEEP_NANOS;
                 for (Follow follow : follows) {
                     wait = Math.min(wait, follow.dirty ? 0 : follow.nextScan - now);
-                    if (follow.positionsChanged) {
-                        wait = Math.min(wait, follow.lastSave + follow.saveInterval - now); // wake to save them
+                    // wake to save them; never for a source that keeps no positions (an engine without a state
+                    // directory): they stay "changed" for good, and this thread spun at 100% of a core
+                    if (follow.positionsChanged && follow.spec.stateDirectory().isPresent()) {
+                        wait = Math.min(wait, follow.lastSave + follow.saveInterval - now);
                     }
                 }
                 awaitEvents(Math.max(0, wait));

@@ -89,6 +89,22 @@ class FileLogSourceTest {
     }
 
     @Test
+    void aSourceThatKeepsNoPositionsSleepsBetweenItsReadsInsteadOfSpinning() throws Exception {
+        Path log = dir.resolve("app.log");
+        Files.createFile(log);
+        RecordingSink sink = start(spec(log, Duration.ofHours(1))); // no state directory, as an embedded engine's
+        append(log, "a line that changes its position\n");
+        await().atMost(WAIT).until(() -> sink.endsWith("a line that changes its position"));
+
+        // Its positions stayed "to be saved" for good, and the reading thread woke at once every time to save them:
+        // 100% of a core while a followed file grew, RUNNABLE for good.
+        Thread reader = Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().equals("aegis-logs")).findFirst().orElseThrow();
+        await().atMost(WAIT).until(() -> reader.getState() == Thread.State.TIMED_WAITING
+                || reader.getState() == Thread.State.WAITING);
+    }
+
+    @Test
     void aRestartedTailerNeitherReplaysNorSkipsLines() throws Exception {
         Path log = dir.resolve("app.log");
         Path state = dir.resolve("state");
