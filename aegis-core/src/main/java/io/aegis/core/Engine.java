@@ -406,6 +406,14 @@ public final class Engine implements AutoCloseable {
                 throw new IllegalArgumentException("a service named \"" + service.name() + "\" is already supervised");
             }
             ServiceMonitor monitor = assembly.createOne(service);
+            try {
+                assembly.followLogsOf(monitor);
+            } catch (InvalidConfigurationException e) {
+                List<AutoCloseable> plugins = new ArrayList<>(List.of(monitor.checker()));
+                monitor.runtime().ifPresent(plugins::add);
+                closeAll(plugins, pluginCalls);
+                throw e;
+            }
             monitors.add(monitor);
             assembly.rules.serviceAdded(monitor.name(), service.metadata());
             alertLifecycle.serviceAdded(monitor.name(), service.dependsOn());
@@ -433,7 +441,7 @@ public final class Engine implements AutoCloseable {
                     + name + "\"; the services are: " + String.join(", ", monitors.names())));
         }
         assembly.rules.serviceRemoved(name);
-        List<AutoCloseable> logSources = new ArrayList<>(assembly.logs.serviceRemoved(name));
+        List<AutoCloseable> logSources = new ArrayList<>(assembly.forgetLogsOf(name));
         monitor.prepareToStop();
         assembly.context.alerts().resolveService(name);
         assembly.alertedServices.remove(name);
@@ -908,6 +916,10 @@ public final class Engine implements AutoCloseable {
         /** The restart step of each service a pattern with {@code action: restart} applies to. */
         private final Map<String, io.aegis.core.internal.recovery.Ladder.Step> logRestarts =
                 new java.util.concurrent.ConcurrentHashMap<>();
+        /** The monitors the log analyzer acts on, services added to the running engine included. */
+        private final Map<String, ServiceMonitor> logMonitors = new java.util.concurrent.ConcurrentHashMap<>();
+        /** Makes the log sources of a service added to the running engine as those of the built ones. */
+        private LogAnalysisAssembly logAssembly;
         private final boolean metricsEnabled;
         private final int metricsPort;
         private final String metricsHost;
@@ -1019,12 +1031,13 @@ public final class Engine implements AutoCloseable {
         private void createLogAnalysis(Map<String, ServiceDefinition> byName) {
             Map<String, ServiceMonitor> byService = new LinkedHashMap<>();
             monitors.forEach(monitor -> byService.put(monitor.name(), monitor));
+            logMonitors.putAll(byService);
             logs = new LogAnalyzer(context.alerts(), bus, builder.clock, context.scheduler(), pluginCalls,
                     new LogAnalyzer.Actions() {
                         @Override
                         public CompletableFuture<Void> act(String service,
                                 io.aegis.core.internal.logs.LogsConfig.PatternEntry pattern, String cause) {
-                            ServiceMonitor monitor = byService.get(service);
+                            ServiceMonitor monitor = logMonitors.get(service);
                             if (monitor == null) {
                                 return CompletableFuture.completedFuture(null);
                             }
@@ -1038,13 +1051,13 @@ public final class Engine implements AutoCloseable {
 
                         @Override
                         public boolean alertsHeld(String service) {
-                            ServiceMonitor monitor = byService.get(service);
+                            ServiceMonitor monitor = logMonitors.get(service);
                             return monitor != null && monitor.paused();
                         }
                     });
             io.aegis.core.internal.logs.LogsConfig config = builder.config != null ? builder.config.logsConfig()
                     : io.aegis.core.internal.logs.LogsConfig.none();
-            new LogAnalysisAssembly(config, plugins, report, logs, stateDirectory.path().resolve("logs"),
+            logAssembly = new LogAnalysisAssembly(config, plugins, report, logs, stateDirectory.path().resolve("logs"),
                     builder.stateDirectory != null || (builder.config != null && builder.config.stateDir().isPresent()),
                     pools.runtimeWork(), new LogAnalysisAssembly.Plugins() {
                         @Override
@@ -1061,10 +1074,39 @@ public final class Engine implements AutoCloseable {
                         public void restartStep(String service, io.aegis.core.internal.recovery.Ladder.Step step) {
                             logRestarts.put(service, step);
                         }
-                    }).assemble(byName, byService);
+                    });
+            logAssembly.assemble(byName, byService);
             if (metrics != null) {
                 metrics.logs(logs::visitCounts);
             }
+        }
+
+        /**
+         * Follows the logs of {@code monitor}, a service added to the running engine, as the {@code logs:} block
+         * says for every service built with the engine (its runtime's output, or its {@code files} entries).
+         *
+         * @throws InvalidConfigurationException when they cannot be followed (nothing of them is left running)
+         */
+        void followLogsOf(ServiceMonitor monitor) {
+            if (logAssembly == null) {
+                return;
+            }
+            int problemsBefore = report.problems().size();
+            logMonitors.put(monitor.name(), monitor);
+            logAssembly.assembleOne(monitor);
+            List<ConfigProblem> problems = List.copyOf(report.problems().subList(problemsBefore,
+                    report.problems().size()));
+            if (!problems.isEmpty()) {
+                forgetLogsOf(monitor.name()).forEach(source -> closeQuietly(source, "log source of " + monitor.name()));
+                new ConfigReport().addAll(problems).throwIfProblems();
+            }
+        }
+
+        /** A service leaves the engine: the log sources it had, for the caller to close. */
+        List<AutoCloseable> forgetLogsOf(String service) {
+            logMonitors.remove(service);
+            logRestarts.remove(service);
+            return logs == null ? List.of() : List.copyOf(logs.serviceRemoved(service));
         }
 
         private static Map<String, Map<String, String>> metadataByService(java.util.Collection<ServiceDefinition> all) {

@@ -126,6 +126,31 @@ class LogAnalysisEngineTest {
         }
     }
 
+    @Test
+    void aServiceAddedToTheRunningEngineHasItsOutputFollowedUntilItIsRemoved() throws IOException {
+        Path log = dir.resolve("api.log");
+        Files.writeString(log, "");
+        Path workerLog = dir.resolve("worker.log");
+
+        try (Engine engine = engine(log).start()) {
+            // the pattern applies to every service: the added one's own output is followed, as at the start
+            engine.addService(ServiceDefinition.builder("worker").check("tcp", "127.0.0.1:" + server.getLocalPort())
+                    .interval(Duration.ofMinutes(1)).runtime("process", Map.of("command", "sleep 1; echo 'ERROR:"
+                            + " connection refused by db'; exec sleep 1000", "shell", true, "logFile",
+                            workerLog.toString())).build());
+            await().atMost(AWAIT).until(() -> matches().stream().anyMatch(match -> match.serviceName()
+                    .equals("worker")));
+
+            engine.removeService("worker").join();
+            append(workerLog, "written after its removal: connection refused\n");
+            append(log, "api: connection refused\n");
+            await().atMost(AWAIT).until(() -> matches().stream().anyMatch(match -> match.serviceName()
+                    .equals("api")));
+            assertThat(matches()).filteredOn(match -> match.serviceName().equals("worker"))
+                    .as("its source was closed with it").hasSize(1);
+        }
+    }
+
     private List<LogMatch> matches() {
         return events.stream().filter(LogMatch.class::isInstance).map(LogMatch.class::cast).toList();
     }

@@ -101,40 +101,62 @@ public final class LogAnalysisAssembly {
         }
         List<String> nothingToFollow = new ArrayList<>();
         for (ServiceMonitor monitor : monitors.values()) {
-            String service = monitor.name();
-            List<LogsConfig.PatternEntry> patterns = all.stream().filter(p -> p.appliesTo(service)).toList();
-            if (patterns.isEmpty()) {
-                continue; // nothing to look for: its log is not read at all
-            }
-            int followed = follow(monitor, patterns);
-            boolean hasFilesEntry = config.files().stream().anyMatch(file -> file.service().equals(service));
-            if (followed == 0 && !hasFilesEntry) {
-                // No files entry and no runtime output: a pattern that names it is a mistake; one meant for every
-                // service just has nothing to read here (a remote service), which the start-up log says once.
-                Optional<LogsConfig.ServiceReference> naming = config.serviceReferences().stream()
-                        .filter(reference -> reference.name().equals(service)).findFirst();
-                if (naming.isPresent()) {
-                    report.add(new ConfigProblem(naming.get().keyPath(), "service " + QuotedText.of(service)
-                            + " has no log aegis can follow (" + (monitor.runtime().isEmpty() ? "it has no runtime:"
-                            + " block" : "its runtime writes no log file") + "); add a files: entry for it with a"
-                            + " path:, such as path: /var/log/" + service + "/*.log"));
-                } else {
-                    nothingToFollow.add(service);
-                }
-            }
-            // A service meant to be followed (a files entry, or a pattern naming it) whose sources failed (reported)
-            // is checked too: action: restart on it needs a runtime all the same.
-            boolean meant = config.files().stream().anyMatch(file -> file.service().equals(service))
-                    || patterns.stream().anyMatch(p -> p.services().contains(service));
-            if (followed > 0 || (meant && monitor.runtime().isEmpty())) {
-                restartStep(monitor, patterns);
+            assembleService(monitor, all, nothingToFollow);
+        }
+        logNothingToFollow(nothingToFollow);
+    }
+
+    /**
+     * As {@link #assemble} for one service added to the running engine (the service-set seam hot reload uses): its
+     * sources start at once when the analyzer runs. Mistakes go to the report, as at the start.
+     */
+    public void assembleOne(ServiceMonitor monitor) {
+        List<LogsConfig.PatternEntry> all = new ArrayList<>(config.patterns());
+        if (!config.enabled() || all.isEmpty()) {
+            return;
+        }
+        List<String> nothingToFollow = new ArrayList<>();
+        assembleService(monitor, all, nothingToFollow);
+        logNothingToFollow(nothingToFollow);
+    }
+
+    private void assembleService(ServiceMonitor monitor, List<LogsConfig.PatternEntry> all,
+            List<String> nothingToFollow) {
+        String service = monitor.name();
+        List<LogsConfig.PatternEntry> patterns = all.stream().filter(p -> p.appliesTo(service)).toList();
+        if (patterns.isEmpty()) {
+            return; // nothing to look for: its log is not read at all
+        }
+        int followed = follow(monitor, patterns);
+        boolean hasFilesEntry = config.files().stream().anyMatch(file -> file.service().equals(service));
+        if (followed == 0 && !hasFilesEntry) {
+            // No files entry and no runtime output: a pattern that names it is a mistake; one meant for every
+            // service just has nothing to read here (a remote service), which the start-up log says once.
+            Optional<LogsConfig.ServiceReference> naming = config.serviceReferences().stream()
+                    .filter(reference -> reference.name().equals(service)).findFirst();
+            if (naming.isPresent()) {
+                report.add(new ConfigProblem(naming.get().keyPath(), "service " + QuotedText.of(service)
+                        + " has no log aegis can follow (" + (monitor.runtime().isEmpty() ? "it has no runtime:"
+                        + " block" : "its runtime writes no log file") + "); add a files: entry for it with a"
+                        + " path:, such as path: /var/log/" + service + "/*.log"));
+            } else {
+                nothingToFollow.add(service);
             }
         }
-        if (!nothingToFollow.isEmpty()) {
+        // A service meant to be followed (a files entry, or a pattern naming it) whose sources failed (reported)
+        // is checked too: action: restart on it needs a runtime all the same.
+        boolean meant = hasFilesEntry || patterns.stream().anyMatch(p -> p.services().contains(service));
+        if (followed > 0 || (meant && monitor.runtime().isEmpty())) {
+            restartStep(monitor, patterns);
+        }
+    }
+
+    private static void logNothingToFollow(List<String> services) {
+        if (!services.isEmpty()) {
             log.info("logs: {} service(s) have no log to follow (no runtime output, no files: entry), so the patterns"
-                    + " meant for every service do not look at them: {}", nothingToFollow.size(),
-                    nothingToFollow.size() <= 10 ? String.join(", ", nothingToFollow)
-                            : String.join(", ", nothingToFollow.subList(0, 10)) + ", ...");
+                    + " meant for every service do not look at them: {}", services.size(),
+                    services.size() <= 10 ? String.join(", ", services)
+                            : String.join(", ", services.subList(0, 10)) + ", ...");
         }
     }
 
