@@ -16,6 +16,13 @@ public abstract class TimedCheckerFactory implements HealthCheckerFactory {
             (result, error) -> {
                 if (result != null && !result.isPassing()) {
                     FleetAgent.recordFailure(result);
+                } else if (error != null) {
+                    // the engine cancels the stage when its own deadline ends the check first: a timeout
+                    FleetAgent.recordFailure(error instanceof java.util.concurrent.CancellationException
+                            ? io.aegis.api.CheckResult.unknown(io.aegis.api.FailureReason.TIMEOUT,
+                                    "no verdict within the engine's deadline", java.time.Duration.ZERO)
+                            : io.aegis.api.CheckResult.unknown(io.aegis.api.FailureReason.PLUGIN_ERROR,
+                                    String.valueOf(error), java.time.Duration.ZERO));
                 }
             };
     private final String delegateType;
@@ -51,6 +58,13 @@ public abstract class TimedCheckerFactory implements HealthCheckerFactory {
                 // the failure's kind, from the result the engine gets (no CheckCompleted listener: see FleetAgent)
                 stage.whenComplete(FAILURE_KINDS);
                 return stage;
+            }
+
+            // the wrapped checker's loop, so the engine ticks it there as it would the real checker
+            @Override
+            public java.util.Optional<java.util.concurrent.ScheduledExecutorService> checkLoop() {
+                return checker instanceof io.aegis.plugin.support.NonBlockingChecker trusted ? trusted.checkLoop()
+                        : java.util.Optional.empty();
             }
 
             @Override

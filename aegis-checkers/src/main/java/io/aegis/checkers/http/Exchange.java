@@ -55,8 +55,15 @@ final class Exchange extends CompletableFuture<CheckResult> implements Runnable,
         this.timeout = timeout;
     }
 
-    /** Submits the exchange to its loop; completes it at once when the factory is closed. */
+    /**
+     * Starts the exchange: at once when called on its loop (the engine ticks this checker there), else as a task of
+     * the loop; completes it at once when the factory is closed.
+     */
     void submit() {
+        if (origin.loop.inEventLoop()) {
+            run();
+            return;
+        }
         try {
             origin.loop.execute(this);
         } catch (RejectedExecutionException e) {

@@ -27,8 +27,10 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -136,6 +138,15 @@ final class HttpChecker implements NonBlockingChecker {
         Exchange exchange = new Exchange(this, origin, System.nanoTime(), HttpCheckConfig.positive(context.timeout()));
         exchange.submit();
         return exchange;
+    }
+
+    /**
+     * The origin's event loop, where the engine schedules this checker's ticks: the tick, the request, the answer and
+     * the verdict then all run on that one thread, and a check wakes no other.
+     */
+    @Override
+    public Optional<ScheduledExecutorService> checkLoop() {
+        return Optional.of(origin.loop);
     }
 
     /** The origin this checker's connections come from (tests hold its loop). */

@@ -36,6 +36,19 @@ public interface Scheduler {
     Task scheduleAtFixedRate(Runnable task, Duration initialDelay, Duration period);
 
     /**
+     * As {@link #scheduleAtFixedRate}, with the runs on {@code executor}'s own thread (a trusted checker's event
+     * loop, {@code NonBlockingChecker.checkLoop()}) rather than on the timer thread: a tick then starts its check on
+     * the thread that will carry it, with no wake-up of another. By default (virtual time in tests) the executor is
+     * not used and the runs are timed like any other.
+     *
+     * @throws RejectedExecutionException when the scheduler or {@code executor} is shut down
+     */
+    default Task scheduleAtFixedRateOn(ScheduledExecutorService executor, Runnable task, Duration initialDelay,
+            Duration period) {
+        return scheduleAtFixedRate(task, initialDelay, period);
+    }
+
+    /**
      * Runs {@code task} once after about {@code delay}: for deadlines, which are almost always cancelled before they
      * fire and may fire a few milliseconds late. The production scheduler keeps them on a {@link TimerWheel}, off
      * the priority queue of the ticks; by default the same as {@link #schedule}.
@@ -100,7 +113,13 @@ public interface Scheduler {
 
             @Override
             public Task scheduleAtFixedRate(Runnable task, Duration initialDelay, Duration period) {
-                ScheduledFuture<?> future = timer.scheduleAtFixedRate(task, Math.max(0, initialDelay.toNanos()),
+                return scheduleAtFixedRateOn(timer, task, initialDelay, period);
+            }
+
+            @Override
+            public Task scheduleAtFixedRateOn(ScheduledExecutorService executor, Runnable task, Duration initialDelay,
+                    Duration period) {
+                ScheduledFuture<?> future = executor.scheduleAtFixedRate(task, Math.max(0, initialDelay.toNanos()),
                         period.toNanos(), TimeUnit.NANOSECONDS);
                 return () -> future.cancel(false);
             }

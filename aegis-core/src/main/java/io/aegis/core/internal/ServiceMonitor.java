@@ -44,8 +44,9 @@ import org.slf4j.LoggerFactory;
  * plugin-call pool under {@link Deadlines}. The one exception is the check path of the checkers bundled with Aegis
  * ({@link NonBlockingChecker}, never a third-party plugin): when the monitor is idle, the tick runs on the timer
  * thread itself and calls {@code check()} there (still under the engine's deadline), and a passing verdict is
- * judged on the thread that completed it (the checker's event loop); failures are judged on a worker. A passing
- * check then wakes one thread (the checker's loop) instead of four.
+ * judged on the thread that completed it (the checker's event loop); failures are judged on a worker. A checker that
+ * names its loop ({@link NonBlockingChecker#checkLoop()}, the http checker) has its ticks scheduled on that loop, so
+ * tick, request, answer and verdict run on one thread and a passing check wakes no other.
  */
 public final class ServiceMonitor {
     private static final Logger log = LoggerFactory.getLogger(ServiceMonitor.class);
@@ -88,6 +89,11 @@ public final class ServiceMonitor {
      * plugin jar's.
      */
     private final boolean inlineVerdicts;
+    /**
+     * A trusted checker's event loop ({@link NonBlockingChecker#checkLoop()}), where its ticks are scheduled so that
+     * tick, request, answer and verdict run on one thread; null: the ticks come from the engine's timer.
+     */
+    private final java.util.concurrent.ScheduledExecutorService tickLoop;
     private final ServiceStateMachine stateMachine;
     private final RecoveryCoordinator coordinator;
     /** Publishes the state machine's changes, with FLAPPING laid over them while the service flaps. */
@@ -185,6 +191,7 @@ public final class ServiceMonitor {
         this.inline = !blockingChecker && callsInline(checker);
         this.inlineVerdicts = inline && (runtime == null
                 || runtime.getClass().getClassLoader() == ServiceMonitor.class.getClassLoader());
+        this.tickLoop = inline ? checkLoopOf((NonBlockingChecker) checker) : null;
         this.inFlightSlots = blockingChecker ? null : context.checkLoad().slotsFor(definition.checkType());
         this.intervalNanos = definition.interval().toNanos();
         this.checkMetrics = context.checkMetrics().forService(name);
@@ -289,24 +296,41 @@ public final class ServiceMonitor {
             long firstTickNanos = scheduler.nanoTime() + firstNanos;
             AtomicLong tickCount = new AtomicLong();
             try {
-                ticks = scheduler.scheduleAtFixedRate(() -> {
+                Runnable tick = () -> {
                     long dueNanos = firstTickNanos + tickCount.getAndIncrement() * intervalNanos;
-                    // On the timer thread itself when the monitor is idle (the usual case): no hand-off to a worker. But
-                    // not once the timer runs behind (its one thread starved on a busy host): then the starts spill
-                    // over to the workers, so that every tick is not waiting on the one thread doing every start.
-                    boolean timerOnTime = scheduler.nanoTime() - dueNanos < TIMER_BEHIND_NANOS;
+                    // On the ticking thread itself (the timer, or the checker's loop) when the monitor is idle (the
+                    // usual case): no hand-off to a worker. But not once that thread runs behind (starved on a busy
+                    // host): then the starts spill over to the workers, so that every tick is not waiting on the one
+                    // thread doing every start.
                     try {
+                        boolean timerOnTime = scheduler.nanoTime() - dueNanos < TIMER_BEHIND_NANOS;
                         runSerially(() -> beginCycle(dueNanos + intervalNanos, false), inline && timerOnTime);
                     } catch (Throwable e) {
                         // A throwable that escaped a tick would cancel this fixed-rate schedule for good: the service
                         // would silently never be checked again. Logged; the next tick runs.
                         log.error("{}: a check tick failed; the next tick runs as planned", name, e);
                     }
-                }, Duration.ofNanos(firstNanos), Duration.ofNanos(intervalNanos));
+                };
+                ticks = scheduleTicks(tick, Duration.ofNanos(firstNanos), Duration.ofNanos(intervalNanos));
             } catch (RejectedExecutionException e) {
                 log.debug("{}: the engine shut down before the checks started", name);
             }
         });
+    }
+
+    /**
+     * Schedules the ticks on the trusted checker's loop when it offered one, else (or when the loop refuses them:
+     * the checker is closing) on the engine's timer, so a service is never left unticked.
+     */
+    private Scheduler.Task scheduleTicks(Runnable tick, Duration first, Duration interval) {
+        if (tickLoop != null) {
+            try {
+                return scheduler.scheduleAtFixedRateOn(tickLoop, tick, first, interval);
+            } catch (RejectedExecutionException e) {
+                log.debug("{}: the checker's loop refused the ticks; the engine's timer ticks instead", name);
+            }
+        }
+        return scheduler.scheduleAtFixedRate(tick, first, interval);
     }
 
     /**
@@ -861,6 +885,17 @@ public final class ServiceMonitor {
     static boolean callsInline(HealthChecker checker) {
         return INLINE_CHECKS && checker instanceof NonBlockingChecker
                 && checker.getClass().getClassLoader() == ServiceMonitor.class.getClassLoader();
+    }
+
+    /** The trusted checker's loop for its ticks, or null (none offered, or asking failed: the timer then ticks). */
+    private java.util.concurrent.ScheduledExecutorService checkLoopOf(NonBlockingChecker checker) {
+        try {
+            return checker.checkLoop().orElse(null);
+        } catch (RuntimeException | LinkageError e) {
+            log.warn("{}: checker {} could not name its event loop; its checks are ticked by the engine's timer: {}",
+                    name, definition.checkType(), e.toString());
+            return null;
+        }
     }
 
     private static boolean declaresBlocking(HealthChecker checker) {
