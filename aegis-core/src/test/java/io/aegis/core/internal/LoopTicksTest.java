@@ -89,6 +89,36 @@ class LoopTicksTest {
     }
 
     @Test
+    void theTicksOfALoopAreOnTheGridSoThatTheLoopWakesOnceForSeveralChecks() {
+        ThreadLocal<Long> lastRead = new ThreadLocal<>();
+        List<Long> firstTicks = new CopyOnWriteArrayList<>();
+        Scheduler real = Scheduler.over(timer);
+        Scheduler recording = new ForwardingScheduler(real) {
+            @Override
+            public long nanoTime() {
+                long now = real.nanoTime();
+                lastRead.set(now);
+                return now;
+            }
+
+            @Override
+            public Task scheduleAtFixedRateOn(ScheduledExecutorService executor, Runnable task, Duration initialDelay,
+                    Duration period) {
+                // the monitor read the time, then asked for its first tick this much later
+                firstTicks.add(lastRead.get() + initialDelay.toNanos());
+                return super.scheduleAtFixedRateOn(executor, task, initialDelay, period);
+            }
+        };
+        for (int i = 0; i < 5; i++) {
+            ServiceMonitor one = monitorOf(new LoopTickedChecker(loop), recording);
+            one.start(INTERVAL);
+            one.stopMonitoring().join();
+        }
+
+        assertThat(firstTicks).hasSize(5).allMatch(at -> at % ServiceMonitor.TICK_GRID_NANOS == 0);
+    }
+
+    @Test
     void noTickIsLostOrDoubledOnTheLoop() {
         LoopTickedChecker checker = new LoopTickedChecker(loop);
         monitor = monitorOf(checker, Scheduler.over(timer));
