@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
@@ -529,9 +530,10 @@ public final class FileTailer implements AutoCloseable {
         }
 
         /**
-         * Says, in one INFO line, which files next to a followed file (its name and a suffix: {@code app.log.1},
-         * not compressed ones) were written after the positions were last saved and are not read: files created and
-         * rotated away while aegis was down. Aegis reads on in the file it read last (wherever it was renamed in its
+         * Says, in one INFO line, which files next to a followed file (named like it: {@code app.log.1},
+         * {@code app.1.log}; for a glob, the files of its directory it does not match; not compressed ones) were
+         * written after the positions were last saved and are not read: files created and rotated away while aegis
+         * was down (a {@code kill -9} in the middle of a burst of rotations leaves them). Aegis reads on in the file it read last (wherever it was renamed in its
          * directory) and the file at the path now, but does not guess which other files are the followed file's
          * former selves: a copy made by copytruncate or by an administrator looks the same and would be read twice.
          */
@@ -544,18 +546,39 @@ public final class FileTailer implements AutoCloseable {
             for (TrackedFile file : retired) {
                 known.add(file.key);
             }
-            List<String> unread = new ArrayList<>();
+            java.util.SortedSet<String> unread = new java.util.TreeSet<>();
             for (FileSelector selector : selectors) {
-                Path directory = selector.path().getParent();
-                if (selector.glob().isPresent() || directory == null) {
+                // Where a rotated file of this selector would be, and whether a name is one: for a file, a name
+                // beginning with its name up to the first dot (app.log.1, app.1.log, app-2026-12-02.log); for a glob
+                // (one level deep), any file of its directory it does not match (rotated to app.3.log.old by a
+                // *.log glob: the glob's own files are read anyway).
+                Path directory;
+                java.util.function.Predicate<Path> rotatedName;
+                if (selector.glob().isPresent()) {
+                    if (selector.depth() != 1) {
+                        continue;
+                    }
+                    directory = selector.path();
+                    PathMatcher glob = selector.glob().get();
+                    rotatedName = path -> !glob.matches(path);
+                } else {
+                    directory = selector.path().getParent();
+                    String fileName = selector.path().getFileName().toString();
+                    int dot = fileName.indexOf('.');
+                    String stem = dot > 0 ? fileName.substring(0, dot) : fileName;
+                    rotatedName = path -> {
+                        String name = path.getFileName().toString();
+                        return !name.equals(fileName) && name.startsWith(stem);
+                    };
+                }
+                if (directory == null) {
                     continue;
                 }
-                String prefix = selector.path().getFileName() + ".";
                 try (Stream<Path> paths = Files.list(directory)) {
                     for (Iterator<Path> it = paths.iterator(); it.hasNext(); ) {
                         Path path = it.next();
                         String name = path.getFileName().toString();
-                        if (!name.startsWith(prefix) || name.matches(".*\\.(gz|bz2|xz|zst|lz4|zip|Z)$")) {
+                        if (!rotatedName.test(path) || name.matches(".*\\.(gz|bz2|xz|zst|lz4|zip|Z)$")) {
                             continue;
                         }
                         try {
@@ -573,7 +596,6 @@ public final class FileTailer implements AutoCloseable {
                 }
             }
             if (!unread.isEmpty()) {
-                java.util.Collections.sort(unread);
                 log.info("{}: {} written while aegis was down {} not read: {} next to {} (aegis reads on only in the"
                         + " file it read last and the file at the path now; lines in files rotated away meanwhile"
                         + " are not read)", spec.serviceName(), unread.size() == 1 ? "a file" : unread.size() + " files",

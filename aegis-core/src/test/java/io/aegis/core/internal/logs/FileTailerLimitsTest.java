@@ -141,6 +141,35 @@ class FileTailerLimitsTest {
     }
 
     @Test
+    void filesAGlobNoLongerMatchesRotatedAwayWhileAegisWasDownAreNamedToo() throws Exception {
+        Path logs = Files.createDirectories(dir.resolve("logs"));
+        Path log = logs.resolve("app.log");
+        Path state = dir.resolve("state");
+        Files.createFile(log);
+        String glob = logs.resolve("*.log").toString();
+        FileLogSourceFactory first = factory();
+        RecordingSink before = new RecordingSink();
+        first.create(spec(glob, state)).start(before);
+        append(log, "a1\n");
+        await().atMost(WAIT).until(() -> before.endsWith("a1"));
+        first.close(); // as a kill -9 in the middle of a burst of rotations to names the glob does not match
+
+        append(log, "old\n");
+        Files.move(log, logs.resolve("app.1.log.old"));
+        append(log, "mid\n");
+        Files.move(log, logs.resolve("app.2.log.old"));
+        append(log, "new\n");
+        RecordingSink after = new RecordingSink();
+        String logged = LogCapture.stderrDuring(() -> factory().create(spec(glob, state)).start(after));
+
+        await().atMost(WAIT).until(() -> after.endsWith("new"));
+        // the file read last is read to its end wherever it went; the one made and rotated away meanwhile is named
+        assertThat(after.texts()).containsExactly("old", "new");
+        assertThat(logged).contains("INFO").contains("api: a file written while aegis was down is not read:"
+                + " app.2.log.old").doesNotContain("app.1.log.old");
+    }
+
+    @Test
     void positionsAreSavedWithinAFewHundredMillisecondsOfNewLinesSoAKillReplaysLittle() throws Exception {
         Path log = dir.resolve("app.log");
         Path state = dir.resolve("state");
