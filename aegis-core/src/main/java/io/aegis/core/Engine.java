@@ -439,9 +439,12 @@ public final class Engine implements AutoCloseable {
         synchronized (lifecycle) {
             monitor = monitors.remove(name).orElseThrow(() -> new IllegalArgumentException("no service named \""
                     + name + "\"; the services are: " + String.join(", ", monitors.names())));
+            // Its log sources close now, under the lock: a service added again under this name (a hot reload of a
+            // changed service) follows the same state directory, and the old sources' last save must not
+            // overwrite the new ones' positions.
+            closeAll(assembly.forgetLogsOf(name), pluginCalls);
         }
         assembly.rules.serviceRemoved(name);
-        List<AutoCloseable> logSources = new ArrayList<>(assembly.forgetLogsOf(name));
         monitor.prepareToStop();
         assembly.context.alerts().resolveService(name);
         assembly.alertedServices.remove(name);
@@ -459,7 +462,6 @@ public final class Engine implements AutoCloseable {
                 .thenRun(() -> {
                     List<AutoCloseable> plugins = new ArrayList<>(List.of(monitor.checker()));
                     monitor.runtime().ifPresent(plugins::add);
-                    plugins.addAll(logSources);
                     closeAll(plugins, pluginCalls);
                     if (assembly.metrics != null) {
                         synchronized (lifecycle) {
@@ -881,7 +883,12 @@ public final class Engine implements AutoCloseable {
     /** Wires plugins and monitors together while building; discarded whole if anything is wrong. */
     private static final class Assembly {
         private final Builder builder;
-        private final ConfigReport report;
+        /**
+         * Where problems go: the build's report, or while a service is added to the running engine one of its own
+         * ({@link #reportingApart}). The report is a set, so a problem equal to one reported before (the same
+         * service added again after a failed try) would not show as new in the build's.
+         */
+        private ConfigReport report;
         private final PluginRegistry plugins;
         private final EventBus bus;
         private final ScheduledThreadPoolExecutor timer;
@@ -1091,15 +1098,16 @@ public final class Engine implements AutoCloseable {
             if (logAssembly == null) {
                 return;
             }
-            int problemsBefore = report.problems().size();
-            logMonitors.put(monitor.name(), monitor);
-            logAssembly.assembleOne(monitor);
-            List<ConfigProblem> problems = List.copyOf(report.problems().subList(problemsBefore,
-                    report.problems().size()));
-            if (!problems.isEmpty()) {
-                forgetLogsOf(monitor.name()).forEach(source -> closeQuietly(source, "log source of " + monitor.name()));
-                new ConfigReport().addAll(problems).throwIfProblems();
-            }
+            reportingApart(() -> {
+                logMonitors.put(monitor.name(), monitor);
+                logAssembly.reportingTo(report).assembleOne(monitor);
+                if (report.hasProblems()) {
+                    forgetLogsOf(monitor.name()).forEach(source -> closeQuietly(source, "log source of "
+                            + monitor.name()));
+                    report.throwIfProblems();
+                }
+                return null;
+            });
         }
 
         /** A service leaves the engine: the log sources it had, for the caller to close. */
@@ -1269,15 +1277,26 @@ public final class Engine implements AutoCloseable {
 
         /** Creates one service's plugins and monitor after the engine was built; its problems are thrown. */
         ServiceMonitor createOne(ServiceDefinition service) {
-            int problemsBefore = report.problems().size();
-            int monitorsBefore = monitors.size();
-            createMonitor(service, context);
-            List<ConfigProblem> problems = report.problems().subList(problemsBefore, report.problems().size());
-            if (!problems.isEmpty() || monitors.size() == monitorsBefore) {
-                new ConfigReport().addAll(problems).throwIfProblems();
-                throw new IllegalStateException(service.name() + ": could not create its monitor");
+            return reportingApart(() -> {
+                int monitorsBefore = monitors.size();
+                createMonitor(service, context);
+                report.throwIfProblems();
+                if (monitors.size() == monitorsBefore) {
+                    throw new IllegalStateException(service.name() + ": could not create its monitor");
+                }
+                return monitors.get(monitors.size() - 1);
+            });
+        }
+
+        /** Runs {@code work} (under the engine's lifecycle lock) with a report of its own; see {@link #report}. */
+        private <T> T reportingApart(java.util.function.Supplier<T> work) {
+            ConfigReport build = report;
+            report = build.emptyCopy();
+            try {
+                return work.get();
+            } finally {
+                report = build;
             }
-            return monitors.get(monitors.size() - 1);
         }
 
         private HealthChecker createChecker(ServiceDefinition service) {

@@ -66,6 +66,9 @@ class ServiceSetTest {
                 .hasMessageContaining("already supervised");
         assertThatThrownBy(() -> engine.addService(ServiceDefinition.builder("bad").check("htp", "x").build()))
                 .isInstanceOf(InvalidConfigurationException.class).hasMessageContaining("unknown checker type \"htp\"");
+        // tried again, the same mistake is the same sentence (the engine's report is a set: it was not "new" there)
+        assertThatThrownBy(() -> engine.addService(ServiceDefinition.builder("bad").check("htp", "x").build()))
+                .isInstanceOf(InvalidConfigurationException.class).hasMessageContaining("unknown checker type \"htp\"");
         assertThat(engine.services()).extracting(ServiceSnapshot::name).containsExactly("first");
     }
 

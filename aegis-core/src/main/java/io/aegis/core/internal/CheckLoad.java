@@ -218,6 +218,11 @@ public final class CheckLoad {
                 synchronized (Slots.this) {
                     boolean removed = waiters.remove(this);
                     waiting = waiters.size();
+                    if (waiters.isEmpty()) {
+                        // emptied by leavers (services removed): no line stands, the next one is judged afresh
+                        longWaitsSince = NEVER;
+                        shedding = false;
+                    }
                     return removed;
                 }
             }

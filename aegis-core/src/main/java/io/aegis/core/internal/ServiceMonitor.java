@@ -452,7 +452,7 @@ public final class ServiceMonitor {
         }
         if (inFlightSlots != null) {
             if (!inFlightSlots.tryAcquire()) {
-                if (inFlightSlots.shedding() && !lastTickShed) {
+                if (!onDemand && inFlightSlots.shedding() && !lastTickShed) {
                     // the line stands: this tick is shed so that it drains; the next one joins it (CheckLoad.Slots)
                     lastTickShed = true;
                     context.skippedChecks().skipped(name, SkippedChecks.Reason.OVERLOAD);
@@ -546,6 +546,12 @@ public final class ServiceMonitor {
             }
             leftLineWithGrant();
             holdsSlot = true;
+            // The wait may have outlasted the tick after the one that started the cycle: retries end before the next
+            // tick still to come, not before one already past (none would ever fit).
+            long now = scheduler.nanoTime();
+            while (nextTickNanos - now <= 0) {
+                nextTickNanos += intervalNanos;
+            }
             if (coordinator.actionRunning() || workloadStarting) {
                 // a recovery (or a person's pause) began while it waited, maybe seconds under overload: as at a tick
                 endCycle();
@@ -863,6 +869,7 @@ public final class ServiceMonitor {
                 // Errors too (a stack overflow or an OutOfMemoryError inside a check run inline): the cycle must end,
                 // or every later tick would be skipped as busy.
                 log.error("{}: internal error; the service's monitor keeps running", name, e);
+                leaveLine(); // a grant that comes later must not start a check outside any cycle
                 endCycle();
                 releasePermit();
             }

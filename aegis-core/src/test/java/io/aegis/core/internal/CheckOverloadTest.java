@@ -277,6 +277,32 @@ class CheckOverloadTest {
     }
 
     @Test
+    void aCheckThatWaitedInLinePastItsNextTickStillGetsItsRetries() {
+        CheckLoad load = new CheckLoad(1, scheduler::nanoTime);
+        ControlledChecker slow = new ControlledChecker();
+        slow.hang = true;
+        monitor("slow", Duration.ofMillis(1500), 3, slow, DIRECT, load).start(Duration.ZERO);
+        AtomicInteger flakyCalls = new AtomicInteger();
+        HealthChecker failsOnce = context -> CompletableFuture.completedFuture(flakyCalls.incrementAndGet() == 1
+                ? CheckResult.unhealthy(FailureReason.CONNECT, "refused once", Duration.ofMillis(1))
+                : CheckResult.healthy(Duration.ofMillis(1)));
+        ServiceDefinition flakyDefinition = ServiceDefinition.builder("flaky").check("controlled", "controlled")
+                .interval(INTERVAL).timeout(Duration.ofMillis(300)).failureThreshold(1).retries(1).build();
+        ServiceMonitor flaky = monitor(flakyDefinition, failsOnce, load);
+        flaky.start(Duration.ZERO);
+        scheduler.runDue();
+
+        scheduler.advance(Duration.ofMillis(1200)); // waiting in line past its next tick (1000 ms)
+        slow.pending.get(0).complete(CheckResult.healthy(Duration.ofMillis(1200)));
+        scheduler.advance(Duration.ofMillis(500)); // the retry's 100 ms delay
+
+        // before: the tick after the one that started the cycle was already past, so no retry ever "fitted" and
+        // one refused connection made the service unhealthy
+        assertThat(flakyCalls).hasValue(2);
+        assertThat(flaky.snapshot().state()).isEqualTo(ServiceState.HEALTHY);
+    }
+
+    @Test
     void withoutACapEveryTickRuns() {
         CheckLoad load = new CheckLoad(0, scheduler::nanoTime);
         ControlledChecker checker = new ControlledChecker();
@@ -510,6 +536,16 @@ class CheckOverloadTest {
                 new Alerts(bus, scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(), scheduler,
                 new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), load, metrics);
         ServiceMonitor monitor = new ServiceMonitor(definition(name, timeout, failureThreshold), checker, null,
+                recovery -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false, context);
+        monitors.add(monitor);
+        return monitor;
+    }
+
+    private ServiceMonitor monitor(ServiceDefinition definition, HealthChecker checker, CheckLoad load) {
+        MonitorContext context = new MonitorContext(scheduler.clock(), unusedTimer, DIRECT, DIRECT, bus,
+                new Alerts(bus, scheduler.clock()), null, skippedChecks, Redactor.urlCredentialsOnly(), scheduler,
+                new RecoveryPermits(RecoveryPermits.DEFAULT_LIMIT), load, CheckMetrics.NONE);
+        ServiceMonitor monitor = new ServiceMonitor(definition, checker, null,
                 recovery -> CompletableFuture.completedFuture(ActionOutcome.skipped("test")), "notify", false, context);
         monitors.add(monitor);
         return monitor;

@@ -43,12 +43,24 @@ public final class StateFiles {
 
     /**
      * Writes {@code content} to {@code directory/fileName} atomically, replacing any earlier file: a temporary file
-     * (owner-only on POSIX, never through a link) moved over the old one, so a reader or a crash sees the old file or
-     * the new one, never half of one.
+     * (owner-only on POSIX, never through a link), forced to disk, moved over the old one, so a reader, a crash or a
+     * power cut sees the old file or the new one, never half of one.
      *
      * @throws IOException when the directory cannot be written
      */
     public static void write(Path directory, String fileName, byte[] content) throws IOException {
+        write(directory, fileName, content, true);
+    }
+
+    /**
+     * As {@link #write(Path, String, byte[])}; without {@code force}, the content is not forced to disk before the
+     * rename: a reader or a crash of the process still sees a whole file, but a power cut may leave an empty or
+     * partial one. For files written often from a thread that must not wait on the disk, whose reader can tell a
+     * partial file (an end marker) and loses nothing it cannot do without.
+     *
+     * @throws IOException when the directory cannot be written
+     */
+    public static void write(Path directory, String fileName, byte[] content, boolean force) throws IOException {
         Path temporary = directory.resolve(fileName + ".tmp");
         Files.deleteIfExists(temporary);
         try {
@@ -65,7 +77,9 @@ public final class StateFiles {
             }
             // On the disk before the rename: after a power loss the rename may have reached it and the data not,
             // leaving an empty or partial file in place of the old whole one.
-            out.force(false);
+            if (force) {
+                out.force(false);
+            }
         }
         try {
             Files.move(temporary, directory.resolve(fileName), StandardCopyOption.ATOMIC_MOVE,

@@ -86,6 +86,11 @@ public final class ConfigReport {
         return copy;
     }
 
+    /** A new report with the same file and positions and no problems or warnings yet. */
+    public ConfigReport emptyCopy() {
+        return new ConfigReport(origin, locator, environmentSources, redactor);
+    }
+
     /** Adds a problem with a key path such as {@code services[0].timeout}. */
     public synchronized ConfigReport add(ConfigProblem problem) {
         entries.add(new Entry(problem, false));

@@ -548,28 +548,29 @@ public final class FileTailer implements AutoCloseable {
             }
             java.util.SortedSet<String> unread = new java.util.TreeSet<>();
             for (FileSelector selector : selectors) {
-                // Where a rotated file of this selector would be, and whether a name is one: for a file, a name
-                // beginning with its name up to the first dot (app.log.1, app.1.log, app-2026-12-02.log); for a glob
-                // (one level deep), any file of its directory it does not match (rotated to app.3.log.old by a
-                // *.log glob: the glob's own files are read anyway).
+                // Where a rotated file of this selector would be, and whether a name is one: a name that begins like
+                // a file it followed (app.log.1, app.1.log, app-2026-12-02.log for app.log; not app-worker.log), and
+                // for a glob (one level deep) one it does not match any more (app.2.log.old for *.log; its own
+                // files are read anyway). Not any file of the directory: /var/log/*.log must not name syslog.
                 Path directory;
                 java.util.function.Predicate<Path> rotatedName;
+                Set<String> followedNames = new java.util.HashSet<>();
                 if (selector.glob().isPresent()) {
                     if (selector.depth() != 1) {
                         continue;
                     }
                     directory = selector.path();
+                    for (Saved position : saved.values()) {
+                        if (directory.equals(position.path().getParent())) {
+                            followedNames.add(position.path().getFileName().toString());
+                        }
+                    }
                     PathMatcher glob = selector.glob().get();
-                    rotatedName = path -> !glob.matches(path);
+                    rotatedName = path -> !glob.matches(path) && rotatedFrom(path, followedNames);
                 } else {
                     directory = selector.path().getParent();
-                    String fileName = selector.path().getFileName().toString();
-                    int dot = fileName.indexOf('.');
-                    String stem = dot > 0 ? fileName.substring(0, dot) : fileName;
-                    rotatedName = path -> {
-                        String name = path.getFileName().toString();
-                        return !name.equals(fileName) && name.startsWith(stem);
-                    };
+                    followedNames.add(selector.path().getFileName().toString());
+                    rotatedName = path -> rotatedFrom(path, followedNames);
                 }
                 if (directory == null) {
                     continue;
@@ -601,6 +602,24 @@ public final class FileTailer implements AutoCloseable {
                         + " are not read)", spec.serviceName(), unread.size() == 1 ? "a file" : unread.size() + " files",
                         unread.size() == 1 ? "is" : "are", String.join(", ", unread), selectors);
             }
+        }
+
+        /** Whether {@code path}'s name looks like one a rotation gives a file called one of {@code followedNames}. */
+        private static boolean rotatedFrom(Path path, Set<String> followedNames) {
+            String name = path.getFileName().toString();
+            for (String followed : followedNames) {
+                int dot = followed.indexOf('.');
+                String stem = dot > 0 ? followed.substring(0, dot) : followed;
+                if (name.equals(followed) || !name.startsWith(stem) || name.length() == stem.length()) {
+                    continue;
+                }
+                char next = name.charAt(stem.length());
+                if (next == '.' || ((next == '-' || next == '_') && name.length() > stem.length() + 1
+                        && Character.isDigit(name.charAt(stem.length() + 1)))) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** Reads what is new; on the tailer's thread. */
@@ -1029,7 +1048,10 @@ public final class FileTailer implements AutoCloseable {
             text.append(STATE_END).append('\n');
             try {
                 Files.createDirectories(directory);
-                StateFiles.write(directory, STATE_FILE, text.toString().getBytes(StandardCharsets.UTF_8));
+                // not forced to disk: this thread reads every source's files and saves every ~0.2 s while lines
+                // come; a file a power cut leaves partial has no end marker and is not trusted (files start at their
+                // end: lines may be missed, none replayed)
+                StateFiles.write(directory, STATE_FILE, text.toString().getBytes(StandardCharsets.UTF_8), false);
                 positionsChanged = false;
                 lastSave = now;
                 long took = System.nanoTime() - now;

@@ -80,6 +80,12 @@ public final class LogAnalysisAssembly {
         this.plugins = plugins;
     }
 
+    /** The same assembly reporting its problems to {@code other} (a service added to the running engine). */
+    public LogAnalysisAssembly reportingTo(ConfigReport other) {
+        return new LogAnalysisAssembly(config, registry, other, analyzer, stateRoot, keepsState, blockingExecutor,
+                plugins);
+    }
+
     /** Checks and creates everything; {@code monitors} are the services that were created without a problem. */
     public void assemble(Map<String, ServiceDefinition> services, Map<String, ServiceMonitor> monitors) {
         for (LogsConfig.ServiceReference reference : config.serviceReferences()) {

@@ -159,6 +159,9 @@ class FileTailerLimitsTest {
         append(log, "mid\n");
         Files.move(log, logs.resolve("app.2.log.old"));
         append(log, "new\n");
+        // written meanwhile too, but no rotated app.log: another program's files
+        append(logs.resolve("syslog"), "not ours\n");
+        append(logs.resolve("app-worker.txt"), "not ours either\n");
         RecordingSink after = new RecordingSink();
         String logged = LogCapture.stderrDuring(() -> factory().create(spec(glob, state)).start(after));
 
@@ -166,7 +169,8 @@ class FileTailerLimitsTest {
         // the file read last is read to its end wherever it went; the one made and rotated away meanwhile is named
         assertThat(after.texts()).containsExactly("old", "new");
         assertThat(logged).contains("INFO").contains("api: a file written while aegis was down is not read:"
-                + " app.2.log.old").doesNotContain("app.1.log.old");
+                + " app.2.log.old").doesNotContain("app.1.log.old").doesNotContain("syslog")
+                .doesNotContain("app-worker.txt");
     }
 
     @Test
