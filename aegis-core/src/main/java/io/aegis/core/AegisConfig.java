@@ -138,8 +138,9 @@ public final class AegisConfig {
 
     /**
      * {@code global.maxInFlightChecks} (or {@code AEGIS_MAX_IN_FLIGHT_CHECKS}): how many checks of one checker type
-     * may be in flight at once, default 4096, 0 for no cap; a tick that finds the cap reached is skipped and counted
-     * ({@code aegis_health_checks_skipped_total{reason="overload"}}).
+     * may be in flight at once, default 4096 (or half the process' file descriptor limit when that is lower), 0 for
+     * no cap; a tick that finds the cap reached waits in line, and the ticks that come meanwhile are skipped and
+     * counted ({@code aegis_health_checks_skipped_total{reason="overload"}}).
      */
     public int maxInFlightChecks() {
         return loaded.maxInFlightChecks();

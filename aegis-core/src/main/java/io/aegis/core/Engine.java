@@ -808,8 +808,9 @@ public final class Engine implements AutoCloseable {
 
         /**
          * Overrides {@code global.maxInFlightChecks}: how many checks of one checker type (http, tcp...) may be in
-         * flight at once, default {@value CheckLoad#DEFAULT_MAX_IN_FLIGHT}; 0 for no cap. A tick that finds the cap
-         * reached is skipped and counted ({@code aegis_health_checks_skipped_total{reason="overload"}}).
+         * flight at once, default {@value CheckLoad#DEFAULT_MAX_IN_FLIGHT} (or half the process' file descriptor
+         * limit when that is lower); 0 for no cap. A tick that finds the cap reached waits in line; the ticks that
+         * come meanwhile are skipped and counted ({@code aegis_health_checks_skipped_total{reason="overload"}}).
          */
         public Builder maxInFlightChecks(int limit) {
             if (limit < 0) {
@@ -950,7 +951,7 @@ public final class Engine implements AutoCloseable {
                     ? builder.maxConcurrentRecoveries
                     : builder.config != null ? builder.config.maxConcurrentRecoveries() : RecoveryPermits.DEFAULT_LIMIT);
             this.checkLoad = new CheckLoad(builder.maxInFlightChecks != null ? builder.maxInFlightChecks
-                    : builder.config != null ? builder.config.maxInFlightChecks() : CheckLoad.DEFAULT_MAX_IN_FLIGHT);
+                    : builder.config != null ? builder.config.maxInFlightChecks() : CheckLoad.defaultMaxInFlight());
             this.timer = new ScheduledThreadPoolExecutor(1, daemonThreads("aegis-timer"));
             this.timer.setRemoveOnCancelPolicy(true);
             int cores = Runtime.getRuntime().availableProcessors();

@@ -112,7 +112,8 @@ class AegisConfigTest {
 
     @Test
     void readsTheCapOfChecksInFlightFromTheFileAndTheEnvironmentAndDefaultsIt() {
-        assertThat(parse(API).maxInFlightChecks()).isEqualTo(4096);
+        // 4096, or half the file descriptor limit when that is lower
+        assertThat(parse(API).maxInFlightChecks()).isEqualTo(io.aegis.core.internal.CheckLoad.defaultMaxInFlight());
         assertThat(parse("global:\n  maxInFlightChecks: 500\n" + API).maxInFlightChecks()).isEqualTo(500);
         assertThat(parse("global:\n  maxInFlightChecks: 0\n" + API).maxInFlightChecks()).as("no cap").isZero();
         assertThat(parse(API, Map.of("AEGIS_MAX_IN_FLIGHT_CHECKS", "2000")).maxInFlightChecks()).isEqualTo(2000);

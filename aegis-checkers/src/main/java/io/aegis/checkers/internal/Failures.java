@@ -43,10 +43,25 @@ public final class Failures {
         if (has(error, ProtocolException.class)) {
             return FailureReason.PROTOCOL;
         }
+        if (outOfFileDescriptors(error)) {
+            // aegis' own trouble (EMFILE, ENFILE), not the target's: no verdict, never a failed check
+            return FailureReason.PLUGIN_ERROR;
+        }
         if (has(error, IOException.class)) {
             return FailureReason.CONNECT;
         }
         return FailureReason.PLUGIN_ERROR;
+    }
+
+    /** Whether {@code error} says this process (or the system) ran out of file descriptors. */
+    static boolean outOfFileDescriptors(Throwable error) {
+        Throwable current = error;
+        for (int depth = 0; current != null && depth < MAX_DEPTH; depth++, current = current.getCause()) {
+            if (current.getMessage() != null && current.getMessage().contains("Too many open files")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

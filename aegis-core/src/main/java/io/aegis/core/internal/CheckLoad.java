@@ -35,6 +35,29 @@ public final class CheckLoad {
      * admits still answers within its timeout instead of every check timing out.
      */
     public static final int DEFAULT_MAX_IN_FLIGHT = 4096;
+
+    /**
+     * The default cap in this process: {@link #DEFAULT_MAX_IN_FLIGHT}, or half its file descriptor limit when that is
+     * lower (at least 64). Every check in flight holds a socket: under {@code ulimit -n 512} with hung targets, 4,096
+     * let the checks take every descriptor, and the metrics server, the log files and the runtimes' pipes got
+     * "Too many open files" (hostile test, Dec 2).
+     */
+    public static int defaultMaxInFlight() {
+        long limit = -1;
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            limit = unix.getMaxFileDescriptorCount();
+        }
+        return defaultMaxInFlight(limit);
+    }
+
+    /** {@link #defaultMaxInFlight()} for a file descriptor limit of {@code fileDescriptorLimit} (≤ 0: unknown). */
+    static int defaultMaxInFlight(long fileDescriptorLimit) {
+        if (fileDescriptorLimit <= 0) {
+            return DEFAULT_MAX_IN_FLIGHT;
+        }
+        return (int) Math.min(DEFAULT_MAX_IN_FLIGHT, Math.max(64, fileDescriptorLimit / 2));
+    }
     /**
      * How late a timeout's verdict may reach its monitor, after the engine's deadline, before the engine counts as
      * having been behind: far beyond what healthy scheduling shows at 20,000 services (lag p99 of a few ms to tens of

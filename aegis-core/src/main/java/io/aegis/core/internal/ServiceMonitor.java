@@ -128,6 +128,11 @@ public final class ServiceMonitor {
     /** The in-flight slots of this service's checker type ({@code global.maxInFlightChecks}); null for blocking ones. */
     private final CheckLoad.Slots inFlightSlots;
     private final long intervalNanos;
+    private static final int NO_VERDICT_WARNINGS_PER_MINUTE = 10;
+    private static final java.util.concurrent.atomic.AtomicLong NO_VERDICT_MINUTE =
+            new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
+    private static final java.util.concurrent.atomic.AtomicInteger NO_VERDICT_IN_MINUTE =
+            new java.util.concurrent.atomic.AtomicInteger();
     /** Where each attempt is counted directly (the engine's metrics), without an event per check. */
     private final CheckMetrics.Recorder checkMetrics;
 
@@ -239,6 +244,28 @@ public final class ServiceMonitor {
     /** The service's definition. */
     public ServiceDefinition definition() {
         return definition;
+    }
+
+    /**
+     * Logs a check without a verdict: at WARN for the first {@link #NO_VERDICT_WARNINGS_PER_MINUTE} of each minute in
+     * this process, then at DEBUG with their number said once the minute is over. When the process runs out of file
+     * descriptors every check gives no verdict, and one line per check was ~220 lines a second (hostile test, Dec 2).
+     */
+    private void warnNoVerdict(String message) {
+        long minute = java.util.concurrent.TimeUnit.NANOSECONDS.toMinutes(System.nanoTime());
+        long current = NO_VERDICT_MINUTE.get();
+        if (minute != current && NO_VERDICT_MINUTE.compareAndSet(current, minute)) {
+            int lastMinute = NO_VERDICT_IN_MINUTE.getAndSet(0);
+            if (lastMinute > NO_VERDICT_WARNINGS_PER_MINUTE) {
+                log.warn("{} more checks gave no verdict in the last minute (not logged one by one)",
+                        lastMinute - NO_VERDICT_WARNINGS_PER_MINUTE);
+            }
+        }
+        if (NO_VERDICT_IN_MINUTE.incrementAndGet() <= NO_VERDICT_WARNINGS_PER_MINUTE) {
+            log.warn("{}: check gave no verdict: {}", name, message);
+        } else {
+            log.debug("{}: check gave no verdict: {}", name, message);
+        }
     }
 
     /** Whether a person paused the service (maintenance); any thread. */
@@ -699,7 +726,7 @@ public final class ServiceMonitor {
         log.debug("{}: {}", name, result);
         if (result.failureReason().filter(reason -> reason == FailureReason.PLUGIN_ERROR).isPresent()) {
             // "Could not tell" is not "down" (like a Kubernetes probe error): no threshold moves.
-            log.warn("{}: check gave no verdict: {}", name, result.message());
+            warnNoVerdict(result.message());
             updateSnapshot();
             return;
         }

@@ -25,12 +25,13 @@ public final class SkippedChecks {
         NO_CAPACITY("no_capacity", "the limit of blocking checks running at once was reached"
                 + " (global.maxConcurrentBlockingChecks) and no place came free in time to end before the next tick"),
         /**
-         * The checks of its checker type in flight had reached {@code global.maxInFlightChecks} and no slot came free
-         * while the check could still end before the next tick; or its check timed
-         * out while the engine itself was behind, so the timeout says nothing about the service.
+         * The checks of its checker type in flight had reached {@code global.maxInFlightChecks}: the tick came while
+         * the service still waited in line for a slot, or while the line stood and was being drained; or its check
+         * timed out while the engine itself was behind, so the timeout says nothing about the service.
          */
         OVERLOAD("overload", "aegis is overloaded: the checks of its checker type in flight reached"
-                + " global.maxInFlightChecks and no place came free in time to end before the next tick, or a check timed out while aegis itself was behind (its CPU saturated), which"
+                + " global.maxInFlightChecks and the service was still waiting in line for a slot (or the line was"
+                + " being drained), or a check timed out while aegis itself was behind (its CPU saturated), which"
                 + " says nothing about the service; such ticks are shed instead of piling up or counting as failures"),
         /** The tick came more than half an interval late (the engine was behind): shed, rather than run as a backlog. */
         LATE("late", "aegis was behind: the tick came more than half an interval after its time, so it was shed"

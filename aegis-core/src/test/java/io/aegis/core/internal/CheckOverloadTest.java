@@ -303,6 +303,15 @@ class CheckOverloadTest {
     }
 
     @Test
+    void theDefaultCapLeavesHalfTheFileDescriptorsToEverythingElse() {
+        assertThat(CheckLoad.defaultMaxInFlight(1_048_576)).isEqualTo(4096);
+        assertThat(CheckLoad.defaultMaxInFlight(8192)).isEqualTo(4096);
+        assertThat(CheckLoad.defaultMaxInFlight(1024)).isEqualTo(512);
+        assertThat(CheckLoad.defaultMaxInFlight(100)).isEqualTo(64);
+        assertThat(CheckLoad.defaultMaxInFlight(-1)).as("unknown").isEqualTo(4096);
+    }
+
+    @Test
     void withoutACapEveryTickRuns() {
         CheckLoad load = new CheckLoad(0, scheduler::nanoTime);
         ControlledChecker checker = new ControlledChecker();

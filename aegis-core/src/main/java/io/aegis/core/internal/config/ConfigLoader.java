@@ -150,9 +150,9 @@ public final class ConfigLoader {
         Optional<String> stateDir = global.flatMap(g -> read(() -> stateDir(g), Optional.empty()));
         int maxBlockingChecks = global.map(g -> read(() -> (int) g.integer("maxConcurrentBlockingChecks",
                 BlockingChecks.DEFAULT_LIMIT, 1, 1024), BlockingChecks.DEFAULT_LIMIT)).orElse(BlockingChecks.DEFAULT_LIMIT);
+        int defaultInFlight = CheckLoad.defaultMaxInFlight();
         int maxInFlightChecks = global.map(g -> read(() -> (int) g.integer("maxInFlightChecks",
-                CheckLoad.DEFAULT_MAX_IN_FLIGHT, 0, 1_000_000), CheckLoad.DEFAULT_MAX_IN_FLIGHT))
-                .orElse(CheckLoad.DEFAULT_MAX_IN_FLIGHT);
+                defaultInFlight, 0, 1_000_000), defaultInFlight)).orElse(defaultInFlight);
         int maxRecoveries = global.map(this::maxConcurrentRecoveries).orElse(RecoveryPermits.DEFAULT_LIMIT);
         global.ifPresent(g -> problems.addAll(g.unknownKeys()));
 

@@ -74,6 +74,7 @@ public final class MetricsServer implements AutoCloseable {
     private static final long CLOSE_TIMEOUT_MILLIS = 5_000;
     /** The selector wakes at least this often, to close connections past their deadline. */
     private static final long MAX_SELECT_MILLIS = 1_000;
+    private static final long MAX_ACCEPT_PAUSE_MILLIS = 5_000;
     private static final String HEALTHY = "Exporter is healthy.\n";
     private static final String TEXT_PLAIN = "text/plain; charset=utf-8";
 
@@ -115,6 +116,10 @@ public final class MetricsServer implements AutoCloseable {
     private final Set<Connection> connections = new HashSet<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile int openConnections;
+    /** Accepting paused after a failure ({@link #acceptOrPause}): how long, and until when; selector thread only. */
+    private long acceptPauseMillis;
+    private long acceptResumesAt;
+    private long acceptFailureLoggedAt;
 
     private MetricsServer(Limits limits, ServerSocketChannel listener, Selector selector, PrometheusRegistry registry)
             throws IOException {
@@ -215,7 +220,12 @@ public final class MetricsServer implements AutoCloseable {
     private void run() {
         try {
             while (!closed.get()) {
-                long wait = closeExpired(System.nanoTime());
+                long now = System.nanoTime();
+                resumeAccepting(now);
+                long wait = closeExpired(now);
+                if (acceptResumesAt != 0) {
+                    wait = Math.max(1, Math.min(wait, TimeUnit.NANOSECONDS.toMillis(acceptResumesAt - now) + 1));
+                }
                 selector.select(wait);
                 Runnable task;
                 while ((task = tasks.poll()) != null) {
@@ -229,7 +239,7 @@ public final class MetricsServer implements AutoCloseable {
                         continue;
                     }
                     if (key.isAcceptable()) {
-                        accept();
+                        acceptOrPause(key);
                     } else {
                         ((Connection) key.attachment()).onReady(key);
                     }
@@ -259,6 +269,40 @@ public final class MetricsServer implements AutoCloseable {
             }
         }
         return Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - now) + 1);
+    }
+
+    /**
+     * Accepts what waits; when accepting fails (the process is out of file descriptors: EMFILE, say while hung check
+     * targets hold thousands of sockets), stops accepting for a pause that doubles up to 5 s and then tries again,
+     * said once per minute. Letting it escape ended the server for good: /metrics refused every scrape while aegis ran
+     * on (found by the hostile test under {@code ulimit -n 512}); accepting again at once would spin.
+     */
+    private void acceptOrPause(SelectionKey key) {
+        try {
+            accept();
+            acceptPauseMillis = 0;
+        } catch (IOException e) {
+            acceptPauseMillis = Math.min(MAX_ACCEPT_PAUSE_MILLIS, Math.max(100, acceptPauseMillis * 2));
+            long now = System.nanoTime();
+            if (acceptFailureLoggedAt == 0 || now - acceptFailureLoggedAt > TimeUnit.MINUTES.toNanos(1)) {
+                acceptFailureLoggedAt = now;
+                LOG.warn("metrics: cannot accept a connection ({}); trying again in {} ms (said once a minute)",
+                        e.getMessage(), acceptPauseMillis);
+            }
+            key.interestOps(0);
+            acceptResumesAt = now + TimeUnit.MILLISECONDS.toNanos(acceptPauseMillis);
+        }
+    }
+
+    /** Accepts again once the pause after a failed accept is over. */
+    private void resumeAccepting(long now) {
+        if (acceptResumesAt != 0 && now - acceptResumesAt >= 0) {
+            acceptResumesAt = 0;
+            SelectionKey key = listener.keyFor(selector);
+            if (key != null && key.isValid()) {
+                key.interestOps(SelectionKey.OP_ACCEPT);
+            }
+        }
     }
 
     private void accept() throws IOException {
