@@ -150,12 +150,14 @@ class LoopTicksTest {
         monitor.stopMonitoring().join();
         monitor = null;
 
-        assertThat(loop.getQueue()).isEmpty();
+        assertThat(loop.getQueue()).noneMatch(task -> ((java.util.concurrent.RunnableScheduledFuture<?>) task)
+                .isPeriodic());
         int calls = checker.calledOn.size();
         // a tick that had already begun may still call once; after that nothing is scheduled that could call again
         await().atMost(Duration.ofSeconds(5)).until(() -> loop.getActiveCount() == 0);
         assertThat(checker.calledOn.size()).isBetween(calls, calls + 1);
-        assertThat(loop.getQueue()).isEmpty();
+        assertThat(loop.getQueue()).noneMatch(task -> ((java.util.concurrent.RunnableScheduledFuture<?>) task)
+                .isPeriodic());
     }
 
     @Test
@@ -255,7 +257,9 @@ class LoopTicksTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> judgedOn.size() >= 3);
         assertThat(onTimer).hasValue(1);
         assertThat(onLoop).hasValue(0);
-        assertThat(loop.getQueue()).isEmpty();
+        // no tick on the loop (the checker's own answers may be queued there for a moment: they are not periodic)
+        assertThat(loop.getQueue()).noneMatch(task -> ((java.util.concurrent.RunnableScheduledFuture<?>) task)
+                .isPeriodic());
         assertThat(judgedOn).allMatch(thread -> thread.startsWith("t-worker-"));
     }
 
