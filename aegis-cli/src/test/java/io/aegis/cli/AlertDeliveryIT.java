@@ -176,8 +176,10 @@ class AlertDeliveryIT {
 
             assertThat(metric(metricsPort, SPOOLED)).isEqualTo(21);
             assertThat(receiver.accepted).as("connections to the receiver: one delivery in flight").hasValue(1);
+            // a thread per waiting notification would be twenty more; a few may start on their own meanwhile (the
+            // checker's second event loop, the JVM's): +2 failed once in a clean CI run with 26 against 23
             assertThat(metric(metricsPort, "jvm_threads_current")).as("aegis' threads")
-                    .isLessThanOrEqualTo(threadsBefore + 2);
+                    .isLessThanOrEqualTo(threadsBefore + 4);
             // a check every 200ms: within 20% of five per second, minus one for the edges
             assertThat(checks).as("checks in %.1fs", seconds).isGreaterThanOrEqualTo(Math.floor(seconds * 5 * 0.8) - 1);
         }
