@@ -131,13 +131,8 @@ public final class CheckLoad {
 
         /** Takes a slot for a check cycle; false when the type's cap is reached or others wait for one. Never waits. */
         public boolean tryAcquire() {
-            if (waiting == 0 && take()) {
-                if (shedding) {
-                    shedding = false; // a slot was free for the asking: no line stands
-                }
-                return true;
-            }
-            return false;
+            // (no line stands when none waits: the grant or the leave that emptied it said so, lineGone)
+            return waiting == 0 && take();
         }
 
         /**
@@ -217,13 +212,18 @@ public final class CheckLoad {
         private void waited(long sinceNanos) {
             long now = nanoTime.getAsLong();
             if (now - sinceNanos < LONG_WAIT_NANOS || waiters.isEmpty()) {
-                longWaitsSince = NEVER;
-                shedding = false;
+                lineGone();
             } else if (longWaitsSince == NEVER) {
                 longWaitsSince = now;
             } else if (now - longWaitsSince >= STANDING_LINE_NANOS) {
                 shedding = true;
             }
+        }
+
+        /** No line stands (any more): the next one is judged afresh. Under the lock. */
+        private void lineGone() {
+            longWaitsSince = NEVER;
+            shedding = false;
         }
 
         /** A place in line for a slot. */
@@ -242,9 +242,7 @@ public final class CheckLoad {
                     boolean removed = waiters.remove(this);
                     waiting = waiters.size();
                     if (waiters.isEmpty()) {
-                        // emptied by leavers (services removed): no line stands, the next one is judged afresh
-                        longWaitsSince = NEVER;
-                        shedding = false;
+                        lineGone(); // emptied by leavers (services removed)
                     }
                     return removed;
                 }

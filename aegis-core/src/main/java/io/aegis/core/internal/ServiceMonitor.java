@@ -576,8 +576,8 @@ public final class ServiceMonitor {
             // The wait may have outlasted the tick after the one that started the cycle: retries end before the next
             // tick still to come, not before one already past (none would ever fit).
             long now = scheduler.nanoTime();
-            while (nextTickNanos - now <= 0) {
-                nextTickNanos += intervalNanos;
+            if (nextTickNanos - now <= 0) {
+                nextTickNanos += ((now - nextTickNanos) / intervalNanos + 1) * intervalNanos;
             }
             if (coordinator.actionRunning() || workloadStarting) {
                 // a recovery (or a person's pause) began while it waited, maybe seconds under overload: as at a tick
