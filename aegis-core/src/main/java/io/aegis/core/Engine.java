@@ -219,8 +219,10 @@ public final class Engine implements AutoCloseable {
             // Compose's service_healthy: a dependent's workload and checks start once its dependencies have passed
             // a check (or, bounded, when they take too long; see DependencyAttribution).
             monitors.forEach(monitor -> monitor.start(firstCheckSpread, dependencies.startGate(monitor.name())));
+            // Restored log-pattern alerts are taken over before the rules' start resolves every restored standing
+            // alert no one raises any more; the sources start after it (a new log alert is standing too).
+            assembly.logs.adoptRestoredAlerts();
             assembly.rules.start();
-            // After the rules: their start resolves restored standing alerts no rule raises (log alerts among them).
             assembly.logs.start();
             return this;
         }

@@ -44,6 +44,8 @@ public final class Alerts {
     private final Map<String, Map<String, Firing>> firingByService = new HashMap<>();
     /** Every fingerprint ever raised standing: kept after its resolve, so the lifecycle asking late gets it right. */
     private final Set<String> standingFingerprints = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Standing alerts restored from the last run that a component took over ({@link #claimStanding}). */
+    private final Set<String> claimed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private record Firing(Alert alert, boolean standing) {
     }
@@ -143,8 +145,24 @@ public final class Alerts {
     /** The fingerprints of the standing alerts firing (threshold rules' own and restored ones). */
     public Set<String> standingFingerprints() {
         synchronized (firing) {
-            return firing.entrySet().stream().filter(entry -> entry.getValue().standing()).map(Map.Entry::getKey)
+            return firing.entrySet().stream().filter(entry -> entry.getValue().standing())
+                    .filter(entry -> !claimed.contains(entry.getKey())).map(Map.Entry::getKey)
                     .collect(java.util.stream.Collectors.toUnmodifiableSet());
+        }
+    }
+
+    /**
+     * Claims the standing alert with {@code fingerprint}, restored from the last run, for the caller, which will
+     * resolve it: {@link #standingFingerprints} no longer lists it. False (nothing claimed) when none such fires.
+     */
+    public boolean claimStanding(String fingerprint) {
+        synchronized (firing) {
+            Firing current = firing.get(fingerprint);
+            if (current == null || !current.standing()) {
+                return false;
+            }
+            claimed.add(fingerprint);
+            return true;
         }
     }
 

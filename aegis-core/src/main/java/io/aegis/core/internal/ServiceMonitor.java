@@ -406,6 +406,10 @@ public final class ServiceMonitor {
      */
     public void prepareToStop() {
         stopping = true;
+        // Nothing new starts from here on (hostile F3: a restart launched, and alerts raised, after "shutting
+        // down"): the checks in flight are not judged (a service stopped by the same signal as aegis fails them),
+        // and no recovery begins while the engine closes its log sources before it stops the monitors.
+        runSerially(coordinator::close);
     }
 
     /** Stops the checks and recovery; completes when no more work will start. The engine stops the workload. */
@@ -436,7 +440,7 @@ public final class ServiceMonitor {
                 () -> new TimeoutException("did not start within " + runtimeDeadline.toSeconds() + "s"))
                 .thenAccept(error -> runSerially(() -> {
                     workloadStarting = false;
-                    if (closed) {
+                    if (closed || stopping) {
                         return;
                     }
                     if (error == null) {
@@ -463,7 +467,7 @@ public final class ServiceMonitor {
     // ---- check cycles -----------------------------------------------------------------------------
 
     private void beginCycle(long nextTick, boolean onDemand) {
-        if (closed || coordinator.actionRunning() || workloadStarting) {
+        if (closed || stopping || coordinator.actionRunning() || workloadStarting) {
             return;
         }
         if (!onDemand && tickIsLate(nextTick)) {
@@ -616,7 +620,7 @@ public final class ServiceMonitor {
 
     private void attempt(int number) {
         pendingRetry = null;
-        if (closed) {
+        if (closed || stopping) {
             releasePermit();
             endCycle();
             return;
@@ -681,7 +685,7 @@ public final class ServiceMonitor {
 
     private void attemptCompleted(int number, CheckResult result) {
         releasePermit();
-        if (closed) {
+        if (closed || stopping) {
             endCycle();
             return;
         }

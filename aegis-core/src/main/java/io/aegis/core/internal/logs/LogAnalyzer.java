@@ -78,7 +78,7 @@ public final class LogAnalyzer implements AutoCloseable {
     private final Map<String, ServiceLog> services = new ConcurrentHashMap<>();
     private volatile boolean started;
     private volatile boolean closed;
-    /** Cleared by {@link #stopActing()}: the engine is shutting down, a match restarts nothing any more. */
+    /** Cleared by {@link #stopActing()}: the engine is shutting down, a match alerts and restarts nothing any more. */
     private volatile boolean acting = true;
     /** Lines whose matching failed (a regex that overflowed the stack): logged once at WARN, then at debug. */
     private final java.util.concurrent.atomic.AtomicBoolean matchFailureLogged =
@@ -118,6 +118,20 @@ public final class LogAnalyzer implements AutoCloseable {
     /** The services whose logs are followed. */
     public List<String> services() {
         return List.copyOf(services.keySet());
+    }
+
+    /**
+     * Takes over the log-pattern alerts the last run left firing whose pattern still applies to their service, before
+     * {@link #start}: they resolve after their pattern's quiet period, counted from now, instead of being resolved
+     * at start (and raised again at the next match: a resolved and a new firing notification for one incident).
+     * The others (a pattern removed or renamed) no one raises any more; the rule evaluator's start resolves them.
+     */
+    public void adoptRestoredAlerts() {
+        int adopted = services.values().stream().mapToInt(ServiceLog::adoptRestoredAlerts).sum();
+        if (adopted > 0) {
+            log.info("{} log-pattern alert(s) still firing from the last run; each resolves once its pattern has been"
+                    + " quiet for its resolveAfter", adopted);
+        }
     }
 
     /** Starts every source, each on a plugin-call thread of its own (a source's start must return at once). */
@@ -180,8 +194,8 @@ public final class LogAnalyzer implements AutoCloseable {
     }
 
     /**
-     * The engine is shutting down: matches still count and alert (the lines the sources deliver while they close
-     * are analysed, since their positions will say they were), but start no recovery.
+     * The engine is shutting down: matches still count and are published (the lines the sources deliver while they
+     * close are analysed, since their positions will say they were), but raise no alert and start no recovery.
      */
     public void stopActing() {
         acting = false;
@@ -247,7 +261,12 @@ public final class LogAnalyzer implements AutoCloseable {
             int count = state.threshold.count();
             bus.publish(new LogMatch(name, clock.instant(), entry.name(), entry.severity(), text, origin, lineNumber,
                     count));
-            if (actions.alertsHeld(name)) {
+            if (!acting) {
+                // The engine is shutting down: what the services print while they are stopped (refused connections,
+                // stack traces of interrupted work) is no incident to page anyone for (hostile F3). Counted and
+                // published as above, since the positions will say these lines were read.
+                log.debug("{}: log pattern {} matched while aegis shuts down: no alert", name, entry.name());
+            } else if (actions.alertsHeld(name)) {
                 // paused for maintenance: "no recovery and no alerts until resumed", as for its health checks
                 log.debug("{}: log pattern {} matched while paused: no alert", name, entry.name());
             } else {
@@ -276,11 +295,7 @@ public final class LogAnalyzer implements AutoCloseable {
                 }
             }
             LogsConfig.PatternEntry entry = state.entry;
-            Alert alert = Alert.builder(entry.name(), name).severity(entry.severity()).label("pattern", entry.name())
-                    .summary(name + ": " + entry.description() + " (log pattern " + entry.name()
-                            + (entry.count() > 1 ? ", " + entry.count() + " matches within "
-                            + Durations.format(entry.within()) : "") + ")")
-                    .description(entry.description()).startsAt(clock.instant()).build();
+            Alert alert = alertOf(entry);
             synchronized (state) {
                 if (stopped) {
                     return;
@@ -319,6 +334,34 @@ public final class LogAnalyzer implements AutoCloseable {
                 alerts.resolveFingerprint(state.fingerprint);
                 state.fingerprint = null;
             }
+        }
+
+        private Alert alertOf(LogsConfig.PatternEntry entry) {
+            return Alert.builder(entry.name(), name).severity(entry.severity()).label("pattern", entry.name())
+                    .summary(name + ": " + entry.description() + " (log pattern " + entry.name()
+                            + (entry.count() > 1 ? ", " + entry.count() + " matches within "
+                            + Durations.format(entry.within()) : "") + ")")
+                    .description(entry.description()).startsAt(clock.instant()).build();
+        }
+
+        /**
+         * Takes over the alerts of its patterns that still fired when the last run ended: each stands until its
+         * pattern has been quiet for its resolveAfter, counted from now (when the last match was is not kept).
+         */
+        int adoptRestoredAlerts() {
+            int adopted = 0;
+            for (PatternState state : states) {
+                String fingerprint = alerts.fingerprintOf(alertOf(state.entry));
+                if (alerts.claimStanding(fingerprint)) {
+                    synchronized (state) {
+                        state.fingerprint = fingerprint;
+                        state.lastMatchMillis = clock.millis();
+                        scheduleResolve(state, state.entry.resolveAfter());
+                    }
+                    adopted++;
+                }
+            }
+            return adopted;
         }
 
         void stop() {

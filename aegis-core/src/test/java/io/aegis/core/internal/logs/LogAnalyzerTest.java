@@ -286,7 +286,7 @@ class LogAnalyzerTest {
     }
 
     @Test
-    void afterStopActingMatchesStillCountAndAlertButRestartNothing() {
+    void afterStopActingMatchesStillCountButAlertAndRestartNothing() {
         FakeSource source = follow("api", pattern("OutOfMemory", "OutOfMemoryError", 1, Duration.ofMinutes(1),
                 LogsConfig.Action.RESTART));
 
@@ -294,7 +294,8 @@ class LogAnalyzerTest {
         source.line("java.lang.OutOfMemoryError: Java heap space");
 
         assertThat(eventsOf(LogMatch.class)).hasSize(1);
-        assertThat(eventsOf(AlertFired.class)).hasSize(1);
+        // What services print while aegis stops them pages nobody (hostile F3: alerts after "shutting down").
+        assertThat(eventsOf(AlertFired.class)).isEmpty();
         assertThat(actions).isEmpty();
     }
 

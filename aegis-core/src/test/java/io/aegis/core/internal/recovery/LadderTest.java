@@ -119,6 +119,25 @@ class LadderTest {
     }
 
     @Test
+    void onceTheEngineBeginsToStopAFailingServiceIsNeitherJudgedNorRestartedNorAlertedFor() {
+        monitor = start(policy(), "restart");
+        scheduler.advance(Duration.ofSeconds(3));
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.HEALTHY);
+        int alertsBefore = alerts.size();
+
+        // Ctrl-C reaches the whole process group: aegis begins to stop while its service dies of the same signal.
+        monitor.prepareToStop();
+        runtime.running = false;
+        scheduler.advance(Duration.ofSeconds(30));
+
+        // Hostile F3: the engine, still closing its log sources, restarted the service and raised alerts.
+        assertThat(runtime.restarts).isZero();
+        assertThat(eventsOf(RecoveryStarted.class)).isEmpty();
+        assertThat(alerts).hasSize(alertsBefore);
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.HEALTHY);
+    }
+
+    @Test
     void noCheckCountsAgainstAWorkloadWhoseFirstStartIsStillInFlight() {
         CompletableFuture<Void> started = new CompletableFuture<>();
         runtime.heldStart = started;

@@ -171,7 +171,10 @@ public final class RuleEvaluator implements AutoCloseable {
             }
         }
         if (resolved > 0) {
-            log.info("resolved {} restored threshold-rule alert(s) that no configured rule raises any more", resolved);
+            // Log-pattern alerts a pattern still raises were claimed by the log analyzer: these are a rule's or a
+            // pattern's that the configuration no longer has (hostile F4: the line named rules when there were none).
+            log.info("resolved {} alert(s) still firing from the last run that no configured rule or log pattern"
+                    + " raises any more", resolved);
         }
     }
 
