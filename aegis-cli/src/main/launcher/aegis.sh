@@ -113,7 +113,9 @@ if [ "$AEGIS_CDS" != off ]; then
       done
       if [ -n "$plain" ] && [ ! -e "$cds/$key.failed" ] && mkdir -p "$cds" 2>/dev/null && [ -w "$cds" ]; then
         nice="nice -n ${AEGIS_CDS_NICE:-19}" # lowest priority: the start it runs beside comes first
-        (train) </dev/null >/dev/null 2>&1 &
+        # Forked twice: the shell becomes the JVM (exec) and the JVM never waits for children it did not start, so a
+        # training left as its child stayed a <defunct> process once it ended (hostile F6). Orphaned, init reaps it.
+        ( (train) </dev/null >/dev/null 2>&1 & )
       fi
       archive=
     fi

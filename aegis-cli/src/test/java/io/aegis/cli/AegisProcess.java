@@ -135,6 +135,22 @@ final class AegisProcess implements AutoCloseable {
                 .findFirst();
     }
 
+    /**
+     * The live processes of a class-data-sharing training writing into {@code cds}, wherever they are: the launcher
+     * forks the training twice, so it is no descendant of aegis.
+     */
+    static List<ProcessHandle> trainingsInto(Path cds) {
+        return ProcessHandle.allProcesses()
+                .filter(ProcessHandle::isAlive)
+                .filter(handle -> handle.info().commandLine().orElse("").contains(cds + "/"))
+                .toList();
+    }
+
+    /** The process' direct children, finished ones not yet waited for (zombies) included. */
+    List<ProcessHandle> children() {
+        return process.children().toList();
+    }
+
     /** Sends SIGTERM ({@link Process#destroy} does on Unix). */
     void terminate() {
         process.destroy();
