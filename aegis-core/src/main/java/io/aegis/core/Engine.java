@@ -414,6 +414,7 @@ public final class Engine implements AutoCloseable {
                 List<AutoCloseable> plugins = new ArrayList<>(List.of(monitor.checker()));
                 monitor.runtime().ifPresent(plugins::add);
                 closeAll(plugins, pluginCalls);
+                assembly.alertedServices.remove(monitor.name());
                 throw e;
             }
             monitors.add(monitor);
@@ -1280,15 +1281,35 @@ public final class Engine implements AutoCloseable {
 
         /** Creates one service's plugins and monitor after the engine was built; its problems are thrown. */
         ServiceMonitor createOne(ServiceDefinition service) {
-            return reportingApart(() -> {
-                int monitorsBefore = monitors.size();
-                createMonitor(service, context);
-                report.throwIfProblems();
-                if (monitors.size() == monitorsBefore) {
-                    throw new IllegalStateException(service.name() + ": could not create its monitor");
+            int monitorsBefore = monitors.size();
+            int checkersBefore = checkers.size();
+            int runtimesBefore = runtimes.size();
+            try {
+                return reportingApart(() -> {
+                    createMonitor(service, context);
+                    report.throwIfProblems();
+                    if (monitors.size() == monitorsBefore) {
+                        throw new IllegalStateException(service.name() + ": could not create its monitor");
+                    }
+                    return monitors.get(monitors.size() - 1);
+                });
+            } catch (RuntimeException e) {
+                // A checker or runtime created before a later key was found wrong is closed (review L7).
+                List<AutoCloseable> created = new ArrayList<>(runtimes.subList(runtimesBefore, runtimes.size()));
+                created.addAll(checkers.subList(checkersBefore, checkers.size()));
+                closeAll(created, pluginCalls);
+                if (monitors.size() > monitorsBefore) {
+                    alertedServices.remove(service.name());
                 }
-                return monitors.get(monitors.size() - 1);
-            });
+                throw e;
+            } finally {
+                // These lists serve the build (and its discard when it fails); a service added to the running engine
+                // belongs to the engine's service set, which closes it when it is removed: kept here, every hot
+                // reload would leave its plugins referenced for good.
+                monitors.subList(monitorsBefore, monitors.size()).clear();
+                checkers.subList(checkersBefore, checkers.size()).clear();
+                runtimes.subList(runtimesBefore, runtimes.size()).clear();
+            }
         }
 
         /** Runs {@code work} (under the engine's lifecycle lock) with a report of its own; see {@link #report}. */

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import io.aegis.core.testing.RecordingRuntimeFactory;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +71,20 @@ class ServiceSetTest {
         assertThatThrownBy(() -> engine.addService(ServiceDefinition.builder("bad").check("htp", "x").build()))
                 .isInstanceOf(InvalidConfigurationException.class).hasMessageContaining("unknown checker type \"htp\"");
         assertThat(engine.services()).extracting(ServiceSnapshot::name).containsExactly("first");
+    }
+
+    @Test
+    void theRuntimeOfAServiceThatCouldNotBeAddedIsClosed() {
+        engine = Engine.builder().metricsEnabled(false).service(sleeper("first")).build().start();
+        // Created, then found wrong (a ladder step the runtime cannot do is found once it exists): review L7.
+        ServiceDefinition misspelt = ServiceDefinition.builder("misspelt").check("test-pass", "x")
+                .runtime("test-recording", Map.of()).onFailure("rollback").build();
+
+        assertThatThrownBy(() -> engine.addService(misspelt)).isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("rollback");
+
+        assertThat(RecordingRuntimeFactory.calls("misspelt").closes).hasValue(1);
+        assertThat(RecordingRuntimeFactory.calls("misspelt").starts).hasValue(0);
     }
 
     private static List<ProcessHandle> sleepers() {

@@ -24,6 +24,7 @@ public final class RecordingRuntimeFactory implements RuntimeAdapterFactory {
         public final AtomicInteger starts = new AtomicInteger();
         public final AtomicInteger stops = new AtomicInteger();
         public final AtomicInteger healthy = new AtomicInteger();
+        public final AtomicInteger closes = new AtomicInteger();
         /** With {@code holdStop: true}: what {@code stop} returns; the test completes it. */
         public final CompletableFuture<Void> stopHeld = new CompletableFuture<>();
     }
@@ -81,6 +82,11 @@ public final class RecordingRuntimeFactory implements RuntimeAdapterFactory {
             @Override
             public boolean outlivesEngine() {
                 return outlives;
+            }
+
+            @Override
+            public void close() {
+                calls.closes.incrementAndGet();
             }
         };
     }
