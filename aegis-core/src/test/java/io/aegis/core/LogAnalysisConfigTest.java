@@ -71,6 +71,19 @@ class LogAnalysisConfigTest {
     }
 
     @Test
+    void aRuntimeWhoseLogSourceFailsIsReportedOnceWithItsReason() throws Exception {
+        assertThat(errors("""
+                services:
+                  - name: worker
+                    type: test-pass
+                    endpoint: x
+                    runtime: {type: test-recording, throwOnLogSource: true}
+                logs:
+                  patterns: [{name: oom, pattern: OutOfMemoryError, services: [worker]}]
+                """)).singleElement().asString().contains("runtime.type").contains("no log stream today");
+    }
+
+    @Test
     void aServiceDefinedInCodeMayBeNamedByTheLogsBlockOfAConfiguration() {
         AegisConfig config = AegisConfig.parse("""
                 logs:

@@ -1,10 +1,13 @@
 package io.aegis.core.testing;
 
+import io.aegis.api.LogSource;
+import io.aegis.api.LogSourceSpec;
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeAdapterFactory;
 import io.aegis.api.RuntimeSpec;
 import io.aegis.api.WorkloadStatus;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Runtime {@code test-recording}: a pretend workload that counts what the engine asks of it, per service name, so a
  * test can check the engine's side of the runtime contract. Settings: {@code outlives: true} makes
  * {@link RuntimeAdapter#outlivesEngine()} true; {@code throwOnHealthy: true} makes {@code workloadHealthy} throw
- * (after counting the call), as a careless plugin would; {@code holdStop: true} makes {@code stop} complete only when the
+ * (after counting the call), as a careless plugin would; {@code throwOnLogSource: true} makes {@code logSource} throw; {@code holdStop: true} makes {@code stop} complete only when the
  * test completes {@link Calls#stopHeld}.
  */
 public final class RecordingRuntimeFactory implements RuntimeAdapterFactory {
@@ -48,6 +51,7 @@ public final class RecordingRuntimeFactory implements RuntimeAdapterFactory {
         boolean outlives = spec.settings().bool("outlives", false);
         boolean throwOnHealthy = spec.settings().bool("throwOnHealthy", false);
         boolean holdStop = spec.settings().bool("holdStop", false);
+        boolean throwOnLogSource = spec.settings().bool("throwOnLogSource", false);
         return new RuntimeAdapter() {
             private volatile boolean running;
 
@@ -82,6 +86,14 @@ public final class RecordingRuntimeFactory implements RuntimeAdapterFactory {
             @Override
             public boolean outlivesEngine() {
                 return outlives;
+            }
+
+            @Override
+            public Optional<LogSource> logSource(LogSourceSpec logSpec) {
+                if (throwOnLogSource) {
+                    throw new IllegalStateException("no log stream today");
+                }
+                return Optional.empty();
             }
 
             @Override

@@ -133,9 +133,12 @@ public final class LogAnalysisAssembly {
         if (patterns.isEmpty()) {
             return; // nothing to look for: its log is not read at all
         }
+        int problemsBefore = report.problems().size();
         int followed = follow(monitor, patterns);
         boolean hasFilesEntry = config.files().stream().anyMatch(file -> file.service().equals(service));
-        if (followed == 0 && !hasFilesEntry) {
+        // A runtime's log source that failed was reported with its reason: "no log to follow" would repeat it
+        // wrongly (review L6).
+        if (followed == 0 && !hasFilesEntry && report.problems().size() == problemsBefore) {
             // No files entry and no runtime output: a pattern that names it is a mistake; one meant for every
             // service just has nothing to read here (a remote service), which the start-up log says once.
             Optional<LogsConfig.ServiceReference> naming = config.serviceReferences().stream()
@@ -180,13 +183,14 @@ public final class LogAnalysisAssembly {
                     continue; // two entries without a path: the runtime's output once
                 }
                 runtimeAsked = true;
-                if (!followRuntime(monitor, patterns)) {
+                int problemsBefore = report.problems().size();
+                if (followRuntime(monitor, patterns)) {
+                    followed++;
+                } else if (report.problems().size() == problemsBefore) { // a failure said why already (review L6)
                     report.add(new ConfigProblem(entry.settings().keyPath("service"), "service " + QuotedText.of(service)
                             + " has no runtime whose output aegis can follow (" + (runtime.isEmpty() ? "it has no"
                             + " runtime: block" : "its runtime writes no log file") + "); add a path: to this entry,"
                             + " such as path: /var/log/" + service + "/*.log"));
-                } else {
-                    followed++;
                 }
                 continue;
             }
