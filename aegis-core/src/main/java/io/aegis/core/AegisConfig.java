@@ -182,6 +182,11 @@ public final class AegisConfig {
         return loaded.logsConfig();
     }
 
+    /** The {@code anomaly_detection:} block as the engine uses it. */
+    io.aegis.core.internal.anomaly.AnomalyConfig anomalyConfig() {
+        return loaded.anomalyConfig();
+    }
+
     /** The {@code anomaly_detection:} block; empty when absent. */
     public Settings anomalyDetection() {
         return loaded.anomalyDetection();

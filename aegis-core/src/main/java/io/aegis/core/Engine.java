@@ -224,6 +224,9 @@ public final class Engine implements AutoCloseable {
             assembly.logs.adoptRestoredAlerts();
             assembly.rules.start();
             assembly.logs.start();
+            if (assembly.anomalies != null) {
+                assembly.anomalies.start();
+            }
             return this;
         }
     }
@@ -418,6 +421,7 @@ public final class Engine implements AutoCloseable {
                 throw e;
             }
             monitors.add(monitor);
+            assembly.watchAnomaliesOf(monitor);
             assembly.rules.serviceAdded(monitor.name(), service.metadata());
             alertLifecycle.serviceAdded(monitor.name(), service.dependsOn());
             if (assembly.metrics != null) {
@@ -448,6 +452,10 @@ public final class Engine implements AutoCloseable {
             closeAll(assembly.forgetLogsOf(name), pluginCalls);
         }
         assembly.rules.serviceRemoved(name);
+        if (assembly.anomalies != null) {
+            assembly.anomalies.forget(name);
+            assembly.anomalyRestarts.remove(name);
+        }
         monitor.prepareToStop();
         assembly.context.alerts().resolveService(name);
         assembly.alertedServices.remove(name);
@@ -590,6 +598,9 @@ public final class Engine implements AutoCloseable {
         // At once, before anything else: exits caused by the shutdown (a signal to the whole process group,
         // as Ctrl-C sends) must not be taken for crashes and restarted.
         monitors.forEach(ServiceMonitor::prepareToStop);
+        if (assembly.anomalies != null) {
+            assembly.anomalies.close(); // no anomaly begins or ends while the services stop
+        }
         // No match restarts anything during the shutdown, but the lines the sources deliver while they close are
         // still analysed: their positions will say they were read, so dropping them lost them for good. A source
         // that hangs in close() is given up on.
@@ -919,6 +930,11 @@ public final class Engine implements AutoCloseable {
         private RuleEvaluator rules;
         /** Log analysis ({@code logs:}); follows nothing when there are no patterns. */
         private LogAnalyzer logs;
+        /** Anomaly detection ({@code anomaly_detection:}); null when the block is absent or disabled. */
+        private io.aegis.core.internal.anomaly.AnomalyDetector anomalies;
+        /** The restart step of each service, for {@code anomaly_detection.action: restart}. */
+        private final Map<String, io.aegis.core.internal.recovery.Ladder.Step> anomalyRestarts =
+                new java.util.concurrent.ConcurrentHashMap<>();
         private AlertLifecycle alertLifecycle;
         private AlertingConfig alertingConfig;
         /** Each supervised service's definition, for the metadata labels of its alerts. */
@@ -1022,6 +1038,7 @@ public final class Engine implements AutoCloseable {
             RuleSet ruleSet = RuleSet.parse(builder.config != null ? builder.config.alerting()
                     : Settings.empty("alerting"), metadataByService(byName.values()), report::add);
             createLogAnalysis(byName);
+            createAnomalyDetection();
             report.throwIfProblems();
             rules = new RuleEvaluator(ruleSet, context.alerts(), builder.clock, context.scheduler(), workers);
             if (!ruleSet.isEmpty()) {
@@ -1036,6 +1053,99 @@ public final class Engine implements AutoCloseable {
             if (metrics != null) {
                 monitors.forEach(monitor -> metrics.serviceAdded(monitor.name()));
             }
+        }
+
+        /**
+         * The detector of {@code anomaly_detection:} (null when the block is absent or disabled), watching every
+         * service with a threshold or, with baselines on, every service.
+         */
+        private void createAnomalyDetection() {
+            io.aegis.core.internal.anomaly.AnomalyConfig config = builder.config != null
+                    ? builder.config.anomalyConfig() : io.aegis.core.internal.anomaly.AnomalyConfig.none();
+            if (!config.enabled()) {
+                return;
+            }
+            anomalies = new io.aegis.core.internal.anomaly.AnomalyDetector(config, context.alerts(), bus,
+                    builder.clock, context.scheduler(), new io.aegis.core.internal.anomaly.AnomalyDetector.Actions() {
+                        @Override
+                        public void anomalous(String service, boolean anomalous, String cause) {
+                            ServiceMonitor monitor = logMonitors.get(service);
+                            if (monitor != null) {
+                                monitor.anomalous(anomalous, cause);
+                            }
+                        }
+
+                        @Override
+                        public void act(String service, String cause) {
+                            ServiceMonitor monitor = logMonitors.get(service);
+                            if (monitor == null) {
+                                return;
+                            }
+                            io.aegis.core.internal.recovery.Ladder.Step restart = anomalyRestarts.get(service);
+                            if (config.action() == io.aegis.core.internal.logs.LogsConfig.Action.RESTART
+                                    && restart == null) {
+                                return; // no runtime to restart (said at start)
+                            }
+                            monitor.withCoordinator(coordinator -> {
+                                coordinator.onLogMatch(cause, restart);
+                                return CompletableFuture.completedFuture(null);
+                            });
+                        }
+
+                        @Override
+                        public boolean alertsHeld(String service) {
+                            ServiceMonitor monitor = logMonitors.get(service);
+                            return monitor != null && monitor.paused();
+                        }
+                    });
+            monitors.forEach(this::watchAnomaliesOf);
+            List<String> throughputOnly = config.thresholds().stream()
+                    .filter(t -> t.signal() == io.aegis.core.internal.anomaly.Signal.THROUGHPUT)
+                    .map(io.aegis.core.internal.anomaly.AnomalyConfig.Threshold::service).distinct().toList();
+            if (!throughputOnly.isEmpty()) {
+                log.warn("anomaly_detection: throughput is read from a service's own metrics, which aegis does not"
+                        + " scrape yet; the throughput thresholds of {} are not evaluated", String.join(", ",
+                        throughputOnly));
+            }
+            bus.subscribe(CheckCompleted.class, anomalies::checkCompleted);
+            if (metrics != null) {
+                metrics.anomalies(anomalies::visit);
+            }
+        }
+
+        /** Has the anomaly detector watch {@code monitor}'s service, with the thresholds that name it. */
+        void watchAnomaliesOf(ServiceMonitor monitor) {
+            if (anomalies == null) {
+                return;
+            }
+            io.aegis.core.internal.anomaly.AnomalyConfig config = builder.config.anomalyConfig();
+            ServiceDefinition service = monitor.definition();
+            Map<io.aegis.core.internal.anomaly.Signal, Double> thresholds =
+                    new java.util.EnumMap<>(io.aegis.core.internal.anomaly.Signal.class);
+            // the seed's metadata.latency_threshold / error_rate_threshold; a thresholds: entry for the same wins
+            Map.of("latency_threshold", io.aegis.core.internal.anomaly.Signal.LATENCY,
+                    "error_rate_threshold", io.aegis.core.internal.anomaly.Signal.ERROR_RATE).forEach((key, signal) -> {
+                        String text = service.metadata().get(key);
+                        if (text != null) {
+                            io.aegis.core.internal.anomaly.AnomalyConfig.metadataThreshold(service.name(), signal, text,
+                                    service.settings().keyPath("metadata") + "." + key, report::add)
+                                    .ifPresent(threshold -> thresholds.put(signal, threshold.value()));
+                        }
+                    });
+            config.thresholds().stream().filter(t -> t.service().equals(service.name()))
+                    .forEach(t -> thresholds.put(t.signal(), t.value()));
+            if (config.action() == io.aegis.core.internal.logs.LogsConfig.Action.RESTART) {
+                Optional<RecoveryActionFactory> factory = plugins.action("restart");
+                if (monitor.runtime().isPresent() && factory.isPresent()) {
+                    RecoveryAction action = createPlugin(() -> factory.get().create(service.actionSettings()),
+                            "anomaly_detection.action", "recovery action restart");
+                    if (action != null) {
+                        anomalyRestarts.put(service.name(), new io.aegis.core.internal.recovery.Ladder.Step("restart",
+                                action, io.aegis.core.internal.recovery.Ladder.Kind.REPEAT));
+                    }
+                }
+            }
+            anomalies.watch(service.name(), thresholds);
         }
 
         /** Creates the log sources of every service a pattern applies to, and the analyzer that matches their lines. */

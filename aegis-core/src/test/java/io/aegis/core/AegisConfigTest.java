@@ -568,17 +568,46 @@ class AegisConfigTest {
                       - service: api
                     saturation: []
                 """)).containsExactly(
-                "aegis.yaml:6:17: anomaly_detection.history_size: expected a whole number of at least 1, found 0",
+                "aegis.yaml:6:17: anomaly_detection.history_size: expected a whole number from 1 to 1000000, found 0",
                 "aegis.yaml:9:31: anomaly_detection.thresholds.error_rate[0].value: expected a fraction from 0 to 1"
                         + " (0.05 is 5%), found 5",
                 "aegis.yaml:11:19: anomaly_detection.thresholds.latency[0].service: no service named \"web\""
                         + " (services: api)",
-                "aegis.yaml:11:31: anomaly_detection.thresholds.latency[0].value: expected a number of at least 0,"
-                        + " found -1",
-                "aegis.yaml:13:9: anomaly_detection.thresholds.throughput[0].value: missing: expected the threshold"
-                        + " (a number)",
+                "aegis.yaml:11:31: anomaly_detection.thresholds.latency[0].value: expected a latency in milliseconds"
+                        + " (a number of at least 0, such as 500), found -1",
+                "aegis.yaml:13:9: anomaly_detection.thresholds.throughput[0].value: missing: expected requests per"
+                        + " second (a number of at least 0, such as 10)",
                 "aegis.yaml:14:5: anomaly_detection.thresholds.saturation: unknown key \"saturation\"; expected one of:"
                         + " latency, error_rate, throughput");
+    }
+
+    @Test
+    void reportsMistakesInTheAnomalyDetectionSettingsBeyondTheSeeds() {
+        assertThat(problems(API + """
+                anomaly_detection:
+                  sensitivity: 0
+                  warmUp: -2
+                  for: zero
+                  resolveAfter: 0s
+                  baselines: maybe
+                  severity: loud
+                  action: reboot
+                  detectionInterval: 10s
+                  detection_interval: 5s
+                """)).containsExactly(
+                "aegis.yaml:6:16: anomaly_detection.sensitivity: expected how many standard deviations from the"
+                        + " baseline's mean are still normal, a number above 0 such as 3, found 0",
+                "aegis.yaml:7:11: anomaly_detection.warmUp: expected a whole number from 1 to 1000000, found -2",
+                "aegis.yaml:8:8: anomaly_detection.for: expected a whole number, found \"zero\"",
+                "aegis.yaml:9:17: anomaly_detection.resolveAfter: expected a duration above zero like 500ms, 5s, 1m"
+                        + " or 1h, found \"0s\"",
+                "aegis.yaml:10:14: anomaly_detection.baselines: expected true or false, found \"maybe\"",
+                "aegis.yaml:11:13: anomaly_detection.severity: expected one of INFO, WARNING, CRITICAL, found \"loud\"",
+                "aegis.yaml:12:11: anomaly_detection.action: expected none (an event, DEGRADED and an alert only),"
+                        + " restart (restart the workload, with the backoff and budget of its recovery) or ladder (start"
+                        + " the service's actions.onFailure ladder, as a failed check would), found \"reboot\"",
+                "aegis.yaml:13:22: anomaly_detection.detectionInterval: expected only one of detection_interval and"
+                        + " detectionInterval (two spellings of the same setting), found \"10s\"");
     }
 
     @Test

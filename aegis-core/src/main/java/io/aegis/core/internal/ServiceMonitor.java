@@ -395,6 +395,19 @@ public final class ServiceMonitor {
         });
     }
 
+    /**
+     * Anomaly detection found a signal of the service anomalous ({@code true}), or none is any more (any thread):
+     * while one is, the service is DEGRADED when its checks pass.
+     */
+    public void anomalous(boolean anomalous, String cause) {
+        runSerially(() -> {
+            if (closed || stopping) {
+                return;
+            }
+            transition(stateMachine.anomalous(anomalous, cause));
+        });
+    }
+
     /** Called by the runtime (any thread) when the workload ended without being asked to. */
     public void workloadExited(WorkloadStatus status) {
         runSerially(() -> onWorkloadExit(status));

@@ -27,6 +27,10 @@ public final class ServiceStateMachine {
     private Instant graceUntil = Instant.MIN;
     private int consecutiveFailures;
     private int consecutiveSuccesses;
+    /** Whether a signal of the service is anomalous (anomaly detection): passing means DEGRADED meanwhile. */
+    private boolean anomalous;
+    /** Whether the last passing check said DEGRADED itself. */
+    private boolean lastPassDegraded;
 
     /** Creates a machine in state UNKNOWN. */
     public ServiceStateMachine(int failureThreshold, int successThreshold) {
@@ -71,7 +75,8 @@ public final class ServiceStateMachine {
         if (result.isPassing()) {
             consecutiveFailures = 0;
             consecutiveSuccesses++;
-            ServiceState passing = result.status() == HealthStatus.DEGRADED ? ServiceState.DEGRADED : ServiceState.HEALTHY;
+            lastPassDegraded = result.status() == HealthStatus.DEGRADED;
+            ServiceState passing = lastPassDegraded || anomalous ? ServiceState.DEGRADED : ServiceState.HEALTHY;
             switch (state) {
                 case UNKNOWN:
                 case STARTING:
@@ -108,6 +113,21 @@ public final class ServiceStateMachine {
             default:
                 return Optional.empty();
         }
+    }
+
+    /**
+     * A signal of the service became anomalous ({@code true}), or none is any more: while one is, a passing service is
+     * DEGRADED rather than HEALTHY. Returns the state change it causes now (HEALTHY and DEGRADED only).
+     */
+    public Optional<Transition> anomalous(boolean anomalous, String cause) {
+        this.anomalous = anomalous;
+        if (anomalous && state == ServiceState.HEALTHY) {
+            return moveTo(ServiceState.DEGRADED, cause);
+        }
+        if (!anomalous && state == ServiceState.DEGRADED && !lastPassDegraded) {
+            return moveTo(ServiceState.HEALTHY, cause);
+        }
+        return Optional.empty();
     }
 
     /** Moves to {@code target} for a reason outside the checks (recovery, process exit, shutdown). */

@@ -12,6 +12,7 @@ import io.aegis.core.internal.BlockingChecks;
 import io.aegis.core.internal.CheckLoad;
 import io.aegis.core.internal.RecoveryPermits;
 import io.aegis.core.internal.Redactor;
+import io.aegis.core.internal.anomaly.AnomalyConfig;
 import io.aegis.core.internal.logs.LogsConfig;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -66,7 +67,7 @@ public final class ConfigLoader {
             String metricsHost, Optional<String> stateDir, List<ServiceDefinition> services,
             TrackingSettings notifications, TrackingSettings alerting, TrackingSettings logs,
             TrackingSettings anomalyDetection, ConfigReport report, int maxConcurrentBlockingChecks, int maxConcurrentRecoveries,
-            int maxInFlightChecks, LogsConfig logsConfig) {
+            int maxInFlightChecks, LogsConfig logsConfig, AnomalyConfig anomalyConfig) {
     }
 
     private final List<ConfigProblem> problems = new ArrayList<>();
@@ -170,7 +171,7 @@ public final class ConfigLoader {
         LogsConfig logsConfig = logs(logs);
         problems.addAll(logs.unknownKeys());
         TrackingSettings anomalyDetection = section(root, "anomaly_detection");
-        anomalyDetection(anomalyDetection);
+        AnomalyConfig anomalyConfig = anomalyDetection(anomalyDetection);
         problems.addAll(anomalyDetection.unknownKeys());
         problems.addAll(root.unknownKeysHere());
         // a value whose ${VAR} could not be resolved is absent: say why once, not again as "missing"
@@ -184,7 +185,7 @@ public final class ConfigLoader {
         report.addAll(problems);
         return new LoadedConfig(origin, logLevel, metricsEnabled, metricsPort, metricsHost, stateDir,
                 List.copyOf(services), notifications, alerting, logs, anomalyDetection, report, maxBlockingChecks, maxRecoveries,
-                maxInFlightChecks, logsConfig);
+                maxInFlightChecks, logsConfig, anomalyConfig);
     }
 
     /** {@code global.stateDir}: a directory path; relative ones are resolved against the configuration's folder. */
@@ -523,31 +524,17 @@ public final class ConfigLoader {
         return LogsConfig.parse(logs, problems::add);
     }
 
-    private void anomalyDetection(TrackingSettings anomaly) {
-        read(() -> anomaly.bool("enabled", false), false);
-        positiveDuration(anomaly, "detection_interval", Duration.ZERO);
-        wholeNumber(anomaly, "history_size", 1, 1);
+    /** The {@code anomaly_detection:} block; the services its thresholds name are checked here. */
+    private AnomalyConfig anomalyDetection(TrackingSettings anomaly) {
+        AnomalyConfig config = AnomalyConfig.parse(anomaly, problems::add);
         read(() -> anomaly.trackedSection("thresholds"), Optional.<TrackingSettings>empty()).ifPresent(thresholds -> {
             for (String kind : THRESHOLD_KINDS) {
-                for (TrackingSettings threshold : thresholds.trackedSections(kind, problems::add)) {
+                for (TrackingSettings threshold : thresholds.trackedSections(kind, problem -> { })) {
                     serviceReference(threshold);
-                    thresholdValue(threshold, kind);
                 }
             }
         });
-    }
-
-    private void thresholdValue(TrackingSettings threshold, String kind) {
-        Optional<Double> value = read(() -> threshold.number("value"), Optional.empty());
-        if (value.isEmpty()) {
-            if (!threshold.has("value")) {
-                problems.add(new ConfigProblem(threshold.keyPath("value"), "missing: expected the threshold (a number)"));
-            }
-        } else if (kind.equals("error_rate") && (value.get() < 0 || value.get() > 1)) {
-            problem(threshold, "value", "expected a fraction from 0 to 1 (0.05 is 5%)");
-        } else if (value.get() < 0) {
-            problem(threshold, "value", "expected a number of at least 0");
-        }
+        return config;
     }
 
     /** Checks that {@code service:} names a service defined under {@code services:}. */

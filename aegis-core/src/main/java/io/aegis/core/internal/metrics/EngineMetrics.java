@@ -140,7 +140,10 @@ public final class EngineMetrics {
     private GaugeWithCallback recoveriesWaiting;
     /** The {@code aegis_notifications_*} families, once registered; taken out again by {@link #unregister()}. */
     private final List<Collector> notificationFamilies = new ArrayList<>();
-    /** The {@code aegis_log_*} families, once registered; taken out again by {@link #unregister()}. */
+    /**
+     * The {@code aegis_log_*} and {@code aegis_anomaly_*} families, once registered; taken out again by
+     * {@link #unregister()}.
+     */
     private final List<Collector> logFamilies = new ArrayList<>();
     /** {@code aegis_alerts_firing}, once registered; taken out again by {@link #unregister()}. */
     private GaugeWithCallback alertsFiring;
@@ -273,6 +276,62 @@ public final class EngineMetrics {
                     @Override
                     public void pattern(String service, String pattern, String severity, long matches) {
                         callback.call(matches, service, pattern, severity);
+                    }
+                }))
+                .register(registry));
+    }
+
+    /**
+     * Registers the anomaly detection families, read from {@code signals} at scrape time: {@code
+     * aegis_anomaly_signal_value}, {@code aegis_anomaly_baseline_mean}, {@code aegis_anomaly_baseline_lower}, {@code
+     * aegis_anomaly_baseline_upper} (so a dashboard can draw the band), {@code aegis_anomaly_active} and {@code
+     * aegis_anomalies_total}, each by {@code service} and {@code signal}. Latency is in seconds here (the base unit),
+     * though the configuration gives it in milliseconds.
+     */
+    public synchronized void anomalies(
+            Consumer<io.aegis.core.internal.anomaly.AnomalyDetector.SignalVisitor> signals) {
+        Objects.requireNonNull(signals, "signals");
+        anomalyGauge(signals, "aegis_anomaly_signal_value", "The last evaluated value of a signal of anomaly_detection"
+                + " (latency in seconds, error_rate 0 to 1, throughput in requests per second).", Pick.VALUE);
+        anomalyGauge(signals, "aegis_anomaly_baseline_mean", "The learned baseline's mean of a signal, once warmed up.",
+                Pick.MEAN);
+        anomalyGauge(signals, "aegis_anomaly_baseline_lower", "The lower bound of a signal's expected range (baseline"
+                + " mean minus sensitivity times its spread).", Pick.LOWER);
+        anomalyGauge(signals, "aegis_anomaly_baseline_upper", "The upper bound of a signal's expected range (baseline"
+                + " mean plus sensitivity times its spread).", Pick.UPPER);
+        anomalyGauge(signals, "aegis_anomaly_active", "1 while a signal of the service is anomalous, else 0.",
+                Pick.ACTIVE);
+        logFamilies.add(CounterWithCallback.builder()
+                .name("aegis_anomalies_total")
+                .help("Anomalies that began, by service and signal.")
+                .labelNames("service", "signal")
+                .callback(callback -> signals.accept((service, signal, value, mean, lower, upper, anomalous, count) ->
+                        callback.call(count, service, signal.key())))
+                .register(registry));
+    }
+
+    /** Which figure of a signal an anomaly gauge shows. */
+    private enum Pick {
+        VALUE, MEAN, LOWER, UPPER, ACTIVE
+    }
+
+    private void anomalyGauge(Consumer<io.aegis.core.internal.anomaly.AnomalyDetector.SignalVisitor> signals,
+            String name, String help, Pick pick) {
+        logFamilies.add(GaugeWithCallback.builder()
+                .name(name)
+                .help(help)
+                .labelNames("service", "signal")
+                .callback(callback -> signals.accept((service, signal, value, mean, lower, upper, anomalous, count) -> {
+                    double figure = switch (pick) {
+                        case VALUE -> value;
+                        case MEAN -> mean;
+                        case LOWER -> lower;
+                        case UPPER -> upper;
+                        case ACTIVE -> anomalous ? 1 : 0;
+                    };
+                    if (!Double.isNaN(figure)) { // no series until there is a figure (warming up, nothing measured)
+                        callback.call(pick == Pick.ACTIVE ? figure : figure * signal.toBaseUnit(), service,
+                                signal.key());
                     }
                 }))
                 .register(registry));

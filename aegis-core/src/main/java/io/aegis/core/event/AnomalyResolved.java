@@ -1,0 +1,22 @@
+package io.aegis.core.event;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A signal's anomaly ended: its value stayed within the expected range for {@code anomaly_detection.resolveAfter}.
+ * Its alert resolves, and the service is HEALTHY again at its next passing check unless another signal is anomalous.
+ *
+ * @param serviceName the service
+ * @param at when the evaluation that ended it ended
+ * @param signal {@code latency}, {@code error_rate} or {@code throughput}
+ * @param value the value of that evaluation, in the signal's unit
+ */
+public record AnomalyResolved(String serviceName, Instant at, String signal, double value) implements ServiceEvent {
+    /** Validates the values. */
+    public AnomalyResolved {
+        Objects.requireNonNull(serviceName, "serviceName");
+        Objects.requireNonNull(at, "at");
+        Objects.requireNonNull(signal, "signal");
+    }
+}

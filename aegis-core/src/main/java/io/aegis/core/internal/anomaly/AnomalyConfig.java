@@ -1,0 +1,247 @@
+package io.aegis.core.internal.anomaly;
+
+import io.aegis.api.ConfigException;
+import io.aegis.api.ConfigProblem;
+import io.aegis.api.Settings;
+import io.aegis.api.Severity;
+import io.aegis.core.internal.config.TrackingSettings;
+import io.aegis.core.internal.logs.LogsConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The {@code anomaly_detection:} block, read and checked: the seed's keys ({@code enabled}, {@code
+ * detection_interval}, {@code history_size}, {@code thresholds.latency|error_rate|throughput[] {service, value}}) and
+ * ours (learned baselines, hysteresis, the alert's severity and an action). Immutable.
+ *
+ * @param enabled whether anomalies are looked for; true when the block is present and does not say {@code false}
+ * @param detectionInterval how often every signal is evaluated (each evaluation is one sample)
+ * @param historySize how many evaluations a learned baseline remembers (its EWMA span)
+ * @param sensitivity how many spreads (standard deviations) from its mean a value may be before it is out of bounds
+ * @param warmUp how many evaluations a baseline learns before it judges
+ * @param forEvaluations how many evaluations in a row out of bounds make an anomaly
+ * @param resolveAfter how long a value must stay within bounds before its anomaly ends
+ * @param baselines whether baselines are learned for every service's signals (static thresholds apply either way)
+ * @param severity the anomaly alerts' severity
+ * @param action what an anomaly makes the engine do besides its event and alert
+ * @param thresholds the static thresholds of {@code thresholds:}, in order
+ */
+public record AnomalyConfig(boolean enabled, Duration detectionInterval, int historySize, double sensitivity,
+        int warmUp, int forEvaluations, Duration resolveAfter, boolean baselines, Severity severity,
+        LogsConfig.Action action, List<Threshold> thresholds) {
+    /** Default of {@code detection_interval}. */
+    public static final Duration DEFAULT_DETECTION_INTERVAL = Duration.ofSeconds(30);
+    /** Default of {@code history_size}. */
+    public static final int DEFAULT_HISTORY_SIZE = 100;
+    /** Default of {@code sensitivity}: three standard deviations. */
+    public static final double DEFAULT_SENSITIVITY = 3;
+    /** Default of {@code warmUp}. */
+    public static final int DEFAULT_WARM_UP = 10;
+    /** Default of {@code for}. */
+    public static final int DEFAULT_FOR = 3;
+    /** Default of {@code resolveAfter}, in evaluations: as many as {@code for} asks to begin one. */
+    private static final int DEFAULT_RESOLVE_EVALUATIONS = DEFAULT_FOR;
+
+    private static final String DURATIONS = "like 500ms, 5s, 1m or 1h";
+
+    /** Validates the values. */
+    public AnomalyConfig {
+        Objects.requireNonNull(detectionInterval, "detectionInterval");
+        Objects.requireNonNull(resolveAfter, "resolveAfter");
+        Objects.requireNonNull(severity, "severity");
+        Objects.requireNonNull(action, "action");
+        thresholds = List.copyOf(thresholds);
+    }
+
+    /** No {@code anomaly_detection:} block: nothing is looked for. */
+    public static AnomalyConfig none() {
+        return new AnomalyConfig(false, DEFAULT_DETECTION_INTERVAL, DEFAULT_HISTORY_SIZE, DEFAULT_SENSITIVITY,
+                DEFAULT_WARM_UP, DEFAULT_FOR, DEFAULT_DETECTION_INTERVAL.multipliedBy(DEFAULT_RESOLVE_EVALUATIONS), true,
+                Severity.WARNING, LogsConfig.Action.NONE, List.of());
+    }
+
+    /**
+     * One static threshold: {@code thresholds.<signal>[i]}, or a service's {@code metadata.latency_threshold} /
+     * {@code error_rate_threshold}.
+     *
+     * @param service the service it applies to
+     * @param signal what it bounds
+     * @param value the bound, in the signal's unit: above it is an anomaly (for throughput, below it)
+     * @param keyPath where it is in the configuration, for messages
+     */
+    public record Threshold(String service, Signal signal, double value, String keyPath) {
+        /** Validates the values. */
+        public Threshold {
+            Objects.requireNonNull(service, "service");
+            Objects.requireNonNull(signal, "signal");
+            Objects.requireNonNull(keyPath, "keyPath");
+        }
+    }
+
+    /** Reads the {@code anomaly_detection:} block (empty when absent), reporting every problem to {@code problems}. */
+    public static AnomalyConfig parse(TrackingSettings block, Consumer<ConfigProblem> problems) {
+        return new Parser(problems).parse(block);
+    }
+
+    /**
+     * A threshold given in a service's {@code metadata} ({@code "500"}, as the seed writes it: metadata values are
+     * text); empty with a problem when it is not a number in range.
+     */
+    public static Optional<Threshold> metadataThreshold(String service, Signal signal, String text, String keyPath,
+            Consumer<ConfigProblem> problems) {
+        double value;
+        try {
+            value = Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            problems.accept(new ConfigProblem(keyPath, expectedValue(signal) + ", found \"" + text + "\""));
+            return Optional.empty();
+        }
+        if (!inRange(signal, value)) {
+            problems.accept(new ConfigProblem(keyPath, expectedValue(signal) + ", found \"" + text + "\""));
+            return Optional.empty();
+        }
+        return Optional.of(new Threshold(service, signal, value, keyPath));
+    }
+
+    private static boolean inRange(Signal signal, double value) {
+        return Double.isFinite(value) && value >= 0 && (signal != Signal.ERROR_RATE || value <= 1);
+    }
+
+    private static String expectedValue(Signal signal) {
+        return switch (signal) {
+            case LATENCY -> "expected a latency in milliseconds (a number of at least 0, such as 500)";
+            case ERROR_RATE -> "expected a fraction from 0 to 1 (0.05 is 5%)";
+            case THROUGHPUT -> "expected requests per second (a number of at least 0, such as 10)";
+        };
+    }
+
+    private static final class Parser {
+        private final Consumer<ConfigProblem> problems;
+
+        Parser(Consumer<ConfigProblem> problems) {
+            this.problems = problems;
+        }
+
+        AnomalyConfig parse(TrackingSettings block) {
+            boolean present = !block.keys().isEmpty();
+            boolean enabled = read(() -> block.bool("enabled", present), present);
+            Duration interval = positive(block, alias(block, "detection_interval", "detectionInterval"),
+                    DEFAULT_DETECTION_INTERVAL);
+            int historySize = whole(block, alias(block, "history_size", "historySize"), DEFAULT_HISTORY_SIZE, 1,
+                    1_000_000);
+            double sensitivity = DEFAULT_SENSITIVITY;
+            Optional<Double> sensitivityValue = read(() -> block.number("sensitivity"), Optional.empty());
+            if (sensitivityValue.isPresent()) {
+                if (!(sensitivityValue.get() > 0) || sensitivityValue.get() > 100) {
+                    problem(block, "sensitivity", "expected how many standard deviations from the baseline's mean are"
+                            + " still normal, a number above 0 such as 3");
+                } else {
+                    sensitivity = sensitivityValue.get();
+                }
+            }
+            int warmUp = whole(block, "warmUp", DEFAULT_WARM_UP, 1, 1_000_000);
+            int forEvaluations = whole(block, "for", DEFAULT_FOR, 1, 10_000);
+            Duration resolveAfter = positive(block, "resolveAfter", interval.multipliedBy(DEFAULT_RESOLVE_EVALUATIONS));
+            boolean baselines = read(() -> block.bool("baselines", true), true);
+            Severity severity = Severity.WARNING;
+            Optional<String> severityText = read(() -> block.string("severity"), Optional.empty());
+            if (severityText.isPresent()) {
+                try {
+                    severity = Severity.valueOf(severityText.get().trim().toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    problem(block, "severity", "expected one of INFO, WARNING, CRITICAL");
+                }
+            }
+            LogsConfig.Action action = LogsConfig.Action.NONE;
+            Optional<String> actionText = read(() -> block.string("action"), Optional.empty());
+            if (actionText.isPresent()) {
+                String text = actionText.get().trim().toLowerCase(Locale.ROOT);
+                if (text.equals("restart")) {
+                    action = LogsConfig.Action.RESTART;
+                } else if (text.equals("ladder")) {
+                    action = LogsConfig.Action.LADDER;
+                } else if (!text.equals("none")) {
+                    problem(block, "action", "expected none (an event, DEGRADED and an alert only), restart (restart the"
+                            + " workload, with the backoff and budget of its recovery) or ladder (start the service's"
+                            + " actions.onFailure ladder, as a failed check would)");
+                }
+            }
+            List<Threshold> thresholds = new ArrayList<>();
+            read(() -> block.trackedSection("thresholds"), Optional.<TrackingSettings>empty()).ifPresent(section -> {
+                for (Signal signal : Signal.values()) {
+                    for (TrackingSettings entry : section.trackedSections(signal.key(), problems)) {
+                        threshold(entry, signal).ifPresent(thresholds::add);
+                    }
+                }
+            });
+            return new AnomalyConfig(enabled, interval, historySize, sensitivity, warmUp, forEvaluations, resolveAfter,
+                    baselines, severity, action, thresholds);
+        }
+
+        private Optional<Threshold> threshold(TrackingSettings entry, Signal signal) {
+            // which services exist is checked by the configuration loader, which knows them
+            String service = read(() -> entry.string("service"), Optional.<String>empty()).orElse(null);
+            Optional<Double> value = read(() -> entry.number("value"), Optional.empty());
+            if (value.isEmpty()) {
+                if (!entry.has("value")) {
+                    problems.accept(new ConfigProblem(entry.keyPath("value"), "missing: " + expectedValue(signal)));
+                }
+                return Optional.empty();
+            }
+            if (!inRange(signal, value.get())) {
+                problem(entry, "value", expectedValue(signal));
+                return Optional.empty();
+            }
+            return service == null ? Optional.empty()
+                    : Optional.of(new Threshold(service, signal, value.get(), entry.keyPath("value")));
+        }
+
+        private String alias(TrackingSettings settings, String preferred, String other) {
+            boolean hasPreferred = settings.has(preferred);
+            boolean hasOther = settings.has(other);
+            if (hasPreferred && hasOther) {
+                problem(settings, other, "expected only one of " + preferred + " and " + other + " (two spellings of"
+                        + " the same setting)");
+            }
+            return hasOther && !hasPreferred ? other : preferred;
+        }
+
+        private int whole(TrackingSettings settings, String key, int fallback, int min, int max) {
+            Optional<Long> value = read(() -> settings.integer(key), Optional.empty());
+            if (value.isPresent() && (value.get() < min || value.get() > max)) {
+                problem(settings, key, "expected a whole number from " + min + " to " + max);
+                return fallback;
+            }
+            return value.map(Long::intValue).orElse(fallback);
+        }
+
+        private Duration positive(TrackingSettings settings, String key, Duration fallback) {
+            Optional<Duration> value = read(() -> settings.duration(key), Optional.empty());
+            if (value.isPresent() && (value.get().isZero() || value.get().isNegative())) {
+                problem(settings, key, "expected a duration above zero " + DURATIONS);
+                return fallback;
+            }
+            return value.orElse(fallback);
+        }
+
+        private void problem(TrackingSettings settings, String key, String expected) {
+            Object found = settings.raw(key).orElse(null);
+            problems.accept(new ConfigProblem(settings.keyPath(key), expected + ", found " + Settings.describe(found)));
+        }
+
+        private <T> T read(Supplier<T> reader, T fallback) {
+            try {
+                return reader.get();
+            } catch (ConfigException e) {
+                e.problems().forEach(problems);
+                return fallback;
+            }
+        }
+    }
+}

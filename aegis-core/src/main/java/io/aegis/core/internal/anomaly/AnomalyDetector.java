@@ -1,0 +1,284 @@
+package io.aegis.core.internal.anomaly;
+
+import io.aegis.api.Alert;
+import io.aegis.api.CheckResult;
+import io.aegis.core.event.AnomalyDetected;
+import io.aegis.core.event.AnomalyResolved;
+import io.aegis.core.event.CheckCompleted;
+import io.aegis.core.internal.Alerts;
+import io.aegis.core.internal.EventBus;
+import io.aegis.core.internal.Scheduler;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Anomaly detection ({@code anomaly_detection:}): every {@code detection_interval} each service's signals are
+ * measured over the interval just ended and judged ({@link SignalJudge}) against their static thresholds and learned
+ * baselines. An anomaly that begins is published ({@link AnomalyDetected}), fires a standing alert (resolved when the
+ * anomaly ends, not when a check passes), makes the service DEGRADED while its checks pass, and hands the block's
+ * {@code action} to the service's recovery; one that ends is published ({@link AnomalyResolved}) and resolves its
+ * alert.
+ *
+ * <p>Signals now come from the service's health checks ({@code checks}): latency is the mean latency of the check
+ * cycles that ended in the interval, error rate the share of them that failed. An interval without a check gives no
+ * sample (nothing is judged, nothing learned). Evaluations run on the engine's scheduler thread; check results arrive
+ * on the event bus' thread; both, and the metrics' scrape, meet under this object's lock, taken once per check,
+ * evaluation and scrape.
+ */
+public final class AnomalyDetector implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AnomalyDetector.class);
+    /** Where signals measured from health-check results come from, in events and alerts. */
+    static final String CHECKS = "checks";
+
+    /** What an anomaly does to the rest of the engine. */
+    public interface Actions {
+        /** {@code service} has an anomalous signal now ({@code true}), or none any more. */
+        void anomalous(String service, boolean anomalous, String cause);
+
+        /** The block's {@code action} (not none) for an anomaly of {@code service} that began: {@code cause} says what. */
+        void act(String service, String cause);
+
+        /** Whether {@code service}'s alerts are held (paused for maintenance): its anomalies raise no alert then. */
+        default boolean alertsHeld(String service) {
+            return false;
+        }
+    }
+
+    /** Reads the signals at scrape time. */
+    public interface SignalVisitor {
+        /**
+         * One judged signal of one service: its last value, its baseline's mean and bounds (NaN while there is none),
+         * whether it is anomalous, and how many anomalies of it began.
+         */
+        void signal(String service, Signal signal, double value, double mean, double lower, double upper,
+                boolean anomalous, long anomalies);
+    }
+
+    private final AnomalyConfig config;
+    private final Alerts alerts;
+    private final EventBus bus;
+    private final Clock clock;
+    private final Scheduler scheduler;
+    private final Actions actions;
+    private final Map<String, ServiceSignals> services = new ConcurrentHashMap<>();
+    private Scheduler.Task evaluations;
+    private boolean closed;
+
+    /** A detector evaluating as {@code config} says, raising through {@code alerts}, publishing on {@code bus}. */
+    public AnomalyDetector(AnomalyConfig config, Alerts alerts, EventBus bus, Clock clock, Scheduler scheduler,
+            Actions actions) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.alerts = Objects.requireNonNull(alerts, "alerts");
+        this.bus = Objects.requireNonNull(bus, "bus");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.actions = Objects.requireNonNull(actions, "actions");
+    }
+
+    /**
+     * Watches {@code service}'s check results, with {@code thresholds} (those of the configuration that name it, in
+     * the signal's unit; empty for none). A service with neither a threshold nor baselines is not watched.
+     */
+    public synchronized void watch(String service, Map<Signal, Double> thresholds) {
+        Map<Signal, SignalJudge> judges = new EnumMap<>(Signal.class);
+        for (Signal signal : List.of(Signal.LATENCY, Signal.ERROR_RATE)) {
+            Double threshold = thresholds.get(signal);
+            if (threshold == null && !config.baselines()) {
+                continue;
+            }
+            Baseline baseline = config.baselines() ? new Baseline(config.historySize(), config.warmUp(),
+                    signal.minimumSpread()) : null;
+            judges.put(signal, new SignalJudge(signal, threshold == null ? Double.NaN : threshold, baseline,
+                    config.sensitivity(), config.forEvaluations(), config.resolveAfter()));
+        }
+        if (judges.isEmpty()) {
+            services.remove(service);
+            return;
+        }
+        services.put(service, new ServiceSignals(service, judges));
+    }
+
+    /** Stops watching {@code service} (removed from the engine): its anomalies end without a resolution of their own. */
+    public synchronized void forget(String service) {
+        services.remove(service);
+    }
+
+    /** The services watched. */
+    public List<String> services() {
+        return List.copyOf(services.keySet());
+    }
+
+    /** Evaluates every {@code detection_interval} from now on. */
+    public synchronized void start() {
+        if (closed || services.isEmpty()) {
+            return;
+        }
+        try {
+            evaluations = scheduler.scheduleAtFixedRate(this::evaluate, config.detectionInterval(),
+                    config.detectionInterval());
+        } catch (RejectedExecutionException e) {
+            log.debug("anomalies not evaluated: the engine is shutting down");
+        }
+    }
+
+    /** Takes one check result into the current interval's measurements (the event bus' thread). */
+    public void checkCompleted(CheckCompleted event) {
+        if (!event.finalAttempt()) {
+            return; // a cycle is judged by its last attempt, as the service's state is
+        }
+        ServiceSignals signals = services.get(event.serviceName());
+        if (signals == null) {
+            return;
+        }
+        CheckResult result = event.result();
+        synchronized (this) {
+            signals.cycles++;
+            if (!result.isPassing()) {
+                signals.failures++;
+            }
+            signals.latencyMillisSum += result.latency().toNanos() / 1e6;
+        }
+    }
+
+    /** Judges every watched signal on what the interval just ended measured. */
+    void evaluate() {
+        List<Runnable> effects = new ArrayList<>();
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            Instant now = clock.instant();
+            for (ServiceSignals signals : services.values()) {
+                int cycles = signals.cycles;
+                double latency = cycles == 0 ? Double.NaN : signals.latencyMillisSum / cycles;
+                double errorRate = cycles == 0 ? Double.NaN : (double) signals.failures / cycles;
+                signals.cycles = 0;
+                signals.failures = 0;
+                signals.latencyMillisSum = 0;
+                for (SignalJudge judge : signals.judges.values()) {
+                    double value = judge.signal() == Signal.LATENCY ? latency : errorRate;
+                    if (Double.isNaN(value)) {
+                        continue; // no check ended in the interval: nothing to judge or learn
+                    }
+                    boolean wasAnomalous = signals.anyAnomalous();
+                    SignalJudge.Change change = judge.evaluate(value, now);
+                    if (change == SignalJudge.Change.BEGAN) {
+                        effects.add(began(signals, judge, now, !wasAnomalous));
+                    } else if (change == SignalJudge.Change.ENDED) {
+                        effects.add(ended(signals, judge, now, !signals.anyAnomalous()));
+                    }
+                }
+            }
+        }
+        // Outside the lock: raising an alert or handing an action over must not hold up the checks' results.
+        effects.forEach(Runnable::run);
+    }
+
+    private Runnable began(ServiceSignals signals, SignalJudge judge, Instant now, boolean firstOfService) {
+        String service = signals.name;
+        Signal signal = judge.signal();
+        SignalJudge.Judgement judgement = judge.lastJudgement();
+        double value = judge.lastValue();
+        String cause = "check " + signal.label() + " " + signal.format(value) + " is " + outside(judge) + " (" + config.forEvaluations() + " evaluation" + (config.forEvaluations() == 1 ? ""
+                : "s in a row") + ")";
+        Alert alert = alertOf(service, signal).summary(service + ": " + cause).build();
+        String fingerprint = alerts.fingerprintOf(alert);
+        signals.fingerprints.put(signal, fingerprint);
+        return () -> {
+            // INFO: the alert's own line is the WARN (none while the service is paused)
+            log.info("{}: {} anomaly: {}", service, signal.label(), cause);
+            bus.publish(new AnomalyDetected(service, now, signal.key(), value, judgement.lower(), judgement.upper(),
+                    judgement.method(), CHECKS));
+            if (actions.alertsHeld(service)) {
+                log.debug("{}: {} anomaly while paused: no alert", service, signal.label());
+            } else {
+                alerts.raiseStanding(alert);
+            }
+            if (firstOfService) {
+                actions.anomalous(service, true, signal.label() + " anomaly: " + cause);
+            }
+            if (config.action() != io.aegis.core.internal.logs.LogsConfig.Action.NONE) {
+                actions.act(service, signal.label() + " anomaly: " + cause);
+            }
+        };
+    }
+
+    private Runnable ended(ServiceSignals signals, SignalJudge judge, Instant now, boolean lastOfService) {
+        String service = signals.name;
+        Signal signal = judge.signal();
+        double value = judge.lastValue();
+        String fingerprint = signals.fingerprints.remove(signal);
+        return () -> {
+            log.info("{}: {} anomaly ended: {} within its expected range for {}", service, signal.label(),
+                    signal.format(value), io.aegis.api.Durations.format(config.resolveAfter()));
+            bus.publish(new AnomalyResolved(service, now, signal.key(), value));
+            if (fingerprint != null) {
+                alerts.resolveFingerprint(fingerprint);
+            }
+            if (lastOfService) {
+                actions.anomalous(service, false, signal.label() + " back within its expected range");
+            }
+        };
+    }
+
+    private Alert.Builder alertOf(String service, Signal signal) {
+        return Alert.builder(signal.alertName(), service).severity(config.severity()).label("signal", signal.key())
+                .description("The service's " + signal.label() + " left its expected range").startsAt(clock.instant());
+    }
+
+    /** {@code above its threshold 100 ms}, {@code below its learned range, down to 20 req/s}. */
+    private static String outside(SignalJudge judge) {
+        Signal signal = judge.signal();
+        SignalJudge.Judgement judgement = judge.lastJudgement();
+        boolean above = judge.lastValue() > judgement.upper();
+        if (judgement.method().equals("threshold")) {
+            return (above ? "above" : "below") + " its threshold " + signal.format(judge.threshold());
+        }
+        return above ? "above its learned range, up to " + signal.format(judgement.upper())
+                : "below its learned range, down to " + signal.format(judgement.lower());
+    }
+
+    /** Visits every judged signal of every service (at scrape time). */
+    public synchronized void visit(SignalVisitor visitor) {
+        for (ServiceSignals signals : services.values()) {
+            for (SignalJudge judge : signals.judges.values()) {
+                visitor.signal(signals.name, judge.signal(), judge.lastValue(), judge.baselineMean(),
+                        judge.baselineLower(), judge.baselineUpper(), judge.anomalous(), judge.anomalies());
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        Scheduler.cancel(evaluations);
+    }
+
+    /** One service's judges and the measurements of the current interval. Guarded by the detector's lock. */
+    private static final class ServiceSignals {
+        final String name;
+        final Map<Signal, SignalJudge> judges;
+        final Map<Signal, String> fingerprints = new EnumMap<>(Signal.class);
+        int cycles;
+        int failures;
+        double latencyMillisSum;
+
+        ServiceSignals(String name, Map<Signal, SignalJudge> judges) {
+            this.name = name;
+            this.judges = judges;
+        }
+
+        boolean anyAnomalous() {
+            return judges.values().stream().anyMatch(SignalJudge::anomalous);
+        }
+    }
+}

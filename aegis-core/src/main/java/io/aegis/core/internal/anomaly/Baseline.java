@@ -1,0 +1,75 @@
+package io.aegis.core.internal.anomaly;
+
+/**
+ * A learned baseline of one signal: an exponentially weighted mean and variance (West's incremental form), so its
+ * memory is bounded and old behaviour fades. The weight of a new sample is {@code 2 / (historySize + 1)}, the
+ * usual span-to-alpha mapping (an EWMA over a span of {@code historySize} samples); during warm-up it is at least
+ * {@code 1 / n}, so the first samples give their plain mean and variance instead of hanging on the first one.
+ *
+ * <p>Why EWMA over a rolling median and MAD: it is O(1) in time and memory per sample (thousands of services times
+ * three signals), it follows a slow drift (a daily load curve) without a window to re-sort, and with the
+ * hysteresis of {@link SignalJudge} (several evaluations in a row out of bounds) the outliers that make a mean
+ * fragile do not raise anything on their own. The band is {@code mean ± sensitivity × spread}, the spread never
+ * narrower than the signal's {@link Signal#minimumSpread} or 5% of the mean. Not thread-safe: the detector's one
+ * thread owns it.
+ */
+final class Baseline {
+    private static final double RELATIVE_SPREAD_FLOOR = 0.05;
+
+    private final double alpha;
+    private final int warmUp;
+    private final double minimumSpread;
+    private long samples;
+    private double mean;
+    private double variance;
+
+    Baseline(int historySize, int warmUp, double minimumSpread) {
+        this.alpha = 2.0 / (Math.max(1, historySize) + 1);
+        this.warmUp = warmUp;
+        this.minimumSpread = minimumSpread;
+    }
+
+    /** Learns {@code value}. */
+    void add(double value) {
+        if (!Double.isFinite(value)) {
+            return;
+        }
+        samples++;
+        if (samples == 1) {
+            mean = value;
+            variance = 0;
+            return;
+        }
+        double weight = Math.max(alpha, 1.0 / samples);
+        double difference = value - mean;
+        double increment = weight * difference;
+        mean += increment;
+        variance = (1 - weight) * (variance + difference * increment);
+    }
+
+    /** Whether enough samples were learned to judge. */
+    boolean warm() {
+        return samples >= warmUp;
+    }
+
+    long samples() {
+        return samples;
+    }
+
+    double mean() {
+        return mean;
+    }
+
+    /** The half-width of the band per unit of sensitivity. */
+    double spread() {
+        return Math.max(Math.sqrt(Math.max(variance, 0)), Math.max(minimumSpread, RELATIVE_SPREAD_FLOOR * Math.abs(mean)));
+    }
+
+    double lower(double sensitivity) {
+        return mean - sensitivity * spread();
+    }
+
+    double upper(double sensitivity) {
+        return mean + sensitivity * spread();
+    }
+}

@@ -1,0 +1,201 @@
+package io.aegis.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import io.aegis.core.event.AlertFired;
+import io.aegis.core.event.AlertResolved;
+import io.aegis.core.event.AnomalyDetected;
+import io.aegis.core.event.AnomalyResolved;
+import io.aegis.core.event.ServiceEvent;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code anomaly_detection:} end to end: a real HTTP service on loopback whose answers slow down, a real engine
+ * checking it, the anomaly's event, DEGRADED state, alert and metrics, and their end once it is fast again.
+ */
+class AnomalyDetectionEngineTest {
+    private static final Duration AWAIT = Duration.ofSeconds(20);
+
+    private HttpServer server;
+    /** How long the service takes to answer, in milliseconds; the test changes it. */
+    private volatile long delayMillis;
+    private final List<ServiceEvent> events = new CopyOnWriteArrayList<>();
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private Engine engine;
+
+    @BeforeEach
+    void serve() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.createContext("/health", exchange -> {
+            long delay = delayMillis;
+            if (delay > 0) {
+                try {
+                    TimeUnit.MILLISECONDS.sleep(delay); // the service being slow, not the test waiting
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (engine != null) {
+            engine.close();
+        }
+        server.stop(0);
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+
+    private Engine start(String anomalyBlock, String metadata) {
+        AegisConfig config = AegisConfig.parse("""
+                services:
+                  - name: api
+                    type: http
+                    endpoint: http://127.0.0.1:%d/health
+                    interval: 50ms
+                    timeout: 2s
+                %s
+                anomaly_detection:
+                %s
+                """.formatted(server.getAddress().getPort(), metadata, anomalyBlock), "aegis.yaml", Map.of());
+        return Engine.builder().metricsEnabled(false).metricsRegistry(registry).listener(events::add).config(config)
+                .build().start();
+    }
+
+    private ServiceState state() {
+        return engine.service("api").orElseThrow().state();
+    }
+
+    private <E extends ServiceEvent> List<E> eventsOf(Class<E> type) {
+        return events.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    @Test
+    void aLatencyAboveTheSeedsMetadataThresholdIsAnAnomalyUntilTheServiceIsFastAgain() {
+        engine = start("""
+                  detection_interval: 200ms
+                  for: 2
+                  resolveAfter: 400ms
+                  baselines: false
+                """, """
+                    metadata:
+                      latency_threshold: "100"
+                """);
+        await().atMost(AWAIT).until(() -> state() == ServiceState.HEALTHY);
+
+        delayMillis = 150;
+
+        await().atMost(AWAIT).until(() -> !eventsOf(AnomalyDetected.class).isEmpty());
+        assertThat(eventsOf(AnomalyDetected.class)).singleElement().satisfies(anomaly -> {
+            assertThat(anomaly.signal()).isEqualTo("latency");
+            assertThat(anomaly.value()).isGreaterThan(100);
+            assertThat(anomaly.upper()).isEqualTo(100);
+            assertThat(anomaly.method()).isEqualTo("threshold");
+            assertThat(anomaly.source()).isEqualTo("checks");
+        });
+        await().atMost(AWAIT).until(() -> state() == ServiceState.DEGRADED);
+        await().atMost(AWAIT).until(() -> engine.alerts().stream()
+                .anyMatch(active -> active.alert().name().equals("LatencyAnomaly")));
+        assertThat(gauge("aegis_anomaly_active")).isEqualTo(1.0);
+        assertThat(gauge("aegis_anomaly_signal_value")).as("seconds").isGreaterThan(0.1).isLessThan(2);
+        assertThat(counter("aegis_anomalies_total")).isEqualTo(1.0);
+
+        delayMillis = 0;
+
+        await().atMost(AWAIT).until(() -> !eventsOf(AnomalyResolved.class).isEmpty());
+        await().atMost(AWAIT).until(() -> state() == ServiceState.HEALTHY);
+        await().atMost(AWAIT).until(() -> eventsOf(AlertResolved.class).stream()
+                .anyMatch(resolved -> resolved.alert().name().equals("LatencyAnomaly")));
+        assertThat(gauge("aegis_anomaly_active")).isZero();
+        assertThat(eventsOf(AlertFired.class)).filteredOn(fired -> fired.alert().name().equals("LatencyAnomaly"))
+                .singleElement().satisfies(fired -> assertThat(fired.alert().labels()).containsEntry("signal",
+                        "latency"));
+        assertThat(eventsOf(AnomalyDetected.class)).as("one anomaly, no flapping").hasSize(1);
+    }
+
+    @Test
+    void aLearnedBaselineCatchesASlowdownNobodyGaveAThresholdFor() {
+        engine = start("""
+                  detection_interval: 100ms
+                  warmUp: 5
+                  for: 2
+                  resolveAfter: 300ms
+                """, "");
+        delayMillis = 5;
+        await().atMost(AWAIT).until(() -> !Double.isNaN(gaugeOrNaN("aegis_anomaly_baseline_upper")));
+        assertThat(eventsOf(AnomalyDetected.class)).isEmpty();
+
+        delayMillis = 300;
+
+        await().atMost(AWAIT).until(() -> !eventsOf(AnomalyDetected.class).isEmpty());
+        assertThat(eventsOf(AnomalyDetected.class).get(0)).satisfies(anomaly -> {
+            assertThat(anomaly.signal()).isEqualTo("latency");
+            assertThat(anomaly.method()).isEqualTo("baseline");
+            assertThat(anomaly.upper()).isLessThan(anomaly.value());
+        });
+        await().atMost(AWAIT).until(() -> state() == ServiceState.DEGRADED);
+    }
+
+    @Test
+    void aSeedMetadataThresholdThatIsNoNumberIsAConfigErrorWithItsKeyPath() {
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(() -> start("  enabled: true", """
+                    metadata:
+                      latency_threshold: "fast"
+                      error_rate_threshold: "2"
+                """), InvalidConfigurationException.class).errors()).containsExactly(
+                "aegis.yaml:8:26: services[0].metadata.latency_threshold: expected a latency in milliseconds (a number"
+                        + " of at least 0, such as 500), found \"fast\"",
+                "aegis.yaml:9:29: services[0].metadata.error_rate_threshold: expected a fraction from 0 to 1 (0.05 is"
+                        + " 5%), found \"2\"");
+    }
+
+    private double gauge(String name) {
+        double value = gaugeOrNaN(name);
+        assertThat(value).as(name).isNotNaN();
+        return value;
+    }
+
+    private double gaugeOrNaN(String name) {
+        return snapshot(name).map(snapshot -> ((GaugeSnapshot) snapshot).getDataPoints().stream()
+                .filter(point -> point.getLabels().get("signal").equals("latency")).findFirst()
+                .map(GaugeSnapshot.GaugeDataPointSnapshot::getValue).orElse(Double.NaN)).orElse(Double.NaN);
+    }
+
+    private double counter(String name) {
+        return ((CounterSnapshot) snapshot(name).orElseThrow()).getDataPoints().stream()
+                .filter(point -> point.getLabels().get("signal").equals("latency")).findFirst().orElseThrow()
+                .getValue();
+    }
+
+    private java.util.Optional<MetricSnapshot> snapshot(String name) {
+        return registry.scrape().stream().filter(s -> s.getMetadata().getName().equals(name.replace("_total", "")))
+                .findFirst();
+    }
+}

@@ -1,0 +1,158 @@
+package io.aegis.core.internal.anomaly;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One signal's judge on deterministic synthetic series (seeded noise, evaluation times counted, not waited for): what
+ * it detects, how fast, and what it leaves alone.
+ */
+class SignalJudgeTest {
+    private static final Duration INTERVAL = Duration.ofSeconds(30);
+    private static final Instant T0 = Instant.parse("2026-12-02T00:00:00Z");
+
+    private Instant now = T0;
+
+    private SignalJudge baselineJudge(Signal signal, int forEvaluations, Duration resolveAfter) {
+        return new SignalJudge(signal, Double.NaN, new Baseline(AnomalyConfig.DEFAULT_HISTORY_SIZE,
+                AnomalyConfig.DEFAULT_WARM_UP, signal.minimumSpread()), AnomalyConfig.DEFAULT_SENSITIVITY,
+                forEvaluations, resolveAfter);
+    }
+
+    private SignalJudge.Change next(SignalJudge judge, double value) {
+        now = now.plus(INTERVAL);
+        return judge.evaluate(value, now);
+    }
+
+    @Test
+    void aStepChangeInLatencyIsDetectedAtTheForthEvaluationAfterIt() {
+        Random random = new Random(42);
+        SignalJudge judge = baselineJudge(Signal.LATENCY, 3, INTERVAL.multipliedBy(3));
+        for (int i = 0; i < 200; i++) {
+            assertThat(next(judge, 100 + 10 * random.nextGaussian())).isEqualTo(SignalJudge.Change.NONE);
+        }
+
+        List<SignalJudge.Change> afterStep = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            afterStep.add(next(judge, 200 + 10 * random.nextGaussian()));
+        }
+
+        assertThat(afterStep).containsExactly(SignalJudge.Change.NONE, SignalJudge.Change.NONE,
+                SignalJudge.Change.BEGAN);
+        assertThat(judge.lastJudgement().method()).isEqualTo("baseline");
+        assertThat(judge.lastJudgement().upper()).isBetween(110.0, 160.0);
+    }
+
+    @Test
+    void steadyNoiseRaisesNoAnomalyOverTenThousandSamplesWithTheDefaultSensitivity() {
+        Random random = new Random(7);
+        SignalJudge judge = baselineJudge(Signal.LATENCY, AnomalyConfig.DEFAULT_FOR, INTERVAL.multipliedBy(3));
+        int outOfBounds = 0;
+        for (int i = 0; i < 10_000; i++) {
+            next(judge, 100 + 10 * random.nextGaussian());
+            if (judge.lastJudgement().out()) {
+                outOfBounds++;
+            }
+        }
+
+        assertThat(judge.anomalies()).as("anomalies in 10,000 samples of steady noise").isZero();
+        // a single evaluation beyond 3 sigma happens (about 0.1% one-sided); `for: 3` keeps it from being an anomaly
+        assertThat(outOfBounds).as("evaluations out of bounds").isLessThan(50);
+    }
+
+    @Test
+    void aThroughputDropToZeroIsCaughtAndASuddenRiseToo() {
+        Random random = new Random(1);
+        SignalJudge judge = baselineJudge(Signal.THROUGHPUT, 2, INTERVAL);
+        for (int i = 0; i < 50; i++) {
+            next(judge, 40 + 2 * random.nextGaussian());
+        }
+
+        assertThat(List.of(next(judge, 0), next(judge, 0))).containsExactly(SignalJudge.Change.NONE,
+                SignalJudge.Change.BEGAN);
+        assertThat(judge.lastJudgement().lower()).isGreaterThan(20);
+        assertThat(List.of(next(judge, 40), next(judge, 41))).containsExactly(SignalJudge.Change.NONE,
+                SignalJudge.Change.ENDED);
+
+        assertThat(List.of(next(judge, 400), next(judge, 400))).containsExactly(SignalJudge.Change.NONE,
+                SignalJudge.Change.BEGAN);
+    }
+
+    @Test
+    void aValueHoveringAtTheLineDoesNotFlap() {
+        SignalJudge judge = new SignalJudge(Signal.LATENCY, 500, null, 3, 3, INTERVAL.multipliedBy(2));
+        List<SignalJudge.Change> changes = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            changes.add(next(judge, i % 2 == 0 ? 499 : 501)); // never three in a row above it
+        }
+
+        assertThat(changes).containsOnly(SignalJudge.Change.NONE);
+        assertThat(judge.anomalies()).isZero();
+    }
+
+    @Test
+    void anAnomalyEndsOnlyAfterResolveAfterWithinBoundsAndAnExcursionStartsThatOver() {
+        SignalJudge judge = new SignalJudge(Signal.ERROR_RATE, 0.05, null, 3, 1, INTERVAL.multipliedBy(2));
+        assertThat(next(judge, 0.5)).isEqualTo(SignalJudge.Change.BEGAN);
+
+        assertThat(next(judge, 0.0)).isEqualTo(SignalJudge.Change.NONE); // within for 0 intervals
+        assertThat(next(judge, 0.0)).isEqualTo(SignalJudge.Change.NONE); // 1
+        assertThat(next(judge, 0.2)).as("out again: no new anomaly, the count starts over")
+                .isEqualTo(SignalJudge.Change.NONE);
+        assertThat(next(judge, 0.0)).isEqualTo(SignalJudge.Change.NONE);
+        assertThat(next(judge, 0.0)).isEqualTo(SignalJudge.Change.NONE);
+        assertThat(next(judge, 0.0)).isEqualTo(SignalJudge.Change.ENDED); // within for 2 intervals
+
+        assertThat(judge.anomalies()).isEqualTo(1);
+        assertThat(judge.anomalous()).isFalse();
+    }
+
+    @Test
+    void staticThresholdsWorkAsTheSeedWritesThemThroughputBelowLatencyAbove() {
+        SignalJudge latency = new SignalJudge(Signal.LATENCY, 500, null, 3, 1, INTERVAL);
+        SignalJudge throughput = new SignalJudge(Signal.THROUGHPUT, 10, null, 3, 1, INTERVAL);
+
+        assertThat(next(latency, 499)).isEqualTo(SignalJudge.Change.NONE);
+        assertThat(next(latency, 501)).isEqualTo(SignalJudge.Change.BEGAN);
+        assertThat(latency.lastJudgement().method()).isEqualTo("threshold");
+        assertThat(latency.lastJudgement().upper()).isEqualTo(500);
+
+        assertThat(next(throughput, 11)).isEqualTo(SignalJudge.Change.NONE);
+        assertThat(next(throughput, 9)).isEqualTo(SignalJudge.Change.BEGAN);
+        assertThat(throughput.lastJudgement().lower()).isEqualTo(10);
+    }
+
+    @Test
+    void theBaselineLearnsNothingWhileTheSignalIsOutOfBoundsSoAnAnomalyDoesNotBecomeTheNormal() {
+        Random random = new Random(3);
+        SignalJudge judge = baselineJudge(Signal.LATENCY, 1, INTERVAL.multipliedBy(1000));
+        for (int i = 0; i < 100; i++) {
+            next(judge, 100 + 5 * random.nextGaussian());
+        }
+        double meanBefore = judge.baselineMean();
+
+        for (int i = 0; i < 500; i++) {
+            next(judge, 300);
+        }
+
+        assertThat(judge.anomalous()).isTrue();
+        assertThat(judge.baselineMean()).isEqualTo(meanBefore);
+    }
+
+    @Test
+    void aBaselineJudgesNothingDuringItsWarmUp() {
+        SignalJudge judge = baselineJudge(Signal.LATENCY, 1, INTERVAL);
+        for (int i = 0; i < AnomalyConfig.DEFAULT_WARM_UP - 1; i++) {
+            next(judge, i % 2 == 0 ? 10 : 1000);
+        }
+
+        assertThat(judge.anomalies()).isZero();
+        assertThat(judge.baselineMean()).isNaN();
+    }
+}
