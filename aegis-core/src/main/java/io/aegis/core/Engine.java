@@ -1087,7 +1087,7 @@ public final class Engine implements AutoCloseable {
                                 return; // no runtime to restart (said at start)
                             }
                             monitor.withCoordinator(coordinator -> {
-                                coordinator.onLogMatch(cause, restart);
+                                coordinator.onAnomaly(cause, restart);
                                 return CompletableFuture.completedFuture(null);
                             });
                         }

@@ -8,12 +8,19 @@ import io.aegis.core.event.AlertFired;
 import io.aegis.core.event.AlertResolved;
 import io.aegis.core.event.AnomalyDetected;
 import io.aegis.core.event.AnomalyResolved;
+import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.ServiceEvent;
+import io.aegis.core.testing.ChildProcesses;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -27,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code anomaly_detection:} end to end: a real HTTP service on loopback whose answers slow down, a real engine
@@ -174,6 +182,42 @@ class AnomalyDetectionEngineTest {
                         + " of at least 0, such as 500), found \"fast\"",
                 "aegis.yaml:9:29: services[0].metadata.error_rate_threshold: expected a fraction from 0 to 1 (0.05 is"
                         + " 5%), found \"2\"");
+    }
+
+    @Test
+    void actionRestartRestartsASlowProcessThroughItsRecoveryAndTheAnomalyEndsOnTheFastNewOne(@TempDir Path dir)
+            throws Exception {
+        int port = ChildProcesses.freePort();
+        AegisConfig config = AegisConfig.parse("""
+                anomaly_detection:
+                  detection_interval: 200ms
+                  for: 2
+                  resolveAfter: 400ms
+                  baselines: false
+                  action: restart
+                """, "aegis.yaml", Map.of());
+        engine = Engine.builder().metricsEnabled(false).stateDirectory(dir.resolve("state")).listener(events::add)
+                .config(config).service(ServiceDefinition.builder("demo")
+                        .check("http", "http://127.0.0.1:" + port + "/health").interval(Duration.ofMillis(50))
+                        .timeout(Duration.ofSeconds(2)).metadata(Map.of("latency_threshold", "100"))
+                        .onFailure("notify")
+                        .runtime("process", ChildProcesses.demoServerRuntime(port, dir.resolve("demo.log")))
+                        .build())
+                .build().start();
+        await().atMost(AWAIT).until(() -> engine.service("demo").orElseThrow().state() == ServiceState.HEALTHY);
+        long slowPid = ChildProcesses.demoServerPid(port);
+
+        HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/slow"))
+                .build(), HttpResponse.BodyHandlers.discarding());
+
+        // restarted by the anomaly's action though its ladder only notifies: action: restart names the step
+        await().atMost(AWAIT).until(() -> eventsOf(RecoveryStarted.class).stream()
+                .anyMatch(started -> started.action().equals("restart")));
+        await().atMost(AWAIT).until(() -> !eventsOf(AnomalyResolved.class).isEmpty());
+        assertThat(ChildProcesses.demoServerPid(port)).as("a new process").isNotEqualTo(slowPid);
+        assertThat(eventsOf(RecoveryStarted.class)).singleElement().satisfies(started ->
+                assertThat(started.cause()).contains("latency anomaly").contains("above its threshold 100 ms"));
+        await().atMost(AWAIT).until(() -> engine.service("demo").orElseThrow().state() == ServiceState.HEALTHY);
     }
 
     private double gauge(String name) {

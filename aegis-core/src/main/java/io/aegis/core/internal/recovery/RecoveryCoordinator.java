@@ -287,10 +287,23 @@ public final class RecoveryCoordinator {
      * the step waits out its backoff does not call it off: the log said the service is broken.
      */
     public void onLogMatch(String cause, Ladder.Step restart) {
+        onEvidence("log match", "log matches", cause, restart);
+    }
+
+    /**
+     * An anomaly of {@code anomaly_detection} with an {@code action} began: as {@link #onLogMatch}, the same
+     * restart-or-ladder, backoff, budget and hold-offs.
+     */
+    public void onAnomaly(String cause, Ladder.Step restart) {
+        onEvidence("anomaly", "anomalies", cause, restart);
+    }
+
+    /** What a log match or an anomaly ({@code what}, {@code plural} for messages) with an action makes happen. */
+    private void onEvidence(String what, String plural, String cause, Ladder.Step restart) {
         if (running || pending || closed || paused || inhibitedBy != null || isolated
                 || target.state() == ServiceState.FAILED) {
-            log.debug("{}: log match not acted on (a recovery runs or waits, or the service is paused, held back,"
-                    + " isolated or failed): {}", name, cause);
+            log.debug("{}: {} not acted on (a recovery runs or waits, or the service is paused, held back,"
+                    + " isolated or failed): {}", name, what, cause);
             return;
         }
         Ladder.Step current = ladder.step(incident == null ? 0 : incident.step);
@@ -307,6 +320,7 @@ public final class RecoveryCoordinator {
         if (logBudgetSpentUntil != null) {
             if (now.isBefore(logBudgetSpentUntil)) {
                 // Reported once already: a flood of matching lines must not log or publish once per line.
+                // (One budget-spent state for both kinds of evidence: either would restart the same workload.)
                 logMatchesNotActedOn = true;
                 return;
             }
@@ -317,15 +331,15 @@ public final class RecoveryCoordinator {
             Instant freesAt = tracker.budgetFreesAt();
             logBudgetSpentUntil = freesAt != null ? freesAt : now.plus(exhausted.window());
             context.bus().publish(new RecoveryBudgetExhausted(name, now, exhausted.recoveries(), exhausted.window()));
-            log.warn("{}: not restarting for a log match: the recovery budget is spent ({} recoveries within {});"
-                    + " log matches are not acted on until it has room again, in {}: {}", name,
-                    exhausted.recoveries(), Durations.format(exhausted.window()),
+            log.warn("{}: not restarting for a {}: the recovery budget is spent ({} recoveries within {});"
+                    + " {} are not acted on until it has room again, in {}: {}", name, what,
+                    exhausted.recoveries(), Durations.format(exhausted.window()), plural,
                     Durations.format(wholeSeconds(Duration.between(now, logBudgetSpentUntil))), cause);
             return;
         }
         if (logMatchesNotActedOn) {
             // aegis_log_matches_total counts every match, acted on or not
-            log.info("{}: the recovery budget has room again: log matches act again", name);
+            log.info("{}: the recovery budget has room again: {} act again", name, plural);
             logMatchesNotActedOn = false;
         }
         RecoveryTracker.Proceed proceed = (RecoveryTracker.Proceed) decision;
