@@ -1099,13 +1099,16 @@ public final class Engine implements AutoCloseable {
                         }
                     });
             monitors.forEach(this::watchAnomaliesOf);
-            List<String> throughputOnly = config.thresholds().stream()
-                    .filter(t -> t.signal() == io.aegis.core.internal.anomaly.Signal.THROUGHPUT)
-                    .map(io.aegis.core.internal.anomaly.AnomalyConfig.Threshold::service).distinct().toList();
-            if (!throughputOnly.isEmpty()) {
-                log.warn("anomaly_detection: throughput is read from a service's own metrics, which aegis does not"
-                        + " scrape yet; the throughput thresholds of {} are not evaluated", String.join(", ",
-                        throughputOnly));
+            for (io.aegis.core.internal.anomaly.AnomalyConfig.Threshold threshold : config.thresholds()) {
+                if (!anomalies.measures(threshold.service(), threshold.signal())) {
+                    // A warning, not an error: the seed's own example gives a throughput threshold to a service
+                    // with no metrics, and a configuration written for the seed must still run.
+                    report.addWarning(new ConfigProblem(threshold.keyPath(), "not evaluated: service "
+                            + io.aegis.core.internal.config.QuotedText.of(threshold.service()) + " has no source of its "
+                            + threshold.signal().label() + "; give it a metrics: block with requests: (its request"
+                            + " counter), or a query: block with " + threshold.signal().key() + ": (a PromQL"
+                            + " expression)"));
+                }
             }
             bus.subscribe(CheckCompleted.class, anomalies::checkCompleted);
             if (metrics != null) {
@@ -1145,7 +1148,8 @@ public final class Engine implements AutoCloseable {
                     }
                 }
             }
-            anomalies.watch(service.name(), thresholds);
+            anomalies.watch(service.name(), thresholds, builder.config.signalSources().getOrDefault(service.name(),
+                    new io.aegis.core.internal.anomaly.SignalSourceConfig(Optional.empty(), Optional.empty())));
         }
 
         /** Creates the log sources of every service a pattern applies to, and the analyzer that matches their lines. */

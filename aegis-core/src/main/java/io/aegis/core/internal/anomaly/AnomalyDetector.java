@@ -28,9 +28,10 @@ import org.slf4j.LoggerFactory;
  * {@code action} to the service's recovery; one that ends is published ({@link AnomalyResolved}) and resolves its
  * alert.
  *
- * <p>Signals now come from the service's health checks ({@code checks}): latency is the mean latency of the check
- * cycles that ended in the interval, error rate the share of them that failed. An interval without a check gives no
- * sample (nothing is judged, nothing learned). Evaluations run on the engine's scheduler thread; check results arrive
+ * <p>Signals come from the service's health checks ({@code checks}): latency is the mean latency of the check
+ * cycles that ended in the interval, error rate the share of them that failed; and from the sources a service names
+ * ({@code metrics:}, {@code query:}), which give throughput and take over the signals they measure. An interval
+ * without a sample gives nothing to judge (nothing is judged, nothing learned). Evaluations run on the engine's scheduler thread; check results arrive
  * on the event bus' thread; both, and the metrics' scrape, meet under this object's lock, taken once per check,
  * evaluation and scrape.
  */
@@ -70,7 +71,9 @@ public final class AnomalyDetector implements AutoCloseable {
     private final Scheduler scheduler;
     private final Actions actions;
     private final Map<String, ServiceSignals> services = new ConcurrentHashMap<>();
+    private final ScrapeClient client = new ScrapeClient();
     private Scheduler.Task evaluations;
+    private boolean started;
     private boolean closed;
 
     /** A detector evaluating as {@code config} says, raising through {@code alerts}, publishing on {@code bus}. */
@@ -85,12 +88,24 @@ public final class AnomalyDetector implements AutoCloseable {
     }
 
     /**
-     * Watches {@code service}'s check results, with {@code thresholds} (those of the configuration that name it, in
-     * the signal's unit; empty for none). A service with neither a threshold nor baselines is not watched.
+     * Watches {@code service}: its check results, and {@code sources} ({@code metrics:}, {@code query:}) for the
+     * signals they give (which then are not taken from the checks), with {@code thresholds} (those of the
+     * configuration that name it, in the signal's unit; empty for none). A signal with neither a threshold nor a
+     * baseline is not judged; throughput only where a source measures it.
      */
-    public synchronized void watch(String service, Map<Signal, Double> thresholds) {
+    public synchronized void watch(String service, Map<Signal, Double> thresholds, SignalSourceConfig sources) {
+        forget(service);
+        List<SignalSource> made = new ArrayList<>();
+        sources.metrics().ifPresent(metrics -> made.add(new MetricsSource(service, metrics,
+                config.detectionInterval(), client, scheduler)));
+        sources.query().ifPresent(query -> made.add(new QuerySource(service, query, config.detectionInterval(),
+                client, scheduler)));
+        Map<Signal, String> sourceOf = new EnumMap<>(Signal.class);
+        sourceOf.put(Signal.LATENCY, CHECKS);
+        sourceOf.put(Signal.ERROR_RATE, CHECKS);
+        made.forEach(source -> source.signals().forEach(signal -> sourceOf.put(signal, source.kind())));
         Map<Signal, SignalJudge> judges = new EnumMap<>(Signal.class);
-        for (Signal signal : List.of(Signal.LATENCY, Signal.ERROR_RATE)) {
+        for (Signal signal : sourceOf.keySet()) {
             Double threshold = thresholds.get(signal);
             if (threshold == null && !config.baselines()) {
                 continue;
@@ -101,15 +116,27 @@ public final class AnomalyDetector implements AutoCloseable {
                     config.sensitivity(), config.forEvaluations(), config.resolveAfter()));
         }
         if (judges.isEmpty()) {
-            services.remove(service);
             return;
         }
-        services.put(service, new ServiceSignals(service, judges));
+        ServiceSignals signals = new ServiceSignals(service, judges, sourceOf, made);
+        services.put(service, signals);
+        if (started) {
+            made.forEach(SignalSource::start);
+        }
+    }
+
+    /** Whether {@code service}'s {@code signal} is measured (by its checks, or a source it has). */
+    public synchronized boolean measures(String service, Signal signal) {
+        ServiceSignals signals = services.get(service);
+        return signals != null && signals.sourceOf.containsKey(signal);
     }
 
     /** Stops watching {@code service} (removed from the engine): its anomalies end without a resolution of their own. */
     public synchronized void forget(String service) {
-        services.remove(service);
+        ServiceSignals gone = services.remove(service);
+        if (gone != null) {
+            gone.sources.forEach(SignalSource::close);
+        }
     }
 
     /** The services watched. */
@@ -122,6 +149,8 @@ public final class AnomalyDetector implements AutoCloseable {
         if (closed || services.isEmpty()) {
             return;
         }
+        started = true;
+        services.values().forEach(signals -> signals.sources.forEach(SignalSource::start));
         try {
             evaluations = scheduler.scheduleAtFixedRate(this::evaluate, config.detectionInterval(),
                     config.detectionInterval());
@@ -157,15 +186,18 @@ public final class AnomalyDetector implements AutoCloseable {
                 return;
             }
             Instant now = clock.instant();
+            double[] values = new double[Signal.values().length];
             for (ServiceSignals signals : services.values()) {
                 int cycles = signals.cycles;
-                double latency = cycles == 0 ? Double.NaN : signals.latencyMillisSum / cycles;
-                double errorRate = cycles == 0 ? Double.NaN : (double) signals.failures / cycles;
+                java.util.Arrays.fill(values, Double.NaN);
+                values[Signal.LATENCY.ordinal()] = cycles == 0 ? Double.NaN : signals.latencyMillisSum / cycles;
+                values[Signal.ERROR_RATE.ordinal()] = cycles == 0 ? Double.NaN : (double) signals.failures / cycles;
                 signals.cycles = 0;
                 signals.failures = 0;
                 signals.latencyMillisSum = 0;
+                signals.sources.forEach(source -> source.drain(values)); // what a source measures wins over checks
                 for (SignalJudge judge : signals.judges.values()) {
-                    double value = judge.signal() == Signal.LATENCY ? latency : errorRate;
+                    double value = values[judge.signal().ordinal()];
                     if (Double.isNaN(value)) {
                         continue; // no check ended in the interval: nothing to judge or learn
                     }
@@ -188,7 +220,8 @@ public final class AnomalyDetector implements AutoCloseable {
         Signal signal = judge.signal();
         SignalJudge.Judgement judgement = judge.lastJudgement();
         double value = judge.lastValue();
-        String cause = "check " + signal.label() + " " + signal.format(value) + " is " + outside(judge) + " (" + config.forEvaluations() + " evaluation" + (config.forEvaluations() == 1 ? ""
+        String source = signals.sourceOf.get(signal);
+        String cause = measured(signal, source) + " " + signal.format(value) + " is " + outside(judge) + " (" + config.forEvaluations() + " evaluation" + (config.forEvaluations() == 1 ? ""
                 : "s in a row") + ")";
         Alert alert = alertOf(service, signal).summary(service + ": " + cause).build();
         String fingerprint = alerts.fingerprintOf(alert);
@@ -197,7 +230,7 @@ public final class AnomalyDetector implements AutoCloseable {
             // INFO: the alert's own line is the WARN (none while the service is paused)
             log.info("{}: {} anomaly: {}", service, signal.label(), cause);
             bus.publish(new AnomalyDetected(service, now, signal.key(), value, judgement.lower(), judgement.upper(),
-                    judgement.method(), CHECKS));
+                    judgement.method(), source));
             if (actions.alertsHeld(service)) {
                 log.debug("{}: {} anomaly while paused: no alert", service, signal.label());
             } else {
@@ -235,6 +268,15 @@ public final class AnomalyDetector implements AutoCloseable {
                 .description("The service's " + signal.label() + " left its expected range").startsAt(clock.instant());
     }
 
+    /** {@code check latency}, {@code throughput (its metrics)}, {@code error rate (Prometheus query)}. */
+    private static String measured(Signal signal, String source) {
+        return switch (source) {
+            case CHECKS -> "check " + signal.label();
+            case "metrics" -> signal.label() + " (its metrics)";
+            default -> signal.label() + " (Prometheus query)";
+        };
+    }
+
     /** {@code above its threshold 100 ms}, {@code below its learned range, down to 20 req/s}. */
     private static String outside(SignalJudge judge) {
         Signal signal = judge.signal();
@@ -261,6 +303,8 @@ public final class AnomalyDetector implements AutoCloseable {
     public synchronized void close() {
         closed = true;
         Scheduler.cancel(evaluations);
+        services.values().forEach(signals -> signals.sources.forEach(SignalSource::close));
+        client.close();
     }
 
     /** One service's judges and the measurements of the current interval. Guarded by the detector's lock. */
@@ -268,13 +312,19 @@ public final class AnomalyDetector implements AutoCloseable {
         final String name;
         final Map<Signal, SignalJudge> judges;
         final Map<Signal, String> fingerprints = new EnumMap<>(Signal.class);
+        /** Where each signal comes from: {@link #CHECKS} or a source's kind. */
+        final Map<Signal, String> sourceOf;
+        final List<SignalSource> sources;
         int cycles;
         int failures;
         double latencyMillisSum;
 
-        ServiceSignals(String name, Map<Signal, SignalJudge> judges) {
+        ServiceSignals(String name, Map<Signal, SignalJudge> judges, Map<Signal, String> sourceOf,
+                List<SignalSource> sources) {
             this.name = name;
             this.judges = judges;
+            this.sourceOf = sourceOf;
+            this.sources = sources;
         }
 
         boolean anyAnomalous() {

@@ -13,6 +13,7 @@ import io.aegis.core.internal.CheckLoad;
 import io.aegis.core.internal.RecoveryPermits;
 import io.aegis.core.internal.Redactor;
 import io.aegis.core.internal.anomaly.AnomalyConfig;
+import io.aegis.core.internal.anomaly.SignalSourceConfig;
 import io.aegis.core.internal.logs.LogsConfig;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -67,10 +68,13 @@ public final class ConfigLoader {
             String metricsHost, Optional<String> stateDir, List<ServiceDefinition> services,
             TrackingSettings notifications, TrackingSettings alerting, TrackingSettings logs,
             TrackingSettings anomalyDetection, ConfigReport report, int maxConcurrentBlockingChecks, int maxConcurrentRecoveries,
-            int maxInFlightChecks, LogsConfig logsConfig, AnomalyConfig anomalyConfig) {
+            int maxInFlightChecks, LogsConfig logsConfig, AnomalyConfig anomalyConfig,
+            Map<String, SignalSourceConfig> signalSources) {
     }
 
     private final List<ConfigProblem> problems = new ArrayList<>();
+    /** The {@code metrics:} / {@code query:} blocks of the services that have one, by service name. */
+    private final Map<String, SignalSourceConfig> signalSources = new LinkedHashMap<>();
     /** Every service name seen, valid service or not, so references to it are not reported twice. */
     private final Map<String, String> serviceNames = new LinkedHashMap<>();
 
@@ -185,7 +189,7 @@ public final class ConfigLoader {
         report.addAll(problems);
         return new LoadedConfig(origin, logLevel, metricsEnabled, metricsPort, metricsHost, stateDir,
                 List.copyOf(services), notifications, alerting, logs, anomalyDetection, report, maxBlockingChecks, maxRecoveries,
-                maxInFlightChecks, logsConfig, anomalyConfig);
+                maxInFlightChecks, logsConfig, anomalyConfig, Map.copyOf(signalSources));
     }
 
     /** {@code global.stateDir}: a directory path; relative ones are resolved against the configuration's folder. */
@@ -265,6 +269,7 @@ public final class ConfigLoader {
 
         TrackingSettings runtime = runtime(service);
         Optional<FlappingPolicy> flapping = flapping(service);
+        SignalSourceConfig signalSources = SignalSourceConfig.parse(service, problems::add);
         List<String> dependsOn = dependsOn(service);
 
         if (name == null || type == null || endpoint == null || leftOut) {
@@ -284,7 +289,11 @@ public final class ConfigLoader {
             set(service, "dependsOn", () -> builder.dependsOn(dependsOn));
             builder.recoveryPolicy(policy).retryBackoff(retryBackoff).metadata(metadata);
             ServiceDefinitionAccess.get().useSettings(builder, service, actions.orElse(null), runtime);
-            return Optional.of(builder.build());
+            ServiceDefinition definition = builder.build();
+            if (!signalSources.isEmpty()) {
+                this.signalSources.put(definition.name(), signalSources);
+            }
+            return Optional.of(definition);
         } catch (IllegalArgumentException e) {
             problems.add(new ConfigProblem(service.path(), e.getMessage()));
             return Optional.empty();

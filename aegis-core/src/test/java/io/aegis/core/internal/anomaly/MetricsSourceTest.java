@@ -1,0 +1,124 @@
+package io.aegis.core.internal.anomaly;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.aegis.core.testing.VirtualScheduler;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What {@link MetricsSource} derives from consecutive scrapes (fed here as the text a scrape would return, at
+ * chosen times): rates from counters, resets, new series, error rates and histogram quantiles.
+ */
+class MetricsSourceTest {
+    private static final long SECOND = 1_000_000_000L;
+
+    private final MetricsSource source = new MetricsSource("shop", new SignalSourceConfig.Metrics(
+            URI.create("http://127.0.0.1:1/metrics"), Optional.empty(), Optional.empty(),
+            Optional.of(SeriesSelector.parse("http_requests_total")),
+            Optional.of(SeriesSelector.parse("http_requests_total{code=~\"5..\"}")),
+            Optional.of(SeriesSelector.parse("http_request_duration_seconds")), 0.5, "services[0].metrics"),
+            java.time.Duration.ofSeconds(1), new ScrapeClient(), new VirtualScheduler(java.time.Instant.EPOCH));
+
+    private void scrape(long atSecond, String text) {
+        assertThat(source.take(text.getBytes(StandardCharsets.UTF_8), "text/plain; version=0.0.4", atSecond * SECOND))
+                .isNull();
+    }
+
+    private double[] drain() {
+        double[] values = new double[Signal.values().length];
+        Arrays.fill(values, Double.NaN);
+        source.drain(values);
+        return values;
+    }
+
+    private static String requests(long ok, long failed) {
+        return "# TYPE http_requests_total counter\n"
+                + "http_requests_total{code=\"200\"} " + ok + "\n"
+                + (failed >= 0 ? "http_requests_total{code=\"503\"} " + failed + "\n" : "");
+    }
+
+    @Test
+    void throughputIsTheRequestCountersIncreasePerSecondAndErrorRateTheShareOfFailures() {
+        scrape(0, requests(1000, 10));
+        scrape(2, requests(1180, 30));
+
+        double[] values = drain();
+
+        assertThat(values[Signal.THROUGHPUT.ordinal()]).isCloseTo(100, within(1e-9)); // (180 + 20) / 2 s
+        assertThat(values[Signal.ERROR_RATE.ordinal()]).isCloseTo(0.1, within(1e-9)); // 20 of 200
+    }
+
+    @Test
+    void aCounterResetByARestartOfTheServiceFakesNoThroughputSpike() {
+        scrape(0, requests(100_000, 0));
+        scrape(1, requests(100_050, 0));
+        scrape(2, requests(40, 0)); // restarted: counting again from zero
+
+        assertThat(drain()[Signal.THROUGHPUT.ordinal()]).isCloseTo(45, within(1e-9)); // (50 + 40) / 2 s
+    }
+
+    @Test
+    void theFirstFailuresOfACodeCountWholeWhenTheirSeriesAppears() {
+        scrape(0, requests(100, -1));
+        scrape(1, requests(200, 25));
+
+        assertThat(drain()[Signal.ERROR_RATE.ordinal()]).isCloseTo(0.2, within(1e-9)); // 25 of 125
+    }
+
+    @Test
+    void theFirstScrapeOnlySetsTheStartingPointAndAnIdleIntervalHasNoErrorRate() {
+        scrape(0, requests(100, 5));
+        double[] first = drain();
+        assertThat(first[Signal.THROUGHPUT.ordinal()]).isNaN();
+
+        scrape(1, requests(100, 5));
+        double[] idle = drain();
+        assertThat(idle[Signal.THROUGHPUT.ordinal()]).as("no traffic is a throughput of 0").isZero();
+        assertThat(idle[Signal.ERROR_RATE.ordinal()]).as("no request, no rate").isNaN();
+    }
+
+    @Test
+    void latencyIsTheQuantileOfTheHistogramsIncreaseInMilliseconds() {
+        String before = """
+                http_request_duration_seconds_bucket{le="0.1"} 100
+                http_request_duration_seconds_bucket{le="0.5"} 100
+                http_request_duration_seconds_bucket{le="+Inf"} 100
+                """;
+        String after = """
+                http_request_duration_seconds_bucket{le="0.1"} 100
+                http_request_duration_seconds_bucket{le="0.5"} 200
+                http_request_duration_seconds_bucket{le="+Inf"} 200
+                """;
+        scrape(0, before);
+        scrape(1, after);
+
+        // all 100 new observations fall between 0.1 s and 0.5 s: the median is halfway, as histogram_quantile says
+        assertThat(drain()[Signal.LATENCY.ordinal()]).isCloseTo(300, within(1e-9));
+    }
+
+    @Test
+    void histogramQuantileFollowsPrometheus() {
+        TreeMap<Double, Double> buckets = new TreeMap<>();
+        buckets.put(0.05, 10.0);
+        buckets.put(0.1, 20.0);
+        buckets.put(Double.POSITIVE_INFINITY, 40.0);
+
+        assertThat(Histograms.quantile(0.25, buckets)).isCloseTo(0.05, within(1e-12));
+        assertThat(Histograms.quantile(0.375, buckets)).isCloseTo(0.075, within(1e-12));
+        assertThat(Histograms.quantile(0.9, buckets)).as("in the +Inf bucket: the highest finite bound").isEqualTo(0.1);
+        assertThat(Histograms.quantile(0.5, new TreeMap<>())).isNaN();
+    }
+
+    @Test
+    void anAnswerThatIsNotTheTextFormatIsASentenceNotACrash() {
+        String problem = source.take("<html>login</html>".getBytes(StandardCharsets.UTF_8), "text/html", 0);
+
+        assertThat(problem).startsWith("its answer is not the Prometheus text format: line 1");
+    }
+}
