@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the aegis whole-system benchmarks and prints one table.
 #
-#   benchmarks/run.sh [scenario...]     scenarios: fleet, recovery, startup, logs (default: all, about 11 minutes on
-#                                       2 cores); logs: a generated 200 MB log scanned with 10 patterns beside
-#                                       `grep -cE` (same patterns, same file, same run), and CPU following 20 MB/s
+#   benchmarks/run.sh [scenario...]     scenarios: fleet, recovery, startup, logs, anomaly (default: all, about 11
+#                                       minutes on 2 cores); logs: a generated 200 MB log scanned with 10 patterns
+#                                       beside `grep -cE` (same patterns, same file, same run), and CPU following
+#                                       20 MB/s; anomaly: detection delay and false positives of the learned
+#                                       baselines, CPU per evaluated signal, a 1 MB scrape beside promtool
 #   benchmarks/run.sh docker            only when named: a container killed, under aegis vs `--restart always`
 #                                       (needs a Docker engine at $DOCKER_HOST and busybox-static; ~2.5 minutes)
 #   benchmarks/run.sh --smoke [...]     tiny sizes, one round (what `mvn verify` runs); the numbers mean nothing

@@ -20,7 +20,8 @@ public final class Driver {
             new FleetScenario(),
             new RecoveryScenario(),
             new StartupScenario(),
-            new LogsScenario());
+            new LogsScenario(),
+            new AnomalyScenario());
     /** Scenarios that run only when named: they need a Docker engine and take minutes (not in --smoke). */
     static final List<Scenario> ON_REQUEST = List.of(
             new DockerScenario());

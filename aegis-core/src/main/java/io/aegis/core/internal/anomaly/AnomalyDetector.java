@@ -110,10 +110,7 @@ public final class AnomalyDetector implements AutoCloseable {
             if (threshold == null && !config.baselines()) {
                 continue;
             }
-            Baseline baseline = config.baselines() ? new Baseline(config.historySize(), config.warmUp(),
-                    signal.minimumSpread()) : null;
-            judges.put(signal, new SignalJudge(signal, threshold == null ? Double.NaN : threshold, baseline,
-                    config.sensitivity(), config.forEvaluations(), config.resolveAfter()));
+            judges.put(signal, SignalJudge.of(signal, threshold == null ? Double.NaN : threshold, config));
         }
         if (judges.isEmpty()) {
             return;

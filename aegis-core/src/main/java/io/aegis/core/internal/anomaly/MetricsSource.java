@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * appears counts whole (client libraries create a labelled series at its first increment, so the first 5xx of a
  * code counts); the first scrape only sets the starting point.
  */
-final class MetricsSource implements SignalSource {
+public final class MetricsSource implements SignalSource {
     private static final Logger log = LoggerFactory.getLogger(MetricsSource.class);
     private static final String ACCEPT = "text/plain;version=0.0.4;q=1,*/*;q=0.1";
 
@@ -64,6 +64,14 @@ final class MetricsSource implements SignalSource {
                 : latencyName + "_bucket";
         this.toMillis = latencyName != null && (latencyName.contains("_milliseconds") || latencyName.contains("_ms"))
                 ? 1 : 1000;
+    }
+
+    /**
+     * A source of {@code spec} that polls nothing: what it measures comes from {@link #take} (the benchmark harness
+     * feeds it scrapes it made itself).
+     */
+    public static MetricsSource standalone(String service, SignalSourceConfig.Metrics spec) {
+        return new MetricsSource(service, spec, Duration.ofSeconds(1), null, null);
     }
 
     @Override
@@ -119,8 +127,11 @@ final class MetricsSource implements SignalSource {
         });
     }
 
-    /** Parses one scrape and adds what changed since the last; a sentence saying why when it cannot. */
-    String take(byte[] body, String contentType, long nanos) {
+    /**
+     * Parses one scrape ({@code body} as served with {@code contentType}, at {@code nanos} of a monotonic clock) and
+     * adds what changed since the last; null, or a sentence saying why it could not.
+     */
+    public String take(byte[] body, String contentType, long nanos) {
         Map<PrometheusText.Labels, Double> requests = new HashMap<>();
         Map<PrometheusText.Labels, Double> errors = new HashMap<>();
         Map<PrometheusText.Labels, Double> buckets = new HashMap<>();

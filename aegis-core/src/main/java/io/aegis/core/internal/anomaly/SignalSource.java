@@ -7,7 +7,7 @@ import java.util.Set;
  * ({@link MetricsSource}) or a Prometheus server ({@link QuerySource}). It polls on its own and keeps what it measured
  * until the detector's next evaluation takes it.
  */
-interface SignalSource extends AutoCloseable {
+public interface SignalSource extends AutoCloseable {
     /** The signals it measures. */
     Set<Signal> signals();
 

@@ -50,6 +50,28 @@ class SignalJudgeTest {
     }
 
     @Test
+    void aModerateStepIsNotLearnedAsTheNewNormalBeforeItIsDetected() {
+        int detected = 0;
+        for (int seed = 0; seed < 200; seed++) {
+            Random random = new Random(seed);
+            SignalJudge judge = baselineJudge(Signal.LATENCY, 3, INTERVAL.multipliedBy(3));
+            for (int i = 0; i < 200; i++) {
+                next(judge, 100 + 10 * random.nextGaussian());
+            }
+            // +40%: about a quarter of the values fall inside the old band; learning them widened it until the step
+            // was taken in (8% of such steps went unnoticed before values near an excursion were no longer learned)
+            for (int i = 0; i < 100 && !judge.anomalous(); i++) {
+                next(judge, 140 + 14 * random.nextGaussian());
+            }
+            if (judge.anomalous()) {
+                detected++;
+            }
+        }
+
+        assertThat(detected).as("steps detected of 200").isGreaterThanOrEqualTo(197);
+    }
+
+    @Test
     void steadyNoiseRaisesNoAnomalyOverTenThousandSamplesWithTheDefaultSensitivity() {
         Random random = new Random(7);
         SignalJudge judge = baselineJudge(Signal.LATENCY, AnomalyConfig.DEFAULT_FOR, INTERVAL.multipliedBy(3));
