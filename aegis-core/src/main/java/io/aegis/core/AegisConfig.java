@@ -187,11 +187,6 @@ public final class AegisConfig {
         return loaded.anomalyConfig();
     }
 
-    /** The services' {@code metrics:} / {@code query:} blocks, by service name (those that have one). */
-    Map<String, io.aegis.core.internal.anomaly.SignalSourceConfig> signalSources() {
-        return loaded.signalSources();
-    }
-
     /** The {@code anomaly_detection:} block; empty when absent. */
     public Settings anomalyDetection() {
         return loaded.anomalyDetection();

@@ -222,6 +222,9 @@ public final class Engine implements AutoCloseable {
             // Restored log-pattern alerts are taken over before the rules' start resolves every restored standing
             // alert no one raises any more; the sources start after it (a new log alert is standing too).
             assembly.logs.adoptRestoredAlerts();
+            if (assembly.anomalies != null) {
+                assembly.anomalies.adoptRestoredAlerts();
+            }
             assembly.rules.start();
             assembly.logs.start();
             if (assembly.anomalies != null) {
@@ -421,7 +424,7 @@ public final class Engine implements AutoCloseable {
                 throw e;
             }
             monitors.add(monitor);
-            assembly.watchAnomaliesOf(monitor);
+            assembly.watchAnomaliesOf(monitor); // read (and checked) when its monitor was made, in createOne
             assembly.rules.serviceAdded(monitor.name(), service.metadata());
             alertLifecycle.serviceAdded(monitor.name(), service.dependsOn());
             if (assembly.metrics != null) {
@@ -456,6 +459,7 @@ public final class Engine implements AutoCloseable {
             assembly.anomalies.forget(name);
             assembly.anomalyRestarts.remove(name);
         }
+        assembly.anomalySettings.remove(name);
         monitor.prepareToStop();
         assembly.context.alerts().resolveService(name);
         assembly.alertedServices.remove(name);
@@ -935,6 +939,8 @@ public final class Engine implements AutoCloseable {
         /** The restart step of each service, for {@code anomaly_detection.action: restart}. */
         private final Map<String, io.aegis.core.internal.recovery.Ladder.Step> anomalyRestarts =
                 new java.util.concurrent.ConcurrentHashMap<>();
+        /** What anomaly detection read of each service when its monitor was made. */
+        private final Map<String, AnomalySettings> anomalySettings = new java.util.concurrent.ConcurrentHashMap<>();
         private AlertLifecycle alertLifecycle;
         private AlertingConfig alertingConfig;
         /** Each supervised service's definition, for the metadata labels of its alerts. */
@@ -1008,7 +1014,13 @@ public final class Engine implements AutoCloseable {
             context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, alertsFront,
                     pools.blockingChecks(), skippedChecks, report.redactor(), Scheduler.over(timer, pools.deadlines()),
                     recoveryPermits,
-                    checkLoad, collectMetrics ? service -> metrics.checkRecorder(service) : CheckMetrics.NONE);
+                    checkLoad, service -> {
+                        CheckMetrics.Recorder counted = collectMetrics ? metrics.checkRecorder(service)
+                                : CheckMetrics.Recorder.NONE;
+                        return anomalies == null ? counted
+                                : CheckMetrics.Recorder.both(counted, anomalies.recorder(service));
+                    });
+            createAnomalyDetector();
             if (collectMetrics) {
                 registerMetrics();
                 skippedChecks.countInto(metrics::checkSkipped);
@@ -1038,7 +1050,7 @@ public final class Engine implements AutoCloseable {
             RuleSet ruleSet = RuleSet.parse(builder.config != null ? builder.config.alerting()
                     : Settings.empty("alerting"), metadataByService(byName.values()), report::add);
             createLogAnalysis(byName);
-            createAnomalyDetection();
+            watchAnomalies();
             report.throwIfProblems();
             rules = new RuleEvaluator(ruleSet, context.alerts(), builder.clock, context.scheduler(), workers);
             if (!ruleSet.isEmpty()) {
@@ -1055,13 +1067,18 @@ public final class Engine implements AutoCloseable {
             }
         }
 
+        /** {@code anomaly_detection:} as configured ({@link AnomalyConfig#none()} without a file). */
+        private io.aegis.core.internal.anomaly.AnomalyConfig anomalyConfig() {
+            return builder.config != null ? builder.config.anomalyConfig()
+                    : io.aegis.core.internal.anomaly.AnomalyConfig.none();
+        }
+
         /**
-         * The detector of {@code anomaly_detection:} (null when the block is absent or disabled), watching every
-         * service with a threshold or, with baselines on, every service.
+         * The detector of {@code anomaly_detection:} (null when the block is absent or disabled), made before the
+         * monitors: they tell it of their checks through their check recorder.
          */
-        private void createAnomalyDetection() {
-            io.aegis.core.internal.anomaly.AnomalyConfig config = builder.config != null
-                    ? builder.config.anomalyConfig() : io.aegis.core.internal.anomaly.AnomalyConfig.none();
+        private void createAnomalyDetector() {
+            io.aegis.core.internal.anomaly.AnomalyConfig config = anomalyConfig();
             if (!config.enabled()) {
                 return;
             }
@@ -1078,13 +1095,10 @@ public final class Engine implements AutoCloseable {
                         @Override
                         public void act(String service, String cause) {
                             ServiceMonitor monitor = logMonitors.get(service);
-                            if (monitor == null) {
-                                return;
-                            }
                             io.aegis.core.internal.recovery.Ladder.Step restart = anomalyRestarts.get(service);
-                            if (config.action() == io.aegis.core.internal.logs.LogsConfig.Action.RESTART
-                                    && restart == null) {
-                                return; // no runtime to restart (said at start)
+                            if (monitor == null || (config.action()
+                                    == io.aegis.core.internal.logs.LogsConfig.Action.RESTART && restart == null)) {
+                                return; // no runtime to restart: a warning said so when it was watched
                             }
                             monitor.withCoordinator(coordinator -> {
                                 coordinator.onAnomaly(cause, restart);
@@ -1098,8 +1112,15 @@ public final class Engine implements AutoCloseable {
                             return monitor != null && monitor.paused();
                         }
                     });
+        }
+
+        /** Has the detector watch every service at start, warns of thresholds nothing measures, exports metrics. */
+        private void watchAnomalies() {
+            if (anomalies == null) {
+                return;
+            }
             monitors.forEach(this::watchAnomaliesOf);
-            for (io.aegis.core.internal.anomaly.AnomalyConfig.Threshold threshold : config.thresholds()) {
+            for (io.aegis.core.internal.anomaly.AnomalyConfig.Threshold threshold : anomalyConfig().thresholds()) {
                 if (!anomalies.measures(threshold.service(), threshold.signal())) {
                     // A warning, not an error: the seed's own example gives a throughput threshold to a service
                     // with no metrics, and a configuration written for the seed must still run.
@@ -1110,21 +1131,32 @@ public final class Engine implements AutoCloseable {
                             + " expression)"));
                 }
             }
-            bus.subscribe(CheckCompleted.class, anomalies::checkCompleted);
             if (metrics != null) {
                 metrics.anomalies(anomalies::visit);
             }
         }
 
-        /** Has the anomaly detector watch {@code monitor}'s service, with the thresholds that name it. */
-        void watchAnomaliesOf(ServiceMonitor monitor) {
-            if (anomalies == null) {
-                return;
-            }
-            io.aegis.core.internal.anomaly.AnomalyConfig config = builder.config.anomalyConfig();
-            ServiceDefinition service = monitor.definition();
+        /**
+         * Reads what anomaly detection needs of {@code service} (its {@code metrics:} / {@code query:} blocks, its
+         * {@code metadata.latency_threshold} / {@code error_rate_threshold}) into the report, when its monitor is
+         * made: a service added to the running engine is checked as one of the file.
+         */
+        private void readAnomalySettingsOf(ServiceDefinition service) {
+            io.aegis.core.internal.anomaly.SignalSourceConfig sources = service.settings()
+                    instanceof io.aegis.core.internal.config.TrackingSettings tracked
+                    ? io.aegis.core.internal.anomaly.SignalSourceConfig.parse(tracked, report::add)
+                    : new io.aegis.core.internal.anomaly.SignalSourceConfig(Optional.empty(), Optional.empty());
             Map<io.aegis.core.internal.anomaly.Signal, Double> thresholds =
                     new java.util.EnumMap<>(io.aegis.core.internal.anomaly.Signal.class);
+            io.aegis.core.internal.anomaly.AnomalyConfig config = anomalyConfig();
+            if (!config.enabled()) {
+                if (!sources.isEmpty()) {
+                    report.addWarning(new ConfigProblem(service.settings().keyPath(sources.metrics().isPresent()
+                            ? "metrics" : "query"), "not read: only anomaly detection reads it, and there is no"
+                            + " anomaly_detection: block (or it says enabled: false)"));
+                }
+                return;
+            }
             // the seed's metadata.latency_threshold / error_rate_threshold; a thresholds: entry for the same wins
             Map.of("latency_threshold", io.aegis.core.internal.anomaly.Signal.LATENCY,
                     "error_rate_threshold", io.aegis.core.internal.anomaly.Signal.ERROR_RATE).forEach((key, signal) -> {
@@ -1137,9 +1169,28 @@ public final class Engine implements AutoCloseable {
                     });
             config.thresholds().stream().filter(t -> t.service().equals(service.name()))
                     .forEach(t -> thresholds.put(t.signal(), t.value()));
-            if (config.action() == io.aegis.core.internal.logs.LogsConfig.Action.RESTART) {
+            anomalySettings.put(service.name(), new AnomalySettings(sources, thresholds));
+        }
+
+        /** What anomaly detection reads of one service. */
+        private record AnomalySettings(io.aegis.core.internal.anomaly.SignalSourceConfig sources,
+                Map<io.aegis.core.internal.anomaly.Signal, Double> thresholds) {
+        }
+
+        /** Has the anomaly detector watch {@code monitor}'s service as {@link #readAnomalySettingsOf} read it. */
+        void watchAnomaliesOf(ServiceMonitor monitor) {
+            AnomalySettings settings = anomalySettings.get(monitor.name());
+            if (anomalies == null || settings == null) {
+                return;
+            }
+            ServiceDefinition service = monitor.definition();
+            if (anomalyConfig().action() == io.aegis.core.internal.logs.LogsConfig.Action.RESTART) {
                 Optional<RecoveryActionFactory> factory = plugins.action("restart");
-                if (monitor.runtime().isPresent() && factory.isPresent()) {
+                if (monitor.runtime().isEmpty() || factory.isEmpty()) {
+                    report.addWarning(new ConfigProblem("anomaly_detection.action", "service "
+                            + io.aegis.core.internal.config.QuotedText.of(service.name()) + " has no runtime to"
+                            + " restart: its anomalies raise their alert only"));
+                } else {
                     RecoveryAction action = createPlugin(() -> factory.get().create(service.actionSettings()),
                             "anomaly_detection.action", "recovery action restart");
                     if (action != null) {
@@ -1148,8 +1199,7 @@ public final class Engine implements AutoCloseable {
                     }
                 }
             }
-            anomalies.watch(service.name(), thresholds, builder.config.signalSources().getOrDefault(service.name(),
-                    new io.aegis.core.internal.anomaly.SignalSourceConfig(Optional.empty(), Optional.empty())));
+            anomalies.watch(service.name(), settings.thresholds(), settings.sources());
         }
 
         /** Creates the log sources of every service a pattern applies to, and the analyzer that matches their lines. */
@@ -1309,6 +1359,7 @@ public final class Engine implements AutoCloseable {
             AtomicReference<ServiceMonitor> monitorRef = new AtomicReference<>();
             RuntimeAdapter runtime = createRuntime(service, monitorRef);
             Ladder ladder = createLadder(service, runtime);
+            readAnomalySettingsOf(service); // before the unknown keys: it reads metrics: and query:
             checkUnknownKeys(service.settings());
             checkUnknownKeys(service.actionSettings());
             service.runtimeSettings().ifPresent(this::checkUnknownKeys);

@@ -597,7 +597,7 @@ class AegisConfigTest {
                 """)).containsExactly(
                 "aegis.yaml:6:16: anomaly_detection.sensitivity: expected how many standard deviations from the"
                         + " baseline's mean are still normal, a number above 0 such as 3, found 0",
-                "aegis.yaml:7:11: anomaly_detection.warmUp: expected a whole number from 1 to 1000000, found -2",
+                "aegis.yaml:7:11: anomaly_detection.warmUp: expected a whole number from 1 to 10000, found -2",
                 "aegis.yaml:8:8: anomaly_detection.for: expected a whole number, found \"zero\"",
                 "aegis.yaml:9:17: anomaly_detection.resolveAfter: expected a duration above zero like 500ms, 5s, 1m"
                         + " or 1h, found \"0s\"",

@@ -215,8 +215,10 @@ class AnomalyDetectionEngineTest {
                 .anyMatch(started -> started.action().equals("restart")));
         await().atMost(AWAIT).until(() -> !eventsOf(AnomalyResolved.class).isEmpty());
         assertThat(ChildProcesses.demoServerPid(port)).as("a new process").isNotEqualTo(slowPid);
-        assertThat(eventsOf(RecoveryStarted.class)).singleElement().satisfies(started ->
-                assertThat(started.cause()).contains("latency anomaly").contains("above its threshold 100 ms"));
+        // (a check refused while the new JVM starts may run the ladder's notify: not the anomaly's doing)
+        assertThat(eventsOf(RecoveryStarted.class)).filteredOn(started -> started.action().equals("restart"))
+                .singleElement().satisfies(started -> assertThat(started.cause()).contains("latency anomaly")
+                        .contains("above its threshold 100 ms"));
         await().atMost(AWAIT).until(() -> engine.service("demo").orElseThrow().state() == ServiceState.HEALTHY);
     }
 

@@ -58,7 +58,8 @@ final class AnomalyScenario implements Scenario {
         Result result = new Result();
         AnomalyConfig defaults = new AnomalyConfig(true, AnomalyConfig.DEFAULT_DETECTION_INTERVAL,
                 AnomalyConfig.DEFAULT_HISTORY_SIZE, AnomalyConfig.DEFAULT_SENSITIVITY, AnomalyConfig.DEFAULT_WARM_UP,
-                AnomalyConfig.DEFAULT_FOR, AnomalyConfig.DEFAULT_DETECTION_INTERVAL.multipliedBy(3), true,
+                AnomalyConfig.DEFAULT_FOR, AnomalyConfig.DEFAULT_DETECTION_INTERVAL.multipliedBy(3),
+                AnomalyConfig.DEFAULT_DETECTION_INTERVAL.multipliedBy(AnomalyConfig.DEFAULT_HISTORY_SIZE), true,
                 io.aegis.api.Severity.WARNING, LogsConfig.Action.NONE, List.of());
         int trials = options.size(1000, 20);
         for (double step : new double[] {2 * MEAN, 1.4 * MEAN}) {

@@ -24,5 +24,30 @@ public interface CheckMetrics {
 
         /** One attempt ended with {@code result} at {@code at}; must not throw. */
         void checkCompleted(CheckResult result, Instant at, boolean finalAttempt);
+
+        /**
+         * As {@link #checkCompleted(CheckResult, Instant, boolean)}, knowing whether the service was {@code normal}
+         * when it ended (HEALTHY or DEGRADED): what the monitor calls.
+         */
+        default void checkCompleted(CheckResult result, Instant at, boolean finalAttempt, boolean normal) {
+            checkCompleted(result, at, finalAttempt);
+        }
+
+        /** Tells {@code first}, then {@code second}. */
+        static Recorder both(Recorder first, Recorder second) {
+            return new Recorder() {
+                @Override
+                public void checkCompleted(CheckResult result, Instant at, boolean finalAttempt) {
+                    first.checkCompleted(result, at, finalAttempt);
+                    second.checkCompleted(result, at, finalAttempt);
+                }
+
+                @Override
+                public void checkCompleted(CheckResult result, Instant at, boolean finalAttempt, boolean normal) {
+                    first.checkCompleted(result, at, finalAttempt, normal);
+                    second.checkCompleted(result, at, finalAttempt, normal);
+                }
+            };
+        }
     }
 }

@@ -727,7 +727,11 @@ public final class ServiceMonitor {
             endCycle();
             lastFinalResult = result;
         }
-        checkMetrics.checkCompleted(result, now, isFinal);
+        // "normal": passing its checks, the only states whose numbers a baseline may learn (a start, an outage and a
+        // recovery are the health checks' to report; the start period only matters before the first pass)
+        ServiceState state = stateMachine.state();
+        checkMetrics.checkCompleted(result, now, isFinal, state == ServiceState.HEALTHY
+                || state == ServiceState.DEGRADED);
         if (context.bus().wants(CheckCompleted.class)) {
             context.bus().publish(new CheckCompleted(name, now, result, number, isFinal));
         }

@@ -27,22 +27,27 @@ import java.util.function.Supplier;
  * @param warmUp how many evaluations a baseline learns before it judges
  * @param forEvaluations how many evaluations in a row out of bounds make an anomaly
  * @param resolveAfter how long a value must stay within bounds before its anomaly ends
+ * @param relearnAfter how long a baseline anomaly lasts before its level is learned as the new normal
  * @param baselines whether baselines are learned for every service's signals (static thresholds apply either way)
  * @param severity the anomaly alerts' severity
  * @param action what an anomaly makes the engine do besides its event and alert
  * @param thresholds the static thresholds of {@code thresholds:}, in order
  */
 public record AnomalyConfig(boolean enabled, Duration detectionInterval, int historySize, double sensitivity,
-        int warmUp, int forEvaluations, Duration resolveAfter, boolean baselines, Severity severity,
-        LogsConfig.Action action, List<Threshold> thresholds) {
+        int warmUp, int forEvaluations, Duration resolveAfter, Duration relearnAfter, boolean baselines,
+        Severity severity, LogsConfig.Action action, List<Threshold> thresholds) {
     /** Default of {@code detection_interval}. */
     public static final Duration DEFAULT_DETECTION_INTERVAL = Duration.ofSeconds(30);
+    /** The shortest {@code detection_interval}. */
+    public static final Duration MIN_DETECTION_INTERVAL = Duration.ofMillis(10);
     /** Default of {@code history_size}. */
     public static final int DEFAULT_HISTORY_SIZE = 100;
     /** Default of {@code sensitivity}: three standard deviations. */
     public static final double DEFAULT_SENSITIVITY = 3;
     /** Default of {@code warmUp}. */
     public static final int DEFAULT_WARM_UP = 10;
+    /** The largest {@code warmUp}: its samples are held until it ends. */
+    public static final int MAX_WARM_UP = 10_000;
     /** Default of {@code for}. */
     public static final int DEFAULT_FOR = 3;
     /** Default of {@code resolveAfter}, in evaluations: as many as {@code for} asks to begin one. */
@@ -54,7 +59,13 @@ public record AnomalyConfig(boolean enabled, Duration detectionInterval, int his
     public AnomalyConfig {
         Objects.requireNonNull(detectionInterval, "detectionInterval");
         Objects.requireNonNull(resolveAfter, "resolveAfter");
+        Objects.requireNonNull(relearnAfter, "relearnAfter");
         Objects.requireNonNull(severity, "severity");
+        if (detectionInterval.isNegative() || detectionInterval.isZero() || historySize < 1 || warmUp < 1
+                || warmUp > MAX_WARM_UP || forEvaluations < 1 || !(sensitivity > 0)) {
+            throw new IllegalArgumentException("detectionInterval, historySize, warmUp (at most " + MAX_WARM_UP
+                    + "), for and sensitivity must be above 0");
+        }
         Objects.requireNonNull(action, "action");
         thresholds = List.copyOf(thresholds);
     }
@@ -62,8 +73,9 @@ public record AnomalyConfig(boolean enabled, Duration detectionInterval, int his
     /** No {@code anomaly_detection:} block: nothing is looked for. */
     public static AnomalyConfig none() {
         return new AnomalyConfig(false, DEFAULT_DETECTION_INTERVAL, DEFAULT_HISTORY_SIZE, DEFAULT_SENSITIVITY,
-                DEFAULT_WARM_UP, DEFAULT_FOR, DEFAULT_DETECTION_INTERVAL.multipliedBy(DEFAULT_RESOLVE_EVALUATIONS), true,
-                Severity.WARNING, LogsConfig.Action.NONE, List.of());
+                DEFAULT_WARM_UP, DEFAULT_FOR, DEFAULT_DETECTION_INTERVAL.multipliedBy(DEFAULT_RESOLVE_EVALUATIONS),
+                DEFAULT_DETECTION_INTERVAL.multipliedBy(DEFAULT_HISTORY_SIZE), true, Severity.WARNING,
+                LogsConfig.Action.NONE, List.of());
     }
 
     /**
@@ -131,8 +143,12 @@ public record AnomalyConfig(boolean enabled, Duration detectionInterval, int his
         AnomalyConfig parse(TrackingSettings block) {
             boolean present = !block.keys().isEmpty();
             boolean enabled = read(() -> block.bool("enabled", present), present);
-            Duration interval = positive(block, alias(block, "detection_interval", "detectionInterval"),
-                    DEFAULT_DETECTION_INTERVAL);
+            String intervalKey = alias(block, "detection_interval", "detectionInterval");
+            Duration interval = positive(block, intervalKey, DEFAULT_DETECTION_INTERVAL);
+            if (interval.compareTo(MIN_DETECTION_INTERVAL) < 0) {
+                problem(block, intervalKey, "expected a duration of at least 10ms");
+                interval = DEFAULT_DETECTION_INTERVAL;
+            }
             int historySize = whole(block, alias(block, "history_size", "historySize"), DEFAULT_HISTORY_SIZE, 1,
                     1_000_000);
             double sensitivity = DEFAULT_SENSITIVITY;
@@ -145,9 +161,10 @@ public record AnomalyConfig(boolean enabled, Duration detectionInterval, int his
                     sensitivity = sensitivityValue.get();
                 }
             }
-            int warmUp = whole(block, "warmUp", DEFAULT_WARM_UP, 1, 1_000_000);
+            int warmUp = whole(block, "warmUp", DEFAULT_WARM_UP, 1, MAX_WARM_UP);
             int forEvaluations = whole(block, "for", DEFAULT_FOR, 1, 10_000);
             Duration resolveAfter = positive(block, "resolveAfter", interval.multipliedBy(DEFAULT_RESOLVE_EVALUATIONS));
+            Duration relearnAfter = positive(block, "relearnAfter", interval.multipliedBy(historySize));
             boolean baselines = read(() -> block.bool("baselines", true), true);
             Severity severity = Severity.WARNING;
             Optional<String> severityText = read(() -> block.string("severity"), Optional.empty());
@@ -181,7 +198,7 @@ public record AnomalyConfig(boolean enabled, Duration detectionInterval, int his
                 }
             });
             return new AnomalyConfig(enabled, interval, historySize, sensitivity, warmUp, forEvaluations, resolveAfter,
-                    baselines, severity, action, thresholds);
+                    relearnAfter, baselines, severity, action, thresholds);
         }
 
         private Optional<Threshold> threshold(TrackingSettings entry, Signal signal) {

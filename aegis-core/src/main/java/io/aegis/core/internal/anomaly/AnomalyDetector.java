@@ -4,7 +4,6 @@ import io.aegis.api.Alert;
 import io.aegis.api.CheckResult;
 import io.aegis.core.event.AnomalyDetected;
 import io.aegis.core.event.AnomalyResolved;
-import io.aegis.core.event.CheckCompleted;
 import io.aegis.core.internal.Alerts;
 import io.aegis.core.internal.EventBus;
 import io.aegis.core.internal.Scheduler;
@@ -143,10 +142,10 @@ public final class AnomalyDetector implements AutoCloseable {
 
     /** Evaluates every {@code detection_interval} from now on. */
     public synchronized void start() {
-        if (closed || services.isEmpty()) {
+        if (closed) {
             return;
         }
-        started = true;
+        started = true; // services watched later (Engine.addService) start their sources at once
         services.values().forEach(signals -> signals.sources.forEach(SignalSource::start));
         try {
             evaluations = scheduler.scheduleAtFixedRate(this::evaluate, config.detectionInterval(),
@@ -156,27 +155,62 @@ public final class AnomalyDetector implements AutoCloseable {
         }
     }
 
-    /** Takes one check result into the current interval's measurements (the event bus' thread). */
-    public void checkCompleted(CheckCompleted event) {
-        if (!event.finalAttempt()) {
-            return; // a cycle is judged by its last attempt, as the service's state is
+    /**
+     * What the monitors tell of their checks ({@code CheckMetrics.Recorder}, called on the monitor's thread): one
+     * recorder per service, looked up at each call since the service may be watched later, or again.
+     */
+    public io.aegis.core.internal.CheckMetrics.Recorder recorder(String service) {
+        return new io.aegis.core.internal.CheckMetrics.Recorder() {
+            @Override
+            public void checkCompleted(CheckResult result, Instant at, boolean finalAttempt) {
+                // only the call that knows the service's state counts
+            }
+
+            @Override
+            public void checkCompleted(CheckResult result, Instant at, boolean finalAttempt, boolean normal) {
+                AnomalyDetector.this.checkCompleted(service, result, finalAttempt, normal);
+            }
+        };
+    }
+
+    /**
+     * Takes one check result into the current interval's measurements. Only a cycle's last attempt counts, as for the
+     * service's state; only while the service is {@code normal} (HEALTHY or DEGRADED: the failures of a start, of
+     * an outage or of a recovery are the health checks' to report, and a baseline learning them would
+     * take 100% failures for normal); never a "could not tell" (the checker itself failed). Latency is that of the
+     * passing cycles: a timeout says nothing of how fast the service answers.
+     */
+    public void checkCompleted(String service, CheckResult result, boolean finalAttempt, boolean normal) {
+        if (!finalAttempt || !normal || result.failureReason().filter(reason -> reason
+                == io.aegis.api.FailureReason.PLUGIN_ERROR).isPresent()) {
+            return;
         }
-        ServiceSignals signals = services.get(event.serviceName());
+        ServiceSignals signals = services.get(service);
         if (signals == null) {
             return;
         }
-        CheckResult result = event.result();
         synchronized (this) {
             signals.cycles++;
-            if (!result.isPassing()) {
+            if (result.isPassing()) {
+                signals.passing++;
+                signals.latencyMillisSum += result.latency().toNanos() / 1e6;
+            } else {
                 signals.failures++;
             }
-            signals.latencyMillisSum += result.latency().toNanos() / 1e6;
         }
     }
 
-    /** Judges every watched signal on what the interval just ended measured. */
+    /** Judges every watched signal on what the interval just ended measured; a failure is logged, not fatal. */
     void evaluate() {
+        try {
+            evaluateNow();
+        } catch (RuntimeException e) {
+            // a periodic task that throws is never run again: this one must go on
+            log.error("anomaly detection: an evaluation failed; the next one runs as planned", e);
+        }
+    }
+
+    private void evaluateNow() {
         List<Runnable> effects = new ArrayList<>();
         synchronized (this) {
             if (closed) {
@@ -185,26 +219,48 @@ public final class AnomalyDetector implements AutoCloseable {
             Instant now = clock.instant();
             double[] values = new double[Signal.values().length];
             for (ServiceSignals signals : services.values()) {
-                int cycles = signals.cycles;
                 java.util.Arrays.fill(values, Double.NaN);
-                values[Signal.LATENCY.ordinal()] = cycles == 0 ? Double.NaN : signals.latencyMillisSum / cycles;
-                values[Signal.ERROR_RATE.ordinal()] = cycles == 0 ? Double.NaN : (double) signals.failures / cycles;
+                values[Signal.LATENCY.ordinal()] = signals.passing == 0 ? Double.NaN
+                        : signals.latencyMillisSum / signals.passing;
+                values[Signal.ERROR_RATE.ordinal()] = signals.cycles == 0 ? Double.NaN
+                        : (double) signals.failures / signals.cycles;
                 signals.cycles = 0;
+                signals.passing = 0;
                 signals.failures = 0;
                 signals.latencyMillisSum = 0;
                 signals.sources.forEach(source -> source.drain(values)); // what a source measures wins over checks
+                signals.evaluations++;
+                boolean wasAnomalous = signals.anyAnomalous();
+                List<Runnable> ofService = new ArrayList<>();
+                String firstCause = null;
+                String lastEnded = null;
                 for (SignalJudge judge : signals.judges.values()) {
                     double value = values[judge.signal().ordinal()];
-                    if (Double.isNaN(value)) {
-                        continue; // no check ended in the interval: nothing to judge or learn
-                    }
-                    boolean wasAnomalous = signals.anyAnomalous();
-                    SignalJudge.Change change = judge.evaluate(value, now);
+                    SignalJudge.Change change = Double.isNaN(value) ? judge.unmeasured(now) : judge.evaluate(value, now);
                     if (change == SignalJudge.Change.BEGAN) {
-                        effects.add(began(signals, judge, now, !wasAnomalous));
+                        String cause = cause(signals, judge);
+                        firstCause = firstCause == null ? judge.signal().label() + " anomaly: " + cause : firstCause;
+                        ofService.add(began(signals, judge, now, cause));
                     } else if (change == SignalJudge.Change.ENDED) {
-                        effects.add(ended(signals, judge, now, !signals.anyAnomalous()));
+                        lastEnded = judge.signal().label() + " anomaly ended: " + judge.endedBecause();
+                        ofService.add(ended(signals, judge, now));
                     }
+                }
+                settleRestored(signals, ofService);
+                // the service's state changes once per evaluation, whichever signals began or ended in it
+                boolean isAnomalous = signals.anyAnomalous();
+                if (isAnomalous != wasAnomalous) {
+                    String cause = isAnomalous ? firstCause : lastEnded;
+                    ofService.add(() -> actions.anomalous(signals.name, isAnomalous, cause));
+                }
+                if (!ofService.isEmpty()) {
+                    // Run only while the service is still this one: removed (or removed and added again) meanwhile,
+                    // its effects would raise an alert nobody resolves, or make the new one DEGRADED.
+                    effects.add(() -> {
+                        if (current(signals)) {
+                            ofService.forEach(Runnable::run);
+                        }
+                    });
                 }
             }
         }
@@ -212,17 +268,25 @@ public final class AnomalyDetector implements AutoCloseable {
         effects.forEach(Runnable::run);
     }
 
-    private Runnable began(ServiceSignals signals, SignalJudge judge, Instant now, boolean firstOfService) {
+    private synchronized boolean current(ServiceSignals signals) {
+        return !closed && services.get(signals.name) == signals;
+    }
+
+    private String cause(ServiceSignals signals, SignalJudge judge) {
+        return measured(judge.signal(), signals.sourceOf.get(judge.signal())) + " "
+                + judge.signal().format(judge.lastValue()) + " is " + outside(judge) + " (" + config.forEvaluations()
+                + " evaluation" + (config.forEvaluations() == 1 ? "" : "s in a row") + ")";
+    }
+
+    private Runnable began(ServiceSignals signals, SignalJudge judge, Instant now, String cause) {
         String service = signals.name;
         Signal signal = judge.signal();
         SignalJudge.Judgement judgement = judge.lastJudgement();
         double value = judge.lastValue();
         String source = signals.sourceOf.get(signal);
-        String cause = measured(signal, source) + " " + signal.format(value) + " is " + outside(judge) + " (" + config.forEvaluations() + " evaluation" + (config.forEvaluations() == 1 ? ""
-                : "s in a row") + ")";
         Alert alert = alertOf(service, signal).summary(service + ": " + cause).build();
-        String fingerprint = alerts.fingerprintOf(alert);
-        signals.fingerprints.put(signal, fingerprint);
+        signals.fingerprints.put(signal, alerts.fingerprintOf(alert));
+        signals.restored.remove(signal); // the alert the last run left is this one: it goes on
         return () -> {
             // INFO: the alert's own line is the WARN (none while the service is paused)
             log.info("{}: {} anomaly: {}", service, signal.label(), cause);
@@ -233,31 +297,65 @@ public final class AnomalyDetector implements AutoCloseable {
             } else {
                 alerts.raiseStanding(alert);
             }
-            if (firstOfService) {
-                actions.anomalous(service, true, signal.label() + " anomaly: " + cause);
-            }
             if (config.action() != io.aegis.core.internal.logs.LogsConfig.Action.NONE) {
                 actions.act(service, signal.label() + " anomaly: " + cause);
             }
         };
     }
 
-    private Runnable ended(ServiceSignals signals, SignalJudge judge, Instant now, boolean lastOfService) {
+    private Runnable ended(ServiceSignals signals, SignalJudge judge, Instant now) {
         String service = signals.name;
         Signal signal = judge.signal();
         double value = judge.lastValue();
         String fingerprint = signals.fingerprints.remove(signal);
+        String because = judge.endedBecause();
         return () -> {
-            log.info("{}: {} anomaly ended: {} within its expected range for {}", service, signal.label(),
-                    signal.format(value), io.aegis.api.Durations.format(config.resolveAfter()));
+            log.info("{}: {} anomaly ended: {}", service, signal.label(), because);
             bus.publish(new AnomalyResolved(service, now, signal.key(), value));
             if (fingerprint != null) {
                 alerts.resolveFingerprint(fingerprint);
             }
-            if (lastOfService) {
-                actions.anomalous(service, false, signal.label() + " back within its expected range");
-            }
         };
+    }
+
+    /**
+     * Takes over the anomaly alerts the last run left firing for the watched services (before the rules' start
+     * resolves every restored alert no one raises): baselines are not kept across runs, so each stands until its
+     * signal has been judged again, and is resolved unless the anomaly is found again by then (warm-up plus
+     * {@code for} evaluations), instead of a resolved and a new firing notification at every restart of aegis.
+     */
+    public synchronized void adoptRestoredAlerts() {
+        int adopted = 0;
+        for (ServiceSignals signals : services.values()) {
+            for (Signal signal : signals.judges.keySet()) {
+                String fingerprint = alerts.fingerprintOf(alertOf(signals.name, signal).build());
+                if (alerts.claimStanding(fingerprint)) {
+                    signals.restored.put(signal, fingerprint);
+                    adopted++;
+                }
+            }
+        }
+        if (adopted > 0) {
+            log.info("{} anomaly alert(s) still firing from the last run; each resolves unless its anomaly is found"
+                    + " again within {} evaluations", adopted, settleEvaluations());
+        }
+    }
+
+    private int settleEvaluations() {
+        return (config.baselines() ? config.warmUp() : 0) + config.forEvaluations();
+    }
+
+    /** Resolves the restored alerts of {@code signals} whose anomaly was not found again in time. */
+    private void settleRestored(ServiceSignals signals, List<Runnable> effects) {
+        if (signals.restored.isEmpty() || signals.evaluations < settleEvaluations()) {
+            return;
+        }
+        List<String> stale = new ArrayList<>(signals.restored.values());
+        signals.restored.clear();
+        effects.add(() -> {
+            log.info("{}: {} anomaly alert(s) of the last run resolved: not found again", signals.name, stale.size());
+            stale.forEach(alerts::resolveFingerprint);
+        });
     }
 
     private Alert.Builder alertOf(String service, Signal signal) {
@@ -312,9 +410,13 @@ public final class AnomalyDetector implements AutoCloseable {
         /** Where each signal comes from: {@link #CHECKS} or a source's kind. */
         final Map<Signal, String> sourceOf;
         final List<SignalSource> sources;
+        /** Restored alerts of the last run not settled yet, by signal. */
+        final Map<Signal, String> restored = new EnumMap<>(Signal.class);
         int cycles;
+        int passing;
         int failures;
         double latencyMillisSum;
+        long evaluations;
 
         ServiceSignals(String name, Map<Signal, SignalJudge> judges, Map<Signal, String> sourceOf,
                 List<SignalSource> sources) {

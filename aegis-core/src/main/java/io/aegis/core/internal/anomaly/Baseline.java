@@ -15,6 +15,8 @@ package io.aegis.core.internal.anomaly;
  */
 final class Baseline {
     private static final double RELATIVE_SPREAD_FLOOR = 0.05;
+    /** The median absolute deviation of normally distributed values times this is their standard deviation. */
+    private static final double MAD_TO_SIGMA = 1.4826;
 
     private final double alpha;
     private final int warmUp;
@@ -22,10 +24,12 @@ final class Baseline {
     private long samples;
     private double mean;
     private double variance;
+    /** The warm-up's samples until it ends. */
+    private double[] warmUpSamples;
 
     Baseline(int historySize, int warmUp, double minimumSpread) {
         this.alpha = 2.0 / (Math.max(1, historySize) + 1);
-        this.warmUp = warmUp;
+        this.warmUp = Math.max(1, warmUp);
         this.minimumSpread = minimumSpread;
     }
 
@@ -35,16 +39,46 @@ final class Baseline {
             return;
         }
         samples++;
-        if (samples == 1) {
-            mean = value;
-            variance = 0;
+        if (samples <= warmUp) {
+            // The warm-up's samples give the start by their median and median absolute deviation: the first checks
+            // of a service (a cold connection, a JIT warming) are often far off, and a mean would keep one such
+            // outlier in its band for an hour.
+            if (warmUpSamples == null) {
+                warmUpSamples = new double[warmUp];
+            }
+            warmUpSamples[(int) samples - 1] = value;
+            if (samples == warmUp) {
+                double[] sorted = warmUpSamples.clone();
+                java.util.Arrays.sort(sorted);
+                mean = median(sorted);
+                for (int i = 0; i < sorted.length; i++) {
+                    sorted[i] = Math.abs(sorted[i] - mean);
+                }
+                java.util.Arrays.sort(sorted);
+                double deviation = MAD_TO_SIGMA * median(sorted);
+                variance = deviation * deviation;
+                warmUpSamples = null;
+            }
             return;
         }
-        double weight = Math.max(alpha, 1.0 / samples);
+        double weight = alpha;
         double difference = value - mean;
         double increment = weight * difference;
         mean += increment;
         variance = (1 - weight) * (variance + difference * increment);
+    }
+
+    /** Forgets what was learned: learning starts afresh, with its warm-up. */
+    void reset() {
+        samples = 0;
+        mean = 0;
+        variance = 0;
+        warmUpSamples = null;
+    }
+
+    private static double median(double[] sorted) {
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     /** Whether enough samples were learned to judge. */

@@ -13,7 +13,6 @@ import io.aegis.core.internal.CheckLoad;
 import io.aegis.core.internal.RecoveryPermits;
 import io.aegis.core.internal.Redactor;
 import io.aegis.core.internal.anomaly.AnomalyConfig;
-import io.aegis.core.internal.anomaly.SignalSourceConfig;
 import io.aegis.core.internal.logs.LogsConfig;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -68,13 +67,10 @@ public final class ConfigLoader {
             String metricsHost, Optional<String> stateDir, List<ServiceDefinition> services,
             TrackingSettings notifications, TrackingSettings alerting, TrackingSettings logs,
             TrackingSettings anomalyDetection, ConfigReport report, int maxConcurrentBlockingChecks, int maxConcurrentRecoveries,
-            int maxInFlightChecks, LogsConfig logsConfig, AnomalyConfig anomalyConfig,
-            Map<String, SignalSourceConfig> signalSources) {
+            int maxInFlightChecks, LogsConfig logsConfig, AnomalyConfig anomalyConfig) {
     }
 
     private final List<ConfigProblem> problems = new ArrayList<>();
-    /** The {@code metrics:} / {@code query:} blocks of the services that have one, by service name. */
-    private final Map<String, SignalSourceConfig> signalSources = new LinkedHashMap<>();
     /** Every service name seen, valid service or not, so references to it are not reported twice. */
     private final Map<String, String> serviceNames = new LinkedHashMap<>();
 
@@ -189,7 +185,7 @@ public final class ConfigLoader {
         report.addAll(problems);
         return new LoadedConfig(origin, logLevel, metricsEnabled, metricsPort, metricsHost, stateDir,
                 List.copyOf(services), notifications, alerting, logs, anomalyDetection, report, maxBlockingChecks, maxRecoveries,
-                maxInFlightChecks, logsConfig, anomalyConfig, Map.copyOf(signalSources));
+                maxInFlightChecks, logsConfig, anomalyConfig);
     }
 
     /** {@code global.stateDir}: a directory path; relative ones are resolved against the configuration's folder. */
@@ -269,7 +265,6 @@ public final class ConfigLoader {
 
         TrackingSettings runtime = runtime(service);
         Optional<FlappingPolicy> flapping = flapping(service);
-        SignalSourceConfig signalSources = SignalSourceConfig.parse(service, problems::add);
         List<String> dependsOn = dependsOn(service);
 
         if (name == null || type == null || endpoint == null || leftOut) {
@@ -289,11 +284,7 @@ public final class ConfigLoader {
             set(service, "dependsOn", () -> builder.dependsOn(dependsOn));
             builder.recoveryPolicy(policy).retryBackoff(retryBackoff).metadata(metadata);
             ServiceDefinitionAccess.get().useSettings(builder, service, actions.orElse(null), runtime);
-            ServiceDefinition definition = builder.build();
-            if (!signalSources.isEmpty()) {
-                this.signalSources.put(definition.name(), signalSources);
-            }
-            return Optional.of(definition);
+            return Optional.of(builder.build());
         } catch (IllegalArgumentException e) {
             problems.add(new ConfigProblem(service.path(), e.getMessage()));
             return Optional.empty();

@@ -22,7 +22,7 @@ class SignalJudgeTest {
     private SignalJudge baselineJudge(Signal signal, int forEvaluations, Duration resolveAfter) {
         return new SignalJudge(signal, Double.NaN, new Baseline(AnomalyConfig.DEFAULT_HISTORY_SIZE,
                 AnomalyConfig.DEFAULT_WARM_UP, signal.minimumSpread()), AnomalyConfig.DEFAULT_SENSITIVITY,
-                forEvaluations, resolveAfter);
+                forEvaluations, resolveAfter, INTERVAL, Duration.ofDays(1));
     }
 
     private SignalJudge.Change next(SignalJudge judge, double value) {
@@ -31,7 +31,7 @@ class SignalJudgeTest {
     }
 
     @Test
-    void aStepChangeInLatencyIsDetectedAtTheForthEvaluationAfterIt() {
+    void aStepChangeInLatencyIsDetectedAtTheThirdEvaluationAfterIt() {
         Random random = new Random(42);
         SignalJudge judge = baselineJudge(Signal.LATENCY, 3, INTERVAL.multipliedBy(3));
         for (int i = 0; i < 200; i++) {
@@ -99,8 +99,7 @@ class SignalJudgeTest {
         assertThat(List.of(next(judge, 0), next(judge, 0))).containsExactly(SignalJudge.Change.NONE,
                 SignalJudge.Change.BEGAN);
         assertThat(judge.lastJudgement().lower()).isGreaterThan(20);
-        assertThat(List.of(next(judge, 40), next(judge, 41))).containsExactly(SignalJudge.Change.NONE,
-                SignalJudge.Change.ENDED);
+        assertThat(next(judge, 40)).as("within for resolveAfter, one interval").isEqualTo(SignalJudge.Change.ENDED);
 
         assertThat(List.of(next(judge, 400), next(judge, 400))).containsExactly(SignalJudge.Change.NONE,
                 SignalJudge.Change.BEGAN);
@@ -108,7 +107,8 @@ class SignalJudgeTest {
 
     @Test
     void aValueHoveringAtTheLineDoesNotFlap() {
-        SignalJudge judge = new SignalJudge(Signal.LATENCY, 500, null, 3, 3, INTERVAL.multipliedBy(2));
+        SignalJudge judge = new SignalJudge(Signal.LATENCY, 500, null, 3, 3, INTERVAL.multipliedBy(2), INTERVAL,
+                Duration.ofDays(1));
         List<SignalJudge.Change> changes = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             changes.add(next(judge, i % 2 == 0 ? 499 : 501)); // never three in a row above it
@@ -120,25 +120,77 @@ class SignalJudgeTest {
 
     @Test
     void anAnomalyEndsOnlyAfterResolveAfterWithinBoundsAndAnExcursionStartsThatOver() {
-        SignalJudge judge = new SignalJudge(Signal.ERROR_RATE, 0.05, null, 3, 1, INTERVAL.multipliedBy(2));
+        SignalJudge judge = new SignalJudge(Signal.ERROR_RATE, 0.05, null, 3, 1, INTERVAL.multipliedBy(2), INTERVAL,
+                Duration.ofDays(1));
         assertThat(next(judge, 0.5)).isEqualTo(SignalJudge.Change.BEGAN);
 
-        assertThat(next(judge, 0.0)).isEqualTo(SignalJudge.Change.NONE); // within for 0 intervals
-        assertThat(next(judge, 0.0)).isEqualTo(SignalJudge.Change.NONE); // 1
+        assertThat(next(judge, 0.0)).isEqualTo(SignalJudge.Change.NONE); // within for 1 interval
         assertThat(next(judge, 0.2)).as("out again: no new anomaly, the count starts over")
                 .isEqualTo(SignalJudge.Change.NONE);
-        assertThat(next(judge, 0.0)).isEqualTo(SignalJudge.Change.NONE);
-        assertThat(next(judge, 0.0)).isEqualTo(SignalJudge.Change.NONE);
-        assertThat(next(judge, 0.0)).isEqualTo(SignalJudge.Change.ENDED); // within for 2 intervals
+        assertThat(next(judge, 0.0)).isEqualTo(SignalJudge.Change.NONE); // 1
+        assertThat(next(judge, 0.0)).as("within for 2 intervals: two evaluations, not three")
+                .isEqualTo(SignalJudge.Change.ENDED);
 
         assertThat(judge.anomalies()).isEqualTo(1);
         assertThat(judge.anomalous()).isFalse();
+        assertThat(judge.endedBecause()).isEqualTo("within its expected range for 1m");
+    }
+
+    @Test
+    void anAnomalyWithNothingMeasuredForResolveAfterEndsAsAPrometheusAlertWhoseSeriesWentAway() {
+        SignalJudge judge = new SignalJudge(Signal.THROUGHPUT, 10, null, 3, 1, INTERVAL.multipliedBy(2), INTERVAL,
+                Duration.ofDays(1));
+        assertThat(next(judge, 0)).isEqualTo(SignalJudge.Change.BEGAN);
+
+        now = now.plus(INTERVAL);
+        assertThat(judge.unmeasured(now)).isEqualTo(SignalJudge.Change.NONE);
+        now = now.plus(INTERVAL);
+        assertThat(judge.unmeasured(now)).isEqualTo(SignalJudge.Change.ENDED);
+        assertThat(judge.endedBecause()).isEqualTo("nothing measured for 1m");
+        now = now.plus(INTERVAL);
+        assertThat(judge.unmeasured(now)).as("nothing more to end").isEqualTo(SignalJudge.Change.NONE);
+    }
+
+    @Test
+    void aBaselineAnomalyThatLastsRelearnAfterIsLearnedAsTheNewNormal() {
+        Random random = new Random(11);
+        SignalJudge judge = new SignalJudge(Signal.THROUGHPUT, Double.NaN, new Baseline(100, 10, 0.5), 3, 3,
+                INTERVAL.multipliedBy(3), INTERVAL, INTERVAL.multipliedBy(20));
+        for (int i = 0; i < 100; i++) {
+            next(judge, 50 + 2 * random.nextGaussian());
+        }
+
+        List<SignalJudge.Change> changes = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            changes.add(next(judge, 100 + 4 * random.nextGaussian())); // the service grew: twice the traffic
+        }
+
+        assertThat(changes).containsSubsequence(SignalJudge.Change.BEGAN, SignalJudge.Change.ENDED);
+        assertThat(changes.indexOf(SignalJudge.Change.ENDED) - changes.indexOf(SignalJudge.Change.BEGAN))
+                .as("evaluations from the start of the anomaly to its end").isBetween(20, 25);
+        assertThat(judge.endedBecause()).startsWith("it lasted 10m").endsWith("learned as the new normal");
+        assertThat(judge.anomalies()).as("not raised again at the new level").isEqualTo(1);
+        assertThat(judge.baselineMean()).isBetween(90.0, 110.0);
+    }
+
+    @Test
+    void aFarOffFirstSampleDoesNotWidenTheLearnedBand() {
+        SignalJudge judge = baselineJudge(Signal.LATENCY, 3, INTERVAL.multipliedBy(3));
+        Random random = new Random(2);
+        next(judge, 2_000); // a cold first check
+        for (int i = 1; i < AnomalyConfig.DEFAULT_WARM_UP; i++) {
+            next(judge, 10 + random.nextGaussian());
+        }
+
+        assertThat(judge.baselineUpper()).as("the band after warm-up").isLessThan(20);
+        assertThat(judge.lastJudgement().lower()).as("never below zero").isGreaterThanOrEqualTo(0);
     }
 
     @Test
     void staticThresholdsWorkAsTheSeedWritesThemThroughputBelowLatencyAbove() {
-        SignalJudge latency = new SignalJudge(Signal.LATENCY, 500, null, 3, 1, INTERVAL);
-        SignalJudge throughput = new SignalJudge(Signal.THROUGHPUT, 10, null, 3, 1, INTERVAL);
+        SignalJudge latency = new SignalJudge(Signal.LATENCY, 500, null, 3, 1, INTERVAL, INTERVAL, Duration.ofDays(1));
+        SignalJudge throughput = new SignalJudge(Signal.THROUGHPUT, 10, null, 3, 1, INTERVAL, INTERVAL,
+                Duration.ofDays(1));
 
         assertThat(next(latency, 499)).isEqualTo(SignalJudge.Change.NONE);
         assertThat(next(latency, 501)).isEqualTo(SignalJudge.Change.BEGAN);
