@@ -18,7 +18,10 @@ final class Histograms {
             return Double.NaN;
         }
         Map.Entry<Double, Double> last = cumulative.lastEntry();
-        double total = last.getKey() == Double.POSITIVE_INFINITY ? last.getValue() : last.getValue();
+        if (last.getKey() != Double.POSITIVE_INFINITY) {
+            return Double.NaN; // as PromQL: without the +Inf bucket the total is not known
+        }
+        double total = last.getValue();
         if (!(total > 0)) {
             return Double.NaN;
         }

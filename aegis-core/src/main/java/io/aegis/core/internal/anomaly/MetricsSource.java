@@ -62,8 +62,8 @@ public final class MetricsSource implements SignalSource {
         String latencyName = spec.latency().map(SeriesSelector::metricName).orElse(null);
         this.bucketName = latencyName == null ? null : latencyName.endsWith("_bucket") ? latencyName
                 : latencyName + "_bucket";
-        this.toMillis = latencyName != null && (latencyName.contains("_milliseconds") || latencyName.contains("_ms"))
-                ? 1 : 1000;
+        String base = latencyName == null ? "" : latencyName.replaceAll("_bucket$", "");
+        this.toMillis = base.endsWith("_milliseconds") || base.endsWith("_ms") ? 1 : 1000;
     }
 
     /**
@@ -103,12 +103,21 @@ public final class MetricsSource implements SignalSource {
             }
             inFlight = true;
         }
-        client.get(spec.url(), ACCEPT, timeout).whenComplete((response, error) -> {
+        java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<byte[]>> answer;
+        try {
+            answer = client.get(spec.url(), ACCEPT, timeout);
+        } catch (RuntimeException e) {
+            answer = java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+        answer.whenComplete((response, error) -> {
             long now = scheduler.nanoTime();
-            String problem = error != null ? describe(error) : response.statusCode() != 200
-                    ? "HTTP " + response.statusCode() : null;
-            if (problem == null) {
-                problem = take(response.body(), response.headers().firstValue("Content-Type").orElse(""), now);
+            String problem;
+            try {
+                problem = error != null ? describe(error) : response.statusCode() != 200
+                        ? "HTTP " + response.statusCode() : take(response.body(),
+                        response.headers().firstValue("Content-Type").orElse(""), now);
+            } catch (RuntimeException e) {
+                problem = describe(e); // never left in flight for good: the next scrape must run
             }
             synchronized (this) {
                 inFlight = false;
@@ -163,11 +172,20 @@ public final class MetricsSource implements SignalSource {
         } catch (PrometheusText.ParseException e) {
             return "its answer is not the Prometheus text format: " + e.getMessage();
         }
+        // A selector that matches nothing (a typo, a series not exported yet) gives nothing for its signals, not 0: 0
+        // req/s would be a false "no traffic" anomaly, or a baseline of 0. The other signals are still measured.
+        boolean requestsSeen = spec.requests().isEmpty() || !requests.isEmpty();
+        boolean latencySeen = spec.latency().isEmpty() || !buckets.isEmpty();
+        String unmatched = !requestsSeen ? "requests " + spec.requests().get()
+                : !latencySeen ? "latency " + spec.latency().get() : null;
         synchronized (this) {
-            if (lastRequests != null) {
+            double elapsed = (nanos - lastScrapeNanos) / 1e9;
+            if (lastRequests != null && requestsSeen) {
                 requestsIncrease += increase(lastRequests, requests);
                 errorsIncrease += increase(lastErrors, errors);
-                seconds += (nanos - lastScrapeNanos) / 1e9;
+                seconds += elapsed;
+            }
+            if (lastBuckets != null && latencySeen) {
                 for (Map.Entry<PrometheusText.Labels, Double> bucket : buckets.entrySet()) {
                     double le = parseBound(bucket.getKey().get("le"));
                     if (!Double.isNaN(le)) {
@@ -177,12 +195,12 @@ public final class MetricsSource implements SignalSource {
                     }
                 }
             }
-            lastRequests = requests;
+            lastRequests = requestsSeen ? requests : null; // the next scrape that has them starts over from there
             lastErrors = errors;
-            lastBuckets = buckets;
+            lastBuckets = latencySeen ? buckets : null;
             lastScrapeNanos = nanos;
         }
-        return null;
+        return unmatched == null ? null : "no series matches " + unmatched;
     }
 
     /** The summed increase of the series of {@code now} since {@code before}, resets and new series counted whole. */

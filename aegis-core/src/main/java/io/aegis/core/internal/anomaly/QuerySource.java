@@ -91,15 +91,25 @@ final class QuerySource implements SignalSource {
             }
             inFlight[signal.ordinal()] = true;
         }
-        client.get(uri, "application/json", timeout).whenComplete((response, error) -> {
+        java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> reply;
+        try {
+            reply = client.get(uri, "application/json", timeout);
+        } catch (RuntimeException e) {
+            reply = java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+        reply.whenComplete((response, error) -> {
             double value = Double.NaN;
             String problem;
-            if (error != null) {
-                problem = MetricsSource.describe(error);
-            } else {
-                Answer answer = answer(response);
-                value = answer.value();
-                problem = answer.problem();
+            try {
+                if (error != null) {
+                    problem = MetricsSource.describe(error);
+                } else {
+                    Answer answer = answer(response);
+                    value = answer.value();
+                    problem = answer.problem();
+                }
+            } catch (RuntimeException e) {
+                problem = MetricsSource.describe(e); // never left in flight for good
             }
             synchronized (this) {
                 inFlight[signal.ordinal()] = false;

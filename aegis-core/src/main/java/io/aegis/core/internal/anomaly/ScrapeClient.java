@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The HTTP client the anomaly detector's sources share (scrapes and queries: a few requests per service per
@@ -17,6 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ScrapeClient implements AutoCloseable {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** The largest answer read: far above a big service's exposition (a few MB). */
+    static final int MAX_BODY = 32 << 20;
 
     private final Object lock = new Object();
     private ExecutorService executor;
@@ -31,12 +32,8 @@ final class ScrapeClient implements AutoCloseable {
                 return CompletableFuture.failedFuture(new IllegalStateException("aegis is shutting down"));
             }
             if (client == null) {
-                AtomicInteger threads = new AtomicInteger();
-                executor = Executors.newFixedThreadPool(2, runnable -> {
-                    Thread thread = new Thread(runnable, "aegis-anomaly-http-" + threads.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                });
+                executor = Executors.newFixedThreadPool(2,
+                        new io.aegis.plugin.support.DaemonThreadFactory("aegis-anomaly-http"));
                 client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                         .followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(CONNECT_TIMEOUT)
                         .executor(executor).build();
@@ -45,7 +42,61 @@ final class ScrapeClient implements AutoCloseable {
         }
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", accept)
                 .header("User-Agent", "aegis").GET().build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+        return http.sendAsync(request, info -> new LimitedBytes(MAX_BODY));
+    }
+
+    /**
+     * The whole body, or a failure once it passes {@code limit} bytes (a URL that streams, or names a big file, must
+     * not take aegis' heap): a cut exposition would read as series gone, so it is not parsed at all.
+     */
+    private static final class LimitedBytes implements HttpResponse.BodySubscriber<byte[]> {
+        private final int limit;
+        private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        private java.util.concurrent.Flow.Subscription subscription;
+
+        LimitedBytes(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<byte[]> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(java.util.concurrent.Flow.Subscription subscription) {
+            this.subscription = subscription;
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(java.util.List<java.nio.ByteBuffer> buffers) {
+            if (body.isDone()) {
+                return;
+            }
+            for (java.nio.ByteBuffer buffer : buffers) {
+                if (bytes.size() + buffer.remaining() > limit) {
+                    subscription.cancel();
+                    body.completeExceptionally(new java.io.IOException("the answer is larger than "
+                            + (limit >> 20) + " MB"));
+                    return;
+                }
+                byte[] chunk = new byte[buffer.remaining()];
+                buffer.get(chunk);
+                bytes.write(chunk, 0, chunk.length);
+            }
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            body.completeExceptionally(error);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(bytes.toByteArray());
+        }
     }
 
     @Override

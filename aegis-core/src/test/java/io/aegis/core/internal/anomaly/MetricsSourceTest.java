@@ -22,7 +22,7 @@ class MetricsSourceTest {
             URI.create("http://127.0.0.1:1/metrics"), Optional.empty(), Optional.empty(),
             Optional.of(SeriesSelector.parse("http_requests_total")),
             Optional.of(SeriesSelector.parse("http_requests_total{code=~\"5..\"}")),
-            Optional.of(SeriesSelector.parse("http_request_duration_seconds")), 0.5, "services[0].metrics"),
+            Optional.empty(), 0.5, "services[0].metrics"),
             java.time.Duration.ofSeconds(1), new ScrapeClient(), new VirtualScheduler(java.time.Instant.EPOCH));
 
     private void scrape(long atSecond, String text) {
@@ -95,11 +95,17 @@ class MetricsSourceTest {
                 http_request_duration_seconds_bucket{le="0.5"} 200
                 http_request_duration_seconds_bucket{le="+Inf"} 200
                 """;
-        scrape(0, before);
-        scrape(1, after);
+        MetricsSource histogram = MetricsSource.standalone("shop", new SignalSourceConfig.Metrics(
+                URI.create("http://127.0.0.1:1/metrics"), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.of(SeriesSelector.parse("http_request_duration_seconds")), 0.5,
+                "services[0].metrics"));
+        assertThat(histogram.take(before.getBytes(StandardCharsets.UTF_8), "", 0)).isNull();
+        assertThat(histogram.take(after.getBytes(StandardCharsets.UTF_8), "", SECOND)).isNull();
+        double[] values = new double[Signal.values().length];
+        histogram.drain(values);
 
         // all 100 new observations fall between 0.1 s and 0.5 s: the median is halfway, as histogram_quantile says
-        assertThat(drain()[Signal.LATENCY.ordinal()]).isCloseTo(300, within(1e-9));
+        assertThat(values[Signal.LATENCY.ordinal()]).isCloseTo(300, within(1e-9));
     }
 
     @Test
@@ -113,6 +119,39 @@ class MetricsSourceTest {
         assertThat(Histograms.quantile(0.375, buckets)).isCloseTo(0.075, within(1e-12));
         assertThat(Histograms.quantile(0.9, buckets)).as("in the +Inf bucket: the highest finite bound").isEqualTo(0.1);
         assertThat(Histograms.quantile(0.5, new TreeMap<>())).isNaN();
+        buckets.remove(Double.POSITIVE_INFINITY);
+        assertThat(Histograms.quantile(0.25, buckets)).as("no +Inf bucket: no total, as in PromQL").isNaN();
+    }
+
+    @Test
+    void aHistogramInMillisecondsIsTakenAsIsAndOnlyItsSuffixSaysSo() {
+        for (String name : new String[] {"rpc_latency_milliseconds", "app_msg_duration_seconds", "db_query_ms"}) {
+            MetricsSource histogram = MetricsSource.standalone("shop", new SignalSourceConfig.Metrics(
+                    URI.create("http://127.0.0.1:1/metrics"), Optional.empty(), Optional.empty(), Optional.empty(),
+                    Optional.empty(), Optional.of(SeriesSelector.parse(name)), 0.5, "services[0].metrics"));
+            String text = name + "_bucket{le=\"1\"} %d\n" + name + "_bucket{le=\"+Inf\"} %d\n";
+            assertThat(histogram.take(text.formatted(0, 0).getBytes(StandardCharsets.UTF_8), "", 0)).isNull();
+            assertThat(histogram.take(text.formatted(10, 10).getBytes(StandardCharsets.UTF_8), "", SECOND)).isNull();
+            double[] values = new double[Signal.values().length];
+            histogram.drain(values);
+
+            assertThat(values[Signal.LATENCY.ordinal()]).as(name).isEqualTo(name.endsWith("_seconds") ? 500 : 0.5);
+        }
+    }
+
+    @Test
+    void aRequestsSelectorThatMatchesNothingIsAProblemNotZeroTraffic() {
+        scrape(0, requests(100, 5));
+
+        String problem = source.take("http_requests{code=\"200\"} 7\n".getBytes(StandardCharsets.UTF_8), "",
+                SECOND);
+
+        assertThat(problem).isEqualTo("no series matches requests http_requests_total");
+        assertThat(drain()[Signal.THROUGHPUT.ordinal()]).as("nothing measured").isNaN();
+        scrape(2, requests(300, 5));
+        assertThat(drain()[Signal.THROUGHPUT.ordinal()]).as("starts over from the next scrape that has it").isNaN();
+        scrape(3, requests(400, 5));
+        assertThat(drain()[Signal.THROUGHPUT.ordinal()]).isCloseTo(100, within(1e-9));
     }
 
     @Test
