@@ -4,8 +4,10 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A signal's anomaly ended: its value stayed within the expected range for {@code anomaly_detection.resolveAfter}.
- * Its alert resolves, and the service is HEALTHY again at its next passing check unless another signal is anomalous.
+ * A signal's anomaly ended: its value stayed within the expected range for {@code anomaly_detection.resolveAfter},
+ * nothing was measured for that long, or it lasted {@code relearnAfter} and its level is learned as the new normal.
+ * Its alert resolves, and a DEGRADED service whose checks pass is HEALTHY again at once unless another of its signals
+ * is anomalous.
  *
  * @param serviceName the service
  * @param at when the evaluation that ended it ended

@@ -90,7 +90,9 @@ public final class MetricsSource implements SignalSource {
             return;
         }
         try {
-            polls = scheduler.scheduleAtFixedRate(this::scrape, Duration.ZERO, interval);
+            // spread over the interval, as the first checks are: a thousand endpoints are not scraped at once
+            polls = scheduler.scheduleAtFixedRate(this::scrape, Duration.ofMillis(Math.floorMod(service.hashCode(),
+                    Math.max(1, interval.toMillis()))), interval);
         } catch (RejectedExecutionException e) {
             log.debug("{}: metrics not scraped: the engine is shutting down", service);
         }

@@ -74,7 +74,8 @@ final class QuerySource implements SignalSource {
             return;
         }
         try {
-            polls = scheduler.scheduleAtFixedRate(this::queryAll, Duration.ZERO, interval);
+            polls = scheduler.scheduleAtFixedRate(this::queryAll, Duration.ofMillis(Math.floorMod(service.hashCode(),
+                    Math.max(1, interval.toMillis()))), interval);
         } catch (RejectedExecutionException e) {
             log.debug("{}: not queried: the engine is shutting down", service);
         }

@@ -125,6 +125,10 @@ public record SignalSourceConfig(Optional<Metrics> metrics, Optional<Query> quer
             TrackingSettings block = section.get();
             URI url = url(block, "a Prometheus endpoint such as http://127.0.0.1:8080/metrics");
             Optional<Duration> interval = positive(block, "interval");
+            if (interval.isPresent() && interval.get().compareTo(Duration.ofMillis(10)) < 0) {
+                problem(block, "interval", "expected a duration of at least 10ms");
+                interval = Optional.empty();
+            }
             Optional<Duration> timeout = positive(block, "timeout");
             Optional<SeriesSelector> requests = selector(block, "requests");
             Optional<SeriesSelector> errors = selector(block, "errors");
