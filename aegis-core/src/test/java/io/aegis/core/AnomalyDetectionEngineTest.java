@@ -1,6 +1,7 @@
 package io.aegis.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
@@ -167,6 +168,29 @@ class AnomalyDetectionEngineTest {
             assertThat(anomaly.method()).isEqualTo("baseline");
             assertThat(anomaly.upper()).isLessThan(anomaly.value());
         });
+        await().atMost(AWAIT).until(() -> state() == ServiceState.DEGRADED);
+    }
+
+    @Test
+    void aServiceAddedToTheRunningEngineIsWatchedWithItsOwnThresholdsAndItsMistakesAreRefused() {
+        AegisConfig config = AegisConfig.parse("""
+                anomaly_detection:
+                  detection_interval: 200ms
+                  for: 2
+                  baselines: false
+                """, "aegis.yaml", Map.of());
+        engine = Engine.builder().metricsEnabled(false).listener(events::add).config(config).build().start();
+        ServiceDefinition.Builder api = ServiceDefinition.builder("api")
+                .check("http", "http://127.0.0.1:" + server.getAddress().getPort() + "/health")
+                .interval(Duration.ofMillis(50)).timeout(Duration.ofSeconds(2));
+
+        assertThatThrownBy(() -> engine.addService(api.metadata(Map.of("latency_threshold", "soon")).build()))
+                .isInstanceOf(InvalidConfigurationException.class).hasMessageContaining("latency_threshold");
+        engine.addService(api.metadata(Map.of("latency_threshold", "100")).build());
+        await().atMost(AWAIT).until(() -> state() == ServiceState.HEALTHY);
+        delayMillis = 150;
+
+        await().atMost(AWAIT).until(() -> !eventsOf(AnomalyDetected.class).isEmpty());
         await().atMost(AWAIT).until(() -> state() == ServiceState.DEGRADED);
     }
 
