@@ -64,6 +64,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -939,6 +940,8 @@ public final class Engine implements AutoCloseable {
         /** The restart step of each service, for {@code anomaly_detection.action: restart}. */
         private final Map<String, io.aegis.core.internal.recovery.Ladder.Step> anomalyRestarts =
                 new java.util.concurrent.ConcurrentHashMap<>();
+        /** Third-party signal sources made and not yet handed to the detector: a failed build closes them. */
+        private final List<io.aegis.api.SignalSource> signalSourcesMade = new java.util.concurrent.CopyOnWriteArrayList<>();
         /** What anomaly detection read of each service when its monitor was made. */
         private final Map<String, AnomalySettings> anomalySettings = new java.util.concurrent.ConcurrentHashMap<>();
         private AlertLifecycle alertLifecycle;
@@ -1145,17 +1148,57 @@ public final class Engine implements AutoCloseable {
             io.aegis.core.internal.anomaly.SignalSourceConfig sources = service.settings()
                     instanceof io.aegis.core.internal.config.TrackingSettings tracked
                     ? io.aegis.core.internal.anomaly.SignalSourceConfig.parse(tracked, report::add)
-                    : new io.aegis.core.internal.anomaly.SignalSourceConfig(Optional.empty(), Optional.empty());
+                    : io.aegis.core.internal.anomaly.SignalSourceConfig.none();
             Map<io.aegis.core.internal.anomaly.Signal, Double> thresholds =
                     new java.util.EnumMap<>(io.aegis.core.internal.anomaly.Signal.class);
             io.aegis.core.internal.anomaly.AnomalyConfig config = anomalyConfig();
             if (!config.enabled()) {
                 if (!sources.isEmpty()) {
-                    report.addWarning(new ConfigProblem(service.settings().keyPath(sources.metrics().isPresent()
-                            ? "metrics" : "query"), "not read: only anomaly detection reads it, and there is no"
-                            + " anomaly_detection: block (or it says enabled: false)"));
+                    report.addWarning(new ConfigProblem(service.settings().keyPath(sources.firstKey()), "not read:"
+                            + " only anomaly detection reads it, and there is no anomaly_detection: block (or it says"
+                            + " enabled: false)"));
                 }
                 return;
+            }
+            io.aegis.api.SignalSource plugin = null;
+            java.util.Set<io.aegis.core.internal.anomaly.Signal> pluginSignals = java.util.EnumSet.noneOf(
+                    io.aegis.core.internal.anomaly.Signal.class);
+            if (sources.plugin().isPresent()) {
+                io.aegis.core.internal.anomaly.SignalSourceConfig.Plugin spec = sources.plugin().get();
+                String typeKey = spec.settings().keyPath("type");
+                Optional<io.aegis.api.SignalSourceFactory> factory = plugins.signalSource(spec.type());
+                if (factory.isEmpty()) {
+                    report.add(unknownType(typeKey, "signal source type", spec.type(), plugins.signalSourceTypes()));
+                } else {
+                    plugin = createPlugin(() -> factory.get().create(new io.aegis.api.SignalSourceSpec(service.name(),
+                            spec.settings(), config.detectionInterval(), pools.blockingChecks().executor())), typeKey,
+                            "signal source " + spec.type());
+                }
+                if (plugin != null) {
+                    signalSourcesMade.add(plugin);
+                    Set<String> names;
+                    try {
+                        names = Set.copyOf(plugin.signals());
+                    } catch (RuntimeException e) {
+                        names = Set.of();
+                        report.add(new ConfigProblem(typeKey, "signal source " + spec.type() + " failed to say which"
+                                + " signals it gives: " + e));
+                    }
+                    for (String name : names) {
+                        io.aegis.core.internal.anomaly.Signal signal = name == null ? null
+                                : io.aegis.core.internal.anomaly.Signal.byKey(name);
+                        if (signal == null) {
+                            report.add(new ConfigProblem(typeKey, "signal source " + spec.type() + " gives a signal"
+                                    + " named \"" + name + "\"; aegis judges latency, error_rate and throughput"));
+                        } else if (sources.metrics().map(m -> m.signals().contains(signal)).orElse(false)
+                                || sources.query().map(q -> q.queries().containsKey(signal)).orElse(false)) {
+                            report.add(new ConfigProblem(typeKey, "signal source " + spec.type() + " gives the "
+                                    + signal.label() + " that metrics: or query: gives already; give it in one"));
+                        } else {
+                            pluginSignals.add(signal);
+                        }
+                    }
+                }
             }
             // the seed's metadata.latency_threshold / error_rate_threshold; a thresholds: entry for the same wins
             Map.of("latency_threshold", io.aegis.core.internal.anomaly.Signal.LATENCY,
@@ -1169,12 +1212,13 @@ public final class Engine implements AutoCloseable {
                     });
             config.thresholds().stream().filter(t -> t.service().equals(service.name()))
                     .forEach(t -> thresholds.put(t.signal(), t.value()));
-            anomalySettings.put(service.name(), new AnomalySettings(sources, thresholds));
+            anomalySettings.put(service.name(), new AnomalySettings(sources, thresholds, plugin, pluginSignals));
         }
 
-        /** What anomaly detection reads of one service. */
+        /** What anomaly detection reads of one service, and the third-party source its signals: block made. */
         private record AnomalySettings(io.aegis.core.internal.anomaly.SignalSourceConfig sources,
-                Map<io.aegis.core.internal.anomaly.Signal, Double> thresholds) {
+                Map<io.aegis.core.internal.anomaly.Signal, Double> thresholds, io.aegis.api.SignalSource plugin,
+                Set<io.aegis.core.internal.anomaly.Signal> pluginSignals) {
         }
 
         /** Has the anomaly detector watch {@code monitor}'s service as {@link #readAnomalySettingsOf} read it. */
@@ -1199,7 +1243,11 @@ public final class Engine implements AutoCloseable {
                     }
                 }
             }
-            anomalies.watch(service.name(), settings.thresholds(), settings.sources());
+            anomalies.watch(service.name(), settings.thresholds(), settings.sources(), settings.plugin(),
+                    settings.pluginSignals(), pluginCalls);
+            if (settings.plugin() != null) {
+                signalSourcesMade.remove(settings.plugin()); // the detector's now: it closes it
+            }
         }
 
         /** Creates the log sources of every service a pattern applies to, and the analyzer that matches their lines. */
@@ -1462,6 +1510,11 @@ public final class Engine implements AutoCloseable {
                 // A checker or runtime created before a later key was found wrong is closed (review L7).
                 List<AutoCloseable> created = new ArrayList<>(runtimes.subList(runtimesBefore, runtimes.size()));
                 created.addAll(checkers.subList(checkersBefore, checkers.size()));
+                AnomalySettings read = anomalySettings.remove(service.name());
+                if (read != null && read.plugin() != null) {
+                    created.add(read.plugin());
+                    signalSourcesMade.remove(read.plugin());
+                }
                 closeAll(created, pluginCalls);
                 if (monitors.size() > monitorsBefore) {
                     alertedServices.remove(service.name());
@@ -1631,6 +1684,7 @@ public final class Engine implements AutoCloseable {
                 created.addAll(logs.sources());
             }
             created.addAll(checkers);
+            created.addAll(signalSourcesMade);
             created.addAll(notifiers.values());
             closeAll(created, pluginCalls);
             closeAll(List.of(plugins), pluginCalls);

@@ -8,6 +8,7 @@ import io.aegis.core.event.AnomalyDetected;
 import io.aegis.core.event.AnomalyResolved;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.testing.RealPrometheus;
+import io.aegis.core.testing.TestSignalSourceFactory;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -130,6 +131,72 @@ class AnomalySourcesEngineTest {
                     assertThat(anomaly.lower()).isEqualTo(20);
                 });
         assertThat(eventsOf(AnomalyResolved.class)).extracting(AnomalyResolved::signal).containsExactly("error_rate");
+    }
+
+    @Test
+    void aThirdPartySignalSourceIsJudgedAndOneThatHangsOrThrowsStallsNothing() {
+        TestSignalSourceFactory.RELEASE = new java.util.concurrent.CountDownLatch(1);
+        try {
+            AegisConfig config = AegisConfig.parse("""
+                    services:
+                      - name: shop
+                        type: tcp
+                        endpoint: 127.0.0.1:1
+                        interval: 1h
+                        signals: {type: test-signals, throughput: 3}
+                      - name: stuck
+                        type: tcp
+                        endpoint: 127.0.0.1:1
+                        interval: 1h
+                        signals: {type: test-signals, throughput: 3, hang: true}
+                      - name: broken
+                        type: tcp
+                        endpoint: 127.0.0.1:1
+                        interval: 1h
+                        signals: {type: test-signals, throughput: 3, throw: true}
+                    anomaly_detection:
+                      detection_interval: 100ms
+                      for: 2
+                      baselines: false
+                      thresholds:
+                        throughput: [{service: shop, value: 10}, {service: stuck, value: 10}, {service: broken, value: 10}]
+                    """, "aegis.yaml", Map.of());
+            engine = Engine.builder().metricsEnabled(false).listener(events::add).config(config).build().start();
+
+            await().atMost(AWAIT).until(() -> !eventsOf(AnomalyDetected.class).isEmpty());
+            assertThat(eventsOf(AnomalyDetected.class)).singleElement().satisfies(anomaly -> {
+                assertThat(anomaly.serviceName()).isEqualTo("shop");
+                assertThat(anomaly.source()).isEqualTo("test-signals");
+                assertThat(anomaly.value()).isEqualTo(3);
+            });
+        } finally {
+            TestSignalSourceFactory.RELEASE.countDown();
+        }
+    }
+
+    @Test
+    void anUnknownSignalSourceTypeOrSignalIsAConfigErrorWithItsKeyPath() {
+        AegisConfig config = AegisConfig.parse("""
+                services:
+                  - name: shop
+                    type: tcp
+                    endpoint: 127.0.0.1:1
+                    signals: {type: test-signalz}
+                  - name: cart
+                    type: tcp
+                    endpoint: 127.0.0.1:1
+                    signals: {type: test-signals, gives: saturation}
+                anomaly_detection:
+                  enabled: true
+                """, "aegis.yaml", Map.of());
+
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(
+                () -> Engine.builder().metricsEnabled(false).config(config).build(),
+                InvalidConfigurationException.class).errors()).containsExactly(
+                "aegis.yaml:5:21: services[0].signals.type: unknown signal source type \"test-signalz\" (installed:"
+                        + " test-signals); did you mean \"test-signals\"?",
+                "aegis.yaml:9:21: services[1].signals.type: signal source test-signals gives a signal named"
+                        + " \"saturation\"; aegis judges latency, error_rate and throughput");
     }
 
     @Test

@@ -170,7 +170,7 @@ final class AnomalyScenario implements Scenario {
             List<String> names = new ArrayList<>();
             for (int i = 0; i < services; i++) {
                 names.add("svc-" + i);
-                detector.watch(names.get(i), Map.of(), new SignalSourceConfig(Optional.empty(), Optional.empty()));
+                detector.watch(names.get(i), Map.of(), SignalSourceConfig.none());
             }
             detector.start();
             Random random = new Random(5);

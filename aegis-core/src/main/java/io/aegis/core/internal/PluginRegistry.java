@@ -2,6 +2,7 @@ package io.aegis.core.internal;
 
 import io.aegis.api.HealthCheckerFactory;
 import io.aegis.api.LogSourceFactory;
+import io.aegis.api.SignalSourceFactory;
 import io.aegis.api.NotifierFactory;
 import io.aegis.api.RecoveryActionFactory;
 import io.aegis.api.RuntimeAdapterFactory;
@@ -48,6 +49,7 @@ public final class PluginRegistry implements AutoCloseable {
     private final Kind<RecoveryActionFactory> actions;
     private final Kind<NotifierFactory> notifiers;
     private final Kind<LogSourceFactory> logSources;
+    private final Kind<SignalSourceFactory> signalSources;
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
 
     private PluginRegistry(ClassLoader classLoader) {
@@ -56,6 +58,7 @@ public final class PluginRegistry implements AutoCloseable {
         this.actions = new Kind<>(RecoveryActionFactory.class, RecoveryActionFactory::name, classLoader);
         this.notifiers = new Kind<>(NotifierFactory.class, NotifierFactory::type, classLoader);
         this.logSources = new Kind<>(LogSourceFactory.class, LogSourceFactory::type, classLoader);
+        this.signalSources = new Kind<>(SignalSourceFactory.class, SignalSourceFactory::type, classLoader);
     }
 
     /** Discovers every plugin visible to {@code classLoader}. */
@@ -98,6 +101,16 @@ public final class PluginRegistry implements AutoCloseable {
         return logSources.types();
     }
 
+    /** The signal source factory for {@code type} (a service's {@code signals.type}). */
+    public Optional<SignalSourceFactory> signalSource(String type) {
+        return signalSources.get(type);
+    }
+
+    /** Installed signal source types, sorted. */
+    public List<String> signalSourceTypes() {
+        return signalSources.types();
+    }
+
     /** Installed checker types, sorted. */
     public List<String> checkerTypes() {
         return checkers.types();
@@ -125,6 +138,7 @@ public final class PluginRegistry implements AutoCloseable {
         actions.types();
         notifiers.types();
         logSources.types();
+        signalSources.types();
         synchronized (problems) {
             return List.copyOf(problems);
         }
@@ -138,6 +152,7 @@ public final class PluginRegistry implements AutoCloseable {
         all.addAll(runtimes.instantiated());
         all.addAll(notifiers.instantiated());
         all.addAll(logSources.instantiated());
+        all.addAll(signalSources.instantiated());
         for (AutoCloseable factory : all) {
             try {
                 factory.close();

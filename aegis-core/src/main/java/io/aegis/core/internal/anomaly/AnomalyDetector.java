@@ -14,6 +14,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -93,8 +94,21 @@ public final class AnomalyDetector implements AutoCloseable {
      * baseline is not judged; throughput only where a source measures it.
      */
     public synchronized void watch(String service, Map<Signal, Double> thresholds, SignalSourceConfig sources) {
+        watch(service, thresholds, sources, null, Set.of(), null);
+    }
+
+    /**
+     * As {@link #watch(String, Map, SignalSourceConfig)}, with {@code plugin} (the third-party source its
+     * {@code signals:} block made, measuring {@code pluginSignals}, called on {@code pluginCalls}), or null.
+     */
+    public synchronized void watch(String service, Map<Signal, Double> thresholds, SignalSourceConfig sources,
+            io.aegis.api.SignalSource plugin, Set<Signal> pluginSignals, java.util.concurrent.Executor pluginCalls) {
         forget(service);
         List<SignalSource> made = new ArrayList<>();
+        if (plugin != null) {
+            made.add(new PluginSignalSource(service, sources.plugin().map(SignalSourceConfig.Plugin::type)
+                    .orElse("plugin"), plugin, pluginSignals, pluginCalls));
+        }
         sources.metrics().ifPresent(metrics -> made.add(new MetricsSource(service, metrics,
                 config.detectionInterval(), client, scheduler)));
         sources.query().ifPresent(query -> made.add(new QuerySource(service, query, config.detectionInterval(),
@@ -368,7 +382,8 @@ public final class AnomalyDetector implements AutoCloseable {
         return switch (source) {
             case CHECKS -> "check " + signal.label();
             case "metrics" -> signal.label() + " (its metrics)";
-            default -> signal.label() + " (Prometheus query)";
+            case "query" -> signal.label() + " (Prometheus query)";
+            default -> signal.label() + " (signal source " + source + ")";
         };
     }
 

@@ -22,8 +22,9 @@ import java.util.function.Supplier;
  *
  * @param metrics the service's {@code metrics:} block, if any
  * @param query the service's {@code query:} block, if any
+ * @param plugin the service's {@code signals:} block (a third-party source), if any
  */
-public record SignalSourceConfig(Optional<Metrics> metrics, Optional<Query> query) {
+public record SignalSourceConfig(Optional<Metrics> metrics, Optional<Query> query, Optional<Plugin> plugin) {
     /** The longest a scrape or query may take by default. */
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     /** Default of {@code metrics.quantile}. */
@@ -33,11 +34,32 @@ public record SignalSourceConfig(Optional<Metrics> metrics, Optional<Query> quer
     public SignalSourceConfig {
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(query, "query");
+        Objects.requireNonNull(plugin, "plugin");
     }
 
-    /** Whether the service names neither. */
+    /** A service without any of the three. */
+    public static SignalSourceConfig none() {
+        return new SignalSourceConfig(Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    /** Whether the service names none of them. */
     public boolean isEmpty() {
-        return metrics.isEmpty() && query.isEmpty();
+        return metrics.isEmpty() && query.isEmpty() && plugin.isEmpty();
+    }
+
+    /** The key of the first block the service has, for messages: {@code metrics}, {@code query} or {@code signals}. */
+    public String firstKey() {
+        return metrics.isPresent() ? "metrics" : query.isPresent() ? "query" : "signals";
+    }
+
+    /**
+     * {@code signals:}: a third-party source ({@link io.aegis.api.SignalSourceFactory}) of the type it names.
+     *
+     * @param type the source's type
+     * @param settings the block, for the source's factory (its own keys beside {@code type})
+     * @param keyPath where the block is, for messages
+     */
+    public record Plugin(String type, Settings settings, String keyPath) {
     }
 
     /**
@@ -87,6 +109,7 @@ public record SignalSourceConfig(Optional<Metrics> metrics, Optional<Query> quer
         Parser parser = new Parser(problems);
         Optional<Metrics> metrics = parser.metrics(service);
         Optional<Query> query = parser.query(service);
+        Optional<Plugin> plugin = parser.plugin(service);
         if (metrics.isPresent() && query.isPresent()) {
             for (Signal signal : metrics.get().signals()) {
                 if (query.get().queries().containsKey(signal)) {
@@ -96,7 +119,7 @@ public record SignalSourceConfig(Optional<Metrics> metrics, Optional<Query> quer
                 }
             }
         }
-        return new SignalSourceConfig(metrics, query);
+        return new SignalSourceConfig(metrics, query, plugin);
     }
 
     private static final class Parser {
@@ -182,6 +205,17 @@ public record SignalSourceConfig(Optional<Metrics> metrics, Optional<Query> quer
                 return Optional.empty();
             }
             return Optional.of(new Query(url, timeout, queries, block.path()));
+        }
+
+        Optional<Plugin> plugin(TrackingSettings service) {
+            Optional<TrackingSettings> section = read(() -> service.trackedSection("signals"), Optional.empty());
+            if (section.isEmpty()) {
+                return Optional.empty();
+            }
+            TrackingSettings block = section.get();
+            String type = read(() -> block.requireString("type", "the type of a signal source plugin"), null);
+            block.allowAnyKeys(); // the plugin's factory reads (and reports) its own keys
+            return type == null ? Optional.empty() : Optional.of(new Plugin(type.trim(), block, block.path()));
         }
 
         private URI url(TrackingSettings block, String example) {

@@ -59,7 +59,7 @@ class AnomalyDetectorTest {
 
     private void watchWithErrorRateThreshold(String service) {
         detector.watch(service, Map.of(Signal.ERROR_RATE, 0.1, Signal.LATENCY, 100.0),
-                new SignalSourceConfig(Optional.empty(), Optional.empty()));
+                SignalSourceConfig.none());
     }
 
     private double value(String service, Signal wanted) {
