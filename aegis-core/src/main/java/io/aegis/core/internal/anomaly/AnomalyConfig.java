@@ -1,8 +1,6 @@
 package io.aegis.core.internal.anomaly;
 
-import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
-import io.aegis.api.Settings;
 import io.aegis.api.Severity;
 import io.aegis.core.internal.config.TrackingSettings;
 import io.aegis.core.internal.logs.LogsConfig;
@@ -13,7 +11,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * The {@code anomaly_detection:} block, read and checked: the seed's keys ({@code enabled}, {@code
@@ -53,7 +50,6 @@ public record AnomalyConfig(boolean enabled, Duration detectionInterval, int his
     /** Default of {@code resolveAfter}, in evaluations: as many as {@code for} asks to begin one. */
     private static final int DEFAULT_RESOLVE_EVALUATIONS = DEFAULT_FOR;
 
-    private static final String DURATIONS = "like 500ms, 5s, 1m or 1h";
 
     /** Validates the values. */
     public AnomalyConfig {
@@ -133,11 +129,9 @@ public record AnomalyConfig(boolean enabled, Duration detectionInterval, int his
         };
     }
 
-    private static final class Parser {
-        private final Consumer<ConfigProblem> problems;
-
+    private static final class Parser extends io.aegis.core.internal.config.BlockReads {
         Parser(Consumer<ConfigProblem> problems) {
-            this.problems = problems;
+            super(problems);
         }
 
         AnomalyConfig parse(TrackingSettings block) {
@@ -219,16 +213,6 @@ public record AnomalyConfig(boolean enabled, Duration detectionInterval, int his
                     : Optional.of(new Threshold(service, signal, value.get(), entry.keyPath("value")));
         }
 
-        private String alias(TrackingSettings settings, String preferred, String other) {
-            boolean hasPreferred = settings.has(preferred);
-            boolean hasOther = settings.has(other);
-            if (hasPreferred && hasOther) {
-                problem(settings, other, "expected only one of " + preferred + " and " + other + " (two spellings of"
-                        + " the same setting)");
-            }
-            return hasOther && !hasPreferred ? other : preferred;
-        }
-
         private int whole(TrackingSettings settings, String key, int fallback, int min, int max) {
             Optional<Long> value = read(() -> settings.integer(key), Optional.empty());
             if (value.isPresent() && (value.get() < min || value.get() > max)) {
@@ -238,27 +222,5 @@ public record AnomalyConfig(boolean enabled, Duration detectionInterval, int his
             return value.map(Long::intValue).orElse(fallback);
         }
 
-        private Duration positive(TrackingSettings settings, String key, Duration fallback) {
-            Optional<Duration> value = read(() -> settings.duration(key), Optional.empty());
-            if (value.isPresent() && (value.get().isZero() || value.get().isNegative())) {
-                problem(settings, key, "expected a duration above zero " + DURATIONS);
-                return fallback;
-            }
-            return value.orElse(fallback);
-        }
-
-        private void problem(TrackingSettings settings, String key, String expected) {
-            Object found = settings.raw(key).orElse(null);
-            problems.accept(new ConfigProblem(settings.keyPath(key), expected + ", found " + Settings.describe(found)));
-        }
-
-        private <T> T read(Supplier<T> reader, T fallback) {
-            try {
-                return reader.get();
-            } catch (ConfigException e) {
-                e.problems().forEach(problems);
-                return fallback;
-            }
-        }
     }
 }

@@ -1,6 +1,5 @@
 package io.aegis.core.internal.anomaly;
 
-import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
 import io.aegis.api.Settings;
 import io.aegis.core.internal.config.TrackingSettings;
@@ -14,7 +13,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * Where a service's own numbers come from, for anomaly detection: its Prometheus endpoint ({@code metrics:}) or a
@@ -122,11 +120,9 @@ public record SignalSourceConfig(Optional<Metrics> metrics, Optional<Query> quer
         return new SignalSourceConfig(metrics, query, plugin);
     }
 
-    private static final class Parser {
-        private final Consumer<ConfigProblem> problems;
-
+    private static final class Parser extends io.aegis.core.internal.config.BlockReads {
         Parser(Consumer<ConfigProblem> problems) {
-            this.problems = problems;
+            super(problems);
         }
 
         Optional<Metrics> metrics(TrackingSettings service) {
@@ -250,27 +246,5 @@ public record SignalSourceConfig(Optional<Metrics> metrics, Optional<Query> quer
             }
         }
 
-        private Optional<Duration> positive(TrackingSettings settings, String key) {
-            Optional<Duration> value = read(() -> settings.duration(key), Optional.empty());
-            if (value.isPresent() && (value.get().isZero() || value.get().isNegative())) {
-                problem(settings, key, "expected a duration above zero like 500ms, 5s, 1m or 1h");
-                return Optional.empty();
-            }
-            return value;
-        }
-
-        private void problem(TrackingSettings settings, String key, String expected) {
-            Object found = settings.raw(key).orElse(null);
-            problems.accept(new ConfigProblem(settings.keyPath(key), expected + ", found " + Settings.describe(found)));
-        }
-
-        private <T> T read(Supplier<T> reader, T fallback) {
-            try {
-                return reader.get();
-            } catch (ConfigException e) {
-                e.problems().forEach(problems);
-                return fallback;
-            }
-        }
     }
 }

@@ -1,6 +1,5 @@
 package io.aegis.core.internal.logs;
 
-import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
 import io.aegis.api.Settings;
 import io.aegis.api.Severity;
@@ -14,7 +13,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -55,7 +53,6 @@ public record LogsConfig(boolean enabled, Duration scanInterval, boolean fromBeg
     /** The type of a {@code files[]} entry without {@code type}. */
     public static final String FILE_TYPE = "file";
 
-    private static final String DURATIONS = "like 500ms, 5s, 1m or 1h";
     /** The stand-in regular expression of a rejected pattern. */
     private static final String NEVER_MATCHES = "(?!)";
 
@@ -180,11 +177,9 @@ public record LogsConfig(boolean enabled, Duration scanInterval, boolean fromBeg
         return Optional.of(Long.parseLong(value) * unit);
     }
 
-    private static final class Parser {
-        private final Consumer<ConfigProblem> problems;
-
+    private static final class Parser extends io.aegis.core.internal.config.BlockReads {
         Parser(Consumer<ConfigProblem> problems) {
-            this.problems = problems;
+            super(problems);
         }
 
         LogsConfig parse(TrackingSettings logs) {
@@ -208,18 +203,6 @@ public record LogsConfig(boolean enabled, Duration scanInterval, boolean fromBeg
             return new LogsConfig(enabled, scanInterval, fromBeginning, maxLineLength, resolveAfter, files, patterns,
                     rejected);
         }
-
-        /** The key used: {@code preferred} unless only {@code other} (its other spelling) is present. */
-        private String alias(TrackingSettings settings, String preferred, String other) {
-            boolean hasPreferred = settings.has(preferred);
-            boolean hasOther = settings.has(other);
-            if (hasPreferred && hasOther) {
-                problem(settings, other, "expected only one of " + preferred + " and " + other + " (two spellings of"
-                        + " the same setting)");
-            }
-            return hasOther && !hasPreferred ? other : preferred;
-        }
-
         private int maxLineLength(TrackingSettings logs) {
             Optional<Object> raw = logs.raw("maxLineLength");
             if (raw.isEmpty()) {
@@ -325,27 +308,5 @@ public record LogsConfig(boolean enabled, Duration scanInterval, boolean fromBeg
                     resolveAfter, pattern.path()));
         }
 
-        private Duration positive(TrackingSettings settings, String key, Duration fallback) {
-            Optional<Duration> value = read(() -> settings.duration(key), Optional.empty());
-            if (value.isPresent() && (value.get().isZero() || value.get().isNegative())) {
-                problem(settings, key, "expected a duration above zero " + DURATIONS);
-                return fallback;
-            }
-            return value.orElse(fallback);
-        }
-
-        private void problem(TrackingSettings settings, String key, String expected) {
-            Object found = settings.raw(key).orElse(null);
-            problems.accept(new ConfigProblem(settings.keyPath(key), expected + ", found " + Settings.describe(found)));
-        }
-
-        private <T> T read(Supplier<T> reader, T fallback) {
-            try {
-                return reader.get();
-            } catch (ConfigException e) {
-                e.problems().forEach(problems);
-                return fallback;
-            }
-        }
     }
 }
