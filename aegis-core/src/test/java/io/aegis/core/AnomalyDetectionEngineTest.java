@@ -83,6 +83,10 @@ class AnomalyDetectionEngineTest {
     }
 
     private Engine start(String anomalyBlock, String metadata) {
+        return start(anomalyBlock, metadata, null);
+    }
+
+    private Engine start(String anomalyBlock, String metadata, Path stateDirectory) {
         AegisConfig config = AegisConfig.parse("""
                 services:
                   - name: api
@@ -94,8 +98,13 @@ class AnomalyDetectionEngineTest {
                 anomaly_detection:
                 %s
                 """.formatted(server.getAddress().getPort(), metadata, anomalyBlock), "aegis.yaml", Map.of());
-        return Engine.builder().metricsEnabled(false).metricsRegistry(registry).listener(events::add).config(config)
-                .build().start();
+        Engine.Builder builder = Engine.builder().metricsEnabled(false)
+                .metricsRegistry(stateDirectory == null ? registry : new PrometheusRegistry())
+                .listener(events::add).config(config);
+        if (stateDirectory != null) {
+            builder.stateDirectory(stateDirectory);
+        }
+        return builder.build().start();
     }
 
     private ServiceState state() {
@@ -169,6 +178,42 @@ class AnomalyDetectionEngineTest {
             assertThat(anomaly.upper()).isLessThan(anomaly.value());
         });
         await().atMost(AWAIT).until(() -> state() == ServiceState.DEGRADED);
+    }
+
+    @Test
+    void anAnomalyAlertStillFiringWhenAegisStoppedIsTakenOverNotResolvedAtTheNextStart(@TempDir Path state) {
+        delayMillis = 150;
+        engine = start("""
+                  detection_interval: 200ms
+                  for: 2
+                  baselines: false
+                """, """
+                    metadata:
+                      latency_threshold: "100"
+                """, state);
+        await().atMost(AWAIT).until(() -> engine.alerts().stream()
+                .anyMatch(active -> active.alert().name().equals("LatencyAnomaly")));
+        engine.close();
+        delayMillis = 0; // fixed while aegis was down
+        events.clear();
+
+        long started = System.nanoTime();
+        engine = start("""
+                  detection_interval: 1s
+                  for: 2
+                  baselines: false
+                """, """
+                    metadata:
+                      latency_threshold: "100"
+                """, state);
+
+        // not resolved by the start (as a rule's alert nobody raises any more), and no new notification
+        assertThat(engine.alerts()).anyMatch(active -> active.alert().name().equals("LatencyAnomaly"));
+        await().atMost(AWAIT).until(() -> eventsOf(AlertResolved.class).stream()
+                .anyMatch(resolved -> resolved.alert().name().equals("LatencyAnomaly")));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("resolved once judged again: 2 evaluations")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(1500));
+        assertThat(eventsOf(AlertFired.class)).noneMatch(fired -> fired.alert().name().equals("LatencyAnomaly"));
     }
 
     @Test
