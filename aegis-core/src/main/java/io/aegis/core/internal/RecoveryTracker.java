@@ -109,7 +109,12 @@ public final class RecoveryTracker {
         return attempts;
     }
 
-    /** Forgets the budget and the backoff (a person acted, or the service recovered by itself from FAILED). */
+    /** Forgets the backoff, not the budget: the service recovered by itself from FAILED. */
+    public void resetBackoff() {
+        attempts = 0;
+    }
+
+    /** Forgets the budget and the backoff: a person acted. */
     public void reset() {
         attempts = 0;
         recoveriesInWindow.clear();

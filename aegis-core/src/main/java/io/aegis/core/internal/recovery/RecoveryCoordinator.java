@@ -186,8 +186,10 @@ public final class RecoveryCoordinator {
             case DEGRADED:
                 recoverOnNextFailure = false;
                 if (t.from() == ServiceState.FAILED) {
-                    tracker.reset();
-                    logBudgetSpentUntil = null;
+                    // The backoff starts over, but the budget's window is kept: a service that fails, passes once
+                    // and fails again would otherwise be restarted without end, whatever budget.max says (hostile
+                    // H3: 7 restarts in 3 minutes with max 3 in 5m). Only a person's reset clears it.
+                    tracker.resetBackoff();
                     closeIncident("healthy again after it had failed");
                 }
                 tracker.healthy(now);

@@ -119,6 +119,25 @@ class LadderTest {
     }
 
     @Test
+    void aServiceThatRecoversByItselfFromFailedKeepsItsSpentBudget() {
+        runtime.badReleases.add("v2"); // every restart leaves it failing
+        monitor = start(policy().budget(2, Duration.ofMinutes(10)), "restart");
+        scheduler.advance(Duration.ofMinutes(1));
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.FAILED);
+        assertThat(runtime.restarts).isEqualTo(2);
+
+        runtime.badReleases.clear(); // it comes back by itself: HEALTHY, the incident closes
+        scheduler.advance(Duration.ofSeconds(5));
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.HEALTHY);
+        runtime.badReleases.add("v2"); // and fails again within the budget's window
+        scheduler.advance(Duration.ofMinutes(1));
+
+        // Hostile H3: passing once cleared the budget, so a service failing on and off was restarted without end.
+        assertThat(runtime.restarts).as("restarts within the 10 minutes of a budget of 2").isEqualTo(2);
+        assertThat(monitor.snapshot().state()).isEqualTo(ServiceState.FAILED);
+    }
+
+    @Test
     void onceTheEngineBeginsToStopAFailingServiceIsNeitherJudgedNorRestartedNorAlertedFor() {
         monitor = start(policy(), "restart");
         scheduler.advance(Duration.ofSeconds(3));
