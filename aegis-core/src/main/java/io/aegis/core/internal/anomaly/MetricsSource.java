@@ -260,6 +260,9 @@ public final class MetricsSource implements SignalSource {
         if (cause instanceof java.net.http.HttpTimeoutException) {
             return "no answer in time";
         }
+        if (cause instanceof java.util.concurrent.TimeoutException) {
+            return "no complete answer in time";
+        }
         if (cause instanceof java.net.ConnectException) {
             return "connection refused";
         }

@@ -42,7 +42,31 @@ final class ScrapeClient implements AutoCloseable {
         }
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", accept)
                 .header("User-Agent", "aegis").GET().build();
-        return http.sendAsync(request, info -> new LimitedBytes(MAX_BODY));
+        LimitedBytes[] body = new LimitedBytes[1];
+        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, info -> {
+            body[0] = new LimitedBytes(MAX_BODY);
+            return body[0];
+        });
+        // The request's own timeout ends only the wait for the headers: a body that stalls or trickles would keep the
+        // scrape in flight for good (hostile H2). The whole exchange gets the deadline, and a late one is abandoned.
+        CompletableFuture<HttpResponse<byte[]>> answer = new CompletableFuture<>();
+        exchange.whenComplete((response, error) -> {
+            if (error != null) {
+                answer.completeExceptionally(error);
+            } else {
+                answer.complete(response);
+            }
+        });
+        answer.orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).whenComplete((r, error) -> {
+            if (error instanceof java.util.concurrent.TimeoutException) {
+                exchange.cancel(true);
+                LimitedBytes subscriber = body[0];
+                if (subscriber != null) {
+                    subscriber.abort();
+                }
+            }
+        });
+        return answer;
     }
 
     /**
@@ -53,7 +77,7 @@ final class ScrapeClient implements AutoCloseable {
         private final int limit;
         private final CompletableFuture<byte[]> body = new CompletableFuture<>();
         private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        private java.util.concurrent.Flow.Subscription subscription;
+        private volatile java.util.concurrent.Flow.Subscription subscription;
 
         LimitedBytes(int limit) {
             this.limit = limit;
@@ -91,6 +115,15 @@ final class ScrapeClient implements AutoCloseable {
         @Override
         public void onError(Throwable error) {
             body.completeExceptionally(error);
+        }
+
+        /** Stops reading: the exchange is past its deadline. */
+        void abort() {
+            java.util.concurrent.Flow.Subscription current = subscription;
+            if (current != null) {
+                current.cancel();
+            }
+            body.completeExceptionally(new java.util.concurrent.TimeoutException("no complete answer in time"));
         }
 
         @Override
