@@ -32,6 +32,9 @@ public final class SignalJudge {
     public record Judgement(boolean out, String method, double lower, double upper) {
     }
 
+    /** How much nearer its normal a value must be to end an anomaly than to begin one: 10% of the threshold. */
+    static final double CLEAR_MARGIN = 0.1;
+
     private final Signal signal;
     /** The static threshold, or NaN for none. */
     private final double threshold;
@@ -165,16 +168,21 @@ public final class SignalJudge {
     }
 
     private Judgement judge(double value) {
-        boolean hasThreshold = !Double.isNaN(threshold);
+        // While anomalous, the way back is narrower than the way in (a Schmitt trigger): a value hovering at the line
+        // stays anomalous instead of ending and beginning again at every streak (hostile M2: 7 alerts in 3.5 min).
+        double effectiveThreshold = Double.isNaN(threshold) || !anomalous ? threshold
+                : signal == Signal.THROUGHPUT ? threshold * (1 + CLEAR_MARGIN) : threshold * (1 - CLEAR_MARGIN);
+        double effectiveSensitivity = anomalous ? sensitivity * (1 - CLEAR_MARGIN) : sensitivity;
+        boolean hasThreshold = !Double.isNaN(effectiveThreshold);
         boolean judgedByBaseline = baseline != null && baseline.warm();
-        double lower = judgedByBaseline && signal.downIsAnomalous() ? baseline.lower(sensitivity)
-                : signal == Signal.THROUGHPUT && hasThreshold ? threshold : Double.NEGATIVE_INFINITY;
-        double upper = judgedByBaseline && signal.upIsAnomalous() ? baseline.upper(sensitivity)
+        double lower = judgedByBaseline && signal.downIsAnomalous() ? baseline.lower(effectiveSensitivity)
+                : signal == Signal.THROUGHPUT && hasThreshold ? effectiveThreshold : Double.NEGATIVE_INFINITY;
+        double upper = judgedByBaseline && signal.upIsAnomalous() ? baseline.upper(effectiveSensitivity)
                 : Double.POSITIVE_INFINITY;
         if (hasThreshold && signal != Signal.THROUGHPUT) {
-            upper = judgedByBaseline ? Math.min(upper, threshold) : threshold;
+            upper = judgedByBaseline ? Math.min(upper, effectiveThreshold) : effectiveThreshold;
         } else if (hasThreshold) {
-            lower = judgedByBaseline ? Math.max(lower, threshold) : threshold;
+            lower = judgedByBaseline ? Math.max(lower, effectiveThreshold) : effectiveThreshold;
         }
         // every signal is at least 0, an error rate at most 1: a band beyond those says nothing
         lower = Math.max(lower, 0);
@@ -184,11 +192,11 @@ public final class SignalJudge {
         if (Double.isNaN(value)) {
             return new Judgement(false, "", lower, upper);
         }
-        if (hasThreshold && signal.breaks(value, threshold)) {
+        if (hasThreshold && signal.breaks(value, effectiveThreshold)) {
             return new Judgement(true, "threshold", lower, upper);
         }
-        if (judgedByBaseline && ((signal.upIsAnomalous() && value > baseline.upper(sensitivity))
-                || (signal.downIsAnomalous() && value < baseline.lower(sensitivity)))) {
+        if (judgedByBaseline && ((signal.upIsAnomalous() && value > baseline.upper(effectiveSensitivity))
+                || (signal.downIsAnomalous() && value < baseline.lower(effectiveSensitivity)))) {
             return new Judgement(true, "baseline", lower, upper);
         }
         return new Judgement(false, "", lower, upper);
