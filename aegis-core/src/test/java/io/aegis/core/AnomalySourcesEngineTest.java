@@ -186,8 +186,14 @@ class AnomalySourcesEngineTest {
                     type: tcp
                     endpoint: 127.0.0.1:1
                     signals: {type: test-signals, gives: saturation}
+                  - name: till
+                    type: tcp
+                    endpoint: 127.0.0.1:1
+                    query: {url: "http://127.0.0.1:9090/api/v1/query", latency: "vector(1)"}
                 anomaly_detection:
                   enabled: true
+                  thresholds:
+                    latency: [{service: till, value: 100}, {service: till, value: 200}]
                 """, "aegis.yaml", Map.of());
 
         assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(
@@ -196,7 +202,11 @@ class AnomalySourcesEngineTest {
                 "aegis.yaml:5:21: services[0].signals.type: unknown signal source type \"test-signalz\" (installed:"
                         + " test-signals); did you mean \"test-signals\"?",
                 "aegis.yaml:9:21: services[1].signals.type: signal source test-signals gives a signal named"
-                        + " \"saturation\"; aegis judges latency, error_rate and throughput");
+                        + " \"saturation\"; aegis judges latency, error_rate and throughput",
+                "aegis.yaml:13:18: services[2].query.url: expected the server's base URL, without /api/v1/...:"
+                        + " http://127.0.0.1:9090, found \"http://127.0.0.1:9090/api/v1/query\"",
+                "aegis.yaml:17:54: anomaly_detection.thresholds.latency[1].service: another latency threshold names"
+                        + " service \"till\" already (anomaly_detection.thresholds.latency[0]); give one");
     }
 
     @Test
@@ -216,6 +226,13 @@ class AnomalySourcesEngineTest {
                           throughput: scalar(vector(3))
                           latency: vector(250)
                           error_rate: 'label_replace(vector(0.9), "a", "1", "", "") or label_replace(vector(0.9), "a", "2", "", "")'
+                      - name: wild
+                        type: http
+                        endpoint: %s/-/healthy
+                        interval: 100ms
+                        query:
+                          url: %s
+                          error_rate: vector(5)
                     anomaly_detection:
                       detection_interval: 300ms
                       for: 2
@@ -223,13 +240,15 @@ class AnomalySourcesEngineTest {
                       thresholds:
                         throughput: [{service: shop, value: 10}]
                         latency: [{service: shop, value: 100}]
-                        error_rate: [{service: shop, value: 0.5}]
-                    """.formatted(prometheus.url(), prometheus.url()), "aegis.yaml", Map.of());
+                        error_rate: [{service: shop, value: 0.5}, {service: wild, value: 0.5}]
+                    """.formatted(prometheus.url(), prometheus.url(), prometheus.url(), prometheus.url()), "aegis.yaml",
+                    Map.of());
             engine = Engine.builder().metricsEnabled(false).listener(events::add).config(config).build().start();
 
             await().atMost(AWAIT).until(() -> eventsOf(AnomalyDetected.class).size() >= 2);
 
-            // the error rate query gives two series above the threshold: no sample (one of them taken would be one)
+            // the error rate query gives two series above the threshold: no sample (one of them taken would be one);
+            // wild's error rate of 5 is no fraction: no sample either (learned, or judged, it was an anomaly)
             assertThat(eventsOf(AnomalyDetected.class)).extracting(AnomalyDetected::signal,
                     AnomalyDetected::value, AnomalyDetected::source).containsExactlyInAnyOrder(
                     org.assertj.core.groups.Tuple.tuple("throughput", 3.0, "query"),

@@ -186,8 +186,19 @@ public record AnomalyConfig(boolean enabled, Duration detectionInterval, int his
             List<Threshold> thresholds = new ArrayList<>();
             read(() -> block.trackedSection("thresholds"), Optional.<TrackingSettings>empty()).ifPresent(section -> {
                 for (Signal signal : Signal.values()) {
+                    java.util.Map<String, String> seen = new java.util.HashMap<>();
                     for (TrackingSettings entry : section.trackedSections(signal.key(), problems)) {
-                        threshold(entry, signal).ifPresent(thresholds::add);
+                        threshold(entry, signal).ifPresent(threshold -> {
+                            String first = seen.putIfAbsent(threshold.service(), entry.path());
+                            if (first != null) {
+                                // the last one winning silently hid a typo in the other (hostile M6)
+                                problems.accept(new ConfigProblem(entry.keyPath("service"), "another "
+                                        + signal.key() + " threshold names service \"" + threshold.service()
+                                        + "\" already (" + first + "); give one"));
+                            } else {
+                                thresholds.add(threshold);
+                            }
+                        });
                     }
                 }
             });

@@ -804,7 +804,16 @@ public final class PrometheusText {
         private String describeToken(int start, int stop) {
             int shown = Math.min(stop - start, 40);
             String token = new String(data, start, shown, StandardCharsets.UTF_8);
-            return "\"" + token + (shown < stop - start ? "…" : "") + "\"";
+            // a hostile exposition must not put terminal control sequences into aegis' log (hostile L4)
+            StringBuilder printable = new StringBuilder(token.length());
+            token.codePoints().forEach(c -> {
+                if (Character.isISOControl(c)) {
+                    printable.append(String.format(Locale.ROOT, "\\x%02X", c));
+                } else {
+                    printable.appendCodePoint(c);
+                }
+            });
+            return "\"" + printable + (shown < stop - start ? "…" : "") + "\"";
         }
 
         private static boolean isBlank(byte b) {

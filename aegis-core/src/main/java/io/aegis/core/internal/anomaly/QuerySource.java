@@ -108,6 +108,13 @@ final class QuerySource implements SignalSource {
                     Answer answer = answer(response);
                     value = answer.value();
                     problem = answer.problem();
+                    if (problem == null && !Double.isNaN(value) && !(value >= 0 && value < Double.POSITIVE_INFINITY
+                            && (signal != Signal.ERROR_RATE || value <= 1))) {
+                        // not a sample a baseline may learn (hostile L3: an error rate of 5 was learned as normal)
+                        problem = "it returned " + value + ", not " + (signal == Signal.ERROR_RATE
+                                ? "a fraction from 0 to 1" : "a number of at least 0");
+                        value = Double.NaN;
+                    }
                 }
             } catch (RuntimeException e) {
                 problem = MetricsSource.describe(e); // never left in flight for good

@@ -40,8 +40,16 @@ final class ScrapeClient implements AutoCloseable {
             }
             http = client;
         }
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", accept)
-                .header("User-Agent", "aegis").GET().build();
+        HttpRequest.Builder builder = HttpRequest.newBuilder(withoutUserInfo(uri)).timeout(timeout)
+                .header("Accept", accept).header("User-Agent", "aegis").GET();
+        if (uri.getRawUserInfo() != null) {
+            // user:password@ in the URL is sent as Basic auth, as for http checks and webhooks (hostile M6: it was
+            // dropped, and a protected /metrics answered 401)
+            String userInfo = java.net.URLDecoder.decode(uri.getRawUserInfo(), java.nio.charset.StandardCharsets.UTF_8);
+            builder.header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                    userInfo.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        HttpRequest request = builder.build();
         LimitedBytes[] body = new LimitedBytes[1];
         CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, info -> {
             body[0] = new LimitedBytes(MAX_BODY);
@@ -67,6 +75,15 @@ final class ScrapeClient implements AutoCloseable {
             }
         });
         return answer;
+    }
+
+    private static URI withoutUserInfo(URI uri) {
+        if (uri.getRawUserInfo() == null) {
+            return uri;
+        }
+        return URI.create(uri.getScheme() + "://" + uri.getRawAuthority().substring(uri.getRawAuthority()
+                .indexOf('@') + 1) + (uri.getRawPath() == null ? "" : uri.getRawPath())
+                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
     }
 
     /**

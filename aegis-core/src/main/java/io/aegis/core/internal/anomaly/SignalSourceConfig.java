@@ -182,6 +182,12 @@ public record SignalSourceConfig(Optional<Metrics> metrics, Optional<Query> quer
             }
             TrackingSettings block = section.get();
             URI url = url(block, "a Prometheus server such as http://127.0.0.1:9090");
+            if (url != null && url.getPath() != null && url.getPath().contains("/api/v1")) {
+                // the API path is aegis' to add: given here it would be there twice, and every query a 404
+                problem(block, "url", "expected the server's base URL, without /api/v1/...: http://"
+                        + url.getAuthority() + url.getPath().substring(0, url.getPath().indexOf("/api/v1")));
+                url = null;
+            }
             Optional<Duration> timeout = positive(block, "timeout");
             Map<Signal, String> queries = new EnumMap<>(Signal.class);
             for (Signal signal : Signal.values()) {

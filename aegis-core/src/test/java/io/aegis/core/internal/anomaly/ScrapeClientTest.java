@@ -50,6 +50,16 @@ class ScrapeClientTest {
                 // aegis stopped reading: what it should do
             }
         });
+        server.createContext("/protected", exchange -> {
+            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+            boolean allowed = ("Basic " + java.util.Base64.getEncoder().encodeToString("scraper:s3cr%t".getBytes()))
+                    .equals(authorization);
+            byte[] body = (allowed ? "up 1\n" : "denied").getBytes();
+            exchange.sendResponseHeaders(allowed ? 200 : 401, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
         server.start();
     }
 
@@ -73,6 +83,15 @@ class ScrapeClientTest {
 
         assertThat(MetricsSource.describe(failure.getCause())).isEqualTo("no complete answer in time");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void credentialsInTheUrlAreSentAsBasicAuth() throws Exception {
+        URI withCredentials = URI.create("http://scraper:s3cr%25t@127.0.0.1:" + server.getAddress().getPort()
+                + "/protected");
+
+        assertThat(client.get(withCredentials, "text/plain", Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS)
+                .statusCode()).isEqualTo(200);
     }
 
     @Test
