@@ -133,8 +133,9 @@ public final class StartupScenario implements Scenario {
             double cpuSeconds = Procs.cpuSeconds(process.pid());
             if (awaitTraining) {
                 long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-                while (System.nanoTime() < deadline && (Procs.descendant(process.toHandle(), "--cds-train").isPresent()
-                        || temporaryFiles(cache))) {
+                // The launcher forks the training twice (init reaps it): it is no descendant of aegis, so it is
+                // found by the archive directory its command lines name.
+                while (System.nanoTime() < deadline && (trainingRuns(cache) || temporaryFiles(cache))) {
                     Procs.sleep(Duration.ofMillis(200));
                 }
             }
@@ -142,6 +143,11 @@ public final class StartupScenario implements Scenario {
         } finally {
             Procs.stop(process.toHandle(), Duration.ofSeconds(10));
         }
+    }
+
+    private static boolean trainingRuns(Path cache) {
+        return ProcessHandle.allProcesses().anyMatch(handle -> handle.isAlive()
+                && handle.info().commandLine().orElse("").contains(cache + "/"));
     }
 
     private static boolean temporaryFiles(Path cache) throws IOException {
