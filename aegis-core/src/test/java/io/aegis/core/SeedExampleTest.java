@@ -75,6 +75,11 @@ class SeedExampleTest {
         env.put("LOG_PATH", dir.resolve("example-service.log").toString());
         env.put("DEMO_COMMAND_HTTP", demoCommand(httpPort));
         env.put("DEMO_COMMAND_TCP", demoCommand(tcpPort));
+        // The seed checks its tcp service every 15 s and its http one every 5 s: a first check made before the child
+        // JVM listens left the test waiting for the next one. Environment overrides (as an operator would set them)
+        // shorten both.
+        env.put("AEGIS_SERVICE_EXAMPLE_TCP_SERVICE_INTERVAL", "1s");
+        env.put("AEGIS_SERVICE_EXAMPLE_SERVICE_INTERVAL", "1s");
 
         AegisConfig config = AegisConfig.parse(seedExample(), "seed-example-runnable.yaml", env);
         engine = Engine.builder().config(config).metricsHost("127.0.0.1").build().start();
