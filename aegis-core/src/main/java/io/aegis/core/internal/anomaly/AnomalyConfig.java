@@ -7,7 +7,6 @@ import io.aegis.core.internal.logs.LogsConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -160,29 +159,9 @@ public record AnomalyConfig(boolean enabled, Duration detectionInterval, int his
             Duration resolveAfter = positive(block, "resolveAfter", interval.multipliedBy(DEFAULT_RESOLVE_EVALUATIONS));
             Duration relearnAfter = positive(block, "relearnAfter", interval.multipliedBy(historySize));
             boolean baselines = read(() -> block.bool("baselines", true), true);
-            Severity severity = Severity.WARNING;
-            Optional<String> severityText = read(() -> block.string("severity"), Optional.empty());
-            if (severityText.isPresent()) {
-                try {
-                    severity = Severity.valueOf(severityText.get().trim().toUpperCase(Locale.ROOT));
-                } catch (IllegalArgumentException e) {
-                    problem(block, "severity", "expected one of INFO, WARNING, CRITICAL");
-                }
-            }
-            LogsConfig.Action action = LogsConfig.Action.NONE;
-            Optional<String> actionText = read(() -> block.string("action"), Optional.empty());
-            if (actionText.isPresent()) {
-                String text = actionText.get().trim().toLowerCase(Locale.ROOT);
-                if (text.equals("restart")) {
-                    action = LogsConfig.Action.RESTART;
-                } else if (text.equals("ladder")) {
-                    action = LogsConfig.Action.LADDER;
-                } else if (!text.equals("none")) {
-                    problem(block, "action", "expected none (an event, DEGRADED and an alert only), restart (restart the"
-                            + " workload, with the backoff and budget of its recovery) or ladder (start the service's"
-                            + " actions.onFailure ladder, as a failed check would)");
-                }
-            }
+            Severity severity = severity(block, "severity", Severity.WARNING);
+            LogsConfig.Action action = LogsConfig.readAction(this, block, "action",
+                    "an event, DEGRADED and an alert only");
             List<Threshold> thresholds = new ArrayList<>();
             read(() -> block.trackedSection("thresholds"), Optional.<TrackingSettings>empty()).ifPresent(section -> {
                 for (Signal signal : Signal.values()) {

@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * <p>Signals come from the service's health checks ({@code checks}): latency is the mean latency of the check
  * cycles that ended in the interval, error rate the share of them that failed; and from the sources a service names
  * ({@code metrics:}, {@code query:}), which give throughput and take over the signals they measure. An interval
- * without a sample gives nothing to judge (nothing is judged, nothing learned). Evaluations run on the engine's scheduler thread; check results arrive
- * on the event bus' thread; both, and the metrics' scrape, meet under this object's lock, taken once per check,
- * evaluation and scrape.
+ * without a sample gives nothing to judge (nothing is judged, nothing learned). Evaluations run on the engine's
+ * scheduler thread under this object's lock; check results arrive on the monitors' threads and take only their
+ * service's lock, so a check never waits behind an evaluation.
  */
 public final class AnomalyDetector implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AnomalyDetector.class);
@@ -203,7 +203,9 @@ public final class AnomalyDetector implements AutoCloseable {
         if (signals == null) {
             return;
         }
-        synchronized (this) {
+        // The service's own lock, not the detector's: this runs for every check of every service, on the checkers'
+        // loops, and must not wait behind an evaluation or a scrape of metrics.
+        synchronized (signals) {
             signals.cycles++;
             if (result.isPassing()) {
                 signals.passing++;
@@ -234,14 +236,16 @@ public final class AnomalyDetector implements AutoCloseable {
             double[] values = new double[Signal.values().length];
             for (ServiceSignals signals : services.values()) {
                 java.util.Arrays.fill(values, Double.NaN);
-                values[Signal.LATENCY.ordinal()] = signals.passing == 0 ? Double.NaN
-                        : signals.latencyMillisSum / signals.passing;
-                values[Signal.ERROR_RATE.ordinal()] = signals.cycles == 0 ? Double.NaN
-                        : (double) signals.failures / signals.cycles;
-                signals.cycles = 0;
-                signals.passing = 0;
-                signals.failures = 0;
-                signals.latencyMillisSum = 0;
+                synchronized (signals) {
+                    values[Signal.LATENCY.ordinal()] = signals.passing == 0 ? Double.NaN
+                            : signals.latencyMillisSum / signals.passing;
+                    values[Signal.ERROR_RATE.ordinal()] = signals.cycles == 0 ? Double.NaN
+                            : (double) signals.failures / signals.cycles;
+                    signals.cycles = 0;
+                    signals.passing = 0;
+                    signals.failures = 0;
+                    signals.latencyMillisSum = 0;
+                }
                 signals.sources.forEach(source -> source.drain(values)); // what a source measures wins over checks
                 signals.evaluations++;
                 boolean wasAnomalous = signals.anyAnomalous();
@@ -417,7 +421,10 @@ public final class AnomalyDetector implements AutoCloseable {
         client.close();
     }
 
-    /** One service's judges and the measurements of the current interval. Guarded by the detector's lock. */
+    /**
+     * One service's judges and the measurements of the current interval: the judges guarded by the detector's lock, the
+     * check counters by this object's (taken inside the detector's, never the other way round).
+     */
     private static final class ServiceSignals {
         final String name;
         final Map<Signal, SignalJudge> judges;

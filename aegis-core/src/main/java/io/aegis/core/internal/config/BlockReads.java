@@ -57,6 +57,20 @@ public class BlockReads {
         return value;
     }
 
+    /** The alert severity at {@code key} ({@code INFO}, {@code WARNING}, {@code CRITICAL}, any case); else the fallback. */
+    public io.aegis.api.Severity severity(TrackingSettings settings, String key, io.aegis.api.Severity fallback) {
+        Optional<String> text = read(() -> settings.string(key), Optional.empty());
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        try {
+            return io.aegis.api.Severity.valueOf(text.get().trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            problem(settings, key, "expected one of INFO, WARNING, CRITICAL");
+            return fallback;
+        }
+    }
+
     /**
      * The key used for one setting with two spellings (the seed's snake_case and our camelCase): {@code preferred}
      * unless only {@code other} is present; both present is a problem.

@@ -131,6 +131,32 @@ public record LogsConfig(boolean enabled, Duration scanInterval, boolean fromBeg
         }
     }
 
+    /**
+     * Reads an action key ({@code logs.patterns[].action}, {@code anomaly_detection.action}): {@code restart} or
+     * {@code ladder}, and {@code none} too when {@code none} says what it means there (else it is no choice);
+     * {@link Action#NONE} when absent or wrong (reported through {@code reads}).
+     */
+    public static Action readAction(io.aegis.core.internal.config.BlockReads reads, TrackingSettings settings,
+            String key, String none) {
+        Optional<String> value = reads.read(() -> settings.string(key), Optional.empty());
+        if (value.isEmpty()) {
+            return Action.NONE;
+        }
+        String text = value.get().trim().toLowerCase(Locale.ROOT);
+        if (text.equals("restart")) {
+            return Action.RESTART;
+        }
+        if (text.equals("ladder")) {
+            return Action.LADDER;
+        }
+        if (none == null || !text.equals("none")) {
+            reads.problem(settings, key, "expected " + (none == null ? "" : "none (" + none + "), ") + "restart"
+                    + " (restart the workload, with the backoff and budget of its recovery) or ladder (start the"
+                    + " service's actions.onFailure ladder, as a failed check would)");
+        }
+        return Action.NONE;
+    }
+
     /** A service name the block refers to, with where, for the engine to check once it knows every service. */
     public record ServiceReference(String name, String keyPath) {
     }
@@ -256,15 +282,7 @@ public record LogsConfig(boolean enabled, Duration scanInterval, boolean fromBeg
                     valid = false;
                 }
             }
-            Severity severity = DEFAULT_SEVERITY;
-            Optional<String> severityText = read(() -> pattern.string("severity"), Optional.empty());
-            if (severityText.isPresent()) {
-                try {
-                    severity = Severity.valueOf(severityText.get().trim().toUpperCase(Locale.ROOT));
-                } catch (IllegalArgumentException e) {
-                    problem(pattern, "severity", "expected one of INFO, WARNING, CRITICAL");
-                }
-            }
+            Severity severity = severity(pattern, "severity", DEFAULT_SEVERITY);
             String description = read(() -> pattern.string("description"), Optional.<String>empty())
                     .orElse(name == null ? "" : "a log line matched pattern " + name);
             int count = 1;
@@ -283,20 +301,7 @@ public record LogsConfig(boolean enabled, Duration scanInterval, boolean fromBeg
                 within = positive(threshold.get(), "within", DEFAULT_WITHIN);
             }
             List<String> services = read(() -> pattern.stringList("services"), List.<String>of());
-            Action action = Action.NONE;
-            Optional<String> actionText = read(() -> pattern.string("action"), Optional.empty());
-            if (actionText.isPresent()) {
-                String text = actionText.get().trim().toLowerCase(Locale.ROOT);
-                if (text.equals("restart")) {
-                    action = Action.RESTART;
-                } else if (text.equals("ladder")) {
-                    action = Action.LADDER;
-                } else {
-                    problem(pattern, "action", "expected restart (restart the workload, with the backoff and budget"
-                            + " of its recovery) or ladder (start the service's actions.onFailure ladder, as a failed"
-                            + " check would)");
-                }
-            }
+            Action action = readAction(this, pattern, "action", null);
             Duration resolveAfter = positive(pattern, "resolveAfter", defaultResolveAfter);
             if (!valid || name == null || regex == null) {
                 // reported already; the stand-ins (a pattern that never matches) let the engine's checks run too
