@@ -35,7 +35,11 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code key=value}.
  *
  * <p>{@code java ... FleetAgent <services> <http|tcp> <portsFile> <warmupMs> <windows> <windowMs> <rawRequests>
- * [scrapes [dropTo dropWindows]]}
+ * [scrapes [dropTo dropWindows [steadyAtMs]]]}
+ *
+ * <p>With {@code steadyAtMs > 0} the windows right after the warm-up are printed as {@code phase=0} (the first
+ * seconds of the process, JIT compilation included) and phase 1 begins once the engine has run {@code steadyAtMs}:
+ * a fleet runs for days, so both are reported, neither instead of the other.
  *
  * <p>Checks are counted as the {@code aegis} command runs, with no {@code CheckCompleted} listener (a listener makes
  * the engine publish an event per check and wake an event-bus thread for it, which the command never does):
@@ -147,6 +151,7 @@ public final class FleetAgent {
         int scrapes = args.length > 7 ? Integer.parseInt(args[7]) : 5;
         int dropTo = args.length > 8 ? Integer.parseInt(args[8]) : 0;
         int dropWindows = args.length > 9 ? Integer.parseInt(args[9]) : 0;
+        long steadyAtMs = args.length > 10 ? Long.parseLong(args[10]) : 0;
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
@@ -154,7 +159,7 @@ public final class FleetAgent {
                 : "http".equals(type) ? rawHttp(ports, os, rawRequests) : rawTcp(ports, os, rawRequests);
         long heapBefore = heapAfterGc();
 
-        long totalMs = warmupMs + (windows + dropWindows) * windowMs + 5000;
+        long totalMs = Math.max(warmupMs + windows * windowMs, steadyAtMs) + (windows + dropWindows) * windowMs + 5000;
         int capacity = (int) Math.min(50_000_000L, (long) services * (totalMs / 1000 + 2) * 2);
         startService = new int[capacity];
         startNanos = new long[capacity];
@@ -176,6 +181,12 @@ public final class FleetAgent {
             engine.start();
             System.out.printf(Locale.ROOT, "BUILD build_ms=%d%n", (startedAt - buildStart) / 1_000_000);
             Thread.sleep(warmupMs);
+            if (steadyAtMs > 0) {
+                // The first seconds of a new JVM (the JIT compiling the check path, the heap sizing itself) are
+                // windows of phase 0, kept out of the lag; phase 1 is measured once the process has run steadyAtMs.
+                measure(0, services, windows, windowMs, registry, os, new ArrayList<>());
+                Thread.sleep(Math.max(0, steadyAtMs - (System.nanoTime() - startedAt) / 1_000_000));
+            }
             int metricsPort = engine.metricsPort().orElseThrow();
             long s0 = System.nanoTime();
             Map<String, Double> skipped0 = byReason(skipped(metricsPort), services);
