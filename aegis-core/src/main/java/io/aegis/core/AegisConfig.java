@@ -192,6 +192,11 @@ public final class AegisConfig {
         return loaded.anomalyDetection();
     }
 
+    /** {@code global.api}: the HTTP API of a running aegis; {@link HttpApiConfig#DISABLED} without the block. */
+    public HttpApiConfig api() {
+        return loaded.api();
+    }
+
     /**
      * {@code text} with every value that came from the environment through {@code ${VAR}} and every URL
      * credential masked as {@code ***}: what the engine does to everything it shows. For an embedding

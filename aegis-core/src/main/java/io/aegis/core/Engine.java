@@ -579,6 +579,16 @@ public final class Engine implements AutoCloseable {
         return alertLifecycle.expireSilence(id);
     }
 
+    /**
+     * Whether the engine has started and is not closed (nor closing): what a readiness probe of aegis itself
+     * reports.
+     */
+    public boolean isRunning() {
+        synchronized (lifecycle) {
+            return started && !closed;
+        }
+    }
+
     /** The port the metrics server listens on, once started with metrics enabled. */
     public OptionalInt metricsPort() {
         MetricsServer server = metricsServer;

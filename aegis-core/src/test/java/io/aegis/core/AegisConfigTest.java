@@ -49,6 +49,54 @@ class AegisConfigTest {
         }
     }
 
+    // ---- global.api -------------------------------------------------------------------------------------------
+
+    @Test
+    void theApiIsOffWithoutItsBlockAndOnLoopbackWithIt() {
+        assertThat(parse(API).api()).isEqualTo(HttpApiConfig.DISABLED);
+        HttpApiConfig api = parse("global:\n  api: {}\n" + API).api();
+        assertThat(api.enabled()).isTrue();
+        assertThat(api.host()).isEqualTo("127.0.0.1");
+        assertThat(api.port()).isEqualTo(9098);
+        assertThat(api.token()).isEmpty();
+        assertThat(parse("global:\n  api: {enabled: false, port: 0}\n" + API).api().enabled()).isFalse();
+    }
+
+    @Test
+    void theApiTokenComesFromTheEnvironmentOrAFileAndIsNeverShown(@TempDir Path dir) throws IOException {
+        AegisConfig fromEnv = parse("global:\n  api:\n    token: \"${AEGIS_TOKEN}\"\n" + API,
+                Map.of("AEGIS_TOKEN", "0123456789abcdef-secret"));
+        assertThat(fromEnv.api().token()).contains("0123456789abcdef-secret");
+        assertThat(fromEnv.api().toString()).doesNotContain("secret");
+        Path file = Files.writeString(dir.resolve("token"), "fedcba9876543210-from-file\n");
+        AegisConfig fromFile = parse("global:\n  api:\n    tokenFile: " + file + "\n" + API);
+        assertThat(fromFile.api().token()).contains("fedcba9876543210-from-file");
+        assertThat(fromFile.redact("token fedcba9876543210-from-file")).doesNotContain("fedcba9876543210");
+    }
+
+    @Test
+    void everyMistakeInTheApiBlockIsReportedWithItsKeyPath(@TempDir Path dir) {
+        assertThat(problems("""
+                global:
+                  api:
+                    enabled: sometimes
+                    host: "127.0.0.1:9098"
+                    port: 70000
+                    token: short
+                    tokn: x
+                """ + API)).satisfiesExactlyInAnyOrder(
+                line -> assertThat(line).contains("global.api.enabled"),
+                line -> assertThat(line).contains("global.api.host").contains("the port goes in port"),
+                line -> assertThat(line).contains("global.api.port"),
+                line -> assertThat(line).contains("global.api.token").contains("at least 16 characters")
+                        .doesNotContain("short"),
+                line -> assertThat(line).contains("global.api.tokn").contains("token"));
+        assertThat(problems("global:\n  api:\n    tokenFile: " + dir.resolve("missing") + "\n" + API))
+                .singleElement().asString().contains("global.api.tokenFile").contains("does not exist");
+        assertThat(problems("global:\n  api:\n    token: \"0123456789abcdef\"\n    tokenFile: /x\n" + API))
+                .singleElement().asString().contains("either token or tokenFile");
+    }
+
     // ---- global.stateDir -------------------------------------------------------------------------------------
 
     @Test

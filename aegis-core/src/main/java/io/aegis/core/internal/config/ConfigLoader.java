@@ -67,7 +67,8 @@ public final class ConfigLoader {
             String metricsHost, Optional<String> stateDir, List<ServiceDefinition> services,
             TrackingSettings notifications, TrackingSettings alerting, TrackingSettings logs,
             TrackingSettings anomalyDetection, ConfigReport report, int maxConcurrentBlockingChecks, int maxConcurrentRecoveries,
-            int maxInFlightChecks, LogsConfig logsConfig, AnomalyConfig anomalyConfig) {
+            int maxInFlightChecks, LogsConfig logsConfig, AnomalyConfig anomalyConfig,
+            io.aegis.core.HttpApiConfig api) {
     }
 
     private final List<ConfigProblem> problems = new ArrayList<>();
@@ -155,6 +156,7 @@ public final class ConfigLoader {
         int maxInFlightChecks = global.map(g -> read(() -> (int) g.integer("maxInFlightChecks",
                 defaultInFlight, 0, 1_000_000), defaultInFlight)).orElse(defaultInFlight);
         int maxRecoveries = global.map(this::maxConcurrentRecoveries).orElse(RecoveryPermits.DEFAULT_LIMIT);
+        io.aegis.core.HttpApiConfig api = global.map(this::api).orElse(io.aegis.core.HttpApiConfig.DISABLED);
         global.ifPresent(g -> problems.addAll(g.unknownKeys()));
 
         List<ServiceDefinition> services = new ArrayList<>();
@@ -179,13 +181,71 @@ public final class ConfigLoader {
         substitutionProblems.forEach(problem -> unresolved.add(problem.keyPath()));
         problems.removeIf(problem -> unresolved.contains(problem.keyPath()) && !substitutionProblems.contains(problem));
 
+        Set<String> secrets = new HashSet<>(fromEnvironment);
+        api.token().ifPresent(secrets::add); // from a tokenFile it is no ${VAR}, and still never shown
         ConfigReport report = new ConfigReport(origin, document.locator(), overrides.sources(),
-                Redactor.of(fromEnvironment));
+                Redactor.of(secrets));
         overrides.problems().forEach(problem -> report.addEnvironmentProblem(problem.keyPath(), problem.message()));
         report.addAll(problems);
         return new LoadedConfig(origin, logLevel, metricsEnabled, metricsPort, metricsHost, stateDir,
                 List.copyOf(services), notifications, alerting, logs, anomalyDetection, report, maxBlockingChecks, maxRecoveries,
-                maxInFlightChecks, logsConfig, anomalyConfig);
+                maxInFlightChecks, logsConfig, anomalyConfig, api);
+    }
+
+    /**
+     * {@code global.api}: absent means no API; present means enabled unless {@code enabled: false}. A token comes
+     * from {@code token} (usually {@code "${AEGIS_TOKEN}"}) or from the first line of {@code tokenFile}, not both.
+     */
+    private io.aegis.core.HttpApiConfig api(TrackingSettings global) {
+        Optional<TrackingSettings> block = read(() -> global.trackedSection("api"), Optional.empty());
+        if (block.isEmpty()) {
+            return io.aegis.core.HttpApiConfig.DISABLED;
+        }
+        TrackingSettings api = block.get();
+        boolean enabled = read(() -> api.bool("enabled", true), true);
+        String host = read(() -> bindAddress(api, "host", io.aegis.core.HttpApiConfig.DEFAULT_HOST,
+                        "the port goes in port"), io.aegis.core.HttpApiConfig.DEFAULT_HOST);
+        int port = read(() -> (int) api.integer("port", io.aegis.core.HttpApiConfig.DEFAULT_PORT, 0, 65535),
+                io.aegis.core.HttpApiConfig.DEFAULT_PORT);
+        Optional<String> token = read(() -> api.string("token").map(String::trim), Optional.<String>empty());
+        Optional<String> tokenFile = read(() -> api.string("tokenFile").map(String::trim), Optional.<String>empty());
+        if (token.isPresent() && tokenFile.isPresent()) {
+            problem(api, "tokenFile", "expected either token or tokenFile, not both");
+            tokenFile = Optional.empty();
+        }
+        if (token.isPresent() && token.get().isEmpty()) {
+            problem(api, "token", "expected a secret of at least 16 characters, such as \"${AEGIS_TOKEN}\", found"
+                    + " an empty value (leave token out for none)");
+            token = Optional.empty();
+        }
+        if (tokenFile.isPresent()) {
+            token = tokenFromFile(api, tokenFile.get());
+        }
+        if (token.isPresent() && token.get().length() < 16) {
+            problem(api, tokenFile.isPresent() ? "tokenFile" : "token", "expected a secret of at least 16"
+                    + " characters (a guessable token guards nothing), found " + token.get().length());
+            token = Optional.empty();
+        }
+        problems.addAll(api.unknownKeys());
+        return new io.aegis.core.HttpApiConfig(enabled, host, port, token);
+    }
+
+    private Optional<String> tokenFromFile(TrackingSettings api, String file) {
+        try {
+            String text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
+            String line = text.lines().findFirst().orElse("").trim();
+            if (line.isEmpty()) {
+                problem(api, "tokenFile", "expected a file whose first line is the token, found an empty file: "
+                        + file);
+                return Optional.empty();
+            }
+            return Optional.of(line);
+        } catch (IOException | RuntimeException e) {
+            problem(api, "tokenFile", "cannot read the token file " + file + ": "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "it does not exist"
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage()));
+            return Optional.empty();
+        }
     }
 
     /** {@code global.stateDir}: a directory path; relative ones are resolved against the configuration's folder. */
@@ -200,11 +260,16 @@ public final class ConfigLoader {
 
     /** {@code global.metricsHost}: an IP address or host name to bind, such as 127.0.0.1 to stay local. */
     private String metricsHost(TrackingSettings global) {
-        String host = global.string("metricsHost", DEFAULT_METRICS_HOST).trim();
+        return bindAddress(global, "metricsHost", DEFAULT_METRICS_HOST, "the port goes in metricsPort");
+    }
+
+    /** An IP address or host name to bind at {@code key}: no port, no path, no space. */
+    private static String bindAddress(TrackingSettings block, String key, String defaultHost, String portHint) {
+        String host = block.string(key, defaultHost).trim();
         boolean hostAndPort = host.indexOf(':') >= 0 && host.indexOf(':') == host.lastIndexOf(':'); // not IPv6
         if (host.isEmpty() || hostAndPort || host.chars().anyMatch(c -> Character.isWhitespace(c) || c == '/')) {
-            throw new io.aegis.api.ConfigException(global.keyPath("metricsHost"), "expected an address to bind such"
-                    + " as 127.0.0.1 or 0.0.0.0 (the port goes in metricsPort), found \"" + host + "\"");
+            throw new io.aegis.api.ConfigException(block.keyPath(key), "expected an address to bind such"
+                    + " as 127.0.0.1 or 0.0.0.0 (" + portHint + "), found \"" + host + "\"");
         }
         return host;
     }
