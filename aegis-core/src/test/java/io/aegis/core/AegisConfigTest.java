@@ -419,7 +419,7 @@ class AegisConfigTest {
     void listsTheKnownKeysWhenNoneIsClose() {
         assertThat(problems("global:\n  colour: blue\n")).containsExactly("aegis.yaml:2:3: global.colour: unknown key"
                 + " \"colour\"; expected one of: logLevel, metricsEnabled, metricsPort, metricsHost, stateDir,"
-                + " maxConcurrentBlockingChecks, maxInFlightChecks, recovery");
+                + " maxConcurrentBlockingChecks, maxInFlightChecks, recovery, api");
     }
 
     @Test

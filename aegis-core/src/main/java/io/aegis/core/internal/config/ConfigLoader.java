@@ -222,8 +222,10 @@ public final class ConfigLoader {
             token = tokenFromFile(api, tokenFile.get());
         }
         if (token.isPresent() && token.get().length() < 16) {
-            problem(api, tokenFile.isPresent() ? "tokenFile" : "token", "expected a secret of at least 16"
-                    + " characters (a guessable token guards nothing), found " + token.get().length());
+            // said without the value: a token is never echoed, not even a bad one
+            problems.add(new ConfigProblem(api.keyPath(tokenFile.isPresent() ? "tokenFile" : "token"), "expected a"
+                    + " secret of at least 16 characters (a guessable token guards nothing), found "
+                    + token.get().length()));
             token = Optional.empty();
         }
         problems.addAll(api.unknownKeys());
