@@ -50,8 +50,9 @@ import picocli.CommandLine.Spec;
             "Self-healing service orchestrator: checks the health of the services in",
             "the configuration, restarts or reports the ones that fail, and exports",
             "Prometheus metrics. Runs until SIGINT or SIGTERM, then stops the processes",
-            "it started and exits 0. SIGHUP does not reload the configuration (restart",
-            "aegis to apply a change): it is logged and aegis keeps running."},
+            "it started and exits 0. SIGHUP reloads the configuration file: unchanged",
+            "services keep running untouched; a broken file changes nothing and its",
+            "problems are logged."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:stopped by SIGINT or SIGTERM; --validate found no error; --help; --version",
