@@ -5,6 +5,8 @@ import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import com.sun.net.httpserver.HttpServer;
 import io.aegis.core.Engine;
 import io.aegis.core.HttpApiConfig;
+import io.aegis.core.InvalidConfigurationException;
+import io.aegis.core.ReloadResult;
 import io.aegis.httpapi.internal.ApiRoutes;
 import io.aegis.httpapi.internal.EventHub;
 import io.aegis.httpapi.internal.ServiceHistory;
@@ -121,8 +123,23 @@ public final class ApiServer implements AutoCloseable {
 
     private ApiRoutes.ReloadOutcome reload() {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", "RELOAD-PENDING"); // TODO(reload branch): engine.reload()
-        return new ApiRoutes.ReloadOutcome(501, body);
+        try {
+            ReloadResult result = engine.reload();
+            body.put("added", result.added());
+            body.put("removed", result.removed());
+            body.put("changed", result.changed());
+            body.put("unchanged", result.unchanged());
+            body.put("notApplied", result.notApplied());
+            return new ApiRoutes.ReloadOutcome(200, body);
+        } catch (InvalidConfigurationException e) {
+            body.put("error", "the configuration has " + e.errors().size() + (e.errors().size() == 1
+                    ? " problem" : " problems") + "; nothing changed");
+            body.put("problems", e.errors());
+            return new ApiRoutes.ReloadOutcome(422, body);
+        } catch (IllegalStateException e) {
+            body.put("error", e.getMessage());
+            return new ApiRoutes.ReloadOutcome(409, body);
+        }
     }
 
     /** The port it listens on (the one picked, for port 0). */

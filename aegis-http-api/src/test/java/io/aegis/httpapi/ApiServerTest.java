@@ -322,6 +322,57 @@ class ApiServerTest {
         assertThat(document.get("openapi").asText()).startsWith("3.");
     }
 
+    @Test
+    void reloadAppliesTheEditedFileAndABrokenFileChangesNothing() throws Exception {
+        engine.close();
+        Path file = dir.resolve("aegis.yaml");
+        String web = """
+                  - name: web
+                    type: http
+                    endpoint: http://127.0.0.1:%d/health
+                    interval: 100ms
+                """.formatted(backendPort);
+        java.nio.file.Files.writeString(file, """
+                global:
+                  metricsEnabled: false
+                  api:
+                    token: "0123456789abcdef-in-the-file"
+                services:
+                """ + web);
+        engine = Engine.builder().config(file).listener(events::add).build().start();
+        api(TOKEN);
+        awaitHealthy("web");
+        String config = get("/api/v1/config").body();
+        assertThat(config).contains("name: web").doesNotContain("0123456789abcdef-in-the-file");
+
+        java.nio.file.Files.writeString(file, """
+                global:
+                  metricsEnabled: false
+                  api:
+                    token: "0123456789abcdef-in-the-file"
+                services:
+                """ + web + """
+                  - name: extra
+                    type: http
+                    endpoint: http://127.0.0.1:%d/extra
+                    interval: 100ms
+                """.formatted(backendPort));
+        HttpResponse<String> reloaded = send("POST", "/api/v1/reload", null, TOKEN);
+        assertThat(reloaded.statusCode()).as(reloaded.body()).isEqualTo(200);
+        assertThat(body(reloaded).get("added")).extracting(JsonNode::asText).containsExactly("extra");
+        assertThat(body(reloaded).get("unchanged")).extracting(JsonNode::asText).containsExactly("web");
+        awaitHealthy("extra");
+
+        java.nio.file.Files.writeString(file, "services:\n  - name: web\n    type: htp\n    endpoint: x\n"
+                + "  - name: extra\n    interval: fast\n");
+        HttpResponse<String> broken = send("POST", "/api/v1/reload", null, TOKEN);
+        assertThat(broken.statusCode()).isEqualTo(422);
+        assertThat(body(broken).get("error").asText()).endsWith("; nothing changed");
+        assertThat(body(broken).get("problems").size()).isGreaterThanOrEqualTo(2);
+        assertThat(body(broken).get("problems").get(0).asText()).startsWith(file.toString() + ":");
+        assertThat(engine.services()).extracting(snapshot -> snapshot.name()).containsExactly("web", "extra");
+    }
+
     /** A Server-Sent Events reader on a thread of its own: {id, event, data} per event. */
     private static final class EventStream implements AutoCloseable {
         private final InputStream body;

@@ -74,10 +74,13 @@ public final class JsonViews {
 
     /** Paused, ladder step, workload and check of a snapshot. */
     private static void putWorkloadAndCheck(ServiceSnapshot snapshot, Map<String, Object> json) {
-        json.put("paused", false); // TODO(reload branch): snapshot.paused(), ladderStep(), workload(), check
-        json.put("ladderStep", null);
-        json.put("workload", null);
-        json.put("check", null);
+        json.put("paused", snapshot.paused());
+        json.put("ladderStep", snapshot.ladderStep().orElse(null));
+        json.put("workload", snapshot.workload().orElse(null));
+        Map<String, Object> check = new LinkedHashMap<>();
+        check.put("type", snapshot.checkType());
+        check.put("endpoint", snapshot.endpoint());
+        json.put("check", check);
     }
 
     /** A check cycle's verdict, flat: status, passing, latencyMs, reason, message. */

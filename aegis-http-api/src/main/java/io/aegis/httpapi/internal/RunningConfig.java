@@ -1,5 +1,6 @@
 package io.aegis.httpapi.internal;
 
+import io.aegis.core.AegisConfig;
 import io.aegis.core.Engine;
 
 /** {@code GET /api/v1/config}: the configuration in force, with every secret masked. */
@@ -8,7 +9,7 @@ final class RunningConfig {
     }
 
     static String text(Engine engine) {
-        // TODO(reload branch): engine.configuration().map(AegisConfig::maskedText)
-        throw new HttpError(404, "this engine was not built from a configuration file");
+        return engine.configuration().map(AegisConfig::maskedText).orElseThrow(() -> new HttpError(404,
+                "this engine was built from services in code, not from a configuration file"));
     }
 }
