@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SIGHUP makes the real {@code aegis} read its file again: of 50 real processes, 5 changed, 5 removed and 5 added
- * leave the other 35 untouched (their pids, states and counters); a broken file then changes nothing.
+ * leave the other 40 untouched (their pids, states and counters); a broken file then changes nothing.
  */
 @Timeout(120)
 class ReloadIT {
@@ -61,8 +61,10 @@ class ReloadIT {
         return "  - name: " + name + "\n"
                 + "    type: http\n"
                 + "    endpoint: http://127.0.0.1:" + server.getAddress().getPort() + path + "\n"
-                + "    interval: 200ms\n"
-                + "    timeout: 150ms\n"
+                + "    interval: 250ms\n"
+                + "    timeout: 200ms\n"
+                // one slow answer of the test's server on a busy 2-core host is not what this test is about
+                + "    failureThreshold: 5\n"
                 + "    runtime: {type: process, command: [sleep, \"" + seconds + "\"]}\n";
     }
 
@@ -93,7 +95,7 @@ class ReloadIT {
             aegis.signal("HUP");
 
             aegis.patiently().untilAsserted(() -> assertThat(aegis.stderr()).containsPattern(
-                    "\\[INFO] Engine - reloaded .*aegis.yaml: 5 added, 5 removed, 5 changed, 35 unchanged"));
+                    "\\[INFO] Engine - reloaded .*aegis.yaml: 5 added, 5 removed, 5 changed, 40 unchanged"));
             Map<String, Double> checksAfter = healthyChecks();
             Map<Integer, Long> after = pids(aegis);
             for (int i = 0; i < 40; i++) {
@@ -124,16 +126,17 @@ class ReloadIT {
             // added: running and checked
             aegis.patiently().until(() -> IntStream.range(0, 5).allMatch(i -> pids(aegis).containsKey(8000 + i))
                     && healthyChecks().keySet().containsAll(List.of("n00", "n01", "n02", "n03", "n04")));
-            // the 35 others: counters grow on from where they were, and their state never changed
+            // the 40 others: counters grow on from where they were, and their state never changed
             Map<String, Double> settled = healthyChecks();
             aegis.patiently().until(() -> IntStream.range(0, 40).allMatch(i -> healthyChecks().get(name(i))
                     > settled.get(name(i))));
             String sinceReload = aegis.stderr().substring(aegis.stderr().indexOf("reloaded "));
-            IntStream.range(0, 40).forEach(i -> assertThat(sinceReload).doesNotContain(name(i) + ": "));
+            IntStream.range(0, 40).forEach(i -> assertThat(sinceReload).doesNotContainPattern(name(i)
+                    + ": [A-Z]+ -> "));
 
             // a broken file: every problem at ERROR, nothing changed
             Map<Integer, Long> running = pids(aegis);
-            TestConfigs.write(dir, "aegis.yaml", readConfig().replace("interval: 200ms", "interval: soon")
+            TestConfigs.write(dir, "aegis.yaml", readConfig().replace("interval: 250ms", "interval: soon")
                     .replace("sleep, \"8004\"", "sleep, \"8004\"], nonsense: [1") + service("broken", "/b", 9000)
                     .replace("type: http", "type: htp"));
             aegis.signal("HUP");
