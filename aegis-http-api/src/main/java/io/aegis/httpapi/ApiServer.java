@@ -88,6 +88,13 @@ public final class ApiServer implements AutoCloseable {
         } catch (UnknownHostException e) {
             throw new UncheckedIOException("cannot serve the API on " + host + ": no such address", e);
         }
+        // The JDK server waits for a request forever by default: a client that opens a connection and sends half a
+        // request would hold one of the few workers for good (a handful of them, and the API is dead). Unless the
+        // application chose otherwise, a request must arrive whole within this many seconds. (Read once, by the
+        // first HttpServer of the JVM; responses are not limited: an event stream is one endless response.)
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", "10");
+        }
         ObjectMapper json = new ObjectMapper();
         ServiceHistory history = new ServiceHistory();
         EventHub hub = new EventHub(engine, history, json);

@@ -239,6 +239,41 @@ class ApiServerTest {
     }
 
     @Test
+    void aWebSiteCannotActThroughTheBrowserOfSomeoneOnThisMachine() throws Exception {
+        api(null); // loopback only, no token: the case a malicious page would aim at
+        awaitHealthy("web");
+        // a page of another site posting to 127.0.0.1 (a "simple" request needs no CORS preflight)
+        HttpResponse<String> crossSite = client.send(HttpRequest.newBuilder(uri("/api/v1/services/web/pause"))
+                .header("Origin", "http://evil.example").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(crossSite.statusCode()).isEqualTo(403);
+        assertThat(body(crossSite).get("error").asText()).contains("another web site");
+        // DNS rebinding: the attacker's name resolves to 127.0.0.1, so the browser calls it same-origin
+        Raw rebound = rawRequest("GET /api/v1/services HTTP/1.1\r\nHost: evil.example:"
+                + api.port() + "\r\nConnection: close\r\n\r\n");
+        assertThat(rebound.statusCode()).isEqualTo(403);
+        assertThat(rebound.body()).contains("loopback names");
+        assertThat(events).noneMatch(OperatorAction.class::isInstance);
+        // the status page itself is same-origin: allowed
+        HttpResponse<String> sameOrigin = client.send(HttpRequest.newBuilder(uri("/api/v1/services/web/pause"))
+                .header("Origin", "http://127.0.0.1:" + api.port()).POST(HttpRequest.BodyPublishers.noBody())
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(sameOrigin.statusCode()).as(sameOrigin.body()).isEqualTo(200);
+    }
+
+    private record Raw(int statusCode, String body) {
+    }
+
+    /** One request written by hand (HttpClient will not send another Host): its status and body. */
+    private Raw rawRequest(String request) throws IOException {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", api.port())) {
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return new Raw(Integer.parseInt(answer.substring(9, 12)), answer.substring(answer.indexOf("\r\n\r\n") + 4));
+        }
+    }
+
+    @Test
     void silencesAreAddedListedAndExpired() throws Exception {
         api(TOKEN);
         HttpResponse<String> added = send("POST", "/api/v1/silences", "{\"matchers\": [\"service=web\","

@@ -77,6 +77,7 @@ public final class ApiRoutes implements HttpHandler {
     private final ObjectMapper json;
     private final Optional<String> token;
     private final boolean actionsAllowed;
+    private final boolean loopbackOnly;
     private final String listening;
     private final PrometheusRegistry registry;
     private final Supplier<ReloadOutcome> reload;
@@ -96,6 +97,7 @@ public final class ApiRoutes implements HttpHandler {
         this.json = json;
         this.token = token;
         this.actionsAllowed = token.isPresent() || loopbackOnly;
+        this.loopbackOnly = loopbackOnly;
         this.listening = listening;
         this.registry = registry;
         this.reload = reload;
@@ -125,6 +127,7 @@ public final class ApiRoutes implements HttpHandler {
     private boolean route(HttpExchange exchange) throws IOException {
         String method = exchange.getRequestMethod();
         String path = exchange.getRequestURI().getRawPath();
+        checkHost(exchange);
         List<String> parts = segments(path);
         if (parts.isEmpty()) {
             requireMethod(method, "GET");
@@ -410,8 +413,49 @@ public final class ApiRoutes implements HttpHandler {
 
     // ---- the token rule ----------------------------------------------------------------------------------------
 
+    /**
+     * On a loopback-only API, only loopback names in {@code Host}: a web page whose name an attacker points at
+     * 127.0.0.1 (DNS rebinding) would otherwise be same-origin with the API in the browser of someone on this
+     * machine, and could read it and act without a token.
+     */
+    private void checkHost(HttpExchange exchange) {
+        if (!loopbackOnly) {
+            return;
+        }
+        String host = exchange.getRequestHeaders().getFirst("Host");
+        if (host == null) {
+            return; // HTTP/1.0 without Host: no browser
+        }
+        String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1)
+                : host.contains(":") ? host.substring(0, host.indexOf(':')) : host;
+        name = name.toLowerCase(java.util.Locale.ROOT);
+        if (!(name.equals("127.0.0.1") || name.equals("localhost") || name.equals("[::1]")
+                || name.startsWith("127.") || name.endsWith(".localhost"))) {
+            throw new HttpError(403, "the API listens on loopback only and answers requests for loopback names"
+                    + " (127.0.0.1, localhost, [::1]), not for \"" + host + "\"");
+        }
+    }
+
+    /**
+     * A browser that sends a change from another web site (a page posting to 127.0.0.1 behind the user's back)
+     * says so in {@code Origin}: refused, token or not. The status page, served from here, is same-origin.
+     */
+    private static void checkOrigin(HttpExchange exchange) {
+        String origin = exchange.getRequestHeaders().getFirst("Origin");
+        String host = exchange.getRequestHeaders().getFirst("Host");
+        if (origin == null) {
+            return; // not a browser, or a same-origin GET
+        }
+        String originHost = origin.replaceFirst("^[a-zA-Z][a-zA-Z0-9+.-]*://", "");
+        if (host == null || !originHost.equalsIgnoreCase(host)) {
+            throw new HttpError(403, "a change asked from another web site (Origin: " + origin + ") is refused;"
+                    + " use the status page served by aegis, the aegis command or a client that sends no Origin");
+        }
+    }
+
     /** Mutating calls: the bearer token when one is configured; without one, only on a loopback-only API. */
     private void authorize(HttpExchange exchange) {
+        checkOrigin(exchange);
         if (token.isEmpty()) {
             if (!actionsAllowed) {
                 throw new HttpError(403, "this call changes aegis, and the API listens on " + listening

@@ -1,6 +1,7 @@
 package io.aegis.httpapi.internal;
 
 import io.aegis.core.event.CheckCompleted;
+import io.aegis.core.event.ConfigReloaded;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.event.StateChanged;
 import java.time.Instant;
@@ -35,6 +36,10 @@ public final class ServiceHistory {
 
     /** Takes what it keeps from {@code event}; other events are ignored. */
     public void accept(ServiceEvent event) {
+        if (event instanceof ConfigReloaded reload) {
+            reload.removed().forEach(entries::remove); // not supervised any more: nothing to show of them
+            return;
+        }
         if (event instanceof CheckCompleted check) {
             if (!check.finalAttempt()) {
                 return; // a retry inside one cycle: the cycle's verdict comes with its last attempt
