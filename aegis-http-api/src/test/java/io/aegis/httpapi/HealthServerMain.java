@@ -1,0 +1,36 @@
+package io.aegis.httpapi;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A tiny service run as a real child process under the process runtime by the status page's tests:
+ * {@code GET /health} answers 200 "UP", after a random 0 to {@code args[1]} ms (so a sparkline has a shape).
+ */
+public final class HealthServerMain {
+    private HealthServerMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int port = Integer.parseInt(args[0]);
+        int jitterMs = args.length > 1 ? Integer.parseInt(args[1]) : 0;
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+        server.createContext("/health", exchange -> {
+            if (jitterMs > 0) {
+                try {
+                    Thread.sleep(ThreadLocalRandom.current().nextInt(jitterMs + 1));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            byte[] body = "UP".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+    }
+}
