@@ -163,19 +163,21 @@
     const since = el('time', 'since');
     sinceDd.append(since);
 
-    const checkDd = fact('Last check').dd;
-    const checkAge = el('time', 'check-age');
-    const checkLatency = el('span', 'check-latency');
-    const checkMessage = el('span', 'check-message');
-    checkDd.append(checkAge, checkLatency, el('br'), checkMessage);
-
-    const latencyDd = fact('Latency').dd;
-    const spark = el('span', 'sparkline');
-    latencyDd.append(spark);
-
     const ladderDd = fact('Ladder step').dd;
     const ladder = el('span', 'ladder');
     ladderDd.append(ladder);
+
+    const checkFact = fact('Last check');
+    checkFact.dd.parentNode.classList.add('fact-wide');
+    const checkAge = el('time', 'check-age');
+    const checkLatency = el('span', 'check-latency');
+    const checkMessage = el('span', 'check-message');
+    checkFact.dd.append(checkAge, checkLatency, checkMessage);
+
+    const latencyFact = fact('Latency');
+    latencyFact.dd.parentNode.classList.add('fact-wide');
+    const spark = el('span', 'sparkline');
+    latencyFact.dd.append(spark);
 
     const target = el('p', 'target');
 
@@ -243,7 +245,8 @@
       if (latency) parts.push(latency);
       p.checkLatency.textContent = parts.length ? ' · ' + parts.join(' · ') : '';
       p.checkLatency.className = 'check-latency' + (check.passing === false ? ' failing' : '');
-      p.checkMessage.textContent = check.message || check.reason || '';
+      const message = check.message || check.reason || '';
+      p.checkMessage.textContent = message ? ' — ' + message : '';
       p.checkMessage.className = 'check-message' + (check.passing === false ? ' failing' : '');
     } else {
       setTime(p.checkAge, null, 'ago');
@@ -322,7 +325,7 @@
       holder.append(el('span', 'muted', numbers.length ? latencyText(numbers[0]) : '—'));
       return;
     }
-    const width = 120;
+    const width = 160;
     const height = 28;
     const max = Math.max.apply(null, numbers) || 1;
     const min = Math.min.apply(null, numbers);
