@@ -4,6 +4,7 @@ import io.aegis.core.AegisConfig;
 import io.aegis.core.Engine;
 import io.aegis.core.EngineStartException;
 import io.aegis.core.InvalidConfigurationException;
+import io.aegis.httpapi.ApiServer;
 import io.aegis.runtimes.process.LaunchMechanism;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -42,12 +43,16 @@ import picocli.CommandLine.Spec;
         versionProvider = AegisCommand.ManifestVersion.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
+        subcommands = {ControlCommands.Status.class, ControlCommands.Restart.class, ControlCommands.Reset.class,
+            ControlCommands.Pause.class, ControlCommands.Resume.class, ControlCommands.Isolate.class,
+            ControlCommands.Silence.class, ControlCommands.Reload.class, ControlCommands.Events.class},
         description = {
             "Self-healing service orchestrator: checks the health of the services in",
             "the configuration, restarts or reports the ones that fail, and exports",
             "Prometheus metrics. Runs until SIGINT or SIGTERM, then stops the processes",
-            "it started and exits 0. SIGHUP does not reload the configuration (restart",
-            "aegis to apply a change): it is logged and aegis keeps running."},
+            "it started and exits 0. SIGHUP reloads the configuration file: unchanged",
+            "services keep running untouched; a broken file changes nothing and its",
+            "problems are logged."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:stopped by SIGINT or SIGTERM; --validate found no error; --help; --version",
@@ -292,12 +297,26 @@ public final class AegisCommand implements Callable<Integer> {
             return EXIT_INVALID;
         }
         log.info("aegis {} with {}", ManifestVersion.version(), configFile);
+        // The API first: a port in use stops aegis before any workload has started.
+        ApiServer api = null;
+        if (config.api().enabled() && training == null) {
+            try {
+                api = ApiServer.builder(engine).config(config.api()).build().start();
+            } catch (java.io.UncheckedIOException e) {
+                engine.close();
+                err.println("aegis: " + e.getMessage());
+                return EXIT_START_FAILED;
+            }
+        }
         ShutdownSignal shutdown = ShutdownSignal.install(engine);
         LogReopenSignal.install(engine);
         try {
             engine.start(); // logs the metrics address and the number of services
         } catch (EngineStartException e) {
             engine.close();
+            if (api != null) {
+                api.close();
+            }
             shutdown.uninstall();
             err.println("aegis: " + e.getMessage());
             return EXIT_START_FAILED;
@@ -308,6 +327,9 @@ public final class AegisCommand implements Callable<Integer> {
             log.info("received {}, shutting down", shutdown.await());
         }
         engine.close(); // stops the child processes, each with its grace period
+        if (api != null) {
+            api.close(); // after the engine: the event streams carry the services' last state changes
+        }
         shutdown.uninstall();
         return EXIT_OK;
     }

@@ -8,7 +8,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
-import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -21,9 +20,9 @@ import sun.misc.SignalHandler;
  * their grace period) and returns normally. A shutdown hook stays as a safety net for the exits the handlers
  * do not cover ({@code -Xrs}, {@code System.exit} from elsewhere); closing the engine twice is harmless.
  *
- * <p>SIGHUP conventionally asks a daemon to reload its configuration. Aegis cannot reload yet, and the JVM's
- * default (stop everything, exit 129) would turn a habitual {@code kill -HUP} into an outage, so SIGHUP is
- * logged at WARN with what to do instead, and aegis keeps running.
+ * <p>SIGHUP reloads the configuration file ({@link Engine#reload()}) on a thread of its own, one reload at a time
+ * (see {@link ReloadOnHangUp}); a broken file is logged with every problem and changes nothing. Never the JVM's
+ * default for it (stop everything, exit 129).
  */
 final class ShutdownSignal {
     private static final List<String> SIGNALS = List.of("INT", "TERM");
@@ -79,7 +78,7 @@ final class ShutdownSignal {
                 // the engine, only the exit code is then the JVM's.
             }
         }
-        shutdown.keepRunningOnHangUp();
+        shutdown.reloadOnHangUp(engine);
         Runtime.getRuntime().addShutdownHook(shutdown.safetyNet);
         String early = receivedEarly.get();
         if (early != null) {
@@ -98,13 +97,11 @@ final class ShutdownSignal {
         stop.countDown();
     }
 
-    private void keepRunningOnHangUp() {
+    private void reloadOnHangUp(Engine engine) {
+        ReloadOnHangUp reloads = new ReloadOnHangUp(engine);
         Signal hangUp = new Signal("HUP");
         try {
-            previous.add(Signal.handle(hangUp, signal -> LoggerFactory.getLogger(AegisCommand.class).warn(
-                    "received SIGHUP: aegis does not reload its configuration and keeps running with the one it"
-                            + " started with; to apply a changed configuration, restart aegis (SIGTERM, then"
-                            + " start it again)")));
+            previous.add(Signal.handle(hangUp, signal -> reloads.request()));
             installed.add(hangUp);
         } catch (IllegalArgumentException e) {
             // The JVM keeps SIGHUP for itself (-Xrs): it then stops aegis through the shutdown hook, as before.

@@ -35,9 +35,20 @@ public final class AegisConfig {
     /** Where the engine keeps state: {@code global.stateDir}, else the file's default; empty for parsed text. */
     private final Optional<Path> stateDir;
 
-    private AegisConfig(ConfigLoader.LoadedConfig loaded, Optional<Path> stateDir) {
+    /** The file it was read from; empty for parsed text. */
+    private final Optional<Path> file;
+    /** The environment it was read with, for a reload to read the file again as it was read. */
+    private final Map<String, String> env;
+    /** The text it was parsed from. */
+    private final String text;
+
+    private AegisConfig(ConfigLoader.LoadedConfig loaded, Optional<Path> stateDir, Optional<Path> file,
+            Map<String, String> env, String text) {
         this.loaded = loaded;
         this.stateDir = stateDir;
+        this.file = file;
+        this.env = Map.copyOf(env);
+        this.text = text;
     }
 
     /**
@@ -74,7 +85,7 @@ public final class AegisConfig {
         Path folder = file.toAbsolutePath().normalize().getParent();
         Path stateDir = loaded.stateDir().map(dir -> folder.resolve(dir).normalize())
                 .orElseGet(() -> StateDirectory.defaultFor(file, env));
-        return new AegisConfig(loaded, Optional.of(stateDir));
+        return new AegisConfig(loaded, Optional.of(stateDir), Optional.of(file), env, yaml);
     }
 
     /**
@@ -85,7 +96,8 @@ public final class AegisConfig {
      */
     public static AegisConfig parse(String yaml, String origin, Map<String, String> env) {
         ConfigLoader.LoadedConfig loaded = ConfigLoader.load(yaml, origin, env);
-        return new AegisConfig(loaded, loaded.stateDir().map(dir -> Path.of(dir).toAbsolutePath().normalize()));
+        return new AegisConfig(loaded, loaded.stateDir().map(dir -> Path.of(dir).toAbsolutePath().normalize()),
+                Optional.empty(), env, yaml);
     }
 
     private static InvalidConfigurationException cannotRead(String origin, String reason) {
@@ -205,6 +217,26 @@ public final class AegisConfig {
      */
     public String redact(String text) {
         return loaded.report().redactor().redact(text);
+    }
+
+    /**
+     * The configuration file's text, for showing it: every value of a key named like a secret ({@code token},
+     * {@code password}, {@code secret}, {@code apiKey} and keys containing them), every URL credential, every
+     * default of a {@code ${VAR:-default}} and every value that came from the environment masked as {@code ***}.
+     * A {@code ${VAR}} reference itself is shown: it names the variable, not its value.
+     */
+    public String maskedText() {
+        return redact(io.aegis.core.internal.config.SecretMasking.mask(text));
+    }
+
+    /** The file this configuration was read from; empty for parsed text. */
+    Optional<Path> file() {
+        return file;
+    }
+
+    /** The environment it was read with. */
+    Map<String, String> environment() {
+        return env;
     }
 
     /** A new report holding every problem the loader found; the engine adds the plugins' problems to it. */

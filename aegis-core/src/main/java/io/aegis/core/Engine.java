@@ -130,6 +130,10 @@ public final class Engine implements AutoCloseable {
     private final int requestedMetricsPort;
     private final List<String> configurationWarnings;
     private final Object lifecycle = new Object();
+    /** Held through a whole reload: one at a time. */
+    private final Object reloads = new Object();
+    /** The configuration in force: the one built from, then the last reloaded; null for services alone. */
+    private volatile AegisConfig configuration;
     private volatile MetricsServer metricsServer;
     private boolean started;
     private boolean closed;
@@ -164,6 +168,7 @@ public final class Engine implements AutoCloseable {
         this.requestedMetricsPort = assembly.metricsPort;
         this.configurationWarnings = assembly.report.warningLines();
         this.assembly = assembly;
+        this.configuration = assembly.builder.config;
     }
 
     /** Starts building an engine. */
@@ -414,7 +419,7 @@ public final class Engine implements AutoCloseable {
             if (monitors.get(service.name()).isPresent()) {
                 throw new IllegalArgumentException("a service named \"" + service.name() + "\" is already supervised");
             }
-            ServiceMonitor monitor = assembly.createOne(service);
+            ServiceMonitor monitor = assembly.createOne(service, null);
             try {
                 assembly.followLogsOf(monitor);
             } catch (InvalidConfigurationException e) {
@@ -424,19 +429,25 @@ public final class Engine implements AutoCloseable {
                 assembly.alertedServices.remove(monitor.name());
                 throw e;
             }
-            monitors.add(monitor);
-            assembly.watchAnomaliesOf(monitor); // read (and checked) when its monitor was made, in createOne
-            assembly.rules.serviceAdded(monitor.name(), service.metadata());
-            alertLifecycle.serviceAdded(monitor.name(), service.dependsOn());
-            if (assembly.metrics != null) {
-                assembly.metrics.serviceAdded(monitor.name());
-            }
-            if (started) {
-                monitor.start(Duration.ZERO);
-            }
-            log.info("{}: added to the supervised services", monitor.name());
+            install(monitor);
             return monitor;
         }
+    }
+
+    /** Puts a created monitor whose logs are followed among the supervised services and starts it. Under the lock. */
+    private void install(ServiceMonitor monitor) {
+        ServiceDefinition service = monitor.definition();
+        monitors.add(monitor);
+        assembly.watchAnomaliesOf(monitor); // read (and checked) when its monitor was made, in createOne
+        assembly.rules.serviceAdded(monitor.name(), service.metadata());
+        alertLifecycle.serviceAdded(monitor.name(), service.dependsOn());
+        if (assembly.metrics != null) {
+            assembly.metrics.serviceAdded(monitor.name());
+        }
+        if (started) {
+            monitor.start(Duration.ZERO);
+        }
+        log.info("{}: added to the supervised services", monitor.name());
     }
 
     /**
@@ -465,16 +476,7 @@ public final class Engine implements AutoCloseable {
         assembly.context.alerts().resolveService(name);
         assembly.alertedServices.remove(name);
         alertLifecycle.serviceRemoved(name);
-        return monitor.stopMonitoring().thenCompose(stopped -> monitor.runtime()
-                .filter(runtime -> !outlivesEngine(runtime)).map(runtime -> Deadlines.<Throwable>call(
-                () -> runtime.stop().thenApply(done -> null), pluginCalls, monitor.runtimeDeadline(), timer,
-                error -> error, () -> new TimeoutException("did not stop within "
-                        + monitor.runtimeDeadline().toSeconds() + "s"))
-                .thenAccept(error -> {
-                    if (error != null) {
-                        log.error("{}: could not stop the workload: {}", name, Deadlines.describe(error));
-                    }
-                })).orElse(CompletableFuture.completedFuture(null)))
+        return monitor.stopMonitoring().thenCompose(stopped -> stopWorkloadOf(monitor))
                 .thenRun(() -> {
                     List<AutoCloseable> plugins = new ArrayList<>(List.of(monitor.checker()));
                     monitor.runtime().ifPresent(plugins::add);
@@ -490,6 +492,236 @@ public final class Engine implements AutoCloseable {
                     }
                     log.info("{}: no longer supervised", name);
                 });
+    }
+
+    /** Stops {@code monitor}'s workload through its runtime (unless it outlives the engine), with its deadline. */
+    private CompletableFuture<Void> stopWorkloadOf(ServiceMonitor monitor) {
+        return monitor.runtime().filter(runtime -> !outlivesEngine(runtime)).map(runtime -> Deadlines.<Throwable>call(
+                () -> runtime.stop().thenApply(done -> null), pluginCalls, monitor.runtimeDeadline(), timer,
+                error -> error, () -> new TimeoutException("did not stop within "
+                        + monitor.runtimeDeadline().toSeconds() + "s"))
+                .thenAccept(error -> {
+                    if (error != null) {
+                        log.error("{}: could not stop the workload: {}", monitor.name(), Deadlines.describe(error));
+                    }
+                })).orElse(CompletableFuture.completedFuture(null));
+    }
+
+    // ---- hot reload -----------------------------------------------------------------------------------------
+
+    /**
+     * The configuration in force: the one the engine was built from, then the one the last successful
+     * {@link #reload} applied. Empty for an engine built from services alone.
+     */
+    public Optional<AegisConfig> configuration() {
+        return Optional.ofNullable(configuration);
+    }
+
+    /**
+     * Reads the configuration file again (the one the engine was built from, with the same environment) and applies
+     * it as {@link #reload(AegisConfig)} does ({@code aegis} calls this on SIGHUP).
+     *
+     * @throws InvalidConfigurationException when the file cannot be read or the new configuration has problems
+     *     (every one of them, as at start-up); nothing changed
+     * @throws IllegalStateException when the engine was built without a configuration file, or is closed
+     */
+    public ReloadResult reload() {
+        synchronized (reloads) {
+            AegisConfig current = configuration;
+            if (current == null || current.file().isEmpty()) {
+                throw new IllegalStateException("this engine was not built from a configuration file (Engine.Builder"
+                        + ".config(Path)), so there is no file to read again; give the new configuration to"
+                        + " reload(AegisConfig)");
+            }
+            return reload(AegisConfig.load(current.file().get(), current.environment()));
+        }
+    }
+
+    /**
+     * Applies {@code next} to the running engine. Services are matched by name and compared by their whole block
+     * (and their part in {@code logs.files} and {@code anomaly_detection.thresholds}): an unchanged service is left
+     * alone (its state, counters and workload); a changed one whose {@code runtime:} block is the same gets its new
+     * check and settings in place while its workload runs on; one whose runtime changed has its workload stopped
+     * through the old runtime and started through the new one; a removed one is stopped with its workload and its
+     * metric series removed; an added one starts. Changes that need a restart of aegis ({@code global:},
+     * {@code notifications:}, {@code alerting:}, the rest of {@code logs:} and {@code anomaly_detection:}, a
+     * {@code dependsOn}) are not applied and are listed in {@link ReloadResult#notApplied()}. Returns once removed
+     * and restarted workloads are stopped and new ones are starting; publishes {@link
+     * io.aegis.core.event.ConfigReloaded}. One reload at a time; services defined in code are left alone.
+     *
+     * @throws InvalidConfigurationException listing every problem of {@code next}, as when the engine is built (the
+     *     plugins' own included); nothing changed
+     * @throws IllegalStateException when the engine is closed
+     */
+    public ReloadResult reload(AegisConfig next) {
+        Objects.requireNonNull(next, "next");
+        synchronized (reloads) {
+            synchronized (lifecycle) {
+                if (closed) {
+                    throw new IllegalStateException("the engine is closed");
+                }
+            }
+            // Everything checked as at start-up, in a throwaway assembly on a temporary state directory, before
+            // anything running is touched.
+            assembly.validate(next);
+            AegisConfig previous = configuration;
+            ConfigDiff diff = ConfigDiff.between(previous, next, assembly.builder.services);
+            Map<String, ServiceMonitor> created = createForReload(diff, next);
+            List<CompletableFuture<Void>> applied = new ArrayList<>();
+            diff.removed().forEach(name -> applied.add(removeService(name)));
+            for (String name : diff.changed()) {
+                ServiceMonitor old = monitors.get(name).orElseThrow();
+                ServiceMonitor fresh = created.get(name);
+                applied.add(diff.runtimeChanged(name) ? restartReplacing(old, fresh) : swapKeepingWorkload(old, fresh));
+            }
+            synchronized (lifecycle) {
+                for (String name : diff.added()) {
+                    ServiceMonitor fresh = created.get(name);
+                    followLogsAfterReload(fresh);
+                    install(fresh);
+                }
+            }
+            try {
+                CompletableFuture.allOf(applied.toArray(CompletableFuture[]::new)).join();
+            } catch (java.util.concurrent.CompletionException e) {
+                log.error("reloading the configuration: {}", Deadlines.describe(e.getCause()));
+            }
+            configuration = next;
+            ReloadResult result = new ReloadResult(diff.added(), diff.removed(), diff.changed(), diff.unchanged(),
+                    diff.notApplied());
+            log.info("reloaded {}: {}", next.origin(), result.summary());
+            result.notApplied().forEach(sentence -> log.warn("{}", sentence));
+            bus.publish(new io.aegis.core.event.ConfigReloaded(assembly.builder.clock.instant(), result.added(),
+                    result.removed(), result.changed(), result.unchanged(), result.notApplied()));
+            return result;
+        }
+    }
+
+    /**
+     * Creates the monitors (checker, ladder, runtime unless the running one is kept) of every added and changed
+     * service before anything running is touched; when any fails, closes every one made and throws all problems.
+     */
+    private Map<String, ServiceMonitor> createForReload(ConfigDiff diff, AegisConfig next) {
+        Map<String, ServiceDefinition> byName = new LinkedHashMap<>();
+        next.services().forEach(service -> byName.put(service.name(), service));
+        synchronized (lifecycle) {
+            Assembly.Saved saved = assembly.save();
+            if (diff.logsApplied()) {
+                assembly.useLogsConfig(next.logsConfig());
+            }
+            if (diff.anomaliesApplied()) {
+                assembly.anomalyConfigInUse = next.anomalyConfig();
+            }
+            Map<String, ServiceMonitor> created = new LinkedHashMap<>();
+            List<String> problems = new ArrayList<>();
+            for (String name : diff.addedAndChanged()) {
+                ServiceMonitor running = monitors.get(name).orElse(null);
+                RuntimeAdapter kept = running != null && !diff.runtimeChanged(name)
+                        ? running.runtime().orElse(null) : null;
+                try {
+                    created.put(name, assembly.createOne(byName.get(name), kept));
+                } catch (InvalidConfigurationException e) {
+                    problems.addAll(e.errors());
+                } catch (RuntimeException e) {
+                    problems.add(name + ": " + Deadlines.describe(e));
+                }
+            }
+            if (!problems.isEmpty()) {
+                List<AutoCloseable> made = new ArrayList<>();
+                created.forEach((name, monitor) -> {
+                    made.add(monitor.checker());
+                    if (diff.runtimeChanged(name) || !monitors.get(name).isPresent()) {
+                        monitor.runtime().ifPresent(made::add);
+                    }
+                });
+                made.addAll(assembly.restore(saved));
+                closeAll(made, pluginCalls);
+                throw new InvalidConfigurationException(problems);
+            }
+            return created;
+        }
+    }
+
+    /** Follows the logs of a service a reload added or changed; a problem is logged, the service runs without. */
+    private void followLogsAfterReload(ServiceMonitor monitor) {
+        try {
+            assembly.followLogsOf(monitor);
+        } catch (InvalidConfigurationException e) {
+            log.error("{}: its logs cannot be followed after the reload, so no log pattern applies to it until the"
+                    + " next reload or restart: {}", monitor.name(), String.join("; ", e.errors()));
+        }
+    }
+
+    /**
+     * A changed service whose runtime block did not change: {@code fresh} (with its new check and settings, and the
+     * running workload's runtime) takes over from {@code old}, and the workload is not restarted.
+     */
+    private CompletableFuture<Void> swapKeepingWorkload(ServiceMonitor old, ServiceMonitor fresh) {
+        String name = old.name();
+        return old.handOver().thenAccept(last -> {
+            boolean carried;
+            synchronized (lifecycle) {
+                monitors.replace(fresh);
+                assembly.takeWorkloadExits(fresh);
+                closeAll(assembly.forgetLogsOf(name), pluginCalls);
+                forgetAnomaliesOf(name);
+                followLogsAfterReload(fresh);
+                assembly.watchAnomaliesOf(fresh);
+                assembly.rules.serviceRemoved(name);
+                assembly.rules.serviceAdded(name, fresh.definition().metadata());
+                dependencies.attach(fresh);
+                ServiceState state = last.state();
+                carried = state == ServiceState.HEALTHY || state == ServiceState.DEGRADED
+                        || state == ServiceState.STARTING;
+                if (!carried) {
+                    // The old monitor's incident ends with it: its alerts would never be resolved by the new one.
+                    assembly.context.alerts().resolveService(name);
+                }
+                if (started && !closed) {
+                    fresh.adopt(Duration.ofMillis(monitors.size()), last);
+                }
+            }
+            closeAll(List.of(old.checker()), pluginCalls);
+            log.info("{}: its new configuration is in effect; the workload runs on", name);
+        });
+    }
+
+    /**
+     * A service whose runtime block changed: {@code old}'s workload is stopped through its runtime, then
+     * {@code fresh}'s is started through the new one.
+     */
+    private CompletableFuture<Void> restartReplacing(ServiceMonitor old, ServiceMonitor fresh) {
+        String name = old.name();
+        old.prepareToStop();
+        synchronized (lifecycle) {
+            monitors.replace(fresh);
+            closeAll(assembly.forgetLogsOf(name), pluginCalls);
+        }
+        forgetAnomaliesOf(name);
+        assembly.context.alerts().resolveService(name);
+        return old.stopMonitoring().thenCompose(stopped -> stopWorkloadOf(old)).thenRun(() -> {
+            List<AutoCloseable> plugins = new ArrayList<>(List.of(old.checker()));
+            old.runtime().ifPresent(plugins::add);
+            closeAll(plugins, pluginCalls);
+            synchronized (lifecycle) {
+                followLogsAfterReload(fresh);
+                assembly.watchAnomaliesOf(fresh);
+                assembly.rules.serviceRemoved(name);
+                assembly.rules.serviceAdded(name, fresh.definition().metadata());
+                dependencies.attach(fresh);
+                if (started && !closed) {
+                    fresh.start(Duration.ZERO);
+                }
+            }
+            log.info("{}: restarted with its new runtime configuration", name);
+        });
+    }
+
+    private void forgetAnomaliesOf(String name) {
+        if (assembly.anomalies != null) {
+            assembly.anomalies.forget(name);
+            assembly.anomalyRestarts.remove(name);
+        }
     }
 
     /** The monitor of a service a person acts on; nothing is done unless everything about the call is right. */
@@ -744,6 +976,8 @@ public final class Engine implements AutoCloseable {
         private Integer maxInFlightChecks;
         private PrometheusRegistry metricsRegistry;
         private int eventQueueCapacity = EventBus.DEFAULT_CAPACITY;
+        /** For checking a configuration a reload will apply: a temporary state directory, nothing served. */
+        private boolean validationOnly;
 
         private Builder() {
         }
@@ -969,9 +1203,21 @@ public final class Engine implements AutoCloseable {
         private final boolean metricsEnabled;
         private final int metricsPort;
         private final String metricsHost;
+        private final ClassLoader loader;
+        /** {@code anomaly_detection:} as services are read with it: the built one's, or a reload's with new thresholds. */
+        private volatile io.aegis.core.internal.anomaly.AnomalyConfig anomalyConfigInUse;
+        /**
+         * Where each service's runtime reports its workload's exits: a monitor that takes over a running workload (a
+         * reload that changed the service's check only) is put there.
+         */
+        private final Map<String, AtomicReference<ServiceMonitor>> workloadExits =
+                new java.util.concurrent.ConcurrentHashMap<>();
 
         Assembly(Builder builder, ClassLoader loader) {
             this.builder = builder;
+            this.loader = loader;
+            this.anomalyConfigInUse = builder.config != null ? builder.config.anomalyConfig()
+                    : io.aegis.core.internal.anomaly.AnomalyConfig.none();
             this.report = builder.config != null ? builder.config.report() : new ConfigReport();
             this.plugins = PluginRegistry.discover(loader);
             this.bus = new EventBus(builder.eventQueueCapacity);
@@ -1008,7 +1254,8 @@ public final class Engine implements AutoCloseable {
             Optional<Path> stateDir = builder.stateDirectory != null ? Optional.of(builder.stateDirectory)
                     : builder.config != null ? builder.config.stateDir() : Optional.empty();
             try {
-                stateDirectory = stateDir.map(StateDirectory::open).orElseGet(StateDirectory::temporary);
+                stateDirectory = builder.validationOnly ? StateDirectory.temporary()
+                        : stateDir.map(StateDirectory::open).orElseGet(StateDirectory::temporary);
             } catch (IllegalStateException e) {
                 report.add(new ConfigProblem("global.stateDir", e.getMessage()));
                 report.throwIfProblems();
@@ -1082,8 +1329,75 @@ public final class Engine implements AutoCloseable {
 
         /** {@code anomaly_detection:} as configured ({@link AnomalyConfig#none()} without a file). */
         private io.aegis.core.internal.anomaly.AnomalyConfig anomalyConfig() {
-            return builder.config != null ? builder.config.anomalyConfig()
-                    : io.aegis.core.internal.anomaly.AnomalyConfig.none();
+            return anomalyConfigInUse;
+        }
+
+        /**
+         * Checks {@code next} as building an engine from it would (with this engine's services from code, class
+         * loader and clock), on a temporary state directory with nothing started or served, and discards it.
+         *
+         * @throws InvalidConfigurationException listing every problem
+         */
+        void validate(AegisConfig next) {
+            Builder check = new Builder();
+            check.config = next;
+            check.services.addAll(builder.services);
+            check.clock = builder.clock;
+            check.metricsEnabled = false;
+            check.validationOnly = true;
+            Assembly trial = new Assembly(check, loader);
+            try {
+                trial.assemble();
+            } finally {
+                trial.discard();
+            }
+        }
+
+        /** What a reload's creation of monitors may change here, to be put back when it fails. */
+        record Saved(Map<String, AnomalySettings> anomalySettings, Map<String, ServiceDefinition> alertedServices,
+                Map<String, AtomicReference<ServiceMonitor>> workloadExits, LogAnalysisAssembly logAssembly,
+                io.aegis.core.internal.anomaly.AnomalyConfig anomalyConfig) {
+        }
+
+        Saved save() {
+            return new Saved(Map.copyOf(anomalySettings), Map.copyOf(alertedServices), Map.copyOf(workloadExits),
+                    logAssembly, anomalyConfigInUse);
+        }
+
+        /** Puts back what {@link #save} saved; returns the signal sources made since, for the caller to close. */
+        List<AutoCloseable> restore(Saved saved) {
+            List<AutoCloseable> made = new ArrayList<>();
+            anomalySettings.forEach((name, settings) -> {
+                AnomalySettings before = saved.anomalySettings().get(name);
+                if (settings.plugin() != null && (before == null || before.plugin() != settings.plugin())) {
+                    made.add(settings.plugin());
+                    signalSourcesMade.remove(settings.plugin());
+                }
+            });
+            anomalySettings.clear();
+            anomalySettings.putAll(saved.anomalySettings());
+            alertedServices.clear();
+            alertedServices.putAll(saved.alertedServices());
+            workloadExits.clear();
+            workloadExits.putAll(saved.workloadExits());
+            logAssembly = saved.logAssembly();
+            anomalyConfigInUse = saved.anomalyConfig();
+            return made;
+        }
+
+        /** Follows services' logs with {@code config} from now on (a reload changed only its {@code files}). */
+        void useLogsConfig(io.aegis.core.internal.logs.LogsConfig config) {
+            if (logAssembly != null) {
+                logAssembly = logAssembly.withConfig(config);
+            }
+        }
+
+        /** The running workload's exits go to {@code monitor}, which took over from the service's former one. */
+        void takeWorkloadExits(ServiceMonitor monitor) {
+            AtomicReference<ServiceMonitor> target = workloadExits.get(monitor.name());
+            if (target != null) {
+                target.set(monitor);
+            }
         }
 
         /**
@@ -1412,10 +1726,15 @@ public final class Engine implements AutoCloseable {
         }
 
         private void createMonitor(ServiceDefinition service, MonitorContext context) {
+            createMonitor(service, context, null);
+        }
+
+        /** As {@link #createMonitor(ServiceDefinition, MonitorContext)}; with {@code kept}, its runtime is that one. */
+        private void createMonitor(ServiceDefinition service, MonitorContext context, RuntimeAdapter kept) {
             int problemsBefore = report.problems().size();
             HealthChecker checker = createChecker(service);
-            AtomicReference<ServiceMonitor> monitorRef = new AtomicReference<>();
-            RuntimeAdapter runtime = createRuntime(service, monitorRef);
+            AtomicReference<ServiceMonitor> monitorRef = kept != null ? null : new AtomicReference<>();
+            RuntimeAdapter runtime = kept != null ? kept : createRuntime(service, monitorRef);
             Ladder ladder = createLadder(service, runtime);
             readAnomalySettingsOf(service); // before the unknown keys: it reads metrics: and query:
             checkUnknownKeys(service.settings());
@@ -1426,7 +1745,10 @@ public final class Engine implements AutoCloseable {
             }
             ServiceMonitor monitor = new ServiceMonitor(service, checker, runtime, ladder, context);
             alertedServices.put(service.name(), service);
-            monitorRef.set(monitor);
+            if (monitorRef != null) {
+                monitorRef.set(monitor);
+                workloadExits.put(service.name(), monitorRef);
+            }
             monitors.add(monitor);
         }
 
@@ -1502,14 +1824,17 @@ public final class Engine implements AutoCloseable {
                     .collect(java.util.stream.Collectors.joining(", "));
         }
 
-        /** Creates one service's plugins and monitor after the engine was built; its problems are thrown. */
-        ServiceMonitor createOne(ServiceDefinition service) {
+        /**
+         * Creates one service's plugins and monitor after the engine was built; its problems are thrown. With
+         * {@code kept}, the monitor's runtime is that one (the running workload's) and no runtime is created.
+         */
+        ServiceMonitor createOne(ServiceDefinition service, RuntimeAdapter kept) {
             int monitorsBefore = monitors.size();
             int checkersBefore = checkers.size();
             int runtimesBefore = runtimes.size();
             try {
                 return reportingApart(() -> {
-                    createMonitor(service, context);
+                    createMonitor(service, context, kept);
                     report.throwIfProblems();
                     if (monitors.size() == monitorsBefore) {
                         throw new IllegalStateException(service.name() + ": could not create its monitor");

@@ -9,7 +9,7 @@ import java.time.Instant;
 public sealed interface ServiceEvent
         permits StateChanged, CheckCompleted, RecoveryStarted, RecoveryFinished, WorkloadExited,
         RecoveryBudgetExhausted, RecoveryConcluded, RecoveryEscalated, ServiceIsolated, IncidentClosed,
-        OperatorAction, AlertFired, AlertResolved, LogMatch, AnomalyDetected, AnomalyResolved {
+        OperatorAction, AlertFired, AlertResolved, LogMatch, AnomalyDetected, AnomalyResolved, ConfigReloaded {
 
     /** The service the event is about. */
     String serviceName();

@@ -169,6 +169,8 @@ public final class ServiceMonitor {
 
     // Read by any thread (snapshots).
     private volatile ServiceSnapshot snapshot;
+    /** The endpoint as snapshots show it: URL credentials and values from the environment masked. */
+    private final String maskedEndpoint;
 
     /** Creates a monitor whose recovery is the single action {@code action}; {@code runtime} may be null. */
     public ServiceMonitor(ServiceDefinition definition, HealthChecker checker, RuntimeAdapter runtime,
@@ -213,7 +215,10 @@ public final class ServiceMonitor {
                 trackers.apply(definition.recoveryPolicy()), runtimeDeadline, actionDeadline);
         this.flapping = new FlappingOverlay(name, definition.flapping().orElse(null), context, this::runSerially,
                 coordinator, stateMachine::state, this::updateSnapshot);
-        this.snapshot = new ServiceSnapshot(name, ServiceState.UNKNOWN, context.clock().instant(), Optional.empty(), 0);
+        this.maskedEndpoint = context.redactor() == null ? definition.endpoint()
+                : context.redactor().redact(definition.endpoint());
+        this.snapshot = new ServiceSnapshot(name, ServiceState.UNKNOWN, context.clock().instant(), Optional.empty(), 0,
+                false, Optional.empty(), Optional.empty(), definition.checkType(), maskedEndpoint);
     }
 
     /** The service's name. */
@@ -231,9 +236,33 @@ public final class ServiceMonitor {
         return runtimeDeadline;
     }
 
-    /** The latest state, readable from any thread. */
+    /**
+     * The latest state, readable from any thread, with what the runtime says of the workload now. Only a runtime of
+     * the engine's own class loader is asked (its {@code status()} answers at once); a plugin jar's could block the
+     * caller, and its workload is left empty.
+     */
     public ServiceSnapshot snapshot() {
-        return snapshot;
+        ServiceSnapshot current = snapshot;
+        Optional<String> workload = workloadDescription();
+        if (workload.isEmpty()) {
+            return current;
+        }
+        return new ServiceSnapshot(current.name(), current.state(), current.since(), current.lastResult(),
+                current.recoveries(), current.paused(), current.ladderStep(), workload, current.checkType(),
+                current.endpoint());
+    }
+
+    private Optional<String> workloadDescription() {
+        if (runtime == null || runtime.getClass().getClassLoader() != ServiceMonitor.class.getClassLoader()) {
+            return Optional.empty();
+        }
+        try {
+            WorkloadStatus status = runtime.status().toCompletableFuture().getNow(null);
+            return status == null ? Optional.empty() : Optional.of(context.redactor() == null ? status.description()
+                    : context.redactor().redact(status.description()));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /** The service's checker (the engine closes it). */
@@ -316,8 +345,38 @@ public final class ServiceMonitor {
      * a large fleet does not check everything in the same instant, then every interval after that.
      */
     public void start(Duration firstCheckSpread) {
+        start(firstCheckSpread, (ServiceSnapshot) null);
+    }
+
+    /**
+     * Takes over from the monitor this one replaces (a hot reload that changed the service's check but not its
+     * runtime): the workload already runs and is not started again; the checks start, and the service continues in
+     * the state {@code previous} shows when it is HEALTHY, DEGRADED or STARTING (any other state is judged again from
+     * UNKNOWN by the new checks). {@code previous.paused()} is carried over.
+     */
+    public void adopt(Duration firstCheckSpread, ServiceSnapshot previous) {
+        start(firstCheckSpread, java.util.Objects.requireNonNull(previous, "previous"));
+    }
+
+    private void start(Duration firstCheckSpread, ServiceSnapshot previous) {
         runSerially(() -> {
-            if (runtime != null) {
+            if (previous != null) {
+                ServiceState state = previous.state();
+                if (state == ServiceState.HEALTHY || state == ServiceState.DEGRADED
+                        || state == ServiceState.STARTING) {
+                    stateMachine.continueFrom(state);
+                    if (state == ServiceState.STARTING) {
+                        stateMachine.started(previous.since(), definition.startPeriod(), "configuration reloaded");
+                    }
+                    snapshot = new ServiceSnapshot(name, state, previous.since(), previous.lastResult(), 0, false,
+                            Optional.empty(), Optional.empty(), definition.checkType(), maskedEndpoint);
+                }
+                lastFinalResult = previous.lastResult().orElse(null);
+                if (previous.paused()) {
+                    coordinator.pause("paused before the configuration was reloaded");
+                }
+                updateSnapshot();
+            } else if (runtime != null) {
                 // The grace period starts now, not when the start completes: the first check may come first.
                 transition(stateMachine.started(now(), definition.startPeriod(), "starting the workload"));
                 startWorkload();
@@ -440,6 +499,28 @@ public final class ServiceMonitor {
             transition(stateMachine.moveTo(ServiceState.STOPPED, "engine shutting down"));
             flapping.close();
             done.complete(null);
+        });
+        return done;
+    }
+
+    /**
+     * Stops the checks and recovery for a monitor that replaces this one and takes over the running workload (a hot
+     * reload): as {@link #stopMonitoring()}, but the service does not turn STOPPED and its workload's exits are no
+     * longer this monitor's. Returns the last snapshot once no more work will start.
+     */
+    public CompletableFuture<ServiceSnapshot> handOver() {
+        stopping = true;
+        CompletableFuture<ServiceSnapshot> done = new CompletableFuture<>();
+        runSerially(() -> {
+            closed = true;
+            Scheduler.cancel(ticks);
+            Scheduler.cancel(pendingRetry);
+            coordinator.close();
+            releasePermit();
+            releaseSlot();
+            leaveLine();
+            flapping.close();
+            done.complete(snapshot);
         });
         return done;
     }
@@ -944,7 +1025,11 @@ public final class ServiceMonitor {
         ServiceSnapshot previous = snapshot;
         ServiceState state = flapping.shown(stateMachine.state());
         Instant since = previous.state() == state ? previous.since() : now();
-        snapshot = new ServiceSnapshot(name, state, since, Optional.ofNullable(lastFinalResult), coordinator.attempts());
+        int step = coordinator.ladderStep();
+        Optional<String> ladderStep = step == 0 ? Optional.empty()
+                : Optional.of(coordinator.ladder().step(step - 1).name());
+        snapshot = new ServiceSnapshot(name, state, since, Optional.ofNullable(lastFinalResult), coordinator.attempts(),
+                coordinator.paused(), ladderStep, Optional.empty(), definition.checkType(), maskedEndpoint);
     }
 
     private Instant now() {

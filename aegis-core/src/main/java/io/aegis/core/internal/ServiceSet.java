@@ -45,6 +45,19 @@ public final class ServiceSet implements Iterable<ServiceMonitor> {
         return Optional.ofNullable(removed);
     }
 
+    /**
+     * Puts {@code monitor} in the place of the monitor of the same name (a hot reload's changed service keeps its
+     * place in the order); false (and nothing changes) when there is no such monitor.
+     */
+    public synchronized boolean replace(ServiceMonitor monitor) {
+        if (byName.replace(monitor.name(), monitor) == null) {
+            return false;
+        }
+        ordered.replace(monitor.name(), monitor);
+        inOrder = null;
+        return true;
+    }
+
     /** The monitor of the service called {@code name}. */
     public Optional<ServiceMonitor> get(String name) {
         return name == null ? Optional.empty() : Optional.ofNullable(byName.get(name));

@@ -65,6 +65,14 @@ public final class ServiceStateMachine {
         return Optional.empty();
     }
 
+    /**
+     * Continues from {@code state}, the state a monitor this machine's replaces left the service in (a hot reload
+     * that swapped its check): no transition, nothing published; the new checks go on from there.
+     */
+    public void continueFrom(ServiceState state) {
+        this.state = state;
+    }
+
     /** Returns whether failures at {@code now} fall in the grace period after a start. */
     public boolean inGracePeriod(Instant now) {
         return now.isBefore(graceUntil);

@@ -145,6 +145,22 @@ public final class EventHub implements AutoCloseable {
             followers.add(follower);
         }
         exchange.sendResponseHeaders(200, 0);
+        if (parameter(query, "follow").filter("false"::equals).isPresent()) {
+            // the kept events after the id, then the end: `aegis events` without --follow
+            synchronized (this) {
+                followers.remove(follower);
+            }
+            try (OutputStream out = exchange.getResponseBody()) {
+                for (Frame frame : replay) {
+                    if (types.isEmpty() || types.contains(frame.type())) {
+                        out.write(frame.text().getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+            } finally {
+                exchange.close();
+            }
+            return true;
+        }
         Thread thread = new Thread(follower::run, "aegis-api-events-" + followerNames.incrementAndGet());
         thread.setDaemon(true);
         thread.start();

@@ -49,6 +49,11 @@ public final class TrackingSettings implements Settings {
         return path;
     }
 
+    /** The values as YAML gave them (after substitution), without counting any key as read: for comparing blocks. */
+    public Map<String, Object> values() {
+        return values;
+    }
+
     @Override
     public Set<String> keys() {
         return values.keySet();

@@ -86,6 +86,12 @@ public final class LogAnalysisAssembly {
                 plugins);
     }
 
+    /** The same assembly following services' logs as {@code other} says (a reload changed its {@code files}). */
+    public LogAnalysisAssembly withConfig(LogsConfig other) {
+        return new LogAnalysisAssembly(other, registry, report, analyzer, stateRoot, keepsState, blockingExecutor,
+                plugins);
+    }
+
     /** Checks and creates everything; {@code monitors} are the services that were created without a problem. */
     public void assemble(Map<String, ServiceDefinition> services, Map<String, ServiceMonitor> monitors) {
         for (LogsConfig.ServiceReference reference : config.serviceReferences()) {
