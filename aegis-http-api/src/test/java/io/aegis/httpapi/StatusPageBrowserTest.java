@@ -214,6 +214,13 @@ class StatusPageBrowserTest {
                     .extracting(OperatorAction::serviceName, OperatorAction::kind)
                     .containsExactly(tuple("db", OperatorAction.Kind.PAUSE)));
             assertThat(browser.executeScript("return sessionStorage.getItem('aegis.token')")).isEqualTo(TOKEN);
+
+            guarded.close(); // the event stream is lost: the page says so instead of showing old states as live
+            await().atMost(AWAIT).untilAsserted(() -> {
+                assertThat(browser.findElement(By.id("connection")).getDomAttribute("data-connection"))
+                        .isIn("reconnecting", "offline");
+                assertThat(browser.findElement(By.id("banner")).getText()).startsWith("Live updates lost");
+            });
         } finally {
             engine.resume("db", "end of the token test").join();
         }
