@@ -24,10 +24,10 @@ import org.openqa.selenium.chrome.ChromeDriver;
 
 /**
  * Takes the README's screenshots of the status page: services in several states, desktop and phone sizes, light
- * and dark. Runs only when asked: {@code mvn -B -q verify -pl aegis-http-api -am -Dtest=StatusPageScreenshotTest
+ * and dark. Runs only when asked: {@code mvn -B -q verify -pl aegis-http-api -am -Dtest=StatusPageScreenshots
  * -Dsurefire.failIfNoSpecifiedTests=false -Daegis.screenshots=$PWD/docs/screenshots}.
  */
-class StatusPageScreenshotTest {
+class StatusPageScreenshots {
     private static final Map<String, ServiceState> EXPECTED = Map.of("web", ServiceState.HEALTHY,
             "db", ServiceState.HEALTHY, "search", ServiceState.DEGRADED, "payments-api", ServiceState.UNHEALTHY,
             "batch-worker", ServiceState.ISOLATED);
