@@ -89,6 +89,12 @@ class ControlCommandsIT {
 
             assertThat(aegis(WITH_TOKEN, "pause", "demo").stdout()).isEqualTo("demo: paused\n");
             assertThat(Loopback.body(apiPort, "/api/v1/services/demo")).contains("\"paused\":true");
+            assertThat(aegis(WITH_TOKEN, "resume", "demo").stdout()).isEqualTo("demo: resumed\n");
+            AegisProcess.Result isolate = aegis(WITH_TOKEN, "isolate", "demo", "--reason", "debugging");
+            assertThat(isolate.stdout()).as(isolate.toString()).isEqualTo("demo: isolated\n");
+            awaitState(aegis, apiPort, "demo", "ISOLATED");
+            assertThat(aegis(WITH_TOKEN, "reset", "demo").exitCode()).isZero(); // starts over after ISOLATED
+            awaitState(aegis, apiPort, "demo", "HEALTHY");
 
             AegisProcess.Result silenced = aegis(WITH_TOKEN, "silence", "add", "service=demo", "-d", "30m", "-c",
                     "deploying");
