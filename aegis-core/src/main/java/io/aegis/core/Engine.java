@@ -581,10 +581,20 @@ public final class Engine implements AutoCloseable {
                     install(fresh);
                 }
             }
+            // Each stop has its runtime's deadline; bounded all the same, should the engine close meanwhile (its
+            // workers gone, a hand-over would never complete).
+            long longest = monitors.stream().mapToLong(monitor -> monitor.runtimeDeadline().toMillis()).max()
+                    .orElse(0);
             try {
-                CompletableFuture.allOf(applied.toArray(CompletableFuture[]::new)).join();
-            } catch (java.util.concurrent.CompletionException e) {
+                CompletableFuture.allOf(applied.toArray(CompletableFuture[]::new))
+                        .get(longest + CLOSE_DEADLINE.toMillis() * 2, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
                 log.error("reloading the configuration: {}", Deadlines.describe(e.getCause()));
+            } catch (TimeoutException e) {
+                log.warn("reloading the configuration: stopping the removed and changed services' workloads is taking"
+                        + " long; going on");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
             configuration = next;
             ReloadResult result = new ReloadResult(diff.added(), diff.removed(), diff.changed(), diff.unchanged(),
