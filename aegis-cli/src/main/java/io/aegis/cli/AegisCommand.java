@@ -185,6 +185,9 @@ public final class AegisCommand implements Callable<Integer> {
         return plain != null ? plain.callWithoutPicocli(args) : new CommandLine(new AegisCommand()).execute(args);
     }
 
+    /** Every configuration applied (the first, then each reload's): stderr masks the secrets of all of them. */
+    private final List<AegisConfig> configsSeen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     /** Standard error when picocli did not parse the command line (it is then {@code spec}'s). */
     private PrintWriter plainErr;
     /** Set for {@code --cds-train}: the run stops after the first check instead of waiting for a signal. */
@@ -243,7 +246,14 @@ public final class AegisCommand implements Callable<Integer> {
         }
         // Plugins log their own lines (a runtime its command line, with a password from ${VAR} in it): mask at
         // the one place every line passes.
-        RedactingOutputStream.installOnStandardError(config::redact);
+        configsSeen.add(config);
+        RedactingOutputStream.installOnStandardError(text -> {
+            String masked = text;
+            for (AegisConfig seen : configsSeen) {
+                masked = seen.redact(masked);
+            }
+            return masked;
+        });
         // Before the first LoggerFactory call: slf4j-simple reads its settings once, when it starts.
         // --validate prints its verdict; the engine's info lines would only be noise around it.
         LogLevel level = levelFlag.orElseGet(() -> validate ? LogLevel.WARN : LogLevel.fromConfig(config.logLevel()));
@@ -297,6 +307,10 @@ public final class AegisCommand implements Callable<Integer> {
             return EXIT_INVALID;
         }
         log.info("aegis {} with {}", ManifestVersion.version(), configFile);
+        // A reload may bring secrets of its own (a new ${VAR}): stderr masks those of every configuration applied,
+        // the earlier ones included (a service being stopped may still print them).
+        engine.subscribe(io.aegis.core.event.ConfigReloaded.class, reloaded -> engine.configuration()
+                .filter(applied -> !configsSeen.contains(applied)).ifPresent(configsSeen::add));
         // The API first: a port in use stops aegis before any workload has started.
         ApiServer api = null;
         if (config.api().enabled() && training == null) {
