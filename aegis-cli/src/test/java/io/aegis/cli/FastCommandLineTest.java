@@ -21,7 +21,8 @@ class FastCommandLineTest {
             "info", "WARN", "debug", "loud", "0", "9090", "65535", "65536", "-1", "010", "0x10", "+80", "99999999999",
             "", "-", "--validate", "--config", "@args.txt", "\"q.yaml\"", "'q.yaml'", "--", "plugins", "-h", "7e2");
     private static final List<String> NAMES = List.of("--config", "--log-level", "--metrics-port", "--plugin-dir",
-            "--validate", "--help", "-h", "--version", "-V", "--confgi", "--CONFIG", "--config:", "-config", "--");
+            "--validate", "--help", "-h", "--version", "-V", "--confgi", "--CONFIG", "--config:", "-config", "--",
+            "status", "restart");
 
     @Test
     void readsThePlainStartsWithoutPicocli() {
@@ -71,13 +72,20 @@ class FastCommandLineTest {
         assertThat(fast).as("command lines read without picocli").isGreaterThan(100);
     }
 
+    /**
+     * One picocli model for every case: building it (with the subcommands) takes milliseconds, thousands of times
+     * over; picocli puts every option back to its initial value before each parse.
+     */
+    private static final AegisCommand PICOCLI = new AegisCommand();
+    private static final CommandLine PICOCLI_LINE = new CommandLine(PICOCLI);
+
     /** Asserts the fast path and picocli agree on {@code args}; true when the fast path read them. */
     private static boolean agree(String... args) {
         AegisCommand fast = FastCommandLine.parse(args);
-        AegisCommand picocli = new AegisCommand();
+        AegisCommand picocli = PICOCLI;
         Optional<ParseResult> parsed;
         try {
-            parsed = Optional.of(new CommandLine(picocli).parseArgs(args));
+            parsed = Optional.of(PICOCLI_LINE.parseArgs(args));
         } catch (ParameterException e) {
             parsed = Optional.empty();
         }
