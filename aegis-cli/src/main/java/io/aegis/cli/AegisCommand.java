@@ -55,14 +55,17 @@ import picocli.CommandLine.Spec;
             "problems are logged."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            "0:stopped by SIGINT or SIGTERM; --validate found no error; --help; --version",
-            "1:could not start (for example the metrics port is in use)",
-            "2:invalid configuration or command line"},
+            "0:stopped by SIGINT or SIGTERM; --validate found no error; --help; --version; a subcommand done",
+            "1:could not start (for example the metrics port is in use); a subcommand refused by aegis",
+            "2:invalid configuration or command line",
+            "3:a subcommand found no aegis answering at its API"},
         footer = {
             "",
-            "Environment: AEGIS_LOG_LEVEL, AEGIS_METRICS_ENABLED, AEGIS_METRICS_PORT, AEGIS_METRICS_HOST,",
-            "AEGIS_SERVICE_<NAME>_<FIELD>; JAVA_OPTS and JAVA_HOME for the JVM; AEGIS_CDS=off and",
-            "AEGIS_CDS_DIR for the launcher's class-data-sharing archive (faster starts).",
+            "Environment: AEGIS_LOG_LEVEL, AEGIS_METRICS_ENABLED, AEGIS_METRICS_PORT,",
+            "AEGIS_METRICS_HOST, AEGIS_SERVICE_<NAME>_<FIELD>; AEGIS_SERVER and",
+            "AEGIS_TOKEN for the subcommands; JAVA_OPTS and JAVA_HOME for the JVM;",
+            "AEGIS_CDS=off and AEGIS_CDS_DIR for the launcher's class-data-sharing",
+            "archive (faster starts).",
             "Precedence: command-line flag > environment > YAML > default."})
 public final class AegisCommand implements Callable<Integer> {
 

@@ -79,8 +79,10 @@ final class ControlCommands {
 
     // ---- status -------------------------------------------------------------------------------------------------
 
-    @Command(name = "status", description = {"Shows the services of a running aegis: state, for how long, last check,",
-        "recoveries and workload; with a NAME, that service in detail."})
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = {"Shows the services of a running aegis and their state.",
+        "A table: state, for how long, last check, latency, recoveries, workload; with a NAME, that service in",
+        "detail with its last state transitions."})
     static final class Status extends Base {
         @Parameters(arity = "0..1", paramLabel = "NAME", description = "One service.")
         String name;
@@ -164,8 +166,9 @@ final class ControlCommands {
             out.println("Recoveries:  " + service.path("recoveries").asText("0"));
             JsonNode last = service.path("lastCheck");
             if (last.isObject()) {
-                out.println("Last check:  " + last.path("status").asText() + " " + age(last.path("at").asText(null), now)
-                        + " ago in " + millis(last.path("latencyMs").asDouble()) + ": " + last.path("message").asText());
+                out.println("Last check:  " + last.path("status").asText() + " " + age(last.path("at").asText(null),
+                        now) + " ago in " + millis(last.path("latencyMs").asDouble()) + ": "
+                        + last.path("message").asText());
             }
             if (service.path("transitions").size() > 0) {
                 out.println("Transitions:");
@@ -178,7 +181,8 @@ final class ControlCommands {
                 out.println("Alerts:");
                 for (JsonNode alert : service.path("alerts")) {
                     out.println("  " + alert.path("name").asText() + " (" + alert.path("severity").asText() + ") "
-                            + alert.path("summary").asText() + (alert.path("silenced").asBoolean() ? " [silenced]" : ""));
+                            + alert.path("summary").asText()
+                            + (alert.path("silenced").asBoolean() ? " [silenced]" : ""));
                 }
             }
         }
@@ -230,7 +234,8 @@ final class ControlCommands {
         }
     }
 
-    @Command(name = "restart", description = "Restarts a service's workload now (outside its ladder and budget).")
+    @Command(name = "restart", mixinStandardHelpOptions = true,
+            description = "Restarts a service's workload now (outside its ladder and budget).")
     static final class Restart extends Action {
         String action() {
             return "restart";
@@ -241,7 +246,8 @@ final class ControlCommands {
         }
     }
 
-    @Command(name = "reset", description = "Starts a FAILED or ISOLATED service over: budget cleared, workload restarted.")
+    @Command(name = "reset", mixinStandardHelpOptions = true,
+            description = "Starts a FAILED or ISOLATED service over: budget cleared, workload restarted.")
     static final class Reset extends Action {
         String action() {
             return "reset";
@@ -252,7 +258,8 @@ final class ControlCommands {
         }
     }
 
-    @Command(name = "pause", description = "Maintenance: no recovery and no alerts for a service; its checks go on.")
+    @Command(name = "pause", mixinStandardHelpOptions = true,
+            description = "Maintenance: no recovery and no alerts for a service; its checks go on.")
     static final class Pause extends Action {
         String action() {
             return "pause";
@@ -263,7 +270,8 @@ final class ControlCommands {
         }
     }
 
-    @Command(name = "resume", description = "Ends a service's maintenance: it is judged again at once.")
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+            description = "Ends a service's maintenance: it is judged again at once.")
     static final class Resume extends Action {
         String action() {
             return "resume";
@@ -274,7 +282,8 @@ final class ControlCommands {
         }
     }
 
-    @Command(name = "isolate", description = "Takes a service's workload out of traffic, keeps it running, stops"
+    @Command(name = "isolate", mixinStandardHelpOptions = true,
+            description = "Takes a service's workload out of traffic, keeps it running, stops"
             + " its recovery.")
     static final class Isolate extends Action {
         String action() {
@@ -288,8 +297,10 @@ final class ControlCommands {
 
     // ---- reload ---------------------------------------------------------------------------------------------------
 
-    @Command(name = "reload", description = {"Makes a running aegis re-read its configuration file: unchanged",
-        "services keep running untouched; nothing changes when the new file has a mistake."})
+    @Command(name = "reload", mixinStandardHelpOptions = true,
+            description = {"Makes a running aegis re-read its configuration file.",
+        "Unchanged services keep running untouched; nothing changes when the new file has a mistake (every",
+        "problem is printed, exit 1)."})
     static final class Reload extends Base {
         @Override
         int run(ApiClient client) throws ApiClient.Failure {
@@ -318,7 +329,8 @@ final class ControlCommands {
 
     // ---- silences -------------------------------------------------------------------------------------------------
 
-    @Command(name = "silence", description = "Adds, lists or expires silences of alerts.",
+    @Command(name = "silence", mixinStandardHelpOptions = true,
+            description = "Adds, lists or expires silences of alerts.",
             subcommands = {SilenceAdd.class, SilenceList.class, SilenceExpire.class})
     static final class Silence implements Callable<Integer> {
         @Spec
@@ -331,8 +343,9 @@ final class ControlCommands {
         }
     }
 
-    @Command(name = "add", description = {"Silences the alerts matching every MATCHER (as Alertmanager's amtool:",
-        "service=web, severity=~\"warn|info\") for --duration."})
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = {"Silences the alerts matching every MATCHER for a while.",
+        "Matchers as Alertmanager's amtool writes them: service=web, severity=~\"warn|info\"."})
     static final class SilenceAdd extends Base {
         @Parameters(arity = "1..*", paramLabel = "MATCHER", description = "label=value, label!=value, label=~regex,"
                 + " label!~regex.")
@@ -361,7 +374,8 @@ final class ControlCommands {
         }
     }
 
-    @Command(name = "list", description = "Lists the silences that have not ended.")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "Lists the silences that have not ended.")
     static final class SilenceList extends Base {
         @Override
         int run(ApiClient client) throws ApiClient.Failure {
@@ -381,7 +395,8 @@ final class ControlCommands {
         }
     }
 
-    @Command(name = "expire", description = "Ends silences now.")
+    @Command(name = "expire", mixinStandardHelpOptions = true,
+            description = "Ends silences now.")
     static final class SilenceExpire extends Base {
         @Parameters(arity = "1..*", paramLabel = "ID")
         List<String> ids;
@@ -398,8 +413,9 @@ final class ControlCommands {
 
     // ---- events ---------------------------------------------------------------------------------------------------
 
-    @Command(name = "events", description = {"Prints the recent events of a running aegis (state changes,",
-        "recoveries, alerts, actions); with --follow, keeps printing them as they come."})
+    @Command(name = "events", mixinStandardHelpOptions = true,
+            description = {"Prints the recent events of a running aegis.",
+        "State changes, recoveries, alerts, actions and reloads; with --follow, keeps printing them as they come."})
     static final class Events extends Base {
         @Option(names = {"-f", "--follow"}, description = "Keep printing new events until interrupted.")
         boolean follow;

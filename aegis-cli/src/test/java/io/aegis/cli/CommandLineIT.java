@@ -28,6 +28,9 @@ class CommandLineIT {
         assertThat(result.stdout()).as("%s", result)
                 .contains("Usage: aegis", "--config=<path>", "--log-level=<level>", "--metrics-port=<port>",
                         "--validate", "--help", "--version", "SIGTERM");
+        assertThat(result.stdout()).as("the subcommands, each with a whole first sentence").contains(
+                "status   Shows the services of a running aegis and their state.", "restart  ", "reset    ",
+                "pause    ", "resume   ", "isolate  ", "silence  ", "reload   ", "events   Prints the recent events");
     }
 
     @Test

@@ -160,6 +160,9 @@ class ControlCommandsIT {
         assertThat(result.stderr()).isEqualTo("aegis: no aegis is answering at http://127.0.0.1:" + nothing
                 + " (connection refused). Is it running, with global.api enabled in its configuration? --server or"
                 + " AEGIS_SERVER point to another one.\n");
+        AegisProcess.Result help = aegis(Map.of(), "silence", "add", "--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.stdout()).contains("Usage: aegis silence add", "--duration", "--comment", "--server");
         AegisProcess.Result badServer = aegis(Map.of(), "status", "--server=ftp://x");
         assertThat(badServer.exitCode()).isEqualTo(2);
         assertThat(badServer.stderr()).contains("expected a URL such as http://127.0.0.1:9098");
