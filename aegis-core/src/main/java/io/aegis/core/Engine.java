@@ -805,9 +805,14 @@ public final class Engine implements AutoCloseable {
         if (matchers.isEmpty()) {
             throw new IllegalArgumentException("a silence needs at least one matcher, such as service=\"db\"");
         }
-        return alertLifecycle.addSilence(matchers, Objects.requireNonNull(startsAt, "startsAt"),
+        Silence silence = alertLifecycle.addSilence(matchers, Objects.requireNonNull(startsAt, "startsAt"),
                 Objects.requireNonNull(endsAt, "endsAt"), Objects.requireNonNull(createdBy, "createdBy"),
                 Objects.requireNonNull(comment, "comment"));
+        log.info("silence {} added by {} until {} for {}: {}", silence.id(), createdBy, endsAt, matchers, comment);
+        bus.publish(new io.aegis.core.event.SilenceChanged(assembly.builder.clock.instant(),
+                io.aegis.core.event.SilenceChanged.Kind.ADDED, silence.id(),
+                matchers.stream().map(Matcher::toString).toList(), silence.endsAt(), createdBy, comment));
+        return silence;
     }
 
     /**
@@ -818,7 +823,18 @@ public final class Engine implements AutoCloseable {
      *     when it is removed there
      */
     public boolean expireSilence(String id) {
-        return alertLifecycle.expireSilence(id);
+        Optional<Silence> before = alertLifecycle.silences().stream().filter(s -> s.id().equals(id)).findFirst();
+        boolean expired = alertLifecycle.expireSilence(id);
+        if (expired) {
+            Silence silence = before.orElse(null);
+            log.info("silence {} expired", id);
+            bus.publish(new io.aegis.core.event.SilenceChanged(assembly.builder.clock.instant(),
+                    io.aegis.core.event.SilenceChanged.Kind.EXPIRED, id, silence == null ? List.of()
+                    : silence.matchers().stream().map(Matcher::toString).toList(),
+                    assembly.builder.clock.instant(), silence == null ? "" : silence.createdBy(),
+                    silence == null ? "" : silence.comment()));
+        }
+        return expired;
     }
 
     /**

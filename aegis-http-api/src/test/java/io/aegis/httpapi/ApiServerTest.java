@@ -11,6 +11,7 @@ import io.aegis.core.ServiceDefinition;
 import io.aegis.core.ServiceState;
 import io.aegis.core.event.OperatorAction;
 import io.aegis.core.event.ServiceEvent;
+import io.aegis.core.event.SilenceChanged;
 import io.aegis.httpapi.internal.ApiRoutes;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.BufferedReader;
@@ -301,6 +302,11 @@ class ApiServerTest {
 
         assertThat(send("DELETE", "/api/v1/silences/" + id, null, TOKEN).statusCode()).isEqualTo(200);
         assertThat(engine.silences()).isEmpty();
+        await().atMost(AWAIT).untilAsserted(() -> assertThat(events).filteredOn(SilenceChanged.class::isInstance)
+                .map(SilenceChanged.class::cast).extracting(SilenceChanged::kind, SilenceChanged::id,
+                        SilenceChanged::comment).containsExactly(
+                        org.assertj.core.api.Assertions.tuple(SilenceChanged.Kind.ADDED, id, "maintenance"),
+                        org.assertj.core.api.Assertions.tuple(SilenceChanged.Kind.EXPIRED, id, "maintenance")));
         HttpResponse<String> again = send("DELETE", "/api/v1/silences/" + id, null, TOKEN);
         assertThat(again.statusCode()).isEqualTo(404);
         assertThat(body(again).get("error").asText()).contains(id);

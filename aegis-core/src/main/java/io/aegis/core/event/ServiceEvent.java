@@ -9,7 +9,8 @@ import java.time.Instant;
 public sealed interface ServiceEvent
         permits StateChanged, CheckCompleted, RecoveryStarted, RecoveryFinished, WorkloadExited,
         RecoveryBudgetExhausted, RecoveryConcluded, RecoveryEscalated, ServiceIsolated, IncidentClosed,
-        OperatorAction, AlertFired, AlertResolved, LogMatch, AnomalyDetected, AnomalyResolved, ConfigReloaded {
+        OperatorAction, AlertFired, AlertResolved, LogMatch, AnomalyDetected, AnomalyResolved, ConfigReloaded,
+        SilenceChanged {
 
     /** The service the event is about. */
     String serviceName();

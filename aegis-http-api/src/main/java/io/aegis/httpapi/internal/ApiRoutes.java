@@ -298,8 +298,6 @@ public final class ApiRoutes implements HttpHandler {
             authorize(exchange);
             JsonNode body = readJson(exchange, true);
             Silence silence = addSilence(body, now);
-            log.info("api: silence {} added by {} until {} for {}: {}", silence.id(), silence.createdBy(),
-                    silence.endsAt(), silence.matchers(), silence.comment());
             sendJson(exchange, 201, JsonViews.silence(silence, now));
             return;
         }
@@ -317,7 +315,6 @@ public final class ApiRoutes implements HttpHandler {
             throw HttpError.notFound("no silence with id \"" + id + "\" is in effect or waiting (it may have ended);"
                     + " GET /api/v1/silences lists them");
         }
-        log.info("api: silence {} expired", id);
         sendJson(exchange, 200, Map.of("expired", id));
     }
 

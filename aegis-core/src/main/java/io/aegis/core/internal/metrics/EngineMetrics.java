@@ -568,8 +568,8 @@ public final class EngineMetrics {
      * @param event any service event; {@code null} is ignored
      */
     public void onEvent(ServiceEvent event) {
-        if (event == null || event instanceof io.aegis.core.event.ConfigReloaded) {
-            return; // an event about the engine itself: no service's series
+        if (event == null || event.serviceName().isEmpty()) {
+            return; // an event about the engine itself (a reload, a silence): no service's series
         }
         if (removedServices.contains(event.serviceName())) {
             // a late event of a removed service (its monitor's last STOPPED, delivered after the removal): it must not
