@@ -87,8 +87,7 @@ public final class FleetScenario implements Scenario {
                 BlackboxExporter.Measurement measured = BlackboxExporter.measure(options, peer.get()[0], peer.get()[1],
                         server.ports, services, options.duration(Duration.ofSeconds(4), Duration.ofSeconds(1)),
                         windows, options.duration(Duration.ofSeconds(3), Duration.ofSeconds(2)));
-                Thread.sleep(1100); // one more STATS line from the servers
-                reportPeer(result, peerRow, measured, fresh, server.stats());
+                reportPeer(result, peerRow, measured, fresh, server.freshStats());
             }
         }
         int overload = options.size(20_000, 40);
@@ -216,14 +215,17 @@ public final class FleetScenario implements Scenario {
         final List<Process> processes;
         final boolean close;
         final List<Map<String, Double>> latest;
+        /** Per process: a permit for each {@code STATS ... requested=1} line read. */
+        final List<java.util.concurrent.Semaphore> answered;
         final Path portsFile;
         final int[] ports;
 
-        private Server(List<Process> processes, boolean close, List<Map<String, Double>> latest, Path portsFile,
-                int[] ports) {
+        private Server(List<Process> processes, boolean close, List<Map<String, Double>> latest,
+                List<java.util.concurrent.Semaphore> answered, Path portsFile, int[] ports) {
             this.processes = processes;
             this.close = close;
             this.latest = latest;
+            this.answered = answered;
             this.portsFile = portsFile;
             this.ports = ports;
         }
@@ -231,6 +233,7 @@ public final class FleetScenario implements Scenario {
         static Server start(Options options, int ports, boolean close, int processCount) throws IOException {
             List<Process> processes = new ArrayList<>();
             List<Map<String, Double>> latest = new ArrayList<>();
+            List<java.util.concurrent.Semaphore> answered = new ArrayList<>();
             List<String> all = new ArrayList<>();
             try {
                 for (int p = 0; p < processCount; p++) {
@@ -246,12 +249,19 @@ public final class FleetScenario implements Scenario {
                     all.addAll(List.of(line.substring(6).split(",")));
                     Map<String, Double> stats = new java.util.concurrent.ConcurrentHashMap<>();
                     latest.add(stats);
+                    java.util.concurrent.Semaphore answers = new java.util.concurrent.Semaphore(0);
+                    answered.add(answers);
                     Thread reader = new Thread(() -> {
                         try {
                             String l;
                             while ((l = out.readLine()) != null) {
                                 if (l.startsWith("STATS ")) {
-                                    stats.putAll(Agent.parse(l));
+                                    Map<String, Double> parsed = Agent.parse(l);
+                                    boolean requested = parsed.remove("requested") != null;
+                                    stats.putAll(parsed);
+                                    if (requested) {
+                                        answers.release();
+                                    }
                                 }
                             }
                         } catch (IOException e) {
@@ -269,7 +279,29 @@ public final class FleetScenario implements Scenario {
             Path file = options.workDir().resolve("ports-" + processes.get(0).pid() + ".txt");
             Files.writeString(file, list);
             int[] parsed = all.stream().mapToInt(Integer::parseInt).toArray();
-            return new Server(processes, close, latest, file, parsed);
+            return new Server(processes, close, latest, answered, file, parsed);
+        }
+
+        /**
+         * Asks every server process for a STATS line now (a byte on its stdin) and returns {@link #stats()} once all
+         * have answered, so the counts cover everything up to this call; after 5 s, whatever the last lines said.
+         */
+        Map<String, Double> freshStats() throws InterruptedException {
+            for (int p = 0; p < processes.size(); p++) {
+                answered.get(p).drainPermits();
+                try {
+                    processes.get(p).getOutputStream().write('\n');
+                    processes.get(p).getOutputStream().flush();
+                } catch (IOException e) {
+                    // the server is gone: its last line is all there is
+                }
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            for (java.util.concurrent.Semaphore answers : answered) {
+                answers.tryAcquire(Math.max(0, deadline - System.nanoTime()),
+                        java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+            return stats();
         }
 
         /** The servers' last STATS: counts summed, peaks the highest of any process. */
@@ -388,8 +420,7 @@ public final class FleetScenario implements Scenario {
                 process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
                 Procs.destroyTree(process.toHandle());
             }
-            Thread.sleep(1100); // one more STATS line from the servers, covering the end of the run
-            agent.server = server.stats();
+            agent.server = server.freshStats(); // covering the end of the run
             return agent;
         }
 

@@ -20,7 +20,9 @@ import java.util.StringJoiner;
  *
  * <p>{@code java ... LoopbackServer <ports> [close] [maxSeconds]}: prints {@code PORTS p1,p2,...}, serves
  * until its stdin closes (the driver ended) or {@code maxSeconds} pass, and prints {@code STATS ...} every second
- * (connections accepted, requests served, failed accepts, open and peak descriptors). With {@code close} every
+ * (connections accepted, requests served, failed accepts, open and peak descriptors); a byte on its stdin asks for
+ * one more line at once, marked {@code requested=1}, so the driver can read counts that cover what it just ran
+ * without waiting for the next second. With {@code close} every
  * response ends its connection, so every HTTP check opens a new one (as blackbox_exporter and kubelet probe).
  * A failed accept (out of descriptors) never closes a listener: the connection waits in the kernel's queue.
  */
@@ -95,7 +97,7 @@ public final class LoopbackServer {
         Thread watchdog = new Thread(() -> {
             try {
                 while (System.in.read() >= 0) {
-                    // the driver never writes; end of stream means it is gone
+                    server.requestStats(); // end of stream means the driver is gone
                 }
             } catch (IOException e) {
                 // same
@@ -117,11 +119,18 @@ public final class LoopbackServer {
     private static final long ACCEPT_BACKOFF_NANOS = 10_000_000L;
 
     private volatile boolean reportStats;
+    private volatile boolean statsRequested;
 
     /** Prints a {@code STATS ...} line on stdout every second while serving (the fleet scenario reads it). */
     public LoopbackServer reportStats() {
         reportStats = true;
         return this;
+    }
+
+    /** With {@link #reportStats}: prints one {@code STATS ... requested=1} line as soon as the serving thread wakes. */
+    public void requestStats() {
+        statsRequested = true;
+        selector.wakeup();
     }
 
     /** Serves until {@link #close} or {@code deadlineNanos} (a {@link System#nanoTime()} value). */
@@ -150,14 +159,16 @@ public final class LoopbackServer {
                 }
             }
             peakKeys = Math.max(peakKeys, selector.keys().size());
-            if (now - nextReport > 0) {
+            boolean requested = statsRequested;
+            if (now - nextReport > 0 || requested) {
+                statsRequested = false;
                 int fds = openDescriptors();
                 peakFds = Math.max(peakFds, fds);
                 if (reportStats) {
                     // read by the fleet scenario: whether the server, not aegis, failed a connection
                     System.out.printf("STATS accepted=%d served=%d accept_failures=%d open=%d peak_open=%d fds=%d"
-                            + " peak_fds=%d%n", accepted, served, acceptFailures, selector.keys().size(), peakKeys, fds,
-                            peakFds);
+                            + " peak_fds=%d%s%n", accepted, served, acceptFailures, selector.keys().size(), peakKeys,
+                            fds, peakFds, requested ? " requested=1" : "");
                     System.out.flush();
                 }
                 nextReport = now + 1_000_000_000L;

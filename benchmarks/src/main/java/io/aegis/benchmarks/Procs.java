@@ -62,6 +62,22 @@ public final class Procs {
         }
     }
 
+    /**
+     * Kills a supervisor (SIGKILL) before what it started, so it cannot start a replacement in between, and waits a
+     * little for it to end. For peers whose measurements are done: supervisord and monit take one to two of their
+     * 1 s cycles to act on SIGTERM, and how they stop is not measured.
+     */
+    public static void killSupervisor(ProcessHandle supervisor) {
+        List<ProcessHandle> tree = new ArrayList<>(supervisor.descendants().toList());
+        supervisor.destroyForcibly();
+        tree.forEach(ProcessHandle::destroyForcibly);
+        try {
+            supervisor.onExit().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // best effort: it is SIGKILLed
+        }
+    }
+
     /** Asks {@code process} to stop (SIGTERM), then kills what is left after {@code grace}. */
     public static void stop(ProcessHandle process, Duration grace) {
         if (process == null) {

@@ -6,7 +6,6 @@ import io.aegis.benchmarks.Procs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -53,7 +52,7 @@ public final class Monit implements AutoCloseable {
 
     @Override
     public void close() {
-        Procs.stop(process.toHandle(), Duration.ofSeconds(5));
+        Procs.killSupervisor(process.toHandle());
         Optional<ProcessHandle> demo = DemoService.byPidFile(pidFile).get();
         demo.ifPresent(Procs::destroyTree);
     }

@@ -5,7 +5,6 @@ import io.aegis.benchmarks.Options;
 import io.aegis.benchmarks.Procs;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 /** supervisord ({@code autorestart=true, startsecs=0}) keeping the demo service running; config in the work dir. */
@@ -52,7 +51,7 @@ public final class Supervisord implements AutoCloseable {
 
     @Override
     public void close() {
-        Procs.stop(process.toHandle(), Duration.ofSeconds(5));
+        Procs.killSupervisor(process.toHandle());
     }
 
 }
