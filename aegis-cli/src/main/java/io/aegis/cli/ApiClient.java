@@ -44,6 +44,8 @@ final class ApiClient {
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+    /** A reload waits for removed and restarted workloads to stop, each with its grace period. */
+    private static final Duration RELOAD_TIMEOUT = Duration.ofMinutes(15);
 
     final URI server;
     private final Optional<String> token;
@@ -87,8 +89,13 @@ final class ApiClient {
                     + server + "\"", 2);
         }
         Optional<String> fileToken = fromFile.flatMap(HttpApiConfig::token);
-        Optional<String> token = Optional.ofNullable(env.get("AEGIS_TOKEN")).filter(t -> !t.isBlank())
-                .or(() -> fileToken);
+        Optional<String> token = Optional.ofNullable(env.get("AEGIS_TOKEN")).map(String::strip)
+                .filter(t -> !t.isEmpty()).or(() -> fileToken);
+        if (token.isPresent() && token.get().chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
+            // said without the value: a token is never echoed
+            throw new Failure("aegis: AEGIS_TOKEN holds a space or a control character inside it; a token is one"
+                    + " word (its surrounding blanks and newline are ignored)", 2);
+        }
         return new ApiClient(uri, token);
     }
 
@@ -150,7 +157,8 @@ final class ApiClient {
     }
 
     private HttpResponse<String> send(String method, String path, Object body) throws Failure {
-        HttpRequest.Builder request = request(path).timeout(CALL_TIMEOUT);
+        HttpRequest.Builder request = request(path).timeout(path.startsWith("/api/v1/reload") ? RELOAD_TIMEOUT
+                : CALL_TIMEOUT);
         try {
             request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
@@ -169,8 +177,9 @@ final class ApiClient {
     /** An open event stream: its body, read line by line by the caller. */
     InputStream stream(String path) throws Failure {
         try {
+            // the timeout covers the answer's head: a server that accepts and never answers is not waited on forever
             HttpResponse<InputStream> response = http.send(request(path).header("Accept", "text/event-stream")
-                    .build(), HttpResponse.BodyHandlers.ofInputStream());
+                    .timeout(CALL_TIMEOUT).build(), HttpResponse.BodyHandlers.ofInputStream());
             if (response.statusCode() != 200) {
                 String text = new String(response.body().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
                 String sentence;

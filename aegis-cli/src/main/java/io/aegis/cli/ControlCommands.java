@@ -174,7 +174,8 @@ final class ControlCommands {
                 out.println("Transitions:");
                 for (JsonNode transition : service.path("transitions")) {
                     out.println("  " + clock(transition.path("at").asText()) + "  " + transition.path("from").asText()
-                            + " -> " + transition.path("to").asText() + "  " + transition.path("reason").asText());
+                            + " -> " + transition.path("to").asText() + "  "
+                            + oneLine(transition.path("reason").asText(), 200));
                 }
             }
             if (service.path("alerts").size() > 0) {
@@ -472,7 +473,8 @@ final class ControlCommands {
                     .append("  ").append(type);
             switch (type) {
                 case "StateChanged" -> line.append("  ").append(event.path("from").asText()).append(" -> ")
-                        .append(event.path("to").asText()).append("  ").append(event.path("cause").asText());
+                        .append(event.path("to").asText()).append("  ")
+                        .append(oneLine(event.path("cause").asText(), 200));
                 case "CheckCompleted" -> line.append("  ").append(event.path("status").asText()).append(" in ")
                         .append(millis(event.path("latencyMs").asDouble())).append("  ")
                         .append(oneLine(event.path("message").asText(), 80));
@@ -533,8 +535,9 @@ final class ControlCommands {
         return ms < 10 ? String.format(Locale.ROOT, "%.1fms", ms) : Math.round(ms) + "ms";
     }
 
+    /** One line for a terminal: control characters (newlines, escape sequences) become spaces; cut at max. */
     static String oneLine(String text, int max) {
-        String line = text.replace('\n', ' ').replace('\r', ' ');
+        String line = text.replaceAll("[\\p{Cntrl}\\u2028\\u2029\\u0085]", " ");
         return line.length() <= max ? line : line.substring(0, max - 1) + "…";
     }
 }

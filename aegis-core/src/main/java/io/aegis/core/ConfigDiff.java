@@ -33,26 +33,32 @@ final class ConfigDiff {
     }
 
     /**
-     * Compares {@code previous} (null for an engine built from services alone) with {@code next}; {@code inCode} are
-     * the services defined in code, always left alone.
+     * Compares {@code previous} (the configuration in force; null for an engine built from services alone) with
+     * {@code next}; {@code inCode} are the services defined in code, always left alone. What a reload does not apply
+     * (global:, notifications:, alerting:, the rest of logs: and anomaly_detection:) is compared with
+     * {@code started}, the configuration the engine started with, since that is what runs: a change a reload could
+     * not apply is still reported by the next reload, and one undone is no longer reported.
      */
-    static ConfigDiff between(AegisConfig previous, AegisConfig next, List<ServiceDefinition> inCode) {
+    static ConfigDiff between(AegisConfig previous, AegisConfig started, AegisConfig next,
+            List<ServiceDefinition> inCode) {
         ConfigDiff diff = new ConfigDiff();
-        diff.compare(previous, next, inCode);
+        diff.compare(previous, started != null ? started : previous, next, inCode);
         return diff;
     }
 
-    private void compare(AegisConfig previous, AegisConfig next, List<ServiceDefinition> inCode) {
+    private void compare(AegisConfig previous, AegisConfig started, AegisConfig next, List<ServiceDefinition> inCode) {
         Map<String, ServiceDefinition> before = new LinkedHashMap<>();
         if (previous != null) {
             previous.services().forEach(service -> before.put(service.name(), service));
-            global(previous, next);
         }
-        logsApplied = sameWithout(values(previous, AegisConfig::logs), values(next, AegisConfig::logs), "files");
-        anomaliesApplied = sameWithout(values(previous, AegisConfig::anomalyDetection),
+        if (started != null) {
+            global(started, next);
+        }
+        logsApplied = sameWithout(values(started, AegisConfig::logs), values(next, AegisConfig::logs), "files");
+        anomaliesApplied = sameWithout(values(started, AegisConfig::anomalyDetection),
                 values(next, AegisConfig::anomalyDetection), "thresholds");
-        block("notifications", values(previous, AegisConfig::notifications), values(next, AegisConfig::notifications));
-        block("alerting", values(previous, AegisConfig::alerting), values(next, AegisConfig::alerting));
+        block("notifications", values(started, AegisConfig::notifications), values(next, AegisConfig::notifications));
+        block("alerting", values(started, AegisConfig::alerting), values(next, AegisConfig::alerting));
         if (!logsApplied) {
             notApplied.add("logs: changed (more than a service's files: entries)" + RESTART);
         }
@@ -120,6 +126,11 @@ final class ConfigDiff {
                 next.maxConcurrentBlockingChecks());
         global("maxInFlightChecks", previous.maxInFlightChecks(), next.maxInFlightChecks());
         global("recovery.maxConcurrent", previous.maxConcurrentRecoveries(), next.maxConcurrentRecoveries());
+        if (!previous.api().equals(next.api())) {
+            // said without values: the token is among them
+            notApplied.add("global.api changed (enabled, host, port or token): the API keeps listening as it started"
+                    + " until aegis restarts");
+        }
     }
 
     private void global(String key, Object before, Object after) {

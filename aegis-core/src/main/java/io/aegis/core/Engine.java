@@ -565,7 +565,7 @@ public final class Engine implements AutoCloseable {
             // anything running is touched.
             assembly.validate(next);
             AegisConfig previous = configuration;
-            ConfigDiff diff = ConfigDiff.between(previous, next, assembly.builder.services);
+            ConfigDiff diff = ConfigDiff.between(previous, assembly.builder.config, next, assembly.builder.services);
             Map<String, ServiceMonitor> created = createForReload(diff, next);
             List<CompletableFuture<Void>> applied = new ArrayList<>();
             diff.removed().forEach(name -> applied.add(removeService(name)));

@@ -45,8 +45,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("io.aegis.httpapi");
-    /** Threads answering requests; event streams have threads of their own. */
-    private static final int WORKERS = 4;
+    /**
+     * Threads answering requests; event streams have threads of their own. The JDK server reads a request's head on
+     * one of them, so a client that sends half a request holds one until maxReqTime (below): enough that a handful of
+     * such clients leave the API answering.
+     */
+    private static final int WORKERS = 16;
 
     private final Engine engine;
     private final String host;
@@ -90,10 +94,10 @@ public final class ApiServer implements AutoCloseable {
         }
         // The JDK server waits for a request forever by default: a client that opens a connection and sends half a
         // request would hold one of the few workers for good (a handful of them, and the API is dead). Unless the
-        // application chose otherwise, a request must arrive whole within this many seconds. (Read once, by the
+        // application chose otherwise, a request must arrive whole within 5 seconds. (Read once, by the
         // first HttpServer of the JVM; responses are not limited: an event stream is one endless response.)
         if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
-            System.setProperty("sun.net.httpserver.maxReqTime", "10");
+            System.setProperty("sun.net.httpserver.maxReqTime", "5");
         }
         ObjectMapper json = new ObjectMapper();
         ServiceHistory history = new ServiceHistory();

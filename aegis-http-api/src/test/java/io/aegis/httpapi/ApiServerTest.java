@@ -185,6 +185,11 @@ class ApiServerTest {
                         && action.serviceName().equals("web") && action.reason().equals("asked through the API")));
         assertThat(send("POST", "/api/v1/services/web/resume", "{}", null).statusCode()).isEqualTo(200);
 
+        assertThat(send("POST", "/api/v1/services/web/pause", "{\"reason\": \"ok\\n2026-01-01 [INFO] forged\\u001b[31m\"}",
+                null).statusCode()).isEqualTo(200);
+        await().atMost(AWAIT).untilAsserted(() -> assertThat(events).anyMatch(event ->
+                event instanceof OperatorAction action && action.reason().equals("ok 2026-01-01 [INFO] forged [31m")));
+        assertThat(send("POST", "/api/v1/services/web/resume", null, null).statusCode()).isEqualTo(200);
         HttpResponse<String> badAction = send("POST", "/api/v1/services/web/reboot", null, null);
         assertThat(badAction.statusCode()).isEqualTo(404);
         assertThat(body(badAction).get("error").asText())
@@ -202,7 +207,7 @@ class ApiServerTest {
         assertThat(noRuntime.statusCode()).isEqualTo(409);
         assertThat(body(noRuntime).get("error").asText()).contains("web");
         // none of the refused calls did anything
-        assertThat(events).filteredOn(OperatorAction.class::isInstance).hasSize(3);
+        assertThat(events).filteredOn(OperatorAction.class::isInstance).hasSize(5);
     }
 
     @Test
@@ -254,6 +259,9 @@ class ApiServerTest {
                 + api.port() + "\r\nConnection: close\r\n\r\n");
         assertThat(rebound.statusCode()).isEqualTo(403);
         assertThat(rebound.body()).contains("loopback names");
+        Raw lookalike = rawRequest("GET /api/v1/config HTTP/1.1\r\nHost: 127.rebind.evil.example:" + api.port()
+                + "\r\nConnection: close\r\n\r\n");
+        assertThat(lookalike.statusCode()).as("a DNS name that starts like a loopback address").isEqualTo(403);
         assertThat(events).noneMatch(OperatorAction.class::isInstance);
         // the status page itself is same-origin: allowed
         HttpResponse<String> sameOrigin = client.send(HttpRequest.newBuilder(uri("/api/v1/services/web/pause"))
@@ -391,6 +399,7 @@ class ApiServerTest {
                   metricsEnabled: false
                   api:
                     token: "0123456789abcdef-in-the-file"
+                    port: 19999
                 services:
                 """ + web + """
                   - name: extra
@@ -402,6 +411,8 @@ class ApiServerTest {
         assertThat(reloaded.statusCode()).as(reloaded.body()).isEqualTo(200);
         assertThat(body(reloaded).get("added")).extracting(JsonNode::asText).containsExactly("extra");
         assertThat(body(reloaded).get("unchanged")).extracting(JsonNode::asText).containsExactly("web");
+        assertThat(body(reloaded).get("notApplied")).extracting(JsonNode::asText).singleElement().asString()
+                .startsWith("global.api changed").doesNotContain("0123456789abcdef");
         awaitHealthy("extra");
 
         java.nio.file.Files.writeString(file, "services:\n  - name: web\n    type: htp\n    endpoint: x\n"

@@ -70,6 +70,10 @@ public final class ApiRoutes implements HttpHandler {
     /** How long an action is waited for before the answer is 202 (still running) rather than its outcome. */
     private static final Duration ACTION_WAIT = Duration.ofSeconds(2);
     private static final String UI = "/io/aegis/httpapi/ui/";
+    private static final java.util.regex.Pattern LOOPBACK_IPV4 =
+            java.util.regex.Pattern.compile("127\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){2}");
+    /** The longest reason, comment or name kept from a request: a sentence, not a document. */
+    private static final int MAX_TEXT = 500;
 
     private final Engine engine;
     private final ServiceHistory history;
@@ -392,15 +396,21 @@ public final class ApiRoutes implements HttpHandler {
         }
     }
 
+    /**
+     * A text field, as one line: control characters (a newline would forge a log line, an escape sequence would
+     * reach the terminal of whoever reads `aegis events`) become spaces, and it is cut at {@value #MAX_TEXT}.
+     */
     private static Optional<String> text(JsonNode body, String field) {
         JsonNode node = body.get(field);
         if (node == null || node.isNull()) {
             return Optional.empty();
         }
         if (!node.isTextual()) {
-            throw HttpError.badRequest(field + ": expected text, found " + node);
+            throw HttpError.badRequest(field + ": expected text, found " + node.getNodeType().name()
+                    .toLowerCase(java.util.Locale.ROOT));
         }
-        return Optional.of(node.asText());
+        String line = node.asText().replaceAll("[\\p{Cntrl}\\u2028\\u2029\\u0085]", " ").strip();
+        return Optional.of(line.length() > MAX_TEXT ? line.substring(0, MAX_TEXT) + "…" : line);
     }
 
     private ServiceSnapshot snapshot(String name) {
@@ -426,8 +436,9 @@ public final class ApiRoutes implements HttpHandler {
         String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1)
                 : host.contains(":") ? host.substring(0, host.indexOf(':')) : host;
         name = name.toLowerCase(java.util.Locale.ROOT);
-        if (!(name.equals("127.0.0.1") || name.equals("localhost") || name.equals("[::1]")
-                || name.startsWith("127.") || name.endsWith(".localhost"))) {
+        // literal loopback addresses only: a name that merely starts with "127." is anybody's DNS name
+        if (!(LOOPBACK_IPV4.matcher(name).matches() || name.equals("localhost") || name.equals("[::1]")
+                || name.endsWith(".localhost"))) {
             throw new HttpError(403, "the API listens on loopback only and answers requests for loopback names"
                     + " (127.0.0.1, localhost, [::1]), not for \"" + host + "\"");
         }
@@ -462,15 +473,25 @@ public final class ApiRoutes implements HttpHandler {
             return;
         }
         String header = exchange.getRequestHeaders().getFirst("Authorization");
-        String expected = "Bearer " + token.get();
-        if (header == null || !MessageDigest.isEqual(header.trim().getBytes(StandardCharsets.UTF_8),
-                expected.getBytes(StandardCharsets.UTF_8))) {
+        String presented = header == null ? null : bearerToken(header);
+        if (presented == null || !MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
+                token.get().getBytes(StandardCharsets.UTF_8))) {
             exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"aegis\"");
             throw new HttpError(401, header == null
                     ? "this call changes aegis and needs the API token: send Authorization: Bearer <token>"
                     + " (global.api.token; the aegis command reads AEGIS_TOKEN)"
                     : "the token in Authorization is not aegis' API token (global.api.token)");
         }
+    }
+
+    /** The token of {@code Bearer <token>} (the scheme in any case, RFC 7235), or null for another scheme. */
+    private static String bearerToken(String header) {
+        String value = header.strip();
+        int space = value.indexOf(' ');
+        if (space < 0 || !value.substring(0, space).equalsIgnoreCase("Bearer")) {
+            return null;
+        }
+        return value.substring(space + 1).strip();
     }
 
     // ---- requests ----------------------------------------------------------------------------------------------
@@ -492,9 +513,11 @@ public final class ApiRoutes implements HttpHandler {
         try {
             node = json.readTree(body);
         } catch (JsonProcessingException e) {
-            throw HttpError.badRequest("the request body is not valid JSON: "
-                    + e.getOriginalMessage().split("\n")[0] + " (line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + ")");
+            String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ")";
+            String what = e.getOriginalMessage() == null ? e.getClass().getSimpleName()
+                    : e.getOriginalMessage().split("\n")[0];
+            throw HttpError.badRequest("the request body is not valid JSON: " + what + where);
         }
         if (node == null || !node.isObject()) {
             throw HttpError.badRequest("expected a JSON object in the request body, found " + (node == null ? "nothing"

@@ -208,6 +208,7 @@ public final class EventHub implements AutoCloseable {
         private final Set<String> types;
         private final BlockingQueue<Frame> queue = new ArrayBlockingQueue<>(FOLLOWER_QUEUE);
         private volatile boolean stopped;
+        private volatile Thread thread;
 
         Follower(HttpExchange exchange, Set<String> types) {
             this.exchange = exchange;
@@ -227,10 +228,20 @@ public final class EventHub implements AutoCloseable {
 
         void stop() {
             stopped = true;
-            queue.offer(new Frame(-1, "", "")); // wakes the thread; a full queue wakes it anyway
+            followers.remove(this); // its slot is free at once
+            queue.clear(); // nothing more for it; the marker below wakes a thread waiting for frames
+            queue.offer(new Frame(-1, "", ""));
+            // A thread blocked writing to a client that does not read (its socket buffer full) never sees the
+            // marker, and closing the exchange from here would block too (it writes the last chunk). The connection
+            // is a SocketChannel, an interruptible channel: interrupting its writer closes it, and the write fails.
+            Thread writer = thread;
+            if (writer != null) {
+                writer.interrupt();
+            }
         }
 
         void run() {
+            thread = Thread.currentThread();
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write((": aegis events\nretry: 2000\n\n").getBytes(StandardCharsets.UTF_8));
                 out.flush();
@@ -256,6 +267,11 @@ public final class EventHub implements AutoCloseable {
                 Thread.currentThread().interrupt();
             } finally {
                 followers.remove(this);
+                if (stopped) {
+                    // closed by us: no last chunk for a client that may not read it (with the flag set, a blocked
+                    // write on the interruptible channel closes the connection instead of waiting)
+                    Thread.currentThread().interrupt();
+                }
                 exchange.close();
             }
         }

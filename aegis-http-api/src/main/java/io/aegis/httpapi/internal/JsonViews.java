@@ -154,6 +154,9 @@ public final class JsonViews {
                 json.putAll(checkResult(result));
             } else {
                 json.put(name, value(value));
+                if (name.equals("cause")) {
+                    json.put("reason", value(value)); // the name the rest of the API uses for why
+                }
             }
         }
         return json;
@@ -175,6 +178,15 @@ public final class JsonViews {
         }
         if (value instanceof Optional<?> optional) {
             return optional.map(JsonViews::value).orElse(null);
+        }
+        if (value instanceof java.util.OptionalLong optional) {
+            return optional.isPresent() ? optional.getAsLong() : null;
+        }
+        if (value instanceof java.util.OptionalInt optional) {
+            return optional.isPresent() ? optional.getAsInt() : null;
+        }
+        if (value instanceof java.util.OptionalDouble optional) {
+            return optional.isPresent() ? optional.getAsDouble() : null;
         }
         if (value instanceof CheckResult result) {
             return checkResult(result);
