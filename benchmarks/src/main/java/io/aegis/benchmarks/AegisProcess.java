@@ -27,6 +27,16 @@ public final class AegisProcess implements AutoCloseable {
     /** A YAML configuration for the demo service under the process runtime. */
     public static Path demoConfig(Options options, String fileName, int port, Duration interval, Duration timeout)
             throws IOException {
+        return demoConfig(options, fileName, port, interval, timeout, Duration.ZERO);
+    }
+
+    /**
+     * As above, with a start period: checks that fail while the demo JVM starts are not held against it. The 503 rows
+     * need one: a first check that timed out during the start made aegis restart the demo and then wait out the
+     * restart's verifyWithin (30 s), so a 503 asked for meanwhile went unanswered for 30 s (a flaky smoke run).
+     */
+    public static Path demoConfig(Options options, String fileName, int port, Duration interval, Duration timeout,
+            Duration startPeriod) throws IOException {
         String yaml = """
                 global:
                   logLevel: warn
@@ -38,7 +48,7 @@ public final class AegisProcess implements AutoCloseable {
                     interval: %dms
                     timeout: %dms
                     failureThreshold: 1
-                    startPeriod: 0s
+                    startPeriod: %dms
                     actions:
                       onFailure: restart
                       backoff: {initial: 10ms, multiplier: 1, max: 10ms}
@@ -50,7 +60,7 @@ public final class AegisProcess implements AutoCloseable {
                       command: [%s]
                       stopGracePeriod: 2s
                       logFile: %s
-                """.formatted(port, interval.toMillis(), timeout.toMillis(),
+                """.formatted(port, interval.toMillis(), timeout.toMillis(), startPeriod.toMillis(),
                 String.join(", ", DemoService.command(options, port)),
                 options.workDir().resolve("demo-under-aegis.log"));
         Path file = options.workDir().resolve(fileName);

@@ -98,7 +98,7 @@ public final class RecoveryScenario implements Scenario {
             int failPort = Procs.freePort();
             Duration timeout = interval.toMillis() >= 1000 ? Duration.ofMillis(500) : Duration.ofMillis(150);
             Path config = AegisProcess.demoConfig(options, "recovery-503-" + interval.toMillis() + ".yaml", failPort,
-                    interval, timeout);
+                    interval, timeout, Duration.ofSeconds(10));
             Stats aegisFail;
             try (AegisProcess aegis = AegisProcess.start(options, config,
                     options.workDir().resolve("aegis-503-" + interval.toMillis() + ".log"))) {
