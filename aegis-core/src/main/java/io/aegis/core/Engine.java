@@ -476,7 +476,8 @@ public final class Engine implements AutoCloseable {
         assembly.context.alerts().resolveService(name);
         assembly.alertedServices.remove(name);
         alertLifecycle.serviceRemoved(name);
-        return monitor.stopMonitoring().thenCompose(stopped -> stopWorkloadOf(monitor))
+        return monitor.stopMonitoring("no longer supervised: removed from the service set")
+                .thenCompose(stopped -> stopWorkloadOf(monitor))
                 .thenRun(() -> {
                     List<AutoCloseable> plugins = new ArrayList<>(List.of(monitor.checker()));
                     monitor.runtime().ifPresent(plugins::add);
@@ -709,7 +710,8 @@ public final class Engine implements AutoCloseable {
         }
         forgetAnomaliesOf(name);
         assembly.context.alerts().resolveService(name);
-        return old.stopMonitoring().thenCompose(stopped -> stopWorkloadOf(old)).thenRun(() -> {
+        return old.stopMonitoring("its runtime changed in a reload: restarted through the new one")
+                .thenCompose(stopped -> stopWorkloadOf(old)).thenRun(() -> {
             List<AutoCloseable> plugins = new ArrayList<>(List.of(old.checker()));
             old.runtime().ifPresent(plugins::add);
             closeAll(plugins, pluginCalls);

@@ -486,21 +486,31 @@ public final class ServiceMonitor {
 
     /** Stops the checks and recovery; completes when no more work will start. The engine stops the workload. */
     public CompletableFuture<Void> stopMonitoring() {
+        return stopMonitoring("engine shutting down");
+    }
+
+    /** As {@link #stopMonitoring()}, the service turning STOPPED for {@code reason} (a reload removed it...). */
+    public CompletableFuture<Void> stopMonitoring(String reason) {
         stopping = true;
         CompletableFuture<Void> done = new CompletableFuture<>();
         runSerially(() -> {
-            closed = true;
-            Scheduler.cancel(ticks);
-            Scheduler.cancel(pendingRetry);
-            coordinator.close();
-            releasePermit();
-            releaseSlot();
-            leaveLine();
-            transition(stateMachine.moveTo(ServiceState.STOPPED, "engine shutting down"));
+            stopWork();
+            transition(stateMachine.moveTo(ServiceState.STOPPED, reason));
             flapping.close();
             done.complete(null);
         });
         return done;
+    }
+
+    /** What every way of stopping a monitor does first: no tick, retry, recovery or slot of its own is left. */
+    private void stopWork() {
+        closed = true;
+        Scheduler.cancel(ticks);
+        Scheduler.cancel(pendingRetry);
+        coordinator.close();
+        releasePermit();
+        releaseSlot();
+        leaveLine();
     }
 
     /**
@@ -512,13 +522,7 @@ public final class ServiceMonitor {
         stopping = true;
         CompletableFuture<ServiceSnapshot> done = new CompletableFuture<>();
         runSerially(() -> {
-            closed = true;
-            Scheduler.cancel(ticks);
-            Scheduler.cancel(pendingRetry);
-            coordinator.close();
-            releasePermit();
-            releaseSlot();
-            leaveLine();
+            stopWork();
             flapping.close();
             done.complete(snapshot);
         });
