@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,6 +55,26 @@ class EngineControlTest {
 
     private ServiceState state(String name) {
         return engine.service(name).orElseThrow().state();
+    }
+
+    @Test
+    void twoRestartsAskedAtOnceMakeOneRestart() throws Exception {
+        int port = freePort();
+        engine = builder().service(ServiceDefinition.builder("web")
+                .check("http", "http://127.0.0.1:" + port + "/health").interval(Duration.ofMillis(200))
+                .runtime("process", Map.of("command", ChildProcesses.javaCommand(DemoServerMain.class,
+                        String.valueOf(port)), "logFile", tempDir.resolve("web.log").toString()))
+                .build()).build().start();
+        await().atMost(AWAIT).until(() -> state("web") == ServiceState.HEALTHY);
+
+        CompletableFuture<Void> first = engine.restart("web", "deploying");
+        CompletableFuture<Void> second = engine.restart("web", "deploying (a double click)");
+        CompletableFuture.allOf(first, second).get(30, TimeUnit.SECONDS);
+
+        await().atMost(AWAIT).until(() -> state("web") == ServiceState.HEALTHY);
+        // the second joined the first: one restart, one action (before, each request restarted again, killing the
+        // process the one before was starting)
+        assertThat(eventsOf(OperatorAction.class)).extracting(OperatorAction::reason).containsExactly("deploying");
     }
 
     @Test

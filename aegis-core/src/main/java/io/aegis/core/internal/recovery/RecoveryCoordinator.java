@@ -81,6 +81,8 @@ public final class RecoveryCoordinator {
     /** The fleet-wide permit asked for (while pending) or held (while running). */
     private RecoveryPermits.Ticket ticket;
     private boolean running;
+    /** The restart a person asked for, while it runs: a second request joins it. Touched on the serial thread. */
+    private CompletableFuture<Void> personsRestart;
     /** Whether the step running now acts on the workload (restart, rollback, isolate), not only notifies. */
     private boolean runningOnWorkload;
     private AwaitingVerdict awaiting;
@@ -1006,6 +1008,13 @@ public final class RecoveryCoordinator {
             return CompletableFuture.failedFuture(new IllegalStateException(name + ": a recovery action is running;"
                     + " try again when it has ended"));
         }
+        if (personsRestart != null && !personsRestart.isDone()) {
+            // A double click, or two people at once: a second restart would kill the process the first one is
+            // starting, and its failed checks would open an incident nobody caused (hostile M5: 20 requests, 20
+            // restarts, a false UNHEALTHY -> RECOVERING). It joins the restart under way.
+            log.info("{}: a restart asked by a person is under way; this request ({}) waits for it", name, reason);
+            return personsRestart;
+        }
         operatorAction(OperatorAction.Kind.RESTART, reason);
         RuntimeAdapter runtime = target.runtime().orElseThrow();
         log.info("{}: restarting at a person's request ({})", name, reason);
@@ -1020,7 +1029,7 @@ public final class RecoveryCoordinator {
             cancelPending();
             verifyUntil = now().plus(max(policy.verifyWithin(), definition.startPeriod()));
         }
-        return runtimeCall(runtime::restart, "restart").thenApply(ignored -> {
+        personsRestart = runtimeCall(runtime::restart, "restart").thenApply(ignored -> {
             runSerially(() -> {
                 target.workloadRestarted("restarted by a person");
                 if (standsForQueuedRestart && verifyUntil != null) {
@@ -1029,6 +1038,7 @@ public final class RecoveryCoordinator {
             });
             return null;
         });
+        return personsRestart;
     }
 
     /** Isolates the service now: out of traffic, kept running, no automatic recovery until reset. */
