@@ -125,35 +125,29 @@ final class ApiClient {
     /** The answer's JSON, or a Failure with aegis' own sentence. */
     JsonNode call(String method, String path, Object body) throws Failure {
         HttpResponse<String> response = send(method, path, body);
-        JsonNode answer;
+        if (response.statusCode() >= 400 && response.statusCode() != 422) {
+            throw refused(response.statusCode(), response.body());
+        }
         try {
-            answer = response.body().isBlank() ? json.createObjectNode() : json.readTree(response.body());
+            return response.body().isBlank() ? json.createObjectNode() : json.readTree(response.body());
         } catch (IOException e) {
             throw new Failure("aegis: " + server + " answered " + response.statusCode() + " with something other"
                     + " than aegis' JSON: is it an aegis API?", EXIT_REFUSED);
         }
-        if (response.statusCode() >= 400 && response.statusCode() != 422) {
-            String sentence = answer.path("error").asText("HTTP " + response.statusCode());
-            if (response.statusCode() == 401 && token.isEmpty()) {
-                sentence += " (set AEGIS_TOKEN)";
-            }
-            throw new Failure("aegis: " + sentence, EXIT_REFUSED);
-        }
-        return answer;
     }
 
-    String text(String path) throws Failure {
-        HttpResponse<String> response = send("GET", path, null);
-        if (response.statusCode() >= 400) {
-            String sentence;
-            try {
-                sentence = json.readTree(response.body()).path("error").asText("HTTP " + response.statusCode());
-            } catch (IOException e) {
-                sentence = "HTTP " + response.statusCode();
-            }
-            throw new Failure("aegis: " + sentence, EXIT_REFUSED);
+    /** aegis' own sentence from an error answer ({@code {"error": ...}}), or its status when it has none. */
+    private Failure refused(int status, String body) {
+        String sentence;
+        try {
+            sentence = json.readTree(body).path("error").asText("HTTP " + status);
+        } catch (IOException e) {
+            sentence = "HTTP " + status;
         }
-        return response.body();
+        if (status == 401 && token.isEmpty()) {
+            sentence += " (set AEGIS_TOKEN)";
+        }
+        return new Failure("aegis: " + sentence, EXIT_REFUSED);
     }
 
     private HttpResponse<String> send(String method, String path, Object body) throws Failure {
@@ -181,14 +175,10 @@ final class ApiClient {
             HttpResponse<InputStream> response = http.send(request(path).header("Accept", "text/event-stream")
                     .timeout(CALL_TIMEOUT).build(), HttpResponse.BodyHandlers.ofInputStream());
             if (response.statusCode() != 200) {
-                String text = new String(response.body().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-                String sentence;
-                try {
-                    sentence = json.readTree(text).path("error").asText("HTTP " + response.statusCode());
-                } catch (IOException e) {
-                    sentence = "HTTP " + response.statusCode();
+                try (InputStream body = response.body()) {
+                    throw refused(response.statusCode(), new String(body.readAllBytes(),
+                            java.nio.charset.StandardCharsets.UTF_8));
                 }
-                throw new Failure("aegis: " + sentence, EXIT_REFUSED);
             }
             return response.body();
         } catch (IOException e) {

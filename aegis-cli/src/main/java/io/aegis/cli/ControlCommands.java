@@ -211,26 +211,29 @@ final class ControlCommands {
 
     // ---- actions on a service -------------------------------------------------------------------------------------
 
-    /** restart, reset, pause, resume, isolate: one POST each. */
+    /**
+     * restart, reset, pause, resume, isolate: one POST each, the action being the command's own name (each subclass
+     * exists only to carry picocli's annotation).
+     */
     abstract static class Action extends Base {
+        private static final Map<String, String> DONE = Map.of("restart", "restarted", "reset", "reset",
+                "pause", "paused", "resume", "resumed", "isolate", "isolated");
+
         @Parameters(index = "0", paramLabel = "NAME", description = "The service.")
         String name;
 
         @Option(names = "--reason", paramLabel = "<text>", description = "Why (logged, and carried by the event).")
         String reason;
 
-        abstract String action();
-
-        abstract String done();
-
         @Override
         int run(ApiClient client) throws ApiClient.Failure {
+            String action = spec.name();
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("reason", reason != null ? reason : "aegis " + action() + " from the command line by "
+            body.put("reason", reason != null ? reason : "aegis " + action + " from the command line by "
                     + System.getProperty("user.name", "?"));
-            JsonNode answer = client.post("/api/v1/services/" + path(name) + "/" + action(), body);
-            out().println(name + ": " + (answer.path("done").asBoolean(false) ? done()
-                    : action() + " under way (aegis events --follow shows how it ends)"));
+            JsonNode answer = client.post("/api/v1/services/" + path(name) + "/" + action, body);
+            out().println(name + ": " + (answer.path("done").asBoolean(false) ? DONE.get(action)
+                    : action + " under way (aegis events --follow shows how it ends)"));
             return 0;
         }
     }
@@ -238,62 +241,26 @@ final class ControlCommands {
     @Command(name = "restart", mixinStandardHelpOptions = true,
             description = "Restarts a service's workload now (outside its ladder and budget).")
     static final class Restart extends Action {
-        String action() {
-            return "restart";
-        }
-
-        String done() {
-            return "restarted";
-        }
     }
 
     @Command(name = "reset", mixinStandardHelpOptions = true,
             description = "Starts a FAILED or ISOLATED service over: budget cleared, workload restarted.")
     static final class Reset extends Action {
-        String action() {
-            return "reset";
-        }
-
-        String done() {
-            return "reset";
-        }
     }
 
     @Command(name = "pause", mixinStandardHelpOptions = true,
             description = "Maintenance: no recovery and no alerts for a service; its checks go on.")
     static final class Pause extends Action {
-        String action() {
-            return "pause";
-        }
-
-        String done() {
-            return "paused";
-        }
     }
 
     @Command(name = "resume", mixinStandardHelpOptions = true,
             description = "Ends a service's maintenance: it is judged again at once.")
     static final class Resume extends Action {
-        String action() {
-            return "resume";
-        }
-
-        String done() {
-            return "resumed";
-        }
     }
 
     @Command(name = "isolate", mixinStandardHelpOptions = true,
-            description = "Takes a service's workload out of traffic, keeps it running, stops"
-            + " its recovery.")
+            description = "Takes a service's workload out of traffic, keeps it running, stops its recovery.")
     static final class Isolate extends Action {
-        String action() {
-            return "isolate";
-        }
-
-        String done() {
-            return "isolated";
-        }
     }
 
     // ---- reload ---------------------------------------------------------------------------------------------------

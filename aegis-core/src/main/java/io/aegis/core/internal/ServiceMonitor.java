@@ -96,6 +96,8 @@ public final class ServiceMonitor {
      * plugin jar's.
      */
     private final boolean inlineVerdicts;
+    /** The workload as the runtime last described it (a passing check asked, or it exited); null before. */
+    private volatile WorkloadStatus lastWorkloadStatus;
     /**
      * A trusted checker's event loop ({@link NonBlockingChecker#checkLoop()}), where its ticks are scheduled so that
      * tick, request, answer and verdict run on one thread; null: the ticks come from the engine's timer.
@@ -243,25 +245,34 @@ public final class ServiceMonitor {
      */
     public ServiceSnapshot snapshot() {
         ServiceSnapshot current = snapshot;
-        Optional<String> workload = workloadDescription();
-        if (workload.isEmpty()) {
+        WorkloadStatus status = lastWorkloadStatus;
+        if (status == null) {
             return current;
         }
+        Optional<String> workload = Optional.of(context.redactor() == null ? status.description()
+                : context.redactor().redact(status.description()));
         return new ServiceSnapshot(current.name(), current.state(), current.since(), current.lastResult(),
                 current.recoveries(), current.paused(), current.ladderStep(), workload, current.checkType(),
                 current.endpoint());
     }
 
-    private Optional<String> workloadDescription() {
-        if (runtime == null || runtime.getClass().getClassLoader() != ServiceMonitor.class.getClassLoader()) {
-            return Optional.empty();
+    /**
+     * What the runtime says of the workload now, without waiting (a status not ready at once, or failing, is null);
+     * remembered for {@link #snapshot()}, so reading a service never calls a runtime: it shows the workload as of the
+     * last passing check or exit.
+     */
+    private WorkloadStatus askWorkloadStatus() {
+        if (runtime == null) {
+            return null;
         }
         try {
             WorkloadStatus status = runtime.status().toCompletableFuture().getNow(null);
-            return status == null ? Optional.empty() : Optional.of(context.redactor() == null ? status.description()
-                    : context.redactor().redact(status.description()));
+            if (status != null) {
+                lastWorkloadStatus = status;
+            }
+            return status;
         } catch (RuntimeException e) {
-            return Optional.empty();
+            return null;
         }
     }
 
@@ -469,6 +480,7 @@ public final class ServiceMonitor {
 
     /** Called by the runtime (any thread) when the workload ended without being asked to. */
     public void workloadExited(WorkloadStatus status) {
+        lastWorkloadStatus = status;
         runSerially(() -> onWorkloadExit(status));
     }
 
@@ -803,7 +815,8 @@ public final class ServiceMonitor {
         // What the checker (or its failure) says may quote a secret: masked before anything logs or publishes it.
         result = context.redactor().redact(result);
         // Passing is the service's own only while its workload runs (issue 7: an orphan served the port).
-        result = WorkloadPresence.check(result, runtime, definition.endpoint());
+        result = WorkloadPresence.check(result, result.isPassing() ? askWorkloadStatus() : null,
+                definition.endpoint());
         Instant now = now();
         // Most attempts pass: the retry delay (a stream in resilience4j's IntervalFunction) only when one may follow.
         Duration retryDelay = result.isPassing() || number > definition.retries() ? null : retryDelays.after(number);

@@ -2,7 +2,6 @@ package io.aegis.core.internal;
 
 import io.aegis.api.CheckResult;
 import io.aegis.api.FailureReason;
-import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.WorkloadStatus;
 import java.util.List;
 
@@ -18,22 +17,15 @@ final class WorkloadPresence {
 
     /**
      * {@code result}, or an UNHEALTHY {@link FailureReason#NOT_RUNNING} result saying that something else serves
-     * the endpoint when {@code result} passes but {@code runtime}'s workload has exited or is stopped. Asks the
-     * runtime without waiting: a status that is not ready at once (or fails) leaves the result as it is. On Linux
-     * the message names the process that listens on the {@code endpoint}'s port, when it is this user's.
+     * the endpoint when {@code result} passes but the workload's {@code status} (null: not known) says it has exited
+     * or is stopped. On Linux the message names the process that listens on the {@code endpoint}'s port, when it is
+     * this user's.
      */
-    static CheckResult check(CheckResult result, RuntimeAdapter runtime, String endpoint) {
-        if (runtime == null || !result.isPassing()) {
+    static CheckResult check(CheckResult result, WorkloadStatus status, String endpoint) {
+        if (!result.isPassing() || status == null) {
             return result;
         }
-        WorkloadStatus status;
-        try {
-            status = runtime.status().toCompletableFuture().getNow(null);
-        } catch (RuntimeException e) {
-            return result;
-        }
-        if (status == null
-                || (status.state() != WorkloadStatus.State.EXITED && status.state() != WorkloadStatus.State.STOPPED)) {
+        if ((status.state() != WorkloadStatus.State.EXITED && status.state() != WorkloadStatus.State.STOPPED)) {
             return result;
         }
         String listener = ListeningProcesses.port(endpoint).stream().mapToObj(port -> {

@@ -64,11 +64,6 @@ public final class ServiceHistory {
         }
     }
 
-    /** Forgets a service that is no longer supervised. */
-    public void forget(String service) {
-        entries.remove(service);
-    }
-
     /** Latencies in milliseconds, oldest first. */
     public List<Double> latencies(String service) {
         Entry entry = entries.get(service);
