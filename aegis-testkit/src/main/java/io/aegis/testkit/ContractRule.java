@@ -1,0 +1,76 @@
+package io.aegis.testkit;
+
+/**
+ * The rules of aegis' plugin interfaces that the contract tests check. A broken rule fails its test with a
+ * {@link ContractViolation} whose message starts with the rule's {@link #id()} in brackets, so an author can find
+ * it here and in the Javadoc of the interface it comes from.
+ */
+public enum ContractRule {
+    /** A factory's type (or an action's name) is what users write in YAML: lower case, no spaces, not empty. */
+    TYPE_IS_A_NAME("type-is-a-name",
+            "the factory's type()/name() is what users write in YAML: lower case letters, digits, '-', '_' or '.'"),
+    /** The factory is registered for {@link java.util.ServiceLoader}, which is how aegis finds plugins. */
+    REGISTERED_FOR_SERVICE_LOADER("registered-for-service-loader",
+            "the factory is listed in META-INF/services/<interface> so that ServiceLoader (and aegis) finds it"),
+    /** A call that returns a stage returns it at once; blocking work goes to the spec's blocking executor. */
+    RETURNS_WITHOUT_BLOCKING("returns-without-blocking",
+            "a call that returns a CompletionStage must return it without blocking its caller (the engine's"
+                    + " scheduler): do I/O asynchronously, or hand blocking work to the spec's blockingExecutor()"),
+    /** Every stage a plugin returns completes, and within its timeout. */
+    STAGE_COMPLETES_IN_TIME("stage-completes-in-time",
+            "every stage completes, and within its timeout: a stage that never completes holds what it uses for"
+                    + " good"),
+    /** A check reports the service's failure as a result, not as an exception. */
+    FAILURES_ARE_RESULTS("failures-are-results",
+            "a check that finds the service down completes normally with a non-passing CheckResult; throwing or"
+                    + " completing exceptionally is reported as a plugin error, not as the service's failure"),
+    /** A healthy target is reported healthy. */
+    HEALTHY_IS_PASSING("healthy-is-passing", "a check of a target that is up and well passes"),
+    /** A cancelled stage releases what it holds. */
+    CANCELLATION_RELEASES("cancellation-releases",
+            "a cancelled stage stops its work and releases what it holds (its connection) at once, not at its"
+                    + " timeout"),
+    /** {@code close()} leaves no thread and no child process behind. */
+    CLOSE_RELEASES_EVERYTHING("close-releases-everything",
+            "close() (of each plugin object, then of its factory) leaves no thread and no child process behind"),
+    /** Bad settings are reported as {@code ConfigException}s naming the key, and nothing is left running. */
+    BAD_SETTINGS_NAME_THEIR_KEY("bad-settings-name-their-key",
+            "invalid settings make create() throw a ConfigException whose problems name the key path, and leave"
+                    + " no thread or child process behind"),
+    /** A notifier that could not deliver says so, so that aegis retries instead of dropping the alert. */
+    UNDELIVERED_IS_AN_ERROR("undelivered-is-an-error",
+            "a delivery that did not reach the receiver completes exceptionally (aegis retries it with backoff);"
+                    + " completing normally tells aegis the alert arrived, and it is dropped"),
+    /** Runtime operations do what they say, and the status follows. */
+    STATUS_FOLLOWS_OPERATIONS("status-follows-operations",
+            "after start() completes, status() says RUNNING; after stop() completes, it says STOPPED or EXITED"),
+    /** An operation a runtime does not list in supportedOperations() fails with UnsupportedOperationException. */
+    UNSUPPORTED_OPERATIONS_FAIL("unsupported-operations-fail",
+            "an operation missing from supportedOperations() fails its stage with UnsupportedOperationException"),
+    /** A recovery action declares the runtime operations it uses. */
+    REQUIRED_OPERATIONS_DECLARED("required-operations-declared",
+            "a recovery action calls only the runtime operations its factory lists in requiredOperations(), so that"
+                    + " aegis can refuse a configuration whose runtime cannot do them"),
+    /** A recovery action reports what happened as an outcome. */
+    OUTCOMES_NOT_EXCEPTIONS("outcomes-not-exceptions",
+            "execute() reports a failure (no runtime, a runtime that refused) as a FAILED or SKIPPED ActionOutcome,"
+                    + " not by throwing or completing exceptionally");
+
+    private final String id;
+    private final String text;
+
+    ContractRule(String id, String text) {
+        this.id = id;
+        this.text = text;
+    }
+
+    /** The rule's short name, as printed in brackets at the start of a violation's message. */
+    public String id() {
+        return id;
+    }
+
+    /** The rule in a sentence. */
+    public String text() {
+        return text;
+    }
+}

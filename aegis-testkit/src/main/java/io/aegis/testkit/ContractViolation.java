@@ -1,0 +1,34 @@
+package io.aegis.testkit;
+
+/**
+ * A plugin broke one of the rules of its interface. The message names the rule ({@code [returns-without-blocking]
+ * ...}), says what the plugin did, and then what the rule asks.
+ */
+public final class ContractViolation extends AssertionError {
+    private static final long serialVersionUID = 1L;
+
+    private final transient ContractRule rule;
+
+    /** A violation of {@code rule}; {@code whatHappened} says what the plugin did, in a sentence. */
+    public ContractViolation(ContractRule rule, String whatHappened) {
+        super("[" + rule.id() + "] " + whatHappened + "\n  rule: " + rule.text());
+        this.rule = rule;
+    }
+
+    /** A violation of {@code rule}, caused by what the plugin threw. */
+    public ContractViolation(ContractRule rule, String whatHappened, Throwable cause) {
+        this(rule, whatHappened);
+        initCause(cause);
+    }
+
+    /** The rule broken. */
+    public ContractRule rule() {
+        return rule;
+    }
+
+    static void check(boolean holds, ContractRule rule, String whatHappened) {
+        if (!holds) {
+            throw new ContractViolation(rule, whatHappened);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.aegis.testkit;
+
+import io.aegis.api.RuntimeAdapter;
+import io.aegis.api.RuntimeOperation;
+import io.aegis.api.WorkloadStatus;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A runtime that pretends: it supports every operation, completes each at once, and records which were asked
+ * for. {@link #failing(boolean)} makes every operation fail instead, as a runtime whose daemon is down would.
+ * Thread-safe.
+ */
+public final class FakeRuntime implements RuntimeAdapter {
+    private final List<RuntimeOperation> calls = new ArrayList<>();
+    private volatile boolean failing;
+    private volatile boolean running;
+
+    /** A fake runtime whose operations succeed. */
+    public FakeRuntime() {
+    }
+
+    /** Makes every operation from now on fail ({@code true}) or succeed ({@code false}); returns this. */
+    public FakeRuntime failing(boolean fail) {
+        this.failing = fail;
+        return this;
+    }
+
+    /** The operations asked for so far, in order ({@code status()} is not one). */
+    public List<RuntimeOperation> calls() {
+        synchronized (calls) {
+            return List.copyOf(calls);
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> start() {
+        return operation(RuntimeOperation.START, true);
+    }
+
+    @Override
+    public CompletionStage<Void> stop() {
+        return operation(RuntimeOperation.STOP, false);
+    }
+
+    @Override
+    public CompletionStage<Void> restart() {
+        return operation(RuntimeOperation.RESTART, true);
+    }
+
+    @Override
+    public CompletionStage<Void> rollback() {
+        return operation(RuntimeOperation.ROLLBACK, true);
+    }
+
+    @Override
+    public CompletionStage<Void> isolate() {
+        return operation(RuntimeOperation.ISOLATE, running);
+    }
+
+    @Override
+    public CompletionStage<WorkloadStatus> status() {
+        return CompletableFuture.completedFuture(running ? WorkloadStatus.running("fake") : WorkloadStatus.stopped());
+    }
+
+    @Override
+    public Set<RuntimeOperation> supportedOperations() {
+        return EnumSet.allOf(RuntimeOperation.class);
+    }
+
+    private CompletionStage<Void> operation(RuntimeOperation operation, boolean runningAfter) {
+        synchronized (calls) {
+            calls.add(operation);
+        }
+        if (failing) {
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "the fake runtime was told to fail (" + operation.name().toLowerCase(java.util.Locale.ROOT) + ")"));
+        }
+        running = runningAfter;
+        return CompletableFuture.completedFuture(null);
+    }
+}

@@ -1,0 +1,306 @@
+package io.aegis.testkit;
+
+import io.aegis.api.CheckContext;
+import io.aegis.api.CheckResult;
+import io.aegis.api.CheckerSpec;
+import io.aegis.api.ConfigException;
+import io.aegis.api.ConfigProblem;
+import io.aegis.api.HealthChecker;
+import io.aegis.api.HealthCheckerFactory;
+import io.aegis.testkit.internal.Calls;
+import io.aegis.testkit.internal.Leaks;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.CompletionStage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rules of {@link HealthChecker} and {@link HealthCheckerFactory}, as tests. Extend it in your plugin's tests,
+ * say how to make your factory and a check of a target that is up, and (for a checker that talks over the network)
+ * of a target at a given address:
+ *
+ * <pre>{@code
+ * class FileAgeCheckerContractTest extends HealthCheckerContract {
+ *     @TempDir Path dir;
+ *
+ *     protected HealthCheckerFactory factory() { return new FileAgeCheckerFactory(); }
+ *
+ *     protected CheckerSpec.Builder healthyTarget() throws Exception {
+ *         Path file = Files.writeString(dir.resolve("beat"), "x");
+ *         return CheckerSpec.builder("svc", "file-age", file.toString())
+ *                 .settings(Settings.of("services[0]", Map.of("maxAge", "1m")));
+ *     }
+ *
+ *     protected List<Misconfiguration<CheckerSpec.Builder>> misconfigurations() {
+ *         return List.of(Misconfiguration.at("services[0].maxAge", CheckerSpec.builder("svc", "file-age", "/x")
+ *                 .settings(Settings.of("services[0]", Map.of("maxAge", "soon")))));
+ *     }
+ * }
+ * }</pre>
+ *
+ * Each rule is one test; a broken one fails with a {@link ContractViolation} naming the {@link ContractRule}. The
+ * rules that need a target that never answers or refuses run only when {@link #targetAt} is overridden. The kit
+ * sets each spec's timeout and blocking executor itself (a pool of its own standing in for the engine's).
+ *
+ * <p>The rules about threads count every thread started during the test that is not the JDK's or the test
+ * framework's: start your test servers before the test runs (in a field initialiser or {@code @BeforeEach}), and
+ * if they start threads later (a server's worker on its second connection), name them {@code aegis-testkit-*}.
+ */
+public abstract class HealthCheckerContract {
+    private final Calls calls = new Calls();
+
+    /** A new instance of the factory under test, as {@link ServiceLoader} would make it. */
+    protected abstract HealthCheckerFactory factory();
+
+    /** A spec of a check whose target is up and well: its check passes. Called once per test that needs it. */
+    protected abstract CheckerSpec.Builder healthyTarget() throws Exception;
+
+    /**
+     * A spec of a check of the network target at {@code address} (such as {@code http://127.0.0.1:<port>/health}
+     * for an HTTP checker), or empty for a checker that does not connect anywhere (the default): the kit points it
+     * at a server that accepts and never answers, and at a port where nothing listens.
+     */
+    protected Optional<CheckerSpec.Builder> targetAt(InetSocketAddress address) {
+        return Optional.empty();
+    }
+
+    /**
+     * Whether the checker keeps a connection open across checks (HTTP/2, gRPC channels), so that cancelling one
+     * check rightly leaves the connection to the others: then the kit asks instead that closing the checker (and its
+     * factory) closes it. False by default: a cancelled check must close its own connection.
+     */
+    protected boolean keepsConnections() {
+        return false;
+    }
+
+    /** Specs with one mistake each, and the key path the factory's {@link ConfigException} must name. */
+    protected List<Misconfiguration<CheckerSpec.Builder>> misconfigurations() {
+        return List.of();
+    }
+
+    /**
+     * How long {@link HealthChecker#check} may take to return its stage (not to complete it) once warm; by default
+     * 250 ms, which no check that does its I/O asynchronously comes near and every one that waits for its target
+     * exceeds against a target that never answers.
+     */
+    protected Duration callerBudget() {
+        return Duration.ofMillis(250);
+    }
+
+    /** The timeout of the kit's checks (but the one it cancels): 1 s by default. */
+    protected Duration timeout() {
+        return Duration.ofSeconds(1);
+    }
+
+    /** Time for a check's stage beyond its timeout, and for threads to end after close: 2 s by default. */
+    protected Duration grace() {
+        return Duration.ofSeconds(2);
+    }
+
+    @AfterEach
+    void endTheKitsThreads() {
+        calls.close();
+    }
+
+    @Test
+    void typeIsAName() {
+        try (HealthCheckerFactory factory = factory()) {
+            String type = factory.type();
+            ContractViolation.check(type != null && type.matches("[a-z0-9][a-z0-9._-]*"),
+                    ContractRule.TYPE_IS_A_NAME, factory.getClass().getName() + ".type() is \"" + type + "\"");
+        }
+    }
+
+    @Test
+    void factoryIsRegisteredForServiceLoader() {
+        try (HealthCheckerFactory factory = factory()) {
+            Class<?> type = factory.getClass();
+            boolean found = ServiceLoader.load(HealthCheckerFactory.class, type.getClassLoader()).stream()
+                    .anyMatch(provider -> provider.type() == type);
+            ContractViolation.check(found, ContractRule.REGISTERED_FOR_SERVICE_LOADER, "ServiceLoader finds no "
+                    + HealthCheckerFactory.class.getName() + " of class " + type.getName() + ": add that line to "
+                    + "META-INF/services/" + HealthCheckerFactory.class.getName());
+        }
+    }
+
+    @Test
+    void checkOfAHealthyTargetPasses() throws Exception {
+        try (HealthCheckerFactory factory = factory();
+                HealthChecker checker = factory.create(spec(healthyTarget(), timeout()))) {
+            Calls.Outcome<CheckResult> outcome = check(checker, timeout(), "a check of the healthy target");
+            if (outcome.failed()) {
+                throw new ContractViolation(ContractRule.HEALTHY_IS_PASSING,
+                        "the check of the healthy target failed with " + outcome.failure(), outcome.failure());
+            }
+            ContractViolation.check(outcome.value() != null && outcome.value().isPassing(),
+                    ContractRule.HEALTHY_IS_PASSING, "the check of the healthy target said " + outcome.value());
+        }
+    }
+
+    @Test
+    void checkReturnsWithoutBlocking() throws Exception {
+        InetSocketAddress probe = StalledServer.refusedAddress();
+        Assumptions.assumeTrue(targetAt(probe).isPresent(),
+                "targetAt(address) is not overridden: no target that never answers to measure against");
+        try (StalledServer stalled = StalledServer.start();
+                HealthCheckerFactory factory = factory();
+                HealthChecker warm = factory.create(spec(healthyTarget(), timeout()));
+                HealthChecker checker = factory.create(spec(targetAt(stalled.address()).orElseThrow(),
+                        timeout()))) {
+            check(warm, timeout(), "a check of the healthy target"); // first use: classes, JIT, TLS
+            Calls.Timed<CheckResult> call = calls.time("check() of a target that never answers",
+                    () -> checker.check(new CheckContext(1, timeout())), timeout().plus(grace()),
+                    ContractRule.FAILURES_ARE_RESULTS);
+            ContractViolation.check(call.callTook().compareTo(callerBudget()) <= 0,
+                    ContractRule.RETURNS_WITHOUT_BLOCKING, "check() of a target that never answers took "
+                            + Calls.millis(call.callTook()) + " to return its stage (the budget is "
+                            + Calls.millis(callerBudget()) + "); blocking() is " + checker.blocking());
+            Calls.await("the check of a target that never answers", call.stage(),
+                    timeout().plus(grace()));
+        }
+    }
+
+    @Test
+    void stageCompletesWithinItsTimeout() throws Exception {
+        Assumptions.assumeTrue(targetAt(StalledServer.refusedAddress()).isPresent(),
+                "targetAt(address) is not overridden: no target that never answers to time out on");
+        Duration timeout = timeout();
+        try (StalledServer stalled = StalledServer.start();
+                HealthCheckerFactory factory = factory();
+                HealthChecker checker = factory.create(spec(targetAt(stalled.address()).orElseThrow(), timeout))) {
+            Calls.Outcome<CheckResult> outcome = check(checker, timeout,
+                    "the check of a target that never answers, timeout " + Calls.millis(timeout) + ",");
+            // A target that accepts and stays silent may be healthy for some checkers (a TCP connect): only how the
+            // stage ends is a rule here, not the verdict.
+            if (outcome.failed()) {
+                throw new ContractViolation(ContractRule.FAILURES_ARE_RESULTS, "the check of a target that never"
+                        + " answers completed exceptionally with " + outcome.failure() + " instead of a result",
+                        outcome.failure());
+            }
+        }
+    }
+
+    @Test
+    void refusedConnectionIsAResult() throws Exception {
+        InetSocketAddress refused = StalledServer.refusedAddress();
+        Assumptions.assumeTrue(targetAt(refused).isPresent(),
+                "targetAt(address) is not overridden: no network target to refuse");
+        try (HealthCheckerFactory factory = factory();
+                HealthChecker checker = factory.create(spec(targetAt(refused).orElseThrow(), timeout()))) {
+            Calls.Outcome<CheckResult> outcome = check(checker, timeout(),
+                    "the check of a port where nothing listens");
+            requireNonPassingResult(outcome, "a port where nothing listens");
+        }
+    }
+
+    @Test
+    void cancellationReleasesTheConnection() throws Exception {
+        Assumptions.assumeTrue(targetAt(StalledServer.refusedAddress()).isPresent(),
+                "targetAt(address) is not overridden: no connection to release");
+        Duration timeout = Duration.ofSeconds(30);
+        try (StalledServer stalled = StalledServer.start();
+                HealthCheckerFactory factory = factory();
+                HealthChecker checker = factory.create(spec(targetAt(stalled.address()).orElseThrow(), timeout))) {
+            CompletionStage<CheckResult> stage = calls.time("check()",
+                    () -> checker.check(new CheckContext(1, timeout)), grace(),
+                    ContractRule.FAILURES_ARE_RESULTS).stage();
+            Assumptions.assumeTrue(stalled.awaitAccepted(1, timeout().plus(grace())),
+                    "the check opened no connection to the target: nothing to release");
+            stage.toCompletableFuture().cancel(true);
+            if (keepsConnections()) {
+                checker.close();
+                factory.close();
+                ContractViolation.check(stalled.awaitNoneOpen(grace()), ContractRule.CLOSE_RELEASES_EVERYTHING,
+                        "the connection of a cancelled check was still open " + Calls.millis(grace())
+                                + " after close() of the checker and its factory");
+            } else {
+                ContractViolation.check(stalled.awaitNoneOpen(grace()), ContractRule.CANCELLATION_RELEASES,
+                        "the connection of a cancelled check (timeout " + Calls.millis(timeout) + ") was still open "
+                                + Calls.millis(grace()) + " after the cancel");
+            }
+        }
+    }
+
+    @Test
+    void closeLeavesNoThreadOrProcess() throws Exception {
+        Leaks leaks;
+        try (StalledServer stalled = StalledServer.start()) {
+            leaks = Leaks.take();
+            HealthCheckerFactory factory = factory();
+            HealthChecker checker = factory.create(spec(healthyTarget(), timeout()));
+            check(checker, timeout(), "a check of the healthy target");
+            Optional<CheckerSpec.Builder> waiting = targetAt(stalled.address());
+            if (waiting.isPresent()) {
+                HealthChecker waits = factory.create(spec(waiting.get(), timeout()));
+                CompletionStage<CheckResult> stage = waits.check(new CheckContext(1, timeout()));
+                Calls.await("the check of a target that never answers", stage, timeout().plus(grace()));
+                waits.close();
+            }
+            checker.close();
+            factory.close();
+        }
+        List<String> remaining = leaks.remainingAfter(grace());
+        ContractViolation.check(remaining.isEmpty(), ContractRule.CLOSE_RELEASES_EVERYTHING, "after close() of the"
+                + " checkers and then of the factory, " + Calls.millis(grace()) + " later, still there: " + remaining);
+    }
+
+    @Test
+    void misconfigurationsNameTheirKeys() throws Exception {
+        List<Misconfiguration<CheckerSpec.Builder>> mistakes = misconfigurations();
+        Assumptions.assumeFalse(mistakes.isEmpty(), "misconfigurations() gives none");
+        for (Misconfiguration<CheckerSpec.Builder> mistake : mistakes) {
+            try (HealthCheckerFactory factory = factory()) {
+                Leaks leaks = Leaks.take(); // after the factory: what create() alone leaves is the question here
+                HealthChecker created;
+                try {
+                    created = factory.create(spec(mistake.input(), timeout()));
+                } catch (ConfigException e) {
+                    requireKeyPath(e, mistake.keyPath());
+                    created = null;
+                } catch (RuntimeException e) {
+                    throw new ContractViolation(ContractRule.BAD_SETTINGS_NAME_THEIR_KEY, "create() with a mistake at "
+                            + mistake.keyPath() + " threw " + e + ", not a ConfigException", e);
+                }
+                if (created != null) {
+                    created.close();
+                    throw new ContractViolation(ContractRule.BAD_SETTINGS_NAME_THEIR_KEY,
+                            "create() accepted the settings with a mistake at " + mistake.keyPath());
+                }
+                List<String> remaining = leaks.remainingAfter(grace());
+                ContractViolation.check(remaining.isEmpty(), ContractRule.BAD_SETTINGS_NAME_THEIR_KEY,
+                        "the refused create() (mistake at " + mistake.keyPath() + ") left behind: " + remaining);
+            }
+        }
+    }
+
+    static void requireKeyPath(ConfigException e, String keyPath) {
+        boolean named = e.problems().stream().map(ConfigProblem::keyPath).anyMatch(keyPath::equals);
+        ContractViolation.check(named, ContractRule.BAD_SETTINGS_NAME_THEIR_KEY, "the ConfigException for a mistake"
+                + " at " + keyPath + " names " + e.problems().stream().map(ConfigProblem::keyPath).toList());
+    }
+
+    private CheckerSpec spec(CheckerSpec.Builder builder, Duration timeout) {
+        return builder.timeout(timeout).blockingExecutor(calls.blockingExecutor()).build();
+    }
+
+    /** One check with {@code timeout} (the spec's), awaited for that timeout and the grace. */
+    private Calls.Outcome<CheckResult> check(HealthChecker checker, Duration timeout, String what) throws Exception {
+        Calls.Timed<CheckResult> call = calls.time("check()", () -> checker.check(new CheckContext(1, timeout)),
+                timeout.plus(grace()), ContractRule.FAILURES_ARE_RESULTS);
+        return Calls.await(what, call.stage(), timeout.plus(grace()));
+    }
+
+    private static void requireNonPassingResult(Calls.Outcome<CheckResult> outcome, String target) {
+        if (outcome.failed()) {
+            throw new ContractViolation(ContractRule.FAILURES_ARE_RESULTS, "the check of " + target
+                    + " completed exceptionally with " + outcome.failure() + " instead of a result", outcome.failure());
+        }
+        ContractViolation.check(outcome.value() != null && !outcome.value().isPassing(),
+                ContractRule.FAILURES_ARE_RESULTS, "the check of " + target + " said " + outcome.value());
+    }
+}

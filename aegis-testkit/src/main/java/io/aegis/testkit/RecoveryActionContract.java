@@ -1,0 +1,201 @@
+package io.aegis.testkit;
+
+import io.aegis.api.ActionOutcome;
+import io.aegis.api.Alert;
+import io.aegis.api.CheckResult;
+import io.aegis.api.ConfigException;
+import io.aegis.api.FailureReason;
+import io.aegis.api.RecoveryAction;
+import io.aegis.api.RecoveryActionFactory;
+import io.aegis.api.RecoveryContext;
+import io.aegis.api.RuntimeAdapter;
+import io.aegis.api.RuntimeOperation;
+import io.aegis.api.Settings;
+import io.aegis.testkit.internal.Calls;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rules of {@link RecoveryAction} and {@link RecoveryActionFactory}, as tests. Extend it and say how to make
+ * your factory and its settings; the kit runs the action against a {@link FakeRuntime} and a recording context:
+ *
+ * <pre>{@code
+ * class DrainActionContractTest extends RecoveryActionContract {
+ *     protected RecoveryActionFactory factory() { return new DrainActionFactory(); }
+ *     protected Settings settings() { return Settings.of("services[0].actions.drain", Map.of()); }
+ * }
+ * }</pre>
+ */
+public abstract class RecoveryActionContract {
+    private final Calls calls = new Calls();
+
+    /** A new instance of the factory under test, as {@link ServiceLoader} would make it. */
+    protected abstract RecoveryActionFactory factory();
+
+    /** Settings with which the action can run. */
+    protected abstract Settings settings() throws Exception;
+
+    /** Settings with one mistake each, and the key path the factory's {@link ConfigException} must name. */
+    protected List<Misconfiguration<Settings>> misconfigurations() {
+        return List.of();
+    }
+
+    /** How long {@code execute()} may take to return its stage; by default 250 ms. */
+    protected Duration callerBudget() {
+        return Duration.ofMillis(250);
+    }
+
+    /** How long an execution may take to complete against a runtime that answers at once: 10 s by default. */
+    protected Duration executionLimit() {
+        return Duration.ofSeconds(10);
+    }
+
+    @AfterEach
+    void endTheKitsThreads() {
+        calls.close();
+    }
+
+    @Test
+    void nameIsAName() {
+        String name = factory().name();
+        ContractViolation.check(name != null && name.matches("[a-z0-9][a-z0-9._-]*"), ContractRule.TYPE_IS_A_NAME,
+                factory().getClass().getName() + ".name() is \"" + name + "\"");
+    }
+
+    @Test
+    void factoryIsRegisteredForServiceLoader() {
+        Class<?> type = factory().getClass();
+        boolean found = ServiceLoader.load(RecoveryActionFactory.class, type.getClassLoader()).stream()
+                .anyMatch(provider -> provider.type() == type);
+        ContractViolation.check(found, ContractRule.REGISTERED_FOR_SERVICE_LOADER, "ServiceLoader finds no "
+                + RecoveryActionFactory.class.getName() + " of class " + type.getName() + ": add that line to "
+                + "META-INF/services/" + RecoveryActionFactory.class.getName());
+    }
+
+    @Test
+    void anExecutionEndsInAnOutcomeAndUsesOnlyTheOperationsItDeclares() throws Exception {
+        RecoveryActionFactory factory = factory();
+        FakeRuntime runtime = new FakeRuntime();
+        ActionOutcome outcome = execute(factory.create(settings()), new Context(Optional.of(runtime)));
+        Set<RuntimeOperation> declared = EnumSet.noneOf(RuntimeOperation.class);
+        declared.addAll(factory.requiredOperations());
+        List<RuntimeOperation> undeclared = runtime.calls().stream().filter(call -> !declared.contains(call)).toList();
+        ContractViolation.check(undeclared.isEmpty(), ContractRule.REQUIRED_OPERATIONS_DECLARED, "the action called "
+                + undeclared + " (and ended " + outcome.result() + "), but requiredOperations() is " + declared);
+    }
+
+    @Test
+    void withoutARuntimeTheOutcomeSaysSo() throws Exception {
+        RecoveryActionFactory factory = factory();
+        Assumptions.assumeTrue(factory.requiresRuntime(), "the action needs no runtime");
+        ActionOutcome outcome = execute(factory.create(settings()), new Context(Optional.empty()));
+        ContractViolation.check(outcome.result() != ActionOutcome.Result.SUCCEEDED,
+                ContractRule.OUTCOMES_NOT_EXCEPTIONS, "with no runtime, the action that requires one said " + outcome);
+    }
+
+    @Test
+    void aRuntimeThatFailsIsAFailedOutcome() throws Exception {
+        RecoveryActionFactory factory = factory();
+        Assumptions.assumeTrue(factory.requiresRuntime(), "the action needs no runtime");
+        ActionOutcome outcome = execute(factory.create(settings()),
+                new Context(Optional.of(new FakeRuntime().failing(true))));
+        ContractViolation.check(outcome.result() != ActionOutcome.Result.SUCCEEDED,
+                ContractRule.OUTCOMES_NOT_EXCEPTIONS, "with every runtime operation failing, the action said "
+                        + outcome);
+    }
+
+    @Test
+    void misconfigurationsNameTheirKeys() {
+        List<Misconfiguration<Settings>> mistakes = misconfigurations();
+        Assumptions.assumeFalse(mistakes.isEmpty(), "misconfigurations() gives none");
+        for (Misconfiguration<Settings> mistake : mistakes) {
+            RecoveryAction created;
+            try {
+                created = factory().create(mistake.input());
+            } catch (ConfigException e) {
+                HealthCheckerContract.requireKeyPath(e, mistake.keyPath());
+                continue;
+            } catch (RuntimeException e) {
+                throw new ContractViolation(ContractRule.BAD_SETTINGS_NAME_THEIR_KEY, "create() with a mistake at "
+                        + mistake.keyPath() + " threw " + e + ", not a ConfigException", e);
+            }
+            throw new ContractViolation(ContractRule.BAD_SETTINGS_NAME_THEIR_KEY,
+                    "create() accepted the settings with a mistake at " + mistake.keyPath() + ": " + created);
+        }
+    }
+
+    private ActionOutcome execute(RecoveryAction action, RecoveryContext context) throws InterruptedException {
+        Calls.Timed<ActionOutcome> timed = calls.time("execute()", () -> action.execute(context),
+                callerBudget().plus(executionLimit()), ContractRule.OUTCOMES_NOT_EXCEPTIONS);
+        ContractViolation.check(timed.callTook().compareTo(callerBudget()) <= 0, ContractRule.RETURNS_WITHOUT_BLOCKING,
+                "execute() took " + Calls.millis(timed.callTook()) + " to return its stage (the budget is "
+                        + Calls.millis(callerBudget()) + ")");
+        Calls.Outcome<ActionOutcome> outcome = Calls.await("execute()", timed.stage(), executionLimit());
+        if (outcome.failed()) {
+            throw new ContractViolation(ContractRule.OUTCOMES_NOT_EXCEPTIONS,
+                    "execute() completed exceptionally with " + outcome.failure(), outcome.failure());
+        }
+        ContractViolation.check(outcome.value() != null, ContractRule.OUTCOMES_NOT_EXCEPTIONS,
+                "execute() completed with null, not an ActionOutcome");
+        return outcome.value();
+    }
+
+    /** The context of one execution: service {@code contract}, failing its check, first attempt. */
+    private static final class Context implements RecoveryContext {
+        private final Optional<RuntimeAdapter> runtime;
+        private final List<Alert> alerts = new ArrayList<>();
+
+        Context(Optional<? extends RuntimeAdapter> runtime) {
+            this.runtime = runtime.map(RuntimeAdapter.class::cast);
+        }
+
+        @Override
+        public String serviceName() {
+            return "contract";
+        }
+
+        @Override
+        public Optional<RuntimeAdapter> runtime() {
+            return runtime;
+        }
+
+        @Override
+        public Optional<CheckResult> lastResult() {
+            return Optional.of(CheckResult.unhealthy(FailureReason.STATUS, "HTTP 503", Duration.ofMillis(3)));
+        }
+
+        @Override
+        public String cause() {
+            return "HTTP 503";
+        }
+
+        @Override
+        public int attempt() {
+            return 1;
+        }
+
+        @Override
+        public Instant now() {
+            return Instant.now();
+        }
+
+        @Override
+        public CompletionStage<Void> raiseAlert(Alert alert) {
+            synchronized (alerts) {
+                alerts.add(alert);
+            }
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+}

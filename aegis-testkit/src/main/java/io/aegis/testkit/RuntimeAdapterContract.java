@@ -1,0 +1,228 @@
+package io.aegis.testkit;
+
+import io.aegis.api.ConfigException;
+import io.aegis.api.RuntimeAdapter;
+import io.aegis.api.RuntimeAdapterFactory;
+import io.aegis.api.RuntimeOperation;
+import io.aegis.api.RuntimeSpec;
+import io.aegis.api.Settings;
+import io.aegis.api.WorkloadListener;
+import io.aegis.api.WorkloadStatus;
+import io.aegis.testkit.internal.Calls;
+import io.aegis.testkit.internal.Leaks;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rules of {@link RuntimeAdapter} and {@link RuntimeAdapterFactory}, as tests. Extend it, say how to make your
+ * factory and the settings of a workload that starts and keeps running (for a process runtime, a command such as
+ * {@code sleep 600}):
+ *
+ * <pre>{@code
+ * class MyRuntimeContractTest extends RuntimeAdapterContract {
+ *     protected RuntimeAdapterFactory factory() { return new MyRuntimeFactory(); }
+ *
+ *     protected Settings workload() {
+ *         return Settings.of("services[0].runtime", Map.of("command", List.of("sleep", "600")));
+ *     }
+ * }
+ * }</pre>
+ *
+ * The kit makes each {@link RuntimeSpec} itself (a service name, a listener, a blocking executor of its own and a
+ * state directory it deletes afterwards). Each rule is one test; a broken one fails with a
+ * {@link ContractViolation} naming the {@link ContractRule}.
+ */
+public abstract class RuntimeAdapterContract {
+    private final Calls calls = new Calls();
+    private final Path stateDirectory;
+
+    /** Makes the state directory the specs get. */
+    protected RuntimeAdapterContract() {
+        try {
+            stateDirectory = Files.createTempDirectory("aegis-testkit-runtime-");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A new instance of the factory under test, as {@link ServiceLoader} would make it. */
+    protected abstract RuntimeAdapterFactory factory();
+
+    /** The settings of a workload that starts, keeps running until stopped, and stops. */
+    protected abstract Settings workload() throws Exception;
+
+    /** Settings with one mistake each, and the key path the factory's {@link ConfigException} must name. */
+    protected List<Misconfiguration<Settings>> misconfigurations() {
+        return List.of();
+    }
+
+    /**
+     * How long {@code start()}, {@code stop()} and {@code status()} may take to return their stage (not to complete
+     * it); by default 250 ms.
+     */
+    protected Duration callerBudget() {
+        return Duration.ofMillis(250);
+    }
+
+    /**
+     * How long the kit waits for an operation's stage: by default the adapter's own {@link
+     * RuntimeAdapter#operationTimeout()}, capped at 30 s so that a broken adapter fails the test in reasonable time.
+     */
+    protected Duration operationLimit(RuntimeAdapter adapter) {
+        Duration own = adapter.operationTimeout();
+        return own.compareTo(Duration.ofSeconds(30)) < 0 ? own : Duration.ofSeconds(30);
+    }
+
+    /** Time for threads and processes to end after close: 2 s by default. */
+    protected Duration grace() {
+        return Duration.ofSeconds(2);
+    }
+
+    @AfterEach
+    void endTheKitsThreadsAndFiles() throws IOException {
+        calls.close();
+        try (Stream<Path> files = Files.walk(stateDirectory)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    @Test
+    void typeIsAName() {
+        try (RuntimeAdapterFactory factory = factory()) {
+            String type = factory.type();
+            ContractViolation.check(type != null && type.matches("[a-z0-9][a-z0-9._-]*"),
+                    ContractRule.TYPE_IS_A_NAME, factory.getClass().getName() + ".type() is \"" + type + "\"");
+        }
+    }
+
+    @Test
+    void factoryIsRegisteredForServiceLoader() {
+        try (RuntimeAdapterFactory factory = factory()) {
+            Class<?> type = factory.getClass();
+            boolean found = ServiceLoader.load(RuntimeAdapterFactory.class, type.getClassLoader()).stream()
+                    .anyMatch(provider -> provider.type() == type);
+            ContractViolation.check(found, ContractRule.REGISTERED_FOR_SERVICE_LOADER, "ServiceLoader finds no "
+                    + RuntimeAdapterFactory.class.getName() + " of class " + type.getName() + ": add that line to "
+                    + "META-INF/services/" + RuntimeAdapterFactory.class.getName());
+        }
+    }
+
+    @Test
+    void statusFollowsStartAndStop() throws Exception {
+        try (RuntimeAdapterFactory factory = factory(); RuntimeAdapter adapter = factory.create(spec(workload()))) {
+            operation(adapter, "start()", adapter::start);
+            WorkloadStatus running = operation(adapter, "status()", adapter::status);
+            ContractViolation.check(running != null && running.state() == WorkloadStatus.State.RUNNING,
+                    ContractRule.STATUS_FOLLOWS_OPERATIONS, "after start() completed, status() said " + running);
+            operation(adapter, "stop()", adapter::stop);
+            WorkloadStatus stopped = operation(adapter, "status()", adapter::status);
+            ContractViolation.check(stopped != null && (stopped.state() == WorkloadStatus.State.STOPPED
+                    || stopped.state() == WorkloadStatus.State.EXITED), ContractRule.STATUS_FOLLOWS_OPERATIONS,
+                    "after stop() completed, status() said " + stopped);
+        }
+    }
+
+    @Test
+    void unsupportedOperationsFail() throws Exception {
+        try (RuntimeAdapterFactory factory = factory(); RuntimeAdapter adapter = factory.create(spec(workload()))) {
+            Set<RuntimeOperation> unsupported = EnumSet.complementOf(EnumSet.copyOf(adapter.supportedOperations()));
+            unsupported.removeAll(EnumSet.of(RuntimeOperation.START, RuntimeOperation.STOP));
+            Assumptions.assumeFalse(unsupported.isEmpty(), "the adapter supports every operation");
+            for (RuntimeOperation operation : unsupported) {
+                Callable<CompletionStage<Void>> call = switch (operation) {
+                    case RESTART -> adapter::restart;
+                    case ROLLBACK -> adapter::rollback;
+                    case ISOLATE -> adapter::isolate;
+                    default -> throw new IllegalStateException(operation.toString());
+                };
+                String name = operation.name().toLowerCase(java.util.Locale.ROOT) + "()";
+                Calls.Timed<Void> timed = calls.time(name, call, callerBudget().plus(grace()),
+                        ContractRule.UNSUPPORTED_OPERATIONS_FAIL);
+                Calls.Outcome<Void> outcome = Calls.await(name, timed.stage(), operationLimit(adapter));
+                ContractViolation.check(outcome.failure() instanceof UnsupportedOperationException,
+                        ContractRule.UNSUPPORTED_OPERATIONS_FAIL, name + " is not in supportedOperations() "
+                                + adapter.supportedOperations() + " but its stage "
+                                + (outcome.failed() ? "failed with " + outcome.failure() : "succeeded"));
+            }
+        }
+    }
+
+    @Test
+    void closeLeavesNoThreadOrChildProcess() throws Exception {
+        Leaks leaks = Leaks.take();
+        RuntimeAdapterFactory factory = factory();
+        RuntimeAdapter adapter = factory.create(spec(workload()));
+        operation(adapter, "start()", adapter::start);
+        // No stop(): close() itself must not leave a child process behind (RuntimeAdapter#close).
+        adapter.close();
+        factory.close();
+        List<String> remaining = leaks.remainingAfter(grace());
+        ContractViolation.check(remaining.isEmpty(), ContractRule.CLOSE_RELEASES_EVERYTHING, "after start(), then"
+                + " close() of the adapter and of the factory, " + Calls.millis(grace()) + " later, still there: "
+                + remaining);
+    }
+
+    @Test
+    void misconfigurationsNameTheirKeys() throws Exception {
+        List<Misconfiguration<Settings>> mistakes = misconfigurations();
+        Assumptions.assumeFalse(mistakes.isEmpty(), "misconfigurations() gives none");
+        for (Misconfiguration<Settings> mistake : mistakes) {
+            try (RuntimeAdapterFactory factory = factory()) {
+                Leaks leaks = Leaks.take();
+                RuntimeAdapter created;
+                try {
+                    created = factory.create(spec(mistake.input()));
+                } catch (ConfigException e) {
+                    HealthCheckerContract.requireKeyPath(e, mistake.keyPath());
+                    created = null;
+                } catch (RuntimeException e) {
+                    throw new ContractViolation(ContractRule.BAD_SETTINGS_NAME_THEIR_KEY, "create() with a mistake at "
+                            + mistake.keyPath() + " threw " + e + ", not a ConfigException", e);
+                }
+                if (created != null) {
+                    created.close();
+                    throw new ContractViolation(ContractRule.BAD_SETTINGS_NAME_THEIR_KEY,
+                            "create() accepted the settings with a mistake at " + mistake.keyPath());
+                }
+                List<String> remaining = leaks.remainingAfter(grace());
+                ContractViolation.check(remaining.isEmpty(), ContractRule.BAD_SETTINGS_NAME_THEIR_KEY,
+                        "the refused create() (mistake at " + mistake.keyPath() + ") left behind: " + remaining);
+            }
+        }
+    }
+
+    private RuntimeSpec spec(Settings settings) {
+        return new RuntimeSpec("contract", settings, WorkloadListener.NONE, calls.blockingExecutor(), stateDirectory);
+    }
+
+    /** Calls {@code call} as the engine does: timed on the caller, then waited for within the operation limit. */
+    private <T> T operation(RuntimeAdapter adapter, String what, Callable<CompletionStage<T>> call)
+            throws InterruptedException {
+        Calls.Timed<T> timed = calls.time(what, call, callerBudget().plus(grace()),
+                ContractRule.STAGE_COMPLETES_IN_TIME);
+        ContractViolation.check(timed.callTook().compareTo(callerBudget()) <= 0, ContractRule.RETURNS_WITHOUT_BLOCKING,
+                what + " took " + Calls.millis(timed.callTook()) + " to return its stage (the budget is "
+                        + Calls.millis(callerBudget()) + ")");
+        Calls.Outcome<T> outcome = Calls.await(what, timed.stage(), operationLimit(adapter));
+        if (outcome.failed()) {
+            throw new ContractViolation(ContractRule.STATUS_FOLLOWS_OPERATIONS,
+                    what + " of a workload that should run failed with " + outcome.failure(), outcome.failure());
+        }
+        return outcome.value();
+    }
+}
