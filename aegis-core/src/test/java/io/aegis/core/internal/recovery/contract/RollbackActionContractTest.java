@@ -1,0 +1,19 @@
+package io.aegis.core.internal.recovery.contract;
+
+import io.aegis.api.RecoveryActionFactory;
+import io.aegis.api.Settings;
+import io.aegis.core.internal.recovery.RollbackActionFactory;
+import io.aegis.testkit.RecoveryActionContract;
+
+/** The built-in {@code rollback} step against the SPI's rules, as the kit checks a third-party action. */
+class RollbackActionContractTest extends RecoveryActionContract {
+    @Override
+    protected RecoveryActionFactory factory() {
+        return new RollbackActionFactory();
+    }
+
+    @Override
+    protected Settings settings() {
+        return Settings.empty("services[0].actions.rollback");
+    }
+}
