@@ -73,54 +73,61 @@ public final class Alert {
         }
     }
 
-    /** Starts building a firing alert called {@code name} about service {@code serviceName}. */
+    /**
+     * Starts building a firing alert called {@code name} about service {@code serviceName}.
+     *
+     * @param name the alert's name, such as {@code ServiceUnhealthy}
+     * @param serviceName the service the alert is about
+     * @return a builder of a firing alert, to be given at least {@code startsAt}
+     */
     public static Builder builder(String name, String serviceName) {
         return new Builder(name, serviceName);
     }
 
-    /** The alert's name, such as {@code ServiceUnhealthy}. */
+    /** {@return the alert's name, such as {@code ServiceUnhealthy}} */
     public String name() {
         return name;
     }
 
-    /** The service the alert is about. */
+    /** {@return the service the alert is about} */
     public String serviceName() {
         return serviceName;
     }
 
-    /** How urgent it is. */
+    /** {@return how urgent it is} */
     public Severity severity() {
         return severity;
     }
 
-    /** Firing or resolved. */
+    /** {@return firing or resolved} */
     public State state() {
         return state;
     }
 
-    /** One sentence for a person. */
+    /** {@return one sentence for a person} */
     public String summary() {
         return summary;
     }
 
-    /** Extra identifying labels (besides name, service and severity), sorted by name. */
+    /** {@return extra identifying labels (besides name, service and severity), sorted by name} */
     public Map<String, String> labels() {
         return labels;
     }
 
     /**
-     * Every label that identifies the alert, sorted by name: {@code alertname}, {@code service}, {@code severity}
-     * and the {@linkplain #labels() extra labels}. Matchers (routes, silences, inhibition) and grouping use these.
+     * {@return every label that identifies the alert, sorted by name: {@code alertname}, {@code service}, {@code
+     * severity} and the {@linkplain #labels() extra labels}} Matchers (routes, silences, inhibition) and grouping use
+     * these.
      */
     public Map<String, String> labelSet() {
         return labelSet;
     }
 
     /**
-     * The alert's identity as 16 hex digits: FNV-1a 64 over its {@link #labelSet()}, names sorted, each name and
-     * value followed by a 0xFF byte, exactly as Prometheus and Alertmanager fingerprint a label set. Two alerts
-     * with the same labels are the same alert (one is a newer state of the other); firing again after a resolve
-     * is a new incident of it, told apart by {@link #startsAt()}.
+     * {@return the alert's identity as 16 hex digits: FNV-1a 64 over its {@link #labelSet()}, names sorted, each name
+     * and value followed by a 0xFF byte, exactly as Prometheus and Alertmanager fingerprint a label set} Two alerts
+     * with the same labels are the same alert (one is a newer state of the other); firing again after a resolve is a
+     * new incident of it, told apart by {@link #startsAt()}.
      */
     public String fingerprint() {
         return fingerprint;
@@ -137,39 +144,43 @@ public final class Alert {
     }
 
     /**
-     * Text for people, sorted by name, besides the {@link #summary()}: {@code description}, {@code runbook_url}
-     * and any other annotation. Annotations do not identify the alert.
+     * {@return text for people, sorted by name, besides the {@link #summary()}: {@code description}, {@code
+     * runbook_url} and any other annotation} Annotations do not identify the alert.
      */
     public Map<String, String> annotations() {
         return annotations;
     }
 
-    /** The {@code description} annotation: more detail than the summary, when there is any. */
+    /** {@return the {@code description} annotation: more detail than the summary, when there is any} */
     public Optional<String> description() {
         return Optional.ofNullable(annotations.get("description"));
     }
 
-    /** The {@code runbook_url} annotation: where a person finds what to do, when there is one. */
+    /** {@return the {@code runbook_url} annotation: where a person finds what to do, when there is one} */
     public Optional<String> runbookUrl() {
         return Optional.ofNullable(annotations.get("runbook_url"));
     }
 
-    /** When the condition began. */
+    /** {@return when the condition began} */
     public Instant startsAt() {
         return startsAt;
     }
 
-    /** When the condition ended; present once resolved. */
+    /** {@return when the condition ended; present once resolved} */
     public Optional<Instant> endsAt() {
         return Optional.ofNullable(endsAt);
     }
 
-    /** A copy of this alert marked resolved at {@code at}. */
+    /**
+     * {@return a copy of this alert marked resolved at {@code at}}
+     *
+     * @param at when the condition ended
+     */
     public Alert resolve(Instant at) {
         return toBuilder().state(State.RESOLVED).endsAt(at).build();
     }
 
-    /** A builder initialised with this alert's values. */
+    /** {@return a builder initialised with this alert's values} */
     public Builder toBuilder() {
         return new Builder(name, serviceName).severity(severity).state(state).summary(summary).labels(labels)
                 .annotations(annotations).startsAt(startsAt).endsAt(endsAt);
@@ -214,71 +225,132 @@ public final class Alert {
             this.serviceName = serviceName;
         }
 
-        /** How urgent; default {@link Severity#WARNING}. */
+        /**
+         * How urgent; default {@link Severity#WARNING}.
+         *
+         * @param severity how urgent the alert is
+         * @return this builder
+         */
         public Builder severity(Severity severity) {
             this.severity = severity;
             return this;
         }
 
-        /** Firing (default) or resolved. */
+        /**
+         * Firing (default) or resolved.
+         *
+         * @param state firing or resolved
+         * @return this builder
+         */
         public Builder state(State state) {
             this.state = state;
             return this;
         }
 
-        /** One sentence for a person. */
+        /**
+         * One sentence for a person.
+         *
+         * @param summary one sentence for a person
+         * @return this builder
+         */
         public Builder summary(String summary) {
             this.summary = summary;
             return this;
         }
 
-        /** Replaces the extra labels. */
+        /**
+         * Replaces the extra labels.
+         *
+         * @param labels the extra identifying labels, by name
+         * @return this builder
+         */
         public Builder labels(Map<String, String> labels) {
             this.labels = new LinkedHashMap<>(labels);
             return this;
         }
 
-        /** Adds one extra label. */
+        /**
+         * Adds one extra label.
+         *
+         * @param key the label's name
+         * @param value its value
+         * @return this builder
+         */
         public Builder label(String key, String value) {
             this.labels.put(key, value);
             return this;
         }
 
-        /** Replaces the annotations (text for people besides the summary). */
+        /**
+         * Replaces the annotations (text for people besides the summary).
+         *
+         * @param annotations the annotations, by name
+         * @return this builder
+         */
         public Builder annotations(Map<String, String> annotations) {
             this.annotations = new LinkedHashMap<>(annotations);
             return this;
         }
 
-        /** Adds one annotation, such as {@code dashboard}. */
+        /**
+         * Adds one annotation, such as {@code dashboard}.
+         *
+         * @param key the annotation's name
+         * @param value its text
+         * @return this builder
+         */
         public Builder annotation(String key, String value) {
             this.annotations.put(key, value);
             return this;
         }
 
-        /** Sets the {@code description} annotation. */
+        /**
+         * Sets the {@code description} annotation.
+         *
+         * @param description more detail than the summary
+         * @return this builder
+         */
         public Builder description(String description) {
             return annotation("description", description);
         }
 
-        /** Sets the {@code runbook_url} annotation. */
+        /**
+         * Sets the {@code runbook_url} annotation.
+         *
+         * @param url where a person finds what to do
+         * @return this builder
+         */
         public Builder runbookUrl(String url) {
             return annotation("runbook_url", url);
         }
 
-        /** When the condition began; required. */
+        /**
+         * When the condition began; required.
+         *
+         * @param startsAt when the condition began
+         * @return this builder
+         */
         public Builder startsAt(Instant startsAt) {
             this.startsAt = startsAt;
             return this;
         }
 
-        /** When the condition ended; required for a resolved alert. */
+        /**
+         * When the condition ended; required for a resolved alert.
+         *
+         * @param endsAt when the condition ended
+         * @return this builder
+         */
         public Builder endsAt(Instant endsAt) {
             this.endsAt = endsAt;
             return this;
         }
 
-        /** Builds the alert. */
+        /**
+         * Builds the alert.
+         *
+         * @return the alert
+         */
         public Alert build() {
             return new Alert(this);
         }

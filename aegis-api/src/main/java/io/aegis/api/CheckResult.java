@@ -33,52 +33,88 @@ public final class CheckResult {
         this.failureReason = failureReason;
     }
 
-    /** A passing result with an empty message. */
+    /**
+     * A passing result with an empty message.
+     *
+     * @param latency how long the check took
+     * @return a healthy result
+     */
     public static CheckResult healthy(Duration latency) {
         return new CheckResult(HealthStatus.HEALTHY, latency, "", null);
     }
 
-    /** A passing result with a message (for example the response status line). */
+    /**
+     * A passing result with a message (for example the response status line).
+     *
+     * @param latency how long the check took
+     * @param message a short human-readable explanation; may be empty
+     * @return a healthy result
+     */
     public static CheckResult healthy(Duration latency, String message) {
         return new CheckResult(HealthStatus.HEALTHY, latency, message, null);
     }
 
-    /** A passing result that signals a problem; {@code reason} may be {@code null}. */
+    /**
+     * A passing result that signals a problem; {@code reason} may be {@code null}.
+     *
+     * @param reason what is wrong, or {@code null}
+     * @param message a short human-readable explanation; may be empty
+     * @param latency how long the check took
+     * @return a degraded result
+     */
     public static CheckResult degraded(FailureReason reason, String message, Duration latency) {
         return new CheckResult(HealthStatus.DEGRADED, latency, message, reason);
     }
 
-    /** A failing result: the service is down or answered wrongly. */
+    /**
+     * A failing result: the service is down or answered wrongly.
+     *
+     * @param reason why the check did not pass
+     * @param message a short human-readable explanation; may be empty
+     * @param latency how long the check took
+     * @return an unhealthy result
+     */
     public static CheckResult unhealthy(FailureReason reason, String message, Duration latency) {
         return new CheckResult(HealthStatus.UNHEALTHY, latency, message, Objects.requireNonNull(reason, "reason"));
     }
 
-    /** A result without a verdict: the check itself could not tell. */
+    /**
+     * A result without a verdict: the check itself could not tell.
+     *
+     * @param reason why the check did not pass
+     * @param message a short human-readable explanation; may be empty
+     * @param latency how long the check took
+     * @return a result with status {@link HealthStatus#UNKNOWN}
+     */
     public static CheckResult unknown(FailureReason reason, String message, Duration latency) {
         return new CheckResult(HealthStatus.UNKNOWN, latency, message, Objects.requireNonNull(reason, "reason"));
     }
 
-    /** The verdict. */
+    /** {@return the verdict} */
     public HealthStatus status() {
         return status;
     }
 
-    /** How long the check took, from the start of the attempt to its verdict. */
+    /** {@return how long the check took, from the start of the attempt to its verdict} */
     public Duration latency() {
         return latency;
     }
 
-    /** A short human-readable explanation, at most 4096 characters; empty when there is nothing to say. */
+    /** {@return a short human-readable explanation, at most 4096 characters; empty when there is nothing to say} */
     public String message() {
         return message;
     }
 
-    /** Why the check did not pass; empty for a plain healthy result. */
+    /** {@return why the check did not pass; empty for a plain healthy result} */
     public Optional<FailureReason> failureReason() {
         return Optional.ofNullable(failureReason);
     }
 
-    /** Shortcut for {@code status().isPassing()}. */
+    /**
+     * Shortcut for {@code status().isPassing()}.
+     *
+     * @return whether the check passed (healthy or degraded)
+     */
     public boolean isPassing() {
         return status.isPassing();
     }

@@ -33,51 +33,60 @@ public final class CheckerSpec {
         this.blockingExecutor = builder.blockingExecutor == null ? Runnable::run : builder.blockingExecutor;
     }
 
-    /** Starts a spec for service {@code serviceName}, checked by checker {@code type} at {@code endpoint}. */
+    /**
+     * Starts a spec for service {@code serviceName}, checked by checker {@code type} at {@code endpoint}.
+     *
+     * @param serviceName the service's name, unique within one engine
+     * @param type the checker type, such as {@code http}
+     * @param endpoint what to check: a URL, {@code host:port}, a script path, depending on the type
+     * @return a builder with the defaults for everything else
+     */
     public static Builder builder(String serviceName, String type, String endpoint) {
         return new Builder(serviceName, type, endpoint);
     }
 
-    /** The service's name, unique within one engine. */
+    /** {@return the service's name, unique within one engine} */
     public String serviceName() {
         return serviceName;
     }
 
-    /** The checker type, such as {@code http}. */
+    /** {@return the checker type, such as {@code http}} */
     public String type() {
         return type;
     }
 
-    /** What to check: a URL, {@code host:port}, a script path, depending on the type. */
+    /** {@return what to check: a URL, {@code host:port}, a script path, depending on the type} */
     public String endpoint() {
         return endpoint;
     }
 
-    /** Time between two check cycles. */
+    /** {@return time between two check cycles} */
     public Duration interval() {
         return interval;
     }
 
-    /** How long one attempt may take; the engine enforces it too. */
+    /** {@return how long one attempt may take; the engine enforces it too} */
     public Duration timeout() {
         return timeout;
     }
 
-    /** The service's configuration block, with {@link Settings#path()} naming it (e.g. {@code services[0]}). */
+    /**
+     * {@return the service's configuration block, with {@link Settings#path()} naming it (e.g. {@code services[0]})}
+     */
     public Settings settings() {
         return settings;
     }
 
-    /** The service's free-form {@code metadata} strings. */
+    /** {@return the service's free-form {@code metadata} strings} */
     public Map<String, String> metadata() {
         return metadata;
     }
 
     /**
-     * A bounded pool for work that must block (running a script); never block the calling thread. For a
-     * checker that declares {@link HealthChecker#blocking()}, work handed over during {@code check()} runs
-     * on a thread reserved for that check; other work shares a pool that the engine keeps apart from the
-     * threads that start processes and deliver alerts.
+     * {@return a bounded pool for work that must block (running a script); never block the calling thread} For a
+     * checker that declares {@link HealthChecker#blocking()}, work handed over during {@code check()} runs on a thread
+     * reserved for that check; other work shares a pool that the engine keeps apart from the threads that start
+     * processes and deliver alerts.
      */
     public Executor blockingExecutor() {
         return blockingExecutor;
@@ -100,37 +109,66 @@ public final class CheckerSpec {
             this.endpoint = endpoint;
         }
 
-        /** Time between check cycles; default 10s. */
+        /**
+         * Time between check cycles; default 10s.
+         *
+         * @param interval the time between two check cycles
+         * @return this builder
+         */
         public Builder interval(Duration interval) {
             this.interval = interval;
             return this;
         }
 
-        /** Time one attempt may take; default 5s. */
+        /**
+         * Time one attempt may take; default 5s.
+         *
+         * @param timeout how long one attempt may take
+         * @return this builder
+         */
         public Builder timeout(Duration timeout) {
             this.timeout = timeout;
             return this;
         }
 
-        /** The service's configuration block. */
+        /**
+         * The service's configuration block.
+         *
+         * @param settings the service's configuration block
+         * @return this builder
+         */
         public Builder settings(Settings settings) {
             this.settings = settings;
             return this;
         }
 
-        /** Free-form metadata strings. */
+        /**
+         * Free-form metadata strings.
+         *
+         * @param metadata the free-form metadata strings
+         * @return this builder
+         */
         public Builder metadata(Map<String, String> metadata) {
             this.metadata = metadata;
             return this;
         }
 
-        /** The pool for blocking work; defaults to running on the calling thread (tests only). */
+        /**
+         * The pool for blocking work; defaults to running on the calling thread (tests only).
+         *
+         * @param blockingExecutor the pool for blocking work
+         * @return this builder
+         */
         public Builder blockingExecutor(Executor blockingExecutor) {
             this.blockingExecutor = blockingExecutor;
             return this;
         }
 
-        /** Builds the spec. */
+        /**
+         * Builds the spec.
+         *
+         * @return the spec
+         */
         public CheckerSpec build() {
             return new CheckerSpec(this);
         }

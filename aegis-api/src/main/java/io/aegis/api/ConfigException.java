@@ -13,9 +13,14 @@ import java.util.stream.Collectors;
 public class ConfigException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** Every problem found, in the order they were found (part of the serialized form). */
     private final List<ConfigProblem> problems;
 
-    /** Creates an exception for one or more problems; the list must not be empty. */
+    /**
+     * Creates an exception for one or more problems; the list must not be empty.
+     *
+     * @param problems every problem found, at least one
+     */
     public ConfigException(List<ConfigProblem> problems) {
         super(describe(problems));
         if (problems.isEmpty()) {
@@ -24,12 +29,17 @@ public class ConfigException extends RuntimeException {
         this.problems = List.copyOf(problems);
     }
 
-    /** Creates an exception for a single problem. */
+    /**
+     * Creates an exception for a single problem.
+     *
+     * @param keyPath the key path of the offending key
+     * @param message what was found and what was expected
+     */
     public ConfigException(String keyPath, String message) {
         this(List.of(new ConfigProblem(keyPath, message)));
     }
 
-    /** Every problem found, in the order they were found. */
+    /** {@return every problem found, in the order they were found} */
     public List<ConfigProblem> problems() {
         return problems;
     }

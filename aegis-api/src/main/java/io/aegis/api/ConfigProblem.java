@@ -13,7 +13,13 @@ import java.util.Objects;
  *     {@code expected a duration like 500ms, 5s or 1m, found "5 seconds"}
  */
 public record ConfigProblem(String keyPath, String message) {
-    /** Validates that both parts are present. */
+    /**
+     * Validates that both parts are present.
+     *
+     * @param keyPath the dotted path of the offending key, with list indexes in brackets
+     * @param message what was found and what was expected, for example {@code expected a duration like 500ms, 5s or 1m,
+     *     found "5 seconds"}
+     */
     public ConfigProblem {
         Objects.requireNonNull(keyPath, "keyPath");
         Objects.requireNonNull(message, "message");

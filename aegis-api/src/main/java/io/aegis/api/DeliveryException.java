@@ -16,6 +16,7 @@ import java.util.Optional;
 public final class DeliveryException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** Whether trying again later can succeed (part of the serialized form). */
     private final boolean retryable;
     private final transient Duration retryAfter;
 
@@ -28,22 +29,31 @@ public final class DeliveryException extends RuntimeException {
     /**
      * The receiver could not take it now; try again, after {@code retryAfter} when it is not null (an HTTP
      * {@code Retry-After}), else after the engine's backoff.
+     *
+     * @param message what happened, with what the receiver answered
+     * @param retryAfter how long the receiver asked to wait, or {@code null}
+     * @return a retryable exception
      */
     public static DeliveryException retryLater(String message, Duration retryAfter) {
         return new DeliveryException(message, true, retryAfter);
     }
 
-    /** The receiver refused it for good (include what it answered in the message); it is not retried. */
+    /**
+     * The receiver refused it for good (include what it answered in the message); it is not retried.
+     *
+     * @param message what happened, with what the receiver answered
+     * @return an exception that is not retried
+     */
     public static DeliveryException rejected(String message) {
         return new DeliveryException(message, false, null);
     }
 
-    /** Whether trying again later can succeed. */
+    /** {@return whether trying again later can succeed} */
     public boolean retryable() {
         return retryable;
     }
 
-    /** How long the receiver asked to wait before the next attempt, when it said. */
+    /** {@return how long the receiver asked to wait before the next attempt, when it said} */
     public Optional<Duration> retryAfter() {
         return Optional.ofNullable(retryAfter);
     }

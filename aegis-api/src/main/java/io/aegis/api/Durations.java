@@ -40,6 +40,8 @@ public final class Durations {
     /**
      * Parses a duration.
      *
+     * @param text a duration such as {@code 500ms}, {@code 5s}, {@code 1m} or {@code 1h30m}; {@code 0} for zero
+     * @return the duration
      * @throws IllegalArgumentException with a sentence saying what was expected, when {@code text} is not a
      *     duration (a bare number other than 0 is rejected: its unit would be a guess), is negative, or is longer
      *     than about 292 years
@@ -143,6 +145,9 @@ public final class Durations {
     /**
      * Prints a duration in the shortest form {@link #parse} reads back, e.g. {@code 1m30s}, {@code 250ms},
      * {@code 1ms500us}; {@code 0s} for zero.
+     *
+     * @param duration a duration that is not negative
+     * @return the duration as text, such as {@code 1m30s}
      */
     public static String format(Duration duration) {
         if (duration.isZero()) {

@@ -28,7 +28,7 @@ public enum FailureReason {
     /** The plugin itself threw or returned nothing; the service's health is not known. */
     PLUGIN_ERROR;
 
-    /** Returns the lower-case name used as a metric label value, e.g. {@code "timeout"}. */
+    /** {@return the lower-case name used as a metric label value, e.g. {@code "timeout"}} */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

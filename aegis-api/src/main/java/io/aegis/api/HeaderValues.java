@@ -18,6 +18,7 @@ public final class HeaderValues {
     /**
      * What is wrong with {@code value}, without quoting it.
      *
+     * @param value a header value, or a part of one
      * @return a sentence naming the kind of character found and what to check, or null when {@code value} has
      *     no control character (a tab is allowed)
      */

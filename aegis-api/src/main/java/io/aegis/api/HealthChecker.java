@@ -14,12 +14,17 @@ import java.util.concurrent.CompletionStage;
 @FunctionalInterface
 public interface HealthChecker extends AutoCloseable {
 
-    /** Starts one check attempt; the stage completes with its verdict. */
+    /**
+     * Starts one check attempt; the stage completes with its verdict.
+     *
+     * @param context facts about this attempt: its number within the cycle and its timeout
+     * @return a stage completed with the attempt's result
+     */
     CompletionStage<CheckResult> check(CheckContext context);
 
     /**
-     * Whether each check holds a thread for its whole duration (it runs a script and waits for it), rather
-     * than doing non-blocking I/O. Default {@code false}.
+     * {@return whether each check holds a thread for its whole duration (it runs a script and waits for it), rather
+     * than doing non-blocking I/O} Default {@code false}.
      *
      * <p>The engine limits how many such checks run at once across all services
      * ({@code global.maxConcurrentBlockingChecks}) and gives each one it admits a thread of its own: work

@@ -10,12 +10,14 @@ package io.aegis.api;
  */
 public interface HealthCheckerFactory extends AutoCloseable {
 
-    /** The {@code type:} value this factory serves, such as {@code http}; lower case, unique. */
+    /** {@return the {@code type:} value this factory serves, such as {@code http}; lower case, unique} */
     String type();
 
     /**
      * Creates the checker of one service, validating its settings.
      *
+     * @param spec the service and its settings
+     * @return the service's checker
      * @throws ConfigException naming every invalid key (for example a malformed endpoint)
      */
     HealthChecker create(CheckerSpec spec);

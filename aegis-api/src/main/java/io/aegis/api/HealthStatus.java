@@ -16,7 +16,7 @@ public enum HealthStatus {
     /** The check could not reach a verdict (the checker itself failed, or the answer was ambiguous). */
     UNKNOWN;
 
-    /** Returns whether this status counts as a passing check (healthy or degraded). */
+    /** {@return whether this status counts as a passing check (healthy or degraded)} */
     public boolean isPassing() {
         return this == HEALTHY || this == DEGRADED;
     }

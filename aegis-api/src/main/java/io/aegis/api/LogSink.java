@@ -24,12 +24,18 @@ public interface LogSink {
      */
     void line(String origin, long lineNumber, byte[] bytes, int offset, int length, boolean cut);
 
-    /** {@code count} more bytes were read from the source, line terminators and skipped parts of cut lines included. */
+    /**
+     * {@code count} more bytes were read from the source, line terminators and skipped parts of cut lines included.
+     *
+     * @param count how many bytes
+     */
     void bytesRead(long count);
 
     /**
      * Something the operator should know of, as a sentence naming what and where: a file that cannot be read, a
      * stream that closed and is being reopened. The engine logs it (repeats of the same sentence rate-limited).
+     *
+     * @param sentence what happened and where, for a person
      */
     void problem(String sentence);
 }

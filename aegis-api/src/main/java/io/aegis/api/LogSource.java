@@ -14,7 +14,11 @@ package io.aegis.api;
  */
 public interface LogSource extends AutoCloseable {
 
-    /** Starts following, delivering to {@code sink}; called once, returns at once. */
+    /**
+     * Starts following, delivering to {@code sink}; called once, returns at once.
+     *
+     * @param sink where lines, byte counts and problems go
+     */
     void start(LogSink sink);
 
     /**

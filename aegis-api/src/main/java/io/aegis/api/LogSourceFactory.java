@@ -8,12 +8,14 @@ package io.aegis.api;
  */
 public interface LogSourceFactory extends AutoCloseable {
 
-    /** The type this factory serves; lower case, unique. */
+    /** {@return the type this factory serves; lower case, unique} */
     String type();
 
     /**
      * Creates one source, validating its settings; it reads nothing before {@link LogSource#start(LogSink)}.
      *
+     * @param spec the service and the source's settings
+     * @return the source, not started
      * @throws ConfigException naming every invalid key
      */
     LogSource create(LogSourceSpec spec);

@@ -26,7 +26,17 @@ import java.util.TreeMap;
 public record Notification(String id, String groupKey, Map<String, String> groupLabels, List<Alert> alerts,
         boolean repeat, Instant createdAt) {
 
-    /** Validates and copies the values. */
+    /**
+     * Validates and copies the values.
+     *
+     * @param id unique and stable across retries, for idempotency
+     * @param groupKey identifies the group (the route and the values of its {@code groupBy} labels)
+     * @param groupLabels the {@code groupBy} labels and their values shared by every alert of the group
+     * @param alerts the alerts, firing and resolved, oldest first; never empty
+     * @param repeat true when it only repeats what was already delivered ({@code repeatInterval}, or a notifier's
+     *     {@linkplain Notifier#resendInterval() re-send}): delivery may drop it for a newer notification of the group
+     * @param createdAt when aegis made it
+     */
     public Notification {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(groupKey, "groupKey");
@@ -38,24 +48,31 @@ public record Notification(String id, String groupKey, Map<String, String> group
         }
     }
 
-    /** A notification of one alert alone, grouped by its fingerprint. */
+    /**
+     * A notification of one alert alone, grouped by its fingerprint.
+     *
+     * @param id unique and stable across retries, for idempotency
+     * @param alert the alert
+     * @param createdAt when aegis made it
+     * @return a notification of {@code alert} alone, not a repeat
+     */
     public static Notification of(String id, Alert alert, Instant createdAt) {
         return new Notification(id, "{}/{fingerprint=\"" + alert.fingerprint() + "\"}", Map.of(), List.of(alert),
                 false, createdAt);
     }
 
-    /** {@link Alert.State#FIRING} when at least one alert fires, else {@link Alert.State#RESOLVED}. */
+    /** {@return {@link Alert.State#FIRING} when at least one alert fires, else {@link Alert.State#RESOLVED}} */
     public Alert.State status() {
         return alerts.stream().anyMatch(alert -> alert.state() == Alert.State.FIRING) ? Alert.State.FIRING
                 : Alert.State.RESOLVED;
     }
 
-    /** The labels every alert of the group has with the same value, sorted by name. */
+    /** {@return the labels every alert of the group has with the same value, sorted by name} */
     public Map<String, String> commonLabels() {
         return common(alerts.stream().map(Alert::labelSet).toList());
     }
 
-    /** The annotations every alert of the group has with the same value (the summary as {@code summary}). */
+    /** {@return the annotations every alert of the group has with the same value (the summary as {@code summary})} */
     public Map<String, String> commonAnnotations() {
         return common(alerts.stream().map(alert -> {
             Map<String, String> all = new TreeMap<>(alert.annotations());

@@ -16,13 +16,22 @@ import java.util.concurrent.CompletionStage;
 @FunctionalInterface
 public interface Notifier extends AutoCloseable {
 
-    /** Sends one alert; completes when the destination has accepted it. */
+    /**
+     * Sends one alert; completes when the destination has accepted it.
+     *
+     * @param alert the alert, firing or resolved
+     * @return a stage completed when the destination has accepted the alert, exceptionally (with a {@link
+     *     DeliveryException} saying whether to retry) when it has not
+     */
     CompletionStage<Void> deliver(Alert alert);
 
     /**
      * Sends a group of alerts; completes when the destination has accepted all of it, exceptionally otherwise
      * (then the whole notification is tried again). By default each alert is {@linkplain #deliver(Alert)
      * delivered} in turn; a notifier that sends a group in one request overrides this.
+     *
+     * @param notification the group of alerts to send
+     * @return a stage completed when the destination has accepted the whole notification
      */
     default CompletionStage<Void> deliver(Notification notification) {
         CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
@@ -33,10 +42,10 @@ public interface Notifier extends AutoCloseable {
     }
 
     /**
-     * How often the destination must hear again about alerts that still fire, when it forgets them otherwise
-     * (Alertmanager resolves an alert whose client stopped sending it). The engine then re-sends every firing
-     * alert routed here at this interval, and every resolved one for a while after it resolved, whatever the
-     * route's {@code repeatInterval}. Empty (the default) when the destination keeps what it was told.
+     * {@return how often the destination must hear again about alerts that still fire, when it forgets them otherwise
+     * (Alertmanager resolves an alert whose client stopped sending it)} The engine then re-sends every firing alert
+     * routed here at this interval, and every resolved one for a while after it resolved, whatever the route's {@code
+     * repeatInterval}. Empty (the default) when the destination keeps what it was told.
      */
     default Optional<Duration> resendInterval() {
         return Optional.empty();

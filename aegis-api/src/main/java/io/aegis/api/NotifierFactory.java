@@ -7,12 +7,14 @@ package io.aegis.api;
  */
 public interface NotifierFactory extends AutoCloseable {
 
-    /** The type this factory serves; lower case, unique. */
+    /** {@return the type this factory serves; lower case, unique} */
     String type();
 
     /**
      * Creates one notifier, validating its settings.
      *
+     * @param spec the notifier's name and settings
+     * @return the notifier
      * @throws ConfigException naming every invalid key
      */
     Notifier create(NotifierSpec spec);

@@ -11,7 +11,13 @@ import java.util.concurrent.Executor;
  * @param blockingExecutor a bounded pool for blocking work
  */
 public record NotifierSpec(String name, Settings settings, Executor blockingExecutor) {
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @param name the notifier's name in the configuration (for example {@code webhook})
+     * @param settings its configuration block
+     * @param blockingExecutor a bounded pool for blocking work
+     */
     public NotifierSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(settings, "settings");

@@ -10,6 +10,11 @@ import java.util.concurrent.CompletionStage;
 @FunctionalInterface
 public interface RecoveryAction {
 
-    /** Performs the action once for the service described by {@code context}. */
+    /**
+     * Performs the action once for the service described by {@code context}.
+     *
+     * @param context the service, its runtime and why recovery started
+     * @return a stage completed with what the action achieved
+     */
     CompletionStage<ActionOutcome> execute(RecoveryContext context);
 }

@@ -9,18 +9,21 @@ import java.util.Set;
  */
 public interface RecoveryActionFactory {
 
-    /** The name used in {@code onFailure:}, such as {@code restart}; lower case, unique. */
+    /** {@return the name used in {@code onFailure:}, such as {@code restart}; lower case, unique} */
     String name();
 
-    /** Whether the action needs the service to have a {@code runtime:}; the engine rejects configs that lack one. */
+    /**
+     * {@return whether the action needs the service to have a {@code runtime:}; the engine rejects configs that lack
+     * one}
+     */
     default boolean requiresRuntime() {
         return false;
     }
 
     /**
-     * The runtime operations the action calls, such as {@link RuntimeOperation#ROLLBACK}: the engine rejects, when
-     * it is built, a service whose runtime does not list them all in {@link RuntimeAdapter#supportedOperations()}
-     * (a step that cannot work is found at load time, not at the first incident). By default none.
+     * {@return the runtime operations the action calls, such as {@link RuntimeOperation#ROLLBACK}: the engine rejects,
+     * when it is built, a service whose runtime does not list them all in {@link RuntimeAdapter#supportedOperations()}
+     * (a step that cannot work is found at load time, not at the first incident)} By default none.
      */
     default Set<RuntimeOperation> requiredOperations() {
         return Set.of();
@@ -29,6 +32,8 @@ public interface RecoveryActionFactory {
     /**
      * Creates the action for one service from its {@code actions} block.
      *
+     * @param settings the action's block under the service's {@code actions}
+     * @return the action of one service
      * @throws ConfigException naming every invalid key
      */
     RecoveryAction create(Settings settings);

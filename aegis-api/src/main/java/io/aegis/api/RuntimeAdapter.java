@@ -17,31 +17,53 @@ import java.util.concurrent.CompletionStage;
  */
 public interface RuntimeAdapter extends AutoCloseable {
 
-    /** Starts the workload; completes when it runs. Starting a running workload does nothing. */
+    /**
+     * Starts the workload; completes when it runs. Starting a running workload does nothing.
+     *
+     * @return a stage completed when the workload runs, exceptionally when it could not be started
+     */
     CompletionStage<Void> start();
 
-    /** Stops the workload gracefully (then forcibly after the configured grace period). */
+    /**
+     * Stops the workload gracefully (then forcibly after the configured grace period).
+     *
+     * @return a stage completed when the workload has stopped
+     */
     CompletionStage<Void> stop();
 
     /**
      * Reports whether the workload runs. The engine asks after each passing check without waiting (a passing check
      * while the workload has exited or is stopped means something else serves the endpoint), so a runtime that
      * knows at once should return an already completed stage.
+     *
+     * @return a stage completed with the workload's status
      */
     CompletionStage<WorkloadStatus> status();
 
-    /** Stops, then starts the workload. */
+    /**
+     * Stops, then starts the workload.
+     *
+     * @return a stage completed when the workload runs again
+     */
     default CompletionStage<Void> restart() {
         return stop().thenCompose(ignored -> start());
     }
 
-    /** Goes back to the previous version; fails unless {@link RuntimeOperation#ROLLBACK} is supported. */
+    /**
+     * Goes back to the previous version; fails unless {@link RuntimeOperation#ROLLBACK} is supported.
+     *
+     * @return a stage completed when the previous version runs
+     */
     default CompletionStage<Void> rollback() {
         return CompletableFuture.failedFuture(
                 new UnsupportedOperationException(getClass().getSimpleName() + " cannot roll back a workload"));
     }
 
-    /** Takes the workload out of traffic; fails unless {@link RuntimeOperation#ISOLATE} is supported. */
+    /**
+     * Takes the workload out of traffic; fails unless {@link RuntimeOperation#ISOLATE} is supported.
+     *
+     * @return a stage completed when the workload is out of traffic
+     */
     default CompletionStage<Void> isolate() {
         return CompletableFuture.failedFuture(
                 new UnsupportedOperationException(getClass().getSimpleName() + " cannot isolate a workload"));
@@ -58,26 +80,26 @@ public interface RuntimeAdapter extends AutoCloseable {
     }
 
     /**
-     * Whether the workload keeps running when the engine stops or stops supervising the service: true where another
-     * system owns it (a Kubernetes Deployment, a Nomad job, a container aegis supervises but did not create), so
-     * that shutting aegis down never scales a production service to zero. The engine then never calls
-     * {@link #stop()} at shutdown or when the service is removed (it still may for a restart). By default false:
-     * what aegis started, aegis stops.
+     * {@return whether the workload keeps running when the engine stops or stops supervising the service: true where
+     * another system owns it (a Kubernetes Deployment, a Nomad job, a container aegis supervises but did not create),
+     * so that shutting aegis down never scales a production service to zero} The engine then never calls {@link
+     * #stop()} at shutdown or when the service is removed (it still may for a restart). By default false: what aegis
+     * started, aegis stops.
      */
     default boolean outlivesEngine() {
         return false;
     }
 
     /**
-     * How long one operation (start, stop, restart) may take before the engine stops waiting and treats it
-     * as failed. By default two minutes; an adapter with a configurable stop grace period returns at least
-     * that period plus the time it needs to kill and start.
+     * {@return how long one operation (start, stop, restart) may take before the engine stops waiting and treats it as
+     * failed} By default two minutes; an adapter with a configurable stop grace period returns at least that period
+     * plus the time it needs to kill and start.
      */
     default Duration operationTimeout() {
         return Duration.ofMinutes(2);
     }
 
-    /** The operations this adapter implements; by default start, stop and restart. */
+    /** {@return the operations this adapter implements; by default start, stop and restart} */
     default Set<RuntimeOperation> supportedOperations() {
         return EnumSet.of(RuntimeOperation.START, RuntimeOperation.STOP, RuntimeOperation.RESTART);
     }
@@ -93,20 +115,22 @@ public interface RuntimeAdapter extends AutoCloseable {
     }
 
     /**
-     * A source of the workload's own output (a container's log stream), for the log analysis of this service when
-     * its {@code logs.files} name no file: the engine {@linkplain LogSource#start starts} it when the service starts
-     * and closes it with the service. It follows the workload across restarts and replacements (a new container),
-     * delivering each line once. Empty by default: for adapters whose output is a file (see {@link #logFiles()}) or
-     * that have none.
+     * {@return a source of the workload's own output (a container's log stream), for the log analysis of this service
+     * when its {@code logs.files} name no file: the engine {@linkplain LogSource#start starts} it when the service
+     * starts and closes it with the service} It follows the workload across restarts and replacements (a new
+     * container), delivering each line once. Empty by default: for adapters whose output is a file (see {@link
+     * #logFiles()}) or that have none.
+     *
+     * @param spec the service, where its source remembers how far it read, and the engine's pool for blocking work
      */
     default java.util.Optional<LogSource> logSource(LogSourceSpec spec) {
         return java.util.Optional.empty();
     }
 
     /**
-     * The files the adapter writes the workload's output to (the {@code process} runtime's {@code logFile}), for the
-     * log analysis of this service when its {@code logs.files} name no file: the engine follows them as a {@code
-     * file} source would, across the adapter's own rotations. Empty by default.
+     * {@return the files the adapter writes the workload's output to (the {@code process} runtime's {@code logFile}),
+     * for the log analysis of this service when its {@code logs.files} name no file: the engine follows them as a
+     * {@code file} source would, across the adapter's own rotations} Empty by default.
      */
     default java.util.List<java.nio.file.Path> logFiles() {
         return java.util.List.of();

@@ -7,12 +7,14 @@ package io.aegis.api;
  */
 public interface RuntimeAdapterFactory extends AutoCloseable {
 
-    /** The {@code runtime.type:} value this factory serves; lower case, unique. */
+    /** {@return the {@code runtime.type:} value this factory serves; lower case, unique} */
     String type();
 
     /**
      * Creates the adapter of one service without starting anything, validating its settings.
      *
+     * @param spec the service, its {@code runtime:} block and where to report exits
+     * @return the service's adapter, not started
      * @throws ConfigException naming every invalid key
      */
     RuntimeAdapter create(RuntimeSpec spec);

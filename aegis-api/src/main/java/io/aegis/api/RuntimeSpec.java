@@ -23,7 +23,20 @@ import java.util.concurrent.Executor;
  */
 public record RuntimeSpec(String serviceName, Settings settings, WorkloadListener listener, Executor blockingExecutor,
         Path stateDirectory) {
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @param serviceName the service's name
+     * @param settings the service's {@code runtime:} block (its {@code type} key included)
+     * @param listener to tell when the workload ends unexpectedly
+     * @param blockingExecutor a pool for the runtime's blocking work (launching and waiting for a process, calling a
+     *     CLI); it is the runtime's own, never shared with health checks, so a runtime operation never waits behind
+     *     them
+     * @param stateDirectory a directory private to this service (owner-only permissions, already created by the engine)
+     *     where the runtime keeps what must outlive the engine's process: what it started (so that the next engine run
+     *     can find and replace or adopt it) and, by default, the service's output. It is the same directory in every
+     *     run of the same configuration ({@code global.stateDir})
+     */
     public RuntimeSpec {
         Objects.requireNonNull(serviceName, "serviceName");
         Objects.requireNonNull(settings, "settings");
@@ -37,6 +50,12 @@ public record RuntimeSpec(String serviceName, Settings settings, WorkloadListene
      * across runs. The directory is deleted when the JVM exits if it is empty then (what the runtime kept in it is
      * left for a person to look at).
      *
+     * @param serviceName the service's name
+     * @param settings the service's {@code runtime:} block (its {@code type} key included)
+     * @param listener to tell when the workload ends unexpectedly
+     * @param blockingExecutor a pool for the runtime's blocking work (launching and waiting for a process, calling a
+     *     CLI); it is the runtime's own, never shared with health checks, so a runtime operation never waits behind
+     *     them
      * @throws UncheckedIOException when the temporary directory cannot be created
      */
     public RuntimeSpec(String serviceName, Settings settings, WorkloadListener listener, Executor blockingExecutor) {

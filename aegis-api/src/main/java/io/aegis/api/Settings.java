@@ -21,42 +21,77 @@ import java.util.Set;
  */
 public interface Settings {
 
-    /** The key path of this block, for example {@code services[0].runtime}; empty for the root. */
+    /** {@return the key path of this block, for example {@code services[0].runtime}; empty for the root} */
     String path();
 
-    /** The keys present in this block, in file order. */
+    /** {@return the keys present in this block, in file order} */
     Set<String> keys();
 
-    /** The raw value under {@code key}: a String, Number, Boolean, List or Map; empty when absent or null. */
+    /**
+     * {@return the raw value under {@code key}: a String, Number, Boolean, List or Map; empty when absent or null}
+     *
+     * @param key a key of this block
+     */
     Optional<Object> raw(String key);
 
-    /** The nested block under {@code key}; empty when absent. Throws when the value is not a mapping. */
+    /**
+     * {@return the nested block under {@code key}; empty when absent} Throws when the value is not a mapping.
+     *
+     * @param key a key of this block
+     */
     Optional<Settings> section(String key);
 
-    /** The list of blocks under {@code key}; empty when absent. Throws when it is not a list of mappings. */
+    /**
+     * {@return the list of blocks under {@code key}; empty when absent} Throws when it is not a list of mappings.
+     *
+     * @param key a key of this block
+     */
     List<Settings> sections(String key);
 
-    /** Creates settings over a map (values as YAML would give them), rooted at {@code path}. */
+    /**
+     * Creates settings over a map (values as YAML would give them), rooted at {@code path}.
+     *
+     * @param path the key path of the block, such as {@code services[0].runtime}; empty for the root
+     * @param values the block's keys and values, as YAML would give them
+     * @return settings over {@code values}
+     */
     static Settings of(String path, Map<String, ?> values) {
         return new MapSettings(path, values);
     }
 
-    /** Empty settings rooted at {@code path}. */
+    /**
+     * Empty settings rooted at {@code path}.
+     *
+     * @param path the key path of the block, such as {@code services[0].runtime}; empty for the root
+     * @return settings with no key
+     */
     static Settings empty(String path) {
         return new MapSettings(path, Map.of());
     }
 
-    /** The full key path of {@code key} inside this block, for error messages. */
+    /**
+     * {@return the full key path of {@code key} inside this block, for error messages}
+     *
+     * @param key a key of this block
+     */
     default String keyPath(String key) {
         return path().isEmpty() ? key : path() + "." + key;
     }
 
-    /** Returns whether {@code key} is present with a non-null value. */
+    /**
+     * {@return whether {@code key} is present with a non-null value}
+     *
+     * @param key a key of this block
+     */
     default boolean has(String key) {
         return raw(key).isPresent();
     }
 
-    /** A scalar as text (numbers and booleans are converted); empty when absent. */
+    /**
+     * {@return a scalar as text (numbers and booleans are converted); empty when absent}
+     *
+     * @param key a key of this block
+     */
     default Optional<String> string(String key) {
         return raw(key).map(value -> {
             if (value instanceof String || value instanceof Number || value instanceof Boolean) {
@@ -66,12 +101,23 @@ public interface Settings {
         });
     }
 
-    /** A scalar as text, or {@code defaultValue} when absent. */
+    /**
+     * {@return a scalar as text, or {@code defaultValue} when absent}
+     *
+     * @param key a key of this block
+     * @param defaultValue what to return when the key is absent
+     */
     default String string(String key, String defaultValue) {
         return string(key).orElse(defaultValue);
     }
 
-    /** A scalar as text that must be present and not blank. */
+    /**
+     * A scalar as text that must be present and not blank.
+     *
+     * @param key a key of this block
+     * @param whatItIs what the value should be, for the error message (such as {@code "a command"})
+     * @return the value
+     */
     default String requireString(String key, String whatItIs) {
         String value = string(key).orElseThrow(() -> new ConfigException(keyPath(key), "missing: expected " + whatItIs));
         if (value.isBlank()) {
@@ -80,7 +126,11 @@ public interface Settings {
         return value;
     }
 
-    /** A whole number; empty when absent. */
+    /**
+     * {@return a whole number; empty when absent}
+     *
+     * @param key a key of this block
+     */
     default Optional<Long> integer(String key) {
         return raw(key).map(value -> {
             if (value instanceof Integer || value instanceof Long || value instanceof Short) {
@@ -97,7 +147,14 @@ public interface Settings {
         });
     }
 
-    /** A whole number within {@code [min, max]}, or {@code defaultValue} when absent. */
+    /**
+     * {@return a whole number within {@code [min, max]}, or {@code defaultValue} when absent}
+     *
+     * @param key a key of this block
+     * @param defaultValue what to return when the key is absent
+     * @param min the smallest value allowed
+     * @param max the largest value allowed
+     */
     default long integer(String key, long defaultValue, long min, long max) {
         long value = integer(key).orElse(defaultValue);
         if (value < min || value > max) {
@@ -107,7 +164,11 @@ public interface Settings {
         return value;
     }
 
-    /** A number (integer or decimal); empty when absent. */
+    /**
+     * {@return a number (integer or decimal); empty when absent}
+     *
+     * @param key a key of this block
+     */
     default Optional<Double> number(String key) {
         return raw(key).map(value -> {
             if (value instanceof Number) {
@@ -124,7 +185,11 @@ public interface Settings {
         });
     }
 
-    /** A boolean ({@code true}/{@code false}, also as text); empty when absent. */
+    /**
+     * {@return a boolean ({@code true}/{@code false}, also as text); empty when absent}
+     *
+     * @param key a key of this block
+     */
     default Optional<Boolean> bool(String key) {
         return raw(key).map(value -> {
             if (value instanceof Boolean) {
@@ -143,14 +208,21 @@ public interface Settings {
         });
     }
 
-    /** A boolean, or {@code defaultValue} when absent. */
+    /**
+     * {@return a boolean, or {@code defaultValue} when absent}
+     *
+     * @param key a key of this block
+     * @param defaultValue what to return when the key is absent
+     */
     default boolean bool(String key, boolean defaultValue) {
         return bool(key).orElse(defaultValue);
     }
 
     /**
-     * A duration such as {@code 500ms}, {@code 5s}, {@code 1m}, {@code 1h30m} (see {@link Durations#parse}); an
-     * unquoted {@code 0}, which YAML reads as a number, is zero, as in Go. Empty when absent.
+     * {@return a duration such as {@code 500ms}, {@code 5s}, {@code 1m}, {@code 1h30m} (see {@link Durations#parse});
+     * an unquoted {@code 0}, which YAML reads as a number, is zero, as in Go} Empty when absent.
+     *
+     * @param key a key of this block
      */
     default Optional<Duration> duration(String key) {
         return raw(key).map(value -> {
@@ -168,12 +240,21 @@ public interface Settings {
         });
     }
 
-    /** A duration, or {@code defaultValue} when absent. */
+    /**
+     * {@return a duration, or {@code defaultValue} when absent}
+     *
+     * @param key a key of this block
+     * @param defaultValue what to return when the key is absent
+     */
     default Duration duration(String key, Duration defaultValue) {
         return duration(key).orElse(defaultValue);
     }
 
-    /** A list of scalars as text; a single scalar counts as a list of one. Empty list when absent. */
+    /**
+     * {@return a list of scalars as text; a single scalar counts as a list of one} Empty list when absent.
+     *
+     * @param key a key of this block
+     */
     default List<String> stringList(String key) {
         Optional<Object> raw = raw(key);
         if (raw.isEmpty()) {
@@ -195,7 +276,11 @@ public interface Settings {
         return List.copyOf(result);
     }
 
-    /** A mapping of text to text (e.g. headers, environment); empty map when absent. */
+    /**
+     * {@return a mapping of text to text (e.g. headers, environment); empty map when absent}
+     *
+     * @param key a key of this block
+     */
     default Map<String, String> stringMap(String key) {
         Optional<Object> raw = raw(key);
         if (raw.isEmpty()) {
@@ -215,12 +300,24 @@ public interface Settings {
         return java.util.Collections.unmodifiableMap(result);
     }
 
-    /** Builds the exception for a value of the wrong shape, naming what was found. */
+    /**
+     * Builds the exception for a value of the wrong shape, naming what was found.
+     *
+     * @param key the offending key of this block
+     * @param expected what was expected, such as {@code "expected a whole number"}
+     * @param found the value found
+     * @return an exception naming the key path, what was expected and what was found
+     */
     default ConfigException invalid(String key, String expected, Object found) {
         return new ConfigException(keyPath(key), expected + ", found " + describe(found));
     }
 
-    /** Describes a raw value for an error message: {@code "abc"}, {@code 42}, {@code a list}, {@code a mapping}. */
+    /**
+     * Describes a raw value for an error message: {@code "abc"}, {@code 42}, {@code a list}, {@code a mapping}.
+     *
+     * @param value a raw value (String, Number, Boolean, List, Map or null)
+     * @return the value described in a few words
+     */
     static String describe(Object value) {
         if (value == null) {
             return "nothing";

@@ -11,7 +11,7 @@ public enum Severity {
     /** Someone must act now. */
     CRITICAL;
 
-    /** The lower-case name used as a label value, e.g. {@code "critical"}. */
+    /** {@return the lower-case name used as a label value, e.g. {@code "critical"}} */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -20,15 +20,15 @@ public interface SignalSource extends AutoCloseable {
     /** The throughput signal's name, in requests per second. */
     String THROUGHPUT = "throughput";
 
-    /** The signals it measures: some of {@link #LATENCY}, {@link #ERROR_RATE} and {@link #THROUGHPUT}. */
+    /** {@return the signals it measures: some of {@link #LATENCY}, {@link #ERROR_RATE} and {@link #THROUGHPUT}} */
     Set<String> signals();
 
     /** Starts measuring; called once, returns at once. */
     void start();
 
     /**
-     * What was measured since the last call, by signal name; a signal with nothing new this time (no request, no
-     * answer) is left out, and is then not judged. Must return quickly: it is given a deadline.
+     * {@return what was measured since the last call, by signal name; a signal with nothing new this time (no request,
+     * no answer) is left out, and is then not judged} Must return quickly: it is given a deadline.
      */
     Map<String, Double> measure();
 

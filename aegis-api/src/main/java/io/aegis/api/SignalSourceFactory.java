@@ -9,12 +9,14 @@ package io.aegis.api;
  */
 public interface SignalSourceFactory extends AutoCloseable {
 
-    /** The type this factory serves; lower case, unique. */
+    /** {@return the type this factory serves; lower case, unique} */
     String type();
 
     /**
      * Creates one source, validating its settings; it measures nothing before {@link SignalSource#start()}.
      *
+     * @param spec the service and the source's settings
+     * @return the source, not started
      * @throws ConfigException naming every invalid key
      */
     SignalSource create(SignalSourceSpec spec);

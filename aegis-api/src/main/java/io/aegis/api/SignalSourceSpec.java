@@ -15,7 +15,15 @@ import java.util.concurrent.Executor;
  */
 public record SignalSourceSpec(String serviceName, Settings settings, Duration detectionInterval,
         Executor blockingExecutor) {
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @param serviceName the service whose numbers these are
+     * @param settings the service's {@code signals:} block ({@code type} and the source's own keys)
+     * @param detectionInterval how often the engine asks for what was measured ({@code
+     *     anomaly_detection.detection_interval})
+     * @param blockingExecutor a bounded pool for blocking work, shared with the engine's other plugins
+     */
     public SignalSourceSpec {
         Objects.requireNonNull(serviceName, "serviceName");
         Objects.requireNonNull(settings, "settings");

@@ -47,8 +47,10 @@ public final class UrlCredentials {
     }
 
     /**
-     * {@code text} with the credentials of every URL in it masked; a text without a URL is returned as is.
+     * {@return {@code text} with the credentials of every URL in it masked; a text without a URL is returned as is}
      * Works on a bare URL as well as on a message that quotes one.
+     *
+     * @param text any text: a URL, or a message that may quote URLs
      */
     public static String mask(String text) {
         int scheme = text == null ? -1 : text.indexOf("://");
@@ -68,12 +70,20 @@ public final class UrlCredentials {
         return result.substring(0, first) + maskParameters(result.substring(first));
     }
 
-    /** {@code uri} as text with its credentials masked. */
+    /**
+     * {@return {@code uri} as text with its credentials masked}
+     *
+     * @param uri a URL
+     */
     public static String mask(URI uri) {
         return mask(uri.toString());
     }
 
-    /** Whether a query parameter named {@code name} holds a credential, by the rule above. */
+    /**
+     * {@return whether a query parameter named {@code name} holds a credential, by the rule above}
+     *
+     * @param name a query parameter's name
+     */
     public static boolean isCredentialName(String name) {
         StringBuilder normalized = new StringBuilder(name.length());
         name.toLowerCase(Locale.ROOT).chars().filter(Character::isLetterOrDigit).forEach(normalized::appendCodePoint);
@@ -82,9 +92,11 @@ public final class UrlCredentials {
     }
 
     /**
-     * The {@code Authorization: Basic} value for the user info of {@code uri}, percent-decoded and encoded in
-     * UTF-8 (RFC 7617); empty when the URL has none. User info without a colon is a user name with an empty
-     * password ({@code https://token@host} sends {@code token:}).
+     * {@return the {@code Authorization: Basic} value for the user info of {@code uri}, percent-decoded and encoded in
+     * UTF-8 (RFC 7617); empty when the URL has none} User info without a colon is a user name with an empty password
+     * ({@code https://token@host} sends {@code token:}).
+     *
+     * @param uri a URL
      */
     public static Optional<String> basicAuthorization(URI uri) {
         String userInfo = uri.getUserInfo(); // percent-decoded by URI
@@ -95,7 +107,12 @@ public final class UrlCredentials {
         return Optional.of("Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
     }
 
-    /** {@code uri} without its user info (the HTTP client would ignore it anyway); {@code uri} when it has none. */
+    /**
+     * {@return {@code uri} without its user info (the HTTP client would ignore it anyway); {@code uri} when it has
+     * none}
+     *
+     * @param uri a URL
+     */
     public static URI withoutUserInfo(URI uri) {
         if (uri.getRawUserInfo() == null) {
             return uri;

@@ -10,6 +10,10 @@ public interface WorkloadListener {
     /** A listener that ignores everything. */
     WorkloadListener NONE = status -> { };
 
-    /** The workload ended on its own or was killed from outside; {@code status} says how. */
+    /**
+     * The workload ended on its own or was killed from outside; {@code status} says how.
+     *
+     * @param status the workload's status after it ended
+     */
     void workloadExited(WorkloadStatus status);
 }

@@ -103,6 +103,11 @@ public final class AegisCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /**
+     * Runs the {@code aegis} command (see {@code aegis --help}) and exits the JVM with its exit code.
+     *
+     * @param args the command line's arguments
+     */
     public static void main(String[] args) {
         useAtLeastTwoCommonPoolThreads();
         withoutNettyFlightRecorderEvents();

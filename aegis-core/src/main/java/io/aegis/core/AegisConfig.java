@@ -54,6 +54,8 @@ public final class AegisConfig {
     /**
      * Reads {@code file}, with the process environment for {@code ${VAR}} and overrides.
      *
+     * @param file the YAML configuration file
+     * @return the configuration, not yet validated (the engine validates it when it is built)
      * @throws InvalidConfigurationException when the file cannot be read, is not YAML, or is past a limit (3 MiB,
      *     100 levels of nesting, 1,000,000 values with aliases expanded)
      */
@@ -64,6 +66,9 @@ public final class AegisConfig {
     /**
      * Reads {@code file} with {@code env} as the environment.
      *
+     * @param file the YAML configuration file
+     * @param env the environment, for {@code ${VAR}} references and {@code AEGIS_*} overrides
+     * @return the configuration, not yet validated (the engine validates it when it is built)
      * @throws InvalidConfigurationException when the file cannot be read, is not YAML, or is past a limit (3 MiB,
      *     100 levels of nesting, 1,000,000 values with aliases expanded)
      */
@@ -91,7 +96,10 @@ public final class AegisConfig {
     /**
      * Reads configuration text.
      *
+     * @param yaml the configuration text
      * @param origin the file name to use in messages
+     * @param env the environment, for {@code ${VAR}} references and {@code AEGIS_*} overrides
+     * @return the configuration, not yet validated (the engine validates it when it is built)
      * @throws InvalidConfigurationException when the text is not YAML or is past a limit (see {@link #load(Path)})
      */
     public static AegisConfig parse(String yaml, String origin, Map<String, String> env) {
@@ -104,87 +112,86 @@ public final class AegisConfig {
         return new InvalidConfigurationException(List.of(origin + ": cannot read the configuration file: " + reason));
     }
 
-    /** The file name used in messages. */
+    /** {@return the file name used in messages} */
     public String origin() {
         return loaded.origin();
     }
 
-    /** {@code global.logLevel}: trace, debug, info (default), warn or error, in lower case. */
+    /** {@return {@code global.logLevel}: trace, debug, info (default), warn or error, in lower case} */
     public String logLevel() {
         return loaded.logLevel();
     }
 
-    /** {@code global.metricsEnabled}, default true. */
+    /** {@return {@code global.metricsEnabled}, default true} */
     public boolean metricsEnabled() {
         return loaded.metricsEnabled();
     }
 
-    /** {@code global.metricsHost}, default 0.0.0.0 (every interface); 127.0.0.1 keeps metrics local. */
+    /** {@return {@code global.metricsHost}, default 0.0.0.0 (every interface); 127.0.0.1 keeps metrics local} */
     public String metricsHost() {
         return loaded.metricsHost();
     }
 
-    /** {@code global.metricsPort}, default 9090; 0 picks a free port. */
+    /** {@return {@code global.metricsPort}, default 9090; 0 picks a free port} */
     public int metricsPort() {
         return loaded.metricsPort();
     }
 
     /**
-     * Where the engine keeps what must outlive its process (what runtimes started, services' output by
-     * default): {@code global.stateDir} (or {@code AEGIS_STATE_DIR}), resolved against the file's folder;
-     * without it, for a file, {@code $XDG_STATE_HOME/aegis/<file name>-<hash of its path>} (or
-     * {@code ~/.local/state/aegis/...}). Empty for configuration text without {@code global.stateDir}: the
-     * engine then uses a private temporary directory.
+     * {@return where the engine keeps what must outlive its process (what runtimes started, services' output by
+     * default): {@code global.stateDir} (or {@code AEGIS_STATE_DIR}), resolved against the file's folder; without it,
+     * for a file, {@code $XDG_STATE_HOME/aegis/<file name>-<hash of its path>} (or {@code ~/.local/state/aegis/...})}
+     * Empty for configuration text without {@code global.stateDir}: the engine then uses a private temporary directory.
      */
     public Optional<Path> stateDir() {
         return stateDir;
     }
 
     /**
-     * {@code global.maxConcurrentBlockingChecks}: how many checks that block a thread (scripts) may run at
-     * once across all services, default 16; a tick that finds them all running is skipped and counted.
+     * {@return {@code global.maxConcurrentBlockingChecks}: how many checks that block a thread (scripts) may run at
+     * once across all services, default 16; a tick that finds them all running is skipped and counted}
      */
     public int maxConcurrentBlockingChecks() {
         return loaded.maxConcurrentBlockingChecks();
     }
 
     /**
-     * {@code global.maxInFlightChecks} (or {@code AEGIS_MAX_IN_FLIGHT_CHECKS}): how many checks of one checker type
-     * may be in flight at once, default 4096 (or half the process' file descriptor limit when that is lower), 0 for
-     * no cap; a tick that finds the cap reached waits in line, and the ticks that come meanwhile are skipped and
-     * counted ({@code aegis_health_checks_skipped_total{reason="overload"}}).
+     * {@return {@code global.maxInFlightChecks} (or {@code AEGIS_MAX_IN_FLIGHT_CHECKS}): how many checks of one checker
+     * type may be in flight at once, default 4096 (or half the process' file descriptor limit when that is lower), 0
+     * for no cap; a tick that finds the cap reached waits in line, and the ticks that come meanwhile are skipped and
+     * counted ({@code aegis_health_checks_skipped_total{reason="overload"}})}
      */
     public int maxInFlightChecks() {
         return loaded.maxInFlightChecks();
     }
 
     /**
-     * {@code global.recovery.maxConcurrent}: how many recovery actions may run at once across all services, default
-     * 10; the others wait in the order their services failed.
+     * {@return {@code global.recovery.maxConcurrent}: how many recovery actions may run at once across all services,
+     * default 10; the others wait in the order their services failed}
      */
     public int maxConcurrentRecoveries() {
         return loaded.maxConcurrentRecoveries();
     }
 
-    /** The services, in file order; a service with a missing name, type or endpoint is left out. */
+    /** {@return the services, in file order; a service with a missing name, type or endpoint is left out} */
     public List<ServiceDefinition> services() {
         return loaded.services();
     }
 
-    /** The {@code notifications:} block; empty when absent. */
+    /** {@return the {@code notifications:} block; empty when absent} */
     public Settings notifications() {
         return loaded.notifications();
     }
 
     /**
-     * The {@code alerting:} block (routes, grouping, silences, inhibition rules, threshold rules); empty when
-     * absent. The engine checks it when it is built.
+     * {@return the {@code alerting:} block (routes, grouping, silences, inhibition rules, threshold rules); empty when
+     * absent} The engine checks it when it is built.
      */
     public Settings alerting() {
         return loaded.alerting();
     }
 
-    /** The {@code logs:} block; empty when absent. */
+    /** {@return the {@code logs:} block; empty when absent} */
     public Settings logs() {
         return loaded.logs();
     }
@@ -199,31 +206,35 @@ public final class AegisConfig {
         return loaded.anomalyConfig();
     }
 
-    /** The {@code anomaly_detection:} block; empty when absent. */
+    /** {@return the {@code anomaly_detection:} block; empty when absent} */
     public Settings anomalyDetection() {
         return loaded.anomalyDetection();
     }
 
-    /** {@code global.api}: the HTTP API of a running aegis; {@link HttpApiConfig#DISABLED} without the block. */
+    /**
+     * {@return {@code global.api}: the HTTP API of a running aegis; {@link HttpApiConfig#DISABLED} without the block}
+     */
     public HttpApiConfig api() {
         return loaded.api();
     }
 
     /**
-     * {@code text} with every value that came from the environment through {@code ${VAR}} and every URL
-     * credential masked as {@code ***}: what the engine does to everything it shows. For an embedding
-     * application's own output, and for a log backend that should mask what plugins log themselves (the
-     * {@code aegis} command filters its stderr through it).
+     * {@return {@code text} with every value that came from the environment through {@code ${VAR}} and every URL
+     * credential masked as {@code ***}: what the engine does to everything it shows} For an embedding application's own
+     * output, and for a log backend that should mask what plugins log themselves (the {@code aegis} command filters its
+     * stderr through it).
+     *
+     * @param text any text the engine or the application shows
      */
     public String redact(String text) {
         return loaded.report().redactor().redact(text);
     }
 
     /**
-     * The configuration file's text, for showing it: every value of a key named like a secret ({@code token},
-     * {@code password}, {@code secret}, {@code apiKey} and keys containing them), every URL credential, every
-     * default of a {@code ${VAR:-default}} and every value that came from the environment masked as {@code ***}.
-     * A {@code ${VAR}} reference itself is shown: it names the variable, not its value.
+     * {@return the configuration file's text, for showing it: every value of a key named like a secret ({@code token},
+     * {@code password}, {@code secret}, {@code apiKey} and keys containing them), every URL credential, every default
+     * of a {@code ${VAR:-default}} and every value that came from the environment masked as {@code ***}} A {@code
+     * ${VAR}} reference itself is shown: it names the variable, not its value.
      */
     public String maskedText() {
         return redact(io.aegis.core.internal.config.SecretMasking.mask(text));

@@ -171,15 +171,19 @@ public final class Engine implements AutoCloseable {
         this.configuration = assembly.builder.config;
     }
 
-    /** Starts building an engine. */
+    /**
+     * Starts building an engine.
+     *
+     * @return a builder with nothing set
+     */
     public static Builder builder() {
         return new Builder();
     }
 
     /**
-     * Settings that are valid but will probably not do what they seem to, one line each in the format of
-     * configuration errors ({@code aegis.yaml:7:14: services[0].timeout: timeout 5s is not shorter than interval
-     * 5s: ...}); also logged at WARN by logger {@link #CONFIG_LOGGER} when the engine is built.
+     * {@return settings that are valid but will probably not do what they seem to, one line each in the format of
+     * configuration errors ({@code aegis.yaml:7:14: services[0].timeout: timeout 5s is not shorter than interval 5s:
+     * ...}); also logged at WARN by logger {@link #CONFIG_LOGGER} when the engine is built}
      */
     public List<String> configurationWarnings() {
         return configurationWarnings;
@@ -189,6 +193,7 @@ public final class Engine implements AutoCloseable {
      * Starts the metrics server, the workloads and the checks. Returns at once; workloads start in the
      * background, a service with {@code dependsOn} once its dependencies have passed their first check.
      *
+     * @return this engine
      * @throws EngineStartException when the metrics port cannot be bound, or another engine uses the same state
      *     directory (nothing is left running)
      * @throws IllegalStateException when already started or closed
@@ -280,6 +285,9 @@ public final class Engine implements AutoCloseable {
      * listener delays only itself, and when its queue is full further events for it are dropped, counted in
      * {@code aegis_events_dropped_total{subscriber}} and logged. A listener that throws is logged and keeps
      * receiving.
+     *
+     * @param listener the listener; it must not block for long
+     * @return a handle whose {@code close()} unsubscribes
      */
     public AutoCloseable subscribe(Consumer<? super ServiceEvent> listener) {
         return bus.subscribe(ServiceEvent.class, listener);
@@ -288,12 +296,17 @@ public final class Engine implements AutoCloseable {
     /**
      * Subscribes to events of {@code type}, e.g. {@code StateChanged.class} or {@code AlertFired.class}; returns a
      * handle that unsubscribes. Delivered as {@link #subscribe(Consumer)} says.
+     *
+     * @param <E> the event type
+     * @param type the class of the events wanted, such as {@code StateChanged.class}
+     * @param listener the listener; it must not block for long
+     * @return a handle whose {@code close()} unsubscribes
      */
     public <E extends ServiceEvent> AutoCloseable subscribe(Class<E> type, Consumer<? super E> listener) {
         return bus.subscribe(type, listener);
     }
 
-    /** A snapshot of every service, in configuration order. */
+    /** {@return a snapshot of every service, in configuration order} */
     public List<ServiceSnapshot> services() {
         List<ServiceSnapshot> result = new ArrayList<>(monitors.size());
         for (ServiceMonitor monitor : monitors) {
@@ -302,7 +315,12 @@ public final class Engine implements AutoCloseable {
         return result;
     }
 
-    /** A snapshot of one service. */
+    /**
+     * A snapshot of one service.
+     *
+     * @param name the service's name
+     * @return a snapshot of the service; empty when there is no such service
+     */
     public Optional<ServiceSnapshot> service(String name) {
         return monitors.get(name).map(ServiceMonitor::snapshot);
     }
@@ -314,6 +332,9 @@ public final class Engine implements AutoCloseable {
      * logs it with {@code reason}. The returned stage completes when the workload has been restarted, or fails
      * with a message saying why.
      *
+     * @param name the service's name
+     * @param reason why, for the log and the {@link io.aegis.core.event.OperatorAction} event
+     * @return a stage completed when the workload has been restarted
      * @throws IllegalArgumentException when there is no such service or it has no runtime
      * @throws IllegalStateException when the engine is not started or is closed
      */
@@ -326,7 +347,12 @@ public final class Engine implements AutoCloseable {
         return monitor.withCoordinator(coordinator -> coordinator.restartNow(reason));
     }
 
-    /** {@link #reset(String, String)} with the reason "reset through the engine API". */
+    /**
+     * {@link #reset(String, String)} with the reason "reset through the engine API".
+     *
+     * @param name the service's name
+     * @return a stage completed once the workload has been restarted (at once without a runtime)
+     */
     public CompletableFuture<Void> reset(String name) {
         return reset(name, "reset through the engine API");
     }
@@ -337,6 +363,9 @@ public final class Engine implements AutoCloseable {
      * (a fresh start is how a workload taken out of traffic returns to it), and its checks go on from STARTING.
      * The returned stage completes once the workload has been restarted (at once without a runtime).
      *
+     * @param name the service's name
+     * @param reason why, for the log and the {@link io.aegis.core.event.OperatorAction} event
+     * @return a stage completed once the workload has been restarted (at once without a runtime)
      * @throws IllegalArgumentException when there is no such service
      * @throws IllegalStateException when the engine is not started or is closed
      */
@@ -344,7 +373,12 @@ public final class Engine implements AutoCloseable {
         return controlled(name, reason).withCoordinator(coordinator -> coordinator.reset(reason));
     }
 
-    /** {@link #pause(String, String)} with the reason "paused through the engine API". */
+    /**
+     * {@link #pause(String, String)} with the reason "paused through the engine API".
+     *
+     * @param name the service's name
+     * @return a stage completed once the pause is in effect
+     */
     public CompletableFuture<Void> pause(String name) {
         return pause(name, "paused through the engine API");
     }
@@ -353,6 +387,9 @@ public final class Engine implements AutoCloseable {
      * Maintenance: no recovery and no new alerts for the service until {@link #resume}; its checks go on, so its
      * state stays true. The returned stage completes once the pause is in effect.
      *
+     * @param name the service's name
+     * @param reason why, for the log and the {@link io.aegis.core.event.OperatorAction} event
+     * @return a stage completed once the pause is in effect
      * @throws IllegalArgumentException when there is no such service
      * @throws IllegalStateException when the engine is not started or is closed
      */
@@ -363,7 +400,12 @@ public final class Engine implements AutoCloseable {
         });
     }
 
-    /** {@link #resume(String, String)} with the reason "resumed through the engine API". */
+    /**
+     * {@link #resume(String, String)} with the reason "resumed through the engine API".
+     *
+     * @param name the service's name
+     * @return a stage completed once the service is judged again
+     */
     public CompletableFuture<Void> resume(String name) {
         return resume(name, "resumed through the engine API");
     }
@@ -372,6 +414,9 @@ public final class Engine implements AutoCloseable {
      * Ends maintenance: the service is judged again at once (recovered if it is down, checked now). The returned
      * stage completes once that has begun.
      *
+     * @param name the service's name
+     * @param reason why, for the log and the {@link io.aegis.core.event.OperatorAction} event
+     * @return a stage completed once the service is judged again
      * @throws IllegalArgumentException when there is no such service
      * @throws IllegalStateException when the engine is not started or is closed
      */
@@ -387,6 +432,9 @@ public final class Engine implements AutoCloseable {
      * service is ISOLATED and gets no automatic recovery until {@link #reset}. The returned stage completes once
      * the runtime has isolated it, or fails saying why.
      *
+     * @param name the service's name
+     * @param reason why, for the log and the {@link io.aegis.core.event.OperatorAction} event
+     * @return a stage completed once the runtime has isolated the workload
      * @throws IllegalArgumentException when there is no such service, or its runtime cannot isolate
      * @throws IllegalStateException when the engine is not started or is closed
      */
@@ -511,8 +559,8 @@ public final class Engine implements AutoCloseable {
     // ---- hot reload -----------------------------------------------------------------------------------------
 
     /**
-     * The configuration in force: the one the engine was built from, then the one the last successful
-     * {@link #reload} applied. Empty for an engine built from services alone.
+     * {@return the configuration in force: the one the engine was built from, then the one the last successful {@link
+     * #reload} applied} Empty for an engine built from services alone.
      */
     public Optional<AegisConfig> configuration() {
         return Optional.ofNullable(configuration);
@@ -522,6 +570,7 @@ public final class Engine implements AutoCloseable {
      * Reads the configuration file again (the one the engine was built from, with the same environment) and applies
      * it as {@link #reload(AegisConfig)} does ({@code aegis} calls this on SIGHUP).
      *
+     * @return what was added, removed, changed and left alone, and what needs a restart of aegis
      * @throws InvalidConfigurationException when the file cannot be read or the new configuration has problems
      *     (every one of them, as at start-up); nothing changed
      * @throws IllegalStateException when the engine was built without a configuration file, or is closed
@@ -550,6 +599,8 @@ public final class Engine implements AutoCloseable {
      * and restarted workloads are stopped and new ones are starting; publishes {@link
      * io.aegis.core.event.ConfigReloaded}. One reload at a time; services defined in code are left alone.
      *
+     * @param next the new configuration
+     * @return what was added, removed, changed and left alone, and what needs a restart of aegis
      * @throws InvalidConfigurationException listing every problem of {@code next}, as when the engine is built (the
      *     plugins' own included); nothing changed
      * @throws IllegalStateException when the engine is closed
@@ -778,17 +829,17 @@ public final class Engine implements AutoCloseable {
     // ---- alerts and silences ------------------------------------------------------------------------------
 
     /**
-     * The alerts firing now, oldest first, each with what mutes it: the active silences that match it and the firing
-     * alerts that inhibit it (inhibition rules, or an alert of a service it depends on). Muted alerts still fire;
-     * they are only not notified.
+     * {@return the alerts firing now, oldest first, each with what mutes it: the active silences that match it and the
+     * firing alerts that inhibit it (inhibition rules, or an alert of a service it depends on)} Muted alerts still
+     * fire; they are only not notified.
      */
     public List<ActiveAlert> alerts() {
         return alertLifecycle.activeAlerts();
     }
 
     /**
-     * The silences that have not ended: those of {@code alerting.silences} (a weekly one with its current or next
-     * window) and those added with {@link #addSilence}.
+     * {@return the silences that have not ended: those of {@code alerting.silences} (a weekly one with its current or
+     * next window) and those added with {@link #addSilence}}
      */
     public List<Silence> silences() {
         return alertLifecycle.silences();
@@ -799,6 +850,12 @@ public final class Engine implements AutoCloseable {
      * they are not notified meanwhile (their groups notify what changed when it ends). Kept in the state directory
      * across restarts until it ends. Returns the silence, with its id for {@link #expireSilence}.
      *
+     * @param matchers the label matchers, at least one
+     * @param startsAt when the silence starts
+     * @param endsAt when it ends, after {@code startsAt}
+     * @param createdBy who adds it
+     * @param comment why
+     * @return the silence, with its id
      * @throws IllegalArgumentException when there is no matcher, or the window is empty or over
      */
     public Silence addSilence(List<Matcher> matchers, java.time.Instant startsAt, java.time.Instant endsAt,
@@ -821,6 +878,8 @@ public final class Engine implements AutoCloseable {
      * Ends the silence {@code id} (added with {@link #addSilence}) now. Returns false when there is no such silence
      * or it has ended already.
      *
+     * @param id the silence's id
+     * @return whether a silence was ended
      * @throws IllegalArgumentException for a silence of the configuration ({@code alerting.silences}): it ends
      *     when it is removed there
      */
@@ -840,8 +899,8 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Whether the engine has started and is not closed (nor closing): what a readiness probe of aegis itself
-     * reports.
+     * {@return whether the engine has started and is not closed (nor closing): what a readiness probe of aegis itself
+     * reports}
      */
     public boolean isRunning() {
         synchronized (lifecycle) {
@@ -849,7 +908,7 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** The port the metrics server listens on, once started with metrics enabled. */
+    /** {@return the port the metrics server listens on, once started with metrics enabled} */
     public OptionalInt metricsPort() {
         MetricsServer server = metricsServer;
         return server == null ? OptionalInt.empty() : OptionalInt.of(server.port());
@@ -1010,30 +1069,57 @@ public final class Engine implements AutoCloseable {
         private Builder() {
         }
 
-        /** Reads services and settings from a YAML file (and the process environment). */
+        /**
+         * Reads services and settings from a YAML file (and the process environment).
+         *
+         * @param file the YAML configuration file
+         * @return this builder
+         */
         public Builder config(Path file) {
             this.config = AegisConfig.load(file);
             return this;
         }
 
-        /** Uses an already loaded configuration. */
+        /**
+         * Uses an already loaded configuration.
+         *
+         * @param config the configuration
+         * @return this builder
+         */
         public Builder config(AegisConfig config) {
             this.config = Objects.requireNonNull(config, "config");
             return this;
         }
 
-        /** Adds a service defined in code (besides those of the configuration file, if any). */
+        /**
+         * Adds a service defined in code (besides those of the configuration file, if any).
+         *
+         * @param service the service
+         * @return this builder
+         */
         public Builder service(ServiceDefinition service) {
             services.add(Objects.requireNonNull(service, "service"));
             return this;
         }
 
-        /** Subscribes {@code listener} to every event from the start, as {@link Engine#subscribe(Consumer)} does. */
+        /**
+         * Subscribes {@code listener} to every event from the start, as {@link Engine#subscribe(Consumer)} does.
+         *
+         * @param listener the listener; it must not block for long
+         * @return this builder
+         */
         public Builder listener(Consumer<? super ServiceEvent> listener) {
             return listener(ServiceEvent.class, listener);
         }
 
-        /** Subscribes {@code listener} to events of {@code type} from the start. */
+        /**
+         * Subscribes {@code listener} to events of {@code type} from the start.
+         *
+         * @param <E> the event type
+         * @param type the class of the events wanted, such as {@code StateChanged.class}
+         * @param listener the listener; it must not block for long
+         * @return this builder
+         */
         public <E extends ServiceEvent> Builder listener(Class<E> type, Consumer<? super E> listener) {
             Objects.requireNonNull(type, "type");
             Objects.requireNonNull(listener, "listener");
@@ -1041,25 +1127,45 @@ public final class Engine implements AutoCloseable {
             return this;
         }
 
-        /** The clock for events and recovery windows; default the system clock (tests inject their own). */
+        /**
+         * The clock for events and recovery windows; default the system clock (tests inject their own).
+         *
+         * @param clock the clock
+         * @return this builder
+         */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
-        /** Where to look for plugins; default the thread's context class loader. */
+        /**
+         * Where to look for plugins; default the thread's context class loader.
+         *
+         * @param classLoader the class loader plugins are found with
+         * @return this builder
+         */
         public Builder classLoader(ClassLoader classLoader) {
             this.classLoader = classLoader;
             return this;
         }
 
-        /** Overrides {@code global.metricsEnabled}. */
+        /**
+         * Overrides {@code global.metricsEnabled}.
+         *
+         * @param enabled whether to serve metrics
+         * @return this builder
+         */
         public Builder metricsEnabled(boolean enabled) {
             this.metricsEnabled = enabled;
             return this;
         }
 
-        /** Overrides {@code global.metricsPort}; 0 picks a free port (see {@link Engine#metricsPort()}). */
+        /**
+         * Overrides {@code global.metricsPort}; 0 picks a free port (see {@link Engine#metricsPort()}).
+         *
+         * @param port the metrics port, 0 for a free one
+         * @return this builder
+         */
         public Builder metricsPort(int port) {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("metricsPort must be 0-65535, got " + port);
@@ -1068,7 +1174,12 @@ public final class Engine implements AutoCloseable {
             return this;
         }
 
-        /** Overrides {@code global.metricsHost}, the address the metrics server binds; default all interfaces. */
+        /**
+         * Overrides {@code global.metricsHost}, the address the metrics server binds; default all interfaces.
+         *
+         * @param host the address to bind, such as {@code 127.0.0.1}
+         * @return this builder
+         */
         public Builder metricsHost(String host) {
             this.metricsHost = Objects.requireNonNull(host, "host");
             return this;
@@ -1079,6 +1190,9 @@ public final class Engine implements AutoCloseable {
          * using the same directory replaces what a killed one left running) and where services' output goes by
          * default. Without it and without a configuration file, a private temporary directory deleted on close.
          * One engine at a time may use a directory ({@link #start()} fails otherwise).
+         *
+         * @param directory the state directory
+         * @return this builder
          */
         public Builder stateDirectory(Path directory) {
             this.stateDirectory = Objects.requireNonNull(directory, "directory");
@@ -1088,6 +1202,9 @@ public final class Engine implements AutoCloseable {
         /**
          * Overrides {@code global.maxConcurrentBlockingChecks}: how many checks that block a thread (scripts)
          * may run at once; a tick that finds them all running is skipped and counted.
+         *
+         * @param limit the most blocking checks at once, at least 1
+         * @return this builder
          */
         public Builder maxConcurrentBlockingChecks(int limit) {
             if (limit < 1) {
@@ -1102,6 +1219,9 @@ public final class Engine implements AutoCloseable {
          * flight at once, default {@value CheckLoad#DEFAULT_MAX_IN_FLIGHT} (or half the process' file descriptor
          * limit when that is lower); 0 for no cap. A tick that finds the cap reached waits in line; the ticks that
          * come meanwhile are skipped and counted ({@code aegis_health_checks_skipped_total{reason="overload"}}).
+         *
+         * @param limit the most checks in flight per checker type; 0 for no cap
+         * @return this builder
          */
         public Builder maxInFlightChecks(int limit) {
             if (limit < 0) {
@@ -1115,6 +1235,9 @@ public final class Engine implements AutoCloseable {
          * Overrides {@code global.recovery.maxConcurrent}: how many recovery actions (restarts, rollbacks, isolations)
          * may run at once across every service, default {@value RecoveryPermits#DEFAULT_LIMIT}; the others wait, in
          * the order their services failed, without holding a thread (a restart storm must not become a fork bomb).
+         *
+         * @param limit the most recovery actions at once, at least 1
+         * @return this builder
          */
         public Builder maxConcurrentRecoveries(int limit) {
             if (limit < 1) {
@@ -1132,6 +1255,9 @@ public final class Engine implements AutoCloseable {
          * or by a loaded configuration ({@code global.metricsEnabled}, true by default there); it serves this
          * registry. One engine at a time per registry: {@link #build()} fails with an
          * {@link IllegalStateException} while another open engine's metrics are in it.
+         *
+         * @param registry the application's registry
+         * @return this builder
          */
         public Builder metricsRegistry(PrometheusRegistry registry) {
             this.metricsRegistry = Objects.requireNonNull(registry, "registry");
@@ -1142,6 +1268,9 @@ public final class Engine implements AutoCloseable {
          * How many events may wait for each listener added with {@link #listener} or {@link Engine#subscribe}
          * before further events for it are dropped (counted in {@code aegis_events_dropped_total{subscriber}} and
          * logged); default 10,000. The engine's own subscribers (metrics, alert delivery) never drop events.
+         *
+         * @param capacity the most events queued for one listener, at least 1
+         * @return this builder
          */
         public Builder eventQueueCapacity(int capacity) {
             if (capacity < 1) {
@@ -1155,6 +1284,7 @@ public final class Engine implements AutoCloseable {
          * Loads the plugins, creates every checker, runtime, action and notifier, and validates the whole
          * configuration. Nothing runs yet.
          *
+         * @return the engine, not started
          * @throws InvalidConfigurationException listing every mistake, with file and line where known
          */
         public Engine build() {

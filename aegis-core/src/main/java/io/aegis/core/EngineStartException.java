@@ -7,7 +7,12 @@ package io.aegis.core;
 public final class EngineStartException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** Creates the exception with a message for a person. */
+    /**
+     * Creates the exception with a message for a person.
+     *
+     * @param message what went wrong, for a person
+     * @param cause the underlying exception
+     */
     public EngineStartException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -27,6 +27,9 @@ public record FlappingPolicy(int threshold, Duration window) {
     /**
      * Validates the values.
      *
+     * @param threshold the most state changes within {@code window} that are still not flapping; at least 1
+     * @param window how far back changes are counted, and how long a flapping service must stay calm to stop flapping;
+     *     at least 1ms
      * @throws IllegalArgumentException naming the field ({@code flapping.threshold}, {@code flapping.window})
      */
     public FlappingPolicy {
@@ -39,7 +42,13 @@ public record FlappingPolicy(int threshold, Duration window) {
         }
     }
 
-    /** Same as the constructor, reads better in a builder chain. */
+    /**
+     * Same as the constructor, reads better in a builder chain.
+     *
+     * @param threshold the most state changes within {@code window} that are still not flapping; at least 1
+     * @param window how far back changes are counted
+     * @return the policy
+     */
     public static FlappingPolicy of(int threshold, Duration window) {
         return new FlappingPolicy(threshold, window);
     }

@@ -33,7 +33,14 @@ public record HttpApiConfig(boolean enabled, String host, int port, Optional<Str
     public static final HttpApiConfig DISABLED = new HttpApiConfig(false, DEFAULT_HOST, DEFAULT_PORT,
             Optional.empty());
 
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @param enabled whether the API is served
+     * @param host the address to bind
+     * @param port the port, 0 for a free one
+     * @param token the bearer token of mutating calls, if one is configured (from {@code token} or {@code tokenFile})
+     */
     public HttpApiConfig {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(token, "token");

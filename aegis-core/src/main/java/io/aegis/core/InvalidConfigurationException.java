@@ -13,9 +13,14 @@ import java.util.List;
 public final class InvalidConfigurationException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** Every error, one formatted line each (part of the serialized form). */
     private final List<String> errors;
 
-    /** Creates the exception for one or more formatted error lines. */
+    /**
+     * Creates the exception for one or more formatted error lines.
+     *
+     * @param errors the formatted error lines, at least one
+     */
     public InvalidConfigurationException(List<String> errors) {
         super(describe(errors));
         if (errors.isEmpty()) {
@@ -24,7 +29,7 @@ public final class InvalidConfigurationException extends RuntimeException {
         this.errors = List.copyOf(errors);
     }
 
-    /** Every error, one formatted line each, in the order a person should read them (by line in the file). */
+    /** {@return every error, one formatted line each, in the order a person should read them (by line in the file)} */
     public List<String> errors() {
         return errors;
     }

@@ -74,56 +74,69 @@ public final class RecoveryPolicy {
         this.restartAttempts = b.restartAttempts;
     }
 
-    /** The default policy. */
+    /**
+     * The default policy.
+     *
+     * @return the default policy
+     */
     public static RecoveryPolicy ofDefaults() {
         return DEFAULTS;
     }
 
-    /** A builder starting from the defaults. */
+    /**
+     * A builder starting from the defaults.
+     *
+     * @return a builder holding the defaults
+     */
     public static Builder custom() {
         return new Builder();
     }
 
-    /** A builder starting from {@code base}. */
+    /**
+     * A builder starting from {@code base}.
+     *
+     * @param base the policy to start from
+     * @return a builder holding {@code base}'s values
+     */
     public static Builder from(RecoveryPolicy base) {
         return new Builder().backoff(base.backoffInitial, base.backoffMultiplier, base.backoffMax)
                 .resetAfter(base.resetAfter).budget(base.budgetMax, base.budgetWindow).verifyWithin(base.verifyWithin)
                 .restartAttempts(base.restartAttempts);
     }
 
-    /** Delay before the second recovery (the first runs at once). */
+    /** {@return delay before the second recovery (the first runs at once)} */
     public Duration backoffInitial() {
         return backoffInitial;
     }
 
-    /** Growth factor of the delay from one recovery to the next. */
+    /** {@return growth factor of the delay from one recovery to the next} */
     public double backoffMultiplier() {
         return backoffMultiplier;
     }
 
-    /** Longest delay between two recoveries. */
+    /** {@return longest delay between two recoveries} */
     public Duration backoffMax() {
         return backoffMax;
     }
 
-    /** Healthy time after which the backoff and attempt count start over. */
+    /** {@return healthy time after which the backoff and attempt count start over} */
     public Duration resetAfter() {
         return resetAfter;
     }
 
-    /** Recoveries allowed within {@link #budgetWindow()}. */
+    /** {@return recoveries allowed within {@link #budgetWindow()}} */
     public int budgetMax() {
         return budgetMax;
     }
 
-    /** The sliding window of the budget. */
+    /** {@return the sliding window of the budget} */
     public Duration budgetWindow() {
         return budgetWindow;
     }
 
     /**
-     * How long a service that a recovery acted on (a restarted process) has to pass its checks; failing
-     * checks inside this window do not start another recovery, and missing it does.
+     * {@return how long a service that a recovery acted on (a restarted process) has to pass its checks; failing checks
+     * inside this window do not start another recovery, and missing it does}
      */
     public Duration verifyWithin() {
         return verifyWithin;
@@ -132,6 +145,8 @@ public final class RecoveryPolicy {
     /**
      * Restarts per incident before the ladder escalates to its next step ({@code actions.restart.attempts});
      * not used when restart is the ladder's last step (it then repeats until the budget is spent).
+     *
+     * @return restarts per incident before the ladder escalates
      */
     public int restartAttempts() {
         return restartAttempts;
@@ -176,7 +191,14 @@ public final class RecoveryPolicy {
         private Builder() {
         }
 
-        /** Backoff between recoveries: first delay, growth factor (at least 1), cap. */
+        /**
+         * Backoff between recoveries: first delay, growth factor (at least 1), cap.
+         *
+         * @param initial the delay before the second recovery
+         * @param multiplier the growth factor of the delay, at least 1
+         * @param max the longest delay
+         * @return this builder
+         */
         public Builder backoff(Duration initial, double multiplier, Duration max) {
             if (initial.compareTo(Duration.ofMillis(1)) < 0) { // the delays are counted in whole milliseconds
                 throw new IllegalArgumentException("backoff.initial must be at least 1ms, got " + initial);
@@ -190,7 +212,12 @@ public final class RecoveryPolicy {
             return this;
         }
 
-        /** Healthy time after which the backoff starts over. */
+        /**
+         * Healthy time after which the backoff starts over.
+         *
+         * @param resetAfter the healthy time after which the backoff starts over
+         * @return this builder
+         */
         public Builder resetAfter(Duration resetAfter) {
             if (resetAfter.isNegative() || resetAfter.isZero()) {
                 throw new IllegalArgumentException("resetAfter must be positive, got " + resetAfter);
@@ -199,7 +226,13 @@ public final class RecoveryPolicy {
             return this;
         }
 
-        /** At most {@code max} recoveries within {@code window}. */
+        /**
+         * At most {@code max} recoveries within {@code window}.
+         *
+         * @param max the most recoveries within {@code window}
+         * @param window the sliding window of the budget
+         * @return this builder
+         */
         public Builder budget(int max, Duration window) {
             if (max < 1) {
                 throw new IllegalArgumentException("budget.max must be at least 1, got " + max);
@@ -212,7 +245,12 @@ public final class RecoveryPolicy {
             return this;
         }
 
-        /** Time a recovered service has to pass its checks again. */
+        /**
+         * Time a recovered service has to pass its checks again.
+         *
+         * @param verifyWithin the time a recovered service has to pass its checks
+         * @return this builder
+         */
         public Builder verifyWithin(Duration verifyWithin) {
             if (verifyWithin.isNegative() || verifyWithin.isZero()) {
                 throw new IllegalArgumentException("verifyWithin must be positive, got " + verifyWithin);
@@ -221,7 +259,12 @@ public final class RecoveryPolicy {
             return this;
         }
 
-        /** Restarts per incident before the ladder escalates ({@code actions.restart.attempts}); at least 1. */
+        /**
+         * Restarts per incident before the ladder escalates ({@code actions.restart.attempts}); at least 1.
+         *
+         * @param attempts restarts per incident, at least 1
+         * @return this builder
+         */
         public Builder restartAttempts(int attempts) {
             if (attempts < 1) {
                 throw new IllegalArgumentException("restart.attempts must be at least 1, got " + attempts);
@@ -230,7 +273,11 @@ public final class RecoveryPolicy {
             return this;
         }
 
-        /** Builds the policy. */
+        /**
+         * Builds the policy.
+         *
+         * @return the policy
+         */
         public RecoveryPolicy build() {
             return new RecoveryPolicy(this);
         }

@@ -18,7 +18,19 @@ import java.util.List;
  */
 public record ReloadResult(List<String> added, List<String> removed, List<String> changed, List<String> unchanged,
         List<String> notApplied) {
-    /** Copies the lists. */
+    /**
+     * Copies the lists.
+     *
+     * @param added the services the new configuration adds, started now, in file order
+     * @param removed the services it no longer has, stopped with their workloads (their metric series removed)
+     * @param changed the services whose configuration changed: their check swapped in place while their workload runs
+     *     on, or, when their {@code runtime:} block changed, their workload stopped through the old runtime and started
+     *     through the new one
+     * @param unchanged the services left untouched: same monitor, state, counters and workload (services defined in
+     *     code rather than in the file are always among them)
+     * @param notApplied one sentence for each change that takes effect only when aegis restarts, such as {@code
+     *     global.metricsPort changed from 9090 to 9091: it takes effect when aegis restarts}
+     */
     public ReloadResult {
         added = List.copyOf(added);
         removed = List.copyOf(removed);
@@ -27,12 +39,12 @@ public record ReloadResult(List<String> added, List<String> removed, List<String
         notApplied = List.copyOf(notApplied);
     }
 
-    /** Whether the reload changed any service. */
+    /** {@return whether the reload changed any service} */
     public boolean changedServices() {
         return !added.isEmpty() || !removed.isEmpty() || !changed.isEmpty();
     }
 
-    /** One line: {@code 5 added, 5 removed, 5 changed, 35 unchanged}. */
+    /** {@return one line: {@code 5 added, 5 removed, 5 changed, 35 unchanged}} */
     public String summary() {
         return added.size() + " added, " + removed.size() + " removed, " + changed.size() + " changed, "
                 + unchanged.size() + " unchanged";

@@ -30,7 +30,11 @@ public final class RetryBackoff {
         this.max = max;
     }
 
-    /** The defaults: 100ms, ×2, at most 2s. */
+    /**
+     * The defaults: 100ms, ×2, at most 2s.
+     *
+     * @return the default backoff
+     */
     public static RetryBackoff ofDefaults() {
         return DEFAULTS;
     }
@@ -38,6 +42,10 @@ public final class RetryBackoff {
     /**
      * A custom curve.
      *
+     * @param initial the ceiling of the delay before the first retry, at least 1ms
+     * @param multiplier the growth of the ceiling per retry, at least 1
+     * @param max the largest ceiling, at least {@code initial}
+     * @return the backoff
      * @throws IllegalArgumentException naming the field when initial is under 1ms, multiplier is below 1,
      *     or max is below initial
      */
@@ -56,17 +64,17 @@ public final class RetryBackoff {
         return new RetryBackoff(initial, multiplier, max);
     }
 
-    /** Ceiling of the delay before the first retry. */
+    /** {@return ceiling of the delay before the first retry} */
     public Duration initial() {
         return initial;
     }
 
-    /** Growth of the ceiling per retry. */
+    /** {@return growth of the ceiling per retry} */
     public double multiplier() {
         return multiplier;
     }
 
-    /** Largest ceiling. */
+    /** {@return largest ceiling} */
     public Duration max() {
         return max;
     }

@@ -108,65 +108,71 @@ public final class ServiceDefinition {
     /**
      * Starts a definition for the service called {@code name} (unique within an engine).
      *
+     * @param name the service's name, unique within an engine
+     * @return a builder with the defaults
      * @throws IllegalArgumentException when {@code name} does not follow {@link #NAME_RULE}
      */
     public static Builder builder(String name) {
         return new Builder(name);
     }
 
-    /** Whether {@code name} follows {@link #NAME_RULE}. */
+    /**
+     * {@return whether {@code name} follows {@link #NAME_RULE}}
+     *
+     * @param name a would-be service name
+     */
     public static boolean isValidName(String name) {
         return name != null && NAME.matcher(name).matches();
     }
 
-    /** The service's unique name. */
+    /** {@return the service's unique name} */
     public String name() {
         return name;
     }
 
-    /** The checker type ({@code http}, {@code tcp}, ...). */
+    /** {@return the checker type ({@code http}, {@code tcp}, ...)} */
     public String checkType() {
         return checkType;
     }
 
-    /** What the checker probes: a URL, {@code host:port}, a script. */
+    /** {@return what the checker probes: a URL, {@code host:port}, a script} */
     public String endpoint() {
         return endpoint;
     }
 
-    /** Time between check cycles. */
+    /** {@return time between check cycles} */
     public Duration interval() {
         return interval;
     }
 
-    /** Time one attempt may take. */
+    /** {@return time one attempt may take} */
     public Duration timeout() {
         return timeout;
     }
 
-    /** Extra attempts within one cycle before the cycle counts as failed. */
+    /** {@return extra attempts within one cycle before the cycle counts as failed} */
     public int retries() {
         return retries;
     }
 
-    /** Consecutive failed cycles before the service is UNHEALTHY. */
+    /** {@return consecutive failed cycles before the service is UNHEALTHY} */
     public int failureThreshold() {
         return failureThreshold;
     }
 
-    /** Consecutive passed cycles before an unhealthy service is HEALTHY again. */
+    /** {@return consecutive passed cycles before an unhealthy service is HEALTHY again} */
     public int successThreshold() {
         return successThreshold;
     }
 
-    /** Delay before the first check. */
+    /** {@return delay before the first check} */
     public Duration initialDelay() {
         return initialDelay;
     }
 
     /**
-     * Grace period after a (re)start during which failing checks do not count; when not set,
-     * {@link #DEFAULT_START_PERIOD_WITH_RUNTIME} for a service with a runtime, else zero.
+     * {@return grace period after a (re)start during which failing checks do not count; when not set, {@link
+     * #DEFAULT_START_PERIOD_WITH_RUNTIME} for a service with a runtime, else zero}
      */
     public Duration startPeriod() {
         if (startPeriod != null) {
@@ -175,63 +181,65 @@ public final class ServiceDefinition {
         return runtimeSettings == null ? Duration.ZERO : DEFAULT_START_PERIOD_WITH_RUNTIME;
     }
 
-    /** The first (for a single action, the only) step of {@link #ladder()}: {@code restart}, {@code notify}... */
+    /**
+     * {@return the first (for a single action, the only) step of {@link #ladder()}: {@code restart}, {@code notify}...}
+     */
     public String onFailure() {
         return ladder.get(0);
     }
 
     /**
-     * The recovery ladder ({@code actions.onFailure}, one name or a list): the recovery actions tried in turn, each
-     * verified before the next runs, such as {@code [restart, rollback, isolate, notify]}. Never empty.
+     * {@return the recovery ladder ({@code actions.onFailure}, one name or a list): the recovery actions tried in turn,
+     * each verified before the next runs, such as {@code [restart, rollback, isolate, notify]}} Never empty.
      */
     public List<String> ladder() {
         return ladder;
     }
 
-    /** Backoff between recoveries and the recovery budget. */
+    /** {@return backoff between recoveries and the recovery budget} */
     public RecoveryPolicy recoveryPolicy() {
         return recoveryPolicy;
     }
 
-    /** Spacing of the retries within one check cycle. */
+    /** {@return spacing of the retries within one check cycle} */
     public RetryBackoff retryBackoff() {
         return retryBackoff;
     }
 
-    /** Free-form metadata strings. */
+    /** {@return free-form metadata strings} */
     public Map<String, String> metadata() {
         return metadata;
     }
 
-    /** The whole service block; the checker reads its own keys from it. */
+    /** {@return the whole service block; the checker reads its own keys from it} */
     public Settings settings() {
         return settings;
     }
 
-    /** The {@code actions:} block, handed to the recovery action's factory. */
+    /** {@return the {@code actions:} block, handed to the recovery action's factory} */
     public Settings actionSettings() {
         return actionSettings;
     }
 
-    /** The {@code runtime:} block (with its {@code type}), when the service has a runtime. */
+    /** {@return the {@code runtime:} block (with its {@code type}), when the service has a runtime} */
     public Optional<Settings> runtimeSettings() {
         return Optional.ofNullable(runtimeSettings);
     }
 
-    /** The runtime type, when the service has a runtime. */
+    /** {@return the runtime type, when the service has a runtime} */
     public Optional<String> runtimeType() {
         return runtimeSettings().flatMap(runtime -> runtime.string("type"));
     }
 
-    /** When the service counts as FLAPPING; empty (the default) when it never does. */
+    /** {@return when the service counts as FLAPPING; empty (the default) when it never does} */
     public Optional<FlappingPolicy> flapping() {
         return Optional.ofNullable(flapping);
     }
 
     /**
-     * The services this one depends on, by name, in the order given: while one of them is down, this service's
-     * failures are attributed to it, and its workload starts only after they have passed their first check.
-     * Names are checked against the engine's services (unknown names, itself, cycles) when the engine is built.
+     * {@return the services this one depends on, by name, in the order given: while one of them is down, this service's
+     * failures are attributed to it, and its workload starts only after they have passed their first check} Names are
+     * checked against the engine's services (unknown names, itself, cycles) when the engine is built.
      */
     public List<String> dependsOn() {
         return dependsOn;
@@ -306,7 +314,13 @@ public final class ServiceDefinition {
             }
         }
 
-        /** The checker type and what it probes. */
+        /**
+         * The checker type and what it probes.
+         *
+         * @param type the checker type, such as {@code http} or {@code tcp}
+         * @param endpoint what the checker probes: a URL, {@code host:port}, a script
+         * @return this builder
+         */
         public Builder check(String type, String endpoint) {
             this.checkType = requireText(type, "type");
             this.endpoint = requireText(endpoint, "endpoint");
@@ -315,7 +329,13 @@ public final class ServiceDefinition {
             return this;
         }
 
-        /** A checker-specific setting, such as {@code method} or {@code expect} for HTTP. */
+        /**
+         * A checker-specific setting, such as {@code method} or {@code expect} for HTTP.
+         *
+         * @param key the setting's key
+         * @param value its value, as YAML would give it (a String, Number, Boolean, List or Map)
+         * @return this builder
+         */
         public Builder checkerSetting(String key, Object value) {
             checkerSettings.put(key, value);
             return this;
@@ -324,6 +344,8 @@ public final class ServiceDefinition {
         /**
          * Time between check cycles; default 10s.
          *
+         * @param interval the time between check cycles
+         * @return this builder
          * @throws IllegalArgumentException when under {@link ServiceDefinition#MIN_INTERVAL}
          */
         public Builder interval(Duration interval) {
@@ -335,49 +357,90 @@ public final class ServiceDefinition {
             return this;
         }
 
-        /** Time one attempt may take; default 5s. */
+        /**
+         * Time one attempt may take; default 5s.
+         *
+         * @param timeout the time one attempt may take
+         * @return this builder
+         */
         public Builder timeout(Duration timeout) {
             this.timeout = positive(timeout, "timeout");
             return this;
         }
 
-        /** Extra attempts within one cycle; default 0. */
+        /**
+         * Extra attempts within one cycle; default 0.
+         *
+         * @param retries extra attempts within one cycle, at least 0
+         * @return this builder
+         */
         public Builder retries(int retries) {
             this.retries = atLeast(retries, 0, "retries");
             return this;
         }
 
-        /** Failed cycles in a row before UNHEALTHY; default 1. */
+        /**
+         * Failed cycles in a row before UNHEALTHY; default 1.
+         *
+         * @param failureThreshold failed cycles in a row before UNHEALTHY, at least 1
+         * @return this builder
+         */
         public Builder failureThreshold(int failureThreshold) {
             this.failureThreshold = atLeast(failureThreshold, 1, "failureThreshold");
             return this;
         }
 
-        /** Passed cycles in a row before HEALTHY again; default 1. */
+        /**
+         * Passed cycles in a row before HEALTHY again; default 1.
+         *
+         * @param successThreshold passed cycles in a row before HEALTHY again, at least 1
+         * @return this builder
+         */
         public Builder successThreshold(int successThreshold) {
             this.successThreshold = atLeast(successThreshold, 1, "successThreshold");
             return this;
         }
 
-        /** Delay before the first check; default none. */
+        /**
+         * Delay before the first check; default none.
+         *
+         * @param initialDelay the delay before the first check
+         * @return this builder
+         */
         public Builder initialDelay(Duration initialDelay) {
             this.initialDelay = notNegative(initialDelay, "initialDelay");
             return this;
         }
 
-        /** Grace period after a (re)start in which failing checks do not count; see {@link #startPeriod()}. */
+        /**
+         * Grace period after a (re)start in which failing checks do not count; see {@link #startPeriod()}.
+         *
+         * @param startPeriod the grace period after a (re)start
+         * @return this builder
+         */
         public Builder startPeriod(Duration startPeriod) {
             this.startPeriod = notNegative(startPeriod, "startPeriod");
             return this;
         }
 
-        /** The recovery action's name; default {@code notify}. */
+        /**
+         * The recovery action's name; default {@code notify}.
+         *
+         * @param action the recovery action's name, such as {@code restart}
+         * @return this builder
+         */
         public Builder onFailure(String action) {
             this.ladder = List.of(requireText(action, "onFailure"));
             return this;
         }
 
-        /** A recovery ladder: {@code onFailure("restart", "rollback", "isolate", "notify")}; see {@link #ladder()}. */
+        /**
+         * A recovery ladder: {@code onFailure("restart", "rollback", "isolate", "notify")}; see {@link #ladder()}.
+         *
+         * @param first the first step
+         * @param more the steps after it, in order
+         * @return this builder
+         */
         public Builder onFailure(String first, String... more) {
             List<String> steps = new java.util.ArrayList<>();
             steps.add(first);
@@ -385,7 +448,12 @@ public final class ServiceDefinition {
             return ladder(steps);
         }
 
-        /** The recovery ladder, at least one action name; see {@link ServiceDefinition#ladder()}. */
+        /**
+         * The recovery ladder, at least one action name; see {@link ServiceDefinition#ladder()}.
+         *
+         * @param steps the action names, in order
+         * @return this builder
+         */
         public Builder ladder(List<String> steps) {
             if (steps.isEmpty()) {
                 throw new IllegalArgumentException("onFailure must name at least one recovery action");
@@ -398,31 +466,55 @@ public final class ServiceDefinition {
         /**
          * Restarts per incident before the ladder escalates ({@code actions.restart.attempts}); overrides the
          * value of {@link #recoveryPolicy}. Default {@link RecoveryPolicy#DEFAULT_RESTART_ATTEMPTS}.
+         *
+         * @param attempts restarts per incident, at least 1
+         * @return this builder
          */
         public Builder restartAttempts(int attempts) {
             this.restartAttempts = atLeast(attempts, 1, "restart.attempts");
             return this;
         }
 
-        /** Backoff and budget of recoveries; default {@link RecoveryPolicy#ofDefaults()}. */
+        /**
+         * Backoff and budget of recoveries; default {@link RecoveryPolicy#ofDefaults()}.
+         *
+         * @param recoveryPolicy the backoff and budget of recoveries
+         * @return this builder
+         */
         public Builder recoveryPolicy(RecoveryPolicy recoveryPolicy) {
             this.recoveryPolicy = Objects.requireNonNull(recoveryPolicy, "recoveryPolicy");
             return this;
         }
 
-        /** Spacing of retries within a cycle; default {@link RetryBackoff#ofDefaults()}. */
+        /**
+         * Spacing of retries within a cycle; default {@link RetryBackoff#ofDefaults()}.
+         *
+         * @param retryBackoff the spacing of retries within a cycle
+         * @return this builder
+         */
         public Builder retryBackoff(RetryBackoff retryBackoff) {
             this.retryBackoff = Objects.requireNonNull(retryBackoff, "retryBackoff");
             return this;
         }
 
-        /** Free-form metadata strings. */
+        /**
+         * Free-form metadata strings.
+         *
+         * @param metadata the metadata strings
+         * @return this builder
+         */
         public Builder metadata(Map<String, String> metadata) {
             this.metadata = Map.copyOf(metadata);
             return this;
         }
 
-        /** The runtime that runs the service, with its settings (for {@code process}: {@code command}, ...). */
+        /**
+         * The runtime that runs the service, with its settings (for {@code process}: {@code command}, ...).
+         *
+         * @param type the runtime type, such as {@code process} or {@code docker}
+         * @param runtimeSettings the runtime's settings, as YAML would give them (without {@code type})
+         * @return this builder
+         */
         public Builder runtime(String type, Map<String, ?> runtimeSettings) {
             Map<String, Object> values = new LinkedHashMap<>(runtimeSettings);
             values.put("type", requireText(type, "runtime type"));
@@ -434,13 +526,21 @@ public final class ServiceDefinition {
          * Marks the service FLAPPING when it changes state more than {@code threshold} times within
          * {@code window}; see {@link FlappingPolicy}. Default: never.
          *
+         * @param threshold the most state changes within {@code window} that are still not flapping
+         * @param window how far back state changes are counted
+         * @return this builder
          * @throws IllegalArgumentException when {@code threshold} is under 1 or {@code window} under 1ms
          */
         public Builder flapping(int threshold, Duration window) {
             return flapping(FlappingPolicy.of(threshold, window));
         }
 
-        /** Like {@link #flapping(int, Duration)}; {@code null} turns flapping detection off again. */
+        /**
+         * Like {@link #flapping(int, Duration)}; {@code null} turns flapping detection off again.
+         *
+         * @param policy the flapping policy, or {@code null} for none
+         * @return this builder
+         */
         public Builder flapping(FlappingPolicy policy) {
             this.flapping = policy;
             return this;
@@ -450,13 +550,20 @@ public final class ServiceDefinition {
          * The services this one depends on, by name; see {@link ServiceDefinition#dependsOn()}. Replaces what was
          * set before; none by default.
          *
+         * @param names the names of the services this one depends on
+         * @return this builder
          * @throws IllegalArgumentException when a name is not a valid service name or is given twice
          */
         public Builder dependsOn(String... names) {
             return dependsOn(List.of(names));
         }
 
-        /** Like {@link #dependsOn(String...)}. */
+        /**
+         * Like {@link #dependsOn(String...)}.
+         *
+         * @param names the names of the services this one depends on
+         * @return this builder
+         */
         public Builder dependsOn(List<String> names) {
             Set<String> seen = new LinkedHashSet<>();
             for (String dependency : names) {
@@ -484,7 +591,11 @@ public final class ServiceDefinition {
             return this;
         }
 
-        /** Builds the definition; {@link #check} is required. */
+        /**
+         * Builds the definition; {@link #check} is required.
+         *
+         * @return the definition
+         */
         public ServiceDefinition build() {
             return new ServiceDefinition(this);
         }

@@ -71,7 +71,12 @@ public final class ApiServer implements AutoCloseable {
         this.clock = builder.clock;
     }
 
-    /** A server for {@code engine}: 127.0.0.1, port {@value HttpApiConfig#DEFAULT_PORT}, no token. */
+    /**
+     * A server for {@code engine}: 127.0.0.1, port {@value HttpApiConfig#DEFAULT_PORT}, no token.
+     *
+     * @param engine the engine to serve; built, started or not
+     * @return a builder with those defaults
+     */
     public static Builder builder(Engine engine) {
         return new Builder(engine);
     }
@@ -80,6 +85,7 @@ public final class ApiServer implements AutoCloseable {
      * Binds the port and starts serving. Events are followed from here on: the status page's sparklines and
      * transitions begin with the first check after it.
      *
+     * @return this server
      * @throws UncheckedIOException with a sentence when the port cannot be bound
      */
     public synchronized ApiServer start() {
@@ -153,7 +159,7 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    /** The port it listens on (the one picked, for port 0). */
+    /** {@return the port it listens on (the one picked, for port 0)} */
     public synchronized int port() {
         if (server == null) {
             throw new IllegalStateException("the API server is not started");
@@ -161,7 +167,7 @@ public final class ApiServer implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    /** The address it was asked to bind. */
+    /** {@return the address it was asked to bind} */
     public String host() {
         return host;
     }
@@ -196,7 +202,12 @@ public final class ApiServer implements AutoCloseable {
             this.engine = Objects.requireNonNull(engine, "engine");
         }
 
-        /** Host, port and token of {@code global.api}. */
+        /**
+         * Host, port and token of {@code global.api}.
+         *
+         * @param config the {@code global.api} settings
+         * @return this builder
+         */
         public Builder config(HttpApiConfig config) {
             host(config.host());
             port(config.port());
@@ -204,13 +215,23 @@ public final class ApiServer implements AutoCloseable {
             return this;
         }
 
-        /** The address to bind, default 127.0.0.1 (loopback only). */
+        /**
+         * The address to bind, default 127.0.0.1 (loopback only).
+         *
+         * @param host the address to bind
+         * @return this builder
+         */
         public Builder host(String host) {
             this.host = Objects.requireNonNull(host, "host");
             return this;
         }
 
-        /** The port, default {@value HttpApiConfig#DEFAULT_PORT}; 0 picks a free one. */
+        /**
+         * The port, default {@value HttpApiConfig#DEFAULT_PORT}; 0 picks a free one.
+         *
+         * @param port the port, 0 for a free one
+         * @return this builder
+         */
         public Builder port(int port) {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port must be 0 to 65535, found " + port);
@@ -219,25 +240,40 @@ public final class ApiServer implements AutoCloseable {
             return this;
         }
 
-        /** The bearer token of mutating calls; null or blank for none. */
+        /**
+         * The bearer token of mutating calls; null or blank for none.
+         *
+         * @param token the bearer token, or {@code null}
+         * @return this builder
+         */
         public Builder token(String token) {
             this.token = token;
             return this;
         }
 
-        /** Also serve {@code GET /metrics} from this registry (the one given to the engine). */
+        /**
+         * Also serve {@code GET /metrics} from this registry (the one given to the engine).
+         *
+         * @param registry the engine's metrics registry
+         * @return this builder
+         */
         public Builder metricsRegistry(PrometheusRegistry registry) {
             this.registry = Objects.requireNonNull(registry, "registry");
             return this;
         }
 
-        /** The clock of ages shown (tests); default the system's. */
+        /**
+         * The clock of ages shown (tests); default the system's.
+         *
+         * @param clock the clock
+         * @return this builder
+         */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
-        /** The server, not started. */
+        /** {@return the server, not started} */
         public ApiServer build() {
             return new ApiServer(this);
         }

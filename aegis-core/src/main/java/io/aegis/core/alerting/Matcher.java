@@ -38,7 +38,7 @@ public final class Matcher {
             this.operator = operator;
         }
 
-        /** The operator as written: {@code =}, {@code !=}, {@code =~} or {@code !~}. */
+        /** {@return the operator as written: {@code =}, {@code !=}, {@code =~} or {@code !~}} */
         public String operator() {
             return operator;
         }
@@ -73,22 +73,28 @@ public final class Matcher {
         }
     }
 
-    /** The label name. */
+    /** {@return the label name} */
     public String name() {
         return name;
     }
 
-    /** How the value is compared. */
+    /** {@return how the value is compared} */
     public Type type() {
         return type;
     }
 
-    /** The value, or the regular expression for {@link Type#REGEX} and {@link Type#NOT_REGEX}. */
+    /** {@return the value, or the regular expression for {@link Type#REGEX} and {@link Type#NOT_REGEX}} */
     public String value() {
         return value;
     }
 
-    /** An equality matcher, {@code name="value"}. */
+    /**
+     * An equality matcher, {@code name="value"}.
+     *
+     * @param name the label name
+     * @param value the value it must equal
+     * @return the matcher
+     */
     public static Matcher equal(String name, String value) {
         return new Matcher(name, Type.EQUAL, value);
     }
@@ -97,6 +103,8 @@ public final class Matcher {
      * Parses Alertmanager's matcher syntax: a label name, an operator ({@code =}, {@code !=}, {@code =~},
      * {@code !~}) and a value, optionally in double quotes (with {@code \"} and {@code \\} escapes inside).
      *
+     * @param text a matcher such as {@code service="api"} or {@code severity=~"critical|warning"}
+     * @return the matcher
      * @throws IllegalArgumentException with a sentence saying what is wrong
      */
     public static Matcher parse(String text) {
@@ -143,7 +151,11 @@ public final class Matcher {
         return new Matcher(name, type, value);
     }
 
-    /** Whether {@code labels} satisfy this matcher (a missing label is the empty string). */
+    /**
+     * {@return whether {@code labels} satisfy this matcher (a missing label is the empty string)}
+     *
+     * @param labels an alert's labels
+     */
     public boolean matches(Map<String, String> labels) {
         String actual = labels.getOrDefault(name, "");
         return switch (type) {
@@ -154,7 +166,12 @@ public final class Matcher {
         };
     }
 
-    /** Whether every matcher matches {@code labels} (true for no matchers). */
+    /**
+     * {@return whether every matcher matches {@code labels} (true for no matchers)}
+     *
+     * @param matchers the matchers
+     * @param labels an alert's labels
+     */
     public static boolean all(List<Matcher> matchers, Map<String, String> labels) {
         for (Matcher matcher : matchers) {
             if (!matcher.matches(labels)) {

@@ -23,7 +23,18 @@ import java.util.Optional;
 public record Silence(String id, List<Matcher> matchers, Instant startsAt, Instant endsAt, String createdBy,
         String comment, Optional<String> schedule) {
 
-    /** Validates and copies the values. */
+    /**
+     * Validates and copies the values.
+     *
+     * @param id unique: a UUID for a silence added at run time, {@code config-<index>} for one of the configuration
+     * @param matchers every one must match an alert's labels; never empty
+     * @param startsAt when it starts (for a weekly schedule: the start of the current or next window)
+     * @param endsAt when it ends (for a weekly schedule: the end of the current or next window)
+     * @param createdBy who added it ({@code configuration} for one of the configuration)
+     * @param comment why
+     * @param schedule for a weekly maintenance window of the configuration, the schedule as written (for example {@code
+     *     saturday,sunday 02:00-04:00 Europe/Berlin}); empty for a one-off window
+     */
     public Silence {
         Objects.requireNonNull(id, "id");
         matchers = List.copyOf(matchers);
@@ -37,12 +48,16 @@ public record Silence(String id, List<Matcher> matchers, Instant startsAt, Insta
         }
     }
 
-    /** Whether the silence is in effect at {@code now}. */
+    /**
+     * {@return whether the silence is in effect at {@code now}}
+     *
+     * @param now the time to ask about
+     */
     public boolean activeAt(Instant now) {
         return !now.isBefore(startsAt) && now.isBefore(endsAt);
     }
 
-    /** Whether it comes from the configuration (it cannot be expired through the API then). */
+    /** {@return whether it comes from the configuration (it cannot be expired through the API then)} */
     public boolean configured() {
         return id.startsWith("config-");
     }

@@ -13,7 +13,13 @@ import java.util.Objects;
  * @param alert the alert, {@link Alert.State#FIRING}
  */
 public record AlertFired(String serviceName, Instant at, Alert alert) implements ServiceEvent {
-    /** Validates the values: the alert must be firing and about {@code serviceName}. */
+    /**
+     * Validates the values: the alert must be firing and about {@code serviceName}.
+     *
+     * @param serviceName the service, as in {@link Alert#serviceName()}
+     * @param at when it was raised
+     * @param alert the alert, {@link Alert.State#FIRING}
+     */
     public AlertFired {
         Objects.requireNonNull(serviceName, "serviceName");
         Objects.requireNonNull(at, "at");
@@ -27,7 +33,12 @@ public record AlertFired(String serviceName, Instant at, Alert alert) implements
         }
     }
 
-    /** The event of {@code alert} firing, at the time it starts. */
+    /**
+     * The event of {@code alert} firing, at the time it starts.
+     *
+     * @param alert a firing alert
+     * @return the event
+     */
     public static AlertFired of(Alert alert) {
         return new AlertFired(alert.serviceName(), alert.startsAt(), alert);
     }

@@ -13,7 +13,13 @@ import java.util.Objects;
  * @param alert the alert, {@link Alert.State#RESOLVED}, with the start of the firing alert and its end
  */
 public record AlertResolved(String serviceName, Instant at, Alert alert) implements ServiceEvent {
-    /** Validates the values: the alert must be resolved and about {@code serviceName}. */
+    /**
+     * Validates the values: the alert must be resolved and about {@code serviceName}.
+     *
+     * @param serviceName the service, as in {@link Alert#serviceName()}
+     * @param at when it was resolved
+     * @param alert the alert, {@link Alert.State#RESOLVED}, with the start of the firing alert and its end
+     */
     public AlertResolved {
         Objects.requireNonNull(serviceName, "serviceName");
         Objects.requireNonNull(at, "at");
@@ -27,7 +33,12 @@ public record AlertResolved(String serviceName, Instant at, Alert alert) impleme
         }
     }
 
-    /** The event of {@code alert} being resolved, at the time it ends. */
+    /**
+     * The event of {@code alert} being resolved, at the time it ends.
+     *
+     * @param alert a resolved alert
+     * @return the event
+     */
     public static AlertResolved of(Alert alert) {
         return new AlertResolved(alert.serviceName(), alert.endsAt().orElseThrow(), alert);
     }

@@ -15,7 +15,14 @@ import java.util.Objects;
  * @param value the value of that evaluation, in the signal's unit
  */
 public record AnomalyResolved(String serviceName, Instant at, String signal, double value) implements ServiceEvent {
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @param serviceName the service
+     * @param at when the evaluation that ended it ended
+     * @param signal {@code latency}, {@code error_rate} or {@code throughput}
+     * @param value the value of that evaluation, in the signal's unit
+     */
     public AnomalyResolved {
         Objects.requireNonNull(serviceName, "serviceName");
         Objects.requireNonNull(at, "at");

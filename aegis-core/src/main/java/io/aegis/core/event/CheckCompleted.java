@@ -15,7 +15,15 @@ import java.util.Objects;
  */
 public record CheckCompleted(String serviceName, Instant at, CheckResult result, int attempt, boolean finalAttempt)
         implements ServiceEvent {
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @param serviceName the service
+     * @param at when the attempt finished
+     * @param result its verdict
+     * @param attempt 1 for the first attempt of a cycle, more for retries
+     * @param finalAttempt whether this attempt decided the cycle (it passed, or no retry is left)
+     */
     public CheckCompleted {
         Objects.requireNonNull(serviceName, "serviceName");
         Objects.requireNonNull(at, "at");

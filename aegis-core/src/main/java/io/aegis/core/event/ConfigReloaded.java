@@ -19,7 +19,17 @@ import java.util.Objects;
  */
 public record ConfigReloaded(Instant at, List<String> added, List<String> removed, List<String> changed,
         List<String> unchanged, List<String> notApplied) implements ServiceEvent {
-    /** Validates and copies the values. */
+    /**
+     * Validates and copies the values.
+     *
+     * @param at when the reload was applied, by the engine's clock
+     * @param added the services that were not supervised before and are now, in file order
+     * @param removed the services no longer supervised (their workloads stopped)
+     * @param changed the services whose configuration changed (their check swapped in place, or their workload
+     *     restarted through their runtime when their runtime block changed)
+     * @param unchanged the services left untouched
+     * @param notApplied one sentence per change that takes effect only when aegis restarts
+     */
     public ConfigReloaded {
         Objects.requireNonNull(at, "at");
         added = List.copyOf(added);

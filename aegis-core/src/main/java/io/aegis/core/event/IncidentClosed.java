@@ -13,7 +13,14 @@ import java.util.Objects;
  * @param detail why it ended
  */
 public record IncidentClosed(String serviceName, Instant at, int lastStep, String detail) implements ServiceEvent {
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @param serviceName the service
+     * @param at when
+     * @param lastStep the ladder step the incident had reached, from 1
+     * @param detail why it ended
+     */
     public IncidentClosed {
         Objects.requireNonNull(serviceName, "serviceName");
         Objects.requireNonNull(at, "at");

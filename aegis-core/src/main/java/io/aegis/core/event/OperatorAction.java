@@ -28,7 +28,14 @@ public record OperatorAction(String serviceName, Instant at, Kind kind, String r
         ISOLATE
     }
 
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @param serviceName the service
+     * @param at when
+     * @param kind what was asked
+     * @param reason the reason given, for the log and the audit trail
+     */
     public OperatorAction {
         Objects.requireNonNull(serviceName, "serviceName");
         Objects.requireNonNull(at, "at");

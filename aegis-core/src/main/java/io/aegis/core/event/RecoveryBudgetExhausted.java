@@ -16,7 +16,14 @@ import java.util.Objects;
  */
 public record RecoveryBudgetExhausted(String serviceName, Instant at, int recoveries, Duration window)
         implements ServiceEvent {
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @param serviceName the service
+     * @param at when
+     * @param recoveries how many recoveries ran within the window
+     * @param window the budget's window
+     */
     public RecoveryBudgetExhausted {
         Objects.requireNonNull(serviceName, "serviceName");
         Objects.requireNonNull(at, "at");

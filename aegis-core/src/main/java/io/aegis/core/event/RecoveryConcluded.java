@@ -42,7 +42,16 @@ public record RecoveryConcluded(String serviceName, Instant at, String action, i
         SKIPPED
     }
 
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @param serviceName the service
+     * @param at when the verdict was reached
+     * @param action the action's name, as in {@link RecoveryStarted}
+     * @param attempt as in the matching {@link RecoveryStarted}
+     * @param outcome the verdict
+     * @param detail a short sentence saying why, for logs and listeners
+     */
     public RecoveryConcluded {
         Objects.requireNonNull(serviceName, "serviceName");
         Objects.requireNonNull(at, "at");

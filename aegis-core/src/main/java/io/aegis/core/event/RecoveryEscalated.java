@@ -17,7 +17,16 @@ import java.util.Objects;
  */
 public record RecoveryEscalated(String serviceName, Instant at, String fromAction, String toAction, int step,
         String reason) implements ServiceEvent {
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @param serviceName the service
+     * @param at when
+     * @param fromAction the step given up on
+     * @param toAction the step that runs next
+     * @param step the ladder step of {@code toAction}, from 1
+     * @param reason why the previous step was given up on
+     */
     public RecoveryEscalated {
         Objects.requireNonNull(serviceName, "serviceName");
         Objects.requireNonNull(at, "at");

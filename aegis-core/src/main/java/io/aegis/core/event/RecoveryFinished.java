@@ -16,7 +16,15 @@ import java.util.Objects;
  */
 public record RecoveryFinished(String serviceName, Instant at, String action, int attempt, ActionOutcome outcome)
         implements ServiceEvent {
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @param serviceName the service
+     * @param at when
+     * @param action the action's name
+     * @param attempt as in the matching {@link RecoveryStarted}
+     * @param outcome what it achieved
+     */
     public RecoveryFinished {
         Objects.requireNonNull(serviceName, "serviceName");
         Objects.requireNonNull(at, "at");

@@ -12,9 +12,9 @@ public sealed interface ServiceEvent
         OperatorAction, AlertFired, AlertResolved, LogMatch, AnomalyDetected, AnomalyResolved, ConfigReloaded,
         SilenceChanged {
 
-    /** The service the event is about. */
+    /** {@return the service the event is about} */
     String serviceName();
 
-    /** When it happened, by the engine's clock. */
+    /** {@return when it happened, by the engine's clock} */
     Instant at();
 }

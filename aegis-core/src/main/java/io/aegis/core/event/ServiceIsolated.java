@@ -13,7 +13,13 @@ import java.util.Objects;
  * @param reason why (the ladder reached its isolate step, or a person asked)
  */
 public record ServiceIsolated(String serviceName, Instant at, String reason) implements ServiceEvent {
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @param serviceName the service
+     * @param at when
+     * @param reason why (the ladder reached its isolate step, or a person asked)
+     */
     public ServiceIsolated {
         Objects.requireNonNull(serviceName, "serviceName");
         Objects.requireNonNull(at, "at");

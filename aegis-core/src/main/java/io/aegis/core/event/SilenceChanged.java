@@ -27,7 +27,17 @@ public record SilenceChanged(Instant at, Kind kind, String id, List<String> matc
         EXPIRED
     }
 
-    /** Validates and copies the values. */
+    /**
+     * Validates and copies the values.
+     *
+     * @param at when, by the engine's clock
+     * @param kind added or expired
+     * @param id the silence's id
+     * @param matchers its matchers as Alertmanager writes them ({@code service="web"})
+     * @param endsAt when it ends (for an expired one: now)
+     * @param createdBy who added it
+     * @param comment why it was added
+     */
     public SilenceChanged {
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(kind, "kind");

@@ -15,7 +15,15 @@ import java.util.Objects;
  */
 public record StateChanged(String serviceName, Instant at, ServiceState from, ServiceState to, String cause)
         implements ServiceEvent {
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @param serviceName the service
+     * @param at when
+     * @param from the previous state
+     * @param to the new state
+     * @param cause why, in words ({@code "3 consecutive failed checks: HTTP 503"})
+     */
     public StateChanged {
         Objects.requireNonNull(serviceName, "serviceName");
         Objects.requireNonNull(at, "at");

@@ -12,7 +12,13 @@ import java.util.Objects;
  * @param status how it ended
  */
 public record WorkloadExited(String serviceName, Instant at, WorkloadStatus status) implements ServiceEvent {
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @param serviceName the service
+     * @param at when the runtime noticed
+     * @param status how it ended
+     */
     public WorkloadExited {
         Objects.requireNonNull(serviceName, "serviceName");
         Objects.requireNonNull(at, "at");

@@ -35,12 +35,21 @@ public record BoundedBody(String text, boolean truncated) {
     /**
      * A body handler that keeps the text only when {@code capture} says the body will be looked at; other
      * bodies are drained (up to the limit), so the connection stays reusable.
+     *
+     * @param capture given the response's status code, whether its text will be looked at
+     * @return the body handler
      */
     public static HttpResponse.BodyHandler<BoundedBody> handler(IntPredicate capture) {
         return handler(LIMIT, capture);
     }
 
-    /** As {@link #handler(IntPredicate)}, reading at most {@code limit} bytes. */
+    /**
+     * As {@link #handler(IntPredicate)}, reading at most {@code limit} bytes.
+     *
+     * @param limit the most bytes read, at least 1
+     * @param capture given the response's status code, whether its text will be looked at
+     * @return the body handler
+     */
     public static HttpResponse.BodyHandler<BoundedBody> handler(int limit, IntPredicate capture) {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be positive, was " + limit);
@@ -53,8 +62,10 @@ public record BoundedBody(String text, boolean truncated) {
     }
 
     /**
-     * The charset a {@code Content-Type} header value names; UTF-8 when it is null, names none, or names one this
-     * JVM does not know (the server's mistake; UTF-8 is the best guess for matching text).
+     * {@return the charset a {@code Content-Type} header value names; UTF-8 when it is null, names none, or names one
+     * this JVM does not know (the server's mistake; UTF-8 is the best guess for matching text)}
+     *
+     * @param contentType a {@code Content-Type} header value, or {@code null}
      */
     public static Charset charsetOf(String contentType) {
         if (contentType == null) {

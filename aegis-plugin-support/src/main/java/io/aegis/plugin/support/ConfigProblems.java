@@ -21,7 +21,13 @@ public final class ConfigProblems {
     public ConfigProblems() {
     }
 
-    /** Runs one settings read; a {@link ConfigException} it throws is recorded and yields empty. */
+    /**
+     * Runs one settings read; a {@link ConfigException} it throws is recorded and yields empty.
+     *
+     * @param <T> the type read
+     * @param reader the read, such as {@code () -> settings.requireString("url", "a URL")}
+     * @return what the read returned; empty when it threw a {@link ConfigException}
+     */
     public <T> Optional<T> read(Supplier<T> reader) {
         try {
             return Optional.ofNullable(reader.get());
@@ -31,17 +37,32 @@ public final class ConfigProblems {
         }
     }
 
-    /** Records one problem. */
+    /**
+     * Records one problem.
+     *
+     * @param keyPath the key path of the offending key
+     * @param message what was found and what was expected
+     */
     public void add(String keyPath, String message) {
         problems.add(new ConfigProblem(keyPath, message));
     }
 
-    /** Records one problem. */
+    /**
+     * Records one problem.
+     *
+     * @param problem the problem
+     */
     public void add(ConfigProblem problem) {
         problems.add(problem);
     }
 
-    /** Reads {@code key} as a Java regular expression; an invalid one is recorded and yields empty. */
+    /**
+     * Reads {@code key} as a Java regular expression; an invalid one is recorded and yields empty.
+     *
+     * @param settings the block to read from
+     * @param key the key of the expression
+     * @return the compiled expression; empty when absent or invalid
+     */
     public Optional<Pattern> regex(Settings settings, String key) {
         Optional<String> text = read(() -> settings.string(key).orElse(null));
         if (text.isEmpty()) {
@@ -56,7 +77,7 @@ public final class ConfigProblems {
         }
     }
 
-    /** Returns whether no problem was recorded. */
+    /** {@return whether no problem was recorded} */
     public boolean isEmpty() {
         return problems.isEmpty();
     }

@@ -11,8 +11,10 @@ public final class EnvironmentSettings {
     }
 
     /**
-     * The variables under {@code key}, names as written; none when the key is absent.
+     * {@return the variables under {@code key}, names as written; none when the key is absent}
      *
+     * @param settings the block to read from
+     * @param key the key of the map, such as {@code env}
      * @throws ConfigException when the value is not a map of single values, or a name is empty or holds {@code =} or
      *     a NUL, which no operating system accepts in a variable's name
      */

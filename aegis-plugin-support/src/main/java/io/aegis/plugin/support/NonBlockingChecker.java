@@ -19,12 +19,12 @@ import java.util.concurrent.ScheduledExecutorService;
 public interface NonBlockingChecker extends HealthChecker {
 
     /**
-     * The one thread (an event loop, seen as a scheduler) on which this checker does all the work of its checks,
-     * when it has one: the engine then schedules this checker's periodic ticks there instead of on its own timer
-     * thread, so that a tick, the request it starts, the answer and the verdict all run on that thread, and a check
-     * wakes no other thread. The engine only schedules short tasks there that never block (a tick, which calls
-     * {@code check()} on that thread), and cancels them when the service is removed or the engine stops. The
-     * checker must keep the executor running as long as it is open; once it is closed, refusing tasks is fine.
+     * {@return the one thread (an event loop, seen as a scheduler) on which this checker does all the work of its
+     * checks, when it has one: the engine then schedules this checker's periodic ticks there instead of on its own
+     * timer thread, so that a tick, the request it starts, the answer and the verdict all run on that thread, and a
+     * check wakes no other thread} The engine only schedules short tasks there that never block (a tick, which calls
+     * {@code check()} on that thread), and cancels them when the service is removed or the engine stops. The checker
+     * must keep the executor running as long as it is open; once it is closed, refusing tasks is fine.
      *
      * <p>Empty (the default): the ticks come from the engine's timer. Asked once, when the service's monitor is
      * made; only trusted checkers (see above) are asked.

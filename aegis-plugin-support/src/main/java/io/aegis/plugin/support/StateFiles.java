@@ -31,6 +31,9 @@ public final class StateFiles {
      * Writes {@code properties} to {@code directory/fileName} atomically, replacing any earlier file: a temporary
      * file (owner-only on POSIX) moved over the old one.
      *
+     * @param directory the directory, which exists
+     * @param fileName the file's name inside it
+     * @param properties what to write
      * @param comment the first line of the file, saying who wrote it
      * @throws IOException when the directory cannot be written
      */
@@ -46,6 +49,9 @@ public final class StateFiles {
      * (owner-only on POSIX, never through a link), forced to disk, moved over the old one, so a reader, a crash or a
      * power cut sees the old file or the new one, never half of one.
      *
+     * @param directory the directory, which exists
+     * @param fileName the file's name inside it
+     * @param content the whole content of the file
      * @throws IOException when the directory cannot be written
      */
     public static void write(Path directory, String fileName, byte[] content) throws IOException {
@@ -58,6 +64,10 @@ public final class StateFiles {
      * partial one. For files written often from a thread that must not wait on the disk, whose reader can tell a
      * partial file (an end marker) and loses nothing it cannot do without.
      *
+     * @param directory the directory, which exists
+     * @param fileName the file's name inside it
+     * @param content the whole content of the file
+     * @param force whether to force the content to disk before the rename
      * @throws IOException when the directory cannot be written
      */
     public static void write(Path directory, String fileName, byte[] content, boolean force) throws IOException {
@@ -92,6 +102,9 @@ public final class StateFiles {
     /**
      * Reads {@code directory/fileName} as properties, not following a link; empty when there is no such file.
      *
+     * @param directory the directory, which exists
+     * @param fileName the file's name inside it
+     * @return the properties; empty when there is no such file
      * @throws IOException when it cannot be read or is no properties file (a malformed {@code \\u} escape)
      */
     public static Optional<Properties> readProperties(Path directory, String fileName) throws IOException {
