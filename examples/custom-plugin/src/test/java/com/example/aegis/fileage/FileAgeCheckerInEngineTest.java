@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.aegis.api.RuntimeOperation;
 import io.aegis.core.ServiceState;
+import io.aegis.core.event.RecoveryStarted;
+import io.aegis.testkit.engine.EngineHarness;
 import io.aegis.core.event.StateChanged;
 import io.aegis.core.AegisConfig;
 import io.aegis.core.Engine;
@@ -18,7 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,33 +33,26 @@ class FileAgeCheckerInEngineTest {
     Path dir;
 
     @Test
-    void engineReportsTheServiceUnhealthyOnceItsHeartbeatFileGoesStale() throws Exception {
+    void aStaleHeartbeatTurnsTheServiceUnhealthyAndTheEngineRestartsItsWorkload() throws Exception {
         Path heartbeat = Files.writeString(dir.resolve("app.heartbeat"), "alive\n");
-        List<StateChanged> changes = new CopyOnWriteArrayList<>();
 
-        try (Engine engine = Engine.builder()
-                .metricsEnabled(false)
-                .service(ServiceDefinition.builder("heartbeat")
-                        .check("file-age", heartbeat.toString())
-                        .checkerSetting("maxAge", "2s")
-                        .interval(Duration.ofMillis(100))
-                        .onFailure("ignore")
-                        .build())
-                .listener(StateChanged.class, changes::add)
-                .build()
-                .start()) {
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> changes.stream().anyMatch(change -> change.to() == ServiceState.HEALTHY));
+        try (EngineHarness harness = EngineHarness.start(ServiceDefinition.builder("heartbeat")
+                .check("file-age", heartbeat.toString())
+                .checkerSetting("maxAge", "2s")
+                .interval(Duration.ofMillis(100))
+                .startPeriod(Duration.ZERO)
+                .onFailure("restart")
+                .runtime("fake", Map.of()))) {
+            harness.awaitState("heartbeat", ServiceState.HEALTHY);
 
             // The writer "stopped" 95 seconds ago.
             Files.setLastModifiedTime(heartbeat, FileTime.from(Instant.now().minusSeconds(95)));
 
-            await().atMost(Duration.ofSeconds(10))
-                    .untilAsserted(() -> assertThat(changes).anySatisfy(change -> {
-                        assertThat(change.serviceName()).isEqualTo("heartbeat");
-                        assertThat(change.to()).isEqualTo(ServiceState.UNHEALTHY);
-                        assertThat(change.cause()).contains(heartbeat + " is 95s old (max 2s)");
-                    }));
+            StateChanged unhealthy = harness.awaitState("heartbeat", ServiceState.UNHEALTHY);
+            assertThat(unhealthy.cause()).contains(heartbeat + " is 95s old (max 2s)");
+            harness.await(RecoveryStarted.class, started -> started.serviceName().equals("heartbeat"));
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(harness.runtime("heartbeat").calls()).contains(RuntimeOperation.RESTART));
         }
     }
 
