@@ -64,12 +64,12 @@ public enum ContractRule {
         this.text = text;
     }
 
-    /** The rule's short name, as printed in brackets at the start of a violation's message. */
+    /** {@return the rule's short name, as printed in brackets at the start of a violation's message} */
     public String id() {
         return id;
     }
 
-    /** The rule in a sentence. */
+    /** {@return the rule in a sentence} */
     public String text() {
         return text;
     }

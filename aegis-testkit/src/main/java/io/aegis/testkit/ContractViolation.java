@@ -9,19 +9,31 @@ public final class ContractViolation extends AssertionError {
 
     private final transient ContractRule rule;
 
-    /** A violation of {@code rule}; {@code whatHappened} says what the plugin did, in a sentence. */
+    /**
+     * A violation of {@code rule}; {@code whatHappened} says what the plugin did, in a sentence.
+     *
+     * @param rule the rule broken; its id starts the message and its text ends it
+     * @param whatHappened what the plugin did, in a sentence, such as {@code "deliver() took 900 ms to return its
+     *     stage"}
+     */
     public ContractViolation(ContractRule rule, String whatHappened) {
         super("[" + rule.id() + "] " + whatHappened + "\n  rule: " + rule.text());
         this.rule = rule;
     }
 
-    /** A violation of {@code rule}, caused by what the plugin threw. */
+    /**
+     * A violation of {@code rule}, caused by what the plugin threw.
+     *
+     * @param rule the rule broken; its id starts the message and its text ends it
+     * @param whatHappened what the plugin did, in a sentence
+     * @param cause what the plugin threw, or what its stage completed exceptionally with; the violation's cause
+     */
     public ContractViolation(ContractRule rule, String whatHappened, Throwable cause) {
         this(rule, whatHappened);
         initCause(cause);
     }
 
-    /** The rule broken. */
+    /** {@return the rule broken} */
     public ContractRule rule() {
         return rule;
     }

@@ -24,13 +24,19 @@ public final class FakeRuntime implements RuntimeAdapter {
     public FakeRuntime() {
     }
 
-    /** Makes every operation from now on fail ({@code true}) or succeed ({@code false}); returns this. */
+    /**
+     * Makes every operation from now on fail ({@code true}) or succeed ({@code false}); returns this.
+     *
+     * @param fail {@code true} to fail the stage of every later operation with an {@link IllegalStateException} (the
+     *     operation is still recorded in {@link #calls()}), {@code false} to complete them normally again
+     * @return this runtime, so that {@code new FakeRuntime().failing(true)} can be passed on at once
+     */
     public FakeRuntime failing(boolean fail) {
         this.failing = fail;
         return this;
     }
 
-    /** The operations asked for so far, in order ({@code status()} is not one). */
+    /** {@return the operations asked for so far, in order ({@code status()} is not one)} */
     public List<RuntimeOperation> calls() {
         synchronized (calls) {
             return List.copyOf(calls);

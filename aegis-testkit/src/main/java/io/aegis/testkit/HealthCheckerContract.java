@@ -54,16 +54,27 @@ import org.junit.jupiter.api.Test;
 public abstract class HealthCheckerContract {
     private final Calls calls = new Calls();
 
-    /** A new instance of the factory under test, as {@link ServiceLoader} would make it. */
+    /** {@return a new instance of the factory under test, as {@link ServiceLoader} would make it} */
     protected abstract HealthCheckerFactory factory();
 
-    /** A spec of a check whose target is up and well: its check passes. Called once per test that needs it. */
+    /**
+     * A spec of a check whose target is up and well: its check passes. Called once per test that needs it.
+     *
+     * @return the spec's builder; the kit sets its timeout and blocking executor
+     * @throws Exception when the target cannot be set up (a file not written, a server not started): the test fails
+     *     with it
+     */
     protected abstract CheckerSpec.Builder healthyTarget() throws Exception;
 
     /**
      * A spec of a check of the network target at {@code address} (such as {@code http://127.0.0.1:<port>/health}
      * for an HTTP checker), or empty for a checker that does not connect anywhere (the default): the kit points it
      * at a server that accepts and never answers, and at a port where nothing listens.
+     *
+     * @param address where the target listens, on loopback: the kit's server that never answers, or a port where
+     *     nothing listens
+     * @return the spec's builder, pointed at {@code address}; empty (the default) when the checker does not connect
+     *     anywhere, which skips the rules that need such a target
      */
     protected Optional<CheckerSpec.Builder> targetAt(InetSocketAddress address) {
         return Optional.empty();
@@ -73,12 +84,19 @@ public abstract class HealthCheckerContract {
      * Whether the checker keeps a connection open across checks (HTTP/2, gRPC channels), so that cancelling one
      * check rightly leaves the connection to the others: then the kit asks instead that closing the checker (and its
      * factory) closes it. False by default: a cancelled check must close its own connection.
+     *
+     * @return {@code true} when a connection serves many checks and is released by {@code close()}, {@code false}
+     *     when each check releases its own, cancelled or not
      */
     protected boolean keepsConnections() {
         return false;
     }
 
-    /** Specs with one mistake each, and the key path the factory's {@link ConfigException} must name. */
+    /**
+     * Specs with one mistake each, and the key path the factory's {@link ConfigException} must name.
+     *
+     * @return the mistakes, each tried with a factory of its own; none by default, which skips the test
+     */
     protected List<Misconfiguration<CheckerSpec.Builder>> misconfigurations() {
         return List.of();
     }
@@ -87,17 +105,21 @@ public abstract class HealthCheckerContract {
      * How long {@link HealthChecker#check} may take to return its stage (not to complete it) once warm; by default
      * 250 ms, which no check that does its I/O asynchronously comes near and every one that waits for its target
      * exceeds against a target that never answers.
+     *
+     * @return the longest {@code check()} may take to return its stage
      */
     protected Duration callerBudget() {
         return Duration.ofMillis(250);
     }
 
-    /** The timeout of the kit's checks (but the one it cancels): 1 s by default. */
+    /** {@return the timeout of the kit's checks (but the one it cancels): 1 s by default} */
     protected Duration timeout() {
         return Duration.ofSeconds(1);
     }
 
-    /** Time for a check's stage beyond its timeout, and for threads to end after close: 2 s by default. */
+    /**
+     * {@return time for a check's stage beyond its timeout, and for threads to end after close: 2 s by default}
+     */
     protected Duration grace() {
         return Duration.ofSeconds(2);
     }

@@ -51,7 +51,12 @@ public final class LoopbackHttpServer implements AutoCloseable {
         server.start();
     }
 
-    /** Starts one on 127.0.0.1. */
+    /**
+     * Starts one on 127.0.0.1.
+     *
+     * @return the server, listening and answering 200 "ok"; close it to stop it
+     * @throws UncheckedIOException when it cannot listen on loopback
+     */
     public static LoopbackHttpServer start() {
         try {
             return new LoopbackHttpServer();
@@ -60,30 +65,47 @@ public final class LoopbackHttpServer implements AutoCloseable {
         }
     }
 
-    /** The port it listens on. */
+    /** {@return the port it listens on} */
     public int port() {
         return server.getAddress().getPort();
     }
 
-    /** {@code http://127.0.0.1:<port><path>}. */
+    /**
+     * {@return {@code http://127.0.0.1:<port><path>}}
+     *
+     * @param path the path (and query, if any) on this server, such as {@code /alerts}; a missing leading {@code /}
+     *     is added
+     */
     public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port() + (path.startsWith("/") ? path : "/" + path));
     }
 
-    /** From now on every request is answered with {@code status} and {@code body}. */
+    /**
+     * From now on every request is answered with {@code status} and {@code body}.
+     *
+     * @param status the HTTP status code, such as {@code 503}
+     * @param body the response body, sent as UTF-8; empty for none
+     */
     public void respondWith(int status, String body) {
         this.status = status;
         this.body = body;
     }
 
-    /** The requests received so far, oldest first. */
+    /** {@return the requests received so far, oldest first} */
     public List<Request> requests() {
         synchronized (requests) {
             return List.copyOf(requests);
         }
     }
 
-    /** Waits until {@code count} requests have come; false when {@code timeout} passed first. */
+    /**
+     * Waits until {@code count} requests have come; false when {@code timeout} passed first.
+     *
+     * @param count how many requests, counted since the server started
+     * @param timeout how long to wait at most
+     * @return whether {@code count} requests had come within {@code timeout}
+     * @throws InterruptedException when the calling thread is interrupted while it waits
+     */
     public boolean awaitRequests(int count, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (requests) {

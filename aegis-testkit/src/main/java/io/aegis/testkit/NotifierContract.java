@@ -41,28 +41,38 @@ import org.junit.jupiter.api.Test;
 public abstract class NotifierContract {
     private final Calls calls = new Calls();
 
-    /** A new instance of the factory under test, as {@link ServiceLoader} would make it. */
+    /** {@return a new instance of the factory under test, as {@link ServiceLoader} would make it} */
     protected abstract NotifierFactory factory();
 
-    /** Settings that make the notifier deliver to {@code receiver} ({@code http://127.0.0.1:<port>/...}). */
+    /**
+     * Settings that make the notifier deliver to {@code receiver} ({@code http://127.0.0.1:<port>/...}).
+     *
+     * @param receiver where to deliver: the kit's loopback receiver, a server that never answers, or a port where
+     *     nothing listens
+     * @return the notifier's settings, with its own timeout at {@link #deliveryLimit()} or less
+     */
     protected abstract Settings receiverAt(URI receiver);
 
-    /** Settings with one mistake each, and the key path the factory's {@link ConfigException} must name. */
+    /**
+     * Settings with one mistake each, and the key path the factory's {@link ConfigException} must name.
+     *
+     * @return the mistakes, each tried with a factory of its own; none by default, which skips the test
+     */
     protected List<Misconfiguration<Settings>> misconfigurations() {
         return List.of();
     }
 
-    /** How long {@code deliver()} may take to return its stage; by default 250 ms. */
+    /** {@return how long {@code deliver()} may take to return its stage; by default 250 ms} */
     protected Duration callerBudget() {
         return Duration.ofMillis(250);
     }
 
-    /** How long a delivery may take to complete, whatever the receiver does: 10 s by default. */
+    /** {@return how long a delivery may take to complete, whatever the receiver does: 10 s by default} */
     protected Duration deliveryLimit() {
         return Duration.ofSeconds(10);
     }
 
-    /** Time for threads to end after close: 2 s by default. */
+    /** {@return time for threads to end after close: 2 s by default} */
     protected Duration grace() {
         return Duration.ofSeconds(2);
     }
@@ -195,7 +205,7 @@ public abstract class NotifierContract {
         }
     }
 
-    /** The alert the kit delivers: a firing critical one for service {@code contract}. */
+    /** {@return the alert the kit delivers: a firing critical one for service {@code contract}} */
     protected Alert alert() {
         return Alert.builder("ServiceDown", "contract").severity(Severity.CRITICAL)
                 .summary("contract is down (a test of the notifier)").startsAt(Instant.now()).build();

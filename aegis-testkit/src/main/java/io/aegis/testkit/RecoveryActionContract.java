@@ -40,23 +40,34 @@ import org.junit.jupiter.api.Test;
 public abstract class RecoveryActionContract {
     private final Calls calls = new Calls();
 
-    /** A new instance of the factory under test, as {@link ServiceLoader} would make it. */
+    /** {@return a new instance of the factory under test, as {@link ServiceLoader} would make it} */
     protected abstract RecoveryActionFactory factory();
 
-    /** Settings with which the action can run. */
+    /**
+     * Settings with which the action can run.
+     *
+     * @return the action's settings, passed to {@code create()} in each test that runs the action
+     * @throws Exception when they cannot be made (a file they name not written, say): the test fails with it
+     */
     protected abstract Settings settings() throws Exception;
 
-    /** Settings with one mistake each, and the key path the factory's {@link ConfigException} must name. */
+    /**
+     * Settings with one mistake each, and the key path the factory's {@link ConfigException} must name.
+     *
+     * @return the mistakes, each tried with a factory of its own; none by default, which skips the test
+     */
     protected List<Misconfiguration<Settings>> misconfigurations() {
         return List.of();
     }
 
-    /** How long {@code execute()} may take to return its stage; by default 250 ms. */
+    /** {@return how long {@code execute()} may take to return its stage; by default 250 ms} */
     protected Duration callerBudget() {
         return Duration.ofMillis(250);
     }
 
-    /** How long an execution may take to complete against a runtime that answers at once: 10 s by default. */
+    /**
+     * {@return how long an execution may take to complete against a runtime that answers at once: 10 s by default}
+     */
     protected Duration executionLimit() {
         return Duration.ofSeconds(10);
     }

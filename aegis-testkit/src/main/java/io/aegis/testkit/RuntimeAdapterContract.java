@@ -58,13 +58,22 @@ public abstract class RuntimeAdapterContract {
         }
     }
 
-    /** A new instance of the factory under test, as {@link ServiceLoader} would make it. */
+    /** {@return a new instance of the factory under test, as {@link ServiceLoader} would make it} */
     protected abstract RuntimeAdapterFactory factory();
 
-    /** The settings of a workload that starts, keeps running until stopped, and stops. */
+    /**
+     * The settings of a workload that starts, keeps running until stopped, and stops.
+     *
+     * @return the runtime's settings; the kit makes the rest of each {@link RuntimeSpec} itself
+     * @throws Exception when they cannot be made (a script the workload runs not written, say): the test fails with it
+     */
     protected abstract Settings workload() throws Exception;
 
-    /** Settings with one mistake each, and the key path the factory's {@link ConfigException} must name. */
+    /**
+     * Settings with one mistake each, and the key path the factory's {@link ConfigException} must name.
+     *
+     * @return the mistakes, each tried with a factory of its own; none by default, which skips the test
+     */
     protected List<Misconfiguration<Settings>> misconfigurations() {
         return List.of();
     }
@@ -72,6 +81,8 @@ public abstract class RuntimeAdapterContract {
     /**
      * How long {@code start()}, {@code stop()} and {@code status()} may take to return their stage (not to complete
      * it); by default 250 ms.
+     *
+     * @return the longest each of those calls may take to return its stage
      */
     protected Duration callerBudget() {
         return Duration.ofMillis(250);
@@ -80,13 +91,16 @@ public abstract class RuntimeAdapterContract {
     /**
      * How long the kit waits for an operation's stage: by default the adapter's own {@link
      * RuntimeAdapter#operationTimeout()}, capped at 30 s so that a broken adapter fails the test in reasonable time.
+     *
+     * @param adapter the adapter under test, whose operation timeout is the default
+     * @return how long to wait for the stage of each of its operations
      */
     protected Duration operationLimit(RuntimeAdapter adapter) {
         Duration own = adapter.operationTimeout();
         return own.compareTo(Duration.ofSeconds(30)) < 0 ? own : Duration.ofSeconds(30);
     }
 
-    /** Time for threads and processes to end after close: 2 s by default. */
+    /** {@return time for threads and processes to end after close: 2 s by default} */
     protected Duration grace() {
         return Duration.ofSeconds(2);
     }

@@ -38,7 +38,12 @@ public final class StalledServer implements AutoCloseable {
         thread.start();
     }
 
-    /** Starts one on 127.0.0.1, on a free port. */
+    /**
+     * Starts one on 127.0.0.1, on a free port.
+     *
+     * @return the server, accepting connections and never answering; close it to stop it
+     * @throws UncheckedIOException when it cannot listen on loopback
+     */
     public static StalledServer start() {
         try {
             return new StalledServer();
@@ -47,36 +52,50 @@ public final class StalledServer implements AutoCloseable {
         }
     }
 
-    /** Where it listens. */
+    /** {@return where it listens} */
     public InetSocketAddress address() {
         return (InetSocketAddress) server.socket().getLocalSocketAddress();
     }
 
-    /** The port it listens on. */
+    /** {@return the port it listens on} */
     public int port() {
         return address().getPort();
     }
 
-    /** The connections accepted so far. */
+    /** {@return the number of connections accepted so far} */
     public int accepted() {
         synchronized (lock) {
             return accepted;
         }
     }
 
-    /** The accepted connections the client has not closed. */
+    /** {@return the number of accepted connections the client has not closed} */
     public int open() {
         synchronized (lock) {
             return open;
         }
     }
 
-    /** Waits until at least {@code count} connections were accepted; false when {@code timeout} passed first. */
+    /**
+     * Waits until at least {@code count} connections were accepted; false when {@code timeout} passed first.
+     *
+     * @param count how many connections, counted since the server started
+     * @param timeout how long to wait at most
+     * @return whether at least {@code count} connections were accepted within {@code timeout}
+     * @throws InterruptedException when the calling thread is interrupted while it waits
+     */
     public boolean awaitAccepted(int count, Duration timeout) throws InterruptedException {
         return awaitUntil(() -> accepted >= count, timeout);
     }
 
-    /** Waits until the client holds no connection open; false when {@code timeout} passed first. */
+    /**
+     * Waits until the client holds no connection open; false when {@code timeout} passed first.
+     *
+     * @param timeout how long to wait at most
+     * @return whether the client had closed every connection it opened within {@code timeout} (at once when it
+     *     opened none)
+     * @throws InterruptedException when the calling thread is interrupted while it waits
+     */
     public boolean awaitNoneOpen(Duration timeout) throws InterruptedException {
         return awaitUntil(() -> open == 0, timeout);
     }
@@ -169,6 +188,9 @@ public final class StalledServer implements AutoCloseable {
     /**
      * An address on loopback where nothing listens: a connect is refused at once. (A port just given up by a
      * listener; another process could take it meanwhile, which on a test machine does not happen in practice.)
+     *
+     * @return a loopback address and a port where nothing listens
+     * @throws UncheckedIOException when no free port can be had
      */
     public static InetSocketAddress refusedAddress() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
