@@ -1,6 +1,6 @@
 package io.aegis.cli;
 
-import io.aegis.alerting.testing.LoopbackPorts;
+import io.aegis.testkit.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;

@@ -10,6 +10,7 @@ import io.aegis.api.Settings;
 import io.aegis.api.Severity;
 import io.aegis.testkit.internal.Calls;
 import io.aegis.testkit.internal.Leaks;
+import io.aegis.testkit.internal.Rules;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -62,9 +63,12 @@ public abstract class NotifierContract {
         return List.of();
     }
 
-    /** {@return how long {@code deliver()} may take to return its stage; by default 250 ms} */
+    /**
+     * {@return how long {@code deliver()} may take to return its stage once the factory has delivered once; by default
+     * 500 ms}
+     */
     protected Duration callerBudget() {
-        return Duration.ofMillis(250);
+        return Duration.ofMillis(500);
     }
 
     /** {@return how long a delivery may take to complete, whatever the receiver does: 10 s by default} */
@@ -85,21 +89,14 @@ public abstract class NotifierContract {
     @Test
     void typeIsAName() {
         try (NotifierFactory factory = factory()) {
-            String type = factory.type();
-            ContractViolation.check(type != null && type.matches("[a-z0-9][a-z0-9._-]*"),
-                    ContractRule.TYPE_IS_A_NAME, factory.getClass().getName() + ".type() is \"" + type + "\"");
+            Rules.requireName(factory, "type()", factory.type());
         }
     }
 
     @Test
     void factoryIsRegisteredForServiceLoader() {
         try (NotifierFactory factory = factory()) {
-            Class<?> type = factory.getClass();
-            boolean found = ServiceLoader.load(NotifierFactory.class, type.getClassLoader()).stream()
-                    .anyMatch(provider -> provider.type() == type);
-            ContractViolation.check(found, ContractRule.REGISTERED_FOR_SERVICE_LOADER, "ServiceLoader finds no "
-                    + NotifierFactory.class.getName() + " of class " + type.getName() + ": add that line to "
-                    + "META-INF/services/" + NotifierFactory.class.getName());
+            Rules.requireRegistered(NotifierFactory.class, factory);
         }
     }
 
@@ -143,12 +140,15 @@ public abstract class NotifierContract {
     }
 
     @Test
-    void aDeliveryToAReceiverThatNeverAnswersEnds() throws Exception {
-        try (StalledServer stalled = StalledServer.start();
+    void aDeliveryToAReceiverThatNeverAnswersEndsAndDoesNotBlock() throws Exception {
+        try (LoopbackHttpServer receiver = LoopbackHttpServer.start();
+                StalledServer stalled = StalledServer.start();
                 NotifierFactory factory = factory();
+                Notifier warm = factory.create(spec(receiverAt(receiver.uri("/alerts"))));
                 Notifier notifier = factory.create(spec(receiverAt(URI.create("http://127.0.0.1:" + stalled.port()
                         + "/alerts"))))) {
-            Calls.Outcome<Void> outcome = deliver(notifier);
+            deliver(warm); // the factory's first delivery loads classes and opens clients: not what is timed
+            Calls.Outcome<Void> outcome = deliver(notifier, true);
             ContractViolation.check(outcome.failed(), ContractRule.UNDELIVERED_IS_AN_ERROR,
                     "a delivery to a receiver that never answered completed normally");
         }
@@ -180,29 +180,7 @@ public abstract class NotifierContract {
     void misconfigurationsNameTheirKeys() throws Exception {
         List<Misconfiguration<Settings>> mistakes = misconfigurations();
         Assumptions.assumeFalse(mistakes.isEmpty(), "misconfigurations() gives none");
-        for (Misconfiguration<Settings> mistake : mistakes) {
-            try (NotifierFactory factory = factory()) {
-                Leaks leaks = Leaks.take();
-                Notifier created;
-                try {
-                    created = factory.create(spec(mistake.input()));
-                } catch (ConfigException e) {
-                    HealthCheckerContract.requireKeyPath(e, mistake.keyPath());
-                    created = null;
-                } catch (RuntimeException e) {
-                    throw new ContractViolation(ContractRule.BAD_SETTINGS_NAME_THEIR_KEY, "create() with a mistake at "
-                            + mistake.keyPath() + " threw " + e + ", not a ConfigException", e);
-                }
-                if (created != null) {
-                    created.close();
-                    throw new ContractViolation(ContractRule.BAD_SETTINGS_NAME_THEIR_KEY,
-                            "create() accepted the settings with a mistake at " + mistake.keyPath());
-                }
-                List<String> remaining = leaks.remainingAfter(grace());
-                ContractViolation.check(remaining.isEmpty(), ContractRule.BAD_SETTINGS_NAME_THEIR_KEY,
-                        "the refused create() (mistake at " + mistake.keyPath() + ") left behind: " + remaining);
-            }
-        }
+        Rules.requireRefusals(mistakes, this::factory, (factory, input) -> factory.create(spec(input)), grace());
     }
 
     /** {@return the alert the kit delivers: a firing critical one for service {@code contract}} */
@@ -216,12 +194,18 @@ public abstract class NotifierContract {
     }
 
     private Calls.Outcome<Void> deliver(Notifier notifier) throws InterruptedException {
+        return deliver(notifier, false);
+    }
+
+    /** One delivery; {@code timed}: its return is held to {@link #callerBudget()}. */
+    private Calls.Outcome<Void> deliver(Notifier notifier, boolean timed) throws InterruptedException {
         Notification notification = Notification.of("contract-1", alert(), Instant.now());
-        Calls.Timed<Void> timed = calls.time("deliver()", () -> notifier.deliver(notification),
+        Calls.Timed<Void> returned = calls.time("deliver()", () -> notifier.deliver(notification),
                 callerBudget().plus(grace()), ContractRule.UNDELIVERED_IS_AN_ERROR);
-        ContractViolation.check(timed.callTook().compareTo(callerBudget()) <= 0, ContractRule.RETURNS_WITHOUT_BLOCKING,
-                "deliver() took " + Calls.millis(timed.callTook()) + " to return its stage (the budget is "
-                        + Calls.millis(callerBudget()) + ")");
-        return Calls.await("deliver()", timed.stage(), deliveryLimit());
+        ContractViolation.check(!timed || returned.callTook().compareTo(callerBudget()) <= 0,
+                ContractRule.RETURNS_WITHOUT_BLOCKING,
+                "deliver() to a receiver that never answers took " + Calls.millis(returned.callTook())
+                        + " to return its stage (the budget is " + Calls.millis(callerBudget()) + ")");
+        return Calls.await("deliver()", returned.stage(), deliveryLimit());
     }
 }

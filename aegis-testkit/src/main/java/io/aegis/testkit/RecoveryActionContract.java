@@ -12,6 +12,7 @@ import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeOperation;
 import io.aegis.api.Settings;
 import io.aegis.testkit.internal.Calls;
+import io.aegis.testkit.internal.Rules;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -60,9 +61,12 @@ public abstract class RecoveryActionContract {
         return List.of();
     }
 
-    /** {@return how long {@code execute()} may take to return its stage; by default 250 ms} */
+    /**
+     * {@return how long {@code execute()} may take to return its stage once the action has run once; by default
+     * 500 ms}
+     */
     protected Duration callerBudget() {
-        return Duration.ofMillis(250);
+        return Duration.ofMillis(500);
     }
 
     /**
@@ -79,19 +83,13 @@ public abstract class RecoveryActionContract {
 
     @Test
     void nameIsAName() {
-        String name = factory().name();
-        ContractViolation.check(name != null && name.matches("[a-z0-9][a-z0-9._-]*"), ContractRule.TYPE_IS_A_NAME,
-                factory().getClass().getName() + ".name() is \"" + name + "\"");
+        RecoveryActionFactory factory = factory();
+        Rules.requireName(factory, "name()", factory.name());
     }
 
     @Test
     void factoryIsRegisteredForServiceLoader() {
-        Class<?> type = factory().getClass();
-        boolean found = ServiceLoader.load(RecoveryActionFactory.class, type.getClassLoader()).stream()
-                .anyMatch(provider -> provider.type() == type);
-        ContractViolation.check(found, ContractRule.REGISTERED_FOR_SERVICE_LOADER, "ServiceLoader finds no "
-                + RecoveryActionFactory.class.getName() + " of class " + type.getName() + ": add that line to "
-                + "META-INF/services/" + RecoveryActionFactory.class.getName());
+        Rules.requireRegistered(RecoveryActionFactory.class, factory());
     }
 
     @Test
@@ -125,26 +123,19 @@ public abstract class RecoveryActionContract {
     }
 
     @Test
-    void misconfigurationsNameTheirKeys() {
+    void misconfigurationsNameTheirKeys() throws Exception {
         List<Misconfiguration<Settings>> mistakes = misconfigurations();
         Assumptions.assumeFalse(mistakes.isEmpty(), "misconfigurations() gives none");
         for (Misconfiguration<Settings> mistake : mistakes) {
-            RecoveryAction created;
-            try {
-                created = factory().create(mistake.input());
-            } catch (ConfigException e) {
-                HealthCheckerContract.requireKeyPath(e, mistake.keyPath());
-                continue;
-            } catch (RuntimeException e) {
-                throw new ContractViolation(ContractRule.BAD_SETTINGS_NAME_THEIR_KEY, "create() with a mistake at "
-                        + mistake.keyPath() + " threw " + e + ", not a ConfigException", e);
-            }
-            throw new ContractViolation(ContractRule.BAD_SETTINGS_NAME_THEIR_KEY,
-                    "create() accepted the settings with a mistake at " + mistake.keyPath() + ": " + created);
+            Rules.requireRefused(mistake, () -> factory().create(mistake.input()));
         }
     }
 
     private ActionOutcome execute(RecoveryAction action, RecoveryContext context) throws InterruptedException {
+        // A first run, untimed, against a runtime that works: loading classes is not blocking the engine.
+        Calls.await("execute()", calls.time("execute()", () -> action.execute(new Context(Optional.of(
+                new FakeRuntime()))), callerBudget().plus(executionLimit()), ContractRule.OUTCOMES_NOT_EXCEPTIONS)
+                .stage(), executionLimit());
         Calls.Timed<ActionOutcome> timed = calls.time("execute()", () -> action.execute(context),
                 callerBudget().plus(executionLimit()), ContractRule.OUTCOMES_NOT_EXCEPTIONS);
         ContractViolation.check(timed.callTook().compareTo(callerBudget()) <= 0, ContractRule.RETURNS_WITHOUT_BLOCKING,

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -186,17 +185,14 @@ public final class StalledServer implements AutoCloseable {
     }
 
     /**
-     * An address on loopback where nothing listens: a connect is refused at once. (A port just given up by a
-     * listener; another process could take it meanwhile, which on a test machine does not happen in practice.)
+     * An address on loopback where nothing listens: a connect is refused at once. The port is one of
+     * {@link LoopbackPorts}: below the kernel's ephemeral range, so no port-0 listener of another test takes it
+     * meanwhile.
      *
      * @return a loopback address and a port where nothing listens
-     * @throws UncheckedIOException when no free port can be had
+     * @throws IllegalStateException when no port of that range is free
      */
     public static InetSocketAddress refusedAddress() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return new InetSocketAddress(InetAddress.getLoopbackAddress(), socket.getLocalPort());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), LoopbackPorts.free());
     }
 }

@@ -42,7 +42,7 @@ class KitCatchesBrokenCheckersTest {
         Map<String, String> failed = failures(run(contractFor(fault)));
 
         String rule = switch (fault) {
-            case BLOCKS_THE_CALLER -> "returns-without-blocking";
+            case BLOCKS_THE_CALLER, CONNECTS_ON_THE_CALLER -> "returns-without-blocking";
             case NEVER_COMPLETES -> "stage-completes-in-time";
             case THROWS_ON_REFUSED -> "failures-are-results";
             case IGNORES_CANCEL -> "cancellation-releases";
@@ -85,6 +85,7 @@ class KitCatchesBrokenCheckersTest {
     private static Class<?> contractFor(Fault fault) {
         return switch (fault) {
             case BLOCKS_THE_CALLER -> BlocksTheCaller.class;
+            case CONNECTS_ON_THE_CALLER -> ConnectsOnTheCaller.class;
             case NEVER_COMPLETES -> NeverCompletes.class;
             case THROWS_ON_REFUSED -> ThrowsOnRefused.class;
             case IGNORES_CANCEL -> IgnoresCancel.class;
@@ -150,6 +151,13 @@ class KitCatchesBrokenCheckersTest {
         @Override
         Fault fault() {
             return Fault.BLOCKS_THE_CALLER;
+        }
+    }
+
+    static class ConnectsOnTheCaller extends SampleContract {
+        @Override
+        Fault fault() {
+            return Fault.CONNECTS_ON_THE_CALLER;
         }
     }
 

@@ -9,6 +9,7 @@ import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
 import io.aegis.api.HealthStatus;
 import io.aegis.api.Settings;
+import io.aegis.testkit.StalledServer;
 import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -36,7 +37,7 @@ class GrpcCheckerTest {
 
     private final GrpcCheckerFactory factory = new GrpcCheckerFactory();
     private TestGrpcServer server;
-    private SilentServer silentServer;
+    private StalledServer silentServer;
 
     @AfterEach
     void stopEverything() throws Exception {
@@ -186,20 +187,20 @@ class GrpcCheckerTest {
 
     @Test
     void reportsTimeoutWhenServerNeverAnswers() throws Exception {
-        silentServer = new SilentServer();
+        silentServer = StalledServer.start();
 
-        CheckResult result = check(silentServer.endpoint(), "", Map.of(), SHORT_TIMEOUT);
+        CheckResult result = check(silentEndpoint(), "", Map.of(), SHORT_TIMEOUT);
 
         assertThat(result.status()).isEqualTo(HealthStatus.UNHEALTHY);
         assertThat(result.failureReason()).contains(FailureReason.TIMEOUT);
         assertThat(result.latency()).isGreaterThanOrEqualTo(SHORT_TIMEOUT);
-        assertThat(result.message()).isEqualTo("no answer from " + silentServer.endpoint() + " within 300ms");
+        assertThat(result.message()).isEqualTo("no answer from " + silentEndpoint() + " within 300ms");
     }
 
     @Test
     void opensAFreshConnectionAfterATimeout() throws Exception {
-        silentServer = new SilentServer();
-        HealthChecker checker = factory.create(spec(silentServer.endpoint(), "", Map.of(), SHORT_TIMEOUT));
+        silentServer = StalledServer.start();
+        HealthChecker checker = factory.create(spec(silentEndpoint(), "", Map.of(), SHORT_TIMEOUT));
 
         CheckResult first = await(checker.check(context(SHORT_TIMEOUT)));
         CheckResult second = await(checker.check(context(SHORT_TIMEOUT)));
@@ -207,14 +208,14 @@ class GrpcCheckerTest {
         assertThat(first.failureReason()).contains(FailureReason.TIMEOUT);
         assertThat(second.failureReason()).contains(FailureReason.TIMEOUT);
         // a connection that swallowed one call is not trusted with the next
-        Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(silentServer.connections())
+        Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(silentServer.accepted())
                 .isEqualTo(2));
     }
 
     @Test
     void returnsBeforeTheServerAnswers() throws Exception {
-        silentServer = new SilentServer();
-        HealthChecker checker = factory.create(spec(silentServer.endpoint(), "", Map.of(), Duration.ofSeconds(30)));
+        silentServer = StalledServer.start();
+        HealthChecker checker = factory.create(spec(silentEndpoint(), "", Map.of(), Duration.ofSeconds(30)));
 
         CompletionStage<CheckResult> pending = checker.check(context(Duration.ofSeconds(30)));
 
@@ -319,5 +320,9 @@ class GrpcCheckerTest {
             throws Exception {
         HealthChecker checker = factory.create(spec(endpoint, service, settings, timeout));
         return await(checker.check(context(timeout)));
+    }
+
+    private String silentEndpoint() {
+        return "127.0.0.1:" + silentServer.port();
     }
 }

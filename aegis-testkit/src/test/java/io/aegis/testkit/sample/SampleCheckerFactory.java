@@ -28,7 +28,7 @@ import java.util.concurrent.ExecutorService;
 public class SampleCheckerFactory implements HealthCheckerFactory {
     /** One deliberate break of the contract. */
     public enum Fault {
-        NONE, BLOCKS_THE_CALLER, NEVER_COMPLETES, THROWS_ON_REFUSED, IGNORES_CANCEL, LEAKS_A_THREAD,
+        NONE, BLOCKS_THE_CALLER, CONNECTS_ON_THE_CALLER, NEVER_COMPLETES, THROWS_ON_REFUSED, IGNORES_CANCEL, LEAKS_A_THREAD,
         BAD_SETTINGS_WITHOUT_KEY, UPPER_CASE_TYPE
     }
 
@@ -68,14 +68,29 @@ public class SampleCheckerFactory implements HealthCheckerFactory {
             if (fault == Fault.NEVER_COMPLETES) {
                 return result;
             }
-            Runnable check = () -> {
-                long start = System.nanoTime();
-                try (Socket socket = new Socket()) {
-                    if (fault != Fault.IGNORES_CANCEL) {
-                        result.whenComplete((done, failure) -> closeQuietly(socket)); // a cancel closes it
-                    }
+            long start = System.nanoTime();
+            Socket socket = new Socket();
+            if (fault != Fault.IGNORES_CANCEL) {
+                result.whenComplete((done, failure) -> closeQuietly(socket)); // a cancel closes it
+            }
+            if (fault == Fault.CONNECTS_ON_THE_CALLER) {
+                try {
+                    // only the connect, on the caller: quick against a server that accepts, not against one that
+                    // drops the SYN
                     socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()),
                             (int) context.timeout().toMillis());
+                } catch (IOException e) {
+                    closeQuietly(socket);
+                    return CompletableFuture.completedFuture(CheckResult.unhealthy(FailureReason.CONNECT,
+                            String.valueOf(e.getMessage()), Duration.ofNanos(System.nanoTime() - start)));
+                }
+            }
+            Runnable check = () -> {
+                try (socket) {
+                    if (!socket.isConnected()) {
+                        socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()),
+                                (int) context.timeout().toMillis());
+                    }
                     socket.setSoTimeout((int) context.timeout().toMillis());
                     OutputStream out = socket.getOutputStream();
                     out.write(("GET " + uri.getRawPath() + " HTTP/1.0\r\nHost: " + uri.getHost() + "\r\n\r\n")

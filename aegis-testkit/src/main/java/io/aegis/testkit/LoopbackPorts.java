@@ -1,4 +1,4 @@
-package io.aegis.alerting.testing;
+package io.aegis.testkit;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -9,8 +9,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Ports for processes under test that must be told their port before they start (aegis' metrics port, an
- * Alertmanager, a receiver named in a config file).
+ * Ports for what must be told its port before it starts (aegis' metrics port, an Alertmanager, a receiver named in
+ * a config file), and ports where nothing listens.
  *
  * <p>A port the kernel hands out for port 0, bound once and released, can be handed out again to the next outgoing
  * connection or port-0 listener before the process under test binds it; CI saw exactly that once ("the port is
@@ -25,7 +25,11 @@ public final class LoopbackPorts {
     private LoopbackPorts() {
     }
 
-    /** A port on 127.0.0.1 nothing listens on right now and the kernel will not hand out by itself. */
+    /**
+     * {@return a port on 127.0.0.1 nothing listens on right now and the kernel will not hand out by itself}
+     *
+     * @throws IllegalStateException when every port of the range is taken
+     */
     public static int free() {
         for (int attempt = 0; attempt < RANGE_SIZE; attempt++) {
             int port = RANGE_LOW + Math.floorMod(next.getAndIncrement(), RANGE_SIZE);
