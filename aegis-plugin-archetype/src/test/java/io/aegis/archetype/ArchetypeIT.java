@@ -14,14 +14,22 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.xpath.XPathConstants;
+import javax.xml.xpath.XPathFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
 
 /**
  * The archetype as a new plugin author meets it: {@code mvn archetype:generate} with this build's archetype, then
@@ -89,6 +97,25 @@ class ArchetypeIT {
         assertThat(project.resolve(".gitignore")).content().contains("target/");
     }
 
+    /**
+     * The generated build takes its plugins and JUnit from where this build's are (in CI, a machine's first build
+     * downloads nothing else), and an author gets the versions aegis is tested with: a version changed in the parent
+     * must be changed in the template too.
+     */
+    @Test
+    void generatedProjectPinsThePluginAndJUnitVersionsOfThisBuild() throws Exception {
+        Map<String, String> ours = pluginVersions(Path.of(System.getProperty("aegis.parent.pom")));
+        Map<String, String> generated = pluginVersions(project.resolve("pom.xml"));
+
+        assertThat(generated).isNotEmpty();
+        generated.forEach((plugin, version) -> assertThat(version)
+                .as("%s in the template's pom.xml, against aegis-parent's pluginManagement", plugin)
+                .isEqualTo(ours.get(plugin)));
+        assertThat(Files.readString(project.resolve("pom.xml")))
+                .contains("<junit.version>" + junitBomVersion(Path.of(System.getProperty("aegis.parent.pom")))
+                        + "</junit.version>");
+    }
+
     @Test
     void builtJarIsAPluginJar() throws IOException {
         assertThat(verify.exitCode()).as("%s", verify).isZero();
@@ -146,6 +173,30 @@ class ArchetypeIT {
 
         assertThat(exitCode).as(Maven.read(log)).isEqualTo(2);
         assertThat(Maven.read(log)).contains("services[0].slowAftr: unknown key \"slowAftr\"; did you mean \"slowAfter\"?");
+    }
+
+    /** artifactId to version of each plugin in {@code pom}'s build/pluginManagement. */
+    private static Map<String, String> pluginVersions(Path pom) throws Exception {
+        Document document = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(pom.toFile());
+        NodeList plugins = (NodeList) XPathFactory.newInstance().newXPath()
+                .evaluate("/project/build/pluginManagement/plugins/plugin", document, XPathConstants.NODESET);
+        Map<String, String> versions = new TreeMap<>();
+        for (int i = 0; i < plugins.getLength(); i++) {
+            Element plugin = (Element) plugins.item(i);
+            versions.put(child(plugin, "artifactId"), child(plugin, "version"));
+        }
+        return versions;
+    }
+
+    private static String junitBomVersion(Path pom) throws Exception {
+        Document document = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(pom.toFile());
+        return XPathFactory.newInstance().newXPath().evaluate(
+                "/project/dependencyManagement/dependencies/dependency[artifactId='junit-bom']/version", document);
+    }
+
+    private static String child(Element element, String name) {
+        NodeList children = element.getElementsByTagName(name);
+        return children.getLength() == 0 ? null : children.item(0).getTextContent().strip();
     }
 
     private static Path pluginJar() {
