@@ -76,9 +76,9 @@ class ArchetypeIT {
         assertThat(rules).isGreaterThanOrEqualTo(9);
         assertThat(testCounts("PortCheckerContractTest")).as("%s", verify)
                 .isEqualTo(new TestCounts((int) rules, 0, 0, 0));
-        assertThat(testCounts("PortCheckerTest").tests()).isPositive();
-        assertThat(testCounts("PortCheckerTest")).isEqualTo(new TestCounts(testCounts("PortCheckerTest").tests(),
-                0, 0, 0));
+        TestCounts unit = testCounts("PortCheckerTest");
+        assertThat(unit.tests()).isPositive();
+        assertThat(unit).isEqualTo(new TestCounts(unit.tests(), 0, 0, 0));
         System.out.printf("archetype:generate took %d ms, verify of the generated project %d ms%n", generate.millis(),
                 verify.millis());
     }
