@@ -5,7 +5,9 @@
 #                                       minutes on 2 cores); logs: a generated 200 MB log scanned with 10 patterns
 #                                       beside `grep -cE` (same patterns, same file, same run), and CPU following
 #                                       20 MB/s; anomaly: detection delay and false positives of the learned
-#                                       baselines, CPU per evaluated signal, a 1 MB scrape beside promtool
+#                                       baselines, CPU per evaluated signal, a 1 MB scrape beside promtool;
+#                                       startup: the aegis executable, and the aegis-dist tarball's bin/aegis (its
+#                                       own Java runtime) alternated with it
 #   benchmarks/run.sh docker            only when named: a container killed, under aegis vs `--restart always`
 #                                       (needs a Docker engine at $DOCKER_HOST and busybox-static; ~2.5 minutes)
 #   benchmarks/run.sh --smoke [...]     tiny sizes, one round (what `mvn verify` runs); the numbers mean nothing
@@ -33,7 +35,8 @@ mvn_offline_first() {
 # checker must rebuild it. (Maven leaves an up-to-date jar's time alone, hence the stamp file.)
 stamp="$here/target/.run-sh-built"
 stale=""
-for artifact in "$root/aegis-cli/target/aegis" "$root/examples/demo-service/target/demo-service.jar" "$jar" "$stamp"; do
+for artifact in "$root/aegis-cli/target/aegis" "$root/examples/demo-service/target/demo-service.jar" "$jar" "$stamp" \
+        "$root"/aegis-dist/target/aegis-*-linux-x64.tar.gz; do
     [[ -f "$artifact" ]] || stale=1
 done
 if [[ -z "$stale" && -n "$(find "$root" -path "$root/.git" -prune -o -path '*/target' -prune -o \
@@ -41,8 +44,8 @@ if [[ -z "$stale" && -n "$(find "$root" -path "$root/.git" -prune -o -path '*/ta
     stale=1
 fi
 if [[ -n "$stale" ]]; then
-    echo "building aegis, the demo service and target/benchmarks.jar ..." >&2
-    (cd "$root" && mvn_offline_first package -DskipTests -pl aegis-cli,examples/demo-service,benchmarks -am)
+    echo "building aegis, its distribution tarball, the demo service and target/benchmarks.jar ..." >&2
+    (cd "$root" && mvn_offline_first package -DskipTests -pl aegis-cli,aegis-dist,examples/demo-service,benchmarks -am)
     touch "$stamp"
 fi
 

@@ -17,11 +17,22 @@
 # F2.) Damage that keeps the exact time (bit rot) is not caught: delete <key>.verified to have it made again.
 # One not owned by this user is not used. AEGIS_CDS=off: neither. No writable cache directory: no archive, and nothing else changes.
 # AEGIS_CDS_NICE: the background training's niceness (default 19; the tests use 0 on a loaded machine).
-java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+# The distribution's bin/aegis (aegis-<version>/bin/aegis, made by aegis-dist) has this set to the folder of the Java
+# runtime it ships, beside bin/: it runs that runtime, whatever JAVA_HOME and the PATH say, neither of which it changes
+# (the services aegis starts see them as given). Empty here: the JVM of JAVA_HOME, else `java` on the PATH.
+bundled_runtime=
 case $0 in
   /*) jar=$0 ;;
   *) jar=$PWD/${0#./} ;; # the archive records the jar's path as given: always the same absolute one
 esac
+if [ -n "$bundled_runtime" ]; then
+  # Through a symbolic link (/usr/local/bin/aegis -> /opt/aegis-<version>/bin/aegis) to the folder it is in.
+  self=$(readlink -f "$jar" 2>/dev/null) || self=$jar
+  jhome=${self%/*/*}/$bundled_runtime
+  java=$jhome/bin/java
+else
+  java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+fi
 
 # Makes the archive: a training start under -XX:ArchiveClassesAtExit, then an atomic rename (two trainings at once
 # each rename a whole archive; a start maps a whole one or none). Exit status 0 when the archive is in place.
@@ -79,12 +90,27 @@ if [ "$AEGIS_CDS" != off ]; then
     exit 1
   fi
   if [ -n "$cds" ]; then
-    if [ -n "$JAVA_HOME" ]; then jhome=$JAVA_HOME
+    if [ -n "$bundled_runtime" ]; then :
+    elif [ -n "$JAVA_HOME" ]; then jhome=$JAVA_HOME
     else jhome=$(readlink -f "$(command -v java)" 2>/dev/null) && jhome=${jhome%/bin/java}
     fi
     # The key: this JVM (its home, and its modules file, replaced by an update) and this file (path, size, mtime).
-    sum=$(printf '%s\n' "$jhome" "$jar" "$(ls -lLn "$jar" "$jhome/lib/modules" 2>/dev/null)" | cksum)
+    # stat's seconds, not ls' date: `ls -l` prints the time in the local time zone, and the year instead once a file
+    # is six months old, so the key changed with TZ (an image whose archive was made at build time, run with -e TZ)
+    # and once more half a year after the release. ls where stat has no -c.
+    sum=$(printf '%s\n' "$jhome" "$jar" "$( (stat -L -c '%n %s %Y' "$jar" "$jhome/lib/modules" \
+      || ls -lLn "$jar" "$jhome/lib/modules") 2>/dev/null)" | cksum 2>/dev/null)
     key=aegis-${sum%% *}-${sum##* }
+    if [ -z "$sum" ]; then
+      # No cksum: a PATH that names none of the usual folders. No archive, and nothing else changes.
+      if [ "$*" = --cds-train ]; then
+        echo "aegis: cksum is not on the PATH ($PATH): no class-data-sharing archive made" >&2
+        exit 1
+      fi
+      cds=
+    fi
+  fi
+  if [ -n "$cds" ]; then
     archive=$cds/$key.jsa
     if [ "$*" = --cds-train ]; then
       mkdir -p "$cds" || exit 1
@@ -98,7 +124,7 @@ if [ "$AEGIS_CDS" != off ]; then
     # archive is code the JVM runs), and exactly as verified: its stamp has the same modification time (neither is
     # newer than the other). Both found: two lines.
     stamp=$cds/$key.verified
-    uid=$(id -u)
+    uid=$(id -u 2>/dev/null)
     trusted=$(find "$archive" "$stamp" \( -name "$key.jsa" -newer "$jar" -user "$uid" ! -perm -020 ! -perm -002 \
       ! -newer "$stamp" -print \) -o \( -name "$key.verified" -user "$uid" ! -newer "$archive" -print \) 2>/dev/null)
     case $trusted in

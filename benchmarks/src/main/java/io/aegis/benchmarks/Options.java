@@ -1,7 +1,11 @@
 package io.aegis.benchmarks;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * What every scenario needs to know.
@@ -16,6 +20,21 @@ public record Options(boolean smoke, Path repoRoot, String classPath, Path workD
     /** The {@code aegis} executable (a shell stub + jar, also runnable with {@code java -jar}). */
     public Path aegisExecutable() {
         return repoRoot.resolve("aegis-cli/target/aegis");
+    }
+
+    /**
+     * The distribution tarball ({@code aegis-dist/target/aegis-<version>-linux-x64.tar.gz}: aegis with a Java runtime
+     * of its own), if it is built.
+     */
+    public Optional<Path> distTarball() throws IOException {
+        Path target = repoRoot.resolve("aegis-dist/target");
+        if (!Files.isDirectory(target)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> files = Files.list(target)) {
+            return files.filter(file -> file.getFileName().toString().matches("aegis-.*-linux-x64\\.tar\\.gz"))
+                    .findFirst();
+        }
     }
 
     /** The demo service jar. */

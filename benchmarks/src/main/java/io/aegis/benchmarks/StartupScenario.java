@@ -23,7 +23,9 @@ import java.util.stream.Stream;
  * launcher's background training run to finish (its cache is in the work directory, never in the user's). Set
  * {@code AEGIS_CDS=off} in the environment to time it without. {@code AEGIS_BENCH_STARTUP_BASELINE=<executable>}
  * times another executable too (an older build), alternated with this one start by start, so that both see the
- * same load: the ratio is then the figure to trust on a busy machine.
+ * same load: the ratio is then the figure to trust on a busy machine. When the distribution tarball is built
+ * ({@code aegis-dist}), it is unpacked into the work directory and its {@code bin/aegis} (its own Java runtime) is
+ * timed the same way, alternated too; not in the smoke run, which keeps {@code mvn verify} short.
  */
 public final class StartupScenario implements Scenario {
     @Override
@@ -46,6 +48,10 @@ public final class StartupScenario implements Scenario {
         executables.put("aegis", options.aegisExecutable());
         Optional.ofNullable(System.getenv("AEGIS_BENCH_STARTUP_BASELINE")).filter(path -> !path.isBlank())
                 .ifPresent(path -> executables.put("baseline", Path.of(path).toAbsolutePath()));
+        Optional<Path> tarball = options.smoke() ? Optional.empty() : options.distTarball();
+        if (tarball.isPresent()) {
+            executables.put("tarball", unpack(tarball.get(), options.workDir().resolve("dist")));
+        }
         Map<String, List<Double>> seconds = new LinkedHashMap<>();
         Map<String, List<Double>> cpu = new LinkedHashMap<>();
         Path cache = options.workDir().resolve("startup-cds");
@@ -88,21 +94,39 @@ public final class StartupScenario implements Scenario {
                                 + ")", "n/a (no peer in the issue)")
                 .row("startup", "aegis CPU to 1st check s", aegisCpu.summary("s"),
                         "user+sys of the JVM up to that line (less sensitive to other load than the wall time)", "");
-        if (seconds.containsKey("baseline")) {
-            Stats baseline = Stats.of(seconds.get("baseline"));
-            Stats baselineCpu = Stats.of(cpu.get("baseline"));
-            result.row("startup", "baseline start -> 1st check s", baseline.summary("s"),
-                    "aegis/baseline " + Stats.ratio(aegis.median(), baseline.median()) + " (min "
-                            + Stats.ratio(aegis.min(), baseline.min()) + "), alternated",
-                    executables.get("baseline").toString());
-            result.row("startup", "baseline CPU to 1st check s", baselineCpu.summary("s"),
-                    "aegis/baseline " + Stats.ratio(aegisCpu.median(), baselineCpu.median()) + " (min "
-                            + Stats.ratio(aegisCpu.min(), baselineCpu.min()) + "), alternated", "");
+        for (String other : List.of("baseline", "tarball")) {
+            if (!seconds.containsKey(other)) {
+                continue;
+            }
+            Stats time = Stats.of(seconds.get(other));
+            Stats otherCpu = Stats.of(cpu.get(other));
+            result.row("startup", other + " start -> 1st check s", time.summary("s"),
+                    "aegis/" + other + " " + Stats.ratio(aegis.median(), time.median()) + " (min "
+                            + Stats.ratio(aegis.min(), time.min()) + "), alternated",
+                    executables.get(other).toString());
+            result.row("startup", other + " CPU to 1st check s", otherCpu.summary("s"),
+                    "aegis/" + other + " " + Stats.ratio(aegisCpu.median(), otherCpu.median()) + " (min "
+                            + Stats.ratio(aegisCpu.min(), otherCpu.min()) + "), alternated", "");
         }
         return result.note("startup: the aegis executable with one HTTP service and metrics on port 0; time to the"
                 + " log line of its first HEALTHY transition. " + (cds ? "Class-data-sharing archive made by an"
                 + " untimed first start (the launcher's background training) before timing." : "AEGIS_CDS=off: no"
-                + " class-data-sharing archive.") + " Reference: the demo service's own JVM start to 200.");
+                + " class-data-sharing archive.") + " Reference: the demo service's own JVM start to 200."
+                + (executables.containsKey("tarball") ? " tarball: bin/aegis of the unpacked aegis-dist tarball, on"
+                        + " the Java runtime it ships (its archive made the same way)." : ""));
+    }
+
+    /** Unpacks the distribution tarball into {@code dir} with {@code tar}, as a user would; returns its bin/aegis. */
+    private static Path unpack(Path tarball, Path dir) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        Process tar = new ProcessBuilder("tar", "-xzf", tarball.toString(), "-C", dir.toString()).inheritIO().start();
+        if (tar.waitFor() != 0) {
+            throw new IOException("tar -xzf " + tarball + " exited with " + tar.exitValue());
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.map(home -> home.resolve("bin/aegis")).filter(Files::isExecutable).findFirst()
+                    .orElseThrow(() -> new IOException("no aegis-<version>/bin/aegis in " + tarball));
+        }
     }
 
     /**
