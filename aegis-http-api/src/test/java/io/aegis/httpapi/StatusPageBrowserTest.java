@@ -20,12 +20,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.NoSuchElementException;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.Color;
@@ -104,17 +107,17 @@ class StatusPageBrowserTest {
     void pageLoadsWithoutConsoleErrorsAndShowsEveryServiceGreen() {
         open(api);
 
-        await().atMost(AWAIT).untilAsserted(() -> {
+        patiently().untilAsserted(() -> {
             assertThat(row("web").getDomAttribute("data-state")).isEqualTo("HEALTHY");
             assertThat(row("db").getDomAttribute("data-state")).isEqualTo("HEALTHY");
         });
         assertThat(hue(badge("db"))).isEqualTo("green");
         assertThat(badge("db").getText()).isEqualTo("HEALTHY");
         assertThat(browser.findElement(By.id("summary")).getText()).isEqualTo("2 services: 2 healthy");
-        await().atMost(AWAIT).untilAsserted(() -> assertThat(browser.findElement(By.id("connection"))
+        patiently().untilAsserted(() -> assertThat(browser.findElement(By.id("connection"))
                 .getDomAttribute("data-connection")).isEqualTo("live"));
         // the sparkline fills from the event stream's checks
-        await().atMost(AWAIT).until(() -> !row("db").findElements(By.cssSelector(".sparkline svg polyline")).isEmpty());
+        patiently().until(() -> !row("db").findElements(By.cssSelector(".sparkline svg polyline")).isEmpty());
         assertThat(row("db").findElement(By.cssSelector(".check-age")).getText()).matches("just now|\\d+ s ago");
         assertThat(buttons("db")).as("no token configured, loopback only: actions allowed")
                 .filteredOn(WebElement::isDisplayed).extracting(button -> button.getDomAttribute("data-action"))
@@ -130,11 +133,11 @@ class StatusPageBrowserTest {
     @Test
     void aServiceWhoseEndpointGoesAwayTurnsRedAndBackToGreenWithoutAReload() throws IOException {
         open(api);
-        await().atMost(AWAIT).until(() -> "HEALTHY".equals(row("db").getDomAttribute("data-state")));
+        patiently().until(() -> "HEALTHY".equals(row("db").getDomAttribute("data-state")));
 
         db.stop(0);
 
-        await().atMost(AWAIT).untilAsserted(() -> assertThat(row("db").getDomAttribute("data-state"))
+        patiently().untilAsserted(() -> assertThat(row("db").getDomAttribute("data-state"))
                 .isEqualTo("UNHEALTHY"));
         assertThat(hue(badge("db"))).isEqualTo("red");
         assertThat(browser.findElement(By.id("summary")).getText()).startsWith("2 services: 1 failing, 1 healthy");
@@ -143,7 +146,7 @@ class StatusPageBrowserTest {
 
         db = startDb(dbPort);
 
-        await().atMost(AWAIT).untilAsserted(() -> assertThat(row("db").getDomAttribute("data-state"))
+        patiently().untilAsserted(() -> assertThat(row("db").getDomAttribute("data-state"))
                 .isEqualTo("HEALTHY"));
         assertThat(hue(badge("db"))).isEqualTo("green");
         assertThat(browser.executeScript("return " + NO_RELOAD)).as("the page was not reloaded").isEqualTo("set");
@@ -153,31 +156,31 @@ class StatusPageBrowserTest {
     @Test
     void theRestartButtonRestartsAKilledServiceAfterAConfirmation() {
         open(api);
-        await().atMost(AWAIT).until(() -> "HEALTHY".equals(row("web").getDomAttribute("data-state")));
+        patiently().until(() -> "HEALTHY".equals(row("web").getDomAttribute("data-state")));
         ProcessHandle child = webProcess();
 
         child.destroyForcibly();
 
-        await().atMost(AWAIT).untilAsserted(() -> assertThat(row("web").getDomAttribute("data-state"))
+        patiently().untilAsserted(() -> assertThat(row("web").getDomAttribute("data-state"))
                 .isEqualTo("UNHEALTHY"));
         assertThat(hue(badge("web"))).isEqualTo("red");
 
         row("web").findElement(By.cssSelector("button[data-action='restart']")).click();
         WebElement dialog = browser.findElement(By.id("confirm"));
-        await().atMost(AWAIT).until(dialog::isDisplayed);
+        patiently().until(dialog::isDisplayed);
         assertThat(actions).as("nothing is sent before the confirmation").isEmpty();
         dialog.findElement(By.id("confirm-reason")).sendKeys("killed in a test");
         dialog.findElement(By.cssSelector("button[data-confirm]")).click();
 
-        await().atMost(AWAIT).untilAsserted(() -> assertThat(actions)
+        patiently().untilAsserted(() -> assertThat(actions)
                 .extracting(OperatorAction::serviceName, OperatorAction::kind, OperatorAction::reason)
                 .containsExactly(tuple("web", OperatorAction.Kind.RESTART,
                         "killed in a test")));
-        await().atMost(AWAIT).untilAsserted(() -> assertThat(row("web").getDomAttribute("data-state"))
+        patiently().untilAsserted(() -> assertThat(row("web").getDomAttribute("data-state"))
                 .isEqualTo("HEALTHY"));
         assertThat(hue(badge("web"))).isEqualTo("green");
         assertThat(webProcess().pid()).as("a new process").isNotEqualTo(child.pid());
-        await().atMost(AWAIT).untilAsserted(() -> {
+        patiently().untilAsserted(() -> {
             WebElement lastAction = row("web").findElement(By.cssSelector(".last-action"));
             assertThat(lastAction.getDomAttribute("data-last-action")).isEqualTo("RESTART");
             assertThat(lastAction.getText()).startsWith("Restart by an operator — killed in a test");
@@ -191,16 +194,16 @@ class StatusPageBrowserTest {
     void withATokenConfiguredTheButtonsAppearOnlyOnceTheTokenIsEntered() throws Exception {
         try (ApiServer guarded = ApiServer.builder(engine).host("127.0.0.1").port(0).token(TOKEN).build().start()) {
             open(guarded);
-            await().atMost(AWAIT).until(() -> "HEALTHY".equals(row("db").getDomAttribute("data-state")));
+            patiently().until(() -> "HEALTHY".equals(row("db").getDomAttribute("data-state")));
             WebElement tokenField = browser.findElement(By.id("token-input"));
             assertThat(tokenField.isDisplayed()).isTrue();
             assertThat(buttons("db")).isNotEmpty().noneMatch(WebElement::isDisplayed);
 
             tokenField.sendKeys("not-the-token-at-all-0000");
             browser.findElement(By.cssSelector("#token-form button[type='submit']")).click();
-            await().atMost(AWAIT).until(() -> buttons("db").stream().anyMatch(WebElement::isDisplayed));
+            patiently().until(() -> buttons("db").stream().anyMatch(WebElement::isDisplayed));
             pauseDb();
-            await().atMost(AWAIT).untilAsserted(() -> assertThat(browser.findElement(By.id("confirm-error")).getText())
+            patiently().untilAsserted(() -> assertThat(browser.findElement(By.id("confirm-error")).getText())
                     .startsWith("The token was refused"));
             assertThat(buttons("db")).as("a refused token is forgotten").noneMatch(WebElement::isDisplayed);
             assertThat(actions).isEmpty();
@@ -210,13 +213,13 @@ class StatusPageBrowserTest {
             browser.findElement(By.cssSelector("#token-form button[type='submit']")).click();
             pauseDb();
 
-            await().atMost(AWAIT).untilAsserted(() -> assertThat(actions)
+            patiently().untilAsserted(() -> assertThat(actions)
                     .extracting(OperatorAction::serviceName, OperatorAction::kind)
                     .containsExactly(tuple("db", OperatorAction.Kind.PAUSE)));
             assertThat(browser.executeScript("return sessionStorage.getItem('aegis.token')")).isEqualTo(TOKEN);
 
             guarded.close(); // the event stream is lost: the page says so instead of showing old states as live
-            await().atMost(AWAIT).untilAsserted(() -> {
+            patiently().untilAsserted(() -> {
                 assertThat(browser.findElement(By.id("connection")).getDomAttribute("data-connection"))
                         .isIn("reconnecting", "offline");
                 assertThat(browser.findElement(By.id("banner")).getText()).startsWith("Live updates lost");
@@ -236,11 +239,20 @@ class StatusPageBrowserTest {
 
     private static void pauseDb() {
         WebElement pause = row("db").findElement(By.cssSelector("button[data-action='pause']"));
-        await().atMost(AWAIT).until(pause::isDisplayed);
+        patiently().until(pause::isDisplayed);
         pause.click();
         WebElement dialog = browser.findElement(By.id("confirm"));
-        await().atMost(AWAIT).until(dialog::isDisplayed);
+        patiently().until(dialog::isDisplayed);
         dialog.findElement(By.cssSelector("button[data-confirm]")).click();
+    }
+
+    /**
+     * Awaits up to {@link #AWAIT}, trying again while the element looked for is not rendered yet or was just replaced
+     * by the page's next render (both happen between two polls).
+     */
+    private static ConditionFactory patiently() {
+        return await().atMost(AWAIT).ignoreExceptionsMatching(
+                e -> e instanceof NoSuchElementException || e instanceof StaleElementReferenceException);
     }
 
     private static WebElement row(String service) {
