@@ -47,6 +47,10 @@ public enum ContractRule {
     /** An operation a runtime does not list in supportedOperations() fails with UnsupportedOperationException. */
     UNSUPPORTED_OPERATIONS_FAIL("unsupported-operations-fail",
             "an operation missing from supportedOperations() fails its stage with UnsupportedOperationException"),
+    /** A log source delivers every line once, in order, and cuts the long ones. */
+    LINES_ONCE_IN_ORDER("lines-once-in-order",
+            "a log source delivers each line of one origin once and in order, without its terminator, cut to"
+                    + " maxLineLength with cut = true when longer, and none after close() returns"),
     /** A recovery action declares the runtime operations it uses. */
     REQUIRED_OPERATIONS_DECLARED("required-operations-declared",
             "a recovery action calls only the runtime operations its factory lists in requiredOperations(), so that"
