@@ -2,6 +2,7 @@ package io.aegis.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.aegis.testkit.LoopbackHttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -25,14 +26,12 @@ class AlertResolveAfterRestartIT {
     @TempDir
     Path dir;
 
-    private WebhookReceiver receiver;
-    private List<String> payloads;
+    private LoopbackHttpServer receiver;
     private int servicePort;
 
     @BeforeEach
     void startWebhookReceiver() throws IOException {
-        receiver = WebhookReceiver.start();
-        payloads = receiver.payloads();
+        receiver = LoopbackHttpServer.start();
         servicePort = Loopback.freePort();
         TestConfigs.write(dir, "aegis.yaml", """
                 global:
@@ -63,27 +62,34 @@ class AlertResolveAfterRestartIT {
     void anAlertNotifiedAsFiringBeforeAKill9IsResolvedAfterTheRestartOnceTheServiceIsHealthy() throws IOException {
         Path kept = dir.resolve("state").resolve("alerts").resolve("lifecycle.properties");
         try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
-            aegis.patiently().until(() -> payloads.size() == 1);
+            aegis.patiently().until(() -> payloads().size() == 1);
             // The notified state is written right after the notification is handed over: wait for it, then kill.
             aegis.patiently().until(() -> Files.exists(kept) && Files.readString(kept).contains("\"notified\"\\:[\"0\"]"));
             aegis.process().destroyForcibly();
             aegis.awaitExit(10);
         }
-        assertThat(payloads.get(0)).contains("\"status\":\"firing\"").contains("ServiceUnhealthy");
+        assertThat(payloads().get(0)).contains("\"status\":\"firing\"").contains("ServiceUnhealthy");
 
         try (ServerSocket healed = new ServerSocket()) {
             healed.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), servicePort));
             try (AegisProcess aegis = AegisProcess.start(dir, "--config=aegis.yaml")) {
-                aegis.patiently().until(() -> payloads.stream().anyMatch(p -> p.contains("\"status\":\"resolved\"")));
+                aegis.patiently().until(() -> payloads().stream()
+                        .anyMatch(p -> p.contains("\"status\":\"resolved\"")));
 
-                List<String> afterRestart = List.copyOf(payloads.subList(1, payloads.size()));
+                List<String> all = payloads();
+                List<String> afterRestart = all.subList(1, all.size());
                 assertThat(afterRestart.get(afterRestart.size() - 1)).contains("\"status\":\"resolved\"")
                         .contains("ServiceUnhealthy").contains("\"service\":\"db\"");
                 // Delivery is at least once: killed after the receiver took the firing but before aegis recorded
                 // that, the next start sends that same notification again, before the resolve. Nothing else.
                 assertThat(afterRestart.subList(0, afterRestart.size() - 1))
-                        .allSatisfy(again -> assertThat(again).isEqualTo(payloads.get(0)));
+                        .allSatisfy(again -> assertThat(again).isEqualTo(all.get(0)));
             }
         }
+    }
+
+    /** The bodies the webhook receiver got, oldest first. */
+    private List<String> payloads() {
+        return receiver.requests().stream().map(LoopbackHttpServer.Request::body).toList();
     }
 }

@@ -2,6 +2,7 @@ package io.aegis.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.aegis.testkit.LoopbackHttpServer;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -23,16 +24,14 @@ class DependsOnIT {
     private int dbPort;
     private int apiPort;
     private int metricsPort;
-    private WebhookReceiver receiver;
-    private List<String> payloads;
+    private LoopbackHttpServer receiver;
 
     @BeforeEach
     void startWebhookReceiver() {
         dbPort = Loopback.freePort();
         apiPort = Loopback.freePort();
         metricsPort = Loopback.freePort();
-        receiver = WebhookReceiver.start();
-        payloads = receiver.payloads();
+        receiver = LoopbackHttpServer.start();
     }
 
     @AfterEach
@@ -63,7 +62,7 @@ class DependsOnIT {
             // Once at the start (db was not up yet), once when db was killed.
             assertThat(log.split("api: recovery held back: db is down", -1)).as("api held back, in:%n%s", log)
                     .hasSizeGreaterThanOrEqualTo(3);
-            assertThat(payloads).as("no alert for api").noneMatch(payload -> payload.contains("\"service\":\"api\""));
+            assertThat(payloads()).as("no alert for api").noneMatch(payload -> payload.contains("\"service\":\"api\""));
         }
     }
 
@@ -111,5 +110,10 @@ class DependsOnIT {
                 """.formatted(metricsPort, dbPort, java, dbPort, TestConfigs.quote(dir.resolve("db.log").toString()),
                 dbPort, java, apiPort, TestConfigs.quote(dir.resolve("api.log").toString()),
                 receiver.port()));
+    }
+
+    /** The bodies the webhook receiver got, oldest first. */
+    private List<String> payloads() {
+        return receiver.requests().stream().map(LoopbackHttpServer.Request::body).toList();
     }
 }

@@ -2,6 +2,7 @@ package io.aegis.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.aegis.testkit.LoopbackHttpServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,15 +34,13 @@ class LadderIT {
 
     private int demoPort;
     private int metricsPort;
-    private WebhookReceiver receiver;
-    private List<String> payloads;
+    private LoopbackHttpServer receiver;
 
     @BeforeEach
     void startWebhookReceiver() {
         demoPort = Loopback.freePort();
         metricsPort = Loopback.freePort();
-        receiver = WebhookReceiver.start();
-        payloads = receiver.payloads();
+        receiver = LoopbackHttpServer.start();
     }
 
     @AfterEach
@@ -94,7 +93,7 @@ class LadderIT {
 
             // Once isolated nothing more happens: one critical alert, no further restart, however long one waits.
             aegis.patiently().during(Duration.ofSeconds(2)).untilAsserted(() -> {
-                assertThat(criticalAlertsFiring()).as("critical alerts in %s", payloads).hasSize(1);
+                assertThat(criticalAlertsFiring()).as("critical alerts in %s", payloads()).hasSize(1);
                 assertThat(Loopback.body(metricsPort, "/metrics"))
                         .contains("aegis_service_restarts_total{service=\"release\"} 2.0")
                         .contains("aegis_service_state{service=\"release\",state=\"isolated\"} 1.0");
@@ -160,9 +159,9 @@ class LadderIT {
                 receiver.port()));
     }
 
-    /** The webhook payloads of critical alerts that fire (resolved ones excluded). */
+    /** The webhook payloads() of critical alerts that fire (resolved ones excluded). */
     private List<String> criticalAlertsFiring() {
-        return payloads.stream()
+        return payloads().stream()
                 .filter(payload -> payload.contains("\"severity\":\"critical\""))
                 .filter(payload -> payload.contains("\"status\":\"firing\""))
                 .toList();
@@ -175,5 +174,10 @@ class LadderIT {
             found++;
         }
         return found;
+    }
+
+    /** The bodies the webhook receiver got, oldest first. */
+    private List<String> payloads() {
+        return receiver.requests().stream().map(LoopbackHttpServer.Request::body).toList();
     }
 }

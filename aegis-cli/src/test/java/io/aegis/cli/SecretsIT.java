@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.aegis.cli.AegisProcess.Result;
+import io.aegis.testkit.LoopbackHttpServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,13 +30,11 @@ class SecretsIT {
     @TempDir
     Path dir;
 
-    private WebhookReceiver receiver;
-    private List<String> payloads;
+    private LoopbackHttpServer receiver;
 
     @BeforeEach
     void startWebhookReceiver() {
-        receiver = WebhookReceiver.start();
-        payloads = receiver.payloads();
+        receiver = LoopbackHttpServer.start();
     }
 
     @AfterEach
@@ -127,7 +126,7 @@ class SecretsIT {
 
         try (AegisProcess aegis = AegisProcess.start(dir, env, "--config=aegis.yaml")) {
             // the failed delivery to the pager is logged with its URL: masked
-            await().atMost(Duration.ofSeconds(30)).until(() -> !payloads.isEmpty()
+            await().atMost(Duration.ofSeconds(30)).until(() -> !payloads().isEmpty()
                     && aegis.stderr().contains("/hooks/***"));
             String metrics = Loopback.body(metricsPort, "/metrics");
             aegis.terminate();
@@ -137,9 +136,14 @@ class SecretsIT {
                     .contains("http://127.0.0.1:").contains("/health?token=***&page=1").contains("/hooks/***");
             assertThat(result.stdout() + result.stderr()).as("%s", result)
                     .doesNotContain(PASSWORD, QUERY_TOKEN, HOOK_SECRET);
-            assertThat(payloads.get(0)).as("the webhook payload").contains("\"summary\":\"api is unhealthy: ")
+            assertThat(payloads().get(0)).as("the webhook payload").contains("\"summary\":\"api is unhealthy: ")
                     .doesNotContain(PASSWORD, QUERY_TOKEN);
             assertThat(metrics).as("/metrics").contains("aegis_service_status").doesNotContain(PASSWORD, QUERY_TOKEN);
         }
+    }
+
+    /** The bodies the webhook receiver got, oldest first. */
+    private List<String> payloads() {
+        return receiver.requests().stream().map(LoopbackHttpServer.Request::body).toList();
     }
 }
