@@ -174,8 +174,8 @@ public abstract class LogSourceContract {
         source.start(sink);
         input.writer().append("one line");
         sink.awaitLines(1, patience());
-        source.close();
-        factory.close();
+        calls.close("close() of the source", source, patience());
+        calls.close("close() of the factory", factory, patience());
         List<String> remaining = leaks.remainingAfter(patience());
         Rules.check(remaining.isEmpty(), ContractRule.CLOSE_RELEASES_EVERYTHING, "after a line and close() of the"
                 + " source and of the factory, still there: " + remaining);

@@ -132,10 +132,12 @@ public abstract class NotifierContract {
         try (LoopbackHttpServer receiver = LoopbackHttpServer.start();
                 NotifierFactory factory = factory();
                 Notifier notifier = factory.create(spec(receiverAt(receiver.uri("/alerts"))))) {
-            receiver.respondWith(503, "overloaded");
-            Calls.Outcome<Void> outcome = deliver(notifier);
-            ContractViolation.check(outcome.failed(), ContractRule.UNDELIVERED_IS_AN_ERROR,
-                    "a delivery the receiver answered with 503 completed normally");
+            for (int status : new int[] {503, 500, 429, 404}) {
+                receiver.respondWith(status, "refused by the test");
+                Calls.Outcome<Void> outcome = deliver(notifier);
+                ContractViolation.check(outcome.failed(), ContractRule.UNDELIVERED_IS_AN_ERROR,
+                        "a delivery the receiver answered with " + status + " completed normally");
+            }
         }
     }
 
@@ -172,8 +174,8 @@ public abstract class NotifierContract {
         NotifierFactory factory = factory();
         Notifier notifier = factory.create(spec(receiverAt(receiver.uri("/alerts"))));
         deliver(notifier);
-        notifier.close();
-        factory.close();
+        calls.close("close() of the notifier", notifier, grace());
+        calls.close("close() of the factory", factory, grace());
     }
 
     @Test

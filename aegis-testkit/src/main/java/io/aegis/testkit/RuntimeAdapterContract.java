@@ -180,8 +180,8 @@ public abstract class RuntimeAdapterContract {
         RuntimeAdapter adapter = factory.create(spec(workload()));
         operation(adapter, "start()", adapter::start, false);
         // No stop(): close() itself must not leave a child process behind (RuntimeAdapter#close).
-        adapter.close();
-        factory.close();
+        calls.close("close() of the adapter", adapter, grace());
+        calls.close("close() of the factory", factory, grace());
         List<String> remaining = leaks.remainingAfter(grace());
         ContractViolation.check(remaining.isEmpty(), ContractRule.CLOSE_RELEASES_EVERYTHING, "after start(), then"
                 + " close() of the adapter and of the factory, " + Calls.millis(grace()) + " later, still there: "

@@ -56,8 +56,11 @@ public final class Calls implements AutoCloseable {
             }
             return new Timed<>(stage, Duration.ofNanos(System.nanoTime() - start));
         } catch (TimeoutException e) {
-            throw new ContractViolation(ContractRule.RETURNS_WITHOUT_BLOCKING,
-                    what + " had not returned after " + millis(patience) + ": it blocks its caller");
+            ContractRule rule = ifItThrows == ContractRule.CLOSE_RELEASES_EVERYTHING
+                    ? ContractRule.CLOSE_RELEASES_EVERYTHING : ContractRule.RETURNS_WITHOUT_BLOCKING;
+            throw new ContractViolation(rule, what + " had not returned after " + millis(patience)
+                    + (rule == ContractRule.CLOSE_RELEASES_EVERYTHING ? ": it holds up the engine's shutdown"
+                    : ": it blocks its caller"));
         } catch (ExecutionException e) {
             throw new ContractViolation(ifItThrows, what + " threw " + e.getCause() + " instead of returning a stage",
                     e.getCause());
@@ -77,6 +80,22 @@ public final class Calls implements AutoCloseable {
         } catch (java.util.concurrent.CancellationException e) {
             return new Outcome<>(null, e);
         }
+    }
+
+    /**
+     * Closes {@code closeable} on the caller thread, waiting at most {@code patience}: a {@code close()} that takes
+     * longer holds up the engine's shutdown, and breaks {@link ContractRule#CLOSE_RELEASES_EVERYTHING}.
+     *
+     * @param what      what is closed, for the message
+     * @param closeable what to close
+     * @param patience  how long close() may take
+     * @throws InterruptedException when the calling thread is interrupted while it waits
+     */
+    public void close(String what, AutoCloseable closeable, Duration patience) throws InterruptedException {
+        time(what, () -> {
+            closeable.close();
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }, patience, ContractRule.CLOSE_RELEASES_EVERYTHING);
     }
 
     /** {@code 1,250 ms}. */

@@ -81,6 +81,7 @@ public final class Leaks {
         for (ProcessHandle process : newProcesses()) {
             if (process.isAlive()) {
                 remaining.add("child process " + process.pid() + " " + process.info().commandLine().orElse(""));
+                process.destroyForcibly(); // reported: not left running after the build
             }
         }
         return remaining;
