@@ -44,6 +44,14 @@ public enum ContractRule {
     /** Runtime operations do what they say, and the status follows. */
     STATUS_FOLLOWS_OPERATIONS("status-follows-operations",
             "after start() completes, status() says RUNNING; after stop() completes, it says STOPPED or EXITED"),
+    /** Starting a running workload does nothing. */
+    START_IS_IDEMPOTENT("start-is-idempotent",
+            "start() of a workload that runs does nothing: the same workload (pid or id) runs afterwards, and no"
+                    + " second one"),
+    /** A workload that ends on its own, or is killed from outside, is reported to the listener. */
+    EXITS_ARE_REPORTED("exits-are-reported",
+            "when the workload ends unexpectedly (killed from outside), the adapter tells the spec's WorkloadListener"
+                    + " (workloadExited), so that aegis can react without waiting for a failing check"),
     /** An operation a runtime does not list in supportedOperations() fails with UnsupportedOperationException. */
     UNSUPPORTED_OPERATIONS_FAIL("unsupported-operations-fail",
             "an operation missing from supportedOperations() fails its stage with UnsupportedOperationException"),

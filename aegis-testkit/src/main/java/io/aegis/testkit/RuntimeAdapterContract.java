@@ -149,6 +149,39 @@ public abstract class RuntimeAdapterContract {
     }
 
     @Test
+    void startingARunningWorkloadDoesNothing() throws Exception {
+        try (RuntimeAdapterFactory factory = factory(); RuntimeAdapter adapter = factory.create(spec(workload()))) {
+            operation(adapter, "start()", adapter::start, false);
+            WorkloadStatus first = operation(adapter, "status()", adapter::status, false);
+            operation(adapter, "start() of the running workload", adapter::start, true);
+            WorkloadStatus second = operation(adapter, "status()", adapter::status, false);
+            Rules.check(second.state() == WorkloadStatus.State.RUNNING && second.pid().equals(first.pid())
+                    && second.id().equals(first.id()), ContractRule.START_IS_IDEMPOTENT, "the workload was " + first
+                    + " before the second start() and " + second + " after it");
+            first.pid().ifPresent(pid -> Rules.check(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
+                    ContractRule.START_IS_IDEMPOTENT, "the first start()'s process " + pid + " is gone"));
+            operation(adapter, "stop()", adapter::stop, false);
+        }
+    }
+
+    @Test
+    void aWorkloadKilledFromOutsideIsReported() throws Exception {
+        Exits exits = new Exits();
+        try (RuntimeAdapterFactory factory = factory();
+                RuntimeAdapter adapter = factory.create(spec(workload(), exits))) {
+            operation(adapter, "start()", adapter::start, false);
+            WorkloadStatus running = operation(adapter, "status()", adapter::status, false);
+            Assumptions.assumeTrue(running.pid().isPresent() && ProcessHandle.of(running.pid().getAsLong())
+                    .isPresent(), "the workload has no process of this machine to kill (status " + running + ")");
+            ProcessHandle.of(running.pid().getAsLong()).orElseThrow().destroyForcibly();
+            Duration patience = operationLimit(adapter);
+            Rules.check(exits.await(patience), ContractRule.EXITS_ARE_REPORTED, "the workload's process "
+                    + running.pid().getAsLong() + " was killed with SIGKILL and the listener heard nothing in "
+                    + Calls.millis(patience));
+        }
+    }
+
+    @Test
     void unsupportedOperationsFail() throws Exception {
         try (RuntimeAdapterFactory factory = factory(); RuntimeAdapter adapter = factory.create(spec(workload()))) {
             Set<RuntimeOperation> unsupported = EnumSet.complementOf(EnumSet.copyOf(adapter.supportedOperations()));
@@ -196,7 +229,25 @@ public abstract class RuntimeAdapterContract {
     }
 
     private RuntimeSpec spec(Settings settings) {
-        return new RuntimeSpec("contract", settings, WorkloadListener.NONE, calls.blockingExecutor(), stateDirectory);
+        return spec(settings, WorkloadListener.NONE);
+    }
+
+    private RuntimeSpec spec(Settings settings, WorkloadListener listener) {
+        return new RuntimeSpec("contract", settings, listener, calls.blockingExecutor(), stateDirectory);
+    }
+
+    /** A listener that remembers whether it was told of an exit. */
+    private static final class Exits implements WorkloadListener {
+        private final java.util.concurrent.CountDownLatch exited = new java.util.concurrent.CountDownLatch(1);
+
+        @Override
+        public void workloadExited(WorkloadStatus status) {
+            exited.countDown();
+        }
+
+        boolean await(Duration patience) throws InterruptedException {
+            return exited.await(patience.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Calls {@code call} as the engine does: timed on the caller, then waited for within the operation limit. */
