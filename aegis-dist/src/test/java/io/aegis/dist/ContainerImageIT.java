@@ -3,9 +3,8 @@ package io.aegis.dist;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
+import io.aegis.testkit.LoopbackHttpServer;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -75,14 +73,7 @@ class ContainerImageIT {
 
     @Test
     void aContainerSupervisesTheConfigurationItIsGivenAndExitsWithZeroOnDockerStop() throws IOException {
-        AtomicInteger checks = new AtomicInteger();
-        HttpServer target = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        target.createContext("/health", exchange -> {
-            checks.incrementAndGet();
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        target.start();
+        LoopbackHttpServer target = LoopbackHttpServer.start(); // answers 200 and counts the checks
         try {
             Path config = work.resolve("aegis.yaml");
             Files.writeString(config, """
@@ -94,7 +85,7 @@ class ContainerImageIT {
                         endpoint: http://127.0.0.1:%d/health
                         interval: 1s
                         timeout: 500ms
-                    """.formatted(target.getAddress().getPort()));
+                    """.formatted(target.port()));
             String container = engine.name("run");
             // No --init: aegis is PID 1, the case the image is made for (it forks no training: the archive is in it)
             engine.docker("run", "-d", "--name", container, "--label", engine.label(), "--network", "host",
@@ -108,7 +99,7 @@ class ContainerImageIT {
             await("web HEALTHY in the API of the aegis in the container").atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(100))
                     .until(() -> get(apiPort, "/api/v1/services/web"), body -> body.contains("\"state\":\"HEALTHY\""));
-            assertThat(checks.get()).as("checks the loopback server answered").isPositive();
+            assertThat(target.requests()).as("checks the loopback server answered").isNotEmpty();
             assertThat(engine.docker("exec", container, "id", "-u")).as("the image's user").isEqualTo("10001");
             assertThat(engine.docker("exec", container, "cat", "/proc/1/maps"))
                     .as("PID 1 (aegis) maps the class-data-sharing archive made when the image was built")
@@ -121,7 +112,7 @@ class ContainerImageIT {
                     .as("exit code after docker stop (137 would be the SIGKILL); log:%n%s", logs).isEqualTo("0");
             assertThat(logs).contains("received SIGTERM, shutting down").contains("Engine - stopped");
         } finally {
-            target.stop(0);
+            target.close();
         }
     }
 

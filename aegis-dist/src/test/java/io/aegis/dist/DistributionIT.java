@@ -3,10 +3,9 @@ package io.aegis.dist;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
+import io.aegis.testkit.LoopbackHttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,7 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,14 +80,7 @@ class DistributionIT {
 
     @Test
     void startsSupervisesChecksAndStopsOnSigtermLeavingNoProcess(@TempDir Path dir) throws Exception {
-        AtomicInteger checks = new AtomicInteger();
-        HttpServer target = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        target.createContext("/health", exchange -> {
-            checks.incrementAndGet();
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        target.start();
+        LoopbackHttpServer target = LoopbackHttpServer.start(); // answers 200 and counts the checks
         Path config = dir.resolve("aegis.yaml");
         Files.writeString(config, """
                 global:
@@ -104,7 +95,7 @@ class DistributionIT {
                     timeout: 500ms
                     actions: {onFailure: restart}
                     runtime: {type: process, command: [/bin/sleep, "600"], stopGracePeriod: 5s}
-                """.formatted(target.getAddress().getPort()));
+                """.formatted(target.port()));
         Path log = dir.resolve("aegis.log");
         // No environment at all: no JAVA_HOME, no PATH (the process runtime's setsid and mkfifo are then found where
         // the JDK looks by default, /bin and /usr/bin), no HOME (so no class-data-sharing cache either).
@@ -120,7 +111,7 @@ class DistributionIT {
             await("web's first check, HEALTHY").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
                     .failFast(() -> assertThat(aegis.isAlive()).as(() -> "aegis runs; its log:\n" + read(log)).isTrue())
                     .until(() -> read(log).contains("web: STARTING -> HEALTHY"));
-            assertThat(checks.get()).as("checks the loopback server answered").isPositive();
+            assertThat(target.requests()).as("checks the loopback server answered").isNotEmpty();
             assertThat(aegis.info().command()).as("the program of the aegis process")
                     .hasValue(home.resolve("runtime/bin/java").toRealPath().toString());
             started = aegis.descendants().toList();
@@ -140,7 +131,7 @@ class DistributionIT {
         } finally {
             started.forEach(ProcessHandle::destroyForcibly);
             aegis.destroyForcibly();
-            target.stop(0);
+            target.close();
         }
     }
 
