@@ -281,7 +281,8 @@ public abstract class HealthCheckerContract {
     void misconfigurationsNameTheirKeys() throws Exception {
         List<Misconfiguration<CheckerSpec.Builder>> mistakes = misconfigurations();
         Assumptions.assumeFalse(mistakes.isEmpty(), "misconfigurations() gives none");
-        Rules.requireRefusals(mistakes, this::factory, (factory, input) -> factory.create(spec(input, timeout())), grace());
+        Rules.requireRefusals(mistakes, this::factory, (factory, input) -> factory.create(spec(input, timeout())),
+                grace());
     }
 
     private CheckerSpec spec(CheckerSpec.Builder builder, Duration timeout) {

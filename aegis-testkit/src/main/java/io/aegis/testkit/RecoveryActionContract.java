@@ -95,13 +95,21 @@ public abstract class RecoveryActionContract {
     @Test
     void anExecutionEndsInAnOutcomeAndUsesOnlyTheOperationsItDeclares() throws Exception {
         RecoveryActionFactory factory = factory();
-        FakeRuntime runtime = new FakeRuntime();
-        ActionOutcome outcome = execute(factory.create(settings()), new Context(Optional.of(runtime)));
         Set<RuntimeOperation> declared = EnumSet.noneOf(RuntimeOperation.class);
         declared.addAll(factory.requiredOperations());
-        List<RuntimeOperation> undeclared = runtime.calls().stream().filter(call -> !declared.contains(call)).toList();
-        ContractViolation.check(undeclared.isEmpty(), ContractRule.REQUIRED_OPERATIONS_DECLARED, "the action called "
-                + undeclared + " (and ended " + outcome.result() + "), but requiredOperations() is " + declared);
+        // Attempts 1 to 3, after an HTTP failure, a timeout and a refused connect: an action may do more on later
+        // attempts, and each must be declared.
+        FailureReason[] reasons = {FailureReason.STATUS, FailureReason.TIMEOUT, FailureReason.CONNECT};
+        for (int attempt = 1; attempt <= reasons.length; attempt++) {
+            FakeRuntime runtime = new FakeRuntime();
+            ActionOutcome outcome = execute(factory.create(settings()),
+                    new Context(Optional.of(runtime), attempt, reasons[attempt - 1]));
+            List<RuntimeOperation> undeclared = runtime.calls().stream().filter(call -> !declared.contains(call))
+                    .toList();
+            ContractViolation.check(undeclared.isEmpty(), ContractRule.REQUIRED_OPERATIONS_DECLARED, "at attempt "
+                    + attempt + " (" + reasons[attempt - 1] + ") the action called " + undeclared + " (and ended "
+                    + outcome.result() + "), but requiredOperations() is " + declared);
+        }
     }
 
     @Test
@@ -151,13 +159,22 @@ public abstract class RecoveryActionContract {
         return outcome.value();
     }
 
-    /** The context of one execution: service {@code contract}, failing its check, first attempt. */
+    /** The context of one execution: service {@code contract}, failing its check, at the attempt and reason given. */
     private static final class Context implements RecoveryContext {
         private final Optional<RuntimeAdapter> runtime;
         private final List<Alert> alerts = new ArrayList<>();
 
+        private final int attempt;
+        private final FailureReason reason;
+
         Context(Optional<? extends RuntimeAdapter> runtime) {
+            this(runtime, 1, FailureReason.STATUS);
+        }
+
+        Context(Optional<? extends RuntimeAdapter> runtime, int attempt, FailureReason reason) {
             this.runtime = runtime.map(RuntimeAdapter.class::cast);
+            this.attempt = attempt;
+            this.reason = reason;
         }
 
         @Override
@@ -172,17 +189,21 @@ public abstract class RecoveryActionContract {
 
         @Override
         public Optional<CheckResult> lastResult() {
-            return Optional.of(CheckResult.unhealthy(FailureReason.STATUS, "HTTP 503", Duration.ofMillis(3)));
+            return Optional.of(CheckResult.unhealthy(reason, cause(), Duration.ofMillis(3)));
         }
 
         @Override
         public String cause() {
-            return "HTTP 503";
+            return switch (reason) {
+                case TIMEOUT -> "no answer within 1s";
+                case CONNECT -> "connection refused";
+                default -> "HTTP 503";
+            };
         }
 
         @Override
         public int attempt() {
-            return 1;
+            return attempt;
         }
 
         @Override
