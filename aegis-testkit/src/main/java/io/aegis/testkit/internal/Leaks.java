@@ -18,7 +18,7 @@ public final class Leaks {
             "ForkJoinPool.commonPool-worker-", "process reaper", "Common-Cleaner", "Reference Handler", "Finalizer",
             "Signal Dispatcher", "Notification Thread", "Attach Listener", "Keep-Alive-Timer", "surefire-",
             "junit-", "JFR ", "aegis-testkit-", "idle-timeout-task", "Cleaner-",
-            // Netty's JVM-wide helper (plain and as shaded by grpc-java): it ends by itself a second after its last task
+            // Netty's JVM-wide helper (plain and as shaded by grpc-java): it ends a second after its last task
             "globalEventExecutor-");
 
     private final Set<Long> threadsBefore;
