@@ -30,6 +30,11 @@ if [ -n "$bundled_runtime" ]; then
   self=$(readlink -f "$jar" 2>/dev/null) || self=$jar
   jhome=${self%/*/*}/$bundled_runtime
   java=$jhome/bin/java
+  if [ ! -x "$java" ]; then
+    echo "aegis: the Java runtime this aegis ships is missing: no $java (unpack the whole aegis-<version> folder and" \
+      "keep bin/ and $bundled_runtime/ side by side)" >&2
+    exit 1
+  fi
 else
   java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 fi

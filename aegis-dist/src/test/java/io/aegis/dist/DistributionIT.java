@@ -46,6 +46,21 @@ class DistributionIT {
     }
 
     @Test
+    void aBinCopiedAwayFromItsRuntimeSaysSoInASentence(@TempDir Path dir) throws IOException {
+        Path alone = Files.createDirectories(dir.resolve("elsewhere/bin")).resolve("aegis");
+        Files.copy(home.resolve("bin/aegis"), alone);
+        Files.setPosixFilePermissions(alone, PosixFilePermissions.fromString("rwx------"));
+
+        Command.Result result = Command.run(List.of(alone.toString(), "--version"), dir,
+                Map.of("PATH", "/usr/bin:/bin"), COMMAND_TIMEOUT);
+
+        assertThat(result.exitCode()).as("%s", result).isEqualTo(1);
+        assertThat(result.stderr()).isEqualTo("aegis: the Java runtime this aegis ships is missing: no "
+                + dir.resolve("elsewhere/runtime/bin/java") + " (unpack the whole aegis-<version> folder and keep bin/"
+                + " and runtime/ side by side)\n");
+    }
+
+    @Test
     void validatesTheQuickstartWithoutRunningTheJavaOfJavaHomeOrOfThePath(@TempDir Path dir) throws IOException {
         // A decoy: if the launcher ran this `java` (JAVA_HOME's, or the PATH's) instead of its own, it would say so.
         Path used = dir.resolve("decoy-was-run");

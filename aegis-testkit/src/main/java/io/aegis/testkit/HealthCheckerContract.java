@@ -187,9 +187,7 @@ public abstract class HealthCheckerContract {
         Calls.Timed<CheckResult> call = calls.time("check() of " + target,
                 () -> checker.check(new CheckContext(1, timeout())), timeout().plus(grace()),
                 ContractRule.FAILURES_ARE_RESULTS);
-        ContractViolation.check(call.callTook().compareTo(callerBudget()) <= 0, ContractRule.RETURNS_WITHOUT_BLOCKING,
-                "check() of " + target + " took " + Calls.millis(call.callTook()) + " to return its stage (the budget"
-                        + " is " + Calls.millis(callerBudget()) + "); blocking() is " + checker.blocking());
+        call.requireWithin(callerBudget(), "check() of " + target, "; blocking() is " + checker.blocking());
         return Calls.await("the check of " + target, call.stage(), timeout().plus(grace()));
     }
 

@@ -146,9 +146,7 @@ public abstract class RecoveryActionContract {
                 .stage(), executionLimit());
         Calls.Timed<ActionOutcome> timed = calls.time("execute()", () -> action.execute(context),
                 callerBudget().plus(executionLimit()), ContractRule.OUTCOMES_NOT_EXCEPTIONS);
-        ContractViolation.check(timed.callTook().compareTo(callerBudget()) <= 0, ContractRule.RETURNS_WITHOUT_BLOCKING,
-                "execute() took " + Calls.millis(timed.callTook()) + " to return its stage (the budget is "
-                        + Calls.millis(callerBudget()) + ")");
+        timed.requireWithin(callerBudget(), "execute()", "");
         Calls.Outcome<ActionOutcome> outcome = Calls.await("execute()", timed.stage(), executionLimit());
         if (outcome.failed()) {
             throw new ContractViolation(ContractRule.OUTCOMES_NOT_EXCEPTIONS,

@@ -18,6 +18,8 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 
@@ -26,6 +28,10 @@ class GrpcCheckerContractTest extends HealthCheckerContract {
     private final HealthStatusManager health = new HealthStatusManager();
     private final EventLoopGroup serverThreads = new NioEventLoopGroup(2,
             new DefaultThreadFactory("aegis-testkit-grpc-server", true));
+    // The server's calls run here, not on grpc-java's shared default executor, whose threads start on the first call
+    // (after the kit's look at the threads) and would count as the checker's.
+    private final ExecutorService serverCalls = Executors.newCachedThreadPool(
+            new DefaultThreadFactory("aegis-testkit-grpc-calls", true));
     private final Server server = start();
 
     private Server start() {
@@ -33,7 +39,7 @@ class GrpcCheckerContractTest extends HealthCheckerContract {
             // Its own threads, named so that the kit's leak rules leave them out (they start on demand).
             return NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                     .bossEventLoopGroup(serverThreads).workerEventLoopGroup(serverThreads)
-                    .channelType(NioServerSocketChannel.class)
+                    .channelType(NioServerSocketChannel.class).executor(serverCalls)
                     .addService(health.getHealthService()).build().start();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -44,6 +50,7 @@ class GrpcCheckerContractTest extends HealthCheckerContract {
     void stopServer() throws InterruptedException {
         server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         serverThreads.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        serverCalls.shutdownNow();
     }
 
     @Override

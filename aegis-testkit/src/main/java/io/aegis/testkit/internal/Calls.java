@@ -22,6 +22,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Calls implements AutoCloseable {
     /** A stage, and how long the call took to return it. */
     public record Timed<T>(CompletionStage<T> stage, Duration callTook) {
+        /**
+         * Checks {@link ContractRule#RETURNS_WITHOUT_BLOCKING}: the call returned its stage within {@code budget}.
+         *
+         * @param budget how long the call may take to return
+         * @param what   the call, for the message, such as {@code check() of the healthy target}
+         * @param more   what else the message should say (empty, or a clause starting with "; ")
+         * @return this
+         */
+        public Timed<T> requireWithin(Duration budget, String what, String more) {
+            Rules.check(callTook.compareTo(budget) <= 0, ContractRule.RETURNS_WITHOUT_BLOCKING, what + " took "
+                    + millis(callTook) + " to return its stage (the budget is " + millis(budget) + ")" + more);
+            return this;
+        }
     }
 
     /** What a stage came to: its value, or what it failed with. */
@@ -56,11 +69,8 @@ public final class Calls implements AutoCloseable {
             }
             return new Timed<>(stage, Duration.ofNanos(System.nanoTime() - start));
         } catch (TimeoutException e) {
-            ContractRule rule = ifItThrows == ContractRule.CLOSE_RELEASES_EVERYTHING
-                    ? ContractRule.CLOSE_RELEASES_EVERYTHING : ContractRule.RETURNS_WITHOUT_BLOCKING;
-            throw new ContractViolation(rule, what + " had not returned after " + millis(patience)
-                    + (rule == ContractRule.CLOSE_RELEASES_EVERYTHING ? ": it holds up the engine's shutdown"
-                    : ": it blocks its caller"));
+            throw new ContractViolation(ContractRule.RETURNS_WITHOUT_BLOCKING,
+                    what + " had not returned after " + millis(patience) + ": it blocks its caller");
         } catch (ExecutionException e) {
             throw new ContractViolation(ifItThrows, what + " threw " + e.getCause() + " instead of returning a stage",
                     e.getCause());
@@ -92,10 +102,19 @@ public final class Calls implements AutoCloseable {
      * @throws InterruptedException when the calling thread is interrupted while it waits
      */
     public void close(String what, AutoCloseable closeable, Duration patience) throws InterruptedException {
-        time(what, () -> {
+        Future<?> closed = caller.submit(() -> {
             closeable.close();
-            return java.util.concurrent.CompletableFuture.completedFuture(null);
-        }, patience, ContractRule.CLOSE_RELEASES_EVERYTHING);
+            return null;
+        });
+        try {
+            closed.get(patience.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new ContractViolation(ContractRule.CLOSE_RELEASES_EVERYTHING,
+                    what + " had not returned after " + millis(patience) + ": it holds up the engine's shutdown");
+        } catch (ExecutionException e) {
+            throw new ContractViolation(ContractRule.CLOSE_RELEASES_EVERYTHING, what + " threw " + e.getCause(),
+                    e.getCause());
+        }
     }
 
     /** {@code 1,250 ms}. */

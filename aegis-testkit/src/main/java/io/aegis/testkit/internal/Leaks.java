@@ -17,7 +17,7 @@ public final class Leaks {
     private static final List<String> NOT_THE_PLUGINS = List.of(
             "ForkJoinPool.commonPool-worker-", "process reaper", "Common-Cleaner", "Reference Handler", "Finalizer",
             "Signal Dispatcher", "Notification Thread", "Attach Listener", "Keep-Alive-Timer", "surefire-",
-            "junit-", "JFR ", "aegis-testkit-", "idle-timeout-task", "Cleaner-",
+            "junit-", "JFR ", "aegis-testkit-",
             // Netty's JVM-wide helper (plain and as shaded by grpc-java): it ends a second after its last task
             "globalEventExecutor-");
 

@@ -12,68 +12,51 @@ import org.junit.jupiter.api.Nested;
 
 /** The five built-in recovery steps against the SPI's rules, as the kit checks a third-party action. */
 class BuiltInActionContractsTest {
+    /** A built-in step's contract: the steps take no settings of their own. */
+    abstract static class BuiltInStep extends RecoveryActionContract {
+        @Override
+        protected Settings settings() {
+            return Settings.empty("services[0].actions." + factory().name());
+        }
+    }
+
     @Nested
-    class Restart extends RecoveryActionContract {
+    class Restart extends BuiltInStep {
         @Override
         protected RecoveryActionFactory factory() {
             return new RestartActionFactory();
         }
-
-        @Override
-        protected Settings settings() {
-            return Settings.empty("services[0].actions.restart");
-        }
     }
 
     @Nested
-    class Rollback extends RecoveryActionContract {
+    class Rollback extends BuiltInStep {
         @Override
         protected RecoveryActionFactory factory() {
             return new RollbackActionFactory();
         }
-
-        @Override
-        protected Settings settings() {
-            return Settings.empty("services[0].actions.rollback");
-        }
     }
 
     @Nested
-    class Isolate extends RecoveryActionContract {
+    class Isolate extends BuiltInStep {
         @Override
         protected RecoveryActionFactory factory() {
             return new IsolateActionFactory();
         }
-
-        @Override
-        protected Settings settings() {
-            return Settings.empty("services[0].actions.isolate");
-        }
     }
 
     @Nested
-    class Notify extends RecoveryActionContract {
+    class Notify extends BuiltInStep {
         @Override
         protected RecoveryActionFactory factory() {
             return new NotifyActionFactory();
         }
-
-        @Override
-        protected Settings settings() {
-            return Settings.empty("services[0].actions.notify");
-        }
     }
 
     @Nested
-    class Ignore extends RecoveryActionContract {
+    class Ignore extends BuiltInStep {
         @Override
         protected RecoveryActionFactory factory() {
             return new IgnoreActionFactory();
-        }
-
-        @Override
-        protected Settings settings() {
-            return Settings.empty("services[0].actions.ignore");
         }
     }
 }
