@@ -28,6 +28,7 @@ import io.aegis.core.internal.CheckMetrics;
 import io.aegis.core.internal.Deadlines;
 import io.aegis.core.internal.Dependencies;
 import io.aegis.core.internal.DependencyAttribution;
+import io.aegis.core.internal.EngineAccess;
 import io.aegis.core.internal.EnginePools;
 import io.aegis.core.internal.EventBus;
 import io.aegis.core.internal.MonitorContext;
@@ -37,6 +38,8 @@ import io.aegis.core.internal.RedactingPlugins;
 import io.aegis.core.internal.Scheduler;
 import io.aegis.core.internal.ServiceMonitor;
 import io.aegis.core.internal.ServiceSet;
+import io.aegis.core.internal.VirtualScheduler;
+import io.aegis.core.internal.WorkInFlight;
 import io.aegis.core.internal.alerting.rules.RuleEvaluator;
 import io.aegis.core.internal.alerting.rules.RuleSet;
 import io.aegis.core.internal.recovery.Ladder;
@@ -107,6 +110,11 @@ public final class Engine implements AutoCloseable {
     static final Duration CLOSE_DEADLINE = Duration.ofSeconds(10);
     /** How long stopping what earlier runs left for services no longer configured may hold up the start. */
     static final Duration LEFTOVER_DEADLINE = Duration.ofSeconds(60);
+
+    static {
+        // The test kit's way to run an engine on virtual time, kept out of the public API (see EngineAccess).
+        EngineAccess.register((builder, scheduler, work) -> builder.useVirtualTime(scheduler, work));
+    }
 
     private final ServiceSet monitors;
     private final RecoveryPermits recoveryPermits;
@@ -1063,10 +1071,19 @@ public final class Engine implements AutoCloseable {
         private Integer maxInFlightChecks;
         private PrometheusRegistry metricsRegistry;
         private int eventQueueCapacity = EventBus.DEFAULT_CAPACITY;
+        /** Virtual time (the test kit's harness, through EngineAccess): null for the engine's own timer thread. */
+        private VirtualScheduler virtualTime;
+        private WorkInFlight workInFlight;
         /** For checking a configuration a reload will apply: a temporary state directory, nothing served. */
         private boolean validationOnly;
 
         private Builder() {
+        }
+
+        private void useVirtualTime(VirtualScheduler scheduler, WorkInFlight work) {
+            this.virtualTime = Objects.requireNonNull(scheduler, "scheduler");
+            this.workInFlight = Objects.requireNonNull(work, "work");
+            this.clock = scheduler.clock();
         }
 
         /**
@@ -1378,7 +1395,10 @@ public final class Engine implements AutoCloseable {
                     : io.aegis.core.internal.anomaly.AnomalyConfig.none();
             this.report = builder.config != null ? builder.config.report() : new ConfigReport();
             this.plugins = PluginRegistry.discover(loader);
-            this.bus = new EventBus(builder.eventQueueCapacity);
+            this.bus = builder.workInFlight == null ? new EventBus(builder.eventQueueCapacity)
+                    : EventBus.deliveringOn(WorkInFlight.pool(builder.workInFlight, 0, Integer.MAX_VALUE, 30,
+                            TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
+                            daemonThreads("aegis-events-%d")), builder.eventQueueCapacity);
             this.metricsRegistry = builder.metricsRegistry != null ? builder.metricsRegistry : new PrometheusRegistry();
             // With the application's registry, the application serves the metrics: our server only when asked for.
             this.metricsEnabled = builder.metricsEnabled != null ? builder.metricsEnabled
@@ -1397,14 +1417,14 @@ public final class Engine implements AutoCloseable {
             this.timer = new ScheduledThreadPoolExecutor(1, daemonThreads("aegis-timer"));
             this.timer.setRemoveOnCancelPolicy(true);
             int cores = Runtime.getRuntime().availableProcessors();
-            this.workers = new ThreadPoolExecutor(Math.max(2, cores), Math.max(2, cores), 30, TimeUnit.SECONDS,
-                    new LinkedBlockingQueue<>(), daemonThreads("aegis-worker-%d"));
+            this.workers = WorkInFlight.pool(builder.workInFlight, Math.max(2, cores), Math.max(2, cores), 30,
+                    TimeUnit.SECONDS, new LinkedBlockingQueue<>(), daemonThreads("aegis-worker-%d"));
             this.pools = new EnginePools(builder.maxConcurrentBlockingChecks != null
                     ? builder.maxConcurrentBlockingChecks
                     : builder.config != null ? builder.config.maxConcurrentBlockingChecks() : BlockingChecks.DEFAULT_LIMIT);
             // Unbounded but idle-reaped: a well-behaved plugin returns at once, so a handful of threads serve
             // every call; one that blocks holds a thread of its own (and at most one per service for checks).
-            this.pluginCalls = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+            this.pluginCalls = WorkInFlight.pool(builder.workInFlight, 0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
                     new java.util.concurrent.SynchronousQueue<>(), daemonThreads("aegis-plugin-%d"));
         }
 
@@ -1422,7 +1442,8 @@ public final class Engine implements AutoCloseable {
             createNotifiers();
             this.notificationDelivery = new NotificationDelivery(notifiers,
                     stateDirectory.path().resolve("alerts").resolve("spool"),
-                    stateDir.isEmpty(), Scheduler.over(timer), pluginCalls);
+                    stateDir.isEmpty(), builder.virtualTime != null ? builder.virtualTime : Scheduler.over(timer),
+                    pluginCalls);
             List<ConfigProblem> alertingProblems = new ArrayList<>();
             alertingConfig = builder.config == null ? AlertingConfig.defaults(List.copyOf(notifiers.keySet()))
                     : AlertingConfig.parse(builder.config.alerting(), List.copyOf(builder.config.notifications().keys()),
@@ -1430,7 +1451,8 @@ public final class Engine implements AutoCloseable {
             report.addAll(alertingProblems);
             Alerts alertsFront = new Alerts(bus, builder.clock, this::metadataLabels);
             context = new MonitorContext(builder.clock, timer, workers, pluginCalls, bus, alertsFront,
-                    pools.blockingChecks(), skippedChecks, report.redactor(), Scheduler.over(timer, pools.deadlines()),
+                    pools.blockingChecks(), skippedChecks, report.redactor(),
+                    builder.virtualTime != null ? builder.virtualTime : Scheduler.over(timer, pools.deadlines()),
                     recoveryPermits,
                     checkLoad, service -> {
                         CheckMetrics.Recorder counted = collectMetrics ? metrics.checkRecorder(service)

@@ -58,8 +58,10 @@ public final class Deadlines {
                     throw new NullPointerException("the plugin returned no CompletionStage");
                 }
             } catch (Throwable e) {
-                timeout.cancel();
+                // The result before the deadline goes: what it sets off is under way (handed to a pool) by the time
+                // no deadline is pending (an engine on virtual time takes that as the call having settled).
                 result.complete(onFailure.apply(e));
+                timeout.cancel();
                 rethrowIfFatal(e);
                 return;
             }
@@ -68,8 +70,8 @@ public final class Deadlines {
                 cancel(stage);
             }
             stage.whenComplete((value, error) -> {
-                timeout.cancel();
                 result.complete(error != null ? onFailure.apply(unwrap(error)) : value);
+                timeout.cancel();
             });
         };
         try {

@@ -96,7 +96,12 @@ public final class EventBus implements AutoCloseable {
      * executor, so that every event is delivered before {@link #publish} returns.
      */
     public static EventBus deliveringOn(ExecutorService drains) {
-        return new EventBus(DEFAULT_CAPACITY, System::nanoTime, log::warn, drains);
+        return deliveringOn(drains, DEFAULT_CAPACITY);
+    }
+
+    /** As {@link #deliveringOn(ExecutorService)}, with bounded subscribers holding up to {@code capacity} events. */
+    public static EventBus deliveringOn(ExecutorService drains, int capacity) {
+        return new EventBus(capacity, System::nanoTime, log::warn, drains);
     }
 
     private EventBus(int capacity, LongSupplier nanoTime, Consumer<String> warn, ExecutorService drains) {

@@ -21,7 +21,7 @@ class AlertsByFingerprintTest {
 
     private final EventBus bus = new EventBus();
     private final List<ServiceEvent> published = new CopyOnWriteArrayList<>();
-    private final io.aegis.core.testing.VirtualScheduler time = new io.aegis.core.testing.VirtualScheduler(T0);
+    private final io.aegis.core.internal.VirtualScheduler time = new io.aegis.core.internal.VirtualScheduler(T0);
     private final Alerts alerts = new Alerts(bus, time.clock(), service -> service.equals("api")
             ? Map.of("team", "payments") : Map.of());
 

@@ -11,7 +11,6 @@ import io.aegis.core.ServiceDefinition;
 import io.aegis.core.ServiceState;
 import io.aegis.core.event.CheckCompleted;
 import io.aegis.core.event.ServiceEvent;
-import io.aegis.core.testing.VirtualScheduler;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;

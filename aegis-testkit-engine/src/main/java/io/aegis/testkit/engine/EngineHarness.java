@@ -5,12 +5,17 @@ import io.aegis.core.ServiceDefinition;
 import io.aegis.core.ServiceState;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.event.StateChanged;
+import io.aegis.core.internal.EngineAccess;
+import io.aegis.core.internal.VirtualScheduler;
+import io.aegis.core.internal.WorkInFlight;
 import io.aegis.testkit.FakeRuntime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 
 /**
@@ -31,16 +36,54 @@ import java.util.function.Predicate;
  * }</pre>
  *
  * The plugin under test is found by {@link java.util.ServiceLoader}, as when its jar is installed: nothing names its
- * factory. Time is real; give the services short intervals (100 ms) so that tests stay quick.
+ * factory. Time is real with {@link #start}: give the services short intervals (100 ms) so that tests stay quick.
+ *
+ * <p><b>Virtual time.</b> With {@link #startInVirtualTime}, the engine's clock and every one of its timers (ticks,
+ * retries, timeouts of plugin calls, restart backoff, recovery and alert windows, notification retries) run on
+ * virtual time that only {@link #advance} and {@link #advanceUntil} move: services keep their real intervals (30 s,
+ * 5 min) and a test of an hour of them takes milliseconds, the same every run. Time moves one timer at a time; before
+ * each, the harness waits (in real time) until what the last one set off has settled: the engine's threads are idle
+ * and every call into a plugin has completed its stage. A plugin call still outstanding after
+ * {@link #PLUGIN_GRACE} of real time is left to its timeout, which then comes in virtual time like any other timer:
+ * a check that never answers turns into a {@code TIMEOUT} at {@code timeout} after it started, on the virtual clock.
+ * Plugin code itself (sockets, processes, {@link Instant#now()}) stays on real time: the virtual clock starts at the
+ * real time the harness starts.
+ *
+ * <pre>{@code
+ * try (EngineHarness harness = EngineHarness.startInVirtualTime(ServiceDefinition.builder("api")
+ *         .check("http", server.url("/health")).interval(Duration.ofSeconds(30)).failureThreshold(3)
+ *         .runtime("fake", Map.of()).onFailure("restart"))) {
+ *     harness.advanceUntilState("api", ServiceState.HEALTHY, Duration.ofMinutes(1));
+ *     server.respondWith(503);
+ *     StateChanged down = harness.advanceUntilState("api", ServiceState.UNHEALTHY, Duration.ofMinutes(5));
+ *     // three failed checks, 30 s apart, on the virtual clock
+ * }
+ * }</pre>
  */
 public final class EngineHarness implements AutoCloseable {
     /** How long the waits wait by default. */
     public static final Duration PATIENCE = Duration.ofSeconds(10);
+    /**
+     * In virtual time, how long (real time) a call into a plugin may take to complete its stage before the harness
+     * moves time on and leaves the call to its timeout (a loopback request or a process start takes milliseconds).
+     */
+    public static final Duration PLUGIN_GRACE = Duration.ofMillis(500);
 
     private final Engine engine;
     private final List<ServiceEvent> events = new ArrayList<>();
+    /** Null on real time. */
+    private final VirtualScheduler virtualTime;
+    private final WorkInFlight work;
 
-    private EngineHarness(Engine.Builder builder) {
+    private EngineHarness(Engine.Builder builder, boolean virtual) {
+        if (virtual) {
+            this.virtualTime = new VirtualScheduler(Instant.now());
+            this.work = new WorkInFlight();
+            EngineAccess.get().useVirtualTime(builder, virtualTime, work);
+        } else {
+            this.virtualTime = null;
+            this.work = null;
+        }
         this.engine = builder.listener(this::record).build();
     }
 
@@ -51,11 +94,41 @@ public final class EngineHarness implements AutoCloseable {
      * @return the harness, its engine started; close it to stop the engine
      */
     public static EngineHarness start(ServiceDefinition.Builder... services) {
+        return start(builderOf(services));
+    }
+
+    /**
+     * Starts an engine supervising {@code services}, with metrics off, on virtual time: nothing happens until the
+     * test moves time with {@link #advance} or {@link #advanceUntil} (the workloads' start and what is due at once
+     * have happened when this returns).
+     *
+     * @param services the services, each as the builder of its definition (built here)
+     * @return the harness, its engine started; close it to stop the engine
+     */
+    public static EngineHarness startInVirtualTime(ServiceDefinition.Builder... services) {
+        return startInVirtualTime(builderOf(services));
+    }
+
+    /**
+     * As {@link #startInVirtualTime(ServiceDefinition.Builder...)}, for the engine {@code builder} makes; the
+     * harness sets its clock (a clock set on it before is replaced by the virtual one).
+     *
+     * @param builder the engine's builder, set up as the test needs; the harness adds its recording listener to it
+     * @return the harness, its engine started; close it to stop the engine
+     */
+    public static EngineHarness startInVirtualTime(Engine.Builder builder) {
+        EngineHarness harness = new EngineHarness(builder, true);
+        harness.engine.start();
+        harness.advance(Duration.ZERO);
+        return harness;
+    }
+
+    private static Engine.Builder builderOf(ServiceDefinition.Builder... services) {
         Engine.Builder builder = Engine.builder().metricsEnabled(false);
         for (ServiceDefinition.Builder service : services) {
             builder.service(service.build());
         }
-        return start(builder);
+        return builder;
     }
 
     /**
@@ -65,7 +138,7 @@ public final class EngineHarness implements AutoCloseable {
      * @return the harness, its engine started; close it to stop the engine
      */
     public static EngineHarness start(Engine.Builder builder) {
-        EngineHarness harness = new EngineHarness(builder);
+        EngineHarness harness = new EngineHarness(builder, false);
         harness.engine.start();
         return harness;
     }
@@ -145,8 +218,7 @@ public final class EngineHarness implements AutoCloseable {
         long deadline = System.nanoTime() + patience.toNanos();
         synchronized (events) {
             while (true) {
-                Optional<E> found = events.stream().filter(type::isInstance).map(type::cast).filter(matches)
-                        .findFirst();
+                Optional<E> found = first(type, matches);
                 if (found.isPresent()) {
                     return found.get();
                 }
@@ -158,6 +230,109 @@ public final class EngineHarness implements AutoCloseable {
                 }
                 TimeUnit.NANOSECONDS.timedWait(events, left);
             }
+        }
+    }
+
+    /** {@return the engine's time: the virtual clock's, or the real time with {@link #start}} */
+    public Instant now() {
+        return virtualTime != null ? virtualTime.now() : Instant.now();
+    }
+
+    /**
+     * Moves virtual time forward by {@code duration}, one timer at a time in the order they fall due, letting what
+     * each sets off settle before the next (see the class comment); returns when the engine has settled at the new
+     * time.
+     *
+     * @param duration how far to move time; zero runs what is due now
+     * @throws IllegalStateException when the harness runs on real time ({@link #start})
+     * @throws AssertionError when the engine's threads stay busy for {@link #PATIENCE} after a step
+     */
+    public void advance(Duration duration) {
+        VirtualScheduler time = requireVirtualTime();
+        long target = time.nanoTime() + duration.toNanos();
+        settle();
+        while (time.runNext(target)) {
+            settle();
+        }
+        time.moveTo(target);
+    }
+
+    /**
+     * Moves virtual time forward as {@link #advance} does until an event of {@code type} that {@code matches} has
+     * been published (one published before the call counts), and returns it: time stops at that event's timer.
+     *
+     * @param <E> the event type
+     * @param type the class of the event wanted, such as {@code RecoveryFinished.class}
+     * @param matches which of those events will do; {@code event -> true} for any
+     * @param atMost how far virtual time may move at most
+     * @return the first event of {@code type} that matches; its {@link ServiceEvent#at()} is on the virtual clock
+     * @throws AssertionError listing the events of that type when none comes within {@code atMost} of virtual time
+     * @throws IllegalStateException when the harness runs on real time ({@link #start})
+     */
+    public <E extends ServiceEvent> E advanceUntil(Class<E> type, Predicate<? super E> matches, Duration atMost) {
+        VirtualScheduler time = requireVirtualTime();
+        long target = time.nanoTime() + atMost.toNanos();
+        settle();
+        while (true) {
+            Optional<E> found = first(type, matches);
+            if (found.isPresent()) {
+                return found.get();
+            }
+            if (!time.runNext(target)) {
+                time.moveTo(target);
+                throw new AssertionError("no matching " + type.getSimpleName() + " within " + atMost
+                        + " of virtual time; the " + type.getSimpleName() + " events were: " + events(type));
+            }
+            settle();
+        }
+    }
+
+    /**
+     * {@link #advanceUntil} {@code service} turns {@code state}, and returns that change.
+     *
+     * @param service the service's name
+     * @param state the state to wait for
+     * @param atMost how far virtual time may move at most
+     * @return the first change of {@code service} to {@code state}, also one published before the call
+     * @throws AssertionError listing the state changes when none comes within {@code atMost} of virtual time
+     */
+    public StateChanged advanceUntilState(String service, ServiceState state, Duration atMost) {
+        return advanceUntil(StateChanged.class, change -> change.serviceName().equals(service) && change.to() == state,
+                atMost);
+    }
+
+    private VirtualScheduler requireVirtualTime() {
+        if (virtualTime == null) {
+            throw new IllegalStateException("this harness runs on real time: start it with startInVirtualTime to"
+                    + " move time by hand");
+        }
+        return virtualTime;
+    }
+
+    /**
+     * Waits until the engine's pools have no task left and no plugin call is outstanding (its deadline still
+     * pending), or, for plugin calls only, until {@link #PLUGIN_GRACE} has passed. Polls: what it waits for is spread
+     * over several pools and plugin threads, with nothing to be woken by.
+     */
+    private void settle() {
+        long start = System.nanoTime();
+        while (true) {
+            int tasks = work.tasks();
+            if (tasks == 0 && (virtualTime.pendingDeadlines() == 0
+                    || System.nanoTime() - start > PLUGIN_GRACE.toNanos())) {
+                return;
+            }
+            if (System.nanoTime() - start > PATIENCE.toNanos()) {
+                throw new AssertionError("the engine's threads were still busy after " + PATIENCE.toSeconds()
+                        + " s (" + tasks + " tasks): a listener or plugin blocking one of its pools?");
+            }
+            LockSupport.parkNanos(50_000);
+        }
+    }
+
+    private <E extends ServiceEvent> Optional<E> first(Class<E> type, Predicate<? super E> matches) {
+        synchronized (events) {
+            return events.stream().filter(type::isInstance).map(type::cast).filter(matches).findFirst();
         }
     }
 

@@ -2,6 +2,7 @@ package io.aegis.core.internal.config;
 
 import io.aegis.api.Settings;
 import io.aegis.core.ServiceDefinition;
+import io.aegis.core.internal.SharedSecret;
 
 /**
  * What the configuration loader may do to a {@link ServiceDefinition.Builder} that embedders may not: hand it the
@@ -19,17 +20,7 @@ public interface ServiceDefinitionAccess {
 
     /** The implementation {@code ServiceDefinition} registered. */
     static ServiceDefinitionAccess get() {
-        ServiceDefinitionAccess access = Holder.access;
-        if (access == null) {
-            try {
-                // Registered by ServiceDefinition's static initializer: run it.
-                Class.forName(ServiceDefinition.class.getName(), true, ServiceDefinition.class.getClassLoader());
-            } catch (ClassNotFoundException e) {
-                throw new IllegalStateException(e);
-            }
-            access = Holder.access;
-        }
-        return access;
+        return Holder.SECRET.get();
     }
 
     /**
@@ -38,17 +29,12 @@ public interface ServiceDefinitionAccess {
      * @throws IllegalStateException when called again
      */
     static void register(ServiceDefinitionAccess access) {
-        synchronized (Holder.class) {
-            if (Holder.access != null) {
-                throw new IllegalStateException("ServiceDefinitionAccess is already registered");
-            }
-            Holder.access = access;
-        }
+        Holder.SECRET.register(access);
     }
 
-    /** The registered implementation: set once, at class initialization, and never changed. */
+    /** Where the implementation is registered: set once, at class initialization, and never changed. */
     final class Holder {
-        private static volatile ServiceDefinitionAccess access;
+        private static final SharedSecret<ServiceDefinitionAccess> SECRET = new SharedSecret<>(ServiceDefinition.class);
 
         private Holder() {
         }

@@ -459,7 +459,7 @@ class AlertLifecycleTest {
         // Alerts answers for a firing alert only: by the time the state is written, the rule may have resolved it
         // there while the lifecycle has yet to learn of it.
         java.util.Set<String> standingNow = new java.util.HashSet<>();
-        LifecycleHarness first = new LifecycleHarness(new io.aegis.core.testing.VirtualScheduler(T0),
+        LifecycleHarness first = new LifecycleHarness(new io.aegis.core.internal.VirtualScheduler(T0),
                 "route: {groupWait: 0s}\n", notifiers("hook"), Map.of(), state, standingNow::contains);
         first.lifecycle.start();
         Alert rule = first.alert("SlowChecks", "api", Severity.WARNING);

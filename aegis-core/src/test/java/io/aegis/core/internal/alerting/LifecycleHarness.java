@@ -7,7 +7,7 @@ import io.aegis.api.Severity;
 import io.aegis.core.AegisConfig;
 import io.aegis.core.event.AlertFired;
 import io.aegis.core.event.AlertResolved;
-import io.aegis.core.testing.VirtualScheduler;
+import io.aegis.core.internal.VirtualScheduler;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

@@ -11,7 +11,7 @@ import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.internal.Alerts;
 import io.aegis.core.internal.EventBus;
 import io.aegis.core.internal.logs.LogsConfig;
-import io.aegis.core.testing.VirtualScheduler;
+import io.aegis.core.internal.VirtualScheduler;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package io.aegis.core.internal.anomaly;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.aegis.core.testing.VirtualScheduler;
+import io.aegis.core.internal.VirtualScheduler;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

@@ -8,7 +8,7 @@ import io.aegis.api.LogSource;
 import io.aegis.api.Severity;
 import io.aegis.core.internal.Alerts;
 import io.aegis.core.internal.EventBus;
-import io.aegis.core.testing.VirtualScheduler;
+import io.aegis.core.internal.VirtualScheduler;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -14,7 +14,7 @@ import io.aegis.core.event.LogMatch;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.internal.Alerts;
 import io.aegis.core.internal.EventBus;
-import io.aegis.core.testing.VirtualScheduler;
+import io.aegis.core.internal.VirtualScheduler;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;

@@ -12,7 +12,7 @@ import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.internal.Alerts;
 import io.aegis.core.internal.EventBus;
 import io.aegis.core.internal.config.ConfigLoader;
-import io.aegis.core.testing.VirtualScheduler;
+import io.aegis.core.internal.VirtualScheduler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -16,7 +16,7 @@ import io.aegis.core.internal.Dependencies;
 import io.aegis.core.internal.DependencyAttribution;
 import io.aegis.core.internal.MonitorContext;
 import io.aegis.core.internal.ServiceMonitor;
-import io.aegis.core.testing.VirtualScheduler;
+import io.aegis.core.internal.VirtualScheduler;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;

@@ -20,7 +20,7 @@ import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.event.StateChanged;
 import io.aegis.core.internal.ServiceMonitor;
 import io.aegis.core.internal.metrics.EngineMetrics;
-import io.aegis.core.testing.VirtualScheduler;
+import io.aegis.core.internal.VirtualScheduler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import java.time.Duration;

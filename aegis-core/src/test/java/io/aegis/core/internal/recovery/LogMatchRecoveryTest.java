@@ -10,7 +10,7 @@ import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.internal.RecoveryPermits;
 import io.aegis.core.internal.ServiceMonitor;
 import io.aegis.core.testing.LogCapture;
-import io.aegis.core.testing.VirtualScheduler;
+import io.aegis.core.internal.VirtualScheduler;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

@@ -13,7 +13,7 @@ import io.aegis.core.internal.MonitorContext;
 import io.aegis.core.internal.RecoveryPermits;
 import io.aegis.core.internal.Redactor;
 import io.aegis.core.internal.SkippedChecks;
-import io.aegis.core.testing.VirtualScheduler;
+import io.aegis.core.internal.VirtualScheduler;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

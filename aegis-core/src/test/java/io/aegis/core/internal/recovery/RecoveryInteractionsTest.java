@@ -15,7 +15,7 @@ import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.internal.RecoveryPermits;
 import io.aegis.core.internal.ServiceMonitor;
-import io.aegis.core.testing.VirtualScheduler;
+import io.aegis.core.internal.VirtualScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

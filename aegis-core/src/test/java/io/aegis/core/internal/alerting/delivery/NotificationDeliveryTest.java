@@ -11,7 +11,7 @@ import io.aegis.api.Notifier;
 import io.aegis.api.Severity;
 import io.aegis.core.internal.alerting.delivery.NotificationDelivery.NotifierCounts;
 import io.aegis.core.testing.LogCapture;
-import io.aegis.core.testing.VirtualScheduler;
+import io.aegis.core.internal.VirtualScheduler;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -8,7 +8,7 @@ import io.aegis.api.Alert;
 import io.aegis.api.Notification;
 import io.aegis.api.Notifier;
 import io.aegis.core.testing.LogCapture;
-import io.aegis.core.testing.VirtualScheduler;
+import io.aegis.core.internal.VirtualScheduler;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;

@@ -20,7 +20,7 @@ import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.StateChanged;
 import io.aegis.core.internal.Alerts;
 import io.aegis.core.internal.EventBus;
-import io.aegis.core.testing.VirtualScheduler;
+import io.aegis.core.internal.VirtualScheduler;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
-package io.aegis.core.testing;
+package io.aegis.core.internal;
 
-import io.aegis.core.internal.Scheduler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,14 +12,16 @@ import java.util.PriorityQueue;
  * VirtualTimeScheduler): nothing runs until the test calls {@link #advance}, which runs every task due by then in
  * order of due time (tasks scheduled meanwhile included) on the calling thread, moving the clock to each task's
  * time. With direct executors for the workers and plugin calls, a five-minute backoff is tested in a millisecond
- * and every run is the same. {@link #clock()} reads the same virtual time. Thread-safe, though meant for one
- * test thread.
+ * and every run is the same. {@link #clock()} reads the same virtual time. Thread-safe: an engine on real threads
+ * may schedule and cancel from any of them while one test thread advances (the test kit's engine harness does, with
+ * {@link #runNext} and {@link #pendingDeadlines} to let the engine's threads settle between tasks).
  */
 public final class VirtualScheduler implements Scheduler {
     private final Instant epoch;
     private final PriorityQueue<Entry> queue = new PriorityQueue<>();
     private long nowNanos;
     private long sequence;
+    private int pendingDeadlines;
 
     /** A scheduler whose clock starts at {@code start}. */
     public VirtualScheduler(Instant start) {
@@ -59,21 +60,31 @@ public final class VirtualScheduler implements Scheduler {
 
     @Override
     public synchronized Task schedule(Runnable task, Duration delay) {
-        Entry entry = new Entry(task, nowNanos + Math.max(0, delay.toNanos()), 0, sequence++);
-        queue.add(entry);
-        return () -> cancel(entry);
+        return add(new Entry(task, nowNanos + Math.max(0, delay.toNanos()), 0, sequence++, false));
     }
 
     @Override
     public synchronized Task scheduleAtFixedRate(Runnable task, Duration initialDelay, Duration period) {
-        Entry entry = new Entry(task, nowNanos + Math.max(0, initialDelay.toNanos()), period.toNanos(), sequence++);
+        return add(new Entry(task, nowNanos + Math.max(0, initialDelay.toNanos()), period.toNanos(), sequence++,
+                false));
+    }
+
+    /** As {@link #schedule}, counted among the {@link #pendingDeadlines} until it runs or is cancelled. */
+    @Override
+    public synchronized Task deadline(Runnable task, Duration delay) {
+        pendingDeadlines++;
+        return add(new Entry(task, nowNanos + Math.max(0, delay.toNanos()), 0, sequence++, true));
+    }
+
+    private Task add(Entry entry) {
         queue.add(entry);
         return () -> cancel(entry);
     }
 
     private synchronized void cancel(Entry entry) {
-        entry.cancelled = true;
-        queue.remove(entry);
+        if (queue.remove(entry) && entry.deadline) {
+            pendingDeadlines--;
+        }
     }
 
     /** Moves time forward by {@code duration}, running every task that falls due, in order. */
@@ -82,24 +93,40 @@ public final class VirtualScheduler implements Scheduler {
         synchronized (this) {
             target = nowNanos + duration.toNanos();
         }
-        while (true) {
-            Entry next;
-            synchronized (this) {
-                next = queue.peek();
-                if (next == null || next.dueNanos > target) {
-                    nowNanos = target;
-                    return;
-                }
-                queue.poll();
-                nowNanos = Math.max(nowNanos, next.dueNanos);
-                if (next.periodNanos > 0) {
-                    next.dueNanos += next.periodNanos;
-                    next.order = sequence++;
-                    queue.add(next);
-                }
-            }
-            next.task.run();
+        while (runNext(target)) {
+            // one task at a time: each may schedule more, due before the target too
         }
+        moveTo(target);
+    }
+
+    /**
+     * Runs the earliest task due at or before {@code targetNanos} (on {@link #nanoTime()}'s scale), first moving time
+     * to its due time; false, running nothing, when none is due by then.
+     */
+    public boolean runNext(long targetNanos) {
+        Entry next;
+        synchronized (this) {
+            next = queue.peek();
+            if (next == null || next.dueNanos > targetNanos) {
+                return false;
+            }
+            queue.poll();
+            nowNanos = Math.max(nowNanos, next.dueNanos);
+            if (next.periodNanos > 0) {
+                next.dueNanos += next.periodNanos;
+                next.order = sequence++;
+                queue.add(next);
+            } else if (next.deadline) {
+                pendingDeadlines--;
+            }
+        }
+        next.task.run();
+        return true;
+    }
+
+    /** Moves time to {@code targetNanos} (never back) without running anything. */
+    public synchronized void moveTo(long targetNanos) {
+        nowNanos = Math.max(nowNanos, targetNanos);
     }
 
     /** Runs what is due now without moving time. */
@@ -112,18 +139,27 @@ public final class VirtualScheduler implements Scheduler {
         return queue.size();
     }
 
+    /**
+     * How many {@link #deadline deadlines} wait: each is a call into a plugin whose stage has not completed yet (the
+     * engine cancels a call's deadline when its stage completes).
+     */
+    public synchronized int pendingDeadlines() {
+        return pendingDeadlines;
+    }
+
     private static final class Entry implements Comparable<Entry> {
         private final Runnable task;
         private final long periodNanos;
+        private final boolean deadline;
         private long dueNanos;
         private long order;
-        private volatile boolean cancelled;
 
-        Entry(Runnable task, long dueNanos, long periodNanos, long order) {
+        Entry(Runnable task, long dueNanos, long periodNanos, long order, boolean deadline) {
             this.task = task;
             this.dueNanos = dueNanos;
             this.periodNanos = periodNanos;
             this.order = order;
+            this.deadline = deadline;
         }
 
         @Override

@@ -1,0 +1,112 @@
+package io.aegis.testkit.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.aegis.api.FailureReason;
+import io.aegis.api.RuntimeOperation;
+import io.aegis.core.ServiceDefinition;
+import io.aegis.core.ServiceState;
+import io.aegis.core.event.CheckCompleted;
+import io.aegis.core.event.RecoveryStarted;
+import io.aegis.core.event.StateChanged;
+import io.aegis.testkit.engine.ScriptedCheckerFactory.Verdict;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The harness on virtual time: services keep real intervals (30 s), thresholds and timeouts, and the test moves the
+ * clock; each check answers on a thread of its own a few real milliseconds later, so these also show that time
+ * waits for the engine to settle before it moves on.
+ */
+class EngineHarnessVirtualTimeTest {
+
+    private static ServiceDefinition.Builder service(String name, Verdict verdict) {
+        ScriptedCheckerFactory.script(name).verdict = verdict;
+        return ServiceDefinition.builder(name).check("scripted", name).interval(Duration.ofSeconds(30))
+                .timeout(Duration.ofSeconds(5)).retries(0).startPeriod(Duration.ZERO);
+    }
+
+    @Test
+    void tenMinutesOfThirtySecondChecksRunOneCheckPerIntervalOnTheVirtualClock() {
+        try (EngineHarness harness = EngineHarness.startInVirtualTime(service("steady", Verdict.HEALTHY))) {
+            Instant start = harness.now();
+
+            harness.advance(Duration.ofMinutes(10));
+
+            assertThat(harness.now()).isEqualTo(start.plus(Duration.ofMinutes(10)));
+            List<Instant> checks = harness.events(CheckCompleted.class).stream().map(CheckCompleted::at).toList();
+            // Every tick found the check before it answered and counted: none skipped, none doubled.
+            assertThat(checks).hasSizeBetween(20, 21);
+            assertThat(ScriptedCheckerFactory.script("steady").checks).hasValue(checks.size());
+            for (int i = 1; i < checks.size(); i++) {
+                assertThat(Duration.between(checks.get(i - 1), checks.get(i))).isEqualTo(Duration.ofSeconds(30));
+            }
+            assertThat(harness.events(StateChanged.class)).extracting(StateChanged::to)
+                    .containsExactly(ServiceState.HEALTHY);
+        }
+    }
+
+    @Test
+    void aServiceThatStartsFailingTurnsUnhealthyAtItsThirdFailureAndIsRestarted() {
+        try (EngineHarness harness = EngineHarness.startInVirtualTime(service("flaky", Verdict.HEALTHY)
+                .failureThreshold(3).onFailure("restart").runtime("fake", Map.of()))) {
+            harness.advanceUntilState("flaky", ServiceState.HEALTHY, Duration.ofMinutes(1));
+            harness.advance(Duration.ofMinutes(5));
+            Instant brokeAt = harness.now();
+
+            ScriptedCheckerFactory.script("flaky").verdict = Verdict.FAILING;
+            StateChanged down = harness.advanceUntilState("flaky", ServiceState.UNHEALTHY, Duration.ofMinutes(10));
+
+            // Three failed checks 30 s apart, the first within 30 s of the break.
+            assertThat(Duration.between(brokeAt, down.at())).isGreaterThan(Duration.ofSeconds(60))
+                    .isLessThanOrEqualTo(Duration.ofSeconds(90));
+            assertThat(down.cause()).contains("HTTP 503");
+            RecoveryStarted restart = harness.advanceUntil(RecoveryStarted.class,
+                    started -> started.serviceName().equals("flaky"), Duration.ofMinutes(1));
+            assertThat(restart.action()).isEqualTo("restart");
+            assertThat(harness.runtime("flaky").calls()).contains(RuntimeOperation.RESTART);
+        }
+    }
+
+    @Test
+    void aCheckThatNeverAnswersTimesOutAfterItsTimeoutOnTheVirtualClock() {
+        try (EngineHarness harness = EngineHarness.startInVirtualTime(service("silent", Verdict.NEVER)
+                .failureThreshold(1))) {
+            Instant start = harness.now();
+
+            StateChanged down = harness.advanceUntilState("silent", ServiceState.UNHEALTHY, Duration.ofMinutes(1));
+
+            assertThat(down.cause()).contains("no verdict within 5000ms");
+            CheckCompleted timedOut = harness.events(CheckCompleted.class).get(0);
+            assertThat(timedOut.result().failureReason()).contains(FailureReason.TIMEOUT);
+            // The engine's deadline: the timeout and its slack (a tenth), from the first tick.
+            assertThat(Duration.between(start, timedOut.at())).isBetween(Duration.ofMillis(5_500),
+                    Duration.ofMillis(5_502));
+        }
+    }
+
+    @Test
+    void advanceUntilSaysWhatCameInsteadWhenItsEventNeverComes() {
+        try (EngineHarness harness = EngineHarness.startInVirtualTime(service("fine", Verdict.HEALTHY))) {
+            assertThatThrownBy(() -> harness.advanceUntilState("fine", ServiceState.UNHEALTHY, Duration.ofMinutes(2)))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageStartingWith("no matching StateChanged within PT2M of virtual time;")
+                    .hasMessageContaining("to=HEALTHY");
+            assertThat(harness.now()).isAfterOrEqualTo(harness.events(StateChanged.class).get(0).at()
+                    .plus(Duration.ofSeconds(119)));
+        }
+    }
+
+    @Test
+    void aHarnessOnRealTimeRefusesToMoveTime() {
+        try (EngineHarness harness = EngineHarness.start(service("real", Verdict.HEALTHY))) {
+            assertThatThrownBy(() -> harness.advance(Duration.ofSeconds(1)))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("startInVirtualTime");
+        }
+    }
+}
