@@ -57,6 +57,38 @@ class FileAgeCheckerInEngineTest {
     }
 
     @Test
+    void onVirtualTimeTheServiceKeepsItsRealIntervalAndTurnsUnhealthyAtItsThirdStaleCheck() throws Exception {
+        Path heartbeat = Files.writeString(dir.resolve("app.heartbeat"), "alive\n");
+
+        // The interval and threshold an operator would write; the clock moves only when the test says so.
+        try (EngineHarness harness = EngineHarness.startInVirtualTime(ServiceDefinition.builder("heartbeat")
+                .check("file-age", heartbeat.toString())
+                .checkerSetting("maxAge", "2m")
+                .interval(Duration.ofSeconds(30))
+                .failureThreshold(3)
+                .retries(0)
+                .onFailure("restart")
+                .runtime("fake", Map.of()))) {
+            harness.advanceUntilState("heartbeat", ServiceState.HEALTHY, Duration.ofMinutes(1));
+            harness.advance(Duration.ofHours(1));
+            assertThat(harness.events(StateChanged.class)).extracting(StateChanged::to)
+                    .containsExactly(ServiceState.STARTING, ServiceState.HEALTHY);
+            Instant stoppedWriting = harness.now();
+
+            Files.setLastModifiedTime(heartbeat, FileTime.from(Instant.now().minusSeconds(300)));
+
+            StateChanged unhealthy = harness.advanceUntilState("heartbeat", ServiceState.UNHEALTHY,
+                    Duration.ofMinutes(5));
+            assertThat(Duration.between(stoppedWriting, unhealthy.at())).isBetween(Duration.ofSeconds(60),
+                    Duration.ofSeconds(90));
+            assertThat(unhealthy.cause()).contains("3 failed checks in a row");
+            harness.advanceUntil(RecoveryStarted.class, started -> started.serviceName().equals("heartbeat"),
+                    Duration.ofMinutes(1));
+            assertThat(harness.runtime("heartbeat").calls()).contains(RuntimeOperation.RESTART);
+        }
+    }
+
+    @Test
     void yamlConfigurationWithTypeFileAgeLoadsWithoutErrors() throws Exception {
         Path config = writeConfig("maxAge: 5s");
 
