@@ -113,7 +113,8 @@ public final class Engine implements AutoCloseable {
 
     static {
         // The test kit's way to run an engine on virtual time, kept out of the public API (see EngineAccess).
-        EngineAccess.register((builder, scheduler, work) -> builder.useVirtualTime(scheduler, work));
+        EngineAccess.register((builder, scheduler, engineWork, pluginWork) -> builder.useVirtualTime(scheduler,
+                engineWork, pluginWork));
     }
 
     private final ServiceSet monitors;
@@ -1074,15 +1075,17 @@ public final class Engine implements AutoCloseable {
         /** Virtual time (the test kit's harness, through EngineAccess): null for the engine's own timer thread. */
         private VirtualScheduler virtualTime;
         private WorkInFlight workInFlight;
+        private WorkInFlight pluginWorkInFlight;
         /** For checking a configuration a reload will apply: a temporary state directory, nothing served. */
         private boolean validationOnly;
 
         private Builder() {
         }
 
-        private void useVirtualTime(VirtualScheduler scheduler, WorkInFlight work) {
+        private void useVirtualTime(VirtualScheduler scheduler, WorkInFlight engineWork, WorkInFlight pluginWork) {
             this.virtualTime = Objects.requireNonNull(scheduler, "scheduler");
-            this.workInFlight = Objects.requireNonNull(work, "work");
+            this.workInFlight = Objects.requireNonNull(engineWork, "engineWork");
+            this.pluginWorkInFlight = Objects.requireNonNull(pluginWork, "pluginWork");
             this.clock = scheduler.clock();
         }
 
@@ -1424,7 +1427,7 @@ public final class Engine implements AutoCloseable {
                     : builder.config != null ? builder.config.maxConcurrentBlockingChecks() : BlockingChecks.DEFAULT_LIMIT);
             // Unbounded but idle-reaped: a well-behaved plugin returns at once, so a handful of threads serve
             // every call; one that blocks holds a thread of its own (and at most one per service for checks).
-            this.pluginCalls = WorkInFlight.pool(builder.workInFlight, 0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+            this.pluginCalls = WorkInFlight.pool(builder.pluginWorkInFlight, 0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
                     new java.util.concurrent.SynchronousQueue<>(), daemonThreads("aegis-plugin-%d"));
         }
 

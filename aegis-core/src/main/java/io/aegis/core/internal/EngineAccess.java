@@ -11,10 +11,13 @@ public interface EngineAccess {
     /**
      * Makes the engine {@code builder} builds take its time and every timer (ticks, retries, backoff, deadlines of
      * plugin calls, recovery and alert windows, notification retries) from {@code scheduler}, its clock from
-     * {@link VirtualScheduler#clock()}, and count the tasks of its pools (workers, plugin calls, event delivery) in
-     * {@code work}, so that the harness can tell when the engine's threads have settled after a step of time.
+     * {@link VirtualScheduler#clock()}, and count the tasks of its own pools (workers, event delivery) in
+     * {@code engineWork} and those of the pool that calls into plugins in {@code pluginWork}, so that the harness
+     * can tell when the engine has settled after a step of time (a plugin that blocks in a call may hold a task of
+     * {@code pluginWork} until its deadline, which comes in virtual time).
      */
-    void useVirtualTime(Engine.Builder builder, VirtualScheduler scheduler, WorkInFlight work);
+    void useVirtualTime(Engine.Builder builder, VirtualScheduler scheduler, WorkInFlight engineWork,
+            WorkInFlight pluginWork);
 
     /** The implementation {@code Engine} registered. */
     static EngineAccess get() {

@@ -22,6 +22,7 @@ public final class VirtualScheduler implements Scheduler {
     private long nowNanos;
     private long sequence;
     private int pendingDeadlines;
+    private long deadlinesScheduled;
 
     /** A scheduler whose clock starts at {@code start}. */
     public VirtualScheduler(Instant start) {
@@ -73,6 +74,7 @@ public final class VirtualScheduler implements Scheduler {
     @Override
     public synchronized Task deadline(Runnable task, Duration delay) {
         pendingDeadlines++;
+        deadlinesScheduled++;
         return add(new Entry(task, nowNanos + Math.max(0, delay.toNanos()), 0, sequence++, true));
     }
 
@@ -145,6 +147,11 @@ public final class VirtualScheduler implements Scheduler {
      */
     public synchronized int pendingDeadlines() {
         return pendingDeadlines;
+    }
+
+    /** How many {@link #deadline deadlines} were ever scheduled: a new plugin call changes it. */
+    public synchronized long deadlinesScheduled() {
+        return deadlinesScheduled;
     }
 
     private static final class Entry implements Comparable<Entry> {

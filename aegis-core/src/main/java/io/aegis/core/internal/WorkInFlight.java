@@ -5,6 +5,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The tasks handed to an engine's pools and not finished yet, for an engine on virtual time: after each step of time
@@ -13,10 +14,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class WorkInFlight {
     private final AtomicInteger tasks = new AtomicInteger();
+    private final AtomicLong started = new AtomicLong();
 
     /** {@return how many tasks were handed to the counted pools and have not finished} */
     public int tasks() {
         return tasks.get();
+    }
+
+    /** {@return how many tasks were ever handed to the counted pools: a new one changes it} */
+    public long started() {
+        return started.get();
     }
 
     /**
@@ -33,6 +40,7 @@ public final class WorkInFlight {
             public void execute(Runnable task) {
                 // Counted before the hand-over, so a task handing work on is never seen as the last one finishing.
                 work.tasks.incrementAndGet();
+                work.started.incrementAndGet();
                 try {
                     super.execute(task);
                 } catch (RuntimeException | Error e) {

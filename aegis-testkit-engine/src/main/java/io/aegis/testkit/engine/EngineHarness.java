@@ -73,16 +73,21 @@ public final class EngineHarness implements AutoCloseable {
     private final List<ServiceEvent> events = new ArrayList<>();
     /** Null on real time. */
     private final VirtualScheduler virtualTime;
-    private final WorkInFlight work;
+    private final WorkInFlight engineWork;
+    private final WorkInFlight pluginWork;
+    /** The plugin calls started when a settle last gave up waiting for them ({@link #callsStarted}); -1 for none. */
+    private long callsLeftToTheirTimeout = -1;
 
     private EngineHarness(Engine.Builder builder, boolean virtual) {
         if (virtual) {
             this.virtualTime = new VirtualScheduler(Instant.now());
-            this.work = new WorkInFlight();
-            EngineAccess.get().useVirtualTime(builder, virtualTime, work);
+            this.engineWork = new WorkInFlight();
+            this.pluginWork = new WorkInFlight();
+            EngineAccess.get().useVirtualTime(builder, virtualTime, engineWork, pluginWork);
         } else {
             this.virtualTime = null;
-            this.work = null;
+            this.engineWork = null;
+            this.pluginWork = null;
         }
         this.engine = builder.listener(this::record).build();
     }
@@ -310,16 +315,23 @@ public final class EngineHarness implements AutoCloseable {
     }
 
     /**
-     * Waits until the engine's pools have no task left and no plugin call is outstanding (its deadline still
-     * pending), or, for plugin calls only, until {@link #PLUGIN_GRACE} has passed. Polls: what it waits for is spread
-     * over several pools and plugin threads, with nothing to be woken by.
+     * Waits until the engine's own pools have no task left and no plugin call is outstanding (in a thread of the
+     * engine's or with its deadline pending), or, for plugin calls only, until {@link #PLUGIN_GRACE} has passed; calls
+     * already given their grace by an earlier settle, with none started since, are not waited for again (a check that
+     * never answers would otherwise cost the grace at every timer until its timeout). Polls: what it waits for is
+     * spread over several pools and plugin threads, with nothing to be woken by.
      */
     private void settle() {
         long start = System.nanoTime();
         while (true) {
-            int tasks = work.tasks();
-            if (tasks == 0 && (virtualTime.pendingDeadlines() == 0
-                    || System.nanoTime() - start > PLUGIN_GRACE.toNanos())) {
+            int tasks = engineWork.tasks();
+            boolean pluginCalls = pluginWork.tasks() > 0 || virtualTime.pendingDeadlines() > 0;
+            if (tasks == 0 && pluginCalls && callsStarted() != callsLeftToTheirTimeout
+                    && System.nanoTime() - start > PLUGIN_GRACE.toNanos()) {
+                callsLeftToTheirTimeout = callsStarted();
+                return;
+            }
+            if (tasks == 0 && (!pluginCalls || callsStarted() == callsLeftToTheirTimeout)) {
                 return;
             }
             if (System.nanoTime() - start > PATIENCE.toNanos()) {
@@ -328,6 +340,10 @@ public final class EngineHarness implements AutoCloseable {
             }
             LockSupport.parkNanos(50_000);
         }
+    }
+
+    private long callsStarted() {
+        return virtualTime.deadlinesScheduled() + pluginWork.started();
     }
 
     private <E extends ServiceEvent> Optional<E> first(Class<E> type, Predicate<? super E> matches) {

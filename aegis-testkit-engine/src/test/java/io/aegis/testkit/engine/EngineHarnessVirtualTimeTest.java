@@ -90,6 +90,27 @@ class EngineHarnessVirtualTimeTest {
     }
 
     @Test
+    void aRuntimeThatBlocksInStartIsGivenUpOnAtItsOperationTimeoutOnTheVirtualClock() {
+        StuckRuntimeFactory.block();
+        try (EngineHarness harness = EngineHarness.startInVirtualTime(service("stuck", Verdict.HEALTHY)
+                .runtime("stuck", Map.of()))) {
+            try {
+                Instant start = harness.now();
+
+                StateChanged down = harness.advanceUntilState("stuck", ServiceState.UNHEALTHY, Duration.ofMinutes(5));
+
+                // The SPI's default operation timeout, two minutes, passed on the virtual clock while the plugin's
+                // thread stayed blocked for real.
+                assertThat(down.cause()).isEqualTo("could not start the workload: did not start within 120s");
+                assertThat(Duration.between(start, down.at())).isBetween(Duration.ofSeconds(120),
+                        Duration.ofMillis(120_001));
+            } finally {
+                StuckRuntimeFactory.release();
+            }
+        }
+    }
+
+    @Test
     void advanceUntilSaysWhatCameInsteadWhenItsEventNeverComes() {
         try (EngineHarness harness = EngineHarness.startInVirtualTime(service("fine", Verdict.HEALTHY))) {
             assertThatThrownBy(() -> harness.advanceUntilState("fine", ServiceState.UNHEALTHY, Duration.ofMinutes(2)))
