@@ -73,6 +73,24 @@ class EngineHarnessVirtualTimeTest {
     }
 
     @Test
+    void restartsThatDoNotHelpAreVerifiedBackedOffAndGivenUpOnAllOnTheVirtualClock() {
+        try (EngineHarness harness = EngineHarness.startInVirtualTime(service("broken", Verdict.FAILING)
+                .failureThreshold(1).onFailure("restart").runtime("fake", Map.of()))) {
+            StateChanged failed = harness.advanceUntilState("broken", ServiceState.FAILED, Duration.ofHours(2));
+
+            assertThat(failed.cause()).isEqualTo("5 recoveries within 10m did not help; giving up until a person acts");
+            List<Instant> restarts = harness.events(RecoveryStarted.class).stream().map(RecoveryStarted::at).toList();
+            assertThat(restarts).hasSize(5);
+            for (int i = 1; i < restarts.size(); i++) {
+                // Each restart is judged after its 30 s verification window; the next waits out its backoff and a tick.
+                assertThat(Duration.between(restarts.get(i - 1), restarts.get(i)))
+                        .isGreaterThan(Duration.ofSeconds(30)).isLessThan(Duration.ofMinutes(2));
+            }
+            assertThat(harness.runtime("broken").calls()).filteredOn(RuntimeOperation.RESTART::equals).hasSize(5);
+        }
+    }
+
+    @Test
     void aCheckThatNeverAnswersTimesOutAfterItsTimeoutOnTheVirtualClock() {
         try (EngineHarness harness = EngineHarness.startInVirtualTime(service("silent", Verdict.NEVER)
                 .failureThreshold(1))) {
