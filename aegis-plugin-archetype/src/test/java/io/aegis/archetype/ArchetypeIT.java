@@ -76,6 +76,7 @@ class ArchetypeIT {
         assertThat(rules).isGreaterThanOrEqualTo(9);
         assertThat(testCounts("PortCheckerContractTest")).as("%s", verify)
                 .isEqualTo(new TestCounts((int) rules, 0, 0, 0));
+        assertThat(testCounts("PortCheckerInEngineTest")).as("%s", verify).isEqualTo(new TestCounts(1, 0, 0, 0));
         TestCounts unit = testCounts("PortCheckerTest");
         assertThat(unit.tests()).isPositive();
         assertThat(unit).isEqualTo(new TestCounts(unit.tests(), 0, 0, 0));
