@@ -47,7 +47,8 @@ import java.util.function.Predicate;
  * {@link #PLUGIN_GRACE} of real time is left to its timeout, which then comes in virtual time like any other timer:
  * a check that never answers turns into a {@code TIMEOUT} at {@code timeout} after it started, on the virtual clock.
  * Plugin code itself (sockets, processes, {@link Instant#now()}) stays on real time: the virtual clock starts at the
- * real time the harness starts.
+ * real time the harness starts. Lines of logs arrive on their sources' own threads in real time: wait for what they set
+ * off with {@link #await}, then move time.
  *
  * <pre>{@code
  * try (EngineHarness harness = EngineHarness.startInVirtualTime(ServiceDefinition.builder("api")
@@ -252,10 +253,12 @@ public final class EngineHarness implements AutoCloseable {
      *
      * @param duration how far to move time; zero runs what is due now
      * @throws IllegalStateException when the harness runs on real time ({@link #start})
+     * @throws IllegalArgumentException when {@code duration} is negative: time does not go back
      * @throws AssertionError when the engine's threads stay busy for {@link #PATIENCE} after a step
      */
     public void advance(Duration duration) {
         VirtualScheduler time = requireVirtualTime();
+        requireForward(duration);
         long target = time.nanoTime() + duration.toNanos();
         settle();
         while (time.runNext(target)) {
@@ -275,9 +278,11 @@ public final class EngineHarness implements AutoCloseable {
      * @return the first event of {@code type} that matches; its {@link ServiceEvent#at()} is on the virtual clock
      * @throws AssertionError listing the events of that type when none comes within {@code atMost} of virtual time
      * @throws IllegalStateException when the harness runs on real time ({@link #start})
+     * @throws IllegalArgumentException when {@code atMost} is negative: time does not go back
      */
     public <E extends ServiceEvent> E advanceUntil(Class<E> type, Predicate<? super E> matches, Duration atMost) {
         VirtualScheduler time = requireVirtualTime();
+        requireForward(atMost);
         long target = time.nanoTime() + atMost.toNanos();
         settle();
         while (true) {
@@ -306,6 +311,12 @@ public final class EngineHarness implements AutoCloseable {
     public StateChanged advanceUntilState(String service, ServiceState state, Duration atMost) {
         return advanceUntil(StateChanged.class, change -> change.serviceName().equals(service) && change.to() == state,
                 atMost);
+    }
+
+    private static void requireForward(Duration duration) {
+        if (duration.isNegative()) {
+            throw new IllegalArgumentException("time does not go back: " + duration);
+        }
     }
 
     private VirtualScheduler requireVirtualTime() {

@@ -141,6 +141,19 @@ class EngineHarnessVirtualTimeTest {
     }
 
     @Test
+    void timeDoesNotGoBack() {
+        try (EngineHarness harness = EngineHarness.startInVirtualTime(service("forward", Verdict.HEALTHY))) {
+            Instant now = harness.now();
+
+            assertThatThrownBy(() -> harness.advance(Duration.ofSeconds(-1)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("time does not go back: PT-1S");
+            assertThatThrownBy(() -> harness.advanceUntilState("forward", ServiceState.HEALTHY, Duration.ofSeconds(-1)))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThat(harness.now()).isEqualTo(now);
+        }
+    }
+
+    @Test
     void aHarnessOnRealTimeRefusesToMoveTime() {
         try (EngineHarness harness = EngineHarness.start(service("real", Verdict.HEALTHY))) {
             assertThatThrownBy(() -> harness.advance(Duration.ofSeconds(1)))
