@@ -15,11 +15,13 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real HTTP/1.1 server on loopback (the JDK's), on a free port: a health endpoint to check, or a receiver to
- * deliver alerts to. Every path answers with the status and body last set (200 "ok" at first); every request is
- * recorded. Its threads are named {@code aegis-testkit-http-*}.
+ * deliver alerts to. Every path answers with the status and body last set (200 "ok" at first), or with statuses in
+ * turn ({@link #respondInTurn}), after a delay if one is set ({@link #delayAnswers}); every request is recorded. Its
+ * threads are named {@code aegis-testkit-http-*}; four of them answer at once.
  */
 public final class LoopbackHttpServer implements AutoCloseable {
     /**
@@ -36,8 +38,10 @@ public final class LoopbackHttpServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService handlers;
     private final List<Request> requests = new ArrayList<>();
-    private volatile int status = 200;
+    private volatile int[] statuses = {200};
+    private final AtomicInteger turn = new AtomicInteger();
     private volatile String body = "ok";
+    private volatile Duration delay = Duration.ZERO;
 
     private LoopbackHttpServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
@@ -87,8 +91,37 @@ public final class LoopbackHttpServer implements AutoCloseable {
      * @param body the response body, sent as UTF-8; empty for none
      */
     public void respondWith(int status, String body) {
-        this.status = status;
         this.body = body;
+        this.statuses = new int[] {status};
+    }
+
+    /**
+     * From now on the requests are answered with {@code statuses} in turn, starting again with the first after the
+     * last (a service that flaps), each with the body last set.
+     *
+     * @param statuses the HTTP status codes, such as {@code 200, 503}: the next request gets the first
+     * @throws IllegalArgumentException when there is none
+     */
+    public void respondInTurn(int... statuses) {
+        if (statuses.length == 0) {
+            throw new IllegalArgumentException("respondInTurn needs at least one status");
+        }
+        turn.set(0);
+        this.statuses = statuses.clone();
+    }
+
+    /**
+     * From now on every answer is sent {@code delay} after its request was read (a slow service); {@link
+     * Duration#ZERO} answers at once again.
+     *
+     * @param delay how long each answer waits; requests beyond four at a time wait for a thread too
+     * @throws IllegalArgumentException when {@code delay} is negative
+     */
+    public void delayAnswers(Duration delay) {
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("delay must not be negative, found " + delay);
+        }
+        this.delay = delay;
     }
 
     /** {@return the requests received so far, oldest first} */
@@ -128,8 +161,18 @@ public final class LoopbackHttpServer implements AutoCloseable {
                         Map.copyOf(exchange.getRequestHeaders()), received));
                 requests.notifyAll();
             }
+            Duration wait = delay;
+            if (!wait.isZero()) {
+                try {
+                    Thread.sleep(wait.toMillis(), wait.toNanosPart() % 1_000_000);
+                } catch (InterruptedException closing) {
+                    Thread.currentThread().interrupt();
+                    return; // close() stopped the threads: the answer is not sent
+                }
+            }
+            int[] answers = statuses;
+            int code = answers[Math.floorMod(turn.getAndIncrement(), answers.length)];
             byte[] answer = body.getBytes(StandardCharsets.UTF_8);
-            int code = status;
             exchange.sendResponseHeaders(code, answer.length == 0 ? -1 : answer.length);
             if (answer.length > 0) {
                 exchange.getResponseBody().write(answer);
