@@ -25,14 +25,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class LoopbackHttpServer implements AutoCloseable {
     /**
-     * One request as the server received it.
+     * One request as the server received it, and the status it answers it with.
      *
      * @param method  the request method
      * @param path    the path and query
      * @param headers the headers, names as sent
      * @param body    the body, as UTF-8
+     * @param status  the status it was answered with (chosen when it came, before any {@link #delayAnswers delay}):
+     *     a receiver that refused a delivery with {@code 500} and accepted its retry shows both
      */
-    public record Request(String method, String path, Map<String, List<String>> headers, String body) {
+    public record Request(String method, String path, Map<String, List<String>> headers, String body, int status) {
     }
 
     private final HttpServer server;
@@ -160,9 +162,12 @@ public final class LoopbackHttpServer implements AutoCloseable {
     private void answer(HttpExchange exchange) throws IOException {
         try (exchange) {
             String received = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            int[] answers = statuses;
+            int code = answers[Math.floorMod(turn.getAndIncrement(), answers.length)];
+            byte[] answer = body.getBytes(StandardCharsets.UTF_8);
             synchronized (requests) {
                 requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
-                        Map.copyOf(exchange.getRequestHeaders()), received));
+                        Map.copyOf(exchange.getRequestHeaders()), received, code));
                 requests.notifyAll();
             }
             Duration wait = delay;
@@ -174,9 +179,6 @@ public final class LoopbackHttpServer implements AutoCloseable {
                     return; // close() stopped the threads: the answer is not sent
                 }
             }
-            int[] answers = statuses;
-            int code = answers[Math.floorMod(turn.getAndIncrement(), answers.length)];
-            byte[] answer = body.getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(code, answer.length == 0 ? -1 : answer.length);
             if (answer.length > 0) {
                 exchange.getResponseBody().write(answer);

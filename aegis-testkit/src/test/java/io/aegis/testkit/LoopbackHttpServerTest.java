@@ -35,9 +35,9 @@ class LoopbackHttpServerTest {
         assertThat(down.statusCode()).isEqualTo(503);
         assertThat(down.body()).isEqualTo("down");
         assertThat(server.requests()).extracting(LoopbackHttpServer.Request::method, LoopbackHttpServer.Request::path,
-                LoopbackHttpServer.Request::body).containsExactly(
-                        tuple("GET", "/health", ""),
-                        tuple("POST", "/alerts", "{\"a\":1}"));
+                LoopbackHttpServer.Request::body, LoopbackHttpServer.Request::status).containsExactly(
+                        tuple("GET", "/health", "", 200),
+                        tuple("POST", "/alerts", "{\"a\":1}", 503));
     }
 
     @Test
@@ -52,6 +52,7 @@ class LoopbackHttpServerTest {
         statuses.add(get("/health").statusCode());
 
         assertThat(statuses).containsExactly(503, 200, 503, 200, 503, 200);
+        assertThat(server.requests()).extracting(LoopbackHttpServer.Request::status).isEqualTo(statuses);
     }
 
     @Test
