@@ -12,6 +12,7 @@ import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.testing.ChildProcesses;
 import io.aegis.testkit.LoopbackHttpServer;
+import io.aegis.testkit.LoopbackPorts;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -223,7 +224,7 @@ class AnomalyDetectionEngineTest {
     @Test
     void actionRestartRestartsASlowProcessThroughItsRecoveryAndTheAnomalyEndsOnTheFastNewOne(@TempDir Path dir)
             throws Exception {
-        int port = ChildProcesses.freePort();
+        int port = LoopbackPorts.free();
         AegisConfig config = AegisConfig.parse("""
                 anomaly_detection:
                   detection_interval: 200ms

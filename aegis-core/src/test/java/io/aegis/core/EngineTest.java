@@ -1,7 +1,6 @@
 package io.aegis.core;
 
 import static io.aegis.core.testing.ChildProcesses.commandLine;
-import static io.aegis.core.testing.ChildProcesses.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
@@ -22,6 +21,7 @@ import io.aegis.core.event.WorkloadExited;
 import io.aegis.core.testing.ChildProcesses;
 import io.aegis.core.testing.HangingCheckerFactory;
 import io.aegis.testkit.LoopbackHttpServer;
+import io.aegis.testkit.LoopbackPorts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -332,7 +332,7 @@ class EngineTest {
 
     @Test
     void restartsAKilledProcessAtOnceAndStopsItOnClose() throws IOException {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         engine = builder().service(ServiceDefinition.builder("demo")
                 .check("http", "http://127.0.0.1:" + port + "/health")
                 .interval(Duration.ofMillis(200)).timeout(Duration.ofSeconds(1)).onFailure("restart")
@@ -360,7 +360,7 @@ class EngineTest {
 
     @Test
     void givesUpAfterTheRecoveryBudgetAndMarksTheServiceFailed() throws IOException {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         engine = builder().service(crashLoop(port, 2)).build().start();
 
         await().atMost(AWAIT).until(() -> engine.service("crashy").orElseThrow().state() == ServiceState.FAILED);
@@ -370,7 +370,7 @@ class EngineTest {
 
     @Test
     void aCrashLoopCountsEveryRestartAsNotHealthyAndNoneAsSucceeded() throws Exception {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         engine = builder().metricsEnabled(true).metricsHost("127.0.0.1").metricsPort(0).service(crashLoop(port, 3))
                 .build().start();
 
@@ -392,7 +392,7 @@ class EngineTest {
 
     @Test
     void aRestartCountsAsSucceededOnlyOnceTheServicePassedItsCheck() throws Exception {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         engine = builder().metricsEnabled(true).metricsHost("127.0.0.1").metricsPort(0).service(ServiceDefinition.builder("demo")
                 .check("http", "http://127.0.0.1:" + port + "/health")
                 .interval(Duration.ofMillis(200)).timeout(Duration.ofSeconds(1)).onFailure("restart")

@@ -1,12 +1,12 @@
 package io.aegis.core;
 
-import static io.aegis.core.testing.ChildProcesses.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.aegis.core.ServiceState;
 import io.aegis.core.testing.DemoServerMain;
 import io.aegis.testkit.LoopbackHttpServer;
+import io.aegis.testkit.LoopbackPorts;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -60,8 +60,8 @@ class SeedExampleTest {
                 .addService(health.getHealthService()).build().start();
         Path script = dir.resolve("check_service.sh");
         Files.writeString(script, "echo \"ExampleService is fine ($*)\"\nexit 0\n");
-        int httpPort = freePort();
-        int tcpPort = freePort();
+        int httpPort = LoopbackPorts.free();
+        int tcpPort = LoopbackPorts.free();
         Map<String, String> env = new HashMap<>();
         env.put("METRICS_PORT", "0");
         env.put("HTTP_PORT", String.valueOf(httpPort));
