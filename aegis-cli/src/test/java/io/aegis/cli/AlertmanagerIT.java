@@ -5,14 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.aegis.alerting.testing.RealAlertmanager;
 import io.aegis.api.Alert;
 import io.aegis.api.Severity;
 import io.aegis.cli.AegisProcess.Result;
+import io.aegis.testkit.LoopbackHttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -57,15 +56,8 @@ class AlertmanagerIT {
 
     @Test
     void aDownServiceFiresInAlertmanagerWhichNotifiesItsReceiverAndTheHealResolvesBoth() throws Exception {
-        List<JsonNode> received = new CopyOnWriteArrayList<>();
-        HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        receiver.createContext("/hook", exchange -> {
-            received.add(JSON.readTree(exchange.getRequestBody().readAllBytes()));
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        receiver.start();
-        toClose.add(() -> receiver.stop(0));
+        LoopbackHttpServer receiver = LoopbackHttpServer.start();
+        toClose.add(receiver::close);
         RealAlertmanager alertmanager = RealAlertmanager.start(dir.resolve("am"), """
                 route:
                   receiver: oncall
@@ -76,7 +68,7 @@ class AlertmanagerIT {
                   - name: oncall
                     webhook_configs:
                       - url: http://127.0.0.1:%d/hook
-                """.formatted(receiver.getAddress().getPort()));
+                """.formatted(receiver.port()));
         toClose.add(alertmanager);
         int servicePort = Loopback.freePort();
         TestConfigs.write(dir, "aegis.yaml", """
@@ -105,7 +97,7 @@ class AlertmanagerIT {
             assertThat(held.path("annotations").path("summary").asText()).contains("payments-db");
 
             JsonNode fired = await("Alertmanager's firing webhook").atMost(Duration.ofSeconds(30))
-                    .until(() -> payload(received, "firing"), Optional::isPresent).orElseThrow();
+                    .until(() -> payload(receiver, "firing"), Optional::isPresent).orElseThrow();
             assertThat(fired.path("alerts").get(0).path("fingerprint").asText())
                     .isEqualTo(held.path("fingerprint").asText());
 
@@ -113,7 +105,7 @@ class AlertmanagerIT {
                 await("the resolve in Alertmanager").atMost(Duration.ofSeconds(30))
                         .until(() -> alertOf(alertmanager, "payments-db").isEmpty());
                 JsonNode resolved = await("Alertmanager's resolved webhook").atMost(Duration.ofSeconds(30))
-                        .until(() -> payload(received, "resolved"), Optional::isPresent).orElseThrow();
+                        .until(() -> payload(receiver, "resolved"), Optional::isPresent).orElseThrow();
                 assertThat(resolved.path("alerts").get(0).path("fingerprint").asText())
                         .isEqualTo(held.path("fingerprint").asText());
                 assertThat(Instant.parse(resolved.path("alerts").get(0).path("endsAt").asText()))
@@ -171,8 +163,14 @@ class AlertmanagerIT {
         return Optional.empty();
     }
 
-    private static Optional<JsonNode> payload(List<JsonNode> received, String status) {
-        return received.stream().filter(body -> status.equals(body.path("status").asText())).findFirst();
+    private static Optional<JsonNode> payload(LoopbackHttpServer receiver, String status) throws IOException {
+        for (LoopbackHttpServer.Request request : receiver.requests()) {
+            JsonNode body = JSON.readTree(request.body());
+            if (status.equals(body.path("status").asText())) {
+                return Optional.of(body);
+            }
+        }
+        return Optional.empty();
     }
 
     /** The service coming back: a listener that accepts (and closes) every check's connection. */

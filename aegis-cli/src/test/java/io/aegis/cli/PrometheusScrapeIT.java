@@ -8,16 +8,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.sun.net.httpserver.HttpServer;
 import io.aegis.cli.PrometheusServer.Alert;
 import io.aegis.cli.PrometheusServer.Sample;
+import io.aegis.testkit.LoopbackHttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,33 +35,24 @@ class PrometheusScrapeIT {
     @TempDir
     Path dir;
 
-    /** What the health endpoint of both services answers: 200 while true, 503 once the test makes them fail. */
-    private final AtomicBoolean healthy = new AtomicBoolean(true);
-    private HttpServer health;
+    /** The health endpoint of both services: 200 "UP" until the test makes them fail. */
+    private final LoopbackHttpServer health = LoopbackHttpServer.start();
 
     @BeforeEach
-    void startHealthEndpoint() throws IOException {
-        health = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        health.createContext("/health", exchange -> {
-            byte[] body = (healthy.get() ? "UP\n" : "DOWN\n").getBytes();
-            exchange.sendResponseHeaders(healthy.get() ? 200 : 503, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        health.start();
+    void up() {
+        health.respondWith(200, "UP\n");
     }
 
     @AfterEach
     void stopHealthEndpoint() {
-        health.stop(0);
+        health.close();
     }
 
     @Test
     void prometheusScrapingAegisSeesEachServiceStateAndFiresTheShippedAlertsForServicesThatAreDown() throws IOException {
         PrometheusAssets.prometheus(); // skipped (failed on CI) before anything starts, when it is not installed
         int metricsPort = Loopback.freePort();
-        String endpoint = "http://127.0.0.1:" + health.getAddress().getPort() + "/health";
+        String endpoint = health.uri("/health").toString();
         // web only notifies: once its check fails it stays UNHEALTHY. worker is restarted (a `sleep` stands in for
         // its workload) and its budget of one restart is spent at its second failure: FAILED.
         TestConfigs.write(dir, "aegis.yaml", """
@@ -119,7 +105,7 @@ class PrometheusScrapeIT {
                 assertThat(prometheus.alerts()).as("alerts while both are healthy").isEmpty();
             });
 
-            healthy.set(false);
+            health.respondWith(503, "DOWN\n");
 
             // web: UNHEALTHY (notify changes nothing); worker: FAILED once its restart did not help.
             prometheus.patiently().untilAsserted(() -> {

@@ -2,16 +2,12 @@ package io.aegis.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
+import io.aegis.testkit.LoopbackHttpServer;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
@@ -34,33 +30,30 @@ class ReloadIT {
     @TempDir
     Path dir;
 
-    private HttpServer server;
-    private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
+    private final LoopbackHttpServer server = LoopbackHttpServer.start();
     private int metricsPort;
 
     @BeforeEach
-    void startServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 100);
-        server.setExecutor(Executors.newFixedThreadPool(4));
-        server.createContext("/", exchange -> {
-            hits.computeIfAbsent(exchange.getRequestURI().getPath(), path -> new AtomicInteger()).incrementAndGet();
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        server.start();
+    void setUp() {
+        server.respondWith(200, ""); // no body: the answer leaves in one segment (LoopbackHttpServer.respondWith)
         metricsPort = Loopback.freePort();
     }
 
     @AfterEach
     void stopServer() {
-        server.stop(0);
+        server.close();
+    }
+
+    /** {@return how many checks the server got on {@code path}} */
+    private long hits(String path) {
+        return server.requests().stream().filter(request -> request.path().equals(path)).count();
     }
 
     /** A service {@code name} running {@code sleep <seconds>} (its pid found by that number), checked at {@code path}. */
     private String service(String name, String path, int seconds) {
         return "  - name: " + name + "\n"
                 + "    type: http\n"
-                + "    endpoint: http://127.0.0.1:" + server.getAddress().getPort() + path + "\n"
+                + "    endpoint: " + server.uri(path) + "\n"
                 + "    interval: 250ms\n"
                 + "    timeout: 200ms\n"
                 // one slow answer of the test's server on a busy 2-core host is not what this test is about
@@ -108,7 +101,7 @@ class ReloadIT {
                 assertThat(after.get(6000 + i)).as("pid of %s (its check changed)", name(i))
                         .isEqualTo(before.get(6000 + i));
                 String path = "/changed-" + name(i);
-                aegis.patiently().until(() -> hits.containsKey(path) && hits.get(path).get() > 2);
+                aegis.patiently().until(() -> hits(path) > 2);
             }
             // a changed runtime: its old process stopped, the new one runs
             for (int i = 43; i < 45; i++) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.aegis.cli.AegisProcess.Result;
+import io.aegis.testkit.LoopbackHttpServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,14 +61,7 @@ class StartupIT {
 
     @Test
     void theFirstHttpCheckInitialisesNoFlightRecorder() throws IOException {
-        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
-                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/health", exchange -> {
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        server.start();
-        try {
+        try (LoopbackHttpServer server = LoopbackHttpServer.start()) {
             TestConfigs.write(dir, "http.yaml", """
                     global:
                       metricsPort: 0
@@ -77,7 +71,7 @@ class StartupIT {
                         endpoint: http://127.0.0.1:%d/health
                         interval: 1s
                         timeout: 500ms
-                    """.formatted(server.getAddress().getPort()));
+                    """.formatted(server.port()));
             Path classes = dir.resolve("classes.txt");
             try (AegisProcess aegis = AegisProcess.start(dir, Map.of("JAVA_OPTS", AegisProcess.JAVA_OPTS
                     + " -Xlog:class+load:file=" + classes), "--config=http.yaml")) {
@@ -86,8 +80,6 @@ class StartupIT {
             // Netty's JFR events, on by default, made the first check initialise JFR's metadata: 0.13 s of the start.
             assertThat(Files.readString(classes)).contains("io.aegis.checkers.http.Exchange ")
                     .doesNotContain("jdk.jfr.internal.MetadataLoader ");
-        } finally {
-            server.stop(0);
         }
     }
 

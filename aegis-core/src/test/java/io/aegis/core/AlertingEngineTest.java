@@ -4,25 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
 import io.aegis.core.alerting.ActiveAlert;
 import io.aegis.core.alerting.Matcher;
 import io.aegis.core.alerting.Silence;
+import io.aegis.testkit.LoopbackHttpServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,47 +26,39 @@ class AlertingEngineTest {
 
     @TempDir
     Path tempDir;
-    private HttpServer server;
-    private final AtomicInteger health = new AtomicInteger(200);
-    private final List<String> received = new CopyOnWriteArrayList<>();
-    private Engine engine;
 
-    @BeforeEach
-    void startServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        server.createContext("/health", exchange -> {
-            exchange.sendResponseHeaders(health.get(), -1);
-            exchange.close();
-        });
-        server.createContext("/hook", exchange -> {
-            received.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        server.start();
-    }
+    /** The service's health endpoint. */
+    private final LoopbackHttpServer service = LoopbackHttpServer.start();
+    /** The webhook receiver. */
+    private final LoopbackHttpServer receiver = LoopbackHttpServer.start();
+    private Engine engine;
 
     @AfterEach
     void stop() {
         if (engine != null) {
             engine.close();
         }
-        server.stop(0);
+        service.close();
+        receiver.close();
+    }
+
+    /** The bodies the receiver got, oldest first. */
+    private List<String> received() {
+        return receiver.requests().stream().map(LoopbackHttpServer.Request::body).toList();
     }
 
     private Path config(String serviceName, String... alerting) throws IOException {
-        int port = server.getAddress().getPort();
         List<String> lines = new java.util.ArrayList<>(List.of(
                 "services:",
                 "  - name: " + serviceName,
                 "    type: http",
-                "    endpoint: http://127.0.0.1:" + port + "/health",
+                "    endpoint: " + service.uri("/health"),
                 "    interval: 100ms",
                 "    metadata: {team: payments, tier: gold}",
                 "    actions: {onFailure: notify}",
                 "notifications:",
                 "  webhook:",
-                "    endpoint: http://127.0.0.1:" + port + "/hook",
+                "    endpoint: " + receiver.uri("/hook"),
                 "alerting:",
                 "  route: {groupWait: 0s, groupInterval: 0s}"));
         lines.addAll(List.of(alerting));
@@ -90,16 +76,16 @@ class AlertingEngineTest {
         Path state = tempDir.resolve("state");
         Path config = config("api");
         engine = start(config, state);
-        health.set(503);
-        await().atMost(AWAIT).until(() -> received.size() == 1);
-        assertThat(received.get(0)).contains("\"status\":\"firing\"").contains("ServiceUnhealthy");
+        service.respondWith(503, "");
+        await().atMost(AWAIT).until(() -> received().size() == 1);
+        assertThat(received().get(0)).contains("\"status\":\"firing\"").contains("ServiceUnhealthy");
         engine.close();
 
-        health.set(200);
+        service.respondWith(200, "");
         engine = start(config, state);
 
-        await().atMost(AWAIT).until(() -> received.size() == 2);
-        assertThat(received.get(1)).contains("\"status\":\"resolved\"").contains("ServiceUnhealthy")
+        await().atMost(AWAIT).until(() -> received().size() == 2);
+        assertThat(received().get(1)).contains("\"status\":\"resolved\"").contains("ServiceUnhealthy")
                 .contains("\"service\":\"api\"");
         assertThat(engine.alerts()).isEmpty();
     }
@@ -108,15 +94,15 @@ class AlertingEngineTest {
     void aRestoredAlertOfAServiceNoLongerConfiguredIsResolvedAtStart() throws IOException {
         Path state = tempDir.resolve("state");
         engine = start(config("api"), state);
-        health.set(503);
-        await().atMost(AWAIT).until(() -> received.size() == 1);
+        service.respondWith(503, "");
+        await().atMost(AWAIT).until(() -> received().size() == 1);
         engine.close();
 
-        health.set(200);
+        service.respondWith(200, "");
         engine = start(config("web"), state);
 
-        await().atMost(AWAIT).until(() -> received.size() == 2);
-        assertThat(received.get(1)).contains("\"status\":\"resolved\"").contains("\"service\":\"api\"");
+        await().atMost(AWAIT).until(() -> received().size() == 2);
+        assertThat(received().get(1)).contains("\"status\":\"resolved\"").contains("\"service\":\"api\"");
     }
 
     @Test
@@ -129,12 +115,12 @@ class AlertingEngineTest {
                 Instant.now().plus(Duration.ofHours(1)), "alice", "deploying");
         assertThat(engine.silences()).containsExactly(silence);
 
-        health.set(503);
+        service.respondWith(503, "");
         await().atMost(AWAIT).until(() -> !engine.alerts().isEmpty());
         ActiveAlert active = engine.alerts().get(0);
         assertThat(active.alert().labels()).containsEntry("team", "payments").doesNotContainKey("tier");
         assertThat(active.silencedBy()).containsExactly(silence.id());
-        assertThat(received).isEmpty();
+        assertThat(received()).isEmpty();
         GaugeSnapshot firing = (GaugeSnapshot) registry.scrape().stream()
                 .filter(s -> s.getMetadata().getName().equals("aegis_alerts_firing")).findFirst().orElseThrow();
         assertThat(firing.getDataPoints()).singleElement().satisfies(point -> {
@@ -146,8 +132,8 @@ class AlertingEngineTest {
 
         assertThat(engine.expireSilence(silence.id())).isTrue();
 
-        await().atMost(AWAIT).until(() -> received.size() == 1);
-        assertThat(received.get(0)).contains("\"status\":\"firing\"").contains("\"team\":\"payments\"");
+        await().atMost(AWAIT).until(() -> received().size() == 1);
+        assertThat(received().get(0)).contains("\"status\":\"firing\"").contains("\"team\":\"payments\"");
         assertThat(engine.silences()).isEmpty();
     }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
 import io.aegis.core.event.AlertFired;
 import io.aegis.core.event.AlertResolved;
 import io.aegis.core.event.AnomalyDetected;
@@ -12,28 +11,22 @@ import io.aegis.core.event.AnomalyResolved;
 import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.testing.ChildProcesses;
+import io.aegis.testkit.LoopbackHttpServer;
+import io.aegis.testkit.LoopbackPorts;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,42 +37,18 @@ import org.junit.jupiter.api.io.TempDir;
 class AnomalyDetectionEngineTest {
     private static final Duration AWAIT = Duration.ofSeconds(20);
 
-    private HttpServer server;
-    /** How long the service takes to answer, in milliseconds; the test changes it. */
-    private volatile long delayMillis;
+    /** The service; the test makes it slow ({@link LoopbackHttpServer#delayAnswers}), not the test waiting. */
+    private final LoopbackHttpServer server = LoopbackHttpServer.start();
     private final List<ServiceEvent> events = new CopyOnWriteArrayList<>();
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private Engine engine;
-
-    @BeforeEach
-    void serve() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        server.setExecutor(Executors.newFixedThreadPool(4));
-        server.createContext("/health", exchange -> {
-            long delay = delayMillis;
-            if (delay > 0) {
-                try {
-                    TimeUnit.MILLISECONDS.sleep(delay); // the service being slow, not the test waiting
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        server.start();
-    }
 
     @AfterEach
     void stop() {
         if (engine != null) {
             engine.close();
         }
-        server.stop(0);
-        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+        server.close();
     }
 
     private Engine start(String anomalyBlock, String metadata) {
@@ -97,7 +66,7 @@ class AnomalyDetectionEngineTest {
                 %s
                 anomaly_detection:
                 %s
-                """.formatted(server.getAddress().getPort(), metadata, anomalyBlock), "aegis.yaml", Map.of());
+                """.formatted(server.port(), metadata, anomalyBlock), "aegis.yaml", Map.of());
         Engine.Builder builder = Engine.builder().metricsEnabled(false)
                 .metricsRegistry(stateDirectory == null ? registry : new PrometheusRegistry())
                 .listener(events::add).config(config);
@@ -128,7 +97,7 @@ class AnomalyDetectionEngineTest {
                 """);
         await().atMost(AWAIT).until(() -> state() == ServiceState.HEALTHY);
 
-        delayMillis = 150;
+        server.delayAnswers(Duration.ofMillis(150));
 
         await().atMost(AWAIT).until(() -> !eventsOf(AnomalyDetected.class).isEmpty());
         assertThat(eventsOf(AnomalyDetected.class)).singleElement().satisfies(anomaly -> {
@@ -145,7 +114,7 @@ class AnomalyDetectionEngineTest {
         assertThat(gauge("aegis_anomaly_signal_value")).as("seconds").isGreaterThan(0.1).isLessThan(2);
         assertThat(counter("aegis_anomalies_total")).isEqualTo(1.0);
 
-        delayMillis = 0;
+        server.delayAnswers(Duration.ZERO);
 
         await().atMost(AWAIT).until(() -> !eventsOf(AnomalyResolved.class).isEmpty());
         await().atMost(AWAIT).until(() -> state() == ServiceState.HEALTHY);
@@ -166,10 +135,10 @@ class AnomalyDetectionEngineTest {
                   for: 2
                   resolveAfter: 300ms
                 """, "");
-        delayMillis = 5;
+        server.delayAnswers(Duration.ofMillis(5));
         await().atMost(AWAIT).until(() -> !Double.isNaN(gaugeOrNaN("aegis_anomaly_baseline_upper")));
 
-        delayMillis = 300;
+        server.delayAnswers(Duration.ofMillis(300));
 
         await().atMost(AWAIT).until(() -> !eventsOf(AnomalyDetected.class).isEmpty());
         assertThat(eventsOf(AnomalyDetected.class).get(0)).satisfies(anomaly -> {
@@ -182,7 +151,7 @@ class AnomalyDetectionEngineTest {
 
     @Test
     void anAnomalyAlertStillFiringWhenAegisStoppedIsTakenOverNotResolvedAtTheNextStart(@TempDir Path state) {
-        delayMillis = 150;
+        server.delayAnswers(Duration.ofMillis(150));
         engine = start("""
                   detection_interval: 200ms
                   for: 2
@@ -194,7 +163,7 @@ class AnomalyDetectionEngineTest {
         await().atMost(AWAIT).until(() -> engine.alerts().stream()
                 .anyMatch(active -> active.alert().name().equals("LatencyAnomaly")));
         engine.close();
-        delayMillis = 0; // fixed while aegis was down
+        server.delayAnswers(Duration.ZERO); // fixed while aegis was down
         events.clear();
 
         long started = System.nanoTime();
@@ -226,14 +195,14 @@ class AnomalyDetectionEngineTest {
                 """, "aegis.yaml", Map.of());
         engine = Engine.builder().metricsEnabled(false).listener(events::add).config(config).build().start();
         ServiceDefinition.Builder api = ServiceDefinition.builder("api")
-                .check("http", "http://127.0.0.1:" + server.getAddress().getPort() + "/health")
+                .check("http", "http://127.0.0.1:" + server.port() + "/health")
                 .interval(Duration.ofMillis(50)).timeout(Duration.ofSeconds(2));
 
         assertThatThrownBy(() -> engine.addService(api.metadata(Map.of("latency_threshold", "soon")).build()))
                 .isInstanceOf(InvalidConfigurationException.class).hasMessageContaining("latency_threshold");
         engine.addService(api.metadata(Map.of("latency_threshold", "100")).build());
         await().atMost(AWAIT).until(() -> state() == ServiceState.HEALTHY);
-        delayMillis = 150;
+        server.delayAnswers(Duration.ofMillis(150));
 
         await().atMost(AWAIT).until(() -> !eventsOf(AnomalyDetected.class).isEmpty());
         await().atMost(AWAIT).until(() -> state() == ServiceState.DEGRADED);
@@ -255,7 +224,7 @@ class AnomalyDetectionEngineTest {
     @Test
     void actionRestartRestartsASlowProcessThroughItsRecoveryAndTheAnomalyEndsOnTheFastNewOne(@TempDir Path dir)
             throws Exception {
-        int port = ChildProcesses.freePort();
+        int port = LoopbackPorts.free();
         AegisConfig config = AegisConfig.parse("""
                 anomaly_detection:
                   detection_interval: 200ms

@@ -1,7 +1,6 @@
 package io.aegis.core;
 
 import static io.aegis.core.testing.ChildProcesses.commandLine;
-import static io.aegis.core.testing.ChildProcesses.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,9 +12,9 @@ import io.aegis.core.event.CheckCompleted;
 import io.aegis.core.event.RecoveryFinished;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.testing.ChildProcesses;
+import io.aegis.testkit.LoopbackPorts;
+import io.aegis.testkit.StalledServer;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -59,7 +58,7 @@ class CheckCapacityTest {
 
     @Test
     void restartsAKilledProcessPromptlyWhileHangingScriptsHoldEveryBlockingCheckThread() throws Exception {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         Engine.Builder builder = builder();
         addHangingScripts(builder, 32);
         engine = builder.service(ServiceDefinition.builder("demo")
@@ -84,11 +83,11 @@ class CheckCapacityTest {
 
     @Test
     void aTcpCheckOfLocalhostStaysHealthyWhileTheScriptLimitIsSaturated() throws Exception {
-        ServerSocket listening = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        StalledServer listening = StalledServer.start();
         toClose.add(listening);
         Engine.Builder builder = builder();
         addHangingScripts(builder, 20);
-        engine = builder.service(ServiceDefinition.builder("db").check("tcp", "localhost:" + listening.getLocalPort())
+        engine = builder.service(ServiceDefinition.builder("db").check("tcp", "localhost:" + listening.port())
                 .interval(Duration.ofMillis(100)).timeout(Duration.ofSeconds(2)).onFailure("ignore").build())
                 .build().start();
         await().atMost(AWAIT).until(() -> runningSleeps() >= 16);

@@ -1,7 +1,6 @@
 package io.aegis.core;
 
 import static io.aegis.core.testing.ChildProcesses.commandLine;
-import static io.aegis.core.testing.ChildProcesses.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,6 +11,7 @@ import io.aegis.core.event.StateChanged;
 import io.aegis.core.testing.ChildProcesses;
 import io.aegis.core.testing.DemoServerMain;
 import io.aegis.core.testing.DependentServerMain;
+import io.aegis.testkit.LoopbackPorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -45,8 +45,8 @@ class DependsOnEngineTest {
 
     @Test
     void killingTheDependencyRestartsItAloneAndItsDependentsAreHealthyWithinAnIntervalOfIt() {
-        int dbPort = freePort();
-        int[] apiPorts = {freePort(), freePort()};
+        int dbPort = LoopbackPorts.free();
+        int[] apiPorts = {LoopbackPorts.free(), LoopbackPorts.free()};
         Engine.Builder builder = Engine.builder().metricsEnabled(false).listener(events::add).service(db(dbPort,
                 Duration.ZERO));
         for (int i = 0; i < apiPorts.length; i++) {
@@ -90,8 +90,8 @@ class DependsOnEngineTest {
 
     @Test
     void aDependentsWorkloadStartsOnlyAfterItsDependencyPassedItsFirstCheck() {
-        int dbPort = freePort();
-        int apiPort = freePort();
+        int dbPort = LoopbackPorts.free();
+        int apiPort = LoopbackPorts.free();
         engine = Engine.builder().metricsEnabled(false).listener(events::add)
                 .service(db(dbPort, Duration.ofSeconds(1))).service(api("api", apiPort, dbPort)).build().start();
 

@@ -1,7 +1,6 @@
 package io.aegis.core;
 
 import static io.aegis.core.testing.ChildProcesses.commandLine;
-import static io.aegis.core.testing.ChildProcesses.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
@@ -14,6 +13,7 @@ import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.testing.ChildProcesses;
 import io.aegis.core.testing.DemoServerMain;
+import io.aegis.testkit.LoopbackPorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,7 +59,7 @@ class EngineControlTest {
 
     @Test
     void twoRestartsAskedAtOnceMakeOneRestart() throws Exception {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         engine = builder().service(ServiceDefinition.builder("web")
                 .check("http", "http://127.0.0.1:" + port + "/health").interval(Duration.ofMillis(200))
                 .runtime("process", Map.of("command", ChildProcesses.javaCommand(DemoServerMain.class,
@@ -79,7 +79,7 @@ class EngineControlTest {
 
     @Test
     void resetBringsAFailedServiceBackUnderSupervision() throws Exception {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         Path fixed = tempDir.resolve("fixed");
         List<String> command = new ArrayList<>(List.of("sh", "-c", "[ -f '" + fixed + "' ] || exit 3; exec \"$0\" \"$@\""));
         command.addAll(ChildProcesses.javaCommand(DemoServerMain.class, String.valueOf(port)));
@@ -107,7 +107,7 @@ class EngineControlTest {
 
     @Test
     void pauseStopsRecoveryWhileChecksGoOnAndResumeRestoresIt() throws Exception {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         engine = builder().service(ServiceDefinition.builder("demo")
                 .check("http", "http://127.0.0.1:" + port + "/health").interval(Duration.ofMillis(100))
                 .timeout(Duration.ofSeconds(1)).onFailure("restart")
@@ -134,7 +134,7 @@ class EngineControlTest {
 
     @Test
     void restartNowRestartsTheWorkloadOutsideTheLadder() throws Exception {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         engine = builder().service(ServiceDefinition.builder("demo")
                 .check("http", "http://127.0.0.1:" + port + "/health").interval(Duration.ofMillis(100))
                 .onFailure("notify")

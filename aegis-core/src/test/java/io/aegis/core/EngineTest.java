@@ -1,13 +1,11 @@
 package io.aegis.core;
 
 import static io.aegis.core.testing.ChildProcesses.commandLine;
-import static io.aegis.core.testing.ChildProcesses.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
 import io.aegis.api.ActionOutcome;
 import io.aegis.api.FailureReason;
 import io.aegis.api.HealthStatus;
@@ -22,9 +20,10 @@ import io.aegis.core.event.StateChanged;
 import io.aegis.core.event.WorkloadExited;
 import io.aegis.core.testing.ChildProcesses;
 import io.aegis.core.testing.HangingCheckerFactory;
+import io.aegis.testkit.LoopbackHttpServer;
+import io.aegis.testkit.LoopbackPorts;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,7 +36,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,19 +48,15 @@ class EngineTest {
     @TempDir
     Path tempDir;
 
-    private HttpServer server;
-    private final AtomicInteger status = new AtomicInteger(200);
+    /** The services' health endpoint; the tests set its status. */
+    private final LoopbackHttpServer server = LoopbackHttpServer.start();
     private final List<ServiceEvent> events = new CopyOnWriteArrayList<>();
     private Engine engine;
 
     @BeforeEach
-    void startServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        server.createContext("/health", exchange -> {
-            exchange.sendResponseHeaders(status.get(), -1);
-            exchange.close();
-        });
-        server.start();
+    void healthy() {
+        // No body: the answer leaves in one segment, well within the 100 ms timeouts (LoopbackHttpServer.respondWith).
+        server.respondWith(200, "");
     }
 
     @AfterEach
@@ -71,12 +65,18 @@ class EngineTest {
         if (engine != null) {
             engine.close();
         }
-        server.stop(0);
+        server.close();
         HangingCheckerFactory.RELEASE = new java.util.concurrent.CountDownLatch(1);
     }
 
+    /** {@return the bodies {@code receiver} accepted (answered 200), oldest first} */
+    private static List<String> accepted(LoopbackHttpServer receiver) {
+        return receiver.requests().stream().filter(request -> request.status() == 200)
+                .map(LoopbackHttpServer.Request::body).toList();
+    }
+
     private String healthUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/health";
+        return server.uri("/health").toString();
     }
 
     private Engine.Builder builder() {
@@ -112,7 +112,7 @@ class EngineTest {
                 .build().start();
         await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.HEALTHY);
 
-        status.set(503);
+        server.respondWith(503, "");
 
         await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.UNHEALTHY);
         // events reach listeners asynchronously: the snapshot may change a moment before the event arrives
@@ -130,9 +130,9 @@ class EngineTest {
                 .interval(Duration.ofMillis(100)).onFailure("notify").build()).build().start();
         await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.HEALTHY);
 
-        status.set(500);
+        server.respondWith(500, "");
         await().atMost(AWAIT).until(() -> !eventsOf(RecoveryFinished.class).isEmpty());
-        status.set(200);
+        server.respondWith(200, "");
         await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.HEALTHY);
 
         assertThat(eventsOf(RecoveryFinished.class)).singleElement().satisfies(finished -> {
@@ -143,49 +143,36 @@ class EngineTest {
 
     @Test
     void deliversTheAlertToTheWebhookRetryingUntilTheReceiverAcceptsAndThenResolvesIt() throws IOException {
-        List<String> received = new CopyOnWriteArrayList<>();
-        AtomicInteger receiverStatus = new AtomicInteger(500);
-        server.createContext("/hook", exchange -> {
-            String body = new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            int answer = receiverStatus.get();
-            if (answer == 200) {
-                received.add(body);
-            }
-            exchange.sendResponseHeaders(answer, -1);
-            exchange.close();
-        });
-        Path config = writeConfigWithApiService(
-                "    interval: 100ms",
-                "notifications:",
-                "  webhook:",
-                "    endpoint: http://127.0.0.1:" + server.getAddress().getPort() + "/hook",
-                "alerting:",
-                "  route: {groupWait: 0s, groupInterval: 0s}");
-        engine = builder().config(config).build().start();
-        await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.HEALTHY);
+        try (LoopbackHttpServer receiver = LoopbackHttpServer.start()) {
+            receiver.respondWith(500, "");
+            Path config = writeConfigWithApiService(
+                    "    interval: 100ms",
+                    "notifications:",
+                    "  webhook:",
+                    "    endpoint: " + receiver.uri("/hook"),
+                    "alerting:",
+                    "  route: {groupWait: 0s, groupInterval: 0s}");
+            engine = builder().config(config).build().start();
+            await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.HEALTHY);
 
-        status.set(503);
-        await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.UNHEALTHY);
-        receiverStatus.set(200);
-        await().atMost(AWAIT).until(() -> received.size() == 1);
-        status.set(200);
+            server.respondWith(503, "");
+            await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.UNHEALTHY);
+            receiver.respondWith(200, "");
+            await().atMost(AWAIT).until(() -> accepted(receiver).size() == 1);
+            server.respondWith(200, "");
 
-        await().atMost(AWAIT).until(() -> received.size() == 2);
-        assertThat(received.get(0)).contains("\"status\":\"firing\"").contains("\"alertname\":\"ServiceUnhealthy\"")
-                .contains("\"service\":\"api\"");
-        assertThat(received.get(1)).contains("\"status\":\"resolved\"");
+            await().atMost(AWAIT).until(() -> accepted(receiver).size() == 2);
+            assertThat(accepted(receiver).get(0)).contains("\"status\":\"firing\"")
+                    .contains("\"alertname\":\"ServiceUnhealthy\"").contains("\"service\":\"api\"");
+            assertThat(accepted(receiver).get(1)).contains("\"status\":\"resolved\"");
+        }
     }
 
     @Test
     void aFailureHealedByARetryDoesNotChangeTheState() {
-        AtomicInteger requests = new AtomicInteger();
-        server.createContext("/flaky", exchange -> {
-            // every odd request fails: the first attempt of each cycle, healed by its retry
-            exchange.sendResponseHeaders(requests.incrementAndGet() % 2 == 1 ? 503 : 200, -1);
-            exchange.close();
-        });
+        server.respondInTurn(503, 200); // every odd request fails: the first attempt of each cycle, healed by its retry
         engine = builder().service(ServiceDefinition.builder("flaky")
-                .check("http", "http://127.0.0.1:" + server.getAddress().getPort() + "/flaky")
+                .check("http", server.uri("/flaky").toString())
                 .interval(Duration.ofMillis(500)).timeout(Duration.ofMillis(100)).retries(1).failureThreshold(1)
                 .retryBackoff(RetryBackoff.of(Duration.ofMillis(20), 2.0, Duration.ofMillis(50)))
                 .onFailure("ignore").build()).build().start();
@@ -203,7 +190,7 @@ class EngineTest {
         engine = builder().service(ServiceDefinition.builder("api").check("http", healthUrl())
                 .interval(Duration.ofSeconds(5)).timeout(Duration.ofSeconds(1)).retries(2).onFailure("ignore").build())
                 .build();
-        status.set(503);
+        server.respondWith(503, "");
         engine.start();
 
         await().atMost(AWAIT).until(() -> eventsOf(CheckCompleted.class).size() >= 3);
@@ -318,10 +305,10 @@ class EngineTest {
 
         for (int incident = 1; incident <= 3; incident++) {
             await().atMost(AWAIT).until(() -> engine.service("api").orElseThrow().state() == ServiceState.HEALTHY);
-            status.set(503);
+            server.respondWith(503, "");
             int expected = incident;
             await().atMost(AWAIT).until(() -> eventsOf(RecoveryFinished.class).size() == expected);
-            status.set(200);
+            server.respondWith(200, "");
         }
 
         assertThat(eventsOf(RecoveryBudgetExhausted.class)).isEmpty();
@@ -345,7 +332,7 @@ class EngineTest {
 
     @Test
     void restartsAKilledProcessAtOnceAndStopsItOnClose() throws IOException {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         engine = builder().service(ServiceDefinition.builder("demo")
                 .check("http", "http://127.0.0.1:" + port + "/health")
                 .interval(Duration.ofMillis(200)).timeout(Duration.ofSeconds(1)).onFailure("restart")
@@ -374,7 +361,7 @@ class EngineTest {
 
     @Test
     void givesUpAfterTheRecoveryBudgetAndMarksTheServiceFailed() throws IOException {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         engine = builder().service(crashLoop(port, 2)).build().start();
 
         await().atMost(AWAIT).until(() -> engine.service("crashy").orElseThrow().state() == ServiceState.FAILED);
@@ -384,7 +371,7 @@ class EngineTest {
 
     @Test
     void aCrashLoopCountsEveryRestartAsNotHealthyAndNoneAsSucceeded() throws Exception {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         engine = builder().metricsEnabled(true).metricsHost("127.0.0.1").metricsPort(0).service(crashLoop(port, 3))
                 .build().start();
 
@@ -406,7 +393,7 @@ class EngineTest {
 
     @Test
     void aRestartCountsAsSucceededOnlyOnceTheServicePassedItsCheck() throws Exception {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         engine = builder().metricsEnabled(true).metricsHost("127.0.0.1").metricsPort(0).service(ServiceDefinition.builder("demo")
                 .check("http", "http://127.0.0.1:" + port + "/health")
                 .interval(Duration.ofMillis(200)).timeout(Duration.ofSeconds(1)).onFailure("restart")
@@ -438,7 +425,7 @@ class EngineTest {
     @Test
     void aServiceHealthyOnlyAfterVerifyWithinCountsItsRestartAsNotHealthy() throws Exception {
         SteppedClock clock = new SteppedClock();
-        status.set(503);
+        server.respondWith(503, "");
         engine = builder().clock(clock).service(ServiceDefinition.builder("slow").check("http", healthUrl())
                 .interval(Duration.ofMillis(50)).failureThreshold(1000).onFailure("restart")
                 .recoveryPolicy(RecoveryPolicy.custom().verifyWithin(Duration.ofSeconds(30)).build())
@@ -452,7 +439,7 @@ class EngineTest {
         await().atMost(AWAIT).until(() -> !eventsOf(RecoveryFinished.class).isEmpty());
 
         clock.advance(Duration.ofSeconds(31)); // past verifyWithin, and no check passed meanwhile
-        status.set(200);
+        server.respondWith(200, "");
 
         await().atMost(AWAIT).until(() -> !eventsOf(RecoveryConcluded.class).isEmpty());
         assertThat(eventsOf(RecoveryConcluded.class)).singleElement().satisfies(concluded -> {
@@ -580,7 +567,7 @@ class EngineTest {
         engine = Engine.builder().metricsHost("127.0.0.1").metricsPort(0)
                 .service(ServiceDefinition.builder("api").check("http", healthUrl())
                         .interval(Duration.ofMillis(100)).build())
-                .service(ServiceDefinition.builder("port").check("tcp", "127.0.0.1:" + server.getAddress().getPort())
+                .service(ServiceDefinition.builder("port").check("tcp", "127.0.0.1:" + server.port())
                         .interval(Duration.ofMillis(100)).build())
                 .build().start();
         await().atMost(AWAIT).until(() -> engine.services().stream().allMatch(s -> s.state() == ServiceState.HEALTHY));
@@ -590,7 +577,8 @@ class EngineTest {
         await().atMost(AWAIT).untilAsserted(() -> assertThat(Thread.getAllStackTraces().keySet())
                 .filteredOn(Thread::isAlive)
                 .extracting(Thread::getName)
-                .noneMatch(name -> name.startsWith("aegis-")));
+                // the test's own server is the kit's, its threads aegis-testkit-*: not the engine's
+                .noneMatch(name -> name.startsWith("aegis-") && !name.startsWith("aegis-testkit-")));
     }
 
     /** The index of the first event after {@code from} that matches, or -1. */

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
 import io.aegis.api.Alert;
 import io.aegis.core.event.AlertFired;
 import io.aegis.core.event.AlertResolved;
 import io.aegis.core.event.ServiceEvent;
+import io.aegis.testkit.LoopbackHttpServer;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
@@ -16,8 +16,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,10 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,31 +37,20 @@ import org.junit.jupiter.api.Test;
 class EventDeliveryTest {
     private static final Duration AWAIT = Duration.ofSeconds(20);
 
-    private HttpServer server;
-    private final AtomicInteger status = new AtomicInteger(200);
+    private final LoopbackHttpServer server = LoopbackHttpServer.start();
     private final CountDownLatch release = new CountDownLatch(1);
     private final List<Engine> engines = new ArrayList<>();
-
-    @BeforeEach
-    void startServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        server.createContext("/health", exchange -> {
-            exchange.sendResponseHeaders(status.get(), -1);
-            exchange.close();
-        });
-        server.start();
-    }
 
     @AfterEach
     void stopAll() {
         release.countDown();
         engines.forEach(Engine::close);
-        server.stop(0);
+        server.close();
     }
 
     private ServiceDefinition service(String name) {
-        return ServiceDefinition.builder(name).check("http", "http://127.0.0.1:" + server.getAddress().getPort()
-                + "/health").interval(Duration.ofMillis(100)).onFailure("notify").build();
+        return ServiceDefinition.builder(name).check("http", server.uri("/health").toString())
+                .interval(Duration.ofMillis(100)).onFailure("notify").build();
     }
 
     private Engine started(Engine.Builder builder) {
@@ -96,7 +81,7 @@ class EventDeliveryTest {
 
         await().atMost(AWAIT).until(() -> stateOf(engine, "api") == ServiceState.HEALTHY
                 && stateOf(engine, "db") == ServiceState.HEALTHY);
-        status.set(500);
+        server.respondWith(500, "");
 
         await().atMost(AWAIT).until(() -> stateOf(engine, "api") == ServiceState.UNHEALTHY
                 && stateOf(engine, "db") == ServiceState.UNHEALTHY);
@@ -136,9 +121,9 @@ class EventDeliveryTest {
                 .listener(AlertResolved.class, alerts::add).service(service("api")));
         await().atMost(AWAIT).until(() -> stateOf(engine, "api") == ServiceState.HEALTHY);
 
-        status.set(500);
+        server.respondWith(500, "");
         await().atMost(AWAIT).until(() -> alerts.size() == 1);
-        status.set(200);
+        server.respondWith(200, "");
         await().atMost(AWAIT).until(() -> alerts.size() == 2);
 
         assertThat(alerts.get(0)).isInstanceOfSatisfying(AlertFired.class, fired -> {

@@ -3,16 +3,14 @@ package io.aegis.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
 import io.aegis.api.Alert;
 import io.aegis.core.event.AlertFired;
 import io.aegis.core.event.AlertResolved;
 import io.aegis.core.event.CheckCompleted;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.event.StateChanged;
+import io.aegis.testkit.LoopbackHttpServer;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +18,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,22 +31,14 @@ class FlappingEngineTest {
     private static final Duration AWAIT = Duration.ofSeconds(20);
     private static final Duration WINDOW = Duration.ofSeconds(2);
 
-    private HttpServer server;
-    /** While true the server answers 200 and 503 in turn; then 200 only. */
-    private volatile boolean alternating = true;
-    private final AtomicInteger requests = new AtomicInteger();
+    /** Answers 200 and 503 in turn until the test calms it. */
+    private final LoopbackHttpServer server = LoopbackHttpServer.start();
     private final List<ServiceEvent> events = new CopyOnWriteArrayList<>();
     private Engine engine;
 
     @BeforeEach
-    void startServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        server.createContext("/health", exchange -> {
-            boolean fail = alternating && requests.getAndIncrement() % 2 == 1;
-            exchange.sendResponseHeaders(fail ? 503 : 200, -1);
-            exchange.close();
-        });
-        server.start();
+    void flap() {
+        server.respondInTurn(200, 503);
     }
 
     @AfterEach
@@ -57,14 +46,14 @@ class FlappingEngineTest {
         if (engine != null) {
             engine.close();
         }
-        server.stop(0);
+        server.close();
     }
 
     @Test
     void aServiceWhoseEndpointFlapsIsFlappingWithOneAlertAndLeavesItAfterACalmWindow() throws Exception {
         engine = Engine.builder().metricsEnabled(true).metricsHost("127.0.0.1").metricsPort(0).listener(events::add)
                 .service(ServiceDefinition.builder("api")
-                        .check("http", "http://127.0.0.1:" + server.getAddress().getPort() + "/health")
+                        .check("http", server.uri("/health").toString())
                         .interval(Duration.ofMillis(50)).timeout(Duration.ofSeconds(1)).retries(0)
                         .failureThreshold(1).successThreshold(1).onFailure("notify").flapping(4, WINDOW).build())
                 .build().start();
@@ -81,7 +70,7 @@ class FlappingEngineTest {
         assertThat(firing()).extracting(Alert::name)
                 .containsExactly("ServiceUnhealthy", "ServiceUnhealthy", "ServiceFlapping");
 
-        alternating = false;
+        server.respondWith(200, "ok");
 
         await().atMost(AWAIT).until(() -> state() == ServiceState.HEALTHY);
         // Listeners and metrics get their events asynchronously: they may lag the snapshot a little.

@@ -7,9 +7,8 @@ import io.aegis.core.event.AlertFired;
 import io.aegis.core.event.AlertResolved;
 import io.aegis.core.event.LogMatch;
 import io.aegis.core.event.ServiceEvent;
+import io.aegis.testkit.StalledServer;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,13 +32,9 @@ class LogAnalysisEngineTest {
     @TempDir
     Path dir;
 
-    private ServerSocket server;
+    /** The service's port: it accepts, which is all its tcp check asks. */
+    private final StalledServer server = StalledServer.start();
     private final List<ServiceEvent> events = new CopyOnWriteArrayList<>();
-
-    @BeforeEach
-    void listen() throws IOException {
-        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    }
 
     @AfterEach
     void close() throws IOException {
@@ -64,7 +58,7 @@ class LogAnalysisEngineTest {
                       pattern: "(?i)connection refused"
                       severity: WARNING
                       description: The api cannot reach its database
-                """.formatted(server.getLocalPort(), log), "aegis.yaml", Map.of());
+                """.formatted(server.port(), log), "aegis.yaml", Map.of());
         return Engine.builder().metricsEnabled(false).stateDirectory(dir.resolve("state")).listener(events::add)
                 .config(config).build();
     }
@@ -141,7 +135,7 @@ class LogAnalysisEngineTest {
 
         try (Engine engine = engine(log).start()) {
             // the pattern applies to every service: the added one's own output is followed, as at the start
-            engine.addService(ServiceDefinition.builder("worker").check("tcp", "127.0.0.1:" + server.getLocalPort())
+            engine.addService(ServiceDefinition.builder("worker").check("tcp", "127.0.0.1:" + server.port())
                     .interval(Duration.ofMinutes(1)).runtime("process", Map.of("command", "sleep 1; echo 'ERROR:"
                             + " connection refused by db'; exec sleep 1000", "shell", true, "logFile",
                             workerLog.toString())).build());

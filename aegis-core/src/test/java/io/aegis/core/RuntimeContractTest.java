@@ -1,6 +1,5 @@
 package io.aegis.core;
 
-import static io.aegis.core.testing.ChildProcesses.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,6 +7,7 @@ import io.aegis.core.event.CheckCompleted;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.testing.RecordingRuntimeFactory;
 import io.aegis.core.testing.RecordingRuntimeFactory.Calls;
+import io.aegis.testkit.LoopbackPorts;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +59,7 @@ class RuntimeContractTest {
     void theRuntimeHearsOfEveryHealthyCycleAndOfNoFailingOne() {
         engine = Engine.builder().metricsEnabled(false).listener(events::add)
                 .service(service("up", "test-pass", "nowhere", Map.of()))
-                .service(service("down", "tcp", "127.0.0.1:" + freePort(), Map.of()))
+                .service(service("down", "tcp", "127.0.0.1:" + LoopbackPorts.free(), Map.of()))
                 .build().start();
         Calls up = RecordingRuntimeFactory.calls("up");
         Calls down = RecordingRuntimeFactory.calls("down");

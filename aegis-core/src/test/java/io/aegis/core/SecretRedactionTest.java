@@ -4,21 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
 import io.aegis.core.event.CheckCompleted;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.event.StateChanged;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
+import io.aegis.testkit.LoopbackHttpServer;
+import io.aegis.testkit.StalledServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,32 +27,20 @@ class SecretRedactionTest {
     /** Written in the file, recognised by its parameter name. */
     private static final String QUERY_TOKEN = "querytoken-0815";
 
-    private HttpServer receiver;
-    private final List<String> payloads = new CopyOnWriteArrayList<>();
+    private final LoopbackHttpServer receiver = LoopbackHttpServer.start();
     private final List<ServiceEvent> events = new CopyOnWriteArrayList<>();
     private Engine engine;
-
-    @BeforeEach
-    void startReceiver() throws IOException {
-        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        receiver.createContext("/hook", exchange -> {
-            payloads.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        receiver.start();
-    }
 
     @AfterEach
     void stop() {
         if (engine != null) {
             engine.close();
         }
-        receiver.stop(0);
+        receiver.close();
     }
 
     @Test
-    void aWebhookAlertAndTheEventsCarryNoSecretOfTheEndpoint() throws IOException {
+    void aWebhookAlertAndTheEventsCarryNoSecretOfTheEndpoint() throws InterruptedException {
         String yaml = """
                 services:
                   - name: api
@@ -72,15 +55,16 @@ class SecretRedactionTest {
                     endpoint: http://127.0.0.1:%d/hook
                 alerting:
                   route: {groupWait: 0s, groupInterval: 0s}
-                """.formatted(closedPort(), QUERY_TOKEN, receiver.getAddress().getPort());
+                """.formatted(StalledServer.refusedAddress().getPort(), QUERY_TOKEN, receiver.port());
         AegisConfig config = AegisConfig.parse(yaml, "aegis.yaml", Map.of("PATH_SECRET", PATH_SECRET));
 
         engine = Engine.builder().config(config).metricsEnabled(false).listener(events::add).build().start();
-        await().atMost(AWAIT).until(() -> !payloads.isEmpty());
+        assertThat(receiver.awaitRequests(1, AWAIT)).as("a webhook delivery").isTrue();
         // Listeners get events asynchronously; the change to UNHEALTHY comes after the checks it reports on.
         await().atMost(AWAIT).until(() -> events.stream().anyMatch(StateChanged.class::isInstance));
 
-        assertThat(payloads.get(0)).as("the webhook payload").contains("\"summary\":\"api is unhealthy: ")
+        assertThat(receiver.requests().get(0).body()).as("the webhook payload")
+                .contains("\"summary\":\"api is unhealthy: ")
                 .contains("/hooks/***?token=***").doesNotContain(PATH_SECRET, QUERY_TOKEN);
         assertThat(events).filteredOn(CheckCompleted.class::isInstance).isNotEmpty()
                 .allSatisfy(event -> assertThat(((CheckCompleted) event).result().message())
@@ -139,11 +123,5 @@ class SecretRedactionTest {
 
         assertThat(service.toString()).contains("https://alice:***@api.example.com/health?api_key=***")
                 .doesNotContain("hunter22", "k3y-value");
-    }
-
-    private static int closedPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -1,12 +1,12 @@
 package io.aegis.core;
 
-import static io.aegis.core.testing.ChildProcesses.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
 import io.aegis.core.ServiceState;
 import io.aegis.core.testing.DemoServerMain;
+import io.aegis.testkit.LoopbackHttpServer;
+import io.aegis.testkit.LoopbackPorts;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -37,7 +37,8 @@ class SeedExampleTest {
     Path dir;
 
     private Server grpcServer;
-    private HttpServer webhook;
+    /** The seed's webhook receiver: the config names one; what it receives is not asserted here. */
+    private final LoopbackHttpServer webhook = LoopbackHttpServer.start();
     private Engine engine;
 
     @AfterEach
@@ -48,9 +49,7 @@ class SeedExampleTest {
         if (grpcServer != null) {
             grpcServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
-        if (webhook != null) {
-            webhook.stop(0);
-        }
+        webhook.close();
     }
 
     @Test
@@ -59,18 +58,16 @@ class SeedExampleTest {
         health.setStatus("health.v1.HealthService", ServingStatus.SERVING);
         grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .addService(health.getHealthService()).build().start();
-        webhook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
-        webhook.start();
         Path script = dir.resolve("check_service.sh");
         Files.writeString(script, "echo \"ExampleService is fine ($*)\"\nexit 0\n");
-        int httpPort = freePort();
-        int tcpPort = freePort();
+        int httpPort = LoopbackPorts.free();
+        int tcpPort = LoopbackPorts.free();
         Map<String, String> env = new HashMap<>();
         env.put("METRICS_PORT", "0");
         env.put("HTTP_PORT", String.valueOf(httpPort));
         env.put("TCP_PORT", String.valueOf(tcpPort));
         env.put("GRPC_PORT", String.valueOf(grpcServer.getPort()));
-        env.put("HOOK_PORT", String.valueOf(webhook.getAddress().getPort()));
+        env.put("HOOK_PORT", String.valueOf(webhook.port()));
         env.put("SCRIPT_PATH", script.toString());
         env.put("LOG_PATH", dir.resolve("example-service.log").toString());
         env.put("DEMO_COMMAND_HTTP", demoCommand(httpPort));

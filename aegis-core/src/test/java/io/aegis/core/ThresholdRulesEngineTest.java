@@ -3,26 +3,18 @@ package io.aegis.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
 import io.aegis.api.Alert;
 import io.aegis.api.Severity;
 import io.aegis.core.event.AlertFired;
 import io.aegis.core.event.AlertResolved;
 import io.aegis.core.event.ServiceEvent;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import io.aegis.testkit.LoopbackHttpServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,37 +22,17 @@ import org.junit.jupiter.api.io.TempDir;
 class ThresholdRulesEngineTest {
     private static final Duration AWAIT = Duration.ofSeconds(20);
 
-    private HttpServer server;
-    private ExecutorService serverThreads;
-    /** How long the service takes to answer. */
-    private final AtomicLong delayMillis = new AtomicLong();
+    /** The service; the test makes it slow ({@link LoopbackHttpServer#delayAnswers}): that is what is measured. */
+    private final LoopbackHttpServer server = LoopbackHttpServer.start();
     private final List<ServiceEvent> events = new CopyOnWriteArrayList<>();
     private Engine engine;
-
-    @BeforeEach
-    void startServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        serverThreads = Executors.newCachedThreadPool();
-        server.setExecutor(serverThreads);
-        server.createContext("/health", exchange -> {
-            try {
-                TimeUnit.MILLISECONDS.sleep(delayMillis.get()); // the service itself is slow: this is what is measured
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        server.start();
-    }
 
     @AfterEach
     void stopAll() {
         if (engine != null) {
             engine.close();
         }
-        server.stop(0);
-        serverThreads.shutdownNow(); // HttpServer.stop leaves the executor it was given running
+        server.close();
     }
 
     private <E extends ServiceEvent> List<Alert> alerts(Class<E> type, java.util.function.Function<E, Alert> alert) {
@@ -96,13 +68,13 @@ class ThresholdRulesEngineTest {
                     - alert: Evaluated
                       expr: count(checks[2s]) >= 1
                       for: 2s
-                """.formatted(server.getAddress().getPort());
+                """.formatted(server.port());
         engine = Engine.builder().metricsEnabled(false).listener(events::add)
                 .config(AegisConfig.parse(yaml, "aegis.yaml", Map.of())).build().start();
         await().atMost(AWAIT).until(() -> alerts(AlertFired.class, AlertFired::alert, "Evaluated"), a -> !a.isEmpty());
         assertThat(alerts(AlertFired.class, AlertFired::alert, "SlowChecks")).as("fast: nothing fires").isEmpty();
 
-        delayMillis.set(800);
+        server.delayAnswers(Duration.ofMillis(800));
 
         Alert fired = await().atMost(AWAIT).until(() -> alerts(AlertFired.class, AlertFired::alert, "SlowChecks"),
                 a -> !a.isEmpty()).get(0);
@@ -113,7 +85,7 @@ class ThresholdRulesEngineTest {
         assertThat(fired.summary()).startsWith("api is slow: p95 ");
         assertThat(fired.runbookUrl()).contains("https://runbooks.example/slow");
 
-        delayMillis.set(0);
+        server.delayAnswers(Duration.ZERO);
 
         Alert resolved = await().atMost(AWAIT).until(() -> alerts(AlertResolved.class, AlertResolved::alert,
                 "SlowChecks"), a -> !a.isEmpty()).get(0);
@@ -137,7 +109,7 @@ class ThresholdRulesEngineTest {
                     - alert: %s
                       expr: count(checks[2s]) >= 1
                 """;
-        int port = server.getAddress().getPort();
+        int port = server.port();
         engine = Engine.builder().metricsEnabled(false).listener(events::add).stateDirectory(state)
                 .config(AegisConfig.parse(yaml.formatted(port, "1s", "ChecksSeen"), "aegis.yaml", Map.of())).build()
                 .start();

@@ -3,19 +3,14 @@ package io.aegis.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
-import io.aegis.api.CheckResult;
 import io.aegis.api.FailureReason;
 import io.aegis.core.ServiceState;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import io.aegis.testkit.LoopbackHttpServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,25 +22,15 @@ class WorkloadOwnershipTest {
     Path tempDir;
 
     /** Someone else's server on the service's endpoint: it always answers 200. */
-    private HttpServer impostor;
+    private final LoopbackHttpServer impostor = LoopbackHttpServer.start();
     private Engine engine;
-
-    @BeforeEach
-    void startImpostor() throws IOException {
-        impostor = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        impostor.createContext("/health", exchange -> {
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        impostor.start();
-    }
 
     @AfterEach
     void stopAll() {
         if (engine != null) {
             engine.close();
         }
-        impostor.stop(0);
+        impostor.close();
     }
 
     @Test
@@ -53,7 +38,7 @@ class WorkloadOwnershipTest {
         // The service's own process fails at once (as a copy does when the port is taken); nothing restarts it.
         engine = Engine.builder().metricsEnabled(false).stateDirectory(tempDir.resolve("state"))
                 .service(ServiceDefinition.builder("api")
-                        .check("http", "http://127.0.0.1:" + impostor.getAddress().getPort() + "/health")
+                        .check("http", impostor.uri("/health").toString())
                         .interval(Duration.ofMillis(100)).onFailure("ignore")
                         .runtime("process", Map.of("command", List.of("sh", "-c", "exit 1"),
                                 "logFile", tempDir.resolve("api.log").toString()))
@@ -70,6 +55,6 @@ class WorkloadOwnershipTest {
         assertThat(api.lastResult().orElseThrow().message()).matches("the check passes but aegis' workload for this"
                 + " service is not running \\(pid \\d+ exited with code 1\\): something else serves the endpoint"
                 + (java.nio.file.Files.isDirectory(Path.of("/proc/self")) ? " \\(pid " + ProcessHandle.current().pid()
-                        + " listens on port " + impostor.getAddress().getPort() + "\\)" : ""));
+                        + " listens on port " + impostor.port() + "\\)" : ""));
     }
 }

@@ -9,10 +9,10 @@ import io.aegis.core.Engine;
 import io.aegis.core.ServiceDefinition;
 import io.aegis.core.ServiceState;
 import io.aegis.core.event.OperatorAction;
+import io.aegis.testkit.LoopbackPorts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,7 +60,7 @@ class StatusPageBrowserTest {
         browser = HeadlessChromium.start(1200, 800); // first: without a browser nothing else is started
         db = startDb(0);
         dbPort = db.getAddress().getPort();
-        webPort = freePort();
+        webPort = LoopbackPorts.free();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xshare:auto",
                 "-XX:TieredStopAtLevel=1", "-cp", classesOf(HealthServerMain.class),
@@ -308,11 +308,5 @@ class StatusPageBrowserTest {
         });
         server.start();
         return server;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -6,9 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.aegis.core.Engine;
 import io.aegis.core.ServiceDefinition;
 import io.aegis.core.ServiceState;
+import io.aegis.testkit.LoopbackPorts;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -41,7 +40,7 @@ class StatusPageScreenshots {
         Assumptions.assumeTrue(target != null && !target.isBlank(),
                 "screenshots are taken only with -Daegis.screenshots=<folder>");
         Path out = Files.createDirectories(Path.of(target));
-        int nobody = freePort(); // payments-api: its process is gone, nothing answers there
+        int nobody = LoopbackPorts.free(); // payments-api: its process is gone, nothing answers there
         Duration interval = Duration.ofMillis(300);
         try (Engine engine = Engine.builder().metricsEnabled(false).stateDirectory(dir.resolve("state"))
                 .service(process("web", 20, 2, interval).build())
@@ -86,7 +85,7 @@ class StatusPageScreenshots {
 
     private ServiceDefinition.Builder process(String name, int jitterMs, int delayMs, Duration interval)
             throws IOException {
-        int port = freePort();
+        int port = LoopbackPorts.free();
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-cp", Path.of(HealthServerMain.class.getProtectionDomain().getCodeSource()
                         .getLocation().getPath()).toString(),
@@ -110,11 +109,5 @@ class StatusPageScreenshots {
     private static void shoot(ChromeDriver browser, Path file) throws IOException {
         Path shot = browser.getScreenshotAs(OutputType.FILE).toPath();
         Files.copy(shot, file, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -15,29 +15,35 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real HTTP/1.1 server on loopback (the JDK's), on a free port: a health endpoint to check, or a receiver to
- * deliver alerts to. Every path answers with the status and body last set (200 "ok" at first); every request is
- * recorded. Its threads are named {@code aegis-testkit-http-*}.
+ * deliver alerts to. Every path answers with the status and body last set (200 "ok" at first), or with statuses in
+ * turn ({@link #respondInTurn}), after a delay if one is set ({@link #delayAnswers}); every request is recorded. Its
+ * threads are named {@code aegis-testkit-http-*}; four of them answer at once.
  */
 public final class LoopbackHttpServer implements AutoCloseable {
     /**
-     * One request as the server received it.
+     * One request as the server received it, and the status it answers it with.
      *
      * @param method  the request method
      * @param path    the path and query
      * @param headers the headers, names as sent
      * @param body    the body, as UTF-8
+     * @param status  the status it was answered with (chosen when it came, before any {@link #delayAnswers delay}):
+     *     a receiver that refused a delivery with {@code 500} and accepted its retry shows both
      */
-    public record Request(String method, String path, Map<String, List<String>> headers, String body) {
+    public record Request(String method, String path, Map<String, List<String>> headers, String body, int status) {
     }
 
     private final HttpServer server;
     private final ExecutorService handlers;
     private final List<Request> requests = new ArrayList<>();
-    private volatile int status = 200;
+    private volatile int[] statuses = {200};
+    private final AtomicInteger turn = new AtomicInteger();
     private volatile String body = "ok";
+    private volatile Duration delay = Duration.ZERO;
 
     private LoopbackHttpServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
@@ -83,12 +89,45 @@ public final class LoopbackHttpServer implements AutoCloseable {
     /**
      * From now on every request is answered with {@code status} and {@code body}.
      *
+     * <p>An empty body leaves with the headers in one write. A body is a second write, which Nagle's algorithm can
+     * hold back until the client's delayed ACK (some 40 ms on Linux): give a check whose timeout is under 100 ms an
+     * empty body.
+     *
      * @param status the HTTP status code, such as {@code 503}
      * @param body the response body, sent as UTF-8; empty for none
      */
     public void respondWith(int status, String body) {
-        this.status = status;
         this.body = body;
+        this.statuses = new int[] {status};
+    }
+
+    /**
+     * From now on the requests are answered with {@code statuses} in turn, starting again with the first after the
+     * last (a service that flaps), each with the body last set.
+     *
+     * @param statuses the HTTP status codes, such as {@code 200, 503}: the next request gets the first
+     * @throws IllegalArgumentException when there is none
+     */
+    public void respondInTurn(int... statuses) {
+        if (statuses.length == 0) {
+            throw new IllegalArgumentException("respondInTurn needs at least one status");
+        }
+        turn.set(0);
+        this.statuses = statuses.clone();
+    }
+
+    /**
+     * From now on every answer is sent {@code delay} after its request was read (a slow service); {@link
+     * Duration#ZERO} answers at once again.
+     *
+     * @param delay how long each answer waits; requests beyond four at a time wait for a thread too
+     * @throws IllegalArgumentException when {@code delay} is negative
+     */
+    public void delayAnswers(Duration delay) {
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("delay must not be negative, found " + delay);
+        }
+        this.delay = delay;
     }
 
     /** {@return the requests received so far, oldest first} */
@@ -123,13 +162,23 @@ public final class LoopbackHttpServer implements AutoCloseable {
     private void answer(HttpExchange exchange) throws IOException {
         try (exchange) {
             String received = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            int[] answers = statuses;
+            int code = answers[Math.floorMod(turn.getAndIncrement(), answers.length)];
+            byte[] answer = body.getBytes(StandardCharsets.UTF_8);
             synchronized (requests) {
                 requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
-                        Map.copyOf(exchange.getRequestHeaders()), received));
+                        Map.copyOf(exchange.getRequestHeaders()), received, code));
                 requests.notifyAll();
             }
-            byte[] answer = body.getBytes(StandardCharsets.UTF_8);
-            int code = status;
+            Duration wait = delay;
+            if (!wait.isZero()) {
+                try {
+                    Thread.sleep(wait.toMillis(), wait.toNanosPart() % 1_000_000);
+                } catch (InterruptedException closing) {
+                    Thread.currentThread().interrupt();
+                    return; // close() stopped the threads: the answer is not sent
+                }
+            }
             exchange.sendResponseHeaders(code, answer.length == 0 ? -1 : answer.length);
             if (answer.length > 0) {
                 exchange.getResponseBody().write(answer);

@@ -1,5 +1,6 @@
 package io.aegis.testkit;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -9,24 +10,38 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A server on loopback that accepts connections and never answers: the target that makes a plugin wait. It counts
  * the connections it accepted and those the client still holds open (a client's close is seen at once), so a test
- * can tell whether a timed-out or cancelled call let go of its connection. One thread, {@code aegis-testkit-stalled}.
+ * can tell whether a timed-out or cancelled call let go of its connection, and it keeps what the clients sent.
+ * One thread, {@code aegis-testkit-stalled}.
+ *
+ * <p>{@link #saying} and {@link #sayingThenClosing} make one that first says a few words on every connection (a
+ * banner, half an answer, an answer in a protocol the client does not expect) and only then stalls, or hangs up.
  */
 public final class StalledServer implements AutoCloseable {
+    /** The pause between two of the chunks a {@link #saying} server writes, so that each arrives on its own. */
+    static final Duration PAUSE = Duration.ofMillis(50);
+
+    private final List<byte[]> script;
+    private final boolean closeAfterScript;
     private final ServerSocketChannel server;
     private final Selector selector;
     private final Thread thread;
     private final Object lock = new Object();
     private int accepted;
     private int open;
+    private final ByteArrayOutputStream received = new ByteArrayOutputStream();
     private volatile boolean closed;
 
-    private StalledServer() throws IOException {
+    private StalledServer(List<String> script, boolean closeAfterScript) throws IOException {
+        this.script = script.stream().map(chunk -> chunk.getBytes(StandardCharsets.UTF_8)).toList();
+        this.closeAfterScript = closeAfterScript;
         selector = Selector.open();
         server = ServerSocketChannel.open();
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -44,8 +59,38 @@ public final class StalledServer implements AutoCloseable {
      * @throws UncheckedIOException when it cannot listen on loopback
      */
     public static StalledServer start() {
+        return start(List.of(), false);
+    }
+
+    /**
+     * Starts one on 127.0.0.1, on a free port, that writes {@code chunks} on every connection it accepts, one after
+     * the other with a pause of 50 ms between two (so that each arrives in a read of its own), whatever the client
+     * sends, and then never writes again.
+     *
+     * @param chunks what to write, as UTF-8, in order; none makes it the same as {@link #start()}
+     * @return the server, accepting connections; close it to stop it
+     * @throws UncheckedIOException when it cannot listen on loopback
+     */
+    public static StalledServer saying(String... chunks) {
+        return start(List.of(chunks), false);
+    }
+
+    /**
+     * Starts one on 127.0.0.1, on a free port, that writes {@code chunks} on every connection as {@link #saying}
+     * does and then closes its side of the connection: the client reads the end of the stream. The connection
+     * counts as {@link #open()} until the client closes it too.
+     *
+     * @param chunks what to write, as UTF-8, in order; none makes it hang up at once
+     * @return the server, accepting connections; close it to stop it
+     * @throws UncheckedIOException when it cannot listen on loopback
+     */
+    public static StalledServer sayingThenClosing(String... chunks) {
+        return start(List.of(chunks), true);
+    }
+
+    private static StalledServer start(List<String> script, boolean closeAfterScript) {
         try {
-            return new StalledServer();
+            return new StalledServer(script, closeAfterScript);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on loopback", e);
         }
@@ -72,6 +117,13 @@ public final class StalledServer implements AutoCloseable {
     public int open() {
         synchronized (lock) {
             return open;
+        }
+    }
+
+    /** {@return what the clients sent so far, as UTF-8, in the order it arrived (every connection's together)} */
+    public String received() {
+        synchronized (lock) {
+            return received.toString(StandardCharsets.UTF_8);
         }
     }
 
@@ -114,25 +166,32 @@ public final class StalledServer implements AutoCloseable {
         }
     }
 
+    /** Where one connection is in the script: the chunk being written and when the next may start. */
+    private static final class Progress {
+        int chunk;
+        ByteBuffer pending;
+        long notBefore;
+    }
+
     private void run() {
         ByteBuffer sink = ByteBuffer.allocate(4096);
         try {
             while (!closed) {
-                selector.select();
+                selector.select(resumePaused());
                 for (SelectionKey key : selector.selectedKeys()) {
                     if (key.isAcceptable()) {
-                        SocketChannel client = server.accept();
-                        if (client != null) {
-                            client.configureBlocking(false);
-                            client.register(selector, SelectionKey.OP_READ);
-                            changed(+1, +1);
-                        }
-                    } else if (key.isReadable()) {
-                        SocketChannel client = (SocketChannel) key.channel();
+                        accept();
+                        continue;
+                    }
+                    SocketChannel client = (SocketChannel) key.channel();
+                    if (key.isWritable()) {
+                        write(key, client);
+                    }
+                    if (key.isValid() && key.isReadable()) {
                         sink.clear();
                         int read;
                         try {
-                            read = client.read(sink); // what the client sends is read and dropped, never answered
+                            read = client.read(sink); // what the client sends is kept, never answered
                         } catch (IOException reset) {
                             read = -1;
                         }
@@ -140,6 +199,10 @@ public final class StalledServer implements AutoCloseable {
                             key.cancel();
                             client.close();
                             changed(0, -1);
+                        } else {
+                            synchronized (lock) {
+                                received.write(sink.array(), 0, read);
+                            }
                         }
                     }
                 }
@@ -153,6 +216,69 @@ public final class StalledServer implements AutoCloseable {
             }
             closeQuietly(selector);
         }
+    }
+
+    private void accept() throws IOException {
+        SocketChannel client = server.accept();
+        if (client == null) {
+            return;
+        }
+        client.configureBlocking(false);
+        if (script.isEmpty() && !closeAfterScript) {
+            client.register(selector, SelectionKey.OP_READ);
+        } else {
+            client.register(selector, SelectionKey.OP_READ | SelectionKey.OP_WRITE, new Progress());
+        }
+        changed(+1, +1);
+    }
+
+    /** Writes what it can of the current chunk; after the last one, stops writing (and closes its side). */
+    private void write(SelectionKey key, SocketChannel client) {
+        Progress progress = (Progress) key.attachment();
+        try {
+            if (progress.chunk < script.size()) {
+                if (progress.pending == null) {
+                    progress.pending = ByteBuffer.wrap(script.get(progress.chunk));
+                }
+                client.write(progress.pending);
+                if (progress.pending.hasRemaining()) {
+                    return;
+                }
+                progress.pending = null;
+                progress.chunk++;
+                if (progress.chunk < script.size()) {
+                    progress.notBefore = System.nanoTime() + PAUSE.toNanos();
+                    key.interestOps(SelectionKey.OP_READ); // resumed by resumePaused() after the pause
+                    return;
+                }
+            }
+            key.interestOps(SelectionKey.OP_READ);
+            key.attach(null);
+            if (closeAfterScript) {
+                client.shutdownOutput();
+            }
+        } catch (IOException gone) {
+            key.interestOps(SelectionKey.OP_READ); // the client went away: its read sees the end and counts it
+            key.attach(null);
+        }
+    }
+
+    /** Lets the connections whose pause is over write again; returns how long select may wait (0: no limit). */
+    private long resumePaused() {
+        long now = System.nanoTime();
+        long wait = Long.MAX_VALUE;
+        for (SelectionKey key : selector.keys()) {
+            if (key.attachment() instanceof Progress progress && key.isValid()
+                    && (key.interestOps() & SelectionKey.OP_WRITE) == 0) {
+                long left = progress.notBefore - now;
+                if (left <= 0) {
+                    key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                } else {
+                    wait = Math.min(wait, left);
+                }
+            }
+        }
+        return wait == Long.MAX_VALUE ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait) + 1);
     }
 
     private static void closeQuietly(java.io.Closeable closeable) {

@@ -14,10 +14,10 @@ import io.aegis.api.Notifier;
 import io.aegis.api.NotifierSpec;
 import io.aegis.api.Settings;
 import io.aegis.api.Severity;
+import io.aegis.testkit.StalledServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -196,10 +196,8 @@ class AlertmanagerNotifierTest {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    private static String closedPortUrl() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return "http://127.0.0.1:" + socket.getLocalPort();
-        }
+    private static String closedPortUrl() {
+        return "http://127.0.0.1:" + StalledServer.refusedAddress().getPort();
     }
 
     private Notifier notifier(Map<String, ?> settings) {

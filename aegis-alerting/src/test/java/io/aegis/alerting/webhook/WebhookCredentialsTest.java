@@ -8,10 +8,10 @@ import io.aegis.api.ConfigException;
 import io.aegis.api.Notifier;
 import io.aegis.api.NotifierSpec;
 import io.aegis.api.Settings;
+import io.aegis.testkit.StalledServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
@@ -81,10 +81,7 @@ class WebhookCredentialsTest {
 
     @Test
     void aFailedDeliveryNamesTheWebhookWithoutItsCredentials() throws IOException {
-        int closed;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closed = socket.getLocalPort();
-        }
+        int closed = StalledServer.refusedAddress().getPort();
         Notifier notifier = notifier(Map.of("endpoint",
                 "http://alerts:s3cret@127.0.0.1:" + closed + "/hook?token=qt0ken&team=sre"));
 

@@ -12,11 +12,11 @@ import io.aegis.api.Notification;
 import io.aegis.api.Notifier;
 import io.aegis.api.NotifierSpec;
 import io.aegis.api.Settings;
+import io.aegis.testkit.StalledServer;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -325,10 +325,7 @@ class WebhookNotifierTest {
 
     @Test
     void failsWhenTheConnectionIsRefused() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = socket.getLocalPort();
-        }
+        int closedPort = StalledServer.refusedAddress().getPort();
         String endpoint = "http://127.0.0.1:" + closedPort + "/hook";
 
         assertThatThrownBy(() -> deliver(notifier("ops", Map.of("endpoint", endpoint)),

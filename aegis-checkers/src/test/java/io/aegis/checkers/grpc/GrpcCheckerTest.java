@@ -17,9 +17,6 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -306,10 +303,8 @@ class GrpcCheckerTest {
         return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+    static int freePort() {
+        return StalledServer.refusedAddress().getPort();
     }
 
     private CheckResult check(String endpoint, String service, Map<String, ?> settings) throws Exception {

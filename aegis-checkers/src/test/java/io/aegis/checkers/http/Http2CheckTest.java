@@ -10,6 +10,7 @@ import io.aegis.api.ConfigProblem;
 import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
 import io.aegis.api.HealthStatus;
+import io.aegis.testkit.StalledServer;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -546,10 +547,7 @@ class Http2CheckTest {
 
     @Test
     void aRefusedConnectionFailsEveryWaitingCheckAsConnect() throws Exception {
-        int port;
-        try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = closed.getLocalPort();
-        }
+        int port = StalledServer.refusedAddress().getPort();
         List<HealthChecker> checkers = new ArrayList<>();
         for (String path : List.of("/a", "/b", "/c")) {
             checkers.add(factory.create(HttpCheckerTest.spec("https://127.0.0.1:" + port + path,
@@ -569,18 +567,8 @@ class Http2CheckTest {
     @Test
     void aFailedHandshakeFailsEveryWaitingCheckAsTls() throws Exception {
         // a plain-text server on the https port: every handshake fails
-        io.netty.channel.EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        try {
-            Channel plain = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel channel) {
-                            channel.writeAndFlush(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 0"
-                                    + "\r\n\r\n", StandardCharsets.US_ASCII));
-                        }
-                    })
-                    .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
-            int port = ((InetSocketAddress) plain.localAddress()).getPort();
+        try (StalledServer plain = StalledServer.saying("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")) {
+            int port = plain.port();
             List<HealthChecker> checkers = new ArrayList<>();
             for (String path : List.of("/a", "/b", "/c")) {
                 checkers.add(factory.create(HttpCheckerTest.spec("https://127.0.0.1:" + port + path,
@@ -591,8 +579,6 @@ class Http2CheckTest {
                 assertThat(result.failureReason()).contains(FailureReason.TLS);
                 assertThat(result.message()).endsWith(" failed: Unsupported or unrecognized SSL message");
             }
-        } finally {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 

@@ -6,11 +6,8 @@ import io.aegis.api.CheckContext;
 import io.aegis.api.CheckResult;
 import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
+import io.aegis.testkit.LoopbackHttpServer;
+import io.aegis.testkit.StalledServer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -33,8 +30,8 @@ class HttpCheckerEdgesTest {
 
     @Test
     void aCheckQueuedWhenItsCheckerIsClosedSaysSoInsteadOfSendingAFreedRequest() throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            String endpoint = "http://127.0.0.1:" + server.getLocalPort() + "/health";
+        try (StalledServer server = StalledServer.start()) {
+            String endpoint = "http://127.0.0.1:" + server.port() + "/health";
             HttpChecker checker = (HttpChecker) factory.create(HttpCheckerTest.spec(endpoint, Map.of(), TIMEOUT));
             // a second checker keeps the origin (and its loop) in use after the first is closed
             HealthChecker other = factory.create(HttpCheckerTest.spec(endpoint, Map.of(), TIMEOUT));
@@ -59,24 +56,10 @@ class HttpCheckerEdgesTest {
 
     @Test
     void aBodyRegexThatOverflowsTheStackIsReportedAtOnceNotAsATimeout() throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread answering = new Thread(() -> {
-                try (Socket socket = server.accept()) {
-                    socket.getInputStream().read(new byte[4096]);
-                    OutputStream out = socket.getOutputStream();
-                    String body = "ab".repeat(30_000);
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
-                            .getBytes(StandardCharsets.ISO_8859_1));
-                    out.flush();
-                    socket.getInputStream().read(); // until the client closes
-                } catch (Exception e) {
-                    // the test ends: so does the answer
-                }
-            }, "answering");
-            answering.setDaemon(true);
-            answering.start();
-            HealthChecker checker = factory.create(HttpCheckerTest.spec("http://127.0.0.1:" + server.getLocalPort()
-                    + "/health", Map.of("expect", Map.of("body", "^(a|b)*c")), TIMEOUT));
+        try (LoopbackHttpServer server = LoopbackHttpServer.start()) {
+            server.respondWith(200, "ab".repeat(30_000));
+            HealthChecker checker = factory.create(HttpCheckerTest.spec(server.uri("/health").toString(),
+                    Map.of("expect", Map.of("body", "^(a|b)*c")), TIMEOUT));
 
             CheckResult result = checker.check(new CheckContext(1, TIMEOUT)).toCompletableFuture()
                     .get(20, TimeUnit.SECONDS);

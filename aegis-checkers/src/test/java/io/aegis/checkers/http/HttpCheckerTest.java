@@ -12,19 +12,17 @@ import io.aegis.api.HealthChecker;
 import io.aegis.api.HealthStatus;
 import io.aegis.api.Settings;
 import io.aegis.plugin.support.BoundedBody;
+import io.aegis.testkit.StalledServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,10 +36,9 @@ class HttpCheckerTest {
     private static final Duration SHORT_TIMEOUT = Duration.ofMillis(300);
 
     private final HttpCheckerFactory factory = new HttpCheckerFactory();
-    private final List<Socket> rawConnections = new CopyOnWriteArrayList<>();
     private HttpServer server;
     private ExecutorService serverThreads;
-    private ServerSocket rawServer;
+    private StalledServer rawServer;
 
     @BeforeEach
     void startServer() throws IOException {
@@ -52,13 +49,10 @@ class HttpCheckerTest {
     }
 
     @AfterEach
-    void stopEverything() throws IOException {
+    void stopEverything() {
         factory.close();
         server.stop(0);
         serverThreads.shutdownNow();
-        for (Socket socket : rawConnections) {
-            socket.close();
-        }
         if (rawServer != null) {
             rawServer.close();
         }
@@ -191,10 +185,7 @@ class HttpCheckerTest {
 
     @Test
     void reportsConnectFailureWhenNothingListens() throws Exception {
-        int freePort;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            freePort = socket.getLocalPort();
-        }
+        int freePort = StalledServer.refusedAddress().getPort();
 
         CheckResult result = check("http://127.0.0.1:" + freePort + "/health", Map.of());
 
@@ -204,7 +195,7 @@ class HttpCheckerTest {
 
     @Test
     void reportsTimeoutWhenServerAcceptsButNeverAnswers() throws Exception {
-        String endpoint = "http://127.0.0.1:" + startSilentServer() + "/health";
+        String endpoint = silentEndpoint();
 
         CheckResult result = check(endpoint, Map.of(), SHORT_TIMEOUT);
 
@@ -231,7 +222,7 @@ class HttpCheckerTest {
 
     @Test
     void usesTheAttemptTimeoutWhenItDiffersFromTheSpecTimeout() throws Exception {
-        String endpoint = "http://127.0.0.1:" + startSilentServer() + "/health";
+        String endpoint = silentEndpoint();
         HealthChecker checker = factory.create(spec(endpoint, Map.of(), Duration.ofSeconds(30)));
 
         CheckResult result = await(checker.check(new CheckContext(2, SHORT_TIMEOUT)));
@@ -242,7 +233,7 @@ class HttpCheckerTest {
 
     @Test
     void returnsBeforeTheServerAnswers() throws Exception {
-        String endpoint = "http://127.0.0.1:" + startSilentServer() + "/health";
+        String endpoint = silentEndpoint();
         HealthChecker checker = factory.create(spec(endpoint, Map.of(), Duration.ofSeconds(30)));
 
         CompletionStage<CheckResult> pending = checker.check(new CheckContext(1, Duration.ofSeconds(30)));
@@ -262,10 +253,9 @@ class HttpCheckerTest {
 
     @Test
     void reportsTlsFailureWhenServerDoesNotSpeakTls() throws Exception {
-        int port = startServer(socket -> socket.getOutputStream().write(
-                "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+        rawServer = StalledServer.saying("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
 
-        CheckResult result = check("https://127.0.0.1:" + port + "/health", Map.of());
+        CheckResult result = check("https://127.0.0.1:" + rawServer.port() + "/health", Map.of());
 
         assertThat(result.status()).isEqualTo(HealthStatus.UNHEALTHY);
         assertThat(result.failureReason()).contains(FailureReason.TLS);
@@ -307,32 +297,9 @@ class HttpCheckerTest {
         }
     }
 
-    /** A server that accepts connections and never says a word; returns its port. */
-    private int startSilentServer() throws IOException {
-        return startServer(socket -> { });
-    }
-
-    /** A raw TCP server that runs {@code onAccept} for each connection and keeps it open; returns its port. */
-    private int startServer(SocketAction onAccept) throws IOException {
-        rawServer = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(() -> {
-            while (!rawServer.isClosed()) {
-                try {
-                    Socket socket = rawServer.accept();
-                    rawConnections.add(socket);
-                    onAccept.accept(socket);
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }, "raw-server");
-        acceptor.setDaemon(true);
-        acceptor.start();
-        return rawServer.getLocalPort();
-    }
-
-    @FunctionalInterface
-    private interface SocketAction {
-        void accept(Socket socket) throws IOException;
+    /** The URL of a server that accepts connections and never says a word. */
+    private String silentEndpoint() {
+        rawServer = StalledServer.start();
+        return "http://127.0.0.1:" + rawServer.port() + "/health";
     }
 }

@@ -9,6 +9,7 @@ import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
 import io.aegis.api.HealthStatus;
 import io.aegis.plugin.support.BoundedBody;
+import io.aegis.testkit.StalledServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -275,10 +276,7 @@ class HttpConnectionPoolTest {
 
     @Test
     void saysConnectionRefusedInTheJdkClientsWordsOnEitherTransport() throws Exception {
-        int freePort;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            freePort = socket.getLocalPort();
-        }
+        int freePort = StalledServer.refusedAddress().getPort();
         String endpoint = "http://127.0.0.1:" + freePort + "/health";
 
         CheckResult result = check(factory.create(HttpCheckerTest.spec(endpoint, Map.of(), TIMEOUT)));

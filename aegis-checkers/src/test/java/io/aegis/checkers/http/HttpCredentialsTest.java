@@ -9,10 +9,10 @@ import io.aegis.api.CheckResult;
 import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
 import io.aegis.api.HealthStatus;
+import io.aegis.testkit.StalledServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -104,10 +104,7 @@ class HttpCredentialsTest {
 
     @Test
     void aFailedCheckShowsTheUrlWithoutItsCredentials() throws Exception {
-        int closed;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closed = socket.getLocalPort();
-        }
+        int closed = StalledServer.refusedAddress().getPort();
 
         CheckResult result = check("http://alice:hunter22@127.0.0.1:" + closed + "/health?access_token=abc123&x=1");
 

@@ -9,23 +9,18 @@ import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
 import io.aegis.api.HealthStatus;
 import io.aegis.api.Settings;
-import java.io.BufferedReader;
+import io.aegis.testkit.StalledServer;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -36,10 +31,10 @@ class TcpCheckerTest {
     private static final Duration SHORT_TIMEOUT = Duration.ofMillis(300);
 
     private final TcpCheckerFactory factory = new TcpCheckerFactory();
-    private LoopbackServer server;
+    private StalledServer server;
 
     @AfterEach
-    void stopEverything() throws IOException {
+    void stopEverything() {
         factory.close();
         if (server != null) {
             server.close();
@@ -48,35 +43,28 @@ class TcpCheckerTest {
 
     @Test
     void reportsHealthyWhenPortAcceptsConnections() throws Exception {
-        server = LoopbackServer.start(socket -> { });
+        server = StalledServer.start();
 
-        CheckResult result = check(server.endpoint(), Map.of());
+        CheckResult result = check(endpoint(), Map.of());
 
         assertThat(result.status()).isEqualTo(HealthStatus.HEALTHY);
-        assertThat(result.message()).isEqualTo("connected to " + server.endpoint());
+        assertThat(result.message()).isEqualTo("connected to " + endpoint());
         assertThat(result.failureReason()).isEmpty();
     }
 
     @Test
     void closesTheConnectionAfterTheCheck() throws Exception {
-        CountDownLatch closedByClient = new CountDownLatch(1);
-        server = LoopbackServer.start(socket -> {
-            if (socket.getInputStream().read() == -1) {
-                closedByClient.countDown();
-            }
-        });
+        server = StalledServer.start();
 
-        check(server.endpoint(), Map.of());
+        check(endpoint(), Map.of());
 
-        assertThat(closedByClient.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(server.awaitAccepted(1, Duration.ofSeconds(5))).isTrue();
+        assertThat(server.awaitNoneOpen(Duration.ofSeconds(5))).as("the check's connection closed").isTrue();
     }
 
     @Test
     void reportsConnectFailureWhenNothingListens() throws Exception {
-        int freePort;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            freePort = socket.getLocalPort();
-        }
+        int freePort = StalledServer.refusedAddress().getPort();
 
         CheckResult result = check("127.0.0.1:" + freePort, Map.of());
 
@@ -87,52 +75,41 @@ class TcpCheckerTest {
 
     @Test
     void sendsConfiguredTextWithEscapesUnderstood() throws Exception {
-        AtomicReference<String> received = new AtomicReference<>();
-        server = LoopbackServer.start(socket -> {
-            byte[] bytes = socket.getInputStream().readNBytes(6);
-            received.set(new String(bytes, StandardCharsets.UTF_8));
-        });
+        server = StalledServer.start();
 
-        CheckResult result = check(server.endpoint(), Map.of("send", "PING\\r\\n"));
+        CheckResult result = check(endpoint(), Map.of("send", "PING\\r\\n"));
 
         assertThat(result.status()).isEqualTo(HealthStatus.HEALTHY);
-        Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(received.get()).isEqualTo("PING\r\n"));
+        Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(server.received())
+                .isEqualTo("PING\r\n"));
     }
 
     @Test
     void reportsHealthyWhenAnswerMatchesExpectedBody() throws Exception {
-        server = LoopbackServer.start(answerEachLine("+PONG\r\n"));
+        server = StalledServer.saying("+PONG\r\n");
 
-        CheckResult result = check(server.endpoint(), Map.of("send", "PING\n", "expect", Map.of("body", "^\\+PONG")));
+        CheckResult result = check(endpoint(), Map.of("send", "PING\n", "expect", Map.of("body", "^\\+PONG")));
 
         assertThat(result.status()).isEqualTo(HealthStatus.HEALTHY);
-        assertThat(result.message()).isEqualTo("connected to " + server.endpoint());
+        assertThat(result.message()).isEqualTo("connected to " + endpoint());
+        Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(server.received())
+                .isEqualTo("PING\n"));
     }
 
     @Test
     void readsUntilTheAnswerMatchesAcrossSeveralWrites() throws Exception {
-        server = LoopbackServer.start(socket -> {
-            OutputStream out = socket.getOutputStream();
-            out.write("220 mail.example ".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            out.write("ESMTP ready\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            socket.getInputStream().read();
-        });
+        server = StalledServer.saying("220 mail.example ", "ESMTP ready\r\n");
 
-        CheckResult result = check(server.endpoint(), Map.of("expect", Map.of("body", "220 .* ESMTP ready")));
+        CheckResult result = check(endpoint(), Map.of("expect", Map.of("body", "220 .* ESMTP ready")));
 
         assertThat(result.status()).isEqualTo(HealthStatus.HEALTHY);
     }
 
     @Test
     void reportsBodyFailureWhenServerClosesBeforeAnswerMatches() throws Exception {
-        server = LoopbackServer.start(socket -> {
-            socket.getOutputStream().write("-ERR unknown command\r\n".getBytes(StandardCharsets.US_ASCII));
-            socket.close();
-        });
+        server = StalledServer.sayingThenClosing("-ERR unknown command\r\n");
 
-        CheckResult result = check(server.endpoint(), Map.of("send", "PING\n", "expect", Map.of("body", "PONG")));
+        CheckResult result = check(endpoint(), Map.of("send", "PING\n", "expect", Map.of("body", "PONG")));
 
         assertThat(result.status()).isEqualTo(HealthStatus.UNHEALTHY);
         assertThat(result.failureReason()).contains(FailureReason.BODY);
@@ -141,12 +118,9 @@ class TcpCheckerTest {
 
     @Test
     void reportsBodyFailureWhenAnswerExceedsReadLimitWithoutMatch() throws Exception {
-        server = LoopbackServer.start(socket -> {
-            socket.getOutputStream().write(new byte[TcpProbe.READ_LIMIT + 1]);
-            socket.getInputStream().read();
-        });
+        server = StalledServer.saying("x".repeat(TcpProbe.READ_LIMIT + 1));
 
-        CheckResult result = check(server.endpoint(), Map.of("expect", Map.of("body", "PONG")));
+        CheckResult result = check(endpoint(), Map.of("expect", Map.of("body", "PONG")));
 
         assertThat(result.failureReason()).contains(FailureReason.BODY);
         assertThat(result.message()).isEqualTo("the answer did not match /PONG/ in its first 64 KiB");
@@ -154,21 +128,21 @@ class TcpCheckerTest {
 
     @Test
     void reportsTimeoutWhenServerNeverAnswersTheExpectedBody() throws Exception {
-        server = LoopbackServer.start(socket -> socket.getInputStream().read());
+        server = StalledServer.start();
 
-        CheckResult result = check(server.endpoint(), Map.of("send", "PING\n", "expect", Map.of("body", "PONG")),
+        CheckResult result = check(endpoint(), Map.of("send", "PING\n", "expect", Map.of("body", "PONG")),
                 SHORT_TIMEOUT);
 
         assertThat(result.status()).isEqualTo(HealthStatus.UNHEALTHY);
         assertThat(result.failureReason()).contains(FailureReason.TIMEOUT);
         assertThat(result.latency()).isGreaterThanOrEqualTo(SHORT_TIMEOUT);
-        assertThat(result.message()).isEqualTo("no answer matching /PONG/ from " + server.endpoint() + " within 300ms");
+        assertThat(result.message()).isEqualTo("no answer matching /PONG/ from " + endpoint() + " within 300ms");
     }
 
     @Test
     void returnsBeforeTheServerAnswers() throws Exception {
-        server = LoopbackServer.start(socket -> socket.getInputStream().read());
-        HealthChecker checker = factory.create(spec(server.endpoint(), Map.of("expect", Map.of("body", "PONG")),
+        server = StalledServer.start();
+        HealthChecker checker = factory.create(spec(endpoint(), Map.of("expect", Map.of("body", "PONG")),
                 Duration.ofSeconds(30)));
 
         CompletionStage<CheckResult> pending = checker.check(new CheckContext(1, Duration.ofSeconds(30)));
@@ -188,7 +162,7 @@ class TcpCheckerTest {
 
     @Test
     void resolvesHostNamesOnItsOwnThreadsEvenWhenTheEnginesBlockingPoolIsSaturated() throws Exception {
-        server = LoopbackServer.start(socket -> { });
+        server = StalledServer.start();
         // A pool whose every thread is busy (with scripts, say): what is handed to it never runs.
         List<Runnable> neverRun = new CopyOnWriteArrayList<>();
         CheckerSpec spec = CheckerSpec.builder("db", TcpCheckerFactory.TYPE, "localhost:" + server.port())
@@ -204,7 +178,7 @@ class TcpCheckerTest {
 
     @Test
     void stopsItsResolverThreadsOnClose() throws Exception {
-        server = LoopbackServer.start(socket -> { });
+        server = StalledServer.start();
         CheckResult result = check("localhost:" + server.port(), Map.of());
         assertThat(result.status()).as(result.message()).isEqualTo(HealthStatus.HEALTHY);
 
@@ -233,14 +207,8 @@ class TcpCheckerTest {
         }
     }
 
-    private static LoopbackServer.Behaviour answerEachLine(String answer) {
-        return socket -> {
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-            in.readLine();
-            socket.getOutputStream().write(answer.getBytes(StandardCharsets.UTF_8));
-            socket.getOutputStream().flush();
-            in.read();
-        };
+    private String endpoint() {
+        return "127.0.0.1:" + server.port();
     }
 
     private CheckResult check(String endpoint, Map<String, ?> settings) throws Exception {

@@ -1,27 +1,15 @@
 package io.aegis.core.testing;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Ports and child processes for the engine's tests: real ones, found through /proc. */
+/** Child processes for the engine's tests: real ones, found through /proc (ports: the kit's LoopbackPorts). */
 public final class ChildProcesses {
     private ChildProcesses() {
-    }
-
-    /** A loopback port that was free a moment ago. */
-    public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** The command that runs {@code main} in a new JVM with this test's class path. */

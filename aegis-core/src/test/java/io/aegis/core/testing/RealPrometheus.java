@@ -2,6 +2,7 @@ package io.aegis.core.testing;
 
 import static org.awaitility.Awaitility.await;
 
+import io.aegis.testkit.LoopbackPorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -55,7 +56,7 @@ public final class RealPrometheus implements AutoCloseable {
         Path configFile = dir.resolve("prometheus.yml");
         Files.writeString(configFile, config);
         Path log = dir.resolve("prometheus.log");
-        int port = ChildProcesses.freePort();
+        int port = LoopbackPorts.free();
         Process process = new ProcessBuilder(binary.toString(), "--config.file=" + configFile,
                 "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
                 .redirectErrorStream(true).redirectOutput(log.toFile())

@@ -12,8 +12,8 @@ import io.aegis.api.RuntimeSpec;
 import io.aegis.api.Settings;
 import io.aegis.api.WorkloadListener;
 import io.aegis.plugin.support.DaemonThreadFactory;
+import io.aegis.testkit.StalledServer;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -137,10 +137,7 @@ class KubernetesRuntimeFactoryTest {
 
     @Test
     void anUnreachableApiServerIsASentenceNamingWhatToCheck() throws IOException {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = socket.getLocalPort();
-        }
+        int port = StalledServer.refusedAddress().getPort();
         RuntimeAdapter runtime = create(Map.of("deployment", "web", "kubeconfig",
                 kubeconfig("http://127.0.0.1:" + port).toString()));
 
