@@ -154,6 +154,10 @@ class ContainerImageIT {
             System.out.printf("ContainerImageIT: on %s, the first check %s after the container started%n", baseName(),
                     firstCheckAfterStart(container));
             assertThat(engine.docker("exec", container, "id", "-u")).as("the image's user").isEqualTo("10001");
+            // (the JVM prints its settings to stderr)
+            assertThat(engine.tryDocker("exec", container, "/opt/aegis/runtime/bin/java", "-XshowSettings:properties",
+                    "-version").stderr()).as("the JVM's encodings in the image (ENV LANG=C.UTF-8, the base's locale)")
+                    .contains("sun.jnu.encoding = UTF-8").contains("file.encoding = UTF-8");
             assertThat(engine.docker("exec", container, "cat", "/proc/1/maps"))
                     .as("PID 1 (aegis) maps the class-data-sharing archive made when the image was built")
                     .contains("/var/cache/aegis/cds/aegis-")
