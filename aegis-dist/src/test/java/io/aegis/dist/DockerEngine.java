@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -46,11 +47,27 @@ final class DockerEngine implements AutoCloseable {
 
     /** Skips the test with {@code message} when {@code condition} is false, or fails when running under CI. */
     static void requireOrSkip(boolean condition, String message) {
-        String ci = System.getenv("CI");
-        if (!condition && ci != null && !ci.isBlank() && !ci.equalsIgnoreCase("false")) {
+        if (!condition && underCi()) {
             throw new AssertionError(message + " (CI is set, so this is a failure, not a skip)");
         }
         Assumptions.assumeTrue(condition, message);
+    }
+
+    /** Whether {@code CI} is set (to anything but {@code false}): what would be skipped elsewhere fails. */
+    static boolean underCi() {
+        String ci = System.getenv("CI");
+        return ci != null && !ci.isBlank() && !ci.equalsIgnoreCase("false");
+    }
+
+    /** Whether the engine has an image of that name (made by this run or not). */
+    boolean hasImage(String image) {
+        return tryDocker("image", "inspect", "--format", "{{.Id}}", image).exitCode() == 0;
+    }
+
+    /** The size of an image in MB (10^6 bytes), as {@code docker images} shows it. */
+    String sizeOf(String image) {
+        return String.format(Locale.ROOT, "%.1f MB",
+                Long.parseLong(docker("image", "inspect", "--format", "{{.Size}}", image)) / 1e6);
     }
 
     /** {@code io.aegis.test=<run id>}: on every image and container of this run. */

@@ -20,13 +20,16 @@ import java.util.stream.Stream;
 /**
  * A stand-in for the Dockerfile's {@code debian:bookworm-slim}, made without a registry as aegis-cli's
  * {@code DemoImages} makes its images: a root file system of busybox (static) with every applet linked in
- * {@code /bin}, coreutils' {@code cksum} and {@code nice} (the launcher uses them; Debian's busybox has neither), and
- * the C libraries that the tarball's Java runtime and those two link against, at the host's paths; imported with
- * {@code docker import}.
+ * {@code /bin}, coreutils' {@code cksum} and {@code nice} (the launcher uses them; Debian's busybox has neither), the
+ * C.UTF-8 locale (the Dockerfile's LANG), and the C libraries that the tarball's Java runtime and those two link
+ * against, at the host's paths; imported with {@code docker import}. CI builds the Dockerfile on the real base instead
+ * ({@code .ci/bookworm-slim}): this one is for machines without it.
  */
 final class StandInBase {
     private static final Path BUSYBOX = Path.of("/bin/busybox");
     private static final List<Path> HOST_PROGRAMS = List.of(Path.of("/usr/bin/cksum"), Path.of("/usr/bin/nice"));
+    /** The Dockerfile's LANG, C.UTF-8: libc-bin's in every Debian, the host's here. */
+    private static final Path C_UTF8 = Path.of("/usr/lib/locale/C.utf8");
     private static final Pattern LIBRARY = Pattern.compile("(?:=>\\s*)?(/\\S+)\\s+\\(0x[0-9a-f]+\\)");
 
     private StandInBase() {
@@ -57,6 +60,11 @@ final class StandInBase {
         for (Path program : HOST_PROGRAMS) {
             Files.copy(program, root.resolve(program.toString().substring(1)), StandardCopyOption.COPY_ATTRIBUTES);
         }
+        assertThat(C_UTF8.resolve("LC_CTYPE")).as("the C.UTF-8 locale of the host's C library, copied into the"
+                + " stand-in base (Debian's libc-bin has it)").isRegularFile();
+        Path locale = root.resolve(C_UTF8.toString().substring(1));
+        Files.createDirectories(locale.getParent());
+        Command.succeed("cp", "-a", C_UTF8.toString(), locale.toString());
         Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
         Files.writeString(root.resolve("etc/group"), "root:x:0:\n");
         List<Path> binaries = new ArrayList<>(HOST_PROGRAMS);
