@@ -792,8 +792,29 @@ final class ProcessRuntime implements RuntimeAdapter {
         }
         markTreeGone(run);
         deleteRecord(run);
-        LOG.log(Level.WARNING, "{0}: {1} unexpectedly", serviceName, status.description());
-        report(status);
+        reportIfStillUnexpected(run, status, true);
+    }
+
+    /**
+     * Tells the listener of the run's end unless, since {@link #exited} looked, a stop was asked for or a restart
+     * replaced the run: a failed check can have the engine restart a crashed process while the look at what it left
+     * runs, and that stale end must not read as the new process dying (seen in EngineTest under load: "restart
+     * (attempt 1) did not make the service healthy: workload exited: pid <the old one>"). Under the lock, which the
+     * listener does not take (it hands the news on), so that no stop or restart can come between the look and the
+     * report.
+     */
+    private void reportIfStillUnexpected(Run run, WorkloadStatus status, boolean log) {
+        synchronized (lock) {
+            if (run != current || run.stopRequested || closed) {
+                LOG.log(Level.DEBUG, "{0}: {1}, after a stop or restart was asked for: not reported", serviceName,
+                        status.description());
+                return;
+            }
+            if (log) {
+                LOG.log(Level.WARNING, "{0}: {1} unexpectedly", serviceName, status.description());
+            }
+            report(status);
+        }
     }
 
     /**
@@ -824,13 +845,7 @@ final class ProcessRuntime implements RuntimeAdapter {
                         markTreeGone(run);
                         deleteRecord(run);
                     }
-                    boolean stillUnexpected;
-                    synchronized (lock) {
-                        stillUnexpected = run == current && !run.stopRequested && !closed;
-                    }
-                    if (stillUnexpected) {
-                        report(status);
-                    }
+                    reportIfStillUnexpected(run, status, false);
                 });
     }
 

@@ -44,6 +44,23 @@ class RestartAfterCrashTest extends ProcessRuntimeTestBase {
                 && Executables.resolve("setsid", Optional.empty()).isPresent(), "Linux with setsid only");
     }
 
+    /** The runtime whose reports {@link #onExit} compares with its current process; null: none. */
+    private volatile RuntimeAdapter watched;
+    /** Exits reported of a process the runtime had already replaced (a restart had begun): stale news. */
+    private final List<String> staleReports = new CopyOnWriteArrayList<>();
+
+    @Override
+    void onExit(WorkloadStatus status) {
+        reportingThreads.add(Thread.currentThread().getName());
+        RuntimeAdapter runtime = watched;
+        if (runtime != null) {
+            WorkloadStatus now = join(runtime.status());
+            if (!now.pid().equals(status.pid())) {
+                staleReports.add(status.description() + " reported while the runtime ran " + now.description());
+            }
+        }
+    }
+
     @AfterEach
     void killWhatWasSeen() {
         seen.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
@@ -82,6 +99,26 @@ class RestartAfterCrashTest extends ProcessRuntimeTestBase {
         // Whoever looks first, exited() or the restart's stop, each looks once and the launch does not look again.
         // Before: a tree's terminate (3 looks) and the launch's look for leftovers.
         assertThat(runtime.processes().scans() - scansBefore).isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void theEndOfAProcessARestartAlreadyReplacedIsNeverReported() {
+        // A failed check asks for the restart while the runtime still looks at what the killed process left; the
+        // exit it was about to report must not arrive after the restart as the new process' death (the engine took
+        // it for "restart (attempt 1) did not make the service healthy: workload exited: pid <the old one>").
+        ProcessRuntime runtime = (ProcessRuntime) runtime(Map.of("command", List.of("sleep", "60")));
+        watched = runtime;
+        join(runtime.start());
+        for (int round = 0; round < 40; round++) {
+            long killed = seen(pid(runtime));
+            ProcessHandle.of(killed).orElseThrow().destroyForcibly();
+            join(runtime.restart());
+            assertThat(seen(pid(runtime))).isNotEqualTo(killed);
+        }
+        // The last round's exit handling, if any, has ended: it reports nothing more once the next stop comes.
+        join(runtime.stop());
+
+        assertThat(staleReports).isEmpty();
     }
 
     @Test
@@ -302,10 +339,5 @@ class RestartAfterCrashTest extends ProcessRuntimeTestBase {
     private long seen(long pid) {
         seen.add(pid);
         return pid;
-    }
-
-    @Override
-    void onExit(WorkloadStatus status) {
-        reportingThreads.add(Thread.currentThread().getName());
     }
 }
