@@ -55,6 +55,11 @@ public enum ContractRule {
     /** An operation a runtime does not list in supportedOperations() fails with UnsupportedOperationException. */
     UNSUPPORTED_OPERATIONS_FAIL("unsupported-operations-fail",
             "an operation missing from supportedOperations() fails its stage with UnsupportedOperationException"),
+    /** A runtime operation that fails says so with its stage, not by throwing. */
+    FAILURES_ARE_FAILED_STAGES("failures-are-failed-stages",
+            "a runtime operation that cannot do its work returns a stage that completes exceptionally, with a message"
+                    + " a person can act on; throwing instead reaches the engine's scheduler as a broken plugin, not"
+                    + " as a failed operation"),
     /** A log source delivers every line once, in order, and cuts the long ones. */
     LINES_ONCE_IN_ORDER("lines-once-in-order",
             "a log source delivers each line of one origin once and in order, without its terminator, cut to"

@@ -181,7 +181,7 @@ public abstract class RuntimeAdapterContract {
                 };
                 String name = operation.name().toLowerCase(java.util.Locale.ROOT) + "()";
                 Calls.Timed<Void> timed = calls.time(name, call, callerBudget().plus(grace()),
-                        ContractRule.UNSUPPORTED_OPERATIONS_FAIL);
+                        ContractRule.UNSUPPORTED_OPERATIONS_FAIL, "a failed stage");
                 Calls.Outcome<Void> outcome = Calls.await(name, timed.stage(), operationLimit(adapter));
                 ContractViolation.check(outcome.failure() instanceof UnsupportedOperationException,
                         ContractRule.UNSUPPORTED_OPERATIONS_FAIL, name + " is not in supportedOperations() "
@@ -239,7 +239,7 @@ public abstract class RuntimeAdapterContract {
     private <T> T operation(RuntimeAdapter adapter, String what, Callable<CompletionStage<T>> call, boolean timed)
             throws InterruptedException {
         Calls.Timed<T> returned = calls.time(what, call, callerBudget().plus(grace()),
-                ContractRule.STAGE_COMPLETES_IN_TIME);
+                ContractRule.FAILURES_ARE_FAILED_STAGES, "a failed stage");
         if (timed) {
             returned.requireWithin(callerBudget(), what, "");
         }
