@@ -30,9 +30,10 @@ public enum ContractRule {
     CANCELLATION_RELEASES("cancellation-releases",
             "a cancelled stage stops its work and releases what it holds (its connection) at once, not at its"
                     + " timeout"),
-    /** {@code close()} leaves no thread and no child process behind. */
+    /** {@code close()} leaves no thread and no process behind. */
     CLOSE_RELEASES_EVERYTHING("close-releases-everything",
-            "close() (of each plugin object, then of its factory) leaves no thread and no child process behind"),
+            "close() (of each plugin object, then of its factory) leaves no thread and no process behind: no child,"
+                    + " and no grandchild orphaned when the child that started it ended"),
     /** Bad settings are reported as {@code ConfigException}s naming the key, and nothing is left running. */
     BAD_SETTINGS_NAME_THEIR_KEY("bad-settings-name-their-key",
             "invalid settings make create() throw a ConfigException whose problems name the key path, and leave"

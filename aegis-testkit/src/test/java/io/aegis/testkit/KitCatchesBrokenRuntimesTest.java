@@ -9,8 +9,10 @@ import io.aegis.api.Settings;
 import io.aegis.testkit.sample.SampleRuntimeFactory;
 import io.aegis.testkit.sample.SampleRuntimeFactory.Fault;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.testkit.engine.Events;
 
@@ -40,13 +42,26 @@ class KitCatchesBrokenRuntimesTest {
                         + " throws from start() instead of returning a failed stage"));
     }
 
+    @Test
+    void aCloseThatOrphansAGrandchildIsNamedWithItsCommandLine() {
+        Map<String, String> failed = failures(run(OrphansAGrandchild.class));
+
+        assertThat(failed).containsOnlyKeys("closeLeavesNoThreadOrChildProcess");
+        assertThat(failed.get("closeLeavesNoThreadOrChildProcess")).startsWith("[close-releases-everything]")
+                .containsPattern("orphaned process \\d+ .*sleep 60");
+    }
+
     /** The sample runtime's contract test, as its author writes it; subclasses only change the fault. */
     abstract static class SampleContract extends RuntimeAdapterContract {
+        private final List<SampleRuntimeFactory> made = new ArrayList<>();
+
         abstract Fault fault();
 
         @Override
         protected RuntimeAdapterFactory factory() {
-            return new SampleRuntimeFactory(fault());
+            SampleRuntimeFactory factory = new SampleRuntimeFactory(fault());
+            made.add(factory);
+            return factory;
         }
 
         @Override
@@ -64,6 +79,13 @@ class KitCatchesBrokenRuntimesTest {
         protected Duration grace() {
             return Duration.ofMillis(500); // a local child process: keeps this test short
         }
+
+        /** The orphans the faulty close() leaves in the tests that do not look for them: not left for 60 s. */
+        @AfterEach
+        void endOrphans() {
+            made.forEach(factory -> factory.orphaned().forEach(pid -> ProcessHandle.of(pid)
+                    .ifPresent(ProcessHandle::destroyForcibly)));
+        }
     }
 
     static class Sound extends SampleContract {
@@ -77,6 +99,13 @@ class KitCatchesBrokenRuntimesTest {
         @Override
         Fault fault() {
             return Fault.THROWS_FROM_START;
+        }
+    }
+
+    static class OrphansAGrandchild extends SampleContract {
+        @Override
+        Fault fault() {
+            return Fault.ORPHANS_A_GRANDCHILD;
         }
     }
 }

@@ -5,8 +5,12 @@ import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeAdapterFactory;
 import io.aegis.api.RuntimeSpec;
 import io.aegis.api.WorkloadStatus;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -22,10 +26,13 @@ public class SampleRuntimeFactory implements RuntimeAdapterFactory {
     public enum Fault {
         NONE,
         /** start() throws when it cannot launch, instead of failing its stage (here: always). */
-        THROWS_FROM_START
+        THROWS_FROM_START,
+        /** close() runs {@code sh -c 'sleep 60 &'}: the shell ends at once, its {@code sleep} is orphaned. */
+        ORPHANS_A_GRANDCHILD
     }
 
     private final Fault fault;
+    private final List<Long> orphaned = new ArrayList<>();
 
     /** The runtime that keeps every rule (what ServiceLoader makes). */
     public SampleRuntimeFactory() {
@@ -35,6 +42,11 @@ public class SampleRuntimeFactory implements RuntimeAdapterFactory {
     /** The runtime with {@code fault}. */
     public SampleRuntimeFactory(Fault fault) {
         this.fault = fault;
+    }
+
+    /** {@return the pids of the processes the faulty close() orphaned, for the test to end them} */
+    public synchronized List<Long> orphaned() {
+        return List.copyOf(orphaned);
     }
 
     @Override
@@ -130,6 +142,28 @@ public class SampleRuntimeFactory implements RuntimeAdapterFactory {
         @Override
         public void close() {
             end();
+            if (fault == Fault.ORPHANS_A_GRANDCHILD) {
+                orphanASleep();
+            }
+        }
+
+        private void orphanASleep() {
+            try {
+                Process shell = new ProcessBuilder("sh", "-c", "sleep 60 </dev/null >/dev/null 2>&1 & echo $!")
+                        .redirectErrorStream(true).start();
+                try (BufferedReader out = new BufferedReader(new InputStreamReader(shell.getInputStream(),
+                        StandardCharsets.US_ASCII))) {
+                    String pid = out.readLine();
+                    synchronized (SampleRuntimeFactory.this) {
+                        orphaned.add(Long.parseLong(pid.trim()));
+                    }
+                }
+                shell.waitFor();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
