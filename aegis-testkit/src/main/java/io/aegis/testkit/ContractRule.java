@@ -69,6 +69,11 @@ public enum ContractRule {
     REQUIRED_OPERATIONS_DECLARED("required-operations-declared",
             "a recovery action calls only the runtime operations its factory lists in requiredOperations(), so that"
                     + " aegis can refuse a configuration whose runtime cannot do them"),
+    /** A recovery action calls no runtime operation once its stage has completed. */
+    NO_CALLS_AFTER_COMPLETION("no-calls-after-completion",
+            "a recovery action is done when its stage completes: it calls no runtime operation after that, because"
+                    + " the engine has moved on (it checks the service again, or runs the next action) and a late"
+                    + " restart or rollback undoes what came next"),
     /** A recovery action reports what happened as an outcome. */
     OUTCOMES_NOT_EXCEPTIONS("outcomes-not-exceptions",
             "execute() reports a failure (no runtime, a runtime that refused) as a FAILED or SKIPPED ActionOutcome,"
