@@ -36,8 +36,10 @@ class KitCatchesBrokenLogSourcesTest {
         Map<String, String> failed = failures(run(NewestFirst.class));
 
         assertThat(failed).containsOnlyKeys("linesArriveOnceInOrderAndNoneAfterClose");
+        // The two lines written before start() come in the same look at the file, newest first; the others come
+        // in that look too or in a later one.
         assertThat(failed.get("linesArriveOnceInOrderAndNoneAfterClose"))
-                .startsWith("[lines-once-in-order] the source delivered [before start 2, before start 1");
+                .startsWith("[lines-once-in-order] the source delivered [").contains("before start 2, before start 1");
     }
 
     @Test
