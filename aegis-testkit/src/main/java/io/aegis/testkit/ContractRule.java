@@ -30,7 +30,12 @@ public enum ContractRule {
     CANCELLATION_RELEASES("cancellation-releases",
             "a cancelled stage stops its work and releases what it holds (its connection) at once, not at its"
                     + " timeout"),
-    /** {@code close()} leaves no thread and no process behind. */
+    /**
+     * {@code close()} leaves no thread and no process behind. The kit looks twice: with the factory {@code factory()}
+     * makes, then with one of the same class loaded afresh by a class loader of its own (over the plugin's own jar or
+     * classes directory) and made with its public no-argument constructor, so that a pool in a static field, started
+     * by an earlier test before the first look, is started within the second and counted.
+     */
     CLOSE_RELEASES_EVERYTHING("close-releases-everything",
             "close() (of each plugin object, then of its factory) leaves no thread and no process behind: no child,"
                     + " and no grandchild orphaned when the child that started it ended"),
