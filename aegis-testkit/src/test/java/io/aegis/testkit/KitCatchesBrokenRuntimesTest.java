@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.platform.testkit.engine.Events;
 
 /**
@@ -43,6 +45,7 @@ class KitCatchesBrokenRuntimesTest {
     }
 
     @Test
+    @EnabledOnOs(value = OS.LINUX, disabledReason = "orphans are found through /proc; elsewhere the kit skips that")
     void aCloseThatOrphansAGrandchildIsNamedWithItsCommandLine() {
         Map<String, String> failed = failures(run(OrphansAGrandchild.class));
 
