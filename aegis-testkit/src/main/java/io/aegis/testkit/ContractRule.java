@@ -30,9 +30,15 @@ public enum ContractRule {
     CANCELLATION_RELEASES("cancellation-releases",
             "a cancelled stage stops its work and releases what it holds (its connection) at once, not at its"
                     + " timeout"),
-    /** {@code close()} leaves no thread and no child process behind. */
+    /**
+     * {@code close()} leaves no thread and no process behind. The kit looks twice: with the factory {@code factory()}
+     * makes, then with one of the same class loaded afresh by a class loader of its own (over the plugin's own jar or
+     * classes directory) and made with its public no-argument constructor, so that a pool in a static field, started
+     * by an earlier test before the first look, is started within the second and counted.
+     */
     CLOSE_RELEASES_EVERYTHING("close-releases-everything",
-            "close() (of each plugin object, then of its factory) leaves no thread and no child process behind"),
+            "close() (of each plugin object, then of its factory) leaves no thread and no process behind: no child,"
+                    + " and no grandchild orphaned when the child that started it ended"),
     /** Bad settings are reported as {@code ConfigException}s naming the key, and nothing is left running. */
     BAD_SETTINGS_NAME_THEIR_KEY("bad-settings-name-their-key",
             "invalid settings make create() throw a ConfigException whose problems name the key path, and leave"
@@ -55,6 +61,11 @@ public enum ContractRule {
     /** An operation a runtime does not list in supportedOperations() fails with UnsupportedOperationException. */
     UNSUPPORTED_OPERATIONS_FAIL("unsupported-operations-fail",
             "an operation missing from supportedOperations() fails its stage with UnsupportedOperationException"),
+    /** A runtime operation that fails says so with its stage, not by throwing. */
+    FAILURES_ARE_FAILED_STAGES("failures-are-failed-stages",
+            "a runtime operation that cannot do its work returns a stage that completes exceptionally, with a message"
+                    + " a person can act on; throwing instead reaches the engine's scheduler as a broken plugin, not"
+                    + " as a failed operation"),
     /** A log source delivers every line once, in order, and cuts the long ones. */
     LINES_ONCE_IN_ORDER("lines-once-in-order",
             "a log source delivers each line of one origin once and in order, without its terminator, cut to"
@@ -63,6 +74,11 @@ public enum ContractRule {
     REQUIRED_OPERATIONS_DECLARED("required-operations-declared",
             "a recovery action calls only the runtime operations its factory lists in requiredOperations(), so that"
                     + " aegis can refuse a configuration whose runtime cannot do them"),
+    /** A recovery action calls no runtime operation once its stage has completed. */
+    NO_CALLS_AFTER_COMPLETION("no-calls-after-completion",
+            "a recovery action is done when its stage completes: it calls no runtime operation after that, because"
+                    + " the engine has moved on (it checks the service again, or runs the next action) and a late"
+                    + " restart or rollback undoes what came next"),
     /** A recovery action reports what happened as an outcome. */
     OUTCOMES_NOT_EXCEPTIONS("outcomes-not-exceptions",
             "execute() reports a failure (no runtime, a runtime that refused) as a FAILED or SKIPPED ActionOutcome,"

@@ -3,12 +3,14 @@ package io.aegis.testkit;
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeOperation;
 import io.aegis.api.WorkloadStatus;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A runtime that pretends: it supports every operation, completes each at once, and records which were asked
@@ -40,6 +42,20 @@ public final class FakeRuntime implements RuntimeAdapter {
     public List<RuntimeOperation> calls() {
         synchronized (calls) {
             return List.copyOf(calls);
+        }
+    }
+
+    /**
+     * Waits up to {@code watch} for an operation beyond the first {@code count}, and returns those beyond them
+     * (empty when none came): a bounded wait on the recorder, woken by the call itself.
+     */
+    List<RuntimeOperation> awaitCallsBeyond(int count, Duration watch) throws InterruptedException {
+        long deadline = System.nanoTime() + watch.toNanos();
+        synchronized (calls) {
+            while (calls.size() <= count && deadline - System.nanoTime() > 0) {
+                TimeUnit.NANOSECONDS.timedWait(calls, deadline - System.nanoTime());
+            }
+            return List.copyOf(calls.subList(Math.min(count, calls.size()), calls.size()));
         }
     }
 
@@ -81,6 +97,7 @@ public final class FakeRuntime implements RuntimeAdapter {
     private CompletionStage<Void> operation(RuntimeOperation operation, boolean runningAfter) {
         synchronized (calls) {
             calls.add(operation);
+            calls.notifyAll();
         }
         if (failing) {
             return CompletableFuture.failedFuture(new IllegalStateException(

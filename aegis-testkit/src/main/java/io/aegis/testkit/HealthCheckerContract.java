@@ -8,6 +8,7 @@ import io.aegis.api.HealthChecker;
 import io.aegis.api.HealthCheckerFactory;
 import io.aegis.testkit.internal.BlackholePort;
 import io.aegis.testkit.internal.Calls;
+import io.aegis.testkit.internal.FreshClasses;
 import io.aegis.testkit.internal.Leaks;
 import io.aegis.testkit.internal.Rules;
 import java.net.InetSocketAddress;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -254,10 +256,14 @@ public abstract class HealthCheckerContract {
 
     @Test
     void closeLeavesNoThreadOrProcess() throws Exception {
+        FreshClasses.checkTwice(this::factory, HealthCheckerFactory.class, this::requireNothingLeftAfterClose);
+    }
+
+    private void requireNothingLeftAfterClose(Supplier<HealthCheckerFactory> factories, String how) throws Exception {
         Leaks leaks;
         try (StalledServer stalled = StalledServer.start()) {
             leaks = Leaks.take();
-            HealthCheckerFactory factory = factory();
+            HealthCheckerFactory factory = factories.get();
             HealthChecker checker = factory.create(spec(healthyTarget(), timeout()));
             check(checker, timeout(), "a check of the healthy target");
             Optional<CheckerSpec.Builder> waiting = targetAt(stalled.address());
@@ -272,7 +278,8 @@ public abstract class HealthCheckerContract {
         }
         List<String> remaining = leaks.remainingAfter(grace());
         ContractViolation.check(remaining.isEmpty(), ContractRule.CLOSE_RELEASES_EVERYTHING, "after close() of the"
-                + " checkers and then of the factory, " + Calls.millis(grace()) + " later, still there: " + remaining);
+                + " checkers and then of the factory" + how + ", " + Calls.millis(grace()) + " later, still there: "
+                + remaining);
     }
 
     @Test

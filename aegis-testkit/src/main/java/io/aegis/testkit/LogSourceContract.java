@@ -7,6 +7,7 @@ import io.aegis.api.LogSourceFactory;
 import io.aegis.api.LogSourceSpec;
 import io.aegis.api.Settings;
 import io.aegis.testkit.internal.Calls;
+import io.aegis.testkit.internal.FreshClasses;
 import io.aegis.testkit.internal.Leaks;
 import io.aegis.testkit.internal.Rules;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -151,10 +153,15 @@ public abstract class LogSourceContract {
 
     @Test
     void closeLeavesNoThreadOrProcess() throws Exception {
-        Input input = input(Files.createDirectory(directory.resolve("close")));
+        FreshClasses.checkTwice(this::factory, LogSourceFactory.class, this::requireNothingLeftAfterClose);
+    }
+
+    private void requireNothingLeftAfterClose(Supplier<LogSourceFactory> factories, String how) throws Exception {
+        String name = how.isEmpty() ? "close" : "close-afresh";
+        Input input = input(Files.createDirectory(directory.resolve(name)));
         Leaks leaks = Leaks.take();
-        LogSourceFactory factory = factory();
-        LogSource source = factory.create(spec(input.settings(), "close"));
+        LogSourceFactory factory = factories.get();
+        LogSource source = factory.create(spec(input.settings(), name));
         Recorder sink = new Recorder();
         source.start(sink);
         input.writer().append("one line");
@@ -163,7 +170,7 @@ public abstract class LogSourceContract {
         calls.close("close() of the factory", factory, patience());
         List<String> remaining = leaks.remainingAfter(patience());
         Rules.check(remaining.isEmpty(), ContractRule.CLOSE_RELEASES_EVERYTHING, "after a line and close() of the"
-                + " source and of the factory, still there: " + remaining);
+                + " source and of the factory" + how + ", still there: " + remaining);
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.aegis.api.NotifierSpec;
 import io.aegis.api.Settings;
 import io.aegis.api.Severity;
 import io.aegis.testkit.internal.Calls;
+import io.aegis.testkit.internal.FreshClasses;
 import io.aegis.testkit.internal.Leaks;
 import io.aegis.testkit.internal.Rules;
 import java.net.InetSocketAddress;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -158,20 +160,25 @@ public abstract class NotifierContract {
 
     @Test
     void closeLeavesNoThreadOrProcess() throws Exception {
+        FreshClasses.checkTwice(this::factory, NotifierFactory.class, this::requireNothingLeftAfterClose);
+    }
+
+    private void requireNothingLeftAfterClose(Supplier<NotifierFactory> factories, String how) throws Exception {
         Leaks leaks;
         try (LoopbackHttpServer receiver = LoopbackHttpServer.start()) {
             leaks = Leaks.take();
-            deliverOnceAndClose(receiver);
+            deliverOnceAndClose(factories, receiver);
         }
         List<String> remaining = leaks.remainingAfter(grace());
         ContractViolation.check(remaining.isEmpty(), ContractRule.CLOSE_RELEASES_EVERYTHING, "after a delivery and"
-                + " close() of the notifier and of the factory, " + Calls.millis(grace()) + " later, still there: "
-                + remaining);
+                + " close() of the notifier and of the factory" + how + ", " + Calls.millis(grace()) + " later, still"
+                + " there: " + remaining);
     }
 
     /** In a method of its own, so that nothing of the notifier stays reachable from the test's frame. */
-    private void deliverOnceAndClose(LoopbackHttpServer receiver) throws InterruptedException {
-        NotifierFactory factory = factory();
+    private void deliverOnceAndClose(Supplier<NotifierFactory> factories, LoopbackHttpServer receiver)
+            throws InterruptedException {
+        NotifierFactory factory = factories.get();
         Notifier notifier = factory.create(spec(receiverAt(receiver.uri("/alerts"))));
         deliver(notifier);
         calls.close("close() of the notifier", notifier, grace());

@@ -23,6 +23,7 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -39,6 +40,13 @@ import org.junit.jupiter.api.Test;
  * }</pre>
  */
 public abstract class RecoveryActionContract {
+    /**
+     * How long the kit watches the runtime after an execution's stage completed, for a call the action makes late
+     * (a rollback handed to a pool thread, say): long enough for such a call to come, short enough to watch after
+     * each execution.
+     */
+    private static final Duration LATE_CALL_WATCH = Duration.ofMillis(300);
+
     private final Calls calls = new Calls();
 
     /** {@return a new instance of the factory under test, as {@link ServiceLoader} would make it} */
@@ -144,8 +152,17 @@ public abstract class RecoveryActionContract {
         Calls.await("execute()", calls.time("execute()", () -> action.execute(new Context(Optional.of(
                 new FakeRuntime()))), callerBudget().plus(executionLimit()), ContractRule.OUTCOMES_NOT_EXCEPTIONS)
                 .stage(), executionLimit());
-        Calls.Timed<ActionOutcome> timed = calls.time("execute()", () -> action.execute(context),
-                callerBudget().plus(executionLimit()), ContractRule.OUTCOMES_NOT_EXCEPTIONS);
+        Optional<FakeRuntime> runtime = context.runtime().filter(FakeRuntime.class::isInstance)
+                .map(FakeRuntime.class::cast);
+        AtomicInteger callsAtCompletion = new AtomicInteger();
+        Calls.Timed<ActionOutcome> timed = calls.time("execute()", () -> {
+            CompletionStage<ActionOutcome> stage = action.execute(context);
+            // Counted by the thread that completes the stage, as it completes it (or here, when it returned one
+            // completed already): any call after that count is late. The stage waited for is the one this returns,
+            // so the count is taken before the wait ends.
+            return stage == null || runtime.isEmpty() ? stage : stage.whenComplete((done, failure) ->
+                    callsAtCompletion.set(runtime.get().calls().size()));
+        }, callerBudget().plus(executionLimit()), ContractRule.OUTCOMES_NOT_EXCEPTIONS);
         timed.requireWithin(callerBudget(), "execute()", "");
         Calls.Outcome<ActionOutcome> outcome = Calls.await("execute()", timed.stage(), executionLimit());
         if (outcome.failed()) {
@@ -154,6 +171,12 @@ public abstract class RecoveryActionContract {
         }
         ContractViolation.check(outcome.value() != null, ContractRule.OUTCOMES_NOT_EXCEPTIONS,
                 "execute() completed with null, not an ActionOutcome");
+        if (runtime.isPresent()) {
+            List<RuntimeOperation> late = runtime.get().awaitCallsBeyond(callsAtCompletion.get(), LATE_CALL_WATCH);
+            ContractViolation.check(late.isEmpty(), ContractRule.NO_CALLS_AFTER_COMPLETION, "the action called "
+                    + late + " after its stage had completed (with " + outcome.value().result() + "), within the "
+                    + Calls.millis(LATE_CALL_WATCH) + " the kit watched the runtime");
+        }
         return outcome.value();
     }
 

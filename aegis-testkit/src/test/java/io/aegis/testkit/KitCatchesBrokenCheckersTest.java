@@ -1,7 +1,8 @@
 package io.aegis.testkit;
 
+import static io.aegis.testkit.ContractRuns.failures;
+import static io.aegis.testkit.ContractRuns.run;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import io.aegis.api.CheckerSpec;
 import io.aegis.api.HealthCheckerFactory;
@@ -11,12 +12,9 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.platform.testkit.engine.EngineTestKit;
-import org.junit.platform.testkit.engine.Event;
 import org.junit.platform.testkit.engine.Events;
 import org.junit.jupiter.api.Test;
 
@@ -64,22 +62,6 @@ class KitCatchesBrokenCheckersTest {
                 .startsWith("[registered-for-service-loader] ServiceLoader finds no io.aegis.api.HealthCheckerFactory"
                         + " of class " + UnregisteredFactory.class.getName())
                 .contains("META-INF/services/io.aegis.api.HealthCheckerFactory");
-    }
-
-    private static Events run(Class<?> contract) {
-        return EngineTestKit.engine("junit-jupiter").selectors(selectClass(contract)).execute().testEvents();
-    }
-
-    /** Failed test method name → its failure's message. */
-    private static Map<String, String> failures(Events tests) {
-        Map<String, String> failed = new TreeMap<>();
-        for (Event event : tests.failed().list()) {
-            Throwable failure = event.getPayload(org.junit.platform.engine.TestExecutionResult.class).orElseThrow()
-                    .getThrowable().orElseThrow();
-            failed.put(event.getTestDescriptor().getLegacyReportingName().replace("()", ""),
-                    String.valueOf(failure.getMessage()));
-        }
-        return failed;
     }
 
     private static Class<?> contractFor(Fault fault) {

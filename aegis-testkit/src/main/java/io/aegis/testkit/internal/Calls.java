@@ -60,6 +60,15 @@ public final class Calls implements AutoCloseable {
      */
     public <T> Timed<T> time(String what, Callable<CompletionStage<T>> call, Duration patience,
             ContractRule ifItThrows) throws InterruptedException {
+        return time(what, call, patience, ifItThrows, "a stage");
+    }
+
+    /**
+     * As {@link #time(String, Callable, Duration, ContractRule)}, where a call that throws is said to have thrown
+     * "instead of returning {@code instead}" ({@code a failed stage}, say, where failing is what the rule asks).
+     */
+    public <T> Timed<T> time(String what, Callable<CompletionStage<T>> call, Duration patience,
+            ContractRule ifItThrows, String instead) throws InterruptedException {
         long start = System.nanoTime();
         Future<CompletionStage<T>> returned = caller.submit(call);
         try {
@@ -72,7 +81,7 @@ public final class Calls implements AutoCloseable {
             throw new ContractViolation(ContractRule.RETURNS_WITHOUT_BLOCKING,
                     what + " had not returned after " + millis(patience) + ": it blocks its caller");
         } catch (ExecutionException e) {
-            throw new ContractViolation(ifItThrows, what + " threw " + e.getCause() + " instead of returning a stage",
+            throw new ContractViolation(ifItThrows, what + " threw " + e.getCause() + " instead of returning " + instead,
                     e.getCause());
         }
     }

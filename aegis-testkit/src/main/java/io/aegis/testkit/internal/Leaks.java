@@ -9,7 +9,8 @@ import java.util.stream.Collectors;
 
 /**
  * What a plugin started and did not stop: the threads and child processes that appeared after {@link #take()} and
- * are still there. Threads that the JDK or the test framework start on first use and keep (the common pool, the
+ * are still there, and (on Linux) the processes it orphaned: started since in the JVM's session, and handed to PID 1
+ * when their parent ended ({@link SessionProcesses}). Threads that the JDK or the test framework start on first use and keep (the common pool, the
  * process reaper, JUnit's timeout watcher, ...) are not the plugin's and are left out; so are the kit's own
  * ({@code aegis-testkit-*}).
  */
@@ -23,17 +24,20 @@ public final class Leaks {
 
     private final Set<Long> threadsBefore;
     private final Set<Long> processesBefore;
+    private final SessionProcesses sessionBefore;
 
-    private Leaks(Set<Long> threadsBefore, Set<Long> processesBefore) {
+    private Leaks(Set<Long> threadsBefore, Set<Long> processesBefore, SessionProcesses sessionBefore) {
         this.threadsBefore = threadsBefore;
         this.processesBefore = processesBefore;
+        this.sessionBefore = sessionBefore;
     }
 
     /** Remembers the threads and child processes there are now. */
     public static Leaks take() {
         return new Leaks(
                 Thread.getAllStackTraces().keySet().stream().map(Thread::getId).collect(Collectors.toSet()),
-                ProcessHandle.current().descendants().map(ProcessHandle::pid).collect(Collectors.toSet()));
+                ProcessHandle.current().descendants().map(ProcessHandle::pid).collect(Collectors.toSet()),
+                SessionProcesses.take());
     }
 
     /**
@@ -63,7 +67,9 @@ public final class Leaks {
             alive = newThreads().stream().filter(Thread::isAlive).toList();
         }
         awaitCollectedHttpClients(alive);
-        for (ProcessHandle process : newProcesses()) {
+        List<ProcessHandle> processes = new ArrayList<>(newProcesses());
+        sessionBefore.orphanedSince().forEach(orphan -> ProcessHandle.of(orphan.pid()).ifPresent(processes::add));
+        for (ProcessHandle process : processes) {
             long left = deadline - System.nanoTime();
             try {
                 process.onExit().get(Math.max(1, left), TimeUnit.NANOSECONDS);
@@ -83,6 +89,11 @@ public final class Leaks {
                 remaining.add("child process " + process.pid() + " " + process.info().commandLine().orElse(""));
                 process.destroyForcibly(); // reported: not left running after the build
             }
+        }
+        for (SessionProcesses.Stat orphan : sessionBefore.orphanedSince()) {
+            remaining.add("orphaned process " + orphan.pid() + " " + SessionProcesses.commandLine(orphan.pid())
+                    + " (started during the test, its parent gone: now a child of " + orphan.parent() + ")");
+            ProcessHandle.of(orphan.pid()).ifPresent(ProcessHandle::destroyForcibly);
         }
         return remaining;
     }
