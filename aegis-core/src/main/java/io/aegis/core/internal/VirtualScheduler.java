@@ -61,21 +61,20 @@ public final class VirtualScheduler implements Scheduler {
 
     @Override
     public synchronized Task schedule(Runnable task, Duration delay) {
-        return add(new Entry(task, nowNanos + Math.max(0, delay.toNanos()), 0, sequence++, false));
+        return add(new Entry(task, nowNanos + Math.max(0, delay.toNanos()), 0, sequence++, -1));
     }
 
     @Override
     public synchronized Task scheduleAtFixedRate(Runnable task, Duration initialDelay, Duration period) {
         return add(new Entry(task, nowNanos + Math.max(0, initialDelay.toNanos()), period.toNanos(), sequence++,
-                false));
+                -1));
     }
 
     /** As {@link #schedule}, counted among the {@link #pendingDeadlines} until it runs or is cancelled. */
     @Override
     public synchronized Task deadline(Runnable task, Duration delay) {
         pendingDeadlines++;
-        deadlinesScheduled++;
-        return add(new Entry(task, nowNanos + Math.max(0, delay.toNanos()), 0, sequence++, true));
+        return add(new Entry(task, nowNanos + Math.max(0, delay.toNanos()), 0, sequence++, deadlinesScheduled++));
     }
 
     private Task add(Entry entry) {
@@ -84,7 +83,7 @@ public final class VirtualScheduler implements Scheduler {
     }
 
     private synchronized void cancel(Entry entry) {
-        if (queue.remove(entry) && entry.deadline) {
+        if (queue.remove(entry) && entry.isDeadline()) {
             pendingDeadlines--;
         }
     }
@@ -118,7 +117,7 @@ public final class VirtualScheduler implements Scheduler {
                 next.dueNanos += next.periodNanos;
                 next.order = sequence++;
                 queue.add(next);
-            } else if (next.deadline) {
+            } else if (next.isDeadline()) {
                 pendingDeadlines--;
             }
         }
@@ -149,24 +148,43 @@ public final class VirtualScheduler implements Scheduler {
         return pendingDeadlines;
     }
 
-    /** How many {@link #deadline deadlines} were ever scheduled: a new plugin call changes it. */
+    /** How many {@link #deadline deadlines} were ever scheduled: the number the next one will get. */
     public synchronized long deadlinesScheduled() {
         return deadlinesScheduled;
+    }
+
+    /**
+     * How many of the {@link #pendingDeadlines} were scheduled at or after {@code mark}, a value
+     * {@link #deadlinesScheduled} returned: the plugin calls a caller has not already given up waiting for.
+     */
+    public synchronized int pendingDeadlinesSince(long mark) {
+        int count = 0;
+        for (Entry entry : queue) {
+            if (entry.isDeadline() && entry.deadlineNumber >= mark) {
+                count++;
+            }
+        }
+        return count;
     }
 
     private static final class Entry implements Comparable<Entry> {
         private final Runnable task;
         private final long periodNanos;
-        private final boolean deadline;
+        /** Its number among the deadlines; -1 for any other task. */
+        private final long deadlineNumber;
         private long dueNanos;
         private long order;
 
-        Entry(Runnable task, long dueNanos, long periodNanos, long order, boolean deadline) {
+        Entry(Runnable task, long dueNanos, long periodNanos, long order, long deadlineNumber) {
             this.task = task;
             this.dueNanos = dueNanos;
             this.periodNanos = periodNanos;
             this.order = order;
-            this.deadline = deadline;
+            this.deadlineNumber = deadlineNumber;
+        }
+
+        boolean isDeadline() {
+            return deadlineNumber >= 0;
         }
 
         @Override

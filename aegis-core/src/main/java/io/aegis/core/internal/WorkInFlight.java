@@ -1,6 +1,8 @@
 package io.aegis.core.internal;
 
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -15,15 +17,31 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class WorkInFlight {
     private final AtomicInteger tasks = new AtomicInteger();
     private final AtomicLong started = new AtomicLong();
+    /** The numbers of the tasks in flight, in the order {@link #started} gave them. */
+    private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
 
     /** {@return how many tasks were handed to the counted pools and have not finished} */
     public int tasks() {
         return tasks.get();
     }
 
-    /** {@return how many tasks were ever handed to the counted pools: a new one changes it} */
+    /** {@return how many tasks were ever handed to the counted pools: the number the next one will get} */
     public long started() {
         return started.get();
+    }
+
+    /**
+     * {@return how many of the tasks in flight were handed over at or after {@code mark}, a value {@link #started}
+     * returned: the ones a caller has not already given up waiting for}
+     */
+    public int inFlightSince(long mark) {
+        int count = 0;
+        for (long number : inFlight) {
+            if (number >= mark) {
+                count++;
+            }
+        }
+        return count;
     }
 
     /**
@@ -39,20 +57,34 @@ public final class WorkInFlight {
             @Override
             public void execute(Runnable task) {
                 // Counted before the hand-over, so a task handing work on is never seen as the last one finishing.
+                Numbered numbered = new Numbered(work.started.getAndIncrement(), task);
+                work.inFlight.add(numbered.number);
                 work.tasks.incrementAndGet();
-                work.started.incrementAndGet();
                 try {
-                    super.execute(task);
+                    super.execute(numbered);
                 } catch (RuntimeException | Error e) {
-                    work.tasks.decrementAndGet();
+                    work.ended(numbered);
                     throw e;
                 }
             }
 
             @Override
             protected void afterExecute(Runnable task, Throwable error) {
-                work.tasks.decrementAndGet();
+                work.ended((Numbered) task);
             }
         };
+    }
+
+    private void ended(Numbered task) {
+        inFlight.remove(task.number);
+        tasks.decrementAndGet();
+    }
+
+    /** A task with the number {@link #started} gave it. */
+    private record Numbered(long number, Runnable task) implements Runnable {
+        @Override
+        public void run() {
+            task.run();
+        }
     }
 }

@@ -45,7 +45,10 @@ import java.util.function.Predicate;
  * each, the harness waits (in real time) until what the last one set off has settled: the engine's threads are idle
  * and every call into a plugin has completed its stage. A plugin call still outstanding after
  * {@link #PLUGIN_GRACE} of real time is left to its timeout, which then comes in virtual time like any other timer:
- * a check that never answers turns into a {@code TIMEOUT} at {@code timeout} after it started, on the virtual clock.
+ * a check that never answers turns into a {@code TIMEOUT} at {@code timeout} plus the engine's slack (a tenth, at
+ * least 100 ms) after it started, on the virtual clock. A call that answers late costs its real latency, one call
+ * after another: an hour of checks that answer at once takes a fraction of a second, of checks that take 5 ms each,
+ * several seconds. Threads that move time take turns.
  * Plugin code itself (sockets, processes, {@link Instant#now()}) stays on real time: the virtual clock starts at the
  * real time the harness starts. Lines of logs arrive on their sources' own threads in real time: wait for what they set
  * off with {@link #await}, then move time.
@@ -78,8 +81,11 @@ public final class EngineHarness implements AutoCloseable {
     private final VirtualScheduler virtualTime;
     private final WorkInFlight engineWork;
     private final WorkInFlight pluginWork;
-    /** The plugin calls started when a settle last gave up waiting for them ({@link #callsStarted}); -1 for none. */
-    private long callsLeftToTheirTimeout = -1;
+    /** Plugin-pool tasks and deadlines numbered below these were given their grace by a settle: left to timeouts. */
+    private long pluginTasksWaitedFor;
+    private long deadlinesWaitedFor;
+    /** One thread moves time at a time: two moving it at once would each run timers while the other's work runs. */
+    private final Object timeLock = new Object();
 
     private EngineHarness(Engine.Builder builder, boolean virtual) {
         if (virtual) {
@@ -259,12 +265,14 @@ public final class EngineHarness implements AutoCloseable {
     public void advance(Duration duration) {
         VirtualScheduler time = requireVirtualTime();
         requireForward(duration);
-        long target = time.nanoTime() + duration.toNanos();
-        settle();
-        while (time.runNext(target)) {
+        synchronized (timeLock) {
+            long target = time.nanoTime() + duration.toNanos();
             settle();
+            while (time.runNext(target)) {
+                settle();
+            }
+            time.moveTo(target);
         }
-        time.moveTo(target);
     }
 
     /**
@@ -283,19 +291,21 @@ public final class EngineHarness implements AutoCloseable {
     public <E extends ServiceEvent> E advanceUntil(Class<E> type, Predicate<? super E> matches, Duration atMost) {
         VirtualScheduler time = requireVirtualTime();
         requireForward(atMost);
-        long target = time.nanoTime() + atMost.toNanos();
-        settle();
-        while (true) {
-            Optional<E> found = first(type, matches);
-            if (found.isPresent()) {
-                return found.get();
-            }
-            if (!time.runNext(target)) {
-                time.moveTo(target);
-                throw new AssertionError("no matching " + type.getSimpleName() + " within " + atMost
-                        + " of virtual time; the " + type.getSimpleName() + " events were: " + events(type));
-            }
+        synchronized (timeLock) {
+            long target = time.nanoTime() + atMost.toNanos();
             settle();
+            while (true) {
+                Optional<E> found = first(type, matches);
+                if (found.isPresent()) {
+                    return found.get();
+                }
+                if (!time.runNext(target)) {
+                    time.moveTo(target);
+                    throw new AssertionError("no matching " + type.getSimpleName() + " within " + atMost
+                            + " of virtual time; the " + type.getSimpleName() + " events were: " + events(type));
+                }
+                settle();
+            }
         }
     }
 
@@ -329,22 +339,26 @@ public final class EngineHarness implements AutoCloseable {
 
     /**
      * Waits until the engine's own pools have no task left and no plugin call is outstanding (in a thread of the
-     * engine's or with its deadline pending), or, for plugin calls only, until {@link #PLUGIN_GRACE} has passed; calls
-     * already given their grace by an earlier settle, with none started since, are not waited for again (a check that
-     * never answers would otherwise cost the grace at every timer until its timeout). Polls: what it waits for is
-     * spread over several pools and plugin threads, with nothing to be woken by.
+     * engine's plugin pool or with its deadline pending), or, for plugin calls only, until {@link #PLUGIN_GRACE} has
+     * passed. The calls outstanding then are left to their timeouts and not waited for again by later settles (a check
+     * that never answers would otherwise cost the grace at every timer until its timeout, and at every check of every
+     * other service). Polls: what it waits for is spread over several pools and plugin threads, with nothing to be
+     * woken by.
      */
     private void settle() {
         long start = System.nanoTime();
         while (true) {
+            // Plugin calls first: the engine hands a call's result to its pools before it cancels the call's deadline
+            // (Deadlines), so read in this order no result is between the two reads unseen.
+            int pluginCalls = pluginWork.inFlightSince(pluginTasksWaitedFor)
+                    + virtualTime.pendingDeadlinesSince(deadlinesWaitedFor);
             int tasks = engineWork.tasks();
-            boolean pluginCalls = pluginWork.tasks() > 0 || virtualTime.pendingDeadlines() > 0;
-            if (tasks == 0 && pluginCalls && callsStarted() != callsLeftToTheirTimeout
-                    && System.nanoTime() - start > PLUGIN_GRACE.toNanos()) {
-                callsLeftToTheirTimeout = callsStarted();
+            if (tasks == 0 && pluginCalls == 0) {
                 return;
             }
-            if (tasks == 0 && (!pluginCalls || callsStarted() == callsLeftToTheirTimeout)) {
+            if (tasks == 0 && System.nanoTime() - start > PLUGIN_GRACE.toNanos()) {
+                pluginTasksWaitedFor = pluginWork.started();
+                deadlinesWaitedFor = virtualTime.deadlinesScheduled();
                 return;
             }
             if (System.nanoTime() - start > PATIENCE.toNanos()) {
@@ -353,10 +367,6 @@ public final class EngineHarness implements AutoCloseable {
             }
             LockSupport.parkNanos(50_000);
         }
-    }
-
-    private long callsStarted() {
-        return virtualTime.deadlinesScheduled() + pluginWork.started();
     }
 
     private <E extends ServiceEvent> Optional<E> first(Class<E> type, Predicate<? super E> matches) {
