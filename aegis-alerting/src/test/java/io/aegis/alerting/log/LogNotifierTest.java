@@ -7,11 +7,11 @@ import io.aegis.api.Notification;
 import io.aegis.api.NotifierSpec;
 import io.aegis.api.Severity;
 import io.aegis.api.Settings;
+import io.aegis.testkit.RecordingLogger;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.ResourceBundle;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
@@ -29,7 +29,7 @@ class LogNotifierTest {
     void logsCriticalFiringAlertAsError() throws Exception {
         deliver(alert(Severity.CRITICAL).build());
 
-        assertThat(logger.lines).containsExactly(
+        assertThat(logger.lines()).containsExactly(
                 "ERROR ALERT firing critical ServiceUnhealthy service=api: api is unhealthy: HTTP 503");
     }
 
@@ -37,7 +37,7 @@ class LogNotifierTest {
     void logsWarningFiringAlertAsWarning() throws Exception {
         deliver(alert(Severity.WARNING).build());
 
-        assertThat(logger.lines).containsExactly(
+        assertThat(logger.lines()).containsExactly(
                 "WARNING ALERT firing warning ServiceUnhealthy service=api: api is unhealthy: HTTP 503");
     }
 
@@ -45,7 +45,7 @@ class LogNotifierTest {
     void logsResolvedAlertAsInfo() throws Exception {
         deliver(alert(Severity.CRITICAL).build().resolve(START.plusSeconds(60)));
 
-        assertThat(logger.lines).containsExactly(
+        assertThat(logger.lines()).containsExactly(
                 "INFO ALERT resolved critical ServiceUnhealthy service=api: api is unhealthy: HTTP 503");
     }
 
@@ -53,7 +53,7 @@ class LogNotifierTest {
     void writesExtraLabelsInNameOrderAfterTheService() throws Exception {
         deliver(alert(Severity.WARNING).label("zone", "eu").label("team", "sre").build());
 
-        assertThat(logger.lines).containsExactly(
+        assertThat(logger.lines()).containsExactly(
                 "WARNING ALERT firing warning ServiceUnhealthy service=api team=sre zone=eu: api is unhealthy: HTTP 503");
     }
 
@@ -61,7 +61,7 @@ class LogNotifierTest {
     void keepsAMultiLineSummaryOnOneLine() throws Exception {
         deliver(alert(Severity.WARNING).summary("first\r\nsecond").build());
 
-        assertThat(logger.lines).containsExactly(
+        assertThat(logger.lines()).containsExactly(
                 "WARNING ALERT firing warning ServiceUnhealthy service=api: first\\r\\nsecond");
     }
 
@@ -75,7 +75,7 @@ class LogNotifierTest {
 
         notifier.deliver(notification).toCompletableFuture().get(5, TimeUnit.SECONDS);
 
-        assertThat(logger.lines).containsExactly(
+        assertThat(logger.lines()).containsExactly(
                 "ERROR ALERT firing critical ServiceUnhealthy service=api: api is unhealthy: HTTP 503",
                 "INFO ALERT resolved warning ServiceUnhealthy service=web: web is unhealthy: timeout");
     }
@@ -121,30 +121,5 @@ class LogNotifierTest {
     private static Alert.Builder alert(Severity severity) {
         return Alert.builder("ServiceUnhealthy", "api").severity(severity).summary("api is unhealthy: HTTP 503")
                 .startsAt(START);
-    }
-
-    /** A logger that keeps {@code LEVEL message} lines. */
-    private static final class RecordingLogger implements System.Logger {
-        final List<String> lines = new CopyOnWriteArrayList<>();
-
-        @Override
-        public String getName() {
-            return "recording";
-        }
-
-        @Override
-        public boolean isLoggable(Level level) {
-            return true;
-        }
-
-        @Override
-        public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
-            lines.add(level.getName() + " " + msg);
-        }
-
-        @Override
-        public void log(Level level, ResourceBundle bundle, String format, Object... params) {
-            lines.add(level.getName() + " " + format);
-        }
     }
 }

@@ -9,6 +9,7 @@ import io.aegis.api.CheckResult;
 import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
 import io.aegis.api.HealthStatus;
+import io.aegis.testkit.RecordingLogger;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -25,8 +26,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import java.util.ResourceBundle;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -143,7 +142,7 @@ class HttpTlsTest {
         factory.create(HttpCheckerTest.spec(url("127.0.0.1"), Map.of("tls", Map.of("insecureSkipVerify", false)),
                 TIMEOUT));
 
-        assertThat(log.lines).singleElement().satisfies(line -> assertThat(line)
+        assertThat(log.lines()).singleElement().satisfies(line -> assertThat(line)
                 .startsWith("WARNING api: tls.insecureSkipVerify is true: neither the certificate nor the host name"
                         + " of " + url("127.0.0.1") + " is verified"));
     }
@@ -232,30 +231,5 @@ class HttpTlsTest {
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("keytool finished").isTrue();
         assertThat(process.exitValue()).as("keytool %s failed: %s", arguments[0], output).isZero();
-    }
-
-    /** Keeps {@code LEVEL message} lines, with the parameters filled in as the JDK's formatter would. */
-    private static final class RecordingLogger implements System.Logger {
-        final List<String> lines = new CopyOnWriteArrayList<>();
-
-        @Override
-        public String getName() {
-            return "recording";
-        }
-
-        @Override
-        public boolean isLoggable(Level level) {
-            return true;
-        }
-
-        @Override
-        public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
-            lines.add(level.getName() + " " + msg);
-        }
-
-        @Override
-        public void log(Level level, ResourceBundle bundle, String format, Object... params) {
-            lines.add(level.getName() + " " + java.text.MessageFormat.format(format, params));
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.aegis.runtimes.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.aegis.testkit.RecordingLogger;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,7 @@ class HookOutputTest {
     void eachLineIsLoggedServiceNameFirstAndTheLastNonBlankLineIsReturned() {
         String last = HookOutput.drain(stream("draining\r\nlast words\n\n  \n"), log, "web", "isolate hook");
 
-        assertThat(log.lines).containsExactly("INFO web: isolate hook: draining", "INFO web: isolate hook: last words",
+        assertThat(log.lines()).containsExactly("INFO web: isolate hook: draining", "INFO web: isolate hook: last words",
                 "INFO web: isolate hook: ", "INFO web: isolate hook:   ");
         assertThat(last).isEqualTo("last words");
     }
@@ -24,7 +25,7 @@ class HookOutputTest {
     @Test
     void aLastLineWithoutLineBreakIsLoggedAndReturned() {
         assertThat(HookOutput.drain(stream("one\ntwo"), log, "web", "isolate hook")).isEqualTo("two");
-        assertThat(log.lines).containsExactly("INFO web: isolate hook: one", "INFO web: isolate hook: two");
+        assertThat(log.lines()).containsExactly("INFO web: isolate hook: one", "INFO web: isolate hook: two");
     }
 
     @Test
@@ -33,8 +34,8 @@ class HookOutputTest {
 
         String last = HookOutput.drain(stream(output), log, "web", "isolate hook");
 
-        assertThat(log.lines).hasSize(HookOutput.MAX_LOGGED_LINES + 1);
-        assertThat(log.lines.get(log.lines.size() - 1)).isEqualTo("WARNING web: isolate hook: "
+        assertThat(log.lines()).hasSize(HookOutput.MAX_LOGGED_LINES + 1);
+        assertThat(log.lines().get(log.lines().size() - 1)).isEqualTo("WARNING web: isolate hook: "
                 + (50_001 - HookOutput.MAX_LOGGED_LINES) + " more lines of output not logged (only the first "
                 + HookOutput.MAX_LOGGED_LINES + " are)");
         assertThat(last).as("still the last line, read to the end").isEqualTo("the end");
@@ -67,7 +68,7 @@ class HookOutputTest {
 
         String cut = "a".repeat(HookOutput.MAX_LINE_CHARS) + "... (line cut at " + HookOutput.MAX_LINE_CHARS
                 + " characters)";
-        assertThat(log.lines).containsExactly("INFO web: isolate hook: " + cut);
+        assertThat(log.lines()).containsExactly("INFO web: isolate hook: " + cut);
         assertThat(last).isEqualTo(cut);
     }
 

@@ -2,6 +2,7 @@ package io.aegis.runtimes.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.aegis.testkit.RecordingLogger;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -129,7 +130,7 @@ class RotatingFileTest {
         assertThat(read("out.log.1")).isEqualTo("3".repeat(10));
         assertThat(dir.resolve("out.log.2")).doesNotExist();
         assertThat(read("out.log.3")).isEqualTo("1".repeat(10));
-        assertThat(log.lines).isEmpty();
+        assertThat(log.lines()).isEmpty();
     }
 
     @Test
@@ -144,7 +145,7 @@ class RotatingFileTest {
         assertThat(read("out.log.1")).isEqualTo("8".repeat(10));
         assertThat(Files.readString(inTheWay.resolve("not ours"))).isEqualTo("keep me");
         assertThat(dir.resolve("out.log.3")).doesNotExist();
-        assertThat(log.lines).hasSize(1).first().asString()
+        assertThat(log.lines()).hasSize(1).first().asString()
                 .isEqualTo("WARNING web: cannot rotate its output through " + inTheWay
                         + ": it is not a regular file, so aegis leaves it alone; move it away");
     }
@@ -161,7 +162,7 @@ class RotatingFileTest {
         assertThat(Files.readString(inTheWay.resolve("not ours"))).isEqualTo("keep me");
         assertThat(dir.resolve("out.log.2")).doesNotExist();
         // One warning per thing in the way, though it is met twice per rotation (not moved, not replaced).
-        assertThat(log.lines).singleElement().asString().isEqualTo("WARNING web: cannot rotate its output through "
+        assertThat(log.lines()).singleElement().asString().isEqualTo("WARNING web: cannot rotate its output through "
                 + inTheWay + ": it is not a regular file, so aegis leaves it alone; move it away");
     }
 
@@ -198,7 +199,7 @@ class RotatingFileTest {
 
         assertThat(Files.readString(target)).isEqualTo("precious\n");
         assertThat(file.droppedBytes()).isEqualTo(8);
-        assertThat(log.lines).singleElement().asString().contains("is a symbolic link, which aegis does not follow");
+        assertThat(log.lines()).singleElement().asString().contains("is a symbolic link, which aegis does not follow");
     }
 
     @Test
@@ -229,10 +230,10 @@ class RotatingFileTest {
 
         assertThat(file.droppedBytes()).isEqualTo(25 + 53);
         assertThat(read("out.log")).isEqualTo("back\nmore\n");
-        assertThat(log.lines).hasSize(2);
-        assertThat(log.lines.get(0)).startsWith("WARNING web: cannot write its output to " + blocked)
+        assertThat(log.lines()).hasSize(2);
+        assertThat(log.lines().get(0)).startsWith("WARNING web: cannot write its output to " + blocked)
                 .contains("is a directory");
-        assertThat(log.lines.get(1))
+        assertThat(log.lines().get(1))
                 .isEqualTo("INFO web: writing its output to " + blocked + " again; 78 bytes were lost meanwhile");
     }
 
@@ -245,7 +246,7 @@ class RotatingFileTest {
         IntStream.range(0, 1000).forEach(i -> write("0123456789"));
 
         assertThat(file.droppedBytes()).isEqualTo(10_000);
-        assertThat(log.lines).singleElement().asString().contains("No space left on device");
+        assertThat(log.lines()).singleElement().asString().contains("No space left on device");
     }
 
     @Test
