@@ -1,6 +1,7 @@
 package io.aegis.testkit;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -19,9 +21,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real HTTP/1.1 server on loopback (the JDK's), on a free port: a health endpoint to check, or a receiver to
- * deliver alerts to. Every path answers with the status and body last set (200 "ok" at first), or with statuses in
- * turn ({@link #respondInTurn}), after a delay if one is set ({@link #delayAnswers}); every request is recorded. Its
- * threads are named {@code aegis-testkit-http-*}; four of them answer at once.
+ * deliver alerts to. Every request is answered with the status and body last set (200 "ok" at first), or with
+ * statuses in turn ({@link #respondInTurn}), after a delay if one is set ({@link #delayAnswers}), and recorded; a
+ * path can be given a handler of its own instead ({@link #handle}). Each request is answered on a thread of its own,
+ * taken from a pool that grows as needed (a handler that hangs on purpose holds up no other request); the threads are
+ * daemons named {@code aegis-testkit-http-*}, ended by {@link #close}.
  */
 public final class LoopbackHttpServer implements AutoCloseable {
     /**
@@ -42,6 +46,7 @@ public final class LoopbackHttpServer implements AutoCloseable {
     private final List<Request> requests = new ArrayList<>();
     private volatile int[] statuses = {200};
     private final AtomicInteger turn = new AtomicInteger();
+    private final AtomicInteger threads = new AtomicInteger();
     private volatile String body = "ok";
     private volatile Duration delay = Duration.ZERO;
 
@@ -57,8 +62,8 @@ public final class LoopbackHttpServer implements AutoCloseable {
 
     private LoopbackHttpServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        handlers = Executors.newFixedThreadPool(4, runnable -> {
-            Thread thread = new Thread(runnable, "aegis-testkit-http-" + port());
+        handlers = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "aegis-testkit-http-" + port() + "-" + threads.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         });
@@ -131,7 +136,7 @@ public final class LoopbackHttpServer implements AutoCloseable {
      * From now on every answer is sent {@code delay} after its request was read (a slow service); {@link
      * Duration#ZERO} answers at once again.
      *
-     * @param delay how long each answer waits; requests beyond four at a time wait for a thread too
+     * @param delay how long each answer waits
      * @throws IllegalArgumentException when {@code delay} is negative
      */
     public void delayAnswers(Duration delay) {
@@ -141,7 +146,40 @@ public final class LoopbackHttpServer implements AutoCloseable {
         this.delay = delay;
     }
 
-    /** {@return the requests received so far, oldest first} */
+    /**
+     * From now on the requests whose path starts with {@code path} are given to {@code handler} instead of the
+     * answer set with {@link #respondWith} or {@link #respondInTurn}, as the JDK's
+     * {@link HttpServer#createContext(String, HttpHandler)} does: the longest path given that matches a request
+     * wins, and {@code /} keeps the server's own answer for every path no handler matches. A request given to a
+     * handler is neither recorded in {@link #requests} nor delayed by {@link #delayAnswers}; the handler answers and
+     * closes the exchange itself. Handlers run at the same time on threads of their own: one may wait as long as it
+     * likes (until {@link #close}, which interrupts it).
+     *
+     * @param path the path prefix, such as {@code /hook}; as the JDK matches it, {@code /hook} matches
+     *     {@code /hook/a} and {@code /hooks} too; a path given before gets the new handler
+     * @param handler what answers those requests
+     * @throws IllegalArgumentException when {@code path} does not start with {@code /}, or is {@code /} itself
+     *     (the server's own answer, set with {@link #respondWith})
+     * @throws NullPointerException when {@code path} or {@code handler} is null
+     */
+    public void handle(String path, HttpHandler handler) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(handler, "handler");
+        if (!path.startsWith("/") || path.equals("/")) {
+            throw new IllegalArgumentException("a handler's path must start with / and not be / itself (the"
+                    + " server's own answer, see respondWith), found \"" + path + "\"");
+        }
+        synchronized (server) {
+            try {
+                server.removeContext(path);
+            } catch (IllegalArgumentException none) {
+                // no handler had this path yet
+            }
+            server.createContext(path, handler);
+        }
+    }
+
+    /** {@return the requests received so far, oldest first, but for those given to a {@linkplain #handle handler}} */
     public List<Request> requests() {
         synchronized (requests) {
             return List.copyOf(requests);
@@ -151,7 +189,7 @@ public final class LoopbackHttpServer implements AutoCloseable {
     /**
      * Waits until {@code count} requests have come; false when {@code timeout} passed first.
      *
-     * @param count how many requests, counted since the server started
+     * @param count how many requests, counted since the server started (as {@link #requests} counts them)
      * @param timeout how long to wait at most
      * @return whether {@code count} requests had come within {@code timeout}
      * @throws InterruptedException when the calling thread is interrupted while it waits

@@ -3,15 +3,13 @@ package io.aegis.alerting.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
 import io.aegis.api.ConfigException;
 import io.aegis.api.Notifier;
 import io.aegis.api.NotifierSpec;
 import io.aegis.api.Settings;
+import io.aegis.testkit.LoopbackHttpServer;
 import io.aegis.testkit.StalledServer;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
@@ -27,30 +25,28 @@ import org.junit.jupiter.api.Test;
 class WebhookCredentialsTest {
     private final WebhookNotifierFactory factory = new WebhookNotifierFactory();
     private final BlockingQueue<String> authorizations = new LinkedBlockingQueue<>();
-    private HttpServer server;
+    private final LoopbackHttpServer server = LoopbackHttpServer.start();
 
     @BeforeEach
-    void startReceiver() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/hook", exchange -> {
+    void startReceiver() {
+        server.handle("/hook", exchange -> {
             exchange.getRequestBody().readAllBytes();
             authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
         });
-        server.start();
     }
 
     @AfterEach
     void stop() {
         factory.close();
-        server.stop(0);
+        server.close();
     }
 
     @Test
     void sendsTheUserInfoOfTheEndpointAsBasicAuth() throws Exception {
         Notifier notifier = notifier(Map.of("endpoint",
-                "http://alerts:s3cret@127.0.0.1:" + server.getAddress().getPort() + "/hook"));
+                "http://alerts:s3cret@127.0.0.1:" + server.port() + "/hook"));
 
         notifier.deliver(WebhookPayloadTest.firing()).toCompletableFuture().get(10, TimeUnit.SECONDS);
 

@@ -5,18 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.aegis.api.Alert;
 import io.aegis.api.DeliveryException;
 import io.aegis.api.Notification;
 import io.aegis.api.Notifier;
 import io.aegis.api.NotifierSpec;
 import io.aegis.api.Settings;
+import io.aegis.testkit.LoopbackHttpServer;
 import io.aegis.testkit.StalledServer;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -30,15 +28,12 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The webhook notifier against a real HTTP server on loopback. */
@@ -46,8 +41,7 @@ class WebhookNotifierTest {
     private final WebhookNotifierFactory factory = new WebhookNotifierFactory();
     private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
     private final CountDownLatch releaseHungHandlers = new CountDownLatch(1);
-    private HttpServer server;
-    private ExecutorService serverThreads;
+    private final LoopbackHttpServer server = LoopbackHttpServer.start();
 
     /** One request as the server saw it. */
     record Received(String method, String path, Map<String, List<String>> headers, String body) {
@@ -57,20 +51,11 @@ class WebhookNotifierTest {
         }
     }
 
-    @BeforeEach
-    void startServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        serverThreads = Executors.newCachedThreadPool();
-        server.setExecutor(serverThreads);
-        server.start();
-    }
-
     @AfterEach
     void stopEverything() {
         factory.close();
         releaseHungHandlers.countDown();
-        server.stop(0);
-        serverThreads.shutdownNow();
+        server.close();
     }
 
     @Test
@@ -119,7 +104,7 @@ class WebhookNotifierTest {
     @Test
     void formatAegisStopsAtTheFirstAlertNotTakenSoTheWholeNotificationIsRetried() {
         AtomicInteger requests = new AtomicInteger();
-        server.createContext("/hook", exchange -> {
+        server.handle("/hook", exchange -> {
             exchange.getRequestBody().readAllBytes();
             exchange.sendResponseHeaders(requests.incrementAndGet() == 1 ? 503 : 200, -1);
             exchange.close();
@@ -234,7 +219,7 @@ class WebhookNotifierTest {
 
     @Test
     void retriesLaterWhenTheWebhookAnswersARedirect() {
-        server.createContext("/hook", exchange -> {
+        server.handle("/hook", exchange -> {
             exchange.getResponseHeaders().add("Location", url("/elsewhere"));
             exchange.sendResponseHeaders(302, -1);
             exchange.close();
@@ -304,7 +289,7 @@ class WebhookNotifierTest {
 
     @Test
     void neverPutsAHeaderValueOrTheSigningSecretIntoAMessage() {
-        server.createContext("/hook", exchange -> {
+        server.handle("/hook", exchange -> {
             // a receiver that echoes what it got, as some error pages do
             String echo = "bad token " + exchange.getRequestHeaders().getFirst("Authorization") + " signed "
                     + exchange.getRequestHeaders().getFirst("X-Aegis-Signature-256") + " secret s3cr3t-signing-key";
@@ -337,7 +322,7 @@ class WebhookNotifierTest {
 
     @Test
     void failsWhenTheWebhookDoesNotAnswerWithinTheTimeout() {
-        server.createContext("/hook", exchange -> {
+        server.handle("/hook", exchange -> {
             awaitRelease();
             exchange.close();
         });
@@ -350,7 +335,7 @@ class WebhookNotifierTest {
 
     @Test
     void failsWhenTheAnswerBodyNeverEnds() {
-        server.createContext("/hook", exchange -> {
+        server.handle("/hook", exchange -> {
             exchange.sendResponseHeaders(200, 0);
             exchange.getResponseBody().write('{');
             exchange.getResponseBody().flush();
@@ -369,7 +354,7 @@ class WebhookNotifierTest {
     }
 
     private void answer(String path, int status, Map<String, String> headers, String body) {
-        server.createContext(path, exchange -> {
+        server.handle(path, exchange -> {
             received.add(read(exchange));
             headers.forEach(exchange.getResponseHeaders()::add);
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
@@ -408,6 +393,6 @@ class WebhookNotifierTest {
     }
 
     private String url(String path) {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+        return "http://127.0.0.1:" + server.port() + path;
     }
 }

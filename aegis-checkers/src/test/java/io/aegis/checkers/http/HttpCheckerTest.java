@@ -3,7 +3,6 @@ package io.aegis.checkers.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.aegis.api.CheckContext;
 import io.aegis.api.CheckResult;
 import io.aegis.api.CheckerSpec;
@@ -12,23 +11,19 @@ import io.aegis.api.HealthChecker;
 import io.aegis.api.HealthStatus;
 import io.aegis.api.Settings;
 import io.aegis.plugin.support.BoundedBody;
+import io.aegis.testkit.LoopbackHttpServer;
 import io.aegis.testkit.StalledServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The http checker against a real HTTP server on loopback. */
@@ -36,23 +31,13 @@ class HttpCheckerTest {
     private static final Duration SHORT_TIMEOUT = Duration.ofMillis(300);
 
     private final HttpCheckerFactory factory = new HttpCheckerFactory();
-    private HttpServer server;
-    private ExecutorService serverThreads;
+    private final LoopbackHttpServer server = LoopbackHttpServer.start();
     private StalledServer rawServer;
-
-    @BeforeEach
-    void startServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        serverThreads = Executors.newCachedThreadPool();
-        server.setExecutor(serverThreads);
-        server.start();
-    }
 
     @AfterEach
     void stopEverything() {
         factory.close();
-        server.stop(0);
-        serverThreads.shutdownNow();
+        server.close();
         if (rawServer != null) {
             rawServer.close();
         }
@@ -84,11 +69,11 @@ class HttpCheckerTest {
     @Test
     void judgesRedirectByStatusWithoutFollowingIt() throws Exception {
         AtomicInteger targetHits = new AtomicInteger();
-        server.createContext("/moved", exchange -> {
+        server.handle("/moved", exchange -> {
             exchange.getResponseHeaders().add("Location", "/target");
             answer(exchange, 302, "");
         });
-        server.createContext("/target", exchange -> {
+        server.handle("/target", exchange -> {
             targetHits.incrementAndGet();
             answer(exchange, 200, "");
         });
@@ -153,7 +138,7 @@ class HttpCheckerTest {
     @Test
     void sendsConfiguredMethodHeadersAndBody() throws Exception {
         ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
-        server.createContext("/health", exchange -> {
+        server.handle("/health", exchange -> {
             seen.add(exchange.getRequestMethod());
             seen.add(exchange.getRequestHeaders().getFirst("X-Probe"));
             seen.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
@@ -170,7 +155,7 @@ class HttpCheckerTest {
     @Test
     void reusesOneKeptAliveConnectionForRepeatedChecks() throws Exception {
         ConcurrentLinkedQueue<Integer> clientPorts = new ConcurrentLinkedQueue<>();
-        server.createContext("/health", exchange -> {
+        server.handle("/health", exchange -> {
             clientPorts.add(exchange.getRemoteAddress().getPort());
             answer(exchange, 200, "ok");
         });
@@ -207,7 +192,7 @@ class HttpCheckerTest {
 
     @Test
     void reportsTimeoutWhenBodyNeverEnds() throws Exception {
-        server.createContext("/health", exchange -> {
+        server.handle("/health", exchange -> {
             exchange.sendResponseHeaders(200, 1000);
             exchange.getResponseBody().write("partial".getBytes(StandardCharsets.UTF_8));
             exchange.getResponseBody().flush();
@@ -282,11 +267,11 @@ class HttpCheckerTest {
     }
 
     private String url(String path) {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+        return "http://127.0.0.1:" + server.port() + path;
     }
 
     private void respond(String path, int status, String body) {
-        server.createContext(path, exchange -> answer(exchange, status, body));
+        server.handle(path, exchange -> answer(exchange, status, body));
     }
 
     private static void answer(HttpExchange exchange, int status, String body) throws IOException {

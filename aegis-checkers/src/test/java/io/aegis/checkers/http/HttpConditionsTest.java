@@ -3,28 +3,23 @@ package io.aegis.checkers.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.aegis.api.CheckContext;
 import io.aegis.api.CheckResult;
 import io.aegis.api.FailureReason;
 import io.aegis.api.HealthChecker;
 import io.aegis.api.HealthStatus;
 import io.aegis.plugin.support.BoundedBody;
+import io.aegis.testkit.LoopbackHttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The {@code expect:} conditions beyond status and body regex, against a real HTTP server on loopback. */
@@ -33,22 +28,12 @@ class HttpConditionsTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     private final HttpCheckerFactory factory = new HttpCheckerFactory();
-    private HttpServer server;
-    private ExecutorService serverThreads;
-
-    @BeforeEach
-    void startServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        serverThreads = Executors.newCachedThreadPool();
-        server.setExecutor(serverThreads);
-        server.start();
-    }
+    private final LoopbackHttpServer server = LoopbackHttpServer.start();
 
     @AfterEach
     void stopEverything() {
         factory.close();
-        server.stop(0);
-        serverThreads.shutdownNow();
+        server.close();
     }
 
     @Test
@@ -142,7 +127,7 @@ class HttpConditionsTest {
 
     @Test
     void passesWhenRequiredHeaderMatches() throws Exception {
-        server.createContext("/health", exchange -> {
+        server.handle("/health", exchange -> {
             exchange.getResponseHeaders().add("Content-Type", "application/json; charset=utf-8");
             exchange.getResponseHeaders().add("X-Version", "2.4.1");
             answer(exchange, 200, "{}");
@@ -167,7 +152,7 @@ class HttpConditionsTest {
 
     @Test
     void reportsStatusFailureWhenRequiredHeaderDoesNotMatch() throws Exception {
-        server.createContext("/health", exchange -> {
+        server.handle("/health", exchange -> {
             exchange.getResponseHeaders().add("Content-Type", "text/html");
             answer(exchange, 200, "<html/>");
         });
@@ -190,9 +175,9 @@ class HttpConditionsTest {
     @Test
     void reportsDegradedWhenAnswerIsSlowerThanMaxResponseTime() throws Exception {
         Duration delay = Duration.ofMillis(300);
-        server.createContext("/health", exchange ->
+        server.handle("/health", exchange ->
                 // answers later from another thread; neither the test nor the server thread sleeps
-                CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS, serverThreads)
+                CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS)
                         .execute(() -> answerUnchecked(exchange, 200, "ok")));
 
         CheckResult result = check(Map.of("expect", Map.of("maxResponseTime", "100ms")));
@@ -207,8 +192,8 @@ class HttpConditionsTest {
 
     @Test
     void judgesBodyBeforeResponseTime() throws Exception {
-        server.createContext("/health", exchange ->
-                CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS, serverThreads)
+        server.handle("/health", exchange ->
+                CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS)
                         .execute(() -> answerUnchecked(exchange, 200, SPRING_BOOT_DB_DOWN)));
 
         CheckResult result = check(Map.of("expect", Map.of("maxResponseTime", "100ms",
@@ -224,11 +209,11 @@ class HttpConditionsTest {
     }
 
     private String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/health";
+        return "http://127.0.0.1:" + server.port() + "/health";
     }
 
     private void respond(int status, String body) {
-        server.createContext("/health", exchange -> answer(exchange, status, body));
+        server.handle("/health", exchange -> answer(exchange, status, body));
     }
 
     static void answer(HttpExchange exchange, int status, String body) throws IOException {

@@ -3,16 +3,13 @@ package io.aegis.checkers.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
 import io.aegis.api.CheckContext;
 import io.aegis.api.CheckResult;
 import io.aegis.api.ConfigException;
 import io.aegis.api.ConfigProblem;
 import io.aegis.api.HealthStatus;
+import io.aegis.testkit.LoopbackHttpServer;
 import io.aegis.testkit.StalledServer;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -28,31 +25,29 @@ import org.junit.jupiter.api.Test;
 class HttpCredentialsTest {
     private final HttpCheckerFactory factory = new HttpCheckerFactory();
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
-    private HttpServer server;
+    private final LoopbackHttpServer server = LoopbackHttpServer.start();
 
     @BeforeEach
-    void startServerThatRequiresBasicAuth() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    void startServerThatRequiresBasicAuth() {
         String expected = "Basic " + Base64.getEncoder().encodeToString("alice:pa ss@word".getBytes(
                 StandardCharsets.UTF_8));
-        server.createContext("/health", exchange -> {
+        server.handle("/health", exchange -> {
             String authorization = exchange.getRequestHeaders().getFirst("Authorization");
             authorizations.add(String.valueOf(authorization));
             exchange.sendResponseHeaders(expected.equals(authorization) ? 200 : 401, -1);
             exchange.close();
         });
-        server.start();
     }
 
     @AfterEach
     void stop() {
         factory.close();
-        server.stop(0);
+        server.close();
     }
 
     @Test
     void sendsTheUserInfoOfTheEndpointAsBasicAuthToAServerThatRequiresIt() throws Exception {
-        String endpoint = "http://alice:pa%20ss%40word@127.0.0.1:" + server.getAddress().getPort() + "/health";
+        String endpoint = "http://alice:pa%20ss%40word@127.0.0.1:" + server.port() + "/health";
 
         CheckResult result = check(endpoint);
 
@@ -61,7 +56,7 @@ class HttpCredentialsTest {
 
     @Test
     void aServerThatRequiresAuthRefusesTheSameEndpointWithoutUserInfo() throws Exception {
-        CheckResult result = check("http://127.0.0.1:" + server.getAddress().getPort() + "/health");
+        CheckResult result = check("http://127.0.0.1:" + server.port() + "/health");
 
         assertThat(result.message()).isEqualTo("HTTP 401 (expected 200-399)");
     }
