@@ -1,6 +1,7 @@
 package io.aegis.testkit.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.aegis.api.CheckResult;
 import io.aegis.core.ServiceDefinition;
@@ -15,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 
@@ -114,8 +114,9 @@ class HostileLifecycleTest {
                 outcome.set(e);
             }
         }, "mover");
+        Instant start = harness.now();
         mover.start();
-        Thread.sleep(300);
+        await().atMost(Duration.ofSeconds(5)).until(() -> harness.now().isAfter(start)); // it is moving time
         long t0 = System.nanoTime();
         harness.close();
         Duration closeTook = Duration.ofNanos(System.nanoTime() - t0);
@@ -161,17 +162,7 @@ class HostileLifecycleTest {
                 service("leak2", Duration.ofSeconds(7)).runtime("fake", Map.of()))) {
             harness.advance(Duration.ofMinutes(1));
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        Set<String> left;
-        do {
-            left = Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t)).filter(Thread::isAlive)
-                    .map(Thread::getName).filter(n -> !n.startsWith("ForkJoinPool") && !n.startsWith("hostile-"))
-                    .collect(Collectors.toSet());
-            if (left.isEmpty()) {
-                break;
-            }
-            Thread.sleep(50);
-        } while (System.nanoTime() < deadline);
-        assertThat(left).as("threads left 5 s after close").isEmpty();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(NewThreads.since(before))
+                .as("threads left 5 s after close").isEmpty());
     }
 }

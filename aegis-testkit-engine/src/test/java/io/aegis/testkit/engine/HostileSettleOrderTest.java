@@ -1,6 +1,7 @@
 package io.aegis.testkit.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.aegis.api.CheckResult;
 import io.aegis.core.ServiceDefinition;
@@ -12,7 +13,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,21 +50,24 @@ class HostileSettleOrderTest {
             Field field = EngineHarness.class.getDeclaredField("virtualTime");
             field.setAccessible(true);
             Object virtualTime = field.get(harness);
+            Thread caller = Thread.currentThread();
             Thread helper = new Thread(() -> {
                 try {
                     while (true) {
                         CompletableFuture<CheckResult> stage = calls.take();
-                        Thread.sleep(20); // the harness polls: no task, one deadline pending
+                        // The harness polls in its settle: no task, one deadline pending.
+                        promptly().until(() -> caller.getState() == Thread.State.TIMED_WAITING);
                         Thread plugin = new Thread(() -> stage.complete(CheckResult.healthy(Duration.ofMillis(1))),
                                 "hostile-plugin-completer");
                         if (holdTheMonitor) {
                             synchronized (virtualTime) {
                                 plugin.start();
-                                Thread.sleep(30); // the plugin has handed its verdict on, waits to cancel its deadline
+                                // The plugin has handed its verdict on and waits here to cancel its deadline.
+                                promptly().until(() -> plugin.getState() == Thread.State.BLOCKED || !plugin.isAlive());
                             }
                         } else {
                             plugin.start();
-                            Thread.sleep(30);
+                            plugin.join();
                         }
                     }
                 } catch (InterruptedException e) {
@@ -79,12 +83,18 @@ class HostileSettleOrderTest {
                 int recorded = harness.events(CheckCompleted.class).size();
                 if (recorded != i) {
                     early.add("after advance " + i + ": " + recorded + " checks recorded");
-                    TimeUnit.MILLISECONDS.sleep(100);
+                    int expected = i;
+                    promptly().until(() -> harness.events(CheckCompleted.class).size() == expected);
                 }
             }
             helper.interrupt();
             assertThat(early).as("advance returned before the check it ran was judged, %d of %d times",
                     early.size(), rounds).isEmpty();
         }
+    }
+
+    /** Awaitility polling every millisecond: the steps waited for here take about that. */
+    private static ConditionFactory promptly() {
+        return await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1)).atMost(Duration.ofSeconds(5));
     }
 }

@@ -1,6 +1,7 @@
 package io.aegis.testkit.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.aegis.api.CheckResult;
 import io.aegis.core.ServiceDefinition;
@@ -8,7 +9,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** close() while a runtime's start() still blocks its thread (never released): prompt, and no thread left. */
@@ -32,15 +32,7 @@ class HostileStuckCloseTest {
             StuckRuntimeFactory.release(); // only after close: close itself must cope with the blocked thread
         }
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("close()").isLessThan(Duration.ofSeconds(5));
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        Set<String> left;
-        do {
-            left = Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t)).filter(Thread::isAlive)
-                    .map(Thread::getName).filter(n -> !n.startsWith("ForkJoinPool") && !n.startsWith("hostile-")
-                            && !n.equals("CompletableFutureDelayScheduler")) // the JDK's, one per JVM
-                    .collect(Collectors.toSet());
-            Thread.sleep(50);
-        } while (!left.isEmpty() && System.nanoTime() < deadline);
-        assertThat(left).as("threads left after close").isEmpty();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(NewThreads.since(before))
+                .as("threads left after close").isEmpty());
     }
 }

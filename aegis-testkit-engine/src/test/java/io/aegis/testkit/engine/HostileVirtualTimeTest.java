@@ -194,7 +194,7 @@ class HostileVirtualTimeTest {
                 .service(service("slowl", Duration.ofSeconds(30)).failureThreshold(1).build())
                 .listener(event -> {
                     try {
-                        Thread.sleep(100);
+                        Thread.sleep(100); // the listener's own slowness is what is tested, not a wait
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }

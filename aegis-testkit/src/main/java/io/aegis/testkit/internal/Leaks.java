@@ -10,9 +10,9 @@ import java.util.stream.Collectors;
 /**
  * What a plugin started and did not stop: the threads and child processes that appeared after {@link #take()} and
  * are still there, and (on Linux) the processes it orphaned: started since in the JVM's session, and handed to PID 1
- * when their parent ended ({@link SessionProcesses}). Threads that the JDK or the test framework start on first use and keep (the common pool, the
- * process reaper, JUnit's timeout watcher, ...) are not the plugin's and are left out; so are the kit's own
- * ({@code aegis-testkit-*}).
+ * when their parent ended ({@link SessionProcesses}). Threads that the JDK or the test framework start on first use
+ * and keep (the common pool, the process reaper, JUnit's timeout watcher, ...) are not the plugin's and are left out;
+ * so are the kit's own ({@code aegis-testkit-*}).
  */
 public final class Leaks {
     private static final List<String> NOT_THE_PLUGINS = List.of(

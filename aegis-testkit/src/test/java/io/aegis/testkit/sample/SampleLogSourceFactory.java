@@ -92,7 +92,7 @@ public class SampleLogSourceFactory implements LogSourceFactory {
             reader.scheduleWithFixedDelay(this::scan, 0, interval, TimeUnit.MILLISECONDS);
             if (fault == Fault.BLOCKS_IN_START) {
                 try {
-                    Thread.sleep(interval * 20);
+                    Thread.sleep(interval * 20); // the fault under test: start() blocks its caller
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
