@@ -22,8 +22,12 @@ import org.yaml.snakeyaml.LoaderOptions;
  * Reads YAML with Jackson's streaming parser into plain values, remembering where every key and value is.
  *
  * <p>Scalars keep the type YAML gives them: an unquoted {@code 5s} is a String, {@code 9090} an Integer,
- * {@code true} a Boolean, a quoted {@code "500"} a String, an empty value null. Anchors, aliases and
- * {@code <<} merge keys are resolved.
+ * {@code true} a Boolean, a quoted {@code "500"} a String, an empty value null. Booleans are YAML 1.2's: only
+ * {@code true} and {@code false} (any case). YAML 1.1 also read {@code yes}, {@code no}, {@code on}, {@code off},
+ * {@code y} and {@code n} as booleans, and so does the parser: those stay the text written, so that
+ * {@code command: [yes, ...]} runs {@code yes} (it ran {@code true}: found by hand), and a boolean setting written
+ * {@code yes} is an error that names its key instead of a silent guess. Anchors, aliases and {@code <<} merge keys are
+ * resolved.
  *
  * <p>Limits, so that a hostile or broken file fails at once with a sentence instead of taking minutes and
  * gigabytes: at most {@link #MAX_CODE_POINTS} characters, values nested at most {@link #MAX_DEPTH} levels, and at
@@ -263,9 +267,10 @@ final class YamlReader {
             case VALUE_NUMBER_FLOAT:
                 return parser.getDoubleValue();
             case VALUE_TRUE:
-                return Boolean.TRUE;
             case VALUE_FALSE:
-                return Boolean.FALSE;
+                String text = parser.getText();
+                return text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")
+                        ? Boolean.valueOf(token == JsonToken.VALUE_TRUE) : text;
             case VALUE_NULL:
                 return null;
             default:

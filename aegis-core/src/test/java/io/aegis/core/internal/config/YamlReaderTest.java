@@ -40,6 +40,20 @@ class YamlReaderTest {
     }
 
     @Test
+    void onlyTrueAndFalseAreBooleansAsInYaml12() {
+        Map<String, Object> root = read("""
+                command: [yes, no, on, off, y, n]
+                enabled: TRUE
+                disabled: False
+                """);
+
+        // YAML 1.1 (and the parser) read these as booleans: a command `yes` ran `true`.
+        assertThat(root.get("command")).isEqualTo(List.of("yes", "no", "on", "off", "y", "n"));
+        assertThat(root.get("enabled")).isEqualTo(Boolean.TRUE);
+        assertThat(root.get("disabled")).isEqualTo(Boolean.FALSE);
+    }
+
+    @Test
     void remembersWhereKeysAndValuesAre() {
         SourceLocator locator = YamlReader.read("""
                 services:
