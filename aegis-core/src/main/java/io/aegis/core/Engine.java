@@ -16,6 +16,8 @@ import io.aegis.api.RuntimeAdapterFactory;
 import io.aegis.api.RuntimeOperation;
 import io.aegis.api.RuntimeSpec;
 import io.aegis.api.Settings;
+import io.aegis.api.WorkloadListener;
+import io.aegis.api.WorkloadStatus;
 import io.aegis.core.alerting.ActiveAlert;
 import io.aegis.core.alerting.Matcher;
 import io.aegis.core.alerting.Silence;
@@ -2102,12 +2104,25 @@ public final class Engine implements AutoCloseable {
                 report.add(new ConfigProblem(settings.keyPath("type"), e.getMessage()));
                 return null;
             }
-            RuntimeSpec spec = new RuntimeSpec(service.name(), settings, status -> {
-                ServiceMonitor target = monitor.get();
-                if (target != null) {
-                    target.workloadExited(status);
+            WorkloadListener listener = new WorkloadListener() {
+                @Override
+                public void workloadExited(WorkloadStatus status) {
+                    ServiceMonitor target = monitor.get();
+                    if (target != null) {
+                        target.workloadExited(status);
+                    }
                 }
-            }, pools.runtimeWork(), serviceDirectory);
+
+                @Override
+                public void workloadExitedBeforeStop(WorkloadStatus status) {
+                    ServiceMonitor target = monitor.get();
+                    if (target != null) {
+                        target.workloadExitedBeforeStop(status);
+                    }
+                }
+            };
+            RuntimeSpec spec = new RuntimeSpec(service.name(), settings, listener, pools.runtimeWork(),
+                    serviceDirectory);
             RuntimeAdapter runtime = createPlugin(() -> factory.get().create(spec), settings.keyPath("type"),
                     "runtime " + type.get());
             if (runtime != null) {

@@ -9,6 +9,7 @@ import io.aegis.core.event.AlertFired;
 import io.aegis.core.event.AlertResolved;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.testkit.LoopbackHttpServer;
+import io.aegis.core.testing.Scrape;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
@@ -16,10 +17,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,7 +93,7 @@ class EventDeliveryTest {
         try {
             engine = started(Engine.builder().metricsHost("127.0.0.1").metricsPort(0).eventQueueCapacity(5)
                     .listener(blocked()).service(service("api")));
-            await().atMost(AWAIT).until(() -> scrape(engine).lines().anyMatch(line -> line.matches(
+            await().atMost(AWAIT).until(() -> Scrape.metricsOf(engine).lines().anyMatch(line -> line.matches(
                     "aegis_events_dropped_total\\{subscriber=\"EventDeliveryTest\"} [1-9][0-9]*\\.0")));
             // the drop is counted first and logged right after: wait for the line rather than race it
             await().atMost(AWAIT).untilAsserted(() -> assertThat(captured.toString(StandardCharsets.UTF_8))
@@ -107,9 +104,9 @@ class EventDeliveryTest {
         }
 
         // The engine's own subscribers never drop: the metrics kept counting every check.
-        assertThat(scrape(engine)).doesNotContain("subscriber=\"EngineMetrics\"")
+        assertThat(Scrape.metricsOf(engine)).doesNotContain("subscriber=\"EngineMetrics\"")
                 .doesNotContain("subscriber=\"AlertLifecycle\"");
-        await().atMost(AWAIT).until(() -> scrape(engine).lines()
+        await().atMost(AWAIT).until(() -> Scrape.metricsOf(engine).lines()
                 .anyMatch(line -> line.matches("aegis_health_checks_total\\{result=\"healthy\",service=\"api\"} "
                         + "([1-9][0-9]+)\\.0")));
     }
@@ -160,8 +157,8 @@ class EventDeliveryTest {
         Engine engine = started(Engine.builder().metricsRegistry(registry).metricsHost("127.0.0.1").metricsPort(0)
                 .service(service("api")));
 
-        await().atMost(AWAIT).until(() -> scrape(engine).contains("aegis_service_status{service=\"api\"} 1.0"));
-        assertThat(scrape(engine)).contains("app_requests_total 1.0");
+        await().atMost(AWAIT).until(() -> Scrape.metricsOf(engine).contains("aegis_service_status{service=\"api\"} 1.0"));
+        assertThat(Scrape.metricsOf(engine)).contains("app_requests_total 1.0");
     }
 
     @Test
@@ -187,11 +184,5 @@ class EventDeliveryTest {
         ExpositionFormats.init().getPrometheusTextFormatWriter().write(out, registry.scrape(),
                 EscapingScheme.ALLOW_UTF8);
         return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private static String scrape(Engine engine) throws IOException, InterruptedException {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + engine.metricsPort().orElseThrow() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
-                .body();
     }
 }

@@ -10,11 +10,7 @@ import io.aegis.core.event.CheckCompleted;
 import io.aegis.core.event.ServiceEvent;
 import io.aegis.core.event.StateChanged;
 import io.aegis.testkit.LoopbackHttpServer;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.aegis.core.testing.Scrape;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -64,7 +60,7 @@ class FlappingEngineTest {
         int checksWhenFlapping = finalChecks();
         await().atMost(AWAIT).until(() -> finalChecks() >= checksWhenFlapping + 40); // 20 more flaps
         assertThat(state()).isEqualTo(ServiceState.FLAPPING);
-        assertThat(scrape()).contains("aegis_service_state{service=\"api\",state=\"flapping\"} 1.0");
+        assertThat(Scrape.metricsOf(engine)).contains("aegis_service_state{service=\"api\",state=\"flapping\"} 1.0");
         assertThat(firing()).as("no alert per flap").isEqualTo(whenFlappingStarted);
         // With the server's strict alternation: one alert per failure before it counted as flapping, then one.
         assertThat(firing()).extracting(Alert::name)
@@ -82,7 +78,7 @@ class FlappingEngineTest {
                     });
             assertThat(eventsOf(AlertResolved.class)).extracting(resolved -> resolved.alert().name())
                     .contains("ServiceFlapping");
-            assertThat(scrape()).contains("aegis_service_state{service=\"api\",state=\"flapping\"} 0.0")
+            assertThat(Scrape.metricsOf(engine)).contains("aegis_service_state{service=\"api\",state=\"flapping\"} 0.0")
                     .contains("aegis_service_state{service=\"api\",state=\"healthy\"} 1.0");
         });
     }
@@ -101,11 +97,5 @@ class FlappingEngineTest {
 
     private <E extends ServiceEvent> List<E> eventsOf(Class<E> type) {
         return events.stream().filter(type::isInstance).map(type::cast).toList();
-    }
-
-    private String scrape() throws IOException, InterruptedException {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + engine.metricsPort().orElseThrow() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
-                .body();
     }
 }

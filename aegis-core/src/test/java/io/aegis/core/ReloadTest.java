@@ -7,11 +7,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.aegis.core.event.ConfigReloaded;
 import io.aegis.testkit.LoopbackHttpServer;
+import io.aegis.core.testing.Scrape;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -123,7 +120,7 @@ class ReloadTest {
         // removed: its process is gone, its series too
         assertThat(engine.service("gone")).isEmpty();
         assertThat(ProcessHandle.of(gonePid).filter(ProcessHandle::isAlive)).isEmpty();
-        assertThat(scrape()).doesNotContain("service=\"gone\"");
+        assertThat(Scrape.metricsOf(engine)).doesNotContain("service=\"gone\"");
         // added: started and checked
         await().atMost(AWAIT).until(() -> engine.service("fresh").orElseThrow().state() == ServiceState.HEALTHY);
         assertThat(engine.services()).extracting(ServiceSnapshot::name)
@@ -213,16 +210,9 @@ class ReloadTest {
     }
 
     private double checksOf(String service) throws Exception {
-        return scrape().lines().filter(line -> line.startsWith("aegis_health_checks_total{")
+        return Scrape.metricsOf(engine).lines().filter(line -> line.startsWith("aegis_health_checks_total{")
                 && line.contains("service=\"" + service + "\"") && line.contains("result=\"healthy\""))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
-    }
-
-    private String scrape() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                "http://127.0.0.1:" + engine.metricsPort().orElseThrow() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        return response.body();
     }
 
     private static List<ProcessHandle> descendantsRunning(String seconds) {

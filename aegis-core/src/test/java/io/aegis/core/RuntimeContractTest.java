@@ -3,14 +3,20 @@ package io.aegis.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.aegis.api.WorkloadStatus;
 import io.aegis.core.event.CheckCompleted;
+import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.ServiceEvent;
+import io.aegis.core.event.StateChanged;
+import io.aegis.core.event.WorkloadExited;
 import io.aegis.core.testing.RecordingRuntimeFactory;
 import io.aegis.core.testing.RecordingRuntimeFactory.Calls;
 import io.aegis.testkit.LoopbackPorts;
+import io.aegis.core.testing.Scrape;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -81,5 +87,35 @@ class RuntimeContractTest {
         await().atMost(AWAIT).until(() -> careless.healthy.get() >= 3);
 
         assertThat(engine.service("careless").orElseThrow().state()).isEqualTo(ServiceState.HEALTHY);
+    }
+
+    @Test
+    void anEndToldAsOneBeforeTheStopIsOnRecordAndSetsOffNothing() {
+        // A runtime whose process crashed and that a failed check restarted before it told of the crash: the end is
+        // counted and published, but what runs now is not what ended, so the service is neither failed nor restarted.
+        engine = Engine.builder().metricsEnabled(true).metricsHost("127.0.0.1").metricsPort(0).listener(events::add)
+                .service(service("crashed", "test-pass", "nowhere", Map.of()))
+                .build().start();
+        Calls crashed = RecordingRuntimeFactory.calls("crashed");
+        await().atMost(AWAIT).until(() -> engine.service("crashed").orElseThrow().state() == ServiceState.HEALTHY);
+
+        int eventsBefore = events.size();
+        crashed.listener.workloadExitedBeforeStop(WorkloadStatus.exited(4242, 137));
+
+        await().atMost(AWAIT).until(() -> events.stream().anyMatch(e -> e instanceof WorkloadExited exit
+                && exit.status().pid().equals(OptionalLong.of(4242))));
+        await().atMost(AWAIT).untilAsserted(() -> assertThat(Scrape.metricsOf(engine))
+                .contains("aegis_workload_exits_total{service=\"crashed\"} 1.0"));
+        int healthyCycles = crashed.healthy.get();
+        await().atMost(AWAIT).until(() -> crashed.healthy.get() >= healthyCycles + 3);
+        assertThat(events.subList(eventsBefore, events.size()))
+                .noneMatch(e -> e instanceof StateChanged || e instanceof RecoveryStarted);
+        assertThat(crashed.starts).hasValue(1);
+        assertThat(crashed.stops).hasValue(0);
+
+        // The same end told as a crash of what runs sets off the service's recovery.
+        crashed.listener.workloadExited(WorkloadStatus.exited(4243, 137));
+        await().atMost(AWAIT).until(() -> events.stream().anyMatch(e -> e instanceof StateChanged change
+                && change.to() == ServiceState.UNHEALTHY));
     }
 }

@@ -485,6 +485,20 @@ public final class ServiceMonitor {
     }
 
     /**
+     * Called by the runtime (any thread) when a workload it was asked to stop or replace had ended on its own first:
+     * on record (event, metric, log), not acted on, since what runs now is not what ended.
+     */
+    public void workloadExitedBeforeStop(WorkloadStatus status) {
+        runSerially(() -> {
+            context.bus().publish(new WorkloadExited(name, now(), status));
+            if (!closed && !stopping) {
+                log.warn("{}: workload had exited unexpectedly before it was stopped or replaced ({})", name,
+                        status.description());
+            }
+        });
+    }
+
+    /**
      * Marks the service as shutting down at once (from the closing thread), so that workload exits caused by
      * the shutdown itself (a signal sent to the whole process group) are not taken for crashes.
      */

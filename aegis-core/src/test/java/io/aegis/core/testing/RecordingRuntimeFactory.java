@@ -5,6 +5,7 @@ import io.aegis.api.LogSourceSpec;
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeAdapterFactory;
 import io.aegis.api.RuntimeSpec;
+import io.aegis.api.WorkloadListener;
 import io.aegis.api.WorkloadStatus;
 import java.util.Map;
 import java.util.Optional;
@@ -28,6 +29,8 @@ public final class RecordingRuntimeFactory implements RuntimeAdapterFactory {
         public final AtomicInteger stops = new AtomicInteger();
         public final AtomicInteger healthy = new AtomicInteger();
         public final AtomicInteger closes = new AtomicInteger();
+        /** The listener the engine gave the runtime: a test tells it of ends as a runtime would. */
+        public volatile WorkloadListener listener = WorkloadListener.NONE;
         /** With {@code holdStop: true}: what {@code stop} returns; the test completes it. */
         public final CompletableFuture<Void> stopHeld = new CompletableFuture<>();
     }
@@ -47,6 +50,7 @@ public final class RecordingRuntimeFactory implements RuntimeAdapterFactory {
     @Override
     public RuntimeAdapter create(RuntimeSpec spec) {
         Calls calls = new Calls();
+        calls.listener = spec.listener();
         CALLS.put(spec.serviceName(), calls);
         boolean outlives = spec.settings().bool("outlives", false);
         boolean throwOnHealthy = spec.settings().bool("throwOnHealthy", false);

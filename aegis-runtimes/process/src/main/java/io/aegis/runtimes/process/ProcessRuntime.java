@@ -35,8 +35,9 @@ import java.util.regex.Pattern;
  * Runs one service as a child process of the engine; created by {@link ProcessRuntimeFactory}.
  *
  * <p>Each start creates a new <em>run</em>: the process and whether its end was asked for. Only the current
- * run's exit is reported to the {@link WorkloadListener}, and only when nobody asked for it, so neither a stop
- * nor the old process of a restart looks like a crash.
+ * run's exit is reported to the {@link WorkloadListener} as a crash, and only when nobody asked for it, so neither a
+ * stop nor the old process of a restart looks like a crash; a process that had ended on its own before a stop or
+ * restart was asked for is told of as an end before the stop ({@link WorkloadListener#workloadExitedBeforeStop}).
  *
  * <p>Start, stop and restart are queued and run one after another in call order, so a stop called right
  * after a start stops the process that start launches instead of racing it. {@link #status()} and
@@ -172,6 +173,13 @@ final class ProcessRuntime implements RuntimeAdapter {
         final Optional<String> release;
         /** Guarded by the adapter's lock. */
         boolean stopRequested;
+        /**
+         * Whether its process had already ended, on its own, when the stop was asked for (a failed check restarting
+         * a process that had just crashed): its end is then told as one before the stop. Guarded by the adapter's lock.
+         */
+        boolean endedBeforeStop;
+        /** Whether its end was told, or found not to be told: once per run. Guarded by the adapter's lock. */
+        boolean endTold;
         /**
          * Whether nothing of the run runs any more: its process has exited and what it left was looked for and is
          * gone (or was stopped). A restart then needs neither to signal the run nor to look for leftovers again:
@@ -539,6 +547,8 @@ final class ProcessRuntime implements RuntimeAdapter {
             if (run == null) {
                 return CompletableFuture.completedFuture(null);
             }
+            // The JDK reaps the process on its own thread: not alive means it ended before this stop.
+            run.endedBeforeStop = !run.endTold && !run.process.isAlive();
             run.stopRequested = true;
             gone = run.treeGone;
         }
@@ -775,13 +785,22 @@ final class ProcessRuntime implements RuntimeAdapter {
         }
     }
 
-    /** Called once per run when its process has ended; tells the listener unless the end was expected. */
+    /**
+     * Called once per run when its process has ended; tells the listener unless the end was asked for (as one before
+     * the stop when it ended on its own first).
+     */
     private void exited(Run run) {
         boolean unexpected;
+        boolean endedBeforeStop;
         synchronized (lock) {
             unexpected = run == current && !run.stopRequested && !closed;
+            endedBeforeStop = run.endedBeforeStop;
         }
         if (!unexpected) {
+            if (endedBeforeStop) {
+                // What it left is the stop's to look for and end.
+                tellEnd(run, exitStatus(run), true);
+            }
             return;
         }
         WorkloadStatus status = exitStatus(run);
@@ -792,28 +811,42 @@ final class ProcessRuntime implements RuntimeAdapter {
         }
         markTreeGone(run);
         deleteRecord(run);
-        reportIfStillUnexpected(run, status, true);
+        tellEnd(run, status, true);
     }
 
     /**
-     * Tells the listener of the run's end unless, since {@link #exited} looked, a stop was asked for or a restart
-     * replaced the run: a failed check can have the engine restart a crashed process while the look at what it left
-     * runs, and that stale end must not read as the new process dying (seen in EngineTest under load: "restart
-     * (attempt 1) did not make the service healthy: workload exited: pid <the old one>"). Under the lock, which the
-     * listener does not take (it hands the news on), so that no stop or restart can come between the look and the
+     * Tells the listener of the run's end, once: as a crash while the run is still the current one and nobody asked it
+     * to stop; as an end before the stop when it had ended on its own before a stop or restart was asked for (a failed
+     * check can have the engine restart a crashed process while {@link #exited} looks at what it left, and that old end
+     * must not read as the new process dying: "restart (attempt 1) did not make the service healthy: workload exited:
+     * pid <the old one>", seen in EngineTest under load); not at all when the end was asked for. Under the lock, which
+     * the listener does not take (it hands the news on), so that no stop or restart comes between the look and the
      * report.
      */
-    private void reportIfStillUnexpected(Run run, WorkloadStatus status, boolean log) {
+    private void tellEnd(Run run, WorkloadStatus status, boolean log) {
         synchronized (lock) {
-            if (run != current || run.stopRequested || closed) {
-                LOG.log(Level.DEBUG, "{0}: {1}, after a stop or restart was asked for: not reported", serviceName,
-                        status.description());
+            if (run.endTold || closed) {
                 return;
             }
-            if (log) {
-                LOG.log(Level.WARNING, "{0}: {1} unexpectedly", serviceName, status.description());
+            run.endTold = true;
+            if (run == current && !run.stopRequested) {
+                if (log) {
+                    LOG.log(Level.WARNING, "{0}: {1} unexpectedly", serviceName, status.description());
+                }
+                report(status);
+            } else if (run.endedBeforeStop) {
+                LOG.log(Level.WARNING, "{0}: {1} unexpectedly, before the stop or restart asked for reached it",
+                        serviceName, status.description());
+                try {
+                    listener.workloadExitedBeforeStop(status);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, serviceName + ": the workload listener failed on " + status.description(),
+                            e);
+                }
+            } else {
+                LOG.log(Level.DEBUG, "{0}: {1}, after a stop or restart was asked for: not reported", serviceName,
+                        status.description());
             }
-            report(status);
         }
     }
 
@@ -845,7 +878,7 @@ final class ProcessRuntime implements RuntimeAdapter {
                         markTreeGone(run);
                         deleteRecord(run);
                     }
-                    reportIfStillUnexpected(run, status, false);
+                    tellEnd(run, status, false);
                 });
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.aegis.api.RuntimeAdapter;
 import io.aegis.api.RuntimeSpec;
 import io.aegis.api.Settings;
+import io.aegis.api.WorkloadListener;
 import io.aegis.api.WorkloadStatus;
 import io.aegis.plugin.support.ProcFs;
 import java.io.IOException;
@@ -39,6 +40,8 @@ abstract class ProcessRuntimeTestBase {
     final ExecutorService blockingExecutor = Executors.newCachedThreadPool(task -> new Thread(task, BLOCKING_THREAD));
     static final String BLOCKING_THREAD = "test-runtime-pool";
     final List<WorkloadStatus> reportedExits = new CopyOnWriteArrayList<>();
+    /** Ends told as ones before a stop or restart (the process had ended on its own first). */
+    final List<WorkloadStatus> exitsBeforeStop = new CopyOnWriteArrayList<>();
     final List<RuntimeAdapter> adapters = new ArrayList<>();
 
     @AfterEach
@@ -53,9 +56,17 @@ abstract class ProcessRuntimeTestBase {
         // A file the test reads; the default is in the state directory.
         settings.putIfAbsent("logFile", logFile().toString());
         RuntimeAdapter adapter = new ProcessRuntimeFactory().create(new RuntimeSpec("web",
-                Settings.of("services[0].runtime", settings), status -> {
-                    onExit(status);
-                    reportedExits.add(status);
+                Settings.of("services[0].runtime", settings), new WorkloadListener() {
+                    @Override
+                    public void workloadExited(WorkloadStatus status) {
+                        onExit(status);
+                        reportedExits.add(status);
+                    }
+
+                    @Override
+                    public void workloadExitedBeforeStop(WorkloadStatus status) {
+                        exitsBeforeStop.add(status);
+                    }
                 }, blockingExecutor, tempDir));
         adapters.add(adapter);
         return adapter;
