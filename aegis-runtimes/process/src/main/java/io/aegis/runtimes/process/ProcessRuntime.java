@@ -547,8 +547,9 @@ final class ProcessRuntime implements RuntimeAdapter {
             if (run == null) {
                 return CompletableFuture.completedFuture(null);
             }
-            // The JDK reaps the process on its own thread: not alive means it ended before this stop.
-            run.endedBeforeStop = !run.endTold && !run.process.isAlive();
+            // Not running means it ended before this stop; a zombie too (the JDK reaps it on a thread of its own,
+            // which a loaded machine may not have run yet).
+            run.endedBeforeStop = !run.endTold && !ProcFs.isRunning(run.process.toHandle());
             run.stopRequested = true;
             gone = run.treeGone;
         }
