@@ -161,6 +161,24 @@ class ApiServerTest {
         HttpResponse<String> wrongMethod = send("DELETE", "/api/v1/services", null, null);
         assertThat(wrongMethod.statusCode()).isEqualTo(405);
         assertThat(body(wrongMethod).get("error").asText()).isEqualTo("DELETE is not allowed here; use GET");
+        assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("GET, HEAD, OPTIONS");
+        HttpResponse<String> getOnAnAction = get("/api/v1/services/web/restart");
+        assertThat(getOnAnAction.statusCode()).isEqualTo(405);
+        assertThat(getOnAnAction.headers().firstValue("Allow")).hasValue("POST, OPTIONS");
+        HttpResponse<String> silencesOptions = send("OPTIONS", "/api/v1/silences", null, null);
+        assertThat(silencesOptions.statusCode()).isEqualTo(204);
+        assertThat(silencesOptions.headers().firstValue("Allow")).hasValue("GET, HEAD, POST, OPTIONS");
+        assertThat(silencesOptions.body()).isEmpty();
+        // An uptime checker or a load balancer probing with HEAD gets what GET would, without the body.
+        for (String path : List.of("/livez", "/readyz", "/api/v1/services", "/api/v1/services/web", "/api/v1/silences",
+                "/api/v1/events", "/metrics", "/", "/openapi.json")) {
+            HttpResponse<String> head = send("HEAD", path, null, null);
+            assertThat(head.statusCode()).as("HEAD %s", path).isEqualTo(200);
+            assertThat(head.body()).as("HEAD %s", path).isEmpty();
+            assertThat(head.headers().firstValue("Content-Type")).as("HEAD %s", path)
+                    .isEqualTo(get(path.equals("/api/v1/events") ? "/api/v1/events?follow=false" : path).headers()
+                            .firstValue("Content-Type"));
+        }
 
         HttpResponse<String> metrics = get("/metrics");
         assertThat(metrics.statusCode()).isEqualTo(200);

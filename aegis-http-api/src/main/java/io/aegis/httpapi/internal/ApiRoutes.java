@@ -114,7 +114,11 @@ public final class ApiRoutes implements HttpHandler {
         boolean handedOff = false;
         try {
             handedOff = route(exchange);
+        } catch (Options options) {
+            exchange.getResponseHeaders().set("Allow", options.allow);
+            exchange.sendResponseHeaders(204, -1);
         } catch (HttpError e) {
+            e.allow().ifPresent(allow -> exchange.getResponseHeaders().set("Allow", allow));
             sendError(exchange, e.status(), e.getMessage());
         } catch (RuntimeException e) {
             log.warn("api: {} {} failed: {}", exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
@@ -215,6 +219,11 @@ public final class ApiRoutes implements HttpHandler {
             case "events" -> {
                 exact(parts, 1, path);
                 requireMethod(method, "GET");
+                if (method.equals("HEAD")) {
+                    // what a GET would start with, and no stream to hold open
+                    send(exchange, 200, "text/event-stream; charset=utf-8", new byte[0]);
+                    return false;
+                }
                 return events.follow(exchange);
             }
             default -> throw notFound(path);
@@ -293,7 +302,7 @@ public final class ApiRoutes implements HttpHandler {
     private void silences(HttpExchange exchange, String method, String path, List<String> parts) throws IOException {
         Instant now = clock.instant();
         if (parts.size() == 1) {
-            if (method.equals("GET")) {
+            if (method.equals("GET") || method.equals("HEAD")) {
                 sendJson(exchange, 200, Map.of("silences", engine.silences().stream()
                         .map(silence -> JsonViews.silence(silence, now)).toList()));
                 return;
@@ -537,13 +546,36 @@ public final class ApiRoutes implements HttpHandler {
         }
     }
 
+    /**
+     * Refuses a method the route does not take, saying which it does. A route that answers GET answers HEAD too (the
+     * same headers, no body: uptime checkers and load balancers probe with it), and OPTIONS on any route is answered
+     * with its methods and no body.
+     */
     private static void requireMethod(String method, String... allowed) {
-        for (String one : allowed) {
-            if (one.equals(method)) {
-                return;
-            }
+        List<String> methods = new ArrayList<>(List.of(allowed));
+        if (methods.contains("GET")) {
+            methods.add(methods.indexOf("GET") + 1, "HEAD");
         }
-        throw new HttpError(405, method + " is not allowed here; use " + String.join(" or ", allowed));
+        if (methods.contains(method)) {
+            return;
+        }
+        methods.add("OPTIONS");
+        String allow = String.join(", ", methods);
+        if (method.equals("OPTIONS")) {
+            throw new Options(allow);
+        }
+        throw HttpError.methodNotAllowed(method + " is not allowed here; use " + String.join(" or ", allowed), allow);
+    }
+
+    /** The answer to OPTIONS: 204 and the route's methods, thrown from where the route is known. */
+    private static final class Options extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final String allow;
+
+        Options(String allow) {
+            super(null, null, false, false);
+            this.allow = allow;
+        }
     }
 
     private static void exact(List<String> parts, int size, String path) {
