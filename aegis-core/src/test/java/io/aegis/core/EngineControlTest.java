@@ -11,8 +11,11 @@ import io.aegis.core.event.OperatorAction;
 import io.aegis.core.event.RecoveryFinished;
 import io.aegis.core.event.RecoveryStarted;
 import io.aegis.core.event.ServiceEvent;
+import io.aegis.core.event.StateChanged;
 import io.aegis.core.testing.ChildProcesses;
 import io.aegis.core.testing.DemoServerMain;
+import io.aegis.core.testing.RecordingRuntimeFactory;
+import io.aegis.testkit.LoopbackHttpServer;
 import io.aegis.testkit.LoopbackPorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,6 +78,38 @@ class EngineControlTest {
         // the second joined the first: one restart, one action (before, each request restarted again, killing the
         // process the one before was starting)
         assertThat(eventsOf(OperatorAction.class)).extracting(OperatorAction::reason).containsExactly("deploying");
+    }
+
+    @Test
+    void aPersonsRestartOfAHealthyServiceIsNotJudgedByTheChecksItMakesFail() throws Exception {
+        // Checks every 50 ms, one failure makes it UNHEALTHY: a check during the restart's stop used to count, and the
+        // service stayed HEALTHY through the restart, out of the start period's grace (which covers STARTING).
+        try (LoopbackHttpServer server = LoopbackHttpServer.start()) {
+            engine = builder().service(ServiceDefinition.builder("web").check("http", server.uri("/health").toString())
+                    .interval(Duration.ofMillis(50)).failureThreshold(1).startPeriod(Duration.ZERO)
+                    .runtime("test-recording", Map.of("holdStop", true)).build()).build().start();
+            await().atMost(AWAIT).until(() -> state("web") == ServiceState.HEALTHY);
+            RecordingRuntimeFactory.Calls web = RecordingRuntimeFactory.calls("web");
+            int eventsBefore = events.size();
+
+            CompletableFuture<Void> restart = engine.restart("web", "deploying");
+            await().atMost(AWAIT).until(() -> web.stops.get() == 1);
+            server.respondWith(503, "stopping"); // what the endpoint says while the old workload goes
+            // Ten intervals with the workload stopping: nothing judged.
+            await().during(Duration.ofMillis(500)).atMost(AWAIT).until(() -> state("web") == ServiceState.STARTING);
+            server.respondWith(200, "ok");
+            web.stopHeld.complete(null);
+            restart.get(30, TimeUnit.SECONDS);
+
+            await().atMost(AWAIT).until(() -> state("web") == ServiceState.HEALTHY && web.starts.get() == 2);
+            List<ServiceEvent> since = List.copyOf(events.subList(eventsBefore, events.size()));
+            List<StateChanged> changes = since.stream().filter(StateChanged.class::isInstance)
+                    .map(StateChanged.class::cast).toList();
+            assertThat(changes).extracting(StateChanged::from, StateChanged::to).containsExactly(
+                    tuple(ServiceState.HEALTHY, ServiceState.STARTING), tuple(ServiceState.STARTING, ServiceState.HEALTHY));
+            assertThat(changes.get(0).cause()).isEqualTo("restarted by a person: deploying");
+            assertThat(since).noneMatch(RecoveryStarted.class::isInstance);
+        }
     }
 
     @Test

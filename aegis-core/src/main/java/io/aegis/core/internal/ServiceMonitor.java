@@ -813,6 +813,13 @@ public final class ServiceMonitor {
             endCycle();
             return;
         }
+        if (coordinator.personsRestartRunning()) {
+            // begun before the restart, seen during it: no verdict on the service (no new cycle begins meanwhile)
+            endCycle();
+            log.debug("{}: a check that ended during a person's restart is not judged ({})", name,
+                    context.redactor().redact(result).message());
+            return;
+        }
         if (timedOutWhileBehind(result)) {
             timeoutExcused = true;
             timeoutsExcusedInARow++;

@@ -83,6 +83,11 @@ public final class RecoveryCoordinator {
     private boolean running;
     /** The restart a person asked for, while it runs: a second request joins it. Touched on the serial thread. */
     private CompletableFuture<Void> personsRestart;
+    /**
+     * Whether a person's restart is under way, until the new workload is known started (set and cleared on the
+     * monitor's sequence, unlike {@code personsRestart}'s completion): no check is judged meanwhile.
+     */
+    private boolean personsRestartRunning;
     /** Whether the step running now acts on the workload (restart, rollback, isolate), not only notifies. */
     private boolean runningOnWorkload;
     private AwaitingVerdict awaiting;
@@ -160,7 +165,16 @@ public final class RecoveryCoordinator {
 
     /** Whether a recovery action is running now (the monitor skips its ticks meanwhile). */
     public boolean actionRunning() {
-        return running;
+        return running || personsRestartRunning;
+    }
+
+    /**
+     * Whether a person's restart is under way: what a check sees while it stops the workload and starts the new one
+     * says nothing of the service (a HEALTHY service would turn UNHEALTHY for a moment, and with a low
+     * {@code failureThreshold} set off a recovery nobody needed). The ladder's own restarts hold judgement the same way.
+     */
+    public boolean personsRestartRunning() {
+        return personsRestartRunning;
     }
 
     /** Recoveries since the service was last stably healthy (for snapshots). */
@@ -1029,15 +1043,23 @@ public final class RecoveryCoordinator {
             cancelPending();
             verifyUntil = now().plus(max(policy.verifyWithin(), definition.startPeriod()));
         }
-        personsRestart = runtimeCall(runtime::restart, "restart").thenApply(ignored -> {
-            runSerially(() -> {
-                target.workloadRestarted("restarted by a person");
-                if (standsForQueuedRestart && verifyUntil != null) {
-                    verifyUntil = now().plus(max(policy.verifyWithin(), definition.startPeriod()));
-                }
-            });
-            return null;
-        });
+        ServiceState before = target.state();
+        if (before == ServiceState.HEALTHY || before == ServiceState.DEGRADED) {
+            // Down on purpose until the new workload passes a check, as after a reset: its dependents are held back
+            // meanwhile, and the start period's grace covers the new one's boot (it does not cover a HEALTHY service).
+            target.moveTo(ServiceState.STARTING, "restarted by a person: " + reason);
+        }
+        personsRestartRunning = true;
+        personsRestart = runtimeCall(runtime::restart, "restart").whenComplete((ignored, error) -> runSerially(() -> {
+            personsRestartRunning = false;
+            if (error != null) {
+                return; // the checks judge what runs now
+            }
+            target.workloadRestarted("restarted by a person");
+            if (standsForQueuedRestart && verifyUntil != null) {
+                verifyUntil = now().plus(max(policy.verifyWithin(), definition.startPeriod()));
+            }
+        }));
         return personsRestart;
     }
 
