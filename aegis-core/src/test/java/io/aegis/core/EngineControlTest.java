@@ -60,6 +60,10 @@ class EngineControlTest {
         return engine.service(name).orElseThrow().state();
     }
 
+    private String workload(String name) {
+        return engine.service(name).orElseThrow().workload().orElse("");
+    }
+
     @Test
     void twoRestartsAskedAtOnceMakeOneRestart() throws Exception {
         int port = LoopbackPorts.free();
@@ -106,9 +110,29 @@ class EngineControlTest {
             List<StateChanged> changes = since.stream().filter(StateChanged.class::isInstance)
                     .map(StateChanged.class::cast).toList();
             assertThat(changes).extracting(StateChanged::from, StateChanged::to).containsExactly(
-                    tuple(ServiceState.HEALTHY, ServiceState.STARTING), tuple(ServiceState.STARTING, ServiceState.HEALTHY));
+                    tuple(ServiceState.HEALTHY, ServiceState.STARTING),
+                    tuple(ServiceState.STARTING, ServiceState.HEALTHY));
             assertThat(changes.get(0).cause()).isEqualTo("restarted by a person: deploying");
             assertThat(since).noneMatch(RecoveryStarted.class::isInstance);
+        }
+    }
+
+    @Test
+    void aServiceStartingAfterARestartShowsTheNewWorkloadNotTheOneItReplaced() throws Exception {
+        // The workload a status shows was remembered at the last passing check: through a restart's start period
+        // `aegis status` named the old one (a pid long gone) until the new one first passed.
+        try (LoopbackHttpServer server = LoopbackHttpServer.start()) {
+            engine = builder().service(ServiceDefinition.builder("web").check("http", server.uri("/health").toString())
+                    .interval(Duration.ofMillis(50)).startPeriod(Duration.ofMinutes(5))
+                    .runtime("test-recording", Map.of()).build()).build().start();
+            await().atMost(AWAIT).until(() -> state("web") == ServiceState.HEALTHY);
+            assertThat(workload("web")).contains("pretending, start 1");
+            server.respondWith(503, "booting"); // the new workload is not ready for minutes
+
+            engine.restart("web", "deploying").get(30, TimeUnit.SECONDS);
+
+            await().atMost(AWAIT).untilAsserted(() -> assertThat(workload("web")).contains("pretending, start 2"));
+            assertThat(state("web")).isEqualTo(ServiceState.STARTING);
         }
     }
 

@@ -1006,6 +1006,9 @@ public final class ServiceMonitor {
         @Override
         public void workloadRestarted(String cause) {
             stateMachine.started(now(), definition.startPeriod(), cause);
+            // The new workload, not the one it replaced, until its first check: `aegis status` showed the old pid
+            // (or the crashed one's exit) all through the start period.
+            askWorkloadStatus();
             updateSnapshot();
         }
 

@@ -75,7 +75,7 @@ public final class RecordingRuntimeFactory implements RuntimeAdapterFactory {
 
             @Override
             public CompletionStage<WorkloadStatus> status() {
-                return CompletableFuture.completedFuture(running ? WorkloadStatus.running("pretending")
+                return CompletableFuture.completedFuture(running ? WorkloadStatus.running("pretending, start " + calls.starts.get())
                         : WorkloadStatus.stopped());
             }
 
