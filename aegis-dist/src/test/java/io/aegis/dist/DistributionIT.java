@@ -74,7 +74,9 @@ class DistributionIT {
         // finds the decoy, as it would find a Java installed for the demo service.
         Command.Result result = Command.run(List.of(home.resolve("bin/aegis").toString(), "--validate",
                         "--config=" + quickstart), repository,
-                Map.of("PATH", decoy.getParent().toString(), "JAVA_HOME", decoy.getParent().getParent().toString()),
+                Map.of("PATH", decoy.getParent().toString(), "JAVA_HOME", decoy.getParent().getParent().toString(),
+                        // the quickstart has no global.stateDir: not in the home of whoever runs the build
+                        "XDG_STATE_HOME", dir.resolve("xdg-state").toString()),
                 COMMAND_TIMEOUT);
 
         assertThat(result.exitCode()).as("%s", result).isZero();

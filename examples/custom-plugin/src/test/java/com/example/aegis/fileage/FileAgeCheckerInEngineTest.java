@@ -92,7 +92,7 @@ class FileAgeCheckerInEngineTest {
     void yamlConfigurationWithTypeFileAgeLoadsWithoutErrors() throws Exception {
         Path config = writeConfig("maxAge: 5s");
 
-        try (Engine engine = Engine.builder().config(AegisConfig.load(config, Map.of())).build()) {
+        try (Engine engine = Engine.builder().config(load(config)).build()) {
             assertThat(engine.services()).extracting(ServiceSnapshot::name).containsExactly("heartbeat");
         }
     }
@@ -101,10 +101,18 @@ class FileAgeCheckerInEngineTest {
     void misspelledMaxAgeInYamlIsReportedAsAnUnknownKeyWithASuggestion() throws Exception {
         Path config = writeConfig("maxAg: 5s");
 
-        assertThatThrownBy(() -> Engine.builder().config(AegisConfig.load(config, Map.of())).build())
+        assertThatThrownBy(() -> Engine.builder().config(load(config)).build())
                 .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.errors())
                         .containsExactly(config + ":8:5: services[0].maxAg: unknown key \"maxAg\";"
                                 + " did you mean \"maxAge\"?"));
+    }
+
+    /**
+     * The file as the engine reads it, without the user's {@code AEGIS_*} overrides, its state (of a file without
+     * {@code global.stateDir}) in the test's folder rather than in {@code ~/.local/state/aegis}.
+     */
+    private AegisConfig load(Path config) {
+        return AegisConfig.load(config, Map.of("XDG_STATE_HOME", dir.resolve("xdg-state").toString()));
     }
 
     private Path writeConfig(String maxAgeLine) throws Exception {
