@@ -278,7 +278,8 @@ public final class AegisCommand implements Callable<Integer> {
     }
 
     private int validate(AegisConfig config, PrintWriter err) {
-        try (Engine engine = builder(config).build()) {
+        // Creates nothing: a validation may run as another user, or on another machine, than aegis will.
+        try (Engine engine = builder(config).forValidation().build()) {
             if (engine.services().isEmpty()) {
                 err.println(nothingToSupervise().getMessage());
                 return EXIT_INVALID;

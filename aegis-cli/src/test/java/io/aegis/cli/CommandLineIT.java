@@ -319,6 +319,38 @@ class CommandLineIT {
     }
 
     @Test
+    void validateCreatesNoStateDirectoryAndOnlyWarnsOfOneItCouldNotUse() throws IOException {
+        // A validation may run as another user, or on another machine (a configuration repository's CI), than aegis
+        // will: --validate of a production file with stateDir: /var/lib/aegis failed there ("access denied"), and
+        // every --validate left a state folder behind.
+        int demoPort = Loopback.freePort();
+        TestConfigs.supervisedDemo(dir, demoPort, Loopback.freePort()); // global.stateDir: state
+        Files.writeString(dir.resolve("not-a-folder"), "");
+        TestConfigs.write(dir, "elsewhere.yaml", """
+                global:
+                  stateDir: not-a-folder/state
+                services:
+                  - name: web
+                    type: tcp
+                    endpoint: 127.0.0.1:1
+                """);
+
+        Result plain = AegisProcess.run(dir, "--validate");
+        Result elsewhere = AegisProcess.run(dir, "--config=elsewhere.yaml", "--validate");
+
+        assertThat(plain.exitCode()).as("%s", plain).isZero();
+        assertThat(plain.stderr()).as("%s", plain).doesNotContain("stateDir");
+        assertThat(dir.resolve("state")).as("its state directory").doesNotExist();
+        assertThat(elsewhere.exitCode()).as("%s", elsewhere).isZero();
+        assertThat(elsewhere.stdout()).as("%s", elsewhere)
+                .isEqualTo("config OK: 1 service in elsewhere.yaml, 1 warning\n");
+        assertThat(elsewhere.stderr()).as("%s", elsewhere).isEqualTo("warning: elsewhere.yaml:2:13: global.stateDir:"
+                + " cannot create the state directory " + dir.resolve("not-a-folder/state") + ": "
+                + dir.resolve("not-a-folder") + " is not a directory; an aegis started here as this user would refuse"
+                + " to start\n");
+    }
+
+    @Test
     void anEmptyConfigAndOneWithoutServicesAreErrorsThatSaySo() {
         TestConfigs.write(dir, "empty.yaml", "# TODO\n");
         TestConfigs.write(dir, "none.yaml", "global:\n  metricsPort: 0\nservices: []\n");

@@ -140,6 +140,8 @@ public final class Engine implements AutoCloseable {
     private final String metricsHost;
     private final int requestedMetricsPort;
     private final List<String> configurationWarnings;
+    /** Built {@link Builder#forValidation()}: never started. */
+    private final boolean validationOnly;
     private final Object lifecycle = new Object();
     /** Held through a whole reload: one at a time. */
     private final Object reloads = new Object();
@@ -178,6 +180,7 @@ public final class Engine implements AutoCloseable {
         this.metricsHost = assembly.metricsHost;
         this.requestedMetricsPort = assembly.metricsPort;
         this.configurationWarnings = assembly.report.warningLines();
+        this.validationOnly = assembly.builder.validationOnly;
         this.assembly = assembly;
         this.configuration = assembly.builder.config;
     }
@@ -213,6 +216,9 @@ public final class Engine implements AutoCloseable {
         synchronized (lifecycle) {
             if (closed || started) {
                 throw new IllegalStateException(closed ? "the engine is closed" : "the engine is already started");
+            }
+            if (validationOnly) {
+                throw new IllegalStateException("an engine built forValidation() cannot be started");
             }
             try {
                 // Before anything runs: two engines replacing each other's processes would be a restart storm.
@@ -1078,7 +1084,10 @@ public final class Engine implements AutoCloseable {
         private VirtualScheduler virtualTime;
         private WorkInFlight workInFlight;
         private WorkInFlight pluginWorkInFlight;
-        /** For checking a configuration a reload will apply: a temporary state directory, nothing served. */
+        /**
+         * For checking a configuration ({@link #forValidation()}, and what a reload will apply): a temporary state
+         * directory, nothing served.
+         */
         private boolean validationOnly;
 
         private Builder() {
@@ -1218,6 +1227,21 @@ public final class Engine implements AutoCloseable {
          */
         public Builder stateDirectory(Path directory) {
             this.stateDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /**
+         * Builds an engine only to check its configuration, as {@code aegis --validate} does: every plugin, checker,
+         * runtime and notifier is created and every setting checked as for a real engine, but the state directory
+         * is a temporary one deleted on close, and {@code global.stateDir} (or the default one of the configuration
+         * file) is looked at without being created or changed. What would stop an engine run as this user from
+         * using it is a warning ({@link Engine#configurationWarnings()}), not an error: a validation may run as
+         * another user, or on another machine, than the engine will. Such an engine cannot be started.
+         *
+         * @return this builder
+         */
+        public Builder forValidation() {
+            this.validationOnly = true;
             return this;
         }
 
@@ -1442,6 +1466,11 @@ public final class Engine implements AutoCloseable {
             } catch (IllegalStateException e) {
                 report.add(new ConfigProblem("global.stateDir", e.getMessage()));
                 report.throwIfProblems();
+            }
+            if (builder.validationOnly) {
+                stateDir.flatMap(StateDirectory::problemWithoutCreating).ifPresent(problem -> report.addWarning(
+                        new ConfigProblem("global.stateDir", problem + "; an aegis started here as this user would"
+                                + " refuse to start")));
             }
             builder.subscriptions.forEach(subscribe -> subscribe.accept(bus));
             createNotifiers();

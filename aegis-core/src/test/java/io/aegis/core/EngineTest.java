@@ -107,6 +107,28 @@ class EngineTest {
     }
 
     @Test
+    void anEngineBuiltForValidationTouchesNoStateDirectoryAndCannotStart() throws IOException {
+        Path file = Files.writeString(tempDir.resolve("not-a-folder"), "");
+        ServiceDefinition api = ServiceDefinition.builder("api").check("http", healthUrl()).onFailure("ignore").build();
+
+        // A real engine refuses a state directory it cannot make; a validation names it and goes on.
+        assertThatThrownBy(() -> builder().stateDirectory(file.resolve("state")).service(api).build())
+                .isInstanceOf(InvalidConfigurationException.class).hasMessageContaining("Not a directory");
+        try (Engine check = builder().stateDirectory(file.resolve("state")).service(api).forValidation().build()) {
+            assertThat(check.configurationWarnings()).singleElement().asString().contains("global.stateDir: cannot"
+                    + " create the state directory " + file.resolve("state") + ": " + file + " is not a directory;"
+                    + " an aegis started here as this user would refuse to start");
+            assertThatThrownBy(check::start).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("an engine built forValidation() cannot be started");
+        }
+        Path fresh = tempDir.resolve("fresh/state");
+        try (Engine check = builder().stateDirectory(fresh).service(api).forValidation().build()) {
+            assertThat(check.configurationWarnings()).isEmpty();
+        }
+        assertThat(tempDir.resolve("fresh")).doesNotExist();
+    }
+
+    @Test
     void reportsHealthyThenUnhealthyWhenTheEndpointStartsFailing() {
         engine = builder().service(ServiceDefinition.builder("api").check("http", healthUrl())
                 .interval(Duration.ofMillis(100)).timeout(Duration.ofSeconds(1)).onFailure("ignore").build())

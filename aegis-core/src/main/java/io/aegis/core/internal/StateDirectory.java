@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -192,6 +193,71 @@ public final class StateDirectory implements AutoCloseable {
         }
     }
 
+    /**
+     * What would stop {@link #open} from using {@code path}, found without creating or changing anything: for a
+     * validation of the configuration, which may run as another user or on another machine than the engine will.
+     * Empty when nothing can be seen to stand in the way.
+     *
+     * @param path the state directory the configuration names
+     * @return the sentence {@link #open} would fail with, or what would make it fail
+     */
+    public static Optional<String> problemWithoutCreating(Path path) {
+        Path absolute = path.toAbsolutePath().normalize();
+        try {
+            if (Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
+                String refusal = refusal(absolute);
+                if (refusal == null && !Files.isWritable(absolute)) {
+                    refusal = "cannot write in the state directory " + absolute + " as user "
+                            + System.getProperty("user.name");
+                }
+                return Optional.ofNullable(refusal);
+            }
+            Path ancestor = absolute.getParent();
+            while (ancestor != null && !Files.exists(ancestor)) {
+                ancestor = ancestor.getParent();
+            }
+            if (ancestor == null) {
+                return Optional.empty();
+            }
+            if (!Files.isDirectory(ancestor)) {
+                return Optional.of("cannot create the state directory " + absolute + ": " + ancestor
+                        + " is not a directory");
+            }
+            if (!Files.isWritable(ancestor)) {
+                return Optional.of("cannot create the state directory " + absolute + " as user "
+                        + System.getProperty("user.name") + ": " + ancestor + " is not writable");
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.of("cannot use the state directory " + absolute + ": " + describe(e));
+        }
+    }
+
+    /** Why an existing {@code directory} must not be used (a link, not a directory, another user's), or null. */
+    private static String refusal(Path directory) throws IOException {
+        BasicFileAttributes attributes = Files.readAttributes(directory, BasicFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
+        if (attributes.isSymbolicLink()) {
+            return "the state directory " + directory + " is a symbolic link; aegis does not follow links there"
+                    + " (someone could point it anywhere): remove it, or set global.stateDir to a real directory";
+        }
+        if (!attributes.isDirectory()) {
+            return "the state directory " + directory + " exists and is not a directory";
+        }
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            PosixFileAttributes posixAttributes = Files.getFileAttributeView(directory, PosixFileAttributeView.class,
+                    LinkOption.NOFOLLOW_LINKS).readAttributes();
+            UserPrincipal me = directory.getFileSystem().getUserPrincipalLookupService()
+                    .lookupPrincipalByName(System.getProperty("user.name"));
+            if (!posixAttributes.owner().equals(me)) {
+                return "the state directory " + directory + " belongs to " + posixAttributes.owner().getName()
+                        + ", not to " + me.getName() + "; aegis only uses a directory of its own user: set"
+                        + " global.stateDir to one";
+            }
+        }
+        return null;
+    }
+
     static void createPrivateDirectory(Path directory) {
         boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
         try {
@@ -207,26 +273,13 @@ public final class StateDirectory implements AutoCloseable {
             throw new IllegalStateException("cannot create the state directory " + directory + ": " + describe(e), e);
         }
         try {
-            BasicFileAttributes attributes = Files.readAttributes(directory, BasicFileAttributes.class,
-                    LinkOption.NOFOLLOW_LINKS);
-            if (attributes.isSymbolicLink()) {
-                throw new IllegalStateException("the state directory " + directory + " is a symbolic link; aegis does"
-                        + " not follow links there (someone could point it anywhere): remove it, or set"
-                        + " global.stateDir to a real directory");
-            }
-            if (!attributes.isDirectory()) {
-                throw new IllegalStateException("the state directory " + directory + " exists and is not a directory");
+            String refusal = refusal(directory);
+            if (refusal != null) {
+                throw new IllegalStateException(refusal);
             }
             if (posix) {
                 PosixFileAttributes posixAttributes = Files.getFileAttributeView(directory,
                         PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
-                UserPrincipal me = directory.getFileSystem().getUserPrincipalLookupService()
-                        .lookupPrincipalByName(System.getProperty("user.name"));
-                if (!posixAttributes.owner().equals(me)) {
-                    throw new IllegalStateException("the state directory " + directory + " belongs to "
-                            + posixAttributes.owner().getName() + ", not to " + me.getName() + "; aegis only uses a"
-                            + " directory of its own user: set global.stateDir to one");
-                }
                 if (!posixAttributes.permissions().equals(OWNER_ONLY)) {
                     Files.setPosixFilePermissions(directory, OWNER_ONLY);
                 }

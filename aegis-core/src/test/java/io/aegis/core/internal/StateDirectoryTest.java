@@ -45,6 +45,24 @@ class StateDirectoryTest {
     }
 
     @Test
+    void saysWhatWouldStopItsUseWithoutCreatingAnything() throws IOException {
+        Path fresh = tempDir.resolve("a/b/state");
+        Path file = Files.writeString(tempDir.resolve("file"), "x");
+        Path link = Files.createSymbolicLink(tempDir.resolve("link"), Files.createDirectory(tempDir.resolve("real")));
+        Path own = StateDirectory.open(tempDir.resolve("own")).path();
+
+        assertThat(StateDirectory.problemWithoutCreating(fresh)).isEmpty();
+        assertThat(tempDir.resolve("a")).doesNotExist();
+        assertThat(StateDirectory.problemWithoutCreating(file.resolve("state"))).contains("cannot create the state"
+                + " directory " + file.resolve("state") + ": " + file + " is not a directory");
+        assertThat(StateDirectory.problemWithoutCreating(file)).contains("the state directory " + file
+                + " exists and is not a directory");
+        assertThat(StateDirectory.problemWithoutCreating(link)).hasValueSatisfying(problem -> assertThat(problem)
+                .startsWith("the state directory " + link + " is a symbolic link"));
+        assertThat(StateDirectory.problemWithoutCreating(own)).isEmpty();
+    }
+
+    @Test
     void refusesASymbolicLinkPlantedAsAServiceDirectory() throws IOException {
         Path elsewhere = Files.createDirectory(tempDir.resolve("elsewhere"));
         try (StateDirectory state = StateDirectory.open(tempDir.resolve("state"))) {
