@@ -148,20 +148,32 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     public CompletionStage<Void> stop() {
         return enqueue("stop", () -> {
             String id;
+            boolean stoppedBefore;
             synchronized (lock) {
+                stoppedBefore = stoppedByAegis;
                 stoppedByAegis = true;
                 id = containerId;
             }
             if (id == null) {
                 return; // never started by this runtime: nothing of it runs
             }
+            boolean[] alreadyStopped = {false};
             replacing(() -> {
                 try {
                     docker.stopContainerCmd(id).withTimeout(settings.stopTimeout()).exec();
-                } catch (NotModifiedException | NotFoundException e) {
-                    // already stopped, or gone
+                } catch (NotModifiedException e) {
+                    alreadyStopped[0] = true;
+                } catch (NotFoundException e) {
+                    // gone
                 }
             });
+            if (alreadyStopped[0] && !stoppedBefore) {
+                try {
+                    tellIfEndedBeforeStop(docker.inspectContainerCmd(id).exec());
+                } catch (NotFoundException e) {
+                    // removed since: refresh says so
+                }
+            }
             refresh(id);
             LOG.info("{}: stopped container {}", serviceName, settings.containerReference());
         });
@@ -174,7 +186,9 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
     @Override
     public CompletionStage<Void> restart() {
         return enqueue("restart", true, () -> {
+            boolean stoppedBefore;
             synchronized (lock) {
+                stoppedBefore = stoppedByAegis;
                 stoppedByAegis = false;
             }
             ensureEventStream();
@@ -183,6 +197,9 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
                 return;
             }
             Optional<InspectContainerResponse> container = findContainer();
+            if (container.isPresent() && !stoppedBefore) {
+                tellIfEndedBeforeStop(container.get());
+            }
             if (container.isEmpty()) {
                 if (settings.createsContainer()) {
                     LOG.warn("{}: its container {} is gone; creating it again", serviceName, settings.name());
@@ -608,6 +625,35 @@ final class DockerRuntime implements RuntimeAdapter, DockerEngine.Subscriber {
                         refresh(container.get().getId());
                     }
                 });
+    }
+
+    /**
+     * A look before aegis stops or restarts the container found it ended on its own, and its die event has not been
+     * handled yet (the event stream is away, or a failed check set off the restart first): told now, once, as an end
+     * before the stop, which the engine counts and does not act on. Its die event, when it comes during or after the
+     * operation, is taken for aegis' own doing; without this the crash would be lost.
+     */
+    private void tellIfEndedBeforeStop(InspectContainerResponse container) {
+        InspectContainerResponse.ContainerState s = container.getState();
+        WorkloadStatus ended;
+        synchronized (lock) {
+            if (closed || !container.getId().equals(containerId) || Boolean.TRUE.equals(s.getRunning())
+                    || parseTime(s.getStartedAt()) != runStartedNanos || reportedRun == runStartedNanos) {
+                return;
+            }
+            state = WorkloadStatus.State.EXITED;
+            exitCode = s.getExitCodeLong() == null ? null : s.getExitCodeLong().intValue();
+            exitReason = Boolean.TRUE.equals(s.getOOMKilled()) ? "OOMKilled" : null;
+            reportedRun = runStartedNanos;
+            ended = statusNow();
+        }
+        LOG.warn("{}: container {} had ended before aegis stopped it: {}", serviceName,
+                settings.containerReference(), ended.description());
+        try {
+            listener.workloadExitedBeforeStop(ended);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: the workload listener failed on {}", serviceName, ended.description(), e);
+        }
     }
 
     private void tell(WorkloadStatus status) {

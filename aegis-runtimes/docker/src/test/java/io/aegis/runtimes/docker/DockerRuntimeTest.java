@@ -328,6 +328,72 @@ class DockerRuntimeTest {
     }
 
     @Test
+    void aStopOfAContainerThatDiedWhileTheEventStreamWasAwayTellsItsEndOnceAsOneBeforeTheStop() throws Exception {
+        DockerRuntimeFactory slowRetries = new DockerRuntimeFactory(Duration.ofMinutes(1));
+        try {
+            Recorder exits = new Recorder();
+            RuntimeAdapter runtime = slowRetries.create(spec("diedstop-" + fixture.runId,
+                    imageSettings(repository + ":sleeper", "diedstop"), exits, state));
+            runtimes.add(runtime);
+            WorkloadStatus running = killWithTheStreamAway(slowRetries, runtime);
+
+            // The stream is back only a minute later: the stop, which finds the container stopped already, is the
+            // only one to know. Its die event was taken for the stop's own doing, and the crash was lost.
+            complete(runtime.stop());
+
+            WorkloadStatus ended = exits.nextBeforeStop();
+            assertThat(ended.exitCode()).hasValue(137);
+            assertThat(ended.pid()).isEqualTo(running.pid());
+            assertThat(ended.id()).isEqualTo(running.id());
+            assertThat(exits.queue).isEmpty();
+        } finally {
+            runtimes.forEach(RuntimeAdapter::close);
+            slowRetries.close();
+        }
+    }
+
+    @Test
+    void aRestartOfAContainerThatDiedWhileTheEventStreamWasAwayTellsItsEndOnce() throws Exception {
+        DockerRuntimeFactory slowRetries = new DockerRuntimeFactory(Duration.ofMinutes(1));
+        try {
+            Recorder exits = new Recorder();
+            RuntimeAdapter runtime = slowRetries.create(spec("diedrestart-" + fixture.runId,
+                    imageSettings(repository + ":sleeper", "diedrestart"), exits, state));
+            runtimes.add(runtime);
+            WorkloadStatus running = killWithTheStreamAway(slowRetries, runtime);
+
+            // The restart reopens the stream, whose replayed die event races the restart's own look at the
+            // container: told once either way, as a crash or as an end before the stop (the restart's).
+            complete(runtime.restart());
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> exits.queue.size() + exits.beforeStop.size() >= 1);
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+                    .until(() -> exits.queue.size() + exits.beforeStop.size() == 1);
+            WorkloadStatus ended = exits.queue.isEmpty() ? exits.beforeStop.peek() : exits.queue.peek();
+            assertThat(ended.exitCode()).hasValue(137);
+            assertThat(ended.pid()).isEqualTo(running.pid());
+            assertThat(complete(runtime.status()).isRunning()).isTrue();
+        } finally {
+            runtimes.forEach(RuntimeAdapter::close);
+            slowRetries.close();
+        }
+    }
+
+    /** Starts the container, drops the engine's event stream (back a minute later), kills it: its status before. */
+    private WorkloadStatus killWithTheStreamAway(DockerRuntimeFactory factory, RuntimeAdapter runtime)
+            throws Exception {
+        complete(runtime.start());
+        WorkloadStatus running = complete(runtime.status());
+        EventStream stream = factory.engine(fixture.host).subscribe((DockerRuntime) runtime);
+        stream.dropConnection();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !stream.isConnected());
+        kill(running.pid().getAsLong());
+        await().atMost(Duration.ofSeconds(10)).until(() -> !Boolean.TRUE.equals(fixture.docker
+                .inspectContainerCmd(running.id().orElseThrow()).exec().getState().getRunning()));
+        return running;
+    }
+
+    @Test
     void aRestartWhileTheEventStreamIsAwayReopensItAtOnceAndSucceeds() throws Exception {
         DockerRuntimeFactory slowRetries = new DockerRuntimeFactory(Duration.ofMinutes(1));
         try {
@@ -937,10 +1003,23 @@ class DockerRuntimeTest {
         final LinkedBlockingQueue<WorkloadStatus> queue = new LinkedBlockingQueue<>();
         volatile long lastAt;
 
+        final LinkedBlockingQueue<WorkloadStatus> beforeStop = new LinkedBlockingQueue<>();
+
         @Override
         public void workloadExited(WorkloadStatus status) {
             lastAt = System.nanoTime();
             queue.add(status);
+        }
+
+        @Override
+        public void workloadExitedBeforeStop(WorkloadStatus status) {
+            beforeStop.add(status);
+        }
+
+        WorkloadStatus nextBeforeStop() throws InterruptedException {
+            WorkloadStatus status = beforeStop.poll(10, TimeUnit.SECONDS);
+            assertThat(status).as("an end before the stop reported within 10 s").isNotNull();
+            return status;
         }
 
         WorkloadStatus next() throws InterruptedException {
