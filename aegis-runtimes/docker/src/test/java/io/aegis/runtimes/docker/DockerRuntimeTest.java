@@ -329,13 +329,9 @@ class DockerRuntimeTest {
 
     @Test
     void aStopOfAContainerThatDiedWhileTheEventStreamWasAwayTellsItsEndOnceAsOneBeforeTheStop() throws Exception {
-        DockerRuntimeFactory slowRetries = new DockerRuntimeFactory(Duration.ofMinutes(1));
-        try {
-            Recorder exits = new Recorder();
-            RuntimeAdapter runtime = slowRetries.create(spec("diedstop-" + fixture.runId,
-                    imageSettings(repository + ":sleeper", "diedstop"), exits, state));
-            runtimes.add(runtime);
-            WorkloadStatus running = killWithTheStreamAway(slowRetries, runtime);
+        Recorder exits = new Recorder();
+        withSlowReconnects("diedstop", exits, (factory, runtime) -> {
+            WorkloadStatus running = killWithTheStreamAway(factory, runtime);
 
             // The stream is back only a minute later: the stop, which finds the container stopped already, is the
             // only one to know. Its die event was taken for the stop's own doing, and the crash was lost.
@@ -346,21 +342,14 @@ class DockerRuntimeTest {
             assertThat(ended.pid()).isEqualTo(running.pid());
             assertThat(ended.id()).isEqualTo(running.id());
             assertThat(exits.queue).isEmpty();
-        } finally {
-            runtimes.forEach(RuntimeAdapter::close);
-            slowRetries.close();
-        }
+        });
     }
 
     @Test
     void aRestartOfAContainerThatDiedWhileTheEventStreamWasAwayTellsItsEndOnce() throws Exception {
-        DockerRuntimeFactory slowRetries = new DockerRuntimeFactory(Duration.ofMinutes(1));
-        try {
-            Recorder exits = new Recorder();
-            RuntimeAdapter runtime = slowRetries.create(spec("diedrestart-" + fixture.runId,
-                    imageSettings(repository + ":sleeper", "diedrestart"), exits, state));
-            runtimes.add(runtime);
-            WorkloadStatus running = killWithTheStreamAway(slowRetries, runtime);
+        Recorder exits = new Recorder();
+        withSlowReconnects("diedrestart", exits, (factory, runtime) -> {
+            WorkloadStatus running = killWithTheStreamAway(factory, runtime);
 
             // The restart reopens the stream, whose replayed die event races the restart's own look at the
             // container: told once either way, as a crash or as an end before the stop (the restart's).
@@ -373,6 +362,38 @@ class DockerRuntimeTest {
             assertThat(ended.exitCode()).hasValue(137);
             assertThat(ended.pid()).isEqualTo(running.pid());
             assertThat(complete(runtime.status()).isRunning()).isTrue();
+        });
+    }
+
+    @Test
+    void aRestartWhileTheEventStreamIsAwayReopensItAtOnceAndSucceeds() throws Exception {
+        withSlowReconnects("reopen", new Recorder(), (factory, runtime) -> {
+            complete(runtime.start());
+            EventStream stream = factory.engine(fixture.host).subscribe((DockerRuntime) runtime);
+            stream.dropConnection();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !stream.isConnected());
+
+            // the next attempt is a minute away; the restart needs the stream now
+            complete(runtime.restart());
+            assertThat(stream.isConnected()).isTrue();
+            assertThat(complete(runtime.status()).isRunning()).isTrue();
+        });
+    }
+
+    /** A test's body, given a runtime and its factory. */
+    @FunctionalInterface
+    private interface WithRuntime {
+        void run(DockerRuntimeFactory factory, RuntimeAdapter runtime) throws Exception;
+    }
+
+    /** Runs {@code body} with a runtime whose factory's event stream reconnects only a minute after it breaks. */
+    private void withSlowReconnects(String name, WorkloadListener listener, WithRuntime body) throws Exception {
+        DockerRuntimeFactory slowRetries = new DockerRuntimeFactory(Duration.ofMinutes(1));
+        try {
+            RuntimeAdapter runtime = slowRetries.create(spec(name + "-" + fixture.runId,
+                    imageSettings(repository + ":sleeper", name), listener, state));
+            runtimes.add(runtime);
+            body.run(slowRetries, runtime);
         } finally {
             runtimes.forEach(RuntimeAdapter::close);
             slowRetries.close();
@@ -391,28 +412,6 @@ class DockerRuntimeTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> !Boolean.TRUE.equals(fixture.docker
                 .inspectContainerCmd(running.id().orElseThrow()).exec().getState().getRunning()));
         return running;
-    }
-
-    @Test
-    void aRestartWhileTheEventStreamIsAwayReopensItAtOnceAndSucceeds() throws Exception {
-        DockerRuntimeFactory slowRetries = new DockerRuntimeFactory(Duration.ofMinutes(1));
-        try {
-            RuntimeAdapter runtime = slowRetries.create(spec("reopen-" + fixture.runId,
-                    imageSettings(repository + ":sleeper", "reopen"), new Recorder(), state));
-            runtimes.add(runtime);
-            complete(runtime.start());
-            EventStream stream = slowRetries.engine(fixture.host).subscribe((DockerRuntime) runtime);
-            stream.dropConnection();
-            await().atMost(Duration.ofSeconds(10)).until(() -> !stream.isConnected());
-
-            // the next attempt is a minute away; the restart needs the stream now
-            complete(runtime.restart());
-            assertThat(stream.isConnected()).isTrue();
-            assertThat(complete(runtime.status()).isRunning()).isTrue();
-        } finally {
-            runtimes.forEach(RuntimeAdapter::close);
-            slowRetries.close();
-        }
     }
 
     @Test
