@@ -60,6 +60,7 @@ import io.aegis.core.internal.metrics.MetricsServer;
 import io.aegis.core.internal.logs.LogAnalysisAssembly;
 import io.aegis.core.internal.logs.LogAnalyzer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -600,7 +601,14 @@ public final class Engine implements AutoCloseable {
                         + ".config(Path)), so there is no file to read again; give the new configuration to"
                         + " reload(AegisConfig)");
             }
-            return reload(AegisConfig.load(current.file().get(), current.environment()));
+            Path file = current.file().get();
+            if (Files.exists(file) && !Files.isRegularFile(file) && !Files.isDirectory(file)) {
+                // A FIFO with no writer blocks open() forever: this reload, and every one after it, would wait.
+                throw new InvalidConfigurationException(List.of(file + ": cannot read the configuration file: it is"
+                        + " not a regular file (a FIFO, a socket or a device), and a reload would wait on it for"
+                        + " good; put the configuration in a file"));
+            }
+            return reload(AegisConfig.load(file, current.environment()));
         }
     }
 

@@ -3,6 +3,7 @@ package io.aegis.core;
 import static io.aegis.core.testing.ChildProcesses.commandLine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.awaitility.Awaitility.await;
 
 import io.aegis.core.event.ConfigReloaded;
@@ -157,6 +158,24 @@ class ReloadTest {
         assertThat(engine.configuration()).containsSame(before);
         assertThat(descendantsRunning("611")).isEmpty();
         assertThat(reloads).isEmpty();
+    }
+
+    @Test
+    void aFifoWhereTheFileWasIsRefusedAtOnceAndTheNextReloadStillWorks() throws Exception {
+        write("", service("keep", "/keep", "605"));
+        startEngine();
+        await().atMost(AWAIT).until(() -> engine.service("keep").orElseThrow().state() == ServiceState.HEALTHY);
+        Files.delete(file);
+        assertThat(new ProcessBuilder("mkfifo", file.toString()).start().waitFor()).isZero();
+
+        // Opening a FIFO nobody writes to blocks for good, and reloads run one at a time: every later one waited too.
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(() -> engine.reload())
+                .isInstanceOf(InvalidConfigurationException.class).hasMessageContaining(file + ": cannot read the"
+                        + " configuration file: it is not a regular file"));
+        Files.delete(file);
+        write("", service("keep", "/keep", "605"), service("added", "/added", "611"));
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> engine.reload());
+        assertThat(engine.services()).extracting(ServiceSnapshot::name).containsExactly("keep", "added");
     }
 
     @Test
