@@ -130,7 +130,13 @@ final class OutputPipe implements AutoCloseable {
         try {
             keepOpen.close();
         } finally {
-            Files.deleteIfExists(fifo);
+            try {
+                Files.deleteIfExists(fifo);
+            } catch (IOException e) {
+                // A state directory gone read-only (a disk remounted after errors): the name stays, which is harmless
+                // (every new pipe is made after deleting it, and a spare is reused only once made anew), while the
+                // pipe works. Giving it up instead closed the reading end, and the process died of SIGPIPE.
+            }
         }
         return source;
     }

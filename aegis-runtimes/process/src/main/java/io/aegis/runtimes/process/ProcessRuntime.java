@@ -470,7 +470,7 @@ final class ProcessRuntime implements RuntimeAdapter {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 // Copied to the log file by a pump of ours, which rotates it: appended by the OS, it grew unbounded.
-                .redirectOutput(pipe.redirect())
+                .redirectOutput(pipe == null ? ProcessBuilder.Redirect.DISCARD : pipe.redirect())
                 .redirectInput(ProcessBuilder.Redirect.PIPE);
         settings.workingDirectory().ifPresent(dir -> builder.directory(dir.toFile()));
         builder.environment().putAll(settings.environment());
@@ -487,10 +487,14 @@ final class ProcessRuntime implements RuntimeAdapter {
         try {
             process = builder.start();
         } catch (IOException | RuntimeException e) {
-            pipe.close();
+            if (pipe != null) {
+                pipe.close();
+            }
             throw new CompletionException(new IOException(startFailure(configured, e), e));
         }
-        output.pump(pipe, process);
+        if (pipe != null) {
+            output.pump(pipe, process);
+        }
         closeStandardInput(process);
         // setsid executes the command in place (a child of the JVM never leads a group, so it need not fork):
         // the process keeps its pid, which is also its session's id.
@@ -525,8 +529,8 @@ final class ProcessRuntime implements RuntimeAdapter {
         // A second later: forked now, mkfifo would compete with the service's own start for the CPU.
         CompletableFuture.delayedExecutor(SPARE_PIPE_DELAY.toMillis(), TimeUnit.MILLISECONDS)
                 .execute(() -> runBlocking(this::prepareSparePipe));
-        LOG.log(Level.INFO, "{0}: started pid {1} ({2}), output to {3}",
-                serviceName, Long.toString(process.pid()), String.join(" ", run.command), settings.logFile());
+        LOG.log(Level.INFO, "{0}: started pid {1} ({2}), output to {3}", serviceName, Long.toString(process.pid()),
+                String.join(" ", run.command), pipe == null ? "nowhere (discarded)" : settings.logFile());
     }
 
     /** Makes the next launch's pipe, unless the runtime was closed meanwhile (no file made after shutdown). */
@@ -1024,15 +1028,29 @@ final class ProcessRuntime implements RuntimeAdapter {
         }
     }
 
-    /** A new pipe for the process's output, or the start fails saying why. */
+    /**
+     * A new pipe for the process's output; null when none can be made, and the process's output is then discarded:
+     * a service is never kept from starting, or restarting, by its log (a state directory gone read-only made every
+     * restart fail, and the recovery end in FAILED).
+     */
     private OutputPipe outputPipe() {
         try {
             return output.newPipe();
         } catch (IOException | RuntimeException e) {
-            throw new CompletionException(new IOException("cannot start service \"" + serviceName
-                    + "\": cannot create the pipe for its output in " + settings.stateDirectory() + ": "
-                    + e.getMessage(), e));
+            LOG.log(Level.WARNING, "{0}: its output is discarded: cannot create the pipe for its output in {1}: {2};"
+                    + " it is written to {3} again from the next start that can make one", serviceName,
+                    settings.stateDirectory(), pipeFailure(e), settings.logFile());
+            return null;
         }
+    }
+
+    /** What went wrong making the pipe: a file system error's message names only the file when it has no reason. */
+    private static String pipeFailure(Exception e) {
+        if (e instanceof java.nio.file.FileSystemException failure && failure.getReason() == null) {
+            return failure.getFile() + ": " + failure.getClass().getSimpleName().replace("Exception", "")
+                    .replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(java.util.Locale.ROOT);
+        }
+        return e.getMessage();
     }
 
     /**

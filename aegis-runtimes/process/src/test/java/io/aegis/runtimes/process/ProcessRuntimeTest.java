@@ -22,6 +22,26 @@ import org.junit.jupiter.api.Test;
 
 /** Runs real child processes: {@code sh} scripts and a small Java program from the test classes. */
 class ProcessRuntimeTest extends ProcessRuntimeTestBase {
+    @Test
+    void aServiceWhoseOutputPipeCannotBeMadeStartsAndRestartsWithItsOutputDiscarded() throws IOException {
+        // What a state directory gone read-only does (root, which runs these tests, may write anywhere): the names of
+        // the pipes are taken by folders that cannot be removed. Every start failed, and the recovery ended FAILED.
+        Files.createDirectories(tempDir.resolve(OutputPipe.NAME).resolve("x"));
+        Files.createDirectories(tempDir.resolve(OutputPipe.SPARE_NAME).resolve("x"));
+        RuntimeAdapter runtime = runtime(Map.of("command", List.of("sh", "-c", "while echo tick; do sleep 0.02; done")));
+
+        join(runtime.start());
+        long first = pid(runtime);
+        join(runtime.restart());
+        long second = pid(runtime);
+
+        // It writes on and runs on: its output goes nowhere, not into a pipe nobody reads (SIGPIPE).
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> isRunning(second));
+        assertThat(second).isNotEqualTo(first);
+        assertThat(reportedExits).isEmpty();
+        assertThat(Files.exists(logFile()) ? read(logFile()) : "").doesNotContain("tick");
+    }
+
 
     @Test
     void startReportsRunningWithThePidOfALiveProcess() {
