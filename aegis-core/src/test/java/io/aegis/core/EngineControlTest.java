@@ -118,6 +118,20 @@ class EngineControlTest {
     }
 
     @Test
+    void aServiceStartingShowsItsWorkloadBeforeItsFirstPassingCheck() throws Exception {
+        // An operator looking at a service that never passes wants its pid most: it showed '-' all along.
+        try (LoopbackHttpServer server = LoopbackHttpServer.start()) {
+            server.respondWith(503, "booting");
+            engine = builder().service(ServiceDefinition.builder("web").check("http", server.uri("/health").toString())
+                    .interval(Duration.ofMillis(50)).startPeriod(Duration.ofMinutes(5))
+                    .runtime("test-recording", Map.of()).build()).build().start();
+
+            await().atMost(AWAIT).untilAsserted(() -> assertThat(workload("web")).contains("pretending, start 1"));
+            assertThat(state("web")).isEqualTo(ServiceState.STARTING);
+        }
+    }
+
+    @Test
     void aServiceStartingAfterARestartShowsTheNewWorkloadNotTheOneItReplaced() throws Exception {
         // The workload a status shows was remembered at the last passing check: through a restart's start period
         // `aegis status` named the old one (a pid long gone) until the new one first passed.

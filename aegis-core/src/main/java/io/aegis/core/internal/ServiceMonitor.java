@@ -569,6 +569,7 @@ public final class ServiceMonitor {
                     }
                     if (error == null) {
                         log.info("{}: workload started", name);
+                        askWorkloadStatus(); // its pid shows from now, not from its first passing check
                         transition(stateMachine.started(now(), definition.startPeriod(), "workload started"));
                     } else {
                         log.error("{}: could not start the workload: {}", name, Deadlines.describe(error));
