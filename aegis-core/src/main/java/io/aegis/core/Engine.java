@@ -848,7 +848,7 @@ public final class Engine implements AutoCloseable {
                 }
             });
         }
-        log.info("reopened the log files of every service");
+        log.info("reopened the log files of every service: each is opened at its path at its next write");
     }
 
     // ---- alerts and silences ------------------------------------------------------------------------------

@@ -64,6 +64,8 @@ final class RotatingFile implements AutoCloseable {
     private boolean closed;
     /** Bytes dropped since the current write problem began; -1 when writing works. Guarded by this. */
     private long droppedInEpisode = -1;
+    /** Why the last write of the current episode failed. */
+    private String episodeReason;
     /** Guarded by this. */
     private long droppedTotal;
     /** When, in {@link #nanoTime} units, writing is tried again after a failure. Guarded by this. */
@@ -237,11 +239,18 @@ final class RotatingFile implements AutoCloseable {
             return;
         }
         retryAt = nanoTime.getAsLong() + RETRY_PAUSE_NANOS;
+        String why = describe(e);
         if (droppedInEpisode < 0) {
             droppedInEpisode = 0;
             log.log(Level.WARNING, "{0}: cannot write its output to {1} ({2}); dropping output, without stopping"
-                    + " the service, until writing works again", serviceName, file, describe(e));
+                    + " the service, until writing works again", serviceName, file, why);
+        } else if (!why.equals(episodeReason)) {
+            // A new cause in the same episode (the disk was full; now the path is a link someone planted): the
+            // operator must hear of it, or what they fixed looks like it did not help.
+            log.log(Level.WARNING, "{0}: still cannot write its output to {1}, now because: {2}", serviceName, file,
+                    why);
         }
+        episodeReason = why;
         droppedInEpisode += lost;
         // Opened afresh on the next write: the problem may have been the file itself (deleted, replaced).
         closeChannel();

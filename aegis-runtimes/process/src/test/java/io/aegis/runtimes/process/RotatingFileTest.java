@@ -238,6 +238,27 @@ class RotatingFileTest {
     }
 
     @Test
+    void aNewCauseWithinAnEpisodeIsWarnedOfToo() throws IOException {
+        Path path = Files.createDirectory(dir.resolve("out.log"));
+        file = new RotatingFile("web", path, 100, 3, log, clock::get);
+        write("lost: a directory is in the way\n");
+        Files.delete(path);
+        Files.createSymbolicLink(path, Files.createFile(dir.resolve("elsewhere")));
+        clock.addAndGet(RotatingFile.RETRY_PAUSE_NANOS);
+
+        // The folder was removed, but a link is there now (SIGUSR1 after someone planted it): said, not silent.
+        write("lost: a link is in the way\n");
+        clock.addAndGet(RotatingFile.RETRY_PAUSE_NANOS);
+        write("lost again, for the same reason\n");
+
+        assertThat(log.lines()).hasSize(2);
+        assertThat(log.lines().get(0)).contains("is a directory");
+        assertThat(log.lines().get(1)).startsWith("WARNING web: still cannot write its output to " + path
+                + ", now because: " + path + " is a symbolic link");
+        assertThat(read("elsewhere")).isEmpty();
+    }
+
+    @Test
     void aFullDiskDropsTheOutputWithOneWarning() {
         Path full = Path.of("/dev/full");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(full), "/dev/full (Linux) is needed");
