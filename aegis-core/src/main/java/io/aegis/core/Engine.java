@@ -67,6 +67,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -1385,6 +1386,8 @@ public final class Engine implements AutoCloseable {
         private Dependencies dependencies;
         private final List<HealthChecker> checkers = new ArrayList<>();
         private final List<RuntimeAdapter> runtimes = new ArrayList<>();
+        /** Whose log file each file is, to refuse one shared by two services. */
+        private final Map<Path, String> logFileOwners = new HashMap<>();
         private final Map<String, Notifier> notifiers = new LinkedHashMap<>();
         private NotificationDelivery notificationDelivery;
         /** Threshold rules ({@code alerting.rules}); evaluates nothing when there are none. */
@@ -2164,8 +2167,40 @@ public final class Engine implements AutoCloseable {
                     "runtime " + type.get());
             if (runtime != null) {
                 runtimes.add(runtime);
+                checkLogFilesAreItsOwn(service, settings, runtime);
             }
             return runtime;
+        }
+
+        /**
+         * A service's log files must be its own: not another service's (their rotations would fight, each deleting
+         * the other's backups) nor the configuration file (its output would be appended to it, and the next reload
+         * or start would fail on it).
+         */
+        private void checkLogFilesAreItsOwn(ServiceDefinition service, Settings settings, RuntimeAdapter runtime) {
+            List<Path> files;
+            try {
+                files = runtime.logFiles();
+            } catch (RuntimeException e) {
+                return; // the plugin's own problem, not one of the configuration
+            }
+            Optional<Path> configFile = Optional.ofNullable(builder.config).flatMap(AegisConfig::file)
+                    .map(file -> file.toAbsolutePath().normalize());
+            for (Path file : files) {
+                Path absolute = file.toAbsolutePath().normalize();
+                if (configFile.filter(absolute::equals).isPresent()) {
+                    report.add(new ConfigProblem(settings.keyPath("logFile"), "the log file " + absolute + " is the"
+                            + " configuration file itself: the service's output would be appended to it; give it a"
+                            + " file of its own"));
+                    continue;
+                }
+                String owner = logFileOwners.putIfAbsent(absolute, service.name());
+                if (owner != null && !owner.equals(service.name())) {
+                    report.add(new ConfigProblem(settings.keyPath("logFile"), "the log file " + absolute + " is"
+                            + " service \"" + owner + "\"'s too: their rotations would delete each other's output;"
+                            + " give each service a file of its own"));
+                }
+            }
         }
 
         private void createNotifiers() {

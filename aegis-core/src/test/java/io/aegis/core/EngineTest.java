@@ -107,6 +107,32 @@ class EngineTest {
     }
 
     @Test
+    void aLogFileSharedByTwoServicesOrThatIsTheConfigurationIsRefused() throws IOException {
+        Path config = tempDir.resolve("aegis.yaml");
+        String shared = tempDir.resolve("shared.log").toString();
+        Files.writeString(config, """
+                global: {metricsEnabled: false, stateDir: state}
+                services:
+                  - {name: one, type: tcp, endpoint: "127.0.0.1:1", runtime: {type: process, command: [sleep, "60"],
+                     logFile: %s}}
+                  - {name: two, type: tcp, endpoint: "127.0.0.1:1", runtime: {type: process, command: [sleep, "60"],
+                     logFile: %s}}
+                  - {name: three, type: tcp, endpoint: "127.0.0.1:1", runtime: {type: process, command: [sleep, "60"],
+                     logFile: %s}}
+                """.formatted(shared, shared, config));
+
+        // Their rotations fought (41 warnings in 7 s, backups deleted), and a service wrote into the configuration.
+        assertThatThrownBy(() -> Engine.builder().config(AegisConfig.load(config, Map.of())).build())
+                .isInstanceOfSatisfying(InvalidConfigurationException.class, e -> assertThat(e.errors())
+                        .containsExactly(config + ":6:15: services[1].runtime.logFile: the log file " + shared + " is"
+                                + " service \"one\"'s too: their rotations would delete each other's output; give"
+                                + " each service a file of its own",
+                                config + ":8:15: services[2].runtime.logFile: the log file " + config + " is the"
+                                + " configuration file itself: the service's output would be appended to it; give it"
+                                + " a file of its own"));
+    }
+
+    @Test
     void anEngineBuiltForValidationTouchesNoStateDirectoryAndCannotStart() throws IOException {
         Path file = Files.writeString(tempDir.resolve("not-a-folder"), "");
         ServiceDefinition api = ServiceDefinition.builder("api").check("http", healthUrl()).onFailure("ignore").build();
