@@ -339,6 +339,21 @@ class ApiServerTest {
     }
 
     @Test
+    void theEventStreamsParametersAreCheckedNotTakenOnTrust() throws Exception {
+        api(null);
+
+        HttpResponse<String> misspelt = get("/api/v1/events?types=StateChanged,Nope");
+        HttpResponse<String> maybe = get("/api/v1/events?follow=maybe");
+
+        // A misspelt type streamed nothing, for good; follow=maybe followed.
+        assertThat(misspelt.statusCode()).isEqualTo(400);
+        assertThat(body(misspelt).get("error").asText()).startsWith("types: unknown event type Nope; expected some"
+                + " of ").contains("CheckCompleted, ").contains("StateChanged");
+        assertThat(maybe.statusCode()).isEqualTo(400);
+        assertThat(body(maybe).get("error").asText()).isEqualTo("follow: expected true or false, found \"maybe\"");
+    }
+
+    @Test
     void eventsStreamLiveAndResumeAfterTheLastIdSeen() throws Exception {
         api(null);
         awaitHealthy("web");

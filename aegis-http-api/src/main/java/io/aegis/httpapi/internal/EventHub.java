@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -35,6 +36,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class EventHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("io.aegis.httpapi");
+    /** What {@code ?types=} may name: every kind of event, by its class' simple name, in order. */
+    private static final List<String> EVENT_TYPES = Arrays.stream(ServiceEvent.class.getPermittedSubclasses())
+            .map(Class::getSimpleName).sorted().toList();
     /** Events kept for followers that reconnect. */
     public static final int KEPT = 1000;
     /** Followers at once; more are refused with 503 (each holds a thread and a connection). */
@@ -112,6 +116,16 @@ public final class EventHub implements AutoCloseable {
         String query = exchange.getRequestURI().getRawQuery();
         Set<String> types = Set.copyOf(Arrays.stream(parameter(query, "types").orElse("").split(","))
                 .map(String::trim).filter(t -> !t.isEmpty()).toList());
+        // Checked, not taken on trust: a misspelt type streamed nothing, and follow=maybe followed.
+        List<String> unknown = types.stream().filter(type -> !EVENT_TYPES.contains(type)).sorted().toList();
+        if (!unknown.isEmpty()) {
+            throw HttpError.badRequest("types: unknown event type" + (unknown.size() == 1 ? " " : "s ")
+                    + String.join(", ", unknown) + "; expected some of " + String.join(", ", EVENT_TYPES));
+        }
+        Optional<String> followParameter = parameter(query, "follow");
+        if (followParameter.filter(value -> !value.equals("true") && !value.equals("false")).isPresent()) {
+            throw HttpError.badRequest("follow: expected true or false, found \"" + followParameter.get() + "\"");
+        }
         String lastHeader = exchange.getRequestHeaders().getFirst("Last-Event-ID");
         String last = lastHeader != null ? lastHeader : parameter(query, "lastEventId").orElse(null);
         long after = -1;
@@ -145,7 +159,7 @@ public final class EventHub implements AutoCloseable {
             followers.add(follower);
         }
         exchange.sendResponseHeaders(200, 0);
-        if (parameter(query, "follow").filter("false"::equals).isPresent()) {
+        if (followParameter.filter("false"::equals).isPresent()) {
             // the kept events after the id, then the end: `aegis events` without --follow
             synchronized (this) {
                 followers.remove(follower);
@@ -167,7 +181,7 @@ public final class EventHub implements AutoCloseable {
         return true;
     }
 
-    private static java.util.Optional<String> parameter(String query, String name) {
+    private static Optional<String> parameter(String query, String name) {
         if (query == null) {
             return java.util.Optional.empty();
         }
