@@ -189,6 +189,17 @@ final class ApiClient {
         }
     }
 
+    /** Whether {@code e} comes of a host name that does not resolve (the JDK says so as a ConnectException). */
+    private static boolean unresolved(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.nio.channels.UnresolvedAddressException
+                    || cause instanceof java.net.UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server + path));
         token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
@@ -196,7 +207,8 @@ final class ApiClient {
     }
 
     private Failure unreachable(IOException e) {
-        String why = e instanceof ConnectException ? "connection refused"
+        String why = unresolved(e) ? "cannot resolve the host name " + server.getHost()
+                : e instanceof ConnectException ? "connection refused"
                 : e instanceof HttpConnectTimeoutException ? "no answer to connect within "
                 + CONNECT_TIMEOUT.toSeconds() + " s"
                 : e instanceof HttpTimeoutException ? "no answer within " + CALL_TIMEOUT.toSeconds() + " s"

@@ -199,6 +199,11 @@ class ControlCommandsIT {
         assertThat(result.stderr()).isEqualTo("aegis: no aegis is answering at http://127.0.0.1:" + nothing
                 + " (connection refused). Is it running, with global.api enabled in its configuration? --server or"
                 + " AEGIS_SERVER point to another one.\n");
+        // A name that does not resolve was said to be "connection refused" (a hostile review).
+        AegisProcess.Result unknownHost = aegis(Map.of(), "status", "--server=http://nonexistent.invalid:9098");
+        assertThat(unknownHost.exitCode()).isEqualTo(3);
+        assertThat(unknownHost.stderr()).startsWith("aegis: no aegis is answering at http://nonexistent.invalid:9098"
+                + " (cannot resolve the host name nonexistent.invalid).");
         AegisProcess.Result help = aegis(Map.of(), "silence", "add", "--help");
         assertThat(help.exitCode()).isZero();
         assertThat(help.stdout()).contains("Usage: aegis silence add", "--duration", "--comment", "--server");
