@@ -239,9 +239,8 @@ public final class ServiceMonitor {
     }
 
     /**
-     * The latest state, readable from any thread, with what the runtime says of the workload now. Only a runtime of
-     * the engine's own class loader is asked (its {@code status()} answers at once); a plugin jar's could block the
-     * caller, and its workload is left empty.
+     * The latest state, readable from any thread, with the workload as the runtime last described it (never asked
+     * here: a plugin's {@code status()} could block the caller).
      */
     public ServiceSnapshot snapshot() {
         ServiceSnapshot current = snapshot;
@@ -258,8 +257,8 @@ public final class ServiceMonitor {
 
     /**
      * What the runtime says of the workload now, without waiting (a status not ready at once, or failing, is null);
-     * remembered for {@link #snapshot()}, so reading a service never calls a runtime: it shows the workload as of the
-     * last passing check or exit.
+     * remembered for {@link #snapshot()}, so reading a service never calls a runtime: it shows the workload as of its
+     * start or restart, its last passing check, or its exit.
      */
     private WorkloadStatus askWorkloadStatus() {
         if (runtime == null) {

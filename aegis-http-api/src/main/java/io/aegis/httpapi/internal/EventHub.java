@@ -183,17 +183,17 @@ public final class EventHub implements AutoCloseable {
 
     private static Optional<String> parameter(String query, String name) {
         if (query == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         for (String pair : query.split("&")) {
             int eq = pair.indexOf('=');
             String key = eq < 0 ? pair : pair.substring(0, eq);
             if (key.equals(name)) {
-                return java.util.Optional.of(java.net.URLDecoder.decode(eq < 0 ? "" : pair.substring(eq + 1),
+                return Optional.of(java.net.URLDecoder.decode(eq < 0 ? "" : pair.substring(eq + 1),
                         StandardCharsets.UTF_8));
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     /** Followers connected now. */

@@ -1039,18 +1039,9 @@ final class ProcessRuntime implements RuntimeAdapter {
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "{0}: its output is discarded: cannot create the pipe for its output in {1}: {2};"
                     + " it is written to {3} again from the next start that can make one", serviceName,
-                    settings.stateDirectory(), pipeFailure(e), settings.logFile());
+                    settings.stateDirectory(), IoErrors.describe(e), settings.logFile());
             return null;
         }
-    }
-
-    /** What went wrong making the pipe: a file system error's message names only the file when it has no reason. */
-    private static String pipeFailure(Exception e) {
-        if (e instanceof java.nio.file.FileSystemException failure && failure.getReason() == null) {
-            return failure.getFile() + ": " + failure.getClass().getSimpleName().replace("Exception", "")
-                    .replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(java.util.Locale.ROOT);
-        }
-        return e.getMessage();
     }
 
     /**

@@ -5,7 +5,6 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -64,7 +63,7 @@ final class RotatingFile implements AutoCloseable {
     private boolean closed;
     /** Bytes dropped since the current write problem began; -1 when writing works. Guarded by this. */
     private long droppedInEpisode = -1;
-    /** Why the last write of the current episode failed. */
+    /** Why the last write of the current episode failed. Guarded by this. */
     private String episodeReason;
     /** Guarded by this. */
     private long droppedTotal;
@@ -214,7 +213,7 @@ final class RotatingFile implements AutoCloseable {
             Files.move(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             reportedBackups.remove(to);
         } catch (IOException e) {
-            reportOnce(to, "cannot replace it (" + describe(e) + "), so the older output in " + from
+            reportOnce(to, "cannot replace it (" + IoErrors.describe(e) + "), so the older output in " + from
                     + " is deleted instead");
             Files.deleteIfExists(from);
         }
@@ -239,7 +238,7 @@ final class RotatingFile implements AutoCloseable {
             return;
         }
         retryAt = nanoTime.getAsLong() + RETRY_PAUSE_NANOS;
-        String why = describe(e);
+        String why = IoErrors.describe(e);
         if (droppedInEpisode < 0) {
             droppedInEpisode = 0;
             log.log(Level.WARNING, "{0}: cannot write its output to {1} ({2}); dropping output, without stopping"
@@ -266,13 +265,5 @@ final class RotatingFile implements AutoCloseable {
                 // Closing after a failed write may fail again; nothing more is lost by ignoring it.
             }
         }
-    }
-
-    private static String describe(Exception e) {
-        if (e instanceof FileSystemException && ((FileSystemException) e).getReason() != null) {
-            FileSystemException fse = (FileSystemException) e;
-            return fse.getFile() + ": " + fse.getReason();
-        }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 }
